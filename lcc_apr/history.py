@@ -1,0 +1,256 @@
+"""Writing records and their append-only, hash-chained change log.
+
+Every write goes through here, so a record and its history never disagree.
+Each change stores a patch (the record attributes it changed, answers field
+by field) and a SHA-256 hash over the previous hash and its own canonical
+content. Replaying the patches rebuilds the record; a changed, removed or
+reordered entry breaks the chain. Called on whichever thread owns the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import ChangeAction, Record, RecordChange, RecordKind
+
+GENESIS = "0" * 64
+_MISSING = object()
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte form used for hashing: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
+
+
+def change_hash(
+    *,
+    prev_hash: str,
+    record_id: str,
+    seq: int,
+    action: str,
+    user_id: int | None,
+    at: datetime,
+    patch: dict[str, Any],
+) -> str:
+    body = {
+        "prev": prev_hash,
+        "record": record_id,
+        "seq": seq,
+        "action": str(action),
+        "user": user_id,
+        "at": at.isoformat(),
+        "patch": patch,
+    }
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def creation_rows(
+    *,
+    kind: RecordKind,
+    subject_id: int,
+    author_id: int | None,
+    template_id: str,
+    template_version: int,
+    answers: dict[str, Any],
+    status: str,
+    record_date: date | None,
+    at: datetime,
+    record_id: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Plain row dicts for a new record and its first change (for bulk inserts)."""
+    rid = record_id or str(uuid.uuid4())
+    patch = {
+        "kind": str(kind),
+        "subject_id": subject_id,
+        "template_id": template_id,
+        "template_version": template_version,
+        "status": status,
+        "record_date": record_date.isoformat() if record_date else None,
+        "answers": answers,
+    }
+    digest = change_hash(
+        prev_hash=GENESIS,
+        record_id=rid,
+        seq=1,
+        action=ChangeAction.CREATE,
+        user_id=author_id,
+        at=at,
+        patch=patch,
+    )
+    record = {
+        "id": rid,
+        "kind": kind,
+        "subject_id": subject_id,
+        "author_id": author_id,
+        "template_id": template_id,
+        "template_version": template_version,
+        "answers": answers,
+        "status": status,
+        "record_date": record_date,
+        "created_at": at,
+        "updated_at": at,
+        "local_rev": 1,
+        "server_rev": None,
+        "dirty": True,
+        "deleted": False,
+        "deleted_at": None,
+        "history_head": digest,
+    }
+    change = {
+        "record_id": rid,
+        "seq": 1,
+        "action": ChangeAction.CREATE,
+        "user_id": author_id,
+        "at": at,
+        "patch": patch,
+        "prev_hash": GENESIS,
+        "hash": digest,
+    }
+    return record, change
+
+
+def create_record(session: Session, **fields: Any) -> Record:
+    """Add a new record with its first history entry; takes creation_rows' arguments."""
+    record_row, change_row = creation_rows(**fields)
+    record = Record(**record_row)
+    session.add(record)
+    session.add(RecordChange(**change_row))
+    return record
+
+
+def _append(
+    session: Session,
+    record: Record,
+    *,
+    action: ChangeAction,
+    user_id: int | None,
+    at: datetime,
+    patch: dict[str, Any],
+) -> RecordChange:
+    seq = record.local_rev + 1
+    digest = change_hash(
+        prev_hash=record.history_head,
+        record_id=record.id,
+        seq=seq,
+        action=action,
+        user_id=user_id,
+        at=at,
+        patch=patch,
+    )
+    change = RecordChange(
+        record_id=record.id,
+        seq=seq,
+        action=action,
+        user_id=user_id,
+        at=at,
+        patch=patch,
+        prev_hash=record.history_head,
+        hash=digest,
+    )
+    session.add(change)
+    record.local_rev = seq
+    record.history_head = digest
+    record.updated_at = at
+    record.dirty = True
+    return change
+
+
+def update_record(
+    session: Session,
+    record: Record,
+    *,
+    user_id: int | None,
+    at: datetime,
+    answers: dict[str, Any] | None = None,
+    status: str | None = None,
+    action: ChangeAction = ChangeAction.UPDATE,
+) -> RecordChange | None:
+    """Apply changed answers (None removes a field) and/or a new status.
+
+    Returns the history entry, or None when nothing actually changed.
+    """
+    if record.deleted:
+        raise ValueError("record is deleted")
+    patch: dict[str, Any] = {}
+    if answers:
+        changed = {k: v for k, v in answers.items() if record.answers.get(k, None) != v}
+        if changed:
+            patch["answers"] = changed
+            merged = {**record.answers, **changed}
+            record.answers = {k: v for k, v in merged.items() if v is not None}
+    if status is not None and status != record.status:
+        patch["status"] = status
+        record.status = status
+    if not patch:
+        return None
+    return _append(session, record, action=action, user_id=user_id, at=at, patch=patch)
+
+
+def delete_record(session: Session, record: Record, *, user_id: int | None, at: datetime) -> None:
+    """Tombstone the record: it stays, with its history, marked deleted."""
+    if record.deleted:
+        return
+    record.deleted = True
+    record.deleted_at = at
+    _append(
+        session, record, action=ChangeAction.DELETE, user_id=user_id, at=at, patch={"deleted": True}
+    )
+
+
+def history(session: Session, record_id: str) -> list[RecordChange]:
+    stmt = select(RecordChange).where(RecordChange.record_id == record_id)
+    return list(session.scalars(stmt.order_by(RecordChange.seq)))
+
+
+def replay(changes: list[RecordChange]) -> dict[str, Any]:
+    """Fold a history into the state it describes (answers, status, deleted)."""
+    state: dict[str, Any] = {"answers": {}, "status": None, "deleted": False}
+    for change in changes:
+        patch = change.patch
+        if "answers" in patch:
+            merged = {**state["answers"], **patch["answers"]}
+            state["answers"] = {k: v for k, v in merged.items() if v is not None}
+        for key in ("status", "deleted"):
+            if key in patch:
+                state[key] = patch[key]
+    return state
+
+
+def verify_history(session: Session, record: Record) -> list[str]:
+    """Problems found in a record's history; an empty list means intact."""
+    problems: list[str] = []
+    changes = history(session, record.id)
+    prev = GENESIS
+    for expected_seq, change in enumerate(changes, start=1):
+        if change.seq != expected_seq:
+            problems.append(f"entry {expected_seq} is missing")
+            break
+        if change.prev_hash != prev:
+            problems.append(f"entry {change.seq} does not follow entry {change.seq - 1}")
+        digest = change_hash(
+            prev_hash=change.prev_hash,
+            record_id=change.record_id,
+            seq=change.seq,
+            action=change.action,
+            user_id=change.user_id,
+            at=change.at,
+            patch=change.patch,
+        )
+        if digest != change.hash:
+            problems.append(f"entry {change.seq} was altered after it was written")
+        prev = change.hash
+    if prev != record.history_head:
+        problems.append("the record does not match the end of its history")
+    state = replay(changes)
+    if state["answers"] != record.answers or state["status"] != record.status:
+        problems.append("the record's content differs from what its history describes")
+    return problems

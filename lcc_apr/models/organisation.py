@@ -1,0 +1,119 @@
+"""Departments, employees, users and roles."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, intpk, str200, utc
+from .enums import (
+    AgeBand,
+    ContractType,
+    Disability,
+    Ethnicity,
+    Religion,
+    Role,
+    Sex,
+    SexualOrientation,
+)
+
+
+def enum_type(cls: type[StrEnum]) -> Enum:
+    """A portable string column holding an enum's values (no native PG enum)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=40,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Department(Base):
+    """A department or a section within one (parent_id)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str200]
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+
+    parent: Mapped[Department | None] = relationship(remote_side="Department.id")
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+
+    id: Mapped[intpk]
+    payroll_number: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str200]
+    last_name: Mapped[str200]
+    preferred_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    job_title: Mapped[str200]
+    grade: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    contract_type: Mapped[ContractType] = mapped_column(enum_type(ContractType))
+    fte: Mapped[Decimal] = mapped_column(Numeric(4, 3))
+    probation_end_date: Mapped[date | None] = mapped_column(Date)
+    leaving_date: Mapped[date | None] = mapped_column(Date)
+    # Equality monitoring: optional; NULL means no return held.
+    sex: Mapped[Sex | None] = mapped_column(enum_type(Sex))
+    age_band: Mapped[AgeBand | None] = mapped_column(enum_type(AgeBand))
+    ethnicity: Mapped[Ethnicity | None] = mapped_column(enum_type(Ethnicity))
+    disability: Mapped[Disability | None] = mapped_column(enum_type(Disability))
+    sexual_orientation: Mapped[SexualOrientation | None] = mapped_column(
+        enum_type(SexualOrientation)
+    )
+    religion: Mapped[Religion | None] = mapped_column(enum_type(Religion))
+
+    department: Mapped[Department] = relationship()
+    line_manager: Mapped[Employee | None] = relationship(remote_side="Employee.id")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+    @property
+    def full_time(self) -> bool:
+        return self.fte >= 1
+
+
+class User(Base):
+    """Someone who signs in. Staff users link to their employee row."""
+
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
+    display_name: Mapped[str200]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[utc]
+
+    employee: Mapped[Employee | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def __init__(self, *, roles: tuple[Role, ...] = (), **kw: Any) -> None:
+        super().__init__(**kw)
+        self.role_rows = [UserRole(role=r) for r in roles]
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role), primary_key=True)

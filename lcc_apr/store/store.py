@@ -1,0 +1,177 @@
+"""The local store: one SQLCipher-encrypted SQLite file, opened once per process.
+
+`open_store` checks everything it can before it writes a byte: that the key
+is the right one (the check value beside the file), that the file is a
+readable database (opened read-only first), and that its schema is not newer
+than this app. Only then does it open the file for writing, switch on WAL
+and foreign keys, and run any pending migrations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from keyring.backend import KeyringBackend
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import keys, migrate
+from .errors import CorruptStoreError, MissingKeyError, NewerSchemaError, NotEncryptedError
+from .keys import AskPassphrase, StoreKey
+
+PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
+_UNSET: Any = object()
+
+
+class Store:
+    """An open store. Sessions come from `session()`; close() when done."""
+
+    def __init__(self, path: Path, engine: Engine, key: StoreKey | None) -> None:
+        self.path = path
+        self.engine = engine
+        self.key_source = key.info["source"] if key else "none"
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def integrity_problems(self) -> list[str]:
+        """Every page's HMAC and the b-trees checked; an empty list means sound."""
+        checks = ["PRAGMA integrity_check"]
+        if self.engine.dialect.driver == "pysqlcipher":
+            checks.insert(0, "PRAGMA cipher_integrity_check")
+        rows: list[str] = []
+        try:
+            with self.engine.connect() as connection:
+                for check in checks:
+                    rows += [r[0] for r in connection.exec_driver_sql(check)]
+        except DatabaseError as exc:
+            rows.append(str(exc.orig))
+        return [row for row in rows if row != "ok"]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(
+    path: Path,
+    *,
+    keyring_backend: KeyringBackend | None = _UNSET,
+    ask_passphrase: AskPassphrase | None = None,
+    argon2_cost: dict[str, int] | None = None,
+) -> Store:
+    """Open (or create) the encrypted store at `path`, migrated to the newest schema.
+
+    The key comes from a secure OS keyring when one exists, else from
+    `ask_passphrase`. Raises a StoreError subclass with advice for the user.
+    """
+    path = path.resolve()
+    backend = keys.secure_keyring() if keyring_backend is _UNSET else keyring_backend
+    info = keys.read_info(path)
+    if path.exists():
+        _refuse_plain(path)
+        if info is None:
+            raise MissingKeyError(
+                path,
+                "The key information file beside this store is missing",
+                f"Restore {keys.info_path(path).name} from a backup, or move the store "
+                "aside and sync again.",
+            )
+        key = keys.existing_key(path, info, backend=backend, ask=ask_passphrase)
+        _probe(path, key)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = keys.new_key(path, backend=backend, ask=ask_passphrase, argon2_cost=argon2_cost)
+    engine = encrypted_engine(path, key)
+    try:
+        migrate.upgrade(engine)
+    except DatabaseError as exc:
+        engine.dispose()
+        raise _damaged(path) from exc
+    return Store(path, engine, key)
+
+
+def encrypted_engine(path: Path, key: StoreKey) -> Engine:
+    url = URL.create("sqlite+pysqlcipher", password=key.sqlcipher, database=str(path))
+    return _configure(create_engine(url, json_serializer=_json))
+
+
+def plain_engine(path: Path) -> Engine:
+    """An unencrypted SQLite engine with the same settings (benchmarks, tests)."""
+    url = URL.create("sqlite", database=str(path))
+    return _configure(create_engine(url, json_serializer=_json))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _configure(engine: Engine) -> Engine:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if engine.dialect.driver == "pysqlcipher":
+            cursor.execute("PRAGMA cipher_log_level = NONE")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def _refuse_plain(path: Path) -> None:
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if header == PLAIN_SQLITE_HEADER:
+        raise NotEncryptedError(
+            path,
+            "This file is an unencrypted database, not an LCC APR store",
+            "It has not been opened or changed. Move it aside; the app will make a new store.",
+        )
+
+
+def _damaged(path: Path) -> CorruptStoreError:
+    return CorruptStoreError(
+        path,
+        "The store is damaged and cannot be read",
+        "Move it aside (keep it for IT if it holds unsynced work) and sync again.",
+    )
+
+
+def _probe(path: Path, key: StoreKey) -> None:
+    """Read the schema read-only with a key already proven right; writes nothing."""
+    connection = sqlcipher3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        connection.execute("PRAGMA cipher_log_level = NONE")
+        connection.execute(f'PRAGMA key = "{key.sqlcipher}"')
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        revision = None
+        if "alembic_version" in tables:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+    except sqlcipher3.DatabaseError as exc:
+        raise CorruptStoreError(
+            path,
+            "The store is damaged and cannot be read",
+            "It has not been changed. Move it aside and sync again; keep the damaged copy "
+            "for IT if records were not yet synced.",
+        ) from exc
+    finally:
+        connection.close()
+    if revision is not None and not migrate.known(revision):
+        raise NewerSchemaError(
+            path,
+            "The store was made by a newer version of LCC APR",
+            "Install the latest version of the app; the store has not been changed.",
+        )

@@ -1,0 +1,69 @@
+"""Shared fixtures: an in-memory keyring and a template store copied per test."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from lcc_apr.store import keys, open_store  # noqa: E402
+
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+
+
+class MemoryKeyring(KeyringBackend):
+    """A secure-looking keyring that forgets everything when the test ends."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    return MemoryKeyring()
+
+
+@pytest.fixture(scope="session")
+def _template_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """An empty, migrated, encrypted store made once per test run."""
+    ring = MemoryKeyring()
+    path = tmp_path_factory.mktemp("template") / "cache.db"
+    open_store(path, keyring_backend=ring).close()
+    return path, ring.get_password(keys.SERVICE, f"store:{path.resolve()}") or ""
+
+
+@pytest.fixture
+def store_path(
+    tmp_path: Path, _template_store: tuple[Path, str], memory_keyring: MemoryKeyring
+) -> Path:
+    """A fresh copy of the template store whose key is in `memory_keyring`."""
+    template, secret = _template_store
+    path = tmp_path / "cache.db"
+    shutil.copy(template, path)
+    shutil.copy(keys.info_path(template), keys.info_path(path))
+    memory_keyring.set_password(keys.SERVICE, f"store:{path.resolve()}", secret)
+    return path
+
+
+@pytest.fixture
+def store(store_path: Path, memory_keyring: MemoryKeyring):
+    opened = open_store(store_path, keyring_backend=memory_keyring)
+    yield opened
+    opened.close()
