@@ -46,7 +46,9 @@ def _template_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
     ring = MemoryKeyring()
     path = tmp_path_factory.mktemp("template") / "cache.db"
     open_store(path, keyring_backend=ring).close()
-    return path, ring.get_password(keys.SERVICE, f"store:{path.resolve()}") or ""
+    info = keys.read_info(path)
+    assert info
+    return path, ring.get_password(keys.SERVICE, keys.entry_name(info)) or ""
 
 
 @pytest.fixture
@@ -58,7 +60,9 @@ def store_path(
     path = tmp_path / "cache.db"
     shutil.copy(template, path)
     shutil.copy(keys.info_path(template), keys.info_path(path))
-    memory_keyring.set_password(keys.SERVICE, f"store:{path.resolve()}", secret)
+    info = keys.read_info(path)
+    assert info
+    memory_keyring.set_password(keys.SERVICE, keys.entry_name(info), secret)
     return path
 
 
@@ -67,3 +71,36 @@ def store(store_path: Path, memory_keyring: MemoryKeyring):
     opened = open_store(store_path, keyring_backend=memory_keyring)
     yield opened
     opened.close()
+
+
+PG_URL = os.environ.get("LCC_APR_TEST_PG_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_engine(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty database engine: plain SQLite file, or a throwaway PostgreSQL schema.
+
+    PostgreSQL runs only when LCC_APR_TEST_PG_URL is set (.ci/run sets it).
+    """
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from lcc_apr.store import plain_engine
+
+    if request.param == "sqlite":
+        engine = plain_engine(tmp_path / "plain.db")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    yield engine
+    engine.dispose()
+    with admin.begin() as c:
+        c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

@@ -114,7 +114,7 @@ def test_a_wrong_key_fails_cleanly_and_leaves_every_file_unchanged(
     store.close()
     before = snapshot(store_path.parent)
     other = MemoryKeyring()
-    other.set_password(keys.SERVICE, f"store:{store_path.resolve()}", "A" * 43 + "=")
+    other.set_password(keys.SERVICE, keys.entry_name(keys.read_info(store_path)), "A" * 43 + "=")
     with pytest.raises(WrongKeyError) as err:
         open_store(store_path, keyring_backend=other)
     assert "does not match" in str(err.value) and err.value.advice
@@ -179,7 +179,7 @@ def test_damage_deeper_in_the_file_is_found_by_the_integrity_check(
 def test_a_plain_sqlite_file_is_refused_untouched(tmp_path, memory_keyring):
     path = tmp_path / "cache.db"
     sqlite3.connect(path).execute("create table t(x)").connection.close()
-    keys.info_path(path).write_text('{"source": "keyring", "check": ""}')
+    keys.info_path(path).write_text('{"id": "x", "source": "keyring", "check": ""}')
     before = snapshot(tmp_path)
     with pytest.raises(NotEncryptedError):
         open_store(path, keyring_backend=memory_keyring)
@@ -247,3 +247,16 @@ def test_insecure_keyrings_are_refused():
     assert keys.secure_keyring(PlaintextKeyring()) is None
     good = MemoryKeyring()
     assert keys.secure_keyring(good) is good
+
+
+def test_a_store_moved_with_its_key_file_still_opens(store, store_path, memory_keyring, tmp_path):
+    add_person_and_record(store)
+    store.close()
+    moved = tmp_path / "elsewhere" / "renamed.db"
+    moved.parent.mkdir()
+    store_path.rename(moved)
+    keys.info_path(store_path).rename(keys.info_path(moved))
+    again = open_store(moved, keyring_backend=memory_keyring)
+    with again.session() as s:
+        assert s.scalar(select(Employee.first_name)) == "Zoë"
+    again.close()

@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,11 @@ def read_info(store: Path) -> dict[str, Any] | None:
         return None
     try:
         info = json.loads(path.read_text())
-        if not isinstance(info, dict) or info.get("source") not in ("keyring", "passphrase"):
+        if (
+            not isinstance(info, dict)
+            or info.get("source") not in ("keyring", "passphrase")
+            or "id" not in info
+        ):
             raise ValueError
         return info
     except (ValueError, OSError) as exc:
@@ -109,10 +114,11 @@ def new_key(
     argon2_cost: dict[str, int] | None = None,
 ) -> StoreKey:
     """Create a key for a store that does not exist yet, and record where it lives."""
+    info: dict[str, Any] = {"format": 1, "id": uuid.uuid4().hex}
     if backend is not None:
         raw = secrets.token_bytes(KEY_BYTES)
-        backend.set_password(SERVICE, _entry(store), base64.b64encode(raw).decode())
-        info: dict[str, Any] = {"format": 1, "source": "keyring", "backend": _name(backend)}
+        backend.set_password(SERVICE, entry_name(info), base64.b64encode(raw).decode())
+        info |= {"source": "keyring", "backend": _name(backend)}
     elif ask is not None:
         passphrase = ask(True)
         if not passphrase:
@@ -122,8 +128,7 @@ def new_key(
         salt = secrets.token_bytes(16)
         cost = dict(argon2_cost or ARGON2)
         raw = _derive(passphrase, salt, cost)
-        info = {
-            "format": 1,
+        info |= {
             "source": "passphrase",
             "kdf": "argon2id",
             "salt": base64.b64encode(salt).decode(),
@@ -155,7 +160,7 @@ def existing_key(
                 "The store's key is kept in the system keyring, which is not available",
                 "Sign in to your desktop session (or unlock the keyring) and start again.",
             )
-        stored = backend.get_password(SERVICE, _entry(store))
+        stored = backend.get_password(SERVICE, entry_name(info))
         if stored is None:
             raise MissingKeyError(
                 store,
@@ -182,15 +187,16 @@ def existing_key(
     return StoreKey(raw, info)
 
 
-def forget_key(store: Path, backend: KeyringBackend | None) -> None:
-    """Remove the keyring entry (used when a store is wiped)."""
-    if backend is not None:
+def forget_key(info: dict[str, Any], backend: KeyringBackend | None) -> None:
+    """Remove a store's keyring entry (when the store itself is removed)."""
+    if backend is not None and info.get("source") == "keyring":
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            backend.delete_password(SERVICE, _entry(store))
+            backend.delete_password(SERVICE, entry_name(info))
 
 
-def _entry(store: Path) -> str:
-    return f"store:{store.resolve()}"
+def entry_name(info: dict[str, Any]) -> str:
+    """The keyring entry of a store: named by the store's id, so files can move."""
+    return f"store:{info['id']}"
 
 
 def _name(backend: KeyringBackend) -> str:
