@@ -1,0 +1,28 @@
+# One command to run the app, one to run every test. Both build the environment first.
+PYTHON ?= python3
+VENV := .venv
+READY := $(VENV)/.ready
+
+.PHONY: run test bench lint clean
+
+run: $(READY)
+	$(VENV)/bin/python main.py
+
+test: $(READY)
+	$(VENV)/bin/python -m pytest
+
+bench: $(READY)
+	$(VENV)/bin/python bench/store_build.py
+
+lint: $(READY)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+$(READY): pyproject.toml installer/debian-packages.txt
+	bash installer/install-debian-packages.sh
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $(READY)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,175 @@
+"""The command line: `lcc-apr` and `python main.py`.
+
+Exit codes: 0 done, 1 a problem was reported (store refused, check failed),
+2 wrong usage, 130 interrupted. Messages go to stderr and never contain
+personal data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from lcc_apr import __version__
+from lcc_apr.paths import store_path
+from lcc_apr.store import StoreError, keys
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lcc-apr",
+        description="LCC APR: performance reviews, supervisions, probation and capability records.",
+    )
+    p.add_argument("--version", action="version", version=f"lcc-apr {__version__}")
+    p.add_argument(
+        "--store", type=Path, help="store file (default: the demo store in the user data folder)"
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="start the app with the demo organisation (the default)")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="build or refresh the demo store")
+    demo.add_argument("--small", action="store_true", help="a 50-person organisation for tests")
+    demo.add_argument("--size", type=int, help="number of employees (default 6087)")
+    demo.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
+    demo.add_argument(
+        "--as-of", type=date.fromisoformat, help="the demo's 'today' (default: today)"
+    )
+    demo.set_defaults(func=cmd_demo)
+    summary = sub.add_parser("summary", help="print what a store holds")
+    summary.set_defaults(func=cmd_summary)
+    check = sub.add_parser("check", help="check a store's integrity and every record's history")
+    check.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    func = getattr(args, "func", cmd_run)
+    try:
+        return func(args)
+    except StoreError as err:
+        print(f"lcc-apr: {err}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        print("lcc-apr: interrupted; nothing was changed.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _demo_path(args: argparse.Namespace) -> Path:
+    return args.store or store_path("demo")
+
+
+def _progress(stage: str, count: int) -> None:
+    end = "\r" if sys.stderr.isatty() else "\n"
+    print(f"  {stage}: {count:,}".ljust(40), end=end, file=sys.stderr, flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lcc_apr.demo import format_summary
+    from lcc_apr.demo.build import FULL_SIZE, SMALL_SIZE, build_demo_store
+
+    size = args.size or (SMALL_SIZE if args.small else FULL_SIZE)
+    if size < 2:
+        print("lcc-apr: --size must be at least 2.", file=sys.stderr)
+        return EXIT_USAGE
+    path = _demo_path(args)
+    print(f"Building the demo organisation ({size:,} people) in {path} ...", file=sys.stderr)
+    summary = build_demo_store(
+        path,
+        size=size,
+        seed=args.seed,
+        as_of=args.as_of or date.today(),
+        keyring_backend=_keyring_or_warn(),
+        progress=_progress,
+    )
+    print(file=sys.stderr)
+    print(format_summary(summary))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Until the window lands (issue 5): make sure the demo store exists and describe it."""
+    path = _demo_path(args)
+    if not path.exists():
+        args.small, args.size, args.seed, args.as_of = False, None, 2020, None
+        return cmd_demo(args)
+    return cmd_summary(args)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from lcc_apr.demo import format_summary, summarise
+
+    with _open(args) as store, store.session() as session:
+        print(format_summary(summarise(session)))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from lcc_apr.history import verify_history
+    from lcc_apr.models import Record
+
+    with _open(args) as store:
+        problems = store.integrity_problems()
+        checked = 0
+        with store.session() as session:
+            for record in session.scalars(select(Record).execution_options(yield_per=2000)):
+                checked += 1
+                problems += [f"record {record.id}: {p}" for p in verify_history(session, record)]
+    for problem in problems:
+        print(problem)
+    print(f"Checked the store and {checked:,} record histories: {len(problems)} problem(s).")
+    return EXIT_PROBLEM if problems else EXIT_OK
+
+
+class _open:
+    """Open the store named on the command line (the demo store by default)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.path = _demo_path(args)
+        self.is_demo = args.store is None
+
+    def __enter__(self):
+        from lcc_apr.demo.build import open_demo_store
+        from lcc_apr.store import open_store
+
+        if not self.path.exists():
+            raise StoreError(self.path, "There is no store here", "Run `lcc-apr demo` first.")
+        backend = keys.secure_keyring()
+        if self.is_demo:
+            self.store = open_demo_store(self.path, keyring_backend=backend)
+        else:
+            self.store = open_store(self.path, keyring_backend=backend, ask_passphrase=_ask)
+        return self.store
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
+
+
+def _ask(new: bool) -> str:
+    """Ask for the store passphrase on the terminal (twice when choosing one)."""
+    if not sys.stdin.isatty():
+        return ""
+    first = getpass.getpass("Passphrase for the local store: ")
+    if new and getpass.getpass("Type it again: ") != first:
+        print("The two passphrases differ.", file=sys.stderr)
+        return ""
+    return first
+
+
+def _keyring_or_warn():
+    backend = keys.secure_keyring()
+    if backend is None:
+        print(
+            "No secure keyring on this machine: the demo store is encrypted with the "
+            "published demo passphrase 'demo' (demo data only; real stores ask for yours).",
+            file=sys.stderr,
+        )
+    return backend
