@@ -13,5 +13,11 @@ command -v apt-get >/dev/null || { echo "Not a Debian/Ubuntu system: install the
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "Installing Debian packages: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+log=$(mktemp)
+if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "Installing the Debian packages failed (above)." >&2
+  exit 1
+fi
+rm -f "$log"
