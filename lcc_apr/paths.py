@@ -20,3 +20,8 @@ def data_dir() -> Path:
 def store_path(name: str = "cache") -> Path:
     """The encrypted local store file, e.g. ~/.local/share/lcc-apr/cache.db."""
     return data_dir() / f"{name}.db"
+
+
+def resources_dir() -> Path:
+    """The resources/ folder shipped beside the code (templates, policy, demo data)."""
+    return Path(__file__).resolve().parents[1] / "resources"
