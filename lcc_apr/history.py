@@ -173,10 +173,13 @@ def update_record(
     answers: dict[str, Any] | None = None,
     status: str | None = None,
     action: ChangeAction = ChangeAction.UPDATE,
+    note: dict[str, Any] | None = None,
 ) -> RecordChange | None:
     """Apply changed answers (None removes a field) and/or a new status.
 
-    Returns the history entry, or None when nothing actually changed.
+    `note` is kept in the history entry (a workflow step's name, an
+    amendment's reason) without changing the record. Returns the history
+    entry, or None when nothing actually changed.
     """
     if record.deleted:
         raise ValueError("record is deleted")
@@ -192,6 +195,8 @@ def update_record(
         record.status = status
     if not patch:
         return None
+    if note:
+        patch["note"] = note
     return _append(session, record, action=action, user_id=user_id, at=at, patch=patch)
 
 

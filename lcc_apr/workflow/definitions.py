@@ -1,0 +1,211 @@
+"""The four workflows. Step names are the `required_at` names templates use."""
+
+from __future__ import annotations
+
+from lcc_apr.forms import Condition
+from lcc_apr.models import RecordKind
+
+from .model import PREVIOUS, Lifecycle, Party, State, Transition, Workflow
+
+M, E, H = Party.MANAGER, Party.EMPLOYEE, Party.HR
+LOCKED = Lifecycle.LOCKED
+
+
+def _amend(*sources: str) -> Transition:
+    return Transition(
+        "amend",
+        "Amend (voids the signatures)",
+        sources,
+        "draft",
+        frozenset({M, H}),
+        complete=False,
+        needs_reason=True,
+        voids_signatures=True,
+    )
+
+
+def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
+    """Draft, shared with the employee, (responded,) signed by both, completed."""
+    sign_from = "responded" if respond else "shared"
+    states = [
+        State("draft", "Draft", shared=False),
+        State("shared", "Shared with the employee"),
+        *([State("responded", "Employee has responded")] if respond else []),
+        State("employee_signed", "Signed by the employee", LOCKED),
+        State("completed", "Completed", LOCKED, final=True),
+    ]
+    steps = [
+        Transition(
+            "share", "Share with {employee} for review", ("draft",), "shared", frozenset({M})
+        ),
+        Transition(
+            "withdraw", "Take back to draft", ("shared",), "draft", frozenset({M}), complete=False
+        ),
+        *(
+            [
+                Transition(
+                    "respond",
+                    "Send my response to {manager}",
+                    ("shared",),
+                    "responded",
+                    frozenset({E}),
+                ),
+                Transition(
+                    "revise",
+                    "Revise and share again",
+                    ("responded",),
+                    "draft",
+                    frozenset({M}),
+                    complete=False,
+                ),
+            ]
+            if respond
+            else []
+        ),
+        Transition("employee_sign", "Sign off", (sign_from,), "employee_signed", frozenset({E})),
+        Transition(
+            "manager_sign",
+            "Countersign and complete",
+            ("employee_signed",),
+            "completed",
+            frozenset({M}),
+        ),
+        _amend("employee_signed", "completed"),
+    ]
+    return states + steps
+
+
+def _workflow(
+    kind: RecordKind, parts: list[State | Transition], initial: str = "draft"
+) -> Workflow:
+    return Workflow(
+        kind=kind,
+        initial=initial,
+        states=tuple(p for p in parts if isinstance(p, State)),
+        transitions=tuple(p for p in parts if isinstance(p, Transition)),
+    )
+
+
+APR = _workflow(RecordKind.APR, _review(RecordKind.APR, respond=True))
+SUPERVISION = _workflow(RecordKind.SUPERVISION, _review(RecordKind.SUPERVISION, respond=False))
+
+FAIL = (Condition("outcome", equals="fail"),)
+NOT_FAIL = (Condition("outcome", one_of=(None, "pass", "extend")),)
+_probation = _review(RecordKind.PROBATION, respond=False)
+_probation = [p for p in _probation if not (isinstance(p, Transition) and p.name == "manager_sign")]
+PROBATION = _workflow(
+    RecordKind.PROBATION,
+    _probation
+    + [
+        State("referred_to_hr", "Referred to HR (probation not passed)", LOCKED),
+        Transition(
+            "manager_sign",
+            "Countersign and complete",
+            ("employee_signed",),
+            "completed",
+            frozenset({M}),
+            when=NOT_FAIL,
+        ),
+        Transition(
+            "refer_to_hr",
+            "Refer to HR: probation not passed",
+            ("employee_signed",),
+            "referred_to_hr",
+            frozenset({M}),
+            when=FAIL,
+        ),
+        Transition(
+            "hr_close",
+            "Record HR's decision and close",
+            ("referred_to_hr",),
+            "completed",
+            frozenset({H}),
+        ),
+    ],
+)
+
+# Capability (ACAS Code of Practice): an informal stage, then formal stages,
+# each ending in an outcome; a final hearing; and an appeal against any
+# formal outcome. States are the stage the case has reached.
+_open = ("informal", "improvement_note", "final_warning")
+CAPABILITY = _workflow(
+    RecordKind.CAPABILITY,
+    [
+        State("informal", "Informal stage: improvement plan"),
+        State("improvement_note", "Formal stage 1: improvement note"),
+        State("final_warning", "Formal stage 2: final written warning"),
+        State("final_hearing", "Final hearing"),
+        State("appeal", "Appeal lodged"),
+        State("closed_improved", "Closed: performance improved", LOCKED, final=True),
+        State("closed_hearing", "Closed after the final hearing", LOCKED, final=True),
+        State("appeal_decided", "Appeal decided", LOCKED, final=True),
+        State("amending", "Being amended by HR"),
+        Transition(
+            "issue_improvement_note",
+            "Move to formal stage 1: improvement note",
+            ("informal",),
+            "improvement_note",
+            frozenset({M}),
+        ),
+        Transition(
+            "issue_final_warning",
+            "Move to formal stage 2: final written warning",
+            ("improvement_note",),
+            "final_warning",
+            frozenset({M}),
+        ),
+        Transition(
+            "refer_to_hearing",
+            "Refer to a final hearing",
+            ("final_warning",),
+            "final_hearing",
+            frozenset({M}),
+        ),
+        Transition(
+            "close_improved",
+            "Close: performance has improved",
+            _open,
+            "closed_improved",
+            frozenset({M}),
+        ),
+        Transition(
+            "decide_hearing",
+            "Record the hearing's decision",
+            ("final_hearing",),
+            "closed_hearing",
+            frozenset({M, H}),
+        ),
+        Transition(
+            "lodge_appeal",
+            "Lodge an appeal",
+            ("improvement_note", "final_warning", "closed_hearing"),
+            "appeal",
+            frozenset({E, H}),
+        ),
+        Transition(
+            "decide_appeal",
+            "Record the appeal outcome",
+            ("appeal",),
+            "appeal_decided",
+            frozenset({H}),
+        ),
+        Transition(
+            "amend",
+            "Amend (voids the signatures)",
+            ("closed_improved", "closed_hearing", "appeal_decided"),
+            "amending",
+            frozenset({H}),
+            complete=False,
+            needs_reason=True,
+            voids_signatures=True,
+        ),
+        Transition(
+            "reissue", "Reissue the amended record", ("amending",), PREVIOUS, frozenset({H})
+        ),
+    ],
+    initial="informal",
+)
+
+WORKFLOWS: dict[RecordKind, Workflow] = {
+    w.kind: w for w in (APR, SUPERVISION, PROBATION, CAPABILITY)
+}

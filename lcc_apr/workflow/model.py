@@ -1,0 +1,73 @@
+"""Workflow state machines: states, transitions, and who may take each one.
+
+Each kind's states sit on one small lifecycle shared by all kinds: a record
+is editable, locked (signed, or closed), or being amended (which voids its
+signatures, kept in the history). Parties: the subject's line manager, the
+subject (the employee), and HR. A manager may never act on their own record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lcc_apr.forms import Condition
+from lcc_apr.models import RecordKind
+
+PREVIOUS = "@previous"  # a target meaning: the state before the last amendment
+
+
+class Lifecycle(StrEnum):
+    EDITABLE = "editable"
+    LOCKED = "locked"
+
+
+class Party(StrEnum):
+    MANAGER = "manager"  # the subject's line manager
+    EMPLOYEE = "employee"  # the subject of the record
+    HR = "hr"
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: str
+    lifecycle: Lifecycle = Lifecycle.EDITABLE
+    shared: bool = True  # visible to the employee in this state
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str  # also the "step" templates use in required_at
+    label: str  # button text; {employee} and {manager} are filled in
+    sources: tuple[str, ...]
+    target: str
+    parties: frozenset[Party]
+    complete: bool = True  # the record must pass strict validation for this step
+    when: tuple[Condition, ...] = ()  # answers that must hold (e.g. outcome is fail)
+    needs_reason: bool = False  # a written reason is recorded (amendments)
+    voids_signatures: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    kind: RecordKind
+    initial: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+
+    def state(self, name: str) -> State:
+        for state in self.states:
+            if state.name == name:
+                return state
+        raise KeyError(f"{self.kind.value} records have no state {name!r}")
+
+    def transition(self, name: str) -> Transition:
+        for transition in self.transitions:
+            if transition.name == name:
+                return transition
+        raise KeyError(f"{self.kind.value} records have no step {name!r}")
+
+    def steps_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
