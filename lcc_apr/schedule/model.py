@@ -1,0 +1,53 @@
+"""What is due for whom: the facts a schedule needs and the items it produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from lcc_apr.models import RecordKind
+
+
+class DueState(StrEnum):
+    OK = "ok"  # not due yet
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class DueItem:
+    employee_id: int
+    kind: RecordKind
+    label: str  # e.g. "Probation review (week 16)"
+    due: date
+    state: DueState
+    record_id: str | None = None  # the record it concerns, when one exists
+
+
+@dataclass(frozen=True)
+class RecordFact:
+    """The few things about one record a schedule looks at."""
+
+    id: str
+    kind: RecordKind
+    status: str
+    record_date: date | None
+    answers: dict[str, Any] = field(default_factory=dict)  # only the keys schedules read
+
+
+@dataclass
+class PersonFacts:
+    employee_id: int
+    start_date: date
+    job_title: str
+    probation_end_date: date | None
+    leaving_date: date | None = None
+    records: list[RecordFact] = field(default_factory=list)
+
+    def of_kind(self, kind: RecordKind) -> list[RecordFact]:
+        return sorted(
+            (r for r in self.records if r.kind is kind),
+            key=lambda r: (r.record_date or date.min, r.id),
+        )

@@ -1,0 +1,215 @@
+"""The scheduling rules: pure functions from facts, policy and today to due items.
+
+Periods come from HR's policy (resources/policy/policy.toml). Dates in
+answers are ISO strings written by the forms; a malformed one is ignored
+rather than trusted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from lcc_apr.models import RecordKind
+from lcc_apr.policy import Policy
+from lcc_apr.workdays import add_months
+
+from .model import DueItem, DueState, PersonFacts
+
+DONE = {"completed", "employee_signed", "referred_to_hr"}
+CAPABILITY_OPEN = {
+    "informal",
+    "improvement_note",
+    "final_warning",
+    "final_hearing",
+    "appeal",
+    "amending",
+}
+# Warnings live for a policy-set number of months from the stage's outcome.
+WARNINGS = {
+    "improvement_note": (
+        "improvement_note_outcome_date",
+        "improvement_note_expiry_months",
+        "Improvement note expires",
+    ),
+    "final_warning": (
+        "final_warning_outcome_date",
+        "final_warning_expiry_months",
+        "Final written warning expires",
+    ),
+}
+
+
+def schedule(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+    """Everything due for one employee, soonest first."""
+    if facts.leaving_date and facts.leaving_date <= today:
+        return []
+    items = [
+        *apr_items(facts, policy, today),
+        *supervision_items(facts, policy, today),
+        *probation_items(facts, policy, today),
+        *capability_items(facts, policy, today),
+    ]
+    return sorted(items, key=lambda i: i.due)
+
+
+def _state(due: date, today: date, soon_days: int) -> DueState:
+    if due < today:
+        return DueState.OVERDUE
+    return DueState.DUE_SOON if (due - today).days <= soon_days else DueState.OK
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def cycle_window(year: int, policy: Policy) -> tuple[date, date]:
+    start = date(year, *(int(x) for x in policy.apr.cycle_start.split("-")))
+    end = date(year, *(int(x) for x in policy.apr.cycle_end.split("-")))
+    return start, end if end >= start else date(year + 1, end.month, end.day)
+
+
+def apr_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+    """This cycle's APR, or next cycle's once this one is complete."""
+    year = today.year if today >= cycle_window(today.year, policy)[0] else today.year - 1
+    start, end = cycle_window(year, policy)
+    if facts.start_date >= start:  # joined after this cycle opened: next cycle
+        year += 1
+        start, end = cycle_window(year, policy)
+    next_start = cycle_window(year + 1, policy)[0]
+    this_cycle = [
+        r
+        for r in facts.of_kind(RecordKind.APR)
+        if r.record_date and start <= r.record_date < next_start
+    ]
+    if any(r.status == "completed" for r in this_cycle):
+        start, end = cycle_window(year + 1, policy)
+        this_cycle = []
+    soon = max(policy.apr.due_soon_days, (end - start).days)  # the whole window counts as soon
+    label = f"APR {start.year}/{str(start.year + 1)[2:]}"
+    if this_cycle:
+        label += f" ({this_cycle[-1].status.replace('_', ' ')})"
+    record_id = this_cycle[-1].id if this_cycle else None
+    return [
+        DueItem(facts.employee_id, RecordKind.APR, label, end, _state(end, today, soon), record_id)
+    ]
+
+
+def supervision_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+    """The next supervision: as agreed at the last one, else by the staff group's frequency."""
+    rules = policy.supervision
+    group = rules.group_for(facts.job_title)
+    past = [r for r in facts.of_kind(RecordKind.SUPERVISION) if r.record_date]
+    last = past[-1].record_date if past else facts.start_date
+    weeks_in_post = (last - facts.start_date).days / 7
+    every = group.every_weeks(weeks_in_post) if group else rules.every_weeks
+    due = last + timedelta(weeks=every)
+    agreed = _day(past[-1].answers.get("next_supervision_date")) if past else None
+    if agreed and agreed > last:
+        due = min(agreed, due) if group else agreed
+    return [
+        DueItem(
+            facts.employee_id,
+            RecordKind.SUPERVISION,
+            "Next supervision",
+            due,
+            _state(due, today, rules.due_soon_days),
+        )
+    ]
+
+
+def probation_plan(
+    facts: PersonFacts, policy: Policy
+) -> tuple[list[tuple[int, date]], date] | None:
+    """Review points (week, date) and the end date, after any extension; None when over."""
+    if facts.probation_end_date is None:
+        return None
+    reviews = facts.of_kind(RecordKind.PROBATION)
+    final = [r for r in reviews if r.answers.get("is_final_review") is True and r.status in DONE]
+    end = facts.probation_end_date
+    points = [(w, facts.start_date + timedelta(weeks=w)) for w in policy.probation.review_weeks]
+    extensions = 0
+    for review in final:
+        outcome = review.answers.get("outcome")
+        if outcome in ("pass", "fail"):
+            return None
+        new_end = _day(review.answers.get("extension_end_date"))
+        if outcome == "extend" and new_end and new_end > end:
+            extensions += 1
+            if extensions > policy.probation.max_extensions:
+                break
+            # The final review keeps its distance from the (new) end date.
+            gap = policy.probation.length_weeks - policy.probation.review_weeks[-1]
+            week = (new_end - facts.start_date).days // 7 - gap
+            points.append((week, new_end - timedelta(weeks=gap)))
+            end = new_end
+    return points, end
+
+
+def probation_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+    plan = probation_plan(facts, policy)
+    if plan is None:
+        return []
+    points, end = plan
+    held = {r.answers.get("review_point_weeks") for r in facts.of_kind(RecordKind.PROBATION)}
+    soon = policy.probation.due_soon_days
+    items = [
+        DueItem(
+            facts.employee_id,
+            RecordKind.PROBATION,
+            f"Probation review (week {week})",
+            day,
+            _state(day, today, soon),
+        )
+        for week, day in points
+        if week not in held
+    ]
+    items.append(
+        DueItem(
+            facts.employee_id, RecordKind.PROBATION, "Probation ends", end, _state(end, today, soon)
+        )
+    )
+    return items
+
+
+def capability_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+    """Review dates of open cases and the expiry of live warnings."""
+    items = []
+    soon = policy.capability.due_soon_days
+    for case in facts.of_kind(RecordKind.CAPABILITY):
+        a = case.answers
+        if case.status in CAPABILITY_OPEN:
+            review = _day(a.get("review_date"))
+            met = _day(a.get("meeting_date"))
+            weeks = a.get("review_period_weeks")
+            if review is None and met and isinstance(weeks, int | float):
+                review = met + timedelta(weeks=weeks)
+            if review:
+                items.append(
+                    DueItem(
+                        facts.employee_id,
+                        RecordKind.CAPABILITY,
+                        "Capability review",
+                        review,
+                        _state(review, today, soon),
+                        case.id,
+                    )
+                )
+        warning = WARNINGS.get(case.status)
+        given = _day(a.get(warning[0])) if warning else None
+        if warning and given:
+            expiry = add_months(given, getattr(policy.capability, warning[1]))
+            items.append(
+                DueItem(
+                    facts.employee_id,
+                    RecordKind.CAPABILITY,
+                    warning[2],
+                    expiry,
+                    _state(expiry, today, soon),
+                    case.id,
+                )
+            )
+    return items
