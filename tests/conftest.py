@@ -9,6 +9,9 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never touch the developer's real keyring: code that asks for the system
+# keyring sees none (tests that need one pass MemoryKeyring explicitly).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 from lcc_apr.store import keys, open_store  # noqa: E402
 

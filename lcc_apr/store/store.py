@@ -113,7 +113,7 @@ def plain_engine(path: Path) -> Engine:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _configure(engine: Engine) -> Engine:

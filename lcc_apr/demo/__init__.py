@@ -1,0 +1,21 @@
+"""The deterministic demo organisation: staff, structure and record history.
+
+profile: the council's published 2020 workforce figures and the targets.
+organisation: build_organisation() -> rows for departments, employees, users.
+history: generate_history() -> streamed (record row, change row) pairs.
+load: load_demo() inserts it all; summarise() / format_summary() report it.
+"""
+
+from .history import generate_history
+from .load import DemoSummary, format_summary, load_demo, summarise
+from .organisation import Organisation, build_organisation
+
+__all__ = [
+    "DemoSummary",
+    "Organisation",
+    "build_organisation",
+    "format_summary",
+    "generate_history",
+    "load_demo",
+    "summarise",
+]
