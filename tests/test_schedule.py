@@ -126,16 +126,27 @@ def test_a_passed_or_failed_probation_has_nothing_due():
 
 
 def test_capability_review_and_warning_expiry():
+    informal = rec(
+        RecordKind.CAPABILITY,
+        date(2026, 10, 1),
+        "informal",
+        meeting_date="2026-10-01",
+        review_period_weeks=8,
+    )
+    assert items(person(records=[informal]), RecordKind.CAPABILITY) == [
+        ("Capability review", date(2026, 11, 26), DueState.OVERDUE),
+    ]
     case = rec(
         RecordKind.CAPABILITY,
         date(2026, 10, 1),
         "improvement_note",
-        meeting_date="2026-10-01",
+        meeting_date="2026-06-01",
         review_period_weeks=8,
+        improvement_note_review_date="2026-12-10",
         improvement_note_outcome_date="2026-10-02",
     )
     assert items(person(records=[case]), RecordKind.CAPABILITY) == [
-        ("Capability review", date(2026, 11, 26), DueState.OVERDUE),
+        ("Capability review", date(2026, 12, 10), DueState.DUE_SOON),
         ("Improvement note expires", date(2027, 4, 2), DueState.OK),
     ]
     closed = rec(

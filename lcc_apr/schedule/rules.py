@@ -14,7 +14,7 @@ from lcc_apr.models import RecordKind
 from lcc_apr.policy import Policy
 from lcc_apr.workdays import add_months
 
-from .model import DueItem, DueState, PersonFacts
+from .model import DueItem, DueState, PersonFacts, RecordFact
 
 DONE = {"completed", "employee_signed", "referred_to_hr"}
 CAPABILITY_OPEN = {
@@ -182,11 +182,7 @@ def capability_items(facts: PersonFacts, policy: Policy, today: date) -> list[Du
     for case in facts.of_kind(RecordKind.CAPABILITY):
         a = case.answers
         if case.status in CAPABILITY_OPEN:
-            review = _day(a.get("review_date"))
-            met = _day(a.get("meeting_date"))
-            weeks = a.get("review_period_weeks")
-            if review is None and met and isinstance(weeks, int | float):
-                review = met + timedelta(weeks=weeks)
+            review = _capability_review(case)
             if review:
                 items.append(
                     DueItem(
@@ -213,3 +209,15 @@ def capability_items(facts: PersonFacts, policy: Policy, today: date) -> list[Du
                 )
             )
     return items
+
+
+def _capability_review(case: RecordFact) -> date | None:
+    """The review date of the stage the case is at (formal stages have their own)."""
+    a = case.answers
+    if case.status in ("improvement_note", "final_warning"):
+        return _day(a.get(f"{case.status}_review_date"))
+    review = _day(a.get("review_date"))
+    met, weeks = _day(a.get("meeting_date")), a.get("review_period_weeks")
+    if review is None and met and isinstance(weeks, int | float):
+        review = met + timedelta(weeks=weeks)
+    return review
