@@ -1,0 +1,127 @@
+"""Starting a new record: the current template, the first state, and what carries over.
+
+A supervision starts with the previous one's open actions; an APR with last
+year's objectives to review; a probation review knows which review point is
+due and whether it is the final one. Runs on the thread that owns the session.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.history import create_record
+from lcc_apr.models import Employee, Record, RecordKind
+from lcc_apr.policy import Policy
+from lcc_apr.schedule import gather, probation_plan
+from lcc_apr.workflow import WORKFLOWS
+
+
+def latest(session: Session, subject_id: int, kind: RecordKind) -> Record | None:
+    """The subject's most recent live record of a kind (by its date, then creation)."""
+    stmt = (
+        select(Record)
+        .where(Record.subject_id == subject_id, Record.kind == kind, ~Record.deleted)
+        .order_by(Record.record_date.desc(), Record.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def carried_actions(previous: dict[str, Any]) -> list[dict[str, Any]]:
+    """Actions still open after a supervision, ready to review at the next one.
+
+    Those agreed last time, plus those reviewed last time and left open; each
+    once (by its wording), with status "open" until the manager updates it.
+    """
+    agreed = previous.get("new_actions", [])
+    still_open = [a for a in previous.get("previous_actions", []) if a.get("status") == "open"]
+    carried, seen = [], set()
+    for action in [*agreed, *still_open]:
+        text = str(action.get("action", "")).strip()
+        if not text or text.casefold() in seen:
+            continue
+        seen.add(text.casefold())
+        item = {"action": text, "owner": action.get("owner", ""), "status": "open"}
+        if action.get("due_date"):
+            item["due_date"] = action["due_date"]
+        carried.append(item)
+    return carried
+
+
+def starting_answers(
+    session: Session, *, kind: RecordKind, subject_id: int, policy: Policy, today: date
+) -> dict[str, Any]:
+    answers: dict[str, Any] = {"meeting_date": today.isoformat()}
+    if kind is RecordKind.SUPERVISION:
+        previous = latest(session, subject_id, kind)
+        if previous is not None:
+            carried = carried_actions(previous.answers)
+            if carried:
+                answers["previous_actions"] = carried
+    elif kind is RecordKind.APR:
+        previous = latest(session, subject_id, kind)
+        objectives = previous.answers.get("new_objectives", []) if previous else []
+        if objectives:
+            answers["previous_objectives"] = [
+                {"objective": o["objective"]} for o in objectives if o.get("objective")
+            ]
+    elif kind is RecordKind.PROBATION:
+        answers |= probation_point(session, subject_id=subject_id, policy=policy, today=today)
+    elif kind is RecordKind.CAPABILITY:
+        answers["stage"] = "informal"
+    return answers
+
+
+def probation_point(
+    session: Session, *, subject_id: int, policy: Policy, today: date
+) -> dict[str, Any]:
+    """The review point due next (weeks since start) and whether it is the final review."""
+    facts = gather(session, today=today, employee_ids=[subject_id]).get(subject_id)
+    plan = probation_plan(facts, policy) if facts else None
+    if plan is None:
+        return {}
+    points, _end = plan
+    held = {r.answers.get("review_point_weeks") for r in facts.of_kind(RecordKind.PROBATION)}
+    due = [week for week, _day in points if week not in held]
+    if not due:
+        return {}
+    week = due[0]
+    return {"review_point_weeks": week, "is_final_review": week == points[-1][0]}
+
+
+def start_record(
+    session: Session,
+    *,
+    kind: RecordKind,
+    subject_id: int,
+    author_id: int | None,
+    catalogue: Catalogue,
+    policy: Policy,
+    today: date,
+    at: datetime,
+) -> Record:
+    """Create a record of `kind` about `subject_id` in its workflow's first state."""
+    if session.get(Employee, subject_id) is None:
+        raise ValueError(f"No employee {subject_id}")
+    template = catalogue.current(kind)
+    record = create_record(
+        session,
+        kind=kind,
+        subject_id=subject_id,
+        author_id=author_id,
+        template_id=template.id,
+        template_version=template.version,
+        answers=starting_answers(
+            session, kind=kind, subject_id=subject_id, policy=policy, today=today
+        ),
+        status=WORKFLOWS[kind].initial,
+        record_date=today,
+        at=at,
+    )
+    session.flush()
+    return record

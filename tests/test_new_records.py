@@ -1,0 +1,176 @@
+"""Starting records: carried-forward actions and objectives, the probation point due."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import Catalogue, validate
+from lcc_apr.history import create_record
+from lcc_apr.models import Employee, RecordKind
+from lcc_apr.new_records import carried_actions, start_record
+from lcc_apr.policy import load_policy
+from lcc_apr.store import migrate, plain_engine
+
+from .test_migrations import populate_first_schema
+
+CATALOGUE = Catalogue.load()
+POLICY = load_policy()
+AT = datetime(2026, 11, 30, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(tmp_path):
+    engine = plain_engine(tmp_path / "n.db")
+    migrate.upgrade(engine)
+    populate_first_schema(engine)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def add(session, kind, day, answers, status="completed"):
+    t = CATALOGUE.current(kind)
+    create_record(
+        session,
+        kind=kind,
+        subject_id=2,
+        author_id=1,
+        template_id=t.id,
+        template_version=t.version,
+        answers=answers,
+        status=status,
+        record_date=day,
+        at=AT,
+    )
+    session.flush()
+
+
+def start(session, kind, today):
+    record = start_record(
+        session,
+        kind=kind,
+        subject_id=2,
+        author_id=1,
+        catalogue=CATALOGUE,
+        policy=POLICY,
+        today=today,
+        at=AT,
+    )
+    template = CATALOGUE.get(record.template_id, record.template_version)
+    assert validate(template, record.answers, reference=today) == []
+    return record
+
+
+def test_a_supervision_carries_the_previous_ones_open_actions(session):
+    add(
+        session,
+        RecordKind.SUPERVISION,
+        date(2026, 10, 1),
+        {
+            "previous_actions": [
+                {"action": "Finish audit", "owner": "Sam", "status": "open"},
+                {"action": "Book training", "owner": "Sam", "status": "done"},
+                {"action": "Dropped idea", "owner": "Sam", "status": "dropped", "update": "n/a"},
+            ],
+            "new_actions": [
+                {"action": "Write the care plan", "owner": "Sam", "due_date": "2026-10-20"},
+                {"action": "finish audit", "owner": "Sam", "due_date": "2026-10-30"},
+            ],
+        },
+    )
+    add(
+        session,
+        RecordKind.SUPERVISION,
+        date(2026, 8, 1),
+        {
+            "new_actions": [{"action": "Old action", "owner": "Sam", "due_date": "2026-08-30"}],
+        },
+    )
+    record = start(session, RecordKind.SUPERVISION, date(2026, 11, 2))
+    assert record.status == "draft" and record.template_id == "supervision"
+    assert record.answers["previous_actions"] == [
+        {
+            "action": "Write the care plan",
+            "owner": "Sam",
+            "status": "open",
+            "due_date": "2026-10-20",
+        },
+        {"action": "finish audit", "owner": "Sam", "status": "open", "due_date": "2026-10-30"},
+    ]
+
+
+def test_the_first_supervision_starts_empty():
+    assert carried_actions({}) == []
+
+
+def test_an_apr_starts_with_last_years_objectives_to_review(session):
+    add(
+        session,
+        RecordKind.APR,
+        date(2025, 5, 1),
+        {
+            "new_objectives": [
+                {
+                    "objective": "Cut waiting times",
+                    "measure": "Under 28 days",
+                    "target_date": "2026-03-31",
+                },
+            ]
+        },
+    )
+    record = start(session, RecordKind.APR, date(2026, 5, 1))
+    assert record.answers["previous_objectives"] == [{"objective": "Cut waiting times"}]
+
+
+def test_a_probation_review_knows_which_point_is_due(session):
+    start_day = date(2026, 6, 1)
+    session.execute(
+        update(Employee)
+        .where(Employee.id == 2)
+        .values(start_date=start_day, probation_end_date=start_day + timedelta(weeks=26))
+    )
+    first = start(session, RecordKind.PROBATION, start_day + timedelta(weeks=8))
+    assert (first.answers["review_point_weeks"], first.answers["is_final_review"]) == (8, False)
+    for week in (8, 16):
+        add(
+            session,
+            RecordKind.PROBATION,
+            start_day + timedelta(weeks=week),
+            {"review_point_weeks": week, "is_final_review": False},
+        )
+    final = start(session, RecordKind.PROBATION, start_day + timedelta(weeks=24))
+    assert (final.answers["review_point_weeks"], final.answers["is_final_review"]) == (24, True)
+    add(
+        session,
+        RecordKind.PROBATION,
+        start_day + timedelta(weeks=24),
+        {
+            "review_point_weeks": 24,
+            "is_final_review": True,
+            "outcome": "extend",
+            "extension_end_date": (start_day + timedelta(weeks=34)).isoformat(),
+        },
+    )
+    extra = start(session, RecordKind.PROBATION, start_day + timedelta(weeks=32))
+    assert (extra.answers["review_point_weeks"], extra.answers["is_final_review"]) == (32, True)
+
+
+def test_a_capability_case_starts_informal(session):
+    record = start(session, RecordKind.CAPABILITY, date(2026, 11, 30))
+    assert record.status == "informal" and record.answers["stage"] == "informal"
+
+
+def test_starting_for_an_unknown_employee_is_refused(session):
+    with pytest.raises(ValueError, match="No employee 99"):
+        start_record(
+            session,
+            kind=RecordKind.APR,
+            subject_id=99,
+            author_id=1,
+            catalogue=CATALOGUE,
+            policy=POLICY,
+            today=date(2026, 5, 1),
+            at=AT,
+        )
