@@ -1,0 +1,81 @@
+"""Benchmark: what is due for every employee of the full demo organisation.
+
+Builds the demo (6,087 people, ~240k records) into an encrypted store, then
+times `lcc_apr.schedule.due_for` over everyone (gathering facts with SQL and
+applying the rules), best and median of several runs, and one manager's team.
+Writes bench/out/schedule.json. Run: `.venv/bin/python bench/schedule.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.store_build import BenchKeyring  # noqa: E402
+from lcc_apr.demo import build_organisation, generate_history, load_demo  # noqa: E402
+from lcc_apr.policy import load_policy  # noqa: E402
+from lcc_apr.schedule import due_for  # noqa: E402
+from lcc_apr.store import open_store  # noqa: E402
+
+AS_OF = date(2026, 11, 30)
+
+
+def timed(fn, runs: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return times, result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=6087)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    policy = load_policy()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "demo.db", keyring_backend=BenchKeyring())
+        org = build_organisation(seed=2020, size=args.size, as_of=AS_OF)
+        with store.session() as s:
+            load_demo(s, org, generate_history(org, seed=2020, as_of=AS_OF))
+        by_manager = Counter(e["line_manager_id"] for e in org.employees)
+        manager, team_size = max(by_manager.items(), key=lambda kv: kv[1] if kv[0] else 0)
+        team = [e["id"] for e in org.employees if e["line_manager_id"] == manager]
+        with store.session() as s:
+            everyone, due = timed(lambda: due_for(s, policy, today=AS_OF), args.runs)
+            one_team, _ = timed(
+                lambda: due_for(s, policy, today=AS_OF, employee_ids=team), args.runs
+            )
+        store.close()
+    states = Counter(i.state.value for items in due.values() for i in items)
+    result = {
+        "employees": len(due),
+        "everyone_best_s": round(min(everyone), 3),
+        "everyone_median_s": round(statistics.median(everyone), 3),
+        "team_size": team_size,
+        "team_median_ms": round(1000 * statistics.median(one_team), 1),
+        "items_by_state": dict(states),
+    }
+    out = Path(__file__).with_name("out")
+    out.mkdir(exist_ok=True)
+    (out / "schedule.json").write_text(json.dumps(result, indent=2))
+    print(
+        f"Schedule for all {len(due):,} employees: best {result['everyone_best_s']} s, "
+        f"median {result['everyone_median_s']} s; a team of {team_size}: "
+        f"{result['team_median_ms']} ms. Items: {dict(states)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
