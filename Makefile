@@ -13,6 +13,7 @@ test: $(READY)
 
 bench: $(READY)
 	$(VENV)/bin/python bench/store_build.py
+	$(VENV)/bin/python bench/schedule.py
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
