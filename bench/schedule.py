@@ -49,6 +49,7 @@ def main() -> None:
         org = build_organisation(seed=2020, size=args.size, as_of=AS_OF)
         with store.session() as s:
             load_demo(s, org, generate_history(org, seed=2020, as_of=AS_OF))
+        store.analyse()
         by_manager = Counter(e["line_manager_id"] for e in org.employees)
         manager, team_size = max(by_manager.items(), key=lambda kv: kv[1] if kv[0] else 0)
         team = [e["id"] for e in org.employees if e["line_manager_id"] == manager]

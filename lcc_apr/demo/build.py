@@ -56,6 +56,7 @@ def build_demo_store(
         rows = generate_history(org, seed=seed, as_of=as_of)
         with store.session() as session:
             summary = load_demo(session, org, rows, progress=progress)
+        store.analyse()
     except BaseException:
         store.close()
         _remove(side, keyring_backend)

@@ -33,7 +33,8 @@ from .organisation import Employee, User, enum_type
 class Record(Base):
     __tablename__ = "records"
     __table_args__ = (
-        Index("ix_records_subject_kind_date", "subject_id", "kind", "record_date"),
+        Index("ix_records_subject_kind_date", "subject_id", "kind", "record_date", "deleted"),
+        Index("ix_records_kind_date", "kind", "record_date"),
         Index("ix_records_server_rev", "server_rev"),
         Index("ix_records_dirty", "dirty"),
     )

@@ -59,7 +59,18 @@ class Store:
             rows.append(str(exc.orig))
         return [row for row in rows if row != "ok"]
 
+    def analyse(self) -> None:
+        """Refresh the query planner's statistics (after a bulk load)."""
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
     def close(self) -> None:
+        """Let SQLite refresh stale planner statistics, then close every connection."""
+        try:
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql("PRAGMA optimize")
+        except DatabaseError:
+            pass  # a damaged store still closes
         self.engine.dispose()
 
 
