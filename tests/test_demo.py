@@ -27,6 +27,8 @@ from lcc_apr.demo.profile import (
     percent_discrepancies,
     targets,
 )
+from lcc_apr.demo.validity import record_problems
+from lcc_apr.forms import Catalogue, validate
 from lcc_apr.history import verify_history
 from lcc_apr.models import (
     AgeBand,
@@ -37,9 +39,12 @@ from lcc_apr.models import (
     Role,
     SexualOrientation,
 )
+from lcc_apr.workdays import add_months, working_days_between
+from lcc_apr.workflow.definitions import WORKFLOWS
 
 AS_OF = date(2025, 3, 31)
 SMALL = 50
+MID = 80  # big enough for every kind and every APR status
 COLUMNS = ("sex", "age_band", "ethnicity", "disability", "sexual_orientation")
 
 
@@ -229,6 +234,12 @@ def test_history_is_deterministic(small: Organisation, small_history: list) -> N
     assert [r["id"] for r, _ in other] != [r["id"] for r, _ in small_history]
 
 
+def test_history_of_some_kinds_is_part_of_the_whole(small: Organisation, small_history: list):
+    kinds = {RecordKind.PROBATION, RecordKind.CAPABILITY}
+    part = list(generate_history(small, seed=11, as_of=AS_OF, kinds=kinds))
+    assert part and part == [pair for pair in small_history if pair[0]["kind"] in kinds]
+
+
 def test_history_content(small: Organisation, small_history: list) -> None:
     by_id = {e["id"]: e for e in small.employees}
     records = [r for r, _ in small_history]
@@ -244,28 +255,161 @@ def test_history_content(small: Organisation, small_history: list) -> None:
     for (eid, kind), rows in per.items():
         start = by_id[eid]["start_date"]
         dates = [r["record_date"] for r in rows]
+        statuses = [r["status"] for r in rows]
         if kind == RecordKind.SUPERVISION:
             assert all(28 <= (b - a).days <= 56 for a, b in zip(dates, dates[1:], strict=False))
+            assert set(statuses[:-1]) <= {"completed"}
             for before, after in zip(rows, rows[1:], strict=False):
                 assert (
                     after["answers"]["meeting_date"] == before["answers"]["next_supervision_date"]
                 )
-                old = {a["action"] for a in before["answers"]["new_actions"]}
+                agreed = before["answers"].get("new_actions", [])
+                reviewed = after["answers"].get("previous_actions", [])
+                assert [_action(a) for a in reviewed] == [_action(a) for a in agreed]
+                old = {a["action"] for a in agreed}
                 carried += sum(
                     a["carried_forward"] and a["action"] in old
-                    for a in after["answers"]["new_actions"]
+                    for a in after["answers"].get("new_actions", [])
                 )
         if kind == RecordKind.APR:
             years = [d.year for d in dates]
             assert len(years) == len(set(years)) <= 5
             assert all(d > start and 4 <= d.month <= 6 for d in dates)
+            assert set(statuses[:-1]) <= {"completed"}  # only the current cycle may be open
         if kind == RecordKind.PROBATION:
             assert (AS_OF - start).days <= 730
+            assert set(statuses[:-1]) <= {"completed"}
+        if kind == RecordKind.CAPABILITY:
+            assert len(rows) == 1  # one record per case
         assert min(dates) >= start
     assert carried > 0
     assert sum(r["kind"] == RecordKind.CAPABILITY for r in records) >= 1
     manager_of = {e["id"]: e["line_manager_id"] for e in small.employees}
     assert all(r["author_id"] in (None, manager_of[r["subject_id"]]) for r in records)
+
+
+def _action(a: dict) -> tuple[str, str, str]:
+    return a["action"], a["owner"], a["due_date"]
+
+
+def _failures(rows: list[tuple[dict, dict]]) -> list[str]:
+    """Every record that does not hold up as a form record, described for a failing assert."""
+    catalogue = Catalogue.load()
+    found = []
+    for record, _ in rows:
+        problems = record_problems(catalogue, record)
+        if problems:
+            where = f"{record['kind']} {record['status']} of {record['record_date']}"
+            found.append(f"{where} (employee {record['subject_id']}): " + "; ".join(problems))
+    return found
+
+
+@pytest.fixture(scope="module")
+def mid_history() -> list[tuple[dict, dict]]:
+    org = build_organisation(seed=5, size=MID, as_of=AS_OF)
+    return list(generate_history(org, seed=5, as_of=AS_OF))
+
+
+def test_every_record_passes_its_template_at_its_status(mid_history: list) -> None:
+    statuses = Counter((str(r["kind"]), r["status"]) for r, _ in mid_history)
+    assert {kind for kind, _ in statuses} == {str(k) for k in RecordKind}, statuses
+    assert len({status for kind, status in statuses if kind == "apr"}) == 5, statuses
+    assert {s for k, s in statuses if k == "supervision"} >= {"draft", "completed"}, statuses
+    failures = _failures(mid_history)
+    assert not failures, f"{len(failures)} records fail, first:\n" + "\n".join(failures[:5])
+
+
+def test_a_draft_is_only_partly_filled(mid_history: list) -> None:
+    catalogue = Catalogue.load()
+    drafts = [r for r, _ in mid_history if r["status"] == "draft" and r["kind"] == "apr"]
+    assert drafts
+    for r in drafts:  # a draft could not be shared yet
+        template = catalogue.get("apr", 1)
+        missing = validate(
+            template, r["answers"], reference=r["record_date"], strict=True, step="share"
+        )
+        assert missing, r["answers"]
+
+
+@pytest.fixture(scope="module")
+def full_cases(full: Organisation) -> list[dict]:
+    kinds = {RecordKind.PROBATION, RecordKind.CAPABILITY}
+    rows = list(generate_history(full, seed=2020, as_of=AS_OF, kinds=kinds))
+    failures = _failures(rows)
+    assert not failures, f"{len(failures)} records fail, first:\n" + "\n".join(failures[:5])
+    return [r for r, _ in rows]
+
+
+def test_full_organisation_probation_outcomes(full_cases: list[dict]) -> None:
+    reviews = [r for r in full_cases if r["kind"] == RecordKind.PROBATION]
+    outcomes = Counter(r["answers"].get("outcome") for r in reviews)
+    assert outcomes["pass"] > 500 and outcomes["extend"] > 20 and 1 <= outcomes["fail"] <= 20
+    for r in reviews:
+        if r["answers"].get("outcome") == "fail":
+            assert r["status"] in ("referred_to_hr", "completed")
+            assert ("hr_decision" in r["answers"]) == (r["status"] == "completed")
+
+
+def test_capability_cases_are_one_record_each_at_varied_stages(full_cases: list[dict]) -> None:
+    cases = [r for r in full_cases if r["kind"] == RecordKind.CAPABILITY]
+    assert 25 <= len(cases) <= 35
+    assert len({r["subject_id"] for r in cases}) == len(cases)
+    stages = Counter(r["status"] for r in cases)
+    assert set(stages) == {s.name for s in WORKFLOWS[RecordKind.CAPABILITY].states} - {"amending"}
+    assert stages["closed_improved"] >= 5 and stages["informal"] >= 5
+    for r in cases:
+        _check_case_dates(r)
+
+
+CASE_DATES = [
+    "meeting_date",
+    "review_date",
+    *(
+        f"{stage}_{key}"
+        for stage in ("improvement_note", "final_warning")
+        for key in (
+            "letter_date",
+            "meeting_date",
+            "new_meeting_date",
+            "outcome_date",
+            "review_date",
+        )
+    ),
+    "hearing_letter_date",
+    "hearing_meeting_date",
+    "hearing_new_meeting_date",
+    "hearing_outcome_date",
+    "appeal_lodged_date",
+    "appeal_meeting_date",
+    "appeal_outcome_date",
+]
+WAITING = {"review_date", "improvement_note_review_date", "final_warning_review_date",
+           "hearing_meeting_date"}  # fmt: skip
+EXPIRY = {"improvement_note": 6, "final_warning": 12}
+
+
+def _check_case_dates(record: dict) -> None:
+    """Dates in order, notice given, warnings' expiry; only an open case waits for a date."""
+    a, status = record["answers"], record["status"]
+    assert a["meeting_date"] == record["record_date"].isoformat()
+    assert a["stage"] == status or status in ("appeal", "appeal_decided")
+    assert a["review_period_weeks"] >= 1
+    dates = [(key, date.fromisoformat(a[key])) for key in CASE_DATES if key in a]
+    past = [(key, day) for key, day in dates if day <= AS_OF]
+    assert all(x[1] < y[1] for x, y in zip(past, past[1:], strict=False)), past
+    waiting = {key for key, day in dates if day > AS_OF}
+    assert waiting <= WAITING and (not waiting or status not in CLOSED), (status, waiting)
+    for stage in ("improvement_note", "final_warning", "hearing"):
+        if f"{stage}_letter_date" in a:
+            letter = date.fromisoformat(a[f"{stage}_letter_date"])
+            meeting = date.fromisoformat(a[f"{stage}_meeting_date"])
+            assert working_days_between(letter, meeting) >= 5
+        if stage in EXPIRY and f"{stage}_outcome_date" in a:
+            given = date.fromisoformat(a[f"{stage}_outcome_date"])
+            assert a[f"{stage}_expiry_date"] == add_months(given, EXPIRY[stage]).isoformat()
+
+
+CLOSED = {"closed_improved", "closed_hearing", "appeal_decided"}
 
 
 # --- loading -------------------------------------------------------------------------------

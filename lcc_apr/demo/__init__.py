@@ -2,7 +2,10 @@
 
 profile: the council's published 2020 workforce figures and the targets.
 organisation: build_organisation() -> rows for departments, employees, users.
-history: generate_history() -> streamed (record row, change row) pairs.
+history: generate_history() -> streamed (record row, change row) pairs whose
+    answers (answers.py; capability cases in cases.py) follow the form templates
+    and whose statuses follow the workflows.
+validity: record_problems() -> how a record falls short of its template at its status.
 load: load_demo() inserts it all; summarise() / format_summary() report it.
 """
 

@@ -3,51 +3,66 @@
 Contract: `generate_history(org, seed=, as_of=)` yields (record row, change
 row) pairs made by lcc_apr.history.creation_rows, one employee at a time,
 never holding the whole history. The same (org, seed, as_of) gives the same
-rows: one seeded RNG, no clock; ids are UUID4s drawn from that RNG and
+rows: one seeded RNG per record kind (so `kinds=` picks some kinds without
+changing them), no clock; ids are UUID4s drawn from those RNGs and
 timestamps are aware UTC times on the record's own date. Authors are line
 managers' users (the chief executive's records have no author, and neither do
 records dated before the manager joined).
+
+Records are real form records: answers follow the kind's template v1 and
+each status is a state of the kind's workflow (lcc_apr/workflow), with the
+answers complete for every step on the way there (answers.py, cases.py).
+Past APR cycles, past supervisions and past probation reviews are completed;
+the current APR cycle, the latest supervision and a recent probation review
+may be anywhere along their workflow. A capability case is one record whose
+status is the stage it has reached.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from lcc_apr.history import creation_rows
 from lcc_apr.models import RecordKind
+from lcc_apr.workdays import add_working_days
 
-from .answers import Answers, Writer
+from .answers import FREQUENCIES, Answers, Context, Writer
+from .cases import CasePlan, CaseWriter, plan_cases
 from .organisation import Organisation
 
 Rows = tuple[dict[str, Any], dict[str, Any]]
-Context = dict[str, Any]
-Step = tuple[str, date, int]  # capability stage, meeting date, review period in weeks
 TEMPLATE_VERSION = 1
 APR_CYCLES = 5
+# Status of the current cycle's APR (apr workflow), with weights.
+APR_STATUSES = ["draft", "shared", "responded", "employee_signed", "completed"]
+APR_WEIGHTS = [20, 15, 10, 10, 45]
 SUPERVISION_GAP_DAYS = (28, 56)
 SUPERVISION_YEARS = 5
+AGREEMENT_REVIEW_DAYS = 365  # the supervision agreement is reviewed yearly
+# Status of the latest supervision (supervision workflow), with weights.
+LATEST_STATUSES = ["draft", "shared", "employee_signed", "completed"]
+LATEST_SUPERVISION_WEIGHTS = [25, 10, 5, 60]
+# An action past its due date is done, carried forward (the rest) or dropped.
+DONE_SHARE = 0.72
+DROPPED_SHARE = 0.08
 PROBATION = timedelta(weeks=26)
 PROBATION_REVIEW_WEEKS = (8, 16, 24)
+PROBATION_FINAL_GAP = timedelta(weeks=2)  # the final review is 2 weeks before the end
 PROBATION_HISTORY_DAYS = 730  # reviews are generated for people who started this recently
-CAPABILITY_SHARE = 0.005
-ACTION_STATUSES = ["completed", "in_progress", "carried_forward"]
-ACTION_WEIGHTS = [6, 2, 2]
-# Stage sequences of capability cases, with weights; a case is at its last stage.
-CASE_PATHS = [
-    (("informal",), 5),
-    (("informal", "closed_improved"), 5),
-    (("informal", "formal_stage_1"), 4),
-    (("informal", "formal_stage_1", "closed_improved"), 4),
-    (("informal", "formal_stage_1", "formal_stage_2"), 3),
-    (("informal", "formal_stage_1", "formal_stage_2", "closed_improved"), 2),
-    (("informal", "formal_stage_1", "formal_stage_2", "final_review"), 2),
-    (("informal", "formal_stage_1", "formal_stage_2", "final_review", "closed_dismissed"), 1),
-]
+FAIL_SHARE = 0.05  # of final reviews in the last FAIL_WINDOW_DAYS
+FAIL_WINDOW_DAYS = 90
+RECENT_REVIEW_DAYS = 21  # a review this recent may still be going through its workflow
+RECENT_STATUSES = ["draft", "shared", "employee_signed", "completed"]
+RECENT_WEIGHTS = [30, 20, 15, 35]
+HR_DECISIONS = ["end_employment", "extend", "confirm"]
+HR_WEIGHTS = [70, 15, 15]
+HR_COMPANIONS = ["UNISON representative", "GMB representative", "colleague"]
+WEAK_BEFORE_CASE = timedelta(days=180)  # APR ratings are weak this long before a case
 
 
 @dataclass
@@ -86,23 +101,36 @@ def people(org: Organisation) -> list[Person]:
     return result
 
 
+def seniors(org: Organisation, manager_id: int | None, by_id: dict[int, Any]) -> list[str]:
+    """'Name, Job title' of the line manager's manager and the one above them."""
+    found: list[str] = []
+    boss = by_id.get(manager_id) if manager_id else None
+    node = by_id.get(boss["line_manager_id"]) if boss else None
+    while node is not None and len(found) < 2:
+        name = f"{node['preferred_name'] or node['first_name']} {node['last_name']}"
+        found.append(f"{name}, {node['job_title']}")
+        node = by_id.get(node["line_manager_id"])
+    return found
+
+
 def _action_fields(action: Answers) -> Answers:
     return {"action": action["action"], "owner": action["owner"], "due_date": action["due_date"]}
 
 
 class _History:
     def __init__(self, org: Organisation, seed: int, as_of: date) -> None:
-        self.rng = random.Random(seed)
-        self.writer = Writer(self.rng)
+        self.rngs = {kind: random.Random(f"{seed}/{kind}") for kind in RecordKind}
+        self.writers = {kind: Writer(rng) for kind, rng in self.rngs.items()}
+        self.case_writer = CaseWriter(self.writers[RecordKind.CAPABILITY])
         self.as_of = as_of
         self.org = org
+        self.by_id = {e["id"]: e for e in org.employees}
 
     def row(self, kind: RecordKind, p: Person, answers: Answers, status: str, day: date) -> Rows:
-        rng = self.rng
+        rng = self.rngs[kind]
         author = p.manager_id if p.manager_start and p.manager_start <= day else None
-        at = datetime(
-            day.year, day.month, day.day, rng.randint(8, 16), rng.randrange(60), tzinfo=UTC
-        )
+        hour, minute = 8 + int(rng.random() * 9), int(rng.random() * 60)
+        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
         return creation_rows(
             kind=kind,
             subject_id=p.id,
@@ -116,30 +144,15 @@ class _History:
             record_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         )
 
-    def cases(self, plist: list[Person]) -> dict[int, list[Step]]:
-        """Capability cases: employee id -> [(stage, meeting date, review weeks)]."""
-        rng, as_of = self.rng, self.as_of
-        eligible = [p for p in plist if p.manager_id and (as_of - p.start).days > 3 * 365]
-        count = min(len(eligible), max(1, round(self.org.size * CAPABILITY_SHARE)))
-        paths, weights = zip(*CASE_PATHS, strict=True)
-        plans: dict[int, list[Step]] = {}
-        for p in rng.sample(eligible, count):
-            path = rng.choices(paths, weights)[0]
-            last = path[-1]
-            back = (
-                28 if last == "closed_dismissed" else 90 if not last.startswith("closed") else 540
-            )
-            day = as_of - timedelta(days=rng.randint(0, back))
-            steps = []
-            for stage in reversed(path):
-                weeks = 0 if stage.startswith("closed") else rng.randint(4, 12)
-                steps.append((stage, day, weeks))
-                day -= timedelta(weeks=rng.randint(4, 12))
-            plans[p.id] = steps[::-1]
-        return plans
+    def cases(self, plist: list[Person]) -> dict[int, CasePlan]:
+        """Capability cases: employee id -> plan (people with a line manager only)."""
+        candidates = [(p.id, p.start) for p in plist if p.manager_id]
+        rng = self.rngs[RecordKind.CAPABILITY]
+        return plan_cases(candidates, self.org.size, rng, self.as_of)
 
-    def aprs(self, p: Person, ctx: Context, weak_from: date | None) -> Iterator[Rows]:
-        rng, w, as_of = self.rng, self.writer, self.as_of
+    def aprs(self, p: Person, ctx: Context, weak: tuple[date, date] | None) -> Iterator[Rows]:
+        kind = RecordKind.APR
+        rng, w, as_of = self.rngs[kind], self.writers[kind], self.as_of
         latest = as_of.year if as_of >= date(as_of.year, 4, 1) else as_of.year - 1
         objectives: list[Answers] | None = None
         for year in range(latest - APR_CYCLES + 1, latest + 1):
@@ -152,78 +165,156 @@ class _History:
                 objectives = w.objectives(ctx, meeting - timedelta(days=365), 2)
             status = "completed"
             if year == latest:
-                status = rng.choices(["draft", "shared", "completed"], [25, 25, 50])[0]
-            weak = weak_from is not None and meeting >= weak_from
+                status = rng.choices(APR_STATUSES, APR_WEIGHTS)[0]
+            is_weak = weak is not None and weak[0] <= meeting <= weak[1]
             new = w.objectives(ctx, meeting, rng.choice((2, 2, 3)))
-            answers = w.apr(ctx, meeting, objectives, new, status, w.rating(weak))
+            answers = w.apr(ctx, meeting, objectives, new, status, w.rating(is_weak))
             objectives = new
-            yield self.row(RecordKind.APR, p, answers, status, meeting)
+            yield self.row(kind, p, answers, status, meeting)
 
     def supervisions(self, p: Person, ctx: Context) -> Iterator[Rows]:
-        rng, w, as_of = self.rng, self.writer, self.as_of
+        kind = RecordKind.SUPERVISION
+        rng, w, as_of = self.rngs[kind], self.writers[kind], self.as_of
         lo, hi = SUPERVISION_GAP_DAYS
-        day = max(p.start, as_of - timedelta(days=365 * SUPERVISION_YEARS))
-        day += timedelta(days=rng.randint(lo, hi))
+        horizon = as_of - timedelta(days=365 * SUPERVISION_YEARS)
+        day = max(p.start, horizon) + timedelta(days=w.between(lo, hi))
+        ctx = {**ctx, "frequency": w.one(FREQUENCIES)}
+        agreed: date | None = None
         open_actions: list[Answers] = []
         while day <= as_of:
-            following = day + timedelta(days=rng.randint(lo, hi))
+            following = day + timedelta(days=w.between(lo, hi))
+            status = "completed"
+            if following > as_of:
+                status = rng.choices(LATEST_STATUSES, LATEST_SUPERVISION_WEIGHTS)[0]
+            if agreed is None:  # the first supervision in the system
+                agreement = "new" if p.start >= horizon else "changed"
+                agreed = day
+            elif (day - agreed).days >= AGREEMENT_REVIEW_DAYS:
+                agreement = "changed" if rng.random() < 0.25 else "unchanged"
+                agreed = day
+            else:
+                agreement = "in_place"
+            today = day.isoformat()
             reviewed, carried = [], []
             for a in open_actions:
-                status = rng.choices(ACTION_STATUSES, ACTION_WEIGHTS)[0]
-                reviewed.append({**_action_fields(a), "status": status})
-                if status == "carried_forward":
-                    due = (day + timedelta(days=rng.randint(14, 42))).isoformat()
+                if a["due_date"] >= today:  # not due yet: still open, listed again
+                    reviewed.append({**_action_fields(a), "status": "open"})
+                    carried.append({**a, "carried_forward": True})
+                    continue
+                r = rng.random()
+                outcome = (
+                    "done"
+                    if r < DONE_SHARE
+                    else "dropped"
+                    if r > 1 - DROPPED_SHARE
+                    else "carried_forward"
+                )
+                entry = {**_action_fields(a), "status": outcome}
+                if outcome == "dropped" or (outcome == "carried_forward" and rng.random() < 0.5):
+                    entry["update"] = w.action_update(outcome)
+                reviewed.append(entry)
+                if outcome == "carried_forward":
+                    due = (day + timedelta(days=w.between(14, 42))).isoformat()
                     carried.append({**a, "due_date": due, "carried_forward": True})
-            new = carried + w.actions(ctx, day, rng.randint(1, 3 - min(len(carried), 2)))
-            answers = w.supervision(ctx, day, reviewed, new, following)
-            last = following > as_of
-            status = "draft" if last and rng.random() < 0.3 else "completed"
-            yield self.row(RecordKind.SUPERVISION, p, answers, status, day)
+            fresh = w.actions(ctx, day, w.between(1, 3 - min(len(carried), 2)), carried)
+            new = carried + fresh
+            answers = w.supervision(ctx, day, reviewed, new, following, agreement, status)
+            yield self.row(kind, p, answers, status, day)
             open_actions = new
             day = following
 
     def probation(self, p: Person, ctx: Context) -> Iterator[Rows]:
-        rng, w, as_of = self.rng, self.writer, self.as_of
+        kind = RecordKind.PROBATION
+        rng, w, as_of = self.rngs[kind], self.writers[kind], self.as_of
         if (as_of - p.start).days > PROBATION_HISTORY_DAYS:
             return
+        final_weeks = PROBATION_REVIEW_WEEKS[-1]
         extended = p.probation_end is not None and p.probation_end > p.start + PROBATION
         reviews = [(weeks, p.start + timedelta(weeks=weeks)) for weeks in PROBATION_REVIEW_WEEKS]
-        final_weeks = PROBATION_REVIEW_WEEKS[-1]
-        if extended and p.probation_end is not None:  # one more review near the new end
-            end = p.probation_end - timedelta(days=7)
-            reviews.append(((end - p.start).days // 7, end))
+        if extended and p.probation_end is not None:  # one more review before the new end
+            day = p.probation_end - PROBATION_FINAL_GAP
+            reviews.append(((day - p.start).days // 7, day))
         due = [(weeks, day) for weeks, day in reviews if day <= as_of]
+        final_day = p.start + timedelta(weeks=final_weeks)
+        fails = (
+            not extended
+            and final_day <= as_of
+            and (as_of - final_day).days <= FAIL_WINDOW_DAYS
+            and rng.random() < FAIL_SHARE
+        )
+        early_worry = rng.random() < 0.08  # concerns at 8 weeks that were put right
         for i, (weeks, day) in enumerate(due):
-            outcome, extension_end = None, None  # no outcome before the final review
-            if weeks == final_weeks and extended:
-                outcome, extension_end = "extend", p.probation_end
-            elif weeks >= final_weeks:
-                recent = (as_of - day).days <= 28  # a fail is only recent: notice running
-                outcome = "fail" if recent and rng.random() < 0.05 else "pass"
-            answers = w.probation(ctx, weeks, outcome, extension_end)
-            latest = i == len(due) - 1 and (as_of - day).days <= 14
-            status = "draft" if latest and rng.random() < 0.3 else "completed"
-            yield self.row(RecordKind.PROBATION, p, answers, status, day)
+            final = weeks >= final_weeks
+            outcome = None
+            if final:
+                outcome = "extend" if weeks == final_weeks and extended else "pass"
+                outcome = "fail" if fails else outcome
+            # Concerns: from 16 weeks for a probation that is extended or not passed.
+            struggling = (extended or fails) and outcome != "pass"
+            concerns = struggling and weeks > PROBATION_REVIEW_WEEKS[0]
+            concerns = concerns or (weeks == PROBATION_REVIEW_WEEKS[0] and early_worry)
+            hr: dict[str, Any] | None = None
+            status = "completed"
+            if outcome == "fail":
+                meeting = add_working_days(day, rng.randint(8, 15))
+                letter = add_working_days(meeting, rng.randint(1, 3))
+                status = "referred_to_hr"
+                if letter <= as_of:  # HR have met the employee and decided
+                    status = "completed"
+                    decision = rng.choices(HR_DECISIONS, HR_WEIGHTS)[0]
+                    hr = {"meeting": meeting, "letter": letter, "decision": decision}
+                    hr["extension_end"] = day + timedelta(weeks=8)
+                    if rng.random() < 0.7:
+                        hr["companion"] = f"{w.full_name()}, {w.one(HR_COMPANIONS)}"
+            elif i == len(due) - 1 and (as_of - day).days <= RECENT_REVIEW_DAYS:
+                status = rng.choices(RECENT_STATUSES, RECENT_WEIGHTS)[0]
+            extension_end = p.probation_end if outcome == "extend" else None
+            answers = w.probation(
+                ctx,
+                day,
+                weeks,
+                final=final,
+                outcome=outcome,
+                extension_end=extension_end,
+                concerns=concerns,
+                status=status,
+                hr=hr,
+            )
+            yield self.row(kind, p, answers, status, day)
 
-    def capability(self, p: Person, ctx: Context, steps: list[Step]) -> Iterator[Rows]:
-        for i, (stage, day, weeks) in enumerate(steps):
-            answers = self.writer.capability(ctx, stage, day, weeks)
-            open_case = i == len(steps) - 1 and not stage.startswith("closed")
-            status = "draft" if open_case and self.rng.random() < 0.3 else "completed"
-            yield self.row(RecordKind.CAPABILITY, p, answers, status, day)
+    def capability(self, p: Person, ctx: Context, plan: CasePlan) -> Iterator[Rows]:
+        answers = self.case_writer.answers(ctx, plan, seniors(self.org, p.manager_id, self.by_id))
+        yield self.row(RecordKind.CAPABILITY, p, answers, plan.status, plan.opened)
 
 
-def generate_history(org: Organisation, *, seed: int, as_of: date) -> Iterator[Rows]:
-    """Stream (record row, change row) pairs for every employee of `org`."""
+def generate_history(
+    org: Organisation,
+    *,
+    seed: int,
+    as_of: date,
+    kinds: Collection[RecordKind] | None = None,
+) -> Iterator[Rows]:
+    """Stream (record row, change row) pairs for every employee of `org`.
+
+    `kinds` limits the stream to some record kinds; those rows are exactly the
+    ones the full stream has.
+    """
+    wanted = set(RecordKind) if kinds is None else set(kinds)
     gen = _History(org, seed, as_of)
     plist = people(org)
     plans = gen.cases(plist)
+    context = gen.writers[RecordKind.APR].context
     for p in plist:
-        ctx = gen.writer.context(name=p.name, job=p.job, manager=p.manager, service=p.service)
-        steps = plans.get(p.id)
-        weak_from = steps[0][1] - timedelta(days=180) if steps else None
-        yield from gen.aprs(p, ctx, weak_from)
-        yield from gen.supervisions(p, ctx)
-        yield from gen.probation(p, ctx)
-        if steps:
-            yield from gen.capability(p, ctx, steps)
+        ctx = context(name=p.name, job=p.job, manager=p.manager, service=p.service)
+        plan = plans.get(p.id)
+        weak = None
+        if plan:
+            weak = (plan.opened - WEAK_BEFORE_CASE, plan.closed or as_of)
+        if RecordKind.APR in wanted:
+            yield from gen.aprs(p, ctx, weak)
+        if RecordKind.SUPERVISION in wanted:
+            yield from gen.supervisions(p, ctx)
+        if RecordKind.PROBATION in wanted:
+            yield from gen.probation(p, ctx)
+        if plan and RecordKind.CAPABILITY in wanted:
+            yield from gen.capability(p, ctx, plan)

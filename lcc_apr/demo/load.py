@@ -34,7 +34,7 @@ KIND_LABELS = {
     RecordKind.APR: ("APR", "APRs"),
     RecordKind.SUPERVISION: ("supervision", "supervisions"),
     RecordKind.PROBATION: ("probation review", "probation reviews"),
-    RecordKind.CAPABILITY: ("capability record", "capability records"),
+    RecordKind.CAPABILITY: ("capability case", "capability cases"),  # one record each
 }
 
 
