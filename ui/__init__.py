@@ -1,1 +1,1 @@
-"""The Qt layer. Qt enters the project only through ui.qt; widgets call lcc_apr, never the reverse."""
+"""The Qt layer: widgets call lcc_apr, never the reverse. Qt enters only through ui.qt."""
