@@ -16,32 +16,17 @@ import time
 from datetime import date
 from pathlib import Path
 
-from keyring.backend import KeyringBackend
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lcc_apr.demo import build_organisation, generate_history, load_demo  # noqa: E402
 from lcc_apr.store import migrate, open_store, plain_engine  # noqa: E402
 from lcc_apr.store.store import Store  # noqa: E402
+from tests.conftest import MemoryKeyring  # noqa: E402
 
 AS_OF = date(2026, 11, 30)
 
 
-class BenchKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
+BenchKeyring = MemoryKeyring  # a keyring that lives only as long as the run
 
 
 def size_of(path: Path) -> int:

@@ -137,25 +137,17 @@ def _append(
     patch: dict[str, Any],
 ) -> RecordChange:
     seq = record.local_rev + 1
-    digest = change_hash(
-        prev_hash=record.history_head,
-        record_id=record.id,
-        seq=seq,
-        action=action,
-        user_id=user_id,
-        at=at,
-        patch=patch,
-    )
-    change = RecordChange(
-        record_id=record.id,
-        seq=seq,
-        action=action,
-        user_id=user_id,
-        at=at,
-        patch=patch,
-        prev_hash=record.history_head,
-        hash=digest,
-    )
+    entry = {
+        "record_id": record.id,
+        "seq": seq,
+        "action": action,
+        "user_id": user_id,
+        "at": at,
+        "patch": patch,
+        "prev_hash": record.history_head,
+    }
+    digest = change_hash(**entry)
+    change = RecordChange(**entry, hash=digest)
     session.add(change)
     record.local_rev = seq
     record.history_head = digest
