@@ -1,0 +1,1 @@
+"""Offline-first sync: the wire protocol (shared with the server) and the client engine."""
