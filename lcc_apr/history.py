@@ -15,10 +15,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from .models import ChangeAction, Record, RecordChange, RecordKind
+from .models import ChangeAction, Conflict, Purge, Record, RecordChange, RecordKind, SignOff
 
 GENESIS = "0" * 64
 _MISSING = object()
@@ -127,7 +127,20 @@ def create_record(session: Session, **fields: Any) -> Record:
     return record
 
 
-def _append(
+def _keep_base(session: Session, record: Record, at: datetime) -> None:
+    """Before the first local change to a server copy, record that copy as the base."""
+    if record.local_rev == 0 and record.server_rev is not None:
+        patch = {**state_of(record), "note": {"server_rev": record.server_rev}}
+        _write(session, record, action=ChangeAction.SYNC, user_id=None, at=at, patch=patch)
+        record.base_seq = record.local_rev
+
+
+def state_of(record: Record) -> dict[str, Any]:
+    """The replayable state of a record, as one full patch."""
+    return {"answers": dict(record.answers), "status": record.status, "deleted": record.deleted}
+
+
+def _write(
     session: Session,
     record: Record,
     *,
@@ -152,7 +165,7 @@ def _append(
     record.local_rev = seq
     record.history_head = digest
     record.updated_at = at
-    record.dirty = True
+    record.dirty = action is not ChangeAction.SYNC
     return change
 
 
@@ -176,31 +189,85 @@ def update_record(
     if record.deleted:
         raise ValueError("record is deleted")
     patch: dict[str, Any] = {}
-    if answers:
-        changed = {k: v for k, v in answers.items() if record.answers.get(k, None) != v}
-        if changed:
-            patch["answers"] = changed
-            merged = {**record.answers, **changed}
-            record.answers = {k: v for k, v in merged.items() if v is not None}
+    changed = {k: v for k, v in (answers or {}).items() if record.answers.get(k, None) != v}
+    if changed:
+        patch["answers"] = changed
     if status is not None and status != record.status:
         patch["status"] = status
-        record.status = status
     if not patch:
         return None
+    _keep_base(session, record, at)
+    if changed:
+        merged = {**record.answers, **changed}
+        record.answers = {k: v for k, v in merged.items() if v is not None}
+    if "status" in patch:
+        record.status = patch["status"]
     if note:
         patch["note"] = note
-    return _append(session, record, action=action, user_id=user_id, at=at, patch=patch)
+    return _write(session, record, action=action, user_id=user_id, at=at, patch=patch)
 
 
 def delete_record(session: Session, record: Record, *, user_id: int | None, at: datetime) -> None:
     """Tombstone the record: it stays, with its history, marked deleted."""
     if record.deleted:
         return
+    _keep_base(session, record, at)
     record.deleted = True
     record.deleted_at = at
-    _append(
+    _write(
         session, record, action=ChangeAction.DELETE, user_id=user_id, at=at, patch={"deleted": True}
     )
+
+
+def apply_server_state(
+    session: Session,
+    record: Record,
+    *,
+    answers: dict[str, Any],
+    status: str,
+    deleted: bool,
+    server_rev: int,
+    at: datetime,
+) -> None:
+    """Take in the server's version of a record that has no unsent local changes.
+
+    A record with no local history simply becomes the new server copy; one with
+    history gets a SYNC entry holding what changed, so replay still matches.
+    """
+    if record.local_rev == 0:
+        record.answers, record.status, record.deleted = answers, status, deleted
+        record.server_rev = server_rev
+        record.dirty = False
+        return
+    patch: dict[str, Any] = {}
+    changed = {k: v for k, v in answers.items() if record.answers.get(k) != v}
+    removed = {k: None for k in record.answers if k not in answers}
+    if changed or removed:
+        patch["answers"] = {**changed, **removed}
+    if status != record.status:
+        patch["status"] = status
+    if deleted != record.deleted:
+        patch["deleted"] = deleted
+    record.answers, record.status, record.deleted = answers, status, deleted
+    record.server_rev = server_rev
+    _write(
+        session,
+        record,
+        action=ChangeAction.SYNC,
+        user_id=None,
+        at=at,
+        patch={**patch, "note": {"server_rev": server_rev}},
+    )
+    record.base_seq = record.local_rev
+
+
+def base_state(session: Session, record: Record) -> dict[str, Any] | None:
+    """The server version this copy's local edits started from (None: never synced)."""
+    if record.server_rev is None:
+        return None
+    if record.base_seq is None:
+        return state_of(record)
+    return replay([c for c in history(session, record.id) if c.seq <= record.base_seq])
 
 
 def history(session: Session, record_id: str) -> list[RecordChange]:
@@ -226,6 +293,8 @@ def verify_history(session: Session, record: Record) -> list[str]:
     """Problems found in a record's history; an empty list means intact."""
     problems: list[str] = []
     changes = history(session, record.id)
+    if record.local_rev == 0 and not changes and record.server_rev is not None:
+        return []  # the server's copy: its history is kept on the server
     prev = GENESIS
     for expected_seq, change in enumerate(changes, start=1):
         if change.seq != expected_seq:
@@ -251,3 +320,24 @@ def verify_history(session: Session, record: Record) -> list[str]:
     if state["answers"] != record.answers or state["status"] != record.status:
         problems.append("the record's content differs from what its history describes")
     return problems
+
+
+def purge_records(session: Session, record_ids: list[str]) -> None:
+    """Remove records and everything about them from this cache (access lost).
+
+    The only way history leaves a database: the ids are listed in `purges`
+    for the length of the transaction, which the append-only guard allows.
+    """
+    if not record_ids:
+        return
+    session.flush()
+    session.execute(insert(Purge), [{"record_id": r} for r in record_ids])
+    for model, column in (
+        (RecordChange, RecordChange.record_id),
+        (SignOff, SignOff.record_id),
+        (Conflict, Conflict.record_id),
+        (Record, Record.id),
+    ):
+        session.execute(delete(model).where(column.in_(record_ids)))
+    session.execute(delete(Purge).where(Purge.record_id.in_(record_ids)))
+    session.expire_all()

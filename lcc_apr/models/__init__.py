@@ -17,16 +17,20 @@ from .enums import (
 )
 from .organisation import Department, Employee, User, UserRole
 from .records import Record, RecordChange, SignOff
+from .sync import Conflict, Purge, PushBatch, SyncState
 
 __all__ = [
     "AgeBand",
     "Base",
     "ChangeAction",
+    "Conflict",
     "ContractType",
     "Department",
     "Disability",
     "Employee",
     "Ethnicity",
+    "Purge",
+    "PushBatch",
     "Record",
     "RecordChange",
     "RecordKind",
@@ -37,6 +41,7 @@ __all__ = [
     "SignOff",
     "SignOffDecision",
     "SignOffRole",
+    "SyncState",
     "User",
     "UserRole",
     "now_utc",

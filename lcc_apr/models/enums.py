@@ -105,3 +105,4 @@ class ChangeAction(StrEnum):
     SIGN = "sign"
     AMEND = "amend"
     DELETE = "delete"
+    SYNC = "sync"  # the server's version taken in (a pull, or the base before a local edit)

@@ -57,6 +57,9 @@ class Record(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     history_head: Mapped[str] = mapped_column(String(64))  # hash of the last change
+    # The local history entry at which this copy equalled server_rev (the merge base);
+    # None while the record has no local history (it is then the server's copy itself).
+    base_seq: Mapped[int | None] = mapped_column(Integer)
 
     subject: Mapped[Employee] = relationship()
     author: Mapped[User | None] = relationship()

@@ -1,0 +1,59 @@
+"""The desktop's sync bookkeeping: cursor and epoch, unresolved conflicts, batches in flight."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONDoc, UTCDateTime, utc
+
+
+class SyncState(Base):
+    """One row: where this cache stands against its server."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    server_url: Mapped[str | None] = mapped_column(String(500))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    epoch: Mapped[str | None] = mapped_column(String(64))
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Conflict(Base):
+    """A record the user must decide about: both versions are kept until then.
+
+    `fields` lists the answers both sides changed differently (empty when the
+    server refused the change outright; `reason` then says why).
+    """
+
+    __tablename__ = "conflicts"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    server_rev: Mapped[int | None] = mapped_column(Integer)
+    server: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)  # the server's version (wire)
+    fields: Mapped[list[str]] = mapped_column(JSONDoc)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[utc]
+
+
+class PushBatch(Base):
+    """A push sent but not yet answered: retried with the same idempotency key."""
+
+    __tablename__ = "push_batches"
+
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    record_ids: Mapped[list[str]] = mapped_column(JSONDoc)
+    created_at: Mapped[utc]
+
+
+class Purge(Base):
+    """Record ids being removed from this cache (lost access); lets their history go too."""
+
+    __tablename__ = "purges"
+
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
