@@ -1,0 +1,191 @@
+"""Taking server data into the local store: records, removals, the organisation.
+
+Called inside one local transaction per pull page or push reply, so the
+cache and its cursor always move together. Local unsent work is never
+overwritten: it is merged, or kept beside the server version as a conflict.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.history import (
+    GENESIS,
+    apply_server_state,
+    base_state,
+    purge_records,
+    state_of,
+    update_record,
+)
+from lcc_apr.models import Conflict, Department, Employee, Record, User, UserRole
+from lcc_apr.workflow import WORKFLOWS, Lifecycle
+
+from .merge import merge
+from .protocol import RecordWire, wire_date, wire_time
+
+
+def server_copy_row(wire: RecordWire) -> dict[str, Any]:
+    """A record row for a version never seen here: the server's copy, no local history."""
+    return {
+        "id": wire["id"],
+        "kind": wire["kind"],
+        "subject_id": wire["subject_id"],
+        "author_id": wire["author_id"],
+        "template_id": wire["template_id"],
+        "template_version": wire["template_version"],
+        "answers": wire["answers"],
+        "status": wire["status"],
+        "record_date": wire_date(wire["record_date"]),
+        "created_at": wire_time(wire["created_at"]),
+        "updated_at": wire_time(wire["updated_at"]),
+        "local_rev": 0,
+        "server_rev": wire["server_rev"],
+        "dirty": False,
+        "deleted": wire["deleted"],
+        "deleted_at": None,
+        "history_head": GENESIS,
+        "base_seq": None,
+    }
+
+
+def take_records(
+    session: Session, wires: list[RecordWire], *, catalogue: Catalogue, at: datetime
+) -> tuple[int, int]:
+    """Apply server versions; returns (records taken in, new conflicts)."""
+    if not wires:
+        return 0, 0
+    ids = [w["id"] for w in wires]
+    local = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
+    conflicted = set(session.scalars(select(Conflict.record_id).where(Conflict.record_id.in_(ids))))
+    new_rows, conflicts = [], 0
+    for wire in wires:
+        record = local.get(wire["id"])
+        if record is None:
+            new_rows.append(server_copy_row(wire))
+        elif record.server_rev is not None and wire["server_rev"] <= record.server_rev:
+            continue  # already have this version (a resumed page)
+        elif record.dirty or wire["id"] in conflicted:
+            conflicts += take_with_local_changes(session, record, wire, catalogue=catalogue, at=at)
+        else:
+            apply_server_state(
+                session,
+                record,
+                answers=wire["answers"],
+                status=wire["status"],
+                deleted=wire["deleted"],
+                server_rev=wire["server_rev"],
+                at=at,
+            )
+    if new_rows:
+        session.execute(insert(Record), new_rows)
+    return len(wires), conflicts
+
+
+def take_with_local_changes(
+    session: Session, record: Record, wire: RecordWire, *, catalogue: Catalogue, at: datetime
+) -> int:
+    """Rebase unsent local edits onto a newer server version; 1 if the person must decide."""
+    base = base_state(session, record) or {"answers": {}, "status": record.status}
+    local = state_of(record)
+    server = {"answers": wire["answers"], "status": wire["status"]}
+    template = catalogue.get(record.template_id, record.template_version)
+    workflow = WORKFLOWS[record.kind]
+    locked = workflow.state(wire["status"]).lifecycle is Lifecycle.LOCKED
+    after_signoff = frozenset(f.key for f in template.fields() if f.editable_after_signoff)
+    result = merge(base, local, server, server_locked=locked, editable_after_signoff=after_signoff)
+    if wire["deleted"] and not record.deleted:
+        result_conflicts = ["(deleted on the server)"]
+    else:
+        result_conflicts = result.conflicts
+    if result_conflicts:
+        session.merge(
+            Conflict(
+                record_id=record.id,
+                server_rev=wire["server_rev"],
+                server=dict(wire),
+                fields=result_conflicts,
+                reason=None,
+                created_at=at,
+            )
+        )
+        return 1
+    # Take the server version in as the new base, then re-apply what was ours.
+    ours = {k: v for k, v in result.answers.items() if wire["answers"].get(k) != v}
+    removed = {k: None for k in wire["answers"] if k not in result.answers}
+    apply_server_state(
+        session,
+        record,
+        answers=wire["answers"],
+        status=wire["status"],
+        deleted=wire["deleted"],
+        server_rev=wire["server_rev"],
+        at=at,
+    )
+    status = result.status if result.status != wire["status"] else None
+    update_record(
+        session,
+        record,
+        user_id=None,
+        at=at,
+        answers={**ours, **removed},
+        status=status,
+        note={"merged_onto": wire["server_rev"]},
+    )
+    session.execute(delete(Conflict).where(Conflict.record_id == record.id))
+    return 0
+
+
+def remove_records(session: Session, ids: list[str]) -> int:
+    present = list(session.scalars(select(Record.id).where(Record.id.in_(ids))))
+    purge_records(session, present)
+    return len(present)
+
+
+def take_organisation(session: Session, org: dict[str, Any]) -> None:
+    """Upsert the visible organisation; forget people no longer visible and unreferenced."""
+    for model, rows in (
+        (Department, org.get("departments", [])),
+        (Employee, org.get("employees", [])),
+        (User, org.get("users", [])),
+    ):
+        columns = {c.key for c in model.__table__.columns}
+        clean = [_typed(model, {k: v for k, v in row.items() if k in columns}) for row in rows]
+        if not clean:
+            continue
+        statement = sqlite_insert(model)
+        keys = set(clean[0]) - {"id"}
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"], set_={k: statement.excluded[k] for k in keys}
+        )
+        session.execute(statement, clean)
+    roles = [
+        {"user_id": u["id"], "role": r} for u in org.get("users", []) for r in u.get("roles", [])
+    ]
+    if org.get("users"):
+        user_ids = [u["id"] for u in org["users"]]
+        session.execute(delete(UserRole).where(UserRole.user_id.in_(user_ids)))
+        if roles:
+            session.execute(insert(UserRole), roles)
+
+
+def _typed(model: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """Dates and times arrive as ISO text."""
+    for column in model.__table__.columns:
+        value = row.get(column.key)
+        if not isinstance(value, str):
+            continue
+        try:
+            kind = column.type.python_type
+        except NotImplementedError:
+            continue
+        if kind is date:
+            row[column.key] = date.fromisoformat(value)
+        elif kind is datetime:
+            row[column.key] = datetime.fromisoformat(value)
+    return row

@@ -1,0 +1,256 @@
+"""The sync engine: push unsent changes, pull the change feed, keep going until done.
+
+Plain Python for the Qt layer to run in a worker: progress goes out through a
+callback, `cancel` (a threading.Event) is checked between batches and pages,
+and network errors are retried with backoff. Each pull page is applied with
+its cursor in one local transaction, so an interrupted sync resumes exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.history import purge_records
+from lcc_apr.models import Conflict, PushBatch, Record, SyncState, now_utc
+from lcc_apr.store import Store
+
+from .apply import remove_records, take_organisation, take_records, take_with_local_changes
+from .protocol import PAGE_LIMIT, PUSH_LIMIT, to_wire
+from .transport import AccountDisabled, Cancelled, Connection, NetworkError
+
+
+@dataclass
+class Progress:
+    stage: str  # "sending", "receiving"
+    records: int
+    bytes: int
+
+
+@dataclass
+class SyncResult:
+    sent: int = 0
+    received: int = 0
+    removed: int = 0
+    conflicts: int = 0
+    refused: list[str] = field(default_factory=list)  # plain-English reasons
+
+    def summary(self) -> str:
+        parts = [f"Sent {self.sent}", f"received {self.received}"]
+        if self.removed:
+            parts.append(f"removed {self.removed} you no longer have access to")
+        text = ", ".join(parts) + "."
+        if self.conflicts:
+            text += (
+                f" {self.conflicts} record(s) changed on both sides: please choose what to keep."
+            )
+        if self.refused:
+            text += f" The server refused {len(self.refused)} change(s)."
+        return text
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        connection: Connection,
+        catalogue: Catalogue,
+        *,
+        on_progress: Callable[[Progress], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        retries: int = 3,
+    ) -> None:
+        self.store = store
+        self.connection = connection
+        self.catalogue = catalogue
+        self.on_progress = on_progress or (lambda p: None)
+        self.sleep = sleep
+        self.retries = retries
+
+    def run(self, cancel: threading.Event | None = None) -> SyncResult:
+        """One full sync. Raises a SyncError (NetworkError after the retries) or Cancelled."""
+        cancel = cancel or threading.Event()
+        result = SyncResult()
+        try:
+            self._retrying(lambda: self.connection.version(), cancel)
+            org, _ = self._retrying(self.connection.organisation, cancel)
+            with self.store.session() as s:
+                take_organisation(s, org)
+            self._retrying(lambda: self.push(result, cancel), cancel)
+            self._retrying(lambda: self.pull(result, cancel), cancel)
+            self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
+        except AccountDisabled:
+            self.wipe()
+            raise
+        with self.store.session() as s:
+            self._state(s).last_success_at = now_utc()
+        return result
+
+    # -- push -------------------------------------------------------------------
+
+    def push(self, result: SyncResult, cancel: threading.Event) -> None:
+        while True:
+            self._check(cancel)
+            with self.store.session() as s:
+                pending = s.scalars(select(PushBatch).order_by(PushBatch.created_at)).first()
+                if pending is None:
+                    blocked = select(Conflict.record_id)
+                    ids = list(
+                        s.scalars(
+                            select(Record.id)
+                            .where(Record.dirty, Record.id.not_in(blocked))
+                            .limit(PUSH_LIMIT)
+                        )
+                    )
+                    if not ids:
+                        return
+                    pending = PushBatch(key=str(uuid.uuid4()), record_ids=ids, created_at=now_utc())
+                    s.add(pending)  # written before sending: a retry re-sends the same key
+                key, ids = pending.key, list(pending.record_ids)
+            with self.store.session() as s:
+                records = list(s.scalars(select(Record).where(Record.id.in_(ids))))
+                sent_rev = {r.id: r.local_rev for r in records}
+                body = {
+                    "key": key,
+                    "records": [to_wire(r, base_rev=r.server_rev, push=True) for r in records],
+                }
+            reply, size = self.connection.push(body)
+            with self.store.session() as s:
+                self._take_push_reply(s, reply, sent_rev, result)
+                s.execute(delete(PushBatch).where(PushBatch.key == key))
+            self.on_progress(Progress("sending", result.sent, size))
+
+    def _take_push_reply(self, s, reply, sent_rev: dict[str, int], result: SyncResult) -> None:
+        at = now_utc()
+        for item in reply.get("results", []):
+            record = s.get(Record, item["id"])
+            if record is None:
+                continue
+            outcome = item["outcome"]
+            if outcome == "applied":
+                result.sent += 1
+                record.server_rev = item["server_rev"]
+                record.base_seq = sent_rev.get(record.id, record.local_rev)
+                record.dirty = record.local_rev != record.base_seq
+            elif outcome == "conflict" and "record" in item:
+                result.conflicts += take_with_local_changes(
+                    s, record, item["record"], catalogue=self.catalogue, at=at
+                )
+            else:
+                reason = item.get("reason", "The server refused this change.")
+                result.refused.append(reason)
+                s.merge(
+                    Conflict(
+                        record_id=record.id,
+                        server_rev=item.get("server_rev"),
+                        server=item.get("record"),
+                        fields=[],
+                        reason=reason,
+                        created_at=at,
+                    )
+                )
+
+    # -- pull -------------------------------------------------------------------
+
+    def pull(self, result: SyncResult, cancel: threading.Event) -> None:
+        while True:
+            self._check(cancel)
+            with self.store.session() as s:
+                state = self._state(s)
+                cursor, epoch = state.cursor, state.epoch
+            page, size = self.connection.pull(cursor=cursor, epoch=epoch, limit=PAGE_LIMIT)
+            with self.store.session() as s:  # the page and its cursor: one transaction
+                state = self._state(s)
+                if page.get("reset"):
+                    state.epoch, state.cursor = page["epoch"], 0
+                records = [i["record"] for i in page["items"] if "record" in i]
+                removals = [i["remove"] for i in page["items"] if "remove" in i]
+                taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
+                result.received += taken
+                result.conflicts += conflicts
+                result.removed += remove_records(s, removals)
+                state.epoch = page["epoch"]
+                state.cursor = page["cursor"]
+            self.on_progress(Progress("receiving", result.received, size))
+            if not page.get("more"):
+                return
+
+    # -- helpers ----------------------------------------------------------------
+
+    def wipe(self) -> None:
+        """Forget everything this account could see, and its tokens (account disabled)."""
+        with self.store.session() as s:
+            purge_records(s, list(s.scalars(select(Record.id))))
+            s.execute(delete(PushBatch))
+            state = self._state(s)
+            state.cursor, state.epoch = 0, None
+        self.connection.logout()
+
+    def _state(self, s) -> SyncState:
+        state = s.get(SyncState, 1)
+        if state is None:
+            state = SyncState(id=1, cursor=0, server_url=self.connection.url)
+            s.add(state)
+            s.flush()
+        return state
+
+    def _retrying(self, action, cancel: threading.Event):
+        delay = 0.5
+        for attempt in range(1, self.retries + 1):
+            self._check(cancel)
+            try:
+                return action()
+            except NetworkError:
+                if attempt == self.retries:
+                    raise
+                self.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _check(cancel: threading.Event) -> None:
+        if cancel.is_set():
+            raise Cancelled("Sync was cancelled; what was already sent or received is kept.")
+
+
+def resolve_conflict(
+    store: Store, record_id: str, *, answers: dict, user_id: int | None, at: datetime | None = None
+) -> None:
+    """Settle a conflict with the answers the person chose: the server's version becomes
+    the base and their choice the next local change, sent at the next sync."""
+    from lcc_apr.history import apply_server_state, update_record
+
+    at = at or now_utc()
+    with store.session() as s:
+        conflict = s.get(Conflict, record_id)
+        record = s.get(Record, record_id)
+        if conflict is None or record is None:
+            raise KeyError(record_id)
+        server = conflict.server
+        if server:
+            apply_server_state(
+                s,
+                record,
+                answers=server["answers"],
+                status=server["status"],
+                deleted=server["deleted"],
+                server_rev=server["server_rev"],
+                at=at,
+            )
+        removed = {k: None for k in record.answers if k not in answers}
+        update_record(
+            s,
+            record,
+            user_id=user_id,
+            at=at,
+            answers={**answers, **removed},
+            note={"resolved_conflict": True},
+        )
+        s.delete(conflict)
