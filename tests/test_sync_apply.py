@@ -1,0 +1,127 @@
+"""Taking server versions into the cache: server copies, rebasing local edits, conflicts, purges."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.history import base_state, history, update_record, verify_history
+from lcc_apr.models import Conflict, Record, RecordChange
+from lcc_apr.store import migrate, plain_engine
+from lcc_apr.sync.apply import remove_records, take_records
+
+from .test_migrations import populate_first_schema
+
+CATALOGUE = Catalogue.load()
+AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(tmp_path):
+    engine = plain_engine(tmp_path / "c.db")
+    migrate.upgrade(engine)
+    populate_first_schema(engine)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def wire(rev, status="draft", rid="r1", deleted=False, **answers):
+    return {
+        "id": rid,
+        "kind": "supervision",
+        "subject_id": 2,
+        "author_id": 1,
+        "template_id": "supervision",
+        "template_version": 1,
+        "answers": answers,
+        "status": status,
+        "record_date": "2026-11-02",
+        "created_at": AT.isoformat(),
+        "updated_at": AT.isoformat(),
+        "deleted": deleted,
+        "server_rev": rev,
+    }
+
+
+def take(session, *wires):
+    result = take_records(session, list(wires), catalogue=CATALOGUE, at=AT)
+    session.flush()
+    return result
+
+
+def test_a_new_record_arrives_as_the_servers_copy(session):
+    assert take(session, wire(5, workload="Heavy")) == (1, 0)
+    record = session.get(Record, "r1")
+    assert (record.local_rev, record.dirty, record.server_rev) == (0, False, 5)
+    assert session.scalar(select(func.count()).select_from(RecordChange)) == 0
+    assert verify_history(session, record) == []
+
+
+def test_the_first_local_edit_records_the_base_then_the_edit(session):
+    take(session, wire(5, workload="Heavy"))
+    record = session.get(Record, "r1")
+    update_record(session, record, user_id=1, at=AT, answers={"learning": "Course"})
+    assert [c.action for c in history(session, "r1")] == ["sync", "update"]
+    assert record.dirty and record.base_seq == 1
+    assert base_state(session, record)["answers"] == {"workload": "Heavy"}
+    assert verify_history(session, record) == []
+
+
+def test_a_newer_server_version_replaces_a_clean_copy(session):
+    take(session, wire(5, workload="Heavy"))
+    record = session.get(Record, "r1")
+    update_record(session, record, user_id=1, at=AT, answers={"learning": "Course"})
+    record.dirty = False  # as if pushed
+    take(session, wire(9, workload="Lighter", learning="Course"))
+    assert (
+        record.answers == {"workload": "Lighter", "learning": "Course"} and record.server_rev == 9
+    )
+    assert not record.dirty and verify_history(session, record) == []
+
+
+def test_a_page_seen_before_changes_nothing(session):
+    take(session, wire(5, workload="Heavy"))
+    take(session, wire(5, workload="Old page replayed"))
+    assert session.get(Record, "r1").answers == {"workload": "Heavy"}
+
+
+def test_local_edits_are_rebased_onto_a_server_change_to_other_fields(session):
+    take(session, wire(5, workload="Heavy", learning="None"))
+    record = session.get(Record, "r1")
+    update_record(session, record, user_id=1, at=AT, answers={"learning": "Course booked"})
+    assert take(session, wire(7, workload="Manageable", learning="None")) == (1, 0)
+    assert record.answers == {"workload": "Manageable", "learning": "Course booked"}
+    assert record.dirty and record.server_rev == 7
+    assert base_state(session, record)["answers"] == {"workload": "Manageable", "learning": "None"}
+    assert verify_history(session, record) == []
+
+
+def test_both_sides_changing_a_field_keeps_both_versions(session):
+    take(session, wire(5, workload="Heavy"))
+    record = session.get(Record, "r1")
+    update_record(session, record, user_id=1, at=AT, answers={"workload": "Mine"})
+    assert take(session, wire(7, workload="Theirs")) == (1, 1)
+    conflict = session.get(Conflict, "r1")
+    assert conflict.fields == ["workload"] and conflict.server["answers"]["workload"] == "Theirs"
+    assert record.answers["workload"] == "Mine" and record.dirty
+
+
+def test_a_signed_server_version_turns_local_edits_into_a_conflict(session):
+    take(session, wire(5, "employee_signed", workload="Heavy"))
+    record = session.get(Record, "r1")
+    update_record(session, record, user_id=1, at=AT, answers={"learning": "Late addition"})
+    assert take(session, wire(8, "completed", workload="Heavy")) == (1, 1)
+    assert session.get(Conflict, "r1").fields == ["learning"]
+
+
+def test_removal_purges_the_record_and_its_history(session):
+    take(session, wire(5, workload="Heavy"), wire(6, rid="r2", workload="Other"))
+    record = session.get(Record, "r1")
+    update_record(session, record, user_id=1, at=AT, answers={"learning": "x"})
+    session.flush()
+    assert remove_records(session, ["r1", "unknown"]) == 1
+    assert session.get(Record, "r1") is None and history(session, "r1") == []
+    assert session.get(Record, "r2") is not None
