@@ -24,6 +24,7 @@ from lcc_apr.history import (
     update_record,
 )
 from lcc_apr.models import Conflict, Department, Employee, Record, User, UserRole
+from lcc_apr.models.base import UTCDateTime
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
 
 from .merge import merge
@@ -62,14 +63,18 @@ def take_records(
         return 0, 0
     ids = [w["id"] for w in wires]
     local = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
-    conflicted = set(session.scalars(select(Conflict.record_id).where(Conflict.record_id.in_(ids))))
+    conflicted = dict(
+        session.execute(
+            select(Conflict.record_id, Conflict.server_rev).where(Conflict.record_id.in_(ids))
+        ).all()
+    )
     new_rows, conflicts = [], 0
     for wire in wires:
         record = local.get(wire["id"])
         if record is None:
             new_rows.append(server_copy_row(wire))
-        elif record.server_rev is not None and wire["server_rev"] <= record.server_rev:
-            continue  # already have this version (a resumed page)
+        elif wire["server_rev"] <= max(record.server_rev or 0, conflicted.get(record.id) or 0):
+            continue  # already have this version (a resumed page, a known conflict)
         elif record.dirty or wire["id"] in conflicted:
             conflicts += take_with_local_changes(session, record, wire, catalogue=catalogue, at=at)
         else:
@@ -83,8 +88,31 @@ def take_records(
                 at=at,
             )
     if new_rows:
+        _ensure_people(session, new_rows, at)
         session.execute(insert(Record), new_rows)
     return len(wires), conflicts
+
+
+def _ensure_people(session: Session, rows: list[dict[str, Any]], at: datetime) -> None:
+    """Authors outside this user's view of the organisation get a placeholder row."""
+    authors = {r["author_id"] for r in rows if r["author_id"] is not None}
+    known = set(session.scalars(select(User.id).where(User.id.in_(authors))))
+    missing = sorted(authors - known)
+    if missing:
+        session.execute(
+            insert(User),
+            [
+                {
+                    "id": i,
+                    "username": f"user-{i}",
+                    "display_name": "(someone outside your view)",
+                    "active": True,
+                    "created_at": at,
+                    "employee_id": None,
+                }
+                for i in missing
+            ],
+        )
 
 
 def take_with_local_changes(
@@ -147,8 +175,21 @@ def remove_records(session: Session, ids: list[str]) -> int:
     return len(present)
 
 
-def take_organisation(session: Session, org: dict[str, Any]) -> None:
-    """Upsert the visible organisation; forget people no longer visible and unreferenced."""
+def take_organisation(session: Session, org: dict[str, Any], *, at: datetime) -> None:
+    """Upsert the part of the organisation this user may see.
+
+    References to people outside that view (a manager's own manager's manager)
+    are left empty rather than pointing at rows this cache does not hold.
+    """
+    shown = {e["id"] for e in org.get("employees", [])}
+    shown |= set(session.scalars(select(Employee.id)))
+    for row in org.get("employees", []):
+        if row.get("line_manager_id") not in shown:
+            row["line_manager_id"] = None
+    for row in org.get("users", []):
+        row.setdefault("created_at", at)
+        if row.get("employee_id") not in shown:
+            row["employee_id"] = None
     for model, rows in (
         (Department, org.get("departments", [])),
         (Employee, org.get("employees", [])),
@@ -181,7 +222,11 @@ def _typed(model: Any, row: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, str):
             continue
         try:
-            kind = column.type.python_type
+            kind = (
+                column.type.impl.python_type
+                if isinstance(column.type, UTCDateTime)
+                else (column.type.python_type)
+            )
         except NotImplementedError:
             continue
         if kind is date:

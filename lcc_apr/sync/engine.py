@@ -66,6 +66,7 @@ class SyncEngine:
         on_progress: Callable[[Progress], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         retries: int = 3,
+        page_limit: int = PAGE_LIMIT,
     ) -> None:
         self.store = store
         self.connection = connection
@@ -73,6 +74,7 @@ class SyncEngine:
         self.on_progress = on_progress or (lambda p: None)
         self.sleep = sleep
         self.retries = retries
+        self.page_limit = page_limit
 
     def run(self, cancel: threading.Event | None = None) -> SyncResult:
         """One full sync. Raises a SyncError (NetworkError after the retries) or Cancelled."""
@@ -82,7 +84,7 @@ class SyncEngine:
             self._retrying(lambda: self.connection.version(), cancel)
             org, _ = self._retrying(self.connection.organisation, cancel)
             with self.store.session() as s:
-                take_organisation(s, org)
+                take_organisation(s, org, at=now_utc())
             self._retrying(lambda: self.push(result, cancel), cancel)
             self._retrying(lambda: self.pull(result, cancel), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
@@ -165,7 +167,7 @@ class SyncEngine:
             with self.store.session() as s:
                 state = self._state(s)
                 cursor, epoch = state.cursor, state.epoch
-            page, size = self.connection.pull(cursor=cursor, epoch=epoch, limit=PAGE_LIMIT)
+            page, size = self.connection.pull(cursor=cursor, epoch=epoch, limit=self.page_limit)
             with self.store.session() as s:  # the page and its cursor: one transaction
                 state = self._state(s)
                 if page.get("reset"):
