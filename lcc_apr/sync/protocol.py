@@ -36,6 +36,7 @@ class RecordWire(TypedDict):
     deleted: bool
     server_rev: int | None  # the server revision this copy is (null: never synced)
     base_rev: NotRequired[int | None]  # push only: the revision the edit started from
+    step_reason: NotRequired[str]  # push only: why an amendment was made (kept in history)
 
 
 class PushBody(TypedDict):

@@ -1,0 +1,152 @@
+"""Accounts (the sign-in side of users) and what administrators do with them.
+
+Creating a user adds the domain `users` row with its roles and the server's
+`accounts` row with the argon2id hash. Disabling ends every session at once
+(every route then answers 403 account_disabled); resetting a password ends
+them too and lifts any lockout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import Employee, Role, User, now_utc
+
+from .tables import Account, AuthSession, RefreshToken
+
+
+class AccountError(Exception):
+    """An administrator's command that cannot be done; the message says why."""
+
+
+def find_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"There is no user called {username!r}.")
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    roles: Iterable[Role],
+    employee_id: int | None = None,
+    display_name: str | None = None,
+    at: datetime | None = None,
+) -> User:
+    """A new user and their account. Staff users name their employee row."""
+    at = at or now_utc()
+    roles = tuple(sorted(set(roles)))
+    if not roles:
+        raise AccountError("Give the user at least one role.")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(f"The username {username!r} is taken.")
+    if employee_id is not None:
+        employee = session.get(Employee, employee_id)
+        if employee is None:
+            raise AccountError(f"There is no employee {employee_id}.")
+        if session.scalar(select(User.id).where(User.employee_id == employee_id)) is not None:
+            raise AccountError(f"Employee {employee_id} already has a user.")
+        display_name = display_name or employee.display_name
+    if not display_name:
+        raise AccountError("Give a display name for a user who is not an employee.")
+    user = User(
+        username=username,
+        employee_id=employee_id,
+        display_name=display_name,
+        active=True,
+        created_at=at,
+        roles=roles,
+    )
+    session.add(user)
+    session.flush()
+    session.add(
+        Account(
+            user_id=user.id,
+            password_hash=password_hash,
+            failed_attempts=0,
+            disabled=False,
+            password_changed_at=at,
+        )
+    )
+    return user
+
+
+def account_of(session: Session, user: User) -> Account:
+    account = session.get(Account, user.id)
+    if account is None:
+        raise AccountError(f"The user {user.username!r} has no account on this server.")
+    return account
+
+
+def set_password(
+    session: Session, user: User, password_hash: str, at: datetime | None = None
+) -> None:
+    """Replace the password, lift any lockout and end every session of the user."""
+    at = at or now_utc()
+    account = session.get(Account, user.id)
+    if account is None:
+        session.add(
+            Account(
+                user_id=user.id,
+                password_hash=password_hash,
+                failed_attempts=0,
+                disabled=False,
+                password_changed_at=at,
+            )
+        )
+    else:
+        account.password_hash = password_hash
+        account.failed_attempts = 0
+        account.locked_until = None
+        account.password_changed_at = at
+    end_sessions(session, user.id, at)
+
+
+def disable_user(session: Session, user: User, at: datetime | None = None) -> None:
+    """The user can no longer sign in or use any route; their sessions end now."""
+    at = at or now_utc()
+    account_of(session, user).disabled = True
+    user.active = False
+    end_sessions(session, user.id, at)
+
+
+def enable_user(session: Session, user: User) -> None:
+    account = account_of(session, user)
+    account.disabled = False
+    account.failed_attempts = 0
+    account.locked_until = None
+    user.active = True
+
+
+def end_sessions(session: Session, user_id: int, at: datetime) -> None:
+    families = select(AuthSession.id).where(AuthSession.user_id == user_id)
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
+def revoke_family(session: Session, family_id: str, at: datetime) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == family_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )

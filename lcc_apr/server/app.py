@@ -1,0 +1,53 @@
+"""create_app(settings): the FastAPI application, built fresh each call (no module state)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from lcc_apr import __version__
+
+from .context import ServerContext
+from .db import make_engine
+from .errors import LimitBody, NoStore, SafeErrors, install_handlers
+from .routes import auth, meta, org, sync
+from .settings import Settings
+
+DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, and record sync.
+
+Every request but /health and /version carries `LCC-APR-Protocol: 1`; every route
+but /health, /version, /auth/login and /auth/refresh needs a bearer token.
+See docs/sync-protocol.md."""
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The app for `settings`; pass `engine` to share one (tests), else one is made.
+
+    The database must already be prepared (lcc_apr.server.db.prepare_database).
+    """
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+    ctx = ServerContext.build(settings, engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="LCC APR sync server",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_handlers(app)
+    for router in (meta.router, auth.router, org.router, sync.router):
+        app.include_router(router)
+    app.add_middleware(LimitBody, most=settings.max_request_mb * 1024 * 1024)
+    app.add_middleware(NoStore)
+    app.add_middleware(SafeErrors)  # added last: outermost of the user middleware
+    return app

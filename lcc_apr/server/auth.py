@@ -1,0 +1,224 @@
+"""Signing in, refreshing, signing out, and recognising the user behind a request.
+
+An unknown username and a wrong password get the same 401 and cost the same
+time. Failed attempts are counted; the one that reaches the limit locks the
+account (423 with retry_after) for the lockout period. A refresh token is
+spent once: presenting a spent one again revokes its whole family (someone
+copied it). A disabled account gets 403 with code account_disabled.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import Role, User, UserRole, now_utc
+
+from . import audit
+from .accounts import revoke_family
+from .context import ServerContext
+from .errors import ApiError
+from .scope import Viewer, load_viewer
+from .security import new_refresh_token, token_hash
+from .tables import Account, AuthSession, RefreshToken
+
+WRONG_DETAILS = "The username or password is wrong."
+SESSION_ENDED = "Your session has ended; sign in again."
+DISABLED = "This account has been disabled. Ask HR or IT if you think this is a mistake."
+
+
+def disabled_error() -> ApiError:
+    return ApiError(403, DISABLED, code="account_disabled")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user of a request."""
+
+    user_id: int
+    session_id: str
+    viewer: Viewer
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": sorted(str(r) for r in user.roles),
+        "employee_id": user.employee_id,
+    }
+
+
+def _issue(ctx: ServerContext, session: Session, user: User, family_id: str, now: datetime):
+    refresh = new_refresh_token()
+    session.add(
+        RefreshToken(
+            family_id=family_id,
+            token_hash=token_hash(refresh),
+            issued_at=now,
+            expires_at=now + ctx.tokens.refresh_lifetime,
+        )
+    )
+    return {
+        "access_token": ctx.tokens.access_token(user.id, family_id, now),
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": ctx.tokens.access_seconds,
+        "user": user_json(user),
+    }
+
+
+def login(
+    ctx: ServerContext, session: Session, username: str, password: str, device: str, route: str
+) -> dict[str, Any]:
+    now = now_utc()
+    user = session.scalar(select(User).where(User.username == username))
+    account = session.get(Account, user.id) if user else None
+    if user is None or account is None:
+        ctx.passwords.waste_time(password)
+        audit.add(session, None, "login", route, "unknown_user")
+        session.commit()
+        raise ApiError(401, WRONG_DETAILS)
+    if account.locked_until is not None and account.locked_until > now:
+        audit.add(session, user.id, "login", route, "locked")
+        session.commit()
+        raise _locked(account.locked_until, now)
+    if not ctx.passwords.verify(account.password_hash, password):
+        _failed(ctx, session, account, now, route)
+    if account.disabled or not user.active:
+        audit.add(session, user.id, "login", route, "account_disabled")
+        session.commit()
+        raise disabled_error()
+    account.failed_attempts = 0
+    account.locked_until = None
+    if ctx.passwords.needs_rehash(account.password_hash):
+        account.password_hash = ctx.passwords.hash(password)
+    family = AuthSession(id=str(uuid.uuid4()), user_id=user.id, device=device[:100], created_at=now)
+    session.add(family)
+    session.flush()
+    reply = _issue(ctx, session, user, family.id, now)
+    audit.add(session, user.id, "login", route, "ok")
+    session.commit()
+    return reply
+
+
+def _failed(ctx: ServerContext, session: Session, account: Account, now: datetime, route: str):
+    attempts = session.execute(
+        update(Account)
+        .where(Account.user_id == account.user_id)
+        .values(failed_attempts=Account.failed_attempts + 1)
+        .returning(Account.failed_attempts)
+    ).scalar_one()
+    if attempts >= ctx.settings.lockout_attempts:
+        until = now + timedelta(minutes=ctx.settings.lockout_minutes)
+        session.execute(
+            update(Account)
+            .where(Account.user_id == account.user_id)
+            .values(failed_attempts=0, locked_until=until)
+        )
+        audit.add(session, account.user_id, "login", route, "locked_out")
+        session.commit()
+        raise _locked(until, now)
+    audit.add(session, account.user_id, "login", route, "wrong_password")
+    session.commit()
+    raise ApiError(401, WRONG_DETAILS)
+
+
+def _locked(until: datetime, now: datetime) -> ApiError:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    return ApiError(
+        423,
+        f"Too many failed sign-ins: this account is locked for {minutes} more minute(s).",
+        headers={"Retry-After": str(seconds)},
+        retry_after=seconds,
+    )
+
+
+def refresh(ctx: ServerContext, session: Session, token: str, route: str) -> dict[str, Any]:
+    now = now_utc()
+    row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(token)))
+    if row is None:
+        raise ApiError(401, SESSION_ENDED)
+    family = session.get(AuthSession, row.family_id)
+    assert family is not None
+    user = session.get(User, family.user_id)
+    account = session.get(Account, family.user_id)
+    if user is None or account is None or account.disabled or not user.active:
+        revoke_family(session, family.id, now)
+        audit.add(session, family.user_id, "refresh", route, "account_disabled")
+        session.commit()
+        raise disabled_error()
+    if row.used_at is not None and family.revoked_at is None:
+        _reused(session, family, now, route)
+    if family.revoked_at is not None or row.revoked_at is not None or row.expires_at <= now:
+        raise ApiError(401, SESSION_ENDED)
+    spent = session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == row.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:  # spent by a concurrent request a moment ago
+        _reused(session, family, now, route)
+    reply = _issue(ctx, session, user, family.id, now)
+    session.commit()
+    return reply
+
+
+def _reused(session: Session, family: AuthSession, now: datetime, route: str) -> None:
+    revoke_family(session, family.id, now)
+    audit.add(session, family.user_id, "refresh", route, "reuse_revoked_family")
+    session.commit()
+    raise ApiError(401, SESSION_ENDED)
+
+
+def logout(session: Session, principal: Principal, token: str, route: str) -> None:
+    now = now_utc()
+    row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(token)))
+    if row is not None:
+        family = session.get(AuthSession, row.family_id)
+        if family is not None and family.user_id == principal.user_id:
+            revoke_family(session, family.id, now)
+    revoke_family(session, principal.session_id, now)
+    audit.add(session, principal.user_id, "logout", route, "ok")
+    session.commit()
+
+
+def authenticate(ctx: ServerContext, session: Session, bearer: str | None, route: str) -> Principal:
+    """The user behind an access token, or 401 (no valid token) / 403 (disabled)."""
+    claims = ctx.tokens.read_access(bearer) if bearer else None
+    if claims is None:
+        raise ApiError(401, "Sign in first.", headers={"WWW-Authenticate": "Bearer"})
+    row = session.execute(
+        select(User.employee_id, User.active, Account.disabled, AuthSession.revoked_at)
+        .join(Account, Account.user_id == User.id)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+    ).first()
+    if row is None:
+        raise ApiError(401, SESSION_ENDED, headers={"WWW-Authenticate": "Bearer"})
+    if row.disabled or not row.active:
+        session.rollback()
+        audit.write(ctx.engine, claims.user_id, "request", route, "account_disabled")
+        raise disabled_error()
+    if row.revoked_at is not None:
+        raise ApiError(401, SESSION_ENDED, headers={"WWW-Authenticate": "Bearer"})
+    roles = frozenset(
+        Role(r)
+        for r in session.scalars(select(UserRole.role).where(UserRole.user_id == claims.user_id))
+    )
+    viewer = load_viewer(
+        session, claims.user_id, row.employee_id, roles, ctx.settings.indirect_reports
+    )
+    return Principal(claims.user_id, claims.session_id, viewer)

@@ -1,0 +1,248 @@
+"""`lcc-apr-server`: serve, and the administrators' commands.
+
+    lcc-apr-server [--config FILE] serve [--host H] [--port P]
+    lcc-apr-server create-user USERNAME --role manager [--role hr] [--employee-id N]
+                               [--display-name NAME] [--password-stdin]
+    lcc-apr-server reset-password USERNAME [--password-stdin]
+    lcc-apr-server disable-user USERNAME | enable-user USERNAME
+    lcc-apr-server move-employee EMPLOYEE_ID --manager N|none
+    lcc-apr-server demo [--size N | --small] [--seed S] [--as-of YYYY-MM-DD]
+    lcc-apr-server migrate | new-epoch
+
+Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage. Messages
+never contain passwords or personal data beyond the username typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import Role
+
+from . import accounts, sequence
+from .db import make_engine, prepare_database
+from .security import Passwords
+from .settings import Settings, load_settings
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+MIN_PASSWORD = 12
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lcc-apr-server", description="The LCC APR sync server.")
+    p.add_argument("--config", type=Path, help="TOML settings file (LCC_APR_SERVER_* override it)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    create = sub.add_parser("create-user", help="add a user and their account")
+    create.add_argument("username")
+    create.add_argument("--employee-id", type=int)
+    create.add_argument("--display-name")
+    create.add_argument("--role", action="append", required=True, choices=[r.value for r in Role])
+    create.add_argument("--password-stdin", action="store_true")
+    reset = sub.add_parser("reset-password", help="set a new password; ends the user's sessions")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true")
+    for name, text in (
+        ("disable-user", "end a user's sessions and refuse them everywhere"),
+        ("enable-user", "let a disabled user sign in again"),
+    ):
+        sub.add_parser(name, help=text).add_argument("username")
+    move = sub.add_parser("move-employee", help="give someone a new line manager")
+    move.add_argument("employee_id", type=int)
+    move.add_argument("--manager", required=True, help="the new manager's employee id, or none")
+    demo = sub.add_parser("demo", help="load the demo organisation (password 'demo')")
+    demo.add_argument("--size", type=int, help="number of employees (default 6087)")
+    demo.add_argument("--small", action="store_true", help="50 employees")
+    demo.add_argument("--seed", type=int, default=2020)
+    demo.add_argument("--as-of", type=date.fromisoformat, help="the demo's today")
+    sub.add_parser("migrate", help="create or upgrade the database tables")
+    sub.add_parser("new-epoch", help="after restoring a backup: every client pulls afresh")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"lcc-apr-server: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "serve":
+        return serve(settings, args)
+    engine = make_engine(settings.database_url)
+    try:
+        prepare_database(engine)
+        return COMMANDS[args.command](settings, engine, args)
+    except (accounts.AccountError, ValueError) as err:
+        print(f"lcc-apr-server: {err}", file=sys.stderr)
+        return EXIT_PROBLEM
+    finally:
+        engine.dispose()
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            raise ValueError("The two passwords differ; nothing was changed.")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"A password needs at least {MIN_PASSWORD} characters.")
+    return password
+
+
+def cmd_create_user(settings: Settings, engine, args: argparse.Namespace) -> int:
+    password_hash = Passwords(settings).hash(_password(args))
+    with Session(engine) as session, session.begin():
+        user = accounts.create_user(
+            session,
+            username=args.username,
+            password_hash=password_hash,
+            roles=[Role(r) for r in args.role],
+            employee_id=args.employee_id,
+            display_name=args.display_name,
+        )
+        session.flush()
+        print(f"Created user {args.username!r} (id {user.id}).")
+    return EXIT_OK
+
+
+def cmd_reset_password(settings: Settings, engine, args: argparse.Namespace) -> int:
+    password_hash = Passwords(settings).hash(_password(args))
+    with Session(engine) as session, session.begin():
+        accounts.set_password(session, accounts.find_user(session, args.username), password_hash)
+    print(f"New password set for {args.username!r}; their sessions have ended.")
+    return EXIT_OK
+
+
+def cmd_disable_user(settings: Settings, engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session, session.begin():
+        accounts.disable_user(session, accounts.find_user(session, args.username))
+    print(f"Disabled {args.username!r}; their sessions have ended.")
+    return EXIT_OK
+
+
+def cmd_enable_user(settings: Settings, engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session, session.begin():
+        accounts.enable_user(session, accounts.find_user(session, args.username))
+    print(f"Enabled {args.username!r}.")
+    return EXIT_OK
+
+
+def cmd_move_employee(settings: Settings, engine, args: argparse.Namespace) -> int:
+    from .org import OrgError, move_employee
+
+    manager = None if args.manager.lower() == "none" else int(args.manager)
+    try:
+        with Session(engine) as session, session.begin():
+            events = move_employee(
+                session, args.employee_id, manager, indirect_reports=settings.indirect_reports
+            )
+    except OrgError as err:
+        raise ValueError(str(err)) from None
+    print(f"Moved employee {args.employee_id}: {len(events)} scope change(s) recorded.")
+    return EXIT_OK
+
+
+def cmd_demo(settings: Settings, engine, args: argparse.Namespace) -> int:
+    from lcc_apr.demo import format_summary
+    from lcc_apr.demo.build import FULL_SIZE, SMALL_SIZE
+
+    from .demo import DemoError, load_server_demo
+
+    size = args.size or (SMALL_SIZE if args.small else FULL_SIZE)
+    try:
+        summary = load_server_demo(
+            engine,
+            Passwords(settings),
+            size=size,
+            seed=args.seed,
+            as_of=args.as_of or date.today(),
+        )
+    except DemoError as err:
+        raise ValueError(str(err)) from None
+    print(format_summary(summary))
+    print("Every demo account's password is 'demo'.")
+    return EXIT_OK
+
+
+def cmd_migrate(settings: Settings, engine, args: argparse.Namespace) -> int:
+    print("The database is up to date.")
+    return EXIT_OK
+
+
+def cmd_new_epoch(settings: Settings, engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session, session.begin():
+        sequence.new_epoch(session)
+    print("New epoch set: every client will pull everything again (keeping unsent changes).")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "create-user": cmd_create_user,
+    "reset-password": cmd_reset_password,
+    "disable-user": cmd_disable_user,
+    "enable-user": cmd_enable_user,
+    "move-employee": cmd_move_employee,
+    "demo": cmd_demo,
+    "migrate": cmd_migrate,
+    "new-epoch": cmd_new_epoch,
+}
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    behind_proxy = settings.forwarded_allow_ips is not None
+    if not (settings.tls or behind_proxy or settings.allow_plain_http or _loopback(host)):
+        print(
+            "lcc-apr-server: refusing to serve personal data over plain HTTP on "
+            f"{host}: set tls_cert_file and tls_key_file, or forwarded_allow_ips when a TLS "
+            "proxy sits in front, or allow_plain_http to insist.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
+    )
+    engine = make_engine(settings.database_url)
+    prepare_database(engine)
+    app = create_app(settings, engine)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=str(settings.tls_cert_file) if settings.tls else None,
+        ssl_keyfile=str(settings.tls_key_file) if settings.tls else None,
+        proxy_headers=behind_proxy,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level=settings.log_level,
+        server_header=False,
+    )
+    engine.dispose()
+    return EXIT_OK

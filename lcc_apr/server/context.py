@@ -1,0 +1,35 @@
+"""Everything one running app needs, made once in create_app and kept on app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from lcc_apr.forms import Catalogue
+
+from .db import session_factory
+from .security import Passwords, Tokens
+from .settings import Settings
+
+
+@dataclass
+class ServerContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    passwords: Passwords
+    tokens: Tokens
+    catalogue: Catalogue
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine) -> ServerContext:
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            passwords=Passwords(settings),
+            tokens=Tokens(settings),
+            catalogue=Catalogue.load(),
+        )

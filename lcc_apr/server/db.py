@@ -1,0 +1,107 @@
+"""The server database: engines for SQLite or PostgreSQL, and both migration trees.
+
+The domain tables come from the shared tree (lcc_apr.store.migrate, version
+table `alembic_version`); the server-only tables from lcc_apr/server/migrations
+(version table `alembic_version_server`). `prepare_database` runs both.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from lcc_apr.store import migrate as domain_migrate
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version_server"
+SQLITE_BUSY_SECONDS = 30
+MIGRATION_LOCK = 0x4C434341  # 'LCCA'
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the server: WAL and a long busy wait on SQLite, a pool on PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, json_serializer=_json
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+            cursor.close()
+
+        return engine
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def server_head() -> str:
+    rev = ScriptDirectory.from_config(_config()).get_current_head()
+    assert rev is not None
+    return rev
+
+
+def server_revision(connection: Connection) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def upgrade_server_tables(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), revision)
+
+
+def downgrade_server_tables(engine: Engine, revision: str = "base") -> None:
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), revision)
+
+
+def prepare_database(engine: Engine) -> None:
+    """Bring the domain schema, then the server tables, to their newest versions.
+
+    On PostgreSQL an advisory lock makes servers starting together migrate one at a time.
+    """
+    if engine.dialect.name != "postgresql":
+        domain_migrate.upgrade(engine)
+        upgrade_server_tables(engine)
+        return
+    with engine.connect() as guard:
+        guard.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            domain_migrate.upgrade(engine)
+            upgrade_server_tables(engine)
+        finally:
+            guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            guard.commit()

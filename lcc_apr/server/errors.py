@@ -1,0 +1,141 @@
+"""Errors as `{"detail": "plain English", ...}`, never a stack trace; and no-store headers.
+
+Unexpected exceptions are caught by `SafeErrors` (the outermost user middleware),
+which answers a generic 500 and logs the exception's type, the route and the
+code frames only: exception messages can hold SQL parameters or answers, so
+they are never logged or returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("lcc_apr.server")
+GENERIC_500 = "The server had a problem and could not finish this request; it has been logged."
+
+
+class ApiError(Exception):
+    """A refusal with a plain-English detail and optional extra fields (code, retry_after...)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        content=orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> Response:
+        return json_response({"detail": exc.detail, **exc.extra}, exc.status, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
+        return json_response({"detail": detail}, exc.status_code, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        # Name the places and the problems, never the values sent (they may be personal).
+        problems = [f"{_where(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
+        shown = "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else "")
+        return json_response({"detail": f"The request was not understood: {shown}"}, 422)
+
+
+class SafeErrors:
+    """Turn any unhandled exception into a generic 500 and a log line without personal data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001 - the whole point
+            route = getattr(scope.get("route"), "path", None) or "unmatched route"
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error(
+                "unhandled %s on %s %s\n%s", type(exc).__name__, scope.get("method"), route, frames
+            )
+            if not started:
+                await json_response({"detail": GENERIC_500}, 500)(scope, receive, send)
+
+
+class LimitBody:
+    """413 for a request that declares a body larger than `most` bytes (before reading it)."""
+
+    def __init__(self, app: ASGIApp, most: int) -> None:
+        self.app = app
+        self.most = most
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers", [])).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.most):
+                body = {"detail": f"The request is too large (the most is {self.most:,} bytes)."}
+                await json_response(body, 413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class NoStore:
+    """`Cache-Control: no-store` on every answer: most of them hold personal data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
+                headers.append((b"cache-control", b"no-store"))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_header)

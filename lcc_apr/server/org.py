@@ -1,0 +1,141 @@
+"""Changes to the organisation that move records in or out of people's sight.
+
+`move_employee` gives a person a new line manager; `leave_organisation` moves a
+leaver's reports on and disables their account. Both write scope events in the
+caller's transaction: `leave` for each manager who loses sight of a person's
+records, `enter` for each who gains it (a manager who goes from seeing someone
+directly to indirectly gets a leave then an enter: they keep all but the
+capability case). Each event takes a number from the global sequence, so
+clients see it in order with the record changes. The caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import Employee, User, now_utc
+
+from . import sequence
+from .accounts import AccountError, disable_user
+from .scope import DIRECT, INDIRECT, manager_viewers
+from .tables import ScopeEvent
+
+
+class OrgError(Exception):
+    """An organisation change that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class ScopeChange:
+    seq: int
+    user_id: int
+    subject_id: int
+    kind: str  # enter | leave
+
+
+def _changes(before: dict[int, str], after: dict[int, str]) -> list[tuple[int, str]]:
+    """(user id, enter|leave) for each change of sight: every leave before any enter."""
+    leaves: list[tuple[int, str]] = []
+    enters: list[tuple[int, str]] = []
+    for user_id in sorted(before.keys() | after.keys()):
+        was, now = before.get(user_id), after.get(user_id)
+        if was == now:
+            continue
+        if was == DIRECT or (was == INDIRECT and now is None):
+            leaves.append((user_id, "leave"))  # direct -> indirect: leave, then enter below
+        if now is not None:
+            enters.append((user_id, "enter"))  # new sight, or a change of level
+    return leaves + enters
+
+
+def _below(session: Session, employee_id: int) -> set[int]:
+    """Everyone in `employee_id`'s line of reports, at any depth."""
+    found: set[int] = set()
+    frontier = {employee_id}
+    while frontier:
+        reports = set(
+            session.scalars(select(Employee.id).where(Employee.line_manager_id.in_(frontier)))
+        )
+        frontier = reports - found
+        found |= reports
+    return found
+
+
+def move_employee(
+    session: Session,
+    employee_id: int,
+    new_manager_id: int | None,
+    *,
+    indirect_reports: bool,
+    at: datetime | None = None,
+) -> list[ScopeChange]:
+    """Give `employee_id` a new line manager and write the scope events that follow."""
+    at = at or now_utc()
+    lock = sequence.lock(session)
+    employee = session.get(Employee, employee_id)
+    if employee is None:
+        raise OrgError(f"There is no employee {employee_id}.")
+    if new_manager_id is not None:
+        if session.get(Employee, new_manager_id) is None:
+            raise OrgError(f"There is no employee {new_manager_id}.")
+        if new_manager_id == employee_id or new_manager_id in _below(session, employee_id):
+            raise OrgError("Someone cannot be managed by themselves or by one of their reports.")
+    affected = [employee_id]
+    if indirect_reports:
+        reports = session.scalars(
+            select(Employee.id).where(Employee.line_manager_id == employee_id)
+        )
+        affected += sorted(reports)
+    before = {s: manager_viewers(session, s, indirect_reports) for s in affected}
+    employee.line_manager_id = new_manager_id
+    session.flush()
+    events: list[ScopeChange] = []
+    for subject in affected:
+        after = manager_viewers(session, subject, indirect_reports)
+        for user_id, kind in _changes(before[subject], after):
+            seq = lock.next()
+            session.add(ScopeEvent(seq=seq, user_id=user_id, subject_id=subject, kind=kind, at=at))
+            events.append(ScopeChange(seq, user_id, subject, kind))
+    session.flush()
+    return events
+
+
+def leave_organisation(
+    session: Session,
+    employee_id: int,
+    *,
+    leaving_date: date,
+    successor_id: int | None = None,
+    indirect_reports: bool,
+    at: datetime | None = None,
+) -> list[ScopeChange]:
+    """A person leaves: their reports move to `successor_id` (default: the leaver's own
+    manager), their account is disabled, and their records stay with their manager and HR.
+    """
+    at = at or now_utc()
+    leaver = session.get(Employee, employee_id)
+    if leaver is None:
+        raise OrgError(f"There is no employee {employee_id}.")
+    successor = successor_id if successor_id is not None else leaver.line_manager_id
+    reports = list(
+        session.scalars(select(Employee.id).where(Employee.line_manager_id == employee_id))
+    )
+    if reports and successor is None:
+        raise OrgError("Name who takes on the leaver's reports.")
+    events: list[ScopeChange] = []
+    for report in sorted(reports):
+        events += move_employee(
+            session, report, successor, indirect_reports=indirect_reports, at=at
+        )
+    leaver.leaving_date = leaving_date
+    user = session.scalar(select(User).where(User.employee_id == employee_id))
+    if user is not None:
+        try:
+            disable_user(session, user, at)
+        except AccountError:  # never had an account here
+            user.active = False
+    return events

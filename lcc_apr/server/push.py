@@ -1,0 +1,259 @@
+"""POST /sync/push: each record refused, in conflict, or applied; a batch once per key.
+
+The whole batch is one transaction that takes the sequence lock first, so
+batches are applied one after another: a record read here is the latest
+committed version, and the revisions handed out are never seen out of order.
+The reply is stored under (user, key) in the same transaction; the same key
+again gets those bytes back and changes nothing. Server clocks order nothing:
+`at` is written in the history for people to read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import Template
+from lcc_apr.history import create_record, delete_record, update_record
+from lcc_apr.models import ChangeAction, Employee, Record, SignOff, now_utc
+from lcc_apr.sync.protocol import to_wire
+from lcc_apr.workflow import WORKFLOWS, Transition
+
+from . import audit, rules, sequence
+from .auth import Principal
+from .context import ServerContext
+from .rules import Draft, Refused
+from .schemas import PushIn, RecordIn
+from .scope import Viewer, reload_viewer
+from .tables import IdempotentReply
+
+OUT_OF_SCOPE = "This record is not one you may see or change."
+CONFLICT = "The record changed on the server after your copy was made: merge and push again."
+
+
+class Batch:
+    """One push being applied: the lock, the clock and the user."""
+
+    def __init__(self, ctx: ServerContext, session: Session, viewer: Viewer, route: str) -> None:
+        self.ctx, self.session, self.route = ctx, session, route
+        self.now = now_utc()
+        self.seq = sequence.lock(session)
+        self.viewer = reload_viewer(session, viewer, ctx.settings.indirect_reports)
+
+    def apply(self, wire: RecordIn) -> dict[str, Any]:
+        try:
+            record = self.session.get(Record, wire.id)
+            if record is None:
+                return self.create(wire)
+            return self.change(record, wire)
+        except Refused as refusal:
+            audit.add(
+                self.session, self.viewer.user_id, "push", self.route, f"refused:{refusal.category}"
+            )
+            visible = refusal.category != "scope"
+            current = self.session.get(Record, wire.id) if visible else None
+            return {
+                "id": wire.id,
+                "outcome": "refused",
+                "server_rev": current.server_rev if current else None,
+                "reason": refusal.reason,
+            }
+
+    def template(self, wire: RecordIn) -> Template:
+        try:
+            template = self.ctx.catalogue.get(wire.template_id, wire.template_version)
+        except KeyError:
+            raise Refused(
+                "template",
+                f"This server does not know form {wire.template_id!r} version "
+                f"{wire.template_version}.",
+            ) from None
+        if template.kind is not wire.kind:
+            raise Refused("template", f"Form {template.id!r} is not for {wire.kind.value} records.")
+        return template
+
+    def create(self, wire: RecordIn) -> dict[str, Any]:
+        # A record the server has never seen is new, whatever base_rev says (after a
+        # restore from backup a client may hold records the server lost).
+        viewer = self.viewer
+        if self.session.get(Employee, wire.subject_id) is None:
+            raise Refused("scope", OUT_OF_SCOPE)
+        actor = viewer.actor(wire.subject_id)
+        if not {p.value for p in actor.parties()} & {"manager", "hr"}:
+            scope = "create" if viewer.can_see(wire.kind, wire.subject_id, wire.status) else "scope"
+            raise Refused(scope, "Only the employee's line manager or HR can start a record.")
+        template = self.template(wire)
+        if wire.deleted:
+            raise Refused("delete", "A record the server never had cannot be deleted.")
+        day = _day(wire.record_date)
+        initial = WORKFLOWS[wire.kind].initial
+        answers = _answers(wire)
+        steps: list[tuple[Transition, str]] = []
+        if wire.status != initial:
+            draft = Draft(wire.kind, initial, answers, day)
+            steps = rules.step_path(draft, wire.status, actor, template, previous=None)
+            rules.check_reason(steps, wire.step_reason)
+        locked = rules.is_locked_state(wire.kind, initial) and rules.is_locked_state(
+            wire.kind, wire.status
+        )
+        rules.check_answers(
+            template,
+            {},
+            answers,
+            roles=viewer.record_roles(wire.subject_id),
+            locked=locked,
+            reference=day or self.now.date(),
+        )
+        record = create_record(
+            self.session,
+            kind=wire.kind,
+            subject_id=wire.subject_id,
+            author_id=viewer.user_id,
+            template_id=template.id,
+            template_version=template.version,
+            answers=answers,
+            status=initial,
+            record_date=day,
+            at=self.now,
+            record_id=wire.id,
+        )
+        self.session.flush()
+        for step, target in steps:
+            self.take(record, step, target, wire.step_reason)
+        return self.applied(record)
+
+    def change(self, record: Record, wire: RecordIn) -> dict[str, Any]:
+        viewer = self.viewer
+        if not viewer.can_see(record.kind, record.subject_id, record.status):
+            raise Refused("scope", OUT_OF_SCOPE)
+        if wire.base_rev != record.server_rev:
+            return {
+                "id": record.id,
+                "outcome": "conflict",
+                "server_rev": record.server_rev,
+                "record": to_wire(record),
+                "reason": CONFLICT,
+            }
+        fixed = ("kind", "subject_id", "template_id", "template_version")
+        if any(getattr(wire, name) != getattr(record, name) for name in fixed) or (
+            _day(wire.record_date) != record.record_date
+        ):
+            raise Refused("fixed", "A record's kind, person, form and date cannot be changed.")
+        template = self.template(wire)
+        actor = viewer.actor(record.subject_id)
+        if not actor.parties():
+            raise Refused("read_only", "You may read this record but not change it.")
+        if record.deleted or wire.deleted:
+            return self.deletion(record, wire, actor)
+        answers = _answers(wire)
+        steps: list[tuple[Transition, str]] = []
+        if wire.status != record.status:
+            draft = Draft(record.kind, record.status, answers, record.record_date)
+            previous = rules.previous_state(self.session, record.id)
+            steps = rules.step_path(draft, wire.status, actor, template, previous)
+            rules.check_reason(steps, wire.step_reason)
+        locked = rules.is_locked_state(record.kind, record.status) and rules.is_locked_state(
+            record.kind, wire.status
+        )
+        rules.check_answers(
+            template,
+            record.answers,
+            answers,
+            roles=viewer.record_roles(record.subject_id),
+            locked=locked,
+            reference=record.record_date or self.now.date(),
+        )
+        changed = _diff(record.answers, answers)
+        if not changed and not steps:
+            return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
+        if steps and steps[0][0].voids_signatures:
+            self.take(record, *steps[0], wire.step_reason)
+            steps = steps[1:]
+        if changed:
+            update_record(
+                self.session, record, user_id=viewer.user_id, at=self.now, answers=changed
+            )
+        for step, target in steps:
+            self.take(record, step, target, wire.step_reason)
+        return self.applied(record)
+
+    def deletion(self, record: Record, wire: RecordIn, actor: Any) -> dict[str, Any]:
+        if record.deleted:
+            if wire.deleted:
+                return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
+            raise Refused("deleted", "This record has been deleted.")
+        rules.check_delete(record.kind, record.status, actor)
+        delete_record(self.session, record, user_id=self.viewer.user_id, at=self.now)
+        return self.applied(record)
+
+    def take(self, record: Record, step: Transition, target: str, reason: str | None) -> None:
+        if step.voids_signatures:
+            signed = select(SignOff).where(
+                SignOff.record_id == record.id, SignOff.superseded_at.is_(None)
+            )
+            for signature in self.session.scalars(signed):
+                signature.superseded_at = self.now
+        note = {"step": step.name, **({"reason": reason} if step.needs_reason and reason else {})}
+        update_record(
+            self.session,
+            record,
+            user_id=self.viewer.user_id,
+            at=self.now,
+            status=target,
+            action=ChangeAction.AMEND if step.voids_signatures else ChangeAction.STATUS,
+            note=note,
+        )
+
+    def applied(self, record: Record) -> dict[str, Any]:
+        record.server_rev = self.seq.next()
+        record.dirty = False
+        self.session.flush()
+        return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Refused("invalid", "record_date must be a date (YYYY-MM-DD).") from None
+
+
+def _answers(wire: RecordIn) -> dict[str, Any]:
+    return {k: v for k, v in wire.answers.items() if v is not None}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    changed.update({k: None for k in before if k not in after})
+    return changed
+
+
+def push(ctx: ServerContext, session: Session, principal: Principal, body: PushIn, route: str):
+    """Apply a batch (or replay its stored reply); returns the reply as JSON bytes."""
+    batch = Batch(ctx, session, principal.viewer, route)  # takes the lock first
+    stored = session.get(IdempotentReply, (principal.user_id, body.key))
+    if stored is not None:
+        reply = stored.reply
+        session.rollback()
+        return reply
+    reply = orjson.dumps({"results": [batch.apply(wire) for wire in body.records]})
+    session.add(
+        IdempotentReply(user_id=principal.user_id, key=body.key, reply=reply, created_at=batch.now)
+    )
+    _prune(session, principal.user_id, batch.now - timedelta(days=ctx.settings.idempotency_days))
+    session.commit()
+    return reply
+
+
+def _prune(session: Session, user_id: int, before: datetime) -> None:
+    session.execute(
+        delete(IdempotentReply).where(
+            IdempotentReply.user_id == user_id, IdempotentReply.created_at < before
+        )
+    )

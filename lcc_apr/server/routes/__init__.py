@@ -1,0 +1,1 @@
+"""Thin routers: parse, call the service modules, answer. No rules live here."""

@@ -1,0 +1,32 @@
+"""POST /auth/login, /auth/refresh and /auth/logout."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from .. import auth
+from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
+from ..schemas import ERRORS, ErrorOut, LoginBody, RefreshBody, TokenReply
+
+router = APIRouter(
+    prefix="/auth",
+    tags=["auth"],
+    dependencies=[Depends(require_protocol)],
+    responses=ERRORS,
+)
+
+
+@router.post("/login", response_model=TokenReply, responses={423: {"model": ErrorOut}})
+def login(body: LoginBody, ctx: Ctx, session: DbSession, route: RoutePath) -> dict[str, object]:
+    return auth.login(ctx, session, body.username, body.password, body.device, route)
+
+
+@router.post("/refresh", response_model=TokenReply)
+def refresh(body: RefreshBody, ctx: Ctx, session: DbSession, route: RoutePath) -> dict[str, object]:
+    return auth.refresh(ctx, session, body.refresh_token, route)
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(body: RefreshBody, user: CurrentUser, session: DbSession, route: RoutePath) -> Response:
+    auth.logout(session, user, body.refresh_token, route)
+    return Response(status_code=204)

@@ -1,0 +1,49 @@
+"""POST /sync/push and GET /sync/pull. Replies are orjson bytes (pages can be large)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from .. import pull as pull_service
+from .. import push as push_service
+from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
+from ..schemas import ERRORS, PullReplyOut, PushIn, PushReplyOut
+
+router = APIRouter(
+    prefix="/sync",
+    tags=["sync"],
+    dependencies=[Depends(require_protocol)],
+    responses=ERRORS,
+)
+
+JSON = "application/json"
+
+
+@router.post("/push", response_class=Response, responses={200: {"model": PushReplyOut}})
+def push(
+    body: PushIn, ctx: Ctx, user: CurrentUser, session: DbSession, route: RoutePath
+) -> Response:
+    return Response(push_service.push(ctx, session, user, body, route), media_type=JSON)
+
+
+@router.get("/pull", response_class=Response, responses={200: {"model": PullReplyOut}})
+def pull(
+    ctx: Ctx,
+    user: CurrentUser,
+    session: DbSession,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    epoch: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    size = min(limit or ctx.settings.page_limit, ctx.settings.page_limit)
+    reply = pull_service.pull(
+        session,
+        user.viewer,
+        cursor=cursor,
+        epoch=epoch,
+        limit=size,
+        indirect_reports=ctx.settings.indirect_reports,
+    )
+    return Response(reply, media_type=JSON)

@@ -1,0 +1,118 @@
+"""Server settings: defaults, then a TOML file (`--config`), then LCC_APR_SERVER_* variables.
+
+Later sources win: an environment variable overrides the file, which overrides
+the defaults; keyword arguments (tests) override everything. The signing secret
+is never in the code: given in the settings, or generated once and kept in a
+file only the server's user can read (0600) in the data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from lcc_apr.paths import data_dir
+from lcc_apr.sync.protocol import PAGE_LIMIT
+
+ENV_PREFIX = "LCC_APR_SERVER_"
+SECRET_FILE = "server-secret.key"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'server.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    database_url: str = Field(default_factory=default_database_url)
+    secret_key: SecretStr | None = None  # None: generated once into secret_key_file
+    secret_key_file: Path | None = None  # None: <data dir>/server-secret.key
+    token_audience: str = "lcc-apr"
+    access_token_minutes: float = 15
+    refresh_token_days: float = 14
+    lockout_attempts: int = 5
+    lockout_minutes: float = 15
+    indirect_reports: bool = False  # managers also see their reports' reports
+    page_limit: int = PAGE_LIMIT
+    idempotency_days: int = 30  # how long a push reply is kept for retries
+    max_request_mb: int = 32  # larger request bodies are refused (413)
+    host: str = "127.0.0.1"
+    port: int = 8443
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    forwarded_allow_ips: str | None = None  # behind a TLS proxy: the proxy's addresses
+    allow_plain_http: bool = False  # serve without TLS on a non-loopback address
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    log_level: str = "info"
+
+    @field_validator("page_limit", "lockout_attempts")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert_file is not None and self.tls_key_file is not None
+
+    def signing_key(self) -> str:
+        """The token signing secret: from the settings, else the key file (made once)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return read_or_create_secret(self.secret_key_file or data_dir() / SECRET_FILE)
+
+
+def read_or_create_secret(path: Path) -> str:
+    """Read the secret file, or create it atomically with mode 0600 (two servers may race)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)  # fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    value = path.read_text().strip()
+    if len(value) < 32:
+        raise ValueError(f"The secret key file {path} is too short; delete it to make a new one.")
+    return value
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, the TOML file (if any), the environment and `overrides`."""
+    if config is None:
+        return Settings(**overrides)
+    if not config.is_file():
+        raise FileNotFoundError(f"No settings file at {config}")
+
+    class FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, config))
+
+    return FileSettings(**overrides)

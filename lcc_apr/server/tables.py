@@ -1,0 +1,115 @@
+"""Server-only tables: accounts, sessions, the sequence, idempotency, scope events, audit.
+
+They live in their own metadata (and Alembic tree, lcc_apr/server/migrations),
+beside the shared domain tables made by lcc_apr.store.migrations. Foreign keys
+to the domain point at its columns directly. Nothing here holds record content;
+the audit log holds no personal data (user ids, routes and outcomes only).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from lcc_apr.models import Employee, User
+from lcc_apr.models.base import NAMING, UTCDateTime, utc
+
+
+class ServerBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Account(ServerBase):
+    """The sign-in side of a domain user: password hash, throttling, disabled flag."""
+
+    __tablename__ = "accounts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey(User.id), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[utc]
+
+
+class AuthSession(ServerBase):
+    """One signed-in device: a family of refresh tokens, revoked together."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the family id
+    user_id: Mapped[int] = mapped_column(ForeignKey(User.id), index=True)
+    device: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[utc]
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RefreshToken(ServerBase):
+    """A refresh token, kept only as its SHA-256; spent once, then replaced."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[str] = mapped_column(ForeignKey(AuthSession.id), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[utc]
+    expires_at: Mapped[utc]
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ServerMeta(ServerBase):
+    """One row: the epoch (new on restore) and the last number of the global sequence."""
+
+    __tablename__ = "server_meta"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    epoch: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotentReply(ServerBase):
+    """The reply to a push, stored under the client's key so a retry changes nothing."""
+
+    __tablename__ = "idempotency_replies"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey(User.id), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reply: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[utc] = mapped_column(index=True)
+
+
+class ScopeEvent(ServerBase):
+    """A user gained (enter) or lost (leave) sight of one person's records, at `seq`."""
+
+    __tablename__ = "scope_events"
+    __table_args__ = (Index("ix_scope_events_user_seq", "user_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey(User.id))
+    subject_id: Mapped[int] = mapped_column(ForeignKey(Employee.id))
+    kind: Mapped[str] = mapped_column(String(10))  # enter | leave
+    at: Mapped[utc]
+
+
+class AuditEntry(ServerBase):
+    """Who did what where, and how it ended. Never names, answers or tokens."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[utc] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    route: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(40))

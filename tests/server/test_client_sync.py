@@ -1,0 +1,296 @@
+"""The desktop sync engine against a real server on 127.0.0.1 (tests/server/conftest.py).
+
+Devices are encrypted local stores; edits are made offline through lcc_apr.history
+and travel only through SyncEngine.run().
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.history import update_record
+from lcc_apr.models import Conflict, Record, RecordChange, RecordKind, SyncState, User, now_utc
+from lcc_apr.server.accounts import disable_user
+from lcc_apr.server.org import OrgError, move_employee
+from lcc_apr.store import Store, open_store
+from lcc_apr.sync.engine import SyncEngine, resolve_conflict
+from lcc_apr.sync.transport import AccountDisabled, Cancelled, Connection, SyncError, Tokens
+
+from ..conftest import MemoryKeyring
+
+CATALOGUE = Catalogue.load()
+
+
+@dataclass
+class Device:
+    store: Store
+    connection: Connection
+    engine: SyncEngine
+    ring: MemoryKeyring
+
+    def sync(self, cancel: threading.Event | None = None):
+        return self.engine.run(cancel)
+
+    def records(self) -> dict[str, tuple]:
+        with self.store.session() as s:
+            return {r.id: (r.answers, r.status, r.server_rev) for r in s.scalars(select(Record))}
+
+    def edit(self, record_id: str, **answers) -> None:
+        with self.store.session() as s:
+            record = s.get(Record, record_id)
+            update_record(
+                s, record, user_id=self.connection.user["id"], at=now_utc(), answers=answers
+            )
+
+
+@pytest.fixture
+def device(tmp_path: Path, live_server):
+    made: list[Device] = []
+
+    def make(
+        username: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        name: str = "a",
+        progress=None,
+        page_limit: int = 500,
+    ) -> Device:
+        ring = MemoryKeyring()
+        store = open_store(tmp_path / f"{name}.db", keyring_backend=ring)
+        connection = Connection(
+            live_server.url, tokens=Tokens(ring), allow_plain_local=True, transport=transport
+        )
+        connection.login(username, "demo")
+        engine = SyncEngine(
+            store,
+            connection,
+            CATALOGUE,
+            sleep=lambda s: None,
+            on_progress=progress,
+            page_limit=page_limit,
+        )
+        made.append(Device(store, connection, engine, ring))
+        return made[-1]
+
+    yield make
+    for d in made:
+        d.connection.close()
+        d.store.close()
+
+
+def visible_ids(live_server, user) -> set[str]:
+    """What the server itself lists for this user (its tests check the scope rules)."""
+    items, _ = live_server.login(user.username).pull_all()
+    return {i["record"]["id"] for i in items if "record" in i}
+
+
+def team_ids(live_server, manager) -> set[str]:
+    reports = {u.employee_id for u in live_server.people.reports(manager)}
+    with live_server.session() as s:
+        return set(s.scalars(select(Record.id).where(Record.subject_id.in_(reports))))
+
+
+def draft_supervision(live_server, manager) -> str:
+    reports = {u.employee_id for u in live_server.people.reports(manager)}
+    with live_server.session() as s:
+        return s.scalars(
+            select(Record.id).where(
+                Record.subject_id.in_(reports),
+                Record.kind == RecordKind.SUPERVISION,
+                Record.status == "draft",
+            )
+        ).first()
+
+
+def manager_with_draft(live_server):
+    for manager in live_server.people.managers:
+        if draft_supervision(live_server, manager):
+            return manager
+    pytest.fail("the demo has no manager with a draft supervision")
+
+
+def test_a_first_sync_brings_exactly_the_managers_team(live_server, device):
+    manager = live_server.people.managers[0]
+    laptop = device(manager.username)
+    result = laptop.sync()
+    assert set(laptop.records()) == visible_ids(live_server, manager)
+    assert team_ids(live_server, manager) <= set(laptop.records())
+    assert result.received == len(laptop.records()) and result.conflicts == 0
+    assert "Sent 0, received" in result.summary()
+    assert laptop.sync().received == 0  # nothing new the second time
+
+
+def test_offline_edits_on_two_laptops_converge(live_server, device):
+    manager = manager_with_draft(live_server)
+    record_id = draft_supervision(live_server, manager)
+    a, b = device(manager.username, name="a"), device(manager.username, name="b")
+    a.sync(), b.sync()
+    a.edit(record_id, workload="Caseload of 22, two complex")
+    b.edit(record_id, learning="Booked onto the safeguarding refresher")
+    assert a.sync().sent == 1
+    result = b.sync()
+    assert result.conflicts == 0 and result.sent == 1
+    a.sync()
+    server = {r.id: (r.answers, r.status, r.server_rev) for r in live_server.records()}
+    assert a.records()[record_id] == b.records()[record_id] == server[record_id]
+    assert server[record_id][0]["workload"].startswith("Caseload of 22")
+    assert server[record_id][0]["learning"].startswith("Booked")
+
+
+def test_the_same_field_changed_twice_is_surfaced_then_resolved(live_server, device):
+    manager = manager_with_draft(live_server)
+    record_id = draft_supervision(live_server, manager)
+    a, b = device(manager.username, name="a"), device(manager.username, name="b")
+    a.sync(), b.sync()
+    a.edit(record_id, workload="From laptop A")
+    b.edit(record_id, workload="From laptop B")
+    a.sync()
+    assert b.sync().conflicts == 1
+    with b.store.session() as s:
+        conflict = s.get(Conflict, record_id)
+        assert conflict.fields == ["workload"]
+        assert conflict.server["answers"]["workload"] == "From laptop A"
+        mine = s.get(Record, record_id).answers
+        assert mine["workload"] == "From laptop B"  # both versions kept
+    assert b.sync().sent == 0  # not pushed until the person decides
+    resolve_conflict(
+        b.store,
+        record_id,
+        answers={**mine, "workload": "B's wording, agreed"},
+        user_id=b.connection.user["id"],
+    )
+    assert b.sync().sent == 1
+    a.sync()
+    assert a.records()[record_id][0]["workload"] == "B's wording, agreed"
+
+
+class DropFirstPushReply(httpx.HTTPTransport):
+    """Delivers the first push, then loses the server's answer (a dropped connection)."""
+
+    dropped = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path == "/sync/push" and not self.dropped:
+            response.read()
+            self.dropped += 1
+            raise httpx.ReadError("connection dropped after the server answered")
+        return response
+
+
+def test_a_push_whose_answer_is_lost_is_applied_once(live_server, device):
+    manager = manager_with_draft(live_server)
+    record_id = draft_supervision(live_server, manager)
+    transport = DropFirstPushReply()
+    laptop = device(manager.username, transport=transport)
+    laptop.sync()
+    with live_server.session() as s:
+        before = s.scalar(select(func.count()).where(RecordChange.record_id == record_id))
+    laptop.edit(record_id, workload="Sent once, answered twice")
+    result = laptop.sync()
+    assert transport.dropped == 1 and result.sent == 1
+    with live_server.session() as s:
+        after = s.scalar(select(func.count()).where(RecordChange.record_id == record_id))
+    assert after == before + 1
+    with laptop.store.session() as s:
+        assert not s.get(Record, record_id).dirty
+
+
+def test_an_interrupted_pull_resumes_where_it_stopped(live_server, device):
+    server = live_server
+    hr = server.people.hr[0]
+    cancel = threading.Event()
+    pages = []
+
+    def progress(p):
+        if p.stage == "receiving":
+            pages.append(p.records)
+            if len(pages) == 3:
+                cancel.set()
+
+    laptop = device(hr.username, progress=progress, page_limit=10)
+    with pytest.raises(Cancelled):
+        laptop.sync(cancel)
+    assert len(laptop.records()) == 30
+    with laptop.store.session() as s:
+        cursor = s.get(SyncState, 1).cursor
+    assert cursor > 0
+    laptop.sync()
+    assert set(laptop.records()) == visible_ids(server, hr)
+
+
+def test_the_server_refuses_an_employee_changing_the_managers_fields(live_server, device):
+    employee = next(
+        u
+        for u in live_server.people.employees
+        if any(
+            r.status == "shared" and r.kind == RecordKind.SUPERVISION
+            for r in live_server.records(subject_id=u.employee_id)
+        )
+    )
+    laptop = device(employee.username)
+    laptop.sync()
+    shared = next(
+        r
+        for r in live_server.records(
+            subject_id=employee.employee_id, kind=RecordKind.SUPERVISION, status="shared"
+        )
+    )
+    laptop.edit(shared.id, workload="I have rewritten my manager's notes")
+    result = laptop.sync()
+    assert result.sent == 0 and len(result.refused) == 1
+    with laptop.store.session() as s:
+        assert s.get(Conflict, shared.id).reason
+    assert live_server.records(id=shared.id)[0].answers == shared.answers
+
+
+def test_a_disabled_account_wipes_the_cache_and_tokens(live_server, device):
+    manager = live_server.people.managers[0]
+    laptop = device(manager.username)
+    laptop.sync()
+    assert laptop.records()
+    with live_server.session() as s:
+        disable_user(s, s.get(User, manager.id))
+    with pytest.raises(AccountDisabled):
+        laptop.sync()
+    assert laptop.records() == {}
+    assert laptop.ring.items == {} or all(
+        not k[1].startswith("refresh:") for k in laptop.ring.items
+    )
+
+
+def test_moving_an_employee_takes_their_records_off_the_old_managers_laptop(live_server, device):
+    manager = live_server.people.managers[0]
+    laptop = device(manager.username)
+    laptop.sync()
+    leaver = live_server.people.reports(manager)[0]
+    theirs = {r.id for r in live_server.records(subject_id=leaver.employee_id)}
+    assert theirs <= set(laptop.records())
+    for other in live_server.people.managers:  # any manager outside the leaver's own team
+        if other.id == manager.id:
+            continue
+        try:
+            with live_server.session() as s:
+                move_employee(s, leaver.employee_id, other.employee_id, indirect_reports=False)
+            break
+        except OrgError:
+            continue
+    result = laptop.sync()
+    assert result.removed == len(theirs)
+    assert not theirs & set(laptop.records())
+
+
+def test_plain_http_is_refused_except_to_this_computer_in_demo_mode():
+    tokens = Tokens(None)
+    with pytest.raises(SyncError, match="https://"):
+        Connection("http://apr.example.gov.uk", tokens=tokens, allow_plain_local=True)
+    with pytest.raises(SyncError, match="https://"):
+        Connection("http://127.0.0.1:8000", tokens=tokens)
+    Connection("http://127.0.0.1:8000", tokens=tokens, allow_plain_local=True).close()
