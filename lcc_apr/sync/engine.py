@@ -19,7 +19,15 @@ from sqlalchemy import delete, select
 
 from lcc_apr.forms import Catalogue
 from lcc_apr.history import purge_records
-from lcc_apr.models import Conflict, PushBatch, Record, SyncState, now_utc
+from lcc_apr.models import (
+    ChangeAction,
+    Conflict,
+    PushBatch,
+    Record,
+    RecordChange,
+    SyncState,
+    now_utc,
+)
 from lcc_apr.store import Store
 
 from .apply import remove_records, take_organisation, take_records, take_with_local_changes
@@ -119,15 +127,32 @@ class SyncEngine:
             with self.store.session() as s:
                 records = list(s.scalars(select(Record).where(Record.id.in_(ids))))
                 sent_rev = {r.id: r.local_rev for r in records}
-                body = {
-                    "key": key,
-                    "records": [to_wire(r, base_rev=r.server_rev, push=True) for r in records],
-                }
+                body = {"key": key, "records": [self._wire(s, r) for r in records]}
             reply, size = self.connection.push(body)
             with self.store.session() as s:
                 self._take_push_reply(s, reply, sent_rev, result)
                 s.execute(delete(PushBatch).where(PushBatch.key == key))
             self.on_progress(Progress("sending", result.sent, size))
+
+    @staticmethod
+    def _wire(s, record: Record) -> dict:
+        """The record as pushed, with the reason of any amendment since the base."""
+        wire = to_wire(record, base_rev=record.server_rev, push=True)
+        since = (
+            select(RecordChange.patch)
+            .where(
+                RecordChange.record_id == record.id,
+                RecordChange.seq > (record.base_seq or 0),
+                RecordChange.action == ChangeAction.AMEND,
+            )
+            .order_by(RecordChange.seq.desc())
+        )
+        for patch in s.scalars(since):
+            reason = patch.get("note", {}).get("reason")
+            if reason:
+                wire["step_reason"] = reason
+                break
+        return wire
 
     def _take_push_reply(self, s, reply, sent_rev: dict[str, int], result: SyncResult) -> None:
         at = now_utc()

@@ -294,3 +294,39 @@ def test_plain_http_is_refused_except_to_this_computer_in_demo_mode():
     with pytest.raises(SyncError, match="https://"):
         Connection("http://127.0.0.1:8000", tokens=tokens)
     Connection("http://127.0.0.1:8000", tokens=tokens, allow_plain_local=True).close()
+
+
+def test_an_amendment_made_offline_reaches_the_server_with_its_reason(live_server, device):
+    from lcc_apr.models import Role
+    from lcc_apr.workflow import Actor, take_step
+
+    manager = live_server.people.managers[0]
+    reports = {u.employee_id for u in live_server.people.reports(manager)}
+    done = next(
+        r
+        for r in live_server.records(kind=RecordKind.SUPERVISION, status="completed")
+        if r.subject_id in reports
+    )
+    laptop = device(manager.username)
+    laptop.sync()
+    actor = Actor(manager.id, frozenset({Role.MANAGER, Role.EMPLOYEE}), is_line_manager=True)
+    with laptop.store.session() as s:
+        record = s.get(Record, done.id)
+        take_step(
+            s,
+            record,
+            "amend",
+            actor=actor,
+            at=now_utc(),
+            template=CATALOGUE.get(record.template_id, record.template_version),
+            reason="The meeting date was recorded wrongly",
+        )
+    assert laptop.sync().sent == 1
+    assert live_server.records(id=done.id)[0].status == "draft"
+    with live_server.session() as s:
+        last = s.scalars(
+            select(RecordChange)
+            .where(RecordChange.record_id == done.id)
+            .order_by(RecordChange.seq.desc())
+        ).first()
+        assert "recorded wrongly" in str(last.patch)
