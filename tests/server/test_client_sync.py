@@ -330,3 +330,25 @@ def test_an_amendment_made_offline_reaches_the_server_with_its_reason(live_serve
             .order_by(RecordChange.seq.desc())
         ).first()
         assert "recorded wrongly" in str(last.patch)
+
+
+def test_an_expired_access_token_is_refreshed_without_asking(live_server, device):
+    manager = live_server.people.managers[0]
+    laptop = device(manager.username)
+    laptop.sync()
+    old_refresh = laptop.connection.tokens.load(laptop.connection._entry())
+    laptop.connection._access = "expired.or.forged.token"
+    assert laptop.sync().received == 0
+    new_refresh = laptop.connection.tokens.load(laptop.connection._entry())
+    assert new_refresh and new_refresh != old_refresh  # rotated on use
+    assert ("lcc-apr", laptop.connection._entry()) in laptop.ring.items  # kept in the keyring
+
+
+def test_a_laptop_restarted_later_resumes_from_the_keyring(live_server, device, tmp_path):
+    manager = live_server.people.managers[0]
+    laptop = device(manager.username)
+    laptop.sync()
+    again = Connection(live_server.url, tokens=Tokens(laptop.ring), allow_plain_local=True)
+    assert again.resume(manager.username)
+    assert again.organisation()[0]["employees"]
+    again.close()
