@@ -131,7 +131,7 @@ def main() -> None:
         with engine.connect() as c:
             hr = c.scalar(select(User.username).join(UserRole).where(UserRole.role == Role.HR))
             spans = Counter(c.scalars(select(Employee.line_manager_id)))
-            boss = next(m for m, n in spans.most_common() if m and n == 12)
+            boss = min((m for m in spans if m), key=lambda m: (abs(spans[m] - 12), m))
             manager = c.scalar(select(User.username).where(User.employee_id == boss))
         engine.dispose()
         url = f"http://127.0.0.1:{env['LCC_APR_SERVER_PORT']}"
@@ -152,7 +152,8 @@ def main() -> None:
     result = {
         "employees": args.size,
         "server_demo_load_s": round(load_s, 1),
-        "manager_team_of_12": team,
+        "manager_team_size": spans[boss],
+        "manager_first_pull": team,
         "hr_full_pull": hr_pull,
         "raw_executemany": raw,
         "hr_pull_to_raw_insert_ratio": round(hr_pull["seconds"] / raw["seconds"], 2),

@@ -7,10 +7,10 @@ table `alembic_version`); the server-only tables from lcc_apr/server/migrations
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -34,7 +34,10 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, json_serializer=_json
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_SECONDS},
+            json_serializer=_json,
+            json_deserializer=orjson.loads,
         )
 
         @event.listens_for(engine, "connect")
@@ -48,12 +51,17 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(
-        parsed, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json
+        parsed,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        json_serializer=_json,
+        json_deserializer=orjson.loads,
     )
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(value).decode()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, not_, select
+from sqlalchemy import Select, Text, cast, not_, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Record, RecordChange, RecordKind
@@ -34,7 +34,8 @@ WIRE_COLUMNS = [
     Record.author_id,
     Record.template_id,
     Record.template_version,
-    Record.answers,
+    # The stored JSON text, passed through untouched (orjson.Fragment): no parse, no re-encode.
+    cast(Record.answers, Text).label("answers"),
     Record.status,
     Record.record_date,
     Record.created_at,
@@ -103,7 +104,7 @@ class Feed:
 
     def _expand(self, seq: int, what: str, row: Any) -> list[Item]:
         if what == "record":
-            return [{"seq": seq, "record": to_wire(row)}]
+            return [{"seq": seq, "record": _wire(row)}]
         if what == "hidden":
             return [{"seq": seq, "remove": row.id, "reason": "hidden"}]
         if row.kind == "leave":
@@ -118,7 +119,7 @@ class Feed:
             )
             .order_by(Record.server_rev)
         ).all()
-        return [{"seq": seq, "record": to_wire(r)} for r in current]
+        return [{"seq": seq, "record": _wire(r)} for r in current]
 
     def _hidden_candidates(self, limit: int) -> list[Any]:
         if self.viewer.employee_id is None:
@@ -143,6 +144,12 @@ class Feed:
             if patch.get("status") in shared_states(kinds[record_id]):
                 seen.add(record_id)
         return [r for r in rows if r.id in seen]
+
+
+def _wire(row: Any) -> dict[str, Any]:
+    wire = to_wire(row)
+    wire["answers"] = orjson.Fragment(row.answers)
+    return wire
 
 
 def pull(

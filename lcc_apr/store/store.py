@@ -9,12 +9,12 @@ and foreign keys, and run any pending migrations.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlcipher3
 from keyring.backend import KeyringBackend
 from sqlalchemy import Engine, create_engine, event
@@ -114,17 +114,18 @@ def open_store(
 
 def encrypted_engine(path: Path, key: StoreKey) -> Engine:
     url = URL.create("sqlite+pysqlcipher", password=key.sqlcipher, database=str(path))
-    return _configure(create_engine(url, json_serializer=_json))
+    return _configure(create_engine(url, json_serializer=_json, json_deserializer=orjson.loads))
 
 
 def plain_engine(path: Path) -> Engine:
     """An unencrypted SQLite engine with the same settings (benchmarks, tests)."""
     url = URL.create("sqlite", database=str(path))
-    return _configure(create_engine(url, json_serializer=_json))
+    return _configure(create_engine(url, json_serializer=_json, json_deserializer=orjson.loads))
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact UTF-8 JSON (orjson: about 10x the standard library's speed)."""
+    return orjson.dumps(value).decode()
 
 
 def _configure(engine: Engine) -> Engine:

@@ -89,7 +89,7 @@ def take_records(
             )
     if new_rows:
         _ensure_people(session, new_rows, at)
-        session.execute(insert(Record), new_rows)
+        session.connection().execute(Record.__table__.insert(), new_rows)  # Core: no ORM cost
     return len(wires), conflicts
 
 

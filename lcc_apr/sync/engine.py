@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -187,27 +188,40 @@ class SyncEngine:
     # -- pull -------------------------------------------------------------------
 
     def pull(self, result: SyncResult, cancel: threading.Event) -> None:
-        while True:
-            self._check(cancel)
-            with self.store.session() as s:
-                state = self._state(s)
-                cursor, epoch = state.cursor, state.epoch
-            page, size = self.connection.pull(cursor=cursor, epoch=epoch, limit=self.page_limit)
-            with self.store.session() as s:  # the page and its cursor: one transaction
-                state = self._state(s)
-                if page.get("reset"):
-                    state.epoch, state.cursor = page["epoch"], 0
-                records = [i["record"] for i in page["items"] if "record" in i]
-                removals = [i["remove"] for i in page["items"] if "remove" in i]
-                taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
-                result.received += taken
-                result.conflicts += conflicts
-                result.removed += remove_records(s, removals)
-                state.epoch = page["epoch"]
-                state.cursor = page["cursor"]
-            self.on_progress(Progress("receiving", result.received, size))
-            if not page.get("more"):
-                return
+        """Page through the feed. The next page is fetched while this one is written, so
+        the server and the local disk work at the same time; a page is only ever applied
+        with its own cursor, so a failure or cancel resumes from what was committed."""
+        with self.store.session() as s:
+            state = self._state(s)
+            cursor, epoch = state.cursor, state.epoch
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch") as fetcher:
+            ahead = fetcher.submit(self._fetch, cursor, epoch)
+            while True:
+                page, size = ahead.result()
+                if page.get("more"):
+                    ahead = fetcher.submit(self._fetch, page["cursor"], page["epoch"])
+                self._check(cancel)
+                self._apply_page(page, result)
+                self.on_progress(Progress("receiving", result.received, size))
+                if not page.get("more"):
+                    return
+
+    def _fetch(self, cursor: int, epoch: str | None) -> tuple[dict, int]:
+        return self.connection.pull(cursor=cursor, epoch=epoch, limit=self.page_limit)
+
+    def _apply_page(self, page: dict, result: SyncResult) -> None:
+        with self.store.session() as s:  # the page and its cursor: one transaction
+            state = self._state(s)
+            if page.get("reset"):
+                state.epoch, state.cursor = page["epoch"], 0
+            records = [i["record"] for i in page["items"] if "record" in i]
+            removals = [i["remove"] for i in page["items"] if "remove" in i]
+            taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
+            result.received += taken
+            result.conflicts += conflicts
+            result.removed += remove_records(s, removals)
+            state.epoch = page["epoch"]
+            state.cursor = page["cursor"]
 
     # -- helpers ----------------------------------------------------------------
 
