@@ -1,0 +1,114 @@
+"""The client's transport: plain-English errors, protocol negotiation, retry with backoff."""
+
+import threading
+
+import httpx
+import pytest
+
+from lcc_apr.sync.engine import SyncEngine
+from lcc_apr.sync.protocol import PROTOCOL, PROTOCOL_HEADER
+from lcc_apr.sync.transport import (
+    AuthError,
+    Cancelled,
+    Connection,
+    IncompatibleServer,
+    LockedOut,
+    NetworkError,
+    Refused,
+    Tokens,
+)
+
+
+def connection(handler) -> Connection:
+    return Connection(
+        "https://apr.example.gov.uk", tokens=Tokens(None), transport=httpx.MockTransport(handler)
+    )
+
+
+def answer(status, body=None):
+    return lambda request: httpx.Response(status, json=body or {})
+
+
+def test_every_request_names_the_protocol():
+    seen = []
+
+    def handler(request):
+        seen.append(request.headers.get(PROTOCOL_HEADER))
+        return httpx.Response(200, json={"protocol": PROTOCOL, "min_protocol": 1})
+
+    connection(handler).version()
+    assert seen == [str(PROTOCOL)]
+
+
+@pytest.mark.parametrize(
+    ("reply", "words"),
+    [
+        ({"protocol": PROTOCOL + 1, "min_protocol": PROTOCOL + 1}, "newer version of this app"),
+        ({"protocol": 0, "min_protocol": 0}, "ask IT to update the server"),
+    ],
+)
+def test_a_server_too_new_or_too_old_is_refused_in_plain_words(reply, words):
+    with pytest.raises(IncompatibleServer, match=words):
+        connection(answer(200, reply)).version()
+
+
+def test_a_426_says_who_must_update():
+    with pytest.raises(IncompatibleServer, match="newer version of this app"):
+        connection(
+            answer(426, {"min_protocol": PROTOCOL + 1, "max_protocol": PROTOCOL + 1})
+        ).version()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "words"),
+    [
+        (401, {"detail": "Wrong username or password."}, AuthError, "Wrong username"),
+        (423, {"detail": "Locked for 15 minutes.", "retry_after": 900}, LockedOut, "Locked"),
+        (403, {"detail": "Not your team."}, Refused, "Not your team"),
+        (500, {"detail": "Traceback..."}, NetworkError, "nothing was lost"),
+    ],
+)
+def test_server_answers_become_sentences(status, body, error, words):
+    with pytest.raises(error, match=words):
+        connection(answer(status, body)).login("sam", "wrong")
+
+
+def test_network_failures_and_untrusted_certificates_are_explained():
+    def refused(request):
+        raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+
+    with pytest.raises(NetworkError, match="certificate is not trusted"):
+        connection(refused).version()
+
+    def down(request):
+        raise httpx.ConnectError("Connection refused")
+
+    with pytest.raises(NetworkError, match="Your work is saved"):
+        connection(down).version()
+
+
+def test_network_errors_are_retried_with_growing_waits():
+    waits, calls = [], []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise NetworkError("down")
+        return "ok"
+
+    engine = SyncEngine.__new__(SyncEngine)
+    engine.sleep, engine.retries = waits.append, 3
+    assert engine._retrying(flaky, threading.Event()) == "ok"
+    assert waits == [0.5, 1.0]
+
+    def always_down():
+        raise NetworkError("Cannot reach the server.")
+
+    waits.clear()
+    with pytest.raises(NetworkError):
+        engine._retrying(always_down, threading.Event())
+    assert waits == [0.5, 1.0]  # three tries, then the error reaches the person
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        engine._retrying(flaky, cancel)
