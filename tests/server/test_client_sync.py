@@ -352,3 +352,27 @@ def test_a_laptop_restarted_later_resumes_from_the_keyring(live_server, device, 
     assert again.resume(manager.username)
     assert again.organisation()[0]["employees"]
     again.close()
+
+
+def test_a_pull_that_dies_inside_a_page_leaves_no_half_page(live_server, device, monkeypatch):
+    from lcc_apr.sync import engine as engine_module
+
+    hr = live_server.people.hr[0]
+    laptop = device(hr.username, page_limit=25)
+    real_take = engine_module.take_records
+    calls = []
+
+    def dies_on_the_third_page(session, wires, **kw):
+        calls.append(len(wires))
+        real_take(session, wires[: len(wires) // 2], **kw)  # half the page is written...
+        if len(calls) == 3:
+            raise RuntimeError("power cut")  # ...then the process dies
+        return real_take(session, wires[len(wires) // 2 :], **kw)
+
+    monkeypatch.setattr(engine_module, "take_records", dies_on_the_third_page)
+    with pytest.raises(RuntimeError):
+        laptop.sync()
+    assert len(laptop.records()) == 50  # two whole pages, nothing of the third
+    monkeypatch.setattr(engine_module, "take_records", real_take)
+    laptop.sync()
+    assert set(laptop.records()) == visible_ids(live_server, hr)
