@@ -54,8 +54,12 @@ def take(session, *wires):
 
 def test_a_new_record_arrives_as_the_servers_copy(session):
     assert take(session, wire(5, workload="Heavy")) == (1, 0)
+    session.expire_all()
     record = session.get(Record, "r1")
     assert (record.local_rev, record.dirty, record.server_rev) == (0, False, 5)
+    assert (record.kind, record.status, record.deleted) == ("supervision", "draft", False)
+    assert record.answers == {"workload": "Heavy"} and record.created_at == AT
+    assert str(record.record_date) == "2026-11-02" and record.base_seq is None
     assert session.scalar(select(func.count()).select_from(RecordChange)) == 0
     assert verify_history(session, record) == []
 

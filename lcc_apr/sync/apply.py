@@ -7,9 +7,10 @@ overwritten: it is merged, or kept beside the server version as a conflict.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -89,8 +90,56 @@ def take_records(
             )
     if new_rows:
         _ensure_people(session, new_rows, at)
-        session.connection().execute(Record.__table__.insert(), new_rows)  # Core: no ORM cost
+        insert_server_copies(session, new_rows)
     return len(wires), conflicts
+
+
+COPY_COLUMNS = (
+    "id",
+    "kind",
+    "subject_id",
+    "author_id",
+    "template_id",
+    "template_version",
+    "answers",
+    "status",
+    "record_date",
+    "created_at",
+    "updated_at",
+    "local_rev",
+    "server_rev",
+    "dirty",
+    "deleted",
+    "deleted_at",
+    "history_head",
+    "base_seq",
+)
+COPY_SQL = (
+    f"INSERT INTO records ({', '.join(COPY_COLUMNS)}) VALUES ({', '.join('?' * len(COPY_COLUMNS))})"
+)
+
+
+def insert_server_copies(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert straight through the driver (the cache is always SQLite): a first pull
+    writes hundreds of thousands of rows, and SQLAlchemy's per-value processing would
+    double the time. Values are stored exactly as SQLAlchemy's SQLite types store them."""
+
+    def stored(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(_sqlite_value(row[c]) for c in COPY_COLUMNS)
+
+    session.connection().exec_driver_sql(COPY_SQL, [stored(r) for r in rows])
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return orjson.dumps(value).decode()
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _ensure_people(session: Session, rows: list[dict[str, Any]], at: datetime) -> None:
