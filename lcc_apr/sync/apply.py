@@ -79,15 +79,7 @@ def take_records(
         elif record.dirty or wire["id"] in conflicted:
             conflicts += take_with_local_changes(session, record, wire, catalogue=catalogue, at=at)
         else:
-            apply_server_state(
-                session,
-                record,
-                answers=wire["answers"],
-                status=wire["status"],
-                deleted=wire["deleted"],
-                server_rev=wire["server_rev"],
-                at=at,
-            )
+            take_wire(session, record, wire, at=at)
     if new_rows:
         _ensure_people(session, new_rows, at)
         insert_server_copies(session, new_rows)
@@ -164,6 +156,19 @@ def _ensure_people(session: Session, rows: list[dict[str, Any]], at: datetime) -
         )
 
 
+def take_wire(session: Session, record: Record, wire: RecordWire, *, at: datetime) -> None:
+    """Make the server's version (as sent) this record's state and base."""
+    apply_server_state(
+        session,
+        record,
+        answers=wire["answers"],
+        status=wire["status"],
+        deleted=wire["deleted"],
+        server_rev=wire["server_rev"],
+        at=at,
+    )
+
+
 def take_with_local_changes(
     session: Session, record: Record, wire: RecordWire, *, catalogue: Catalogue, at: datetime
 ) -> int:
@@ -195,15 +200,7 @@ def take_with_local_changes(
     # Take the server version in as the new base, then re-apply what was ours.
     ours = {k: v for k, v in result.answers.items() if wire["answers"].get(k) != v}
     removed = {k: None for k in wire["answers"] if k not in result.answers}
-    apply_server_state(
-        session,
-        record,
-        answers=wire["answers"],
-        status=wire["status"],
-        deleted=wire["deleted"],
-        server_rev=wire["server_rev"],
-        at=at,
-    )
+    take_wire(session, record, wire, at=at)
     status = result.status if result.status != wire["status"] else None
     update_record(
         session,

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.history import purge_records
+from lcc_apr.history import purge_records, update_record
 from lcc_apr.models import (
     ChangeAction,
     Conflict,
@@ -31,7 +31,13 @@ from lcc_apr.models import (
 )
 from lcc_apr.store import Store
 
-from .apply import remove_records, take_organisation, take_records, take_with_local_changes
+from .apply import (
+    remove_records,
+    take_organisation,
+    take_records,
+    take_wire,
+    take_with_local_changes,
+)
 from .protocol import PAGE_LIMIT, PUSH_LIMIT, to_wire
 from .transport import AccountDisabled, Cancelled, Connection, NetworkError
 
@@ -266,7 +272,6 @@ def resolve_conflict(
 ) -> None:
     """Settle a conflict with the answers the person chose: the server's version becomes
     the base and their choice the next local change, sent at the next sync."""
-    from lcc_apr.history import apply_server_state, update_record
 
     at = at or now_utc()
     with store.session() as s:
@@ -274,17 +279,8 @@ def resolve_conflict(
         record = s.get(Record, record_id)
         if conflict is None or record is None:
             raise KeyError(record_id)
-        server = conflict.server
-        if server:
-            apply_server_state(
-                s,
-                record,
-                answers=server["answers"],
-                status=server["status"],
-                deleted=server["deleted"],
-                server_rev=server["server_rev"],
-                at=at,
-            )
+        if conflict.server:
+            take_wire(s, record, conflict.server, at=at)
         removed = {k: None for k in record.answers if k not in answers}
         update_record(
             s,
