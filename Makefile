@@ -14,6 +14,7 @@ test: $(READY)
 bench: $(READY)
 	$(VENV)/bin/python bench/store_build.py
 	$(VENV)/bin/python bench/schedule.py
+	$(VENV)/bin/python bench/sync_pull.py
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
