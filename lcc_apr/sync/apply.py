@@ -69,21 +69,24 @@ def take_records(
             select(Conflict.record_id, Conflict.server_rev).where(Conflict.record_id.in_(ids))
         ).all()
     )
-    new_rows, conflicts = [], 0
+    new_rows, conflicts, taken = [], 0, 0
     for wire in wires:
         record = local.get(wire["id"])
         if record is None:
             new_rows.append(server_copy_row(wire))
+            taken += 1
         elif wire["server_rev"] <= max(record.server_rev or 0, conflicted.get(record.id) or 0):
             continue  # already have this version (a resumed page, a known conflict)
         elif record.dirty or wire["id"] in conflicted:
             conflicts += take_with_local_changes(session, record, wire, catalogue=catalogue, at=at)
+            taken += 1
         else:
             take_wire(session, record, wire, at=at)
+            taken += 1
     if new_rows:
         _ensure_people(session, new_rows, at)
         insert_server_copies(session, new_rows)
-    return len(wires), conflicts
+    return taken, conflicts
 
 
 COPY_COLUMNS = (

@@ -1,0 +1,143 @@
+"""Getting a signed-in, synced desktop session: the demo, or the organisation's server.
+
+Plain core code the UI runs in a worker (it can take a while the first time):
+each step reports progress through a callback, and errors are SyncError /
+StoreError sentences for the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from keyring.backend import KeyringBackend
+
+from lcc_apr.demo.build import DEMO_PASSPHRASE
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import SyncState
+from lcc_apr.store import Store, open_store
+from lcc_apr.sync.engine import SyncEngine, SyncResult
+from lcc_apr.sync.transport import Connection, Tokens
+
+Progress = Callable[[str], None]
+AskPassphrase = Callable[[bool], str]
+
+
+@dataclass
+class Session:
+    """What a signed-in desktop runs on; close() when the app quits."""
+
+    store: Store
+    connection: Connection
+    engine: SyncEngine
+    user: dict[str, Any]
+    demo: bool = False
+    first_sync: SyncResult | None = None
+    _on_close: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.connection.close()
+        self.store.close()
+        for action in self._on_close:
+            action()
+
+
+def cache_path(folder: Path, url: str, username: str) -> Path:
+    """One encrypted cache per server and user."""
+    safe = "".join(c if c.isalnum() else "-" for c in f"{url}-{username}").strip("-")
+    return folder / f"cache-{safe[-80:]}.db"
+
+
+def sign_in(
+    *,
+    url: str,
+    username: str,
+    password: str | None,
+    folder: Path,
+    keyring_backend: KeyringBackend | None,
+    ask_passphrase: AskPassphrase | None,
+    catalogue: Catalogue,
+    progress: Progress = lambda text: None,
+    demo: bool = False,
+    verify: bool | str = True,
+) -> Session:
+    """Sign in (with a password, or from the stored refresh token when it is None),
+    open this user's encrypted cache and sync it. Offline with a known cache, the
+    session opens without syncing."""
+    from lcc_apr.sync.transport import NetworkError
+
+    progress("Opening your records on this computer...")
+    place = "demo" if demo else url  # the demo server's port changes at every start
+    store = open_store(
+        cache_path(folder, place, username),
+        keyring_backend=keyring_backend,
+        ask_passphrase=ask_passphrase,
+    )
+    connection = Connection(
+        url, tokens=Tokens(keyring_backend), allow_plain_local=demo, verify=verify
+    )
+    engine = SyncEngine(store, connection, catalogue)
+    session = Session(store, connection, engine, user={}, demo=demo)
+    try:
+        progress("Signing in...")
+        if password is not None:
+            session.user = connection.login(username, password)["user"]
+        else:
+            connection.resume(username)
+            session.user = connection.user or {}
+        progress("Fetching your records...")
+        session.first_sync = engine.run()
+    except NetworkError:
+        if not _has_synced(store):
+            session.close()
+            raise
+        progress("Working offline with the records on this computer.")
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def sign_in_demo(
+    role: str,
+    *,
+    folder: Path,
+    keyring_backend: KeyringBackend | None,
+    catalogue: Catalogue,
+    progress: Progress = lambda text: None,
+    size: int = 6087,
+) -> Session:
+    """Start the embedded demo server (building it the first time) and sign in as a demo
+    manager, employee or HR adviser."""
+    from lcc_apr.server.embedded import EmbeddedServer
+
+    server = EmbeddedServer(folder, size=size)
+    progress("Preparing the demo organisation (the first time takes about a minute)...")
+    server.prepare(lambda stage, n: progress(f"Preparing the demo organisation: {stage} {n:,}"))
+    url = server.start()
+    logins = server.logins()
+    try:
+        session = sign_in(
+            url=url,
+            username=getattr(logins, role),
+            password=logins.password,
+            folder=folder,
+            keyring_backend=keyring_backend,
+            ask_passphrase=lambda new: DEMO_PASSPHRASE,
+            catalogue=catalogue,
+            progress=progress,
+            demo=True,
+        )
+    except BaseException:
+        server.stop()
+        raise
+    session._on_close.append(server.stop)
+    return session
+
+
+def _has_synced(store: Store) -> bool:
+    with store.session() as s:
+        state = s.get(SyncState, 1)
+        return state is not None and state.last_success_at is not None
