@@ -1,12 +1,13 @@
 """LCC APR: the composition root.
 
-Builds the objects the app runs on (paths, store, and later sync and the
-window) and hands control to the command line. `python main.py --help`.
+`python main.py` opens the app (welcome screen: your organisation's server, or
+the demo); `python main.py demo|summary|check` are the core's commands.
+ui.start wires the store, sync and window together (no globals).
 """
 
 import sys
 
-from lcc_apr.cli import main
+from ui.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

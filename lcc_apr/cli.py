@@ -31,7 +31,18 @@ def parser() -> argparse.ArgumentParser:
         "--store", type=Path, help="store file (default: the demo store in the user data folder)"
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    run = sub.add_parser("run", help="start the app with the demo organisation (the default)")
+    run = sub.add_parser("run", help="open the app (the default)")
+    run.add_argument(
+        "--demo",
+        choices=["manager", "employee", "hr"],
+        help="skip the welcome screen: try the demo in this role",
+    )
+    run.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help="close the window after this long (smoke tests)",
+    )
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="build or refresh the demo store")
     demo.add_argument("--small", action="store_true", help="a 50-person organisation for tests")
@@ -94,7 +105,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Until the window lands (issue 5): make sure the demo store exists and describe it."""
+    """Without the Qt layer (the core alone): make sure the demo store exists and describe it.
+    `python main.py` and the `lcc-apr` command open the window instead (ui.cli)."""
     path = _demo_path(args)
     if not path.exists():
         args.small, args.size, args.seed, args.as_of = False, None, 2020, None

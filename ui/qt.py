@@ -1,5 +1,24 @@
-"""The one module through which the UI imports Qt (keeps the binding swappable)."""
+"""The one module through which the UI imports Qt (keeps the binding swappable).
 
+Everything in ui/ takes Qt from here: `from ui.qt import QtCore, QtWidgets, Signal`.
+"""
+
+import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
 
-__all__ = ["QtCore", "QtGui", "QtWidgets"]
+BINDING = "PySide6"
+BINDING_VERSION: str = PySide6.__version__
+
+__all__ = [
+    "BINDING",
+    "BINDING_VERSION",
+    "QObject",
+    "QSettings",
+    "Qt",
+    "QtCore",
+    "QtGui",
+    "QtWidgets",
+    "Signal",
+    "Slot",
+]

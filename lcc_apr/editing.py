@@ -1,0 +1,528 @@
+"""Editing one record as one person: the working copy, undo/redo, autosave and workflow steps.
+
+An `EditSession` is all the record editor talks to. It loads a record and the
+template version it was written with, holds the working answers, and answers
+the editor's questions (may this person change this field, is it visible, what
+is wrong with it, which steps come next and what do they still need). It never
+imports Qt.
+
+Rights come from `edit_problems`, validity from `validate`, steps from the
+workflow engine: nothing here restates a rule. Every write goes through
+`lcc_apr.history.update_record` or `take_step` inside `store.session()`, so each
+saved change is in the record's hash-chained history and marked for sync.
+
+Paths name answers as validation does: `"review_period"`, `"new_objectives[1]"`,
+`"new_objectives[1].target_date"`.
+
+Threads: create and edit on the UI thread. `save` and `take` may run on the single
+writer thread while the UI keeps editing: they copy the working answers under a
+lock, write, then move the saved baseline forward under the lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import (
+    Catalogue,
+    Field,
+    Problem,
+    Template,
+    edit_problems,
+    is_visible,
+    validate,
+)
+from lcc_apr.history import update_record
+from lcc_apr.models import Employee, Record, Role
+from lcc_apr.workflow import (
+    Actor,
+    Lifecycle,
+    WorkflowError,
+    available_steps,
+    check_step,
+    is_locked,
+    take_step,
+    workflow_for,
+)
+from lcc_apr.workflow.model import PREVIOUS
+
+UNDO_LIMIT = 200
+_TOKEN = re.compile(r"\.?([a-z][a-z0-9_]*)|\[(\d+)\]")
+_PROBE = object()  # a value equal to nothing: "could this person change this?"
+
+Path = tuple[str | int, ...]
+
+
+class StoreLike(Protocol):
+    def session(self) -> AbstractContextManager[Session]: ...
+
+
+class EditRefused(Exception):
+    """A change this person may not make (or may not make now); `problems` says which."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class StepOption:
+    """A workflow step the person could take now, as a button would show it."""
+
+    name: str
+    label: str  # with the employee's and manager's names filled in
+    missing: tuple[Problem, ...]  # answers still needed (strict validation for the step)
+    needs_reason: bool
+    voids_signatures: bool
+    locks: bool = False  # afterwards the record is signed or closed, and locked
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    written: tuple[str, ...] = ()  # top-level answers written to the store
+    held_back: tuple[Problem, ...] = ()  # invalid answers kept in the working copy only
+
+
+@dataclass
+class _Edit:
+    path: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    typing: bool = False  # consecutive sets of one path merge into one undo step
+    sealed: bool = False
+
+
+@dataclass
+class _Stacks:
+    undo: list[_Edit] = field(default_factory=list)
+    redo: list[_Edit] = field(default_factory=list)
+
+
+def parse_path(path: str) -> Path:
+    """'g[2].sub' -> ('g', 2, 'sub'); raises ValueError for anything else."""
+    parts: list[str | int] = []
+    end = 0
+    for match in _TOKEN.finditer(path):
+        if match.start() != end or (not parts and match.group(1) is None):
+            break
+        parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
+        end = match.end()
+    if not parts or end != len(path) or path.startswith("."):
+        raise ValueError(f"not an answer path: {path!r}")
+    return tuple(parts)
+
+
+def item_path(group: str, index: int, key: str | None = None) -> str:
+    return f"{group}[{index}]" + (f".{key}" if key else "")
+
+
+class EditSession:
+    """One person editing one record. See the module docstring for threads."""
+
+    def __init__(
+        self, store: StoreLike, record_id: str, *, actor: Actor, catalogue: Catalogue
+    ) -> None:
+        self.record_id = record_id
+        self.actor = actor
+        self._store = store
+        self._catalogue = catalogue
+        self._lock = threading.RLock()
+        self._stacks = _Stacks()
+        self.roles = frozenset(Role(p.value) for p in actor.parties())
+        with store.session() as session:
+            self._load(session)
+
+    # -- loading -----------------------------------------------------------------------
+
+    def _load(self, session: Session) -> None:
+        record = session.get(Record, self.record_id)
+        if record is None or record.deleted:
+            raise EditRefused("This record no longer exists on this computer.")
+        self.template: Template = self._catalogue.get(record.template_id, record.template_version)
+        self.kind = record.kind
+        self.status = record.status
+        self.locked = is_locked(record)
+        self.record_date: date | None = record.record_date
+        self.reference = record.record_date or date.today()
+        subject = session.get(Employee, record.subject_id)
+        manager = subject.line_manager if subject else None
+        self.subject_name = subject.display_name if subject else "the employee"
+        self.manager_name = manager.display_name if manager else "the manager"
+        with self._lock:
+            self._saved: dict[str, Any] = copy.deepcopy(record.answers)
+            self._working: dict[str, Any] = copy.deepcopy(record.answers)
+
+    @property
+    def state_label(self) -> str:
+        return workflow_for(self._as_record()).state(self.status).label
+
+    def _as_record(self, answers: dict[str, Any] | None = None) -> Record:
+        """A detached copy of the record for the workflow engine's checks (never saved)."""
+        return Record(
+            id=self.record_id,
+            kind=self.kind,
+            status=self.status,
+            answers=answers if answers is not None else self.answers,
+            record_date=self.record_date,
+        )
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """A copy of the working answers."""
+        with self._lock:
+            return copy.deepcopy(self._working)
+
+    @property
+    def saved_answers(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._saved)
+
+    @property
+    def dirty(self) -> bool:
+        """True while the working copy holds changes not yet written to the store."""
+        with self._lock:
+            return self._working != self._saved
+
+    def value(self, path: str) -> Any:
+        with self._lock:
+            return copy.deepcopy(_get(self._working, parse_path(path)))
+
+    def field(self, path: str) -> Field:
+        """The template field a path names (indices skipped)."""
+        return self._fields_on(parse_path(path))[-1]
+
+    def _fields_on(self, parts: Path) -> list[Field]:
+        keys = [p for p in parts if isinstance(p, str)]
+        found = [self.template.field(keys[0])]
+        for key in keys[1:]:
+            found.append(next(f for f in found[-1].fields if f.key == key))
+        return found
+
+    def visible(self, path: str) -> bool:
+        """Whether the field at `path` is shown: its section's and its own conditions hold."""
+        parts = parse_path(path)
+        fields = iter(self._fields_on(parts))
+        with self._lock:
+            answers = self._working
+            if not is_visible(self.template.section_of(str(parts[0])).visible_when, answers):
+                return False
+            scopes: list[dict[str, Any]] = [answers]
+            for i, part in enumerate(parts):
+                if isinstance(part, int):  # inside an entry: its siblings come first
+                    item = _get(answers, parts[: i + 1])
+                    scopes.insert(0, item if isinstance(item, dict) else {})
+                elif not is_visible(next(fields).visible_when, *scopes):
+                    return False
+            return True
+
+    def section_visible(self, key: str) -> bool:
+        section = next(s for s in self.template.sections if s.key == key)
+        with self._lock:
+            return is_visible(section.visible_when, self._working)
+
+    def problems(self, *, strict: bool = False, step: str | None = None) -> list[Problem]:
+        """What is wrong with the working answers: lenient while typing, strict before a step."""
+        with self._lock:
+            answers = copy.deepcopy(self._working)
+        return validate(self.template, answers, reference=self.reference, strict=strict, step=step)
+
+    def may_edit(self, path: str) -> bool:
+        """Whether this person may change the answer at `path` now (rights and lock)."""
+        try:
+            self._proposed(parse_path(path), _PROBE, check=True)
+        except (EditRefused, LookupError, TypeError):
+            return False
+        return True
+
+    def may_change_items(self, group: str) -> bool:
+        """Whether this person may add, remove and reorder the group's entries."""
+        items = self.value(group) or []
+        try:
+            self._proposed(parse_path(group), [*items, {}], check=True)
+        except EditRefused:
+            return False
+        return True
+
+    # -- editing -----------------------------------------------------------------------
+
+    def set(self, path: str, value: Any) -> bool:
+        """Change one answer; consecutive changes to one path are one undo step.
+
+        Empty text and empty lists remove the answer. Raises EditRefused for a change
+        this person may not make. Returns False when nothing changed.
+        """
+        parts = parse_path(path)
+        value = _clean(value)
+        with self._lock:
+            if _get(self._working, parts) == value:
+                return False
+            after = self._proposed(parts, value, check=True)
+            self._push(_Edit(path, self._working, after, typing=True))
+            return True
+
+    def add_item(self, group: str, index: int | None = None) -> int:
+        """Insert an empty entry (at the end by default); returns its index."""
+        with self._lock:
+            items = list(self.value(group) or [])
+            index = len(items) if index is None else max(0, min(index, len(items)))
+            items.insert(index, {})
+            self._change_items(group, items, item_path(group, index))
+            return index
+
+    def remove_item(self, group: str, index: int) -> None:
+        with self._lock:
+            items = list(self.value(group) or [])
+            if not 0 <= index < len(items):
+                raise IndexError(f"{group} has no entry {index + 1}")
+            del items[index]
+            self._change_items(group, items, group)
+
+    def move_item(self, group: str, index: int, to: int) -> None:
+        """Move entry `index` to position `to` (both counted from 0)."""
+        with self._lock:
+            items = list(self.value(group) or [])
+            if not (0 <= index < len(items) and 0 <= to < len(items)):
+                raise IndexError(f"{group} has no entry {max(index, to) + 1}")
+            if index == to:
+                return
+            items.insert(to, items.pop(index))
+            self._change_items(group, items, item_path(group, to))
+
+    def _change_items(self, group: str, items: list[Any], focus: str) -> None:
+        after = self._proposed(parse_path(group), _clean(items), check=True)
+        self._push(_Edit(focus, self._working, after))
+
+    def _proposed(self, parts: Path, value: Any, *, check: bool) -> dict[str, Any]:
+        with self._lock:
+            after = _with(self._working, parts, value)
+            if check:
+                found = edit_problems(
+                    self.template, self._working, after, roles=self.roles, locked=self.locked
+                )
+                if found:
+                    raise EditRefused(_sentence(found), found)
+            return after
+
+    def _push(self, edit: _Edit) -> None:
+        stacks = self._stacks
+        top = stacks.undo[-1] if stacks.undo else None
+        if top and edit.typing and top.typing and not top.sealed and top.path == edit.path:
+            top.after = edit.after
+        else:
+            if top:
+                top.sealed = True
+            stacks.undo.append(edit)
+            del stacks.undo[:-UNDO_LIMIT]
+        stacks.redo.clear()
+        self._working = edit.after
+
+    def seal(self) -> None:
+        """End the current typing burst: the next change starts a new undo step."""
+        with self._lock:
+            if self._stacks.undo:
+                self._stacks.undo[-1].sealed = True
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._stacks.undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._stacks.redo)
+
+    def undo(self) -> str | None:
+        """Undo one step; returns the path it touched (for focus), or None if nothing to undo."""
+        with self._lock:
+            if not self._stacks.undo:
+                return None
+            edit = self._stacks.undo.pop()
+            edit.sealed = True
+            self._stacks.redo.append(edit)
+            self._working = copy.deepcopy(edit.before)
+            return edit.path
+
+    def redo(self) -> str | None:
+        with self._lock:
+            if not self._stacks.redo:
+                return None
+            edit = self._stacks.redo.pop()
+            self._stacks.undo.append(edit)
+            self._working = copy.deepcopy(edit.after)
+            return edit.path
+
+    # -- writing -----------------------------------------------------------------------
+
+    def save(self, at: datetime) -> SaveResult:
+        """Write the changed top-level answers to the store (one history entry).
+
+        Answers that fail lenient validation stay in the working copy only, listed in
+        `held_back`, so the store never holds what the server would refuse. Raises
+        EditRefused, writing nothing, if a change is one this person may not make
+        (checked against the stored record, which sync or a step may have moved on).
+        """
+        with self._lock:
+            working = copy.deepcopy(self._working)
+            base = copy.deepcopy(self._saved)
+            self.seal()
+        changed = [k for k in {**base, **working} if base.get(k) != working.get(k)]
+        invalid = validate(self.template, working, reference=self.reference)
+        held = tuple(p for p in invalid if _top(p.path) in changed)
+        write = {k: working.get(k) for k in changed if k not in {_top(p.path) for p in held}}
+        if not write:
+            return SaveResult((), held)
+        with self._store.session() as session:
+            record = self._record(session)
+            after = {k: v for k, v in {**record.answers, **write}.items() if v is not None}
+            refused = edit_problems(
+                self.template, record.answers, after, roles=self.roles, locked=is_locked(record)
+            )
+            if refused:
+                raise EditRefused(f"Not saved. {_sentence(refused)}", refused)
+            update_record(session, record, user_id=self.actor.user_id, at=at, answers=write)
+        with self._lock:
+            self._saved = {k: v for k, v in {**self._saved, **write}.items() if v is not None}
+        return SaveResult(tuple(write), held)
+
+    def _record(self, session: Session) -> Record:
+        record = session.get(Record, self.record_id)
+        if record is None or record.deleted:
+            raise EditRefused("This record no longer exists on this computer.")
+        return record
+
+    # -- workflow ----------------------------------------------------------------------
+
+    def fill_names(self, label: str) -> str:
+        return label.replace("{employee}", self.subject_name).replace(
+            "{manager}", self.manager_name
+        )
+
+    def steps(self) -> list[StepOption]:
+        """The steps this person could take now, each with the answers it still needs."""
+        record = self._as_record()
+        workflow = workflow_for(record)
+        options = []
+        for step in available_steps(record, self.actor):
+            try:
+                check = check_step(record, step.name, self.actor, self.template)
+            except WorkflowError:
+                continue  # e.g. a step for another outcome
+            options.append(
+                StepOption(
+                    name=step.name,
+                    label=self.fill_names(step.label),
+                    missing=tuple(check.problems),
+                    needs_reason=step.needs_reason,
+                    voids_signatures=step.voids_signatures,
+                    locks=step.target != PREVIOUS
+                    and workflow.state(step.target).lifecycle is Lifecycle.LOCKED,
+                )
+            )
+        return options
+
+    def take(self, step: str, *, at: datetime, reason: str | None = None) -> str:
+        """Save, then take a workflow step; returns the new status.
+
+        Raises WorkflowError when the step is not allowed or answers are missing,
+        EditRefused when changes could not be saved first. Undo history ends here:
+        the record has moved on.
+        """
+        held = self.save(at).held_back
+        if held:
+            raise EditRefused(
+                f"Correct {len(held)} answer(s) before moving the record on.", list(held)
+            )
+        with self._store.session() as session:
+            record = self._record(session)
+            take_step(
+                session,
+                record,
+                step,
+                actor=self.actor,
+                template=self.template,
+                at=at,
+                reason=reason,
+            )
+        with self._store.session() as session:  # the committed state, as anyone now sees it
+            self._load(session)
+        with self._lock:
+            self._stacks = _Stacks()
+        return self.status
+
+
+# -- answers as nested data ------------------------------------------------------------
+
+
+def _get(data: Any, parts: Path) -> Any:
+    for part in parts:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and 0 <= part < len(data) else None
+        else:
+            data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _with(answers: dict[str, Any], parts: Path, value: Any) -> dict[str, Any]:
+    """A copy of `answers` with the value at `parts` replaced (None removes it)."""
+    result = copy.deepcopy(answers)
+    holder: Any = result
+    for i, part in enumerate(parts[:-1]):
+        nxt = holder.get(part) if isinstance(holder, dict) else holder[part]
+        if nxt is None:
+            nxt = [] if isinstance(parts[i + 1], int) else {}
+            holder[part] = nxt
+        holder = nxt
+    last = parts[-1]
+    if value is None and isinstance(holder, dict):
+        holder.pop(last, None)
+    else:
+        holder[last] = value
+    return result
+
+
+def _clean(value: Any) -> Any:
+    """Empty text and empty lists are no answer; group entries lose their empty answers."""
+    if value is _PROBE:
+        return value
+    if isinstance(value, list):
+        value = [
+            {k: _clean(v) for k, v in item.items() if _clean(v) is not None}
+            if isinstance(item, dict)
+            else item
+            for item in value
+        ]
+    if value in ("", []):
+        return None
+    return value
+
+
+def _top(path: str) -> str:
+    return str(parse_path(path)[0])
+
+
+def _sentence(problems: list[Problem]) -> str:
+    return "; ".join(p.message for p in problems[:5]) + ("; ..." if len(problems) > 5 else "")
+
+
+__all__ = [
+    "EditRefused",
+    "EditSession",
+    "SaveResult",
+    "StepOption",
+    "StoreLike",
+    "item_path",
+    "parse_path",
+]

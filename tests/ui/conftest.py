@@ -1,0 +1,118 @@
+"""UI fixtures: the small demo store built once, isolated settings, an inline task runner.
+
+QSettings is pointed at a temporary folder under a test organisation name for
+every test, so the developer's real settings are never read or written.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lcc_apr.demo.build import build_demo_store, open_demo_store
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import User
+from lcc_apr.policy import load_policy
+from lcc_apr.store import Store, keys
+from tests.conftest import MemoryKeyring
+from ui.context import AppContext, CurrentUser
+from ui.qt import QSettings, QtWidgets
+from ui.settings import Settings
+from ui.tasks import TaskRunner
+from ui.theme import apply_appearance
+
+AS_OF = date(2026, 11, 30)
+MANAGER = "rtebbutt"  # manages 10 people in the 50-person demo (seed 2020)
+HR = "btebbutt"  # HR, manages nobody
+EMPLOYEE = "rrobinson"  # staff only
+ADMIN = "admin"  # no staff record
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, MemoryKeyring]:
+    """The 50-person demo store, built once per test run (about a second)."""
+    ring = MemoryKeyring()
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_store(path, size=50, as_of=AS_OF, keyring_backend=ring)
+    return path, ring
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_template: tuple[Path, MemoryKeyring]) -> Iterator[Store]:
+    """The shared demo store, opened once: for tests that only read it."""
+    path, ring = demo_template
+    store = open_demo_store(path, keyring_backend=ring)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def demo_store_copy(tmp_path: Path, demo_template: tuple[Path, MemoryKeyring]) -> Iterator[Store]:
+    """A private copy of the demo store, for tests that write to it."""
+    path, ring = demo_template
+    copy = tmp_path / "demo.db"
+    shutil.copy(path, copy)
+    shutil.copy(keys.info_path(path), keys.info_path(copy))
+    store = open_demo_store(copy, keyring_backend=ring)
+    yield store
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def isolated_qsettings(tmp_path: Path, qapp: QtWidgets.QApplication) -> Iterator[Path]:
+    """Default-constructed QSettings land in a temporary folder under a test organisation."""
+    folder = tmp_path / "qsettings"
+    old_org = qapp.organizationName()
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(folder))
+    qapp.setOrganizationName("LCC APR Tests")
+    yield folder
+    qapp.setOrganizationName(old_org)
+    apply_appearance(qapp, theme="system", text_scale=100)  # undo any theme a test set
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def runner(qapp: QtWidgets.QApplication) -> Iterator[TaskRunner]:
+    """Runs each task inline, so results are there when the call returns."""
+    inline = TaskRunner(inline=True)
+    yield inline
+    inline.shutdown()
+
+
+@pytest.fixture
+def threaded_runner(qapp: QtWidgets.QApplication) -> Iterator[TaskRunner]:
+    real = TaskRunner()
+    yield real
+    real.shutdown(wait=True)
+
+
+def context_for(store: Store, username: str) -> AppContext:
+    with store.session() as s:
+        user = s.scalars(select(User).where(User.username == username)).one()
+        current = CurrentUser.from_user(user)
+    return AppContext(
+        store=store,
+        catalogue=CATALOGUE,
+        policy=POLICY,
+        user=current,
+        today=lambda: AS_OF,
+    )
+
+
+CATALOGUE = Catalogue.load()
+POLICY = load_policy()
+
+
+@pytest.fixture
+def make_context(demo_store: Store) -> Callable[[str], AppContext]:
+    return lambda username: context_for(demo_store, username)

@@ -1,0 +1,170 @@
+"""Background work: off the UI thread, outcomes back on it, progress, cancel, inline mode."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ui.events import CoreEvents, on_ui_thread
+from ui.tasks import TaskRunner
+
+
+def test_a_write_runs_on_a_worker_and_its_result_arrives_on_the_ui_thread(qtbot, threaded_runner):
+    seen: dict[str, object] = {}
+
+    def op(control):
+        seen["worker"] = threading.current_thread()
+        seen["worker_is_ui"] = on_ui_thread()
+        return 42
+
+    task = threaded_runner.write(op, on_done=lambda v: seen.update(done_on_ui=on_ui_thread()))
+    with qtbot.waitSignal(task.succeeded, timeout=5000) as blocker:
+        pass
+    assert blocker.args == [42]
+    assert seen["worker"] is not threading.main_thread()
+    assert seen["worker_is_ui"] is False
+    assert seen["done_on_ui"] is True
+    assert task.done and task.result == 42 and task.error is None
+
+
+def test_an_error_arrives_on_the_ui_thread(qtbot, threaded_runner):
+    got: list[tuple[BaseException, bool]] = []
+
+    def op(control):
+        raise ValueError("The store is busy.")
+
+    task = threaded_runner.read(op, on_error=lambda e: got.append((e, on_ui_thread())))
+    with qtbot.waitSignal(task.failed, timeout=5000) as blocker:
+        pass
+    assert isinstance(blocker.args[0], ValueError)
+    assert got and str(got[0][0]) == "The store is busy." and got[0][1] is True
+    assert task.error is blocker.args[0] and task.result is None
+
+
+def test_an_error_without_a_handler_is_reported_by_the_runner(qtbot, threaded_runner):
+    def op(control):
+        raise RuntimeError("boom")
+
+    with qtbot.waitSignal(threaded_runner.unhandled_error, timeout=5000) as blocker:
+        threaded_runner.read(op)
+    assert isinstance(blocker.args[1], RuntimeError)
+
+
+def test_writes_share_one_thread_and_keep_their_order(qtbot, threaded_runner):
+    threads, order = set(), []
+
+    def op(n):
+        def run(control):
+            threads.add(threading.get_ident())
+            order.append(n)
+            return n
+
+        return run
+
+    tasks = [threaded_runner.write(op(n)) for n in range(6)]
+    with qtbot.waitSignal(tasks[-1].succeeded, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: all(t.done for t in tasks), timeout=5000)
+    assert order == list(range(6))
+    assert len(threads) == 1
+
+
+def test_reads_run_side_by_side(qtbot, threaded_runner):
+    both = threading.Barrier(2, timeout=5)  # only passes when two reads run at once
+
+    tasks = [threaded_runner.read(lambda c: both.wait()) for _ in range(2)]
+    qtbot.waitUntil(lambda: all(t.done for t in tasks), timeout=5000)
+    assert all(t.error is None for t in tasks)
+
+
+def test_progress_is_reemitted_on_the_ui_thread_and_cancel_reaches_the_work(qtbot, threaded_runner):
+    started = threading.Event()
+    progress: list[tuple[object, bool]] = []
+
+    def op(control):
+        control.progress("first")
+        started.set()
+        if not control.cancel.wait(5):  # a runner that ran this inline fails, never hangs
+            return "never cancelled"
+        control.progress("stopping")
+        return "cancelled"
+
+    task = threaded_runner.write(op, on_progress=lambda p: progress.append((p, on_ui_thread())))
+    with qtbot.waitSignal(task.progressed, timeout=5000) as first:
+        pass
+    assert first.args == ["first"]
+    assert started.wait(5)
+    assert not task.done
+    task.cancel()
+    assert task.cancel_requested
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert task.result == "cancelled"
+    assert progress == [("first", True), ("stopping", True)]
+
+
+def test_progress_while_the_ui_is_busy_shows_the_latest_value(qtbot, threaded_runner):
+    def op(control):
+        for n in range(500):
+            control.progress(n)
+        return None
+
+    shown: list[int] = []
+    task = threaded_runner.write(op, on_progress=shown.append)
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert shown and shown[-1] == 499
+    assert shown == sorted(shown)
+    assert len(shown) < 500  # coalesced: the UI never queues a backlog
+
+
+def test_the_inline_runner_delivers_before_returning(qapp):
+    runner = TaskRunner(inline=True)
+    got, errors = [], []
+    task = runner.write(lambda c: (c.progress(1), "done")[1], on_done=got.append)
+    runner.read(lambda c: 1 / 0, on_error=errors.append)
+    assert task.done and got == ["done"]
+    assert isinstance(errors[0], ZeroDivisionError)
+    runner.shutdown()
+
+
+def test_after_shutdown_nothing_is_delivered_and_nothing_new_starts(qtbot, qapp):
+    runner = TaskRunner()
+    release = threading.Event()
+    got = []
+    runner.write(lambda c: release.wait(5), on_done=got.append)
+    runner.shutdown(wait=False)
+    release.set()
+    qtbot.wait(100)
+    assert got == []
+    with pytest.raises(RuntimeError):
+        runner.read(lambda c: 1)
+
+
+def test_shutdown_lets_queued_writes_finish_and_drops_queued_reads(qtbot, qapp):
+    runner = TaskRunner(read_workers=1)
+    release = threading.Event()
+    wrote, read = [], []
+    runner.write(lambda c: release.wait(5))
+    runner.write(lambda c: wrote.append("saved"))  # queued behind the first
+    runner.read(lambda c: release.wait(5))
+    runner.read(lambda c: read.append("read"))  # queued behind the first read
+    threading.Timer(0.05, release.set).start()
+    runner.shutdown(wait=True)
+    assert wrote == ["saved"]  # the user's change was not thrown away
+    assert read == []
+
+
+def test_core_callbacks_become_signals_on_the_ui_thread(qtbot):
+    events = CoreEvents()
+    callback = events.sync_progress_callback()  # a plain callable the core can call
+    received: list[tuple[object, bool]] = []
+    events.sync_progress.connect(lambda p: received.append((p, on_ui_thread())))
+    worker = threading.Thread(target=callback, args=("page 1",))
+    with qtbot.waitSignal(events.sync_progress, timeout=5000):
+        worker.start()
+    worker.join()
+    assert received == [("page 1", True)]
+    with qtbot.waitSignal(events.records_changed, timeout=5000):
+        threading.Thread(target=events.notify_records_changed).start()

@@ -1,0 +1,54 @@
+"""Starting the window: `run_window(context)` for main.py, `build_window` for tests."""
+
+from __future__ import annotations
+
+import sys
+
+from .context import AppContext
+from .main_window import MainWindow
+from .qt import Qt, QtGui, QtWidgets
+from .settings import APPLICATION, ORGANISATION, Settings
+from .status import SyncCall
+from .tasks import TaskRunner
+from .theme import apply_appearance
+
+
+def ensure_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
+    """The running QApplication, or a new one set up for high-DPI screens."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        QtGui.QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QtWidgets.QApplication(argv if argv is not None else sys.argv[:1])
+        app.setOrganizationName(ORGANISATION)
+        app.setApplicationName(APPLICATION)
+        app.setApplicationDisplayName(APPLICATION)
+    return app  # type: ignore[return-value]
+
+
+def build_window(
+    context: AppContext,
+    *,
+    settings: Settings | None = None,
+    runner: TaskRunner | None = None,
+    sync: SyncCall | None = None,
+) -> MainWindow:
+    """Apply the appearance settings and build the main window (not shown, no event loop)."""
+    app = ensure_app()
+    settings = settings if settings is not None else Settings()
+    apply_appearance(
+        app,
+        theme=settings.get("appearance/theme"),
+        text_scale=settings.get("appearance/text_scale"),
+    )
+    runner = runner if runner is not None else TaskRunner()
+    return MainWindow(context=context, settings=settings, runner=runner, sync=sync)
+
+
+def run_window(context: AppContext) -> int:
+    """Show the main window and run the event loop; returns the exit code."""
+    app = ensure_app()
+    window = build_window(context)
+    window.show()
+    return app.exec()

@@ -1,0 +1,67 @@
+"""What the window runs on, built by main.py and passed in (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from lcc_apr.models import Role, User
+
+if TYPE_CHECKING:
+    from lcc_apr.forms import Catalogue
+    from lcc_apr.policy import Policy
+    from lcc_apr.store import Store
+    from lcc_apr.sync.engine import Progress, SyncEngine
+
+# Given the progress callback to report through, returns an engine ready to run(cancel).
+SyncEngineFactory = Callable[[Callable[["Progress"], None]], "SyncEngine"]
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in person."""
+
+    user_id: int
+    display_name: str
+    roles: frozenset[Role]
+    employee_id: int | None = None  # None for accounts with no staff record (admin)
+
+    @property
+    def is_manager(self) -> bool:
+        return Role.MANAGER in self.roles
+
+    @property
+    def is_hr(self) -> bool:
+        return Role.HR in self.roles
+
+    @classmethod
+    def from_user(cls, user: User) -> CurrentUser:
+        return cls(user.id, user.display_name, frozenset(user.roles), user.employee_id)
+
+
+@dataclass(frozen=True)
+class AppContext:
+    store: Store
+    catalogue: Catalogue
+    policy: Policy
+    user: CurrentUser
+    today: Callable[[], date] = date.today  # the demo pins its own "today"
+    sync_engine_factory: SyncEngineFactory | None = None
+
+    def sync_call(self) -> Callable[[Any, Callable[[Any], None]], Any] | None:
+        """The sync as a plain callable (cancel event, progress callback) -> SyncResult."""
+        factory = self.sync_engine_factory
+        if factory is None:
+            return None
+        return lambda cancel, on_progress: factory(on_progress).run(cancel)
+
+
+def load_user(store: Store, user_id: int) -> CurrentUser:
+    """Read the signed-in user from the store (a KeyError when there is no such user)."""
+    with store.session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise KeyError(user_id)
+        return CurrentUser.from_user(user)

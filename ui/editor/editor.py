@@ -1,0 +1,397 @@
+"""RecordEditor: the form for one record, generated from its template, over an EditSession.
+
+What the widget does: shows the form, passes each change to the session, shows
+what the session says back (inline messages, visibility, steps), autosaves, and
+runs undo/redo. What it never does: decide a rule. Writes go through the
+injected `run_write` hook (see ui.editor.writes), so the main window can pass its
+single-writer task runner; by default they run inline on the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from lcc_apr.editing import EditRefused, EditSession, SaveResult, StepOption, item_path
+from lcc_apr.workflow import WorkflowError
+from ui.qt import QtCore, QtGui, QtWidgets
+
+from .form import Form, muted, problem_colour, restyle
+from .steps import StepsPanel
+from .writes import RunWrite, run_inline
+
+Qt = QtCore.Qt
+log = logging.getLogger(__name__)
+AUTOSAVE_MS = 1000  # after the last change; the promise to the person is "within 2 seconds"
+AskReason = Callable[[QtWidgets.QWidget, StepOption], "str | None"]
+Confirm = Callable[[QtWidgets.QWidget, StepOption], bool]
+
+
+def ask_reason_dialog(parent: QtWidgets.QWidget, option: StepOption) -> str | None:
+    text, ok = QtWidgets.QInputDialog.getMultiLineText(
+        parent,
+        option.label,
+        "Say why the record is being amended. The reason is kept in its history, and the "
+        "signatures on it are voided.",
+    )
+    return text.strip() if ok and text.strip() else None
+
+
+def confirm_dialog(parent: QtWidgets.QWidget, option: StepOption) -> bool:
+    """Asked before a step that locks the record (signing, completing, closing)."""
+    answer = QtWidgets.QMessageBox.question(
+        parent,
+        option.label,
+        f"{option.label}?\n\nAfterwards the record is locked: its answers can no longer "
+        "change, except those marked as changeable after sign-off.",
+    )
+    return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+
+class RecordEditor(QtWidgets.QWidget):
+    """The editor for one record as one person. Signals carry the record id.
+
+    `saved(record_id)`: answers were written to the store.
+    `stepTaken(record_id, step)`: the record moved on; lists showing it should refresh.
+    """
+
+    saved = QtCore.Signal(str)
+    stepTaken = QtCore.Signal(str, str)
+
+    def __init__(
+        self,
+        session: EditSession,
+        *,
+        run_write: RunWrite = run_inline,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        ask_reason: AskReason = ask_reason_dialog,
+        confirm: Confirm = confirm_dialog,
+        autosave_ms: int = AUTOSAVE_MS,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.run_write = run_write
+        self._clock = clock
+        self._ask_reason = ask_reason
+        self._confirm = confirm
+        self._saving = False
+        self._save_again = False
+        self._status_problem = False
+        self.setObjectName("record-editor")
+        self.setAccessibleName(f"{session.template.title}: {session.subject_name}")
+
+        self.autosave = QtCore.QTimer(self)
+        self.autosave.setSingleShot(True)
+        self.autosave.setInterval(autosave_ms)
+        self.autosave.timeout.connect(self.save_now)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._header())
+        self.scroll = QtWidgets.QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        layout.addWidget(self.scroll, 1)
+        self.steps = StepsPanel(self._take, self.show_field)
+        layout.addWidget(self.steps)
+
+        self.undo_action = QtGui.QAction("Undo", self)
+        self.undo_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Undo, "Ctrl+Z"))
+        self.undo_action.triggered.connect(self.undo)
+        self.redo_action = QtGui.QAction("Redo", self)
+        self.redo_action.setShortcuts(
+            _keys(QtGui.QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z", "Ctrl+Y")
+        )
+        self.redo_action.triggered.connect(self.redo)
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+
+        self.form: Form
+        self._build_form()
+        app = QtWidgets.QApplication.instance()
+        assert isinstance(app, QtWidgets.QApplication)
+        app.focusChanged.connect(self._focus_changed)
+        if session.dirty:  # handed over with unsaved changes: keep the autosave promise
+            self.save_now()
+
+    # -- building -----------------------------------------------------------------------
+
+    def _header(self) -> QtWidgets.QWidget:
+        header = QtWidgets.QWidget()
+        header.setObjectName("editor-header")
+        layout = QtWidgets.QVBoxLayout(header)
+        layout.setContentsMargins(16, 12, 16, 8)
+        self.title = QtWidgets.QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)
+        self.subtitle = QtWidgets.QLabel()
+        self.subtitle.setWordWrap(True)
+        muted(self.subtitle)
+        self.banner = QtWidgets.QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("banner")
+        self.banner.setStyleSheet(
+            "#banner { background: palette(alternate-base);"
+            " border-left: 4px solid palette(highlight); padding: 6px 8px; }"
+        )
+        self.save_status = QtWidgets.QLabel()
+        self.save_status.setObjectName("save-status")
+        self.save_status.setAccessibleName("Save status")
+        for widget in (self.title, self.subtitle, self.banner, self.save_status):
+            layout.addWidget(widget)
+        return header
+
+    def _build_form(self) -> None:
+        """(Re)make the form from the session: at start, and after a step changes rights."""
+        position = self.scroll.verticalScrollBar().value()
+        old = self.scroll.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.form = Form(self.session, self._changed, self._items)
+        self.scroll.setWidget(self.form)
+        self.scroll.verticalScrollBar().setValue(position)
+        s = self.session
+        self.title.setText(f"<h1>{escape(s.template.title)}</h1>")
+        self.title.setAccessibleName(s.template.title)
+        day = f"{s.reference.day} {s.reference:%B %Y}"
+        self.subtitle.setText(f"{s.subject_name}  ·  {s.state_label}  ·  {day}")
+        self._show_banner()
+        self._show_session(restructured=True)
+        self._set_status("All changes saved" if not s.dirty else "Unsaved changes")
+
+    def _show_banner(self) -> None:
+        editable = self.form.editable_inputs()
+        if self.session.locked:
+            text = (
+                "Signed and locked: only answers marked as changeable after sign-off can change."
+                if editable
+                else "Signed and locked: this record can no longer change."
+            )
+        elif not editable:
+            text = "You can read this record but not change it at this stage."
+        else:
+            text = ""
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def _show_session(self, *, restructured: bool = False) -> None:
+        """Inline messages, visibility, steps and undo state as the session has them now.
+
+        `restructured`: widgets were added or removed, so the Tab order is set again.
+        """
+        problems: dict[str, list[str]] = {}
+        for problem in self.session.problems():
+            row = self.form.row_for(problem.path)
+            if row is not None:
+                problems.setdefault(row.path, []).append(problem.message)
+        self.form.refresh_visibility()
+        self.form.show_problems(problems)
+        if self.steps.show_steps(self.session.steps()) or restructured:
+            self._fix_tab_order()
+        self.undo_action.setEnabled(self.session.can_undo)
+        self.redo_action.setEnabled(self.session.can_redo)
+
+    def _fix_tab_order(self) -> None:
+        chain = [*self.form.focus_chain(), *self.steps_focus_chain()]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QtWidgets.QWidget.setTabOrder(first, second)
+
+    def steps_focus_chain(self) -> list[QtWidgets.QWidget]:
+        chain: list[QtWidgets.QWidget] = []
+        for name, button in self.steps.buttons.items():
+            chain += [button, self.steps.needs[name]]
+        return chain
+
+    # -- the person's changes -----------------------------------------------------------
+
+    def _changed(self, path: str, value: Any) -> None:
+        try:
+            changed = self.session.set(path, value)
+        except EditRefused as refused:
+            self._set_status(str(refused), problem=True)
+            self.form.refresh()
+            return
+        if changed:
+            self._edited()
+
+    def _items(self, group: str, action: str, index: int) -> None:
+        session = self.session
+        try:
+            if action == "add":
+                focus = item_path(group, session.add_item(group, index))
+            elif action == "remove":
+                session.remove_item(group, index)
+                left = len(session.value(group) or [])
+                focus = item_path(group, min(index, left - 1)) if left else group
+            else:
+                to = index - 1 if action == "up" else index + 1
+                session.move_item(group, index, to)
+                focus = item_path(group, to)
+        except (EditRefused, IndexError) as refused:
+            self._set_status(str(refused), problem=True)
+            return
+        self.form.groups[group].rebuild()
+        self._edited(restructured=True)
+        self._focus_after_items(group, action, focus)
+
+    def _focus_after_items(self, group: str, action: str, focus: str) -> None:
+        editor = self.form.groups[group]
+        if action in ("up", "down"):
+            to = int(focus.rsplit("[", 1)[1].rstrip("]"))
+            button = editor.buttons.get((action, to))
+            if button is None or not button.isEnabled():
+                button = editor.buttons.get(("up" if action == "down" else "down", to))
+            if button is not None:
+                button.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+        self.form.focus_path(focus)
+
+    def _edited(self, *, restructured: bool = False) -> None:
+        self._show_session(restructured=restructured)
+        self._set_status("Unsaved changes")
+        self.autosave.start()  # restarted by every change: saves once typing pauses
+
+    def undo(self) -> None:
+        self._after_history(self.session.undo())
+
+    def redo(self) -> None:
+        self._after_history(self.session.redo())
+
+    def _after_history(self, path: str | None) -> None:
+        if path is None:
+            return
+        self.form.refresh()
+        self._edited(restructured=True)
+        self.show_field(path)
+
+    def show_field(self, path: str) -> None:
+        """Scroll to a field and put the focus in it (used by 'needs' links and undo)."""
+        target = self.form.focus_path(path)
+        row = self.form.row_for(path)
+        for widget in (row, target):  # the whole answer if it fits, and surely its input
+            if widget is not None:
+                self.scroll.ensureWidgetVisible(widget, 0, 60)
+
+    # -- saving -------------------------------------------------------------------------
+
+    def save_now(self) -> None:
+        """Write pending changes through run_write (autosave, focus change, closing)."""
+        self.autosave.stop()
+        if not self.session.dirty:
+            return
+        if self._saving:
+            self._save_again = True
+            return
+        self._saving = True
+        self._set_status("Saving…")
+        at = self._clock()
+        session = self.session
+        self.run_write(lambda: session.save(at), self._save_done, self._save_failed)
+
+    def _save_done(self, result: SaveResult) -> None:
+        self._saving = False
+        if result.written:
+            self.saved.emit(self.session.record_id)
+        if result.held_back:
+            count = len(result.held_back)
+            what = "answer is" if count == 1 else "answers are"
+            self._set_status(f"{count} {what} not saved until corrected (marked below)", True)
+        else:
+            self._set_status("All changes saved" if not self.session.dirty else "Unsaved changes")
+        if self._save_again:
+            self._save_again = False
+            self.save_now()
+
+    def _save_failed(self, error: Exception) -> None:
+        self._saving = False
+        self._save_again = False
+        if not isinstance(error, EditRefused):
+            log.error("saving record %s failed", self.session.record_id, exc_info=error)
+        self._set_status(f"Not saved: {error}", problem=True)
+
+    def _focus_changed(self, old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
+        try:
+            left = old is not None and self.isAncestorOf(old)
+            inside = new is not None and self.scroll.isAncestorOf(new)
+        except RuntimeError:  # a widget deleted as the focus moved (an entry removed)
+            left, inside = True, False
+        if left:
+            self.session.seal()
+            self.save_now()
+        if inside and new is not None:
+            self.scroll.ensureWidgetVisible(new, 0, 40)
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:
+        self.save_now()
+        super().hideEvent(event)
+
+    # -- steps --------------------------------------------------------------------------
+
+    def _take(self, option: StepOption) -> None:
+        reason = None
+        if option.needs_reason:
+            reason = self._ask_reason(self, option)
+            if not reason:
+                return
+        elif option.locks and not self._confirm(self, option):
+            return
+        self.autosave.stop()
+        at = self._clock()
+        session = self.session
+        self._set_status("Saving…")
+        self.run_write(
+            lambda: session.take(option.name, at=at, reason=reason),
+            lambda _status: self._taken(option),
+            self._step_failed,
+        )
+
+    def _taken(self, option: StepOption) -> None:
+        self._build_form()
+        self._set_status(f"Done: {option.label}")
+        self.stepTaken.emit(self.session.record_id, option.name)
+
+    def _step_failed(self, error: Exception) -> None:
+        if not isinstance(error, WorkflowError | EditRefused):
+            log.error("step on record %s failed", self.session.record_id, exc_info=error)
+        problems = getattr(error, "problems", [])
+        extra = "".join(f"\n• {p.message}" for p in problems[:5])
+        self._set_status(f"{error}{extra}", problem=True)
+        self._show_session()
+
+    # -- status -------------------------------------------------------------------------
+
+    def _set_status(self, text: str, problem: bool = False) -> None:
+        self._status_problem = problem
+        self.save_status.setText(text)
+        self.save_status.setStyleSheet(f"color: {problem_colour()};" if problem else "")
+        self.save_status.setAccessibleDescription(text)
+
+    @property
+    def status_text(self) -> str:
+        """What the status line says now ("All changes saved", a refusal, ...)."""
+        return self.save_status.text()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            restyle(self)
+            self._set_status(self.save_status.text(), self._status_problem)
+
+
+def _keys(*keys: QtGui.QKeySequence.StandardKey | str) -> list[QtGui.QKeySequence]:
+    """Standard and explicit key sequences without duplicates (duplicates make them ambiguous)."""
+    found: list[QtGui.QKeySequence] = []
+    for key in keys:
+        sequences = (
+            QtGui.QKeySequence.keyBindings(key)
+            if isinstance(key, QtGui.QKeySequence.StandardKey)
+            else [QtGui.QKeySequence(key)]
+        )
+        found += [s for s in sequences if s not in found]
+    return found

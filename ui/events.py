@@ -1,0 +1,76 @@
+"""Core callbacks re-emitted as Qt signals on the UI thread.
+
+The core reports through plain callables (e.g. `SyncEngine(on_progress=...)`)
+and never imports Qt. This thin adapter hands the core such callables; when
+one is called, on whatever thread, the matching Qt signal is emitted on the
+UI thread, so slots may touch widgets. Electrum's `QtEventListener` plays the
+same part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .qt import QObject, Qt, QtCore, Signal
+
+
+def on_ui_thread() -> bool:
+    """True when the calling thread is the one running the Qt application."""
+    app = QtCore.QCoreApplication.instance()
+    return app is not None and QtCore.QThread.currentThread() is app.thread()
+
+
+class UiCaller(QObject):
+    """Runs closures on the UI thread. Create it on the UI thread; `call` is thread-safe."""
+
+    _queued = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._queued.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def call(self, fn: Callable[[], Any]) -> None:
+        """Run `fn` now when already on the UI thread, else as soon as its event loop runs."""
+        if on_ui_thread():
+            fn()
+        else:
+            self._queued.emit(fn)
+
+    def call_later(self, fn: Callable[[], Any]) -> None:
+        """Always queue `fn` for the UI thread's event loop (never run it inside this call)."""
+        self._queued.emit(fn)
+
+    @staticmethod
+    def _run(fn: Callable[[], Any]) -> None:
+        fn()
+
+
+class CoreEvents(QObject):
+    """The signals the UI listens to for core happenings outside any one screen.
+
+    Pass `sync_progress_callback()` to the sync engine as `on_progress`; write
+    ops and syncs call `records_changed()` so screens refresh what they show.
+    """
+
+    sync_progress = Signal(object)  # lcc_apr.sync.engine.Progress
+    records_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._caller = UiCaller(self)
+
+    def relay(self, signal: Any) -> Callable[..., None]:
+        """A plain callable for the core: calling it emits `signal` on the UI thread."""
+
+        def emit(*args: Any) -> None:
+            self._caller.call(lambda: signal.emit(*args))
+
+        return emit
+
+    def sync_progress_callback(self) -> Callable[[Any], None]:
+        return self.relay(self.sync_progress)
+
+    def notify_records_changed(self) -> None:
+        """Thread-safe: tell every screen that records may have changed."""
+        self.relay(self.records_changed)()

@@ -1,0 +1,220 @@
+"""The desktop's own settings, each declared once (key, default, label), kept in QSettings.
+
+Reading or writing a key that is not declared here raises UnknownSettingError,
+and a test checks every key the UI names (Picard's `options.py` and
+`check_settings.py`). The settings dialog is built from the same declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .qt import QObject, QSettings, QtCore, QtWidgets, Signal
+
+ORGANISATION = "Leicestershire County Council"
+APPLICATION = "LCC APR"
+
+
+def _server_url(value: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in {"https", "http"} or not parts.netloc:
+        return "The server address must start with https:// (for example https://apr.example)."
+    return None
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    label: str
+    kind: type  # str, int or bytes
+    choices: tuple[tuple[Any, str], ...] = ()  # (stored value, label shown)
+    minimum: int = 0
+    maximum: int = 0
+    hidden: bool = False  # kept by the app, not shown in the settings dialog
+    check: Callable[[Any], str | None] | None = None  # a problem sentence, or None
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, self.kind) or isinstance(value, bool):
+            return f"{self.label}: expected {self.kind.__name__}, got {type(value).__name__}."
+        if self.choices and value not in {v for v, _ in self.choices}:
+            return f"{self.label}: {value!r} is not one of the choices."
+        if self.kind is int and not self.choices and not self.minimum <= value <= self.maximum:
+            return f"{self.label}: must be between {self.minimum} and {self.maximum}."
+        return self.check(value) if self.check else None
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("sync/server_url", "", "Server address", str, check=_server_url),
+        Setting(
+            "sync/interval_minutes",
+            5,
+            "Sync every (minutes; 0 = only when asked)",
+            int,
+            minimum=0,
+            maximum=240,
+        ),
+        Setting(
+            "appearance/theme",
+            "system",
+            "Colours",
+            str,
+            choices=(("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")),
+        ),
+        Setting(
+            "appearance/text_scale",
+            100,
+            "Text size",
+            int,
+            choices=((100, "100%"), (125, "125%"), (150, "150%"), (200, "200%")),
+        ),
+        Setting("window/geometry", b"", "Window position and size", bytes, hidden=True),
+        Setting("window/state", b"", "Window layout", bytes, hidden=True),
+    )
+}
+
+
+class UnknownSettingError(KeyError):
+    """A key no Setting declares: a typing mistake, never silently ignored."""
+
+
+def declared(key: str) -> Setting:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        raise UnknownSettingError(f"No setting is declared with the key {key!r}.") from None
+
+
+def default_store() -> QSettings:
+    """The user's settings file (INI in the platform's user config folder)."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+    )
+
+
+class Settings(QObject):
+    """Typed access to the declared settings. UI thread only."""
+
+    changed = Signal(str, object)  # key, new value
+
+    def __init__(self, store: QSettings | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store if store is not None else default_store()
+
+    def get(self, key: str) -> Any:
+        """The stored value, or the default when nothing (or nothing valid) is stored."""
+        setting = declared(key)
+        raw = self.store.value(key)
+        if raw is None:
+            return setting.default
+        try:
+            value = _coerce(setting, raw)
+        except (TypeError, ValueError):
+            return setting.default
+        return setting.default if setting.problem(value) else value
+
+    def set(self, key: str, value: Any) -> None:
+        """Store a value; ValueError (a sentence) when it is not allowed."""
+        setting = declared(key)
+        problem = setting.problem(value)
+        if problem:
+            raise ValueError(problem)
+        if self.get(key) == value and self.store.contains(key):
+            return
+        self.store.setValue(key, QtCore.QByteArray(value) if setting.kind is bytes else value)
+        self.store.sync()
+        self.changed.emit(key, value)
+
+    def reset(self, key: str) -> None:
+        declared(key)
+        self.store.remove(key)
+        self.changed.emit(key, self.get(key))
+
+
+def _coerce(setting: Setting, raw: Any) -> Any:
+    if setting.kind is bytes:
+        return bytes(raw.data()) if isinstance(raw, QtCore.QByteArray) else bytes(raw)
+    if setting.kind is int:
+        return int(raw)
+    return str(raw)
+
+
+class SettingsDialog(QtWidgets.QDialog):
+    """One control per visible setting, built from SETTINGS; OK stores them all."""
+
+    def __init__(self, settings: Settings, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.editors: dict[str, QtWidgets.QWidget] = {}
+        form = QtWidgets.QFormLayout()
+        for setting in SETTINGS.values():
+            if setting.hidden:
+                continue
+            editor = self._editor(setting, settings.get(setting.key))
+            editor.setAccessibleName(setting.label)
+            label = QtWidgets.QLabel(f"&{setting.label}")
+            label.setBuddy(editor)
+            form.addRow(label, editor)
+            self.editors[setting.key] = editor
+        self.problem = QtWidgets.QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Problem")
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok
+            | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
+        for button in buttons.buttons():
+            button.setAccessibleName(button.text().replace("&", ""))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _editor(setting: Setting, value: Any) -> QtWidgets.QWidget:
+        if setting.choices:
+            combo = QtWidgets.QComboBox()
+            for stored, label in setting.choices:
+                combo.addItem(label, stored)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            return combo
+        if setting.kind is int:
+            spin = QtWidgets.QSpinBox()
+            spin.setRange(setting.minimum, setting.maximum)
+            spin.setValue(value)
+            return spin
+        line = QtWidgets.QLineEdit(value)
+        line.setMinimumWidth(line.fontMetrics().horizontalAdvance("m") * 28)
+        return line
+
+    def values(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, editor in self.editors.items():
+            if isinstance(editor, QtWidgets.QComboBox):
+                found[key] = editor.currentData()
+            elif isinstance(editor, QtWidgets.QSpinBox):
+                found[key] = editor.value()
+            elif isinstance(editor, QtWidgets.QLineEdit):
+                found[key] = editor.text().strip()
+        return found
+
+    def accept(self) -> None:
+        values = self.values()
+        problems = [p for k, v in values.items() if (p := SETTINGS[k].problem(v))]
+        if problems:
+            self.problem.setText("\n".join(problems))
+            return
+        for key, value in values.items():
+            self.settings.set(key, value)
+        super().accept()

@@ -1,0 +1,105 @@
+"""From the welcome dialog to the main window: what main.py calls to run the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.launch import Session, sign_in, sign_in_demo
+from lcc_apr.models import Role
+from lcc_apr.policy import load_policy
+from lcc_apr.server.embedded import DEMO_AS_OF
+from lcc_apr.store import keys
+from lcc_apr.sync.engine import SyncEngine
+
+from .app import build_window, ensure_app
+from .context import AppContext, CurrentUser
+from .qt import QtCore, QtWidgets
+from .settings import Settings
+from .tasks import TaskRunner
+from .welcome import WelcomeDialog
+
+
+def user_of(session: Session) -> CurrentUser:
+    u = session.user
+    roles = frozenset(Role(r) for r in u.get("roles", []))
+    return CurrentUser(u["id"], u.get("display_name") or u["username"], roles, u.get("employee_id"))
+
+
+def context_for(session: Session, catalogue: Catalogue) -> AppContext:
+    def engine(on_progress: Callable[[Any], None]) -> SyncEngine:
+        return SyncEngine(session.store, session.connection, catalogue, on_progress=on_progress)
+
+    return AppContext(
+        store=session.store,
+        catalogue=catalogue,
+        policy=load_policy(),
+        user=user_of(session),
+        today=(lambda: DEMO_AS_OF) if session.demo else date.today,
+        sync_engine_factory=engine,
+    )
+
+
+def make_sign_in(folder: Path, catalogue: Catalogue, *, demo_size: int = 6087):
+    backend = keys.secure_keyring()
+
+    def run(role, url, username, password, progress):
+        if role is not None:
+            return sign_in_demo(
+                role,
+                folder=folder,
+                keyring_backend=backend,
+                catalogue=catalogue,
+                progress=progress,
+                size=demo_size,
+            )
+        return sign_in(
+            url=url,
+            username=username,
+            password=password,
+            folder=folder,
+            keyring_backend=backend,
+            ask_passphrase=None,
+            catalogue=catalogue,
+            progress=progress,
+        )
+
+    return run
+
+
+def run_app(
+    folder: Path,
+    *,
+    demo_role: str | None = None,
+    quit_after: float | None = None,
+    demo_size: int = 6087,
+) -> int:
+    """Show the welcome dialog, then the main window; returns the exit code."""
+    app = ensure_app()
+    catalogue = Catalogue.load()
+    settings = Settings()
+    runner = TaskRunner()
+    welcome = WelcomeDialog(
+        runner=runner,
+        sign_in=make_sign_in(folder, catalogue, demo_size=demo_size),
+        server_url=settings.get("sync/server_url") or "",
+    )
+    if demo_role:
+        QtCore.QTimer.singleShot(0, lambda: welcome.start_demo(demo_role))
+    if welcome.exec() != QtWidgets.QDialog.DialogCode.Accepted or welcome.session is None:
+        runner.shutdown()
+        return 0
+    session: Session = welcome.session
+    window = build_window(context_for(session, catalogue), settings=settings, runner=runner)
+    window.show()
+    if session.first_sync is not None:
+        window.statusBar().showMessage(session.first_sync.summary(), 10_000)
+    if quit_after is not None:
+        QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
+    code = app.exec()
+    runner.shutdown()
+    session.close()
+    return code

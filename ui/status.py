@@ -1,0 +1,206 @@
+"""The status bar: online or offline, unsynced changes, last sync, and Sync with Cancel.
+
+The sync itself is a plain callable `sync(cancel_event, on_progress) -> result`
+(see AppContext.sync_call); it runs as a write op because it writes the store.
+Everything shown is text; colour is never the only sign.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from lcc_apr.models import Conflict, Record, SyncState
+from lcc_apr.store import Store
+from lcc_apr.sync.transport import AuthError, Cancelled, NetworkError
+
+from .qt import QtCore, QtWidgets, Signal
+from .tasks import Task, TaskRunner
+
+SyncCall = Callable[[threading.Event, Callable[[Any], None]], Any]
+
+
+@dataclass(frozen=True)
+class StatusFacts:
+    unsynced: int  # dirty records: changes made here and not yet accepted by the server
+    conflicts: int
+    last_success_at: datetime | None
+
+
+def read_status(store: Store) -> StatusFacts:
+    """The counts the status bar shows; runs on a read worker."""
+    with store.session() as s:
+        dirty = s.scalar(select(func.count()).select_from(Record).where(Record.dirty)) or 0
+        conflicts = s.scalar(select(func.count()).select_from(Conflict)) or 0
+        state = s.get(SyncState, 1)
+        return StatusFacts(dirty, conflicts, state.last_success_at if state else None)
+
+
+def progress_text(progress: Any) -> str:
+    """'Receiving: 1,200 records (3.4 MB)' from a sync Progress (anything else: str())."""
+    stage = getattr(progress, "stage", None)
+    if stage is None:
+        return str(progress)
+    size = getattr(progress, "bytes", 0) / 1_000_000
+    return f"{stage.capitalize()}: {progress.records:,} records ({size:.1f} MB)"
+
+
+def outcome_text(outcome: Any) -> str:
+    """A plain sentence about how a sync ended (a result with summary(), or an exception)."""
+    if isinstance(outcome, Cancelled):
+        return str(outcome) or "Sync cancelled; what was already sent or received is kept."
+    if isinstance(outcome, Exception):
+        return f"Sync did not finish: {outcome}"
+    summary = getattr(outcome, "summary", None)
+    return "Sync finished. " + (summary() if callable(summary) else str(outcome or ""))
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "Never synced"
+    local = moment.astimezone()
+    return f"Last sync: {local.day} {local:%b %Y %H:%M}"
+
+
+class StatusBar(QtWidgets.QStatusBar):
+    """Lives at the bottom of the main window. UI thread only."""
+
+    synced = Signal(object)  # after each sync attempt: the result, or the exception
+
+    def __init__(
+        self,
+        *,
+        runner: TaskRunner,
+        facts: Callable[[], StatusFacts],
+        sync: SyncCall | None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Status bar")
+        self.runner = runner
+        self.facts_query = facts
+        self.sync_call = sync
+        self.online: bool | None = None  # unknown until the first sync attempt
+        self.facts: StatusFacts | None = None
+        self.sync_task: Task | None = None
+        self.message = self._label("Sync message", "")
+        self.connection = self._label("Connection", "")
+        self.unsynced = self._label("Unsynced changes", "Counting changes…")
+        self.last_sync = self._label("Last sync", "")
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 0)  # busy: the total is not known in advance
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumWidth(self.fontMetrics().horizontalAdvance("m") * 8)
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.hide()
+        self.sync_button = QtWidgets.QPushButton("&Sync now")
+        self.sync_button.setAccessibleName("Sync now")
+        self.sync_button.clicked.connect(lambda: self.start_sync())
+        self.cancel_button = QtWidgets.QPushButton("&Cancel sync")
+        self.cancel_button.setAccessibleName("Cancel sync")
+        self.cancel_button.clicked.connect(self.cancel_sync)
+        self.cancel_button.hide()
+        self.addWidget(self.message, 1)
+        for widget in (self.progress, self.connection, self.unsynced, self.last_sync):
+            self.addPermanentWidget(widget)
+        self.addPermanentWidget(self.sync_button)
+        self.addPermanentWidget(self.cancel_button)
+        self.timer = QtCore.QTimer(self)
+        self.timer.timeout.connect(lambda: self.start_sync(automatic=True))
+        if sync is None:
+            self.sync_button.setEnabled(False)
+            self.sync_button.setToolTip("No server is set up for this computer yet.")
+        self._show_connection()
+
+    @staticmethod
+    def _label(name: str, text: str) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(text)
+        label.setAccessibleName(name)
+        label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        space = label.fontMetrics().averageCharWidth()
+        label.setContentsMargins(space, 0, space, 0)
+        return label
+
+    # -- counts -------------------------------------------------------------------
+
+    def refresh(self) -> Task:
+        """Recount unsynced changes and read the last sync time (a read task)."""
+        return self.runner.read(lambda _c: self.facts_query(), on_done=self._show_facts)
+
+    def _show_facts(self, facts: StatusFacts) -> None:
+        self.facts = facts
+        if facts.unsynced:
+            noun = "change" if facts.unsynced == 1 else "changes"
+            text = f"{facts.unsynced:,} unsynced {noun}"
+        else:
+            text = "All changes synced"
+        if facts.conflicts:
+            text += f"; {facts.conflicts:,} to resolve"
+        self.unsynced.setText(text)
+        self.last_sync.setText(_when(facts.last_success_at))
+
+    def _show_connection(self) -> None:
+        if self.sync_call is None:
+            text = "Offline: no server set up"
+        elif self.online is None:
+            text = "Not yet connected"
+        else:
+            text = "Online" if self.online else "Offline: working on this computer"
+        self.connection.setText(text)
+
+    # -- sync ---------------------------------------------------------------------
+
+    @property
+    def syncing(self) -> bool:
+        return self.sync_task is not None
+
+    def set_interval(self, minutes: int) -> None:
+        """Sync every `minutes` in the background; 0 turns that off."""
+        self.timer.stop()
+        if minutes > 0 and self.sync_call is not None:
+            self.timer.start(minutes * 60_000)
+
+    def start_sync(self, *, automatic: bool = False) -> Task | None:
+        """Run the sync as a write task; None when it is already running or unavailable."""
+        if self.sync_call is None or self.syncing:
+            return None
+        sync = self.sync_call
+        self.sync_button.setEnabled(False)
+        self.cancel_button.show()
+        self.progress.show()
+        self.message.setText("Syncing…" if not automatic else "Syncing in the background…")
+        task = self.runner.write(
+            lambda control: sync(control.cancel, control.progress),
+            on_done=self._sync_ended,
+            on_error=self._sync_ended,
+            on_progress=lambda p: self.message.setText(progress_text(p)),
+            name="sync",
+        )
+        self.sync_task = None if task.done else task  # an inline runner has finished already
+        return task
+
+    def cancel_sync(self) -> None:
+        if self.sync_task is not None:
+            self.sync_task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.message.setText("Cancelling sync…")
+
+    def _sync_ended(self, outcome: Any) -> None:
+        self.sync_task = None
+        if isinstance(outcome, NetworkError):
+            self.online = False
+        elif isinstance(outcome, AuthError) or not isinstance(outcome, Exception):
+            self.online = True  # the server answered
+        self._show_connection()
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.cancel_button.setEnabled(True)
+        self.sync_button.setEnabled(True)
+        self.message.setText(outcome_text(outcome))
+        self.refresh()
+        self.synced.emit(outcome)

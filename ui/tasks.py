@@ -1,0 +1,234 @@
+"""Background work: write ops on one worker thread, read queries on a small pool.
+
+Both wrap a plain core callable that takes a `TaskControl` and returns a
+value, for example `lambda control: engine.run(control.cancel)`. The callable
+runs on a worker thread and must never touch a widget; its result, its error
+and its progress reports come back on the UI thread, as the Task's signals
+and as the optional callbacks. Write ops share ONE thread because SQLCipher
+has a single writer, so they also run in the order they were submitted.
+
+Tests build `TaskRunner(inline=True)`: each task then runs to the end inside
+`write()`/`read()` on the calling thread and its callbacks fire before the
+call returns (Picard's test thread pool does the same).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .events import UiCaller
+from .qt import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+Work = Callable[["TaskControl"], Any]
+Callback = Callable[[Any], None]
+
+
+class TaskControl:
+    """What a running callable may use, from its worker thread."""
+
+    def __init__(self, post: Callable[[Callable[[], None]], None], emit: Callback) -> None:
+        self.cancel = threading.Event()  # set by Task.cancel(); long work checks it
+        self._post = post
+        self._emit = emit
+        self._lock = threading.Lock()
+        self._latest: Any = None
+        self._pending = False
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def progress(self, value: Any) -> None:
+        """Report progress; thread-safe. When the UI is busy only the latest value is shown."""
+        with self._lock:
+            self._latest = value
+            if self._pending:
+                return
+            self._pending = True
+        self._post(self._flush)
+
+    def _flush(self) -> None:
+        with self._lock:
+            value, self._latest, self._pending = self._latest, None, False
+        self._emit(value)
+
+
+class Task(QObject):
+    """One submitted callable. Signals are emitted on the UI thread."""
+
+    succeeded = Signal(object)  # the callable's return value
+    failed = Signal(object)  # the exception it raised
+    progressed = Signal(object)  # each value passed to TaskControl.progress
+    finished = Signal()  # after succeeded or failed
+
+    def __init__(self, kind: str, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind  # "write" or "read"
+        self.name = name
+        self.control: TaskControl  # set by the runner before the work starts
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def cancel(self) -> None:
+        """Ask the work to stop (it checks control.cancel); results still arrive as usual."""
+        self.control.cancel.set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.control.cancel.is_set()
+
+
+class TaskRunner(QObject):
+    """Runs write ops and read queries off the UI thread. Create and use it on the UI thread."""
+
+    write_done = Signal(object)  # a write op succeeded (its result): screens may refresh
+    unhandled_error = Signal(object, object)  # (task, exception) for tasks without on_error
+
+    def __init__(
+        self, parent: QObject | None = None, *, inline: bool = False, read_workers: int = 2
+    ) -> None:
+        super().__init__(parent)
+        self.inline = inline
+        self._caller = UiCaller(self)
+        self._writer: ThreadPoolExecutor | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._read_workers = read_workers
+        self._active: set[Task] = set()
+        self._closed = False
+
+    def write(
+        self,
+        op: Work,
+        *,
+        on_done: Callback | None = None,
+        on_error: Callback | None = None,
+        on_progress: Callback | None = None,
+        name: str = "",
+    ) -> Task:
+        """Run `op` on the single writer thread; returns its Task at once."""
+        if self._writer is None and not self.inline:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="lcc-apr-write")
+        return self._submit("write", op, self._writer, on_done, on_error, on_progress, name)
+
+    def read(
+        self,
+        query: Work,
+        *,
+        on_done: Callback | None = None,
+        on_error: Callback | None = None,
+        on_progress: Callback | None = None,
+        name: str = "",
+    ) -> Task:
+        """Run `query` on the read pool (it must not write); returns its Task at once."""
+        if self._readers is None and not self.inline:
+            self._readers = ThreadPoolExecutor(
+                self._read_workers, thread_name_prefix="lcc-apr-read"
+            )
+        return self._submit("read", query, self._readers, on_done, on_error, on_progress, name)
+
+    def active(self) -> list[Task]:
+        """Tasks submitted and not yet delivered."""
+        return list(self._active)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Window closing: ask running work to stop and deliver nothing more.
+
+        Queued reads are dropped; queued writes still run (they hold the user's
+        changes), and with `wait` this returns only once the writer is idle, so
+        the store can then be closed safely.
+        """
+        self._closed = True
+        for task in list(self._active):
+            task.cancel()
+        if self._readers is not None:
+            self._readers.shutdown(wait=False, cancel_futures=True)
+        if self._writer is not None:
+            self._writer.shutdown(wait=wait, cancel_futures=False)
+        self._active.clear()
+
+    # -- internals ----------------------------------------------------------------
+
+    def _submit(
+        self,
+        kind: str,
+        work: Work,
+        pool: ThreadPoolExecutor | None,
+        on_done: Callback | None,
+        on_error: Callback | None,
+        on_progress: Callback | None,
+        name: str,
+    ) -> Task:
+        if self._closed:
+            raise RuntimeError("The task runner has been shut down.")
+        task = Task(kind, name or getattr(work, "__name__", kind), self)
+        post = self._caller.call if self.inline else self._caller.call_later
+        task.control = TaskControl(post, lambda value: self._progress(task, value, on_progress))
+        self._active.add(task)
+        if pool is None:  # inline: run here, deliver before returning
+            self._run(task, work, on_done, on_error)
+        else:
+            pool.submit(self._run, task, work, on_done, on_error)
+        return task
+
+    def _run(
+        self, task: Task, work: Work, on_done: Callback | None, on_error: Callback | None
+    ) -> None:
+        """Worker thread (or the UI thread inline): run the work, then post the outcome."""
+        try:
+            value = work(task.control)
+        except Exception as exc:  # delivered to the UI, never swallowed
+            log.debug("task %s failed", task.name, exc_info=True)
+            error = exc  # `exc` is unbound when the except block ends
+            self._post(lambda: self._deliver(task, None, error, on_done, on_error))
+        else:
+            self._post(lambda: self._deliver(task, value, None, on_done, on_error))
+
+    def _post(self, fn: Callable[[], None]) -> None:
+        if self.inline:
+            fn()
+        else:
+            self._caller.call_later(fn)
+
+    def _progress(self, task: Task, value: Any, on_progress: Callback | None) -> None:
+        if self._closed or task.done:
+            return
+        task.progressed.emit(value)
+        if on_progress is not None:
+            on_progress(value)
+
+    def _deliver(
+        self,
+        task: Task,
+        value: Any,
+        error: Exception | None,
+        on_done: Callback | None,
+        on_error: Callback | None,
+    ) -> None:
+        """UI thread: record the outcome, call back, emit the task's signals."""
+        self._active.discard(task)
+        if self._closed:
+            return
+        task.done, task.result, task.error = True, value, error
+        try:
+            if error is None:
+                if on_done is not None:
+                    on_done(value)
+                task.succeeded.emit(value)
+                if task.kind == "write":
+                    self.write_done.emit(value)
+            else:
+                if on_error is not None:
+                    on_error(error)
+                else:
+                    self.unhandled_error.emit(task, error)
+                task.failed.emit(error)
+        finally:
+            task.finished.emit()
+            task.setParent(None)  # now freed with its last Python reference

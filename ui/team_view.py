@@ -1,0 +1,434 @@
+"""'My team' (and HR's everyone): one row per person with what is due, due soon and overdue.
+
+The rows come from `lcc_apr.schedule.due_for` in a read task. The model
+sorts and filters its own rows (a proxy model over Python rows is far too
+slow at HR's 6,000 people; see the engineering notes). A state is always
+written out ("Overdue (12 days)"); its colour only repeats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import Department, Employee, RecordKind
+from lcc_apr.policy import Policy
+from lcc_apr.schedule import DueItem, DueState, due_for
+
+from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from .tasks import TaskRunner
+from .theme import StateColours, fit_rows, state_colours
+
+KINDS = (
+    (RecordKind.APR, "APR"),
+    (RecordKind.SUPERVISION, "Supervision"),
+    (RecordKind.PROBATION, "Probation"),
+    (RecordKind.CAPABILITY, "Capability"),
+)
+SEVERITY = {DueState.OVERDUE: 0, DueState.DUE_SOON: 1, DueState.OK: 2}
+SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    employee_id: int
+    name: str
+    job_title: str
+    department: str
+    items: tuple[DueItem, ...]  # as due_for gives them, soonest first
+
+    def most_urgent(self, kind: RecordKind | None = None) -> DueItem | None:
+        items = [i for i in self.items if kind is None or i.kind is kind]
+        return min(items, key=lambda i: (SEVERITY[i.state], i.due), default=None)
+
+
+def team_rows(
+    session: Session, policy: Policy, *, today: date, manager_id: int | None
+) -> list[TeamRow]:
+    """Current direct reports of employee `manager_id`, or everyone current when None.
+
+    Runs on a read worker. Rows are sorted by name.
+    """
+    query = (
+        select(
+            Employee.id,
+            func.coalesce(func.nullif(Employee.preferred_name, ""), Employee.first_name),
+            Employee.last_name,
+            Employee.job_title,
+            Department.name,
+        )
+        .join(Department, Employee.department_id == Department.id)
+        .where(or_(Employee.leaving_date.is_(None), Employee.leaving_date > today))
+    )
+    if manager_id is not None:
+        query = query.where(Employee.line_manager_id == manager_id)
+    people = list(session.execute(query))
+    ids = None if manager_id is None else [p[0] for p in people]
+    due = due_for(session, policy, today=today, employee_ids=ids)
+    rows = [
+        TeamRow(eid, f"{first} {last}", job, dept, tuple(due.get(eid, ())))
+        for eid, first, last, job, dept in people
+    ]
+    return sorted(rows, key=lambda r: (r.name.casefold(), r.employee_id))
+
+
+def state_text(item: DueItem, today: date) -> str:
+    """The state in words: 'Overdue (12 days)', 'Due soon (in 3 days)', 'Due 30 Jun 2027'."""
+    days = (item.due - today).days
+    if item.state is DueState.OVERDUE:
+        late = -days
+        return f"Overdue ({late} day{'s' if late != 1 else ''})"
+    if item.state is DueState.DUE_SOON:
+        if days == 0:
+            return "Due soon (today)"
+        return f"Due soon (in {days} day{'s' if days != 1 else ''})"
+    return f"Due {day_text(item.due)}"
+
+
+def day_text(day: date) -> str:
+    """'8 Jan 2027': how every date in these lists is written."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def item_text(item: DueItem, today: date) -> str:
+    return f"{item.label}: {state_text(item, today)}"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    text: Callable[[TeamRow, date], str]
+    key: Callable[[TeamRow], Any]
+    item: Callable[[TeamRow], DueItem | None] = lambda row: None  # the item a due column shows
+    due: bool = False  # a column of due items (of `kind`, or of every kind when None)
+    kind: RecordKind | None = None
+    capped: bool = False  # free text (names, jobs): kept narrow, whole text in the tooltip
+
+
+def _urgent_column(kind: RecordKind | None, title: str) -> Column:
+    """A column showing the most urgent item (of one kind, or of any kind when None)."""
+
+    def urgent(row: TeamRow) -> DueItem | None:
+        return row.most_urgent(kind)
+
+    def text(row: TeamRow, today: date) -> str:
+        item = urgent(row)
+        if item is None:
+            return "" if kind else "Nothing due"
+        return state_text(item, today) if kind else item_text(item, today)
+
+    def key(row: TeamRow) -> Any:
+        item = urgent(row)
+        return (SEVERITY[item.state], item.due) if item else (9, date.max)
+
+    return Column(title, text, key, urgent, due=True, kind=kind)
+
+
+def columns(*, with_department: bool) -> list[Column]:
+    found = [
+        Column("Name", lambda r, t: r.name, lambda r: r.name.casefold(), capped=True),
+        Column(
+            "Job title", lambda r, t: r.job_title, lambda r: r.job_title.casefold(), capped=True
+        ),
+    ]
+    if with_department:
+        found.append(
+            Column("Department", lambda r, t: r.department, lambda r: r.department, capped=True)
+        )
+    found.append(_urgent_column(None, "Most urgent"))  # the summary, before the details
+    return found + [_urgent_column(kind, title) for kind, title in KINDS]
+
+
+class DueTableModel(QtCore.QAbstractTableModel):
+    """The rows of a team (or of everyone), sorted and filtered here. UI thread only."""
+
+    EMPLOYEE_ID = Qt.ItemDataRole.UserRole
+
+    def __init__(self, *, with_department: bool = False, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.columns = columns(with_department=with_department)
+        self.today = date.min
+        self.colours: dict[str, StateColours] = {}
+        self._all: list[TeamRow] = []
+        self._text: dict[int, str] = {}  # employee id -> what the filter searches
+        self._shown: list[TeamRow] = []
+        self._filter = ""
+        self._show = "all"
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+
+    # -- feeding ------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[TeamRow], today: date) -> None:
+        self.today = today
+        self._all = list(rows)
+        self._text = {
+            r.employee_id: " ".join(
+                [c.text(r, today) for c in self.columns] + [i.label for i in r.items]
+            ).casefold()
+            for r in self._all
+        }
+        if self._sort:
+            self._sort_rows(*self._sort)
+        self._refilter()
+
+    def set_filter(self, text: str) -> None:
+        self._filter = text.strip().casefold()
+        self._refilter()
+
+    def set_show(self, mode: str) -> None:
+        if mode not in dict(SHOW):
+            raise ValueError(mode)
+        self._show = mode
+        self._refilter()
+
+    def set_colours(self, colours: dict[str, StateColours]) -> None:
+        self.colours = colours
+        if self._shown:
+            last = self.index(len(self._shown) - 1, len(self.columns) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def _keep(self, row: TeamRow) -> bool:
+        if self._filter and self._filter not in self._text[row.employee_id]:
+            return False
+        states = {i.state for i in row.items}
+        if self._show == "overdue":
+            return DueState.OVERDUE in states
+        if self._show == "urgent":
+            return bool(states & {DueState.OVERDUE, DueState.DUE_SOON})
+        return True
+
+    def _refilter(self) -> None:
+        self.beginResetModel()
+        self._shown = [r for r in self._all if self._keep(r)]
+        self.endResetModel()
+
+    # -- reading ------------------------------------------------------------------
+
+    def row(self, index: int) -> TeamRow:
+        return self._shown[index]
+
+    def rows(self) -> list[TeamRow]:
+        return list(self._shown)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(people, people with something overdue, people with something due soon) in all rows."""
+        overdue = sum(any(i.state is DueState.OVERDUE for i in r.items) for r in self._all)
+        soon = sum(any(i.state is DueState.DUE_SOON for i in r.items) for r in self._all)
+        return len(self._all), overdue, soon
+
+    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].title
+        return None
+
+    def data(self, index: QtCore.QModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        row, column = self._shown[index.row()], self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row, self.today)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return column.text(row, self.today) or f"{column.title}: nothing due"
+        if role == self.EMPLOYEE_ID:
+            return row.employee_id
+        item = column.item(row)
+        if item is None:
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return column.text(row, self.today) or None  # the whole text when elided
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            kind = column.kind
+            shown = [i for i in row.items if kind is None or i.kind is kind]
+            return "\n".join(f"{item_text(i, self.today)} ({day_text(i.due)})" for i in shown)
+        colours = self.colours.get(item.state.value)
+        if colours is None:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole and colours.background is not None:
+            return QtGui.QBrush(colours.background)
+        if role == Qt.ItemDataRole.ForegroundRole and colours.foreground is not None:
+            return QtGui.QBrush(colours.foreground)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort = (column, order)
+        self.beginResetModel()
+        self._sort_rows(column, order)
+        self._shown = [r for r in self._all if self._keep(r)]
+        self.endResetModel()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        key = self.columns[column].key
+        reverse = order == Qt.SortOrder.DescendingOrder
+        self._all.sort(key=lambda r: (key(r), r.name.casefold()), reverse=reverse)
+
+
+class TeamView(QtWidgets.QWidget):
+    """A page: heading, filter box and 'show' choice, the table, and a one-line summary."""
+
+    open_employee = Signal(int)  # employee id, on double-click or Enter
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        load: Callable[[Session, date], list[TeamRow]],
+        session_factory: Callable[[], Any],
+        today: Callable[[], date],
+        runner: TaskRunner,
+        with_department: bool = False,
+        empty_text: str = "Nobody to show.",
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(title)
+        self.runner = runner
+        self.load = load
+        self.session_factory = session_factory
+        self.today = today
+        self.empty_text = empty_text
+        self.loading = False
+        self.heading = QtWidgets.QLabel(f"<h2>{title}</h2>")
+        self.heading.setAccessibleName(title)
+        self.filter_box = QtWidgets.QLineEdit()
+        self.filter_box.setPlaceholderText("Filter by name, job or what is due (Ctrl+F)")
+        self.filter_box.setClearButtonEnabled(True)
+        self.filter_box.setAccessibleName("Filter")
+        self.filter_box.setAccessibleDescription("Shows only the people whose row contains this")
+        filter_label = QtWidgets.QLabel("F&ilter:")
+        filter_label.setBuddy(self.filter_box)
+        self.show_box = QtWidgets.QComboBox()
+        for key, label in SHOW:
+            self.show_box.addItem(label, key)
+        self.show_box.setAccessibleName("Show")
+        show_label = QtWidgets.QLabel("Sho&w:")
+        show_label.setBuddy(self.show_box)
+        self.model = DueTableModel(with_department=with_department, parent=self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(f"{title} table")
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+        self.table.setWordWrap(False)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().hide()
+        fit_rows(self.table)
+        header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(200)  # sample rows: fast at HR's size
+        header.setStretchLastSection(True)
+        self.summary = QtWidgets.QLabel()
+        self.summary.setAccessibleName("Summary")
+        self.filter_box.textChanged.connect(self.model.set_filter)
+        self.filter_box.textChanged.connect(self._show_summary)
+        self.show_box.currentIndexChanged.connect(
+            lambda _i: (self.model.set_show(self.show_box.currentData()), self._show_summary())
+        )
+        self.table.doubleClicked.connect(self._open)
+        self.table.installEventFilter(self)  # Enter opens the current row too
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(filter_label)
+        bar.addWidget(self.filter_box, 1)
+        bar.addWidget(show_label)
+        bar.addWidget(self.show_box)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        QtWidgets.QWidget.setTabOrder(self.filter_box, self.show_box)
+        QtWidgets.QWidget.setTabOrder(self.show_box, self.table)
+        self._apply_palette()
+
+    def focus_filter(self) -> None:
+        self.filter_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_box.selectAll()
+
+    def refresh(self) -> None:
+        """Reload the rows in a read task; the table keeps its sort and filter."""
+        today = self.today()
+        load, sessions = self.load, self.session_factory
+        self.loading = True
+        self.summary.setText("Loading…")
+
+        def query(_control: Any) -> list[TeamRow]:
+            with sessions() as session:
+                return load(session, today)
+
+        self.runner.read(
+            query,
+            on_done=lambda rows: self._loaded(rows, today),
+            on_error=self._failed,
+            name="team",
+        )
+
+    def _loaded(self, rows: list[TeamRow], today: date) -> None:
+        self.loading = False
+        self.model.set_rows(rows, today)
+        self.fit_columns()
+        self._show_summary()
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their text (sampled); names, jobs and departments at most
+        about 30 letters (the whole text is in the tooltip)."""
+        self.table.resizeColumnsToContents()
+        widest = self.table.fontMetrics().averageCharWidth() * 30
+        for column, spec in enumerate(self.model.columns):
+            if spec.capped:
+                self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+
+    def _failed(self, error: BaseException) -> None:
+        self.loading = False
+        self.summary.setText(f"Could not read the list: {error}")
+
+    def _show_summary(self) -> None:
+        if self.loading:
+            return
+        people, overdue, soon = self.model.counts()
+        if not people:
+            self.summary.setText(self.empty_text)
+            return
+        text = f"{people:,} {'person' if people == 1 else 'people'}: "
+        text += f"{overdue:,} with something overdue, {soon:,} with something due soon."
+        shown = self.model.rowCount()
+        if shown != people:
+            text += f" Showing {shown:,}."
+        self.summary.setText(text)
+
+    def _open(self, index: QtCore.QModelIndex) -> None:
+        if index.isValid():
+            self.open_employee.emit(self.model.row(index.row()).employee_id)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QtCore.QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
+        ):
+            self._open(self.table.currentIndex())
+            return True
+        return super().eventFilter(watched, event)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            self._apply_palette()
+        elif event.type() == QtCore.QEvent.Type.FontChange:
+            fit_rows(self.table)
+            if self.model.rowCount():
+                self.fit_columns()
+        super().changeEvent(event)
+
+    def _apply_palette(self) -> None:
+        self.model.set_colours(state_colours(self.palette()))

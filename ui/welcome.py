@@ -1,0 +1,152 @@
+"""First run and sign-in: connect to the organisation's server, or try the demo.
+
+The dialog owns no rules: it collects what the person types and runs
+lcc_apr.launch in a background task, showing its progress and its errors
+(sentences from the core) in place. On success `session` holds the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .qt import QtCore, QtWidgets
+from .tasks import TaskRunner
+
+# (role or None, server URL, username, password, progress) -> lcc_apr.launch.Session
+SignIn = Callable[[str | None, str, str, str | None, Callable[[str], None]], Any]
+ROLES = (
+    ("manager", "Try as a &manager"),
+    ("employee", "Try as a member of &staff"),
+    ("hr", "Try as &HR"),
+)
+
+
+class WelcomeDialog(QtWidgets.QDialog):
+    def __init__(
+        self,
+        *,
+        runner: TaskRunner,
+        sign_in: SignIn,
+        server_url: str = "",
+        username: str = "",
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner, self._sign_in = runner, sign_in
+        self.session: Any = None
+        self._task = None
+        self.setWindowTitle("Welcome to LCC APR")
+        self.setAccessibleName("Welcome to LCC APR")
+        layout = QtWidgets.QVBoxLayout(self)
+        title = QtWidgets.QLabel(
+            "<h2>LCC APR</h2><p>Annual Performance Reviews, supervisions, "
+            "probation and capability records for Leicestershire County "
+            "Council.</p>"
+        )
+        title.setWordWrap(True)
+        layout.addWidget(title)
+
+        server = QtWidgets.QGroupBox("Connect to your organisation's server")
+        form = QtWidgets.QFormLayout(server)
+        self.url = self._line("Server address", server_url, "https://apr.example.gov.uk")
+        self.username = self._line("Username", username, "")
+        self.password = self._line("Password", "", "")
+        self.password.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        form.addRow("Server &address:", self.url)
+        form.addRow("&Username:", self.username)
+        form.addRow("&Password:", self.password)
+        self.connect_button = QtWidgets.QPushButton("&Connect")
+        self.connect_button.setAccessibleName("Connect to the server")
+        self.connect_button.setDefault(True)
+        self.connect_button.clicked.connect(self.connect_to_server)
+        form.addRow("", self.connect_button)
+        layout.addWidget(server)
+
+        demo = QtWidgets.QGroupBox("Try the demo")
+        row = QtWidgets.QVBoxLayout(demo)
+        note = QtWidgets.QLabel(
+            "A made-up organisation of 6,087 people runs on this computer; "
+            "nothing leaves it. The first start takes about a minute."
+        )
+        note.setWordWrap(True)
+        row.addWidget(note)
+        self.demo_buttons: dict[str, QtWidgets.QPushButton] = {}
+        buttons = QtWidgets.QHBoxLayout()
+        for role, text in ROLES:
+            button = QtWidgets.QPushButton(text)
+            button.setAccessibleName(text.replace("&", ""))
+            button.clicked.connect(lambda _=False, r=role: self.start_demo(r))
+            buttons.addWidget(button)
+            self.demo_buttons[role] = button
+        row.addLayout(buttons)
+        layout.addWidget(demo)
+
+        self.message = QtWidgets.QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Progress and messages")
+        self.message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.message)
+        self.quit_button = QtWidgets.QPushButton("&Quit")
+        self.quit_button.setAccessibleName("Quit")
+        self.quit_button.clicked.connect(self.reject)
+        layout.addWidget(self.quit_button, alignment=QtCore.Qt.AlignmentFlag.AlignRight)
+
+    def _line(self, name: str, text: str, placeholder: str) -> QtWidgets.QLineEdit:
+        line = QtWidgets.QLineEdit(text)
+        line.setAccessibleName(name)
+        line.setPlaceholderText(placeholder)
+        return line
+
+    # -- actions ------------------------------------------------------------------
+
+    def connect_to_server(self) -> None:
+        url, user = self.url.text().strip(), self.username.text().strip()
+        if not url or not user or not self.password.text():
+            self.show_message("Enter the server address, your username and your password.")
+            return
+        self._run(None, url, user, self.password.text())
+
+    def start_demo(self, role: str) -> None:
+        self._run(role, "", "", None)
+
+    def _run(self, role: str | None, url: str, user: str, password: str | None) -> None:
+        self._busy(True)
+        self.show_message("Starting...")
+
+        def work(control: Any) -> Any:
+            return self._sign_in(role, url, user, password, control.progress)
+
+        self._task = self.runner.write(
+            work,
+            on_done=self._done,
+            on_error=self._failed,
+            on_progress=self.show_message,
+            name="sign in",
+        )
+
+    def _done(self, session: Any) -> None:
+        self.session = session
+        self._busy(False)
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self._busy(False)
+        self.show_message(str(error) or "Signing in did not work.")
+        self.password.clear()
+
+    def show_message(self, text: Any) -> None:
+        self.message.setText(str(text))
+
+    def _busy(self, busy: bool) -> None:
+        for widget in (
+            self.connect_button,
+            *self.demo_buttons.values(),
+            self.url,
+            self.username,
+            self.password,
+        ):
+            widget.setEnabled(not busy)
+        QtWidgets.QApplication.restoreOverrideCursor()
+        if busy:
+            QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.BusyCursor)
