@@ -17,7 +17,7 @@ from lcc_apr.sync.engine import SyncEngine
 
 from .app import build_window, ensure_app
 from .context import AppContext, CurrentUser
-from .qt import QtCore, QtWidgets
+from .qt import QtCore, QtGui, QtWidgets
 from .settings import Settings
 from .tasks import TaskRunner
 from .welcome import WelcomeDialog
@@ -41,6 +41,89 @@ def context_for(session: Session, catalogue: Catalogue) -> AppContext:
         today=(lambda: DEMO_AS_OF) if session.demo else date.today,
         sync_engine_factory=engine,
     )
+
+
+def wire_records(window: Any, context: AppContext, runner: TaskRunner) -> None:
+    """Double-clicking a person opens their records; a record opens in the editor;
+    File > New record starts one for someone in the team."""
+    from sqlalchemy import select
+
+    from lcc_apr.models import Employee
+
+    from .records import EditorWindow, EmployeeRecords
+
+    window.open_windows = []
+
+    def keep(dialog: QtWidgets.QDialog) -> None:
+        window.open_windows.append(dialog)
+        dialog.finished.connect(lambda _r: window.open_windows.remove(dialog))
+        dialog.show()
+
+    def open_record(record_id: str) -> None:
+        editor = EditorWindow(context, runner, record_id, window)
+        editor.editor.saved.connect(lambda _id: window.records_changed())
+        editor.editor.stepTaken.connect(lambda _id, _step: window.records_changed())
+        keep(editor)
+
+    def open_employee(employee_id: int) -> EmployeeRecords:
+        records = EmployeeRecords(context, runner, employee_id, window)
+        records.open_record.connect(open_record)
+        keep(records)
+        return records
+
+    def new_record() -> None:
+        me = context.user.employee_id
+        with context.store.session() as s:
+            team = (
+                s.execute(
+                    select(Employee.id, Employee.first_name, Employee.last_name)
+                    .where(Employee.line_manager_id == me)
+                    .order_by(Employee.last_name)
+                ).all()
+                if me
+                else []
+            )
+        if not team:
+            window.statusBar().showMessage("New records are started for people you manage.")
+            return
+        names = [f"{r.first_name} {r.last_name}" for r in team]
+        name, ok = QtWidgets.QInputDialog.getItem(
+            window, "New record", "For whom?", names, 0, False
+        )
+        if ok:
+            open_employee(team[names.index(name)].id)
+
+    def show_conflicts() -> None:
+        from .conflicts import ConflictsList
+
+        dialog = QtWidgets.QDialog(window)
+        dialog.setWindowTitle("Changed on both sides")
+        dialog.setAccessibleName("Records changed on both sides")
+        layout = QtWidgets.QVBoxLayout(dialog)
+        conflicts = ConflictsList(
+            context.store,
+            context.catalogue,
+            runner=runner,
+            user_id=context.user.user_id,
+            parent=dialog,
+        )
+        conflicts.resolved.connect(lambda _id: window.records_changed())
+        layout.addWidget(conflicts)
+        dialog.resize(800, 400)
+        keep(dialog)
+
+    tools = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Tools")
+    resolve = QtGui.QAction("&Resolve changes made on both sides…", window)
+    resolve.setStatusTip("Choose what to keep where a record changed here and on the server")
+    resolve.triggered.connect(show_conflicts)
+    tools.addAction(resolve)
+    window.actions_by_name["conflicts"] = resolve
+    window.open_employee.connect(open_employee)
+    window.open_record.connect(open_record)
+    action = window.actions_by_name["new"]
+    action.setEnabled(context.user.is_manager)
+    action.setStatusTip("Start a new record for someone you manage")
+    action.triggered.connect(new_record)
 
 
 def make_sign_in(folder: Path, catalogue: Catalogue, *, demo_size: int = 6087):
@@ -93,7 +176,9 @@ def run_app(
         runner.shutdown()
         return 0
     session: Session = welcome.session
-    window = build_window(context_for(session, catalogue), settings=settings, runner=runner)
+    context = context_for(session, catalogue)
+    window = build_window(context, settings=settings, runner=runner)
+    wire_records(window, context, runner)
     window.show()
     if session.first_sync is not None:
         window.statusBar().showMessage(session.first_sync.summary(), 10_000)

@@ -141,14 +141,15 @@ class TaskRunner(QObject):
         """Window closing: ask running work to stop and deliver nothing more.
 
         Queued reads are dropped; queued writes still run (they hold the user's
-        changes), and with `wait` this returns only once the writer is idle, so
+        changes). With `wait` this returns only once running reads and the writer
+        are done, so
         the store can then be closed safely.
         """
         self._closed = True
         for task in list(self._active):
             task.cancel()
-        if self._readers is not None:
-            self._readers.shutdown(wait=False, cancel_futures=True)
+        if self._readers is not None:  # a running read must finish before the store closes
+            self._readers.shutdown(wait=wait, cancel_futures=True)
         if self._writer is not None:
             self._writer.shutdown(wait=wait, cancel_futures=False)
         self._active.clear()

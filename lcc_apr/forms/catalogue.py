@@ -47,6 +47,7 @@ class Catalogue:
 
     def current(self, kind: RecordKind) -> Template:
         """The newest version for a kind: new records are written with it."""
+        kind = RecordKind(kind)
         versions = [t for t in self.templates.values() if t.kind is kind]
         if not versions:
             raise KeyError(f"No form template for {kind.value} records")

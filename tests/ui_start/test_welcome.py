@@ -55,6 +55,7 @@ def test_try_the_demo_opens_the_main_window_for_each_role(
         assert session.user["display_name"] in window.windowTitle()
         window.close()
     finally:
+        runner.shutdown()  # running reads finish before the store closes
         session.close()
 
 

@@ -1,0 +1,63 @@
+"""Lists of records for screens: one employee's history, rows ready to show. No Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import Conflict, Employee, Record
+from lcc_apr.workflow import WORKFLOWS, Actor
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    id: str
+    kind: str  # "Annual Performance Review"
+    record_date: date | None
+    status: str  # the workflow state's label
+    unsynced: bool
+    conflict: bool
+
+
+def employee_records(session: Session, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
+    """The employee's live records on this computer, newest first (indexed query)."""
+    conflicts = set(session.scalars(select(Conflict.record_id)))
+    rows = session.execute(
+        select(
+            Record.id,
+            Record.kind,
+            Record.template_id,
+            Record.template_version,
+            Record.record_date,
+            Record.status,
+            Record.dirty,
+        )
+        .where(Record.subject_id == employee_id, ~Record.deleted)
+        .order_by(Record.record_date.desc(), Record.created_at.desc())
+    )
+    result = []
+    for r in rows:
+        title = catalogue.get(r.template_id, r.template_version).title
+        state = WORKFLOWS[r.kind].state(r.status).label
+        result.append(RecordRow(r.id, title, r.record_date, state, r.dirty, r.id in conflicts))
+    return result
+
+
+def actor_for(
+    session: Session, record_id: str, *, user_id: int, roles: frozenset, employee_id: int | None
+) -> Actor:
+    """How the signed-in person stands towards one record."""
+    record = session.get(Record, record_id)
+    subject = session.get(Employee, record.subject_id) if record else None
+    return Actor(
+        user_id,
+        roles,
+        is_subject=subject is not None and subject.id == employee_id,
+        is_line_manager=subject is not None
+        and employee_id is not None
+        and subject.line_manager_id == employee_id,
+    )

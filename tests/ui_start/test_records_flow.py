@@ -1,0 +1,106 @@
+"""From the team list to a record: history, a new supervision with carried actions, the editor."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from lcc_apr.demo.build import build_demo_store, open_demo_store
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import Employee, Record, RecordKind, User
+from lcc_apr.policy import load_policy
+from lcc_apr.record_list import employee_records
+from ui.app import build_window
+from ui.context import AppContext, CurrentUser
+from ui.start import wire_records
+from ui.tasks import TaskRunner
+
+from ..conftest import MemoryKeyring
+
+TODAY = date(2026, 11, 30)
+CATALOGUE = Catalogue.load()
+
+
+@pytest.fixture
+def store(tmp_path):
+    ring = MemoryKeyring()
+    path = tmp_path / "demo.db"
+    build_demo_store(path, size=50, as_of=TODAY, keyring_backend=ring)
+    opened = open_demo_store(path, keyring_backend=ring)
+    yield opened
+    opened.close()
+
+
+def manager_context(store) -> tuple[AppContext, int]:
+    with store.session() as s:
+        boss = s.scalars(
+            select(Employee.line_manager_id)
+            .where(Employee.line_manager_id.is_not(None))
+            .group_by(Employee.line_manager_id)
+        ).first()
+        user = s.scalar(select(User).where(User.employee_id == boss))
+        me = CurrentUser.from_user(user)
+        report = s.scalar(select(Employee.id).where(Employee.line_manager_id == boss))
+    return AppContext(store, CATALOGUE, load_policy(), me, today=lambda: TODAY), report
+
+
+def test_a_person_opens_to_their_records_and_a_new_supervision_starts_in_the_editor(qtbot, store):
+    context, report = manager_context(store)
+    runner = TaskRunner(inline=True)
+    window = build_window(context, runner=runner)
+    qtbot.addWidget(window)
+    wire_records(window, context, runner)
+    window.open_employee.emit(report)
+    records = window.open_windows[-1]
+    with store.session() as s:
+        expected = employee_records(s, report, CATALOGUE)
+    assert [r.id for r in records.model.rows] == [r.id for r in expected] and expected
+    assert records.model.data(records.model.index(0, 0)) in {
+        "Annual Performance Review",
+        "Supervision",
+        "Probation review",
+        "Capability case",
+    }
+    records.kind.setCurrentIndex(0)  # Supervision
+    records.new_button.click()
+    editor = window.open_windows[-1]
+    assert editor.session.kind == RecordKind.SUPERVISION and editor.session.status == "draft"
+    with store.session() as s:
+        new = s.get(Record, editor.session.record_id)
+        assert new.subject_id == report and new.dirty
+    assert "Share with" in " ".join(o.label for o in editor.session.steps())
+    assert window.actions_by_name["new"].isEnabled()
+    editor.close()
+    records.close()
+
+
+def test_an_employee_opens_their_own_shared_record_read_only_except_their_fields(qtbot, store):
+    with store.session() as s:
+        shared = s.scalar(
+            select(Record).where(Record.kind == RecordKind.APR, Record.status == "shared")
+        )
+        user = s.scalar(select(User).where(User.employee_id == shared.subject_id))
+        me = CurrentUser.from_user(user)
+    context = AppContext(store, CATALOGUE, load_policy(), me, today=lambda: TODAY)
+    runner = TaskRunner(inline=True)
+    window = build_window(context, runner=runner)
+    qtbot.addWidget(window)
+    wire_records(window, context, runner)
+    window.open_record.emit(shared.id)
+    editor = window.open_windows[-1].session
+    assert not editor.may_edit("manager_comments")
+    assert editor.may_edit("employee_response")
+    assert any(o.name == "respond" for o in editor.steps())
+    assert not window.actions_by_name["new"].isEnabled()
+
+
+def test_the_tools_menu_opens_the_list_of_records_changed_on_both_sides(qtbot, store):
+    context, _report = manager_context(store)
+    runner = TaskRunner(inline=True)
+    window = build_window(context, runner=runner)
+    qtbot.addWidget(window)
+    wire_records(window, context, runner)
+    window.actions_by_name["conflicts"].trigger()
+    dialog = window.open_windows[-1]
+    assert dialog.accessibleName() == "Records changed on both sides"
+    dialog.close()

@@ -1,0 +1,712 @@
+"""Records changed here and on the server: a list of them, and a dialog to settle one.
+
+The sync engine keeps both versions (a Conflict row beside the local record) and
+pushes nothing for that record until the person decides. The dialog shows each
+answer both sides changed, side by side, and assembles the person's choices;
+`lcc_apr.sync.engine.resolve_conflict` does the rest. Loading runs as a read
+query and the resolution as a write op (ui.tasks); widgets live on the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from lcc_apr.forms import Catalogue, Field, FieldType, Template
+from lcc_apr.history import base_state, state_of
+from lcc_apr.models import Conflict, Employee, Record
+from lcc_apr.store import Store
+from lcc_apr.sync.engine import resolve_conflict
+from lcc_apr.sync.merge import STATUS, Merge, merge, resolve
+from lcc_apr.workflow import WORKFLOWS
+
+from .editor.inputs import NOT_SET, FieldInput, display_text, make_input
+from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from .tasks import TaskRunner
+
+DELETED = "(deleted on the server)"  # the pseudo-field apply.take_with_local_changes writes
+MINE, THEIRS, EDIT = "mine", "theirs", "edit"
+OUTSIDE = "(someone outside your view)"
+CHOICES = ((MINE, "Keep mine"), (THEIRS, "Keep the server's"), (EDIT, "Edit"))
+
+
+# -- what is shown (built on a read worker) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One answer (or the status) as it stands on each side, with its readable text."""
+
+    key: str
+    label: str
+    field: Field | None  # None: the status, or a field the template no longer has
+    mine: Any
+    theirs: Any
+    mine_text: str
+    theirs_text: str
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    record_id: str
+    form: str  # the template's title
+    person: str
+    record_date: date | None
+    answers: tuple[Disagreement, ...]  # answers both sides changed differently
+    status: Disagreement | None
+    deleted: bool  # deleted on the server while changed here
+    reason: str | None  # the server refused the change outright
+    merged: Merge  # both sides' other changes combined; disputed answers hold the server's
+    local: dict[str, Any]
+    server_answers: dict[str, Any] | None  # the server's version, None when none is known
+    differences: tuple[Disagreement, ...] = ()  # a refused change: how mine differs
+
+    @property
+    def title(self) -> str:
+        when = f", {day_words(self.record_date)}" if self.record_date else ""
+        return f"{self.form} for {self.person}{when}"
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    record_id: str
+    form: str
+    person: str
+    record_date: date | None
+    what: str  # "2 answers", "Refused by the server", ...
+
+
+def day_words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def value_text(field: Field | None, value: Any) -> str:
+    """An answer as a person reads it; a group's items one per line."""
+    if value is None or value == "" or value == []:
+        return ""
+    if field is None:
+        return str(value)
+    if field.type is FieldType.GROUP and isinstance(value, list):
+        lines = []
+        for number, item in enumerate(value, start=1):
+            parts = [
+                f"{sub.label}: {display_text(sub, item.get(sub.key))}"
+                for sub in field.fields
+                if isinstance(item, dict) and item.get(sub.key) not in (None, "")
+            ]
+            lines.append(f"{number}. " + ("; ".join(parts) or "(empty)"))
+        return "\n".join(lines)
+    return display_text(field, value)
+
+
+def _form_title(catalogue: Catalogue, record: Record) -> tuple[str, Template | None]:
+    try:
+        template = catalogue.get(record.template_id, record.template_version)
+    except KeyError:
+        return record.kind.value.capitalize(), None
+    return template.title, template
+
+
+def _status_label(record: Record, status: str | None) -> str:
+    try:
+        return WORKFLOWS[record.kind].state(status or "").label
+    except KeyError:
+        return status or ""
+
+
+def _disagreement(template: Template | None, key: str, mine: Any, theirs: Any) -> Disagreement:
+    try:
+        field: Field | None = template.field(key) if template else None
+    except KeyError:
+        field = None
+    label = field.label if field else key
+    return Disagreement(
+        key, label, field, mine, theirs, value_text(field, mine), value_text(field, theirs)
+    )
+
+
+def load_conflict(store: Store, catalogue: Catalogue, record_id: str) -> ConflictView:
+    """Both versions of one record in conflict (read worker). KeyError: nothing to resolve."""
+    with store.session() as s:
+        conflict, record = s.get(Conflict, record_id), s.get(Record, record_id)
+        if conflict is None or record is None:
+            raise KeyError(record_id)
+        form, template = _form_title(catalogue, record)
+        subject = s.get(Employee, record.subject_id)
+        local, base = state_of(record), base_state(s, record)
+        server = conflict.server or base  # a refusal carries no record: the last one held here
+        theirs = dict(server["answers"]) if server else None
+        order = {f.key: i for i, f in enumerate(template.fields())} if template else {}
+        in_form = lambda key: (order.get(key, len(order)), key)  # noqa: E731
+        keys = sorted((k for k in conflict.fields if k not in (STATUS, DELETED)), key=in_form)
+        combined = merge(base or {"answers": {}}, local, {"answers": theirs or {}})
+        answers = {k: v for k, v in combined.answers.items() if k not in keys}
+        answers |= {k: (theirs or {})[k] for k in keys if (theirs or {}).get(k) is not None}
+        mine_answers = local["answers"]
+        differences: tuple[Disagreement, ...] = ()
+        if conflict.reason and not keys and theirs is not None:
+            every = set(mine_answers) | set(theirs)
+            changed = sorted(
+                (k for k in every if mine_answers.get(k) != theirs.get(k)), key=in_form
+            )
+            differences = tuple(
+                _disagreement(template, k, mine_answers.get(k), theirs.get(k)) for k in changed
+            )
+        status = None
+        if STATUS in conflict.fields and server:
+            status = Disagreement(
+                STATUS,
+                "Status",
+                None,
+                record.status,
+                server["status"],
+                _status_label(record, record.status),
+                _status_label(record, server["status"]),
+            )
+        return ConflictView(
+            record_id=record.id,
+            form=form,
+            person=subject.display_name if subject else OUTSIDE,
+            record_date=record.record_date,
+            answers=tuple(
+                _disagreement(template, k, mine_answers.get(k), (theirs or {}).get(k)) for k in keys
+            ),
+            status=status,
+            deleted=DELETED in conflict.fields,
+            reason=conflict.reason,
+            merged=Merge(answers, combined.status, keys),
+            local=local,
+            server_answers=theirs,
+            differences=differences,
+        )
+
+
+def list_conflicts(store: Store, catalogue: Catalogue) -> list[ConflictRow]:
+    """Every unresolved conflict, oldest first (read worker)."""
+    with store.session() as s:
+        query = (
+            select(Conflict, Record, Employee)
+            .join(Record, Record.id == Conflict.record_id)
+            .join(Employee, Employee.id == Record.subject_id, isouter=True)
+            .order_by(Conflict.created_at, Conflict.record_id)
+        )
+        rows = []
+        for conflict, record, subject in s.execute(query):
+            if conflict.reason and not conflict.fields:
+                what = "Refused by the server"
+            elif DELETED in conflict.fields:
+                what = "Deleted on the server"
+            else:
+                count = len([k for k in conflict.fields if k != STATUS])
+                parts = [f"{count} answer{'s' if count != 1 else ''}"] if count else []
+                parts += ["the status"] if STATUS in conflict.fields else []
+                what = " and ".join(parts).capitalize()
+            rows.append(
+                ConflictRow(
+                    record.id,
+                    _form_title(catalogue, record)[0],
+                    subject.display_name if subject else OUTSIDE,
+                    record.record_date,
+                    what,
+                )
+            )
+        return rows
+
+
+def final_answers(view: ConflictView, choices: dict[str, str], edits: dict[str, Any]) -> dict:
+    """The answers the person chose: everything combined, then mine / the server's / edited."""
+    picked = {k: v for k, v in edits.items() if choices.get(k) == EDIT}
+    answers = resolve(view.merged, view.local, choices, picked)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+# -- the dialog ----------------------------------------------------------------------
+
+
+class ValueBox(QtWidgets.QTextEdit):
+    """Read-only, selectable text as tall as its content at the current width (then scrolls)."""
+
+    def __init__(self, name: str, text: str, max_lines: int = 10) -> None:
+        super().__init__()
+        self.max_lines = max_lines
+        self.setReadOnly(True)
+        self.setAcceptRichText(False)
+        self.setTabChangesFocus(True)
+        self.setPlainText(text)
+        self.setPlaceholderText(NOT_SET)
+        self.setAccessibleName(name)
+        self.setObjectName("value")
+        # Plain text with a rule at the left, as the editor shows read-only answers.
+        self.setStyleSheet(
+            "#value { background: transparent; border: none;"
+            " border-left: 3px solid palette(mid); padding-left: 4px; }"
+        )
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed
+        )
+        self._fit()
+
+    def _fit(self) -> None:
+        lines = self.fontMetrics().lineSpacing()
+        margin = 2 * self.document().documentMargin()
+        most = self.max_lines * lines + margin
+        content = max(self.document().size().height(), lines + margin)
+        fits = content <= most
+        self.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fits else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )
+        frame = self.height() - self.viewport().height()  # borders above and below, if any
+        self.setFixedHeight(int(min(content, most)) + max(frame, 0))
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+
+def _label(text: str, name: str | None = None, *, bold: bool = False) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setAccessibleName(name or text)
+    if bold:
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+    return label
+
+
+def _panel(title: str) -> tuple[QtWidgets.QFrame, QtWidgets.QGridLayout]:
+    """A framed block for one answer: its label in bold, then a two-column grid."""
+    panel = QtWidgets.QFrame()
+    panel.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+    panel.setAccessibleName(title)
+    grid = QtWidgets.QGridLayout(panel)
+    grid.addWidget(_label(title, bold=True), 0, 0, 1, 2)
+    grid.setColumnStretch(0, 1)
+    grid.setColumnStretch(1, 1)
+    return panel, grid
+
+
+def _sides(grid: QtWidgets.QGridLayout, item: Disagreement, row: int = 1) -> None:
+    """'On this computer' and 'On the server', side by side."""
+    for column, (side, text) in enumerate(
+        (("On this computer", item.mine_text), ("On the server", item.theirs_text))
+    ):
+        header = _label(side)
+        value = ValueBox(f"{item.label}: {side.lower()}", text)
+        header.setBuddy(value)
+        grid.addWidget(header, row, column)
+        grid.addWidget(value, row + 1, column, Qt.AlignmentFlag.AlignTop)
+
+
+class ConflictDialog(QtWidgets.QDialog):
+    """Settle one record's conflict; accepted once the choice is saved. UI thread only.
+
+    Loads with `runner.read`, saves with `runner.write` (resolve_conflict); a failed
+    save is shown in the dialog, which stays open.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        record_id: str,
+        *,
+        runner: TaskRunner,
+        user_id: int | None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store, self.record_id, self.runner, self.user_id = store, record_id, runner, user_id
+        self.view: ConflictView | None = None
+        self.groups: dict[str, QtWidgets.QButtonGroup] = {}  # disputed answer -> its choice
+        self.edit_inputs: dict[str, FieldInput] = {}
+        self.edits: dict[str, Any] = {}
+        self.busy = False
+        self.setWindowTitle("Changed here and on the server")
+        self.setAccessibleName("Resolve changes made here and on the server")
+        self.resize(860, 640)
+        self.rows = QtWidgets.QVBoxLayout(self)
+        self.heading = _label("Loading…", "Record", bold=True)
+        self.intro = _label("", "What happened")
+        self.rows.addWidget(self.heading)
+        self.rows.addWidget(self.intro)
+        self.problem = _label("", "Problem")
+        self.problem.setObjectName("problem")
+        self.problem.setStyleSheet(
+            "#problem { border-left: 4px solid #c42b1c; padding: 4px 8px;"
+            " background: palette(alternate-base); }"
+        )
+        self.problem.hide()
+        self.waiting = _label("", "Still to decide")
+        self.buttons = QtWidgets.QDialogButtonBox()
+        self.later_button = self._button("Keep it for &now", "Keep it for now", self.reject)
+        self.discard_button = self._button("&Discard my change", "Discard my change", self.discard)
+        self.apply_button = self._button("&Apply my choices", "Apply my choices", self.apply)
+        self.apply_button.hide()
+        self.discard_button.hide()
+        self.runner.read(
+            lambda _c: load_conflict(store, catalogue, record_id),
+            on_done=self._show,
+            on_error=self._load_failed,
+            name="load conflict",
+        )
+
+    def _button(self, text: str, name: str, slot: Any) -> QtWidgets.QPushButton:
+        button = QtWidgets.QPushButton(text)
+        button.setAccessibleName(name)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        self.buttons.addButton(button, QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+        return button
+
+    def _finish_layout(self) -> None:
+        self.rows.addWidget(self.problem)
+        footer = QtWidgets.QHBoxLayout()
+        footer.addWidget(self.waiting, 1)
+        footer.addWidget(self.buttons)
+        self.rows.addLayout(footer)
+
+    # -- building ------------------------------------------------------------------
+
+    def _show(self, view: ConflictView) -> None:
+        self.view = view
+        self.setWindowTitle(f"Changed here and on the server: {view.title}")
+        self.heading.setText(view.title)
+        self.heading.setAccessibleName(f"Record: {view.title}")
+        if view.reason and not view.answers:
+            self._show_refusal(view)
+        elif view.deleted:
+            self.intro.setText(
+                "This record was deleted on the server after it was changed on this "
+                "computer. Your change is kept here, unsent: ask your HR team whether the "
+                "record should be restored."
+            )
+            self.rows.addStretch(1)
+        else:
+            self._show_answers(view)
+        self._finish_layout()
+        self._update_apply()
+
+    def _scrolled(self, panels: list[QtWidgets.QWidget], name: str) -> None:
+        page = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        for panel in panels:
+            column.addWidget(panel)
+        column.addStretch(1)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setAccessibleName(name)
+        scroll.setWidget(page)
+        self.rows.addWidget(scroll, 1)
+
+    def _show_refusal(self, view: ConflictView) -> None:
+        self.intro.setText("The server refused the change made on this computer. It said:")
+        self.rows.addWidget(ValueBox("Why the server refused", view.reason or ""))
+        if view.server_answers is None:
+            after = (
+                "The server has no version of this record to go back to. Keep your change "
+                "for now and ask your HR team."
+            )
+        else:
+            after = (
+                "Discard my change: take the server's version of this record instead. "
+                "Keep it for now: leave your change here, unsent, and decide later."
+            )
+            self.discard_button.show()
+        self.rows.addWidget(_label(after, "What you can do"))
+        if view.differences:
+            self.rows.addWidget(_label("Where your version differs from the server's:"))
+        panels = []
+        for item in view.differences:
+            panel, grid = _panel(item.label)
+            _sides(grid, item)
+            panels.append(panel)
+        self._scrolled(panels, "How your version differs from the server's")
+        self.later_button.setDefault(True)  # Enter never discards anything
+
+    def _show_answers(self, view: ConflictView) -> None:
+        both = "This answer was" if len(view.answers) == 1 else "These answers were"
+        choose = f"{both} changed on both: choose what to keep. " if view.answers else ""
+        self.intro.setText(
+            "This record was changed on this computer and on the server. "
+            f"{choose}Answers changed on one side only are already combined."
+        )
+        panels = [self._answer_panel(item, view) for item in view.answers]
+        if view.status is not None:
+            panel, grid = _panel("Status")
+            _sides(grid, view.status)
+            note = (
+                "The server's status is kept. If your step is still needed, take it again "
+                "after applying."
+            )
+            grid.addWidget(_label(note, "About the status"), 3, 0, 1, 2)
+            panels.append(panel)
+        self._scrolled(panels, "Answers to decide")
+        self.apply_button.show()
+        self.apply_button.setDefault(True)
+
+    def _answer_panel(self, item: Disagreement, view: ConflictView) -> QtWidgets.QFrame:
+        panel, grid = _panel(item.label)
+        _sides(grid, item)
+        editable = item.field is not None and item.field.type is not FieldType.GROUP
+        group = QtWidgets.QButtonGroup(panel)
+        choices = QtWidgets.QHBoxLayout()
+        for value, text in CHOICES:
+            if value == EDIT and not editable:
+                continue
+            radio = QtWidgets.QRadioButton(text)
+            radio.setObjectName(f"{item.key}:{value}")
+            radio.setAccessibleName(f"{item.label}: {text.lower()}")
+            group.addButton(radio)
+            choices.addWidget(radio)
+        choices.addStretch(1)
+        grid.addLayout(choices, 3, 0, 1, 2)
+        if editable and item.field is not None:
+            field_input = make_input(
+                item.field,
+                item.key,
+                lambda _path, value, key=item.key: self.edits.__setitem__(key, value),
+                reference=view.record_date or date.today(),
+                read_only=False,
+            )
+            field_input.show(item.mine)
+            field_input.describe(f"{item.label}: your edited answer", item.field.help)
+            for widget in field_input.inputs:
+                if isinstance(widget, QtWidgets.QPlainTextEdit):
+                    widget.setUndoRedoEnabled(True)  # no record undo stack here
+            field_input.widget.hide()
+            self.edits[item.key] = item.mine
+            self.edit_inputs[item.key] = field_input
+            grid.addWidget(field_input.widget, 4, 0, 1, 2)
+        else:
+            note = "A list cannot be edited here: keep one version, then change it in the record."
+            grid.addWidget(_label(note), 4, 0, 1, 2)
+        group.buttonToggled.connect(lambda _b, _on, key=item.key: self._chosen(key))
+        self.groups[item.key] = group
+        return panel
+
+    # -- choosing ------------------------------------------------------------------
+
+    def choices(self) -> dict[str, str]:
+        """Each disputed answer's choice so far: "mine", "theirs" or "edit"."""
+        chosen = {}
+        for key, group in self.groups.items():
+            button = group.checkedButton()
+            if button is not None:
+                chosen[key] = button.objectName().rsplit(":", 1)[1]
+        return chosen
+
+    def choose(self, key: str, choice: str) -> None:
+        """Tick a choice for one answer, as a click would."""
+        for button in self.groups[key].buttons():
+            if button.objectName() == f"{key}:{choice}":
+                button.setChecked(True)
+
+    def _chosen(self, key: str) -> None:
+        if key in self.edit_inputs:
+            self.edit_inputs[key].widget.setVisible(self.choices().get(key) == EDIT)
+        self._update_apply()
+
+    def _update_apply(self) -> None:
+        left = len(self.groups) - len(self.choices())
+        self.apply_button.setEnabled(left == 0 and not self.busy)
+        text = (
+            f"Choose what to keep for {left} more answer{'s' if left != 1 else ''}." if left else ""
+        )
+        self.waiting.setText(text)
+        self.waiting.setAccessibleName(text or "Still to decide: nothing")
+        self.apply_button.setAccessibleDescription(text)
+
+    # -- saving --------------------------------------------------------------------
+
+    def apply(self) -> None:
+        if self.view is not None and self.apply_button.isEnabled():
+            self._resolve(final_answers(self.view, self.choices(), self.edits))
+
+    def discard(self) -> None:
+        if self.view is not None and self.view.server_answers is not None:
+            self._resolve(dict(self.view.server_answers))
+
+    def _resolve(self, answers: dict[str, Any]) -> None:
+        self._set_busy(True)
+        store, record_id, user_id = self.store, self.record_id, self.user_id
+        self.runner.write(
+            lambda _c: resolve_conflict(store, record_id, answers=answers, user_id=user_id),
+            on_done=lambda _result: self._saved(),
+            on_error=self._save_failed,
+            name="resolve conflict",
+        )
+
+    def _saved(self) -> None:
+        self._set_busy(False)
+        self.accept()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(error, KeyError):
+            text = "This record has nothing left to resolve: it was settled already."
+        else:
+            text = f"Your choice could not be saved: {error}"
+        self.problem.setText(text)
+        self.problem.setAccessibleName(f"Problem: {text}")
+        self.problem.show()
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.heading.setText("Nothing to resolve")
+        self.heading.setAccessibleName("Nothing to resolve")
+        self._save_failed(error)
+        self.rows.addStretch(1)
+        self._finish_layout()
+        self.later_button.setText("&Close")
+        self.later_button.setAccessibleName("Close")
+        self.later_button.setDefault(True)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.discard_button.setEnabled(not busy)
+        self.later_button.setEnabled(not busy)
+        self._update_apply()
+
+    def reject(self) -> None:
+        if not self.busy:  # a save in flight finishes first
+            super().reject()
+
+
+# -- the list ------------------------------------------------------------------------
+
+
+class ConflictsModel(QtCore.QAbstractTableModel):
+    """Unresolved conflicts, one per row: form, person, date, what to decide."""
+
+    HEADERS = ("Record", "Person", "Date", "To decide")
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[ConflictRow] = []
+
+    def set_rows(self, rows: list[ConflictRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            day = row.record_date
+            texts = (row.form, row.person, day_words(day) if day else "", row.what)
+            return texts[index.column()]
+        if role == Qt.ItemDataRole.UserRole:
+            return row.record_id
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class ConflictsList(QtWidgets.QWidget):
+    """Every record waiting for the person's decision; Enter or double-click opens one."""
+
+    resolved = Signal(str)  # a record id, once its conflict is settled
+
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        *,
+        runner: TaskRunner,
+        user_id: int | None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store, self.catalogue, self.runner, self.user_id = store, catalogue, runner, user_id
+        self.dialog: ConflictDialog | None = None
+        self.setAccessibleName("Records to resolve")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(_label("Records changed here and on the server", bold=True))
+        self.summary = _label("Looking for records to resolve…", "Summary")
+        layout.addWidget(self.summary)
+        self.model = ConflictsModel(self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Records to resolve")
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.activated.connect(self.open_row)
+        layout.addWidget(self.table, 1)
+        self.open_button = QtWidgets.QPushButton("&Resolve…")
+        self.open_button.setAccessibleName("Resolve the selected record")
+        self.open_button.clicked.connect(lambda: self.open_row(self.table.currentIndex()))
+        row = QtWidgets.QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.open_button)
+        layout.addLayout(row)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the conflicts again (a read query); the table updates when it returns."""
+        self.runner.read(
+            lambda _c: list_conflicts(self.store, self.catalogue),
+            on_done=self._show_rows,
+            name="list conflicts",
+        )
+
+    def _show_rows(self, rows: list[ConflictRow]) -> None:
+        self.model.set_rows(rows)
+        count = len(rows)
+        if count:
+            noun = "record needs" if count == 1 else "records need"
+            self.summary.setText(
+                f"{count} {noun} your decision before {'it' if count == 1 else 'they'} can be sent."
+            )
+            self.table.selectRow(0)
+        else:
+            self.summary.setText("Nothing to resolve: every change can be sent.")
+        self.open_button.setEnabled(bool(count))
+        self.table.resizeColumnsToContents()
+
+    def open_row(self, index: QtCore.QModelIndex) -> ConflictDialog | None:
+        """Open the dialog for a row (window-modal); refreshes when it closes."""
+        if not index.isValid():
+            return None
+        record_id = self.model.rows[index.row()].record_id
+        dialog = ConflictDialog(
+            self.store,
+            self.catalogue,
+            record_id,
+            runner=self.runner,
+            user_id=self.user_id,
+            parent=self,
+        )
+        dialog.finished.connect(lambda result: self._closed(dialog, record_id, result))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _closed(self, dialog: ConflictDialog, record_id: str, result: int) -> None:
+        self.dialog = None
+        dialog.deleteLater()
+        if result == QtWidgets.QDialog.DialogCode.Accepted:
+            self.resolved.emit(record_id)
+        self.refresh()

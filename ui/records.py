@@ -1,0 +1,185 @@
+"""One employee's records (model/view), the editor window, and starting a new record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from lcc_apr.editing import EditSession
+from lcc_apr.models import Employee, RecordKind
+from lcc_apr.new_records import start_record
+from lcc_apr.record_list import RecordRow, actor_for, employee_records
+
+from .context import AppContext
+from .editor import RecordEditor
+from .editor.writes import via_runner
+from .qt import Qt, QtCore, QtWidgets, Signal
+from .tasks import TaskRunner
+
+COLUMNS = ("Record", "Date", "Stage", "Sync")
+KINDS = (
+    (RecordKind.SUPERVISION, "Supervision"),
+    (RecordKind.APR, "Annual Performance Review"),
+    (RecordKind.PROBATION, "Probation review"),
+    (RecordKind.CAPABILITY, "Capability case"),
+)
+
+
+class RecordsModel(QtCore.QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[RecordRow] = []
+
+    def set_rows(self, rows: list[RecordRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Any, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Any, role: int = 0) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        row = self.rows[index.row()]
+        sync = (
+            "Changed on both sides: choose what to keep"
+            if row.conflict
+            else "Not yet sent"
+            if row.unsynced
+            else "Synced"
+        )
+        day = f"{row.record_date.day} {row.record_date:%b %Y}" if row.record_date else ""
+        return (row.kind, day, row.status, sync)[index.column()]
+
+
+class EmployeeRecords(QtWidgets.QDialog):
+    """An employee's record history; Enter or double-click opens one."""
+
+    open_record = Signal(str)
+
+    def __init__(
+        self,
+        context: AppContext,
+        runner: TaskRunner,
+        employee_id: int,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context, self.runner, self.employee_id = context, runner, employee_id
+        with context.store.session() as s:
+            person = s.get(Employee, employee_id)
+            self.name = person.display_name if person else f"Employee {employee_id}"
+        self.setWindowTitle(f"Records: {self.name}")
+        self.setAccessibleName(f"Records of {self.name}")
+        layout = QtWidgets.QVBoxLayout(self)
+        self.model = RecordsModel()
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(f"Records of {self.name}")
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(self._open)
+        self.table.activated.connect(self._open)
+        layout.addWidget(self.table)
+        buttons = QtWidgets.QHBoxLayout()
+        self.kind = QtWidgets.QComboBox()
+        self.kind.setAccessibleName("Kind of new record")
+        for kind, label in KINDS:
+            self.kind.addItem(label, kind)
+        self.new_button = QtWidgets.QPushButton("&New record")
+        self.new_button.setAccessibleName(f"Start a new record for {self.name}")
+        self.new_button.clicked.connect(self.new_record)
+        self.close_button = QtWidgets.QPushButton("&Close")
+        self.close_button.setAccessibleName("Close")
+        self.close_button.clicked.connect(self.accept)
+        buttons.addWidget(self.kind)
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.message = QtWidgets.QLabel("")
+        self.message.setAccessibleName("Messages")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.resize(760, 480)
+        self.refresh()
+
+    def refresh(self) -> None:
+        def query(_control: Any) -> list[RecordRow]:
+            with self.context.store.session() as s:
+                return employee_records(s, self.employee_id, self.context.catalogue)
+
+        self.runner.read(query, on_done=self.model.set_rows, name="employee records")
+
+    def _open(self, index: Any) -> None:
+        self.open_record.emit(self.model.rows[index.row()].id)
+
+    def new_record(self) -> None:
+        kind = RecordKind(self.kind.currentData())  # Qt hands enum data back as text
+        c = self.context
+
+        def op(_control: Any) -> str:
+            with c.store.session() as s:
+                record = start_record(
+                    s,
+                    kind=kind,
+                    subject_id=self.employee_id,
+                    author_id=c.user.user_id,
+                    catalogue=c.catalogue,
+                    policy=c.policy,
+                    today=c.today(),
+                    at=datetime.now(UTC),
+                )
+                return record.id
+
+        def done(record_id: str) -> None:
+            self.refresh()
+            self.open_record.emit(record_id)
+
+        self.runner.write(
+            op,
+            on_done=done,
+            on_error=lambda e: QtWidgets.QMessageBox.warning(self, "New record", str(e)),
+            name="new record",
+        )
+
+
+class EditorWindow(QtWidgets.QDialog):
+    """One record in the template-driven editor, for the signed-in person."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        runner: TaskRunner,
+        record_id: str,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        user = context.user
+        with context.store.session() as s:
+            actor = actor_for(
+                s, record_id, user_id=user.user_id, roles=user.roles, employee_id=user.employee_id
+            )
+        self.session = EditSession(
+            context.store, record_id, actor=actor, catalogue=context.catalogue
+        )
+        self.editor = RecordEditor(self.session, run_write=via_runner(runner.write))
+        self.setWindowTitle(f"{self.session.template.title}: {self.session.subject_name}")
+        self.setAccessibleName(self.windowTitle())
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.editor)
+        self.resize(1000, 800)
+
+    def done(self, result: int) -> None:  # closing saves what is typed
+        self.editor.save_now()
+        super().done(result)
