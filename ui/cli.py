@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +14,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = cli.parser().parse_args(argv)
     if getattr(args, "func", cli.cmd_run) is not cli.cmd_run:
         return cli.main(argv)
+    if _no_display():
+        print(
+            "lcc-apr: no display found, so the window cannot open. Run it on a desktop, "
+            "under xvfb-run, or with QT_QPA_PLATFORM=offscreen; `lcc-apr demo`, `summary` "
+            "and `check` work without one.",
+            file=sys.stderr,
+        )
+        return cli.EXIT_PROBLEM
     from .start import run_app
 
     try:
@@ -23,6 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
+
+
+def _no_display() -> bool:
+    """On Linux, Qt aborts the process when it finds no screen: say so plainly instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":
