@@ -1,0 +1,216 @@
+"""What a conflict looks like to the person: both versions, field by field (read workers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from lcc_apr.forms import Catalogue, Field, FieldType, Template
+from lcc_apr.history import base_state, state_of
+from lcc_apr.models import Conflict, Employee, Record
+from lcc_apr.store import Store
+from lcc_apr.sync.merge import STATUS, Merge, merge, resolve
+from lcc_apr.workflow import WORKFLOWS
+
+from ..editor.inputs import display_text
+
+DELETED = "(deleted on the server)"  # the pseudo-field apply.take_with_local_changes writes
+MINE, THEIRS, EDIT = "mine", "theirs", "edit"
+OUTSIDE = "(someone outside your view)"
+CHOICES = ((MINE, "Keep mine"), (THEIRS, "Keep the server's"), (EDIT, "Edit"))
+
+
+# -- what is shown (built on a read worker) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One answer (or the status) as it stands on each side, with its readable text."""
+
+    key: str
+    label: str
+    field: Field | None  # None: the status, or a field the template no longer has
+    mine: Any
+    theirs: Any
+    mine_text: str
+    theirs_text: str
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    record_id: str
+    form: str  # the template's title
+    person: str
+    record_date: date | None
+    answers: tuple[Disagreement, ...]  # answers both sides changed differently
+    status: Disagreement | None
+    deleted: bool  # deleted on the server while changed here
+    reason: str | None  # the server refused the change outright
+    merged: Merge  # both sides' other changes combined; disputed answers hold the server's
+    local: dict[str, Any]
+    server_answers: dict[str, Any] | None  # the server's version, None when none is known
+    differences: tuple[Disagreement, ...] = ()  # a refused change: how mine differs
+
+    @property
+    def title(self) -> str:
+        when = f", {day_words(self.record_date)}" if self.record_date else ""
+        return f"{self.form} for {self.person}{when}"
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    record_id: str
+    form: str
+    person: str
+    record_date: date | None
+    what: str  # "2 answers", "Refused by the server", ...
+
+
+def day_words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def value_text(field: Field | None, value: Any) -> str:
+    """An answer as a person reads it; a group's items one per line."""
+    if value is None or value == "" or value == []:
+        return ""
+    if field is None:
+        return str(value)
+    if field.type is FieldType.GROUP and isinstance(value, list):
+        lines = []
+        for number, item in enumerate(value, start=1):
+            parts = [
+                f"{sub.label}: {display_text(sub, item.get(sub.key))}"
+                for sub in field.fields
+                if isinstance(item, dict) and item.get(sub.key) not in (None, "")
+            ]
+            lines.append(f"{number}. " + ("; ".join(parts) or "(empty)"))
+        return "\n".join(lines)
+    return display_text(field, value)
+
+
+def _form_title(catalogue: Catalogue, record: Record) -> tuple[str, Template | None]:
+    try:
+        template = catalogue.get(record.template_id, record.template_version)
+    except KeyError:
+        return record.kind.value.capitalize(), None
+    return template.title, template
+
+
+def _status_label(record: Record, status: str | None) -> str:
+    try:
+        return WORKFLOWS[record.kind].state(status or "").label
+    except KeyError:
+        return status or ""
+
+
+def _disagreement(template: Template | None, key: str, mine: Any, theirs: Any) -> Disagreement:
+    try:
+        field: Field | None = template.field(key) if template else None
+    except KeyError:
+        field = None
+    label = field.label if field else key
+    return Disagreement(
+        key, label, field, mine, theirs, value_text(field, mine), value_text(field, theirs)
+    )
+
+
+def load_conflict(store: Store, catalogue: Catalogue, record_id: str) -> ConflictView:
+    """Both versions of one record in conflict (read worker). KeyError: nothing to resolve."""
+    with store.session() as s:
+        conflict, record = s.get(Conflict, record_id), s.get(Record, record_id)
+        if conflict is None or record is None:
+            raise KeyError(record_id)
+        form, template = _form_title(catalogue, record)
+        subject = s.get(Employee, record.subject_id)
+        local, base = state_of(record), base_state(s, record)
+        server = conflict.server or base  # a refusal carries no record: the last one held here
+        theirs = dict(server["answers"]) if server else None
+        order = {f.key: i for i, f in enumerate(template.fields())} if template else {}
+        in_form = lambda key: (order.get(key, len(order)), key)  # noqa: E731
+        keys = sorted((k for k in conflict.fields if k not in (STATUS, DELETED)), key=in_form)
+        combined = merge(base or {"answers": {}}, local, {"answers": theirs or {}})
+        answers = {k: v for k, v in combined.answers.items() if k not in keys}
+        answers |= {k: (theirs or {})[k] for k in keys if (theirs or {}).get(k) is not None}
+        mine_answers = local["answers"]
+        differences: tuple[Disagreement, ...] = ()
+        if conflict.reason and not keys and theirs is not None:
+            every = set(mine_answers) | set(theirs)
+            changed = sorted(
+                (k for k in every if mine_answers.get(k) != theirs.get(k)), key=in_form
+            )
+            differences = tuple(
+                _disagreement(template, k, mine_answers.get(k), theirs.get(k)) for k in changed
+            )
+        status = None
+        if STATUS in conflict.fields and server:
+            status = Disagreement(
+                STATUS,
+                "Status",
+                None,
+                record.status,
+                server["status"],
+                _status_label(record, record.status),
+                _status_label(record, server["status"]),
+            )
+        return ConflictView(
+            record_id=record.id,
+            form=form,
+            person=subject.display_name if subject else OUTSIDE,
+            record_date=record.record_date,
+            answers=tuple(
+                _disagreement(template, k, mine_answers.get(k), (theirs or {}).get(k)) for k in keys
+            ),
+            status=status,
+            deleted=DELETED in conflict.fields,
+            reason=conflict.reason,
+            merged=Merge(answers, combined.status, keys),
+            local=local,
+            server_answers=theirs,
+            differences=differences,
+        )
+
+
+def list_conflicts(store: Store, catalogue: Catalogue) -> list[ConflictRow]:
+    """Every unresolved conflict, oldest first (read worker)."""
+    with store.session() as s:
+        query = (
+            select(Conflict, Record, Employee)
+            .join(Record, Record.id == Conflict.record_id)
+            .join(Employee, Employee.id == Record.subject_id, isouter=True)
+            .order_by(Conflict.created_at, Conflict.record_id)
+        )
+        rows = []
+        for conflict, record, subject in s.execute(query):
+            if conflict.reason and not conflict.fields:
+                what = "Refused by the server"
+            elif DELETED in conflict.fields:
+                what = "Deleted on the server"
+            else:
+                count = len([k for k in conflict.fields if k != STATUS])
+                parts = [f"{count} answer{'s' if count != 1 else ''}"] if count else []
+                parts += ["the status"] if STATUS in conflict.fields else []
+                what = " and ".join(parts).capitalize()
+            rows.append(
+                ConflictRow(
+                    record.id,
+                    _form_title(catalogue, record)[0],
+                    subject.display_name if subject else OUTSIDE,
+                    record.record_date,
+                    what,
+                )
+            )
+        return rows
+
+
+def final_answers(view: ConflictView, choices: dict[str, str], edits: dict[str, Any]) -> dict:
+    """The answers the person chose: everything combined, then mine / the server's / edited."""
+    picked = {k: v for k, v in edits.items() if choices.get(k) == EDIT}
+    answers = resolve(view.merged, view.local, choices, picked)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+# -- the dialog ----------------------------------------------------------------------
