@@ -181,7 +181,7 @@ def run_app(
     wire_records(window, context, runner)
     window.show()
     if session.first_sync is not None:
-        window.statusBar().showMessage(session.first_sync.summary(), 10_000)
+        window.status.note_outcome(session.first_sync)
     if quit_after is not None:
         QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
     code = app.exec()

@@ -190,6 +190,10 @@ class StatusBar(QtWidgets.QStatusBar):
             self.cancel_button.setEnabled(False)
             self.message.setText("Cancelling sync…")
 
+    def note_outcome(self, outcome: Any) -> None:
+        """Show a sync that ran elsewhere (the sign-in's first sync) as if run from here."""
+        self._sync_ended(outcome)
+
     def _sync_ended(self, outcome: Any) -> None:
         self.sync_task = None
         if isinstance(outcome, NetworkError):

@@ -53,6 +53,9 @@ def test_try_the_demo_opens_the_main_window_for_each_role(
         if role != "hr":
             assert "hr" not in window.page_keys()
         assert session.user["display_name"] in window.windowTitle()
+        window.status.note_outcome(session.first_sync)
+        assert window.status.online is True
+        assert "received" in window.status.message.text()
         window.close()
     finally:
         runner.shutdown()  # running reads finish before the store closes
