@@ -6,7 +6,7 @@ READY := $(VENV)/.ready
 .PHONY: run test bench lint clean
 
 run: $(READY)
-	$(VENV)/bin/python main.py $(ARGS)
+	$(VENV)/bin/python main.py run $(ARGS)
 
 test: $(READY)
 	$(VENV)/bin/python -m pytest
