@@ -1,0 +1,113 @@
+"""Through the window: work offline in the editor, then press Sync; the employee responds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from lcc_apr.editing import EditSession
+from lcc_apr.forms import Catalogue
+from lcc_apr.launch import sign_in
+from lcc_apr.models import Record, RecordKind
+from lcc_apr.record_list import actor_for
+from ui.app import build_window
+from ui.qt import Qt
+from ui.start import context_for, wire_records
+from ui.tasks import TaskRunner
+
+from ..conftest import MemoryKeyring
+
+CATALOGUE = Catalogue.load()
+
+
+def open_window(qtbot, live_server, tmp_path, username):
+    session = sign_in(
+        url=live_server.url,
+        username=username,
+        password="demo",
+        folder=tmp_path,
+        keyring_backend=MemoryKeyring(),
+        ask_passphrase=None,
+        catalogue=CATALOGUE,
+        demo=True,
+    )
+    runner = TaskRunner()
+    context = context_for(session, CATALOGUE)
+    window = build_window(context, runner=runner)
+    qtbot.addWidget(window)
+    wire_records(window, context, runner)
+    return session, runner, context, window
+
+
+def press_sync(qtbot, window):
+    with qtbot.waitSignal(window.status.synced, timeout=30_000) as result:
+        qtbot.mouseClick(window.status.sync_button, Qt.MouseButton.LeftButton)
+    return result.args[0]
+
+
+def test_offline_work_in_the_editor_reaches_the_server_with_the_sync_button(
+    qtbot, live_server, tmp_path
+):
+    manager = next(
+        m
+        for m in live_server.people.managers
+        if any(
+            r.status == "draft" and r.kind == RecordKind.SUPERVISION
+            for u in live_server.people.reports(m)
+            for r in live_server.records(subject_id=u.employee_id)
+        )
+    )
+    session, runner, context, window = open_window(qtbot, live_server, tmp_path, manager.username)
+    try:
+        with session.store.session() as s:
+            draft = s.scalars(
+                select(Record).where(
+                    Record.kind == RecordKind.SUPERVISION, Record.status == "draft"
+                )
+            ).first()
+            actor = actor_for(
+                s,
+                draft.id,
+                user_id=context.user.user_id,
+                roles=context.user.roles,
+                employee_id=context.user.employee_id,
+            )
+        editing = EditSession(session.store, draft.id, actor=actor, catalogue=CATALOGUE)
+        editing.set("workload", "Written on the train, no signal")
+        editing.save(at=datetime.now(UTC))
+        outcome = press_sync(qtbot, window)
+        assert outcome.sent == 1
+        assert live_server.records(id=draft.id)[0].answers["workload"].startswith("Written on")
+        assert "Sent 1" in window.status.message.text()
+    finally:
+        window.close()
+        runner.shutdown()
+        session.close()
+
+
+def test_the_employee_responds_through_the_editor_and_the_manager_sees_it(
+    qtbot, live_server, tmp_path
+):
+    shared = next(r for r in live_server.records(kind=RecordKind.APR, status="shared"))
+    employee = live_server.people.by_employee(shared.subject_id)
+    session, runner, context, window = open_window(
+        qtbot, live_server, tmp_path / "e", employee.username
+    )
+    try:
+        window.open_record.emit(shared.id)
+        editor = window.open_windows[-1]
+        edit = editor.session
+        edit.set("employee_response", "agree")
+        edit.set("employee_comments", "Thank you, a fair summary of my year.")
+        edit.save(at=datetime.now(UTC))
+        edit.take("respond", at=datetime.now(UTC))
+        editor.close()
+        press_sync(qtbot, window)
+        stored = live_server.records(id=shared.id)[0]
+        assert stored.status == "responded"
+        assert stored.answers["employee_comments"].startswith("Thank you")
+    finally:
+        window.close()
+        runner.shutdown()
+        session.close()
