@@ -114,6 +114,11 @@ class MainWindow(QtWidgets.QMainWindow):
             )
             everyone.open_employee.connect(self.open_employee)
             self._add_page("hr", "HR", everyone)
+            from .all_records import AllRecordsView
+
+            records = AllRecordsView(context=c, runner=self.runner)
+            records.open_record.connect(self.open_record)
+            self._add_page("records", "All records", records)
 
     def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
         self.pages[key] = page

@@ -47,7 +47,7 @@ def shown(qtbot, window):
     [
         (MANAGER, ["team", "own"]),
         (EMPLOYEE, ["own"]),
-        (HR, ["own", "hr"]),
+        (HR, ["own", "hr", "records"]),
         (ADMIN, ["own"]),
     ],
 )

@@ -1,0 +1,175 @@
+"""HR's list of every record: a paged model over SQL, fast with hundreds of thousands.
+
+Sorting and filtering happen in the database; the view asks for the next page
+(500 rows, a read task) as the person scrolls. Nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lcc_apr.record_list import ListedRecord, records_page
+
+from .context import AppContext
+from .qt import Qt, QtCore, QtWidgets, Signal
+from .tasks import TaskRunner
+
+PAGE = 500
+COLUMNS = (("person", "Person"), ("kind", "Record"), ("date", "Date"), ("status", "Stage"))
+KINDS = (
+    ("", "All kinds"),
+    ("apr", "Annual Performance Reviews"),
+    ("supervision", "Supervisions"),
+    ("probation", "Probation reviews"),
+    ("capability", "Capability cases"),
+)
+
+
+class AllRecordsModel(QtCore.QAbstractTableModel):
+    loaded = Signal(int)  # rows now held
+
+    def __init__(self, context: AppContext, runner: TaskRunner) -> None:
+        super().__init__()
+        self.context, self.runner = context, runner
+        self.rows: list[ListedRecord] = []
+        self.sort_key, self.descending = "date", True
+        self.kind, self.person = "", ""
+        self._more, self._loading, self._generation = True, False, 0
+
+    # -- Qt model ----------------------------------------------------------------------
+
+    def rowCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Any, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: Any, role: int = 0) -> Any:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
+            return None
+        row = self.rows[index.row()]
+        day = f"{row.record_date.day} {row.record_date:%b %Y}" if row.record_date else ""
+        return (row.person, row.kind, day, row.status)[index.column()]
+
+    def canFetchMore(self, parent: Any = QtCore.QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more and not self._loading
+
+    def fetchMore(self, parent: Any = QtCore.QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or not self._more or self._loading:
+            return
+        self._loading = True
+        offset, generation = len(self.rows), self._generation
+        key, desc, kind, person = self.sort_key, self.descending, self.kind, self.person
+        c = self.context
+
+        def query(_control: Any) -> list[ListedRecord]:
+            with c.store.session() as s:
+                return records_page(
+                    s,
+                    catalogue=c.catalogue,
+                    offset=offset,
+                    limit=PAGE,
+                    sort=key,
+                    descending=desc,
+                    kind=kind or None,
+                    person=person,
+                )
+
+        self.runner.read(
+            query, on_done=lambda rows: self._arrived(generation, rows), name="records page"
+        )
+
+    def _arrived(self, generation: int, rows: list[ListedRecord]) -> None:
+        if generation != self._generation:
+            return  # a page for an old sort or filter
+        self._loading = False
+        self._more = len(rows) == PAGE
+        if rows:
+            self.beginInsertRows(
+                QtCore.QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1
+            )
+            self.rows.extend(rows)
+            self.endInsertRows()
+        self.loaded.emit(len(self.rows))
+
+    def sort(self, column: int, order: Any = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_key = COLUMNS[column][0]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def set_filter(self, *, kind: str | None = None, person: str | None = None) -> None:
+        self.kind = self.kind if kind is None else kind
+        self.person = self.person if person is None else person
+        self.reload()
+
+    def reload(self) -> None:
+        self._generation += 1
+        self.beginResetModel()
+        self.rows, self._more, self._loading = [], True, False
+        self.endResetModel()
+        self.fetchMore()
+
+
+class AllRecordsView(QtWidgets.QWidget):
+    open_record = Signal(str)
+
+    def __init__(
+        self, *, context: AppContext, runner: TaskRunner, parent: QtWidgets.QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("All records")
+        layout = QtWidgets.QVBoxLayout(self)
+        title = QtWidgets.QLabel("<h2>All records</h2>")
+        layout.addWidget(title)
+        row = QtWidgets.QHBoxLayout()
+        self.filter = QtWidgets.QLineEdit()
+        self.filter.setPlaceholderText("Filter by name (Ctrl+F)")
+        self.filter.setAccessibleName("Filter records by name")
+        self.kind = QtWidgets.QComboBox()
+        self.kind.setAccessibleName("Kind of record")
+        for value, label in KINDS:
+            self.kind.addItem(label, value)
+        row.addWidget(self.filter, 1)
+        row.addWidget(self.kind)
+        layout.addLayout(row)
+        self.model = AllRecordsModel(context, runner)
+        self.table = QtWidgets.QTableView()
+        self.table.setAccessibleName("Records")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.activated.connect(lambda i: self.open_record.emit(self.model.rows[i.row()].id))
+        layout.addWidget(self.table, 1)
+        self.count = QtWidgets.QLabel("")
+        self.count.setAccessibleName("How many records are shown")
+        layout.addWidget(self.count)
+        self.model.loaded.connect(
+            lambda n: self.count.setText(
+                f"{n:,} records shown{'; scroll for more' if self.model._more else ''}."
+            )
+        )
+        self._typing = QtCore.QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(300)
+        self._typing.timeout.connect(lambda: self.model.set_filter(person=self.filter.text()))
+        self.filter.textChanged.connect(lambda _t: self._typing.start())
+        self.kind.currentIndexChanged.connect(
+            lambda _i: self.model.set_filter(kind=self.kind.currentData())
+        )
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
