@@ -147,6 +147,8 @@ class AllRecordsView(QtWidgets.QWidget):
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self._fit_columns()
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.activated.connect(lambda i: self.open_record.emit(self.model.rows[i.row()].id))
         layout.addWidget(self.table, 1)
@@ -166,6 +168,20 @@ class AllRecordsView(QtWidgets.QWidget):
         self.kind.currentIndexChanged.connect(
             lambda _i: self.model.set_filter(kind=self.kind.currentData())
         )
+
+    def _fit_columns(self) -> None:
+        """Widths from the text they hold, so they follow the text size."""
+        metrics = self.table.fontMetrics()
+        pad = metrics.horizontalAdvance("MM")
+        for column, sample in enumerate(
+            ("Christopher Lloyd-Davies", "Annual Performance Review", "30 Nov 2026")
+        ):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + pad)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._fit_columns()
+        super().changeEvent(event)
 
     def refresh(self) -> None:
         self.model.reload()
