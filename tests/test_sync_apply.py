@@ -129,3 +129,25 @@ def test_removal_purges_the_record_and_its_history(session):
     assert remove_records(session, ["r1", "unknown"]) == 1
     assert session.get(Record, "r1") is None and history(session, "r1") == []
     assert session.get(Record, "r2") is not None
+
+
+def test_a_deletion_on_the_server_can_be_accepted_over_local_edits(tmp_path):
+    from lcc_apr.store import open_store
+    from lcc_apr.sync.engine import accept_server_version
+
+    from .conftest import MemoryKeyring
+
+    store = open_store(tmp_path / "c.db", keyring_backend=MemoryKeyring())
+    populate_first_schema(store.engine)
+    with store.session() as s:
+        take(s, wire(5, workload="Heavy"))
+        update_record(s, s.get(Record, "r1"), user_id=1, at=AT, answers={"workload": "Mine"})
+    with store.session() as s:
+        assert take(s, wire(6, deleted=True, workload="Heavy")) == (1, 1)
+        assert s.get(Conflict, "r1").fields == ["(deleted on the server)"]
+    accept_server_version(store, "r1")
+    with store.session() as s:
+        record = s.get(Record, "r1")
+        assert record.deleted and not record.dirty and s.get(Conflict, "r1") is None
+        assert verify_history(s, record) == []
+    store.close()

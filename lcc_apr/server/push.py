@@ -56,12 +56,15 @@ class Batch:
             )
             visible = refusal.category != "scope"
             current = self.session.get(Record, wire.id) if visible else None
-            return {
+            reply: dict[str, Any] = {
                 "id": wire.id,
                 "outcome": "refused",
                 "server_rev": current.server_rev if current else None,
                 "reason": refusal.reason,
             }
+            if current is not None:  # lets the person go back to the server's version
+                reply["record"] = to_wire(current)
+            return reply
 
     def template(self, wire: RecordIn) -> Template:
         try:

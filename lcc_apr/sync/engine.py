@@ -291,3 +291,18 @@ def resolve_conflict(
             note={"resolved_conflict": True},
         )
         s.delete(conflict)
+
+
+def accept_server_version(store: Store, record_id: str, at: datetime | None = None) -> None:
+    """Drop this computer's unsent change: the server's version (status, deletion and all)
+    becomes the record again. Only possible when the server's version is known."""
+    at = at or now_utc()
+    with store.session() as s:
+        conflict = s.get(Conflict, record_id)
+        record = s.get(Record, record_id)
+        if conflict is None or record is None:
+            raise KeyError(record_id)
+        if not conflict.server:
+            raise ValueError("The server's version is not on this computer yet: sync first.")
+        take_wire(s, record, conflict.server, at=at)
+        s.delete(conflict)

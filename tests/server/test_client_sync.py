@@ -20,7 +20,7 @@ from lcc_apr.models import Conflict, Record, RecordChange, RecordKind, SyncState
 from lcc_apr.server.accounts import disable_user
 from lcc_apr.server.org import OrgError, move_employee
 from lcc_apr.store import Store, open_store
-from lcc_apr.sync.engine import SyncEngine, resolve_conflict
+from lcc_apr.sync.engine import SyncEngine, accept_server_version, resolve_conflict
 from lcc_apr.sync.transport import AccountDisabled, Cancelled, Connection, SyncError, Tokens
 
 from ..conftest import MemoryKeyring
@@ -247,8 +247,12 @@ def test_the_server_refuses_an_employee_changing_the_managers_fields(live_server
     result = laptop.sync()
     assert result.sent == 0 and len(result.refused) == 1
     with laptop.store.session() as s:
-        assert s.get(Conflict, shared.id).reason
+        conflict = s.get(Conflict, shared.id)
+        assert conflict.reason and conflict.server["answers"] == shared.answers
     assert live_server.records(id=shared.id)[0].answers == shared.answers
+    accept_server_version(laptop.store, shared.id)  # "Discard my change"
+    assert laptop.records()[shared.id][0] == shared.answers
+    assert laptop.sync().refused == []
 
 
 def test_a_disabled_account_wipes_the_cache_and_tokens(live_server, device):

@@ -220,12 +220,16 @@ def test_keep_it_for_now_changes_nothing(qtbot, maker, runner):
     assert maker.record().answers == {"workload": "Rewritten here", "learning": "Course"}
 
 
-def test_deleted_on_the_server_is_explained_and_left_alone(qtbot, maker, runner):
+def test_deleted_on_the_server_is_explained_and_can_be_accepted(qtbot, maker, runner):
     maker.conflict(BASE, MINE, {}, deleted=True)
     dialog = open_dialog(qtbot, maker, runner)
     assert "deleted on the server" in dialog.intro.text()
-    assert not dialog.apply_button.isVisible() and not dialog.discard_button.isVisible()
-    assert dialog.later_button.isVisible()
+    assert not dialog.apply_button.isVisible() and dialog.later_button.isDefault()
+    assert dialog.discard_button.isVisible()
+    assert dialog.discard_button.accessibleName() == "Accept the deletion"
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.discard_button.click()
+    assert maker.conflict_row() is None and maker.record().deleted
 
 
 def test_a_failed_save_is_shown_in_the_dialog(qtbot, maker, runner):

@@ -7,7 +7,7 @@ from typing import Any
 
 from lcc_apr.forms import Catalogue, FieldType
 from lcc_apr.store import Store
-from lcc_apr.sync.engine import resolve_conflict
+from lcc_apr.sync.engine import accept_server_version, resolve_conflict
 
 from ..editor.inputs import NOT_SET, FieldInput, make_input
 from ..qt import Qt, QtGui, QtWidgets
@@ -171,9 +171,14 @@ class ConflictDialog(QtWidgets.QDialog):
         elif view.deleted:
             self.intro.setText(
                 "This record was deleted on the server after it was changed on this "
-                "computer. Your change is kept here, unsent: ask your HR team whether the "
-                "record should be restored."
+                "computer. Your change is kept here, unsent: accept the deletion, or keep it "
+                "for now and ask your HR team whether the record should be restored."
             )
+            if view.server_known:
+                self.discard_button.setText("&Accept the deletion")
+                self.discard_button.setAccessibleName("Accept the deletion")
+                self.discard_button.show()
+            self.later_button.setDefault(True)  # Enter never deletes anything
             self.rows.addStretch(1)
         else:
             self._show_answers(view)
@@ -319,7 +324,19 @@ class ConflictDialog(QtWidgets.QDialog):
             self._resolve(final_answers(self.view, self.choices(), self.edits))
 
     def discard(self) -> None:
-        if self.view is not None and self.view.server_answers is not None:
+        """Go back to the server's version: its status and answers, when it is known here."""
+        if self.view is None or self.view.server_answers is None:
+            return
+        store, record_id = self.store, self.record_id
+        if self.view.server_known:
+            self._set_busy(True)
+            self.runner.write(
+                lambda _c: accept_server_version(store, record_id),
+                on_done=lambda _r: self._saved(),
+                on_error=self._save_failed,
+                name="discard my change",
+            )
+        else:
             self._resolve(dict(self.view.server_answers))
 
     def _resolve(self, answers: dict[str, Any]) -> None:

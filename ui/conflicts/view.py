@@ -53,6 +53,7 @@ class ConflictView:
     local: dict[str, Any]
     server_answers: dict[str, Any] | None  # the server's version, None when none is known
     differences: tuple[Disagreement, ...] = ()  # a refused change: how mine differs
+    server_known: bool = False  # the server's whole version is held here (status and all)
 
     @property
     def title(self) -> str:
@@ -171,6 +172,7 @@ def load_conflict(store: Store, catalogue: Catalogue, record_id: str) -> Conflic
             local=local,
             server_answers=theirs,
             differences=differences,
+            server_known=bool(conflict.server),
         )
 
 
