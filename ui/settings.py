@@ -75,6 +75,8 @@ SETTINGS: dict[str, Setting] = {
             int,
             choices=((100, "100%"), (125, "125%"), (150, "150%"), (200, "200%")),
         ),
+        Setting("account/username", "", "Signed in as (for the next start)", str, hidden=True),
+        Setting("account/demo_role", "", "Demo role (for the next start)", str, hidden=True),
         Setting("window/geometry", b"", "Window position and size", bytes, hidden=True),
         Setting("window/state", b"", "Window layout", bytes, hidden=True),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -160,31 +161,71 @@ def run_app(
     quit_after: float | None = None,
     demo_size: int = 6087,
 ) -> int:
-    """Show the welcome dialog, then the main window; returns the exit code."""
+    """Welcome (or straight back in, from the keyring), then the main window; signing out
+    returns to the welcome. Returns the exit code."""
     app = ensure_app()
     catalogue = Catalogue.load()
     settings = Settings()
-    runner = TaskRunner()
-    welcome = WelcomeDialog(
-        runner=runner,
-        sign_in=make_sign_in(folder, catalogue, demo_size=demo_size),
-        server_url=settings.get("sync/server_url") or "",
-    )
-    if demo_role:
-        QtCore.QTimer.singleShot(0, lambda: welcome.start_demo(demo_role))
-    if welcome.exec() != QtWidgets.QDialog.DialogCode.Accepted or welcome.session is None:
+    while True:
+        runner = TaskRunner()
+        welcome = WelcomeDialog(
+            runner=runner,
+            sign_in=make_sign_in(folder, catalogue, demo_size=demo_size),
+            server_url=settings.get("sync/server_url") or "",
+        )
+        role = demo_role or settings.get("account/demo_role") or None
+        last_user = settings.get("account/username")
+        if role:
+            QtCore.QTimer.singleShot(0, functools.partial(welcome.start_demo, role))
+        elif last_user and settings.get("sync/server_url"):
+            url = settings.get("sync/server_url")
+            QtCore.QTimer.singleShot(0, functools.partial(welcome.resume, url, last_user))
+        if welcome.exec() != QtWidgets.QDialog.DialogCode.Accepted or welcome.session is None:
+            runner.shutdown()
+            return 0
+        session: Session = welcome.session
+        remember(settings, session, role)
+        context = context_for(session, catalogue)
+        window = build_window(context, settings=settings, runner=runner)
+        wire_records(window, context, runner)
+        signed_out = add_sign_out(window, session, settings)
+        window.show()
+        if session.first_sync is not None:
+            window.status.note_outcome(session.first_sync)
+        if quit_after is not None:
+            QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
+        code = app.exec()
         runner.shutdown()
-        return 0
-    session: Session = welcome.session
-    context = context_for(session, catalogue)
-    window = build_window(context, settings=settings, runner=runner)
-    wire_records(window, context, runner)
-    window.show()
-    if session.first_sync is not None:
-        window.status.note_outcome(session.first_sync)
-    if quit_after is not None:
-        QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
-    code = app.exec()
-    runner.shutdown()
-    session.close()
-    return code
+        session.close()
+        if not signed_out() or quit_after is not None:
+            return code
+        demo_role = None
+
+
+def remember(settings: Settings, session: Session, role: str | None) -> None:
+    """What the next start needs to come straight back in (no secret: the token is in the
+    keyring)."""
+    settings.set("account/demo_role", role or "")
+    if not session.demo:
+        settings.set("sync/server_url", session.connection.url)
+        settings.set("account/username", session.connection.username or "")
+
+
+def add_sign_out(window: Any, session: Session, settings: Settings) -> Callable[[], bool]:
+    """File > Sign out: forget the tokens (server and keyring) and go back to the welcome."""
+    done = {"out": False}
+
+    def sign_out() -> None:
+        session.connection.logout()
+        settings.set("account/username", "")
+        settings.set("account/demo_role", "")
+        done["out"] = True
+        window.close()
+
+    action = QtGui.QAction("Sign &out", window)
+    action.setStatusTip("Sign out: this computer forgets your session; your records stay here")
+    action.triggered.connect(sign_out)
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    file_menu.insertAction(window.actions_by_name["quit"], action)
+    window.actions_by_name["sign_out"] = action
+    return lambda: done["out"]

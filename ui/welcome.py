@@ -110,6 +110,12 @@ class WelcomeDialog(QtWidgets.QDialog):
     def start_demo(self, role: str) -> None:
         self._run(role, "", "", None)
 
+    def resume(self, url: str, username: str) -> None:
+        """A later start: sign in from the token in the keyring (or open offline)."""
+        self.url.setText(url)
+        self.username.setText(username)
+        self._run(None, url, username, None)
+
     def _run(self, role: str | None, url: str, user: str, password: str | None) -> None:
         self._busy(True)
         self.show_message("Starting...")

@@ -17,6 +17,7 @@ from ui.start import context_for, wire_records
 from ui.tasks import TaskRunner
 
 from ..conftest import MemoryKeyring
+from ..ui.conftest import isolated_qsettings  # noqa: F401  (autouse: settings in tmp)
 
 CATALOGUE = Catalogue.load()
 

@@ -1,0 +1,57 @@
+"""Later starts come straight back in from the keyring; signing out forgets the session."""
+
+from types import SimpleNamespace
+
+from ui.qt import QtWidgets
+from ui.settings import Settings
+from ui.start import add_sign_out, remember
+from ui.tasks import TaskRunner
+from ui.welcome import WelcomeDialog
+
+
+def fake_session(demo=False):
+    calls = []
+    connection = SimpleNamespace(
+        url="https://apr.leics.gov.uk", username="sam", logout=lambda: calls.append("logout")
+    )
+    return SimpleNamespace(demo=demo, connection=connection, calls=calls)
+
+
+def test_a_server_sign_in_is_remembered_for_next_time_without_any_secret():
+    settings = Settings()
+    remember(settings, fake_session(), None)
+    assert settings.get("sync/server_url") == "https://apr.leics.gov.uk"
+    assert settings.get("account/username") == "sam"
+    assert settings.get("account/demo_role") == ""
+    remember(settings, fake_session(demo=True), "hr")
+    assert settings.get("account/demo_role") == "hr"
+
+
+def test_the_welcome_resumes_from_the_keyring_with_no_password(qtbot):
+    seen = []
+
+    def sign_in(role, url, user, password, progress):
+        seen.append((role, url, user, password))
+        return "session"
+
+    dialog = WelcomeDialog(runner=TaskRunner(inline=True), sign_in=sign_in)
+    qtbot.addWidget(dialog)
+    dialog.resume("https://apr.leics.gov.uk", "sam")
+    assert seen == [(None, "https://apr.leics.gov.uk", "sam", None)]
+    assert dialog.session == "session"
+
+
+def test_signing_out_clears_the_tokens_and_the_remembered_user(qtbot):
+    settings = Settings()
+    settings.set("account/username", "sam")
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    file_menu = window.menuBar().addMenu("&File")
+    quit_action = file_menu.addAction("&Quit")
+    window.actions_by_name = {"quit": quit_action}
+    session = fake_session()
+    signed_out = add_sign_out(window, session, settings)
+    assert not signed_out()
+    window.actions_by_name["sign_out"].trigger()
+    assert session.calls == ["logout"] and signed_out()
+    assert settings.get("account/username") == ""
