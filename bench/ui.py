@@ -1,0 +1,210 @@
+"""Benchmark: the desktop's responsiveness, as ratios measured in the same run.
+
+1. Cold start to an interactive main window (a fresh process, demo store of the
+   organisation, the manager's team loaded) against a bare PySide6 QMainWindow.
+2. Opening a record editor (an APR) in the window.
+3. HR's full record list: first page, sort, filter (SQL-side), on the full demo.
+4. The longest UI-thread stall during HR's full first sync from the embedded demo
+   server: a 10 ms QTimer records how late the event loop runs it.
+Writes bench/out/ui.json. Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select  # noqa: E402
+
+from lcc_apr.demo.build import build_demo_store, open_demo_store  # noqa: E402
+from lcc_apr.forms import Catalogue  # noqa: E402
+from lcc_apr.models import Record, Role, User, UserRole  # noqa: E402
+from lcc_apr.policy import load_policy  # noqa: E402
+from tests.conftest import MemoryKeyring  # noqa: E402
+
+TODAY = date(2026, 11, 30)
+BARE = """
+import time; t = time.perf_counter()
+from PySide6 import QtCore, QtWidgets
+app = QtWidgets.QApplication([]); w = QtWidgets.QMainWindow(); w.show()
+QtCore.QTimer.singleShot(0, lambda: (print(time.perf_counter() - t), app.quit())); app.exec()
+"""
+OURS = """
+import sys, time; t = time.perf_counter()
+sys.path.insert(0, {root!r})
+from datetime import date
+from lcc_apr.demo.build import open_demo_store
+from lcc_apr.forms import Catalogue
+from lcc_apr.policy import load_policy
+from lcc_apr.models import User
+from ui.app import build_window, ensure_app
+from ui.context import AppContext, CurrentUser
+from ui.qt import QtCore
+app = ensure_app()
+store = open_demo_store({path!r}, keyring_backend=None)
+with store.session() as s:
+    me = CurrentUser.from_user(s.get(User, {user}))
+context = AppContext(store, Catalogue.load(), load_policy(), me, today=lambda: date(2026, 11, 30))
+w = build_window(context); w.show()
+team = w.pages["team"]
+def ready():
+    if team.model.rowCount() == 0:
+        QtCore.QTimer.singleShot(1, ready); return
+    print(time.perf_counter() - t); app.quit()
+QtCore.QTimer.singleShot(0, ready); app.exec()
+"""
+
+
+def median_run(code: str, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return sorted(times)[len(times) // 2]
+
+
+def main() -> None:
+    from ui.all_records import AllRecordsModel
+    from ui.app import ensure_app
+    from ui.context import AppContext, CurrentUser
+    from ui.qt import Qt
+    from ui.records import EditorWindow
+    from ui.tasks import TaskRunner
+
+    app = ensure_app()
+    result: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo.db"
+        build_demo_store(path, size=6087, as_of=TODAY, keyring_backend=None)
+        store = open_demo_store(path, keyring_backend=None)
+        with store.session() as s:
+            manager = s.scalars(
+                select(User)
+                .join(UserRole)
+                .where(UserRole.role == Role.MANAGER)
+                .order_by(User.id)
+                .offset(40)
+            ).first()
+            hr = s.scalar(select(User).join(UserRole).where(UserRole.role == Role.HR))
+            apr = s.scalar(select(Record.id).where(Record.kind == "apr", Record.status == "draft"))
+            manager_user, hr_user = CurrentUser.from_user(manager), CurrentUser.from_user(hr)
+        store.close()
+        bare = median_run(BARE)
+        ours = median_run(
+            OURS.format(
+                root=str(Path(__file__).resolve().parents[1]),
+                path=str(path),
+                user=manager_user.user_id,
+            )
+        )
+        result["start"] = {
+            "bare_window_s": round(bare, 3),
+            "main_window_s": round(ours, 3),
+            "ratio": round(ours / bare, 2),
+        }
+
+        store = open_demo_store(path, keyring_backend=None)
+        catalogue = Catalogue.load()
+        runner = TaskRunner(inline=True)
+        hr_context = AppContext(store, catalogue, load_policy(), hr_user, today=lambda: TODAY)
+        started = time.perf_counter()
+        editor = EditorWindow(hr_context, runner, apr)
+        editor.show()
+        app.processEvents()
+        result["editor_open_ms"] = round(1000 * (time.perf_counter() - started), 1)
+        editor.close()
+
+        model = AllRecordsModel(hr_context, runner)
+        timings = {}
+        for name, action in (
+            ("first_page", model.fetchMore),
+            ("sort_by_person", lambda: model.sort(0, Qt.SortOrder.AscendingOrder)),
+            ("filter_by_name", lambda: model.set_filter(person="Smith")),
+            ("filter_capability", lambda: model.set_filter(person="", kind="capability")),
+        ):
+            started = time.perf_counter()
+            action()
+            timings[name + "_ms"] = round(1000 * (time.perf_counter() - started), 1)
+        with store.session() as s:
+            timings["records"] = s.query(Record).count()
+        result["hr_record_list"] = timings
+        runner.shutdown()
+        store.close()
+        result["sync_stall"] = sync_stall(Path(tmp), app)
+    out = Path(__file__).with_name("out")
+    out.mkdir(exist_ok=True)
+    (out / "ui.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+def sync_stall(folder: Path, app) -> dict:
+    """HR's full first sync in the app's task runner while a 10 ms timer measures lateness."""
+    from lcc_apr.launch import sign_in
+    from lcc_apr.server.embedded import EmbeddedServer
+    from ui.qt import QtCore
+    from ui.tasks import TaskRunner
+
+    server = EmbeddedServer(folder)
+    server.prepare()
+    url = server.start()
+    hr = server.logins().hr
+    runner = TaskRunner()
+    worst, last, done = [0.0], [time.perf_counter()], []
+
+    def tick():
+        now = time.perf_counter()
+        worst[0] = max(worst[0], now - last[0] - 0.010)
+        last[0] = now
+
+    timer = QtCore.QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
+    started = time.perf_counter()
+    runner.write(
+        lambda c: sign_in(
+            url=url,
+            username=hr,
+            password="demo",
+            folder=folder,
+            keyring_backend=MemoryKeyring(),
+            ask_passphrase=lambda new: "demo",
+            catalogue=Catalogue.load(),
+            demo=True,
+        ),
+        on_done=done.append,
+        on_error=done.append,
+    )
+    while not done:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    seconds = time.perf_counter() - started
+    timer.stop()
+    runner.shutdown()
+    received = done[0].first_sync.received if hasattr(done[0], "first_sync") else str(done[0])
+    if hasattr(done[0], "close"):
+        done[0].close()
+    server.stop()
+    return {
+        "records": received,
+        "seconds": round(seconds, 1),
+        "longest_stall_ms": round(1000 * worst[0], 1),
+    }
+
+
+if __name__ == "__main__":
+    main()
