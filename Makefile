@@ -15,6 +15,7 @@ bench: $(READY)
 	$(VENV)/bin/python bench/store_build.py
 	$(VENV)/bin/python bench/schedule.py
 	$(VENV)/bin/python bench/sync_pull.py
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python bench/ui.py
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
