@@ -50,7 +50,8 @@ from ui.app import build_window, ensure_app
 from ui.context import AppContext, CurrentUser
 from ui.qt import QtCore
 app = ensure_app()
-store = open_demo_store({path!r}, keyring_backend=None)
+from pathlib import Path
+store = open_demo_store(Path({path!r}), keyring_backend=None)
 with store.session() as s:
     me = CurrentUser.from_user(s.get(User, {user}))
 context = AppContext(store, Catalogue.load(), load_policy(), me, today=lambda: date(2026, 11, 30))
