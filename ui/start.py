@@ -113,7 +113,7 @@ def wire_records(window: Any, context: AppContext, runner: TaskRunner) -> None:
         dialog.resize(800, 400)
         keep(dialog)
 
-    tools = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Tools")
+    tools = _menu(window, "&Tools")
     resolve = QtGui.QAction("&Resolve changes made on both sides…", window)
     resolve.setStatusTip("Choose what to keep where a record changed here and on the server")
     resolve.triggered.connect(show_conflicts)
@@ -225,7 +225,12 @@ def add_sign_out(window: Any, session: Session, settings: Settings) -> Callable[
     action = QtGui.QAction("Sign &out", window)
     action.setStatusTip("Sign out: this computer forgets your session; your records stay here")
     action.triggered.connect(sign_out)
-    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    file_menu = _menu(window, "&File")
     file_menu.insertAction(window.actions_by_name["quit"], action)
     window.actions_by_name["sign_out"] = action
     return lambda: done["out"]
+
+
+def _menu(window: Any, title: str) -> QtWidgets.QMenu:
+    """One of the main window's menus, by its title."""
+    return next(m for m in window.menuBar().findChildren(QtWidgets.QMenu) if m.title() == title)
