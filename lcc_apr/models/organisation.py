@@ -54,7 +54,7 @@ class Employee(Base):
     id: Mapped[intpk]
     payroll_number: Mapped[str] = mapped_column(String(20), unique=True)
     first_name: Mapped[str200]
-    last_name: Mapped[str200]
+    last_name: Mapped[str] = mapped_column(String(200), index=True)
     preferred_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     job_title: Mapped[str200]

@@ -35,6 +35,8 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_subject_kind_date", "subject_id", "kind", "record_date", "deleted"),
         Index("ix_records_kind_date", "kind", "record_date"),
+        Index("ix_records_record_date", "record_date", "id"),
+        Index("ix_records_status", "status", "id"),
         Index("ix_records_server_rev", "server_rev"),
         Index("ix_records_dirty", "dirty"),
     )
