@@ -66,15 +66,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    session.add(
-        Account(
-            user_id=user.id,
-            password_hash=password_hash,
-            failed_attempts=0,
-            disabled=False,
-            password_changed_at=at,
-        )
-    )
+    set_password(session, user, password_hash, at)  # makes the account
     return user
 
 

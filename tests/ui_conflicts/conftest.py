@@ -7,7 +7,6 @@ newer server version changing the same answers is taken in on top.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,30 +18,16 @@ from lcc_apr.history import update_record
 from lcc_apr.models import Conflict, Employee, Record, User
 from lcc_apr.store import Store
 from lcc_apr.sync.apply import take_records
-from tests.ui.conftest import (  # noqa: F401 (fixtures)
+from tests.ui.conftest import (  # noqa: F401 (fixtures)  # noqa: E402, F401  (fixtures)
     CATALOGUE,
     MANAGER,
     demo_store_copy,
     demo_template,
+    runner,
+    threaded_runner,
 )
-from ui.qt import QtWidgets
-from ui.tasks import TaskRunner
 
 AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def runner(qapp: QtWidgets.QApplication) -> Iterator[TaskRunner]:
-    inline = TaskRunner(inline=True)
-    yield inline
-    inline.shutdown()
-
-
-@pytest.fixture
-def threaded_runner(qapp: QtWidgets.QApplication) -> Iterator[TaskRunner]:
-    real = TaskRunner()
-    yield real
-    real.shutdown(wait=True)
 
 
 @dataclass
