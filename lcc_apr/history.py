@@ -179,14 +179,17 @@ def update_record(
     status: str | None = None,
     action: ChangeAction = ChangeAction.UPDATE,
     note: dict[str, Any] | None = None,
+    restore: bool = False,
 ) -> RecordChange | None:
     """Apply changed answers (None removes a field) and/or a new status.
 
     `note` is kept in the history entry (a workflow step's name, an
-    amendment's reason) without changing the record. Returns the history
-    entry, or None when nothing actually changed.
+    amendment's reason) without changing the record. `restore=True` brings a
+    deleted record back in the same entry (`"deleted": false` in its patch);
+    without it a deleted record is refused. Returns the history entry, or
+    None when nothing actually changed.
     """
-    if record.deleted:
+    if record.deleted and not restore:
         raise ValueError("record is deleted")
     patch: dict[str, Any] = {}
     changed = {k: v for k, v in (answers or {}).items() if record.answers.get(k, None) != v}
@@ -194,6 +197,8 @@ def update_record(
         patch["answers"] = changed
     if status is not None and status != record.status:
         patch["status"] = status
+    if restore and record.deleted:
+        patch["deleted"] = False
     if not patch:
         return None
     _keep_base(session, record, at)
@@ -202,6 +207,8 @@ def update_record(
         record.answers = {k: v for k, v in merged.items() if v is not None}
     if "status" in patch:
         record.status = patch["status"]
+    if "deleted" in patch:
+        record.deleted, record.deleted_at = False, None
     if note:
         patch["note"] = note
     return _write(session, record, action=action, user_id=user_id, at=at, patch=patch)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ class Session:
     engine: SyncEngine
     user: dict[str, Any]
     demo: bool = False
+    today: Callable[[], date] = date.today  # the demo's records are dated to its own day
     first_sync: SyncResult | None = None
     _on_close: list[Callable[[], None]] = field(default_factory=list)
 
@@ -134,6 +136,7 @@ def sign_in_demo(
         server.stop()
         raise
     session._on_close.append(server.stop)
+    session.today = lambda: server.as_of
     return session
 
 

@@ -145,3 +145,9 @@ def test_the_change_log_is_append_only_in_the_database(db_engine):
     with Session(db_engine) as s:
         stored = s.scalar(select(Record))
         assert stored.status == "formal_stage_1" and verify_history(s, stored) == []
+
+
+def test_the_head_constant_names_the_newest_script():
+    # open_store skips Alembic when a store is already at HEAD: a stale constant would
+    # leave a new revision unapplied.
+    assert migrate.head() == migrate.HEAD

@@ -151,3 +151,63 @@ def test_a_deletion_on_the_server_can_be_accepted_over_local_edits(tmp_path):
         assert record.deleted and not record.dirty and s.get(Conflict, "r1") is None
         assert verify_history(s, record) == []
     store.close()
+
+
+def test_a_deletion_on_the_server_can_be_answered_by_restoring_my_version(tmp_path):
+    from lcc_apr.history import replay
+    from lcc_apr.store import open_store
+    from lcc_apr.sync.engine import SyncEngine, restore_deleted
+
+    from .conftest import MemoryKeyring
+
+    store = open_store(tmp_path / "c.db", keyring_backend=MemoryKeyring())
+    populate_first_schema(store.engine)
+    with store.session() as s:
+        take(s, wire(5, workload="Heavy", learning="Old course"))
+        update_record(
+            s,
+            s.get(Record, "r1"),
+            user_id=1,
+            at=AT,
+            answers={"workload": "Mine", "learning": None},
+            status="shared",
+        )
+        take(s, wire(6, rid="r2", workload="Light"))
+        update_record(s, s.get(Record, "r2"), user_id=1, at=AT, answers={"workload": "Edited"})
+    with store.session() as s:
+        assert take(s, wire(7, deleted=True, workload="Heavy", learning="Old course")) == (1, 1)
+    with pytest.raises(ValueError):  # not a deletion: nothing to restore
+        with store.session() as s:
+            s.merge(
+                Conflict(
+                    record_id="r2", server_rev=6, server=None, fields=["workload"], created_at=AT
+                )
+            )
+        restore_deleted(store, "r2", user_id=1)
+    with pytest.raises(KeyError):
+        restore_deleted(store, "no-such-record", user_id=1)
+
+    restore_deleted(store, "r1", user_id=1, at=AT)
+    with store.session() as s:
+        record = s.get(Record, "r1")
+        assert not record.deleted and record.deleted_at is None
+        assert record.answers == {"workload": "Mine"} and record.status == "shared"
+        assert record.dirty and record.server_rev == 7 and s.get(Conflict, "r1") is None
+        assert verify_history(s, record) == []
+        changes = history(s, "r1")
+        assert [c.action for c in changes] == ["sync", "update", "sync", "update"]
+        assert changes[-1].patch["note"] == {"restored": True}
+        assert changes[-1].patch["deleted"] is False and changes[-1].user_id == 1
+        assert replay(changes)["deleted"] is False
+        # The server's deleted version is the base: the push says which revision it restores.
+        assert base_state(s, record)["deleted"] is True
+        pushed = SyncEngine._wire(s, record)
+        assert pushed["restore"] is True and pushed["base_rev"] == 7
+        assert pushed["deleted"] is False and pushed["answers"] == {"workload": "Mine"}
+        ordinary = SyncEngine._wire(s, s.get(Record, "r2"))
+        assert "restore" not in ordinary  # ordinary pushes are unchanged on the wire
+        # Once the server has applied it, the next push of the record is ordinary again.
+        record.base_seq, record.server_rev = record.local_rev, 8
+        update_record(s, record, user_id=1, at=AT, answers={"workload": "Mine, later"})
+        assert "restore" not in SyncEngine._wire(s, record)
+    store.close()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from .context import AppContext
-from .main_window import MainWindow
 from .qt import Qt, QtGui, QtWidgets
 from .settings import APPLICATION, ORGANISATION, Settings
-from .status import SyncCall
 from .tasks import TaskRunner
 from .theme import apply_appearance
+
+if TYPE_CHECKING:  # the window and the core load when the window is built (see ui.start)
+    from .context import AppContext
+    from .main_window import MainWindow
+    from .status import SyncCall
 
 
 def ensure_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
@@ -35,6 +38,8 @@ def build_window(
     sync: SyncCall | None = None,
 ) -> MainWindow:
     """Apply the appearance settings and build the main window (not shown, no event loop)."""
+    from .main_window import MainWindow
+
     app = ensure_app()
     settings = settings if settings is not None else Settings()
     apply_appearance(

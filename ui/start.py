@@ -4,33 +4,38 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lcc_apr.forms import Catalogue
-from lcc_apr.launch import Session, sign_in, sign_in_demo
-from lcc_apr.models import Role
-from lcc_apr.policy import load_policy
-from lcc_apr.server.embedded import DEMO_AS_OF
-from lcc_apr.store import keys
-from lcc_apr.sync.engine import SyncEngine
-
-from .app import build_window, ensure_app
-from .context import AppContext, CurrentUser
+from .app import ensure_app
 from .qt import QtCore, QtGui, QtWidgets
 from .settings import Settings
 from .tasks import TaskRunner
 from .welcome import WelcomeDialog
 
+if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first window shows
+    from lcc_apr.forms import Catalogue
+    from lcc_apr.launch import Session
+
+    from .context import AppContext, CurrentUser
+
 
 def user_of(session: Session) -> CurrentUser:
+    from lcc_apr.models import Role
+
+    from .context import CurrentUser
+
     u = session.user
     roles = frozenset(Role(r) for r in u.get("roles", []))
     return CurrentUser(u["id"], u.get("display_name") or u["username"], roles, u.get("employee_id"))
 
 
 def context_for(session: Session, catalogue: Catalogue) -> AppContext:
+    from lcc_apr.policy import load_policy
+    from lcc_apr.sync.engine import SyncEngine
+
+    from .context import AppContext
+
     def engine(on_progress: Callable[[Any], None]) -> SyncEngine:
         return SyncEngine(session.store, session.connection, catalogue, on_progress=on_progress)
 
@@ -39,7 +44,7 @@ def context_for(session: Session, catalogue: Catalogue) -> AppContext:
         catalogue=catalogue,
         policy=load_policy(),
         user=user_of(session),
-        today=(lambda: DEMO_AS_OF) if session.demo else date.today,
+        today=session.today,
         sync_engine_factory=engine,
     )
 
@@ -127,16 +132,32 @@ def wire_records(window: Any, context: AppContext, runner: TaskRunner) -> None:
     action.triggered.connect(new_record)
 
 
-def make_sign_in(folder: Path, catalogue: Catalogue, *, demo_size: int = 6087):
-    backend = keys.secure_keyring()
+@functools.cache
+def templates() -> Catalogue:
+    """The form templates, loaded once (first from the sign-in worker)."""
+    from lcc_apr.forms import Catalogue
+
+    return Catalogue.load()
+
+
+def make_sign_in(folder: Path, catalogue: Catalogue | None = None, *, demo_size: int = 6087):
+    """The welcome's sign-in, run in its worker: the core is imported there, so the first
+    window shows before SQLAlchemy and the store have loaded."""
 
     def run(role, url, username, password, progress):
+        from lcc_apr.launch import sign_in, sign_in_demo
+        from lcc_apr.store import keys
+
+        from . import main_window  # noqa: F401  (warm the window's modules meanwhile)
+
+        backend = keys.secure_keyring()
+        forms = catalogue or templates()
         if role is not None:
             return sign_in_demo(
                 role,
                 folder=folder,
                 keyring_backend=backend,
-                catalogue=catalogue,
+                catalogue=forms,
                 progress=progress,
                 size=demo_size,
             )
@@ -147,7 +168,7 @@ def make_sign_in(folder: Path, catalogue: Catalogue, *, demo_size: int = 6087):
             folder=folder,
             keyring_backend=backend,
             ask_passphrase=None,
-            catalogue=catalogue,
+            catalogue=forms,
             progress=progress,
         )
 
@@ -164,13 +185,12 @@ def run_app(
     """Welcome (or straight back in, from the keyring), then the main window; signing out
     returns to the welcome. Returns the exit code."""
     app = ensure_app()
-    catalogue = Catalogue.load()
     settings = Settings()
     while True:
         runner = TaskRunner()
         welcome = WelcomeDialog(
             runner=runner,
-            sign_in=make_sign_in(folder, catalogue, demo_size=demo_size),
+            sign_in=make_sign_in(folder, demo_size=demo_size),
             server_url=settings.get("sync/server_url") or "",
         )
         role = demo_role or settings.get("account/demo_role") or None
@@ -185,7 +205,9 @@ def run_app(
             return 0
         session: Session = welcome.session
         remember(settings, session, role)
-        context = context_for(session, catalogue)
+        from .app import build_window
+
+        context = context_for(session, templates())
         window = build_window(context, settings=settings, runner=runner)
         wire_records(window, context, runner)
         signed_out = add_sign_out(window, session, settings)

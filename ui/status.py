@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from lcc_apr.models import Conflict, Record, SyncState
 from lcc_apr.store import Store
-from lcc_apr.sync.transport import AuthError, Cancelled, NetworkError
+from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError
 
 from .qt import QtCore, QtWidgets, Signal
 from .tasks import Task, TaskRunner

@@ -150,8 +150,11 @@ class Batch:
         actor = viewer.actor(record.subject_id)
         if not actor.parties():
             raise Refused("read_only", "You may read this record but not change it.")
-        if record.deleted or wire.deleted:
+        restoring = record.deleted and wire.restore and not wire.deleted
+        if (record.deleted or wire.deleted) and not restoring:
             return self.deletion(record, wire, actor)
+        if restoring:
+            rules.check_restore(record.kind, record.status, actor)
         answers = _answers(wire)
         steps: list[tuple[Transition, str]] = []
         if wire.status != record.status:
@@ -171,8 +174,10 @@ class Batch:
             reference=record.record_date or self.now.date(),
         )
         changed = _diff(record.answers, answers)
-        if not changed and not steps:
+        if not changed and not steps and not restoring:
             return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
+        if restoring:  # every check has passed: nothing is written before this point
+            self.restore(record)
         if steps and steps[0][0].voids_signatures:
             self.take(record, *steps[0], wire.step_reason)
             steps = steps[1:]
@@ -192,6 +197,18 @@ class Batch:
         rules.check_delete(record.kind, record.status, actor)
         delete_record(self.session, record, user_id=self.viewer.user_id, at=self.now)
         return self.applied(record)
+
+    def restore(self, record: Record) -> None:
+        """Bring back a deleted record (its own history entry; the answers follow)."""
+        update_record(
+            self.session,
+            record,
+            user_id=self.viewer.user_id,
+            at=self.now,
+            note={"restored": True},
+            restore=True,
+        )
+        audit.add(self.session, self.viewer.user_id, "push", self.route, "restored")
 
     def take(self, record: Record, step: Transition, target: str, reason: str | None) -> None:
         if step.voids_signatures:

@@ -174,3 +174,14 @@ def check_delete(kind: RecordKind, status: str, actor: Actor) -> None:
             "delete",
             f"A record that is {stage} cannot be deleted; only one at its first stage can.",
         )
+
+
+def check_restore(kind: RecordKind, status: str, actor: Actor) -> None:
+    """Bringing back a deleted record: those who may delete it, and never a locked one.
+    (The answers and any status change pushed with it are checked as for any push.)"""
+    if not {p.value for p in actor.parties()} & {"manager", "hr"}:
+        raise Refused(
+            "restore", "Only the line manager or HR can bring back a record that was deleted."
+        )
+    if is_locked_state(kind, status):
+        raise Refused("restore", "A signed (locked) record cannot be brought back.")

@@ -76,6 +76,8 @@ class RecordIn(Strict):
     base_rev: StrictInt | None = None
     # Why a step that needs a reason (an amendment) was taken; kept in the history.
     step_reason: Annotated[str, Field(max_length=2000)] | None = None
+    # Bring back a record the server holds as deleted (base_rev: its deleted revision).
+    restore: StrictBool = False
 
     @field_validator("id")
     @classmethod

@@ -4,18 +4,24 @@ Every schema change is a revision under migrations/versions; a store made
 by an older version upgrades in place when it is opened.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest revision. A store already there opens without loading Alembic (about a
+# tenth of a second at start-up); tests/test_migrations.py checks it against the scripts.
+HEAD = "0005"
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -23,22 +29,32 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head() -> str:
+    from alembic.script import ScriptDirectory
+
     rev = ScriptDirectory.from_config(_config()).get_current_head()
     assert rev is not None
     return rev
 
 
 def known(revision: str) -> bool:
+    if revision == HEAD:
+        return True
+    from alembic.script import ScriptDirectory
+
     return any(
         s.revision == revision for s in ScriptDirectory.from_config(_config()).walk_revisions()
     )
 
 
 def current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (default: the newest) in one transaction."""
+    from alembic import command
+
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)

@@ -99,13 +99,15 @@ def open_store(
                 "aside and sync again.",
             )
         key = keys.existing_key(path, info, backend=backend, ask=ask_passphrase)
-        _probe(path, key)
+        revision = _probe(path, key)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = keys.new_key(path, backend=backend, ask=ask_passphrase, argon2_cost=argon2_cost)
+        revision = None
     engine = encrypted_engine(path, key)
     try:
-        migrate.upgrade(engine)
+        if revision != migrate.HEAD:
+            migrate.upgrade(engine)
     except DatabaseError as exc:
         engine.dispose()
         raise _damaged(path) from exc
@@ -161,8 +163,8 @@ def _damaged(path: Path) -> CorruptStoreError:
     )
 
 
-def _probe(path: Path, key: StoreKey) -> None:
-    """Read the schema read-only with a key already proven right; writes nothing."""
+def _probe(path: Path, key: StoreKey) -> str | None:
+    """The schema's revision, read read-only with a key already proven right."""
     connection = sqlcipher3.connect(f"file:{path}?immutable=1", uri=True)
     try:
         connection.execute("PRAGMA cipher_log_level = NONE")
@@ -187,3 +189,4 @@ def _probe(path: Path, key: StoreKey) -> None:
             "The store was made by a newer version of LCC APR",
             "Install the latest version of the app; the store has not been changed.",
         )
+    return revision

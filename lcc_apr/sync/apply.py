@@ -31,6 +31,8 @@ from lcc_apr.workflow import WORKFLOWS, Lifecycle
 from .merge import merge
 from .protocol import RecordWire, wire_date, wire_time
 
+DELETED_ON_SERVER = "(deleted on the server)"  # the pseudo-field of a deletion conflict
+
 
 def server_copy_row(wire: RecordWire) -> dict[str, Any]:
     """A record row for a version never seen here: the server's copy, no local history."""
@@ -185,7 +187,7 @@ def take_with_local_changes(
     after_signoff = frozenset(f.key for f in template.fields() if f.editable_after_signoff)
     result = merge(base, local, server, server_locked=locked, editable_after_signoff=after_signoff)
     if wire["deleted"] and not record.deleted:
-        result_conflicts = ["(deleted on the server)"]
+        result_conflicts = [DELETED_ON_SERVER]
     else:
         result_conflicts = result.conflicts
     if result_conflicts:

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.history import purge_records, update_record
+from lcc_apr.history import purge_records, state_of, update_record
 from lcc_apr.models import (
     ChangeAction,
     Conflict,
@@ -32,6 +32,7 @@ from lcc_apr.models import (
 from lcc_apr.store import Store
 
 from .apply import (
+    DELETED_ON_SERVER,
     remove_records,
     take_organisation,
     take_records,
@@ -143,22 +144,26 @@ class SyncEngine:
 
     @staticmethod
     def _wire(s, record: Record) -> dict:
-        """The record as pushed, with the reason of any amendment since the base."""
+        """The record as pushed, with the reason of any amendment since the base, and
+        `restore: true` when it was brought back here after the server deleted it
+        (restore_deleted); ordinary pushes carry no `restore` key at all."""
         wire = to_wire(record, base_rev=record.server_rev, push=True)
         since = (
-            select(RecordChange.patch)
+            select(RecordChange.action, RecordChange.patch)
             .where(
                 RecordChange.record_id == record.id,
                 RecordChange.seq > (record.base_seq or 0),
-                RecordChange.action == ChangeAction.AMEND,
+                RecordChange.action.in_((ChangeAction.AMEND, ChangeAction.UPDATE)),
             )
             .order_by(RecordChange.seq.desc())
         )
-        for patch in s.scalars(since):
-            reason = patch.get("note", {}).get("reason")
-            if reason:
+        for action, patch in s.execute(since):
+            note = patch.get("note") or {}
+            reason = note.get("reason")
+            if action == ChangeAction.AMEND and reason and "step_reason" not in wire:
                 wire["step_reason"] = reason
-                break
+            if note.get("restored") and not record.deleted:
+                wire["restore"] = True
         return wire
 
     def _take_push_reply(self, s, reply, sent_rev: dict[str, int], result: SyncResult) -> None:
@@ -289,6 +294,44 @@ def resolve_conflict(
             at=at,
             answers={**answers, **removed},
             note={"resolved_conflict": True},
+        )
+        s.delete(conflict)
+
+
+def restore_deleted(
+    store: Store, record_id: str, *, user_id: int | None, at: datetime | None = None
+) -> None:
+    """Settle a "deleted on the server" conflict by keeping this computer's version.
+
+    The server's deleted version becomes the base (so the push's base_rev is the
+    deletion's revision), then one local change brings the record back with this
+    computer's answers and status: `"deleted": false` in its patch and the note
+    {"restored": True}, which makes the next push carry `restore: true`. The server
+    applies it only for someone who may still change the record; otherwise it is
+    refused and shown as a refusal, from which the deletion can still be accepted.
+    """
+    at = at or now_utc()
+    with store.session() as s:
+        conflict = s.get(Conflict, record_id)
+        record = s.get(Record, record_id)
+        if conflict is None or record is None:
+            raise KeyError(record_id)
+        if DELETED_ON_SERVER not in conflict.fields or record.deleted:
+            raise ValueError("This record was not deleted on the server: nothing to restore.")
+        if not conflict.server:
+            raise ValueError("The server's version is not on this computer yet: sync first.")
+        mine = state_of(record)
+        take_wire(s, record, conflict.server, at=at)
+        removed = {k: None for k in record.answers if k not in mine["answers"]}
+        update_record(
+            s,
+            record,
+            user_id=user_id,
+            at=at,
+            answers={**mine["answers"], **removed},
+            status=mine["status"],
+            note={"restored": True},
+            restore=True,
         )
         s.delete(conflict)
 

@@ -37,6 +37,9 @@ class RecordWire(TypedDict):
     server_rev: int | None  # the server revision this copy is (null: never synced)
     base_rev: NotRequired[int | None]  # push only: the revision the edit started from
     step_reason: NotRequired[str]  # push only: why an amendment was made (kept in history)
+    # push only, sent only when true: bring back this record, which the server holds as
+    # deleted at base_rev, with the answers pushed (see "Restoring" in docs/sync-protocol.md)
+    restore: NotRequired[bool]
 
 
 class PushBody(TypedDict):

@@ -16,44 +16,20 @@ from urllib.parse import urlsplit
 import httpx
 from keyring.backend import KeyringBackend
 
+from .errors import (  # noqa: F401  (re-exported: callers name them from here)
+    AccountDisabled,
+    AuthError,
+    Cancelled,
+    IncompatibleServer,
+    LockedOut,
+    NetworkError,
+    Refused,
+    SyncError,
+)
 from .protocol import MIN_PROTOCOL, PROTOCOL, PROTOCOL_HEADER, dumps, loads
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 SERVICE = "lcc-apr"
-
-
-class SyncError(Exception):
-    """Base: str(err) is a complete sentence for the user."""
-
-
-class NetworkError(SyncError):
-    """The server could not be reached or broke off; trying again may work."""
-
-
-class AuthError(SyncError):
-    """Signing in is needed (wrong details, expired or revoked session)."""
-
-
-class LockedOut(AuthError):
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class AccountDisabled(SyncError):
-    """The account was disabled: this computer must forget its records and tokens."""
-
-
-class IncompatibleServer(SyncError):
-    pass
-
-
-class Refused(SyncError):
-    """The server refused the request (403 outside your scope, 4xx bad request)."""
-
-
-class Cancelled(SyncError):
-    pass
 
 
 @dataclass

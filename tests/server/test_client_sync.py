@@ -15,12 +15,18 @@ import pytest
 from sqlalchemy import func, select
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.history import update_record
+from lcc_apr.history import delete_record, history, update_record, verify_history
 from lcc_apr.models import Conflict, Record, RecordChange, RecordKind, SyncState, User, now_utc
 from lcc_apr.server.accounts import disable_user
 from lcc_apr.server.org import OrgError, move_employee
+from lcc_apr.server.tables import AuditEntry
 from lcc_apr.store import Store, open_store
-from lcc_apr.sync.engine import SyncEngine, accept_server_version, resolve_conflict
+from lcc_apr.sync.engine import (
+    SyncEngine,
+    accept_server_version,
+    resolve_conflict,
+    restore_deleted,
+)
 from lcc_apr.sync.transport import AccountDisabled, Cancelled, Connection, SyncError, Tokens
 
 from ..conftest import MemoryKeyring
@@ -169,6 +175,75 @@ def test_the_same_field_changed_twice_is_surfaced_then_resolved(live_server, dev
     assert b.sync().sent == 1
     a.sync()
     assert a.records()[record_id][0]["workload"] == "B's wording, agreed"
+
+
+def local_copy(laptop: Device, record_id: str) -> tuple[dict, bool, bool]:
+    """(answers, deleted, dirty) of one record on a laptop."""
+    with laptop.store.session() as s:
+        record = s.get(Record, record_id)
+        return record.answers, record.deleted, record.dirty
+
+
+def draft_hr_may_see(live_server, hr) -> tuple:
+    """(manager, draft supervision id) about someone other than HR themself."""
+    for manager in live_server.people.managers:
+        reports = {u.employee_id for u in live_server.people.reports(manager)} - {hr.employee_id}
+        with live_server.session() as s:
+            found = s.scalars(
+                select(Record.id).where(
+                    Record.subject_id.in_(reports),
+                    Record.kind == RecordKind.SUPERVISION,
+                    Record.status == "draft",
+                )
+            ).first()
+        if found:
+            return manager, found
+    pytest.fail("the demo has no draft supervision HR may see")
+
+
+def test_a_record_deleted_on_the_server_can_be_restored_with_my_answers(live_server, device):
+    hr = live_server.people.hr[0]
+    manager, record_id = draft_hr_may_see(live_server, hr)
+    a, b = device(manager.username, name="a"), device(manager.username, name="b")
+    office = device(hr.username, name="hr")
+    a.sync(), b.sync(), office.sync()
+    a.edit(record_id, workload="A's answer, written offline", learning="A's course")
+    with office.store.session() as s:  # HR deletes the draft meanwhile
+        delete_record(s, s.get(Record, record_id), user_id=hr.id, at=now_utc())
+    assert office.sync().sent == 1
+    (deleted,) = live_server.records(id=record_id)
+    assert deleted.deleted
+    b.sync()
+    assert local_copy(b, record_id)[1]  # the second laptop took the deletion in
+
+    assert a.sync().conflicts == 1
+    with a.store.session() as s:
+        assert s.get(Conflict, record_id).fields == ["(deleted on the server)"]
+    assert a.sync().sent == 0  # nothing goes up until the person decides
+    restore_deleted(a.store, record_id, user_id=a.connection.user["id"])
+    result = a.sync()
+    assert result.sent == 1 and result.refused == [] and result.conflicts == 0
+
+    (restored,) = live_server.records(id=record_id)
+    assert not restored.deleted and restored.deleted_at is None
+    assert restored.answers["workload"] == "A's answer, written offline"
+    assert restored.answers["learning"] == "A's course"
+    assert restored.server_rev > deleted.server_rev
+    with live_server.session() as s:
+        changes = history(s, record_id)
+        assert verify_history(s, restored) == []
+        back = next(c for c in changes if c.patch.get("deleted") is False)
+        assert back.patch["note"] == {"restored": True} and back.user_id == manager.id
+        assert changes[-1].patch["answers"]["workload"] == "A's answer, written offline"
+        audit = s.scalars(select(AuditEntry.outcome).where(AuditEntry.user_id == manager.id))
+        assert "restored" in list(audit)
+    answers, gone, dirty = local_copy(a, record_id)
+    assert answers == restored.answers and not gone and not dirty
+    for other in (b, office):
+        other.sync()
+        assert local_copy(other, record_id) == (restored.answers, False, False)
+        assert other.records()[record_id][2] == restored.server_rev
+    assert a.sync().sent == 0  # settled: nothing more to send
 
 
 class DropFirstPushReply(httpx.HTTPTransport):

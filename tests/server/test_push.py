@@ -206,6 +206,106 @@ def test_only_a_first_stage_record_can_be_deleted_and_its_tombstone_travels(live
     assert items[0]["record"]["id"] == draft.id and items[0]["record"]["deleted"] is True
 
 
+def test_a_deleted_record_is_restored_only_by_someone_who_may_change_it(live_server):
+    draft = plain_subject(live_server, RecordKind.SUPERVISION, "draft")
+    line_manager = live_server.people.manager_of(draft.subject_id)
+    manager = live_server.login(line_manager.username)
+    deleted = result(manager.push([wire_of(draft, deleted=True)]))
+    gone = fetch(live_server, draft.id)
+    assert gone.deleted and gone.server_rev == deleted["server_rev"]
+    back = {"workload": "Still needed: restored."}
+
+    def still_deleted() -> None:
+        now = fetch(live_server, draft.id)
+        assert now.deleted and now.server_rev == gone.server_rev and now.answers == gone.answers
+
+    # Without `restore`, an undeleted copy is refused as before.
+    plain = result(manager.push([wire_of(gone, deleted=False, answers=back)]))
+    assert plain["outcome"] == "refused" and plain["reason"] == "This record has been deleted."
+    still_deleted()
+    # Someone outside the record's scope: another team's manager, the employee themself.
+    outsider = next(
+        m
+        for m in live_server.people.managers
+        if draft.subject_id not in {u.employee_id for u in live_server.people.reports(m)}
+        and m.employee_id != draft.subject_id
+    )
+    employee = live_server.people.by_employee(draft.subject_id)
+    for stranger in (outsider, employee):
+        signed_in = live_server.login(stranger.username)
+        refused = result(signed_in.push([wire_of(gone, deleted=False, restore=True, answers=back)]))
+        assert refused["outcome"] == "refused" and refused["server_rev"] is None
+        assert "not one you may see or change" in refused["reason"]
+        audited = live_server_audit(live_server, user_id=stranger.id, event="push")
+        assert [a.outcome for a in audited] == ["refused:scope"]
+        still_deleted()
+    # The line manager, with a field only the employee may fill in: refused, nothing written.
+    theirs = {**back, "employee_comments": "Written by the manager"}
+    fields = result(manager.push([wire_of(gone, deleted=False, restore=True, answers=theirs)]))
+    assert fields["outcome"] == "refused" and "employee_comments" in fields["reason"]
+    assert fields["record"]["deleted"] is True  # the server's version, to go back to
+    still_deleted()
+    # A restore made from an older revision is a conflict, as any push.
+    stale = result(
+        manager.push([wire_of(gone, deleted=False, restore=True, base_rev=draft.server_rev)])
+    )
+    assert stale["outcome"] == "conflict" and stale["record"]["deleted"] is True
+    still_deleted()
+    with live_server.session() as session:
+        entries_before = len(history(session, draft.id))
+
+    restored = result(manager.push([wire_of(gone, deleted=False, restore=True, answers=back)]))
+    assert restored["outcome"] == "applied" and restored["server_rev"] > gone.server_rev
+    now = fetch(live_server, draft.id)
+    assert not now.deleted and now.deleted_at is None and now.server_rev == restored["server_rev"]
+    assert now.answers["workload"] == back["workload"]
+    with live_server.session() as session:
+        entries = history(session, draft.id)
+        assert verify_history(session, now) == []
+    first, second = entries[entries_before:]
+    assert first.patch == {"deleted": False, "note": {"restored": True}}
+    assert first.user_id == line_manager.id
+    assert second.patch == {"answers": {"workload": back["workload"]}}
+    outcomes = [a.outcome for a in live_server_audit(live_server, user_id=line_manager.id)]
+    assert "restored" in outcomes and outcomes.count("refused:fields") == 1
+    # Every device in scope pulls it back.
+    epoch = manager.client.get("/version").json()["epoch"]
+    items, _reply = manager.pull_all(cursor=gone.server_rev, epoch=epoch)
+    (item,) = [i for i in items if i.get("record", {}).get("id") == draft.id]
+    assert item["seq"] == restored["server_rev"] and item["record"]["deleted"] is False
+    # Once back, `restore` again is an ordinary push: nothing changes, nothing numbered.
+    again = result(manager.push([wire_of(now, restore=True)]))
+    assert again == {"id": draft.id, "outcome": "applied", "server_rev": now.server_rev}
+
+
+def test_hr_may_restore_a_record_just_as_it_was(live_server):
+    draft = plain_subject(live_server, RecordKind.SUPERVISION, "draft")
+    hr_user = next(u for u in live_server.people.hr if u.employee_id != draft.subject_id)
+    hr = live_server.login(hr_user.username)
+    result(hr.push([wire_of(draft, deleted=True)]))
+    gone = fetch(live_server, draft.id)
+    restored = result(hr.push([wire_of(gone, deleted=False, restore=True)]))  # no answer changed
+    assert restored["outcome"] == "applied" and restored["server_rev"] > gone.server_rev
+    now = fetch(live_server, draft.id)
+    assert not now.deleted and now.answers == draft.answers
+    with live_server.session() as session:
+        last = history(session, draft.id)[-1]
+        assert verify_history(session, now) == []
+    assert last.patch == {"deleted": False, "note": {"restored": True}}
+    assert last.user_id == hr_user.id
+
+
+def test_a_signed_record_is_never_restored(live_server):
+    completed = plain_subject(live_server, RecordKind.SUPERVISION, "completed")
+    with live_server.session() as session:  # deleted by some other means: still locked
+        session.get(Record, completed.id).deleted = True
+    gone = fetch(live_server, completed.id)
+    manager = live_server.login(live_server.people.manager_of(completed.subject_id).username)
+    refused = result(manager.push([wire_of(gone, deleted=False, restore=True)]))
+    assert refused["outcome"] == "refused" and "locked" in refused["reason"]
+    assert fetch(live_server, completed.id).deleted
+
+
 def test_a_manager_cannot_push_another_teams_records_and_the_refusal_is_audited(live_server):
     outsider = live_server.people.managers[0]
     theirs = next(

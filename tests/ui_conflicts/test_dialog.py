@@ -232,6 +232,36 @@ def test_deleted_on_the_server_is_explained_and_can_be_accepted(qtbot, maker, ru
     assert maker.conflict_row() is None and maker.record().deleted
 
 
+def test_deleted_on_the_server_can_be_answered_by_restoring_my_version(qtbot, maker, runner):
+    maker.conflict(BASE, MINE, {}, deleted=True)
+    dialog = open_dialog(qtbot, maker, runner)
+    intro = dialog.intro.text()
+    assert "Restore my version" in intro and "Accept the deletion" in intro
+    restore = named(dialog, "Restore my version")
+    assert restore is dialog.restore_button and restore.text() == "&Restore my version"
+    assert restore.isEnabled() and restore.focusPolicy() & Qt.FocusPolicy.TabFocus
+    assert not restore.isDefault() and not restore.autoDefault()
+    assert dialog.later_button.isDefault()  # Enter neither deletes nor restores
+    with qtbot.waitSignal(dialog.accepted):
+        restore.click()
+    record = maker.record()
+    assert not record.deleted and record.answers == MINE and record.dirty
+    assert record.server_rev == 7 and maker.conflict_row() is None
+    with maker.store.session() as s:
+        live = s.get(type(record), record.id)
+        assert verify_history(s, live) == []
+        assert base_state(s, live)["deleted"] is True  # pushed as a restore of rev 7
+
+
+def test_restore_is_only_offered_for_a_deletion(qtbot, maker, runner):
+    maker.conflict(BASE, MINE, THEIRS)
+    dialog = open_dialog(qtbot, maker, runner)
+    assert not dialog.restore_button.isVisible()
+    maker.refused("r2", "Refused.")
+    refusal = open_dialog(qtbot, maker, runner, rid="r2")
+    assert not refusal.restore_button.isVisible()
+
+
 def test_a_failed_save_is_shown_in_the_dialog(qtbot, maker, runner):
     maker.conflict(BASE, MINE, THEIRS)
     dialog = open_dialog(qtbot, maker, runner)

@@ -113,3 +113,23 @@ def test_escape_keeps_it_for_now(qtbot, maker: Maker, runner):
     with qtbot.waitSignal(dialog.rejected):
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert maker.conflict_row() is not None
+
+
+def test_a_deletion_is_restored_with_the_keyboard_and_enter_restores_nothing(
+    qtbot, maker: Maker, runner
+):
+    maker.conflict(BASE, MINE, {}, deleted=True)
+    dialog = open_dialog(qtbot, maker, runner)
+    assert unnamed(dialog) == []
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    with qtbot.waitSignal(dialog.rejected):  # Enter: the safe default
+        qtbot.keyClick(QtWidgets.QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
+    assert maker.conflict_row() is not None and maker.record().answers == MINE
+    dialog = open_dialog(qtbot, maker, runner)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    restore = tab_to(qtbot, dialog, "Restore my version")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(restore, Qt.Key.Key_Space)
+    assert maker.conflict_row() is None and not maker.record().deleted

@@ -7,7 +7,7 @@ from typing import Any
 
 from lcc_apr.forms import Catalogue, FieldType
 from lcc_apr.store import Store
-from lcc_apr.sync.engine import accept_server_version, resolve_conflict
+from lcc_apr.sync.engine import accept_server_version, resolve_conflict, restore_deleted
 
 from ..editor.inputs import NOT_SET, FieldInput, make_input
 from ..qt import Qt, QtGui, QtWidgets
@@ -94,8 +94,9 @@ def _sides(grid: QtWidgets.QGridLayout, item: Disagreement, row: int = 1) -> Non
 class ConflictDialog(QtWidgets.QDialog):
     """Settle one record's conflict; accepted once the choice is saved. UI thread only.
 
-    Loads with `runner.read`, saves with `runner.write` (resolve_conflict); a failed
-    save is shown in the dialog, which stays open.
+    Loads with `runner.read`, saves with `runner.write` (resolve_conflict,
+    accept_server_version, restore_deleted); a failed save is shown in the dialog,
+    which stays open.
     """
 
     def __init__(
@@ -134,9 +135,13 @@ class ConflictDialog(QtWidgets.QDialog):
         self.buttons = QtWidgets.QDialogButtonBox()
         self.later_button = self._button("Keep it for &now", "Keep it for now", self.reject)
         self.discard_button = self._button("&Discard my change", "Discard my change", self.discard)
+        self.restore_button = self._button(
+            "&Restore my version", "Restore my version", self.restore
+        )
         self.apply_button = self._button("&Apply my choices", "Apply my choices", self.apply)
         self.apply_button.hide()
         self.discard_button.hide()
+        self.restore_button.hide()
         self.runner.read(
             lambda _c: load_conflict(store, catalogue, record_id),
             on_done=self._show,
@@ -171,14 +176,17 @@ class ConflictDialog(QtWidgets.QDialog):
         elif view.deleted:
             self.intro.setText(
                 "This record was deleted on the server after it was changed on this "
-                "computer. Your change is kept here, unsent: accept the deletion, or keep it "
-                "for now and ask your HR team whether the record should be restored."
+                "computer. Your change is kept here, unsent. Restore my version: bring the "
+                "record back with your answers (sent at the next sync; the server accepts "
+                "it if you may still change this record). Accept the deletion: drop your "
+                "change. Or keep it for now and decide later."
             )
             if view.server_known:
+                self.restore_button.show()
                 self.discard_button.setText("&Accept the deletion")
                 self.discard_button.setAccessibleName("Accept the deletion")
                 self.discard_button.show()
-            self.later_button.setDefault(True)  # Enter never deletes anything
+            self.later_button.setDefault(True)  # Enter never deletes or restores anything
             self.rows.addStretch(1)
         else:
             self._show_answers(view)
@@ -339,6 +347,20 @@ class ConflictDialog(QtWidgets.QDialog):
         else:
             self._resolve(dict(self.view.server_answers))
 
+    def restore(self) -> None:
+        """Keep this computer's version of a record deleted on the server: it is sent
+        at the next sync as a restore."""
+        if self.view is None or not self.view.deleted or not self.view.server_known:
+            return
+        self._set_busy(True)
+        store, record_id, user_id = self.store, self.record_id, self.user_id
+        self.runner.write(
+            lambda _c: restore_deleted(store, record_id, user_id=user_id),
+            on_done=lambda _r: self._saved(),
+            on_error=self._save_failed,
+            name="restore my version",
+        )
+
     def _resolve(self, answers: dict[str, Any]) -> None:
         self._set_busy(True)
         store, record_id, user_id = self.store, self.record_id, self.user_id
@@ -376,6 +398,7 @@ class ConflictDialog(QtWidgets.QDialog):
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.discard_button.setEnabled(not busy)
+        self.restore_button.setEnabled(not busy)
         self.later_button.setEnabled(not busy)
         self._update_apply()
 

@@ -12,12 +12,13 @@ from lcc_apr.forms import Catalogue, Field, FieldType, Template
 from lcc_apr.history import base_state, state_of
 from lcc_apr.models import Conflict, Employee, Record
 from lcc_apr.store import Store
+from lcc_apr.sync.apply import DELETED_ON_SERVER
 from lcc_apr.sync.merge import STATUS, Merge, merge, resolve
 from lcc_apr.workflow import WORKFLOWS
 
 from ..editor.inputs import display_text
 
-DELETED = "(deleted on the server)"  # the pseudo-field apply.take_with_local_changes writes
+DELETED = DELETED_ON_SERVER  # the pseudo-field apply.take_with_local_changes writes
 MINE, THEIRS, EDIT = "mine", "theirs", "edit"
 OUTSIDE = "(someone outside your view)"
 CHOICES = ((MINE, "Keep mine"), (THEIRS, "Keep the server's"), (EDIT, "Edit"))

@@ -1,0 +1,40 @@
+"""What can go wrong talking to the server: each str(err) is a sentence for the user.
+
+Kept apart from transport so the window can name them without loading httpx.
+"""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base: str(err) is a complete sentence for the user."""
+
+
+class NetworkError(SyncError):
+    """The server could not be reached or broke off; trying again may work."""
+
+
+class AuthError(SyncError):
+    """Signing in is needed (wrong details, expired or revoked session)."""
+
+
+class LockedOut(AuthError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AccountDisabled(SyncError):
+    """The account was disabled: this computer must forget its records and tokens."""
+
+
+class IncompatibleServer(SyncError):
+    pass
+
+
+class Refused(SyncError):
+    """The server refused the request (403 outside your scope, 4xx bad request)."""
+
+
+class Cancelled(SyncError):
+    pass
