@@ -12,10 +12,13 @@ test: $(READY)
 	$(VENV)/bin/python -m pytest
 
 bench: $(READY)
+	bash installer/install-debian-packages.sh installer/debian-packages-bench.txt
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,bench]'
 	$(VENV)/bin/python bench/store_build.py
 	$(VENV)/bin/python bench/schedule.py
 	$(VENV)/bin/python bench/sync_pull.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python bench/ui.py
+	$(VENV)/bin/python bench/pdf.py
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

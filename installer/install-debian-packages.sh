@@ -3,7 +3,7 @@
 # Runs apt-get as root, or through sudo; does nothing when all are present.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t wanted < <(grep -vE '^\s*(#|$)' "$here/debian-packages.txt" "$@")
+mapfile -t wanted < <(grep -hvE '^\s*(#|$)' "$here/debian-packages.txt" "$@")
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
