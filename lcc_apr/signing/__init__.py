@@ -1,0 +1,1 @@
+"""Signing: what a signature covers (content), personal keys and certificates, sign-off."""
