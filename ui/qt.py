@@ -7,6 +7,14 @@ import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
 
+
+def pdf_modules():
+    """QtPdf, QtPdfWidgets and QtPrintSupport, loaded when a preview or print first needs them."""
+    from PySide6 import QtPdf, QtPdfWidgets, QtPrintSupport
+
+    return QtPdf, QtPdfWidgets, QtPrintSupport
+
+
 BINDING = "PySide6"
 BINDING_VERSION: str = PySide6.__version__
 
@@ -21,4 +29,5 @@ __all__ = [
     "QtWidgets",
     "Signal",
     "Slot",
+    "pdf_modules",
 ]
