@@ -16,7 +16,9 @@ from pathlib import Path
 
 from lcc_apr import __version__
 from lcc_apr.paths import store_path
-from lcc_apr.store import StoreError, keys
+
+# The store (SQLAlchemy, SQLCipher) loads inside the commands: `lcc-apr` opening the window
+# only parses its arguments here, and the window shows sooner.
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -62,6 +64,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     func = getattr(args, "func", cmd_run)
+    from lcc_apr.store import StoreError
+
     try:
         return func(args)
     except StoreError as err:
@@ -150,7 +154,7 @@ class _open:
 
     def __enter__(self):
         from lcc_apr.demo.build import open_demo_store
-        from lcc_apr.store import open_store
+        from lcc_apr.store import StoreError, keys, open_store
 
         if not self.path.exists():
             raise StoreError(self.path, "There is no store here", "Run `lcc-apr demo` first.")
@@ -177,6 +181,8 @@ def _ask(new: bool) -> str:
 
 
 def _keyring_or_warn():
+    from lcc_apr.store import keys
+
     backend = keys.secure_keyring()
     if backend is None:
         print(

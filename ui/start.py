@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,6 +150,8 @@ def make_sign_in(folder: Path, catalogue: Catalogue | None = None, *, demo_size:
         from lcc_apr.store import keys
 
         from . import main_window  # noqa: F401  (warm the window's modules meanwhile)
+
+        gc.freeze()  # what is loaded now lives as long as the app: full collections skip it
 
         backend = keys.secure_keyring()
         forms = catalogue or templates()

