@@ -3,14 +3,14 @@
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 APP_NAME = "lcc-apr"
 APP_AUTHOR = "Leicestershire County Council"
 
 
 def data_dir() -> Path:
     """The user data folder; LCC_APR_HOME overrides it (tests, portable installs)."""
+    from platformdirs import user_data_dir  # loaded when first needed: a faster start
+
     override = os.environ.get("LCC_APR_HOME")
     path = Path(override) if override else Path(user_data_dir(APP_NAME, APP_AUTHOR))
     path.mkdir(parents=True, exist_ok=True)
