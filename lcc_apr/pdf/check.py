@@ -1,0 +1,361 @@
+"""Check the signatures on a PDF: who signed, when, and whether it can be relied on.
+
+`check_pdf()` runs pyHanko's validator with the organisation CA as the only trust root and
+no network access (no OCSP, no CRL fetching). For each signature it reports:
+
+- intact: the signed bytes hash to what was signed (a changed byte makes this False);
+- valid: the signature over that hash verifies with the signer's public key;
+- trusted: the signer's certificate chains to one of `trust_roots` and is fit for signing
+  (keyUsage digitalSignature or nonRepudiation);
+- revoked: the certificate's serial is in `revoked` (the server's list: serial -> when);
+- covers_whole_document: nothing at all was added to the file after this signature.
+  When something was, `later_changes` says whether it was only further signatures
+  ("signatures") or anything else ("other").
+
+Signatures are PAdES B-B (no timestamp authority yet), so the only signing time is the one
+the signer's own clock wrote into the signature. The certificate is checked as of that
+time, so an old appraisal does not turn "untrusted" the day its signer's certificate
+expires; a certificate in the revoked list is reported as revoked whatever the date, since
+a B-B signature cannot prove it was made before the revocation. Once signatures carry a
+timestamp (see sign.py), the timestamp's time is used instead.
+
+A file that cannot be read (damaged, truncated, not a PDF) gives a PdfCheck that says so;
+this module never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+__all__ = ["PdfCheck", "SignatureCheck", "check_pdf"]
+
+log = logging.getLogger(__name__)
+
+DAMAGED = "The file is damaged or is not a PDF, so its signatures cannot be checked."
+UNSIGNED = "The document is not signed."
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What one signature says and whether it holds."""
+
+    field_name: str
+    signer_name: str  # the certificate's common name (else the name the PDF gives)
+    signed_at: datetime | None  # the signer's clock, or the timestamp's when there is one
+    reason: str | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    revoked: bool
+    revoked_at: datetime | None
+    covers_whole_document: bool
+    later_changes: str  # "none", "signatures" (only further signatures) or "other"
+    certificate_serial: int | None
+    timestamped: bool
+    problem: str | None  # a technical note when something failed, for logs and support
+    summary: str
+
+    @property
+    def ok(self) -> bool:
+        """Intact, valid, trusted, not revoked, and nothing but signatures added since."""
+        return (
+            self.intact
+            and self.valid
+            and self.trusted
+            and not self.revoked
+            and self.later_changes in ("none", "signatures")
+        )
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    """The signatures of one file, in signing order, and a plain-English summary."""
+
+    signatures: tuple[SignatureCheck, ...] = ()
+    damaged: bool = False
+    problem: str | None = None
+    summary: str = UNSIGNED
+    signers: tuple[str, ...] = field(default=())
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signatures)
+
+    @property
+    def ok(self) -> bool:
+        """Signed, and every signature holds."""
+        return not self.damaged and self.signed and all(s.ok for s in self.signatures)
+
+
+def _refuse_running_loop() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError("check_pdf() blocks: call it from a worker thread, not an event loop")
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _day(moment: datetime | None) -> str:
+    if moment is None:
+        return "an unknown date"
+    local = moment.astimezone() if moment.tzinfo else moment
+    return f"{local.day} {local:%B %Y}"
+
+
+def _signer_name(cert: asn1_x509.Certificate | None, sig_object) -> str:
+    if cert is not None:
+        try:
+            name = cert.subject.native.get("common_name")
+            if isinstance(name, list):
+                name = name[0] if name else None
+            if name:
+                return str(name)
+        except Exception:  # noqa: BLE001 - an odd subject is not worth failing over
+            pass
+    try:
+        name = sig_object.get("/Name")
+        if name:
+            return str(name)
+    except Exception:  # noqa: BLE001
+        pass
+    return "an unknown signer"
+
+
+def _pdf_text(sig_object, key: str) -> str | None:
+    try:
+        value = sig_object.get(key)
+        return str(value) if value is not None else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _summary(
+    name: str,
+    signed_at: datetime | None,
+    *,
+    intact: bool,
+    valid: bool,
+    trusted: bool,
+    revoked_at: datetime | None,
+    revoked: bool,
+    later_changes: str,
+) -> str:
+    who = f"Signed by {name} on {_day(signed_at)}"
+    if not intact:
+        return (
+            f"The signature by {name} no longer matches the document: "
+            "it has been changed since it was signed."
+        )
+    if not valid:
+        return f"The signature by {name} is damaged or forged and cannot be relied on."
+    if revoked:
+        when = f" on {_day(revoked_at)}" if revoked_at else ""
+        return f"{who}, but the certificate it was made with was revoked{when}."
+    if not trusted:
+        return (
+            f"{who}, but with a certificate the organisation did not issue, "
+            "so the signature cannot be trusted."
+        )
+    if later_changes == "none":
+        return f"{who}; the document has not been changed since."
+    if later_changes == "signatures":
+        return f"{who}; since then only further signatures have been added."
+    return f"{who}, but the document was changed after it was signed."
+
+
+def _failed(emb, name: str, problem: str) -> SignatureCheck:
+    sig_object = getattr(emb, "sig_object", {}) or {}
+    return SignatureCheck(
+        field_name=str(getattr(emb, "field_name", "") or ""),
+        signer_name=name,
+        signed_at=None,
+        reason=_pdf_text(sig_object, "/Reason"),
+        intact=False,
+        valid=False,
+        trusted=False,
+        revoked=False,
+        revoked_at=None,
+        covers_whole_document=False,
+        later_changes="other",
+        certificate_serial=None,
+        timestamped=False,
+        problem=problem,
+        summary=f"The signature by {name} is damaged and cannot be checked.",
+    )
+
+
+def _check_one(
+    emb,
+    *,
+    roots: list[asn1_x509.Certificate],
+    root_subjects: set[bytes],
+    revoked: Mapping[int, datetime],
+    later_signatures: int,
+) -> SignatureCheck:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        cert = emb.signer_cert
+    except Exception:  # noqa: BLE001
+        cert = None
+    name = _signer_name(cert, emb.sig_object)
+    try:
+        claimed = emb.self_reported_timestamp
+    except Exception:  # noqa: BLE001
+        claimed = None
+    context = ValidationContext(
+        trust_roots=roots,
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+        moment=claimed,  # None means now
+    )
+    try:
+        status = validate_pdf_signature(
+            emb,
+            signer_validation_context=context,
+            key_usage_settings=KeyUsageConstraints(
+                key_usage={"digital_signature", "non_repudiation"},
+                match_all_key_usages=False,
+            ),
+        )
+    except Exception as e:  # noqa: BLE001 - a damaged signature must not crash the check
+        log.info("signature %s could not be validated: %r", getattr(emb, "field_name", "?"), e)
+        return _failed(emb, name, f"{type(e).__name__}: {e}")
+
+    timestamp = getattr(status, "timestamp_validity", None)
+    timestamped = bool(timestamp is not None and timestamp.valid and timestamp.trusted)
+    signed_at = timestamp.timestamp if timestamped else (status.signer_reported_dt or claimed)
+
+    serial = int(status.signing_cert.serial_number)
+    issued_by_root = status.signing_cert.issuer.dump() in root_subjects
+    # Serials are unique per issuer: only look up certificates our CA(s) stand behind.
+    revoked_at = revoked.get(serial) if (issued_by_root or status.trusted) else None
+    is_revoked = revoked_at is not None or status.revoked
+
+    coverage = status.coverage
+    whole = coverage == SignatureCoverageLevel.ENTIRE_FILE
+    if whole:
+        later = "none"
+    else:
+        level = status.modification_level
+        benign = (
+            coverage == SignatureCoverageLevel.ENTIRE_REVISION
+            and level is not None
+            and level <= ModificationLevel.FORM_FILLING
+            and status.docmdp_ok is not False
+            and later_signatures > 0
+        )
+        later = "signatures" if benign else "other"
+
+    problems = []
+    if not status.intact:
+        problems.append("digest mismatch")
+    if not status.valid:
+        problems.append("signature does not verify")
+    if not status.trusted and status.trust_problem_indic is not None:
+        problems.append(f"trust: {status.trust_problem_indic}")
+    if later == "other":
+        problems.append(f"coverage {coverage}, modification level {status.modification_level}")
+
+    return SignatureCheck(
+        field_name=str(emb.field_name),
+        signer_name=name,
+        signed_at=signed_at,
+        reason=_pdf_text(emb.sig_object, "/Reason"),
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        revoked=bool(is_revoked),
+        revoked_at=revoked_at,
+        covers_whole_document=whole,
+        later_changes=later,
+        certificate_serial=serial,
+        timestamped=timestamped,
+        problem="; ".join(problems) or None,
+        summary=_summary(
+            name,
+            signed_at,
+            intact=bool(status.intact),
+            valid=bool(status.valid),
+            trusted=bool(status.trusted),
+            revoked=bool(is_revoked),
+            revoked_at=revoked_at,
+            later_changes=later,
+        ),
+    )
+
+
+def check_pdf(
+    pdf: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    revoked: Mapping[int, datetime] | None = None,
+) -> PdfCheck:
+    """Check every signature in `pdf` against the organisation CA(s) in `trust_roots`.
+
+    revoked: certificate serial -> when it was revoked, for certificates the CA issued.
+    Never raises for a bad file: a damaged one gives PdfCheck(damaged=True).
+
+    Blocking (pyHanko runs its own event loop): from async code, call it in a worker thread.
+    Called inside a running loop it raises RuntimeError at once, rather than let every
+    signature look damaged.
+    """
+    _refuse_running_loop()
+    roots = [_asn1(c) for c in trust_roots]
+    root_subjects = {r.subject.dump() for r in roots}
+    revoked = dict(revoked or {})
+    try:
+        from pyhanko.pdf_utils.reader import PdfFileReader
+
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = list(reader.embedded_regular_signatures)
+    except Exception as e:  # noqa: BLE001 - anything unreadable is "damaged"
+        log.info("PDF could not be read for checking: %r", e)
+        return PdfCheck(damaged=True, problem=f"{type(e).__name__}: {e}", summary=DAMAGED)
+    if not embedded:
+        return PdfCheck(summary=UNSIGNED)
+
+    checks: list[SignatureCheck] = []
+    revisions = []
+    for emb in embedded:
+        try:
+            revisions.append(int(emb.signed_revision))
+        except Exception:  # noqa: BLE001
+            revisions.append(-1)
+    for emb, revision in zip(embedded, revisions, strict=True):
+        later = sum(1 for r in revisions if r > revision >= 0)
+        try:
+            checks.append(
+                _check_one(
+                    emb,
+                    roots=roots,
+                    root_subjects=root_subjects,
+                    revoked=revoked,
+                    later_signatures=later,
+                )
+            )
+        except Exception as e:  # noqa: BLE001 - belt and braces: never crash on a bad file
+            log.info("signature check failed: %r", e)
+            checks.append(_failed(emb, "an unknown signer", f"{type(e).__name__}: {e}"))
+    return PdfCheck(
+        signatures=tuple(checks),
+        summary=" ".join(c.summary for c in checks),
+        signers=tuple(c.signer_name for c in checks),
+    )
