@@ -1,0 +1,356 @@
+"""What a printed record says, as plain data: read from the store, laid out by render.py.
+
+`record_document` reads one record with its employee, template and sign-offs and
+returns a RecordDocument: plain frozen dataclasses holding text only (no SQLAlchemy
+objects), so rendering needs no session and tests can build one by hand. The
+template decides what prints and in which order, exactly as on screen: sections
+and fields in template order, each field's `print` flag and `visible_when` honoured.
+Called on whichever thread owns the session.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lcc_apr.forms import Catalogue, Field, FieldType, Template, is_visible
+from lcc_apr.models import Employee, Record, RecordKind, SignOff, User
+from lcc_apr.signing.content import content_hash
+from lcc_apr.workflow import WORKFLOWS
+
+ORGANISATION = "Leicestershire County Council"
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+ROLE_LABELS = {"employee": "Employee", "manager": "Line manager", "hr": "HR"}
+DECISION_LABELS = {"agree": "Agreed", "disagree": "Disagreed", "confirm": "Confirmed"}
+NOT_ANSWERED = "Not answered"
+
+
+@dataclass(frozen=True)
+class FieldText:
+    """One printed field: its label and its answer in words ("" when not answered)."""
+
+    label: str
+    text: str
+    long: bool = False  # long text: printed under its label rather than beside it
+    guidance: bool = False  # read-only text from the template, not an answer
+
+
+@dataclass(frozen=True)
+class GroupItem:
+    number: int  # 1, 2, 3...
+    fields: tuple[FieldText, ...]
+
+
+@dataclass(frozen=True)
+class GroupText:
+    """A repeating group (e.g. objectives): numbered items with their sub-fields."""
+
+    label: str
+    items: tuple[GroupItem, ...]
+
+
+Entry = FieldText | GroupText
+
+
+@dataclass(frozen=True)
+class SectionText:
+    key: str
+    title: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def answered(self) -> bool:
+        return any(
+            isinstance(e, GroupText)
+            and e.items
+            or isinstance(e, FieldText)
+            and e.text
+            and not e.guidance
+            for e in self.entries
+        )
+
+
+@dataclass(frozen=True)
+class EmployeeDetails:
+    name: str
+    first_name: str
+    known_as: str  # the preferred name, else the first name
+    last_name: str
+    job_title: str
+    department: str
+    section: str | None
+    employee_number: str
+    line_manager: str | None
+    line_manager_job_title: str | None
+    start_date: date | None = None
+    probation_end_date: date | None = None
+
+
+@dataclass(frozen=True)
+class SignOffLine:
+    name: str
+    role: str  # "Employee", "Line manager", "HR"
+    decision: str  # "Agreed", "Disagreed", "Confirmed"
+    reason: str
+    when: str  # "14 May 2025, 10:32 (UK time)"
+    state: str  # "signed", "not digitally signed", "superseded on 3 June 2025", ...
+
+
+@dataclass(frozen=True)
+class RecordDocument:
+    organisation: str
+    title: str
+    kind: str  # "apr", "supervision", "probation", "capability"
+    record_id: str
+    template_id: str
+    template_version: int
+    template_title: str
+    status: str
+    status_label: str
+    employee: EmployeeDetails
+    record_date: str  # "14 May 2025", or "" when the record has none
+    sections: tuple[SectionText, ...]
+    sign_offs: tuple[SignOffLine, ...]
+    content_hash: str
+
+    @property
+    def version_label(self) -> str:
+        return f"{self.template_title} form, version {self.template_version}"
+
+
+def record_document(
+    session: Session,
+    record_id: str,
+    catalogue: Catalogue,
+    *,
+    describe_signature: Callable[[SignOff], str] | None = None,
+) -> RecordDocument:
+    """Everything the PDF of one record says. Raises KeyError for an unknown record."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise KeyError(f"No record {record_id!r}")
+    template = catalogue.get(record.template_id, record.template_version)
+    kind = RecordKind(record.kind)
+    employee = record.subject
+    return RecordDocument(
+        organisation=ORGANISATION,
+        title=text(title_of(template, record.answers, record.record_date)),
+        kind=kind.value,
+        record_id=record.id,
+        template_id=template.id,
+        template_version=template.version,
+        template_title=template.title,
+        status=record.status,
+        status_label=WORKFLOWS[kind].state(record.status).label,
+        employee=employee_details(employee),
+        record_date=long_date(record.record_date) if record.record_date else "",
+        sections=sections_of(template, record.answers),
+        sign_offs=tuple(_sign_off(session, s, describe_signature) for s in record.sign_offs),
+        content_hash=content_hash(record),
+    )
+
+
+def title_of(template: Template, answers: dict[str, Any], day: date | None) -> str:
+    """'Annual Performance Review 2025/26', 'Supervision, 10 September 2025', ..."""
+    kind = template.kind
+    if kind is RecordKind.APR and day is not None:
+        start = day.year if day.month >= 4 else day.year - 1  # the council's year, from April
+        return f"{template.title} {start}/{(start + 1) % 100:02d}"
+    if kind is RecordKind.SUPERVISION and day is not None:
+        return f"{template.title}, {long_date(day)}"
+    weeks = answers.get("review_point_weeks")
+    if kind is RecordKind.PROBATION and isinstance(weeks, int) and not isinstance(weeks, bool):
+        return f"{template.title} at {weeks} weeks"
+    return template.title
+
+
+def employee_details(employee: Employee) -> EmployeeDetails:
+    department = employee.department
+    parent = department.parent if department is not None else None
+    manager = employee.line_manager
+    return EmployeeDetails(
+        name=text(f"{employee.first_name} {employee.last_name}"),
+        first_name=text(employee.first_name),
+        known_as=text(employee.preferred_name or employee.first_name),
+        last_name=text(employee.last_name),
+        job_title=text(employee.job_title),
+        department=text(parent.name if parent else department.name if department else ""),
+        section=text(department.name) if parent and department else None,
+        employee_number=employee.payroll_number,
+        line_manager=text(f"{manager.first_name} {manager.last_name}") if manager else None,
+        line_manager_job_title=text(manager.job_title) if manager else None,
+        start_date=employee.start_date,
+        probation_end_date=employee.probation_end_date,
+    )
+
+
+def sections_of(template: Template, answers: dict[str, Any]) -> tuple[SectionText, ...]:
+    """The printed sections: visible ones in template order, printable fields only."""
+    result = []
+    for section in template.sections:
+        if not is_visible(section.visible_when, answers):
+            continue
+        entries = _entries(section.fields, answers, (answers,))
+        result.append(SectionText(section.key, text(section.title), tuple(entries)))
+    return tuple(result)
+
+
+def _entries(
+    fields: tuple[Field, ...], scope: dict[str, Any], scopes: tuple[dict[str, Any], ...]
+) -> list[Entry]:
+    entries: list[Entry] = []
+    for field in fields:
+        if not field.prints or not is_visible(field.visible_when, *scopes):
+            continue
+        if field.type is FieldType.GUIDANCE:
+            entries.append(FieldText(text(field.label), text(field.text), long=True, guidance=True))
+        elif field.type is FieldType.GROUP:
+            value = scope.get(field.key)
+            items = value if isinstance(value, list) else []
+            entries.append(
+                GroupText(
+                    text(field.label),
+                    tuple(
+                        GroupItem(
+                            number,
+                            tuple(
+                                e
+                                for e in _entries(field.fields, item, (item, *scopes))
+                                if isinstance(e, FieldText)
+                            ),
+                        )
+                        for number, item in enumerate(items, start=1)
+                        if isinstance(item, dict)
+                    ),
+                )
+            )
+        else:
+            entries.append(
+                FieldText(
+                    text(field.label),
+                    answer_text(field, scope.get(field.key)),
+                    long=field.type is FieldType.LONG_TEXT,
+                )
+            )
+    return entries
+
+
+def answer_text(field: Field, value: Any) -> str:
+    """An answer in words: choices by label, 'Yes'/'No', dates as '1 May 2026'."""
+    if value is None or value == "" or value == []:
+        return ""
+    kind = field.type
+    if kind is FieldType.YES_NO:
+        return "Yes" if value is True else "No" if value is False else text(str(value))
+    if kind in (FieldType.CHOICE, FieldType.RATING):
+        return text(field.label_of(value))  # a rating by its scale's label
+    if kind is FieldType.MULTI_CHOICE and isinstance(value, list):
+        return text(", ".join(field.label_of(v) for v in value))
+    if kind is FieldType.DATE and isinstance(value, str):
+        try:
+            return long_date(date.fromisoformat(value))
+        except ValueError:
+            return text(value)
+    if kind is FieldType.NUMBER and isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return text(str(value))
+
+
+def long_date(day: date) -> str:
+    """'1 May 2026' (no leading zero, English month names whatever the locale)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def long_time(moment: datetime) -> str:
+    """'14 May 2025, 10:32 (UK time)'; UTC when the time zone database is missing."""
+    local, zone = _uk_time(moment)
+    return f"{long_date(local.date())}, {local:%H:%M} ({zone})"
+
+
+def _uk_time(moment: datetime) -> tuple[datetime, str]:
+    if moment.tzinfo is None:  # stored times are UTC
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo("Europe/London")), "UK time"
+    except (ImportError, LookupError, OSError, ValueError):
+        return moment.astimezone(UTC), "UTC"
+
+
+def text(value: str) -> str:
+    """Text normalised to NFC, so accented letters print as one glyph where the font has it."""
+    return unicodedata.normalize("NFC", value)
+
+
+def _sign_off(
+    session: Session, sign_off: SignOff, describe: Callable[[SignOff], str] | None
+) -> SignOffLine:
+    user = session.get(User, sign_off.user_id)
+    name = user.display_name if user else f"User {sign_off.user_id}"
+    if user is not None and user.employee is not None:
+        name = f"{user.employee.first_name} {user.employee.last_name}"
+    if describe is not None:
+        state = describe(sign_off)
+    elif sign_off.superseded_at is not None:
+        state = f"superseded on {long_date(_uk_time(sign_off.superseded_at)[0].date())}"
+    elif sign_off.signature is None:
+        state = "not digitally signed"
+    else:
+        state = "signed"
+    role, decision = str(sign_off.role), str(sign_off.decision)
+    return SignOffLine(
+        name=text(name),
+        role=ROLE_LABELS.get(role, role),
+        decision=DECISION_LABELS.get(decision, decision),
+        reason=text(sign_off.reason or ""),
+        when=long_time(sign_off.signed_at),
+        state=text(state),
+    )
+
+
+@dataclass(frozen=True)
+class LetterBlock:
+    """A part of a letter's body: an optional heading, then text and/or bullet points."""
+
+    heading: str = ""
+    text: str = ""
+    bullets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetterDocument:
+    """A filled letter, ready to print (see lcc_apr.pdf.letters)."""
+
+    name: str  # the template's name, e.g. "capability_outcome"
+    organisation: str
+    department: str  # shown in the letterhead
+    title: str  # the subject line
+    date: str  # "18 March 2024"
+    recipient: tuple[str, ...]  # name, job title, department
+    references: tuple[str, ...]
+    salutation: str  # "Dear Chris,"
+    blocks: tuple[LetterBlock, ...]
+    closing: str  # "Yours sincerely,"
+    signature: tuple[str, ...]  # the sender's name and job title
+    copies: tuple[str, ...]
+    footer: str
+    draft_note: str  # printed while the wording is the product default, not reviewed by HR
