@@ -24,8 +24,6 @@ from lcc_apr.pdf.letter_templates import letters_dir
 from .examples import EXAMPLES
 from .test_pdf_render import add_record, flat, fonts, new_session, pdf_text
 
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
-
 MEETING = {"meeting.time": "10:00am", "meeting.place": "Room G12, County Hall, Glenfield"}
 CAPABILITY = EXAMPLES["capability"]
 PASSED = EXAMPLES["probation"]

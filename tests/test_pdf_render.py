@@ -7,7 +7,6 @@ pdfinfo), never through reportlab itself.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import unicodedata
 from datetime import UTC, date, datetime
@@ -28,8 +27,6 @@ from lcc_apr.signing.content import content_hash
 from lcc_apr.workflow import WORKFLOWS
 
 from .examples import EXAMPLES, REFERENCE_DATES
-
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 
 T0 = datetime(2025, 5, 20, 9, 30, tzinfo=UTC)
 EMPLOYEE = ("Ngozi", "Adébáyọ̀-Nguyễn")
