@@ -113,3 +113,33 @@ def test_without_a_signer_the_pdf_is_unsigned(session, catalogue):  # noqa: F811
     record = add_record(session, "supervision")
     pdf = record_pdf(session, record.id, catalogue, signer=None)
     assert pdf.startswith(b"%PDF") and not byte_ranges(pdf)
+
+
+def test_print_record_checks_its_own_copy_as_a_reader_would(session, catalogue, ca):  # noqa: F811
+    from lcc_apr.pdf.records import Printer, print_record
+
+    record = add_record(session, "probation")
+    user = make_user(ca, "Thị Mai Trần")
+    signed = print_record(
+        session,
+        record.id,
+        catalogue,
+        Printer(Signer(user.key, user.certificate, user.chain), "Thị Mai Trần", "manager",
+                [ca.certificate]),
+    )  # fmt: skip
+    assert signed.check.startswith("Signed by Thị Mai Trần on ")
+    assert "not been changed" in signed.check
+    assert signed.file_name.isascii() and signed.file_name.endswith(".pdf")
+    assert "Nguyen" in signed.file_name and "Adébáyọ̀" in signed.title
+    other_ca = make_ca("Somebody else")
+    untrusted = print_record(
+        session,
+        record.id,
+        catalogue,
+        Printer(Signer(user.key, user.certificate, user.chain), "Thị Mai Trần", "manager",
+                [other_ca.certificate]),
+    )  # fmt: skip
+    assert "not been changed" not in untrusted.check
+    unsigned = print_record(session, record.id, catalogue, Printer(None, "Thị Mai Trần"))
+    assert unsigned.check == Printer(None, "x").why_unsigned
+    assert not byte_ranges(unsigned.pdf)
