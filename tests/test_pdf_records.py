@@ -143,3 +143,18 @@ def test_print_record_checks_its_own_copy_as_a_reader_would(session, catalogue, 
     unsigned = print_record(session, record.id, catalogue, Printer(None, "Thị Mai Trần"))
     assert unsigned.check == Printer(None, "x").why_unsigned
     assert not byte_ranges(unsigned.pdf)
+
+
+def test_checking_logs_no_names(session, catalogue, ca, caplog):  # noqa: F811
+    import logging
+
+    from lcc_apr.pdf.check import check_pdf
+
+    record = add_record(session, "apr")
+    user = make_user(ca, "Zoë Ó Dónaill")
+    pdf = record_pdf(
+        session, record.id, catalogue, signer=Signer(user.key, user.certificate, user.chain)
+    )
+    with caplog.at_level(logging.DEBUG):
+        check_pdf(pdf, trust_roots=[make_ca("Another CA").certificate])
+    assert "Dónaill" not in caplog.text

@@ -39,6 +39,10 @@ from cryptography.hazmat.primitives import serialization
 __all__ = ["PdfCheck", "SignatureCheck", "check_pdf"]
 
 log = logging.getLogger(__name__)
+# pyHanko's own warnings quote certificate subjects, i.e. people's names: personal data
+# never reaches the logs, so only its errors (which carry none) are let through.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 DAMAGED = "The file is damaged or is not a PDF, so its signatures cannot be checked."
 UNSIGNED = "The document is not signed."
