@@ -214,6 +214,23 @@ def update_record(
     return _write(session, record, action=action, user_id=user_id, at=at, patch=patch)
 
 
+def note_record(
+    session: Session,
+    record: Record,
+    *,
+    user_id: int | None,
+    at: datetime,
+    action: ChangeAction,
+    note: dict[str, Any],
+) -> RecordChange:
+    """A history entry that changes nothing in the record but says what happened (a
+    countersignature); it marks the record for sync like any change."""
+    if record.deleted:
+        raise ValueError("record is deleted")
+    _keep_base(session, record, at)
+    return _write(session, record, action=action, user_id=user_id, at=at, patch={"note": note})
+
+
 def delete_record(session: Session, record: Record, *, user_id: int | None, at: datetime) -> None:
     """Tombstone the record: it stays, with its history, marked deleted."""
     if record.deleted:

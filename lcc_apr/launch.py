@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keyring.backend import KeyringBackend
 
@@ -21,6 +21,9 @@ from lcc_apr.models import SyncState
 from lcc_apr.store import Store, open_store
 from lcc_apr.sync.engine import SyncEngine, SyncResult
 from lcc_apr.sync.transport import Connection, Tokens
+
+if TYPE_CHECKING:
+    from lcc_apr.signing.identity import Signer
 
 Progress = Callable[[str], None]
 AskPassphrase = Callable[[bool], str]
@@ -37,6 +40,7 @@ class Session:
     demo: bool = False
     today: Callable[[], date] = date.today  # the demo's records are dated to its own day
     first_sync: SyncResult | None = None
+    signer: Signer | None = None  # this user's signing identity on this computer
     _on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -80,8 +84,11 @@ def sign_in(
     connection = Connection(
         url, tokens=Tokens(keyring_backend), allow_plain_local=demo, verify=verify
     )
-    engine = SyncEngine(store, connection, catalogue)
-    session = Session(store, connection, engine, user={}, demo=demo)
+    from lcc_apr.signing.identity import Signer
+
+    signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
+    engine = SyncEngine(store, connection, catalogue, signer=signer)
+    session = Session(store, connection, engine, user={}, demo=demo, signer=signer)
     try:
         progress("Signing in...")
         if password is not None:

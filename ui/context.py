@@ -11,6 +11,7 @@ from lcc_apr.models import Role, User
 
 if TYPE_CHECKING:
     from lcc_apr.forms import Catalogue
+    from lcc_apr.pdf.records import Printer
     from lcc_apr.policy import Policy
     from lcc_apr.store import Store
     from lcc_apr.sync.engine import Progress, SyncEngine
@@ -49,6 +50,16 @@ class AppContext:
     user: CurrentUser
     today: Callable[[], date] = date.today  # the demo pins its own "today"
     sync_engine_factory: SyncEngineFactory | None = None
+    # Run in a worker: who prints a record (their PDF signer, role on it, the CA to check
+    # against). None: copies are made unsigned, saying why.
+    printer_for: Callable[[str], Printer] | None = None
+
+    def printer(self, record_id: str) -> Printer:
+        from lcc_apr.pdf.records import Printer
+
+        if self.printer_for is None:
+            return Printer(None, self.user.display_name)
+        return self.printer_for(record_id)
 
     def sync_call(self) -> Callable[[Any, Callable[[Any], None]], Any] | None:
         """The sync as a plain callable (cancel event, progress callback) -> SyncResult."""

@@ -13,7 +13,7 @@ from lcc_apr.record_list import RecordRow, actor_for, employee_records
 from .context import AppContext
 from .editor import RecordEditor
 from .editor.writes import via_runner
-from .qt import Qt, QtCore, QtWidgets, Signal
+from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
 
 COLUMNS = ("Record", "Date", "Stage", "Sync")
@@ -175,10 +175,60 @@ class EditorWindow(QtWidgets.QDialog):
         self.editor = RecordEditor(self.session, run_write=via_runner(runner.write))
         self.setWindowTitle(f"{self.session.template.title}: {self.session.subject_name}")
         self.setAccessibleName(self.windowTitle())
+        self.context, self.runner, self.record_id = context, runner, record_id
+        self.print_button = QtWidgets.QPushButton("&Print or save as PDF…")
+        self.print_button.setAccessibleName("Print or save this record as a signed PDF")
+        self.print_button.setToolTip("Ctrl+P: a preview of the signed PDF, to save or print")
+        self.print_button.setAutoDefault(False)
+        self.print_button.clicked.connect(self.print_record)
+        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Print, self, activated=self.print_record)
+        self.print_note = QtWidgets.QLabel()
+        self.print_note.setAccessibleName("Printing")
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 4)
+        bar.addWidget(self.print_note, 1)
+        bar.addWidget(self.print_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.editor)
+        layout.addWidget(self.editor, 1)
+        layout.addLayout(bar)
+        self.preview: Any = None
         self.resize(1000, 800)
+
+    def print_record(self) -> None:
+        """Save what is typed, make the signed PDF in a worker, then show the preview."""
+        from lcc_apr.pdf.records import PrintedRecord, print_record
+
+        from .pdf_view import PdfPreview
+
+        self.editor.save_now()
+        context, record_id = self.context, self.record_id
+        self.print_button.setEnabled(False)
+        self.print_note.setText("Making the PDF…")
+
+        def make(_control: Any) -> PrintedRecord:
+            printer = context.printer(record_id)
+            with context.store.session() as s:
+                return print_record(s, record_id, context.catalogue, printer)
+
+        def show(printed: PrintedRecord) -> None:
+            self.print_button.setEnabled(True)
+            self.print_note.setText("")
+            self.preview = PdfPreview(
+                title=printed.title,
+                pdf=printed.pdf,
+                file_name=printed.file_name,
+                check=printed.check,
+                parent=self,
+            )
+            self.preview.show()
+
+        def failed(error: BaseException) -> None:
+            self.print_button.setEnabled(True)
+            self.print_note.setText(f"The PDF could not be made: {error}")
+
+        # a write task: it runs after the save queued just before it
+        self.runner.write(make, on_done=show, on_error=failed, name="print record")
 
     def done(self, result: int) -> None:  # closing saves what is typed
         self.editor.save_now()

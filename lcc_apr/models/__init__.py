@@ -17,6 +17,7 @@ from .enums import (
 )
 from .organisation import Department, Employee, User, UserRole
 from .records import Record, RecordChange, SignOff
+from .signing import OwnCertificate, TrustAnchor, TrustRevocation
 from .sync import Conflict, Purge, PushBatch, SyncState
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Disability",
     "Employee",
     "Ethnicity",
+    "OwnCertificate",
     "Purge",
     "PushBatch",
     "Record",
@@ -42,6 +44,8 @@ __all__ = [
     "SignOffDecision",
     "SignOffRole",
     "SyncState",
+    "TrustAnchor",
+    "TrustRevocation",
     "User",
     "UserRole",
     "now_utc",

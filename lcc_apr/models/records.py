@@ -82,7 +82,10 @@ class SignOff(Base):
     signed_at: Mapped[utc]
     content_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
-    certificate: Mapped[bytes | None] = mapped_column(LargeBinary)
+    certificate: Mapped[bytes | None] = mapped_column(LargeBinary)  # DER
+    # The answer keys the record held when signed (None: a sign-off made before digital
+    # signatures). Answers added later do not break the signature; changed ones do.
+    covers: Mapped[list[str] | None] = mapped_column(JSONDoc)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     record: Mapped[Record] = relationship(back_populates="sign_offs")

@@ -101,12 +101,17 @@ def set_password(
     end_sessions(session, user.id, at)
 
 
-def disable_user(session: Session, user: User, at: datetime | None = None) -> None:
-    """The user can no longer sign in or use any route; their sessions end now."""
+def disable_user(session: Session, user: User, at: datetime | None = None) -> int:
+    """The user can no longer sign in or use any route; their sessions end now and their
+    signing certificates are revoked (signatures made before now stay valid). Returns how
+    many certificates were revoked."""
+    from .ca import revoke_certificates
+
     at = at or now_utc()
     account_of(session, user).disabled = True
     user.active = False
     end_sessions(session, user.id, at)
+    return revoke_certificates(session, user.id, "disabled", at=at)
 
 
 def enable_user(session: Session, user: User) -> None:

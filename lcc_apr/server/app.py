@@ -12,7 +12,7 @@ from lcc_apr import __version__
 from .context import ServerContext
 from .db import make_engine
 from .errors import LimitBody, NoStore, SafeErrors, install_handlers
-from .routes import auth, meta, org, sync
+from .routes import auth, certificates, meta, org, sync
 from .settings import Settings
 
 DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, and record sync.
@@ -45,7 +45,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.ctx = ctx
     install_handlers(app)
-    for router in (meta.router, auth.router, org.router, sync.router):
+    for router in (meta.router, auth.router, org.router, sync.router, certificates.router):
         app.include_router(router)
     app.add_middleware(LimitBody, most=settings.max_request_mb * 1024 * 1024)
     app.add_middleware(NoStore)

@@ -8,6 +8,9 @@
     lcc-apr-server move-employee EMPLOYEE_ID --manager N|none
     lcc-apr-server demo [--size N | --small] [--seed S] [--as-of YYYY-MM-DD]
     lcc-apr-server migrate | new-epoch
+    lcc-apr-server init-ca [--replace]
+    lcc-apr-server import-ca --cert FILE --key FILE [--key-password-stdin] [--replace]
+    lcc-apr-server revoke-certificate --user USERNAME [--reason lost|left] [--serial HEX]
 
 Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage. Messages
 never contain passwords or personal data beyond the username typed.
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import Role
 
 from . import accounts, sequence
+from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
 from .settings import Settings, load_settings
@@ -68,6 +72,17 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--as-of", type=date.fromisoformat, help="the demo's today")
     sub.add_parser("migrate", help="create or upgrade the database tables")
     sub.add_parser("new-epoch", help="after restoring a backup: every client pulls afresh")
+    init_ca = sub.add_parser("init-ca", help="make the organisation's signing authority")
+    init_ca.add_argument("--replace", action="store_true", help="replace the existing one")
+    import_ca = sub.add_parser("import-ca", help="use HR's own CA certificate and key")
+    import_ca.add_argument("--cert", type=Path, required=True, help="CA certificate (PEM/DER)")
+    import_ca.add_argument("--key", type=Path, required=True, help="its private key (PEM/DER)")
+    import_ca.add_argument("--key-password-stdin", action="store_true")
+    import_ca.add_argument("--replace", action="store_true", help="replace the existing one")
+    revoke = sub.add_parser("revoke-certificate", help="revoke a user's signing certificates")
+    revoke.add_argument("--user", required=True, help="the username")
+    revoke.add_argument("--reason", choices=["lost", "left"], default="lost")
+    revoke.add_argument("--serial", help="only this certificate (hex serial)")
     return p
 
 
@@ -84,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         prepare_database(engine)
         return COMMANDS[args.command](settings, engine, args)
-    except (accounts.AccountError, ValueError) as err:
+    except (accounts.AccountError, AuthorityError, ValueError) as err:
         print(f"lcc-apr-server: {err}", file=sys.stderr)
         return EXIT_PROBLEM
     finally:
@@ -129,8 +144,11 @@ def cmd_reset_password(settings: Settings, engine, args: argparse.Namespace) -> 
 
 def cmd_disable_user(settings: Settings, engine, args: argparse.Namespace) -> int:
     with Session(engine) as session, session.begin():
-        accounts.disable_user(session, accounts.find_user(session, args.username))
-    print(f"Disabled {args.username!r}; their sessions have ended.")
+        revoked = accounts.disable_user(session, accounts.find_user(session, args.username))
+    print(
+        f"Disabled {args.username!r}; their sessions have ended and {revoked} signing "
+        "certificate(s) were revoked."
+    )
     return EXIT_OK
 
 
@@ -175,6 +193,7 @@ def cmd_demo(settings: Settings, engine, args: argparse.Namespace) -> int:
         raise ValueError(str(err)) from None
     print(format_summary(summary))
     print("Every demo account's password is 'demo'.")
+    _authority_ready(settings, engine)
     return EXIT_OK
 
 
@@ -190,6 +209,76 @@ def cmd_new_epoch(settings: Settings, engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _authority_ready(settings: Settings, engine) -> None:
+    """The signing authority, made the first time (serve, demo)."""
+    from .ca import ensure_authority
+
+    authority, made = ensure_authority(settings, engine)
+    if made:
+        cert, key = settings.ca_files()
+        print(
+            f"Made the signing authority: {cert} (its key {key}, readable only by this user). "
+            f"Fingerprint {authority.fingerprint}."
+        )
+
+
+def cmd_init_ca(settings: Settings, engine, args: argparse.Namespace) -> int:
+    from .ca import create_authority, read_authority, register, write_authority
+
+    existing = read_authority(settings)
+    if existing is not None and not args.replace:
+        print(
+            f"The signing authority already exists (fingerprint {existing.fingerprint}); "
+            "nothing was changed. Add --replace to make a new one."
+        )
+        return EXIT_OK
+    authority = create_authority(settings.organisation_name)
+    write_authority(settings, authority)
+    with Session(engine) as session, session.begin():
+        register(session, authority)
+    cert, key = settings.ca_files()
+    print(f"Made the signing authority: {cert} (key {key}, mode 0600).")
+    print(f"Fingerprint: {authority.fingerprint}")
+    return EXIT_OK
+
+
+def cmd_import_ca(settings: Settings, engine, args: argparse.Namespace) -> int:
+    from .ca import import_authority, register
+
+    password = None
+    if args.key_password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n").encode()
+    try:
+        cert_data, key_data = args.cert.read_bytes(), args.key.read_bytes()
+    except OSError as err:
+        raise ValueError(f"Cannot read {err.filename}: {err.strerror}.") from None
+    authority = import_authority(
+        settings, cert_data, key_data, password=password, replace=args.replace
+    )
+    with Session(engine) as session, session.begin():
+        register(session, authority)
+    cert, key = settings.ca_files()
+    print(f"Imported the signing authority into {cert} (key {key}, mode 0600).")
+    print(f"Fingerprint: {authority.fingerprint}")
+    return EXIT_OK
+
+
+def cmd_revoke_certificate(settings: Settings, engine, args: argparse.Namespace) -> int:
+    from .ca import revoke_certificates
+
+    with Session(engine) as session, session.begin():
+        user = accounts.find_user(session, args.user)
+        count = revoke_certificates(session, user.id, args.reason, serial=args.serial)
+    if count == 0:
+        print(f"{args.user!r} has no signing certificate in force to revoke.")
+        return EXIT_PROBLEM
+    print(
+        f"Revoked {count} signing certificate(s) of {args.user!r} ({args.reason}); "
+        "signatures made with them from now on are refused."
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
     "create-user": cmd_create_user,
     "reset-password": cmd_reset_password,
@@ -199,6 +288,9 @@ COMMANDS = {
     "demo": cmd_demo,
     "migrate": cmd_migrate,
     "new-epoch": cmd_new_epoch,
+    "init-ca": cmd_init_ca,
+    "import-ca": cmd_import_ca,
+    "revoke-certificate": cmd_revoke_certificate,
 }
 
 
@@ -232,6 +324,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     engine = make_engine(settings.database_url)
     prepare_database(engine)
+    try:
+        _authority_ready(settings, engine)
+    except AuthorityError as err:
+        print(f"lcc-apr-server: {err}", file=sys.stderr)
+        return EXIT_PROBLEM
     app = create_app(settings, engine)
     uvicorn.run(
         app,

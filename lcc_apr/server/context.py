@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lcc_apr.forms import Catalogue
 
+from .ca import AuthorityHolder
 from .db import session_factory
 from .security import Passwords, Tokens
 from .settings import Settings
@@ -22,6 +23,7 @@ class ServerContext:
     passwords: Passwords
     tokens: Tokens
     catalogue: Catalogue
+    authority: AuthorityHolder  # the signing authority, read from its files when first needed
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> ServerContext:
@@ -32,4 +34,5 @@ class ServerContext:
             passwords=Passwords(settings),
             tokens=Tokens(settings),
             catalogue=Catalogue.load(),
+            authority=AuthorityHolder(settings),
         )

@@ -25,6 +25,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version_server"
 SQLITE_BUSY_SECONDS = 30
 MIGRATION_LOCK = 0x4C434341  # 'LCCA'
+# The newest server revision, so a database already there is recognised without loading
+# Alembic (tests/server/test_signing.py checks it against the scripts).
+SERVER_HEAD = "s0002"
 
 
 def make_engine(url: str) -> Engine:
@@ -94,6 +97,17 @@ def upgrade_server_tables(engine: Engine, revision: str = "head") -> None:
 def downgrade_server_tables(engine: Engine, revision: str = "base") -> None:
     with engine.begin() as connection:
         command.downgrade(_config(connection), revision)
+
+
+def is_current(engine: Engine) -> bool:
+    """Both trees at their newest revision (read directly: no Alembic)."""
+    try:
+        with engine.connect() as connection:
+            domain = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            server = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+    except Exception:  # noqa: BLE001 - no tables yet, or unreadable: migrate
+        return False
+    return domain == domain_migrate.HEAD and server == SERVER_HEAD
 
 
 def prepare_database(engine: Engine) -> None:

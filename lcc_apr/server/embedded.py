@@ -3,7 +3,8 @@
 Used by "Try the demo": builds the demo server database once in the user
 data folder (about 40 s for 6,087 people; a progress callback reports it),
 then serves it with uvicorn in a background thread on a free loopback port.
-Plain HTTP is allowed only because it never leaves this computer.
+Plain HTTP is allowed only because it never leaves this computer. The demo has its own
+signing authority (made on first start, beside the demo database) so sign-off works.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, select
 
 from lcc_apr.models import Employee, Role, User, UserRole
 
-from .db import make_engine, prepare_database
+from .db import is_current, make_engine, prepare_database
 from .demo import DEMO_PASSWORD, load_server_demo
 from .security import Passwords
 from .settings import Settings, load_settings
@@ -42,7 +43,10 @@ class EmbeddedServer:
         self.path = folder / "demo-server.db"
         self.size, self.as_of = size, as_of
         self.settings: Settings = load_settings(
-            database_url=f"sqlite:///{self.path}", secret_key_file=folder / "demo-server.key"
+            database_url=f"sqlite:///{self.path}",
+            secret_key_file=folder / "demo-server.key",
+            ca_cert_file=folder / "demo-signing-ca.pem",
+            ca_key_file=folder / "demo-signing-ca.key",
         )
         self._server = None
         self._thread: threading.Thread | None = None
@@ -75,8 +79,12 @@ class EmbeddedServer:
         import uvicorn
 
         from .app import create_app
+        from .ca import ensure_authority
 
         self._engine = make_engine(self.settings.database_url)
+        if not is_current(self._engine):  # a demo built by an older version of the app
+            prepare_database(self._engine)
+        ensure_authority(self.settings, self._engine)  # the demo signs too: its own authority
         app = create_app(self.settings, self._engine)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=0, log_level="warning", server_header=False

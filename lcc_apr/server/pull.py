@@ -20,8 +20,8 @@ import orjson
 from sqlalchemy import Select, Text, cast, not_, select
 from sqlalchemy.orm import Session
 
-from lcc_apr.models import Record, RecordChange, RecordKind
-from lcc_apr.sync.protocol import to_wire
+from lcc_apr.models import Record, RecordChange, RecordKind, SignOff
+from lcc_apr.sync.protocol import sign_off_wire, to_wire
 
 from . import sequence
 from .scope import Viewer, reload_viewer, shared_clause, shared_states
@@ -152,6 +152,25 @@ def _wire(row: Any) -> dict[str, Any]:
     return wire
 
 
+def _attach_sign_offs(session: Session, items: list[Item]) -> None:
+    """Each record travels with its sign-offs (the key only when it has some)."""
+    wires: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        if "record" in item:
+            wires.setdefault(item["record"]["id"], []).append(item["record"])
+    ids = sorted(wires)
+    for start in range(0, len(ids), 500):
+        rows = session.scalars(
+            select(SignOff)
+            .where(SignOff.record_id.in_(ids[start : start + 500]))
+            .order_by(SignOff.id)
+        )
+        for row in rows:
+            signed = sign_off_wire(row)
+            for wire in wires[row.record_id]:
+                wire.setdefault("sign_offs", []).append(signed)
+
+
 def pull(
     session: Session,
     viewer: Viewer,
@@ -170,5 +189,6 @@ def pull(
     # is already in it (a scope event's enter must not expand with yesterday's team).
     viewer = reload_viewer(session, viewer, indirect_reports)
     items, new_cursor, more = Feed(session, viewer, cursor, high).page(limit)
+    _attach_sign_offs(session, items)
     reply = {"epoch": current, "reset": reset, "cursor": new_cursor, "more": more, "items": items}
     return orjson.dumps(reply)

@@ -23,7 +23,7 @@ from lcc_apr.models import ChangeAction, Employee, Record, SignOff, now_utc
 from lcc_apr.sync.protocol import to_wire
 from lcc_apr.workflow import WORKFLOWS, Transition
 
-from . import audit, rules, sequence
+from . import audit, rules, sequence, signoffs
 from .auth import Principal
 from .context import ServerContext
 from .rules import Draft, Refused
@@ -63,7 +63,7 @@ class Batch:
                 "reason": refusal.reason,
             }
             if current is not None:  # lets the person go back to the server's version
-                reply["record"] = to_wire(current)
+                reply["record"] = to_wire(current, sign_offs=current.sign_offs)
             return reply
 
     def template(self, wire: RecordIn) -> Template:
@@ -111,6 +111,7 @@ class Batch:
             locked=locked,
             reference=day or self.now.date(),
         )
+        fresh = self.new_sign_offs(wire, actor, template, day, answers, steps)
         record = create_record(
             self.session,
             kind=wire.kind,
@@ -127,7 +128,31 @@ class Batch:
         self.session.flush()
         for step, target in steps:
             self.take(record, step, target, wire.step_reason)
+        signoffs.store_sign_offs(self.session, record, fresh, user_id=viewer.user_id, at=self.now)
         return self.applied(record)
+
+    def new_sign_offs(
+        self,
+        wire: RecordIn,
+        actor: Any,
+        template: Template,
+        day: date | None,
+        answers: dict[str, Any],
+        steps: list[tuple[Transition, str]],
+    ) -> list[signoffs.NewSignOff]:
+        content = signoffs.content_of(wire.id, wire.kind, wire.subject_id, template, day, answers)
+        return signoffs.new_sign_offs(
+            self.ctx,
+            self.session,
+            user_id=self.viewer.user_id,
+            actor=actor,
+            record_id=wire.id,
+            content=content,
+            pushed=wire.sign_offs,
+            steps=steps,
+            final_status=wire.status,
+            now=self.now,
+        )
 
     def change(self, record: Record, wire: RecordIn) -> dict[str, Any]:
         viewer = self.viewer
@@ -138,7 +163,7 @@ class Batch:
                 "id": record.id,
                 "outcome": "conflict",
                 "server_rev": record.server_rev,
-                "record": to_wire(record),
+                "record": to_wire(record, sign_offs=record.sign_offs),
                 "reason": CONFLICT,
             }
         fixed = ("kind", "subject_id", "template_id", "template_version")
@@ -174,7 +199,10 @@ class Batch:
             reference=record.record_date or self.now.date(),
         )
         changed = _diff(record.answers, answers)
-        if not changed and not steps and not restoring:
+        if changed:
+            signoffs.check_signed_answers(self.session, record, answers, steps)
+        fresh = self.new_sign_offs(wire, actor, template, record.record_date, answers, steps)
+        if not changed and not steps and not restoring and not fresh:
             return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
         if restoring:  # every check has passed: nothing is written before this point
             self.restore(record)
@@ -187,6 +215,7 @@ class Batch:
             )
         for step, target in steps:
             self.take(record, step, target, wire.step_reason)
+        signoffs.store_sign_offs(self.session, record, fresh, user_id=viewer.user_id, at=self.now)
         return self.applied(record)
 
     def deletion(self, record: Record, wire: RecordIn, actor: Any) -> dict[str, Any]:

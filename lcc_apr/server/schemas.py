@@ -57,6 +57,23 @@ class VersionReply(BaseModel):
     epoch: str
 
 
+class SignOffIn(Strict):
+    """One sign-off as pushed (SignOffWire); new ones are verified before they are kept."""
+
+    user_id: StrictInt
+    role: Literal["employee", "manager", "hr"]
+    decision: Literal["agree", "disagree", "confirm"]
+    reason: Annotated[str, Field(max_length=4000)] | None = None
+    signed_at: IsoText
+    content_hash: Annotated[str, Field(min_length=64, max_length=64)]
+    covers: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=500)] | None = (
+        None
+    )
+    signature: Annotated[str, Field(max_length=400)] | None = None
+    certificate: Annotated[str, Field(max_length=8000)] | None = None
+    superseded_at: IsoText | None = None
+
+
 class RecordIn(Strict):
     """One record as pushed (RecordWire with base_rev)."""
 
@@ -78,6 +95,8 @@ class RecordIn(Strict):
     step_reason: Annotated[str, Field(max_length=2000)] | None = None
     # Bring back a record the server holds as deleted (base_rev: its deleted revision).
     restore: StrictBool = False
+    # The record's sign-offs; the server keeps those it does not have after checking them.
+    sign_offs: Annotated[list[SignOffIn], Field(max_length=50)] | None = None
 
     @field_validator("id")
     @classmethod
@@ -87,9 +106,46 @@ class RecordIn(Strict):
         return value
 
 
+class CertificateBody(Strict):
+    """POST /certificates: a certificate signing request (DER, base64) for an EC P-256 key."""
+
+    csr: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class CertificateReply(BaseModel):
+    certificate: str  # DER, base64
+    serial: str  # hex
+    not_after: str
+    user_id: int
+
+
+class RevokedOut(BaseModel):
+    serial: str
+    revoked_at: str
+    reason: str
+
+
+class TrustReply(BaseModel):
+    ca_certificates: list[str]  # DER, base64; the current authority first
+    revoked: list[RevokedOut]
+
+
 class PushIn(Strict):
     key: Annotated[str, Field(min_length=1, max_length=64)]
     records: Annotated[list[RecordIn], Field(max_length=PUSH_LIMIT)]
+
+
+class SignOffOut(BaseModel):
+    user_id: int
+    role: str
+    decision: str
+    reason: str | None
+    signed_at: str
+    content_hash: str
+    covers: list[str] | None
+    signature: str | None
+    certificate: str | None
+    superseded_at: str | None
 
 
 class RecordOut(BaseModel):
@@ -106,6 +162,7 @@ class RecordOut(BaseModel):
     updated_at: str
     deleted: bool
     server_rev: int | None
+    sign_offs: list[SignOffOut] | None = None
 
 
 class PushResultOut(BaseModel):

@@ -26,6 +26,8 @@ from lcc_apr.sync.protocol import PAGE_LIMIT
 
 ENV_PREFIX = "LCC_APR_SERVER_"
 SECRET_FILE = "server-secret.key"
+CA_CERT_FILE = "signing-ca.pem"
+CA_KEY_FILE = "signing-ca.key"
 
 
 def default_database_url() -> str:
@@ -57,8 +59,14 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     log_level: str = "info"
+    # The organisation's signing authority (lcc_apr.server.ca): its certificate and its
+    # private key (0600), by default in the data folder; made by `init-ca` or on first serve.
+    ca_cert_file: Path | None = None
+    ca_key_file: Path | None = None
+    organisation_name: str = "Leicestershire County Council"
+    certificate_days: int = 730  # how long a personal signing certificate lasts
 
-    @field_validator("page_limit", "lockout_attempts")
+    @field_validator("page_limit", "lockout_attempts", "certificate_days")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
@@ -68,6 +76,12 @@ class Settings(BaseSettings):
     @property
     def tls(self) -> bool:
         return self.tls_cert_file is not None and self.tls_key_file is not None
+
+    def ca_files(self) -> tuple[Path, Path]:
+        """(certificate, private key) of the signing authority."""
+        cert = self.ca_cert_file or data_dir() / CA_CERT_FILE
+        key = self.ca_key_file or cert.with_name(CA_KEY_FILE)
+        return cert, key
 
     def signing_key(self) -> str:
         """The token signing secret: from the settings, else the key file (made once)."""

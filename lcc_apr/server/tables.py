@@ -113,3 +113,35 @@ class AuditEntry(ServerBase):
     event: Mapped[str] = mapped_column(String(40))
     route: Mapped[str] = mapped_column(String(100))
     outcome: Mapped[str] = mapped_column(String(40))
+
+
+class SigningAuthority(ServerBase):
+    """A certificate of the organisation's signing authority (its key stays in a file).
+
+    Every authority the server has used is kept, so signatures certified by one that
+    was later replaced (`import-ca --replace`) still check out; the current one has no
+    `retired_at`.
+    """
+
+    __tablename__ = "signing_authorities"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of DER
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)  # DER
+    added_at: Mapped[utc]
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IssuedCertificate(ServerBase):
+    """A personal signing certificate issued to a user for one of their devices' keys."""
+
+    __tablename__ = "issued_certificates"
+
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)  # hex
+    user_id: Mapped[int] = mapped_column(ForeignKey(User.id), index=True)
+    key_id: Mapped[str] = mapped_column(String(64), index=True)  # SHA-256 of the public key
+    authority: Mapped[str] = mapped_column(String(64))  # the issuer's fingerprint
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)  # DER
+    issued_at: Mapped[utc]
+    not_after: Mapped[utc]
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(String(20))

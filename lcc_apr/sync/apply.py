@@ -24,12 +24,19 @@ from lcc_apr.history import (
     state_of,
     update_record,
 )
-from lcc_apr.models import Conflict, Department, Employee, Record, User, UserRole
+from lcc_apr.models import Conflict, Department, Employee, Record, SignOff, User, UserRole
 from lcc_apr.models.base import UTCDateTime
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
 
 from .merge import merge
-from .protocol import RecordWire, wire_date, wire_time
+from .protocol import (
+    RecordWire,
+    SignOffWire,
+    sign_off_key,
+    sign_off_row,
+    wire_date,
+    wire_time,
+)
 
 DELETED_ON_SERVER = "(deleted on the server)"  # the pseudo-field of a deletion conflict
 
@@ -71,6 +78,9 @@ def take_records(
             select(Conflict.record_id, Conflict.server_rev).where(Conflict.record_id.in_(ids))
         ).all()
     )
+    signed_here = set(
+        session.scalars(select(SignOff.record_id).where(SignOff.record_id.in_(list(local))))
+    )
     new_rows, conflicts, taken = [], 0, 0
     for wire in wires:
         record = local.get(wire["id"])
@@ -83,11 +93,20 @@ def take_records(
             conflicts += take_with_local_changes(session, record, wire, catalogue=catalogue, at=at)
             taken += 1
         else:
-            take_wire(session, record, wire, at=at)
+            take_wire(session, record, wire, at=at, signed_here=record.id in signed_here)
             taken += 1
     if new_rows:
         _ensure_people(session, new_rows, at)
         insert_server_copies(session, new_rows)
+        signed = [
+            sign_off_row(s, w["id"])
+            for w in wires
+            if w["id"] not in local
+            for s in w.get("sign_offs") or ()
+        ]
+        if signed:
+            _ensure_users(session, {r["user_id"] for r in signed}, at)
+            session.execute(insert(SignOff), signed)
     return taken, conflicts
 
 
@@ -141,9 +160,13 @@ def _sqlite_value(value: Any) -> Any:
 
 def _ensure_people(session: Session, rows: list[dict[str, Any]], at: datetime) -> None:
     """Authors outside this user's view of the organisation get a placeholder row."""
-    authors = {r["author_id"] for r in rows if r["author_id"] is not None}
-    known = set(session.scalars(select(User.id).where(User.id.in_(authors))))
-    missing = sorted(authors - known)
+    _ensure_users(session, {r["author_id"] for r in rows if r["author_id"] is not None}, at)
+
+
+def _ensure_users(session: Session, ids: set[int], at: datetime) -> None:
+    """Users outside this user's view (authors, signers) get a placeholder row."""
+    known = set(session.scalars(select(User.id).where(User.id.in_(ids))))
+    missing = sorted(ids - known)
     if missing:
         session.execute(
             insert(User),
@@ -161,8 +184,20 @@ def _ensure_people(session: Session, rows: list[dict[str, Any]], at: datetime) -
         )
 
 
-def take_wire(session: Session, record: Record, wire: RecordWire, *, at: datetime) -> None:
-    """Make the server's version (as sent) this record's state and base."""
+def take_wire(
+    session: Session,
+    record: Record,
+    wire: RecordWire,
+    *,
+    at: datetime,
+    keep_local_sign_offs: bool = False,
+    signed_here: bool | None = None,
+) -> None:
+    """Make the server's version (as sent) this record's state and base, sign-offs too.
+
+    `keep_local_sign_offs`: sign-offs made here and not yet sent stay (a rebase of unsent
+    work); otherwise the server's list becomes the record's. `signed_here` False says the
+    record has no sign-offs on this computer (saves a query per record in a big pull)."""
     apply_server_state(
         session,
         record,
@@ -172,6 +207,36 @@ def take_wire(session: Session, record: Record, wire: RecordWire, *, at: datetim
         server_rev=wire["server_rev"],
         at=at,
     )
+    signed = wire.get("sign_offs") or []
+    if signed or signed_here is not False:
+        take_sign_offs(session, record, signed, replace=not keep_local_sign_offs, at=at)
+
+
+def take_sign_offs(
+    session: Session, record: Record, wires: list[SignOffWire], *, replace: bool, at: datetime
+) -> None:
+    """Bring the record's sign-offs in line with the server's (matched by signer, role,
+    time and content hash): new ones added, superseded times taken; with `replace`,
+    local ones the server does not hold go (the person discarded their unsent work)."""
+    local = {
+        sign_off_key(s.user_id, s.role, s.signed_at, s.content_hash): s for s in record.sign_offs
+    }
+    seen = set()
+    rows = [sign_off_row(w, record.id) for w in wires]
+    _ensure_users(session, {r["user_id"] for r in rows}, at)
+    for row in rows:
+        key = sign_off_key(row["user_id"], row["role"], row["signed_at"], row["content_hash"])
+        seen.add(key)
+        mine = local.get(key)
+        if mine is None:
+            record.sign_offs.append(SignOff(**row))
+        elif row["superseded_at"] is not None or replace:
+            mine.superseded_at = row["superseded_at"]
+    if replace:
+        for key, mine in local.items():
+            if key not in seen:
+                record.sign_offs.remove(mine)
+                session.delete(mine)
 
 
 def take_with_local_changes(
@@ -205,7 +270,7 @@ def take_with_local_changes(
     # Take the server version in as the new base, then re-apply what was ours.
     ours = {k: v for k, v in result.answers.items() if wire["answers"].get(k) != v}
     removed = {k: None for k in wire["answers"] if k not in result.answers}
-    take_wire(session, record, wire, at=at)
+    take_wire(session, record, wire, at=at, keep_local_sign_offs=True)
     status = result.status if result.status != wire["status"] else None
     update_record(
         session,

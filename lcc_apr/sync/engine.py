@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
@@ -42,7 +43,10 @@ from .apply import (
     take_with_local_changes,
 )
 from .protocol import PAGE_LIMIT, PUSH_LIMIT, to_wire
-from .transport import AccountDisabled, Cancelled, Connection, NetworkError
+from .transport import AccountDisabled, Cancelled, Connection, NetworkError, Refused
+
+if TYPE_CHECKING:
+    from lcc_apr.signing.identity import Signer
 
 
 @dataclass
@@ -59,6 +63,7 @@ class SyncResult:
     removed: int = 0
     conflicts: int = 0
     refused: list[str] = field(default_factory=list)  # plain-English reasons
+    signing_problem: str | None = None  # why no signing certificate could be had this time
 
     def summary(self) -> str:
         parts = [f"Sent {self.sent}", f"received {self.received}"]
@@ -85,8 +90,10 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         retries: int = 3,
         page_limit: int = PAGE_LIMIT,
+        signer: Signer | None = None,
     ) -> None:
         self.store = store
+        self.signer = signer  # enrols this computer's signing key when it needs a certificate
         self.connection = connection
         self.catalogue = catalogue
         self.on_progress = on_progress or (lambda p: None)
@@ -103,6 +110,7 @@ class SyncEngine:
             org, _ = self._retrying(self.connection.organisation, cancel)
             with self.store.session() as s:
                 take_organisation(s, org, at=now_utc())
+            self._retrying(lambda: self.signing(result), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)
             self._retrying(lambda: self.pull(result, cancel), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
@@ -112,6 +120,28 @@ class SyncEngine:
         with self.store.session() as s:
             self._state(s).last_success_at = now_utc()
         return result
+
+    # -- signing ----------------------------------------------------------------
+
+    def signing(self, result: SyncResult) -> None:
+        """Cache the organisation's trust (its signing authority and revocations) for
+        checking signatures offline, and get this computer a signing certificate when it
+        needs one (only when that asks nothing of the person)."""
+        from lcc_apr.signing.certs import CertificateError
+        from lcc_apr.signing.identity import SigningError
+        from lcc_apr.signing.trust import Trust, save_trust
+
+        try:
+            trust = Trust.from_reply(self.connection.trust())
+        except (Refused, CertificateError, KeyError, ValueError):
+            return  # a server without a signing authority: nothing to cache
+        with self.store.session() as s:
+            save_trust(s, trust)
+        if self.signer is not None:
+            try:
+                self.signer.enrol_if_needed(self.connection)
+            except (SigningError, Refused, NetworkError) as err:
+                result.signing_problem = str(err)  # signing asks again; the sync goes on
 
     # -- push -------------------------------------------------------------------
 
@@ -149,7 +179,7 @@ class SyncEngine:
         """The record as pushed, with the reason of any amendment since the base, and
         `restore: true` when it was brought back here after the server deleted it
         (restore_deleted); ordinary pushes carry no `restore` key at all."""
-        wire = to_wire(record, base_rev=record.server_rev, push=True)
+        wire = to_wire(record, base_rev=record.server_rev, push=True, sign_offs=record.sign_offs)
         since = (
             select(RecordChange.action, RecordChange.patch)
             .where(
@@ -251,6 +281,8 @@ class SyncEngine:
             s.execute(delete(PushBatch))
             state = self._state(s)
             state.cursor, state.epoch = 0, None
+        if self.signer is not None:
+            self.signer.forget()  # its certificates were revoked with the account
         self.connection.logout()
 
     def _state(self, s) -> SyncState:

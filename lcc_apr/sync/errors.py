@@ -35,6 +35,10 @@ class IncompatibleServer(SyncError):
 class Refused(SyncError):
     """The server refused the request (403 outside your scope, 4xx bad request)."""
 
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code  # the server's machine-readable code, when it gave one
+
 
 class Cancelled(SyncError):
     pass

@@ -8,6 +8,7 @@ a log; the refresh token is kept in the OS keyring when one is available.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,6 +173,14 @@ class Connection:
             params["epoch"] = epoch
         return self._send_sized("GET", "/sync/pull", params=params)
 
+    def request_certificate(self, csr: bytes) -> dict[str, Any]:
+        """POST /certificates: a signing certificate for the key in this DER request."""
+        return self._send("POST", "/certificates", body={"csr": base64.b64encode(csr).decode()})
+
+    def trust(self) -> dict[str, Any]:
+        """GET /certificates/trust: the signing authority and the revoked certificates."""
+        return self._send("GET", "/certificates/trust")
+
     def close(self) -> None:
         self._http.close()
 
@@ -240,7 +249,11 @@ def _reply(response: httpx.Response) -> dict[str, Any]:
         raise IncompatibleServer("The server is older than this app supports: ask IT to update it.")
     if status >= 500:
         raise NetworkError("The server had a problem; nothing was lost. Try again shortly.")
-    raise Refused(detail or f"The server refused the request ({status}).")
+    code = data.get("code") if isinstance(data, dict) else None
+    raise Refused(
+        detail or f"The server refused the request ({status}).",
+        code if isinstance(code, str) else None,
+    )
 
 
 def _network_message(exc: httpx.TransportError) -> str:

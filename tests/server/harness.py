@@ -7,6 +7,9 @@ Importable by other test folders: `from tests.server.harness import LiveServer, 
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -14,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,8 +36,25 @@ SECRET = "test-secret-" + "x" * 40
 CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8 * 1024, "argon2_parallelism": 1}
 
 
+_AUTHORITY: dict[str, Path] = {}
+
+
+def signing_authority_files() -> dict[str, Path]:
+    """Settings naming one signing authority made once per run in a temporary folder."""
+    if not _AUTHORITY:
+        from lcc_apr.server.ca import ensure_authority
+
+        folder = Path(tempfile.mkdtemp(prefix="lcc-apr-test-ca-"))
+        atexit.register(shutil.rmtree, folder, True)
+        files = {"ca_cert_file": folder / "ca.pem", "ca_key_file": folder / "ca.key"}
+        ensure_authority(Settings(database_url="sqlite://", secret_key=SECRET, **files))
+        _AUTHORITY.update(files)
+    return dict(_AUTHORITY)
+
+
 def server_settings(url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=url, secret_key=SECRET, **{**CHEAP_ARGON2, **overrides})
+    merged = {**CHEAP_ARGON2, **signing_authority_files(), **overrides}
+    return Settings(database_url=url, secret_key=SECRET, **merged)
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,7 @@ def test_a_save_that_fails_says_so_and_leaves_nothing(preview, tmp_path):
 
 def test_ctrl_s_asks_where_and_saves(preview, qtbot, tmp_path, monkeypatch):
     target = tmp_path / "chosen.pdf"
-    monkeypatch.setattr(
-        QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "")
-    )
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     qtbot.keyClick(preview.view, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert target.read_bytes() == preview.pdf
 

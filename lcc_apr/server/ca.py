@@ -1,0 +1,481 @@
+"""The organisation's signing authority (CA): personal signing certificates and revocation.
+
+The authority is a key pair and a self-signed CA certificate, made at set-up
+(`lcc-apr-server init-ca`, or on the first `serve` / `demo` when there is none) or
+imported by HR (`import-ca --cert F --key F`). Both are files: the certificate, and the
+private key written with mode 0600 (tightened to 0600 if found looser). The key is never
+logged, returned or stored in the database. Each authority certificate is also recorded
+in `signing_authorities`, so signatures certified by a replaced authority still check.
+
+A signed-in user's device sends a certificate signing request (its EC P-256 public key);
+the server issues an X.509 certificate naming the user (common name: display name,
+userID: username), key usage digitalSignature + nonRepudiation, a random serial, valid
+`certificate_days`. Revoking (`revoke-certificate`, or disabling the user) records when,
+and GET /certificates/trust lists it for every client to check signatures offline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import User, now_utc
+from lcc_apr.signing.certs import (
+    CertificateError,
+    b64,
+    der,
+    fingerprint,
+    is_signing_key,
+    load_certificate,
+    public_key_id,
+    serial_text,
+)
+
+from .settings import Settings
+from .tables import IssuedCertificate, SigningAuthority
+
+log = logging.getLogger("lcc_apr.server")
+AUTHORITY_YEARS = 10
+BACKDATE = timedelta(days=1)  # tolerate device clocks that run a little behind
+RENEW_BEFORE = timedelta(days=30)
+REASONS = ("lost", "left", "disabled")
+
+AuthorityKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+class AuthorityError(Exception):
+    """The signing authority cannot be made, read or used; the message says why."""
+
+
+class EnrolmentRefused(Exception):
+    def __init__(self, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.reason, self.code = reason, code
+
+
+@dataclass(frozen=True)
+class Authority:
+    certificate: x509.Certificate
+    key: AuthorityKey
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.certificate)
+
+
+# -- making, reading, importing --------------------------------------------------------
+
+
+def create_authority(organisation: str, at: datetime | None = None) -> Authority:
+    at = at or now_utc()
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} signing authority"),
+        ]
+    )
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(at - BACKDATE)
+        .not_valid_after(at + timedelta(days=365 * AUTHORITY_YEARS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ski, critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return Authority(certificate, key)
+
+
+def read_authority(settings: Settings) -> Authority | None:
+    """The authority in the settings' files, or None when there is none yet."""
+    cert_path, key_path = settings.ca_files()
+    if not cert_path.exists() and not key_path.exists():
+        return None
+    if not cert_path.exists() or not key_path.exists():
+        raise AuthorityError(
+            f"The signing authority is incomplete: {cert_path.name} and {key_path.name} "
+            "must both be present. Restore the missing file or run init-ca --replace."
+        )
+    _tighten(key_path)
+    try:
+        certificate = load_certificate(cert_path.read_bytes())
+    except CertificateError as err:
+        raise AuthorityError(f"{cert_path} is {err}.") from None
+    key = _load_key(key_path.read_bytes(), None, key_path)
+    _check_pair(certificate, key)
+    return Authority(certificate, key)
+
+
+def write_authority(settings: Settings, authority: Authority) -> None:
+    """Write the certificate and the private key (0600), each atomically."""
+    cert_path, key_path = settings.ca_files()
+    key_pem = authority.key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    cert_pem = authority.certificate.public_bytes(serialization.Encoding.PEM)
+    _write(key_path, key_pem, 0o600)
+    _write(cert_path, cert_pem, 0o644)
+
+
+def ensure_authority(settings: Settings, engine: Engine | None = None) -> tuple[Authority, bool]:
+    """The authority, made now if there is none (first serve, demo). (authority, made)
+
+    Servers starting together make one: the first claims it with a lock file made
+    exclusively; the others wait for it to finish and read what it made."""
+    authority = _read_settled(settings)
+    made = False
+    if authority is None:
+        _cert_path, key_path = settings.ca_files()
+        claim = _claim_path(key_path)
+        claim.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.close(os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            authority = _read_settled(settings)
+        else:
+            try:
+                authority = read_authority(settings)
+                if authority is None:
+                    authority = create_authority(settings.organisation_name)
+                    write_authority(settings, authority)
+                    made = True
+                    log.info("made a new signing authority (%s)", authority.fingerprint)
+            finally:
+                claim.unlink(missing_ok=True)
+        if authority is None:
+            raise AuthorityError("The signing authority could not be made; try again.")
+    if engine is not None:
+        with Session(engine) as session, session.begin():
+            register(session, authority)
+    return authority, made
+
+
+def _claim_path(key_path: Path) -> Path:
+    return key_path.with_name(key_path.name + ".lock")
+
+
+def _read_settled(settings: Settings, wait: float = 30.0) -> Authority | None:
+    """read_authority, once no other process is in the middle of making the authority."""
+    claim = _claim_path(settings.ca_files()[1])
+    deadline = time.monotonic() + wait
+    while claim.exists():
+        if time.monotonic() > deadline:
+            raise AuthorityError(
+                f"Another process seems to have stopped while making the signing authority: "
+                f"if no server is starting, remove {claim} and try again."
+            )
+        time.sleep(0.05)
+    return read_authority(settings)
+
+
+def import_authority(
+    settings: Settings,
+    cert_data: bytes,
+    key_data: bytes,
+    *,
+    password: bytes | None = None,
+    replace: bool = False,
+) -> Authority:
+    """Take HR's own CA certificate and key (PEM or DER) as the signing authority."""
+    try:
+        certificate = load_certificate(cert_data)
+    except CertificateError as err:
+        raise AuthorityError(f"The certificate file is {err}.") from None
+    key = _load_key(key_data, password, None)
+    _check_pair(certificate, key)
+    constraints = _extension(certificate, x509.BasicConstraints)
+    if constraints is None or not constraints.ca:
+        raise AuthorityError("That certificate is not a certificate authority's (CA:TRUE).")
+    usage = _extension(certificate, x509.KeyUsage)
+    if usage is not None and not usage.key_cert_sign:
+        raise AuthorityError("That certificate may not sign certificates (keyCertSign).")
+    if certificate.not_valid_after_utc <= now_utc():
+        raise AuthorityError("That certificate has expired.")
+    existing = read_authority(settings)
+    if existing is not None and existing.fingerprint != fingerprint(certificate) and not replace:
+        raise AuthorityError(
+            "The server already has a signing authority; add --replace to use this one "
+            "instead (signatures made under the old one still check)."
+        )
+    authority = Authority(certificate, key)
+    write_authority(settings, authority)
+    return authority
+
+
+def register(session: Session, authority: Authority, *, at: datetime | None = None) -> None:
+    """Record the authority's certificate as the current one (earlier ones are retired)."""
+    at = at or now_utc()
+    current = authority.fingerprint
+    if session.get(SigningAuthority, current) is None:
+        session.add(
+            SigningAuthority(
+                fingerprint=current, certificate=der(authority.certificate), added_at=at
+            )
+        )
+    else:
+        session.execute(
+            update(SigningAuthority)
+            .where(SigningAuthority.fingerprint == current)
+            .values(retired_at=None)
+        )
+    session.execute(
+        update(SigningAuthority)
+        .where(SigningAuthority.fingerprint != current, SigningAuthority.retired_at.is_(None))
+        .values(retired_at=at)
+    )
+
+
+def _load_key(data: bytes, password: bytes | None, path: Path | None) -> AuthorityKey:
+    where = f" ({path})" if path else ""
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            key = serialization.load_pem_private_key(data, password)
+        else:
+            key = serialization.load_der_private_key(data, password)
+    except TypeError:
+        raise AuthorityError(f"The private key{where} needs its password.") from None
+    except ValueError:
+        raise AuthorityError(
+            f"The private key{where} is not readable (or the password is wrong)."
+        ) from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise AuthorityError("The authority's key must be an EC or RSA key.")
+    return key
+
+
+def _check_pair(certificate: x509.Certificate, key: AuthorityKey) -> None:
+    if public_key_id(certificate.public_key()) != public_key_id(key.public_key()):
+        raise AuthorityError("The private key does not belong to the certificate.")
+
+
+def _extension(certificate: x509.Certificate, kind: type) -> Any:
+    try:
+        return certificate.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(draft, mode)  # whatever the umask
+    os.replace(draft, path)
+
+
+def _tighten(key_path: Path) -> None:
+    mode = stat.S_IMODE(key_path.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(key_path, 0o600)
+        log.warning("the signing authority's key file was readable by others: now 0600")
+
+
+class AuthorityHolder:
+    """The running server's authority, read from its files on first use (so one made by
+    `init-ca` while the server runs is picked up); None while there is none."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._authority: Authority | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Authority | None:
+        with self._lock:
+            if self._authority is None:
+                self._authority = read_authority(self.settings)
+            return self._authority
+
+
+# -- certificates ----------------------------------------------------------------------
+
+
+def issue_certificate(
+    session: Session,
+    authority: Authority,
+    user: User,
+    csr_der: bytes,
+    *,
+    settings: Settings,
+    at: datetime | None = None,
+) -> IssuedCertificate:
+    """A certificate for the key in the user's signing request (or the one already
+    issued for that key, while it has more than 30 days to run)."""
+    at = at or now_utc()
+    try:
+        csr = x509.load_der_x509_csr(csr_der)
+    except ValueError:
+        raise EnrolmentRefused("That is not a certificate signing request.", "bad_csr") from None
+    if not csr.is_signature_valid:
+        raise EnrolmentRefused("The signing request's own signature is wrong.", "bad_csr")
+    public_key = csr.public_key()
+    if not is_signing_key(public_key):
+        raise EnrolmentRefused("Signing keys must be EC P-256 keys.", "bad_csr")
+    key_id = public_key_id(public_key)
+    earlier = list(
+        session.scalars(select(IssuedCertificate).where(IssuedCertificate.key_id == key_id))
+    )
+    if any(c.user_id != user.id for c in earlier):
+        raise EnrolmentRefused("That key is already certified for someone else.", "key_taken")
+    if any(c.revoked_at is not None for c in earlier):
+        raise EnrolmentRefused(
+            "That signing key was revoked: make a new one and ask again.", "key_revoked"
+        )
+    for cert in earlier:
+        if cert.authority == authority.fingerprint and cert.not_after > at + RENEW_BEFORE:
+            return cert
+    certificate = build_certificate(authority, user, public_key, settings, at)
+    row = IssuedCertificate(
+        serial=serial_text(certificate),
+        user_id=user.id,
+        key_id=key_id,
+        authority=authority.fingerprint,
+        certificate=der(certificate),
+        issued_at=at,
+        not_after=certificate.not_valid_after_utc,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def build_certificate(
+    authority: Authority, user: Any, public_key: Any, settings: Settings, at: datetime
+) -> x509.Certificate:
+    """The X.509 certificate for `user` (display_name, username) and their public key."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.organisation_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, user.display_name[:64] or user.username),
+            x509.NameAttribute(NameOID.USER_ID, user.username),
+        ]
+    )
+    issuer_ski = _extension(authority.certificate, x509.SubjectKeyIdentifier)
+    aki = (
+        x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski)
+        if issuer_ski is not None
+        else x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key())
+    )
+    not_after = min(
+        at + timedelta(days=settings.certificate_days), authority.certificate.not_valid_after_utc
+    )
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(authority.certificate.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(at - BACKDATE)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # nonRepudiation
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(aki, critical=False)
+        .sign(authority.key, hashes.SHA256())
+    )
+
+
+def revoke_certificates(
+    session: Session,
+    user_id: int,
+    reason: str,
+    *,
+    at: datetime | None = None,
+    serial: str | None = None,
+) -> int:
+    """Revoke the user's certificates still in force (or the one `serial`); how many."""
+    if reason not in REASONS:
+        raise ValueError(f"The reason must be one of: {', '.join(REASONS)}.")
+    at = at or now_utc()
+    stmt = update(IssuedCertificate).where(
+        IssuedCertificate.user_id == user_id, IssuedCertificate.revoked_at.is_(None)
+    )
+    if serial is not None:
+        wanted = serial.lower().removeprefix("0x").lstrip("0") or "0"
+        stmt = stmt.where(IssuedCertificate.serial == wanted)
+    result = session.execute(stmt.values(revoked_at=at, revoke_reason=reason))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def authority_certificates(session: Session, current: Authority | None) -> list[x509.Certificate]:
+    """Every authority certificate signatures may chain to: the current one first."""
+    found: dict[str, x509.Certificate] = {}
+    if current is not None:
+        found[current.fingerprint] = current.certificate
+    rows = session.scalars(
+        select(SigningAuthority).order_by(SigningAuthority.retired_at.is_not(None))
+    )
+    for row in rows:
+        if row.fingerprint not in found:
+            try:
+                found[row.fingerprint] = load_certificate(row.certificate)
+            except CertificateError:
+                continue
+    return list(found.values())
+
+
+def trust_reply(session: Session, current: Authority | None) -> dict[str, Any]:
+    revoked = session.execute(
+        select(
+            IssuedCertificate.serial, IssuedCertificate.revoked_at, IssuedCertificate.revoke_reason
+        )
+        .where(IssuedCertificate.revoked_at.is_not(None))
+        .order_by(IssuedCertificate.revoked_at)
+    ).all()
+    return {
+        "ca_certificates": [b64(der(c)) for c in authority_certificates(session, current)],
+        "revoked": [
+            {"serial": serial, "revoked_at": when.isoformat(), "reason": reason or ""}
+            for serial, when, reason in revoked
+        ],
+    }

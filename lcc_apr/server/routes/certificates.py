@@ -1,0 +1,71 @@
+"""POST /certificates (a signing certificate for the user's key) and GET /certificates/trust."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from lcc_apr.models import User
+from lcc_apr.signing.certs import CertificateError, b64, unb64
+
+from .. import audit
+from ..ca import EnrolmentRefused, issue_certificate, trust_reply
+from ..context import ServerContext
+from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
+from ..errors import ApiError
+from ..schemas import ERRORS, CertificateBody, CertificateReply, ErrorOut, TrustReply
+
+router = APIRouter(
+    prefix="/certificates",
+    tags=["signing"],
+    dependencies=[Depends(require_protocol)],
+    responses=ERRORS,
+)
+
+NO_AUTHORITY = (
+    "The server has no signing authority yet, so it cannot issue signing certificates: "
+    "ask IT to run 'lcc-apr-server init-ca'."
+)
+
+
+def _authority(ctx: ServerContext):
+    authority = ctx.authority.get()
+    if authority is None:
+        raise ApiError(503, NO_AUTHORITY, code="no_authority")
+    return authority
+
+
+@router.post(
+    "",
+    response_model=CertificateReply,
+    responses={400: {"model": ErrorOut}, 409: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+)
+def request_certificate(
+    body: CertificateBody, ctx: Ctx, user: CurrentUser, session: DbSession, route: RoutePath
+) -> dict[str, object]:
+    authority = _authority(ctx)
+    person = session.get(User, user.user_id)
+    assert person is not None
+    try:
+        csr = unb64(body.csr)
+        row = issue_certificate(session, authority, person, csr, settings=ctx.settings)
+    except CertificateError:
+        raise ApiError(400, "The signing request is not valid base64.", code="bad_csr") from None
+    except EnrolmentRefused as refusal:
+        session.rollback()
+        audit.write(ctx.engine, user.user_id, "certificate", route, f"refused:{refusal.code}")
+        status = 400 if refusal.code == "bad_csr" else 409
+        raise ApiError(status, refusal.reason, code=refusal.code) from None
+    reply = {
+        "certificate": b64(row.certificate),
+        "serial": row.serial,
+        "not_after": row.not_after.isoformat(),
+        "user_id": row.user_id,
+    }
+    audit.add(session, user.user_id, "certificate", route, "issued")
+    session.commit()
+    return reply
+
+
+@router.get("/trust", response_model=TrustReply)
+def trust(ctx: Ctx, user: CurrentUser, session: DbSession) -> dict[str, object]:
+    return trust_reply(session, ctx.authority.get())
