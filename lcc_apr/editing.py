@@ -73,6 +73,9 @@ class EditRefused(Exception):
         super().__init__(message)
 
 
+COUNTERSIGN = "countersign"  # HR's countersignature: a signature with no workflow step
+
+
 @dataclass(frozen=True)
 class StepOption:
     """A workflow step the person could take now, as a button would show it."""
@@ -83,6 +86,8 @@ class StepOption:
     needs_reason: bool
     voids_signatures: bool
     locks: bool = False  # afterwards the record is signed or closed, and locked
+    signs: bool = False  # taken by signing (EditSession.sign), never by take()
+    decisions: tuple[str, ...] = ()  # for a signing step: "agree"/"disagree", or "confirm"
 
     @property
     def ready(self) -> bool:
@@ -411,15 +416,21 @@ class EditSession:
         )
 
     def steps(self) -> list[StepOption]:
-        """The steps this person could take now, each with the answers it still needs."""
+        """The steps this person could take now, each with the answers it still needs.
+        Steps that lock the record are signatures (with the decisions open to them), and
+        HR's countersignature of a closed capability case is offered as COUNTERSIGN."""
+        from lcc_apr.signing.signoff import is_signing_step, signing_options
+
         record = self._as_record()
         workflow = workflow_for(record)
+        signing = {o.step: o for o in signing_options(record, self.actor, self.template)}
         options = []
         for step in available_steps(record, self.actor):
             try:
                 check = check_step(record, step.name, self.actor, self.template)
             except WorkflowError:
                 continue  # e.g. a step for another outcome
+            signs = is_signing_step(workflow, step)
             options.append(
                 StepOption(
                     name=step.name,
@@ -429,9 +440,63 @@ class EditSession:
                     voids_signatures=step.voids_signatures,
                     locks=step.target != PREVIOUS
                     and workflow.state(step.target).lifecycle is Lifecycle.LOCKED,
+                    signs=signs,
+                    decisions=tuple(str(d) for d in signing[step.name].decisions)
+                    if signs and step.name in signing
+                    else (),
                 )
             )
+        if None in signing:
+            options.append(
+                StepOption(
+                    COUNTERSIGN, "Countersign as HR", (), False, False, signs=True,
+                    decisions=tuple(str(d) for d in signing[None].decisions),
+                )
+            )  # fmt: skip
         return options
+
+    def sign(
+        self,
+        step: str,
+        *,
+        at: datetime,
+        identity: Any,
+        decision: str | None = None,
+        reason: str | None = None,
+        trust: Any = None,
+    ) -> str:
+        """Save, then sign the record, taking the signing step (`COUNTERSIGN`: HR's
+        countersignature); returns the new status. `identity` comes from
+        lcc_apr.signing.Signer.ready(). Raises SigningError, WorkflowError or EditRefused;
+        nothing is written then."""
+        from lcc_apr.signing.signoff import sign_off
+
+        self._save_before_moving_on(at)
+        with self._store.session() as session:
+            record = self._record(session)
+            sign_off(
+                session,
+                record,
+                actor=self.actor,
+                template=self.template,
+                identity=identity,
+                decision=decision,
+                reason=reason,
+                at=at,
+                step=None if step == COUNTERSIGN else step,
+                trust=trust,
+            )
+        return self._moved_on()
+
+    def signatures(self) -> list[str]:
+        """Each sign-off of the record and whether it holds, in words (oldest first),
+        checked against the organisation's certificates as this computer last fetched them."""
+        from lcc_apr.signing.signoff import signature_states
+        from lcc_apr.signing.trust import load_trust
+
+        with self._store.session() as session:
+            record = self._record(session)
+            return [s.text for s in signature_states(session, record, load_trust(session))]
 
     def take(self, step: str, *, at: datetime, reason: str | None = None) -> str:
         """Save, then take a workflow step; returns the new status.
@@ -440,11 +505,10 @@ class EditSession:
         EditRefused when changes could not be saved first. Undo history ends here:
         the record has moved on.
         """
-        held = self.save(at).held_back
-        if held:
-            raise EditRefused(
-                f"Correct {len(held)} answer(s) before moving the record on.", list(held)
-            )
+        option = next((o for o in self.steps() if o.name == step), None)
+        if option is not None and option.signs:
+            raise WorkflowError(f"'{option.label}' is a signature: sign the record to take it.")
+        self._save_before_moving_on(at)
         with self._store.session() as session:
             record = self._record(session)
             take_step(
@@ -456,6 +520,16 @@ class EditSession:
                 at=at,
                 reason=reason,
             )
+        return self._moved_on()
+
+    def _save_before_moving_on(self, at: datetime) -> None:
+        held = self.save(at).held_back
+        if held:
+            raise EditRefused(
+                f"Correct {len(held)} answer(s) before moving the record on.", list(held)
+            )
+
+    def _moved_on(self) -> str:
         with self._store.session() as session:  # the committed state, as anyone now sees it
             self._load(session)
         with self._lock:

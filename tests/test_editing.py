@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +23,10 @@ from lcc_apr.history import history, verify_history
 from lcc_apr.models import ChangeAction, Employee, Record, RecordKind, Role, User
 from lcc_apr.new_records import start_record
 from lcc_apr.policy import load_policy
+from lcc_apr.server.ca import build_certificate, create_authority
+from lcc_apr.server.settings import Settings as ServerSettings
+from lcc_apr.signing.certs import new_private_key
+from lcc_apr.signing.identity import SigningIdentity
 from lcc_apr.store import keys
 from lcc_apr.workflow import Actor, WorkflowError
 
@@ -56,6 +61,26 @@ FINAL = {
 
 
 # -- shared helpers (also used by tests/ui_editor) ---------------------------------------
+
+AUTHORITY = create_authority("Test County Council", AT - timedelta(days=30))
+
+
+def identity(user_id: int) -> SigningIdentity:
+    """A signing key and certificate for this user, from a test authority."""
+    key = new_private_key()
+    person = SimpleNamespace(display_name=f"User {user_id}", username=f"u{user_id}")
+    settings = ServerSettings(database_url="sqlite://", secret_key="x" * 40)
+    cert = build_certificate(AUTHORITY, person, key.public_key(), settings, AT - timedelta(days=1))
+    return SigningIdentity(key, cert, user_id)
+
+
+def move_on(session: EditSession, step: str, *, at: datetime = AT, reason: str | None = None):
+    """Take a step as the app does: signing steps are signed (the first decision offered)."""
+    option = next((o for o in session.steps() if o.name == step), None)
+    if option is not None and option.signs:
+        who = identity(session.actor.user_id)
+        return session.sign(step, at=at, identity=who, decision=option.decisions[0])
+    return session.take(step, at=at, reason=reason)
 
 
 def build_demo(path: Path, ring: MemoryKeyring | None) -> Path:
@@ -201,7 +226,7 @@ def test_each_kind_is_filled_and_taken_through_its_workflow(store, cast, kind):
         assert option.ready, option.missing
         assert "{" not in option.label
         at += timedelta(minutes=1)
-        new_status = session.take(step, at=at)
+        new_status = move_on(session, step, at=at)
         assert session.status == new_status and not session.can_undo
 
     record = stored(store, record_id)
@@ -225,12 +250,12 @@ def test_a_probation_not_passed_goes_through_hr(store, cast):
     fill(manager, failing)
     manager.take("share", at=AT)
     employee = open_as(store, record_id, cast.employee)
-    employee.take("employee_sign", at=AT)
+    move_on(employee, "employee_sign")
     manager = open_as(store, record_id, cast.manager)
     options = {o.name: o for o in manager.steps()}
     assert set(options) == {"refer_to_hr", "amend"}  # not "manager_sign": the outcome is fail
     assert options["refer_to_hr"].label == "Refer to HR: probation not passed"
-    manager.take("refer_to_hr", at=AT)
+    move_on(manager, "refer_to_hr")
     hr = open_as(store, record_id, cast.hr)
     assert hr.locked and hr.may_edit("hr_decision") and not hr.may_edit("fail_reasons")
     (close,) = [o for o in hr.steps() if o.name == "hr_close"]
@@ -244,7 +269,7 @@ def test_a_probation_not_passed_goes_through_hr(store, cast):
     hr.set("hr_decision", "end_employment")
     hr.set("hr_decision_reasons", "Standards not met; alternatives considered.")
     hr.set("hr_letter_date", "2025-07-31")
-    assert hr.take("hr_close", at=AT) == "completed"
+    assert move_on(hr, "hr_close") == "completed"
     with store.session() as s:
         assert verify_history(s, s.get(Record, record_id)) == []
 
@@ -286,7 +311,7 @@ def test_an_amendment_needs_a_reason_and_reopens_the_record(store, cast):
     for party, step in SCRIPTS[RecordKind.SUPERVISION]:
         session = open_as(store, record_id, cast[party])
         fill(session, example)
-        session.take(step, at=AT)
+        move_on(session, step)
     manager = open_as(store, record_id, cast.manager)
     assert manager.locked and not manager.may_edit("workload")
     (amend,) = manager.steps()
@@ -373,7 +398,7 @@ def test_a_locked_record_refuses_edits_even_when_it_locked_during_editing(store,
     fill(manager, EXAMPLES["supervision"])
     manager.take("share", at=AT)
     manager.set("performance", "Added while the employee was signing")  # not yet saved
-    open_as(store, record_id, cast.employee).take("employee_sign", at=AT)
+    move_on(open_as(store, record_id, cast.employee), "employee_sign")
     before = stored(store, record_id)
     with pytest.raises(EditRefused, match="Not saved. Performance .* cannot change after sign-off"):
         manager.save(AT)
@@ -392,7 +417,7 @@ def test_fields_marked_for_it_change_after_sign_off(store, cast):
     for party, step in SCRIPTS[RecordKind.CAPABILITY][:4]:
         session = open_as(store, record_id, cast[party])
         fill(session, EXAMPLES["capability"])
-        session.take(step, at=AT)
+        move_on(session, step)
     employee = open_as(store, record_id, cast.employee)
     assert employee.status == "closed_hearing" and employee.locked
     assert employee.may_edit("appeal_grounds") and not employee.may_edit("employee_comments")

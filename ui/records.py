@@ -12,6 +12,7 @@ from lcc_apr.record_list import RecordRow, actor_for, employee_records
 
 from .context import AppContext
 from .editor import RecordEditor
+from .editor.editor import no_signing
 from .editor.writes import via_runner
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
@@ -172,7 +173,12 @@ class EditorWindow(QtWidgets.QDialog):
         self.session = EditSession(
             context.store, record_id, actor=actor, catalogue=context.catalogue
         )
-        self.editor = RecordEditor(self.session, run_write=via_runner(runner.write))
+        self.editor = RecordEditor(
+            self.session,
+            run_write=via_runner(runner.write),
+            signing=context.signing or no_signing,
+            signer_name=user.display_name,
+        )
         self.setWindowTitle(f"{self.session.template.title}: {self.session.subject_name}")
         self.setAccessibleName(self.windowTitle())
         self.context, self.runner, self.record_id = context, runner, record_id
@@ -184,16 +190,72 @@ class EditorWindow(QtWidgets.QDialog):
         QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Print, self, activated=self.print_record)
         self.print_note = QtWidgets.QLabel()
         self.print_note.setAccessibleName("Printing")
+        self.letters_button = QtWidgets.QPushButton("&Letters…")
+        self.letters_button.setAccessibleName("Make a letter to the employee from this record")
+        self.letters_button.setToolTip("The letters that apply to this record now, signed")
+        self.letters_button.setAutoDefault(False)
+        self.letters_button.clicked.connect(self.open_letters)
+        self.letters_button.hide()  # shown when a letter applies (refresh_letters)
+        self.letter_choices: list[Any] = []
+        self.letters: Any = None
         bar = QtWidgets.QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 4)
         bar.addWidget(self.print_note, 1)
+        bar.addWidget(self.letters_button)
         bar.addWidget(self.print_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.editor, 1)
         layout.addLayout(bar)
         self.preview: Any = None
+        self.editor.stepTaken.connect(lambda *_: self.refresh_letters())
+        self.editor.saved.connect(lambda *_: self.refresh_letters())
+        self.refresh_letters()
         self.resize(1000, 800)
+
+    def refresh_letters(self) -> None:
+        """Show Letters… when a letter applies for this person (the core decides, in a
+        worker: only the line manager or HR make letters)."""
+        from lcc_apr.pdf.printed_letters import LetterChoice, letter_choices
+
+        context, record_id = self.context, self.record_id
+        parties = self.session.actor.parties()
+
+        def query(_control: Any) -> list[LetterChoice]:
+            with context.store.session() as s:
+                return letter_choices(
+                    s, record_id, context.catalogue, parties, policy=context.policy
+                )
+
+        def found(choices: list[LetterChoice]) -> None:
+            self.letter_choices = choices
+            self.letters_button.setVisible(bool(choices))
+
+        def failed(error: BaseException) -> None:  # e.g. a letter template with mistakes
+            found([])
+            first = (str(error) or type(error).__name__).splitlines()[0]
+            self.print_note.setText(f"Letters are not available: {first}")
+
+        self.runner.read(query, on_done=found, on_error=failed, name="letters")
+
+    def open_letters(self) -> None:
+        """Save what is typed, then the letters dialog (it stays open beside the editor)."""
+        from .letters import LetterDialog
+
+        if not self.letter_choices:
+            return
+        self.editor.save_now()
+        if self.letters is not None:
+            self.letters.close()
+        self.letters = LetterDialog(
+            context=self.context,
+            runner=self.runner,
+            record_id=self.record_id,
+            choices=self.letter_choices,
+            save=self.editor.save_now,
+            parent=self,
+        )
+        self.letters.show()
 
     def print_record(self) -> None:
         """Save what is typed, make the signed PDF in a worker, then show the preview."""

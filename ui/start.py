@@ -38,15 +38,43 @@ def context_for(session: Session, catalogue: Catalogue) -> AppContext:
     from .context import AppContext
 
     def engine(on_progress: Callable[[Any], None]) -> SyncEngine:
-        return SyncEngine(session.store, session.connection, catalogue, on_progress=on_progress)
+        return SyncEngine(
+            session.store,
+            session.connection,
+            catalogue,
+            on_progress=on_progress,
+            signer=session.signer,
+        )
+
+    user = user_of(session)
+    signer = session.signer
+
+    def signing() -> tuple[Any, Any]:
+        return signer.ready(session.connection), signer.trust()
+
+    def printer_for(record_id: str) -> Any:
+        from lcc_apr.pdf.records import printer_for as core_printer_for
+
+        return core_printer_for(
+            session.store,
+            signer,
+            session.connection,
+            user_id=user.user_id,
+            roles=user.roles,
+            employee_id=user.employee_id,
+            name=user.display_name,
+            record_id=record_id,
+        )
 
     return AppContext(
         store=session.store,
         catalogue=catalogue,
         policy=load_policy(),
-        user=user_of(session),
+        user=user,
         today=session.today,
         sync_engine_factory=engine,
+        signing=signing if signer is not None else None,
+        printer_for=printer_for if signer is not None else None,
     )
 
 

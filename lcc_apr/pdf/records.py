@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from sqlalchemy.orm import Session
@@ -58,6 +59,68 @@ class Printer:
     role: str | None = None
     trust_roots: list[x509.Certificate] = field(default_factory=list)
     why_unsigned: str = "This copy is not signed: you have no signing certificate yet."
+    revoked: dict[int, datetime] = field(default_factory=dict)  # serial -> when
+
+
+def printer_for(
+    store: Any,
+    signer: Any,
+    connection: Any,
+    *,
+    user_id: int,
+    roles: frozenset,
+    employee_id: int | None,
+    name: str,
+    record_id: str = "",
+) -> Printer:
+    """The signed-in person as the printer of a record (or, with no record id, as HR for a
+    batch): their identity from lcc_apr.signing.Signer (enrolled over `connection` when it
+    has no certificate yet), their role on the record, the organisation's trust."""
+    from lcc_apr.record_list import actor_for
+    from lcc_apr.signing.identity import SigningError
+    from lcc_apr.signing.signoff import role_for
+
+    from .sign import Signer as PdfSigner
+
+    try:
+        identity = signer.ready(connection)
+    except SigningError as err:
+        return Printer(None, name, why_unsigned=f"This copy is not signed: {err}")
+    trust = signer.trust()
+    role: str | None = "hr"
+    if record_id:
+        with store.session() as s:
+            actor = actor_for(s, record_id, user_id=user_id, roles=roles, employee_id=employee_id)
+        found = role_for(actor.parties())
+        role = str(found) if found is not None else None
+    return Printer(
+        PdfSigner(identity.private_key, identity.certificate, trust.authorities),
+        name,
+        role,
+        list(trust.authorities),
+        revoked=trust.revoked_by_serial(),
+    )
+
+
+def describe_signatures(session: Session, record: Record) -> Callable[[SignOff], str]:
+    """Each sign-off's state in a few words for the printed history ("valid", "superseded
+    on 3 June 2026", "invalid: ..."), checked against the trust this computer holds."""
+    from lcc_apr.signing.signoff import SignatureStatus, signature_states
+    from lcc_apr.signing.trust import load_trust
+
+    states = {s.sign_off_id: s for s in signature_states(session, record, load_trust(session))}
+
+    def describe(sign_off: SignOff) -> str:
+        state = states.get(sign_off.id)
+        if state is None:
+            return "not checked"
+        words = str(state.status).replace("_", " ")
+        if state.status is SignatureStatus.SUPERSEDED and state.superseded_at:
+            moment = state.superseded_at
+            return f"superseded on {moment.day} {moment:%B %Y}"
+        return f"{words}: {state.detail}" if state.detail else words
+
+    return describe
 
 
 @dataclass(frozen=True)
@@ -80,6 +143,8 @@ def print_record(
     from .check import check_pdf
     from .export import file_name
 
+    if describe_signature is None:
+        describe_signature = describe_signatures(session, session.get(Record, record_id))
     doc = record_document(session, record_id, catalogue, describe_signature=describe_signature)
     pdf = record_pdf(
         session,
@@ -93,7 +158,7 @@ def print_record(
     if printer.signer is None:
         check = printer.why_unsigned
     else:
-        check = check_pdf(pdf, trust_roots=printer.trust_roots).summary
+        check = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked).summary
     e = doc.employee
     day = session.get(Record, record_id).record_date
     name = file_name(

@@ -5,7 +5,7 @@ is kept only when all of this holds, else the whole record is refused with the r
 - it was made by the pushing user, as a party they are on this record, with a decision
   that role gives (employee: agree, or disagree with a reason; manager and HR: confirm);
 - it comes with the workflow step it signs (or is HR's countersignature on a closed
-  capability case), and the user has not already signed in that role;
+  capability case, which each HR user gives once);
 - its certificate was issued by this server's signing authority, to this user, and was
   valid and not revoked when it was signed (a key revoked as lost is refused whatever
   the claimed time, since a device clock decides nothing);
@@ -136,10 +136,10 @@ def new_sign_offs(
             decision, reason = check_decision(role, item.decision, item.reason)
         except SigningError as err:
             raise _refuse(str(err)) from None
-        if (user_id, str(role)) in signed_roles:
-            raise _refuse("You have already signed this record.")
         step = next((s for s in open_steps if PARTY_OF[role] in s.parties), None)
         countersign = step is None
+        if countersign and (user_id, str(role)) in signed_roles:  # a step is taken only once
+            raise _refuse("You have already signed this record.")
         if step is not None:
             open_steps.remove(step)
         elif not may_countersign(kind, final_status, parties) or role is not SignOffRole.HR:

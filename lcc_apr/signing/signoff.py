@@ -227,10 +227,10 @@ def sign_off(
     certificate = identity.require_certificate(signed_at, trust)
     if identity.user_id and identity.user_id != actor.user_id:
         raise SigningError("This computer's signing certificate belongs to someone else.")
-    if any(
+    if option.step is None and any(  # a step can only be taken once; a countersignature
         s.superseded_at is None and s.user_id == actor.user_id and s.role == option.role
         for s in record.sign_offs
-    ):
+    ):  # has no step, so it is refused here (HR decides a hearing, then its appeal: two)
         raise SigningError("You have already signed this record.")
     if option.step is not None:
         take_step(session, record, option.step, actor=actor, template=template, at=at)

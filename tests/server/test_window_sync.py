@@ -112,3 +112,56 @@ def test_the_employee_responds_through_the_editor_and_the_manager_sees_it(
         window.close()
         runner.shutdown()
         session.close()
+
+
+def test_the_employee_signs_in_the_editor_and_the_manager_prints_a_signed_copy(
+    qtbot, live_server, tmp_path
+):
+    from sqlalchemy.orm import selectinload
+
+    responded = next(r for r in live_server.records(kind=RecordKind.APR, status="responded"))
+    employee = live_server.people.by_employee(responded.subject_id)
+    session, runner, context, window = open_window(
+        qtbot, live_server, tmp_path / "e", employee.username
+    )
+    try:
+        window.open_record.emit(responded.id)
+        editor = window.open_windows[-1]
+        editor.editor._ask_signature = lambda _parent, _option, _name: ("agree", "")
+        with qtbot.waitSignal(editor.editor.stepTaken, timeout=30_000):
+            editor.editor.steps.buttons["employee_sign"].click()
+        assert editor.editor.signatures.text().startswith("Signatures:\nValid")
+        editor.close()
+        press_sync(qtbot, window)
+    finally:
+        window.close()
+        runner.shutdown()
+        session.close()
+    with live_server.session() as s:
+        stored = s.scalars(
+            select(Record).options(selectinload(Record.sign_offs)).filter_by(id=responded.id)
+        ).one()
+        assert stored.status == "employee_signed"
+        (signed,) = stored.sign_offs
+        assert signed.signature and signed.certificate and signed.decision == "agree"
+
+    manager = next(
+        m
+        for m in live_server.people.managers
+        if any(u.employee_id == employee.employee_id for u in live_server.people.reports(m))
+    )
+    session, runner, context, window = open_window(
+        qtbot, live_server, tmp_path / "m", manager.username
+    )
+    try:
+        window.open_record.emit(responded.id)
+        editor = window.open_windows[-1]
+        assert editor.editor.signatures.text().startswith("Signatures:\nValid")
+        editor.print_button.click()
+        qtbot.waitUntil(lambda: editor.preview is not None, timeout=30_000)
+        assert editor.preview.check.text().startswith(f"Signed by {context.user.display_name}")
+        assert "not been changed" in editor.preview.check.text()
+    finally:
+        window.close()
+        runner.shutdown()
+        session.close()

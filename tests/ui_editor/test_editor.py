@@ -10,7 +10,7 @@ from lcc_apr.editing import EditSession
 from lcc_apr.forms import FieldType
 from lcc_apr.models import Record, RecordKind
 from tests.examples import EXAMPLES
-from tests.test_editing import AT, CATALOGUE, fill, start
+from tests.test_editing import AT, CATALOGUE, fill, identity, move_on, start
 from ui.editor import AUTOSAVE_MS, RecordEditor
 from ui.editor.inputs import (
     ChoiceCombo,
@@ -313,20 +313,44 @@ def test_a_step_button_says_what_it_does_and_takes_the_step(make_editor, qtbot, 
     assert editor.steps.buttons["withdraw"].text() == "Take back to draft"
 
 
-def test_a_step_that_locks_the_record_is_confirmed_first(make_editor, store, cast):
+def test_signing_asks_for_the_decision_then_signs_with_the_certificate(
+    make_editor, store, cast
+):
     asked = []
+    me = cast["employee"].user_id
     editor = make_editor(
         shared_supervision(store, cast),
         party="employee",
-        confirm=lambda _parent, option: asked.append(option.label) or False,
+        ask_signature=lambda _parent, option, _name: asked.append(option.label) or None,
+        signing=lambda: (identity(me), None),
     )
+    assert editor.steps.buttons["employee_sign"].text() == "Sign off"
     editor.steps.buttons["employee_sign"].click()
-    assert asked == ["Sign off"] and editor.session.status == "shared"
-    editor._confirm = lambda _parent, _option: True
+    assert asked == ["Sign off"] and editor.session.status == "shared"  # cancelled
+    editor._ask_signature = lambda _parent, option, _name: ("disagree", "Not discussed")
     editor.steps.buttons["employee_sign"].click()
     assert editor.session.status == "employee_signed"
     assert editor.banner.text() == "Signed and locked: this record can no longer change."
     assert editor.steps.buttons == {} and editor.steps.none.isVisibleTo(editor)
+    with store.session() as s:
+        (signature,) = s.get(Record, editor.session.record_id).sign_offs
+        assert (signature.decision, signature.reason) == ("disagree", "Not discussed")
+        assert signature.signature and signature.certificate
+    assert "disagreeing" in editor.signatures.text() or "disagree" in editor.signatures.text()
+    assert editor.signatures.isVisibleTo(editor)
+
+
+def test_signing_without_a_certificate_says_why_and_changes_nothing(make_editor, store, cast):
+    editor = make_editor(
+        shared_supervision(store, cast),
+        party="employee",
+        ask_signature=lambda _parent, option, _name: ("agree", ""),
+    )
+    editor.steps.buttons["employee_sign"].click()
+    assert editor.session.status == "shared"
+    assert "sign in" in editor.save_status.text()
+    with store.session() as s:
+        assert s.get(Record, editor.session.record_id).sign_offs == []
 
 
 def test_an_amendment_asks_for_the_reason(make_editor, store, cast):
@@ -334,7 +358,7 @@ def test_an_amendment_asks_for_the_reason(make_editor, store, cast):
     for party, step in (("manager", "share"), ("employee", "employee_sign")):
         session = EditSession(store, record_id, actor=cast[party], catalogue=CATALOGUE)
         fill(session, EXAMPLES["supervision"])
-        session.take(step, at=AT)
+        move_on(session, step)
     asked = []
     editor = make_editor(
         record_id, ask_reason=lambda _parent, option: asked.append(option.label) or None

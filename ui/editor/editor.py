@@ -16,10 +16,12 @@ from html import escape
 from typing import Any
 
 from lcc_apr.editing import EditRefused, EditSession, SaveResult, StepOption, item_path
+from lcc_apr.signing.identity import SigningError
 from lcc_apr.workflow import WorkflowError
 from ui.qt import QtCore, QtGui, QtWidgets
 
 from .form import Form, muted, problem_colour, restyle
+from .sign_dialog import SignDialog
 from .steps import StepsPanel
 from .writes import RunWrite, run_inline
 
@@ -28,6 +30,26 @@ log = logging.getLogger(__name__)
 AUTOSAVE_MS = 1000  # after the last change; the promise to the person is "within 2 seconds"
 AskReason = Callable[[QtWidgets.QWidget, StepOption], "str | None"]
 Confirm = Callable[[QtWidgets.QWidget, StepOption], bool]
+# Asked before signing: (decision, reason), or None when the person cancels.
+AskSignature = Callable[[QtWidgets.QWidget, StepOption, str], "tuple[str, str] | None"]
+# Run in the worker before signing: (signing identity, organisation trust) from
+# lcc_apr.signing.Signer; raises SigningError with a sentence when it cannot sign.
+Signing = Callable[[], "tuple[Any, Any]"]
+
+
+def ask_signature_dialog(
+    parent: QtWidgets.QWidget, option: StepOption, signer: str
+) -> tuple[str, str] | None:
+    dialog = SignDialog(
+        title=option.label, signer=signer, decisions=option.decisions, parent=parent
+    )
+    if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted or dialog.decision is None:
+        return None
+    return dialog.decision, dialog.reason
+
+
+def no_signing() -> tuple[Any, Any]:
+    raise SigningError("Signing needs your organisation's server: sign in to it first.")
 
 
 def ask_reason_dialog(parent: QtWidgets.QWidget, option: StepOption) -> str | None:
@@ -69,6 +91,9 @@ class RecordEditor(QtWidgets.QWidget):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         ask_reason: AskReason = ask_reason_dialog,
         confirm: Confirm = confirm_dialog,
+        ask_signature: AskSignature = ask_signature_dialog,
+        signing: Signing = no_signing,
+        signer_name: str = "",
         autosave_ms: int = AUTOSAVE_MS,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
@@ -78,6 +103,9 @@ class RecordEditor(QtWidgets.QWidget):
         self._clock = clock
         self._ask_reason = ask_reason
         self._confirm = confirm
+        self._ask_signature = ask_signature
+        self._signing = signing
+        self._signer_name = signer_name
         self._saving = False
         self._save_again = False
         self._status_problem = False
@@ -97,6 +125,14 @@ class RecordEditor(QtWidgets.QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         layout.addWidget(self.scroll, 1)
+        self.signatures = QtWidgets.QLabel()
+        self.signatures.setObjectName("signatures")
+        self.signatures.setWordWrap(True)
+        self.signatures.setAccessibleName("Signatures on this record")
+        self.signatures.setTextFormat(Qt.TextFormat.PlainText)
+        self.signatures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.signatures.setContentsMargins(16, 4, 16, 4)
+        layout.addWidget(self.signatures)
         self.steps = StepsPanel(self._take, self.show_field)
         layout.addWidget(self.steps)
 
@@ -162,6 +198,7 @@ class RecordEditor(QtWidgets.QWidget):
         day = f"{s.reference.day} {s.reference:%B %Y}"
         self.subtitle.setText(f"{s.subject_name}  ·  {s.state_label}  ·  {day}")
         self._show_banner()
+        self._show_signatures()
         self._show_session(restructured=True)
         self._set_status("All changes saved" if not s.dirty else "Unsaved changes")
 
@@ -179,6 +216,11 @@ class RecordEditor(QtWidgets.QWidget):
             text = ""
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
+
+    def _show_signatures(self) -> None:
+        lines = self.session.signatures()
+        self.signatures.setText("Signatures:\n" + "\n".join(lines) if lines else "")
+        self.signatures.setVisible(bool(lines))
 
     def _show_session(self, *, restructured: bool = False) -> None:
         """Inline messages, visibility, steps and undo state as the session has them now.
@@ -334,6 +376,9 @@ class RecordEditor(QtWidgets.QWidget):
     # -- steps --------------------------------------------------------------------------
 
     def _take(self, option: StepOption) -> None:
+        if option.signs:
+            self._sign(option)
+            return
         reason = None
         if option.needs_reason:
             reason = self._ask_reason(self, option)
@@ -351,13 +396,37 @@ class RecordEditor(QtWidgets.QWidget):
             self._step_failed,
         )
 
+    def _sign(self, option: StepOption) -> None:
+        """Ask for the decision, then (in the worker) get the signing identity and sign."""
+        chosen = self._ask_signature(self, option, self._signer_name)
+        if chosen is None:
+            return
+        decision, reason = chosen
+        self.autosave.stop()
+        at = self._clock()
+        session, signing = self.session, self._signing
+        self._set_status("Signing…")
+
+        def sign() -> str:
+            identity, trust = signing()
+            return session.sign(
+                option.name,
+                at=at,
+                identity=identity,
+                decision=decision,
+                reason=reason or None,
+                trust=trust,
+            )
+
+        self.run_write(sign, lambda _status: self._taken(option), self._step_failed)
+
     def _taken(self, option: StepOption) -> None:
         self._build_form()
         self._set_status(f"Done: {option.label}")
         self.stepTaken.emit(self.session.record_id, option.name)
 
     def _step_failed(self, error: Exception) -> None:
-        if not isinstance(error, WorkflowError | EditRefused):
+        if not isinstance(error, WorkflowError | EditRefused | SigningError):
             log.error("step on record %s failed", self.session.record_id, exc_info=error)
         problems = getattr(error, "problems", [])
         extra = "".join(f"\n• {p.message}" for p in problems[:5])
