@@ -65,10 +65,15 @@ FINAL = {
 AUTHORITY = create_authority("Test County Council", AT - timedelta(days=30))
 
 
-def identity(user_id: int) -> SigningIdentity:
-    """A signing key and certificate for this user, from a test authority."""
-    key = new_private_key()
+def identity(user_id: int, store: Any = None) -> SigningIdentity:
+    """A signing key and certificate for this user (named as in `store` when given, so
+    the signature checks as theirs), from a test authority."""
     person = SimpleNamespace(display_name=f"User {user_id}", username=f"u{user_id}")
+    if store is not None:
+        with store.session() as s:
+            user = s.get(User, user_id)
+            person = SimpleNamespace(display_name=user.display_name, username=user.username)
+    key = new_private_key()
     settings = ServerSettings(database_url="sqlite://", secret_key="x" * 40)
     cert = build_certificate(AUTHORITY, person, key.public_key(), settings, AT - timedelta(days=1))
     return SigningIdentity(key, cert, user_id)
@@ -78,7 +83,7 @@ def move_on(session: EditSession, step: str, *, at: datetime = AT, reason: str |
     """Take a step as the app does: signing steps are signed (the first decision offered)."""
     option = next((o for o in session.steps() if o.name == step), None)
     if option is not None and option.signs:
-        who = identity(session.actor.user_id)
+        who = identity(session.actor.user_id, session._store)
         return session.sign(step, at=at, identity=who, decision=option.decisions[0])
     return session.take(step, at=at, reason=reason)
 

@@ -18,9 +18,20 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from lcc_apr.demo.build import open_demo_store  # noqa: E402
 from lcc_apr.editing import EditSession  # noqa: E402
 from lcc_apr.models import RecordKind  # noqa: E402
+from lcc_apr.signing.trust import Trust, save_trust  # noqa: E402
 from tests.examples import EXAMPLES  # noqa: E402
-from tests.test_editing import AT, CATALOGUE, build_demo, cast_of, fill, start  # noqa: E402
+from tests.test_editing import (  # noqa: E402
+    AT,
+    AUTHORITY,
+    CATALOGUE,
+    build_demo,
+    cast_of,
+    fill,
+    move_on,
+    start,
+)
 from ui.editor import RecordEditor  # noqa: E402
+from ui.editor.sign_dialog import SignDialog  # noqa: E402
 from ui.qt import QtWidgets  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -70,6 +81,26 @@ def main() -> int:
         employee = EditSession(store, sup, actor=cast.employee, catalogue=CATALOGUE)
         editor = RecordEditor(employee)
         print(grab(editor, "editor-supervision-employee.png", scroll_to="employee_comments"))
+        editor.close()
+
+        dialog = SignDialog(
+            title="Sign off", signer=employee.subject_name, decisions=("agree", "disagree")
+        )
+        dialog.choices["disagree"].setChecked(True)
+        dialog.reason_box.setPlainText("The workload section leaves out the two cover shifts.")
+        dialog.resize(560, 380)
+        dialog.show()
+        QtWidgets.QApplication.processEvents()
+        dialog.grab().save(str(OUT / "sign-dialog.png"))
+        print(OUT / "sign-dialog.png")
+        dialog.close()
+
+        with store.session() as s:  # the organisation's certificate, as a sync brings it
+            save_trust(s, Trust((AUTHORITY.certificate,)))
+        move_on(EditSession(store, sup, actor=cast.employee, catalogue=CATALOGUE), "employee_sign")
+        manager = EditSession(store, sup, actor=cast.manager, catalogue=CATALOGUE)
+        editor = RecordEditor(manager)
+        print(grab(editor, "editor-signed.png", scroll_to="next_date"))
         editor.close()
         store.close()
     del app
