@@ -67,8 +67,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.bar.setFormat("%v of %m records")
         self.bar.hide()
         self.message = QtWidgets.QLabel(
-            "Each completed record becomes one PDF, signed with your certificate. Files "
-            "already in the folder are kept and skipped."
+            "Each completed record becomes one PDF, signed with your certificate when this "
+            "computer has one. Files already in the folder are kept and skipped."
         )
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Export status")
@@ -95,7 +95,14 @@ class ExportDialog(QtWidgets.QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.bar)
         layout.addWidget(self.failures, 1)
+        layout.addStretch(1)  # takes the room while there is no failure to list
         layout.addLayout(buttons)
+        self.message.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum
+        )
+        self.failures.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding
+        )
         self.resize(560, 260)
 
     def _browse(self) -> None:

@@ -7,9 +7,10 @@ which the record editor connects to.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,9 @@ from .status import StatusBar, SyncCall, read_status
 from .tasks import TaskRunner
 from .team_view import KINDS, TeamView, day_text, item_text, team_rows
 from .theme import apply_appearance, fit_rows
+
+if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at start
+    from .export_dialog import ExportDialog
 
 LATER = "Arrives with the record editor."
 
@@ -75,6 +79,7 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.setStatusBar(self.status)
         self.actions_by_name: dict[str, QtGui.QAction] = {}
+        self.export_dialog: ExportDialog | None = None
         self._build_menus()
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.nav.setCurrentRow(0)
@@ -226,6 +231,16 @@ class MainWindow(QtWidgets.QMainWindow):
         sync = self._action("sync", "&Sync now", self.status.start_sync, "F5", "Sync now")
         sync.setEnabled(self.status.sync_call is not None)
         tools.addAction(sync)
+        if self.context.user.is_hr:
+            tools.addAction(
+                self._action(
+                    "export_pdfs",
+                    "E&xport completed records as PDFs…",
+                    self.open_export,
+                    None,
+                    "HR: a department's completed records, one signed PDF each, into a folder",
+                )
+            )
         tools.addAction(
             self._action("settings", "S&ettings…", self.open_settings, K.Preferences, "Settings")
         )
@@ -240,6 +255,22 @@ class MainWindow(QtWidgets.QMainWindow):
             page.focus_filter()
         else:
             self.status.message.setText("This page has no filter.")
+
+    def open_export(self) -> ExportDialog:
+        """HR's batch export; the dialog stays referenced (and reused) while it lives."""
+        from .export_dialog import ExportDialog
+
+        if self.export_dialog is None:
+            self.export_dialog = ExportDialog(
+                session_factory=self.context.store.session,
+                runner=self.runner,
+                make_pdf=hr_pdf_maker(self.context),
+                parent=self,
+            )
+        self.export_dialog.show()
+        self.export_dialog.raise_()
+        self.export_dialog.activateWindow()
+        return self.export_dialog
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
@@ -358,6 +389,37 @@ class OwnRecordsView(QtWidgets.QWidget):
     def _open(self, index: QtCore.QModelIndex) -> None:
         if index.isValid():
             self.open_record.emit(index.data(Qt.ItemDataRole.UserRole))
+
+
+def hr_pdf_maker(context: AppContext) -> Callable[[Session, str], bytes]:
+    """make_pdf for HR's export: each record's PDF signed by HR in HR's box. Runs in the
+    export's worker; who signs (context.printer, which may ask the server) is found once,
+    on the first record, and kept for the rest of the batch."""
+    from lcc_apr.pdf.records import Printer, record_pdf
+
+    found: list[Printer | Exception] = []  # the printer, or why there is none: asked once
+    lock = threading.Lock()
+
+    def make_pdf(session: Session, record_id: str) -> bytes:
+        with lock:
+            if not found:
+                try:
+                    found.append(context.printer(""))
+                except Exception as error:  # each record then fails with the same reason
+                    found.append(error)
+        printer = found[0]
+        if isinstance(printer, Exception):
+            raise printer
+        return record_pdf(
+            session,
+            record_id,
+            context.catalogue,
+            signer=printer.signer,
+            signer_name=printer.name,
+            role="hr",
+        )
+
+    return make_pdf
 
 
 def own_records(

@@ -313,9 +313,7 @@ def test_a_step_button_says_what_it_does_and_takes_the_step(make_editor, qtbot, 
     assert editor.steps.buttons["withdraw"].text() == "Take back to draft"
 
 
-def test_signing_asks_for_the_decision_then_signs_with_the_certificate(
-    make_editor, store, cast
-):
+def test_signing_asks_for_the_decision_then_signs_with_the_certificate(make_editor, store, cast):
     asked = []
     me = cast["employee"].user_id
     editor = make_editor(
