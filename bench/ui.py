@@ -138,7 +138,10 @@ def main() -> None:
 
         store = open_demo_store(path, keyring_backend=keyring)
         catalogue = Catalogue.load()
-        runner = TaskRunner(inline=True)
+        from ui.start import warm_up
+
+        warm_up()  # as the app does in its sign-in worker
+        runner = TaskRunner()  # the app's: the letters check runs in a worker
         hr_context = AppContext(store, catalogue, load_policy(), hr_user, today=lambda: TODAY)
         started = time.perf_counter()
         editor = EditorWindow(hr_context, runner, apr)
@@ -146,6 +149,8 @@ def main() -> None:
         app.processEvents()
         result["editor_open_ms"] = round(1000 * (time.perf_counter() - started), 1)
         editor.close()
+        runner.shutdown()
+        runner = TaskRunner(inline=True)
 
         model = AllRecordsModel(hr_context, runner)
         timings = {}

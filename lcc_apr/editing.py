@@ -165,6 +165,7 @@ class EditSession:
         manager = subject.line_manager if subject else None
         self.subject_name = subject.display_name if subject else "the employee"
         self.manager_name = manager.display_name if manager else "the manager"
+        self._signers = {(s.user_id, str(s.role)) for s in record.sign_offs if not s.superseded_at}
         with self._lock:
             self._saved: dict[str, Any] = copy.deepcopy(record.answers)
             self._working: dict[str, Any] = copy.deepcopy(record.answers)
@@ -419,11 +420,15 @@ class EditSession:
         """The steps this person could take now, each with the answers it still needs.
         Steps that lock the record are signatures (with the decisions open to them), and
         HR's countersignature of a closed capability case is offered as COUNTERSIGN."""
-        from lcc_apr.signing.signoff import is_signing_step, signing_options
+        from lcc_apr.signing.signoff import (
+            DECISIONS,
+            is_signing_step,
+            may_countersign,
+            role_for,
+        )
 
         record = self._as_record()
         workflow = workflow_for(record)
-        signing = {o.step: o for o in signing_options(record, self.actor, self.template)}
         options = []
         for step in available_steps(record, self.actor):
             try:
@@ -431,6 +436,7 @@ class EditSession:
             except WorkflowError:
                 continue  # e.g. a step for another outcome
             signs = is_signing_step(workflow, step)
+            role = role_for(step.parties & self.actor.parties()) if signs else None
             options.append(
                 StepOption(
                     name=step.name,
@@ -441,16 +447,18 @@ class EditSession:
                     locks=step.target != PREVIOUS
                     and workflow.state(step.target).lifecycle is Lifecycle.LOCKED,
                     signs=signs,
-                    decisions=tuple(str(d) for d in signing[step.name].decisions)
-                    if signs and step.name in signing
-                    else (),
+                    decisions=tuple(str(d) for d in DECISIONS[role]) if role else (),
                 )
             )
-        if None in signing:
+        if (
+            not any(o.signs for o in options)
+            and may_countersign(self.kind, self.status, self.actor.parties())
+            and (self.actor.user_id, "hr") not in self._signers
+        ):
             options.append(
                 StepOption(
                     COUNTERSIGN, "Countersign as HR", (), False, False, signs=True,
-                    decisions=tuple(str(d) for d in signing[None].decisions),
+                    decisions=("confirm",),
                 )
             )  # fmt: skip
         return options

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from lcc_apr.demo.build import build_demo_store, open_demo_store
-from lcc_apr.editing import EditRefused, EditSession, item_path, parse_path
+from lcc_apr.editing import COUNTERSIGN, EditRefused, EditSession, item_path, parse_path
 from lcc_apr.forms import Catalogue, FieldType
 from lcc_apr.history import history, verify_history
 from lcc_apr.models import ChangeAction, Employee, Record, RecordKind, Role, User
@@ -496,3 +496,16 @@ def test_paths_are_parsed_strictly():
     for wrong in ("", "[1]", "a[x]", "a.b.", ".a", "a b", "A"):
         with pytest.raises(ValueError):
             parse_path(wrong)
+
+
+def test_hr_is_offered_a_countersignature_once_a_manager_closes_a_case(store, cast):
+    record_id = start(store, cast, RecordKind.CAPABILITY)
+    manager = open_as(store, record_id, cast.manager)
+    fill(manager, EXAMPLES["capability"])
+    assert move_on(manager, "close_improved") == "closed_improved"
+    hr = open_as(store, record_id, cast.hr)
+    (countersign,) = [o for o in hr.steps() if o.signs]
+    assert countersign.name == COUNTERSIGN and countersign.decisions == ("confirm",)
+    hr.sign(COUNTERSIGN, at=AT, identity=identity(cast.hr.user_id, store), decision="confirm")
+    assert not [o for o in hr.steps() if o.signs]  # given once
+    assert [line.split(":")[0] for line in hr.signatures()] == ["Not checked yet"] * 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.editing import EditSession
 from lcc_apr.models import Employee, RecordKind
@@ -16,6 +16,9 @@ from .editor.editor import no_signing
 from .editor.writes import via_runner
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from lcc_apr.pdf.printed_letters import LetterChoice
 
 COLUMNS = ("Record", "Date", "Stage", "Sync")
 KINDS = (
@@ -216,12 +219,14 @@ class EditorWindow(QtWidgets.QDialog):
     def refresh_letters(self) -> None:
         """Show Letters… when a letter applies for this person (the core decides, in a
         worker: only the line manager or HR make letters)."""
-        from lcc_apr.pdf.printed_letters import LetterChoice, letter_choices
-
         context, record_id = self.context, self.record_id
         parties = self.session.actor.parties()
 
         def query(_control: Any) -> list[LetterChoice]:
+            from lcc_apr.pdf.printed_letters import (
+                letter_choices,
+            )  # reportlab: not on the UI thread
+
             with context.store.session() as s:
                 return letter_choices(
                     s, record_id, context.catalogue, parties, policy=context.policy

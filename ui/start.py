@@ -161,6 +161,17 @@ def wire_records(window: Any, context: AppContext, runner: TaskRunner) -> None:
     action.triggered.connect(new_record)
 
 
+def warm_up() -> None:
+    """Load what the window and the editor use while the sign-in shows (in its worker), so
+    the first editor opens at full speed; then freeze it: full collections skip it."""
+    import lcc_apr.pdf.printed_letters  # noqa: F401
+    import lcc_apr.signing.signoff  # noqa: F401
+
+    from . import main_window, records  # noqa: F401
+
+    gc.freeze()
+
+
 @functools.cache
 def templates() -> Catalogue:
     """The form templates, loaded once (first from the sign-in worker)."""
@@ -177,9 +188,7 @@ def make_sign_in(folder: Path, catalogue: Catalogue | None = None, *, demo_size:
         from lcc_apr.launch import sign_in, sign_in_demo
         from lcc_apr.store import keys
 
-        from . import main_window  # noqa: F401  (warm the window's modules meanwhile)
-
-        gc.freeze()  # what is loaded now lives as long as the app: full collections skip it
+        warm_up()
 
         backend = keys.secure_keyring()
         forms = catalogue or templates()

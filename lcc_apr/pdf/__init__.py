@@ -8,41 +8,35 @@
   name, catalogue, extra=...)`; wording in resources/letters/*.toml (docs/letters.md).
 """
 
-from .document import RecordDocument, record_document
-from .letters import (
-    LetterError,
-    LetterTemplateError,
-    letter_document,
-    letter_names,
-    letters_for,
-    load_letter,
-    load_letters,
-    render_letter,
-)
-from .pages import register_fonts
-from .render import (
-    SIGNATURE_BOXES,
-    RenderedRecord,
-    SignatureBox,
-    render_record,
-    render_record_layout,
-)
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "SIGNATURE_BOXES",
-    "LetterError",
-    "LetterTemplateError",
-    "RecordDocument",
-    "RenderedRecord",
-    "SignatureBox",
-    "letter_document",
-    "letter_names",
-    "letters_for",
-    "load_letter",
-    "load_letters",
-    "record_document",
-    "register_fonts",
-    "render_letter",
-    "render_record",
-    "render_record_layout",
-]
+_EXPORTS = {
+    "RecordDocument": "document",
+    "record_document": "document",
+    "LetterError": "letters",
+    "LetterTemplateError": "letters",
+    "letter_document": "letters",
+    "letter_names": "letters",
+    "letters_for": "letters",
+    "load_letter": "letters",
+    "load_letters": "letters",
+    "render_letter": "letters",
+    "register_fonts": "pages",
+    "SIGNATURE_BOXES": "render",
+    "RenderedRecord": "render",
+    "SignatureBox": "render",
+    "render_record": "render",
+    "render_record_layout": "render",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Loaded on first use: importing lcc_apr.pdf.export or .check stays light (reportlab
+    and pyHanko load only when a PDF is made)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lcc_apr.pdf' has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)

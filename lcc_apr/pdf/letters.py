@@ -42,7 +42,6 @@ from .letter_templates import (
     load_letters,
 )
 from .letter_values import Value, dated_values, record_values, value_of
-from .render import render_letter_document
 
 __all__ = [
     "LetterError",
@@ -105,6 +104,8 @@ def render_letter(
     or "stage.key": "improvement_note" to reprint an earlier capability stage's letter).
     Raises LetterError if the letter does not apply to the record or anything is missing.
     """
+    from .render import render_letter_document  # reportlab loads when a letter is made
+
     return render_letter_document(
         letter_document(
             session, record_id, name, catalogue, extra=extra, policy=policy, folder=folder

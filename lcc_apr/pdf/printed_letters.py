@@ -31,7 +31,6 @@ from .letter_templates import TOKEN, LetterTemplate, letters_dir, load_letter
 from .letters import LetterError, _plain, _values, letter_document, letters_for
 from .pages import MARGIN_X, PAGE_WIDTH
 from .records import PrintedRecord, Printer
-from .render import render_letter_document
 
 __all__ = [
     "LETTER_WRITERS",
@@ -172,6 +171,8 @@ def print_letter(
 
     given = {k: letter_time(v) if isinstance(v, time) else v for k, v in (extra or {}).items()}
     doc = letter_document(session, record_id, name, catalogue, extra=given, policy=policy)
+    from .render import render_letter_document  # reportlab loads when a letter is made
+
     pdf = render_letter_document(doc)
     if printer.signer is None:
         check = printer.why_unsigned
