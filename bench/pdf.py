@@ -135,7 +135,10 @@ def main() -> None:
         return HTML(string=html_of(doc)).write_pdf()
 
     def weasy_signed() -> bytes:
-        return signer.sign(weasy_render(), reason="Copy", signer_name="Thị Mai Trần")
+        # signed as ours is: the box's words are page text, the signature draws its frame
+        return signer.sign(
+            weasy_render(), reason="Copy", signer_name="Thị Mai Trần", text_on_page=True
+        )
 
     pages = render_record_layout(doc).page_count
     result["apr_pages"] = pages

@@ -158,3 +158,22 @@ def test_checking_logs_no_names(session, catalogue, ca, caplog):  # noqa: F811
     with caplog.at_level(logging.DEBUG):
         check_pdf(pdf, trust_roots=[make_ca("Another CA").certificate])
     assert "Dónaill" not in caplog.text
+
+
+def test_hr_printing_an_apr_gets_a_box_of_its_own(session, catalogue, ca, tmp_path):  # noqa: F811
+    from lcc_apr.pdf import SIGNATURE_BOXES
+
+    record = add_record(session, "apr")  # an APR's boxes: employee and manager
+    user = make_user(ca, "Σοφία Петрова")
+    pdf = record_pdf(
+        session,
+        record.id,
+        catalogue,
+        signer=Signer(user.key, user.certificate, user.chain),
+        signer_name="Σοφία Петрова",
+        role="hr",
+    )
+    pages = int(subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.split(
+        b"Pages:")[1].split()[0])  # fmt: skip
+    assert "Петрова" in text_in_box(pdf, tmp_path, pages, SIGNATURE_BOXES["hr"])
+    assert check_pdf(pdf, trust_roots=[ca.certificate]).ok

@@ -339,7 +339,12 @@ class LetterDialog(QtWidgets.QDialog):
             title=printed.title,
             pdf=printed.pdf,
             file_name=printed.file_name,
-            check=printed.check,
+            check=printed.check
+            + (  # Qt's renderer leaves signature widgets undrawn; readers draw them
+                " PDF readers show the visible signature box; this preview leaves it out."
+                if printed.check.startswith("Signed by")
+                else ""
+            ),
             parent=self,
         )
         self.preview.show()

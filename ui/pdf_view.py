@@ -45,10 +45,6 @@ class PdfPreview(QtWidgets.QDialog):
         self.check.setWordWrap(True)
         self.check.setAccessibleName("Signature check")
         self.check.setVisible(bool(check))
-        if check.startswith("Signed by"):  # Qt's renderer leaves form widgets undrawn
-            self.check.setText(
-                f"{check} PDF readers show the visible signature box; this preview leaves it out."
-            )
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Message")

@@ -35,16 +35,23 @@ def record_pdf(
     """The PDF of one record; signed when `signer` is given (unsigned only for previews
     made before the person has a signing certificate)."""
     doc = record_document(session, record_id, catalogue, describe_signature=describe_signature)
-    layout = render_record_layout(doc)
     if signer is None:
-        return layout.pdf
+        return render_record_layout(doc).pdf
+    from .sign import box_text
+
+    reason = f"Copy of record {doc.record_id[:8]} ({doc.status_label})"
+    words = box_text(signer_name, datetime.now().astimezone(), reason)
+    layout = render_record_layout(doc, stamp=(role, words) if role else None)
     place = layout.signature_boxes.get(role or "")
+    if place is None:  # no box for this role: pyHanko draws its own in the corner
+        return signer.sign(layout.pdf, reason=reason, signer_name=signer_name)
     return signer.sign(
         layout.pdf,
-        reason=f"Copy of record {doc.record_id[:8]} ({doc.status_label})",
+        reason=reason,
         signer_name=signer_name,
-        box=place.box if place else None,
-        page=place.page_index if place else -1,
+        box=place.box,
+        page=place.page_index,
+        text_on_page=True,
     )
 
 

@@ -97,10 +97,15 @@ def render_record(doc: RecordDocument, *, invariant: bool = False) -> bytes:
     return render_record_layout(doc, invariant=invariant).pdf
 
 
-def render_record_layout(doc: RecordDocument, *, invariant: bool = False) -> RenderedRecord:
-    """The PDF, its page count, and where each role's visible signature goes."""
+def render_record_layout(
+    doc: RecordDocument, *, invariant: bool = False, stamp: tuple[str, str] | None = None
+) -> RenderedRecord:
+    """The PDF, its page count, and where each role's visible signature goes.
+
+    stamp: (role, text) to write the PDF signature's words into that role's box now (the
+    signature itself is added afterwards, over the same box: lcc_apr.pdf.records)."""
     s = styles()
-    band = _SignatureBand(doc)
+    band = _SignatureBand(doc, stamp)
 
     def decorate(canvas: Canvas) -> None:
         canvas.saveState()
@@ -293,9 +298,12 @@ class _SignatureBand(Flowable):
     It always ends at the bottom of the frame, so the boxes sit at SIGNATURE_BOXES.
     """
 
-    def __init__(self, doc: RecordDocument) -> None:
+    def __init__(self, doc: RecordDocument, stamp: tuple[str, str] | None = None) -> None:
         super().__init__()
+        self.stamp = stamp  # (role, lines): the PDF signature's words, drawn as page text
         self.roles = ROLES_SIGNING.get(doc.kind, SIGNATURE_ROLES)
+        if stamp and stamp[0] in SIGNATURE_BOXES and stamp[0] not in self.roles:
+            self.roles = (*self.roles, stamp[0])  # e.g. HR printing an APR: its own box
         self.names = {
             "employee": doc.employee.name,
             "manager": doc.employee.line_manager or "",
@@ -342,7 +350,30 @@ class _SignatureBand(Flowable):
             if name:
                 canvas.setFont(FONT, 9)
                 canvas.drawString(x1, y1 - 23, fit(name, FONT, 9, x2 - x1))
+            if self.stamp and self.stamp[0] == role:
+                self._draw_stamp(canvas, (x1, y1, x2, y2), self.stamp[1])
         canvas.restoreState()
+
+    @staticmethod
+    def _draw_stamp(canvas: Canvas, box: Box, text: str) -> None:
+        """The signature's words inside its box, as page text: every reader (and Qt's
+        preview, which leaves signature widgets undrawn) shows them, and the signature
+        covers them."""
+        from reportlab.lib.utils import simpleSplit
+
+        x1, y1, x2, y2 = box
+        size = 7.0
+        lines = [
+            part
+            for line in text.splitlines()
+            for part in simpleSplit(line, FONT, size, x2 - x1 - 12)
+        ]
+        leading = size + 2.5
+        top = (y1 + y2) / 2 + (len(lines) * leading) / 2 - size
+        canvas.setFillColor(INK)
+        canvas.setFont(FONT, size)
+        for number, line in enumerate(lines):
+            canvas.drawString(x1 + 6, top - number * leading, fit(line, FONT, size, x2 - x1 - 12))
 
 
 # --- letters ---------------------------------------------------------------------------

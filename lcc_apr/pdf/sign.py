@@ -221,6 +221,13 @@ def _stamp_style(font_file: str) -> TextStampStyle:
     )
 
 
+@lru_cache(maxsize=1)
+def _frame_style():
+    from pyhanko.stamp import StaticStampStyle
+
+    return StaticStampStyle(border_width=1, border_color=BORDER_COLOUR, background=None)
+
+
 def _when(moment: datetime) -> str:
     local = moment.astimezone()
     zone = local.tzname() or ""
@@ -317,6 +324,7 @@ class Signer:
             + (_RESERVE_TIMESTAMP if self.timestamper is not None else 0)
         )
         self._style = _stamp_style(str(font_path()))
+        self._frame = _frame_style()
 
     def sign(
         self,
@@ -327,8 +335,13 @@ class Signer:
         box: tuple[float, float, float, float] | None = None,
         page: int = -1,
         location: str | None = None,
+        text_on_page: bool = False,
     ) -> bytes:
         """The PDF with this identity's signature added as an incremental update.
+
+        text_on_page: the box's words are already page text (drawn by the renderer from
+        `box_text`): the signature's appearance is then only its frame, with no font to
+        embed (about 12 ms a signature instead of about 60).
 
         box: (x1, y1, x2, y2) in PDF points from the page's bottom-left corner; None puts a
         DEFAULT_BOX_SIZE box in the bottom right corner, 36 pt in from the edges.
@@ -363,7 +376,7 @@ class Signer:
             meta,
             signer=self._cms_signer,
             timestamper=self.timestamper,
-            stamp_style=self._style,
+            stamp_style=self._frame if text_on_page else self._style,
             new_field_spec=SigFieldSpec(
                 sig_field_name=field_name,
                 on_page=page_index,
