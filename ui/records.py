@@ -157,6 +157,9 @@ class EmployeeRecords(QtWidgets.QDialog):
         )
 
 
+LETTERS_AFTER_MS = 250
+
+
 class EditorWindow(QtWidgets.QDialog):
     """One record in the template-driven editor, for the signed-in person."""
 
@@ -213,12 +216,16 @@ class EditorWindow(QtWidgets.QDialog):
         self.preview: Any = None
         self.editor.stepTaken.connect(lambda *_: self.refresh_letters())
         self.editor.saved.connect(lambda *_: self.refresh_letters())
-        self.refresh_letters()
+        self.letters_known = False  # True once the letters check has answered
+        # after the first paint: its worker would otherwise share the GIL with the opening
+        QtCore.QTimer.singleShot(LETTERS_AFTER_MS, self.refresh_letters)
         self.resize(1000, 800)
 
     def refresh_letters(self) -> None:
         """Show Letters… when a letter applies for this person (the core decides, in a
         worker: only the line manager or HR make letters)."""
+        if self.runner.closed:  # the app closed before the delayed check ran
+            return
         context, record_id = self.context, self.record_id
         parties = self.session.actor.parties()
 
@@ -233,6 +240,7 @@ class EditorWindow(QtWidgets.QDialog):
                 )
 
         def found(choices: list[LetterChoice]) -> None:
+            self.letters_known = True
             self.letter_choices = choices
             self.letters_button.setVisible(bool(choices))
 

@@ -137,6 +137,11 @@ class TaskRunner(QObject):
         """Tasks submitted and not yet delivered."""
         return list(self._active)
 
+    @property
+    def closed(self) -> bool:
+        """Shut down: nothing more can be submitted (the window is closing)."""
+        return self._closed
+
     def shutdown(self, *, wait: bool = True) -> None:
         """Window closing: ask running work to stop and deliver nothing more.
 

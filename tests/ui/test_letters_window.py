@@ -78,6 +78,7 @@ def team_apr(store, context) -> str:
 def editor(qtbot, context, runner, record_id) -> EditorWindow:
     window = EditorWindow(context, runner, record_id)
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.letters_known, timeout=10_000)  # checked after it opens
     return window
 
 
