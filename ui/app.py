@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from .qt import Qt, QtGui, QtWidgets
+from .qt import QtWidgets
 from .settings import APPLICATION, ORGANISATION, Settings
 from .tasks import TaskRunner
 from .theme import apply_appearance
@@ -17,12 +17,10 @@ if TYPE_CHECKING:  # the window and the core load when the window is built (see 
 
 
 def ensure_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
-    """The running QApplication, or a new one set up for high-DPI screens."""
+    """The running QApplication, or a new one. High-DPI screens need nothing set: Qt 6
+    scales by the screen's exact factor (rounding policy PassThrough) by default."""
     app = QtWidgets.QApplication.instance()
     if app is None:
-        QtGui.QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
         app = QtWidgets.QApplication(argv if argv is not None else sys.argv[:1])
         app.setOrganizationName(ORGANISATION)
         app.setApplicationName(APPLICATION)

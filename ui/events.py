@@ -9,10 +9,11 @@ same part.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from .qt import QObject, Qt, QtCore, Signal
+from .qt import QObject, QtCore, Signal
 
 
 def on_ui_thread() -> bool:
@@ -28,17 +29,26 @@ class UiCaller(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._queued.connect(self._run, Qt.ConnectionType.QueuedConnection)
+        self._lock = threading.Lock()
+        self._connected = False  # on first use: Qt's enums are not needed to open a window
+
+    def _connect(self) -> None:
+        with self._lock:
+            if not self._connected:
+                self._queued.connect(self._run, QtCore.Qt.ConnectionType.QueuedConnection)
+                self._connected = True
 
     def call(self, fn: Callable[[], Any]) -> None:
         """Run `fn` now when already on the UI thread, else as soon as its event loop runs."""
         if on_ui_thread():
             fn()
         else:
+            self._connect()
             self._queued.emit(fn)
 
     def call_later(self, fn: Callable[[], Any]) -> None:
         """Always queue `fn` for the UI thread's event loop (never run it inside this call)."""
+        self._connect()
         self._queued.emit(fn)
 
     @staticmethod

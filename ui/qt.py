@@ -5,7 +5,7 @@ Everything in ui/ takes Qt from here: `from ui.qt import QtCore, QtWidgets, Sign
 
 import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
 
 def pdf_modules():
@@ -13,6 +13,14 @@ def pdf_modules():
     from PySide6 import QtPdf, QtPdfWidgets, QtPrintSupport
 
     return QtPdf, QtPdfWidgets, QtPrintSupport
+
+
+def __getattr__(name: str):
+    """`Qt` (the namespace of Qt's enums) on first use: building it costs about 15 ms,
+    which the first window does without (`from ui.qt import Qt` works as before)."""
+    if name == "Qt":
+        return QtCore.Qt
+    raise AttributeError(f"module 'ui.qt' has no attribute {name!r}")
 
 
 BINDING = "PySide6"
@@ -23,7 +31,6 @@ __all__ = [
     "BINDING_VERSION",
     "QObject",
     "QSettings",
-    "Qt",
     "QtCore",
     "QtGui",
     "QtWidgets",

@@ -85,12 +85,14 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.message = QtWidgets.QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Progress and messages")
-        self.message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.message)
         self.quit_button = QtWidgets.QPushButton("&Quit")
         self.quit_button.setAccessibleName("Quit")
         self.quit_button.clicked.connect(self.reject)
-        layout.addWidget(self.quit_button, alignment=QtCore.Qt.AlignmentFlag.AlignRight)
+        footer = QtWidgets.QHBoxLayout()
+        footer.addStretch(1)
+        footer.addWidget(self.quit_button)
+        layout.addLayout(footer)
 
     def _line(self, name: str, text: str, placeholder: str) -> QtWidgets.QLineEdit:
         line = QtWidgets.QLineEdit(text)
@@ -142,6 +144,12 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.password.clear()
 
     def show_message(self, text: Any) -> None:
+        if not text:
+            self.message.clear()
+            return
+        # selectable, so an error can be copied for IT (set here: the first window opens
+        # without building Qt's enums)
+        self.message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setText(str(text))
 
     def _busy(self, busy: bool) -> None:
