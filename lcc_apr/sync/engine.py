@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
 from lcc_apr.history import purge_records, state_of, update_record
@@ -312,6 +313,14 @@ class SyncEngine:
             raise Cancelled("Sync was cancelled; what was already sent or received is kept.")
 
 
+def _conflict_of(s: Session, record_id: str) -> tuple[Conflict, Record]:
+    """The record's open conflict and the record itself (KeyError when either is gone)."""
+    conflict, record = s.get(Conflict, record_id), s.get(Record, record_id)
+    if conflict is None or record is None:
+        raise KeyError(record_id)
+    return conflict, record
+
+
 def resolve_conflict(
     store: Store, record_id: str, *, answers: dict, user_id: int | None, at: datetime | None = None
 ) -> None:
@@ -320,10 +329,7 @@ def resolve_conflict(
 
     at = at or now_utc()
     with store.session() as s:
-        conflict = s.get(Conflict, record_id)
-        record = s.get(Record, record_id)
-        if conflict is None or record is None:
-            raise KeyError(record_id)
+        conflict, record = _conflict_of(s, record_id)
         if conflict.server:
             take_wire(s, record, conflict.server, at=at)
         removed = {k: None for k in record.answers if k not in answers}
@@ -352,10 +358,7 @@ def restore_deleted(
     """
     at = at or now_utc()
     with store.session() as s:
-        conflict = s.get(Conflict, record_id)
-        record = s.get(Record, record_id)
-        if conflict is None or record is None:
-            raise KeyError(record_id)
+        conflict, record = _conflict_of(s, record_id)
         if DELETED_ON_SERVER not in conflict.fields or record.deleted:
             raise ValueError("This record was not deleted on the server: nothing to restore.")
         if not conflict.server:
@@ -381,10 +384,7 @@ def accept_server_version(store: Store, record_id: str, at: datetime | None = No
     becomes the record again. Only possible when the server's version is known."""
     at = at or now_utc()
     with store.session() as s:
-        conflict = s.get(Conflict, record_id)
-        record = s.get(Record, record_id)
-        if conflict is None or record is None:
-            raise KeyError(record_id)
+        conflict, record = _conflict_of(s, record_id)
         if not conflict.server:
             raise ValueError("The server's version is not on this computer yet: sync first.")
         take_wire(s, record, conflict.server, at=at)
