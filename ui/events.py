@@ -43,7 +43,7 @@ class UiCaller(QObject):
     def call_later(self, fn: Callable[[], Any]) -> None:
         """Always queue `fn` for the UI thread's event loop (never run it inside this call)."""
         if on_ui_thread():
-            QtCore.QTimer.singleShot(0, fn)
+            QtCore.QTimer.singleShot(0, self, fn)  # dropped if this caller is gone
         else:
             self._queued.emit(fn)
 

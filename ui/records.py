@@ -218,7 +218,12 @@ class EditorWindow(QtWidgets.QDialog):
         self.editor.saved.connect(lambda *_: self.refresh_letters())
         self.letters_known = False  # True once the letters check has answered
         # after the first paint: its worker would otherwise share the GIL with the opening
-        QtCore.QTimer.singleShot(LETTERS_AFTER_MS, self.refresh_letters)
+        # (a child timer: it dies with the window, never firing on a deleted one)
+        self._letters_timer = QtCore.QTimer(self)
+        self._letters_timer.setSingleShot(True)
+        self._letters_timer.setInterval(LETTERS_AFTER_MS)
+        self._letters_timer.timeout.connect(self.refresh_letters)
+        self._letters_timer.start()
         self.resize(1000, 800)
 
     def refresh_letters(self) -> None:
