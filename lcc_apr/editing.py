@@ -22,7 +22,6 @@ lock, write, then move the saved baseline forward under the lock.
 from __future__ import annotations
 
 import copy
-import re
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -31,6 +30,16 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from lcc_apr.answer_paths import (
+    PROBE,
+    Path,
+    clean,
+    get_at,
+    item_path,
+    parse_path,
+    top_key,
+    with_value,
+)
 from lcc_apr.forms import (
     Catalogue,
     Field,
@@ -55,10 +64,6 @@ from lcc_apr.workflow import (
 from lcc_apr.workflow.model import PREVIOUS
 
 UNDO_LIMIT = 200
-_TOKEN = re.compile(r"\.?([a-z][a-z0-9_]*)|\[(\d+)\]")
-_PROBE = object()  # a value equal to nothing: "could this person change this?"
-
-Path = tuple[str | int, ...]
 
 
 class StoreLike(Protocol):
@@ -113,24 +118,6 @@ class _Edit:
 class _Stacks:
     undo: list[_Edit] = field(default_factory=list)
     redo: list[_Edit] = field(default_factory=list)
-
-
-def parse_path(path: str) -> Path:
-    """'g[2].sub' -> ('g', 2, 'sub'); raises ValueError for anything else."""
-    parts: list[str | int] = []
-    end = 0
-    for match in _TOKEN.finditer(path):
-        if match.start() != end or (not parts and match.group(1) is None):
-            break
-        parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
-        end = match.end()
-    if not parts or end != len(path) or path.startswith("."):
-        raise ValueError(f"not an answer path: {path!r}")
-    return tuple(parts)
-
-
-def item_path(group: str, index: int, key: str | None = None) -> str:
-    return f"{group}[{index}]" + (f".{key}" if key else "")
 
 
 class EditSession:
@@ -205,7 +192,7 @@ class EditSession:
 
     def value(self, path: str) -> Any:
         with self._lock:
-            return copy.deepcopy(_get(self._working, parse_path(path)))
+            return copy.deepcopy(get_at(self._working, parse_path(path)))
 
     def field(self, path: str) -> Field:
         """The template field a path names (indices skipped)."""
@@ -229,7 +216,7 @@ class EditSession:
             scopes: list[dict[str, Any]] = [answers]
             for i, part in enumerate(parts):
                 if isinstance(part, int):  # inside an entry: its siblings come first
-                    item = _get(answers, parts[: i + 1])
+                    item = get_at(answers, parts[: i + 1])
                     scopes.insert(0, item if isinstance(item, dict) else {})
                 elif not is_visible(next(fields).visible_when, *scopes):
                     return False
@@ -249,7 +236,7 @@ class EditSession:
     def may_edit(self, path: str) -> bool:
         """Whether this person may change the answer at `path` now (rights and lock)."""
         try:
-            self._proposed(parse_path(path), _PROBE, check=True)
+            self._proposed(parse_path(path), PROBE, check=True)
         except (EditRefused, LookupError, TypeError):
             return False
         return True
@@ -272,9 +259,9 @@ class EditSession:
         this person may not make. Returns False when nothing changed.
         """
         parts = parse_path(path)
-        value = _clean(value)
+        value = clean(value)
         with self._lock:
-            if _get(self._working, parts) == value:
+            if get_at(self._working, parts) == value:
                 return False
             after = self._proposed(parts, value, check=True)
             self._push(_Edit(path, self._working, after, typing=True))
@@ -309,12 +296,12 @@ class EditSession:
             self._change_items(group, items, item_path(group, to))
 
     def _change_items(self, group: str, items: list[Any], focus: str) -> None:
-        after = self._proposed(parse_path(group), _clean(items), check=True)
+        after = self._proposed(parse_path(group), clean(items), check=True)
         self._push(_Edit(focus, self._working, after))
 
     def _proposed(self, parts: Path, value: Any, *, check: bool) -> dict[str, Any]:
         with self._lock:
-            after = _with(self._working, parts, value)
+            after = with_value(self._working, parts, value)
             if check:
                 found = edit_problems(
                     self.template, self._working, after, roles=self.roles, locked=self.locked
@@ -386,8 +373,8 @@ class EditSession:
             self.seal()
         changed = [k for k in {**base, **working} if base.get(k) != working.get(k)]
         invalid = validate(self.template, working, reference=self.reference)
-        held = tuple(p for p in invalid if _top(p.path) in changed)
-        write = {k: working.get(k) for k in changed if k not in {_top(p.path) for p in held}}
+        held = tuple(p for p in invalid if top_key(p.path) in changed)
+        write = {k: working.get(k) for k in changed if k not in {top_key(p.path) for p in held}}
         if not write:
             return SaveResult((), held)
         with self._store.session() as session:
@@ -543,56 +530,6 @@ class EditSession:
         with self._lock:
             self._stacks = _Stacks()
         return self.status
-
-
-# -- answers as nested data ------------------------------------------------------------
-
-
-def _get(data: Any, parts: Path) -> Any:
-    for part in parts:
-        if isinstance(part, int):
-            data = data[part] if isinstance(data, list) and 0 <= part < len(data) else None
-        else:
-            data = data.get(part) if isinstance(data, dict) else None
-    return data
-
-
-def _with(answers: dict[str, Any], parts: Path, value: Any) -> dict[str, Any]:
-    """A copy of `answers` with the value at `parts` replaced (None removes it)."""
-    result = copy.deepcopy(answers)
-    holder: Any = result
-    for i, part in enumerate(parts[:-1]):
-        nxt = holder.get(part) if isinstance(holder, dict) else holder[part]
-        if nxt is None:
-            nxt = [] if isinstance(parts[i + 1], int) else {}
-            holder[part] = nxt
-        holder = nxt
-    last = parts[-1]
-    if value is None and isinstance(holder, dict):
-        holder.pop(last, None)
-    else:
-        holder[last] = value
-    return result
-
-
-def _clean(value: Any) -> Any:
-    """Empty text and empty lists are no answer; group entries lose their empty answers."""
-    if value is _PROBE:
-        return value
-    if isinstance(value, list):
-        value = [
-            {k: _clean(v) for k, v in item.items() if _clean(v) is not None}
-            if isinstance(item, dict)
-            else item
-            for item in value
-        ]
-    if value in ("", []):
-        return None
-    return value
-
-
-def _top(path: str) -> str:
-    return str(parse_path(path)[0])
 
 
 def _sentence(problems: list[Problem]) -> str:
