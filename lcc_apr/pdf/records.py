@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Record, SignOff
 
-from .document import record_document
+from .document import RecordDocument, record_document
 from .render import render_record_layout
 
 if TYPE_CHECKING:
@@ -33,8 +33,18 @@ def record_pdf(
     describe_signature: Callable[[SignOff], str] | None = None,
 ) -> bytes:
     """The PDF of one record; signed when `signer` is given (unsigned only for previews
-    made before the person has a signing certificate)."""
+    made before the person has a signing certificate). The sign-off history says each
+    signature's state as this computer checks it, unless `describe_signature` says."""
+    if describe_signature is None:
+        describe_signature = describe_signatures(session, session.get(Record, record_id))
     doc = record_document(session, record_id, catalogue, describe_signature=describe_signature)
+    return _finished(doc, signer=signer, signer_name=signer_name, role=role)
+
+
+def _finished(
+    doc: RecordDocument, *, signer: Signer | None, signer_name: str, role: str | None
+) -> bytes:
+    """Rendered, and signed in the role's box (its words drawn as page text)."""
     if signer is None:
         return render_record_layout(doc).pdf
     from .sign import box_text
@@ -150,24 +160,17 @@ def print_record(
     from .check import check_pdf
     from .export import file_name
 
+    record = session.get(Record, record_id)
     if describe_signature is None:
-        describe_signature = describe_signatures(session, session.get(Record, record_id))
+        describe_signature = describe_signatures(session, record)
     doc = record_document(session, record_id, catalogue, describe_signature=describe_signature)
-    pdf = record_pdf(
-        session,
-        record_id,
-        catalogue,
-        signer=printer.signer,
-        signer_name=printer.name,
-        role=printer.role,
-        describe_signature=describe_signature,
-    )
+    pdf = _finished(doc, signer=printer.signer, signer_name=printer.name, role=printer.role)
     if printer.signer is None:
         check = printer.why_unsigned
     else:
         check = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked).summary
     e = doc.employee
-    day = session.get(Record, record_id).record_date
+    day = record.record_date
     name = file_name(
         e.last_name, e.first_name, doc.kind, day.isoformat() if day else "undated", record_id
     )
