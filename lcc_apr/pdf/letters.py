@@ -139,16 +139,16 @@ def letter_document(
     if not letter.applies_to(record) and "stage.key" not in extra:
         state = WORKFLOWS[RecordKind(record.kind)].state(record.status).label
         raise LetterError(
-            f"The letter '{_plain(letter)}' does not apply to this {record.kind} record "
+            f"The letter '{plain_title(letter)}' does not apply to this {record.kind} record "
             f"at '{state}' with its current answers."
         )
     policy = policy or load_policy()
     template = catalogue.get(record.template_id, record.template_version)
-    values = _values(letter, record, template, policy, extra)
+    values = filled_values(letter, record, template, policy, extra)
     return _fill(letter, values)
 
 
-def _values(
+def filled_values(
     letter: LetterTemplate,
     record: Record,
     template: Template,
@@ -261,7 +261,7 @@ def _fill(letter: LetterTemplate, values: dict[str, Value]) -> LetterDocument:
     )
     if missing:
         if any(f"{{{name}}}" in letter.title for name in missing):
-            title = _plain(letter)
+            title = plain_title(letter)
         raise LetterError(
             f"The letter '{title}' cannot be written yet. Missing: " + "; ".join(missing.values()),
             sorted(missing),
@@ -269,6 +269,6 @@ def _fill(letter: LetterTemplate, values: dict[str, Value]) -> LetterDocument:
     return document
 
 
-def _plain(letter: LetterTemplate) -> str:
+def plain_title(letter: LetterTemplate) -> str:
     """The letter's name in words, for messages ("Capability outcome")."""
     return letter.name.replace("_", " ").capitalize()

@@ -28,7 +28,7 @@ from lcc_apr.workflow import Party
 
 from .document import MONTHS
 from .letter_templates import TOKEN, LetterTemplate, letters_dir, load_letter
-from .letters import LetterError, _plain, _values, letter_document, letters_for
+from .letters import LetterError, filled_values, letter_document, letters_for, plain_title
 from .pages import MARGIN_X, PAGE_WIDTH
 from .records import PrintedRecord, Printer
 
@@ -111,9 +111,9 @@ def _title(letter: LetterTemplate, record: Record, template: Any, policy: Policy
     """The subject line filled from the record ("Invitation to a formal capability meeting
     (stage 2)"), or the letter's name in words when it needs something not yet known."""
     try:
-        values = _values(letter, record, template, policy, {})
+        values = filled_values(letter, record, template, policy, {})
     except LetterError:  # e.g. a meeting too soon for the notice policy: said on Preview
-        return _plain(letter)
+        return plain_title(letter)
     missing = False
 
     def one(match: re.Match[str]) -> str:
@@ -128,7 +128,7 @@ def _title(letter: LetterTemplate, record: Record, template: Any, policy: Policy
         return value.text
 
     title = TOKEN.sub(one, letter.title)
-    return _plain(letter) if missing or not title.strip() else title
+    return plain_title(letter) if missing or not title.strip() else title
 
 
 def _input(name: str, label: str, default: str | None) -> LetterInput:
