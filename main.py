@@ -1,13 +1,167 @@
 """LCC APR: the composition root.
 
-`python main.py` opens the app (welcome screen: your organisation's server, or
-the demo); `python main.py demo|summary|check` are the core's commands.
-ui.start wires the store, sync and window together (no globals).
+`python main.py` (and the `lcc-apr` script) opens the app: the welcome screen (your
+organisation's server, or the demo), then the main window. `python main.py
+demo|summary|check` are the core's commands. Everything the app runs on is built
+here and handed in: the data folder, the keyring, the form templates, the embedded
+demo server, the signed-in session and what the window runs on. Nothing else
+builds them, and there are no globals.
+
+Imports of the core happen inside the functions: the first window shows before
+SQLAlchemy and the store have loaded (the sign-in runs in the welcome's worker).
 """
 
-import sys
+from __future__ import annotations
 
-from ui.cli import main
+import functools
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lcc_apr import cli
+from lcc_apr.paths import data_dir
+
+if TYPE_CHECKING:
+    from lcc_apr.forms import Catalogue
+    from lcc_apr.launch import DemoServer, Session
+    from ui.context import AppContext
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = cli.parser().parse_args(argv)
+    if getattr(args, "func", cli.cmd_run) is not cli.cmd_run:
+        return cli.main(argv)
+    if _no_display():
+        print(
+            "lcc-apr: no display found, so the window cannot open. Run it on a desktop, "
+            "under xvfb-run, or with QT_QPA_PLATFORM=offscreen; `lcc-apr demo`, `summary` "
+            "and `check` work without one.",
+            file=sys.stderr,
+        )
+        return cli.EXIT_PROBLEM
+    from ui.start import run_app
+
+    try:
+        return run_app(
+            sign_in=make_sign_in(data_dir()),
+            make_context=make_context,
+            demo_role=getattr(args, "demo", None),
+            quit_after=getattr(args, "quit_after", None),
+        )
+    except KeyboardInterrupt:
+        return cli.EXIT_INTERRUPTED
+
+
+def _no_display() -> bool:
+    """On Linux, Qt aborts the process when it finds no screen: say so plainly instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+@functools.cache
+def templates() -> Catalogue:
+    """The form templates, loaded once (first from the sign-in worker)."""
+    from lcc_apr.forms import Catalogue
+
+    return Catalogue.load()
+
+
+def demo_server(folder: Path, size: int) -> DemoServer:
+    """The demo organisation's server, run inside the app on 127.0.0.1."""
+    from lcc_apr.server.embedded import EmbeddedServer
+
+    return EmbeddedServer(folder, size=size)
+
+
+def make_sign_in(
+    folder: Path, catalogue: Catalogue | None = None, *, demo_size: int = 6087
+) -> Callable[..., Session]:
+    """The welcome's sign-in, run in its worker: (role, url, username, password, progress)
+    -> a signed-in, synced Session (the demo's when role is given)."""
+
+    def run(
+        role: str | None, url: str, username: str, password: str | None, progress: Any
+    ) -> Session:
+        from lcc_apr.launch import sign_in, sign_in_demo
+        from lcc_apr.store import keys
+        from ui.start import warm_up
+
+        warm_up()
+        backend = keys.secure_keyring()
+        forms = catalogue or templates()
+        if role is not None:
+            return sign_in_demo(
+                role,
+                demo_server=demo_server,
+                folder=folder,
+                keyring_backend=backend,
+                catalogue=forms,
+                progress=progress,
+                size=demo_size,
+            )
+        return sign_in(
+            url=url,
+            username=username,
+            password=password,
+            folder=folder,
+            keyring_backend=backend,
+            ask_passphrase=None,
+            catalogue=forms,
+            progress=progress,
+        )
+
+    return run
+
+
+def make_context(session: Session, catalogue: Catalogue | None = None) -> AppContext:
+    """What the window runs on, for the signed-in session: the store, the templates, the
+    policy, the person, the sync, signing and printing."""
+    from lcc_apr.ops.user import CurrentUser
+    from lcc_apr.policy import load_policy
+    from lcc_apr.sync.engine import SyncEngine
+    from ui.context import AppContext
+
+    forms = catalogue or templates()
+    user = CurrentUser.from_server(session.user)
+    signer = session.signer
+
+    def engine(on_progress: Callable[[Any], None]) -> SyncEngine:
+        return SyncEngine(
+            session.store, session.connection, forms, on_progress=on_progress, signer=signer
+        )
+
+    def signing() -> tuple[Any, Any]:
+        assert signer is not None
+        return signer.ready(session.connection), signer.trust()
+
+    def printer_for(record_id: str) -> Any:
+        from lcc_apr.pdf.records import printer_for as core_printer_for
+
+        return core_printer_for(
+            session.store,
+            signer,
+            session.connection,
+            user_id=user.user_id,
+            roles=user.roles,
+            employee_id=user.employee_id,
+            name=user.display_name,
+            record_id=record_id,
+        )
+
+    return AppContext(
+        store=session.store,
+        catalogue=forms,
+        policy=load_policy(),
+        user=user,
+        today=session.today,
+        sync_engine_factory=engine,
+        signing=signing if signer is not None else None,
+        printer_for=printer_for if signer is not None else None,
+    )
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -43,7 +43,7 @@ QtCore.QTimer.singleShot(0, lambda: (print(time.perf_counter() - t), app.quit())
 FIRST = """
 import sys, time; t = time.perf_counter()
 sys.path.insert(0, {root!r})
-import ui.cli  # what main.py loads first
+import main  # the composition root: what `python main.py` loads first
 from ui.start import WelcomeDialog, ensure_app
 from ui.qt import QtCore
 from ui.tasks import TaskRunner
@@ -62,7 +62,8 @@ from lcc_apr.policy import load_policy
 from lcc_apr.models import User
 from tests.conftest import MemoryKeyring
 from ui.app import build_window, ensure_app
-from ui.context import AppContext, CurrentUser
+from lcc_apr.ops.user import CurrentUser
+from ui.context import AppContext
 from ui.qt import QtCore
 app = ensure_app()
 from pathlib import Path
@@ -96,12 +97,13 @@ def median_run(code: str, runs: int = 5) -> float:
 
 
 def main() -> None:
+    from lcc_apr.ops.user import CurrentUser
     from ui.all_records import AllRecordsModel
     from ui.app import ensure_app
-    from ui.context import AppContext, CurrentUser
+    from ui.context import AppContext
     from ui.qt import Qt
-    from ui.records import EditorWindow
     from ui.tasks import TaskRunner
+    from ui.windows import Windows
 
     app = ensure_app()
     result: dict = {}
@@ -143,12 +145,14 @@ def main() -> None:
         warm_up()  # as the app does in its sign-in worker
         runner = TaskRunner()  # the app's: the letters check runs in a worker
         hr_context = AppContext(store, catalogue, load_policy(), hr_user, today=lambda: TODAY)
+        windows = Windows(hr_context, runner)
         started = time.perf_counter()
-        editor = EditorWindow(hr_context, runner, apr)
-        editor.show()
+        windows.open_record(apr)  # the record loads in a read task, then the editor shows
+        while not windows.open:
+            app.processEvents()
         app.processEvents()
         result["editor_open_ms"] = round(1000 * (time.perf_counter() - started), 1)
-        editor.close()
+        windows.open[-1].close()
         runner.shutdown()
         runner = TaskRunner(inline=True)
 

@@ -149,6 +149,7 @@ class EditSession:
         self.record_date: date | None = record.record_date
         self.reference = record.record_date or date.today()
         subject = session.get(Employee, record.subject_id)
+        self.subject_id = record.subject_id
         manager = subject.line_manager if subject else None
         self.subject_name = subject.display_name if subject else "the employee"
         self.manager_name = manager.display_name if manager else "the manager"

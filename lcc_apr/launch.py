@@ -2,7 +2,8 @@
 
 Plain core code the UI runs in a worker (it can take a while the first time):
 each step reports progress through a callback, and errors are SyncError /
-StoreError sentences for the person.
+StoreError sentences for the person. The demo's server is handed in by the
+composition root (main.py): the core never imports lcc_apr.server.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from keyring.backend import KeyringBackend
 
@@ -27,6 +28,32 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 AskPassphrase = Callable[[bool], str]
+
+
+class DemoLogins(Protocol):
+    @property
+    def manager(self) -> str: ...
+    @property
+    def employee(self) -> str: ...
+    @property
+    def hr(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+
+
+class DemoServer(Protocol):
+    """The demo's server, run inside the app (lcc_apr.server.embedded.EmbeddedServer)."""
+
+    @property
+    def as_of(self) -> date: ...
+    def prepare(self, progress: Callable[[str, int], None] | None = None) -> None: ...
+    def start(self) -> str: ...
+    def stop(self) -> None: ...
+    def logins(self) -> DemoLogins: ...
+
+
+# (data folder, size) -> a demo server, not yet prepared or started
+DemoServerFactory = Callable[[Path, int], DemoServer]
 
 
 @dataclass
@@ -112,6 +139,7 @@ def sign_in(
 def sign_in_demo(
     role: str,
     *,
+    demo_server: DemoServerFactory,
     folder: Path,
     keyring_backend: KeyringBackend | None,
     catalogue: Catalogue,
@@ -120,9 +148,7 @@ def sign_in_demo(
 ) -> Session:
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
-    from lcc_apr.server.embedded import EmbeddedServer
-
-    server = EmbeddedServer(folder, size=size)
+    server = demo_server(folder, size)
     progress("Preparing the demo organisation (the first time takes about a minute)...")
     server.prepare(lambda stage, n: progress(f"Preparing the demo organisation: {stage} {n:,}"))
     url = server.start()

@@ -8,6 +8,7 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.launch import sign_in, sign_in_demo
 from lcc_apr.models import Record
 from lcc_apr.sync.transport import NetworkError
+from main import demo_server
 
 from .conftest import MemoryKeyring
 
@@ -27,6 +28,7 @@ def test_try_the_demo_signs_in_as_each_role_and_syncs(folder, role, expected):
     steps: list[str] = []
     session = sign_in_demo(
         role,
+        demo_server=demo_server,
         folder=folder,
         keyring_backend=RING,
         catalogue=CATALOGUE,
@@ -46,11 +48,21 @@ def test_try_the_demo_signs_in_as_each_role_and_syncs(folder, role, expected):
 def test_a_later_start_reuses_the_demo_and_the_cache(folder):
     ring = RING
     first = sign_in_demo(
-        "manager", folder=folder, keyring_backend=ring, catalogue=CATALOGUE, size=50
+        "manager",
+        demo_server=demo_server,
+        folder=folder,
+        keyring_backend=ring,
+        catalogue=CATALOGUE,
+        size=50,
     )
     first.close()
     again = sign_in_demo(
-        "manager", folder=folder, keyring_backend=ring, catalogue=CATALOGUE, size=50
+        "manager",
+        demo_server=demo_server,
+        folder=folder,
+        keyring_backend=ring,
+        catalogue=CATALOGUE,
+        size=50,
     )
     try:
         assert again.first_sync.received == 0  # everything was already here
@@ -61,7 +73,12 @@ def test_a_later_start_reuses_the_demo_and_the_cache(folder):
 def test_offline_with_a_synced_cache_opens_without_the_server(folder):
     ring = RING
     online = sign_in_demo(
-        "employee", folder=folder, keyring_backend=ring, catalogue=CATALOGUE, size=50
+        "employee",
+        demo_server=demo_server,
+        folder=folder,
+        keyring_backend=ring,
+        catalogue=CATALOGUE,
+        size=50,
     )
     username = online.connection.username
     online.close()  # also stops the demo server

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lcc_apr.record_list import ListedRecord, records_page
+from lcc_apr.ops import Changes
+from lcc_apr.ops.records import ListedRecord, records_page
 
 from .context import AppContext
 from .qt import Qt, QtCore, QtWidgets, Signal
@@ -71,17 +72,16 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
         c = self.context
 
         def query(_control: Any) -> list[ListedRecord]:
-            with c.store.session() as s:
-                return records_page(
-                    s,
-                    catalogue=c.catalogue,
-                    offset=offset,
-                    limit=PAGE,
-                    sort=key,
-                    descending=desc,
-                    kind=kind or None,
-                    person=person,
-                )
+            return records_page(
+                c.store,
+                catalogue=c.catalogue,
+                offset=offset,
+                limit=PAGE,
+                sort=key,
+                descending=desc,
+                kind=kind or None,
+                person=person,
+            )
 
         self.runner.read(
             query, on_done=lambda rows: self._arrived(generation, rows), name="records page"
@@ -182,6 +182,10 @@ class AllRecordsView(QtWidgets.QWidget):
         if event.type() == QtCore.QEvent.Type.FontChange:
             self._fit_columns()
         super().changeEvent(event)
+
+    def shows(self, changes: Changes) -> bool:
+        """Records added, removed or moved on (autosaves change nothing listed here)."""
+        return changes.lists_of(None)
 
     def refresh(self) -> None:
         self.model.reload()

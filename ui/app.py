@@ -1,9 +1,10 @@
-"""Starting the window: `run_window(context)` for main.py, `build_window` for tests."""
+"""The QApplication and the main window, built with the windows its actions open."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .qt import QtWidgets
 from .settings import APPLICATION, ORGANISATION, Settings
@@ -34,9 +35,12 @@ def build_window(
     settings: Settings | None = None,
     runner: TaskRunner | None = None,
     sync: SyncCall | None = None,
+    sign_out: Callable[[], Any] | None = None,
 ) -> MainWindow:
-    """Apply the appearance settings and build the main window (not shown, no event loop)."""
+    """Apply the appearance settings and build the main window (not shown, no event loop),
+    with the windows its actions open (`window.windows`)."""
     from .main_window import MainWindow
+    from .windows import Windows
 
     app = ensure_app()
     settings = settings if settings is not None else Settings()
@@ -46,12 +50,15 @@ def build_window(
         text_scale=settings.get("appearance/text_scale"),
     )
     runner = runner if runner is not None else TaskRunner()
-    return MainWindow(context=context, settings=settings, runner=runner, sync=sync)
-
-
-def run_window(context: AppContext) -> int:
-    """Show the main window and run the event loop; returns the exit code."""
-    app = ensure_app()
-    window = build_window(context)
-    window.show()
-    return app.exec()
+    windows = Windows(context, runner)
+    window = MainWindow(
+        context=context,
+        settings=settings,
+        runner=runner,
+        actions=windows.actions(sign_out=sign_out),
+        sync=sync,
+    )
+    windows.parent = window
+    windows.message = window.status.message.setText
+    window.windows = windows
+    return window

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lcc_apr.models import Role, User
+from lcc_apr.ops.user import CurrentUser
 
 if TYPE_CHECKING:
     from lcc_apr.forms import Catalogue
@@ -18,28 +18,6 @@ if TYPE_CHECKING:
 
 # Given the progress callback to report through, returns an engine ready to run(cancel).
 SyncEngineFactory = Callable[[Callable[["Progress"], None]], "SyncEngine"]
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    """The signed-in person."""
-
-    user_id: int
-    display_name: str
-    roles: frozenset[Role]
-    employee_id: int | None = None  # None for accounts with no staff record (admin)
-
-    @property
-    def is_manager(self) -> bool:
-        return Role.MANAGER in self.roles
-
-    @property
-    def is_hr(self) -> bool:
-        return Role.HR in self.roles
-
-    @classmethod
-    def from_user(cls, user: User) -> CurrentUser:
-        return cls(user.id, user.display_name, frozenset(user.roles), user.employee_id)
 
 
 @dataclass(frozen=True)
@@ -69,12 +47,3 @@ class AppContext:
         if factory is None:
             return None
         return lambda cancel, on_progress: factory(on_progress).run(cancel)
-
-
-def load_user(store: Store, user_id: int) -> CurrentUser:
-    """Read the signed-in user from the store (a KeyError when there is no such user)."""
-    with store.session() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise KeyError(user_id)
-        return CurrentUser.from_user(user)

@@ -50,33 +50,3 @@ class UiCaller(QObject):
     @staticmethod
     def _run(fn: Callable[[], Any]) -> None:
         fn()
-
-
-class CoreEvents(QObject):
-    """The signals the UI listens to for core happenings outside any one screen.
-
-    Pass `sync_progress_callback()` to the sync engine as `on_progress`; write
-    ops and syncs call `records_changed()` so screens refresh what they show.
-    """
-
-    sync_progress = Signal(object)  # lcc_apr.sync.engine.Progress
-    records_changed = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._caller = UiCaller(self)
-
-    def relay(self, signal: Any) -> Callable[..., None]:
-        """A plain callable for the core: calling it emits `signal` on the UI thread."""
-
-        def emit(*args: Any) -> None:
-            self._caller.call(lambda: signal.emit(*args))
-
-        return emit
-
-    def sync_progress_callback(self) -> Callable[[Any], None]:
-        return self.relay(self.sync_progress)
-
-    def notify_records_changed(self) -> None:
-        """Thread-safe: tell every screen that records may have changed."""
-        self.relay(self.records_changed)()

@@ -1,23 +1,22 @@
 """The main window: navigation by role, the pages, menus with standard shortcuts, status bar.
 
-Built by `ui.app.build_window` from an AppContext; never reaches for globals.
-Records and people open through the `open_employee` / `open_record` signals,
-which the record editor connects to.
+Built by `ui.app.build_window` from an AppContext and the WindowActions that open
+other windows (wired by the composition root); never reaches for globals. Every
+page reads through ops in read tasks, and refreshes when a write's Changes touch
+what it shows (`shows(changes)`): the page on screen at once, the others when next shown.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from lcc_apr.models import Record
-from lcc_apr.schedule import due_for
-from lcc_apr.workflow import WORKFLOWS
+from lcc_apr.ops import Changes
+from lcc_apr.ops.people import team_rows
+from lcc_apr.ops.records import OwnRecords, own_records
 
 from .about import AboutDialog
 from .context import AppContext
@@ -25,40 +24,57 @@ from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .settings import Settings, SettingsDialog
 from .status import StatusBar, SyncCall, read_status
 from .tasks import TaskRunner
-from .team_view import KINDS, TeamView, day_text, item_text, team_rows
+from .team_view import TeamView, day_text, item_text
 from .theme import apply_appearance, fit_rows
 
 if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at start
     from .export_dialog import ExportDialog
+    from .windows import Windows
 
-LATER = "Arrives with the record editor."
+
+class Page(Protocol):
+    def refresh(self) -> None: ...
+    def shows(self, changes: Changes) -> bool: ...
+
+
+@dataclass(frozen=True)
+class WindowActions:
+    """What the main window does that opens other windows; the composition root wires them.
+    An action left None is not offered."""
+
+    open_employee: Callable[[int], Any]
+    open_record: Callable[[str], Any]
+    new_record: Callable[[], Any] | None = None  # File > New record (for someone I manage)
+    conflicts: Callable[[], Any] | None = None  # Tools > Resolve changes made on both sides
+    sign_out: Callable[[], Any] | None = None  # File > Sign out
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    open_employee = Signal(int)
-    open_record = Signal(str)
-
     def __init__(
         self,
         *,
         context: AppContext,
         settings: Settings,
         runner: TaskRunner,
+        actions: WindowActions,
         sync: SyncCall | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.context = context
+        self.actions = actions
+        self.windows: Windows | None = None  # what opens the actions' windows (build_window)
         self.settings = settings
         self.runner = runner
         self.setWindowTitle(f"LCC APR: {context.user.display_name}")
         self.setAccessibleName("LCC APR main window")
         self.pages: dict[str, QtWidgets.QWidget] = {}
         self.stale: set[str] = set()
-        self._changed = QtCore.QTimer(self)  # several changes in one go: one refresh
+        self._pending = Changes()  # changes not yet shown: several in one go, one refresh
+        self._changed = QtCore.QTimer(self)
         self._changed.setSingleShot(True)
         self._changed.setInterval(0)
-        self._changed.timeout.connect(self._refresh_after_change)
+        self._changed.timeout.connect(self._show_changes)
         self.nav = QtWidgets.QListWidget()
         self.nav.setAccessibleName("Sections")
         self.nav.setAccessibleDescription("Choose what the page on the right shows")
@@ -84,8 +100,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.nav.setCurrentRow(0)
         self._fit_nav()
-        self.status.synced.connect(lambda _o: self.records_changed())
-        runner.write_done.connect(lambda _r: self.records_changed())
+        self.status.synced.connect(lambda _o: self.apply_changes(Changes(everything=True)))
+        runner.changed.connect(self.apply_changes)
         runner.unhandled_error.connect(self._task_failed)
         settings.changed.connect(self._setting_changed)
         self.status.set_interval(settings.get("sync/interval_minutes"))
@@ -96,33 +112,35 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _add_pages(self) -> None:
         c, user = self.context, self.context.user
-        common = {"session_factory": c.store.session, "today": c.today, "runner": self.runner}
+        store, policy, actions = c.store, c.policy, self.actions
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
             team = TeamView(
                 title="My team",
-                load=lambda s, today: team_rows(s, c.policy, today=today, manager_id=me),
+                load=lambda today: team_rows(store, policy=policy, today=today, manager_id=me),
                 empty_text="Nobody reports to you in this copy of the records.",
-                **common,
+                today=c.today,
+                runner=self.runner,
             )
-            team.open_employee.connect(self.open_employee)
+            team.open_employee.connect(actions.open_employee)
             self._add_page("team", "My team", team)
         own = OwnRecordsView(context=c, runner=self.runner)
-        own.open_record.connect(self.open_record)
+        own.open_record.connect(actions.open_record)
         self._add_page("own", "My own records", own)
         if user.is_hr:
             everyone = TeamView(
                 title="HR: everyone",
-                load=lambda s, today: team_rows(s, c.policy, today=today, manager_id=None),
+                load=lambda today: team_rows(store, policy=policy, today=today, manager_id=None),
                 with_department=True,
-                **common,
+                today=c.today,
+                runner=self.runner,
             )
-            everyone.open_employee.connect(self.open_employee)
+            everyone.open_employee.connect(actions.open_employee)
             self._add_page("hr", "HR", everyone)
             from .all_records import AllRecordsView
 
             records = AllRecordsView(context=c, runner=self.runner)
-            records.open_record.connect(self.open_record)
+            records.open_record.connect(actions.open_record)
             self._add_page("records", "All records", records)
 
     def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
@@ -148,25 +166,37 @@ class MainWindow(QtWidgets.QMainWindow):
         key = list(self.pages)[row]
         if key in self.stale:
             self.stale.discard(key)
-            self.pages[key].refresh()  # type: ignore[attr-defined]
+            self._page(key).refresh()
+
+    def _page(self, key: str) -> Page:
+        return self.pages[key]  # type: ignore[return-value]
 
     def refresh(self) -> None:
         """Reload the page shown and the status counts (read tasks); other pages reload
         when next shown, so HR's list of everyone is only read when HR opens it."""
         current = self.current_page()
         self.stale = set(self.pages) - {current}
-        self.pages[current].refresh()  # type: ignore[attr-defined]
+        self._page(current).refresh()
         self.status.refresh()
 
-    def records_changed(self) -> None:
-        """After a write or a sync: refresh what is shown now, the rest when next shown.
-
-        Calls made together (a sync is also a write) give one refresh, from the event loop.
-        """
+    def apply_changes(self, changes: Changes) -> None:
+        """After a write or a sync: pages whose content the changes touch refresh, the one
+        on screen now and the others when next shown. Changes arriving together (a sync and
+        the saves around it) give one refresh each, from the event loop."""
+        self._pending = self._pending | changes
         self._changed.start()
 
-    def _refresh_after_change(self) -> None:
-        self.refresh()
+    def _show_changes(self) -> None:
+        changes, self._pending = self._pending, Changes()
+        current = self.current_page()
+        for key in self.pages:
+            if self._page(key).shows(changes):
+                if key == current:
+                    self._page(key).refresh()
+                else:
+                    self.stale.add(key)
+        if changes.status_bar:
+            self.status.refresh()
 
     def _fit_nav(self) -> None:
         """As wide as the longest section name (follows the text size)."""
@@ -206,10 +236,16 @@ class MainWindow(QtWidgets.QMainWindow):
         bar = self.menuBar()
         bar.setAccessibleName("Menu bar")
         file = bar.addMenu("&File")
-        file.addAction(self._action("new", "&New record…", None, K.New, f"New record. {LATER}"))
-        file.addAction(self._action("save", "&Save", None, K.Save, f"Save. {LATER}"))
-        file.addAction(self._action("print", "&Print…", None, K.Print, f"Print. {LATER}"))
+        new_tip = "Start a new record for someone you manage"
+        new = self._action("new", "&New record…", self.actions.new_record, K.New, new_tip)
+        new.setEnabled(self.actions.new_record is not None and self.context.user.is_manager)
+        file.addAction(new)
         file.addSeparator()
+        if self.actions.sign_out is not None:
+            out_tip = "Sign out: this computer forgets your session; your records stay here"
+            file.addAction(
+                self._action("sign_out", "Sign &out", self.actions.sign_out, None, out_tip)
+            )
         quit_ = self._action("quit", "&Quit", self.close, "Ctrl+Q", "Close LCC APR")
         quit_.setMenuRole(QtGui.QAction.MenuRole.QuitRole)
         file.addAction(quit_)
@@ -231,6 +267,16 @@ class MainWindow(QtWidgets.QMainWindow):
         sync = self._action("sync", "&Sync now", self.status.start_sync, "F5", "Sync now")
         sync.setEnabled(self.status.sync_call is not None)
         tools.addAction(sync)
+        if self.actions.conflicts is not None:
+            tools.addAction(
+                self._action(
+                    "conflicts",
+                    "&Resolve changes made on both sides…",
+                    self.actions.conflicts,
+                    None,
+                    "Choose what to keep where a record changed here and on the server",
+                )
+            )
         if self.context.user.is_hr:
             tools.addAction(
                 self._action(
@@ -354,6 +400,10 @@ class OwnRecordsView(QtWidgets.QWidget):
         layout.addWidget(self.due)
         layout.addWidget(self.table, 1)
 
+    def shows(self, changes: Changes) -> bool:
+        me = self.context.user.employee_id
+        return me is not None and changes.lists_of(me)
+
     def refresh(self) -> None:
         me, c = self.context.user.employee_id, self.context
         if me is None:
@@ -362,22 +412,24 @@ class OwnRecordsView(QtWidgets.QWidget):
             return
         today = c.today()
 
-        def query(_control: Any) -> tuple[list[str], list[tuple[str, str, str, str]]]:
-            with c.store.session() as s:
-                return own_records(s, c, employee_id=me, today=today)
+        def query(_control: Any) -> OwnRecords:
+            return own_records(
+                c.store, employee_id=me, catalogue=c.catalogue, policy=c.policy, today=today
+            )
 
-        self.runner.read(query, on_done=self._loaded, name="own records")
+        self.runner.read(query, on_done=lambda found: self._loaded(found, today), name="own")
 
-    def _loaded(self, found: tuple[list[str], list[tuple[str, str, str, str]]]) -> None:
-        due, records = found
+    def _loaded(self, found: OwnRecords, today: date) -> None:
+        due = [item_text(item, today) for item in found.due]
         self.due.setText(
             "Coming up for you: " + "; ".join(due) + "." if due else "Nothing is due for you."
         )
-        self.table.setRowCount(len(records))
-        for row, (record_id, *cells) in enumerate(records):
-            for column, text in enumerate(cells):
+        self.table.setRowCount(len(found.records))
+        for row, record in enumerate(found.records):
+            day = day_text(record.record_date) if record.record_date else ""
+            for column, text in enumerate((record.kind, day, record.status)):
                 cell = QtWidgets.QTableWidgetItem(text)
-                cell.setData(Qt.ItemDataRole.UserRole, record_id)
+                cell.setData(Qt.ItemDataRole.UserRole, record.id)
                 self.table.setItem(row, column, cell)
         self.table.resizeColumnsToContents()
 
@@ -391,7 +443,7 @@ class OwnRecordsView(QtWidgets.QWidget):
             self.open_record.emit(index.data(Qt.ItemDataRole.UserRole))
 
 
-def hr_pdf_maker(context: AppContext) -> Callable[[Session, str], bytes]:
+def hr_pdf_maker(context: AppContext) -> Callable[[Any, str], bytes]:
     """make_pdf for HR's export: each record's PDF signed by HR in HR's box. Runs in the
     export's worker; who signs (context.printer, which may ask the server) is found once,
     on the first record, and kept for the rest of the batch."""
@@ -400,7 +452,7 @@ def hr_pdf_maker(context: AppContext) -> Callable[[Session, str], bytes]:
     found: list[Printer | Exception] = []  # the printer, or why there is none: asked once
     lock = threading.Lock()
 
-    def make_pdf(session: Session, record_id: str) -> bytes:
+    def make_pdf(session: Any, record_id: str) -> bytes:
         with lock:
             if not found:
                 try:
@@ -420,25 +472,3 @@ def hr_pdf_maker(context: AppContext) -> Callable[[Session, str], bytes]:
         )
 
     return make_pdf
-
-
-def own_records(
-    session: Session, context: AppContext, *, employee_id: int, today: date
-) -> tuple[list[str], list[tuple[str, str, str, str]]]:
-    """Read worker: my due items as text, and (id, kind, date, status) for my records."""
-    items = due_for(session, context.policy, today=today, employee_ids=[employee_id])
-    due = [item_text(i, today) for i in items.get(employee_id, [])]
-    kinds = dict(KINDS)
-    rows = session.execute(
-        select(Record.id, Record.kind, Record.record_date, Record.status)
-        .where(Record.subject_id == employee_id, ~Record.deleted)
-        .order_by(Record.record_date.desc())
-    )
-    records = []
-    for rid, kind, day, status in rows:
-        try:
-            status_label = WORKFLOWS[kind].state(status).label
-        except (KeyError, ValueError):
-            status_label = status.replace("_", " ").capitalize()
-        records.append((rid, kinds[kind], day_text(day) if day else "", status_label))
-    return due, records

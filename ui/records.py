@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lcc_apr.editing import EditSession
-from lcc_apr.models import Employee, RecordKind
-from lcc_apr.new_records import start_record
-from lcc_apr.record_list import RecordRow, actor_for, employee_records
+from lcc_apr.models import RecordKind
+from lcc_apr.ops import Changes
+from lcc_apr.ops.people import person_name
+from lcc_apr.ops.records import RecordRow, Started, employee_records, start_record
 
 from .context import AppContext
 from .editor import RecordEditor
@@ -66,7 +67,9 @@ class RecordsModel(QtCore.QAbstractTableModel):
 
 
 class EmployeeRecords(QtWidgets.QDialog):
-    """An employee's record history; Enter or double-click opens one."""
+    """An employee's record history; Enter or double-click opens one. It shows at once and
+    fills in from read tasks (the name, then the records); it refreshes itself when a
+    write's Changes touch this person."""
 
     open_record = Signal(str)
 
@@ -79,16 +82,10 @@ class EmployeeRecords(QtWidgets.QDialog):
     ) -> None:
         super().__init__(parent)
         self.context, self.runner, self.employee_id = context, runner, employee_id
-        with context.store.session() as s:
-            person = s.get(Employee, employee_id)
-            self.name = person.display_name if person else f"Employee {employee_id}"
-        self.setWindowTitle(f"Records: {self.name}")
-        self.setAccessibleName(f"Records of {self.name}")
         layout = QtWidgets.QVBoxLayout(self)
         self.model = RecordsModel()
         self.table = QtWidgets.QTableView()
         self.table.setModel(self.model)
-        self.table.setAccessibleName(f"Records of {self.name}")
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open)
@@ -100,7 +97,7 @@ class EmployeeRecords(QtWidgets.QDialog):
         for kind, label in KINDS:
             self.kind.addItem(label, kind)
         self.new_button = QtWidgets.QPushButton("&New record")
-        self.new_button.setAccessibleName(f"Start a new record for {self.name}")
+        self.new_button.setAutoDefault(False)  # Enter opens the chosen record, never creates
         self.new_button.clicked.connect(self.new_record)
         self.close_button = QtWidgets.QPushButton("&Close")
         self.close_button.setAccessibleName("Close")
@@ -115,12 +112,30 @@ class EmployeeRecords(QtWidgets.QDialog):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         self.resize(760, 480)
+        self._set_name(f"Employee {employee_id}")  # until the read below brings the name
+        store, me = context.store, employee_id
+        runner.read(
+            lambda _c: person_name(store, employee_id=me), on_done=self._set_name, name="name"
+        )
+        runner.changed.connect(self._changed)
         self.refresh()
 
+    def _set_name(self, name: str) -> None:
+        self.name = name
+        self.setWindowTitle(f"Records: {name}")
+        self.setAccessibleName(f"Records of {name}")
+        self.table.setAccessibleName(f"Records of {name}")
+        self.new_button.setAccessibleName(f"Start a new record for {name}")
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.rows_of(self.employee_id):
+            self.refresh()
+
     def refresh(self) -> None:
+        c, me = self.context, self.employee_id
+
         def query(_control: Any) -> list[RecordRow]:
-            with self.context.store.session() as s:
-                return employee_records(s, self.employee_id, self.context.catalogue)
+            return employee_records(c.store, employee_id=me, catalogue=c.catalogue)
 
         self.runner.read(query, on_done=self.model.set_rows, name="employee records")
 
@@ -131,23 +146,22 @@ class EmployeeRecords(QtWidgets.QDialog):
         kind = RecordKind(self.kind.currentData())  # Qt hands enum data back as text
         c = self.context
 
-        def op(_control: Any) -> str:
-            with c.store.session() as s:
-                record = start_record(
-                    s,
-                    kind=kind,
-                    subject_id=self.employee_id,
-                    author_id=c.user.user_id,
-                    catalogue=c.catalogue,
-                    policy=c.policy,
-                    today=c.today(),
-                    at=datetime.now(UTC),
-                )
-                return record.id
+        subject, today, at = self.employee_id, c.today(), datetime.now(UTC)
 
-        def done(record_id: str) -> None:
-            self.refresh()
-            self.open_record.emit(record_id)
+        def op(_control: Any) -> Started:
+            return start_record(
+                c.store,
+                user=c.user,
+                kind=kind,
+                subject_id=subject,
+                catalogue=c.catalogue,
+                policy=c.policy,
+                today=today,
+                at=at,
+            )
+
+        def done(started: Started) -> None:
+            self.open_record.emit(started.record_id)
 
         self.runner.write(
             op,
@@ -167,18 +181,13 @@ class EditorWindow(QtWidgets.QDialog):
         self,
         context: AppContext,
         runner: TaskRunner,
-        record_id: str,
+        session: EditSession,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
+        """`session` comes from `lcc_apr.ops.records.open_record`, run in a read task."""
         super().__init__(parent)
-        user = context.user
-        with context.store.session() as s:
-            actor = actor_for(
-                s, record_id, user_id=user.user_id, roles=user.roles, employee_id=user.employee_id
-            )
-        self.session = EditSession(
-            context.store, record_id, actor=actor, catalogue=context.catalogue
-        )
+        user, record_id = context.user, session.record_id
+        self.session = session
         self.editor = RecordEditor(
             self.session,
             run_write=via_runner(runner.write),

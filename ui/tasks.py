@@ -1,11 +1,14 @@
 """Background work: write ops on one worker thread, read queries on a small pool.
 
-Both wrap a plain core callable that takes a `TaskControl` and returns a
-value, for example `lambda control: engine.run(control.cancel)`. The callable
+Both wrap a plain core callable (usually an op from `lcc_apr.ops`) that takes a
+`TaskControl` and returns a value, for example
+`lambda control: engine.run(control.cancel)`. The callable
 runs on a worker thread and must never touch a widget; its result, its error
 and its progress reports come back on the UI thread, as the Task's signals
 and as the optional callbacks. Write ops share ONE thread because SQLCipher
-has a single writer, so they also run in the order they were submitted.
+has a single writer, so they also run in the order they were submitted. A write
+whose result is (or carries) a `Changes` has it emitted as `changed`, once it is
+delivered: every screen listens and refreshes only what the change touches.
 
 Tests build `TaskRunner(inline=True)`: each task then runs to the end inside
 `write()`/`read()` on the calling thread and its callbacks fire before the
@@ -19,6 +22,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from lcc_apr.ops.changes import changes_of
 
 from .events import UiCaller
 from .qt import QObject, Signal
@@ -88,7 +93,7 @@ class Task(QObject):
 class TaskRunner(QObject):
     """Runs write ops and read queries off the UI thread. Create and use it on the UI thread."""
 
-    write_done = Signal(object)  # a write op succeeded (its result): screens may refresh
+    changed = Signal(object)  # a write op's Changes (lcc_apr.ops): screens refresh what they show
     unhandled_error = Signal(object, object)  # (task, exception) for tasks without on_error
 
     def __init__(
@@ -227,8 +232,9 @@ class TaskRunner(QObject):
                 if on_done is not None:
                     on_done(value)
                 task.succeeded.emit(value)
-                if task.kind == "write":
-                    self.write_done.emit(value)
+                changes = changes_of(value) if task.kind == "write" else None
+                if changes:
+                    self.changed.emit(changes)
             else:
                 if on_error is not None:
                     on_error(error)

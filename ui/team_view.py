@@ -1,6 +1,6 @@
 """'My team' (and HR's everyone): one row per person with what is due, due soon and overdue.
 
-The rows come from `lcc_apr.schedule.due_for` in a read task. The model
+The rows come from `lcc_apr.ops.people.team_rows` in a read task. The model
 sorts and filters its own rows (a proxy model over Python rows is far too
 slow at HR's 6,000 people; see the engineering notes). A state is always
 written out ("Overdue (12 days)"); its colour only repeats it.
@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
-from lcc_apr.models import Department, Employee, RecordKind
-from lcc_apr.policy import Policy
-from lcc_apr.schedule import DueItem, DueState, due_for
+from lcc_apr.models import RecordKind
+from lcc_apr.ops import Changes
+from lcc_apr.ops.people import SEVERITY, TeamRow
+from lcc_apr.schedule import DueItem, DueState
 
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
@@ -30,51 +28,7 @@ KINDS = (
     (RecordKind.PROBATION, "Probation"),
     (RecordKind.CAPABILITY, "Capability"),
 )
-SEVERITY = {DueState.OVERDUE: 0, DueState.DUE_SOON: 1, DueState.OK: 2}
 SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
-
-
-@dataclass(frozen=True)
-class TeamRow:
-    employee_id: int
-    name: str
-    job_title: str
-    department: str
-    items: tuple[DueItem, ...]  # as due_for gives them, soonest first
-
-    def most_urgent(self, kind: RecordKind | None = None) -> DueItem | None:
-        items = [i for i in self.items if kind is None or i.kind is kind]
-        return min(items, key=lambda i: (SEVERITY[i.state], i.due), default=None)
-
-
-def team_rows(
-    session: Session, policy: Policy, *, today: date, manager_id: int | None
-) -> list[TeamRow]:
-    """Current direct reports of employee `manager_id`, or everyone current when None.
-
-    Runs on a read worker. Rows are sorted by name.
-    """
-    query = (
-        select(
-            Employee.id,
-            func.coalesce(func.nullif(Employee.preferred_name, ""), Employee.first_name),
-            Employee.last_name,
-            Employee.job_title,
-            Department.name,
-        )
-        .join(Department, Employee.department_id == Department.id)
-        .where(or_(Employee.leaving_date.is_(None), Employee.leaving_date > today))
-    )
-    if manager_id is not None:
-        query = query.where(Employee.line_manager_id == manager_id)
-    people = list(session.execute(query))
-    ids = None if manager_id is None else [p[0] for p in people]
-    due = due_for(session, policy, today=today, employee_ids=ids)
-    rows = [
-        TeamRow(eid, f"{first} {last}", job, dept, tuple(due.get(eid, ())))
-        for eid, first, last, job, dept in people
-    ]
-    return sorted(rows, key=lambda r: (r.name.casefold(), r.employee_id))
 
 
 def state_text(item: DueItem, today: date) -> str:
@@ -209,6 +163,9 @@ class DueTableModel(QtCore.QAbstractTableModel):
 
     # -- reading ------------------------------------------------------------------
 
+    def employee_ids(self) -> frozenset[int]:
+        return frozenset(r.employee_id for r in self._all)
+
     def row(self, index: int) -> TeamRow:
         return self._shown[index]
 
@@ -282,8 +239,7 @@ class TeamView(QtWidgets.QWidget):
         self,
         *,
         title: str,
-        load: Callable[[Session, date], list[TeamRow]],
-        session_factory: Callable[[], Any],
+        load: Callable[[date], list[TeamRow]],
         today: Callable[[], date],
         runner: TaskRunner,
         with_department: bool = False,
@@ -294,9 +250,9 @@ class TeamView(QtWidgets.QWidget):
         self.setAccessibleName(title)
         self.runner = runner
         self.load = load
-        self.session_factory = session_factory
         self.today = today
         self.empty_text = empty_text
+        self.everyone = with_department  # HR's list of everyone: anyone's change may add a row
         self.loading = False
         self.heading = QtWidgets.QLabel(f"<h2>{title}</h2>")
         self.heading.setAccessibleName(title)
@@ -356,16 +312,23 @@ class TeamView(QtWidgets.QWidget):
         self.filter_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_box.selectAll()
 
+    def shows(self, changes: Changes) -> bool:
+        """Whether a change moves what is due for someone listed (autosaves never do)."""
+        if changes.everything:
+            return True
+        if not changes.listed:
+            return False
+        return self.everyone or bool(changes.people & self.model.employee_ids())
+
     def refresh(self) -> None:
         """Reload the rows in a read task; the table keeps its sort and filter."""
         today = self.today()
-        load, sessions = self.load, self.session_factory
+        load = self.load
         self.loading = True
         self.summary.setText("Loading…")
 
         def query(_control: Any) -> list[TeamRow]:
-            with sessions() as session:
-                return load(session, today)
+            return load(today)
 
         self.runner.read(
             query,

@@ -93,7 +93,8 @@ def printer_for(
     """The signed-in person as the printer of a record (or, with no record id, as HR for a
     batch): their identity from lcc_apr.signing.Signer (enrolled over `connection` when it
     has no certificate yet), their role on the record, the organisation's trust."""
-    from lcc_apr.record_list import actor_for
+    from lcc_apr.ops.records import actor_for
+    from lcc_apr.ops.user import CurrentUser
     from lcc_apr.signing.identity import SigningError
     from lcc_apr.signing.signoff import role_for
 
@@ -107,7 +108,8 @@ def printer_for(
     role: str | None = "hr"
     if record_id:
         with store.session() as s:
-            actor = actor_for(s, record_id, user_id=user_id, roles=roles, employee_id=employee_id)
+            me = CurrentUser(user_id, name, frozenset(roles), employee_id)
+            actor = actor_for(s, record_id, user=me)
         found = role_for(actor.parties())
         role = str(found) if found is not None else None
     return Printer(

@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from lcc_apr.editing import EditSession
 from lcc_apr.forms import Catalogue
 from lcc_apr.launch import sign_in
 from lcc_apr.models import Record, RecordKind
-from lcc_apr.record_list import actor_for
+from lcc_apr.ops.records import open_record
+from main import make_context
 from ui.app import build_window
 from ui.qt import Qt
-from ui.start import context_for, wire_records
 from ui.tasks import TaskRunner
 
 from ..conftest import MemoryKeyring
@@ -34,11 +33,18 @@ def open_window(qtbot, live_server, tmp_path, username):
         demo=True,
     )
     runner = TaskRunner()
-    context = context_for(session, CATALOGUE)
+    context = make_context(session, CATALOGUE)
     window = build_window(context, runner=runner)
     qtbot.addWidget(window)
-    wire_records(window, context, runner)
     return session, runner, context, window
+
+
+def open_editor(qtbot, window, record_id):
+    """As a double-click does: the record loads in a read task, then its editor opens."""
+    before = len(window.windows.open)
+    window.windows.open_record(record_id)
+    qtbot.waitUntil(lambda: len(window.windows.open) > before, timeout=10_000)
+    return window.windows.open[-1]
 
 
 def press_sync(qtbot, window):
@@ -67,14 +73,9 @@ def test_offline_work_in_the_editor_reaches_the_server_with_the_sync_button(
                     Record.kind == RecordKind.SUPERVISION, Record.status == "draft"
                 )
             ).first()
-            actor = actor_for(
-                s,
-                draft.id,
-                user_id=context.user.user_id,
-                roles=context.user.roles,
-                employee_id=context.user.employee_id,
-            )
-        editing = EditSession(session.store, draft.id, actor=actor, catalogue=CATALOGUE)
+        editing = open_record(
+            session.store, record_id=draft.id, user=context.user, catalogue=CATALOGUE
+        )
         editing.set("workload", "Written on the train, no signal")
         editing.save(at=datetime.now(UTC))
         outcome = press_sync(qtbot, window)
@@ -96,8 +97,7 @@ def test_the_employee_responds_through_the_editor_and_the_manager_sees_it(
         qtbot, live_server, tmp_path / "e", employee.username
     )
     try:
-        window.open_record.emit(shared.id)
-        editor = window.open_windows[-1]
+        editor = open_editor(qtbot, window, shared.id)
         edit = editor.session
         edit.set("employee_response", "agree")
         edit.set("employee_comments", "Thank you, a fair summary of my year.")
@@ -125,8 +125,7 @@ def test_the_employee_signs_in_the_editor_and_the_manager_prints_a_signed_copy(
         qtbot, live_server, tmp_path / "e", employee.username
     )
     try:
-        window.open_record.emit(responded.id)
-        editor = window.open_windows[-1]
+        editor = open_editor(qtbot, window, responded.id)
         editor.editor._ask_signature = lambda _parent, _option, _name: ("agree", "")
         with qtbot.waitSignal(editor.editor.stepTaken, timeout=30_000):
             editor.editor.steps.buttons["employee_sign"].click()
@@ -154,8 +153,7 @@ def test_the_employee_signs_in_the_editor_and_the_manager_prints_a_signed_copy(
         qtbot, live_server, tmp_path / "m", manager.username
     )
     try:
-        window.open_record.emit(responded.id)
-        editor = window.open_windows[-1]
+        editor = open_editor(qtbot, window, responded.id)
         assert editor.editor.signatures.text().startswith("Signatures:\nValid")
         editor.print_button.click()
         qtbot.waitUntil(lambda: editor.preview is not None, timeout=30_000)

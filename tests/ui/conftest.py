@@ -17,10 +17,11 @@ from sqlalchemy import select
 from lcc_apr.demo.build import build_demo_store, open_demo_store
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import User
+from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
 from lcc_apr.store import Store, keys
 from tests.conftest import MemoryKeyring
-from ui.context import AppContext, CurrentUser
+from ui.context import AppContext
 from ui.qt import QSettings, QtWidgets
 from ui.settings import Settings
 from ui.tasks import TaskRunner
@@ -111,6 +112,17 @@ def context_for(store: Store, username: str) -> AppContext:
 
 CATALOGUE = Catalogue.load()
 POLICY = load_policy()
+
+
+def editor_window(context: AppContext, runner, record_id: str):
+    """The editor window as Windows.open_record opens it, the record loaded here at once."""
+    from lcc_apr.ops.records import open_record
+    from ui.records import EditorWindow
+
+    session = open_record(
+        context.store, record_id=record_id, user=context.user, catalogue=context.catalogue
+    )
+    return EditorWindow(context, runner, session)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from ui.letters import LetterDialog
 from ui.qt import Qt, QtCore, QtWidgets
 from ui.records import EditorWindow
 
-from .conftest import HR, MANAGER, context_for
+from .conftest import HR, MANAGER, context_for, editor_window
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CASE_MANAGER = "jrobinson"  # line manager of the demo's capability case (Giulia Müller)
@@ -76,7 +76,7 @@ def team_apr(store, context) -> str:
 
 
 def editor(qtbot, context, runner, record_id) -> EditorWindow:
-    window = EditorWindow(context, runner, record_id)
+    window = editor_window(context, runner, record_id)
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.letters_known, timeout=10_000)  # checked after it opens
     return window
@@ -209,7 +209,7 @@ def test_the_letter_waits_for_saves_already_queued(qtbot, demo_store, threaded_r
 
     context = dataclasses.replace(context_for(demo_store, HR), printer_for=printer_for)
     record_id = capability_case(demo_store)
-    choices = EditorWindow(context, threaded_runner, record_id)
+    choices = editor_window(context, threaded_runner, record_id)
     qtbot.addWidget(choices)
     qtbot.waitUntil(lambda: bool(choices.letter_choices), timeout=10_000)
 

@@ -98,8 +98,6 @@ def test_shortcuts_trigger_their_actions(qtbot, window_for):
     window = shown(qtbot, window_for(MANAGER, sync=lambda cancel, progress: calls.append(1)))
     expected = {
         "new": "Ctrl+N",
-        "save": "Ctrl+S",
-        "print": "Ctrl+P",
         "quit": "Ctrl+Q",
         "find": "Ctrl+F",
         "sync": "F5",
@@ -120,14 +118,12 @@ def test_shortcuts_trigger_their_actions(qtbot, window_for):
     assert not window.isVisible()
 
 
-def test_placeholder_actions_say_they_come_later(window_for):
+def test_every_action_works_and_none_is_a_placeholder(window_for):
     window = window_for(MANAGER)
-    for name in ("new", "save", "print"):
-        action = window.actions_by_name[name]
-        assert not action.isEnabled()
-        assert "record editor" in action.statusTip()
-    for name in ("quit", "settings", "about", "find"):
-        assert window.actions_by_name[name].isEnabled()
+    assert "save" not in window.actions_by_name and "print" not in window.actions_by_name
+    for name in ("new", "quit", "settings", "about", "find", "conflicts"):
+        assert window.actions_by_name[name].isEnabled(), name
+    assert not window_for(EMPLOYEE).actions_by_name["new"].isEnabled()  # managers start records
 
 
 def test_every_menu_is_reachable_with_alt(window_for):
@@ -284,9 +280,15 @@ def test_the_sync_button_syncs_then_the_pages_refresh(qtbot, make_context, setti
     window.close()
 
 
-def test_run_window_shows_the_window_and_returns_the_exit_code(qapp, make_context, monkeypatch):
-    from ui.app import run_window
+def test_the_window_runs_until_closed_and_says_whether_the_person_signed_out(
+    qapp, make_context, monkeypatch
+):
+    from types import SimpleNamespace
+
     from ui.main_window import MainWindow
+    from ui.settings import Settings
+    from ui.start import run_window
+    from ui.tasks import TaskRunner
 
     seen: list[str] = []
 
@@ -294,9 +296,20 @@ def test_run_window_shows_the_window_and_returns_the_exit_code(qapp, make_contex
         for widget in app.topLevelWidgets():
             if isinstance(widget, MainWindow) and widget.isVisible():
                 seen.append(widget.windowTitle())
+                if widget.actions_by_name["sign_out"].isEnabled() and len(seen) == 2:
+                    widget.actions_by_name["sign_out"].trigger()
                 widget.close()
         return 3
 
+    calls: list[str] = []
+    session = SimpleNamespace(
+        first_sync=None,
+        connection=SimpleNamespace(logout=lambda: calls.append("logout")),
+        close=lambda: calls.append("close"),
+    )
     monkeypatch.setattr(QtWidgets.QApplication, "exec", fake_exec)
-    assert run_window(make_context(MANAGER)) == 3
-    assert seen == ["LCC APR: Renée Tebbutt"]
+    run = (qapp, make_context(MANAGER), session, Settings())
+    assert run_window(*run, TaskRunner(inline=True), None) == (3, False)
+    assert run_window(*run, TaskRunner(inline=True), None) == (3, True)
+    assert seen == ["LCC APR: Renée Tebbutt"] * 2
+    assert calls == ["close", "logout", "close"]

@@ -12,9 +12,8 @@ from lcc_apr.pdf.records import Printer
 from lcc_apr.pdf.sign import Signer
 from tests.pdf_tools import make_ca, make_user
 from ui.qt import QtCore
-from ui.records import EditorWindow
 
-from .conftest import MANAGER, context_for
+from .conftest import MANAGER, context_for, editor_window
 
 
 def a_team_record(store, context) -> str:
@@ -36,7 +35,7 @@ def test_ctrl_p_previews_a_signed_copy(qtbot, demo_store, runner):
             Signer(me.key, me.certificate, me.chain), "Rhys Tebbutt", "manager", [ca.certificate]
         ),
     )
-    window = EditorWindow(context, runner, a_team_record(demo_store, context))
+    window = editor_window(context, runner, a_team_record(demo_store, context))
     qtbot.addWidget(window)
     window.show()
     window.raise_()
@@ -54,7 +53,7 @@ def test_ctrl_p_previews_a_signed_copy(qtbot, demo_store, runner):
 
 def test_without_a_certificate_the_copy_says_it_is_unsigned(qtbot, demo_store, runner):
     context = context_for(demo_store, MANAGER)
-    window = EditorWindow(context, runner, a_team_record(demo_store, context))
+    window = editor_window(context, runner, a_team_record(demo_store, context))
     qtbot.addWidget(window)
     window.print_button.click()
     assert window.preview.check.text() == Printer(None, "x").why_unsigned

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
-from ui.events import CoreEvents, on_ui_thread
+from lcc_apr.ops import Changes
+from ui.events import UiCaller, on_ui_thread
 from ui.tasks import TaskRunner
 
 
@@ -156,15 +158,26 @@ def test_shutdown_lets_queued_writes_finish_and_drops_queued_reads(qtbot, qapp):
     assert read == []
 
 
-def test_core_callbacks_become_signals_on_the_ui_thread(qtbot):
-    events = CoreEvents()
-    callback = events.sync_progress_callback()  # a plain callable the core can call
-    received: list[tuple[object, bool]] = []
-    events.sync_progress.connect(lambda p: received.append((p, on_ui_thread())))
-    worker = threading.Thread(target=callback, args=("page 1",))
-    with qtbot.waitSignal(events.sync_progress, timeout=5000):
-        worker.start()
+def test_a_closure_from_a_worker_runs_on_the_ui_thread(qtbot):
+    caller = UiCaller()
+    ran: list[bool] = []
+    worker = threading.Thread(target=caller.call, args=(lambda: ran.append(on_ui_thread()),))
+    worker.start()
     worker.join()
-    assert received == [("page 1", True)]
-    with qtbot.waitSignal(events.records_changed, timeout=5000):
-        threading.Thread(target=events.notify_records_changed).start()
+    qtbot.waitUntil(lambda: ran == [True], timeout=5000)
+
+
+def test_writes_hand_their_changes_to_the_screens(qtbot):
+    runner = TaskRunner()
+    seen: list[tuple[Changes, bool]] = []
+    runner.changed.connect(lambda c: seen.append((c, on_ui_thread())))
+    saved = Changes(records=frozenset({"r1"}), unsent=True)
+    started = SimpleNamespace(record_id="r2", changes=Changes(listed=True))
+    runner.write(lambda c: saved)
+    runner.write(lambda c: None)  # a write that changed nothing says nothing
+    runner.read(lambda c: Changes(everything=True))  # reads never announce changes
+    last = runner.write(lambda c: started)
+    qtbot.waitUntil(lambda: last.done, timeout=5000)
+    qtbot.wait(20)
+    assert seen == [(saved, True), (started.changes, True)]
+    runner.shutdown()

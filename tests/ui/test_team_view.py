@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from lcc_apr.models import Employee, RecordKind
+from lcc_apr.ops.people import team_rows
 from lcc_apr.schedule import DueItem, DueState, due_for
 from ui.qt import Qt
-from ui.team_view import DueTableModel, TeamView, state_text, team_rows
+from ui.team_view import DueTableModel, TeamView, state_text
 
 from .conftest import AS_OF, POLICY
 
@@ -32,8 +33,7 @@ def team(qtbot, demo_store, runner):
     me = manager_employee_id(demo_store)
     view = TeamView(
         title="My team",
-        load=lambda s, today: team_rows(s, POLICY, today=today, manager_id=me),
-        session_factory=demo_store.session,
+        load=lambda today: team_rows(demo_store, policy=POLICY, today=today, manager_id=me),
         today=lambda: AS_OF,
         runner=runner,
     )
@@ -149,8 +149,7 @@ def test_the_list_is_read_in_a_background_task(qtbot, demo_store, threaded_runne
     me = manager_employee_id(demo_store)
     view = TeamView(
         title="My team",
-        load=lambda s, today: team_rows(s, POLICY, today=today, manager_id=me),
-        session_factory=demo_store.session,
+        load=lambda today: team_rows(demo_store, policy=POLICY, today=today, manager_id=me),
         today=lambda: AS_OF,
         runner=threaded_runner,
     )
@@ -162,8 +161,7 @@ def test_the_list_is_read_in_a_background_task(qtbot, demo_store, threaded_runne
 
 
 def test_hr_sees_every_current_employee(qtbot, demo_store, runner):
-    with demo_store.session() as s:
-        rows = team_rows(s, POLICY, today=AS_OF, manager_id=None)
+    rows = team_rows(demo_store, policy=POLICY, today=AS_OF, manager_id=None)
     assert len(rows) == 50
     assert all(r.department for r in rows)
 

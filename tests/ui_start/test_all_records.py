@@ -5,11 +5,12 @@ from datetime import date
 from sqlalchemy import func, select
 
 from lcc_apr.models import Record, Role, User, UserRole
+from lcc_apr.ops.records import records_page
+from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
-from lcc_apr.record_list import records_page
 from ui.all_records import PAGE, AllRecordsModel
 from ui.app import build_window
-from ui.context import AppContext, CurrentUser
+from ui.context import AppContext
 from ui.qt import Qt
 from ui.tasks import TaskRunner
 
@@ -53,13 +54,12 @@ def test_hr_has_an_all_records_page_that_opens_a_record(qtbot, store):  # noqa: 
     window.show_page("records")
     page = window.pages["records"]
     assert page.model.rows
-    with qtbot.waitSignal(window.open_record) as opened:
-        page.table.activated.emit(page.model.index(0, 0))
-    assert opened.args == [page.model.rows[0].id]
+    page.table.activated.emit(page.model.index(0, 0))
+    editor = window.windows.open[-1]  # inline runner: the record loaded at once
+    assert editor.session.record_id == page.model.rows[0].id
 
 
 def test_records_page_reads_only_what_it_is_asked_for(store):  # noqa: F811
-    with store.session() as s:
-        page = records_page(s, catalogue=CATALOGUE, offset=10, limit=7, sort="kind")
+    page = records_page(store, catalogue=CATALOGUE, offset=10, limit=7, sort="kind")
     assert len(page) == 7
     assert date(2000, 1, 1) < min(r.record_date for r in page if r.record_date)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from ui import cli
+import main as cli  # the composition root: `python main.py`
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux display rules")

@@ -2,9 +2,8 @@
 
 from types import SimpleNamespace
 
-from ui.qt import QtWidgets
 from ui.settings import Settings
-from ui.start import add_sign_out, remember
+from ui.start import remember, sign_out
 from ui.tasks import TaskRunner
 from ui.welcome import WelcomeDialog
 
@@ -41,17 +40,11 @@ def test_the_welcome_resumes_from_the_keyring_with_no_password(qtbot):
     assert dialog.session == "session"
 
 
-def test_signing_out_clears_the_tokens_and_the_remembered_user(qtbot):
+def test_signing_out_clears_the_tokens_and_the_remembered_user():
     settings = Settings()
     settings.set("account/username", "sam")
-    window = QtWidgets.QMainWindow()
-    qtbot.addWidget(window)
-    file_menu = window.menuBar().addMenu("&File")
-    quit_action = file_menu.addAction("&Quit")
-    window.actions_by_name = {"quit": quit_action}
+    settings.set("account/demo_role", "hr")
     session = fake_session()
-    signed_out = add_sign_out(window, session, settings)
-    assert not signed_out()
-    window.actions_by_name["sign_out"].trigger()
-    assert session.calls == ["logout"] and signed_out()
-    assert settings.get("account/username") == ""
+    sign_out(session, settings)
+    assert session.calls == ["logout"]
+    assert settings.get("account/username") == "" and settings.get("account/demo_role") == ""

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from lcc_apr.demo.build import build_demo_store, open_demo_store
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Employee, Record, RecordKind, User
+from lcc_apr.ops.records import employee_records
+from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
-from lcc_apr.record_list import employee_records
 from ui.app import build_window
-from ui.context import AppContext, CurrentUser
-from ui.start import wire_records
+from ui.context import AppContext
 from ui.tasks import TaskRunner
 
 from ..conftest import MemoryKeyring
@@ -49,11 +49,9 @@ def test_a_person_opens_to_their_records_and_a_new_supervision_starts_in_the_edi
     runner = TaskRunner(inline=True)
     window = build_window(context, runner=runner)
     qtbot.addWidget(window)
-    wire_records(window, context, runner)
-    window.open_employee.emit(report)
-    records = window.open_windows[-1]
-    with store.session() as s:
-        expected = employee_records(s, report, CATALOGUE)
+    window.actions.open_employee(report)
+    records = window.windows.open[-1]
+    expected = employee_records(store, employee_id=report, catalogue=CATALOGUE)
     assert [r.id for r in records.model.rows] == [r.id for r in expected] and expected
     assert records.model.data(records.model.index(0, 0)) in {
         "Annual Performance Review",
@@ -63,7 +61,7 @@ def test_a_person_opens_to_their_records_and_a_new_supervision_starts_in_the_edi
     }
     records.kind.setCurrentIndex(0)  # Supervision
     records.new_button.click()
-    editor = window.open_windows[-1]
+    editor = window.windows.open[-1]
     assert editor.session.kind == RecordKind.SUPERVISION and editor.session.status == "draft"
     with store.session() as s:
         new = s.get(Record, editor.session.record_id)
@@ -92,9 +90,8 @@ def test_an_employee_opens_their_own_shared_record_read_only_except_their_fields
     runner = TaskRunner(inline=True)
     window = build_window(context, runner=runner)
     qtbot.addWidget(window)
-    wire_records(window, context, runner)
-    window.open_record.emit(shared.id)
-    editor = window.open_windows[-1].session
+    window.actions.open_record(shared.id)
+    editor = window.windows.open[-1].session
     assert not editor.may_edit("manager_comments")
     assert editor.may_edit("employee_response")
     assert any(o.name == "respond" for o in editor.steps())
@@ -106,8 +103,7 @@ def test_the_tools_menu_opens_the_list_of_records_changed_on_both_sides(qtbot, s
     runner = TaskRunner(inline=True)
     window = build_window(context, runner=runner)
     qtbot.addWidget(window)
-    wire_records(window, context, runner)
     window.actions_by_name["conflicts"].trigger()
-    dialog = window.open_windows[-1]
+    dialog = window.windows.open[-1]
     assert dialog.accessibleName() == "Records changed on both sides"
     dialog.close()

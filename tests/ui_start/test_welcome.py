@@ -6,9 +6,9 @@ import pytest
 
 from lcc_apr.forms import Catalogue
 from lcc_apr.sync.transport import SyncError
+from main import make_context, make_sign_in
 from ui.app import build_window
 from ui.qt import Qt, QtWidgets
-from ui.start import context_for, make_sign_in
 from ui.tasks import TaskRunner
 from ui.welcome import WelcomeDialog
 
@@ -47,7 +47,7 @@ def test_try_the_demo_opens_the_main_window_for_each_role(
         qtbot.mouseClick(dialog.demo_buttons[role], Qt.MouseButton.LeftButton)
     session = dialog.session
     try:
-        window = build_window(context_for(session, CATALOGUE), runner=runner)
+        window = build_window(make_context(session, CATALOGUE), runner=runner)
         qtbot.addWidget(window)
         assert set(window.page_keys()) >= pages
         if role != "hr":

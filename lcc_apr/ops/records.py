@@ -1,0 +1,272 @@
+"""Records: the lists screens show, how the signed-in person stands towards a record,
+starting one, and opening, saving and moving one on in the editor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.editing import EditSession, SaveResult
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import Conflict, Employee, Record, RecordKind
+from lcc_apr.new_records import start_record as create
+from lcc_apr.policy import Policy
+from lcc_apr.schedule import due_for
+from lcc_apr.store import Store
+from lcc_apr.workflow import WORKFLOWS, Actor
+
+from .changes import NOTHING, Changes, edited, moved
+from .user import CurrentUser
+
+# -- lists --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    id: str
+    kind: str  # the form's title: "Annual Performance Review"
+    record_date: date | None
+    status: str  # the workflow state's label
+    unsynced: bool
+    conflict: bool
+
+
+@dataclass(frozen=True)
+class OwnRecords:
+    due: tuple[Any, ...]  # DueItem: what is coming up for the person, soonest first
+    records: tuple[RecordRow, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class ListedRecord:
+    id: str
+    person: str
+    kind: str
+    record_date: date | None
+    status: str
+
+
+def status_label(kind: str, status: str) -> str:
+    """A record's workflow state in words ('Signed by the employee')."""
+    try:
+        return WORKFLOWS[RecordKind(kind)].state(status).label
+    except (KeyError, ValueError):
+        return status.replace("_", " ").capitalize()
+
+
+def employee_records(store: Store, *, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
+    """Read: the employee's live records on this computer, newest first (indexed query)."""
+    with store.session() as session:
+        return _records_of(session, employee_id, catalogue)
+
+
+def own_records(
+    store: Store, *, employee_id: int, catalogue: Catalogue, policy: Policy, today: date
+) -> OwnRecords:
+    """Read: what is due for the person, and their own records."""
+    with store.session() as session:
+        due = due_for(session, policy, today=today, employee_ids=[employee_id])
+        records = _records_of(session, employee_id, catalogue)
+    return OwnRecords(tuple(due.get(employee_id, ())), tuple(records))
+
+
+def _records_of(session: Session, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
+    conflicts = set(session.scalars(select(Conflict.record_id)))
+    rows = session.execute(
+        select(
+            Record.id,
+            Record.kind,
+            Record.template_id,
+            Record.template_version,
+            Record.record_date,
+            Record.status,
+            Record.dirty,
+        )
+        .where(Record.subject_id == employee_id, ~Record.deleted)
+        .order_by(Record.record_date.desc(), Record.created_at.desc())
+    )
+    return [
+        RecordRow(
+            r.id,
+            catalogue.get(r.template_id, r.template_version).title,
+            r.record_date,
+            status_label(r.kind, r.status),
+            r.dirty,
+            r.id in conflicts,
+        )
+        for r in rows
+    ]
+
+
+SORTS = {
+    "date": Record.record_date,
+    "person": Employee.last_name,
+    "kind": Record.kind,
+    "status": Record.status,
+}
+
+
+def records_page(
+    store: Store,
+    *,
+    catalogue: Catalogue,
+    offset: int,
+    limit: int,
+    sort: str = "date",
+    descending: bool = True,
+    kind: str | None = None,
+    person: str = "",
+) -> list[ListedRecord]:
+    """Read: one page of every live record (HR's list), sorted and filtered in SQL.
+
+    Built for hundreds of thousands of rows: only `limit` rows are read, in an
+    order the indexes serve; the screen asks for the next page as it scrolls.
+    """
+    column = SORTS[sort]
+    order = column.desc() if descending else column.asc()
+    stmt = (
+        select(
+            Record.id,
+            Employee.first_name,
+            Employee.preferred_name,
+            Employee.last_name,
+            Record.kind,
+            Record.template_id,
+            Record.template_version,
+            Record.record_date,
+            Record.status,
+        )
+        .join(Employee, Employee.id == Record.subject_id)
+        .where(~Record.deleted)
+        .order_by(order, Record.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    if kind:
+        stmt = stmt.where(Record.kind == kind)
+    if person.strip():
+        like = f"%{person.strip()}%"
+        stmt = stmt.where(
+            Employee.last_name.ilike(like)
+            | Employee.first_name.ilike(like)
+            | Employee.preferred_name.ilike(like)
+        )
+    with store.session() as session:
+        found = list(session.execute(stmt))
+    return [
+        ListedRecord(
+            r.id,
+            f"{r.preferred_name or r.first_name} {r.last_name}",
+            catalogue.get(r.template_id, r.template_version).title,
+            r.record_date,
+            status_label(r.kind, r.status),
+        )
+        for r in found
+    ]
+
+
+# -- who the person is to a record ---------------------------------------------------
+
+
+def actor_for(session: Session, record_id: str, *, user: CurrentUser) -> Actor:
+    """How the signed-in person stands towards one record (inside an op's session)."""
+    record = session.get(Record, record_id)
+    subject = session.get(Employee, record.subject_id) if record else None
+    me = user.employee_id
+    return Actor(
+        user.user_id,
+        user.roles,
+        is_subject=subject is not None and subject.id == me,
+        is_line_manager=subject is not None and me is not None and subject.line_manager_id == me,
+    )
+
+
+# -- writes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    record_id: str
+    changes: Changes
+
+
+def start_record(
+    store: Store,
+    *,
+    user: CurrentUser,
+    kind: RecordKind,
+    subject_id: int,
+    catalogue: Catalogue,
+    policy: Policy,
+    today: date,
+    at: datetime,
+) -> Started:
+    """Write: start a record of `kind` about `subject_id` in its workflow's first state."""
+    with store.session() as session:
+        record = create(
+            session,
+            kind=kind,
+            subject_id=subject_id,
+            author_id=user.user_id,
+            catalogue=catalogue,
+            policy=policy,
+            today=today,
+            at=at,
+        )
+        record_id = record.id
+    return Started(record_id, moved([record_id], [subject_id]))
+
+
+def open_record(
+    store: Store, *, record_id: str, user: CurrentUser, catalogue: Catalogue
+) -> EditSession:
+    """Read: the record ready to edit as this person (raises EditRefused when gone)."""
+    with store.session() as session:
+        actor = actor_for(session, record_id, user=user)
+    return EditSession(store, record_id, actor=actor, catalogue=catalogue)
+
+
+@dataclass(frozen=True)
+class Saved:
+    result: SaveResult
+    changes: Changes
+
+
+@dataclass(frozen=True)
+class Moved:
+    status: str  # the record's new status
+    changes: Changes
+
+
+def save(edit: EditSession, *, at: datetime) -> Saved:
+    """Write: the editor's changed answers (autosave); nothing due or listed moves."""
+    result = edit.save(at)
+    changes = edited(edit.record_id, edit.subject_id) if result.written else NOTHING
+    return Saved(result, changes)
+
+
+def take_step(edit: EditSession, *, step: str, at: datetime, reason: str | None = None) -> Moved:
+    """Write: save, then take a workflow step."""
+    status = edit.take(step, at=at, reason=reason)
+    return Moved(status, moved([edit.record_id], [edit.subject_id]))
+
+
+def sign(
+    edit: EditSession,
+    *,
+    step: str,
+    at: datetime,
+    identity: Any,
+    decision: str | None = None,
+    reason: str | None = None,
+    trust: Any = None,
+) -> Moved:
+    """Write: save, then sign the record, taking the signing step."""
+    status = edit.sign(
+        step, at=at, identity=identity, decision=decision, reason=reason, trust=trust
+    )
+    return Moved(status, moved([edit.record_id], [edit.subject_id]))

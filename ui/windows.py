@@ -1,0 +1,117 @@
+"""The windows the main window opens: a person's records, the record editor, the choice
+of whom a new record is for, and the records changed on both sides.
+
+`Windows` holds what these need and keeps each window alive while it is open; its
+`actions()` are what the composition root hands the main window. Every read runs as
+an op in a read task: a window opens once its data has arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lcc_apr.ops.people import Person, reports_of
+from lcc_apr.ops.records import open_record
+
+from .context import AppContext
+from .qt import QtWidgets
+from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from lcc_apr.editing import EditSession
+
+    from .main_window import WindowActions
+    from .records import EditorWindow, EmployeeRecords
+
+
+class Windows:
+    """UI thread only. `parent` (the main window) is set once it is built."""
+
+    def __init__(self, context: AppContext, runner: TaskRunner) -> None:
+        self.context, self.runner = context, runner
+        self.parent: QtWidgets.QWidget | None = None
+        self.open: list[QtWidgets.QDialog] = []
+        self.message: Callable[[str], None] = lambda text: None  # the main window's status
+
+    def actions(self, *, sign_out: Callable[[], Any] | None = None) -> WindowActions:
+        from .main_window import WindowActions
+
+        return WindowActions(
+            open_employee=self.open_employee,
+            open_record=self.open_record,
+            new_record=self.new_record if self.context.user.is_manager else None,
+            conflicts=self.show_conflicts,
+            sign_out=sign_out,
+        )
+
+    def keep(self, dialog: QtWidgets.QDialog) -> None:
+        self.open.append(dialog)
+        dialog.finished.connect(lambda _r: self.open.remove(dialog))
+        dialog.show()
+
+    def open_employee(self, employee_id: int) -> EmployeeRecords:
+        from .records import EmployeeRecords
+
+        records = EmployeeRecords(self.context, self.runner, employee_id, self.parent)
+        records.open_record.connect(self.open_record)
+        self.keep(records)
+        return records
+
+    def open_record(self, record_id: str) -> None:
+        """Load the record for editing in a read task, then open its editor."""
+        c = self.context
+
+        def load(_control: Any) -> EditSession:
+            return open_record(c.store, record_id=record_id, user=c.user, catalogue=c.catalogue)
+
+        self.runner.read(
+            load,
+            on_done=self.show_editor,
+            on_error=lambda error: self.message(f"The record could not be opened: {error}"),
+            name="open record",
+        )
+
+    def show_editor(self, session: EditSession) -> EditorWindow:
+        from .records import EditorWindow
+
+        editor = EditorWindow(self.context, self.runner, session, self.parent)
+        self.keep(editor)
+        return editor
+
+    def new_record(self) -> None:
+        """File > New record: choose whom it is for, then their records (kind and New)."""
+        store, me = self.context.store, self.context.user.employee_id
+        self.runner.read(
+            lambda _c: reports_of(store, manager_id=me), on_done=self._choose, name="reports"
+        )
+
+    def _choose(self, team: list[Person]) -> None:
+        if not team:
+            self.message("New records are started for people you manage.")
+            return
+        names = [p.name for p in team]
+        name, ok = QtWidgets.QInputDialog.getItem(
+            self.parent, "New record", "For whom?", names, 0, False
+        )
+        if ok:
+            self.open_employee(team[names.index(name)].employee_id)
+
+    def show_conflicts(self) -> QtWidgets.QDialog:
+        from .conflicts import ConflictsList
+
+        dialog = QtWidgets.QDialog(self.parent)
+        dialog.setWindowTitle("Changed on both sides")
+        dialog.setAccessibleName("Records changed on both sides")
+        layout = QtWidgets.QVBoxLayout(dialog)
+        conflicts = ConflictsList(
+            self.context.store,
+            self.context.catalogue,
+            runner=self.runner,
+            user_id=self.context.user.user_id,
+            parent=dialog,
+        )
+        layout.addWidget(conflicts)
+        dialog.resize(800, 400)
+        self.keep(dialog)
+        return dialog
