@@ -21,7 +21,7 @@ bench: $(READY)
 	$(VENV)/bin/python bench/pdf.py
 
 lint: $(READY)
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 $(READY): pyproject.toml installer/debian-packages.txt
 	bash installer/install-debian-packages.sh
@@ -31,4 +31,4 @@ $(READY): pyproject.toml installer/debian-packages.txt
 	touch $(READY)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -115,6 +115,16 @@ def test_without_a_signer_the_pdf_is_unsigned(session, catalogue):  # noqa: F811
     assert pdf.startswith(b"%PDF") and not byte_ranges(pdf)
 
 
+def test_an_unknown_record_is_a_key_error_when_printed(session, catalogue):  # noqa: F811
+    """A record gone since the list was drawn (a sync deleted it): a KeyError naming it."""
+    from lcc_apr.pdf.records import Printer, print_record
+
+    with pytest.raises(KeyError, match="No record 'gone'"):
+        record_pdf(session, "gone", catalogue, signer=None)
+    with pytest.raises(KeyError, match="No record 'gone'"):
+        print_record(session, "gone", catalogue, Printer(None, "Thị Mai Trần"))
+
+
 def test_print_record_checks_its_own_copy_as_a_reader_would(session, catalogue, ca):  # noqa: F811
     from lcc_apr.pdf.records import Printer, print_record
 

@@ -59,7 +59,7 @@ class Condition:
             return _is_set(value) == self.is_set
         if self.one_of is not None:
             return value in self.one_of
-        return value == self.equals
+        return bool(value == self.equals)
 
 
 @dataclass(frozen=True)

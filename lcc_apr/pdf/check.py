@@ -243,9 +243,12 @@ def _check_one(
         log.info("signature %s could not be validated: %r", getattr(emb, "field_name", "?"), e)
         return _failed(emb, name, f"{type(e).__name__}: {e}")
 
-    timestamp = getattr(status, "timestamp_validity", None)
-    timestamped = bool(timestamp is not None and timestamp.valid and timestamp.trusted)
-    signed_at = timestamp.timestamp if timestamped else (status.signer_reported_dt or claimed)
+    timestamp = status.timestamp_validity
+    trusted_time = (
+        timestamp.timestamp if timestamp and timestamp.valid and timestamp.trusted else None
+    )
+    timestamped = trusted_time is not None
+    signed_at = trusted_time or status.signer_reported_dt or claimed
 
     serial = int(status.signing_cert.serial_number)
     issued_by_root = status.signing_cert.issuer.dump() in root_subjects

@@ -136,6 +136,14 @@ class RecordDocument:
         return f"{self.template_title} form, version {self.template_version}"
 
 
+def load_record(session: Session, record_id: str) -> Record:
+    """The record to print. Raises KeyError for an unknown record."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise KeyError(f"No record {record_id!r}")
+    return record
+
+
 def record_document(
     session: Session,
     record_id: str,
@@ -144,9 +152,7 @@ def record_document(
     describe_signature: Callable[[SignOff], str] | None = None,
 ) -> RecordDocument:
     """Everything the PDF of one record says. Raises KeyError for an unknown record."""
-    record = session.get(Record, record_id)
-    if record is None:
-        raise KeyError(f"No record {record_id!r}")
+    record = load_record(session, record_id)
     template = catalogue.get(record.template_id, record.template_version)
     kind = RecordKind(record.kind)
     employee = record.subject

@@ -222,7 +222,8 @@ def _capability(
     answers = record.answers
     prefix = stage or STAGES.get(record.status)
     if record.status in ("appeal", "appeal_decided") and stage is None:
-        prefix = APPEALED.get(answers.get("appeal_against"), prefix)
+        against = answers.get("appeal_against")
+        prefix = APPEALED.get(against, prefix) if isinstance(against, str) else prefix
     values["stage.key"] = Value(prefix or "", prefix, CAPABILITY["stage.key"])
     for name, field in STAGE_FIELDS.items():
         if prefix:

@@ -144,7 +144,7 @@ class NumberedCanvas(Canvas):
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's own, private: not in its stubs
 
     def save(self) -> None:
         total = len(self._pages)
@@ -153,7 +153,9 @@ class NumberedCanvas(Canvas):
             self.saveState()
             self.setFont(FONT, 9)
             self.setFillColor(INK)
-            self.drawRightString(PAGE_WIDTH - MARGIN_X, 36, f"Page {self._pageNumber} of {total}")
+            self.drawRightString(
+                PAGE_WIDTH - MARGIN_X, 36, f"Page {self.getPageNumber()} of {total}"
+            )
             self.restoreState()
             Canvas.showPage(self)
         self.page_count = total

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Record, SignOff
 
-from .document import RecordDocument, record_document
+from .document import RecordDocument, load_record, record_document
 from .render import render_record_layout
 
 if TYPE_CHECKING:
@@ -34,9 +34,10 @@ def record_pdf(
 ) -> bytes:
     """The PDF of one record; signed when `signer` is given (unsigned only for previews
     made before the person has a signing certificate). The sign-off history says each
-    signature's state as this computer checks it, unless `describe_signature` says."""
+    signature's state as this computer checks it, unless `describe_signature` says.
+    Raises KeyError for an unknown record."""
     if describe_signature is None:
-        describe_signature = describe_signatures(session, session.get(Record, record_id))
+        describe_signature = describe_signatures(session, load_record(session, record_id))
     doc = record_document(session, record_id, catalogue, describe_signature=describe_signature)
     return _finished(doc, signer=signer, signer_name=signer_name, role=role)
 
@@ -158,11 +159,12 @@ def print_record(
     *,
     describe_signature: Callable[[SignOff], str] | None = None,
 ) -> PrintedRecord:
-    """The record's PDF signed by the printer, checked as a reader would check it."""
+    """The record's PDF signed by the printer, checked as a reader would check it.
+    Raises KeyError for an unknown record."""
     from .check import check_pdf
     from .export import file_name
 
-    record = session.get(Record, record_id)
+    record = load_record(session, record_id)
     if describe_signature is None:
         describe_signature = describe_signatures(session, record)
     doc = record_document(session, record_id, catalogue, describe_signature=describe_signature)

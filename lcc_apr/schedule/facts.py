@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, Record, RecordKind
@@ -55,7 +55,7 @@ def gather(
         for row in session.execute(people)
     }
     live = ~Record.deleted
-    mine = Record.subject_id.in_(ids) if ids is not None else True
+    mine = Record.subject_id.in_(ids) if ids is not None else true()
 
     aprs = select(Record.id, Record.subject_id, Record.status, Record.record_date).where(
         live, mine, Record.kind == RecordKind.APR, Record.record_date >= today - timedelta(days=800)

@@ -102,12 +102,12 @@ def supervision_items(facts: PersonFacts, policy: Policy, today: date) -> list[D
     """The next supervision: as agreed at the last one, else by the staff group's frequency."""
     rules = policy.supervision
     group = rules.group_for(facts.job_title)
-    past = [r for r in facts.of_kind(RecordKind.SUPERVISION) if r.record_date]
-    last = past[-1].record_date if past else facts.start_date
+    dated = [(r.record_date, r) for r in facts.of_kind(RecordKind.SUPERVISION) if r.record_date]
+    last, last_record = dated[-1] if dated else (facts.start_date, None)
     weeks_in_post = (last - facts.start_date).days / 7
     every = group.every_weeks(weeks_in_post) if group else rules.every_weeks
     due = last + timedelta(weeks=every)
-    agreed = _day(past[-1].answers.get("next_supervision_date")) if past else None
+    agreed = _day(last_record.answers.get("next_supervision_date")) if last_record else None
     if agreed and agreed > last:
         due = min(agreed, due) if group else agreed
     return [

@@ -13,9 +13,9 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role, User, UserRole, now_utc
@@ -160,14 +160,18 @@ def refresh(ctx: ServerContext, session: Session, token: str, route: str) -> dic
         _reused(session, family, now, route)
     if family.revoked_at is not None or row.revoked_at is not None or row.expires_at <= now:
         raise ApiError(401, SESSION_ENDED)
-    spent = session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.id == row.id,
-            RefreshToken.used_at.is_(None),
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(used_at=now)
+    # An UPDATE's result is a CursorResult (with rowcount); Session.execute's types say Result.
+    spent = cast(
+        CursorResult[Any],
+        session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == row.id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(used_at=now)
+        ),
     )
     if spent.rowcount != 1:  # spent by a concurrent request a moment ago
         _reused(session, family, now, route)

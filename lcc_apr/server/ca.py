@@ -477,5 +477,6 @@ def trust_reply(session: Session, current: Authority | None) -> dict[str, Any]:
         "revoked": [
             {"serial": serial, "revoked_at": when.isoformat(), "reason": reason or ""}
             for serial, when, reason in revoked
+            if when is not None
         ],
     }

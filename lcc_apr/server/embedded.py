@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine, select
 
@@ -25,7 +26,11 @@ from .demo import DEMO_PASSWORD, load_server_demo
 from .security import Passwords
 from .settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    import uvicorn
+
 DEMO_AS_OF = date(2026, 11, 30)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class DemoLogins:
 
     manager: str
     employee: str
-    hr: str
+    hr: str | None  # None: a small demo may have no HR adviser
     password: str = DEMO_PASSWORD
 
 
@@ -48,7 +53,7 @@ class EmbeddedServer:
             ca_cert_file=folder / "demo-signing-ca.pem",
             ca_key_file=folder / "demo-signing-ca.key",
         )
-        self._server = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
 
@@ -89,15 +94,15 @@ class EmbeddedServer:
         config = uvicorn.Config(
             app, host="127.0.0.1", port=0, log_level="warning", server_header=False
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="demo-server", daemon=True)
-        self._thread.start()
+        self._server = server = uvicorn.Server(config)
+        self._thread = thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
+        thread.start()
         deadline = time.monotonic() + 30
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("The demo server did not start.")
             time.sleep(0.02)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
+        port = server.servers[0].sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
@@ -120,16 +125,23 @@ class EmbeddedServer:
                 boss = min(spans, key=lambda m: (abs(spans[m] - 12), m))
                 hr_people = set(
                     c.scalars(
-                        select(User.employee_id).join(UserRole).where(UserRole.role == Role.HR)
+                        select(User.employee_id)
+                        .join(UserRole)
+                        .where(UserRole.role == Role.HR, User.employee_id.is_not(None))
                     )
-                )
-                report = c.scalar(
-                    select(Employee.id)
-                    .where(Employee.line_manager_id == boss, Employee.id.not_in(hr_people | {boss}))
-                    .order_by(Employee.id)
+                )  # no NULL: NOT IN (..., NULL) matches nobody
+                report = _found(
+                    "member of a team",
+                    c.scalar(
+                        select(Employee.id)
+                        .where(
+                            Employee.line_manager_id == boss, Employee.id.not_in(hr_people | {boss})
+                        )
+                        .order_by(Employee.id)
+                    ),
                 )
                 name = {
-                    e: c.scalar(select(User.username).where(User.employee_id == e))
+                    e: _found("login", c.scalar(select(User.username).where(User.employee_id == e)))
                     for e in (boss, report)
                 }
                 hr = c.scalar(
@@ -141,3 +153,9 @@ class EmbeddedServer:
         finally:
             engine.dispose()
         return DemoLogins(manager=name[boss], employee=name[report], hr=hr)
+
+
+def _found(what: str, value: T | None) -> T:
+    if value is None:
+        raise RuntimeError(f"The demo organisation has no {what}.")
+    return value

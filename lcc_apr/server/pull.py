@@ -14,7 +14,7 @@ there, the cursor moves to the counter, past changes the user may not see.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import orjson
 from sqlalchemy import Select, Text, cast, not_, select
@@ -45,13 +45,14 @@ WIRE_COLUMNS = [
 ]
 
 Item = dict[str, Any]
+Columns = TypeVarTuple("Columns")
 
 
 class Feed:
     def __init__(self, session: Session, viewer: Viewer, cursor: int, high: int) -> None:
         self.session, self.viewer, self.cursor, self.high = session, viewer, cursor, high
 
-    def _window(self, stmt: Select[Any], column: Any, limit: int) -> Select[Any]:
+    def _window(self, stmt: Select[*Columns], column: Any, limit: int) -> Select[*Columns]:
         return (
             stmt.where(column > self.cursor, column <= self.high).order_by(column).limit(limit + 1)
         )
@@ -147,9 +148,8 @@ class Feed:
 
 
 def _wire(row: Any) -> dict[str, Any]:
-    wire = to_wire(row)
-    wire["answers"] = orjson.Fragment(row.answers)
-    return wire
+    """The record's wire form with its answers as stored JSON text (an orjson.Fragment)."""
+    return {**to_wire(row), "answers": orjson.Fragment(row.answers)}
 
 
 def _attach_sign_offs(session: Session, items: list[Item]) -> None:
