@@ -36,7 +36,7 @@ class DemoLogins(Protocol):
     @property
     def employee(self) -> str: ...
     @property
-    def hr(self) -> str: ...
+    def hr(self) -> str | None: ...
     @property
     def password(self) -> str: ...
 
@@ -152,11 +152,14 @@ def sign_in_demo(
     progress("Preparing the demo organisation (the first time takes about a minute)...")
     server.prepare(lambda stage, n: progress(f"Preparing the demo organisation: {stage} {n:,}"))
     url = server.start()
-    logins = server.logins()
     try:
+        logins = server.logins()
+        username = getattr(logins, role)
+        if username is None:  # a demo too small to hold anyone in that role
+            raise ValueError(f"This demo organisation has no {role} account to try.")
         session = sign_in(
             url=url,
-            username=getattr(logins, role),
+            username=username,
             password=logins.password,
             folder=folder,
             keyring_backend=keyring_backend,
