@@ -24,10 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from lcc_apr.forms import Catalogue  # noqa: E402
-from lcc_apr.pdf import record_document, register_fonts, render_record_layout  # noqa: E402
-from lcc_apr.pdf.document import GroupText, RecordDocument  # noqa: E402
+from lcc_apr.pdf.document import GroupText, RecordDocument, record_document  # noqa: E402
 from lcc_apr.pdf.export import export_department  # noqa: E402
+from lcc_apr.pdf.pages import register_fonts  # noqa: E402
 from lcc_apr.pdf.records import record_pdf  # noqa: E402
+from lcc_apr.pdf.render import render_record_layout  # noqa: E402
 from lcc_apr.pdf.sign import Signer  # noqa: E402
 from tests.pdf_tools import make_ca, make_user  # noqa: E402
 from tests.test_pdf_render import add_record, new_session  # noqa: E402

@@ -475,7 +475,7 @@ class EditSession:
     ) -> str:
         """Save, then sign the record, taking the signing step (`COUNTERSIGN`: HR's
         countersignature); returns the new status. `identity` comes from
-        lcc_apr.signing.Signer.ready(). Raises SigningError, WorkflowError or EditRefused;
+        lcc_apr.signing.identity.Signer.ready(). Raises SigningError, WorkflowError or EditRefused;
         nothing is written then."""
         from lcc_apr.signing.signoff import sign_off
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.pdf import (
+from lcc_apr.pdf.letter_templates import letters_dir
+from lcc_apr.pdf.letters import (
     LetterError,
     LetterTemplateError,
     letter_document,
@@ -19,7 +20,6 @@ from lcc_apr.pdf import (
     load_letters,
     render_letter,
 )
-from lcc_apr.pdf.letter_templates import letters_dir
 
 from .examples import EXAMPLES
 from .test_pdf_render import add_record, flat, fonts, new_session, pdf_text

@@ -90,7 +90,8 @@ def test_each_kind_is_signed_valid_and_a_changed_byte_breaks_it(
 
 
 def test_the_signature_sits_in_the_printing_users_box(session, catalogue, ca, tmp_path):  # noqa: F811
-    from lcc_apr.pdf import record_document, render_record_layout
+    from lcc_apr.pdf.document import record_document
+    from lcc_apr.pdf.render import render_record_layout
 
     record = add_record(session, "apr")
     user = make_user(ca, "Σοφία Петрова")
@@ -161,7 +162,7 @@ def test_checking_logs_no_names(session, catalogue, ca, caplog):  # noqa: F811
 
 
 def test_hr_printing_an_apr_gets_a_box_of_its_own(session, catalogue, ca, tmp_path):  # noqa: F811
-    from lcc_apr.pdf import SIGNATURE_BOXES
+    from lcc_apr.pdf.render import SIGNATURE_BOXES
 
     record = add_record(session, "apr")  # an APR's boxes: employee and manager
     user = make_user(ca, "Σοφία Петрова")

@@ -8,8 +8,8 @@ from datetime import time
 
 import pytest
 
-from lcc_apr.pdf import LetterError
 from lcc_apr.pdf.check import check_pdf
+from lcc_apr.pdf.letters import LetterError
 from lcc_apr.pdf.printed_letters import (
     letter_choices,
     letter_time,
@@ -85,7 +85,7 @@ def test_the_signature_sits_where_the_letter_has_no_text(
 ):
     kind = "probation" if name.startswith("probation") else "capability"
     record = add_record(session, kind, status=status, answers=answers)
-    from lcc_apr.pdf import letter_document
+    from lcc_apr.pdf.letters import letter_document
 
     plain = render_letter_document(
         letter_document(session, record.id, name, catalogue, extra=extra)

@@ -33,7 +33,7 @@ Confirm = Callable[[QtWidgets.QWidget, StepOption], bool]
 # Asked before signing: (decision, reason), or None when the person cancels.
 AskSignature = Callable[[QtWidgets.QWidget, StepOption, str], "tuple[str, str] | None"]
 # Run in the worker before signing: (signing identity, organisation trust) from
-# lcc_apr.signing.Signer; raises SigningError with a sentence when it cannot sign.
+# lcc_apr.signing.identity.Signer; raises SigningError with a sentence when it cannot sign.
 Signing = Callable[[], "tuple[Any, Any]"]
 
 
