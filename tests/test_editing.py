@@ -27,7 +27,7 @@ from lcc_apr.models import ChangeAction, Employee, Record, RecordKind, Role, Use
 from lcc_apr.new_records import start_record
 from lcc_apr.policy import load_policy
 from lcc_apr.server.ca import build_certificate, create_authority
-from lcc_apr.server.settings import Settings as ServerSettings
+from lcc_apr.server.settings import ServerSettings
 from lcc_apr.signing.certs import new_private_key
 from lcc_apr.signing.identity import SigningIdentity
 from lcc_apr.store import keys
