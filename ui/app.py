@@ -1,4 +1,4 @@
-"""Starting the window: `run_window(context)` for main.py, `build_window` for tests."""
+"""Building the main window: `build_window` for ui.start (the app) and tests."""
 
 from __future__ import annotations
 
@@ -47,11 +47,3 @@ def build_window(
     )
     runner = runner if runner is not None else TaskRunner()
     return MainWindow(context=context, settings=settings, runner=runner, sync=sync)
-
-
-def run_window(context: AppContext) -> int:
-    """Show the main window and run the event loop; returns the exit code."""
-    app = ensure_app()
-    window = build_window(context)
-    window.show()
-    return app.exec()

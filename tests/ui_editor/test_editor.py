@@ -12,7 +12,7 @@ from lcc_apr.forms import FieldType
 from lcc_apr.models import Record, RecordKind
 from tests.examples import EXAMPLES
 from tests.test_editing import AT, CATALOGUE, fill, identity, move_on, start
-from ui.editor import AUTOSAVE_MS, RecordEditor
+from ui.editor import AUTOSAVE_MS, RecordEditor, via_runner
 from ui.editor.inputs import (
     ChoiceCombo,
     DateInput,
@@ -24,6 +24,7 @@ from ui.editor.inputs import (
     ShortText,
 )
 from ui.qt import QtCore, QtGui, QtWidgets
+from ui.tasks import TaskRunner
 
 Qt = QtCore.Qt
 EXPECTED = {
@@ -142,10 +143,7 @@ def test_writes_go_through_the_injected_hook(make_editor, qtbot, store):
 
 
 def test_a_threaded_task_runner_can_do_the_writes(make_editor, qtbot, store):
-    tasks = pytest.importorskip("ui.tasks")
-    from ui.editor import via_runner
-
-    runner = tasks.TaskRunner()
+    runner = TaskRunner()
     editor = make_editor(RecordKind.APR, run_write=via_runner(runner.write))
     record_id = editor.session.record_id
     type_into(qtbot, line_edit(editor, "review_period"), "On the writer thread")
