@@ -1,4 +1,4 @@
-"""Building the main window: `build_window` for ui.start (the app) and tests."""
+"""Starting the window: `run_window(context)` for main.py, `build_window` for tests."""
 
 from __future__ import annotations
 
@@ -47,3 +47,11 @@ def build_window(
     )
     runner = runner if runner is not None else TaskRunner()
     return MainWindow(context=context, settings=settings, runner=runner, sync=sync)
+
+
+def run_window(context: AppContext) -> int:
+    """Show the main window and run the event loop; returns the exit code."""
+    app = ensure_app()
+    window = build_window(context)
+    window.show()
+    return app.exec()

@@ -91,9 +91,8 @@ def printer_for(
     record_id: str = "",
 ) -> Printer:
     """The signed-in person as the printer of a record (or, with no record id, as HR for a
-    batch): their identity from lcc_apr.signing.identity.Signer (enrolled over
-    `connection` when it has no certificate yet), their role on the record, the
-    organisation's trust."""
+    batch): their identity from signing.identity.Signer (enrolled over `connection` when it
+    has no certificate yet), their role on the record, the organisation's trust."""
     from lcc_apr.record_list import actor_for
     from lcc_apr.signing.identity import SigningError
     from lcc_apr.signing.signoff import role_for

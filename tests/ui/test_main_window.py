@@ -282,3 +282,21 @@ def test_the_sync_button_syncs_then_the_pages_refresh(qtbot, make_context, setti
     assert window.status.message.text() == "Sync finished. Sent 4, received 0."
     qtbot.waitUntil(lambda: bool(loads), timeout=5000)  # the team was read again
     window.close()
+
+
+def test_run_window_shows_the_window_and_returns_the_exit_code(qapp, make_context, monkeypatch):
+    from ui.app import run_window
+    from ui.main_window import MainWindow
+
+    seen: list[str] = []
+
+    def fake_exec(app) -> int:  # a real exec() would leave the shared test QApplication closing
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                seen.append(widget.windowTitle())
+                widget.close()
+        return 3
+
+    monkeypatch.setattr(QtWidgets.QApplication, "exec", fake_exec)
+    assert run_window(make_context(MANAGER)) == 3
+    assert seen == ["LCC APR: Renée Tebbutt"]
