@@ -24,11 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from lcc_apr.forms import Catalogue  # noqa: E402
-from lcc_apr.pdf import record_document, register_fonts, render_record_layout  # noqa: E402
-from lcc_apr.pdf.document import GroupText, RecordDocument  # noqa: E402
+from lcc_apr.pdf.document import GroupText, RecordDocument, record_document  # noqa: E402
 from lcc_apr.pdf.export import export_department  # noqa: E402
+from lcc_apr.pdf.pages import register_fonts  # noqa: E402
 from lcc_apr.pdf.records import record_pdf  # noqa: E402
-from lcc_apr.pdf.sign import Signer  # noqa: E402
+from lcc_apr.pdf.render import render_record_layout  # noqa: E402
+from lcc_apr.pdf.sign import PdfSigner  # noqa: E402
 from tests.pdf_tools import make_ca, make_user  # noqa: E402
 from tests.test_pdf_render import add_record, new_session  # noqa: E402
 
@@ -118,7 +119,7 @@ def main() -> None:
     record = add_record(session, "apr")
     ca = make_ca()
     user = make_user(ca, "Thị Mai Trần")
-    signer = Signer(user.key, user.certificate, user.chain)
+    signer = PdfSigner(user.key, user.certificate, user.chain)
     result: dict = {}
 
     def ours_signed() -> bytes:
@@ -154,7 +155,7 @@ def main() -> None:
     session.commit()
     factory = sessionmaker(bind=session.get_bind())
     hr = make_user(ca, "Σοφία Петрова (HR)")
-    hr_signer = Signer(hr.key, hr.certificate, hr.chain)
+    hr_signer = PdfSigner(hr.key, hr.certificate, hr.chain)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         exported = export_department(

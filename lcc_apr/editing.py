@@ -16,7 +16,8 @@ Paths name answers as validation does: `"review_period"`, `"new_objectives[1]"`,
 
 Threads: create and edit on the UI thread. `save` and `take` may run on the single
 writer thread while the UI keeps editing: they copy the working answers under a
-lock, write, then move the saved baseline forward under the lock.
+lock, write, then move the saved baseline forward under the lock. After a step the
+record is reloaded and what was typed meanwhile is kept on top of it (see `_load`).
 """
 
 from __future__ import annotations
@@ -131,32 +132,44 @@ class EditSession:
         self._store = store
         self._catalogue = catalogue
         self._lock = threading.RLock()
-        self._stacks = _Stacks()
         self.roles = frozenset(Role(p.value) for p in actor.parties())
         with store.session() as session:
             self._load(session)
 
     # -- loading -----------------------------------------------------------------------
 
-    def _load(self, session: Session) -> None:
+    def _load(self, session: Session, *, keep_working: bool = False) -> None:
+        """Take the record as stored. `keep_working`: changes made since the last save
+        (typed while a step ran) are kept, rebased onto the stored answers, and can be
+        undone; a change the person may no longer make stays too, and `save` refuses it."""
         record = session.get(Record, self.record_id)
         if record is None or record.deleted:
             raise EditRefused("This record no longer exists on this computer.")
-        self.template: Template = self._catalogue.get(record.template_id, record.template_version)
-        self.kind = record.kind
-        self.status = record.status
-        self.locked = is_locked(record)
-        self.record_date: date | None = record.record_date
-        self.reference = record.record_date or date.today()
+        template = self._catalogue.get(record.template_id, record.template_version)
         subject = session.get(Employee, record.subject_id)
         self.subject_id = record.subject_id
         manager = subject.line_manager if subject else None
-        self.subject_name = subject.display_name if subject else "the employee"
-        self.manager_name = manager.display_name if manager else "the manager"
-        self._signers = {(s.user_id, str(s.role)) for s in record.sign_offs if not s.superseded_at}
-        with self._lock:
-            self._saved: dict[str, Any] = copy.deepcopy(record.answers)
-            self._working: dict[str, Any] = copy.deepcopy(record.answers)
+        stored = copy.deepcopy(record.answers)
+        with self._lock:  # all at once: the UI thread may be calling set()
+            self.template: Template = template
+            self.kind = record.kind
+            self.status = record.status
+            self.locked = is_locked(record)
+            self.record_date: date | None = record.record_date
+            self.reference = record.record_date or date.today()
+            self.subject_name = subject.display_name if subject else "the employee"
+            self.manager_name = manager.display_name if manager else "the manager"
+            self._signers = {
+                (s.user_id, str(s.role)) for s in record.sign_offs if not s.superseded_at
+            }
+            pending = _changes(self._saved, self._working) if keep_working else {}
+            self._saved: dict[str, Any] = stored
+            self._working: dict[str, Any] = _applied(stored, pending)
+            self._stacks = _Stacks()
+            if pending:
+                self._stacks.undo.append(
+                    _Edit(next(iter(pending)), stored, self._working, sealed=True)
+                )
 
     @property
     def state_label(self) -> str:
@@ -372,7 +385,7 @@ class EditSession:
             working = copy.deepcopy(self._working)
             base = copy.deepcopy(self._saved)
             self.seal()
-        changed = [k for k in {**base, **working} if base.get(k) != working.get(k)]
+        changed = list(_changes(base, working))
         invalid = validate(self.template, working, reference=self.reference)
         held = tuple(p for p in invalid if top_key(p.path) in changed)
         write = {k: working.get(k) for k in changed if k not in {top_key(p.path) for p in held}}
@@ -380,7 +393,7 @@ class EditSession:
             return SaveResult((), held)
         with self._store.session() as session:
             record = self._record(session)
-            after = {k: v for k, v in {**record.answers, **write}.items() if v is not None}
+            after = _applied(record.answers, write)
             refused = edit_problems(
                 self.template, record.answers, after, roles=self.roles, locked=is_locked(record)
             )
@@ -388,7 +401,7 @@ class EditSession:
                 raise EditRefused(f"Not saved. {_sentence(refused)}", refused)
             update_record(session, record, user_id=self.actor.user_id, at=at, answers=write)
         with self._lock:
-            self._saved = {k: v for k, v in {**self._saved, **write}.items() if v is not None}
+            self._saved = _applied(self._saved, write)
         return SaveResult(tuple(write), held)
 
     def _record(self, session: Session) -> Record:
@@ -463,7 +476,7 @@ class EditSession:
     ) -> str:
         """Save, then sign the record, taking the signing step (`COUNTERSIGN`: HR's
         countersignature); returns the new status. `identity` comes from
-        lcc_apr.signing.Signer.ready(). Raises SigningError, WorkflowError or EditRefused;
+        lcc_apr.signing.identity.Signer.ready(). Raises SigningError, WorkflowError or EditRefused;
         nothing is written then."""
         from lcc_apr.signing.signoff import sign_off
 
@@ -498,8 +511,8 @@ class EditSession:
         """Save, then take a workflow step; returns the new status.
 
         Raises WorkflowError when the step is not allowed or answers are missing,
-        EditRefused when changes could not be saved first. Undo history ends here:
-        the record has moved on.
+        EditRefused when changes could not be saved first. Undo history ends here (the
+        record has moved on), except for changes typed while the step ran.
         """
         option = next((o for o in self.steps() if o.name == step), None)
         if option is not None and option.signs:
@@ -527,10 +540,17 @@ class EditSession:
 
     def _moved_on(self) -> str:
         with self._store.session() as session:  # the committed state, as anyone now sees it
-            self._load(session)
-        with self._lock:
-            self._stacks = _Stacks()
+            self._load(session, keep_working=True)
         return self.status
+
+
+def _changes(base: dict[str, Any], working: dict[str, Any]) -> dict[str, Any]:
+    """The top-level answers that differ (None: removed), as `save` writes them."""
+    return {k: working.get(k) for k in {**base, **working} if base.get(k) != working.get(k)}
+
+
+def _applied(answers: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in {**answers, **changes}.items() if v is not None}
 
 
 def _sentence(problems: list[Problem]) -> str:

@@ -150,17 +150,26 @@ def _write(
     patch: dict[str, Any],
 ) -> RecordChange:
     seq = record.local_rev + 1
-    entry = {
-        "record_id": record.id,
-        "seq": seq,
-        "action": action,
-        "user_id": user_id,
-        "at": at,
-        "patch": patch,
-        "prev_hash": record.history_head,
-    }
-    digest = change_hash(**entry)
-    change = RecordChange(**entry, hash=digest)
+    prev_hash = record.history_head
+    digest = change_hash(
+        prev_hash=prev_hash,
+        record_id=record.id,
+        seq=seq,
+        action=action,
+        user_id=user_id,
+        at=at,
+        patch=patch,
+    )
+    change = RecordChange(
+        record_id=record.id,
+        seq=seq,
+        action=action,
+        user_id=user_id,
+        at=at,
+        patch=patch,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
     session.add(change)
     record.local_rev = seq
     record.history_head = digest

@@ -6,7 +6,10 @@ record from tests/examples.py) are shared with tests/ui_editor.
 
 from __future__ import annotations
 
+import importlib
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +27,7 @@ from lcc_apr.models import ChangeAction, Employee, Record, RecordKind, Role, Use
 from lcc_apr.new_records import start_record
 from lcc_apr.policy import load_policy
 from lcc_apr.server.ca import build_certificate, create_authority
-from lcc_apr.server.settings import Settings as ServerSettings
+from lcc_apr.server.settings import ServerSettings
 from lcc_apr.signing.certs import new_private_key
 from lcc_apr.signing.identity import SigningIdentity
 from lcc_apr.store import keys
@@ -509,3 +512,59 @@ def test_hr_is_offered_a_countersignature_once_a_manager_closes_a_case(store, ca
     hr.sign(COUNTERSIGN, at=AT, identity=identity(cast.hr.user_id, store), decision="confirm")
     assert not [o for o in hr.steps() if o.signs]  # given once
     assert [line.split(":")[0] for line in hr.signatures()] == ["Not checked yet"] * 2
+
+
+# -- typing while a step runs (the writer thread) ----------------------------------------
+
+
+def typing_during(monkeypatch, write: str, typing: Callable[[], None]) -> None:
+    """Make the step's store write (`write`, "module.name") wait, once it has written,
+    while another thread runs `typing`: the person typing as the writer thread works."""
+    module, name = write.rsplit(".", 1)
+    real = getattr(importlib.import_module(module), name)
+
+    def writing(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        typist = threading.Thread(target=typing)
+        typist.start()
+        typist.join(10)
+        return result
+
+    monkeypatch.setattr(write, writing)
+
+
+def test_text_typed_while_a_step_runs_is_kept_and_saved_later(store, cast, monkeypatch):
+    record_id = start(store, cast, RecordKind.SUPERVISION)
+    manager = open_as(store, record_id, cast.manager)
+    fill(manager, EXAMPLES["supervision"])
+    typed = "Typed while the record was being shared"
+    typing_during(
+        monkeypatch, "lcc_apr.editing.take_step", lambda: manager.set("performance", typed)
+    )
+    assert manager.take("share", at=AT) == "shared"
+    assert manager.value("performance") == typed and manager.dirty
+    assert stored(store, record_id).answers["performance"] == EXAMPLES["supervision"]["performance"]
+    assert manager.save(AT).written == ("performance",)
+    assert stored(store, record_id).answers["performance"] == typed and not manager.dirty
+
+
+def test_text_typed_while_signing_is_kept_and_refused_not_dropped(store, cast, monkeypatch):
+    record_id = start(store, cast, RecordKind.SUPERVISION)
+    manager = open_as(store, record_id, cast.manager)
+    fill(manager, EXAMPLES["supervision"])
+    manager.take("share", at=AT)
+    employee = open_as(store, record_id, cast.employee)
+    typed = "Typed while signing"
+    typing_during(
+        monkeypatch,
+        "lcc_apr.signing.signoff.sign_off",
+        lambda: employee.set("employee_comments", typed),
+    )
+    assert move_on(employee, "employee_sign") == "employee_signed"
+    assert employee.locked and employee.value("employee_comments") == typed and employee.dirty
+    with pytest.raises(EditRefused, match="cannot change after sign-off") as refused:
+        employee.save(AT)
+    assert [p.path for p in refused.value.problems] == ["employee_comments"]
+    assert stored(store, record_id).answers.get("employee_comments") != typed
+    assert employee.undo() == "employee_comments"  # the person can let it go
+    assert not employee.dirty and not employee.can_undo

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.pdf import (
+from lcc_apr.pdf.letter_templates import letters_dir
+from lcc_apr.pdf.letters import (
     LetterError,
     LetterTemplateError,
     letter_document,
@@ -19,7 +20,6 @@ from lcc_apr.pdf import (
     load_letters,
     render_letter,
 )
-from lcc_apr.pdf.letter_templates import letters_dir
 
 from .examples import EXAMPLES
 from .test_pdf_render import add_record, flat, fonts, new_session, pdf_text
@@ -83,9 +83,11 @@ def test_the_five_letters_are_shipped_as_marked_product_defaults(catalogue):
         ("apr", "completed", EXAMPLES["apr"], []),
     ],
 )  # fmt: skip
-def test_letters_for_follows_the_status_and_the_answers(session, kind, status, answers, expected):
+def test_letters_for_follows_the_status_and_the_answers(
+    session, catalogue, kind, status, answers, expected
+):
     record = add_record(session, kind, status=status, answers=answers)
-    assert letters_for(record) == expected
+    assert letters_for(record, catalogue=catalogue) == expected
 
 
 CASES = [
@@ -226,7 +228,7 @@ def test_a_bad_placeholder_is_reported_with_file_and_line(tmp_path, catalogue):
         "(did you mean {stage.review_date}?)"
     ]
     with pytest.raises(LetterTemplateError, match=f"capability_outcome.toml:{number}:"):
-        load_letters(folder, catalogue)
+        load_letters(folder, catalogue=catalogue)
 
 
 def test_other_template_mistakes_are_reported_with_file_and_line(tmp_path, catalogue):

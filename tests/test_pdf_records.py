@@ -10,7 +10,7 @@ import pytest
 from lcc_apr.models import RecordKind
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.records import record_pdf
-from lcc_apr.pdf.sign import Signer
+from lcc_apr.pdf.sign import PdfSigner
 from tests.pdf_tools import (
     byte_ranges,
     in_signed_range,
@@ -71,7 +71,7 @@ def test_each_kind_is_signed_valid_and_a_changed_byte_breaks_it(
         session,
         record.id,
         catalogue,
-        signer=Signer(user.key, user.certificate, user.chain),
+        signer=PdfSigner(user.key, user.certificate, user.chain),
         signer_name="Thị Mai Trần",
         role="manager",
     )
@@ -90,7 +90,8 @@ def test_each_kind_is_signed_valid_and_a_changed_byte_breaks_it(
 
 
 def test_the_signature_sits_in_the_printing_users_box(session, catalogue, ca, tmp_path):  # noqa: F811
-    from lcc_apr.pdf import record_document, render_record_layout
+    from lcc_apr.pdf.document import record_document
+    from lcc_apr.pdf.render import render_record_layout
 
     record = add_record(session, "apr")
     user = make_user(ca, "Σοφία Петрова")
@@ -98,7 +99,7 @@ def test_the_signature_sits_in_the_printing_users_box(session, catalogue, ca, tm
         session,
         record.id,
         catalogue,
-        signer=Signer(user.key, user.certificate, user.chain),
+        signer=PdfSigner(user.key, user.certificate, user.chain),
         signer_name="Σοφία Петрова",
         role="employee",
     )
@@ -134,7 +135,7 @@ def test_print_record_checks_its_own_copy_as_a_reader_would(session, catalogue, 
         session,
         record.id,
         catalogue,
-        Printer(Signer(user.key, user.certificate, user.chain), "Thị Mai Trần", "manager",
+        Printer(PdfSigner(user.key, user.certificate, user.chain), "Thị Mai Trần", "manager",
                 [ca.certificate]),
     )  # fmt: skip
     assert signed.check.startswith("Signed by Thị Mai Trần on ")
@@ -146,7 +147,7 @@ def test_print_record_checks_its_own_copy_as_a_reader_would(session, catalogue, 
         session,
         record.id,
         catalogue,
-        Printer(Signer(user.key, user.certificate, user.chain), "Thị Mai Trần", "manager",
+        Printer(PdfSigner(user.key, user.certificate, user.chain), "Thị Mai Trần", "manager",
                 [other_ca.certificate]),
     )  # fmt: skip
     assert "not been changed" not in untrusted.check
@@ -163,7 +164,7 @@ def test_checking_logs_no_names(session, catalogue, ca, caplog):  # noqa: F811
     record = add_record(session, "apr")
     user = make_user(ca, "Zoë Ó Dónaill")
     pdf = record_pdf(
-        session, record.id, catalogue, signer=Signer(user.key, user.certificate, user.chain)
+        session, record.id, catalogue, signer=PdfSigner(user.key, user.certificate, user.chain)
     )
     with caplog.at_level(logging.DEBUG):
         check_pdf(pdf, trust_roots=[make_ca("Another CA").certificate])
@@ -171,7 +172,7 @@ def test_checking_logs_no_names(session, catalogue, ca, caplog):  # noqa: F811
 
 
 def test_hr_printing_an_apr_gets_a_box_of_its_own(session, catalogue, ca, tmp_path):  # noqa: F811
-    from lcc_apr.pdf import SIGNATURE_BOXES
+    from lcc_apr.pdf.render import SIGNATURE_BOXES
 
     record = add_record(session, "apr")  # an APR's boxes: employee and manager
     user = make_user(ca, "Σοφία Петрова")
@@ -179,7 +180,7 @@ def test_hr_printing_an_apr_gets_a_box_of_its_own(session, catalogue, ca, tmp_pa
         session,
         record.id,
         catalogue,
-        signer=Signer(user.key, user.certificate, user.chain),
+        signer=PdfSigner(user.key, user.certificate, user.chain),
         signer_name="Σοφία Петрова",
         role="hr",
     )

@@ -20,9 +20,8 @@ from lcc_apr.demo import build_organisation, generate_history, load_demo
 from lcc_apr.forms import Catalogue, load_template
 from lcc_apr.history import create_record
 from lcc_apr.models import Base, Department, Employee, Record, RecordKind, SignOff, User
-from lcc_apr.pdf import record_document, render_record, render_record_layout
-from lcc_apr.pdf.document import sections_of
-from lcc_apr.pdf.render import SIGNATURE_BOXES
+from lcc_apr.pdf.document import record_document, sections_of
+from lcc_apr.pdf.render import SIGNATURE_BOXES, render_record, render_record_layout
 from lcc_apr.signing.content import content_hash
 from lcc_apr.workflow import WORKFLOWS
 

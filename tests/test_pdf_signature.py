@@ -19,7 +19,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from lcc_apr.pdf.check import DAMAGED, UNSIGNED, check_pdf
-from lcc_apr.pdf.sign import Signer, SigningError, font_path, sign_pdf
+from lcc_apr.pdf.sign import PdfSigner, PdfSigningError, font_path, sign_pdf
 from tests.pdf_tools import (
     Identity,
     byte_ranges,
@@ -66,7 +66,7 @@ def unsigned() -> bytes:
 
 @pytest.fixture(scope="module")
 def signed(ryan: Identity, unsigned: bytes) -> bytes:
-    return Signer(ryan.key, ryan.certificate, ryan.chain).sign(
+    return PdfSigner(ryan.key, ryan.certificate, ryan.chain).sign(
         unsigned, reason="Line manager sign-off", signer_name="Ryan Robinson", box=BOX, page=0
     )
 
@@ -210,7 +210,7 @@ def test_accented_names_survive_in_certificate_check_and_box(
     ca: Identity, unsigned: bytes, nss: Path, tmp_path: Path
 ):
     person = make_user(ca, ACCENTED)
-    signed = Signer(person.key, person.certificate, person.chain).sign(
+    signed = PdfSigner(person.key, person.certificate, person.chain).sign(
         unsigned, reason="Agreed — with thanks", signer_name=ACCENTED, box=BOX, page=0
     )
 
@@ -238,7 +238,7 @@ def test_a_countersigned_pdf_keeps_both_signatures_good(
     signed: bytes, ca: Identity, nss: Path, tmp_path: Path
 ):
     employee = make_user(ca, "Zoë Ångström")
-    both = Signer(employee.key, employee.certificate, employee.chain).sign(
+    both = PdfSigner(employee.key, employee.certificate, employee.chain).sign(
         signed, reason="Employee agrees", signer_name="Zoë Ångström", page=0
     )
     assert both.startswith(signed)
@@ -328,8 +328,8 @@ def test_an_rsa_key_signs_too(ca: Identity, unsigned: bytes, nss: Path, tmp_path
 
 
 def test_a_timestamp_authority_is_one_argument_away(ca: Identity, ryan: Identity, unsigned: bytes):
-    """PAdES B-T: the same Signer with a timestamper (here pyHanko's in-process test TSA)."""
-    signer = Signer(
+    """PAdES B-T: the same PdfSigner with a timestamper (here pyHanko's in-process test TSA)."""
+    signer = PdfSigner(
         ryan.key, ryan.certificate, ryan.chain, timestamper=dummy_timestamper(make_tsa(ca))
     )
     signed = signer.sign(unsigned, reason="r", signer_name="Ryan Robinson")
@@ -340,17 +340,17 @@ def test_a_timestamp_authority_is_one_argument_away(ca: Identity, ryan: Identity
 
 def test_the_signer_refuses_a_key_that_is_not_the_certificates(ryan: Identity, ca: Identity):
     other = make_user(ca, "Someone Else")
-    with pytest.raises(SigningError, match="does not belong"):
-        Signer(other.key, ryan.certificate, ryan.chain)
+    with pytest.raises(PdfSigningError, match="does not belong"):
+        PdfSigner(other.key, ryan.certificate, ryan.chain)
 
 
 def test_bad_input_to_sign_is_a_signing_error(ryan: Identity, unsigned: bytes):
-    signer = Signer(ryan.key, ryan.certificate, ryan.chain)
-    with pytest.raises(SigningError, match="Cannot read"):
+    signer = PdfSigner(ryan.key, ryan.certificate, ryan.chain)
+    with pytest.raises(PdfSigningError, match="Cannot read"):
         signer.sign(b"not a pdf", reason="r", signer_name="n")
-    with pytest.raises(SigningError, match="No page 5"):
+    with pytest.raises(PdfSigningError, match="No page 5"):
         signer.sign(unsigned, reason="r", signer_name="n", page=5)
-    with pytest.raises(SigningError, match="empty"):
+    with pytest.raises(PdfSigningError, match="empty"):
         signer.sign(unsigned, reason="r", signer_name="n", box=(100, 100, 50, 200))
 
 
@@ -372,8 +372,8 @@ def test_signing_and_checking_refuse_to_run_inside_an_event_loop(
     async def inside() -> None:
         with pytest.raises(RuntimeError, match="worker thread"):
             check_pdf(signed, trust_roots=[ca.certificate])
-        with pytest.raises(SigningError, match="worker thread"):
-            Signer(ryan.key, ryan.certificate, ryan.chain).sign(
+        with pytest.raises(PdfSigningError, match="worker thread"):
+            PdfSigner(ryan.key, ryan.certificate, ryan.chain).sign(
                 unsigned, reason="r", signer_name="n"
             )
         # the supported way: a worker thread

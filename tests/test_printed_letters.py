@@ -8,8 +8,8 @@ from datetime import time
 
 import pytest
 
-from lcc_apr.pdf import LetterError
 from lcc_apr.pdf.check import check_pdf
+from lcc_apr.pdf.letters import LetterError
 from lcc_apr.pdf.printed_letters import (
     letter_choices,
     letter_time,
@@ -18,7 +18,7 @@ from lcc_apr.pdf.printed_letters import (
 )
 from lcc_apr.pdf.records import Printer
 from lcc_apr.pdf.render import render_letter_document
-from lcc_apr.pdf.sign import Signer
+from lcc_apr.pdf.sign import PdfSigner
 from lcc_apr.workflow import Party
 from tests.pdf_tools import byte_ranges, make_ca, make_user
 from tests.test_letters import (  # noqa: F401 (fixtures)
@@ -40,7 +40,7 @@ def ca():
 @pytest.fixture(scope="module")
 def printer(ca) -> Printer:
     me = make_user(ca, "Thị Mai Trần")
-    return Printer(Signer(me.key, me.certificate, me.chain), "Thị Mai Trần", "manager",
+    return Printer(PdfSigner(me.key, me.certificate, me.chain), "Thị Mai Trần", "manager",
                    [ca.certificate])  # fmt: skip
 
 
@@ -85,7 +85,7 @@ def test_the_signature_sits_where_the_letter_has_no_text(
 ):
     kind = "probation" if name.startswith("probation") else "capability"
     record = add_record(session, kind, status=status, answers=answers)
-    from lcc_apr.pdf import letter_document
+    from lcc_apr.pdf.letters import letter_document
 
     plain = render_letter_document(
         letter_document(session, record.id, name, catalogue, extra=extra)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.history import history
 from lcc_apr.models import ChangeAction, RecordKind, SignOff, SignOffDecision, User
 from lcc_apr.server.ca import build_certificate, create_authority
-from lcc_apr.server.settings import Settings
+from lcc_apr.server.settings import ServerSettings
 from lcc_apr.signing.certs import SIGNATURE, new_private_key, serial_text
 from lcc_apr.signing.identity import (
     NEED_CERTIFICATE,
@@ -74,7 +74,7 @@ def session(tmp_path):
     engine.dispose()
 
 
-SETTINGS = Settings(database_url="sqlite://", secret_key="x" * 40)
+SETTINGS = ServerSettings(database_url="sqlite://", secret_key="x" * 40)
 AUTHORITY = create_authority("Test County Council", T0 - timedelta(days=30))
 PEOPLE = {1: ("Person1", "p1"), 2: ("U2", "u2"), 3: ("U3", "u3"), 4: ("U4", "u4")}
 

@@ -31,7 +31,8 @@ class AppContext:
     # Run in a worker: who prints a record (their PDF signer, role on it, the CA to check
     # against). None: copies are made unsigned, saying why.
     printer_for: Callable[[str], Printer] | None = None
-    # Run in a worker before signing: (signing identity, trust) from lcc_apr.signing.Signer.
+    # Run in a worker before signing: (signing identity, trust) from
+    # lcc_apr.signing.identity.Signer.
     signing: Callable[[], tuple[Any, Any]] | None = None
 
     def printer(self, record_id: str) -> Printer:

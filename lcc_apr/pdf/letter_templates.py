@@ -8,7 +8,6 @@ placeholder), so HR can fix them in one pass. docs/letters.md documents the form
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -105,9 +104,9 @@ def letters_dir() -> Path:
     return resources_dir() / "letters"
 
 
-def load_letter(path: Path, catalogue: Catalogue | None = None) -> LetterTemplate:
-    """Read and check one template; raises LetterTemplateError listing every problem."""
-    catalogue = catalogue or _catalogue()
+def load_letter(path: Path, catalogue: Catalogue) -> LetterTemplate:
+    """Read and check one template against the form templates (`catalogue`, the one loaded
+    at start); raises LetterTemplateError listing every problem."""
     source = path.read_text(encoding="utf-8")
     reader = _Reader(path, source)
     try:
@@ -122,9 +121,7 @@ def load_letter(path: Path, catalogue: Catalogue | None = None) -> LetterTemplat
     return template
 
 
-def load_letters(
-    folder: Path | None = None, catalogue: Catalogue | None = None
-) -> list[LetterTemplate]:
+def load_letters(folder: Path | None = None, *, catalogue: Catalogue) -> list[LetterTemplate]:
     """Every template in the folder; one LetterTemplateError lists the problems of all files."""
     templates, problems = [], []
     for path in sorted((folder or letters_dir()).glob("*.toml")):
@@ -135,11 +132,6 @@ def load_letters(
     if problems:
         raise LetterTemplateError(problems)
     return templates
-
-
-@functools.cache
-def _catalogue() -> Catalogue:
-    return Catalogue.load()
 
 
 # --- checking a template ---------------------------------------------------------------

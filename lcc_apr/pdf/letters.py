@@ -9,14 +9,13 @@ every problem is reported as "file:line: meaning", like the form templates.
 A letter is never printed half filled: if any value it needs is missing (an answer not
 yet given, a meeting time not supplied), render_letter raises LetterError naming each.
 
-Public API: letter_names(), letters_for(record), render_letter(session, record_id, name,
-catalogue, *, extra=None), load_letter(path, catalogue). Called on whichever thread owns
-the session.
+Public API: letter_names(), letters_for(record, catalogue=), render_letter(session,
+record_id, name, catalogue, *, extra=None), load_letter(path, catalogue). Called on
+whichever thread owns the session.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -68,19 +67,27 @@ def letter_names(folder: Path | None = None) -> list[str]:
     return sorted(p.stem for p in (folder or letters_dir()).glob("*.toml"))
 
 
-def letters_for(record: Any, *, folder: Path | None = None) -> list[str]:
-    """The letters that apply to a record (a Record, or anything with its fields) now."""
-    return [t.name for t in _templates(folder or letters_dir()) if t.applies_to(record)]
+def letters_for(record: Any, *, catalogue: Catalogue, folder: Path | None = None) -> list[str]:
+    """The letters that apply to a record (a Record, or anything with its fields) now;
+    the templates are checked against `catalogue` (the form templates loaded at start)."""
+    templates = _templates(folder or letters_dir(), catalogue)
+    return [t.name for t in templates if t.applies_to(record)]
 
 
-def _templates(folder: Path) -> list[LetterTemplate]:
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml")))
-    return _cached_templates(folder, stamp)
+Stamp = tuple[tuple[str, int], ...]
+# Loaded letter templates by folder and file times, with the catalogue they were checked
+# against: loaded again when a file changes or another catalogue is given.
+_loaded: dict[tuple[Path, Stamp], tuple[Catalogue, list[LetterTemplate]]] = {}
 
 
-@functools.lru_cache(maxsize=8)
-def _cached_templates(folder: Path, stamp: tuple[tuple[str, int], ...]) -> list[LetterTemplate]:
-    return load_letters(folder)
+def _templates(folder: Path, catalogue: Catalogue) -> list[LetterTemplate]:
+    key = (folder, tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml"))))
+    found = _loaded.get(key)
+    if found is None or found[0] is not catalogue:
+        if len(_loaded) >= 8:
+            _loaded.clear()
+        found = _loaded[key] = (catalogue, load_letters(folder, catalogue=catalogue))
+    return found[1]
 
 
 # --- filling and printing ----------------------------------------------------------------

@@ -89,7 +89,7 @@ def letter_choices(
     record = session.get(Record, record_id)
     if record is None or record.deleted:
         return []
-    names = letters_for(record)
+    names = letters_for(record, catalogue=catalogue)
     if not names:
         return []
     policy = policy or load_policy()

@@ -19,7 +19,7 @@ from .document import RecordDocument, load_record, record_document
 from .render import render_record_layout
 
 if TYPE_CHECKING:
-    from .sign import Signer
+    from .sign import PdfSigner
 
 
 def record_pdf(
@@ -27,7 +27,7 @@ def record_pdf(
     record_id: str,
     catalogue: Catalogue,
     *,
-    signer: Signer | None,
+    signer: PdfSigner | None,
     signer_name: str = "",
     role: str | None = None,
     describe_signature: Callable[[SignOff], str] | None = None,
@@ -43,7 +43,7 @@ def record_pdf(
 
 
 def _finished(
-    doc: RecordDocument, *, signer: Signer | None, signer_name: str, role: str | None
+    doc: RecordDocument, *, signer: PdfSigner | None, signer_name: str, role: str | None
 ) -> bytes:
     """Rendered, and signed in the role's box (its words drawn as page text)."""
     if signer is None:
@@ -72,7 +72,7 @@ class Printer:
     name, role on the record, and the organisation CA certificates a copy is checked
     against."""
 
-    signer: Signer | None
+    signer: PdfSigner | None
     name: str
     role: str | None = None
     trust_roots: list[x509.Certificate] = field(default_factory=list)
@@ -92,14 +92,14 @@ def printer_for(
     record_id: str = "",
 ) -> Printer:
     """The signed-in person as the printer of a record (or, with no record id, as HR for a
-    batch): their identity from lcc_apr.signing.Signer (enrolled over `connection` when it
+    batch): their identity from signing.identity.Signer (enrolled over `connection` when it
     has no certificate yet), their role on the record, the organisation's trust."""
     from lcc_apr.ops.records import actor_for
     from lcc_apr.ops.user import CurrentUser
     from lcc_apr.signing.identity import SigningError
     from lcc_apr.signing.signoff import role_for
 
-    from .sign import Signer as PdfSigner
+    from .sign import PdfSigner
 
     try:
         identity = signer.ready(connection)

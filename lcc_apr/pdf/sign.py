@@ -7,8 +7,8 @@ as an incremental update so that earlier signatures stay intact. The product has
 timestamp authority yet, so the signing time is the signer's own clock (PDF /M): good
 evidence inside the council, not proof of time to an outsider.
 
-Moving to **B-T** later is one line: give the `Signer` a timestamper, e.g.
-``Signer(key, cert, chain, timestamper=HTTPTimeStamper("https://tsa.example/"))`` (from
+Moving to **B-T** later is one line: give the `PdfSigner` a timestamper, e.g.
+``PdfSigner(key, cert, chain, timestamper=HTTPTimeStamper("https://tsa.example/"))`` (from
 ``pyhanko.sign.timestamps``, over aiohttp, which pyHanko already depends on), or set
 `DEFAULT_TIMESTAMPER` below for every signer. Nothing else changes: the reserved space
 grows to fit the token, and check.py already reads a timestamp when one is there.
@@ -18,7 +18,7 @@ given), in DejaVu Sans embedded as a subset, so names such as Łukasz Dvořák p
 written. It draws through pyHanko's OpenType engine, which needs pyHanko's `opentype` extra
 (fontTools and uharfbuzz): pin ``pyhanko[opentype]``.
 
-Speed: build one `Signer` per identity and call `.sign()` for each document; the key,
+Speed: build one `PdfSigner` per identity and call `.sign()` for each document; the key,
 certificates and stamp style are prepared once. `sign_pdf()` is the one-off form.
 """
 
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_BOX_SIZE",
     "DEFAULT_TIMESTAMPER",
-    "Signer",
-    "SigningError",
+    "PdfSigner",
+    "PdfSigningError",
     "box_text",
     "font_path",
     "sign_pdf",
@@ -76,7 +76,7 @@ _RESERVE_BASE = 3072
 _RESERVE_TIMESTAMP = 8192
 
 
-class SigningError(Exception):
+class PdfSigningError(Exception):
     """The PDF could not be signed (unreadable file, key and certificate do not match...)."""
 
 
@@ -87,7 +87,9 @@ def _assert_no_running_loop() -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         return
-    raise SigningError("Signer.sign() blocks: call it from a worker thread, not an event loop")
+    raise PdfSigningError(
+        "PdfSigner.sign() blocks: call it from a worker thread, not an event loop"
+    )
 
 
 def font_path() -> Path:
@@ -97,7 +99,7 @@ def font_path() -> Path:
         return shipped
     if SYSTEM_FONT.is_file():
         return SYSTEM_FONT
-    raise SigningError(
+    raise PdfSigningError(
         f"No {FONT_NAME}: expected {shipped} or {SYSTEM_FONT} (Debian: fonts-dejavu-core)"
     )
 
@@ -116,7 +118,7 @@ def _font_factory(font_file: str):
     try:
         from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
     except ImportError as e:  # pragma: no cover - a packaging fault, not a runtime state
-        raise SigningError(
+        raise PdfSigningError(
             "Signature boxes need pyHanko's OpenType support: install pyhanko[opentype] "
             "(fontTools and uharfbuzz)"
         ) from e
@@ -286,7 +288,7 @@ def _key_signer_class():
     return KeySigner
 
 
-class Signer:
+class PdfSigner:
     """One identity's signing kit: key, certificate, chain. Reuse it for a batch.
 
     key: a `cryptography` private key (EC P-256 expected; RSA works too);
@@ -306,9 +308,9 @@ class Signer:
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-            raise SigningError(f"Unsupported key type {type(key).__name__}: use EC or RSA")
+            raise PdfSigningError(f"Unsupported key type {type(key).__name__}: use EC or RSA")
         if key.public_key().public_numbers() != certificate.public_key().public_numbers():
-            raise SigningError("The private key does not belong to the certificate")
+            raise PdfSigningError("The private key does not belong to the certificate")
         self.certificate = certificate
         self.chain = list(chain)
         self.timestamper = timestamper if timestamper is not None else DEFAULT_TIMESTAMPER
@@ -357,13 +359,13 @@ class Signer:
             page_index = _page_index(writer, page)
             rect = box if box is not None else _default_box(writer, page_index)
             field_name = _new_field_name(writer)
-        except SigningError:
+        except PdfSigningError:
             raise
         except Exception as e:
-            raise SigningError(f"Cannot read the PDF to sign it: {e}") from e
+            raise PdfSigningError(f"Cannot read the PDF to sign it: {e}") from e
         x1, y1, x2, y2 = (float(v) for v in rect)
         if x2 <= x1 or y2 <= y1:
-            raise SigningError(f"The signature box {rect} is empty (want x1 < x2 and y1 < y2)")
+            raise PdfSigningError(f"The signature box {rect} is empty (want x1 < x2 and y1 < y2)")
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,
             md_algorithm="sha256",
@@ -402,7 +404,7 @@ def _page_index(writer: IncrementalPdfFileWriter, page: int) -> int:
     count = _page_count(writer)
     index = page + count if page < 0 else page
     if not 0 <= index < count:
-        raise SigningError(f"No page {page}: the document has {count} page(s)")
+        raise PdfSigningError(f"No page {page}: the document has {count} page(s)")
     return index
 
 
@@ -440,7 +442,7 @@ def sign_pdf(
     page: int = -1,
     location: str | None = None,
 ) -> bytes:
-    """Sign one PDF (PAdES B-B, SHA-256, visible box). For many PDFs use `Signer`."""
-    return Signer(key, certificate, chain).sign(
+    """Sign one PDF (PAdES B-B, SHA-256, visible box). For many PDFs use `PdfSigner`."""
+    return PdfSigner(key, certificate, chain).sign(
         pdf, reason=reason, signer_name=signer_name, box=box, page=page, location=location
     )

@@ -6,6 +6,6 @@ docs/sync-protocol.md with the types of lcc_apr.sync.protocol.
 """
 
 from .app import create_app
-from .settings import Settings, load_settings
+from .settings import ServerSettings, load_settings
 
-__all__ = ["Settings", "create_app", "load_settings"]
+__all__ = ["ServerSettings", "create_app", "load_settings"]

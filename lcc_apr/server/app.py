@@ -13,7 +13,7 @@ from .context import ServerContext
 from .db import make_engine
 from .errors import LimitBody, NoStore, SafeErrors, install_handlers
 from .routes import auth, certificates, meta, org, sync
-from .settings import Settings
+from .settings import ServerSettings
 
 DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, and record sync.
 
@@ -22,7 +22,7 @@ but /health, /version, /auth/login and /auth/refresh needs a bearer token.
 See docs/sync-protocol.md."""
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAPI:
     """The app for `settings`; pass `engine` to share one (tests), else one is made.
 
     The database must already be prepared (lcc_apr.server.db.prepare_database).

@@ -46,7 +46,7 @@ from lcc_apr.signing.certs import (
     serial_text,
 )
 
-from .settings import Settings
+from .settings import ServerSettings
 from .tables import IssuedCertificate, SigningAuthority
 
 log = logging.getLogger("lcc_apr.server")
@@ -120,7 +120,7 @@ def create_authority(organisation: str, at: datetime | None = None) -> Authority
     return Authority(certificate, key)
 
 
-def read_authority(settings: Settings) -> Authority | None:
+def read_authority(settings: ServerSettings) -> Authority | None:
     """The authority in the settings' files, or None when there is none yet."""
     cert_path, key_path = settings.ca_files()
     if not cert_path.exists() and not key_path.exists():
@@ -140,7 +140,7 @@ def read_authority(settings: Settings) -> Authority | None:
     return Authority(certificate, key)
 
 
-def write_authority(settings: Settings, authority: Authority) -> None:
+def write_authority(settings: ServerSettings, authority: Authority) -> None:
     """Write the certificate and the private key (0600), each atomically."""
     cert_path, key_path = settings.ca_files()
     key_pem = authority.key.private_bytes(
@@ -153,7 +153,9 @@ def write_authority(settings: Settings, authority: Authority) -> None:
     _write(cert_path, cert_pem, 0o644)
 
 
-def ensure_authority(settings: Settings, engine: Engine | None = None) -> tuple[Authority, bool]:
+def ensure_authority(
+    settings: ServerSettings, engine: Engine | None = None
+) -> tuple[Authority, bool]:
     """The authority, made now if there is none (first serve, demo). (authority, made)
 
     Servers starting together make one: the first claims it with a lock file made
@@ -190,7 +192,7 @@ def _claim_path(key_path: Path) -> Path:
     return key_path.with_name(key_path.name + ".lock")
 
 
-def _read_settled(settings: Settings, wait: float = 30.0) -> Authority | None:
+def _read_settled(settings: ServerSettings, wait: float = 30.0) -> Authority | None:
     """read_authority, once no other process is in the middle of making the authority."""
     claim = _claim_path(settings.ca_files()[1])
     deadline = time.monotonic() + wait
@@ -205,7 +207,7 @@ def _read_settled(settings: Settings, wait: float = 30.0) -> Authority | None:
 
 
 def import_authority(
-    settings: Settings,
+    settings: ServerSettings,
     cert_data: bytes,
     key_data: bytes,
     *,
@@ -312,7 +314,7 @@ class AuthorityHolder:
     """The running server's authority, read from its files on first use (so one made by
     `init-ca` while the server runs is picked up); None while there is none."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self._authority: Authority | None = None
         self._lock = threading.Lock()
@@ -333,7 +335,7 @@ def issue_certificate(
     user: User,
     csr_der: bytes,
     *,
-    settings: Settings,
+    settings: ServerSettings,
     at: datetime | None = None,
 ) -> IssuedCertificate:
     """A certificate for the key in the user's signing request (or the one already
@@ -377,7 +379,7 @@ def issue_certificate(
 
 
 def build_certificate(
-    authority: Authority, user: Any, public_key: Any, settings: Settings, at: datetime
+    authority: Authority, user: Any, public_key: Any, settings: ServerSettings, at: datetime
 ) -> x509.Certificate:
     """The X.509 certificate for `user` (display_name, username) and their public key."""
     subject = x509.Name(

@@ -35,7 +35,7 @@ from . import accounts, sequence
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
-from .settings import Settings, load_settings
+from .settings import ServerSettings, load_settings
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 MIN_PASSWORD = 12
@@ -118,7 +118,7 @@ def _password(args: argparse.Namespace) -> str:
     return password
 
 
-def cmd_create_user(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_create_user(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     password_hash = Passwords(settings).hash(_password(args))
     with Session(engine) as session, session.begin():
         user = accounts.create_user(
@@ -134,7 +134,7 @@ def cmd_create_user(settings: Settings, engine, args: argparse.Namespace) -> int
     return EXIT_OK
 
 
-def cmd_reset_password(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_reset_password(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     password_hash = Passwords(settings).hash(_password(args))
     with Session(engine) as session, session.begin():
         accounts.set_password(session, accounts.find_user(session, args.username), password_hash)
@@ -142,7 +142,7 @@ def cmd_reset_password(settings: Settings, engine, args: argparse.Namespace) -> 
     return EXIT_OK
 
 
-def cmd_disable_user(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_disable_user(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     with Session(engine) as session, session.begin():
         revoked = accounts.disable_user(session, accounts.find_user(session, args.username))
     print(
@@ -152,14 +152,14 @@ def cmd_disable_user(settings: Settings, engine, args: argparse.Namespace) -> in
     return EXIT_OK
 
 
-def cmd_enable_user(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_enable_user(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     with Session(engine) as session, session.begin():
         accounts.enable_user(session, accounts.find_user(session, args.username))
     print(f"Enabled {args.username!r}.")
     return EXIT_OK
 
 
-def cmd_move_employee(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_move_employee(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     from .org import OrgError, move_employee
 
     manager = None if args.manager.lower() == "none" else int(args.manager)
@@ -174,7 +174,7 @@ def cmd_move_employee(settings: Settings, engine, args: argparse.Namespace) -> i
     return EXIT_OK
 
 
-def cmd_demo(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_demo(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     from lcc_apr.demo import format_summary
     from lcc_apr.demo.build import FULL_SIZE, SMALL_SIZE
 
@@ -197,19 +197,19 @@ def cmd_demo(settings: Settings, engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_migrate(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_migrate(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     print("The database is up to date.")
     return EXIT_OK
 
 
-def cmd_new_epoch(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_new_epoch(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     with Session(engine) as session, session.begin():
         sequence.new_epoch(session)
     print("New epoch set: every client will pull everything again (keeping unsent changes).")
     return EXIT_OK
 
 
-def _authority_ready(settings: Settings, engine) -> None:
+def _authority_ready(settings: ServerSettings, engine) -> None:
     """The signing authority, made the first time (serve, demo)."""
     from .ca import ensure_authority
 
@@ -222,7 +222,7 @@ def _authority_ready(settings: Settings, engine) -> None:
         )
 
 
-def cmd_init_ca(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_init_ca(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     from .ca import create_authority, read_authority, register, write_authority
 
     existing = read_authority(settings)
@@ -242,7 +242,7 @@ def cmd_init_ca(settings: Settings, engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_import_ca(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_import_ca(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     from .ca import import_authority, register
 
     password = None
@@ -263,7 +263,7 @@ def cmd_import_ca(settings: Settings, engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_revoke_certificate(settings: Settings, engine, args: argparse.Namespace) -> int:
+def cmd_revoke_certificate(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     from .ca import revoke_certificates
 
     with Session(engine) as session, session.begin():
@@ -303,7 +303,7 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def serve(settings: Settings, args: argparse.Namespace) -> int:
+def serve(settings: ServerSettings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app

@@ -12,12 +12,12 @@ from lcc_apr.forms import Catalogue
 from .ca import AuthorityHolder
 from .db import session_factory
 from .security import Passwords, Tokens
-from .settings import Settings
+from .settings import ServerSettings
 
 
 @dataclass
 class ServerContext:
-    settings: Settings
+    settings: ServerSettings
     engine: Engine
     sessions: sessionmaker[Session]
     passwords: Passwords
@@ -26,7 +26,7 @@ class ServerContext:
     authority: AuthorityHolder  # the signing authority, read from its files when first needed
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine) -> ServerContext:
+    def build(cls, settings: ServerSettings, engine: Engine) -> ServerContext:
         return cls(
             settings=settings,
             engine=engine,

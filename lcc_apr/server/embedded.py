@@ -24,7 +24,7 @@ from lcc_apr.models import Employee, Role, User, UserRole
 from .db import is_current, make_engine, prepare_database
 from .demo import DEMO_PASSWORD, load_server_demo
 from .security import Passwords
-from .settings import Settings, load_settings
+from .settings import ServerSettings, load_settings
 
 if TYPE_CHECKING:
     import uvicorn
@@ -47,7 +47,7 @@ class EmbeddedServer:
     def __init__(self, folder: Path, *, size: int = 6087, as_of: date = DEMO_AS_OF) -> None:
         self.path = folder / "demo-server.db"
         self.size, self.as_of = size, as_of
-        self.settings: Settings = load_settings(
+        self.settings: ServerSettings = load_settings(
             database_url=f"sqlite:///{self.path}",
             secret_key_file=folder / "demo-server.key",
             ca_cert_file=folder / "demo-signing-ca.pem",

@@ -17,7 +17,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .settings import Settings
+from .settings import ServerSettings
 
 ALGORITHM = "HS256"
 ISSUER = "lcc-apr-server"
@@ -27,7 +27,7 @@ LEEWAY_SECONDS = 5
 class Passwords:
     """argon2id hashing with the server's cost settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ServerSettings) -> None:
         self.hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_kib,
@@ -65,7 +65,7 @@ class AccessClaims:
 
 
 class Tokens:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ServerSettings) -> None:
         self._key = settings.signing_key()
         self.audience = settings.token_audience
         self.access_lifetime = timedelta(minutes=settings.access_token_minutes)

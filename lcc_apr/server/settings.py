@@ -34,7 +34,7 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'server.db'}"
 
 
-class Settings(BaseSettings):
+class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     database_url: str = Field(default_factory=default_database_url)
@@ -110,14 +110,14 @@ def read_or_create_secret(path: Path) -> str:
     return value
 
 
-def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Settings from defaults, the TOML file (if any), the environment and `overrides`."""
+def load_settings(config: Path | None = None, **overrides: Any) -> ServerSettings:
+    """ServerSettings from defaults, the TOML file (if any), the environment and `overrides`."""
     if config is None:
-        return Settings(**overrides)
+        return ServerSettings(**overrides)
     if not config.is_file():
         raise FileNotFoundError(f"No settings file at {config}")
 
-    class FileSettings(Settings):
+    class FileSettings(ServerSettings):
         @classmethod
         def settings_customise_sources(
             cls,

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 CURVE = ec.SECP256R1
@@ -60,9 +62,9 @@ def fingerprint(certificate: x509.Certificate) -> str:
     return hashlib.sha256(der(certificate)).hexdigest()
 
 
-def public_key_id(public_key: ec.EllipticCurvePublicKey | object) -> str:
+def public_key_id(public_key: PublicKeyTypes) -> str:
     """SHA-256 of the SubjectPublicKeyInfo (DER), hex: names a key pair."""
-    spki = public_key.public_bytes(  # type: ignore[attr-defined]
+    spki = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(spki).hexdigest()
@@ -91,7 +93,7 @@ def valid_at(certificate: x509.Certificate, at: datetime) -> bool:
 
 
 def issuer_of(
-    certificate: x509.Certificate, authorities: tuple[x509.Certificate, ...] | list
+    certificate: x509.Certificate, authorities: Iterable[x509.Certificate]
 ) -> x509.Certificate | None:
     """The authority (among `authorities`) whose key made this certificate, or None."""
     for authority in authorities:

@@ -167,7 +167,7 @@ class KeyVault:
         info = self.info()
         if info is None:
             return self.backend is None
-        return info["source"] == "passphrase"
+        return str(info["source"]) == "passphrase"
 
     def load(self, *, create: bool = True) -> ec.EllipticCurvePrivateKey | None:
         """The signing key; made (and kept) the first time when `create`."""

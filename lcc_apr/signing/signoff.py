@@ -20,7 +20,7 @@ checked (this computer has not fetched its organisation's certificate yet).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -369,7 +369,9 @@ def check_sign_off(
     signer = holder_name(certificate) if certificate is not None else known_name or "someone"
     who = f"{signer} ({ROLE_WORDS[role]}), {_deciding(decision)}, on {_when(sign_off.signed_at)}"
 
-    def state(status: SignatureStatus, text: str, detail: str = "", **extra: Any):
+    def state(
+        status: SignatureStatus, text: str, detail: str = "", added_since: tuple[str, ...] = ()
+    ) -> SignatureState:
         return SignatureState(
             sign_off_id=sign_off.id,
             user_id=sign_off.user_id,
@@ -383,7 +385,7 @@ def check_sign_off(
             detail=detail,
             superseded_at=sign_off.superseded_at,
             serial=serial_text(certificate) if certificate is not None else None,
-            **extra,
+            added_since=added_since,
         )
 
     if sign_off.superseded_at is not None:
@@ -439,7 +441,9 @@ def check_sign_off(
     return state(SignatureStatus.VALID, text, detail, added_since=added)
 
 
-def _invalid(state: Any, who: str, why: str) -> SignatureState:
+def _invalid(
+    state: Callable[[SignatureStatus, str, str], SignatureState], who: str, why: str
+) -> SignatureState:
     return state(SignatureStatus.INVALID, f"Not valid: the signature by {who} fails: {why}", why)
 
 

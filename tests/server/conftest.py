@@ -26,7 +26,7 @@ Helpers: harness.wire_of(record, **changes) is a Record as a client would push i
 settings (fixed secret key, cheap argon2).
 
 LiveServer
-- `url`: base URL, e.g. "http://127.0.0.1:40123"; `settings`: its Settings (the secret
+- `url`: base URL, e.g. "http://127.0.0.1:40123"; `settings`: its ServerSettings (the secret
   key signs tokens: `settings.signing_key()`); `backend`: "sqlite" | "postgresql".
 - `engine`: an engine on its database; `session()`: a context manager giving a
   Session in a transaction that commits on exit (read the server's tables, or make

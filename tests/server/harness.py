@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, Record, Role, User
-from lcc_apr.server import Settings
+from lcc_apr.server import ServerSettings
 from lcc_apr.server.demo import DEMO_PASSWORD
 from lcc_apr.sync.protocol import PROTOCOL, PROTOCOL_HEADER
 
@@ -40,21 +40,21 @@ _AUTHORITY: dict[str, Path] = {}
 
 
 def signing_authority_files() -> dict[str, Path]:
-    """Settings naming one signing authority made once per run in a temporary folder."""
+    """ServerSettings naming one signing authority made once per run in a temporary folder."""
     if not _AUTHORITY:
         from lcc_apr.server.ca import ensure_authority
 
         folder = Path(tempfile.mkdtemp(prefix="lcc-apr-test-ca-"))
         atexit.register(shutil.rmtree, folder, True)
         files = {"ca_cert_file": folder / "ca.pem", "ca_key_file": folder / "ca.key"}
-        ensure_authority(Settings(database_url="sqlite://", secret_key=SECRET, **files))
+        ensure_authority(ServerSettings(database_url="sqlite://", secret_key=SECRET, **files))
         _AUTHORITY.update(files)
     return dict(_AUTHORITY)
 
 
-def server_settings(url: str, **overrides: Any) -> Settings:
+def server_settings(url: str, **overrides: Any) -> ServerSettings:
     merged = {**CHEAP_ARGON2, **signing_authority_files(), **overrides}
-    return Settings(database_url=url, secret_key=SECRET, **merged)
+    return ServerSettings(database_url=url, secret_key=SECRET, **merged)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class SignedIn:
 @dataclass
 class LiveServer:
     url: str
-    settings: Settings
+    settings: ServerSettings
     engine: Engine
     backend: str
     people: DemoPeople

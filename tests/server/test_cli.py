@@ -11,7 +11,7 @@ from lcc_apr.models import Employee, Record, User
 from lcc_apr.server.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, main
 from lcc_apr.server.db import make_engine
 from lcc_apr.server.security import Passwords
-from lcc_apr.server.settings import SECRET_FILE, Settings, load_settings
+from lcc_apr.server.settings import SECRET_FILE, ServerSettings, load_settings
 from lcc_apr.server.tables import Account, AuthSession, ScopeEvent, ServerMeta
 
 from .harness import CHEAP_ARGON2
@@ -46,7 +46,9 @@ def test_demo_numbers_every_record_and_shares_one_password_hash(server_env, caps
         hashes = set(session.scalars(select(Account.password_hash)))
         users = session.scalar(select(func.count(User.id)))
         assert session.scalar(select(func.count(Account.user_id))) == users == 13
-    assert len(hashes) == 1 and Passwords(Settings(**CHEAP_ARGON2)).verify(hashes.pop(), "demo")
+    assert len(hashes) == 1 and Passwords(ServerSettings(**CHEAP_ARGON2)).verify(
+        hashes.pop(), "demo"
+    )
     assert main(["demo", "--size", "12"]) == EXIT_PROBLEM
     assert "already holds" in capsys.readouterr().err
 
@@ -61,7 +63,9 @@ def test_create_reset_disable_and_enable_a_user(server_env, monkeypatch, capsys)
         account = session.get(Account, user.id)
         assert {str(r) for r in user.roles} == {"hr"}
         assert GOOD_PASSWORD not in account.password_hash
-        assert Passwords(Settings(**CHEAP_ARGON2)).verify(account.password_hash, GOOD_PASSWORD)
+        assert Passwords(ServerSettings(**CHEAP_ARGON2)).verify(
+            account.password_hash, GOOD_PASSWORD
+        )
         old_hash = account.password_hash
     stdin(monkeypatch, GOOD_PASSWORD)
     assert main([*command, "--password-stdin"]) == EXIT_PROBLEM
@@ -135,8 +139,8 @@ def test_settings_come_from_the_file_then_the_environment(tmp_path, monkeypatch)
 
 def test_the_secret_key_is_made_once_and_only_the_owner_can_read_it(tmp_path, monkeypatch):
     monkeypatch.setenv("LCC_APR_HOME", str(tmp_path))
-    first = Settings().signing_key()
-    assert Settings().signing_key() == first and len(first) >= 32
+    first = ServerSettings().signing_key()
+    assert ServerSettings().signing_key() == first and len(first) >= 32
     mode = stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode)
     assert mode == 0o600
-    assert Settings(secret_key="s" * 40).signing_key() == "s" * 40
+    assert ServerSettings(secret_key="s" * 40).signing_key() == "s" * 40

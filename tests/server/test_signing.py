@@ -37,7 +37,7 @@ from lcc_apr.server.ca import (
     trust_reply,
 )
 from lcc_apr.server.cli import EXIT_OK, EXIT_PROBLEM, main
-from lcc_apr.server.settings import Settings
+from lcc_apr.server.settings import ServerSettings
 from lcc_apr.server.tables import AuditEntry, IssuedCertificate, SigningAuthority
 from lcc_apr.signing.certs import (
     SIGNATURE,
@@ -217,7 +217,7 @@ def test_init_ca_makes_a_key_only_the_server_can_read_and_import_ca_replaces_it(
     assert b"ENCRYPTED" not in key_file.read_bytes()  # kept as the server's own 0600 file
     with Session(engine) as s:
         rows = {r.fingerprint: r.retired_at for r in s.scalars(select(SigningAuthority))}
-        reply = trust_reply(s, ca_module.read_authority(Settings()))
+        reply = trust_reply(s, ca_module.read_authority(ServerSettings()))
     assert len(rows) == 2 and rows[theirs.fingerprint] is None
     assert [x509.load_der_x509_certificate(base64.b64decode(c)) for c in reply["ca_certificates"]][
         0
@@ -229,7 +229,7 @@ def test_init_ca_makes_a_key_only_the_server_can_read_and_import_ca_replaces_it(
         theirs,
         SimpleNamespace(display_name="A", username="a"),
         leaf_key.public_key(),
-        Settings(),
+        ServerSettings(),
         now_utc(),
     )
     (home / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
@@ -250,7 +250,7 @@ def test_revoke_certificate_and_disable_user_on_the_command_line(server_env, cap
     assert main(["demo", "--size", "12", "--as-of", "2025-11-30"]) == EXIT_OK
     assert (home / "signing-ca.key").exists()  # the demo made its authority
     assert stat.S_IMODE((home / "signing-ca.key").stat().st_mode) == 0o600
-    authority = ca_module.read_authority(Settings())
+    authority = ca_module.read_authority(ServerSettings())
     with Session(engine) as s, s.begin():
         users = [
             SimpleNamespace(id=u.id, username=u.username)
@@ -258,7 +258,7 @@ def test_revoke_certificate_and_disable_user_on_the_command_line(server_env, cap
         ]
         for user in users:
             csr = certificate_request(new_private_key(), user.username)
-            issue_certificate(s, authority, s.get(User, user.id), csr, settings=Settings())
+            issue_certificate(s, authority, s.get(User, user.id), csr, settings=ServerSettings())
     capsys.readouterr()
     assert main(["revoke-certificate", "--user", users[0].username, "--reason", "left"]) == 0
     assert "Revoked 1" in capsys.readouterr().out
@@ -408,7 +408,7 @@ def _a_certificate_from_elsewhere(sign_off, ctx):
     rogue = create_authority("Rogue")
     key = new_private_key()
     person = SimpleNamespace(display_name="Someone", username=ctx.employee.user.username)
-    cert = build_certificate(rogue, person, key.public_key(), Settings(), now_utc())
+    cert = build_certificate(rogue, person, key.public_key(), ServerSettings(), now_utc())
     sign_off["certificate"] = b64(der(cert))
     full = with_record_id(ctx.record.id, sign_off)
     resign(full, key)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from lcc_apr.models import Department
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.records import Printer
-from lcc_apr.pdf.sign import Signer
+from lcc_apr.pdf.sign import PdfSigner
 from tests.pdf_tools import make_ca, make_user
 from ui.app import build_window
 from ui.export_dialog import ExportDialog
@@ -81,7 +81,7 @@ def test_a_manager_has_no_export(window_for, make_context):
 
 def hr_context(make_context, asked: list[str], ca):
     me = make_user(ca, "Beth Tebbutt")
-    signer = Signer(me.key, me.certificate, me.chain)
+    signer = PdfSigner(me.key, me.certificate, me.chain)
 
     def printer_for(record_id: str) -> Printer:
         asked.append(record_id)

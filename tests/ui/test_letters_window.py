@@ -21,7 +21,7 @@ from sqlalchemy import select
 from lcc_apr.models import Employee, Record
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.records import Printer
-from lcc_apr.pdf.sign import Signer
+from lcc_apr.pdf.sign import PdfSigner
 from tests.pdf_tools import make_ca, make_user
 from tests.test_pdf_render import flat, pdf_text
 from ui.letters import LetterDialog
@@ -51,7 +51,7 @@ def ca():
 
 def signing(context, ca, name: str, asked: list[str] | None = None):
     me = make_user(ca, name)
-    signer = Signer(me.key, me.certificate, me.chain)
+    signer = PdfSigner(me.key, me.certificate, me.chain)
 
     def printer_for(record_id: str) -> Printer:
         if asked is not None:

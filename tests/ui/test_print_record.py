@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lcc_apr.models import Employee, Record
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.records import Printer
-from lcc_apr.pdf.sign import Signer
+from lcc_apr.pdf.sign import PdfSigner
 from tests.pdf_tools import make_ca, make_user
 from ui.qt import QtCore
 
@@ -32,7 +32,7 @@ def test_ctrl_p_previews_a_signed_copy(qtbot, demo_store, runner):
     context = dataclasses.replace(
         context_for(demo_store, MANAGER),
         printer_for=lambda record_id: Printer(
-            Signer(me.key, me.certificate, me.chain), "Rhys Tebbutt", "manager", [ca.certificate]
+            PdfSigner(me.key, me.certificate, me.chain), "Rhys Tebbutt", "manager", [ca.certificate]
         ),
     )
     window = editor_window(context, runner, a_team_record(demo_store, context))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from lcc_apr.forms import FieldType
 from lcc_apr.models import Record, RecordKind
 from tests.examples import EXAMPLES
 from tests.test_editing import AT, CATALOGUE, fill, identity, move_on, start
-from ui.editor import AUTOSAVE_MS, RecordEditor
+from ui.editor import AUTOSAVE_MS, RecordEditor, via_runner
 from ui.editor.inputs import (
     ChoiceCombo,
     DateInput,
@@ -23,6 +24,7 @@ from ui.editor.inputs import (
     ShortText,
 )
 from ui.qt import QtCore, QtGui, QtWidgets
+from ui.tasks import TaskRunner
 
 Qt = QtCore.Qt
 EXPECTED = {
@@ -141,10 +143,7 @@ def test_writes_go_through_the_injected_hook(make_editor, qtbot, store):
 
 
 def test_a_threaded_task_runner_can_do_the_writes(make_editor, qtbot, store):
-    tasks = pytest.importorskip("ui.tasks")
-    from ui.editor import via_runner
-
-    runner = tasks.TaskRunner()
+    runner = TaskRunner()
     editor = make_editor(RecordKind.APR, run_write=via_runner(runner.write))
     record_id = editor.session.record_id
     type_into(qtbot, line_edit(editor, "review_period"), "On the writer thread")
@@ -370,6 +369,78 @@ def test_an_amendment_asks_for_the_reason(make_editor, store, cast):
     editor.steps.buttons["amend"].click()
     assert editor.session.status == "draft"
     assert isinstance(editor.form.rows["workload"].input, LongText)  # editable again
+
+
+def typing_during(monkeypatch, write: str, typing) -> None:
+    """Type into the form once the step's store write (`write`, "module.name") is done and
+    before the editor hears back: the person typing while the writer thread works."""
+    module, name = write.rsplit(".", 1)
+    real = getattr(importlib.import_module(module), name)
+
+    def writing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        typing()
+        return result
+
+    monkeypatch.setattr(write, writing)
+
+
+def test_text_typed_while_a_step_runs_stays_in_the_form_and_is_saved(
+    make_editor, qtbot, store, cast, monkeypatch
+):
+    record_id = start(store, cast, RecordKind.SUPERVISION)
+    editor = make_editor(record_id, autosave_ms=60_000)
+    fill(editor.session, EXAMPLES["supervision"])
+    editor.form.refresh()
+    editor._show_session()
+    attendees = line_edit(editor, "attendees")
+    attendees.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(attendees.hasFocus)
+    attendees.end(False)
+    typing_during(
+        monkeypatch,
+        "lcc_apr.editing.take_step",
+        lambda: qtbot.keyClicks(attendees, " and a student"),
+    )
+    typed = EXAMPLES["supervision"]["attendees"] + " and a student"
+    with qtbot.waitSignal(editor.stepTaken):
+        editor.steps.buttons["share"].click()
+    assert editor.session.status == "shared"
+    assert line_edit(editor, "attendees").text() == typed
+    qtbot.waitUntil(lambda: answers(store, record_id)["attendees"] == typed, timeout=3000)
+    assert not editor.session.dirty
+
+
+def test_text_typed_while_signing_stays_and_is_reported_as_not_saved(
+    make_editor, qtbot, store, cast, monkeypatch
+):
+    me = cast["employee"].user_id
+    editor = make_editor(
+        shared_supervision(store, cast),
+        party="employee",
+        autosave_ms=60_000,
+        ask_signature=lambda _parent, option, _name: ("agree", ""),
+        signing=lambda: (identity(me), None),
+    )
+    comments = editor.form.rows["employee_comments"].input.inputs[0]
+    comments.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(comments.hasFocus)
+    typing_during(
+        monkeypatch,
+        "lcc_apr.signing.signoff.sign_off",
+        lambda: qtbot.keyClicks(comments, "Typed while signing"),
+    )
+    editor.steps.buttons["employee_sign"].click()
+    assert editor.session.status == "employee_signed"
+    shown = editor.form.rows["employee_comments"].input.inputs[0]
+    assert shown.toPlainText() == "Typed while signing" and shown.isReadOnly()
+    assert editor.status_text == (
+        "Not saved. Employee's comments cannot change after sign-off. Undo discards the change."
+    )
+    assert "employee_comments" not in answers(store, editor.session.record_id)
+    editor.undo_action.trigger()  # the person lets it go
+    assert editor.form.rows["employee_comments"].input.inputs[0].toPlainText() == ""
+    assert not editor.session.dirty
 
 
 # -- accessibility -----------------------------------------------------------------------

@@ -33,7 +33,7 @@ Confirm = Callable[[QtWidgets.QWidget, StepOption], bool]
 # Asked before signing: (decision, reason), or None when the person cancels.
 AskSignature = Callable[[QtWidgets.QWidget, StepOption, str], "tuple[str, str] | None"]
 # Run in the worker before signing: (signing identity, organisation trust) from
-# lcc_apr.signing.Signer; raises SigningError with a sentence when it cannot sign.
+# lcc_apr.signing.identity.Signer; raises SigningError with a sentence when it cannot sign.
 Signing = Callable[[], "tuple[Any, Any]"]
 
 
@@ -353,9 +353,12 @@ class RecordEditor(QtWidgets.QWidget):
     def _save_failed(self, error: Exception) -> None:
         self._saving = False
         self._save_again = False
+        text = str(error) if str(error).startswith("Not saved") else f"Not saved: {error}"
         if not isinstance(error, EditRefused):
             log.error("saving record %s failed", self.session.record_id, exc_info=error)
-        self._set_status(f"Not saved: {error}", problem=True)
+        elif self.session.can_undo:
+            text += ". Undo discards the change."
+        self._set_status(text, problem=True)
 
     def _focus_changed(self, old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
         try:
@@ -424,6 +427,7 @@ class RecordEditor(QtWidgets.QWidget):
         self._build_form()
         self._set_status(f"Done: {option.label}")
         self.stepTaken.emit(self.session.record_id, option.name)
+        self.save_now()  # what was typed while the step ran: saved, or shown as refused
 
     def _step_failed(self, error: Exception) -> None:
         if not isinstance(error, WorkflowError | EditRefused | SigningError):
