@@ -191,6 +191,7 @@ class EditorWindow(QtWidgets.QDialog):
         self.editor = RecordEditor(
             self.session,
             run_write=via_runner(runner.write),
+            run_read=via_runner(runner.read, "signatures"),
             signing=context.signing or no_signing,
             signer_name=user.display_name,
         )

@@ -129,7 +129,8 @@ def test_the_employee_signs_in_the_editor_and_the_manager_prints_a_signed_copy(
         editor.editor._ask_signature = lambda _parent, _option, _name: ("agree", "")
         with qtbot.waitSignal(editor.editor.stepTaken, timeout=30_000):
             editor.editor.steps.buttons["employee_sign"].click()
-        assert editor.editor.signatures.text().startswith("Signatures:\nValid")
+        signatures = editor.editor.signatures  # checked in a read task after the step
+        qtbot.waitUntil(lambda: signatures.text().startswith("Signatures:\nValid"), timeout=10_000)
         editor.close()
         press_sync(qtbot, window)
     finally:
@@ -154,7 +155,8 @@ def test_the_employee_signs_in_the_editor_and_the_manager_prints_a_signed_copy(
     )
     try:
         editor = open_editor(qtbot, window, responded.id)
-        assert editor.editor.signatures.text().startswith("Signatures:\nValid")
+        signatures = editor.editor.signatures  # checked in a read task after the step
+        qtbot.waitUntil(lambda: signatures.text().startswith("Signatures:\nValid"), timeout=10_000)
         editor.print_button.click()
         qtbot.waitUntil(lambda: editor.preview is not None, timeout=30_000)
         assert editor.preview.check.text().startswith(f"Signed by {context.user.display_name}")

@@ -3,8 +3,9 @@
 What the widget does: shows the form, passes each change to the session, shows
 what the session says back (inline messages, visibility, steps), autosaves, and
 runs undo/redo. What it never does: decide a rule. Writes go through the
-injected `run_write` hook (see ui.editor.writes), so the main window can pass its
-single-writer task runner; by default they run inline on the UI thread.
+injected `run_write` hook (see ui.editor.writes) as ops from lcc_apr.ops.records, whose
+Changes the runner hands to every screen; the signatures' check goes through `run_read`.
+The window passes its task runner; by default both run inline on the UI thread.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from lcc_apr.editing import EditRefused, EditSession, SaveResult, StepOption, item_path
+from lcc_apr.editing import EditRefused, EditSession, StepOption, item_path
+from lcc_apr.ops import records as ops
 from lcc_apr.signing.identity import SigningError
 from lcc_apr.workflow import WorkflowError
 from ui.qt import QtCore, QtGui, QtWidgets
@@ -88,6 +90,7 @@ class RecordEditor(QtWidgets.QWidget):
         session: EditSession,
         *,
         run_write: RunWrite = run_inline,
+        run_read: RunWrite = run_inline,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         ask_reason: AskReason = ask_reason_dialog,
         confirm: Confirm = confirm_dialog,
@@ -100,6 +103,7 @@ class RecordEditor(QtWidgets.QWidget):
         super().__init__(parent)
         self.session = session
         self.run_write = run_write
+        self.run_read = run_read  # the signatures' check reads the store: a read task
         self._clock = clock
         self._ask_reason = ask_reason
         self._confirm = confirm
@@ -218,9 +222,17 @@ class RecordEditor(QtWidgets.QWidget):
         self.banner.setVisible(bool(text))
 
     def _show_signatures(self) -> None:
-        lines = self.session.signatures()
+        """Each signature checked in words, from a read task (a store read, ECDSA checks)."""
+        self.run_read(self.session.signatures, self._signatures_checked, self._signatures_failed)
+
+    def _signatures_checked(self, lines: list[str]) -> None:
         self.signatures.setText("Signatures:\n" + "\n".join(lines) if lines else "")
         self.signatures.setVisible(bool(lines))
+
+    def _signatures_failed(self, error: Exception) -> None:
+        log.error("checking signatures on record %s failed", self.session.record_id, exc_info=error)
+        self.signatures.setText("Signatures: could not be checked on this computer.")
+        self.signatures.setVisible(True)
 
     def _show_session(self, *, restructured: bool = False) -> None:
         """Inline messages, visibility, steps and undo state as the session has them now.
@@ -334,9 +346,10 @@ class RecordEditor(QtWidgets.QWidget):
         self._set_status("Saving…")
         at = self._clock()
         session = self.session
-        self.run_write(lambda: session.save(at), self._save_done, self._save_failed)
+        self.run_write(lambda: ops.save(session, at=at), self._save_done, self._save_failed)
 
-    def _save_done(self, result: SaveResult) -> None:
+    def _save_done(self, saved: ops.Saved) -> None:
+        result = saved.result
         self._saving = False
         if result.written:
             self.saved.emit(self.session.record_id)
@@ -394,8 +407,8 @@ class RecordEditor(QtWidgets.QWidget):
         session = self.session
         self._set_status("Saving…")
         self.run_write(
-            lambda: session.take(option.name, at=at, reason=reason),
-            lambda _status: self._taken(option),
+            lambda: ops.take_step(session, step=option.name, at=at, reason=reason),
+            lambda _moved: self._taken(option),
             self._step_failed,
         )
 
@@ -410,10 +423,11 @@ class RecordEditor(QtWidgets.QWidget):
         session, signing = self.session, self._signing
         self._set_status("Signing…")
 
-        def sign() -> str:
+        def sign() -> ops.Moved:
             identity, trust = signing()
-            return session.sign(
-                option.name,
+            return ops.sign(
+                session,
+                step=option.name,
                 at=at,
                 identity=identity,
                 decision=decision,
@@ -421,7 +435,7 @@ class RecordEditor(QtWidgets.QWidget):
                 trust=trust,
             )
 
-        self.run_write(sign, lambda _status: self._taken(option), self._step_failed)
+        self.run_write(sign, lambda _moved: self._taken(option), self._step_failed)
 
     def _taken(self, option: StepOption) -> None:
         self._build_form()
