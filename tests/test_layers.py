@@ -1,12 +1,17 @@
-"""The architecture's one hard rule: the core never imports Qt or the UI."""
+"""The architecture's rules: the core never imports Qt, the UI or the server; the server
+never imports the UI; the UI never touches the database (it asks lcc_apr.ops)."""
 
 import ast
 import subprocess
 import sys
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[1] / "lcc_apr"
-FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "qtpy", "ui")
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ROOT / "lcc_apr"
+SERVER = CORE / "server"
+UI = ROOT / "ui"
+QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "qtpy")
+FORBIDDEN = (*QT, "ui")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -20,14 +25,43 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
+def offenders(folder: Path, forbidden, *, skip: Path | None = None) -> dict[str, list[str]]:
+    """Modules under `folder` importing anything `forbidden(module name)` says yes to."""
+    found = {}
+    for path in folder.rglob("*.py"):
+        if skip is not None and path.is_relative_to(skip):
+            continue
+        bad = sorted(m for m in imported_modules(path) if forbidden(m))
+        if bad:
+            found[str(path.relative_to(folder.parent))] = bad
+    return found
+
+
 def test_no_core_module_imports_qt_or_ui():
-    offenders = {
-        str(path.relative_to(CORE)): sorted(
-            m for m in imported_modules(path) if m.split(".")[0] in FORBIDDEN
-        )
-        for path in CORE.rglob("*.py")
-    }
-    assert {k: v for k, v in offenders.items() if v} == {}
+    assert offenders(CORE, lambda m: m.split(".")[0] in FORBIDDEN) == {}
+
+
+def test_no_core_module_outside_the_server_imports_the_server():
+    server = lambda m: m == "lcc_apr.server" or m.startswith("lcc_apr.server.")  # noqa: E731
+    assert offenders(CORE, server, skip=SERVER) == {}
+
+
+def test_the_server_never_imports_the_ui_or_qt():
+    assert offenders(SERVER, lambda m: m.split(".")[0] in FORBIDDEN) == {}
+
+
+def test_the_ui_never_touches_the_database():
+    """No SQLAlchemy in ui/, and no store session opened there: screens ask lcc_apr.ops."""
+    assert offenders(UI, lambda m: m.split(".")[0] == "sqlalchemy") == {}
+    sessions = [str(p.relative_to(ROOT)) for p in UI.rglob("*.py") if ".session()" in p.read_text()]
+    assert sessions == []
+
+
+def test_the_rules_catch_what_they_are_for(tmp_path):
+    """The checks above can fail: a module importing what it must not is named."""
+    (tmp_path / "bad.py").write_text("from sqlalchemy import select\nimport lcc_apr.server.app\n")
+    found = offenders(tmp_path, lambda m: m.startswith("sqlalchemy"))
+    assert found == {f"{tmp_path.name}/bad.py": ["sqlalchemy"]}
 
 
 def test_importing_the_whole_core_loads_no_qt():

@@ -15,7 +15,7 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.models import Conflict, Employee, Record, RecordKind
 from lcc_apr.new_records import start_record as create
 from lcc_apr.policy import Policy
-from lcc_apr.schedule import due_for
+from lcc_apr.schedule import DueItem, due_for
 from lcc_apr.store import Store
 from lcc_apr.workflow import WORKFLOWS, Actor
 
@@ -37,7 +37,7 @@ class RecordRow:
 
 @dataclass(frozen=True)
 class OwnRecords:
-    due: tuple[Any, ...]  # DueItem: what is coming up for the person, soonest first
+    due: tuple[DueItem, ...]  # what is coming up for the person, soonest first
     records: tuple[RecordRow, ...]  # newest first
 
 
