@@ -195,7 +195,7 @@ class _Reader:
         if name and name != self.path.stem:
             self.fail(f"letter.name {name!r} must match the file name {self.path.stem!r}", name)
         try:
-            kind = RecordKind(head.get("kind"))
+            kind = RecordKind(str(head.get("kind")))
         except ValueError:
             self.fail(
                 f"letter.kind must be one of {', '.join(k.value for k in RecordKind)}", "kind"

@@ -309,7 +309,7 @@ class PdfSigner:
 
         if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
             raise PdfSigningError(f"Unsupported key type {type(key).__name__}: use EC or RSA")
-        if key.public_key().public_numbers() != certificate.public_key().public_numbers():
+        if key.public_key() != certificate.public_key():  # keys compare by their numbers
             raise PdfSigningError("The private key does not belong to the certificate")
         self.certificate = certificate
         self.chain = list(chain)
