@@ -1,26 +1,28 @@
 """HR: export a department's completed records as signed PDFs, in a worker with progress
-and cancel. The choosing of records, naming and writing are lcc_apr.pdf.export's."""
+and cancel. The departments, the choosing of records, naming and writing are the core's
+(lcc_apr.ops.printing, lcc_apr.pdf.export); this dialog only asks and shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from lcc_apr.ops.printing import DepartmentChoice, MakePdf, departments, export_department
+from lcc_apr.pdf.export import ExportResult
+from lcc_apr.store import Store
 
-from lcc_apr.models import Department
-from lcc_apr.pdf.export import ExportResult, MakePdf, export_department
-
-from .qt import QtCore, QtWidgets
+from .qt import QtCore, QtGui, QtWidgets
 from .tasks import Task, TaskRunner
 
 
 class ExportDialog(QtWidgets.QDialog):
+    """UI thread only. The departments are read (a read task) once it is first shown; the
+    list stays disabled until they arrive. The export runs as a read task."""
+
     def __init__(
         self,
         *,
-        session_factory: Callable[[], Any],
+        store: Store,
         runner: TaskRunner,
         make_pdf: MakePdf,
         parent: QtWidgets.QWidget | None = None,
@@ -28,20 +30,15 @@ class ExportDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export completed records as PDFs")
         self.setAccessibleName("Export completed records as PDFs")
-        self.session_factory = session_factory
+        self.store = store
         self.runner = runner
         self.make_pdf = make_pdf
         self.task: Task | None = None
         self.result_: ExportResult | None = None
+        self.departments_asked = False
         self.department = QtWidgets.QComboBox()
         self.department.setAccessibleName("Department")
-        with session_factory() as s:
-            for dep_id, name in s.execute(
-                select(Department.id, Department.name)
-                .where(Department.parent_id.is_(None))
-                .order_by(Department.name)
-            ):
-                self.department.addItem(name, dep_id)
+        self.department.setEnabled(False)  # until the departments arrive
         self.folder = QtWidgets.QLineEdit()
         self.folder.setAccessibleName("Folder to write the PDFs to")
         self.folder.setText(
@@ -105,6 +102,25 @@ class ExportDialog(QtWidgets.QDialog):
         )
         self.resize(560, 260)
 
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.departments_asked:
+            self.departments_asked = True
+            store = self.store
+            self.runner.read(
+                lambda _c: departments(store),
+                on_done=self._show_departments,
+                on_error=lambda error: self.message.setText(
+                    f"The departments could not be read: {error}"
+                ),
+                name="departments",
+            )
+
+    def _show_departments(self, found: list[DepartmentChoice]) -> None:
+        for department in found:
+            self.department.addItem(department.name, department.id)
+        self.department.setEnabled(bool(found))
+
     def _browse(self) -> None:
         chosen = QtWidgets.QFileDialog.getExistingDirectory(
             self, "Folder for the PDFs", self.folder.text()
@@ -127,12 +143,14 @@ class ExportDialog(QtWidgets.QDialog):
         self.bar.show()
         self.message.setText(f"Exporting {self.department.currentText()}…")
 
+        store, make_pdf = self.store, self.make_pdf
+
         def work(control: Any) -> ExportResult:
             return export_department(
-                self.session_factory,
+                store,
                 department_id=department_id,
                 folder=folder,
-                make_pdf=self.make_pdf,
+                make_pdf=make_pdf,
                 progress=lambda done, total: control.progress((done, total)),
                 cancel=control.cancel,
             )

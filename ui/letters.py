@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, time
 from typing import Any
 
+from lcc_apr.ops.printing import print_letter
 from lcc_apr.pdf.letters import LetterError
 from lcc_apr.pdf.printed_letters import LetterChoice, LetterInput
 from lcc_apr.pdf.records import PrintedRecord
@@ -171,7 +172,7 @@ class LetterForm(QtWidgets.QWidget):
 
 
 class LetterDialog(QtWidgets.QDialog):
-    """Letters for one record: `choices` from lcc_apr.pdf.printed_letters.letter_choices.
+    """Letters for one record: `choices` from lcc_apr.ops.printing.letter_choices.
 
     `save()` is called before each preview (the editor's save_now) so the letter is made
     from what is typed; the PDF is made after every write already queued has finished.
@@ -309,18 +310,19 @@ class LetterDialog(QtWidgets.QDialog):
             task.finished.connect(lambda task=task: one_done(task))
 
     def _start(self, form: LetterForm) -> None:
-        from lcc_apr.pdf.printed_letters import print_letter
-
         context, record_id = self.context, self.record_id
         name, extra = form.choice.name, form.values()
 
         def make(_control: Any) -> PrintedRecord:
-            printer = context.printer(record_id)
-            with context.store.session() as s:
-                return print_letter(
-                    s, record_id, name, context.catalogue, printer, extra=extra,
-                    policy=context.policy,
-                )  # fmt: skip
+            return print_letter(
+                context.store,
+                record_id=record_id,
+                name=name,
+                catalogue=context.catalogue,
+                printer=context.printer(record_id),  # may ask the server: in the worker
+                extra=extra,
+                policy=context.policy,
+            )
 
         self.runner.read(
             make,

@@ -1,7 +1,8 @@
 """The status bar: online or offline, unsynced changes, last sync, and Sync with Cancel.
 
 The sync itself is a plain callable `sync(cancel_event, on_progress) -> result`
-(see AppContext.sync_call); it runs as a write op because it writes the store.
+(see AppContext.sync_call and lcc_apr.ops.sync); it runs as a write op because it
+writes the store. The counts are a read op (`facts`, e.g. lcc_apr.ops.status.read_status).
 Everything shown is text; colour is never the only sign.
 """
 
@@ -9,36 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
-from lcc_apr.models import Conflict, Record, SyncState
-from lcc_apr.store import Store
+# read_status: main_window.py imports it from here until it calls lcc_apr.ops.status itself
+from lcc_apr.ops.status import StatusFacts, read_status  # noqa: F401
 from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError
 
 from .qt import QtCore, QtWidgets, Signal
 from .tasks import Task, TaskRunner
 
 SyncCall = Callable[[threading.Event, Callable[[Any], None]], Any]
-
-
-@dataclass(frozen=True)
-class StatusFacts:
-    unsynced: int  # dirty records: changes made here and not yet accepted by the server
-    conflicts: int
-    last_success_at: datetime | None
-
-
-def read_status(store: Store) -> StatusFacts:
-    """The counts the status bar shows; runs on a read worker."""
-    with store.session() as s:
-        dirty = s.scalar(select(func.count()).select_from(Record).where(Record.dirty)) or 0
-        conflicts = s.scalar(select(func.count()).select_from(Conflict)) or 0
-        state = s.get(SyncState, 1)
-        return StatusFacts(dirty, conflicts, state.last_success_at if state else None)
 
 
 def progress_text(progress: Any) -> str:

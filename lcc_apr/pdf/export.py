@@ -14,6 +14,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def file_name(last: str, first: str, kind: str, day: str, record_id: str) -> str
 
 
 def export_department(
-    session_factory: Callable[[], Session],
+    session_factory: Callable[[], AbstractContextManager[Session]],
     *,
     department_id: int,
     folder: Path,

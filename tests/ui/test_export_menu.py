@@ -14,9 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from lcc_apr.models import Department
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.records import Printer
 from lcc_apr.pdf.sign import PdfSigner
@@ -91,9 +89,7 @@ def hr_context(make_context, asked: list[str], ca):
 
 
 def choose(dialog: ExportDialog, department: str, folder: Path) -> None:
-    with dialog.session_factory() as s:
-        dep_id = s.scalar(select(Department.id).where(Department.name == department))
-    dialog.department.setCurrentIndex(dialog.department.findData(dep_id))
+    dialog.department.setCurrentIndex(dialog.department.findText(department))
     dialog.folder.setText(str(folder))
 
 

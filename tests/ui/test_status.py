@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lcc_apr.ops.status import StatusFacts
 from lcc_apr.sync.engine import Progress, SyncResult
 from lcc_apr.sync.transport import Cancelled, NetworkError
-from ui.status import StatusBar, StatusFacts, outcome_text, progress_text, read_status
+from ui.status import StatusBar, outcome_text, progress_text
 
 
 class FakeSync:
@@ -118,11 +119,6 @@ def test_the_interval_setting_starts_background_syncs(qtbot, runner):
     assert sync.calls == 1 and status.message.text().startswith("Sync finished")
     status.set_interval(0)
     assert not status.timer.isActive()
-
-
-def test_read_status_counts_dirty_records(demo_store):
-    facts = read_status(demo_store)
-    assert facts.unsynced > 0 and facts.conflicts == 0 and facts.last_success_at is None
 
 
 def test_texts():

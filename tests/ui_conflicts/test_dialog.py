@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lcc_apr.history import base_state, verify_history
 from lcc_apr.sync.merge import STATUS
-from ui.conflicts import ConflictDialog, load_conflict
+from ui.conflicts import ConflictDialog
 from ui.qt import Qt, QtWidgets
 
 from .conftest import CATALOGUE, Maker
@@ -290,10 +290,3 @@ def test_loading_and_saving_run_off_the_ui_thread(qtbot, maker, threaded_runner)
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         dialog.apply_button.click()
     assert maker.record().answers == {**BASE, **THEIRS, "learning": "Course"}
-
-
-def test_load_conflict_is_qt_free_data(maker):
-    maker.conflict(BASE, MINE, THEIRS)
-    view = load_conflict(maker.store, CATALOGUE, "r1")
-    assert [a.key for a in view.answers] == ["supervision_type", "workload"]
-    assert view.merged.answers == {**BASE, **THEIRS, "learning": "Course"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.conflicts import ConflictDialog, ConflictsList, list_conflicts
+from ui.conflicts import ConflictDialog, ConflictsList
 from ui.qt import Qt, QtCore, QtWidgets
 
 from .conftest import CATALOGUE, Maker
@@ -88,12 +88,3 @@ def test_an_empty_list_says_so(qtbot, maker, runner):
     assert widget.model.rowCount() == 0 and not widget.open_button.isEnabled()
     assert isinstance(widget.summary, QtWidgets.QLabel)
     assert widget.summary.text() == "Nothing to resolve: every change can be sent."
-
-
-def test_status_and_deleted_rows_are_described(maker):
-    maker.take(maker.wire("r1", 5, {"workload": "Heavy"}))
-    maker.edit("r1", {"workload": "Mine"}, status="shared")
-    maker.take(maker.wire("r1", 7, {"workload": "Theirs"}, status="employee_signed"))
-    maker.conflict(BASE, MINE, {}, rid="r2", deleted=True)
-    what = {row.record_id: row.what for row in list_conflicts(maker.store, CATALOGUE)}
-    assert what == {"r1": "1 answer and the status", "r2": "Deleted on the server"}

@@ -16,12 +16,13 @@ from ui.tasks import TaskRunner
 @pytest.fixture
 def make_dialog(qtbot, store, department):  # noqa: F811
     def make(runner, make_pdf=fake_pdf, folder=None):
-        dialog = ExportDialog(session_factory=store.session, runner=runner, make_pdf=make_pdf)
+        dialog = ExportDialog(store=store, runner=runner, make_pdf=make_pdf)
         qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(dialog.department.isEnabled, timeout=10_000)  # the departments came
         dialog.department.setCurrentIndex(dialog.department.findData(department))
         if folder is not None:
             dialog.folder.setText(str(folder))
-        dialog.show()
         return dialog
 
     return make
@@ -69,4 +70,41 @@ def test_cancel_stops_a_running_export(qtbot, make_dialog, tmp_path):
     assert dialog.message.text().startswith("Stopped:")
     assert dialog.result_.cancelled
     assert len(list(tmp_path.glob("*.pdf"))) < dialog.bar.maximum()
+    runner.shutdown()
+
+
+class Unreadable:
+    """A store that fails every read, and counts them."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def session(self):
+        self.reads += 1
+        raise OSError("the disk went away")
+
+
+def test_the_departments_are_read_in_a_worker_once_it_shows(qtbot):
+    gone = Unreadable()
+    dialog = ExportDialog(store=gone, runner=TaskRunner(inline=True), make_pdf=fake_pdf)
+    qtbot.addWidget(dialog)
+    assert gone.reads == 0 and not dialog.department.isEnabled()  # nothing read on building
+    dialog.show()
+    assert gone.reads == 1 and not dialog.department.isEnabled()
+    assert dialog.message.text() == "The departments could not be read: the disk went away"
+    dialog.hide()
+    dialog.show()
+    assert gone.reads == 1  # asked once
+    dialog.start()
+    assert dialog.message.text() == "Choose a department and a folder first."
+
+
+def test_the_departments_arrive_from_a_threaded_read(qtbot, store):  # noqa: F811
+    runner = TaskRunner()
+    dialog = ExportDialog(store=store, runner=runner, make_pdf=fake_pdf)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.department.isEnabled, timeout=10_000)
+    names = [dialog.department.itemText(i) for i in range(dialog.department.count())]
+    assert names == sorted(names) and "Chief Executive's Department" in names
     runner.shutdown()

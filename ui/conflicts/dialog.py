@@ -6,13 +6,15 @@ from datetime import date
 from typing import Any
 
 from lcc_apr.forms import Catalogue, FieldType
+from lcc_apr.ops import conflicts
+from lcc_apr.ops.conflicts import EDIT, MINE, THEIRS, ConflictView, Disagreement
 from lcc_apr.store import Store
-from lcc_apr.sync.engine import accept_server_version, resolve_conflict, restore_deleted
 
 from ..editor.inputs import NOT_SET, FieldInput, make_input
 from ..qt import Qt, QtGui, QtWidgets
 from ..tasks import TaskRunner
-from .view import CHOICES, EDIT, ConflictView, Disagreement, final_answers, load_conflict
+
+CHOICES = ((MINE, "Keep mine"), (THEIRS, "Keep the server's"), (EDIT, "Edit"))
 
 
 class ValueBox(QtWidgets.QTextEdit):
@@ -94,9 +96,8 @@ def _sides(grid: QtWidgets.QGridLayout, item: Disagreement, row: int = 1) -> Non
 class ConflictDialog(QtWidgets.QDialog):
     """Settle one record's conflict; accepted once the choice is saved. UI thread only.
 
-    Loads with `runner.read`, saves with `runner.write` (resolve_conflict,
-    accept_server_version, restore_deleted); a failed save is shown in the dialog,
-    which stays open.
+    Loads with `runner.read`, saves with `runner.write` (the ops of
+    lcc_apr.ops.conflicts); a failed save is shown in the dialog, which stays open.
     """
 
     def __init__(
@@ -143,7 +144,7 @@ class ConflictDialog(QtWidgets.QDialog):
         self.discard_button.hide()
         self.restore_button.hide()
         self.runner.read(
-            lambda _c: load_conflict(store, catalogue, record_id),
+            lambda _c: conflicts.load_conflict(store, catalogue=catalogue, record_id=record_id),
             on_done=self._show,
             on_error=self._load_failed,
             name="load conflict",
@@ -329,7 +330,8 @@ class ConflictDialog(QtWidgets.QDialog):
 
     def apply(self) -> None:
         if self.view is not None and self.apply_button.isEnabled():
-            self._resolve(final_answers(self.view, self.choices(), self.edits))
+            answers = conflicts.final_answers(self.view, choices=self.choices(), edits=self.edits)
+            self._resolve(answers)
 
     def discard(self) -> None:
         """Go back to the server's version: its status and answers, when it is known here."""
@@ -339,7 +341,7 @@ class ConflictDialog(QtWidgets.QDialog):
         if self.view.server_known:
             self._set_busy(True)
             self.runner.write(
-                lambda _c: accept_server_version(store, record_id),
+                lambda _c: conflicts.accept_server_version(store, record_id=record_id),
                 on_done=lambda _r: self._saved(),
                 on_error=self._save_failed,
                 name="discard my change",
@@ -355,7 +357,7 @@ class ConflictDialog(QtWidgets.QDialog):
         self._set_busy(True)
         store, record_id, user_id = self.store, self.record_id, self.user_id
         self.runner.write(
-            lambda _c: restore_deleted(store, record_id, user_id=user_id),
+            lambda _c: conflicts.restore_deleted(store, record_id=record_id, user_id=user_id),
             on_done=lambda _r: self._saved(),
             on_error=self._save_failed,
             name="restore my version",
@@ -365,7 +367,9 @@ class ConflictDialog(QtWidgets.QDialog):
         self._set_busy(True)
         store, record_id, user_id = self.store, self.record_id, self.user_id
         self.runner.write(
-            lambda _c: resolve_conflict(store, record_id, answers=answers, user_id=user_id),
+            lambda _c: conflicts.resolve_conflict(
+                store, record_id=record_id, answers=answers, user_id=user_id
+            ),
             on_done=lambda _result: self._saved(),
             on_error=self._save_failed,
             name="resolve conflict",

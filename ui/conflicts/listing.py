@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from lcc_apr.forms import Catalogue
+from lcc_apr.ops.conflicts import ConflictRow, day_words, list_conflicts
 from lcc_apr.store import Store
 
 from ..qt import Qt, QtCore, QtWidgets, Signal
 from ..tasks import TaskRunner
 from .dialog import ConflictDialog, _label
-from .view import ConflictRow, day_words, list_conflicts
 
 
 class ConflictsModel(QtCore.QAbstractTableModel):
@@ -99,7 +99,7 @@ class ConflictsList(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Read the conflicts again (a read query); the table updates when it returns."""
         self.runner.read(
-            lambda _c: list_conflicts(self.store, self.catalogue),
+            lambda _c: list_conflicts(self.store, catalogue=self.catalogue),
             on_done=self._show_rows,
             name="list conflicts",
         )

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from lcc_apr.forms import Field, FieldType
+from lcc_apr.forms.display import display_text, iso_date
 from ui.qt import QtCore, QtGui, QtWidgets
 
 Qt = QtCore.Qt
@@ -166,7 +167,7 @@ class DateInput(FieldInput):
         self.changed(None)
 
     def show(self, value: Any) -> None:
-        day = _parse_date(value)
+        day = iso_date(value)
         self._show_set(day is not None)
         if day is not None and self.edit.date().toPython() != day:
             with QtCore.QSignalBlocker(self.edit):
@@ -366,25 +367,6 @@ class ReadOnly(FieldInput):
             self.line.setCursorPosition(0)
 
 
-def display_text(field: Field, value: Any) -> str:
-    """An answer as a person reads it: option labels, dates in words, yes or no."""
-    if value is None:
-        return ""
-    t = field.type
-    if t is FieldType.YES_NO:
-        return "Yes" if value else "No"
-    if t is FieldType.DATE:
-        day = _parse_date(value)
-        return f"{day.day} {day:%B %Y}" if day else str(value)
-    if t is FieldType.MULTI_CHOICE:
-        return "; ".join(field.label_of(v) for v in value) if isinstance(value, list) else ""
-    if t in (FieldType.CHOICE, FieldType.RATING):
-        return field.label_of(value)
-    if t is FieldType.NUMBER and isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def make_input(
     field: Field, path: str, on_change: OnChange, *, reference: date, read_only: bool
 ) -> FieldInput:
@@ -430,10 +412,3 @@ def guidance_label(text: str) -> QtWidgets.QLabel:
     label.setAccessibleName("Guidance")
     label.setAccessibleDescription(text)
     return label
-
-
-def _parse_date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None

@@ -1,7 +1,15 @@
-"""What a conflict looks like to the person: both versions, field by field (read workers)."""
+"""Records changed here and on the server: listing them, both versions of one, and
+settling one (keep a mix of answers, take the server's version, or restore a record
+the server deleted).
+
+Reads return frozen values the dialog shows as they are; writes return Changes. The
+sync engine keeps both versions (a Conflict row beside the local record) and pushes
+nothing for that record until it is settled here. Any worker thread; no Qt.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,22 +17,20 @@ from typing import Any
 from sqlalchemy import select
 
 from lcc_apr.forms import Catalogue, Field, FieldType, Template
+from lcc_apr.forms.display import display_text
 from lcc_apr.history import base_state, state_of
 from lcc_apr.models import Conflict, Employee, Record
 from lcc_apr.store import Store
+from lcc_apr.sync import engine
 from lcc_apr.sync.apply import DELETED_ON_SERVER
 from lcc_apr.sync.merge import STATUS, Merge, merge, resolve
 from lcc_apr.workflow import WORKFLOWS
 
-from ..editor.inputs import display_text
+from .changes import Changes
 
 DELETED = DELETED_ON_SERVER  # the pseudo-field apply.take_with_local_changes writes
-MINE, THEIRS, EDIT = "mine", "theirs", "edit"
+MINE, THEIRS, EDIT = "mine", "theirs", "edit"  # a disputed answer's choices
 OUTSIDE = "(someone outside your view)"
-CHOICES = ((MINE, "Keep mine"), (THEIRS, "Keep the server's"), (EDIT, "Edit"))
-
-
-# -- what is shown (built on a read worker) ----------------------------------------
 
 
 @dataclass(frozen=True)
@@ -94,34 +100,11 @@ def value_text(field: Field | None, value: Any) -> str:
     return display_text(field, value)
 
 
-def _form_title(catalogue: Catalogue, record: Record) -> tuple[str, Template | None]:
-    try:
-        template = catalogue.get(record.template_id, record.template_version)
-    except KeyError:
-        return record.kind.value.capitalize(), None
-    return template.title, template
+# -- reads ----------------------------------------------------------------------------
 
 
-def _status_label(record: Record, status: str | None) -> str:
-    try:
-        return WORKFLOWS[record.kind].state(status or "").label
-    except KeyError:
-        return status or ""
-
-
-def _disagreement(template: Template | None, key: str, mine: Any, theirs: Any) -> Disagreement:
-    try:
-        field: Field | None = template.field(key) if template else None
-    except KeyError:
-        field = None
-    label = field.label if field else key
-    return Disagreement(
-        key, label, field, mine, theirs, value_text(field, mine), value_text(field, theirs)
-    )
-
-
-def load_conflict(store: Store, catalogue: Catalogue, record_id: str) -> ConflictView:
-    """Both versions of one record in conflict (read worker). KeyError: nothing to resolve."""
+def load_conflict(store: Store, *, catalogue: Catalogue, record_id: str) -> ConflictView:
+    """Read: both versions of one record in conflict. KeyError: nothing to resolve."""
     with store.session() as s:
         conflict, record = s.get(Conflict, record_id), s.get(Record, record_id)
         if conflict is None or record is None:
@@ -130,14 +113,13 @@ def load_conflict(store: Store, catalogue: Catalogue, record_id: str) -> Conflic
         subject = s.get(Employee, record.subject_id)
         local, base = state_of(record), base_state(s, record)
         server = conflict.server or base  # a refusal carries no record: the last one held here
-        theirs = dict(server["answers"]) if server else None
-        order = {f.key: i for i, f in enumerate(template.fields())} if template else {}
-        in_form = lambda key: (order.get(key, len(order)), key)  # noqa: E731
+        theirs: dict[str, Any] | None = dict(server["answers"]) if server else None
+        in_form = _form_order(template)
         keys = sorted((k for k in conflict.fields if k not in (STATUS, DELETED)), key=in_form)
         combined = merge(base or {"answers": {}}, local, {"answers": theirs or {}})
         answers = {k: v for k, v in combined.answers.items() if k not in keys}
         answers |= {k: (theirs or {})[k] for k in keys if (theirs or {}).get(k) is not None}
-        mine_answers = local["answers"]
+        mine_answers: dict[str, Any] = local["answers"]
         differences: tuple[Disagreement, ...] = ()
         if conflict.reason and not keys and theirs is not None:
             every = set(mine_answers) | set(theirs)
@@ -177,8 +159,8 @@ def load_conflict(store: Store, catalogue: Catalogue, record_id: str) -> Conflic
         )
 
 
-def list_conflicts(store: Store, catalogue: Catalogue) -> list[ConflictRow]:
-    """Every unresolved conflict, oldest first (read worker)."""
+def list_conflicts(store: Store, *, catalogue: Catalogue) -> list[ConflictRow]:
+    """Read: every unresolved conflict, oldest first."""
     with store.session() as s:
         query = (
             select(Conflict, Record, Employee)
@@ -186,34 +168,122 @@ def list_conflicts(store: Store, catalogue: Catalogue) -> list[ConflictRow]:
             .join(Employee, Employee.id == Record.subject_id, isouter=True)
             .order_by(Conflict.created_at, Conflict.record_id)
         )
-        rows = []
-        for conflict, record, subject in s.execute(query):
-            if conflict.reason and not conflict.fields:
-                what = "Refused by the server"
-            elif DELETED in conflict.fields:
-                what = "Deleted on the server"
-            else:
-                count = len([k for k in conflict.fields if k != STATUS])
-                parts = [f"{count} answer{'s' if count != 1 else ''}"] if count else []
-                parts += ["the status"] if STATUS in conflict.fields else []
-                what = " and ".join(parts).capitalize()
-            rows.append(
-                ConflictRow(
-                    record.id,
-                    _form_title(catalogue, record)[0],
-                    subject.display_name if subject else OUTSIDE,
-                    record.record_date,
-                    what,
-                )
+        return [
+            ConflictRow(
+                record.id,
+                _form_title(catalogue, record)[0],
+                subject.display_name if subject else OUTSIDE,
+                record.record_date,
+                _what(conflict),
             )
-        return rows
+            for conflict, record, subject in s.execute(query)
+        ]
 
 
-def final_answers(view: ConflictView, choices: dict[str, str], edits: dict[str, Any]) -> dict:
+def final_answers(
+    view: ConflictView, *, choices: Mapping[str, str], edits: Mapping[str, Any]
+) -> dict[str, Any]:
     """The answers the person chose: everything combined, then mine / the server's / edited."""
     picked = {k: v for k, v in edits.items() if choices.get(k) == EDIT}
-    answers = resolve(view.merged, view.local, choices, picked)
+    answers = resolve(view.merged, view.local, dict(choices), picked)
     return {k: v for k, v in answers.items() if v is not None}
 
 
-# -- the dialog ----------------------------------------------------------------------
+# -- writes ---------------------------------------------------------------------------
+
+
+def resolve_conflict(
+    store: Store, *, record_id: str, answers: dict[str, Any], user_id: int | None
+) -> Changes:
+    """Write: settle the conflict with the answers chosen (final_answers); the server's
+    version becomes the base and the choice the next local change, sent at the next sync.
+    KeyError: nothing left to resolve."""
+    return _settling(
+        store,
+        record_id,
+        lambda: engine.resolve_conflict(store, record_id, answers=answers, user_id=user_id),
+    )
+
+
+def accept_server_version(store: Store, *, record_id: str) -> Changes:
+    """Write: drop this computer's unsent change; the server's version (status, deletion
+    and all) becomes the record. ValueError when the server's version is not held here."""
+    return _settling(store, record_id, lambda: engine.accept_server_version(store, record_id))
+
+
+def restore_deleted(store: Store, *, record_id: str, user_id: int | None) -> Changes:
+    """Write: keep this computer's version of a record the server deleted; it is sent as a
+    restore at the next sync. ValueError when there is nothing to restore."""
+    return _settling(
+        store, record_id, lambda: engine.restore_deleted(store, record_id, user_id=user_id)
+    )
+
+
+def _settling(store: Store, record_id: str, settle: Callable[[], None]) -> Changes:
+    """Run `settle`; what changed: the record, its subject, the counts, and the lists when
+    its status or existence moved."""
+    before = _standing(store, record_id)
+    if before is None:
+        raise KeyError(record_id)
+    settle()
+    after = _standing(store, record_id)
+    return Changes(
+        records=frozenset({record_id}),
+        people=frozenset({before[0]}),
+        listed=after != before,
+        unsent=True,
+        conflicts=True,
+    )
+
+
+def _standing(store: Store, record_id: str) -> tuple[int, str, bool] | None:
+    """(subject, status, deleted) of the record, None when it is not here."""
+    with store.session() as s:
+        record = s.get(Record, record_id)
+        return None if record is None else (record.subject_id, record.status, record.deleted)
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _what(conflict: Conflict) -> str:
+    if conflict.reason and not conflict.fields:
+        return "Refused by the server"
+    if DELETED in conflict.fields:
+        return "Deleted on the server"
+    count = len([k for k in conflict.fields if k != STATUS])
+    parts = [f"{count} answer{'s' if count != 1 else ''}"] if count else []
+    parts += ["the status"] if STATUS in conflict.fields else []
+    return " and ".join(parts).capitalize()
+
+
+def _form_title(catalogue: Catalogue, record: Record) -> tuple[str, Template | None]:
+    try:
+        template = catalogue.get(record.template_id, record.template_version)
+    except KeyError:
+        return record.kind.value.capitalize(), None
+    return template.title, template
+
+
+def _form_order(template: Template | None) -> Callable[[str], tuple[int, str]]:
+    """Sorts answer keys as the form shows them; keys it no longer has go last."""
+    order = {f.key: i for i, f in enumerate(template.fields())} if template else {}
+    return lambda key: (order.get(key, len(order)), key)
+
+
+def _status_label(record: Record, status: str | None) -> str:
+    try:
+        return WORKFLOWS[record.kind].state(status or "").label
+    except KeyError:
+        return status or ""
+
+
+def _disagreement(template: Template | None, key: str, mine: Any, theirs: Any) -> Disagreement:
+    try:
+        field: Field | None = template.field(key) if template else None
+    except KeyError:
+        field = None
+    label = field.label if field else key
+    return Disagreement(
+        key, label, field, mine, theirs, value_text(field, mine), value_text(field, theirs)
+    )
