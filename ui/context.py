@@ -43,8 +43,11 @@ class AppContext:
         return self.printer_for(record_id)
 
     def sync_call(self) -> Callable[[Any, Callable[[Any], None]], Any] | None:
-        """The sync as a plain callable (cancel event, progress callback) -> SyncResult."""
+        """The sync as a plain callable (cancel event, progress callback) -> Synced (the
+        result and its Changes: lcc_apr.ops.sync)."""
+        from lcc_apr.ops.sync import run_sync
+
         factory = self.sync_engine_factory
         if factory is None:
             return None
-        return lambda cancel, on_progress: factory(on_progress).run(cancel)
+        return lambda cancel, on_progress: run_sync(factory(on_progress), cancel=cancel)

@@ -8,7 +8,6 @@ what it shows (`shows(changes)`): the page on screen at once, the others when ne
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -17,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from lcc_apr.ops import Changes
 from lcc_apr.ops.people import team_rows
 from lcc_apr.ops.records import OwnRecords, own_records
+from lcc_apr.ops.status import read_status
 
 from .about import AboutDialog
 from .context import AppContext
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .settings import Settings, SettingsDialog
-from .status import StatusBar, SyncCall, read_status
+from .status import StatusBar, SyncCall
 from .tasks import TaskRunner
 from .team_view import TeamView, day_text, item_text
 from .theme import apply_appearance, fit_rows
@@ -100,7 +100,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.nav.setCurrentRow(0)
         self._fit_nav()
-        self.status.synced.connect(lambda _o: self.apply_changes(Changes(everything=True)))
+        self.status.synced.connect(self._sync_ended)
         runner.changed.connect(self.apply_changes)
         runner.unhandled_error.connect(self._task_failed)
         settings.changed.connect(self._setting_changed)
@@ -185,6 +185,12 @@ class MainWindow(QtWidgets.QMainWindow):
         the saves around it) give one refresh each, from the event loop."""
         self._pending = self._pending | changes
         self._changed.start()
+
+    def _sync_ended(self, outcome: object) -> None:
+        """A sync that ended: its Changes reached `runner.changed`; one that failed part way
+        may still have received pages, so everything is read again."""
+        if isinstance(outcome, BaseException):
+            self.apply_changes(Changes(everything=True, synced=True))
 
     def _show_changes(self) -> None:
         changes, self._pending = self._pending, Changes()
@@ -304,13 +310,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_export(self) -> ExportDialog:
         """HR's batch export; the dialog stays referenced (and reused) while it lives."""
+        from lcc_apr.ops import printing
+
         from .export_dialog import ExportDialog
 
         if self.export_dialog is None:
             self.export_dialog = ExportDialog(
-                session_factory=self.context.store.session,
+                store=self.context.store,
                 runner=self.runner,
-                make_pdf=hr_pdf_maker(self.context),
+                make_pdf=printing.hr_pdf_maker(
+                    catalogue=self.context.catalogue, printer=lambda: self.context.printer("")
+                ),
                 parent=self,
             )
         self.export_dialog.show()
@@ -441,34 +451,3 @@ class OwnRecordsView(QtWidgets.QWidget):
     def _open(self, index: QtCore.QModelIndex) -> None:
         if index.isValid():
             self.open_record.emit(index.data(Qt.ItemDataRole.UserRole))
-
-
-def hr_pdf_maker(context: AppContext) -> Callable[[Any, str], bytes]:
-    """make_pdf for HR's export: each record's PDF signed by HR in HR's box. Runs in the
-    export's worker; who signs (context.printer, which may ask the server) is found once,
-    on the first record, and kept for the rest of the batch."""
-    from lcc_apr.pdf.records import Printer, record_pdf
-
-    found: list[Printer | Exception] = []  # the printer, or why there is none: asked once
-    lock = threading.Lock()
-
-    def make_pdf(session: Any, record_id: str) -> bytes:
-        with lock:
-            if not found:
-                try:
-                    found.append(context.printer(""))
-                except Exception as error:  # each record then fails with the same reason
-                    found.append(error)
-        printer = found[0]
-        if isinstance(printer, Exception):
-            raise printer
-        return record_pdf(
-            session,
-            record_id,
-            context.catalogue,
-            signer=printer.signer,
-            signer_name=printer.name,
-            role="hr",
-        )
-
-    return make_pdf

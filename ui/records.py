@@ -245,14 +245,15 @@ class EditorWindow(QtWidgets.QDialog):
         parties = self.session.actor.parties()
 
         def query(_control: Any) -> list[LetterChoice]:
-            from lcc_apr.pdf.printed_letters import (
-                letter_choices,
-            )  # reportlab: not on the UI thread
+            from lcc_apr.ops import printing  # reportlab: not on the UI thread
 
-            with context.store.session() as s:
-                return letter_choices(
-                    s, record_id, context.catalogue, parties, policy=context.policy
-                )
+            return printing.letter_choices(
+                context.store,
+                record_id=record_id,
+                catalogue=context.catalogue,
+                parties=parties,
+                policy=context.policy,
+            )
 
         def found(choices: list[LetterChoice]) -> None:
             self.letters_known = True
@@ -287,7 +288,8 @@ class EditorWindow(QtWidgets.QDialog):
 
     def print_record(self) -> None:
         """Save what is typed, make the signed PDF in a worker, then show the preview."""
-        from lcc_apr.pdf.records import PrintedRecord, print_record
+        from lcc_apr.ops import printing
+        from lcc_apr.pdf.records import PrintedRecord
 
         from .pdf_view import PdfPreview
 
@@ -297,9 +299,12 @@ class EditorWindow(QtWidgets.QDialog):
         self.print_note.setText("Making the PDF…")
 
         def make(_control: Any) -> PrintedRecord:
-            printer = context.printer(record_id)
-            with context.store.session() as s:
-                return print_record(s, record_id, context.catalogue, printer)
+            return printing.print_record(
+                context.store,
+                record_id=record_id,
+                catalogue=context.catalogue,
+                printer=context.printer(record_id),
+            )
 
         def show(printed: PrintedRecord) -> None:
             self.print_button.setEnabled(True)

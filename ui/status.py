@@ -13,8 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-# read_status: main_window.py imports it from here until it calls lcc_apr.ops.status itself
-from lcc_apr.ops.status import StatusFacts, read_status  # noqa: F401
+from lcc_apr.ops.status import StatusFacts
 from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError
 
 from .qt import QtCore, QtWidgets, Signal

@@ -14,7 +14,7 @@ from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.export import completed_records
 from lcc_apr.pdf.letters import LetterError
 from lcc_apr.pdf.records import Printer
-from lcc_apr.pdf.sign import Signer
+from lcc_apr.pdf.sign import PdfSigner
 from lcc_apr.policy import load_policy
 from lcc_apr.workflow import Party
 from tests.pdf_tools import make_ca, make_user
@@ -112,7 +112,7 @@ def test_hr_pdfs_ask_who_signs_once_and_are_signed_as_hr(demo):
 
     def printer() -> Printer:
         asked.append(True)
-        return Printer(Signer(me.key, me.certificate, me.chain), "Beth Tebbutt", "hr")
+        return Printer(PdfSigner(me.key, me.certificate, me.chain), "Beth Tebbutt", "hr")
 
     make_pdf = printing.hr_pdf_maker(catalogue=CATALOGUE, printer=printer)
     with demo.session() as s:

@@ -79,7 +79,7 @@ def test_offline_work_in_the_editor_reaches_the_server_with_the_sync_button(
         editing.set("workload", "Written on the train, no signal")
         editing.save(at=datetime.now(UTC))
         outcome = press_sync(qtbot, window)
-        assert outcome.sent == 1
+        assert outcome.result.sent == 1 and outcome.changes.synced
         assert live_server.records(id=draft.id)[0].answers["workload"].startswith("Written on")
         assert "Sent 1" in window.status.message.text()
     finally:

@@ -255,6 +255,7 @@ def Path_is_inside(name: str, folder) -> bool:
 
 
 def test_the_sync_button_syncs_then_the_pages_refresh(qtbot, make_context, settings):
+    from lcc_apr.ops.sync import Synced, sync_changes
     from lcc_apr.sync.engine import Progress, SyncResult
 
     go = threading.Event()
@@ -262,7 +263,8 @@ def test_the_sync_button_syncs_then_the_pages_refresh(qtbot, make_context, setti
     def sync(cancel, on_progress):
         on_progress(Progress("sending", 4, 2048))
         go.wait(5)
-        return SyncResult(sent=4, received=0)
+        result = SyncResult(sent=4, received=2)
+        return Synced(result, sync_changes(result))
 
     runner = TaskRunner()
     window = build_window(make_context(MANAGER), settings=settings, runner=runner, sync=sync)
@@ -275,8 +277,8 @@ def test_the_sync_button_syncs_then_the_pages_refresh(qtbot, make_context, setti
     team.model.modelReset.connect(lambda: loads.append(1))
     with qtbot.waitSignal(window.status.synced, timeout=5000):
         go.set()
-    assert window.status.message.text() == "Sync finished. Sent 4, received 0."
-    qtbot.waitUntil(lambda: bool(loads), timeout=5000)  # the team was read again
+    assert window.status.message.text() == "Sync finished. Sent 4, received 2."
+    qtbot.waitUntil(lambda: bool(loads), timeout=5000)  # records came in: the team read again
     window.close()
 
 
