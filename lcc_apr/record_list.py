@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.models import Conflict, Employee, Record
+from lcc_apr.models import Conflict, Employee, Record, Role
 from lcc_apr.workflow import WORKFLOWS, Actor
 
 
@@ -52,7 +52,21 @@ def actor_for(
 ) -> Actor:
     """How the signed-in person stands towards one record."""
     record = session.get(Record, record_id)
-    subject = session.get(Employee, record.subject_id) if record else None
+    subject_id = record.subject_id if record else None
+    return actor_towards(session, subject_id, user_id=user_id, roles=roles, employee_id=employee_id)
+
+
+def actor_towards(
+    session: Session,
+    subject_id: int | None,
+    *,
+    user_id: int,
+    roles: frozenset[Role],
+    employee_id: int | None,
+) -> Actor:
+    """How the signed-in person stands towards records about `subject_id` (e.g. one they
+    are about to start)."""
+    subject = session.get(Employee, subject_id) if subject_id is not None else None
     return Actor(
         user_id,
         roles,
