@@ -58,6 +58,7 @@ from lcc_apr.workflow import (
     WorkflowError,
     available_steps,
     check_step,
+    fill_names,
     is_locked,
     take_step,
     workflow_for,
@@ -412,11 +413,6 @@ class EditSession:
 
     # -- workflow ----------------------------------------------------------------------
 
-    def fill_names(self, label: str) -> str:
-        return label.replace("{employee}", self.subject_name).replace(
-            "{manager}", self.manager_name
-        )
-
     def steps(self) -> list[StepOption]:
         """The steps this person could take now, each with the answers it still needs.
         Steps that lock the record are signatures (with the decisions open to them), and
@@ -441,7 +437,9 @@ class EditSession:
             options.append(
                 StepOption(
                     name=step.name,
-                    label=self.fill_names(step.label),
+                    label=fill_names(
+                        step.label, employee=self.subject_name, manager=self.manager_name
+                    ),
                     missing=tuple(check.problems),
                     needs_reason=step.needs_reason,
                     voids_signatures=step.voids_signatures,

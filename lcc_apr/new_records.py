@@ -18,7 +18,7 @@ from lcc_apr.history import create_record
 from lcc_apr.models import Employee, Record, RecordKind
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import gather, probation_plan
-from lcc_apr.workflow import WORKFLOWS
+from lcc_apr.workflow import WORKFLOWS, Actor, check_start
 
 
 def latest(session: Session, subject_id: int, kind: RecordKind) -> Record | None:
@@ -83,7 +83,7 @@ def probation_point(
     """The review point due next (weeks since start) and whether it is the final review."""
     facts = gather(session, today=today, employee_ids=[subject_id]).get(subject_id)
     plan = probation_plan(facts, policy) if facts else None
-    if plan is None:
+    if facts is None or plan is None:
         return {}
     points, _end = plan
     held = {r.answers.get("review_point_weeks") for r in facts.of_kind(RecordKind.PROBATION)}
@@ -99,21 +99,27 @@ def start_record(
     *,
     kind: RecordKind,
     subject_id: int,
-    author_id: int | None,
+    actor: Actor,
     catalogue: Catalogue,
     policy: Policy,
     today: date,
     at: datetime,
 ) -> Record:
-    """Create a record of `kind` about `subject_id` in its workflow's first state."""
+    """Create a record of `kind` about `subject_id` in its workflow's first state, written
+    by `actor` (as seen from a record about `subject_id`, e.g. lcc_apr.ops.records.actor_towards).
+
+    Raises WorkflowError unless the actor may start it (`lcc_apr.workflow.may_start`: the
+    subject's line manager or HR, never on their own record).
+    """
     if session.get(Employee, subject_id) is None:
         raise ValueError(f"No employee {subject_id}")
+    check_start(actor=actor)
     template = catalogue.current(kind)
     record = create_record(
         session,
         kind=kind,
         subject_id=subject_id,
-        author_id=author_id,
+        author_id=actor.user_id,
         template_id=template.id,
         template_version=template.version,
         answers=starting_answers(

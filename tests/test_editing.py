@@ -148,7 +148,7 @@ def start(store: Any, cast: Cast, kind: RecordKind) -> str:
             s,
             kind=kind,
             subject_id=cast.subject_id,
-            author_id=cast.manager.user_id,
+            actor=cast.manager,
             catalogue=CATALOGUE,
             policy=POLICY,
             today=REFERENCE_DATES[CATALOGUE.current(kind).id],

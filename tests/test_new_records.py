@@ -8,10 +8,13 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue, validate
 from lcc_apr.history import create_record
-from lcc_apr.models import Employee, RecordKind
+from lcc_apr.models import Employee, Record, RecordKind, Role
 from lcc_apr.new_records import carried_actions, start_record
+from lcc_apr.ops.records import actor_towards
+from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
 from lcc_apr.store import migrate, plain_engine
+from lcc_apr.workflow import WorkflowError
 
 from .test_migrations import populate_first_schema
 
@@ -47,12 +50,19 @@ def add(session, kind, day, answers, status="completed"):
     session.flush()
 
 
+def actor(session, *, employee_id, roles, subject_id=2):
+    """Someone as seen from a record about `subject_id` (employee 1 manages 2 and 3); the
+    store has one user (1), who writes every record here."""
+    me = CurrentUser(1, "User 1", frozenset(roles), employee_id)
+    return actor_towards(session, subject_id, user=me)
+
+
 def start(session, kind, today):
     record = start_record(
         session,
         kind=kind,
         subject_id=2,
-        author_id=1,
+        actor=actor(session, employee_id=1, roles={Role.MANAGER}),
         catalogue=CATALOGUE,
         policy=POLICY,
         today=today,
@@ -168,9 +178,52 @@ def test_starting_for_an_unknown_employee_is_refused(session):
             session,
             kind=RecordKind.APR,
             subject_id=99,
-            author_id=1,
+            actor=actor(session, employee_id=1, roles={Role.MANAGER}, subject_id=99),
             catalogue=CATALOGUE,
             policy=POLICY,
             today=date(2026, 5, 1),
             at=AT,
         )
+
+
+def start_as(session, who, subject_id=2):
+    return start_record(
+        session,
+        kind=RecordKind.SUPERVISION,
+        subject_id=subject_id,
+        actor=who,
+        catalogue=CATALOGUE,
+        policy=POLICY,
+        today=date(2026, 5, 1),
+        at=AT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("employee_id", "roles", "subject_id"),
+    [
+        pytest.param(3, {Role.MANAGER, Role.EMPLOYEE}, 2, id="a manager of someone else"),
+        pytest.param(2, {Role.EMPLOYEE}, 2, id="the employee themselves"),
+        pytest.param(2, {Role.MANAGER, Role.EMPLOYEE}, 2, id="a manager on their own record"),
+        pytest.param(1, {Role.HR, Role.MANAGER}, 1, id="HR on their own record"),
+    ],
+)
+def test_only_the_line_manager_or_hr_may_start_a_record(session, employee_id, roles, subject_id):
+    who = actor(session, employee_id=employee_id, roles=roles, subject_id=subject_id)
+    with pytest.raises(WorkflowError, match="Only the employee's line manager or HR"):
+        start_as(session, who, subject_id)
+    assert session.query(Record).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("employee_id", "roles"),
+    [
+        pytest.param(1, {Role.MANAGER}, id="the line manager"),
+        pytest.param(3, {Role.HR, Role.EMPLOYEE}, id="HR"),
+        pytest.param(None, {Role.HR}, id="HR with no staff record"),
+    ],
+)
+def test_the_line_manager_and_hr_start_records(session, employee_id, roles):
+    who = actor_towards(session, 2, user=CurrentUser(1, "User 1", frozenset(roles), employee_id))
+    record = start_as(session, who)
+    assert (record.subject_id, record.author_id, record.status) == (2, 1, "draft")

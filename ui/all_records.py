@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
 from lcc_apr.ops.records import ListedRecord, records_page
 
@@ -17,13 +18,7 @@ from .tasks import TaskRunner
 
 PAGE = 500
 COLUMNS = (("person", "Person"), ("kind", "Record"), ("date", "Date"), ("status", "Stage"))
-KINDS = (
-    ("", "All kinds"),
-    ("apr", "Annual Performance Reviews"),
-    ("supervision", "Supervisions"),
-    ("probation", "Probation reviews"),
-    ("capability", "Capability cases"),
-)
+KINDS = (("", "All kinds"), *((kind.value, kind.plural) for kind in RecordKind))
 
 
 class AllRecordsModel(QtCore.QAbstractTableModel):

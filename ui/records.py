@@ -9,7 +9,13 @@ from lcc_apr.editing import EditSession
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
 from lcc_apr.ops.people import person_name
-from lcc_apr.ops.records import RecordRow, Started, employee_records, start_record
+from lcc_apr.ops.records import (
+    RecordRow,
+    Started,
+    employee_records,
+    may_start_for,
+    start_record,
+)
 
 from .context import AppContext
 from .editor import RecordEditor
@@ -22,11 +28,11 @@ if TYPE_CHECKING:
     from lcc_apr.pdf.printed_letters import LetterChoice
 
 COLUMNS = ("Record", "Date", "Stage", "Sync")
-KINDS = (
-    (RecordKind.SUPERVISION, "Supervision"),
-    (RecordKind.APR, "Annual Performance Review"),
-    (RecordKind.PROBATION, "Probation review"),
-    (RecordKind.CAPABILITY, "Capability case"),
+KINDS = (  # the order offered for a new record: the most frequent first
+    RecordKind.SUPERVISION,
+    RecordKind.APR,
+    RecordKind.PROBATION,
+    RecordKind.CAPABILITY,
 )
 
 
@@ -94,8 +100,8 @@ class EmployeeRecords(QtWidgets.QDialog):
         buttons = QtWidgets.QHBoxLayout()
         self.kind = QtWidgets.QComboBox()
         self.kind.setAccessibleName("Kind of new record")
-        for kind, label in KINDS:
-            self.kind.addItem(label, kind)
+        for kind in KINDS:
+            self.kind.addItem(kind.label, kind)
         self.new_button = QtWidgets.QPushButton("&New record")
         self.new_button.setAutoDefault(False)  # Enter opens the chosen record, never creates
         self.new_button.clicked.connect(self.new_record)
@@ -113,9 +119,16 @@ class EmployeeRecords(QtWidgets.QDialog):
         layout.addWidget(self.message)
         self.resize(760, 480)
         self._set_name(f"Employee {employee_id}")  # until the read below brings the name
-        store, me = context.store, employee_id
+        store, me, user = context.store, employee_id, context.user
         runner.read(
             lambda _c: person_name(store, employee_id=me), on_done=self._set_name, name="name"
+        )
+        self.new_button.setEnabled(False)  # until the workflow says this person may start
+        self.kind.setEnabled(False)
+        runner.read(
+            lambda _c: may_start_for(store, user=user, subject_id=me),
+            on_done=self._may_start,
+            name="may start",
         )
         runner.changed.connect(self._changed)
         self.refresh()
@@ -126,6 +139,12 @@ class EmployeeRecords(QtWidgets.QDialog):
         self.setAccessibleName(f"Records of {name}")
         self.table.setAccessibleName(f"Records of {name}")
         self.new_button.setAccessibleName(f"Start a new record for {name}")
+
+    def _may_start(self, allowed: bool) -> None:
+        self.new_button.setEnabled(allowed)
+        self.kind.setEnabled(allowed)
+        if not allowed:
+            self.new_button.setToolTip("Only the employee's line manager or HR start records.")
 
     def _changed(self, changes: Changes) -> None:
         if changes.rows_of(self.employee_id):

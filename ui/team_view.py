@@ -22,12 +22,6 @@ from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
 from .theme import StateColours, fit_rows, state_colours
 
-KINDS = (
-    (RecordKind.APR, "APR"),
-    (RecordKind.SUPERVISION, "Supervision"),
-    (RecordKind.PROBATION, "Probation"),
-    (RecordKind.CAPABILITY, "Capability"),
-)
 SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
 
 
@@ -95,7 +89,7 @@ def columns(*, with_department: bool) -> list[Column]:
             Column("Department", lambda r, t: r.department, lambda r: r.department, capped=True)
         )
     found.append(_urgent_column(None, "Most urgent"))  # the summary, before the details
-    return found + [_urgent_column(kind, title) for kind, title in KINDS]
+    return found + [_urgent_column(kind, kind.short_label) for kind in RecordKind]
 
 
 class DueTableModel(QtCore.QAbstractTableModel):

@@ -22,6 +22,30 @@ class RecordKind(StrEnum):
     PROBATION = "probation"
     CAPABILITY = "capability"
 
+    @property
+    def label(self) -> str:
+        """What people call one: 'Annual Performance Review', 'Probation review'..."""
+        return _KIND_LABELS[self.value][0]
+
+    @property
+    def plural(self) -> str:
+        """'Annual Performance Reviews', 'Supervisions'..."""
+        return _KIND_LABELS[self.value][0] + "s"
+
+    @property
+    def short_label(self) -> str:
+        """For a narrow column heading: 'APR', 'Supervision', 'Probation', 'Capability'."""
+        return _KIND_LABELS[self.value][1]
+
+
+# The one set of record-kind labels: (label, short label), by RecordKind value.
+_KIND_LABELS = {
+    "apr": ("Annual Performance Review", "APR"),
+    "supervision": ("Supervision", "Supervision"),
+    "probation": ("Probation review", "Probation"),
+    "capability": ("Capability case", "Capability"),
+}
+
 
 class ContractType(StrEnum):
     PERMANENT = "permanent"

@@ -17,7 +17,7 @@ from lcc_apr.new_records import start_record as create
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import DueItem, due_for
 from lcc_apr.store import Store
-from lcc_apr.workflow import WORKFLOWS, Actor
+from lcc_apr.workflow import WORKFLOWS, Actor, may_start
 
 from .changes import NOTHING, Changes, edited, moved
 from .user import CurrentUser
@@ -175,7 +175,13 @@ def records_page(
 def actor_for(session: Session, record_id: str, *, user: CurrentUser) -> Actor:
     """How the signed-in person stands towards one record (inside an op's session)."""
     record = session.get(Record, record_id)
-    subject = session.get(Employee, record.subject_id) if record else None
+    return actor_towards(session, record.subject_id if record else None, user=user)
+
+
+def actor_towards(session: Session, subject_id: int | None, *, user: CurrentUser) -> Actor:
+    """How the signed-in person stands towards records about `subject_id` (e.g. one they
+    are about to start)."""
+    subject = session.get(Employee, subject_id) if subject_id is not None else None
     me = user.employee_id
     return Actor(
         user.user_id,
@@ -183,6 +189,13 @@ def actor_for(session: Session, record_id: str, *, user: CurrentUser) -> Actor:
         is_subject=subject is not None and subject.id == me,
         is_line_manager=subject is not None and me is not None and subject.line_manager_id == me,
     )
+
+
+def may_start_for(store: Store, *, user: CurrentUser, subject_id: int) -> bool:
+    """Read: whether this person may start records about `subject_id` (the workflow's rule:
+    their line manager or HR), so a screen offers New only then."""
+    with store.session() as session:
+        return may_start(actor=actor_towards(session, subject_id, user=user))
 
 
 # -- writes -------------------------------------------------------------------------
@@ -205,13 +218,14 @@ def start_record(
     today: date,
     at: datetime,
 ) -> Started:
-    """Write: start a record of `kind` about `subject_id` in its workflow's first state."""
+    """Write: start a record of `kind` about `subject_id` in its workflow's first state
+    (WorkflowError unless this person may start it: `lcc_apr.workflow.may_start`)."""
     with store.session() as session:
         record = create(
             session,
             kind=kind,
             subject_id=subject_id,
-            author_id=user.user_id,
+            actor=actor_towards(session, subject_id, user=user),
             catalogue=catalogue,
             policy=policy,
             today=today,

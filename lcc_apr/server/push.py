@@ -14,19 +14,28 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Template
 from lcc_apr.history import create_record, delete_record, update_record
-from lcc_apr.models import ChangeAction, Employee, Record, SignOff, now_utc
+from lcc_apr.models import Employee, Record, now_utc
 from lcc_apr.sync.protocol import to_wire
-from lcc_apr.workflow import WORKFLOWS, Transition
+from lcc_apr.workflow import (
+    WORKFLOWS,
+    Transition,
+    WorkflowError,
+    apply_step,
+    check_delete,
+    check_restore,
+    check_start,
+    state_before_amendment,
+)
 
 from . import audit, rules, sequence, signoffs
 from .auth import Principal
 from .context import ServerContext
-from .rules import Draft, Refused
+from .rules import Draft, PushRefused, refused_as
 from .schemas import PushIn, RecordIn
 from .scope import Viewer, reload_viewer
 from .tables import IdempotentReply
@@ -50,7 +59,7 @@ class Batch:
             if record is None:
                 return self.create(wire)
             return self.change(record, wire)
-        except Refused as refusal:
+        except PushRefused as refusal:
             audit.add(
                 self.session, self.viewer.user_id, "push", self.route, f"refused:{refusal.category}"
             )
@@ -70,13 +79,15 @@ class Batch:
         try:
             template = self.ctx.catalogue.get(wire.template_id, wire.template_version)
         except KeyError:
-            raise Refused(
+            raise PushRefused(
                 "template",
                 f"This server does not know form {wire.template_id!r} version "
                 f"{wire.template_version}.",
             ) from None
         if template.kind is not wire.kind:
-            raise Refused("template", f"Form {template.id!r} is not for {wire.kind.value} records.")
+            raise PushRefused(
+                "template", f"Form {template.id!r} is not for {wire.kind.value} records."
+            )
         return template
 
     def create(self, wire: RecordIn) -> dict[str, Any]:
@@ -84,14 +95,16 @@ class Batch:
         # restore from backup a client may hold records the server lost).
         viewer = self.viewer
         if self.session.get(Employee, wire.subject_id) is None:
-            raise Refused("scope", OUT_OF_SCOPE)
+            raise PushRefused("scope", OUT_OF_SCOPE)
         actor = viewer.actor(wire.subject_id)
-        if not {p.value for p in actor.parties()} & {"manager", "hr"}:
+        try:
+            check_start(actor=actor)
+        except WorkflowError as err:
             scope = "create" if viewer.can_see(wire.kind, wire.subject_id, wire.status) else "scope"
-            raise Refused(scope, "Only the employee's line manager or HR can start a record.")
+            raise PushRefused(scope, str(err)) from None
         template = self.template(wire)
         if wire.deleted:
-            raise Refused("delete", "A record the server never had cannot be deleted.")
+            raise PushRefused("delete", "A record the server never had cannot be deleted.")
         day = _day(wire.record_date)
         initial = WORKFLOWS[wire.kind].initial
         answers = _answers(wire)
@@ -157,7 +170,7 @@ class Batch:
     def change(self, record: Record, wire: RecordIn) -> dict[str, Any]:
         viewer = self.viewer
         if not viewer.can_see(record.kind, record.subject_id, record.status):
-            raise Refused("scope", OUT_OF_SCOPE)
+            raise PushRefused("scope", OUT_OF_SCOPE)
         if wire.base_rev != record.server_rev:
             return {
                 "id": record.id,
@@ -170,21 +183,22 @@ class Batch:
         if any(getattr(wire, name) != getattr(record, name) for name in fixed) or (
             _day(wire.record_date) != record.record_date
         ):
-            raise Refused("fixed", "A record's kind, person, form and date cannot be changed.")
+            raise PushRefused("fixed", "A record's kind, person, form and date cannot be changed.")
         template = self.template(wire)
         actor = viewer.actor(record.subject_id)
         if not actor.parties():
-            raise Refused("read_only", "You may read this record but not change it.")
+            raise PushRefused("read_only", "You may read this record but not change it.")
         restoring = record.deleted and wire.restore and not wire.deleted
         if (record.deleted or wire.deleted) and not restoring:
             return self.deletion(record, wire, actor)
         if restoring:
-            rules.check_restore(record.kind, record.status, actor)
+            with refused_as("restore"):
+                check_restore(actor=actor, kind=record.kind, status=record.status)
         answers = _answers(wire)
         steps: list[tuple[Transition, str]] = []
         if wire.status != record.status:
             draft = Draft(record.kind, record.status, answers, record.record_date)
-            previous = rules.previous_state(self.session, record.id)
+            previous = state_before_amendment(self.session, record_id=record.id)
             steps = rules.step_path(draft, wire.status, actor, template, previous)
             rules.check_reason(steps, wire.step_reason)
         locked = rules.is_locked_state(record.kind, record.status) and rules.is_locked_state(
@@ -222,8 +236,9 @@ class Batch:
         if record.deleted:
             if wire.deleted:
                 return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
-            raise Refused("deleted", "This record has been deleted.")
-        rules.check_delete(record.kind, record.status, actor)
+            raise PushRefused("deleted", "This record has been deleted.")
+        with refused_as("delete"):
+            check_delete(actor=actor, kind=record.kind, status=record.status)
         delete_record(self.session, record, user_id=self.viewer.user_id, at=self.now)
         return self.applied(record)
 
@@ -240,21 +255,14 @@ class Batch:
         audit.add(self.session, self.viewer.user_id, "push", self.route, "restored")
 
     def take(self, record: Record, step: Transition, target: str, reason: str | None) -> None:
-        if step.voids_signatures:
-            signed = select(SignOff).where(
-                SignOff.record_id == record.id, SignOff.superseded_at.is_(None)
-            )
-            for signature in self.session.scalars(signed):
-                signature.superseded_at = self.now
-        note = {"step": step.name, **({"reason": reason} if step.needs_reason and reason else {})}
-        update_record(
+        apply_step(
             self.session,
             record,
+            step=step,
+            target=target,
             user_id=self.viewer.user_id,
             at=self.now,
-            status=target,
-            action=ChangeAction.AMEND if step.voids_signatures else ChangeAction.STATUS,
-            note=note,
+            reason=reason,
         )
 
     def applied(self, record: Record) -> dict[str, Any]:
@@ -270,7 +278,7 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Refused("invalid", "record_date must be a date (YYYY-MM-DD).") from None
+        raise PushRefused("invalid", "record_date must be a date (YYYY-MM-DD).") from None
 
 
 def _answers(wire: RecordIn) -> dict[str, Any]:

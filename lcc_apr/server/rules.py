@@ -1,32 +1,42 @@
 """May this user make this change? Field rights, workflow steps, deletion; in plain words.
 
-Each check raises `Refused` with a category (for the audit log) and a reason
+Each check raises `PushRefused` with a category (for the audit log) and a reason
 (for the person). A status change is accepted when a path of workflow steps
 this user may take leads from the stored status to the pushed one, each step
 allowed for the pushed answers (usually one step; an offline user may have
-taken two of their own in a row).
+taken two of their own in a row). Who may start, delete and restore, the state
+before an amendment and writing a step are the workflow's own (lcc_apr.workflow.rights).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from lcc_apr.forms import Template, edit_problems, validate
-from lcc_apr.models import ChangeAction, RecordChange, RecordKind
-from lcc_apr.workflow import WORKFLOWS, Actor, Lifecycle, Transition, WorkflowError, check_step
+from lcc_apr.models import RecordKind
+from lcc_apr.workflow import (
+    WORKFLOWS,
+    Actor,
+    Lifecycle,
+    Transition,
+    WorkflowError,
+    check_step,
+    fill_names,
+)
 from lcc_apr.workflow.model import PREVIOUS
 
 MAX_STEPS = 4
 SHOWN_PROBLEMS = 5
 
 
-class Refused(Exception):
+class PushRefused(Exception):
+    """A pushed record refused: `category` for the audit log, `reason` for the person."""
+
     def __init__(self, category: str, reason: str) -> None:
         super().__init__(reason)
         self.category = category
@@ -57,25 +67,9 @@ def check_state(kind: RecordKind, status: str) -> None:
     try:
         WORKFLOWS[kind].state(status)
     except KeyError:
-        raise Refused(
+        raise PushRefused(
             "status", f"{status!r} is not a stage a {kind.value} record can be at."
         ) from None
-
-
-def previous_state(session: Session, record_id: str) -> str | None:
-    """The status a record had just before its latest amendment (for 'reissue')."""
-    changes = session.execute(
-        select(RecordChange.action, RecordChange.patch)
-        .where(RecordChange.record_id == record_id)
-        .order_by(RecordChange.seq)
-    ).all()
-    status: str | None = None
-    before: str | None = None
-    for action, patch in changes:
-        if action == ChangeAction.AMEND:
-            before = status
-        status = patch.get("status", status)
-    return before
 
 
 def step_path(
@@ -109,7 +103,7 @@ def step_path(
             if goes_to == target:
                 return paths[goes_to]
             queue.append(goes_to)
-    raise Refused("step", _why_not(draft, target, actor, template))
+    raise PushRefused("step", _why_not(draft, target, actor, template))
 
 
 def _at(draft: Draft, status: str) -> Draft:
@@ -127,18 +121,16 @@ def _why_not(draft: Draft, target: str, actor: Actor, template: Template) -> str
         except WorkflowError as err:
             return str(err)
         if not check.ok:
-            return f"'{_plain(step.label)}' needs more answers first: {_listed(check.problems)}."
+            return (
+                f"'{fill_names(step.label)}' needs more answers first: {_listed(check.problems)}."
+            )
     return f"A {draft.kind.value} record cannot go from '{here}' to '{there}' in one go."
-
-
-def _plain(label: str) -> str:
-    return label.replace("{employee}", "the employee").replace("{manager}", "the manager")
 
 
 def check_reason(steps: list[tuple[Transition, str]], reason: str | None) -> None:
     for step, _target in steps:
         if step.needs_reason and not (reason and reason.strip()):
-            raise Refused(
+            raise PushRefused(
                 "reason",
                 "Say why the record is being amended (step_reason); the reason is kept in "
                 "its history.",
@@ -157,31 +149,16 @@ def check_answers(
     """Field rights first (who may change what), then the answers' own validity."""
     problems = edit_problems(template, before, after, roles=roles, locked=locked)
     if problems:
-        raise Refused("fields", f"You may not make these changes: {_listed(problems)}.")
+        raise PushRefused("fields", f"You may not make these changes: {_listed(problems)}.")
     invalid = validate(template, after, reference=reference, strict=False)
     if invalid:
-        raise Refused("invalid", f"Some answers are not valid: {_listed(invalid)}.")
+        raise PushRefused("invalid", f"Some answers are not valid: {_listed(invalid)}.")
 
 
-def check_delete(kind: RecordKind, status: str, actor: Actor) -> None:
-    """Only the line manager or HR deletes, and only a record still at its first stage."""
-    workflow = WORKFLOWS[kind]
-    if not {p.value for p in actor.parties()} & {"manager", "hr"}:
-        raise Refused("delete", "Only the line manager or HR can delete a record.")
-    if status != workflow.initial or is_locked_state(kind, status):
-        stage = workflow.state(status).label.lower()
-        raise Refused(
-            "delete",
-            f"A record that is {stage} cannot be deleted; only one at its first stage can.",
-        )
-
-
-def check_restore(kind: RecordKind, status: str, actor: Actor) -> None:
-    """Bringing back a deleted record: those who may delete it, and never a locked one.
-    (The answers and any status change pushed with it are checked as for any push.)"""
-    if not {p.value for p in actor.parties()} & {"manager", "hr"}:
-        raise Refused(
-            "restore", "Only the line manager or HR can bring back a record that was deleted."
-        )
-    if is_locked_state(kind, status):
-        raise Refused("restore", "A signed (locked) record cannot be brought back.")
+@contextmanager
+def refused_as(category: str) -> Iterator[None]:
+    """A WorkflowError raised inside (a workflow right refused) becomes PushRefused."""
+    try:
+        yield
+    except WorkflowError as err:
+        raise PushRefused(category, str(err)) from None

@@ -17,9 +17,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, Record, RecordKind, Role, User, UserRole
-from lcc_apr.workflow import WORKFLOWS, Actor, Party
+from lcc_apr.workflow import PARTY_ROLE, WORKFLOWS, Actor
 
-PARTY_ROLES = {Party.MANAGER: Role.MANAGER, Party.EMPLOYEE: Role.EMPLOYEE, Party.HR: Role.HR}
 DIRECT, INDIRECT = "direct", "indirect"
 
 
@@ -89,7 +88,7 @@ class Viewer:
 
     def record_roles(self, subject_id: int) -> frozenset[Role]:
         """The roles whose fields this user may edit on a record about `subject_id`."""
-        return frozenset(PARTY_ROLES[p] for p in self.actor(subject_id).parties())
+        return frozenset(PARTY_ROLE[p] for p in self.actor(subject_id).parties())
 
     def sees_people(self) -> frozenset[int]:
         """Employee ids this user may see as a manager (HR: use `is_hr`)."""

@@ -40,7 +40,6 @@ from lcc_apr.signing.certs import (
 from lcc_apr.signing.identity import SigningError
 from lcc_apr.signing.payload import signed_bytes, signing_time
 from lcc_apr.signing.signoff import (
-    PARTY_OF,
     ROLE_WORDS,
     SIGNED_CHANGE,
     check_decision,
@@ -49,19 +48,19 @@ from lcc_apr.signing.signoff import (
     may_countersign,
 )
 from lcc_apr.sync.protocol import sign_off_key
-from lcc_apr.workflow import WORKFLOWS, Actor, Transition
+from lcc_apr.workflow import SIGN_OFF_PARTY, WORKFLOWS, Actor, Transition
 
 from .ca import authority_certificates
 from .context import ServerContext
-from .rules import Refused
+from .rules import PushRefused
 from .schemas import SignOffIn
 from .tables import IssuedCertificate
 
 Steps = list[tuple[Transition, str]]
 
 
-def _refuse(reason: str) -> Refused:
-    return Refused("signature", reason)
+def _refuse(reason: str) -> PushRefused:
+    return PushRefused("signature", reason)
 
 
 @dataclass
@@ -90,7 +89,7 @@ def check_signed_answers(
             if answers.get(key) != record.answers.get(key) and key not in touched:
                 touched.append(key)
     if touched:
-        raise Refused("signed", f"{SIGNED_CHANGE} Changed: {', '.join(touched[:5])}.")
+        raise PushRefused("signed", f"{SIGNED_CHANGE} Changed: {', '.join(touched[:5])}.")
 
 
 def new_sign_offs(
@@ -106,7 +105,7 @@ def new_sign_offs(
     final_status: str,
     now: datetime,
 ) -> list[NewSignOff]:
-    """The pushed sign-offs this server does not hold yet, each verified (or Refused)."""
+    """The pushed sign-offs this server does not hold yet, each verified (or PushRefused)."""
     if not pushed:
         return []
     kind = content.kind
@@ -124,19 +123,21 @@ def new_sign_offs(
         try:
             signed_at = signing_time(datetime.fromisoformat(item.signed_at))
         except ValueError:
-            raise Refused("invalid", "A sign-off's signed_at must be an ISO 8601 time.") from None
+            raise PushRefused(
+                "invalid", "A sign-off's signed_at must be an ISO 8601 time."
+            ) from None
         if sign_off_key(item.user_id, item.role, signed_at, item.content_hash) in known:
             continue
         role = SignOffRole(item.role)
         if item.user_id != user_id:
             raise _refuse("A sign-off can only be sent by the person who signed it.")
-        if PARTY_OF[role] not in parties:
+        if SIGN_OFF_PARTY[role] not in parties:
             raise _refuse(f"You cannot sign this record as the {ROLE_WORDS[role]}.")
         try:
             decision, reason = check_decision(role, item.decision, item.reason)
         except SigningError as err:
             raise _refuse(str(err)) from None
-        step = next((s for s in open_steps if PARTY_OF[role] in s.parties), None)
+        step = next((s for s in open_steps if SIGN_OFF_PARTY[role] in s.parties), None)
         countersign = step is None
         if countersign and (user_id, str(role)) in signed_roles:  # a step is taken only once
             raise _refuse("You have already signed this record.")

@@ -43,6 +43,7 @@ from lcc_apr.models import (
     User,
 )
 from lcc_apr.workflow import (
+    PARTY_SIGN_OFF_ROLE,
     Actor,
     Lifecycle,
     Party,
@@ -73,12 +74,6 @@ from .trust import Trust
 
 # When a person acts as more than one party, the most personal one signs.
 PARTY_ORDER = (Party.EMPLOYEE, Party.MANAGER, Party.HR)
-ROLE_OF = {
-    Party.EMPLOYEE: SignOffRole.EMPLOYEE,
-    Party.MANAGER: SignOffRole.MANAGER,
-    Party.HR: SignOffRole.HR,
-}
-PARTY_OF = {role: party for party, role in ROLE_OF.items()}
 ROLE_WORDS = {
     SignOffRole.EMPLOYEE: "employee",
     SignOffRole.MANAGER: "line manager",
@@ -120,7 +115,7 @@ def role_for(parties: Iterable[Party]) -> SignOffRole | None:
     mine = set(parties)
     for party in PARTY_ORDER:
         if party in mine:
-            return ROLE_OF[party]
+            return PARTY_SIGN_OFF_ROLE[party]
     return None
 
 

@@ -1,10 +1,9 @@
-"""Workflow state machines for the four record kinds, and taking their steps."""
+"""Workflow state machines for the four record kinds, taking their steps, and who may
+start, delete or bring back a record."""
 
 from .definitions import WORKFLOWS
 from .engine import (
-    Actor,
     StepCheck,
-    WorkflowError,
     active_signatures,
     available_steps,
     check_step,
@@ -12,9 +11,34 @@ from .engine import (
     take_step,
     workflow_for,
 )
-from .model import Lifecycle, Party, State, Transition, Workflow
+from .model import (
+    PARTY_ROLE,
+    PARTY_SIGN_OFF_ROLE,
+    SIGN_OFF_PARTY,
+    Actor,
+    Lifecycle,
+    Party,
+    State,
+    Transition,
+    Workflow,
+    WorkflowError,
+    fill_names,
+)
+from .rights import (
+    apply_step,
+    check_delete,
+    check_restore,
+    check_start,
+    may_delete,
+    may_restore,
+    may_start,
+    state_before_amendment,
+)
 
 __all__ = [
+    "PARTY_ROLE",
+    "PARTY_SIGN_OFF_ROLE",
+    "SIGN_OFF_PARTY",
     "WORKFLOWS",
     "Actor",
     "Lifecycle",
@@ -25,9 +49,18 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "active_signatures",
+    "apply_step",
     "available_steps",
+    "check_delete",
+    "check_restore",
+    "check_start",
     "check_step",
+    "fill_names",
     "is_locked",
+    "may_delete",
+    "may_restore",
+    "may_start",
+    "state_before_amendment",
     "take_step",
     "workflow_for",
 ]

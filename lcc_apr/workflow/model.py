@@ -4,6 +4,7 @@ Each kind's states sit on one small lifecycle shared by all kinds: a record
 is editable, locked (signed, or closed), or being amended (which voids its
 signatures, kept in the history). Parties: the subject's line manager, the
 subject (the employee), and HR. A manager may never act on their own record.
+Step labels name people as {employee} and {manager}; `fill_names` fills them in.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lcc_apr.forms import Condition
-from lcc_apr.models import RecordKind
+from lcc_apr.forms import Condition, Problem
+from lcc_apr.models import RecordKind, Role, SignOffRole
 
 PREVIOUS = "@previous"  # a target meaning: the state before the last amendment
 
@@ -26,6 +27,51 @@ class Party(StrEnum):
     MANAGER = "manager"  # the subject's line manager
     EMPLOYEE = "employee"  # the subject of the record
     HR = "hr"
+
+
+# The user role a party acts in (whose fields it edits); the role it signs as; and back.
+PARTY_ROLE: dict[Party, Role] = {
+    Party.MANAGER: Role.MANAGER,
+    Party.EMPLOYEE: Role.EMPLOYEE,
+    Party.HR: Role.HR,
+}
+PARTY_SIGN_OFF_ROLE: dict[Party, SignOffRole] = {
+    p: SignOffRole(r.value) for p, r in PARTY_ROLE.items()
+}
+SIGN_OFF_PARTY: dict[SignOffRole, Party] = {r: p for p, r in PARTY_SIGN_OFF_ROLE.items()}
+
+
+class WorkflowError(Exception):
+    """A step, start, deletion or restore refused; the message says why in plain words."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting, as seen from one record."""
+
+    user_id: int
+    roles: frozenset[Role]
+    is_subject: bool = False  # the record is about them
+    is_line_manager: bool = False  # they manage the subject
+
+    def parties(self) -> frozenset[Party]:
+        found = set()
+        if self.is_subject:
+            found.add(Party.EMPLOYEE)
+        if self.is_line_manager and Role.MANAGER in self.roles and not self.is_subject:
+            found.add(Party.MANAGER)
+        if Role.HR in self.roles and not self.is_subject:
+            found.add(Party.HR)
+        return frozenset(found)
+
+
+def fill_names(label: str, *, employee: str = "the employee", manager: str = "the manager") -> str:
+    """A step label with its {employee} and {manager} filled in (by default in plain words)."""
+    return label.replace("{employee}", employee).replace("{manager}", manager)
 
 
 @dataclass(frozen=True)
