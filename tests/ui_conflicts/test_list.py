@@ -88,3 +88,17 @@ def test_an_empty_list_says_so(qtbot, maker, runner):
     assert widget.model.rowCount() == 0 and not widget.open_button.isEnabled()
     assert isinstance(widget.summary, QtWidgets.QLabel)
     assert widget.summary.text() == "Nothing to resolve: every change can be sent."
+
+
+def test_a_sync_that_finds_conflicts_refreshes_the_open_list_and_an_autosave_does_not(
+    qtbot, maker, runner
+):
+    from lcc_apr.ops import Changes
+
+    widget = make_list(qtbot, maker, runner)
+    assert widget.model.rowCount() == 0
+    maker.conflict(BASE, MINE, THEIRS)  # as a sync running meanwhile would
+    runner.changed.emit(Changes(records=frozenset({"r1"}), unsent=True))  # an autosave
+    assert widget.model.rowCount() == 0
+    runner.changed.emit(Changes(synced=True, conflicts=True))
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 1, timeout=5000)

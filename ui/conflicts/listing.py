@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lcc_apr.forms import Catalogue
+from lcc_apr.ops import Changes
 from lcc_apr.ops.conflicts import ConflictRow, day_words, list_conflicts
 from lcc_apr.store import Store
 
@@ -94,7 +95,12 @@ class ConflictsList(QtWidgets.QWidget):
         row.addStretch(1)
         row.addWidget(self.open_button)
         layout.addLayout(row)
+        runner.changed.connect(self._changed)  # a sync that finds more, or one resolved
         self.refresh()
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.conflicts or changes.everything:
+            self.refresh()
 
     def refresh(self) -> None:
         """Read the conflicts again (a read query); the table updates when it returns."""
@@ -137,8 +143,8 @@ class ConflictsList(QtWidgets.QWidget):
         return dialog
 
     def _closed(self, dialog: ConflictDialog, record_id: str, result: int) -> None:
+        """A resolution's Changes refresh the list; closing without one changes nothing."""
         self.dialog = None
         dialog.deleteLater()
         if result == QtWidgets.QDialog.DialogCode.Accepted:
             self.resolved.emit(record_id)
-        self.refresh()
