@@ -107,6 +107,7 @@ class EmployeeRecords(QtWidgets.QDialog):
         self.new_button.clicked.connect(self.new_record)
         self.close_button = QtWidgets.QPushButton("&Close")
         self.close_button.setAccessibleName("Close")
+        self.close_button.setAutoDefault(False)  # Enter in the table opens a record, and only that
         self.close_button.clicked.connect(self.accept)
         buttons.addWidget(self.kind)
         buttons.addWidget(self.new_button)

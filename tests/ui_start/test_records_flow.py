@@ -13,6 +13,7 @@ from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
 from ui.app import build_window
 from ui.context import AppContext
+from ui.qt import Qt
 from ui.tasks import TaskRunner
 
 from ..conftest import MemoryKeyring
@@ -68,6 +69,26 @@ def test_a_person_opens_to_their_records_and_a_new_supervision_starts_in_the_edi
         assert new.subject_id == report and new.dirty
     assert "Share with" in " ".join(o.label for o in editor.session.steps())
     assert window.actions_by_name["new"].isEnabled()
+    editor.close()
+    records.close()
+
+
+def test_enter_in_a_persons_records_opens_one_and_keeps_the_list_open(qtbot, store):
+    context, report = manager_context(store)
+    window = build_window(context, runner=TaskRunner(inline=True))
+    qtbot.addWidget(window)
+    records = window.actions.open_employee(report)
+    qtbot.waitExposed(records)
+    assert records.new_button.isEnabled()  # the line manager may start records
+    count = records.model.rowCount()
+    records.table.setFocus()
+    records.table.selectRow(1)
+    qtbot.keyClick(records.table, Qt.Key.Key_Return)
+    editor = window.windows.open[-1]
+    assert editor is not records and editor.session.record_id == records.model.rows[1].id
+    assert records.isVisible()  # Enter did not also press Close
+    with store.session() as s:  # and nothing was created
+        assert s.query(Record).filter(Record.subject_id == report).count() == count
     editor.close()
     records.close()
 
