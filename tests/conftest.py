@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,31 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path):
     with admin.begin() as c:
         c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+DEMO_AS_OF = date(2026, 11, 30)  # the small demo's "today"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, MemoryKeyring]:
+    """The 50-person demo store, built once per test run (about a second)."""
+    from lcc_apr.demo.build import build_demo_store
+
+    ring = MemoryKeyring()
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_store(path, size=50, as_of=DEMO_AS_OF, keyring_backend=ring)
+    return path, ring
+
+
+@pytest.fixture
+def demo_store_copy(tmp_path: Path, demo_template: tuple[Path, MemoryKeyring]):
+    """A private copy of the demo store, for tests that write to it."""
+    from lcc_apr.demo.build import open_demo_store
+
+    path, ring = demo_template
+    copy = tmp_path / "demo.db"
+    shutil.copy(path, copy)
+    shutil.copy(keys.info_path(path), keys.info_path(copy))
+    store = open_demo_store(copy, keyring_backend=ring)
+    yield store
+    store.close()

@@ -6,28 +6,26 @@ every test, so the developer's real settings are never read or written.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from lcc_apr.demo.build import build_demo_store, open_demo_store
+from lcc_apr.demo.build import open_demo_store
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import User
 from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
-from lcc_apr.store import Store, keys
-from tests.conftest import MemoryKeyring
+from lcc_apr.store import Store
+from tests.conftest import DEMO_AS_OF, MemoryKeyring
 from ui.context import AppContext
 from ui.qt import QSettings, QtWidgets
 from ui.settings import Settings
 from ui.tasks import TaskRunner
 from ui.theme import apply_appearance
 
-AS_OF = date(2026, 11, 30)
+AS_OF = DEMO_AS_OF
 MANAGER = "rtebbutt"  # manages 10 people in the 50-person demo (seed 2020)
 HR = "btebbutt"  # HR, manages nobody
 EMPLOYEE = "rrobinson"  # staff only
@@ -35,31 +33,10 @@ ADMIN = "admin"  # no staff record
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, MemoryKeyring]:
-    """The 50-person demo store, built once per test run (about a second)."""
-    ring = MemoryKeyring()
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo_store(path, size=50, as_of=AS_OF, keyring_backend=ring)
-    return path, ring
-
-
-@pytest.fixture(scope="session")
 def demo_store(demo_template: tuple[Path, MemoryKeyring]) -> Iterator[Store]:
     """The shared demo store, opened once: for tests that only read it."""
     path, ring = demo_template
     store = open_demo_store(path, keyring_backend=ring)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def demo_store_copy(tmp_path: Path, demo_template: tuple[Path, MemoryKeyring]) -> Iterator[Store]:
-    """A private copy of the demo store, for tests that write to it."""
-    path, ring = demo_template
-    copy = tmp_path / "demo.db"
-    shutil.copy(path, copy)
-    shutil.copy(keys.info_path(path), keys.info_path(copy))
-    store = open_demo_store(copy, keyring_backend=ring)
     yield store
     store.close()
 
