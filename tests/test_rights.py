@@ -19,6 +19,7 @@ from lcc_apr.workflow import (
     check_delete,
     check_restore,
     check_start,
+    check_step,
     fill_names,
     may_delete,
     may_restore,
@@ -26,7 +27,7 @@ from lcc_apr.workflow import (
     state_before_amendment,
 )
 
-from .test_workflow import EMPLOYEE, HR, MANAGER, STRANGER, T0, new_record
+from .test_workflow import EMPLOYEE, HR, MANAGER, STRANGER, T0, new_record, template_for
 from .test_workflow import session as session  # the fixture
 
 APR = RecordKind.APR
@@ -171,3 +172,11 @@ def test_every_party_has_one_role_and_one_sign_off_role_and_back():
     assert PARTY_ROLE[Party.MANAGER] is Role.MANAGER
     assert PARTY_SIGN_OFF_ROLE[Party.HR] is SignOffRole.HR
     assert all(SIGN_OFF_PARTY[PARTY_SIGN_OFF_ROLE[p]] is p for p in Party)
+
+
+def test_a_refused_step_names_people_in_plain_words(session, tmp_path):
+    record = new_record(session, APR)
+    update_record(session, record, user_id=1, at=T0, status="shared")
+    with pytest.raises(WorkflowError) as refused:
+        check_step(record, "share", MANAGER, template_for(APR, tmp_path))
+    assert str(refused.value).startswith("'Share with the employee for review' is not possible")
