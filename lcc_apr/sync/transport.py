@@ -12,11 +12,11 @@ import base64
 import contextlib
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from keyring.backend import KeyringBackend
 
+from .address import check_server_url
 from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     AccountDisabled,
     AuthError,
@@ -29,7 +29,6 @@ from .errors import (  # noqa: F401  (re-exported: callers name them from here)
 )
 from .protocol import MIN_PROTOCOL, PROTOCOL, PROTOCOL_HEADER, dumps, loads
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 SERVICE = "lcc-apr"
 
 
@@ -57,22 +56,6 @@ class Tokens:
                 self.backend.delete_password(SERVICE, entry)
 
 
-def check_url(url: str, *, allow_plain_local: bool) -> str:
-    """HTTPS only; plain HTTP only to this computer and only in demo mode."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url.rstrip("/")
-    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and allow_plain_local:
-        return url.rstrip("/")
-    if parts.scheme == "http":
-        raise SyncError(
-            "The server address must start with https:// so your records travel encrypted."
-        )
-    raise SyncError(
-        f"{url!r} is not a server address (it should look like https://apr.example.gov.uk)."
-    )
-
-
 class Connection:
     """One user's connection to one server."""
 
@@ -86,7 +69,7 @@ class Connection:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.url = check_url(url, allow_plain_local=allow_plain_local)
+        self.url = check_server_url(url, allow_plain_local=allow_plain_local)
         self.tokens = tokens
         self.user: dict[str, Any] | None = None
         self.username: str | None = None
