@@ -92,10 +92,10 @@ def sign_in(
     try:
         progress("Signing in...")
         if password is not None:
-            session.user = connection.login(username, password)["user"]
+            session.user = connection.login(username, password).model_dump()
         else:
             connection.resume(username)
-            session.user = connection.user or {}
+            session.user = connection.user.model_dump() if connection.user else {}
         progress("Fetching your records...")
         session.first_sync = engine.run()
     except NetworkError:

@@ -41,7 +41,7 @@ def test_openapi_document_and_docs_are_served(live_server):
         "/sync/pull",
     ):
         assert path in spec["paths"], path
-    assert "PullReplyOut" in spec["components"]["schemas"]
+    assert "PullPage" in spec["components"]["schemas"]
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
