@@ -51,9 +51,7 @@ class Device:
     def edit(self, record_id: str, **answers) -> None:
         with self.store.session() as s:
             record = s.get(Record, record_id)
-            update_record(
-                s, record, user_id=self.connection.user.id, at=now_utc(), answers=answers
-            )
+            update_record(s, record, user_id=self.connection.user.id, at=now_utc(), answers=answers)
 
 
 @pytest.fixture
