@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import httpx
 from keyring.backend import KeyringBackend
-from pydantic import ValidationError
 
 from .address import check_server_url
 from .errors import (  # noqa: F401  (re-exported: callers name them from here)
@@ -201,7 +200,7 @@ class Connection:
         content = self._request(method, path, **kw)
         try:
             return read(model, content), len(content)
-        except ValidationError:
+        except ValueError:
             raise IncompatibleServer(
                 "The server sent an answer this app does not understand: "
                 "the app or the server may need updating."
@@ -244,7 +243,7 @@ class Connection:
 def _error_of(response: httpx.Response) -> ErrorReply | None:
     try:
         return read(ErrorReply, response.content)
-    except ValidationError:
+    except ValueError:
         return None  # not ours (a proxy's page): the status alone says what happened
 
 
