@@ -216,3 +216,11 @@ def test_a_deletion_on_the_server_can_be_answered_by_restoring_my_version(tmp_pa
         update_record(s, record, user_id=1, at=AT, answers={"workload": "Mine, later"})
         assert "restore" not in SyncEngine._wire(s, record)
     store.close()
+
+
+def test_a_server_version_without_its_revision_is_not_taken(session):
+    from lcc_apr.sync.errors import IncompatibleServer
+
+    with pytest.raises(IncompatibleServer, match="without its revision"):
+        take(session, wire(None, workload="Heavy"))
+    assert session.get(Record, R1) is None

@@ -27,6 +27,7 @@ from lcc_apr.history import (
 from lcc_apr.models import Conflict, Department, Employee, Record, SignOff, User, UserRole
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
 
+from .errors import IncompatibleServer
 from .merge import merge
 from .protocol import (
     OrgReply,
@@ -66,6 +67,13 @@ def server_copy_row(wire: RecordWire) -> dict[str, Any]:
     }
 
 
+def revision(wire: RecordWire) -> int:
+    """The revision of a version the server sent (it always carries one)."""
+    if wire.server_rev is None:
+        raise IncompatibleServer("The server sent a record without its revision: ask IT.")
+    return wire.server_rev
+
+
 def take_records(
     session: Session, wires: list[RecordWire], *, catalogue: Catalogue, at: datetime
 ) -> tuple[int, int]:
@@ -84,11 +92,11 @@ def take_records(
     )
     new_rows, conflicts, taken = [], 0, 0
     for wire in wires:
-        record = local.get(wire.id)
+        record, rev = local.get(wire.id), revision(wire)
         if record is None:
             new_rows.append(server_copy_row(wire))
             taken += 1
-        elif (wire.server_rev or 0) <= max(record.server_rev or 0, conflicted.get(record.id) or 0):
+        elif rev <= max(record.server_rev or 0, conflicted.get(record.id) or 0):
             continue  # already have this version (a resumed page, a known conflict)
         elif record.dirty or wire.id in conflicted:
             conflicts += take_with_local_changes(session, record, wire, catalogue=catalogue, at=at)
@@ -202,7 +210,7 @@ def take_wire(
         answers=wire.answers,
         status=wire.status,
         deleted=wire.deleted,
-        server_rev=wire.server_rev,
+        server_rev=revision(wire),
         at=at,
     )
     signed = wire.sign_offs or []

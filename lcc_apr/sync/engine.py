@@ -13,11 +13,11 @@ import gc
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -43,18 +43,14 @@ from .apply import (
     take_wire,
     take_with_local_changes,
 )
+from .errors import AccountDisabled, Cancelled, IncompatibleServer, NetworkError, Refused
 from .protocol import PAGE_LIMIT, PUSH_LIMIT, PullPage, PushReply, record_wire, to_wire, wire_dict
-from .transport import (
-    AccountDisabled,
-    Cancelled,
-    Connection,
-    IncompatibleServer,
-    NetworkError,
-    Refused,
-)
+from .transport import Connection
 
 if TYPE_CHECKING:
     from lcc_apr.signing.identity import Signer
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -183,7 +179,7 @@ class SyncEngine:
             self.on_progress(Progress("sending", result.sent, size))
 
     @staticmethod
-    def _wire(s, record: Record) -> dict:
+    def _wire(s: Session, record: Record) -> dict[str, Any]:
         """The record as pushed, with the reason of any amendment since the base, and
         `restore: true` when it was brought back here after the server deleted it
         (restore_deleted); ordinary pushes carry no `restore` key at all."""
@@ -295,7 +291,7 @@ class SyncEngine:
             self.signer.forget()  # its certificates were revoked with the account
         self.connection.logout()
 
-    def _state(self, s) -> SyncState:
+    def _state(self, s: Session) -> SyncState:
         state = s.get(SyncState, 1)
         if state is None:
             state = SyncState(id=1, cursor=0, server_url=self.connection.url)
@@ -303,7 +299,7 @@ class SyncEngine:
             s.flush()
         return state
 
-    def _retrying(self, action, cancel: threading.Event):
+    def _retrying(self, action: Callable[[], T], cancel: threading.Event) -> T:
         delay = 0.5
         for attempt in range(1, self.retries + 1):
             self._check(cancel)
@@ -331,7 +327,12 @@ def _conflict_of(s: Session, record_id: str) -> tuple[Conflict, Record]:
 
 
 def resolve_conflict(
-    store: Store, record_id: str, *, answers: dict, user_id: int | None, at: datetime | None = None
+    store: Store,
+    record_id: str,
+    *,
+    answers: dict[str, Any],
+    user_id: int | None,
+    at: datetime | None = None,
 ) -> None:
     """Settle a conflict with the answers the person chose: the server's version becomes
     the base and their choice the next local change, sent at the next sync."""
@@ -401,7 +402,7 @@ def accept_server_version(store: Store, record_id: str, at: datetime | None = No
 
 
 @contextlib.contextmanager
-def _young_collections():
+def _young_collections() -> Iterator[None]:
     """While pages stream in, only the young generations are collected (after each page).
 
     Automatic full collections scan every object in flight with the GIL held: 60-150 ms
