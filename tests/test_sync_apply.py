@@ -11,6 +11,7 @@ from lcc_apr.history import base_state, history, update_record, verify_history
 from lcc_apr.models import Conflict, Record, RecordChange
 from lcc_apr.store import migrate, plain_engine
 from lcc_apr.sync.apply import remove_records, take_records
+from lcc_apr.sync.errors import IncompatibleServer
 from lcc_apr.sync.protocol import RecordWire
 
 from .test_migrations import populate_first_schema
@@ -219,8 +220,6 @@ def test_a_deletion_on_the_server_can_be_answered_by_restoring_my_version(tmp_pa
 
 
 def test_a_server_version_without_its_revision_is_not_taken(session):
-    from lcc_apr.sync.errors import IncompatibleServer
-
     with pytest.raises(IncompatibleServer, match="without its revision"):
         take(session, wire(None, workload="Heavy"))
     assert session.get(Record, R1) is None
