@@ -272,10 +272,6 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-def loads(data: bytes | str) -> Any:
-    return orjson.loads(data)
-
-
 def _b64(data: bytes | None) -> str | None:
     return base64.b64encode(data).decode("ascii") if data is not None else None
 
