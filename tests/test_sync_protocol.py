@@ -149,6 +149,7 @@ def test_a_pull_page_reads_from_bytes_and_ignores_keys_it_does_not_know():
         {"subject_id": True},  # a boolean is not a number
         {"subject_id": "2"},
         {"kind": "appraisal"},
+        {"answers": ["not", "an", "object"]},
         {"status": "x" * 41},
         {"typo_field": 1},  # requests refuse unknown keys
     ],
