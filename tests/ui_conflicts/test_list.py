@@ -5,7 +5,7 @@ from __future__ import annotations
 from ui.conflicts import ConflictDialog, ConflictsList, list_conflicts
 from ui.qt import Qt, QtCore, QtWidgets
 
-from .conftest import CATALOGUE, Maker
+from .conftest import CATALOGUE, R1, R2, Maker
 from .test_dialog import BASE, MINE, THEIRS
 
 
@@ -28,7 +28,7 @@ def cells(widget: ConflictsList) -> list[list[str]]:
 
 def test_the_list_shows_kind_person_date_and_what_to_decide(qtbot, maker, runner):
     maker.conflict(BASE, MINE, THEIRS)
-    maker.refused("r2", "Refused.")
+    maker.refused(R2, "Refused.")
     widget = make_list(qtbot, maker, runner)
     name = maker.subject_name
     assert cells(widget) == [
@@ -48,12 +48,12 @@ def test_enter_opens_the_dialog_and_resolving_refreshes_the_list(qtbot, maker, r
     qtbot.keyClick(widget.table, Qt.Key.Key_Return)
     dialog = widget.dialog
     assert isinstance(dialog, ConflictDialog) and dialog.isVisible()
-    assert dialog.record_id == "r1"
+    assert dialog.record_id == R1
     dialog.choose("workload", "mine")
     dialog.choose("supervision_type", "mine")
     with qtbot.waitSignal(widget.resolved) as resolved:
         dialog.apply_button.click()
-    assert resolved.args == ["r1"]
+    assert resolved.args == [R1]
     assert widget.model.rowCount() == 0 and widget.dialog is None
     assert widget.summary.text().startswith("Nothing to resolve")
     assert not widget.open_button.isEnabled()
@@ -74,12 +74,12 @@ def test_double_click_opens_and_keep_it_for_now_keeps_the_row(qtbot, maker, runn
 
 
 def test_the_resolve_button_opens_the_selected_row(qtbot, maker, runner):
-    maker.conflict(BASE, MINE, THEIRS, rid="r1")
-    maker.conflict(BASE, MINE, THEIRS, rid="r2")
+    maker.conflict(BASE, MINE, THEIRS, rid=R1)
+    maker.conflict(BASE, MINE, THEIRS, rid=R2)
     widget = make_list(qtbot, maker, runner)
     widget.table.selectRow(1)
     widget.open_button.click()
-    assert widget.dialog is not None and widget.dialog.record_id == "r2"
+    assert widget.dialog is not None and widget.dialog.record_id == R2
     assert widget.open_row(QtCore.QModelIndex()) is None
 
 
@@ -91,9 +91,9 @@ def test_an_empty_list_says_so(qtbot, maker, runner):
 
 
 def test_status_and_deleted_rows_are_described(maker):
-    maker.take(maker.wire("r1", 5, {"workload": "Heavy"}))
-    maker.edit("r1", {"workload": "Mine"}, status="shared")
-    maker.take(maker.wire("r1", 7, {"workload": "Theirs"}, status="employee_signed"))
-    maker.conflict(BASE, MINE, {}, rid="r2", deleted=True)
+    maker.take(maker.wire(R1, 5, {"workload": "Heavy"}))
+    maker.edit(R1, {"workload": "Mine"}, status="shared")
+    maker.take(maker.wire(R1, 7, {"workload": "Theirs"}, status="employee_signed"))
+    maker.conflict(BASE, MINE, {}, rid=R2, deleted=True)
     what = {row.record_id: row.what for row in list_conflicts(maker.store, CATALOGUE)}
-    assert what == {"r1": "1 answer and the status", "r2": "Deleted on the server"}
+    assert what == {R1: "1 answer and the status", R2: "Deleted on the server"}
