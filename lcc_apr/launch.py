@@ -99,7 +99,7 @@ def sign_in(
     """Sign in (with a password, or from the stored refresh token when it is None),
     open this user's encrypted cache and sync it. Offline with a known cache, the
     session opens without syncing."""
-    from lcc_apr.sync.transport import NetworkError
+    from lcc_apr.sync.errors import NetworkError
 
     progress("Opening your records on this computer...")
     place = "demo" if demo else url  # the demo server's port changes at every start
@@ -119,10 +119,10 @@ def sign_in(
     try:
         progress("Signing in...")
         if password is not None:
-            session.user = connection.login(username, password)["user"]
+            session.user = connection.login(username, password).model_dump()
         else:
             connection.resume(username)
-            session.user = connection.user or {}
+            session.user = connection.user.model_dump() if connection.user else {}
         progress("Fetching your records...")
         session.first_sync = engine.run()
     except NetworkError:

@@ -18,10 +18,14 @@ from lcc_apr.history import update_record
 from lcc_apr.models import Conflict, Employee, Record, User
 from lcc_apr.store import Store
 from lcc_apr.sync.apply import take_records
+from lcc_apr.sync.protocol import RecordWire
 
 CATALOGUE = Catalogue.load()
 MANAGER = "rtebbutt"  # manages 10 people in the 50-person demo (seed 2020)
 AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
+R1 = "00000000-0000-4000-8000-000000000001"  # record ids are UUIDs on the wire
+R2 = "00000000-0000-4000-8000-000000000002"
+R3 = "00000000-0000-4000-8000-000000000003"
 
 
 @dataclass
@@ -52,8 +56,10 @@ class Maker:
         }
 
     def take(self, *wires: dict[str, Any]) -> tuple[int, int]:
+        """Take server versions in, read as the transport reads them."""
+        records = [RecordWire.model_validate(w) for w in wires]
         with self.store.session() as s:
-            return take_records(s, list(wires), catalogue=CATALOGUE, at=AT)
+            return take_records(s, records, catalogue=CATALOGUE, at=AT)
 
     def edit(self, rid: str, answers: dict[str, Any], status: str | None = None) -> None:
         with self.store.session() as s:
@@ -66,7 +72,7 @@ class Maker:
         mine: dict[str, Any],
         theirs: dict[str, Any],
         *,
-        rid: str = "r1",
+        rid: str = R1,
         **server: Any,
     ) -> str:
         """Server rev 5 = base; edited here to `mine`; server rev 7 = base + `theirs`."""
@@ -93,13 +99,13 @@ class Maker:
             )
         return rid
 
-    def record(self, rid: str = "r1") -> Record:
+    def record(self, rid: str = R1) -> Record:
         with self.store.session() as s:
             record = s.get(Record, rid)
             s.expunge(record)
             return record
 
-    def conflict_row(self, rid: str = "r1") -> Conflict | None:
+    def conflict_row(self, rid: str = R1) -> Conflict | None:
         with self.store.session() as s:
             return s.get(Conflict, rid)
 

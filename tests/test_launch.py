@@ -7,7 +7,7 @@ import pytest
 from lcc_apr.forms import Catalogue
 from lcc_apr.launch import sign_in, sign_in_demo
 from lcc_apr.models import Record
-from lcc_apr.sync.transport import NetworkError
+from lcc_apr.sync.errors import NetworkError
 from main import demo_server
 
 from .conftest import MemoryKeyring

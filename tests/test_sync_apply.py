@@ -11,10 +11,14 @@ from lcc_apr.history import base_state, history, update_record, verify_history
 from lcc_apr.models import Conflict, Record, RecordChange
 from lcc_apr.store import migrate, plain_engine
 from lcc_apr.sync.apply import remove_records, take_records
+from lcc_apr.sync.errors import IncompatibleServer
+from lcc_apr.sync.protocol import RecordWire
 
 from .test_migrations import populate_first_schema
 
 CATALOGUE = Catalogue.load()
+R1 = "00000000-0000-4000-8000-000000000001"
+R2 = "00000000-0000-4000-8000-000000000002"
 AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
 
 
@@ -28,22 +32,24 @@ def session(tmp_path):
     engine.dispose()
 
 
-def wire(rev, status="draft", rid="r1", deleted=False, **answers):
-    return {
-        "id": rid,
-        "kind": "supervision",
-        "subject_id": 2,
-        "author_id": 1,
-        "template_id": "supervision",
-        "template_version": 1,
-        "answers": answers,
-        "status": status,
-        "record_date": "2026-11-02",
-        "created_at": AT.isoformat(),
-        "updated_at": AT.isoformat(),
-        "deleted": deleted,
-        "server_rev": rev,
-    }
+def wire(rev, status="draft", rid=R1, deleted=False, **answers):
+    return RecordWire.model_validate(
+        {
+            "id": rid,
+            "kind": "supervision",
+            "subject_id": 2,
+            "author_id": 1,
+            "template_id": "supervision",
+            "template_version": 1,
+            "answers": answers,
+            "status": status,
+            "record_date": "2026-11-02",
+            "created_at": AT.isoformat(),
+            "updated_at": AT.isoformat(),
+            "deleted": deleted,
+            "server_rev": rev,
+        }
+    )
 
 
 def take(session, *wires):
@@ -55,7 +61,7 @@ def take(session, *wires):
 def test_a_new_record_arrives_as_the_servers_copy(session):
     assert take(session, wire(5, workload="Heavy")) == (1, 0)
     session.expire_all()
-    record = session.get(Record, "r1")
+    record = session.get(Record, R1)
     assert (record.local_rev, record.dirty, record.server_rev) == (0, False, 5)
     assert (record.kind, record.status, record.deleted) == ("supervision", "draft", False)
     assert record.answers == {"workload": "Heavy"} and record.created_at == AT
@@ -66,9 +72,9 @@ def test_a_new_record_arrives_as_the_servers_copy(session):
 
 def test_the_first_local_edit_records_the_base_then_the_edit(session):
     take(session, wire(5, workload="Heavy"))
-    record = session.get(Record, "r1")
+    record = session.get(Record, R1)
     update_record(session, record, user_id=1, at=AT, answers={"learning": "Course"})
-    assert [c.action for c in history(session, "r1")] == ["sync", "update"]
+    assert [c.action for c in history(session, R1)] == ["sync", "update"]
     assert record.dirty and record.base_seq == 1
     assert base_state(session, record)["answers"] == {"workload": "Heavy"}
     assert verify_history(session, record) == []
@@ -76,7 +82,7 @@ def test_the_first_local_edit_records_the_base_then_the_edit(session):
 
 def test_a_newer_server_version_replaces_a_clean_copy(session):
     take(session, wire(5, workload="Heavy"))
-    record = session.get(Record, "r1")
+    record = session.get(Record, R1)
     update_record(session, record, user_id=1, at=AT, answers={"learning": "Course"})
     record.dirty = False  # as if pushed
     take(session, wire(9, workload="Lighter", learning="Course"))
@@ -89,12 +95,12 @@ def test_a_newer_server_version_replaces_a_clean_copy(session):
 def test_a_page_seen_before_changes_nothing(session):
     take(session, wire(5, workload="Heavy"))
     take(session, wire(5, workload="Old page replayed"))
-    assert session.get(Record, "r1").answers == {"workload": "Heavy"}
+    assert session.get(Record, R1).answers == {"workload": "Heavy"}
 
 
 def test_local_edits_are_rebased_onto_a_server_change_to_other_fields(session):
     take(session, wire(5, workload="Heavy", learning="None"))
-    record = session.get(Record, "r1")
+    record = session.get(Record, R1)
     update_record(session, record, user_id=1, at=AT, answers={"learning": "Course booked"})
     assert take(session, wire(7, workload="Manageable", learning="None")) == (1, 0)
     assert record.answers == {"workload": "Manageable", "learning": "Course booked"}
@@ -105,30 +111,30 @@ def test_local_edits_are_rebased_onto_a_server_change_to_other_fields(session):
 
 def test_both_sides_changing_a_field_keeps_both_versions(session):
     take(session, wire(5, workload="Heavy"))
-    record = session.get(Record, "r1")
+    record = session.get(Record, R1)
     update_record(session, record, user_id=1, at=AT, answers={"workload": "Mine"})
     assert take(session, wire(7, workload="Theirs")) == (1, 1)
-    conflict = session.get(Conflict, "r1")
+    conflict = session.get(Conflict, R1)
     assert conflict.fields == ["workload"] and conflict.server["answers"]["workload"] == "Theirs"
     assert record.answers["workload"] == "Mine" and record.dirty
 
 
 def test_a_signed_server_version_turns_local_edits_into_a_conflict(session):
     take(session, wire(5, "employee_signed", workload="Heavy"))
-    record = session.get(Record, "r1")
+    record = session.get(Record, R1)
     update_record(session, record, user_id=1, at=AT, answers={"learning": "Late addition"})
     assert take(session, wire(8, "completed", workload="Heavy")) == (1, 1)
-    assert session.get(Conflict, "r1").fields == ["learning"]
+    assert session.get(Conflict, R1).fields == ["learning"]
 
 
 def test_removal_purges_the_record_and_its_history(session):
-    take(session, wire(5, workload="Heavy"), wire(6, rid="r2", workload="Other"))
-    record = session.get(Record, "r1")
+    take(session, wire(5, workload="Heavy"), wire(6, rid=R2, workload="Other"))
+    record = session.get(Record, R1)
     update_record(session, record, user_id=1, at=AT, answers={"learning": "x"})
     session.flush()
-    assert remove_records(session, ["r1", "unknown"]) == 1
-    assert session.get(Record, "r1") is None and history(session, "r1") == []
-    assert session.get(Record, "r2") is not None
+    assert remove_records(session, [R1, "unknown"]) == 1
+    assert session.get(Record, R1) is None and history(session, R1) == []
+    assert session.get(Record, R2) is not None
 
 
 def test_a_deletion_on_the_server_can_be_accepted_over_local_edits(tmp_path):
@@ -141,14 +147,14 @@ def test_a_deletion_on_the_server_can_be_accepted_over_local_edits(tmp_path):
     populate_first_schema(store.engine)
     with store.session() as s:
         take(s, wire(5, workload="Heavy"))
-        update_record(s, s.get(Record, "r1"), user_id=1, at=AT, answers={"workload": "Mine"})
+        update_record(s, s.get(Record, R1), user_id=1, at=AT, answers={"workload": "Mine"})
     with store.session() as s:
         assert take(s, wire(6, deleted=True, workload="Heavy")) == (1, 1)
-        assert s.get(Conflict, "r1").fields == ["(deleted on the server)"]
-    accept_server_version(store, "r1")
+        assert s.get(Conflict, R1).fields == ["(deleted on the server)"]
+    accept_server_version(store, R1)
     with store.session() as s:
-        record = s.get(Record, "r1")
-        assert record.deleted and not record.dirty and s.get(Conflict, "r1") is None
+        record = s.get(Record, R1)
+        assert record.deleted and not record.dirty and s.get(Conflict, R1) is None
         assert verify_history(s, record) == []
     store.close()
 
@@ -166,35 +172,35 @@ def test_a_deletion_on_the_server_can_be_answered_by_restoring_my_version(tmp_pa
         take(s, wire(5, workload="Heavy", learning="Old course"))
         update_record(
             s,
-            s.get(Record, "r1"),
+            s.get(Record, R1),
             user_id=1,
             at=AT,
             answers={"workload": "Mine", "learning": None},
             status="shared",
         )
-        take(s, wire(6, rid="r2", workload="Light"))
-        update_record(s, s.get(Record, "r2"), user_id=1, at=AT, answers={"workload": "Edited"})
+        take(s, wire(6, rid=R2, workload="Light"))
+        update_record(s, s.get(Record, R2), user_id=1, at=AT, answers={"workload": "Edited"})
     with store.session() as s:
         assert take(s, wire(7, deleted=True, workload="Heavy", learning="Old course")) == (1, 1)
     with pytest.raises(ValueError):  # not a deletion: nothing to restore
         with store.session() as s:
             s.merge(
                 Conflict(
-                    record_id="r2", server_rev=6, server=None, fields=["workload"], created_at=AT
+                    record_id=R2, server_rev=6, server=None, fields=["workload"], created_at=AT
                 )
             )
-        restore_deleted(store, "r2", user_id=1)
+        restore_deleted(store, R2, user_id=1)
     with pytest.raises(KeyError):
         restore_deleted(store, "no-such-record", user_id=1)
 
-    restore_deleted(store, "r1", user_id=1, at=AT)
+    restore_deleted(store, R1, user_id=1, at=AT)
     with store.session() as s:
-        record = s.get(Record, "r1")
+        record = s.get(Record, R1)
         assert not record.deleted and record.deleted_at is None
         assert record.answers == {"workload": "Mine"} and record.status == "shared"
-        assert record.dirty and record.server_rev == 7 and s.get(Conflict, "r1") is None
+        assert record.dirty and record.server_rev == 7 and s.get(Conflict, R1) is None
         assert verify_history(s, record) == []
-        changes = history(s, "r1")
+        changes = history(s, R1)
         assert [c.action for c in changes] == ["sync", "update", "sync", "update"]
         assert changes[-1].patch["note"] == {"restored": True}
         assert changes[-1].patch["deleted"] is False and changes[-1].user_id == 1
@@ -204,10 +210,16 @@ def test_a_deletion_on_the_server_can_be_answered_by_restoring_my_version(tmp_pa
         pushed = SyncEngine._wire(s, record)
         assert pushed["restore"] is True and pushed["base_rev"] == 7
         assert pushed["deleted"] is False and pushed["answers"] == {"workload": "Mine"}
-        ordinary = SyncEngine._wire(s, s.get(Record, "r2"))
+        ordinary = SyncEngine._wire(s, s.get(Record, R2))
         assert "restore" not in ordinary  # ordinary pushes are unchanged on the wire
         # Once the server has applied it, the next push of the record is ordinary again.
         record.base_seq, record.server_rev = record.local_rev, 8
         update_record(s, record, user_id=1, at=AT, answers={"workload": "Mine, later"})
         assert "restore" not in SyncEngine._wire(s, record)
     store.close()
+
+
+def test_a_server_version_without_its_revision_is_not_taken(session):
+    with pytest.raises(IncompatibleServer, match="without its revision"):
+        take(session, wire(None, workload="Heavy"))
+    assert session.get(Record, R1) is None

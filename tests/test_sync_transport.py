@@ -29,12 +29,23 @@ def answer(status, body=None):
     return lambda request: httpx.Response(status, json=body or {})
 
 
+def version_reply(protocol=PROTOCOL, min_protocol=1, **more):
+    return {
+        "server_version": "1.0",
+        "protocol": protocol,
+        "min_protocol": min_protocol,
+        "templates": [["apr", 1]],
+        "epoch": "e",
+        **more,
+    }
+
+
 def test_every_request_names_the_protocol():
     seen = []
 
     def handler(request):
         seen.append(request.headers.get(PROTOCOL_HEADER))
-        return httpx.Response(200, json={"protocol": PROTOCOL, "min_protocol": 1})
+        return httpx.Response(200, json=version_reply())
 
     connection(handler).version()
     assert seen == [str(PROTOCOL)]
@@ -43,8 +54,8 @@ def test_every_request_names_the_protocol():
 @pytest.mark.parametrize(
     ("reply", "words"),
     [
-        ({"protocol": PROTOCOL + 1, "min_protocol": PROTOCOL + 1}, "newer version of this app"),
-        ({"protocol": 0, "min_protocol": 0}, "ask IT to update the server"),
+        (version_reply(PROTOCOL + 1, PROTOCOL + 1), "newer version of this app"),
+        (version_reply(0, 0), "ask IT to update the server"),
     ],
 )
 def test_a_server_too_new_or_too_old_is_refused_in_plain_words(reply, words):
@@ -52,10 +63,21 @@ def test_a_server_too_new_or_too_old_is_refused_in_plain_words(reply, words):
         connection(answer(200, reply)).version()
 
 
+def test_replies_are_read_through_the_wire_models():
+    info = connection(answer(200, version_reply(added_later="ignored"))).version()
+    assert info.templates == [("apr", 1)] and info.epoch == "e"  # unknown keys are ignored
+    for broken in ({"protocol": PROTOCOL}, version_reply(protocol="one"), [1, 2]):
+        with pytest.raises(IncompatibleServer, match="does not understand"):
+            connection(answer(200, broken)).version()
+
+
 def test_a_426_says_who_must_update():
     with pytest.raises(IncompatibleServer, match="newer version of this app"):
         connection(
-            answer(426, {"min_protocol": PROTOCOL + 1, "max_protocol": PROTOCOL + 1})
+            answer(
+                426,
+                {"detail": "Update.", "min_protocol": PROTOCOL + 1, "max_protocol": PROTOCOL + 1},
+            )
         ).version()
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+
+from lcc_apr.sync.address import AddressError, check_server_url
 
 from .qt import QObject, QSettings, QtCore, QtWidgets, Signal
 
@@ -21,9 +22,10 @@ APPLICATION = "LCC APR"
 def _server_url(value: str) -> str | None:
     if not value:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in {"https", "http"} or not parts.netloc:
-        return "The server address must start with https:// (for example https://apr.example)."
+    try:
+        check_server_url(value)
+    except AddressError as err:
+        return str(err)
     return None
 
 

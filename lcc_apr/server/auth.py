@@ -24,6 +24,7 @@ from . import audit
 from .accounts import revoke_family
 from .context import ServerContext
 from .errors import ApiError
+from .orgview import user_json
 from .scope import Viewer, load_viewer
 from .security import new_refresh_token, token_hash
 from .tables import Account, AuthSession, RefreshToken
@@ -44,16 +45,6 @@ class Principal:
     user_id: int
     session_id: str
     viewer: Viewer
-
-
-def user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "roles": sorted(str(r) for r in user.roles),
-        "employee_id": user.employee_id,
-    }
 
 
 def _issue(ctx: ServerContext, session: Session, user: User, family_id: str, now: datetime):

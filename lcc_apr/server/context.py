@@ -11,7 +11,7 @@ from lcc_apr.forms import Catalogue
 
 from .ca import AuthorityHolder
 from .db import session_factory
-from .security import Passwords, Tokens
+from .security import Passwords, TokenIssuer
 from .settings import ServerSettings
 
 
@@ -21,7 +21,7 @@ class ServerContext:
     engine: Engine
     sessions: sessionmaker[Session]
     passwords: Passwords
-    tokens: Tokens
+    tokens: TokenIssuer
     catalogue: Catalogue
     authority: AuthorityHolder  # the signing authority, read from its files when first needed
 
@@ -32,7 +32,7 @@ class ServerContext:
             engine=engine,
             sessions=session_factory(engine),
             passwords=Passwords(settings),
-            tokens=Tokens(settings),
+            tokens=TokenIssuer(settings),
             catalogue=Catalogue.load(),
             authority=AuthorityHolder(settings),
         )

@@ -19,8 +19,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lcc_apr.sync.protocol import ErrorReply
+
 log = logging.getLogger("lcc_apr.server")
 GENERIC_500 = "The server had a problem and could not finish this request; it has been logged."
+
+# The error answers every protected route may give, for OpenAPI.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorReply} for status in (401, 403, 422, 426)
+}
 
 
 class ApiError(Exception):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.forms import Template
 from lcc_apr.history import create_record, delete_record, update_record
 from lcc_apr.models import Employee, Record, now_utc
-from lcc_apr.sync.protocol import to_wire
+from lcc_apr.sync.protocol import PushBody, RecordWire, to_wire
 from lcc_apr.workflow import (
     WORKFLOWS,
     Transition,
@@ -36,7 +36,6 @@ from . import audit, rules, sequence, signoffs
 from .auth import Principal
 from .context import ServerContext
 from .rules import Draft, PushRefused, refused_as
-from .schemas import PushIn, RecordIn
 from .scope import Viewer, reload_viewer
 from .tables import IdempotentReply
 
@@ -53,7 +52,7 @@ class Batch:
         self.seq = sequence.lock(session)
         self.viewer = reload_viewer(session, viewer, ctx.settings.indirect_reports)
 
-    def apply(self, wire: RecordIn) -> dict[str, Any]:
+    def apply(self, wire: RecordWire) -> dict[str, Any]:
         try:
             record = self.session.get(Record, wire.id)
             if record is None:
@@ -75,7 +74,7 @@ class Batch:
                 reply["record"] = to_wire(current, sign_offs=current.sign_offs)
             return reply
 
-    def template(self, wire: RecordIn) -> Template:
+    def template(self, wire: RecordWire) -> Template:
         try:
             template = self.ctx.catalogue.get(wire.template_id, wire.template_version)
         except KeyError:
@@ -90,7 +89,7 @@ class Batch:
             )
         return template
 
-    def create(self, wire: RecordIn) -> dict[str, Any]:
+    def create(self, wire: RecordWire) -> dict[str, Any]:
         # A record the server has never seen is new, whatever base_rev says (after a
         # restore from backup a client may hold records the server lost).
         viewer = self.viewer
@@ -146,7 +145,7 @@ class Batch:
 
     def new_sign_offs(
         self,
-        wire: RecordIn,
+        wire: RecordWire,
         actor: Any,
         template: Template,
         day: date | None,
@@ -167,7 +166,7 @@ class Batch:
             now=self.now,
         )
 
-    def change(self, record: Record, wire: RecordIn) -> dict[str, Any]:
+    def change(self, record: Record, wire: RecordWire) -> dict[str, Any]:
         viewer = self.viewer
         if not viewer.can_see(record.kind, record.subject_id, record.status):
             raise PushRefused("scope", OUT_OF_SCOPE)
@@ -232,7 +231,7 @@ class Batch:
         signoffs.store_sign_offs(self.session, record, fresh, user_id=viewer.user_id, at=self.now)
         return self.applied(record)
 
-    def deletion(self, record: Record, wire: RecordIn, actor: Any) -> dict[str, Any]:
+    def deletion(self, record: Record, wire: RecordWire, actor: Any) -> dict[str, Any]:
         if record.deleted:
             if wire.deleted:
                 return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
@@ -281,7 +280,7 @@ def _day(value: str | None) -> date | None:
         raise PushRefused("invalid", "record_date must be a date (YYYY-MM-DD).") from None
 
 
-def _answers(wire: RecordIn) -> dict[str, Any]:
+def _answers(wire: RecordWire) -> dict[str, Any]:
     return {k: v for k, v in wire.answers.items() if v is not None}
 
 
@@ -291,7 +290,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def push(ctx: ServerContext, session: Session, principal: Principal, body: PushIn, route: str):
+def push(ctx: ServerContext, session: Session, principal: Principal, body: PushBody, route: str):
     """Apply a batch (or replay its stored reply); returns the reply as JSON bytes."""
     batch = Batch(ctx, session, principal.viewer, route)  # takes the lock first
     stored = session.get(IdempotentReply, (principal.user_id, body.key))

@@ -64,7 +64,9 @@ class AccessClaims:
     token_id: str
 
 
-class Tokens:
+class TokenIssuer:
+    """Issues and reads the short-lived access tokens (JWT HS256) of this server."""
+
     def __init__(self, settings: ServerSettings) -> None:
         self._key = settings.signing_key()
         self.audience = settings.token_audience

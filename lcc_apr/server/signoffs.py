@@ -47,13 +47,12 @@ from lcc_apr.signing.signoff import (
     is_signing_step,
     may_countersign,
 )
-from lcc_apr.sync.protocol import sign_off_key
+from lcc_apr.sync.protocol import SignOffWire, sign_off_key
 from lcc_apr.workflow import SIGN_OFF_PARTY, WORKFLOWS, Actor, Transition
 
 from .ca import authority_certificates
 from .context import ServerContext
 from .rules import PushRefused
-from .schemas import SignOffIn
 from .tables import IssuedCertificate
 
 Steps = list[tuple[Transition, str]]
@@ -100,7 +99,7 @@ def new_sign_offs(
     actor: Actor,
     record_id: str,
     content: SimpleNamespace,
-    pushed: list[SignOffIn] | None,
+    pushed: list[SignOffWire] | None,
     steps: Steps,
     final_status: str,
     now: datetime,
@@ -201,7 +200,7 @@ def new_sign_offs(
 
 
 def _verify_certificate(
-    ctx: ServerContext, session: Session, item: SignOffIn, user_id: int, signed_at: datetime
+    ctx: ServerContext, session: Session, item: SignOffWire, user_id: int, signed_at: datetime
 ):
     if not item.signature or not item.certificate:
         raise _refuse("A new sign-off must be digitally signed: update the app and sign again.")

@@ -25,16 +25,18 @@ from lcc_apr.history import (
     update_record,
 )
 from lcc_apr.models import Conflict, Department, Employee, Record, SignOff, User, UserRole
-from lcc_apr.models.base import UTCDateTime
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
 
+from .errors import IncompatibleServer
 from .merge import merge
 from .protocol import (
+    OrgReply,
     RecordWire,
     SignOffWire,
     sign_off_key,
     sign_off_row,
     wire_date,
+    wire_dict,
     wire_time,
 )
 
@@ -44,25 +46,32 @@ DELETED_ON_SERVER = "(deleted on the server)"  # the pseudo-field of a deletion 
 def server_copy_row(wire: RecordWire) -> dict[str, Any]:
     """A record row for a version never seen here: the server's copy, no local history."""
     return {
-        "id": wire["id"],
-        "kind": wire["kind"],
-        "subject_id": wire["subject_id"],
-        "author_id": wire["author_id"],
-        "template_id": wire["template_id"],
-        "template_version": wire["template_version"],
-        "answers": wire["answers"],
-        "status": wire["status"],
-        "record_date": wire_date(wire["record_date"]),
-        "created_at": wire_time(wire["created_at"]),
-        "updated_at": wire_time(wire["updated_at"]),
+        "id": wire.id,
+        "kind": wire.kind,
+        "subject_id": wire.subject_id,
+        "author_id": wire.author_id,
+        "template_id": wire.template_id,
+        "template_version": wire.template_version,
+        "answers": wire.answers,
+        "status": wire.status,
+        "record_date": wire_date(wire.record_date),
+        "created_at": wire_time(wire.created_at),
+        "updated_at": wire_time(wire.updated_at),
         "local_rev": 0,
-        "server_rev": wire["server_rev"],
+        "server_rev": wire.server_rev,
         "dirty": False,
-        "deleted": wire["deleted"],
+        "deleted": wire.deleted,
         "deleted_at": None,
         "history_head": GENESIS,
         "base_seq": None,
     }
+
+
+def revision(wire: RecordWire) -> int:
+    """The revision of a version the server sent (it always carries one)."""
+    if wire.server_rev is None:
+        raise IncompatibleServer("The server sent a record without its revision: ask IT.")
+    return wire.server_rev
 
 
 def take_records(
@@ -71,7 +80,7 @@ def take_records(
     """Apply server versions; returns (records taken in, new conflicts)."""
     if not wires:
         return 0, 0
-    ids = [w["id"] for w in wires]
+    ids = [w.id for w in wires]
     local = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
     conflicted = dict(
         session.execute(
@@ -83,13 +92,13 @@ def take_records(
     )
     new_rows, conflicts, taken = [], 0, 0
     for wire in wires:
-        record = local.get(wire["id"])
+        record, rev = local.get(wire.id), revision(wire)
         if record is None:
             new_rows.append(server_copy_row(wire))
             taken += 1
-        elif wire["server_rev"] <= max(record.server_rev or 0, conflicted.get(record.id) or 0):
+        elif rev <= max(record.server_rev or 0, conflicted.get(record.id) or 0):
             continue  # already have this version (a resumed page, a known conflict)
-        elif record.dirty or wire["id"] in conflicted:
+        elif record.dirty or wire.id in conflicted:
             conflicts += take_with_local_changes(session, record, wire, catalogue=catalogue, at=at)
             taken += 1
         else:
@@ -99,10 +108,7 @@ def take_records(
         _ensure_people(session, new_rows, at)
         insert_server_copies(session, new_rows)
         signed = [
-            sign_off_row(s, w["id"])
-            for w in wires
-            if w["id"] not in local
-            for s in w.get("sign_offs") or ()
+            sign_off_row(s, w.id) for w in wires if w.id not in local for s in w.sign_offs or ()
         ]
         if signed:
             _ensure_users(session, {r["user_id"] for r in signed}, at)
@@ -201,13 +207,13 @@ def take_wire(
     apply_server_state(
         session,
         record,
-        answers=wire["answers"],
-        status=wire["status"],
-        deleted=wire["deleted"],
-        server_rev=wire["server_rev"],
+        answers=wire.answers,
+        status=wire.status,
+        deleted=wire.deleted,
+        server_rev=revision(wire),
         at=at,
     )
-    signed = wire.get("sign_offs") or []
+    signed = wire.sign_offs or []
     if signed or signed_here is not False:
         take_sign_offs(session, record, signed, replace=not keep_local_sign_offs, at=at)
 
@@ -245,13 +251,13 @@ def take_with_local_changes(
     """Rebase unsent local edits onto a newer server version; 1 if the person must decide."""
     base = base_state(session, record) or {"answers": {}, "status": record.status}
     local = state_of(record)
-    server = {"answers": wire["answers"], "status": wire["status"]}
+    server = {"answers": wire.answers, "status": wire.status}
     template = catalogue.get(record.template_id, record.template_version)
     workflow = WORKFLOWS[record.kind]
-    locked = workflow.state(wire["status"]).lifecycle is Lifecycle.LOCKED
+    locked = workflow.state(wire.status).lifecycle is Lifecycle.LOCKED
     after_signoff = frozenset(f.key for f in template.fields() if f.editable_after_signoff)
     result = merge(base, local, server, server_locked=locked, editable_after_signoff=after_signoff)
-    if wire["deleted"] and not record.deleted:
+    if wire.deleted and not record.deleted:
         result_conflicts = [DELETED_ON_SERVER]
     else:
         result_conflicts = result.conflicts
@@ -259,8 +265,8 @@ def take_with_local_changes(
         session.merge(
             Conflict(
                 record_id=record.id,
-                server_rev=wire["server_rev"],
-                server=dict(wire),
+                server_rev=wire.server_rev,
+                server=wire_dict(wire),
                 fields=result_conflicts,
                 reason=None,
                 created_at=at,
@@ -268,10 +274,10 @@ def take_with_local_changes(
         )
         return 1
     # Take the server version in as the new base, then re-apply what was ours.
-    ours = {k: v for k, v in result.answers.items() if wire["answers"].get(k) != v}
-    removed = {k: None for k in wire["answers"] if k not in result.answers}
+    ours = {k: v for k, v in result.answers.items() if wire.answers.get(k) != v}
+    removed = {k: None for k in wire.answers if k not in result.answers}
     take_wire(session, record, wire, at=at, keep_local_sign_offs=True)
-    status = result.status if result.status != wire["status"] else None
+    status = result.status if result.status != wire.status else None
     update_record(
         session,
         record,
@@ -279,7 +285,7 @@ def take_with_local_changes(
         at=at,
         answers={**ours, **removed},
         status=status,
-        note={"merged_onto": wire["server_rev"]},
+        note={"merged_onto": wire.server_rev},
     )
     session.execute(delete(Conflict).where(Conflict.record_id == record.id))
     return 0
@@ -291,62 +297,35 @@ def remove_records(session: Session, ids: list[str]) -> int:
     return len(present)
 
 
-def take_organisation(session: Session, org: dict[str, Any], *, at: datetime) -> None:
+def take_organisation(session: Session, org: OrgReply, *, at: datetime) -> None:
     """Upsert the part of the organisation this user may see.
 
     References to people outside that view (a manager's own manager's manager)
-    are left empty rather than pointing at rows this cache does not hold.
+    are left empty rather than pointing at rows this cache does not hold. Fields the
+    server did not send (equality data, to anyone but HR) are left as they are.
     """
-    shown = {e["id"] for e in org.get("employees", [])}
-    shown |= set(session.scalars(select(Employee.id)))
-    for row in org.get("employees", []):
+    shown = {e.id for e in org.employees} | set(session.scalars(select(Employee.id)))
+    employees = [e.model_dump(exclude_unset=True) for e in org.employees]
+    for row in employees:
         if row.get("line_manager_id") not in shown:
             row["line_manager_id"] = None
-    for row in org.get("users", []):
-        row.setdefault("created_at", at)
-        if row.get("employee_id") not in shown:
+    users = [u.model_dump(exclude={"roles"}) | {"created_at": at} for u in org.users]
+    for row in users:
+        if row["employee_id"] not in shown:
             row["employee_id"] = None
-    for model, rows in (
-        (Department, org.get("departments", [])),
-        (Employee, org.get("employees", [])),
-        (User, org.get("users", [])),
-    ):
-        columns = {c.key for c in model.__table__.columns}
-        clean = [_typed(model, {k: v for k, v in row.items() if k in columns}) for row in rows]
-        if not clean:
+    departments = [d.model_dump() for d in org.departments]
+    for model, rows in ((Department, departments), (Employee, employees), (User, users)):
+        if not rows:
             continue
         statement = sqlite_insert(model)
-        keys = set(clean[0]) - {"id"}
+        keys = set(rows[0]) - {"id"}
         statement = statement.on_conflict_do_update(
             index_elements=["id"], set_={k: statement.excluded[k] for k in keys}
         )
-        session.execute(statement, clean)
-    roles = [
-        {"user_id": u["id"], "role": r} for u in org.get("users", []) for r in u.get("roles", [])
-    ]
-    if org.get("users"):
-        user_ids = [u["id"] for u in org["users"]]
+        session.execute(statement, rows)
+    if org.users:
+        user_ids = [u.id for u in org.users]
         session.execute(delete(UserRole).where(UserRole.user_id.in_(user_ids)))
+        roles = [{"user_id": u.id, "role": r} for u in org.users for r in u.roles]
         if roles:
             session.execute(insert(UserRole), roles)
-
-
-def _typed(model: Any, row: dict[str, Any]) -> dict[str, Any]:
-    """Dates and times arrive as ISO text."""
-    for column in model.__table__.columns:
-        value = row.get(column.key)
-        if not isinstance(value, str):
-            continue
-        try:
-            kind = (
-                column.type.impl.python_type
-                if isinstance(column.type, UTCDateTime)
-                else (column.type.python_type)
-            )
-        except NotImplementedError:
-            continue
-        if kind is date:
-            row[column.key] = date.fromisoformat(value)
-        elif kind is datetime:
-            row[column.key] = datetime.fromisoformat(value)
-    return row

@@ -13,11 +13,11 @@ import gc
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -43,11 +43,14 @@ from .apply import (
     take_wire,
     take_with_local_changes,
 )
-from .protocol import PAGE_LIMIT, PUSH_LIMIT, to_wire
-from .transport import AccountDisabled, Cancelled, Connection, NetworkError, Refused
+from .errors import AccountDisabled, Cancelled, IncompatibleServer, NetworkError, Refused
+from .protocol import PAGE_LIMIT, PUSH_LIMIT, PullPage, PushReply, record_wire, to_wire, wire_dict
+from .transport import Connection
 
 if TYPE_CHECKING:
     from lcc_apr.signing.identity import Signer
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -133,8 +136,8 @@ class SyncEngine:
         from lcc_apr.signing.trust import Trust, save_trust
 
         try:
-            trust = Trust.from_reply(self.connection.trust())
-        except (Refused, CertificateError, KeyError, ValueError):
+            trust = Trust.from_reply(self.connection.trust().model_dump())
+        except (Refused, IncompatibleServer, CertificateError, ValueError):
             return  # a server without a signing authority: nothing to cache
         with self.store.session() as s:
             save_trust(s, trust)
@@ -176,7 +179,7 @@ class SyncEngine:
             self.on_progress(Progress("sending", result.sent, size))
 
     @staticmethod
-    def _wire(s, record: Record) -> dict:
+    def _wire(s: Session, record: Record) -> dict[str, Any]:
         """The record as pushed, with the reason of any amendment since the base, and
         `restore: true` when it was brought back here after the server deleted it
         (restore_deleted); ordinary pushes carry no `restore` key at all."""
@@ -199,30 +202,32 @@ class SyncEngine:
                 wire["restore"] = True
         return wire
 
-    def _take_push_reply(self, s, reply, sent_rev: dict[str, int], result: SyncResult) -> None:
+    def _take_push_reply(
+        self, s: Session, reply: PushReply, sent_rev: dict[str, int], result: SyncResult
+    ) -> None:
         at = now_utc()
-        for item in reply.get("results", []):
-            record = s.get(Record, item["id"])
+        for item in reply.results:
+            record = s.get(Record, item.id)
             if record is None:
                 continue
-            outcome = item["outcome"]
-            if outcome == "applied":
+            if item.outcome == "applied":
                 result.sent += 1
-                record.server_rev = item["server_rev"]
+                record.server_rev = item.server_rev
                 record.base_seq = sent_rev.get(record.id, record.local_rev)
                 record.dirty = record.local_rev != record.base_seq
-            elif outcome == "conflict" and "record" in item:
+            elif item.outcome == "conflict" and item.record is not None:
                 result.conflicts += take_with_local_changes(
-                    s, record, item["record"], catalogue=self.catalogue, at=at
+                    s, record, item.record, catalogue=self.catalogue, at=at
                 )
             else:
-                reason = item.get("reason", "The server refused this change.")
+                reason = item.reason or "The server refused this change."
                 result.refused.append(reason)
+                server = item.record
                 s.merge(
                     Conflict(
                         record_id=record.id,
-                        server_rev=item.get("server_rev"),
-                        server=item.get("record"),
+                        server_rev=item.server_rev,
+                        server=wire_dict(server) if server else None,
                         fields=[],
                         reason=reason,
                         created_at=at,
@@ -245,33 +250,33 @@ class SyncEngine:
             ahead = fetcher.submit(self._fetch, cursor, epoch)
             while True:
                 page, size = ahead.result()
-                if page.get("more"):
-                    ahead = fetcher.submit(self._fetch, page["cursor"], page["epoch"])
+                if page.more:
+                    ahead = fetcher.submit(self._fetch, page.cursor, page.epoch)
                 self._check(cancel)
                 self._apply_page(page, result)
-                more = page.get("more")
+                more = page.more
                 del page
                 gc.collect(1)  # this page's cycles, while they are young (cheap)
                 self.on_progress(Progress("receiving", result.received, size))
                 if not more:
                     return
 
-    def _fetch(self, cursor: int, epoch: str | None) -> tuple[dict, int]:
+    def _fetch(self, cursor: int, epoch: str | None) -> tuple[PullPage, int]:
         return self.connection.pull(cursor=cursor, epoch=epoch, limit=self.page_limit)
 
-    def _apply_page(self, page: dict, result: SyncResult) -> None:
+    def _apply_page(self, page: PullPage, result: SyncResult) -> None:
         with self.store.session() as s:  # the page and its cursor: one transaction
             state = self._state(s)
-            if page.get("reset"):
-                state.epoch, state.cursor = page["epoch"], 0
-            records = [i["record"] for i in page["items"] if "record" in i]
-            removals = [i["remove"] for i in page["items"] if "remove" in i]
+            if page.reset:
+                state.epoch, state.cursor = page.epoch, 0
+            records = [i.record for i in page.items if i.record is not None]
+            removals = [i.remove for i in page.items if i.remove is not None]
             taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
             result.received += taken
             result.conflicts += conflicts
             result.removed += remove_records(s, removals)
-            state.epoch = page["epoch"]
-            state.cursor = page["cursor"]
+            state.epoch = page.epoch
+            state.cursor = page.cursor
 
     # -- helpers ----------------------------------------------------------------
 
@@ -286,7 +291,7 @@ class SyncEngine:
             self.signer.forget()  # its certificates were revoked with the account
         self.connection.logout()
 
-    def _state(self, s) -> SyncState:
+    def _state(self, s: Session) -> SyncState:
         state = s.get(SyncState, 1)
         if state is None:
             state = SyncState(id=1, cursor=0, server_url=self.connection.url)
@@ -294,7 +299,7 @@ class SyncEngine:
             s.flush()
         return state
 
-    def _retrying(self, action, cancel: threading.Event):
+    def _retrying(self, action: Callable[[], T], cancel: threading.Event) -> T:
         delay = 0.5
         for attempt in range(1, self.retries + 1):
             self._check(cancel)
@@ -322,7 +327,12 @@ def _conflict_of(s: Session, record_id: str) -> tuple[Conflict, Record]:
 
 
 def resolve_conflict(
-    store: Store, record_id: str, *, answers: dict, user_id: int | None, at: datetime | None = None
+    store: Store,
+    record_id: str,
+    *,
+    answers: dict[str, Any],
+    user_id: int | None,
+    at: datetime | None = None,
 ) -> None:
     """Settle a conflict with the answers the person chose: the server's version becomes
     the base and their choice the next local change, sent at the next sync."""
@@ -331,7 +341,7 @@ def resolve_conflict(
     with store.session() as s:
         conflict, record = _conflict_of(s, record_id)
         if conflict.server:
-            take_wire(s, record, conflict.server, at=at)
+            take_wire(s, record, record_wire(conflict.server), at=at)
         removed = {k: None for k in record.answers if k not in answers}
         update_record(
             s,
@@ -364,7 +374,7 @@ def restore_deleted(
         if not conflict.server:
             raise ValueError("The server's version is not on this computer yet: sync first.")
         mine = state_of(record)
-        take_wire(s, record, conflict.server, at=at)
+        take_wire(s, record, record_wire(conflict.server), at=at)
         removed = {k: None for k in record.answers if k not in mine["answers"]}
         update_record(
             s,
@@ -387,12 +397,12 @@ def accept_server_version(store: Store, record_id: str, at: datetime | None = No
         conflict, record = _conflict_of(s, record_id)
         if not conflict.server:
             raise ValueError("The server's version is not on this computer yet: sync first.")
-        take_wire(s, record, conflict.server, at=at)
+        take_wire(s, record, record_wire(conflict.server), at=at)
         s.delete(conflict)
 
 
 @contextlib.contextmanager
-def _young_collections():
+def _young_collections() -> Iterator[None]:
     """While pages stream in, only the young generations are collected (after each page).
 
     Automatic full collections scan every object in flight with the GIL held: 60-150 ms

@@ -1,8 +1,16 @@
-"""The sync wire protocol, shared by the client (lcc_apr.sync) and the server.
+"""The sync wire protocol: every body and reply, as pydantic models, shared by both sides.
 
-JSON bodies (orjson on both sides). See docs/sync-protocol.md for the routes.
-Revisions and cursors are numbers from the server's one global sequence;
-device clocks are carried for people to read and never compared.
+This is the one definition of the wire format. The server validates requests with
+these models and names them in its OpenAPI (its replies are orjson bytes built from
+plain dicts, for speed: `to_wire` and `sign_off_wire` make those dicts, and a test
+checks they validate here). The client reads every reply through them (`read`).
+docs/sync-protocol.md describes them in prose and tables; a test keeps the two in step.
+
+Requests refuse unknown keys (a typo is an error, never silently ignored data); the
+client reads replies ignoring unknown keys, so a newer server may add optional ones.
+Numbers are strict (a boolean is not a number) and strings have ceilings. Revisions
+and cursors are numbers from the server's one global sequence; device clocks are
+carried for people to read and never compared.
 """
 
 from __future__ import annotations
@@ -10,11 +18,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, StrictBool, StrictInt
 
-from lcc_apr.models import Record, SignOff
+from lcc_apr.models import RecordKind, SignOff
 
 PROTOCOL = 1  # what this build speaks
 MIN_PROTOCOL = 1  # the oldest peer it accepts
@@ -22,70 +31,112 @@ PROTOCOL_HEADER = "LCC-APR-Protocol"
 PAGE_LIMIT = 500  # default and most records per pull page
 PUSH_LIMIT = 200  # most records per push batch
 
+Text40 = Annotated[str, Field(max_length=40)]
+IsoTime = Annotated[str, Field(max_length=40)]  # ISO 8601, UTC; shown to people, never compared
+IsoDay = Annotated[str, Field(max_length=40)]  # YYYY-MM-DD (the server checks the form)
+UUID_TEXT = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # lower case
+RecordId = Annotated[str, Field(pattern=UUID_TEXT)]
+Base64 = str  # standard base64 text of binary data (DER)
+# A JSON object, taken as parsed (not copied key by key: a full pull reads 241,000 of them).
+Answers = InstanceOf[dict[str, Any]]
 
-class SignOffWire(TypedDict):
+
+class Wire(BaseModel):
+    """Every body and reply: unknown keys refused (the client reads replies with `read`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+M = TypeVar("M", bound=Wire)
+
+
+def read(model: type[M], data: bytes) -> M:
+    """A reply's JSON bytes, parsed (orjson) and checked against `model`; unknown keys are
+    ignored. Raises ValueError (orjson's or pydantic's) when the reply does not fit.
+
+    orjson then validating the Python values costs less than pydantic's own JSON parser
+    (measured on HR's full pull: 5.1 against 6.5 us a record; orjson alone 2.8)."""
+    return model.model_validate(orjson.loads(data), extra="ignore")
+
+
+# -- records and sign-offs ------------------------------------------------------------
+
+
+class SignOffWire(Wire):
     """One signature on a record (see "Sign-offs" in docs/sync-protocol.md)."""
 
-    user_id: int
-    role: str  # employee | manager | hr
-    decision: str  # agree | disagree | confirm
-    reason: str | None
-    signed_at: str  # ISO 8601, UTC, whole seconds: part of what is signed
-    content_hash: str  # lcc_apr.signing.content.content_hash of the record as signed
-    covers: list[str] | None  # the answer keys the record held when signed
-    signature: str | None  # ECDSA P-256 / SHA-256, DER, base64 (null: not digitally signed)
-    certificate: str | None  # the signer's X.509 certificate, DER, base64
-    superseded_at: str | None  # when an amendment voided it (server time)
+    user_id: StrictInt
+    role: Literal["employee", "manager", "hr"]
+    decision: Literal["agree", "disagree", "confirm"]
+    reason: Annotated[str, Field(max_length=4000)] | None = None
+    signed_at: IsoTime  # whole seconds: part of what is signed
+    content_hash: Annotated[str, Field(min_length=64, max_length=64)]
+    covers: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=500)] | None = (
+        None  # the answer keys the record held when signed
+    )
+    signature: Annotated[Base64, Field(max_length=400)] | None = None  # ECDSA P-256, DER
+    certificate: Annotated[Base64, Field(max_length=8000)] | None = None  # X.509, DER
+    superseded_at: IsoTime | None = None  # when an amendment voided it (server time)
 
 
-class RecordWire(TypedDict):
-    id: str
-    kind: str
-    subject_id: int
-    author_id: int | None
-    template_id: str
-    template_version: int
-    answers: dict[str, Any]
-    status: str
-    record_date: str | None  # YYYY-MM-DD
-    created_at: str  # ISO 8601, UTC; shown to people, never compared
-    updated_at: str
-    deleted: bool
-    server_rev: int | None  # the server revision this copy is (null: never synced)
-    base_rev: NotRequired[int | None]  # push only: the revision the edit started from
-    step_reason: NotRequired[str]  # push only: why an amendment was made (kept in history)
-    # push only, sent only when true: bring back this record, which the server holds as
-    # deleted at base_rev, with the answers pushed (see "Restoring" in docs/sync-protocol.md)
-    restore: NotRequired[bool]
+class RecordWire(Wire):
+    """One record, both ways. The last three fields are sent by the client only."""
+
+    id: RecordId  # a UUID in lower case
+    kind: RecordKind
+    subject_id: StrictInt
+    author_id: StrictInt | None = None
+    template_id: Text40
+    template_version: StrictInt
+    answers: Answers
+    status: Text40
+    record_date: IsoDay | None = None
+    created_at: IsoTime
+    updated_at: IsoTime
+    deleted: StrictBool = False
+    server_rev: StrictInt | None = None  # the server revision this copy is (null: never synced)
     # Every sign-off of the record, oldest first; sent only when it has any (both ways).
-    sign_offs: NotRequired[list[SignOffWire]]
+    sign_offs: Annotated[list[SignOffWire], Field(max_length=50)] | None = None
+    base_rev: StrictInt | None = None  # push: the revision the edit started from
+    step_reason: Annotated[str, Field(max_length=2000)] | None = None  # push: why amended
+    # push, sent only when true: bring back a record the server holds as deleted at base_rev
+    restore: StrictBool = False
 
 
-class PushBody(TypedDict):
-    key: str  # idempotency key (UUID): a retried batch is applied once
-    records: list[RecordWire]
+# -- sync ------------------------------------------------------------------------------
 
 
-class PushResult(TypedDict):
+class PushBody(Wire):
+    """POST /sync/push."""
+
+    key: Annotated[str, Field(min_length=1, max_length=64)]  # idempotency key (a UUID)
+    records: Annotated[list[RecordWire], Field(max_length=PUSH_LIMIT)]
+
+
+class PushResult(Wire):
     id: str
     outcome: Literal["applied", "conflict", "refused"]
     server_rev: int | None  # applied: the new revision; conflict: the current one
-    record: NotRequired[RecordWire]  # conflict: the server's current version
-    reason: NotRequired[str]  # refused/conflict: plain English
+    record: RecordWire | None = None  # conflict, refused: the server's current version
+    reason: str | None = None  # refused, conflict: plain English
 
 
-class PushReply(TypedDict):
+class PushReply(Wire):
     results: list[PushResult]
 
 
-class PullItem(TypedDict):
+class PullItem(Wire):
+    """A record's current version, or a record to drop from the cache (with why)."""
+
     seq: int
-    record: NotRequired[RecordWire]
-    remove: NotRequired[str]  # a record id to drop from the cache
-    reason: NotRequired[Literal["scope", "hidden"]]
+    record: RecordWire | None = None
+    remove: str | None = None
+    reason: Literal["scope", "hidden"] | None = None
 
 
-class PullReply(TypedDict):
+class PullPage(Wire):
+    """GET /sync/pull."""
+
     epoch: str
     reset: bool  # the epoch changed: the client starts again from cursor 0
     cursor: int  # pass back as the next page's cursor
@@ -93,19 +144,142 @@ class PullReply(TypedDict):
     items: list[PullItem]
 
 
+# -- meta, sign-in, errors -------------------------------------------------------------
+
+
+class VersionReply(Wire):
+    server_version: str
+    protocol: int
+    min_protocol: int
+    templates: list[tuple[str, int]]  # (template id, version) the server knows
+    epoch: str
+
+
+class LoginBody(Wire):
+    username: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+    device: Annotated[str, Field(max_length=100)] = ""
+
+
+class RefreshBody(Wire):
+    """POST /auth/refresh and /auth/logout."""
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class UserWire(Wire):
+    id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    employee_id: int | None
+    active: bool
+
+
+class TokenReply(Wire):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int  # seconds
+    user: UserWire
+
+
+class ErrorReply(Wire):
+    """Every error: plain English, plus a code or figures where the client acts on them."""
+
+    detail: str
+    code: str | None = None  # e.g. account_disabled, bad_csr, key_taken
+    retry_after: int | None = None  # 423: seconds until the lockout ends
+    min_protocol: int | None = None  # 426
+    max_protocol: int | None = None  # 426
+
+
+# -- organisation ----------------------------------------------------------------------
+
+
+class DepartmentWire(Wire):
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+
+
+class EmployeeWire(Wire):
+    """One person; the equality fields are sent to HR only."""
+
+    id: int
+    payroll_number: str
+    first_name: str
+    last_name: str
+    preferred_name: str | None
+    email: str | None
+    job_title: str
+    grade: str
+    department_id: int
+    line_manager_id: int | None
+    start_date: date
+    contract_type: str
+    fte: float
+    probation_end_date: date | None
+    leaving_date: date | None
+    sex: str | None = None
+    age_band: str | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    sexual_orientation: str | None = None
+    religion: str | None = None
+
+
+class OrgReply(Wire):
+    """GET /org: the part of the organisation the user may see."""
+
+    departments: list[DepartmentWire]
+    employees: list[EmployeeWire]
+    users: list[UserWire]
+
+
+# -- signing ---------------------------------------------------------------------------
+
+
+class CertificateBody(Wire):
+    """POST /certificates: a certificate signing request for an EC P-256 key."""
+
+    csr: Annotated[Base64, Field(min_length=1, max_length=4000)]  # DER
+
+
+class CertificateReply(Wire):
+    certificate: Base64  # DER
+    serial: str  # hex
+    not_after: IsoTime
+    user_id: int
+
+
+class RevokedWire(Wire):
+    serial: str  # hex
+    revoked_at: IsoTime
+    reason: str  # lost | left | ""
+
+
+class TrustReply(Wire):
+    """GET /certificates/trust."""
+
+    ca_certificates: list[Base64]  # DER; the current authority first
+    revoked: list[RevokedWire]
+
+
+# -- building and reading the wire forms ------------------------------------------------
+
+
 def dumps(value: Any) -> bytes:
     return orjson.dumps(value)
-
-
-def loads(data: bytes | str) -> Any:
-    return orjson.loads(data)
 
 
 def _b64(data: bytes | None) -> str | None:
     return base64.b64encode(data).decode("ascii") if data is not None else None
 
 
-def sign_off_wire(sign_off: SignOff) -> SignOffWire:
+def sign_off_wire(sign_off: SignOff) -> dict[str, Any]:
+    """A sign-off as a SignOffWire-shaped dict, ready for orjson."""
     superseded = sign_off.superseded_at
     return {
         "user_id": sign_off.user_id,
@@ -123,35 +297,40 @@ def sign_off_wire(sign_off: SignOff) -> SignOffWire:
 
 def sign_off_row(wire: SignOffWire, record_id: str) -> dict[str, Any]:
     """A sign_offs row (no id) from its wire form."""
-    superseded = wire.get("superseded_at")
+    superseded = wire.superseded_at
     return {
         "record_id": record_id,
-        "user_id": wire["user_id"],
-        "role": wire["role"],
-        "decision": wire["decision"],
-        "reason": wire.get("reason"),
-        "signed_at": wire_time(wire["signed_at"]),
-        "content_hash": wire["content_hash"],
-        "covers": wire.get("covers"),
-        "signature": base64.b64decode(wire["signature"]) if wire.get("signature") else None,
-        "certificate": (base64.b64decode(wire["certificate"]) if wire.get("certificate") else None),
+        "user_id": wire.user_id,
+        "role": wire.role,
+        "decision": wire.decision,
+        "reason": wire.reason,
+        "signed_at": wire_time(wire.signed_at),
+        "content_hash": wire.content_hash,
+        "covers": wire.covers,
+        "signature": base64.b64decode(wire.signature) if wire.signature else None,
+        "certificate": base64.b64decode(wire.certificate) if wire.certificate else None,
         "superseded_at": wire_time(superseded) if superseded else None,
     }
 
 
-def sign_off_key(user_id: int, role: Any, signed_at: datetime, content_hash: str) -> tuple:
+SignOffKey = tuple[int, str, str, str]
+
+
+def sign_off_key(user_id: int, role: object, signed_at: datetime, content_hash: str) -> SignOffKey:
     """What names one act of signing across computers (row ids differ)."""
     return (user_id, str(role), signed_at.astimezone(UTC).isoformat(), content_hash)
 
 
 def to_wire(
-    record: Record,
+    record: Any,
     *,
     base_rev: int | None = None,
     push: bool = False,
     sign_offs: Iterable[SignOff] | None = None,
-) -> RecordWire:
-    wire: RecordWire = {
+) -> dict[str, Any]:
+    """A record (a Record, or a row with its columns) as a RecordWire-shaped dict, ready
+    for orjson: `base_rev` only when pushing, `sign_offs` only when it has any."""
+    wire: dict[str, Any] = {
         "id": record.id,
         "kind": str(record.kind),
         "subject_id": record.subject_id,
@@ -172,6 +351,16 @@ def to_wire(
     if signed:
         wire["sign_offs"] = [sign_off_wire(s) for s in signed]
     return wire
+
+
+def wire_dict(wire: RecordWire) -> dict[str, Any]:
+    """A RecordWire as kept on this computer (a conflict's server copy): the keys sent."""
+    return wire.model_dump(mode="json", exclude_unset=True)
+
+
+def record_wire(stored: dict[str, Any]) -> RecordWire:
+    """A server version kept on this computer (a conflict's copy) as a RecordWire."""
+    return RecordWire.model_validate(stored, extra="ignore")
 
 
 def wire_date(value: str | None) -> date | None:

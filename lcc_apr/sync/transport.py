@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
 
 import httpx
 from keyring.backend import KeyringBackend
 
+from .address import check_server_url
 from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     AccountDisabled,
     AuthError,
@@ -27,9 +27,29 @@ from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     Refused,
     SyncError,
 )
-from .protocol import MIN_PROTOCOL, PROTOCOL, PROTOCOL_HEADER, dumps, loads
+from .protocol import (
+    MIN_PROTOCOL,
+    PROTOCOL,
+    PROTOCOL_HEADER,
+    CertificateBody,
+    CertificateReply,
+    ErrorReply,
+    LoginBody,
+    OrgReply,
+    PullPage,
+    PushReply,
+    RefreshBody,
+    TokenReply,
+    TrustReply,
+    UserWire,
+    VersionReply,
+    Wire,
+    dumps,
+    read,
+)
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+M = TypeVar("M", bound=Wire)
+
 SERVICE = "lcc-apr"
 
 
@@ -57,24 +77,9 @@ class Tokens:
                 self.backend.delete_password(SERVICE, entry)
 
 
-def check_url(url: str, *, allow_plain_local: bool) -> str:
-    """HTTPS only; plain HTTP only to this computer and only in demo mode."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url.rstrip("/")
-    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and allow_plain_local:
-        return url.rstrip("/")
-    if parts.scheme == "http":
-        raise SyncError(
-            "The server address must start with https:// so your records travel encrypted."
-        )
-    raise SyncError(
-        f"{url!r} is not a server address (it should look like https://apr.example.gov.uk)."
-    )
-
-
 class Connection:
-    """One user's connection to one server."""
+    """One user's connection to one server. Every reply is read through its wire model
+    (lcc_apr.sync.protocol); one that does not fit raises IncompatibleServer."""
 
     def __init__(
         self,
@@ -86,9 +91,9 @@ class Connection:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.url = check_url(url, allow_plain_local=allow_plain_local)
+        self.url = check_server_url(url, allow_plain_local=allow_plain_local)
         self.tokens = tokens
-        self.user: dict[str, Any] | None = None
+        self.user: UserWire | None = None
         self.username: str | None = None
         self._access: str | None = None
         self._http = httpx.Client(
@@ -104,10 +109,11 @@ class Connection:
     def _entry(self) -> str:
         return f"refresh:{self.url}:{self.username}"
 
-    def login(self, username: str, password: str, device: str = "desktop") -> dict[str, Any]:
+    def login(self, username: str, password: str, device: str = "desktop") -> UserWire:
+        """Sign in with a password; returns the signed-in user (also kept as `user`)."""
         self.username = username
-        body = {"username": username, "password": password, "device": device}
-        reply = self._send("POST", "/auth/login", body=body, authorised=False)
+        body = LoginBody(username=username, password=password, device=device)
+        reply, _ = self._call(TokenReply, "POST", "/auth/login", body=body, authorised=False)
         return self._accept(reply)
 
     def resume(self, username: str) -> bool:
@@ -122,7 +128,8 @@ class Connection:
         token = self.tokens.load(self._entry()) if self.username else None
         if token:
             with contextlib.suppress(SyncError):  # signing out locally happens anyway
-                self._send("POST", "/auth/logout", body={"refresh_token": token}, authorised=False)
+                body = RefreshBody(refresh_token=token)
+                self._request("POST", "/auth/logout", body=body, authorised=False)
         if self.username:
             self.tokens.clear(self._entry())
         self._access = None
@@ -131,129 +138,139 @@ class Connection:
         token = self.tokens.load(self._entry())
         if token is None:
             raise AuthError("Please sign in again.")
+        body = RefreshBody(refresh_token=token)
         try:
-            reply = self._send(
-                "POST", "/auth/refresh", body={"refresh_token": token}, authorised=False
-            )
+            reply, _ = self._call(TokenReply, "POST", "/auth/refresh", body=body, authorised=False)
         except AuthError:
             self.tokens.clear(self._entry())
             raise
         self._accept(reply)
 
-    def _accept(self, reply: dict[str, Any]) -> dict[str, Any]:
-        self._access = reply["access_token"]
-        self.tokens.save(self._entry(), reply["refresh_token"])
-        if "user" in reply:
-            self.user = reply["user"]
-        return reply
+    def _accept(self, reply: TokenReply) -> UserWire:
+        self._access = reply.access_token
+        self.tokens.save(self._entry(), reply.refresh_token)
+        self.user = reply.user
+        return reply.user
 
     # -- routes -----------------------------------------------------------------
 
-    def version(self) -> dict[str, Any]:
-        info = self._send("GET", "/version", authorised=False)
-        if info.get("protocol", 0) < MIN_PROTOCOL:
+    def version(self) -> VersionReply:
+        info, _ = self._call(VersionReply, "GET", "/version", authorised=False)
+        if info.protocol < MIN_PROTOCOL:
             raise IncompatibleServer(
                 "The server is older than this app supports: ask IT to update the server."
             )
-        if info.get("min_protocol", 0) > PROTOCOL:
+        if info.min_protocol > PROTOCOL:
             raise IncompatibleServer(
                 "The server needs a newer version of this app: please update it."
             )
         return info
 
-    def organisation(self) -> tuple[dict[str, Any], int]:
-        return self._send_sized("GET", "/org")
+    def organisation(self) -> tuple[OrgReply, int]:
+        return self._call(OrgReply, "GET", "/org")
 
-    def push(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
-        return self._send_sized("POST", "/sync/push", body=body)
+    def push(self, body: dict[str, Any]) -> tuple[PushReply, int]:
+        """POST /sync/push with a PushBody-shaped dict (built by the engine, sent as is)."""
+        return self._call(PushReply, "POST", "/sync/push", body=body)
 
-    def pull(self, *, cursor: int, epoch: str | None, limit: int) -> tuple[dict[str, Any], int]:
+    def pull(self, *, cursor: int, epoch: str | None, limit: int) -> tuple[PullPage, int]:
         params: dict[str, Any] = {"cursor": cursor, "limit": limit}
         if epoch:
             params["epoch"] = epoch
-        return self._send_sized("GET", "/sync/pull", params=params)
+        return self._call(PullPage, "GET", "/sync/pull", params=params)
 
     def request_certificate(self, csr: bytes) -> dict[str, Any]:
-        """POST /certificates: a signing certificate for the key in this DER request."""
-        return self._send("POST", "/certificates", body={"csr": base64.b64encode(csr).decode()})
+        """POST /certificates: a signing certificate for the key in this DER request
+        (a CertificateReply, as a dict for lcc_apr.signing)."""
+        body = CertificateBody(csr=base64.b64encode(csr).decode())
+        reply, _ = self._call(CertificateReply, "POST", "/certificates", body=body)
+        return reply.model_dump()
 
-    def trust(self) -> dict[str, Any]:
+    def trust(self) -> TrustReply:
         """GET /certificates/trust: the signing authority and the revoked certificates."""
-        return self._send("GET", "/certificates/trust")
+        return self._call(TrustReply, "GET", "/certificates/trust")[0]
 
     def close(self) -> None:
         self._http.close()
 
     # -- plumbing ---------------------------------------------------------------
 
-    def _send(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
-        return self._send_sized(method, path, **kw)[0]
+    def _call(self, model: type[M], method: str, path: str, **kw: Any) -> tuple[M, int]:
+        """The reply read as `model`, and its size in bytes."""
+        content = self._request(method, path, **kw)
+        try:
+            return read(model, content), len(content)
+        except ValueError:
+            raise IncompatibleServer(
+                "The server sent an answer this app does not understand: "
+                "the app or the server may need updating."
+            ) from None
 
-    def _send_sized(
+    def _request(
         self,
         method: str,
         path: str,
         *,
-        body: Any = None,
+        body: Wire | dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         authorised: bool = True,
-    ) -> tuple[dict[str, Any], int]:
+    ) -> bytes:
+        """The body of a successful reply; any other answer raises its SyncError."""
+        if isinstance(body, Wire):
+            content: bytes | None = body.model_dump_json().encode()
+        else:
+            content = dumps(body) if body is not None else None
         for attempt in (1, 2):
-            headers = (
-                {"Authorization": f"Bearer {self._access}"} if authorised and self._access else {}
-            )
             if authorised and not self._access:
                 self._refresh()
                 continue
+            headers = {"Authorization": f"Bearer {self._access}"} if authorised else {}
             try:
                 response = self._http.request(
-                    method,
-                    path,
-                    content=dumps(body) if body is not None else None,
-                    params=params,
-                    headers=headers,
+                    method, path, content=content, params=params, headers=headers
                 )
             except httpx.TransportError as exc:
                 raise NetworkError(_network_message(exc)) from exc
             if response.status_code == 401 and authorised and attempt == 1:
                 self._refresh()
                 continue
-            return _reply(response), len(response.content)
+            if response.status_code >= 300:
+                raise _refusal(response)
+            return response.content
         raise AuthError("Please sign in again.")
 
 
-def _reply(response: httpx.Response) -> dict[str, Any]:
-    status = response.status_code
+def _error_of(response: httpx.Response) -> ErrorReply | None:
     try:
-        data = loads(response.content) if response.content else {}
+        return read(ErrorReply, response.content)
     except ValueError:
-        data = {}
-    detail = data.get("detail") if isinstance(data, dict) else None
-    detail = detail if isinstance(detail, str) else None
-    if status < 300:
-        return data
+        return None  # not ours (a proxy's page): the status alone says what happened
+
+
+def _refusal(response: httpx.Response) -> SyncError:
+    """The SyncError for an answer that is not a success."""
+    status = response.status_code
+    error = _error_of(response)
+    detail = error.detail if error else None
+    code = error.code if error else None
     if status == 401:
-        raise AuthError(detail or "Please sign in again.")
+        return AuthError(detail or "Please sign in again.")
     if status == 423:
-        raise LockedOut(
-            detail or "Too many attempts: try again later.", int(data.get("retry_after", 900))
-        )
-    if status == 403 and data.get("code") == "account_disabled":
-        raise AccountDisabled(detail or "This account has been disabled.")
+        retry = error.retry_after if error and error.retry_after is not None else 900
+        return LockedOut(detail or "Too many attempts: try again later.", retry)
+    if status == 403 and code == "account_disabled":
+        return AccountDisabled(detail or "This account has been disabled.")
     if status == 426:
-        ours = PROTOCOL
-        if data.get("min_protocol", 0) > ours:
-            raise IncompatibleServer(
+        if error and (error.min_protocol or 0) > PROTOCOL:
+            return IncompatibleServer(
                 "The server needs a newer version of this app: please update it."
             )
-        raise IncompatibleServer("The server is older than this app supports: ask IT to update it.")
+        return IncompatibleServer(
+            "The server is older than this app supports: ask IT to update it."
+        )
     if status >= 500:
-        raise NetworkError("The server had a problem; nothing was lost. Try again shortly.")
-    code = data.get("code") if isinstance(data, dict) else None
-    raise Refused(
-        detail or f"The server refused the request ({status}).",
-        code if isinstance(code, str) else None,
-    )
+        return NetworkError("The server had a problem; nothing was lost. Try again shortly.")
+    return Refused(detail or f"The server refused the request ({status}).", code)
 
 
 def _network_message(exc: httpx.TransportError) -> str:

@@ -7,7 +7,7 @@ import pytest
 from lcc_apr.ops import Changes
 from lcc_apr.ops import conflicts as ops
 from lcc_apr.sync.merge import STATUS
-from tests.conflict_maker import CATALOGUE, Maker, maker_for
+from tests.conflict_maker import CATALOGUE, R1, R2, R3, Maker, maker_for
 
 BASE = {"workload": "Heavy", "supervision_type": "planned"}
 MINE = {"workload": "Mine: caseload down to 18", "supervision_type": "group", "learning": "Course"}
@@ -21,7 +21,7 @@ def maker(demo) -> Maker:
 
 def settled(maker: Maker, *, listed: bool) -> Changes:
     return Changes(
-        records=frozenset({"r1"}),
+        records=frozenset({R1}),
         people=frozenset({maker.subject_id}),
         listed=listed,
         unsent=True,
@@ -31,7 +31,7 @@ def settled(maker: Maker, *, listed: bool) -> Changes:
 
 def test_a_conflict_is_loaded_as_plain_data_in_form_order(maker):
     maker.conflict(BASE, MINE, THEIRS)
-    view = ops.load_conflict(maker.store, catalogue=CATALOGUE, record_id="r1")
+    view = ops.load_conflict(maker.store, catalogue=CATALOGUE, record_id=R1)
     assert view.title == f"Supervision for {maker.subject_name}, 2 November 2026"
     assert [a.key for a in view.answers] == ["supervision_type", "workload"]
     kind = view.answers[0]
@@ -46,27 +46,27 @@ def test_a_conflict_is_loaded_as_plain_data_in_form_order(maker):
 
 def test_nothing_to_load_is_a_key_error(maker):
     with pytest.raises(KeyError):
-        ops.load_conflict(maker.store, catalogue=CATALOGUE, record_id="r1")
+        ops.load_conflict(maker.store, catalogue=CATALOGUE, record_id=R1)
 
 
 def test_each_kind_of_conflict_is_described_in_the_list(maker):
-    maker.take(maker.wire("r1", 5, {"workload": "Heavy"}))
-    maker.edit("r1", {"workload": "Mine"}, status="shared")
-    maker.take(maker.wire("r1", 7, {"workload": "Theirs"}, status="employee_signed"))
-    maker.conflict(BASE, MINE, {}, rid="r2", deleted=True)
-    maker.refused("r3", "Refused.")
+    maker.take(maker.wire(R1, 5, {"workload": "Heavy"}))
+    maker.edit(R1, {"workload": "Mine"}, status="shared")
+    maker.take(maker.wire(R1, 7, {"workload": "Theirs"}, status="employee_signed"))
+    maker.conflict(BASE, MINE, {}, rid=R2, deleted=True)
+    maker.refused(R3, "Refused.")
     rows = ops.list_conflicts(maker.store, catalogue=CATALOGUE)
     assert {row.record_id: row.what for row in rows} == {
-        "r1": "1 answer and the status",
-        "r2": "Deleted on the server",
-        "r3": "Refused by the server",
+        R1: "1 answer and the status",
+        R2: "Deleted on the server",
+        R3: "Refused by the server",
     }
     assert {row.person for row in rows} == {maker.subject_name}
 
 
 def test_final_answers_take_each_choice(maker):
     maker.conflict(BASE, MINE, THEIRS)
-    view = ops.load_conflict(maker.store, catalogue=CATALOGUE, record_id="r1")
+    view = ops.load_conflict(maker.store, catalogue=CATALOGUE, record_id=R1)
     answers = ops.final_answers(
         view,
         choices={"workload": ops.EDIT, "supervision_type": ops.MINE},
@@ -78,33 +78,33 @@ def test_final_answers_take_each_choice(maker):
 def test_resolving_saves_the_choice_and_says_what_changed(maker):
     maker.conflict(BASE, MINE, THEIRS)
     answers = {**BASE, **THEIRS, "learning": "Course"}
-    changes = ops.resolve_conflict(maker.store, record_id="r1", answers=answers, user_id=None)
+    changes = ops.resolve_conflict(maker.store, record_id=R1, answers=answers, user_id=None)
     assert changes == settled(maker, listed=False)  # same status: no list moves
     record = maker.record()
     assert record.answers == answers and record.dirty and maker.conflict_row() is None
     with pytest.raises(KeyError):  # settled already
-        ops.resolve_conflict(maker.store, record_id="r1", answers=answers, user_id=None)
+        ops.resolve_conflict(maker.store, record_id=R1, answers=answers, user_id=None)
 
 
 def test_taking_the_servers_status_moves_the_record_in_lists(maker):
-    maker.take(maker.wire("r1", 5, {"workload": "Heavy"}, status="shared"))
-    maker.edit("r1", {}, status="draft")
-    maker.take(maker.wire("r1", 7, {"workload": "Lighter"}, status="employee_signed"))
+    maker.take(maker.wire(R1, 5, {"workload": "Heavy"}, status="shared"))
+    maker.edit(R1, {}, status="draft")
+    maker.take(maker.wire(R1, 7, {"workload": "Lighter"}, status="employee_signed"))
     assert maker.conflict_row().fields == [STATUS]
-    changes = ops.accept_server_version(maker.store, record_id="r1")
+    changes = ops.accept_server_version(maker.store, record_id=R1)
     assert changes == settled(maker, listed=True)
     assert maker.record().status == "employee_signed"
 
 
 def test_accepting_a_deletion_removes_it_from_lists(maker):
     maker.conflict(BASE, MINE, {}, deleted=True)
-    assert ops.accept_server_version(maker.store, record_id="r1") == settled(maker, listed=True)
+    assert ops.accept_server_version(maker.store, record_id=R1) == settled(maker, listed=True)
     assert maker.record().deleted and maker.conflict_row() is None
 
 
 def test_restoring_a_deleted_record_keeps_it_listed(maker):
     maker.conflict(BASE, MINE, {}, deleted=True)
-    changes = ops.restore_deleted(maker.store, record_id="r1", user_id=maker.user_id)
+    changes = ops.restore_deleted(maker.store, record_id=R1, user_id=maker.user_id)
     assert changes == settled(maker, listed=False)
     record = maker.record()
     assert not record.deleted and record.dirty and record.answers == {**BASE, **MINE}
@@ -113,5 +113,5 @@ def test_restoring_a_deleted_record_keeps_it_listed(maker):
 def test_restoring_what_was_not_deleted_is_refused(maker):
     maker.conflict(BASE, MINE, THEIRS)
     with pytest.raises(ValueError):
-        ops.restore_deleted(maker.store, record_id="r1", user_id=maker.user_id)
+        ops.restore_deleted(maker.store, record_id=R1, user_id=maker.user_id)
     assert maker.conflict_row() is not None

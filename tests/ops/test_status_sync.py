@@ -12,14 +12,14 @@ from lcc_apr.ops import Changes, changes_of
 from lcc_apr.ops.status import StatusFacts, read_status
 from lcc_apr.ops.sync import run_sync, sync_changes
 from lcc_apr.sync.engine import SyncResult
-from tests.conflict_maker import maker_for
+from tests.conflict_maker import R1, maker_for
 
 
 def test_read_status_counts_unsent_changes_conflicts_and_the_last_sync(demo):
     with demo.session() as s:
         dirty = s.scalar(select(func.count()).select_from(Record).where(Record.dirty))
     assert dirty and read_status(demo) == StatusFacts(dirty, 0, None)
-    maker_for(demo).refused("r1", "Refused.")  # one more record changed here, in conflict
+    maker_for(demo).refused(R1, "Refused.")  # one more record changed here, in conflict
     at = datetime(2026, 11, 30, 9, tzinfo=UTC)
     with demo.session() as s:
         s.merge(SyncState(id=1, cursor=0, last_success_at=at))

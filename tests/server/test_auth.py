@@ -40,6 +40,7 @@ def test_login_gives_a_short_lived_jwt_and_an_opaque_refresh_token(live_server):
         "display_name": body["user"]["display_name"],
         "roles": sorted(r.value for r in someone.roles),
         "employee_id": someone.employee_id,
+        "active": True,
     }
     claims = jwt.decode(
         body["access_token"],

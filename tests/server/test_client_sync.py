@@ -27,7 +27,8 @@ from lcc_apr.sync.engine import (
     resolve_conflict,
     restore_deleted,
 )
-from lcc_apr.sync.transport import AccountDisabled, Cancelled, Connection, SyncError, Tokens
+from lcc_apr.sync.errors import AccountDisabled, Cancelled, SyncError
+from lcc_apr.sync.transport import Connection, Tokens
 
 from ..conftest import MemoryKeyring
 
@@ -51,9 +52,7 @@ class Device:
     def edit(self, record_id: str, **answers) -> None:
         with self.store.session() as s:
             record = s.get(Record, record_id)
-            update_record(
-                s, record, user_id=self.connection.user["id"], at=now_utc(), answers=answers
-            )
+            update_record(s, record, user_id=self.connection.user.id, at=now_utc(), answers=answers)
 
 
 @pytest.fixture
@@ -170,7 +169,7 @@ def test_the_same_field_changed_twice_is_surfaced_then_resolved(live_server, dev
         b.store,
         record_id,
         answers={**mine, "workload": "B's wording, agreed"},
-        user_id=b.connection.user["id"],
+        user_id=b.connection.user.id,
     )
     assert b.sync().sent == 1
     a.sync()
@@ -220,7 +219,7 @@ def test_a_record_deleted_on_the_server_can_be_restored_with_my_answers(live_ser
     with a.store.session() as s:
         assert s.get(Conflict, record_id).fields == ["(deleted on the server)"]
     assert a.sync().sent == 0  # nothing goes up until the person decides
-    restore_deleted(a.store, record_id, user_id=a.connection.user["id"])
+    restore_deleted(a.store, record_id, user_id=a.connection.user.id)
     result = a.sync()
     assert result.sent == 1 and result.refused == [] and result.conflicts == 0
 
@@ -429,7 +428,7 @@ def test_a_laptop_restarted_later_resumes_from_the_keyring(live_server, device, 
     laptop.sync()
     again = Connection(live_server.url, tokens=Tokens(laptop.ring), allow_plain_local=True)
     assert again.resume(manager.username)
-    assert again.organisation()[0]["employees"]
+    assert again.organisation()[0].employees
     again.close()
 
 

@@ -28,6 +28,9 @@ def test_health_and_version_are_open_and_name_the_protocol_templates_and_epoch(l
     assert len(version["epoch"]) == 36 and version["server_version"]
 
 
+JSON = "application/json"
+
+
 def test_openapi_document_and_docs_are_served(live_server):
     with httpx.Client(base_url=live_server.url) as bare:
         spec = bare.get("/openapi.json").json()
@@ -41,7 +44,23 @@ def test_openapi_document_and_docs_are_served(live_server):
         "/sync/pull",
     ):
         assert path in spec["paths"], path
-    assert "PullReplyOut" in spec["components"]["schemas"]
+    # Bodies and answers are documented with the wire models of lcc_apr.sync.protocol.
+    documented = {
+        ("get", "/version"): (None, "VersionReply"),
+        ("post", "/auth/login"): ("LoginBody", "TokenReply"),
+        ("post", "/auth/refresh"): ("RefreshBody", "TokenReply"),
+        ("get", "/org"): (None, "OrgReply"),
+        ("post", "/sync/push"): ("PushBody", "PushReply"),
+        ("get", "/sync/pull"): (None, "PullPage"),
+        ("post", "/certificates"): ("CertificateBody", "CertificateReply"),
+        ("get", "/certificates/trust"): (None, "TrustReply"),
+    }
+    for (method, path), (body, answer) in documented.items():
+        operation = spec["paths"][path][method]
+        sent = operation.get("requestBody", {}).get("content", {}).get(JSON, {})
+        got = operation["responses"]["200"]["content"][JSON]["schema"]
+        assert sent.get("schema", {}).get("$ref", "").split("/")[-1] == (body or ""), path
+        assert got["$ref"].split("/")[-1] == answer, path
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)

@@ -485,7 +485,7 @@ def test_a_revoked_certificate_signs_nothing_more(live_server, device):
     fresh = employee.signer.identity()
     assert serial_text(fresh.certificate) != old_serial
     trust = employee.connection.trust()
-    assert [r["serial"] for r in trust["revoked"]] == [old_serial]
+    assert [r.serial for r in trust.revoked] == [old_serial]
     assert live_server.records(id=record.id)[0].status == "shared"
     accept_server_version(employee.store, record.id)  # "Discard my change", then sign again
     assert employee.states(record.id) == []

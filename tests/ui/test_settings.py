@@ -52,6 +52,7 @@ def test_values_round_trip_through_the_file(tmp_path, settings):
         ("sync/interval_minutes", -1),
         ("sync/interval_minutes", True),
         ("sync/server_url", "ftp://apr.example"),
+        ("sync/server_url", "http://apr.example.org"),  # the connection's rule: https only
     ],
 )
 def test_a_value_that_is_not_allowed_is_refused(settings, key, value):

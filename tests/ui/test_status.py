@@ -9,7 +9,7 @@ import pytest
 
 from lcc_apr.ops.status import StatusFacts
 from lcc_apr.sync.engine import Progress, SyncResult
-from lcc_apr.sync.transport import Cancelled, NetworkError
+from lcc_apr.sync.errors import Cancelled, NetworkError
 from ui.status import StatusBar, outcome_text, progress_text
 
 

@@ -7,14 +7,14 @@ from lcc_apr.sync.merge import STATUS
 from ui.conflicts import ConflictDialog
 from ui.qt import Qt, QtWidgets
 
-from .conftest import CATALOGUE, Maker
+from .conftest import CATALOGUE, R1, R2, Maker
 
 BASE = {"workload": "Heavy", "supervision_type": "planned"}
 MINE = {"workload": "Mine: caseload down to 18", "supervision_type": "group", "learning": "Course"}
 THEIRS = {"workload": "Theirs: caseload stays at 22", "supervision_type": "unplanned"}
 
 
-def open_dialog(qtbot, maker: Maker, runner, rid: str = "r1") -> ConflictDialog:
+def open_dialog(qtbot, maker: Maker, runner, rid: str = R1) -> ConflictDialog:
     dialog = ConflictDialog(maker.store, CATALOGUE, rid, runner=runner, user_id=maker.user_id)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -159,9 +159,9 @@ def test_lists_are_shown_readably_and_cannot_be_edited_here(qtbot, maker, runner
 
 
 def test_a_status_conflict_is_shown_and_the_servers_status_kept(qtbot, maker, runner):
-    maker.take(maker.wire("r1", 5, {"workload": "Heavy"}))
-    maker.edit("r1", {"workload": "Mine"}, status="shared")
-    maker.take(maker.wire("r1", 7, {"workload": "Theirs"}, status="employee_signed"))
+    maker.take(maker.wire(R1, 5, {"workload": "Heavy"}))
+    maker.edit(R1, {"workload": "Mine"}, status="shared")
+    maker.take(maker.wire(R1, 7, {"workload": "Theirs"}, status="employee_signed"))
     assert maker.conflict_row().fields == ["workload", STATUS]
     dialog = open_dialog(qtbot, maker, runner)
     assert text_of(named(dialog, "Status: on this computer")) == "Shared with the employee"
@@ -174,9 +174,9 @@ def test_a_status_conflict_is_shown_and_the_servers_status_kept(qtbot, maker, ru
 
 
 def test_a_status_only_conflict_can_be_applied_at_once(qtbot, maker, runner):
-    maker.take(maker.wire("r1", 5, {"workload": "Heavy"}, status="shared"))
-    maker.edit("r1", {}, status="draft")
-    maker.take(maker.wire("r1", 7, {"workload": "Lighter"}, status="employee_signed"))
+    maker.take(maker.wire(R1, 5, {"workload": "Heavy"}, status="shared"))
+    maker.edit(R1, {}, status="draft")
+    maker.take(maker.wire(R1, 7, {"workload": "Lighter"}, status="employee_signed"))
     assert maker.conflict_row().fields == [STATUS]
     dialog = open_dialog(qtbot, maker, runner)
     assert dialog.groups == {} and dialog.apply_button.isEnabled()
@@ -189,7 +189,7 @@ def test_a_status_only_conflict_can_be_applied_at_once(qtbot, maker, runner):
 
 def test_a_refused_change_shows_the_reason_and_discard_takes_the_servers(qtbot, maker, runner):
     reason = "Only the employee's line manager can change the workload section."
-    maker.refused("r1", reason)
+    maker.refused(R1, reason)
     dialog = open_dialog(qtbot, maker, runner)
     assert text_of(named(dialog, "Why the server refused")) == reason
     assert not dialog.apply_button.isVisible() and dialog.discard_button.isVisible()
@@ -198,13 +198,13 @@ def test_a_refused_change_shows_the_reason_and_discard_takes_the_servers(qtbot, 
     record = maker.record()
     assert record.answers == {"workload": "Heavy, agreed"} and maker.conflict_row() is None
     with maker.store.session() as s:
-        assert verify_history(s, s.get(type(record), "r1")) == []
+        assert verify_history(s, s.get(type(record), R1)) == []
 
 
 def test_a_refusal_without_the_servers_record_goes_back_to_the_last_version_here(
     qtbot, maker, runner
 ):
-    maker.refused("r1", "Refused.", with_server=False)
+    maker.refused(R1, "Refused.", with_server=False)
     dialog = open_dialog(qtbot, maker, runner)
     with qtbot.waitSignal(dialog.accepted):
         dialog.discard_button.click()
@@ -212,7 +212,7 @@ def test_a_refusal_without_the_servers_record_goes_back_to_the_last_version_here
 
 
 def test_keep_it_for_now_changes_nothing(qtbot, maker, runner):
-    maker.refused("r1", "Refused.")
+    maker.refused(R1, "Refused.")
     dialog = open_dialog(qtbot, maker, runner)
     with qtbot.waitSignal(dialog.rejected):
         dialog.later_button.click()
@@ -257,8 +257,8 @@ def test_restore_is_only_offered_for_a_deletion(qtbot, maker, runner):
     maker.conflict(BASE, MINE, THEIRS)
     dialog = open_dialog(qtbot, maker, runner)
     assert not dialog.restore_button.isVisible()
-    maker.refused("r2", "Refused.")
-    refusal = open_dialog(qtbot, maker, runner, rid="r2")
+    maker.refused(R2, "Refused.")
+    refusal = open_dialog(qtbot, maker, runner, rid=R2)
     assert not refusal.restore_button.isVisible()
 
 
@@ -266,7 +266,7 @@ def test_a_failed_save_is_shown_in_the_dialog(qtbot, maker, runner):
     maker.conflict(BASE, MINE, THEIRS)
     dialog = open_dialog(qtbot, maker, runner)
     with maker.store.session() as s:  # settled elsewhere meanwhile
-        s.delete(s.get(type(maker.conflict_row()), "r1"))
+        s.delete(s.get(type(maker.conflict_row()), R1))
     dialog.choose("workload", "mine")
     dialog.choose("supervision_type", "mine")
     dialog.apply_button.click()

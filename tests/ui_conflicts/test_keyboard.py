@@ -5,7 +5,7 @@ from __future__ import annotations
 from ui.conflicts import ConflictDialog
 from ui.qt import Qt, QtWidgets
 
-from .conftest import Maker
+from .conftest import R1, Maker
 from .test_dialog import BASE, MINE, THEIRS, open_dialog
 
 
@@ -44,7 +44,7 @@ def test_every_control_has_an_accessible_name(qtbot, maker: Maker, runner):
 
 
 def test_a_refusal_has_accessible_names_too(qtbot, maker: Maker, runner):
-    maker.refused("r1", "Refused.")
+    maker.refused(R1, "Refused.")
     assert unnamed(open_dialog(qtbot, maker, runner)) == []
 
 
@@ -91,7 +91,7 @@ def test_the_whole_flow_works_with_the_keyboard_alone(qtbot, maker: Maker, runne
 
 
 def test_enter_on_a_refusal_keeps_the_change_and_space_discards(qtbot, maker: Maker, runner):
-    maker.refused("r1", "Refused.")
+    maker.refused(R1, "Refused.")
     dialog = open_dialog(qtbot, maker, runner)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)

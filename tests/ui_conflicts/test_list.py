@@ -5,7 +5,7 @@ from __future__ import annotations
 from ui.conflicts import ConflictDialog, ConflictsList
 from ui.qt import Qt, QtCore, QtWidgets
 
-from .conftest import CATALOGUE, Maker
+from .conftest import CATALOGUE, R1, R2, Maker
 from .test_dialog import BASE, MINE, THEIRS
 
 
@@ -28,7 +28,7 @@ def cells(widget: ConflictsList) -> list[list[str]]:
 
 def test_the_list_shows_kind_person_date_and_what_to_decide(qtbot, maker, runner):
     maker.conflict(BASE, MINE, THEIRS)
-    maker.refused("r2", "Refused.")
+    maker.refused(R2, "Refused.")
     widget = make_list(qtbot, maker, runner)
     name = maker.subject_name
     assert cells(widget) == [
@@ -48,12 +48,12 @@ def test_enter_opens_the_dialog_and_resolving_refreshes_the_list(qtbot, maker, r
     qtbot.keyClick(widget.table, Qt.Key.Key_Return)
     dialog = widget.dialog
     assert isinstance(dialog, ConflictDialog) and dialog.isVisible()
-    assert dialog.record_id == "r1"
+    assert dialog.record_id == R1
     dialog.choose("workload", "mine")
     dialog.choose("supervision_type", "mine")
     with qtbot.waitSignal(widget.resolved) as resolved:
         dialog.apply_button.click()
-    assert resolved.args == ["r1"]
+    assert resolved.args == [R1]
     assert widget.model.rowCount() == 0 and widget.dialog is None
     assert widget.summary.text().startswith("Nothing to resolve")
     assert not widget.open_button.isEnabled()
@@ -74,12 +74,12 @@ def test_double_click_opens_and_keep_it_for_now_keeps_the_row(qtbot, maker, runn
 
 
 def test_the_resolve_button_opens_the_selected_row(qtbot, maker, runner):
-    maker.conflict(BASE, MINE, THEIRS, rid="r1")
-    maker.conflict(BASE, MINE, THEIRS, rid="r2")
+    maker.conflict(BASE, MINE, THEIRS, rid=R1)
+    maker.conflict(BASE, MINE, THEIRS, rid=R2)
     widget = make_list(qtbot, maker, runner)
     widget.table.selectRow(1)
     widget.open_button.click()
-    assert widget.dialog is not None and widget.dialog.record_id == "r2"
+    assert widget.dialog is not None and widget.dialog.record_id == R2
     assert widget.open_row(QtCore.QModelIndex()) is None
 
 
@@ -98,7 +98,7 @@ def test_a_sync_that_finds_conflicts_refreshes_the_open_list_and_an_autosave_doe
     widget = make_list(qtbot, maker, runner)
     assert widget.model.rowCount() == 0
     maker.conflict(BASE, MINE, THEIRS)  # as a sync running meanwhile would
-    runner.changed.emit(Changes(records=frozenset({"r1"}), unsent=True))  # an autosave
+    runner.changed.emit(Changes(records=frozenset({R1}), unsent=True))  # an autosave
     assert widget.model.rowCount() == 0
     runner.changed.emit(Changes(synced=True, conflicts=True))
     qtbot.waitUntil(lambda: widget.model.rowCount() == 1, timeout=5000)

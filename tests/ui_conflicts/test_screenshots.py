@@ -13,7 +13,7 @@ import pytest
 
 from ui.conflicts import ConflictDialog, ConflictsList
 
-from .conftest import CATALOGUE
+from .conftest import CATALOGUE, R1, R2
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -62,21 +62,21 @@ def shoot(qtbot, widget, path: Path, size: tuple[int, int]) -> None:
 
 def test_screenshot_of_a_conflict(qtbot, maker, runner, folder):
     maker.conflict({"workload": "Heavy", "supervision_type": "planned"}, MINE, THEIRS)
-    dialog = ConflictDialog(maker.store, CATALOGUE, "r1", runner=runner, user_id=maker.user_id)
+    dialog = ConflictDialog(maker.store, CATALOGUE, R1, runner=runner, user_id=maker.user_id)
     dialog.choose("workload", "edit")
     dialog.choose("supervision_type", "mine")
     shoot(qtbot, dialog, folder / "conflict.png", (900, 780))
 
 
 def test_screenshot_of_a_refusal(qtbot, maker, runner, folder):
-    maker.refused("r1", "Only the employee's line manager may change the workload section.")
-    dialog = ConflictDialog(maker.store, CATALOGUE, "r1", runner=runner, user_id=maker.user_id)
+    maker.refused(R1, "Only the employee's line manager may change the workload section.")
+    dialog = ConflictDialog(maker.store, CATALOGUE, R1, runner=runner, user_id=maker.user_id)
     shoot(qtbot, dialog, folder / "conflict-refused.png", (700, 360))
 
 
 def test_screenshot_of_the_list(qtbot, maker, runner, folder):
     maker.conflict({"workload": "Heavy"}, {"workload": "Mine"}, {"workload": "Theirs"})
-    maker.refused("r2", "Refused.")
+    maker.refused(R2, "Refused.")
     shoot(
         qtbot,
         ConflictsList(maker.store, CATALOGUE, runner=runner, user_id=maker.user_id),

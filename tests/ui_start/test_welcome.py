@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.sync.transport import SyncError
+from lcc_apr.sync.errors import SyncError
 from main import make_context, make_sign_in
 from ui.app import build_window
 from ui.qt import Qt, QtWidgets

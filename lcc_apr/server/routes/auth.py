@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from lcc_apr.sync.protocol import ErrorReply, LoginBody, RefreshBody, TokenReply
+
 from .. import auth
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
-from ..schemas import ERRORS, ErrorOut, LoginBody, RefreshBody, TokenReply
+from ..errors import ERRORS
 
 router = APIRouter(
     prefix="/auth",
@@ -16,7 +18,7 @@ router = APIRouter(
 )
 
 
-@router.post("/login", response_model=TokenReply, responses={423: {"model": ErrorOut}})
+@router.post("/login", response_model=TokenReply, responses={423: {"model": ErrorReply}})
 def login(body: LoginBody, ctx: Ctx, session: DbSession, route: RoutePath) -> dict[str, object]:
     return auth.login(ctx, session, body.username, body.password, body.device, route)
 

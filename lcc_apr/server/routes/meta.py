@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lcc_apr import __version__
-from lcc_apr.sync.protocol import MIN_PROTOCOL, PROTOCOL
+from lcc_apr.sync.protocol import MIN_PROTOCOL, PROTOCOL, VersionReply
 
 from .. import sequence
 from ..deps import Ctx, DbSession
-from ..schemas import VersionReply
 
 router = APIRouter(tags=["meta"])
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from lcc_apr.sync.protocol import OrgReply
+
 from ..deps import CurrentUser, DbSession, require_protocol
-from ..errors import json_response
+from ..errors import ERRORS, json_response
 from ..orgview import org_view
-from ..schemas import ERRORS
 
 router = APIRouter(
     tags=["org"],
@@ -16,6 +17,6 @@ router = APIRouter(
 )
 
 
-@router.get("/org", response_class=Response)
+@router.get("/org", response_class=Response, responses={200: {"model": OrgReply}})
 def org(user: CurrentUser, session: DbSession) -> Response:
     return json_response(org_view(session, user.viewer))

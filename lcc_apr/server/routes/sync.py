@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from lcc_apr.sync.protocol import PullPage, PushBody, PushReply
+
 from .. import pull as pull_service
 from .. import push as push_service
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
-from ..schemas import ERRORS, PullReplyOut, PushIn, PushReplyOut
+from ..errors import ERRORS
 
 router = APIRouter(
     prefix="/sync",
@@ -21,14 +23,14 @@ router = APIRouter(
 JSON = "application/json"
 
 
-@router.post("/push", response_class=Response, responses={200: {"model": PushReplyOut}})
+@router.post("/push", response_class=Response, responses={200: {"model": PushReply}})
 def push(
-    body: PushIn, ctx: Ctx, user: CurrentUser, session: DbSession, route: RoutePath
+    body: PushBody, ctx: Ctx, user: CurrentUser, session: DbSession, route: RoutePath
 ) -> Response:
     return Response(push_service.push(ctx, session, user, body, route), media_type=JSON)
 
 
-@router.get("/pull", response_class=Response, responses={200: {"model": PullReplyOut}})
+@router.get("/pull", response_class=Response, responses={200: {"model": PullPage}})
 def pull(
     ctx: Ctx,
     user: CurrentUser,
