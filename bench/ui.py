@@ -101,7 +101,7 @@ def main() -> None:
     from ui.all_records import AllRecordsModel
     from ui.app import ensure_app
     from ui.context import AppContext
-    from ui.qt import Qt
+    from ui.qt import Qt, QtCore
     from ui.tasks import TaskRunner
     from ui.windows import Windows
 
@@ -148,8 +148,8 @@ def main() -> None:
         windows = Windows(hr_context, runner)
         started = time.perf_counter()
         windows.open_record(apr)  # the record loads in a read task, then the editor shows
-        while not windows.open:
-            app.processEvents()
+        while not windows.open:  # sleeps until the read task's answer arrives
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         app.processEvents()
         result["editor_open_ms"] = round(1000 * (time.perf_counter() - started), 1)
         windows.open[-1].close()

@@ -45,9 +45,13 @@ class AppContext:
     def sync_call(self) -> Callable[[Any, Callable[[Any], None]], Any] | None:
         """The sync as a plain callable (cancel event, progress callback) -> Synced (the
         result and its Changes: lcc_apr.ops.sync)."""
-        from lcc_apr.ops.sync import run_sync
-
         factory = self.sync_engine_factory
         if factory is None:
             return None
-        return lambda cancel, on_progress: run_sync(factory(on_progress), cancel=cancel)
+
+        def sync(cancel: Any, on_progress: Callable[[Any], None]) -> Any:
+            from lcc_apr.ops.sync import run_sync  # in the worker: pydantic's models load there
+
+            return run_sync(factory(on_progress), cancel=cancel)
+
+        return sync

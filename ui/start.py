@@ -28,6 +28,7 @@ MakeContext = Callable[["Session"], "AppContext"]
 def warm_up() -> None:
     """Load what the window and the editor use while the sign-in shows (in its worker), so
     the first editor opens at full speed; then freeze it: full collections skip it."""
+    import lcc_apr.ops.editing  # noqa: F401
     import lcc_apr.pdf.printed_letters  # noqa: F401
     import lcc_apr.signing.signoff  # noqa: F401
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lcc_apr.ops.people import Person, reports_of
-from lcc_apr.ops.records import open_record
 
 from .context import AppContext
 from .qt import QtWidgets
@@ -63,6 +62,8 @@ class Windows:
         c = self.context
 
         def load(_control: Any) -> EditSession:
+            from lcc_apr.ops.editing import open_record  # the editing core loads in the worker
+
             return open_record(c.store, record_id=record_id, user=c.user, catalogue=c.catalogue)
 
         self.runner.read(

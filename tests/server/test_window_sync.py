@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lcc_apr.forms import Catalogue
 from lcc_apr.launch import sign_in
 from lcc_apr.models import Record, RecordKind
-from lcc_apr.ops.records import open_record
+from lcc_apr.ops.editing import open_record
 from main import make_context
 from ui.app import build_window
 from ui.qt import Qt

@@ -93,7 +93,7 @@ POLICY = load_policy()
 
 def editor_window(context: AppContext, runner, record_id: str):
     """The editor window as Windows.open_record opens it, the record loaded here at once."""
-    from lcc_apr.ops.records import open_record
+    from lcc_apr.ops.editing import open_record
     from ui.records import EditorWindow
 
     session = open_record(

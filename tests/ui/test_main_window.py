@@ -315,3 +315,38 @@ def test_the_window_runs_until_closed_and_says_whether_the_person_signed_out(
     assert run_window(*run, TaskRunner(inline=True), None) == (3, True)
     assert seen == ["LCC APR: Renée Tebbutt"] * 2
     assert calls == ["close", "logout", "close"]
+
+
+def test_pages_refresh_only_for_changes_to_what_they_show(qtbot, window_for):
+    """An autosave changes no list: the team stays; a step on a team member's record
+    reloads the team; other pages wait until they are next shown."""
+    from lcc_apr.ops import Changes
+    from lcc_apr.ops.changes import edited, moved
+
+    window = window_for(MANAGER)
+    window.show_page("own")  # read once: nothing is stale now
+    window.show_page("team")
+    assert window.stale == set()
+    team, own = window.pages["team"], window.pages["own"]
+    member = team.model.row(0).employee_id
+    outsider = max(team.model.employee_ids()) + 1000
+    loads: list[str] = []
+    team.model.modelReset.connect(lambda: loads.append("team"))
+    status: list[int] = []
+    window.status.refresh = lambda: status.append(1)  # the status bar's counts
+
+    def apply(changes: Changes) -> None:
+        window.apply_changes(changes)
+        qtbot.wait(20)  # the event loop gathers changes into one refresh
+
+    apply(edited("r1", member))  # an autosave
+    assert loads == [] and status == [1] and window.stale == set()
+    apply(moved(["r2"], [outsider]))  # someone else's record moved on
+    assert loads == [] and window.stale == set()
+    apply(moved(["r3"], [member]))  # a step on a team member's record
+    assert loads == ["team"]
+    assert "own" not in window.stale  # not this person's own records
+    apply(Changes(everything=True))  # a sync brought records
+    assert loads == ["team", "team"] and window.stale == {"own"}
+    window.show_page("own")
+    assert window.stale == set() and own.table.rowCount() > 0

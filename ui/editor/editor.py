@@ -3,7 +3,7 @@
 What the widget does: shows the form, passes each change to the session, shows
 what the session says back (inline messages, visibility, steps), autosaves, and
 runs undo/redo. What it never does: decide a rule. Writes go through the
-injected `run_write` hook (see ui.editor.writes) as ops from lcc_apr.ops.records, whose
+injected `run_write` hook (see ui.editor.writes) as ops from lcc_apr.ops.editing, whose
 Changes the runner hands to every screen; the signatures' check goes through `run_read`.
 The window passes its task runner; by default both run inline on the UI thread.
 """
@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 
 from lcc_apr.editing import EditRefused, EditSession, StepOption, item_path
-from lcc_apr.ops import records as ops
+from lcc_apr.ops import editing as ops
 from lcc_apr.signing.identity import SigningError
 from lcc_apr.workflow import WorkflowError
 from ui.qt import QtCore, QtGui, QtWidgets
