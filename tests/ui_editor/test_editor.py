@@ -312,7 +312,9 @@ def test_a_step_button_says_what_it_does_and_takes_the_step(make_editor, qtbot, 
     assert editor.steps.buttons["withdraw"].text() == "Take back to draft"
 
 
-def test_signing_asks_for_the_decision_then_signs_with_the_certificate(make_editor, store, cast):
+def test_signing_asks_for_the_decision_then_signs_with_the_certificate(
+    qtbot, make_editor, store, cast
+):
     asked = []
     me = cast["employee"].user_id
     editor = make_editor(
@@ -333,7 +335,7 @@ def test_signing_asks_for_the_decision_then_signs_with_the_certificate(make_edit
         (signature,) = s.get(Record, editor.session.record_id).sign_offs
         assert (signature.decision, signature.reason) == ("disagree", "Not discussed")
         assert signature.signature and signature.certificate
-    assert "disagreeing" in editor.signatures.text() or "disagree" in editor.signatures.text()
+    qtbot.waitUntil(lambda: "disagree" in editor.signatures.text(), timeout=5000)  # after paint
     assert editor.signatures.isVisibleTo(editor)
 
 

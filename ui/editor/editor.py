@@ -120,6 +120,12 @@ class RecordEditor(QtWidgets.QWidget):
         self.autosave.setSingleShot(True)
         self.autosave.setInterval(autosave_ms)
         self.autosave.timeout.connect(self.save_now)
+        # the signatures' check starts once the form has painted (a child timer: it dies
+        # with the editor), so its worker does not share the GIL with building the form
+        self._check_signatures = QtCore.QTimer(self)
+        self._check_signatures.setSingleShot(True)
+        self._check_signatures.setInterval(0)
+        self._check_signatures.timeout.connect(self._show_signatures)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -202,7 +208,7 @@ class RecordEditor(QtWidgets.QWidget):
         day = f"{s.reference.day} {s.reference:%B %Y}"
         self.subtitle.setText(f"{s.subject_name}  ·  {s.state_label}  ·  {day}")
         self._show_banner()
-        self._show_signatures()
+        self._check_signatures.start()
         self._show_session(restructured=True)
         self._set_status("All changes saved" if not s.dirty else "Unsaved changes")
 
