@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lcc_apr.ops.printing import DepartmentChoice, MakePdf, departments, export_department
-from lcc_apr.pdf.export import ExportResult
+from lcc_apr.ops.printing import DepartmentChoice, departments, export_department
+from lcc_apr.pdf.export import ExportResult, MakePdf
 from lcc_apr.store import Store
 
 from .qt import QtCore, QtGui, QtWidgets

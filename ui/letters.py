@@ -46,7 +46,7 @@ class ValueInput(QtWidgets.QWidget):
                 self.edit.setDisplayFormat("h:mm ap")
                 self.edit.setLocale(QtCore.QLocale(QtCore.QLocale.Language.English))
             else:
-                self.edit = QtWidgets.QDateEdit(QtCore.QDate(today))
+                self.edit = QtWidgets.QDateEdit(QtCore.QDate(today.year, today.month, today.day))
                 self.edit.setCalendarPopup(True)
                 self.edit.setDisplayFormat("d MMMM yyyy")
                 self.edit.setLocale(QtCore.QLocale(QtCore.QLocale.Language.English))

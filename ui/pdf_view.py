@@ -62,7 +62,7 @@ class PdfPreview(QtWidgets.QDialog):
             (QtGui.QKeySequence.StandardKey.ZoomIn, lambda: self.zoom(1.25)),
             (QtGui.QKeySequence.StandardKey.ZoomOut, lambda: self.zoom(0.8)),
         ):
-            QtGui.QShortcut(QtGui.QKeySequence(key), self, activated=slot)
+            QtGui.QShortcut(QtGui.QKeySequence(key), self).activated.connect(slot)
         bar = QtWidgets.QHBoxLayout()
         for widget in (self.save_button, self.print_button, zoom_in, zoom_out):
             bar.addWidget(widget)

@@ -23,12 +23,16 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ui.qt' has no attribute {name!r}")
 
 
+# What Qt passes a model's rowCount, columnCount and data.
+ModelIndex = QtCore.QModelIndex | QtCore.QPersistentModelIndex
+
 BINDING = "PySide6"
 BINDING_VERSION: str = PySide6.__version__
 
 __all__ = [
     "BINDING",
     "BINDING_VERSION",
+    "ModelIndex",
     "QObject",
     "QSettings",
     "QtCore",

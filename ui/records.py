@@ -223,7 +223,9 @@ class EditorWindow(QtWidgets.QDialog):
         self.print_button.setToolTip("Ctrl+P: a preview of the signed PDF, to save or print")
         self.print_button.setAutoDefault(False)
         self.print_button.clicked.connect(self.print_record)
-        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Print, self, activated=self.print_record)
+        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Print, self).activated.connect(
+            self.print_record
+        )
         self.print_note = QtWidgets.QLabel()
         self.print_note.setAccessibleName("Printing")
         self.letters_button = QtWidgets.QPushButton("&Letters…")

@@ -46,7 +46,12 @@ class Setting:
             return f"{self.label}: expected {self.kind.__name__}, got {type(value).__name__}."
         if self.choices and value not in {v for v, _ in self.choices}:
             return f"{self.label}: {value!r} is not one of the choices."
-        if self.kind is int and not self.choices and not self.minimum <= value <= self.maximum:
+        if (
+            self.kind is int
+            and isinstance(value, int)
+            and not self.choices
+            and not self.minimum <= value <= self.maximum
+        ):
             return f"{self.label}: must be between {self.minimum} and {self.maximum}."
         return self.check(value) if self.check else None
 

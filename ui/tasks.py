@@ -31,7 +31,7 @@ from .qt import QObject, Signal
 log = logging.getLogger(__name__)
 
 Work = Callable[["TaskControl"], Any]
-Callback = Callable[[Any], None]
+Callback = Callable[[Any], object]  # what a callback returns is ignored
 
 
 class TaskControl:

@@ -18,7 +18,7 @@ from lcc_apr.ops import Changes
 from lcc_apr.ops.people import SEVERITY, TeamRow
 from lcc_apr.schedule import DueItem, DueState
 
-from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from .qt import ModelIndex, Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
 from .theme import StateColours, fit_rows, state_colours
 
@@ -172,10 +172,10 @@ class DueTableModel(QtCore.QAbstractTableModel):
         soon = sum(any(i.state is DueState.DUE_SOON for i in r.items) for r in self._all)
         return len(self._all), overdue, soon
 
-    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: ModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._shown)
 
-    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: ModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
@@ -183,7 +183,7 @@ class DueTableModel(QtCore.QAbstractTableModel):
             return self.columns[section].title
         return None
 
-    def data(self, index: QtCore.QModelIndex, role: int = 0) -> Any:
+    def data(self, index: ModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
         row, column = self._shown[index.row()], self.columns[index.column()]
@@ -283,9 +283,7 @@ class TeamView(QtWidgets.QWidget):
         self.summary.setAccessibleName("Summary")
         self.filter_box.textChanged.connect(self.model.set_filter)
         self.filter_box.textChanged.connect(self._show_summary)
-        self.show_box.currentIndexChanged.connect(
-            lambda _i: (self.model.set_show(self.show_box.currentData()), self._show_summary())
-        )
+        self.show_box.currentIndexChanged.connect(self._show_changed)
         self.table.doubleClicked.connect(self._open)
         self.table.installEventFilter(self)  # Enter opens the current row too
         bar = QtWidgets.QHBoxLayout()
@@ -349,6 +347,10 @@ class TeamView(QtWidgets.QWidget):
     def _failed(self, error: BaseException) -> None:
         self.loading = False
         self.summary.setText(f"Could not read the list: {error}")
+
+    def _show_changed(self, _index: int) -> None:
+        self.model.set_show(self.show_box.currentData())
+        self._show_summary()
 
     def _show_summary(self) -> None:
         if self.loading:

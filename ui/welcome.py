@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .qt import QtCore, QtWidgets
-from .tasks import TaskRunner
+from .tasks import Task, TaskRunner
 
 # (role or None, server URL, username, password, progress) -> lcc_apr.launch.Session
 SignIn = Callable[[str | None, str, str, str | None, Callable[[str], None]], Any]
@@ -35,7 +35,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.runner, self._sign_in = runner, sign_in
         self.session: Any = None
-        self._task = None
+        self._task: Task | None = None
         self.setWindowTitle("Welcome to LCC APR")
         self.setAccessibleName("Welcome to LCC APR")
         layout = QtWidgets.QVBoxLayout(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -194,7 +195,7 @@ class ConflictDialog(QtWidgets.QDialog):
         self._finish_layout()
         self._update_apply()
 
-    def _scrolled(self, panels: list[QtWidgets.QWidget], name: str) -> None:
+    def _scrolled(self, panels: Sequence[QtWidgets.QWidget], name: str) -> None:
         page = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(page)
         column.setContentsMargins(0, 0, 0, 0)
@@ -271,10 +272,14 @@ class ConflictDialog(QtWidgets.QDialog):
         choices.addStretch(1)
         grid.addLayout(choices, 3, 0, 1, 2)
         if editable and item.field is not None:
+
+            def keep(_path: str, value: Any, key: str = item.key) -> None:
+                self.edits[key] = value
+
             field_input = make_input(
                 item.field,
                 item.key,
-                lambda _path, value, key=item.key: self.edits.__setitem__(key, value),
+                keep,
                 reference=view.record_date or date.today(),
                 read_only=False,
             )

@@ -9,7 +9,7 @@ from lcc_apr.ops import Changes
 from lcc_apr.ops.conflicts import ConflictRow, day_words, list_conflicts
 from lcc_apr.store import Store
 
-from ..qt import Qt, QtCore, QtWidgets, Signal
+from ..qt import ModelIndex, Qt, QtCore, QtWidgets, Signal
 from ..tasks import TaskRunner
 from .dialog import ConflictDialog, _label
 
@@ -28,13 +28,17 @@ class ConflictsModel(QtCore.QAbstractTableModel):
         self.rows = list(rows)
         self.endResetModel()
 
-    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: ModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: ModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self,
+        index: ModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]

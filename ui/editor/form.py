@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 from lcc_apr.editing import EditSession, item_path
 from lcc_apr.forms import Field, FieldType, Section
@@ -33,7 +33,8 @@ def _apply_muted(widget: QtWidgets.QWidget, weight: float) -> None:
     theme = QtWidgets.QApplication.palette()
     text = theme.color(QtGui.QPalette.ColorRole.WindowText)
     back = theme.color(QtGui.QPalette.ColorRole.Window)
-    pairs = zip(text.getRgb()[:3], back.getRgb()[:3], strict=True)
+    rgba = tuple[int, int, int, int]  # PySide6's stub says getRgb returns object
+    pairs = zip(cast(rgba, text.getRgb())[:3], cast(rgba, back.getRgb())[:3], strict=True)
     mixed = QtGui.QColor(*(int(weight * a + (1 - weight) * b) for a, b in pairs))
     palette = widget.palette()
     palette.setColor(QtGui.QPalette.ColorRole.WindowText, mixed)
@@ -137,10 +138,10 @@ class GroupEditor(QtWidgets.QWidget):
             add = QtWidgets.QPushButton("Add an entry" if items else "Add the first entry")
             add.setAccessibleName(f"Add an entry to {self.field.label}")
             add.clicked.connect(lambda: self.form.on_items(self.path, "add", len(items)))
-            row = QtWidgets.QHBoxLayout()
-            row.addWidget(add)
-            row.addStretch(1)
-            self.layout_.addLayout(row)
+            add_row = QtWidgets.QHBoxLayout()
+            add_row.addWidget(add)
+            add_row.addStretch(1)
+            self.layout_.addLayout(add_row)
             add.show()
             self.add_button = add
 
@@ -225,7 +226,7 @@ class Form(QtWidgets.QWidget):
         if field.type is FieldType.GROUP:
             group = GroupEditor(self, field, field.key)
             row = FieldRow(field, field.key, group, group)
-            row.label.setBuddy(None)
+            row.label.setBuddy(None)  # type: ignore[arg-type]  # Qt takes None (no buddy); the stub does not
             self.rows[field.key] = row
             self.groups[field.key] = group
             group.rebuild()
@@ -336,13 +337,14 @@ def _empty(layout: QtWidgets.QLayout) -> None:
     """Remove and delete everything in a layout, leaving no stale widget in the tab chain."""
     while layout.count():
         item = layout.takeAt(0)
-        if item.widget() is not None:
-            widget = item.widget()
+        if item is None:
+            break
+        if (widget := item.widget()) is not None:
             widget.hide()
             widget.setParent(None)
             widget.deleteLater()
-        elif item.layout() is not None:
-            _empty(item.layout())
+        elif (inner := item.layout()) is not None:
+            _empty(inner)
 
 
 def _index_in(path: str) -> int | None:
@@ -357,9 +359,10 @@ def _walk(layout: QtWidgets.QLayout | None) -> Iterator[QtWidgets.QWidget]:
         return
     for i in range(layout.count()):
         item = layout.itemAt(i)
-        if item.widget() is not None:
-            widget = item.widget()
+        if item is None:
+            continue
+        if (widget := item.widget()) is not None:
             yield widget
             yield from _walk(widget.layout())
-        elif item.layout() is not None:
-            yield from _walk(item.layout())
+        elif (inner := item.layout()) is not None:
+            yield from _walk(inner)

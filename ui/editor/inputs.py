@@ -158,7 +158,9 @@ class DateInput(FieldInput):
         self._show_set(True)
         self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
         with QtCore.QSignalBlocker(self.edit):
-            self.edit.setDate(QtCore.QDate(self.reference))
+            self.edit.setDate(
+                QtCore.QDate(self.reference.year, self.reference.month, self.reference.day)
+            )
         self.changed(self.reference.isoformat())
 
     def _clear(self) -> None:
@@ -171,7 +173,7 @@ class DateInput(FieldInput):
         self._show_set(day is not None)
         if day is not None and self.edit.date().toPython() != day:
             with QtCore.QSignalBlocker(self.edit):
-                self.edit.setDate(QtCore.QDate(day))
+                self.edit.setDate(QtCore.QDate(day.year, day.month, day.day))
 
     def describe(self, name: str, description: str) -> None:
         super().describe(name, description)
@@ -196,7 +198,7 @@ class NumberInput(FieldInput):
             box.setRange(low - 1, high)
         self.empty = box.minimum()
         box.setSpecialValueText(NOT_SET)
-        box.setValue(box.minimum())
+        box.setValue(box.minimum())  # type: ignore[arg-type]  # each box takes its own minimum
         box.valueChanged.connect(self._changed)
         self.widget = self.box = box
         box.installEventFilter(_SelectAllWhenEmpty(box, self))
@@ -212,7 +214,8 @@ class NumberInput(FieldInput):
         target = self.empty if value is None else value
         if self.box.value() != target:
             with QtCore.QSignalBlocker(self.box):
-                self.box.setValue(target)
+                # PySide6's QSpinBox.setValue takes a float too (truncates); its stub says int
+                self.box.setValue(target)  # type: ignore[arg-type]
 
 
 class _SelectAllWhenEmpty(QtCore.QObject):
