@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lcc_apr.ops import Changes
@@ -62,7 +63,7 @@ class MainWindow(QtWidgets.QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.context = context
-        self.actions = actions
+        self.window_actions = actions
         self.windows: Windows | None = None  # what opens the actions' windows (build_window)
         self.settings = settings
         self.runner = runner
@@ -112,7 +113,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _add_pages(self) -> None:
         c, user = self.context, self.context.user
-        store, policy, actions = c.store, c.policy, self.actions
+        store, policy, actions = c.store, c.policy, self.window_actions
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
             team = TeamView(
@@ -221,7 +222,7 @@ class MainWindow(QtWidgets.QMainWindow):
         name: str,
         text: str,
         slot: Callable[[], Any] | None,
-        shortcut: QtGui.QKeySequence | str | None = None,
+        shortcut: QtGui.QKeySequence | QtGui.QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QtGui.QAction:
         action = QtGui.QAction(text, self)
@@ -243,20 +244,22 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.setAccessibleName("Menu bar")
         file = bar.addMenu("&File")
         new_tip = "Start a new record for someone you manage"
-        new = self._action("new", "&New record…", self.actions.new_record, K.New, new_tip)
-        new.setEnabled(self.actions.new_record is not None and self.context.user.is_manager)
+        new = self._action("new", "&New record…", self.window_actions.new_record, K.New, new_tip)
+        new.setEnabled(self.window_actions.new_record is not None and self.context.user.is_manager)
         file.addAction(new)
         file.addSeparator()
-        if self.actions.sign_out is not None:
+        if self.window_actions.sign_out is not None:
             out_tip = "Sign out: this computer forgets your session; your records stay here"
             file.addAction(
-                self._action("sign_out", "Sign &out", self.actions.sign_out, None, out_tip)
+                self._action("sign_out", "Sign &out", self.window_actions.sign_out, None, out_tip)
             )
         quit_ = self._action("quit", "&Quit", self.close, "Ctrl+Q", "Close LCC APR")
         quit_.setMenuRole(QtGui.QAction.MenuRole.QuitRole)
         file.addAction(quit_)
         edit = bar.addMenu("&Edit")
-        edit.addAction(self._action("find", "&Find…", self.find, K.Find, "Filter this page"))
+        edit.addAction(
+            self._action("find", "&Find…", self.find_on_page, K.Find, "Filter this page")
+        )
         view = bar.addMenu("&View")
         for number, key in enumerate(self.pages, start=1):
             label = self.nav.item(number - 1).text()
@@ -264,7 +267,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._action(
                     f"page_{key}",
                     f"&{number} {label}",
-                    lambda k=key: self.show_page(k),
+                    partial(self.show_page, key),
                     f"Ctrl+{number}",
                     f"Show {label}",
                 )
@@ -273,12 +276,12 @@ class MainWindow(QtWidgets.QMainWindow):
         sync = self._action("sync", "&Sync now", self.status.start_sync, "F5", "Sync now")
         sync.setEnabled(self.status.sync_call is not None)
         tools.addAction(sync)
-        if self.actions.conflicts is not None:
+        if self.window_actions.conflicts is not None:
             tools.addAction(
                 self._action(
                     "conflicts",
                     "&Resolve changes made on both sides…",
-                    self.actions.conflicts,
+                    self.window_actions.conflicts,
                     None,
                     "Choose what to keep where a record changed here and on the server",
                 )
@@ -301,7 +304,7 @@ class MainWindow(QtWidgets.QMainWindow):
         about.setMenuRole(QtGui.QAction.MenuRole.AboutRole)
         help_.addAction(about)
 
-    def find(self) -> None:
+    def find_on_page(self) -> None:
         page = self.pages[self.current_page()]
         if hasattr(page, "focus_filter"):
             page.focus_filter()

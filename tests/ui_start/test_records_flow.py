@@ -50,7 +50,7 @@ def test_a_person_opens_to_their_records_and_a_new_supervision_starts_in_the_edi
     runner = TaskRunner(inline=True)
     window = build_window(context, runner=runner)
     qtbot.addWidget(window)
-    window.actions.open_employee(report)
+    window.window_actions.open_employee(report)
     records = window.windows.open[-1]
     expected = employee_records(store, employee_id=report, catalogue=CATALOGUE)
     assert [r.id for r in records.model.rows] == [r.id for r in expected] and expected
@@ -77,7 +77,7 @@ def test_enter_in_a_persons_records_opens_one_and_keeps_the_list_open(qtbot, sto
     context, report = manager_context(store)
     window = build_window(context, runner=TaskRunner(inline=True))
     qtbot.addWidget(window)
-    records = window.actions.open_employee(report)
+    records = window.window_actions.open_employee(report)
     qtbot.waitExposed(records)
     assert records.new_button.isEnabled()  # the line manager may start records
     count = records.model.rowCount()
@@ -111,7 +111,7 @@ def test_an_employee_opens_their_own_shared_record_read_only_except_their_fields
     runner = TaskRunner(inline=True)
     window = build_window(context, runner=runner)
     qtbot.addWidget(window)
-    window.actions.open_record(shared.id)
+    window.window_actions.open_record(shared.id)
     editor = window.windows.open[-1].session
     assert not editor.may_edit("manager_comments")
     assert editor.may_edit("employee_response")

@@ -131,10 +131,10 @@ class RecordEditor(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._header())
-        self.scroll = QtWidgets.QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        layout.addWidget(self.scroll, 1)
+        self.scroll_area = QtWidgets.QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        layout.addWidget(self.scroll_area, 1)
         self.signatures = QtWidgets.QLabel()
         self.signatures.setObjectName("signatures")
         self.signatures.setWordWrap(True)
@@ -195,13 +195,13 @@ class RecordEditor(QtWidgets.QWidget):
 
     def _build_form(self) -> None:
         """(Re)make the form from the session: at start, and after a step changes rights."""
-        position = self.scroll.verticalScrollBar().value()
-        old = self.scroll.takeWidget()
+        position = self.scroll_area.verticalScrollBar().value()
+        old = self.scroll_area.takeWidget()
         if old is not None:
             old.deleteLater()
         self.form = Form(self.session, self._changed, self._items)
-        self.scroll.setWidget(self.form)
-        self.scroll.verticalScrollBar().setValue(position)
+        self.scroll_area.setWidget(self.form)
+        self.scroll_area.verticalScrollBar().setValue(position)
         s = self.session
         self.title.setText(f"<h1>{escape(s.template.title)}</h1>")
         self.title.setAccessibleName(s.template.title)
@@ -336,7 +336,7 @@ class RecordEditor(QtWidgets.QWidget):
         row = self.form.row_for(path)
         for widget in (row, target):  # the whole answer if it fits, and surely its input
             if widget is not None:
-                self.scroll.ensureWidgetVisible(widget, 0, 60)
+                self.scroll_area.ensureWidgetVisible(widget, 0, 60)
 
     # -- saving -------------------------------------------------------------------------
 
@@ -382,14 +382,14 @@ class RecordEditor(QtWidgets.QWidget):
     def _focus_changed(self, old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
         try:
             left = old is not None and self.isAncestorOf(old)
-            inside = new is not None and self.scroll.isAncestorOf(new)
+            inside = new is not None and self.scroll_area.isAncestorOf(new)
         except RuntimeError:  # a widget deleted as the focus moved (an entry removed)
             left, inside = True, False
         if left:
             self.session.seal()
             self.save_now()
         if inside and new is not None:
-            self.scroll.ensureWidgetVisible(new, 0, 40)
+            self.scroll_area.ensureWidgetVisible(new, 0, 40)
 
     def hideEvent(self, event: QtGui.QHideEvent) -> None:
         self.save_now()
