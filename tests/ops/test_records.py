@@ -29,6 +29,19 @@ def user(store, username: str) -> CurrentUser:
         return CurrentUser.from_user(s.scalars(select(User).where(User.username == username)).one())
 
 
+def start(store, me: CurrentUser, subject: int, kind: RecordKind):
+    return start_record(
+        store,
+        user=me,
+        kind=kind,
+        subject_id=subject,
+        catalogue=CATALOGUE,
+        policy=POLICY,
+        today=TODAY,
+        at=AT,
+    )
+
+
 @pytest.fixture
 def manager(demo):
     return user(demo, "rtebbutt")  # manages 10 people in the 50-person demo
@@ -48,16 +61,7 @@ def test_starting_a_record_is_for_the_line_manager_and_moves_lists(demo, manager
     report = reports_of(demo, manager_id=manager.employee_id)[0].employee_id
     assert may_start_for(demo, user=manager, subject_id=report)
     before = len(employee_records(demo, employee_id=report, catalogue=CATALOGUE))
-    started = start_record(
-        demo,
-        user=manager,
-        kind=RecordKind.SUPERVISION,
-        subject_id=report,
-        catalogue=CATALOGUE,
-        policy=POLICY,
-        today=TODAY,
-        at=AT,
-    )
+    started = start(demo, manager, report, RecordKind.SUPERVISION)
     assert started.changes == moved([started.record_id], [report])
     assert started.changes.lists_of(report) and not started.changes.lists_of(report + 1)
     rows = employee_records(demo, employee_id=report, catalogue=CATALOGUE)
@@ -68,16 +72,7 @@ def test_starting_a_record_is_for_the_line_manager_and_moves_lists(demo, manager
         me = CurrentUser.from_user(employee)
         assert not may_start_for(demo, user=me, subject_id=report)
         with pytest.raises(WorkflowError):
-            start_record(
-                demo,
-                user=me,
-                kind=RecordKind.APR,
-                subject_id=report,
-                catalogue=CATALOGUE,
-                policy=POLICY,
-                today=TODAY,
-                at=AT,
-            )
+            start(demo, me, report, RecordKind.APR)
 
 
 def test_an_autosave_changes_one_record_and_a_step_moves_lists(demo, manager):
