@@ -58,7 +58,13 @@ class Windows:
         return records
 
     def open_record(self, record_id: str) -> None:
-        """Load the record for editing in a read task, then open its editor."""
+        """Load the record for editing in a read task, then open its editor. One editor per
+        record: opening it again brings its editor to the front (two would save over each
+        other)."""
+        if (editor := self.editor_of(record_id)) is not None:
+            editor.raise_()
+            editor.activateWindow()
+            return
         c = self.context
 
         def load(_control: Any) -> EditSession:
@@ -73,9 +79,20 @@ class Windows:
             name="open record",
         )
 
+    def editor_of(self, record_id: str) -> EditorWindow | None:
+        from .records import EditorWindow
+
+        return next(
+            (w for w in self.open if isinstance(w, EditorWindow) and w.record_id == record_id),
+            None,
+        )
+
     def show_editor(self, session: EditSession) -> EditorWindow:
         from .records import EditorWindow
 
+        if (open_already := self.editor_of(session.record_id)) is not None:
+            open_already.raise_()  # a second load that was already on its way
+            return open_already
         editor = EditorWindow(self.context, self.runner, session, self.parent)
         self.keep(editor)
         return editor

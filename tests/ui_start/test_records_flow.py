@@ -128,3 +128,45 @@ def test_the_tools_menu_opens_the_list_of_records_changed_on_both_sides(qtbot, s
     dialog = window.windows.open[-1]
     assert dialog.accessibleName() == "Records changed on both sides"
     dialog.close()
+
+
+def test_one_editor_per_record_a_second_open_brings_the_first_forward(qtbot, store):
+    """Two editors on one record would autosave over each other."""
+    context, report = manager_context(store)
+    window = build_window(context, runner=TaskRunner(inline=True))
+    qtbot.addWidget(window)
+    records = window.window_actions.open_employee(report)
+    record_id = records.model.rows[0].id
+    window.window_actions.open_record(record_id)
+    window.window_actions.open_record(record_id)  # a double-click's second click
+    editors = [w for w in window.windows.open if w is not records]
+    assert len(editors) == 1 and editors[0].record_id == record_id
+    editors[0].close()
+    window.window_actions.open_record(record_id)  # once closed, it opens again
+    assert len([w for w in window.windows.open if w is not records]) == 1
+    records.close()
+
+
+def test_enter_in_the_editor_never_takes_a_step(qtbot, store):
+    """No button that shares, signs, adds or removes is a default button: Enter in an
+    answer leaves the record where it was."""
+    from ui.qt import QtWidgets
+
+    context, report = manager_context(store)
+    window = build_window(context, runner=TaskRunner(inline=True))
+    qtbot.addWidget(window)
+    records = window.window_actions.open_employee(report)
+    records.kind.setCurrentIndex(0)  # Supervision
+    records.new_button.click()
+    editor = window.windows.open[-1]
+    editor.show()
+    qtbot.waitExposed(editor)
+    buttons = editor.findChildren(QtWidgets.QPushButton)
+    assert buttons and not [b.text() for b in buttons if b.autoDefault() or b.isDefault()]
+    line = next(w for w in editor.findChildren(QtWidgets.QLineEdit) if w.isEnabled())
+    line.setFocus()
+    status = editor.session.status
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    assert editor.isVisible() and editor.session.status == status
+    editor.close()
+    records.close()

@@ -136,6 +136,7 @@ class GroupEditor(QtWidgets.QWidget):
         self.add_button = None
         if editable:
             add = QtWidgets.QPushButton("Add an entry" if items else "Add the first entry")
+            add.setAutoDefault(False)  # Enter in an answer never adds or removes entries
             add.setAccessibleName(f"Add an entry to {self.field.label}")
             add.clicked.connect(lambda: self.form.on_items(self.path, "add", len(items)))
             add_row = QtWidgets.QHBoxLayout()
@@ -161,6 +162,7 @@ class GroupEditor(QtWidgets.QWidget):
                 ("remove", "Remove", True),
             ):
                 button = QtWidgets.QPushButton(text)
+                button.setAutoDefault(False)
                 button.setEnabled(enabled)
                 where = {"up": "up", "down": "down", "remove": ""}[action]
                 verb = "Remove" if action == "remove" else "Move"

@@ -145,6 +145,8 @@ class DateInput(FieldInput):
         self.set_button.clicked.connect(self._set)
         for widget in (self.set_button, self.edit, self.clear):
             row.addWidget(widget)
+        for button in (self.set_button, self.clear):
+            button.setAutoDefault(False)  # Enter in another answer never sets or clears a date
         row.addStretch(1)
         self.inputs = [self.set_button, self.edit, self.clear]
         self._show_set(False)

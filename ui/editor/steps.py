@@ -65,6 +65,7 @@ class StepsPanel(QtWidgets.QFrame):
             layout = QtWidgets.QHBoxLayout(row)
             layout.setContentsMargins(0, 0, 0, 0)
             button = QtWidgets.QPushButton(option.label)
+            button.setAutoDefault(False)  # Enter never shares, signs or closes a record
             button.setAccessibleName(option.label)
             button.setSizePolicy(
                 QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Fixed
