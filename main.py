@@ -138,17 +138,10 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         return signer.ready(session.connection), signer.trust()
 
     def printer_for(record_id: str) -> Any:
-        from lcc_apr.pdf.records import printer_for as core_printer_for
+        from lcc_apr.ops.printing import printer_for as core_printer_for
 
         return core_printer_for(
-            session.store,
-            signer,
-            session.connection,
-            user_id=user.user_id,
-            roles=user.roles,
-            employee_id=user.employee_id,
-            name=user.display_name,
-            record_id=record_id,
+            session.store, signer, session.connection, user=user, record_id=record_id
         )
 
     return AppContext(

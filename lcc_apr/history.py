@@ -53,6 +53,19 @@ def change_hash(
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+def hash_of(change: RecordChange) -> str:
+    """The hash a history entry must carry, from its own fields and the one before."""
+    return change_hash(
+        prev_hash=change.prev_hash,
+        record_id=change.record_id,
+        seq=change.seq,
+        action=change.action,
+        user_id=change.user_id,
+        at=change.at,
+        patch=change.patch,
+    )
+
+
 def creation_rows(
     *,
     kind: RecordKind,
@@ -150,16 +163,6 @@ def _write(
     patch: dict[str, Any],
 ) -> RecordChange:
     seq = record.local_rev + 1
-    prev_hash = record.history_head
-    digest = change_hash(
-        prev_hash=prev_hash,
-        record_id=record.id,
-        seq=seq,
-        action=action,
-        user_id=user_id,
-        at=at,
-        patch=patch,
-    )
     change = RecordChange(
         record_id=record.id,
         seq=seq,
@@ -167,12 +170,12 @@ def _write(
         user_id=user_id,
         at=at,
         patch=patch,
-        prev_hash=prev_hash,
-        hash=digest,
+        prev_hash=record.history_head,
     )
+    change.hash = hash_of(change)
     session.add(change)
     record.local_rev = seq
-    record.history_head = digest
+    record.history_head = change.hash
     record.updated_at = at
     record.dirty = action is not ChangeAction.SYNC
     return change
@@ -335,16 +338,7 @@ def verify_history(session: Session, record: Record) -> list[str]:
             break
         if change.prev_hash != prev:
             problems.append(f"entry {change.seq} does not follow entry {change.seq - 1}")
-        digest = change_hash(
-            prev_hash=change.prev_hash,
-            record_id=change.record_id,
-            seq=change.seq,
-            action=change.action,
-            user_id=change.user_id,
-            at=change.at,
-            patch=change.patch,
-        )
-        if digest != change.hash:
+        if hash_of(change) != change.hash:
             problems.append(f"entry {change.seq} was altered after it was written")
         prev = change.hash
     if prev != record.history_head:

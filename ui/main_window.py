@@ -132,7 +132,7 @@ class MainWindow(QtWidgets.QMainWindow):
             everyone = TeamView(
                 title="HR: everyone",
                 load=lambda today: team_rows(store, policy=policy, today=today, manager_id=None),
-                with_department=True,
+                everyone=True,
                 today=c.today,
                 runner=self.runner,
             )

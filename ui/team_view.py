@@ -236,7 +236,7 @@ class TeamView(QtWidgets.QWidget):
         load: Callable[[date], list[TeamRow]],
         today: Callable[[], date],
         runner: TaskRunner,
-        with_department: bool = False,
+        everyone: bool = False,
         empty_text: str = "Nobody to show.",
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
@@ -246,7 +246,7 @@ class TeamView(QtWidgets.QWidget):
         self.load = load
         self.today = today
         self.empty_text = empty_text
-        self.everyone = with_department  # HR's list of everyone: anyone's change may add a row
+        self.everyone = everyone  # HR's list of everyone: departments shown, anyone may join
         self.loading = False
         self.heading = QtWidgets.QLabel(f"<h2>{title}</h2>")
         self.heading.setAccessibleName(title)
@@ -263,7 +263,7 @@ class TeamView(QtWidgets.QWidget):
         self.show_box.setAccessibleName("Show")
         show_label = QtWidgets.QLabel("Sho&w:")
         show_label.setBuddy(self.show_box)
-        self.model = DueTableModel(with_department=with_department, parent=self)
+        self.model = DueTableModel(with_department=everyone, parent=self)
         self.table = QtWidgets.QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(f"{title} table")

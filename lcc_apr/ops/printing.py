@@ -26,6 +26,9 @@ from lcc_apr.policy import Policy
 from lcc_apr.store import Store
 from lcc_apr.workflow import Party
 
+from .records import actor_for
+from .user import CurrentUser
+
 if TYPE_CHECKING:
     from lcc_apr.pdf.printed_letters import LetterChoice
     from lcc_apr.pdf.records import PrintedRecord, Printer
@@ -148,3 +151,34 @@ def hr_pdf_maker(*, catalogue: Catalogue, printer: Callable[[], Printer]) -> Mak
         )
 
     return make_pdf
+
+
+def printer_for(
+    store: Store, signer: Any, connection: Any, *, user: CurrentUser, record_id: str = ""
+) -> Printer:
+    """Read: the signed-in person as the printer of a record (or, with no record id, as HR
+    for a batch): their identity from signing.identity.Signer (enrolled over `connection`
+    when it has no certificate yet), their role on the record, the organisation's trust."""
+    from lcc_apr.pdf.records import Printer
+    from lcc_apr.pdf.sign import PdfSigner
+    from lcc_apr.signing.identity import SigningError
+    from lcc_apr.signing.signoff import role_for
+
+    try:
+        identity = signer.ready(connection)
+    except SigningError as err:
+        return Printer(None, user.display_name, why_unsigned=f"This copy is not signed: {err}")
+    trust = signer.trust()
+    role: str | None = "hr"
+    if record_id:
+        with store.session() as s:
+            actor = actor_for(s, record_id, user=user)
+        found = role_for(actor.parties())
+        role = str(found) if found is not None else None
+    return Printer(
+        PdfSigner(identity.private_key, identity.certificate, trust.authorities),
+        user.display_name,
+        role,
+        list(trust.authorities),
+        revoked=trust.revoked_by_serial(),
+    )

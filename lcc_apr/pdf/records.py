@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from sqlalchemy.orm import Session
@@ -78,48 +78,6 @@ class Printer:
     trust_roots: list[x509.Certificate] = field(default_factory=list)
     why_unsigned: str = "This copy is not signed: you have no signing certificate yet."
     revoked: dict[int, datetime] = field(default_factory=dict)  # serial -> when
-
-
-def printer_for(
-    store: Any,
-    signer: Any,
-    connection: Any,
-    *,
-    user_id: int,
-    roles: frozenset,
-    employee_id: int | None,
-    name: str,
-    record_id: str = "",
-) -> Printer:
-    """The signed-in person as the printer of a record (or, with no record id, as HR for a
-    batch): their identity from signing.identity.Signer (enrolled over `connection` when it
-    has no certificate yet), their role on the record, the organisation's trust."""
-    from lcc_apr.ops.records import actor_for
-    from lcc_apr.ops.user import CurrentUser
-    from lcc_apr.signing.identity import SigningError
-    from lcc_apr.signing.signoff import role_for
-
-    from .sign import PdfSigner
-
-    try:
-        identity = signer.ready(connection)
-    except SigningError as err:
-        return Printer(None, name, why_unsigned=f"This copy is not signed: {err}")
-    trust = signer.trust()
-    role: str | None = "hr"
-    if record_id:
-        with store.session() as s:
-            me = CurrentUser(user_id, name, frozenset(roles), employee_id)
-            actor = actor_for(s, record_id, user=me)
-        found = role_for(actor.parties())
-        role = str(found) if found is not None else None
-    return Printer(
-        PdfSigner(identity.private_key, identity.certificate, trust.authorities),
-        name,
-        role,
-        list(trust.authorities),
-        revoked=trust.revoked_by_serial(),
-    )
 
 
 def describe_signatures(session: Session, record: Record) -> Callable[[SignOff], str]:
