@@ -443,3 +443,16 @@ def test_load_small_organisation(small: Organisation, small_history: list) -> No
         assert stored.created_at.tzinfo is not None
         line = format_summary(loaded)
         assert line.startswith(f"Demo organisation: {SMALL} employees in ")
+
+
+def test_an_apr_covers_the_year_its_title_names(mid_history: list) -> None:
+    """'Annual Performance Review 2022/23' (title_of: the council year of the meeting)
+    says 'April 2022 to March 2023', not the year before."""
+    from lcc_apr.pdf.document import title_of
+
+    template = Catalogue.load().get("apr", 1)
+    aprs = [r for r, _ in mid_history if r["kind"] == "apr"]
+    assert aprs
+    for r in aprs:
+        start = title_of(template, r["answers"], r["record_date"]).split()[-1].split("/")[0]
+        assert r["answers"]["review_period"] == f"April {start} to March {int(start) + 1}"

@@ -258,7 +258,7 @@ def test_answers_print_in_words(session, catalogue, tmp_path):
     assert "Partly met" in text and "partly_met" not in text  # a choice by its label
     assert "Consistently demonstrates" in text  # a rating by its scale's label
     assert "Programmes the employee is interested in Aspiring Managers Programme" in text
-    assert "Item 1 of 3" in text and "Item 3 of 3" in text  # a group's numbered entries
+    assert "Entry 1 of 3" in text and "Entry 3 of 3" in text  # a group's numbered entries
     probation = add_record(session, "probation")
     text = flat(
         pdf_text(render_record(record_document(session, probation.id, catalogue)), tmp_path)
@@ -421,3 +421,31 @@ def test_an_unanswered_section_says_so(session, catalogue, tmp_path):
     text = flat(pdf_text(render_record(record_document(session, record.id, catalogue)), tmp_path))
     assert "Final hearing Nothing recorded in this section." in text
     assert "Nobody has signed this record yet." in text
+
+
+def test_a_heading_never_ends_a_page(session, catalogue, tmp_path):
+    """Section, group and entry headings stay on the page of what follows them: padding
+    before them moves them down the page line by line until one would sit at the foot."""
+    from dataclasses import replace
+
+    from lcc_apr.pdf.document import FieldText, GroupItem, GroupText, SectionText
+
+    base = record_document(session, add_record(session, "apr").id, catalogue)
+    short = (FieldText("Measure", "Sickness absence below target"), FieldText("By", "March"))
+    entries = (GroupItem(1, short), GroupItem(2, short))
+    for lines in range(0, 48, 2):
+        padding = "\n".join(f"Line {i} of the padding" for i in range(lines))
+        sections = (
+            SectionText("a", "Padding", (FieldText("Notes", padding or "x", long=True),)),
+            SectionText("b", "Section heading", (GroupText("Group heading", entries),)),
+        )
+        pdf = render_record(replace(base, sections=sections))
+        pages = pdf_text(pdf, tmp_path).split("\f")
+
+        def page_of(words: str, pages=pages) -> int:
+            return next(i for i, page in enumerate(pages) if words in page)
+
+        first_answer = page_of("Sickness absence below target")
+        assert page_of("Section heading") == first_answer, lines
+        assert page_of("Group heading") == first_answer, lines
+        assert page_of("Entry 1 of 2") == first_answer, lines

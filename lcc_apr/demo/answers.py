@@ -145,10 +145,12 @@ class Writer:
             outcome = rng.choices(OUTCOMES, outcome_weights)[0]
             evidence = str(self.one(bank["evidence"][outcome])).format_map(fill)
             reviewed.append({"objective": o["objective"], "evidence": evidence, "outcome": outcome})
-        year = meeting.year  # meetings are in April to June: the year just ended
+        # Meetings are in April to June: the period is the council year the APR is held in
+        # and names (its title, the schedule's cycle), as the form's own example reads.
+        year = meeting.year
         answers: Answers = {
             "meeting_date": meeting.isoformat(),
-            "review_period": f"April {year - 1} to March {year}",
+            "review_period": f"April {year} to March {year + 1}",
         }
         if reviewed:
             answers["previous_objectives"] = reviewed

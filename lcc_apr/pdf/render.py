@@ -217,7 +217,7 @@ def _section(section: SectionText, s: Styles) -> list[Flowable]:
             if not run.items:
                 out.append(Paragraph("None recorded.", s.muted))
             for item in run.items:
-                out.append(Paragraph(f"Item {item.number} of {len(run.items)}", s.h4))
+                out.append(Paragraph(f"Entry {item.number} of {len(run.items)}", s.h4))
                 for sub in _runs(item.fields):
                     out += _fields(sub, s)  # type: ignore[arg-type]
         else:
@@ -256,9 +256,15 @@ def _fields(run: list[FieldText], s: Styles) -> list[Flowable]:
         ]
         for f in run
     ]
-    table = Table(rows, colWidths=[0.42 * FRAME_WIDTH, 0.58 * FRAME_WIDTH], hAlign="LEFT")
+    table = Table(
+        rows,
+        colWidths=[0.42 * FRAME_WIDTH, 0.58 * FRAME_WIDTH],
+        hAlign="LEFT",
+        spaceBefore=3,  # not a Spacer: a heading kept with its next flowable keeps the table
+        spaceAfter=4,
+    )
     table.setStyle(_TABLE)
-    return [Spacer(0, 3), table, Spacer(0, 4)]
+    return [table]
 
 
 def _sign_offs(doc: RecordDocument, s: Styles) -> list[Flowable]:
