@@ -25,11 +25,12 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from lcc_apr.forms import Catalogue  # noqa: E402
 from lcc_apr.pdf.document import GroupText, RecordDocument, record_document  # noqa: E402
-from lcc_apr.pdf.export import export_department  # noqa: E402
+from lcc_apr.pdf.export import Selection, export_records  # noqa: E402
 from lcc_apr.pdf.pages import register_fonts  # noqa: E402
 from lcc_apr.pdf.records import record_pdf  # noqa: E402
 from lcc_apr.pdf.render import render_record_layout  # noqa: E402
 from lcc_apr.pdf.sign import PdfSigner  # noqa: E402
+from lcc_apr.policy import load_policy  # noqa: E402
 from tests.pdf_tools import make_ca, make_user  # noqa: E402
 from tests.test_pdf_render import add_record, new_session  # noqa: E402
 
@@ -158,9 +159,10 @@ def main() -> None:
     hr_signer = PdfSigner(hr.key, hr.certificate, hr.chain)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        exported = export_department(
+        exported = export_records(
             factory,
-            department_id=1,
+            selection=Selection(frozenset({1})),
+            policy=load_policy(),
             folder=Path(folder),
             make_pdf=lambda s, rid: record_pdf(
                 s, rid, catalogue, signer=hr_signer, signer_name="Σοφία Петрова (HR)", role="hr"

@@ -324,6 +324,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 make_pdf=printing.hr_pdf_maker(
                     catalogue=self.context.catalogue, printer=lambda: self.context.printer("")
                 ),
+                policy=self.context.policy,
                 parent=self,
             )
         self.export_dialog.show()

@@ -1,5 +1,5 @@
 """Printing: a record's signed PDF, the letters a person may make from it, and HR's
-batch export of a department's completed records.
+batch export of the completed records HR chooses.
 
 Reads (nothing here writes the store); each takes the store and opens its own session.
 `printer` says who signs (lcc_apr.pdf.records.Printer); finding it may ask the server,
@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.models import Department
-from lcc_apr.pdf.export import ExportResult, MakePdf, Progress
-from lcc_apr.pdf.export import export_department as export_records
+from lcc_apr.models import Department, Record
+from lcc_apr.pdf.export import ExportCount, ExportResult, MakePdf, Progress, Selection, count
+from lcc_apr.pdf.export import export_records as export_to_folder
 from lcc_apr.policy import Policy
+from lcc_apr.schedule.cycles import Cycle, cycle_of, cycle_starting
 from lcc_apr.store import Store
 from lcc_apr.workflow import Party
 
@@ -35,9 +36,10 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class DepartmentChoice:
+class DepartmentNode:
     id: int
     name: str
+    children: tuple[DepartmentNode, ...] = ()
 
 
 def print_record(
@@ -89,33 +91,63 @@ def print_letter(
 # -- HR's export ----------------------------------------------------------------------
 
 
-def departments(store: Store) -> list[DepartmentChoice]:
-    """Read: the top-level departments HR exports by, by name."""
+def department_tree(store: Store) -> list[DepartmentNode]:
+    """Read: the organisation's departments as a tree (directorate > service > unit ...),
+    each level by name."""
     with store.session() as s:
-        rows = s.execute(
-            select(Department.id, Department.name)
-            .where(Department.parent_id.is_(None))
-            .order_by(Department.name)
+        rows = s.execute(select(Department.id, Department.name, Department.parent_id)).all()
+    children: dict[int | None, list[tuple[str, int]]] = {}
+    for dep_id, name, parent in rows:
+        children.setdefault(parent, []).append((name, dep_id))
+
+    def nodes(parent: int | None) -> tuple[DepartmentNode, ...]:
+        return tuple(
+            DepartmentNode(dep_id, name, nodes(dep_id))
+            for name, dep_id in sorted(children.get(parent, []))
         )
-        return [DepartmentChoice(dep_id, name) for dep_id, name in rows]
+
+    return list(nodes(None))
 
 
-def export_department(
+def export_cycles(store: Store, *, policy: Policy) -> list[Cycle]:
+    """Read: the cycles from the oldest dated record to the newest, newest first."""
+    with store.session() as s:
+        oldest, newest = s.execute(
+            select(func.min(Record.record_date), func.max(Record.record_date)).where(
+                ~Record.deleted
+            )
+        ).one()
+    if oldest is None or newest is None:
+        return []
+    first, last = cycle_of(oldest, policy).year, cycle_of(newest, policy).year
+    return [cycle_starting(year, policy) for year in range(last, first - 1, -1)]
+
+
+def count_export(store: Store, selection: Selection) -> ExportCount:
+    """Read: how many completed records the selection holds and about how big (SQL only)."""
+    with store.session() as s:
+        return count(s, selection)
+
+
+def export_records(
     store: Store,
     *,
-    department_id: int,
+    selection: Selection,
     folder: Path,
     make_pdf: MakePdf,
+    policy: Policy,
     progress: Progress = lambda done, total: None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
-    """Read: each completed record of the department (and its sections) as one PDF in
-    `folder`; files already there are skipped, `cancel` stops after the current one."""
-    return export_records(
+    """Read: each completed record of the selection as one PDF under `folder` (a folder
+    per kind and cycle) and index.csv beside them; files already there are skipped,
+    `cancel` stops after the current one."""
+    return export_to_folder(
         store.session,
-        department_id=department_id,
+        selection=selection,
         folder=folder,
         make_pdf=make_pdf,
+        policy=policy,
         progress=progress,
         cancel=cancel,
     )

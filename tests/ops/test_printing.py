@@ -1,17 +1,19 @@
-"""lcc_apr.ops.printing on the demo store: a record's PDF, letters, departments, HR's export."""
+"""lcc_apr.ops.printing on the demo store: a record's PDF, letters, the department tree,
+HR's export."""
 
 from __future__ import annotations
 
-from datetime import time
+import csv
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import select
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.models import Department, Record
+from lcc_apr.models import Department, Record, SignOff, SignOffDecision, SignOffRole, User
 from lcc_apr.ops import printing
 from lcc_apr.pdf.check import check_pdf
-from lcc_apr.pdf.export import completed_records
+from lcc_apr.pdf.export import Selection, chosen_records
 from lcc_apr.pdf.letters import LetterError
 from lcc_apr.pdf.records import Printer
 from lcc_apr.pdf.sign import PdfSigner
@@ -70,39 +72,85 @@ def test_a_letter_names_what_is_missing_before_anything_is_made(demo):
     assert printed.pdf.startswith(b"%PDF") and printed.check == UNSIGNED.why_unsigned
 
 
-def test_departments_are_the_top_level_ones_by_name(demo):
-    found = printing.departments(demo)
+def test_the_department_tree_holds_units_under_their_directorate(demo):
+    tree = printing.department_tree(demo)
     with demo.session() as s:
-        tops = s.execute(
-            select(Department.id, Department.name).where(Department.parent_id.is_(None))
-        )
-        expected = sorted(((dep_id, name) for dep_id, name in tops), key=lambda d: d[1])
-        assert s.scalar(select(Department.id).where(Department.parent_id.is_not(None)))  # sections
-    assert [(d.id, d.name) for d in found] == expected and SMALL in [d.name for d in found]
+        everyone = s.execute(select(Department.id, Department.parent_id)).all()
+    tops = [node.name for node in tree]
+    assert tops == sorted(tops) and SMALL in tops
+
+    def walk(nodes, parent):
+        for node in nodes:
+            yield node.id, parent
+            yield from walk(node.children, node.id)
+
+    assert sorted(walk(tree, None)) == sorted(everyone)  # every department, in its place
+    resources = next(node for node in tree if node.name == "Corporate Resources")
+    assert "Finance" in [unit.name for unit in resources.children]
+
+
+def test_the_cycles_run_from_the_oldest_record_to_the_newest(demo):
+    cycles = printing.export_cycles(demo, policy=POLICY)
+    labels = [c.label for c in cycles]
+    assert labels[0] == "2026-27" and labels[-1] == "2021-22" and len(labels) == 6
 
 
 def fake_pdf(session, record_id: str) -> bytes:
     return b"%PDF-1.7 " + record_id.encode()
 
 
+def small_selection(demo) -> Selection:
+    small = next(d.id for d in printing.department_tree(demo) if d.name == SMALL)
+    return Selection(frozenset({small}))
+
+
 def test_export_writes_each_completed_record_once(demo, tmp_path):
-    small = next(d.id for d in printing.departments(demo) if d.name == SMALL)
+    selection = small_selection(demo)
+    assert printing.count_export(demo, selection).records == 49
     seen: list[tuple[int, int]] = []
-    result = printing.export_department(
+    result = printing.export_records(
         demo,
-        department_id=small,
+        selection=selection,
         folder=tmp_path,
         make_pdf=fake_pdf,
+        policy=POLICY,
         progress=lambda done, total: seen.append((done, total)),
     )
-    with demo.session() as s:
-        expected = completed_records(s, small)
-    assert len(result.written) == len(expected) == 49 and seen[-1] == (49, 49)
-    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == sorted(n for _r, n in expected)
-    again = printing.export_department(
-        demo, department_id=small, folder=tmp_path, make_pdf=fake_pdf
+    assert len(result.written) == 49 and seen[-1] == (49, 49)
+    assert len(list(tmp_path.rglob("*.pdf"))) == 49 and (tmp_path / "index.csv").exists()
+    again = printing.export_records(
+        demo, selection=selection, folder=tmp_path, make_pdf=fake_pdf, policy=POLICY
     )
     assert again.written == [] and again.skipped == 49
+
+
+def test_the_index_names_who_signed_and_never_holds_a_formula(demo, tmp_path):
+    selection = small_selection(demo)
+    with demo.session() as s:
+        item = chosen_records(s, selection, POLICY)[0]
+        record = s.get(Record, item.record_id)
+        record.subject.first_name = "=HYPERLINK(1)"
+        manager = s.scalars(select(User).where(User.username == "rtebbutt")).one()
+        s.add(
+            SignOff(
+                record_id=record.id,
+                user_id=manager.id,
+                role=SignOffRole.MANAGER,
+                decision=SignOffDecision.CONFIRM,
+                signed_at=datetime.now(UTC),
+                content_hash="0" * 64,
+            )
+        )
+        s.commit()
+    printing.export_records(
+        demo, selection=selection, folder=tmp_path, make_pdf=fake_pdf, policy=POLICY
+    )
+    with (tmp_path / "index.csv").open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(r for r in rows if r["File"].endswith(f"{item.record_id[:8]}.pdf"))
+    assert row["Name"].startswith("'=HYPERLINK(1)")
+    assert row["Signed by"] == f"{manager.display_name} (manager)"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
 
 
 def test_hr_pdfs_ask_who_signs_once_and_are_signed_as_hr(demo):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from lcc_apr.models import RecordKind
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.records import Printer
 from lcc_apr.pdf.sign import PdfSigner
@@ -64,7 +65,7 @@ def test_hr_has_the_export_and_it_opens_the_dialog_once(window_for, make_context
     dialog = window.export_dialog
     assert isinstance(dialog, ExportDialog) and dialog.isVisible()
     assert dialog.parent() is window
-    assert dialog.department.count() > 0
+    assert dialog.model.rowCount() > 0 and dialog.item_named("Finance")  # units too
     action.trigger()
     assert window.export_dialog is dialog
 
@@ -89,7 +90,8 @@ def hr_context(make_context, asked: list[str], ca):
 
 
 def choose(dialog: ExportDialog, department: str, folder: Path) -> None:
-    dialog.department.setCurrentIndex(dialog.department.findText(department))
+    dialog.tick(department)
+    dialog.recount()
     dialog.folder.setText(str(folder))
 
 
@@ -103,8 +105,9 @@ def test_every_pdf_is_signed_as_hr_and_who_signs_is_asked_once(
     assert asked == []  # not when the dialog opens: it may ask the server
     choose(dialog, SMALL, tmp_path)
     dialog.start()
-    written = sorted(tmp_path.glob("*.pdf"))
-    assert dialog.message.text() == f"{len(written)} PDFs written." and len(written) == 49
+    written = sorted(tmp_path.rglob("*.pdf"))
+    assert len(written) == 49
+    assert dialog.message.text() == "49 PDFs written. The index is index.csv."
     assert asked == [""]  # once for the whole batch, as HR (no record)
     for path in written[:3]:
         checked = check_pdf(path.read_bytes(), trust_roots=[ca.certificate])
@@ -125,7 +128,7 @@ def test_when_who_signs_cannot_be_found_each_record_says_why(
     choose(dialog, SMALL, tmp_path)
     dialog.start()
     assert asked == [""]
-    assert not list(tmp_path.glob("*.pdf"))
+    assert not list(tmp_path.rglob("*.pdf"))
     assert dialog.failures.count() == 49
     assert "the server did not answer" in dialog.failures.item(0).text()
 
@@ -136,10 +139,16 @@ def test_screenshot_hr_export(qtbot, window_for, make_context, folder):
     short = Path(tempfile.mkdtemp(prefix="lcc-apr-"))  # a path that reads well in the picture
     try:
         choose(dialog, SMALL, short / "Record PDFs")
+        dialog.tick("Property Services")  # a unit of Corporate Resources
+        dialog.tree.expand(dialog.item_named("Corporate Resources").index())
+        dialog.tree.setCurrentIndex(dialog.item_named("Property Services").index())
+        dialog.kinds[RecordKind.CAPABILITY].setChecked(False)
+        dialog.recount()
+        assert dialog.count_line.text() == "78 records, about 4.8 MB"
         dialog.start()
     finally:
         shutil.rmtree(short)
-    assert dialog.message.text() == "49 PDFs written."
+    assert dialog.message.text() == "78 PDFs written. The index is index.csv."
     qtbot.waitExposed(dialog)
     qtbot.wait(50)
     image = dialog.grab().toImage()

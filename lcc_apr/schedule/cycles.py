@@ -1,0 +1,31 @@
+"""The council's year of reviews: a cycle runs from the policy's cycle start (1 April)
+to the day before the next one, and is named by its two years: '2026-27'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from lcc_apr.policy import Policy
+
+
+@dataclass(frozen=True, order=True)
+class Cycle:
+    year: int  # the year it starts in
+    first: date
+    last: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{(self.year + 1) % 100:02d}"
+
+
+def cycle_starting(year: int, policy: Policy) -> Cycle:
+    month, day = (int(x) for x in policy.apr.cycle_start.split("-"))
+    first = date(year, month, day)
+    return Cycle(year, first, date(year + 1, month, day) - timedelta(days=1))
+
+
+def cycle_of(day: date, policy: Policy) -> Cycle:
+    here = cycle_starting(day.year, policy)
+    return here if day >= here.first else cycle_starting(day.year - 1, policy)
