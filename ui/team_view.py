@@ -78,12 +78,16 @@ def _urgent_column(kind: RecordKind | None, title: str) -> Column:
 
 
 def columns(*, with_department: bool) -> list[Column]:
-    found = [
-        Column("Name", lambda r, t: r.name, lambda r: r.name.casefold(), capped=True),
-        Column(
-            "Job title", lambda r, t: r.job_title, lambda r: r.job_title.casefold(), capped=True
-        ),
-    ]
+    """The team's columns; HR's everyone (`with_department`) also has the payroll number,
+    so two people with the same name, job and department can be told apart."""
+    found = [Column("Name", lambda r, t: r.name, lambda r: r.sort_name, capped=True)]
+    if with_department:
+        found.append(
+            Column("Payroll no.", lambda r, t: r.payroll_number, lambda r: r.payroll_number)
+        )
+    found.append(
+        Column("Job title", lambda r, t: r.job_title, lambda r: r.job_title.casefold(), capped=True)
+    )
     if with_department:
         found.append(
             Column("Department", lambda r, t: r.department, lambda r: r.department, capped=True)
@@ -116,7 +120,9 @@ class DueTableModel(QtCore.QAbstractTableModel):
         self._all = list(rows)
         self._text = {
             r.employee_id: " ".join(
-                [c.text(r, today) for c in self.columns] + [i.label for i in r.items]
+                [c.text(r, today) for c in self.columns]
+                + [i.label for i in r.items]
+                + [r.payroll_number]
             ).casefold()
             for r in self._all
         }
@@ -221,7 +227,7 @@ class DueTableModel(QtCore.QAbstractTableModel):
     def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
         key = self.columns[column].key
         reverse = order == Qt.SortOrder.DescendingOrder
-        self._all.sort(key=lambda r: (key(r), r.name.casefold()), reverse=reverse)
+        self._all.sort(key=lambda r: (key(r), r.sort_name, r.employee_id), reverse=reverse)
 
 
 class TeamView(QtWidgets.QWidget):

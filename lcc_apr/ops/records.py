@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Conflict, Employee, Record, RecordKind
+from lcc_apr.models.organisation import full_name
 from lcc_apr.new_records import start_record as create
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import DueItem, due_for
@@ -18,6 +20,7 @@ from lcc_apr.store import Store
 from lcc_apr.workflow import WORKFLOWS, Actor, may_start
 
 from .changes import Changes, moved
+from .people import NAME_ORDER, matching_ids
 from .user import CurrentUser
 
 # -- lists --------------------------------------------------------------------------
@@ -46,6 +49,7 @@ class ListedRecord:
     kind: str
     record_date: date | None
     status: str
+    payroll_number: str = ""
 
 
 def status_label(kind: str, status: str) -> str:
@@ -100,11 +104,12 @@ def _records_of(session: Session, employee_id: int, catalogue: Catalogue) -> lis
     ]
 
 
-SORTS = {
-    "date": Record.record_date,
-    "person": Employee.last_name,
-    "kind": Record.kind,
-    "status": Record.status,
+SORTS: dict[str, tuple[Any, ...]] = {
+    "date": (Record.record_date,),
+    "person": (*NAME_ORDER, Record.record_date),  # surname, the name they go by, date
+    "payroll": (Employee.payroll_number, Record.record_date),
+    "kind": (Record.kind,),
+    "status": (Record.status,),
 }
 
 
@@ -123,15 +128,18 @@ def records_page(
 
     Built for hundreds of thousands of rows: only `limit` rows are read, in an
     order the indexes serve; the screen asks for the next page as it scrolls.
+    `person` finds people as lcc_apr.ops.people.matches does (each word starts a
+    first, preferred or last name or the payroll number); their ids are found
+    first, then their records are read through the subject index.
     """
-    column = SORTS[sort]
-    order = column.desc() if descending else column.asc()
+    order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
     stmt = (
         select(
             Record.id,
             Employee.first_name,
             Employee.preferred_name,
             Employee.last_name,
+            Employee.payroll_number,
             Record.kind,
             Record.template_id,
             Record.template_version,
@@ -140,31 +148,44 @@ def records_page(
         )
         .join(Employee, Employee.id == Record.subject_id)
         .where(~Record.deleted)
-        .order_by(order, Record.id)
+        .order_by(*order, Record.id)
         .offset(offset)
         .limit(limit)
     )
     if kind:
         stmt = stmt.where(Record.kind == kind)
-    if person.strip():
-        like = f"%{person.strip()}%"
-        stmt = stmt.where(
-            Employee.last_name.ilike(like)
-            | Employee.first_name.ilike(like)
-            | Employee.preferred_name.ilike(like)
-        )
     with store.session() as session:
+        if person.strip():
+            ids = matching_ids(session, person)
+            if not ids:
+                return []
+            stmt = stmt.where(Record.subject_id.in_(ids))
+        elif sort == "person":
+            stmt = _by_surname_index(stmt, session.get_bind().dialect)
         found = list(session.execute(stmt))
     return [
         ListedRecord(
             r.id,
-            f"{r.preferred_name or r.first_name} {r.last_name}",
+            full_name(r.first_name, r.preferred_name, r.last_name),
             catalogue.get(r.template_id, r.template_version).title,
             r.record_date,
             status_label(r.kind, r.status),
+            r.payroll_number,
         )
         for r in found
     ]
+
+
+def _by_surname_index(stmt: Any, dialect: Any) -> Any:
+    """The statement reading people in surname order, each one's records sorted apart.
+    SQLite's planner would otherwise sort every record (1 s at 241,000; 6 ms this way);
+    SQLAlchemy renders no index hint for SQLite, so it is added to the SQL text."""
+    if dialect.name != "sqlite":
+        return stmt
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    join = "JOIN employees ON"
+    assert sql.count(join) == 1
+    return text(sql.replace(join, "JOIN employees INDEXED BY ix_employees_last_name ON"))
 
 
 # -- who the person is to a record ---------------------------------------------------
