@@ -48,6 +48,7 @@ class WindowActions:
     new_record: Callable[[], Any] | None = None  # File > New record (for someone I manage)
     conflicts: Callable[[], Any] | None = None  # Tools > Resolve changes made on both sides
     sign_out: Callable[[], Any] | None = None  # File > Sign out
+    find_person: Callable[[], Any] | None = None  # Edit > Find a person (Ctrl+K)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -260,6 +261,17 @@ class MainWindow(QtWidgets.QMainWindow):
         edit.addAction(
             self._action("find", "&Find…", self.find_on_page, K.Find, "Filter this page")
         )
+        if self.window_actions.find_person is not None:
+            find_tip = "Find a person by name, payroll number or job, and open their profile"
+            edit.addAction(
+                self._action(
+                    "find_person",
+                    "Find a &person…",
+                    self.window_actions.find_person,
+                    "Ctrl+K",
+                    find_tip,
+                )
+            )
         view = bar.addMenu("&View")
         for number, key in enumerate(self.pages, start=1):
             label = self.nav.item(number - 1).text()

@@ -63,7 +63,7 @@ def status_label(kind: str, status: str) -> str:
 def employee_records(store: Store, *, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
     """Read: the employee's live records on this computer, newest first (indexed query)."""
     with store.session() as session:
-        return _records_of(session, employee_id, catalogue)
+        return records_about(session, employee_id, catalogue)
 
 
 def own_records(
@@ -72,11 +72,11 @@ def own_records(
     """Read: what is due for the person, and their own records."""
     with store.session() as session:
         due = due_for(session, policy, today=today, employee_ids=[employee_id])
-        records = _records_of(session, employee_id, catalogue)
+        records = records_about(session, employee_id, catalogue)
     return OwnRecords(tuple(due.get(employee_id, ())), tuple(records))
 
 
-def _records_of(session: Session, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
+def records_about(session: Session, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
     conflicts = set(session.scalars(select(Conflict.record_id)))
     rows = session.execute(
         select(
