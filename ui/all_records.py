@@ -10,6 +10,7 @@ from typing import Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
+from lcc_apr.ops.list_export import ListChoice, ListKind
 from lcc_apr.ops.records import ListedRecord, records_page
 
 from .context import AppContext
@@ -207,6 +208,17 @@ class AllRecordsView(QtWidgets.QWidget):
         if event.type() == QtCore.QEvent.Type.FontChange:
             self._fit_columns()
         super().changeEvent(event)
+
+    def export_choice(self) -> ListChoice:
+        """Every record the filter finds (not only the pages read), in the order shown."""
+        m = self.model
+        return ListChoice(
+            ListKind.RECORDS,
+            sort=m.sort_key,
+            descending=m.descending,
+            record_kind=m.kind or None,
+            person=m.person,
+        )
 
     def shows(self, changes: Changes) -> bool:
         """Records added, removed or moved on (autosaves change nothing listed here)."""

@@ -248,6 +248,12 @@ class MainWindow(QtWidgets.QMainWindow):
         new = self._action("new", "&New record…", self.window_actions.new_record, K.New, new_tip)
         new.setEnabled(self.window_actions.new_record is not None and self.context.user.is_manager)
         file.addAction(new)
+        export_tip = "Save the list on this page as a CSV or Excel file"
+        export = self._action(
+            "export_list", "&Export list…", self.export_list, "Ctrl+E", export_tip
+        )
+        export.setEnabled(self.context.user.is_hr or self.context.user.is_manager)
+        file.addAction(export)
         file.addSeparator()
         if self.window_actions.sign_out is not None:
             out_tip = "Sign out: this computer forgets your session; your records stay here"
@@ -322,6 +328,18 @@ class MainWindow(QtWidgets.QMainWindow):
             page.focus_filter()
         else:
             self.status.message.setText("This page has no filter.")
+
+    def export_list(self) -> None:
+        """File > Export list: the page's list, if it has one (ui.list_export)."""
+        from .list_export import export_list_to_file
+
+        page = self.pages[self.current_page()]
+        if not hasattr(page, "export_choice"):
+            self.status.message.setText("This page has no list to export.")
+            return
+        choice = page.export_choice()
+        message = self.status.message.setText
+        export_list_to_file(self, self.context, self.runner, choice, message=message)
 
     def open_export(self) -> ExportDialog:
         """HR's batch export; the dialog stays referenced (and reused) while it lives."""

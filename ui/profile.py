@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from lcc_apr.ops import Changes
+from lcc_apr.ops.list_export import ListChoice, ListKind
 from lcc_apr.ops.profiles import Profile, person_profile
 
 from .context import AppContext
@@ -80,6 +81,11 @@ class ProfileWindow(QtWidgets.QDialog):
         self.records_button.setAccessibleName("Open the person's records window")
         self.records_button.setAutoDefault(False)
         self.records_button.clicked.connect(lambda: self.open_employee.emit(self.employee_id))
+        self.export_button = QtWidgets.QPushButton("&Export records…")
+        self.export_button.setAccessibleName("Export the person's records as CSV or XLSX")
+        self.export_button.setAutoDefault(False)
+        self.export_button.setVisible(context.user.is_hr or context.user.is_manager)
+        self.export_button.clicked.connect(self.export)
         close = QtWidgets.QPushButton("&Close")
         close.setAccessibleName("Close")
         close.setAutoDefault(False)
@@ -87,6 +93,7 @@ class ProfileWindow(QtWidgets.QDialog):
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.records_button)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(close)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -117,6 +124,7 @@ class ProfileWindow(QtWidgets.QDialog):
         self.heading.setText("Profile not shown")
         self.message.setText(str(error))
         self.records_button.setEnabled(False)
+        self.export_button.setEnabled(False)
 
     def _loaded(self, profile: Profile) -> None:
         self.profile = profile
@@ -134,6 +142,16 @@ class ProfileWindow(QtWidgets.QDialog):
         self.table.resizeColumnsToContents()
         count = len(profile.records)
         self.message.setText(f"{count} record{'' if count == 1 else 's'}.")
+
+    def export_choice(self) -> ListChoice:
+        return ListChoice(ListKind.PERSON, employee_id=self.employee_id)
+
+    def export(self) -> None:
+        from .list_export import export_list_to_file
+
+        export_list_to_file(
+            self, self.context, self.runner, self.export_choice(), message=self.message.setText
+        )
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         if index.isValid():

@@ -15,6 +15,7 @@ from typing import Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
+from lcc_apr.ops.list_export import ListChoice, ListKind
 from lcc_apr.ops.people import SEVERITY, TeamRow
 from lcc_apr.schedule import DueItem, DueState
 
@@ -309,6 +310,11 @@ class TeamView(QtWidgets.QWidget):
     def focus_filter(self) -> None:
         self.filter_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_box.selectAll()
+
+    def export_choice(self) -> ListChoice:
+        """The rows shown, in their order, for 'Export list…'."""
+        kind = ListKind.EVERYONE if self.everyone else ListKind.TEAM
+        return ListChoice(kind, employee_ids=tuple(r.employee_id for r in self.model.rows()))
 
     def shows(self, changes: Changes) -> bool:
         """Whether a change moves what is due for someone listed (autosaves never do)."""

@@ -121,10 +121,10 @@ def find_people(
 def may_see(store: Store, *, employee_id: int, user: CurrentUser, policy: Policy) -> bool:
     """Read: whether `employee_id` is within `user`'s scope."""
     with store.session() as session:
-        return _may_see(session, employee_id, user, policy)
+        return may_see_in(session, employee_id, user, policy)
 
 
-def _may_see(session: Session, employee_id: int, user: CurrentUser, policy: Policy) -> bool:
+def may_see_in(session: Session, employee_id: int, user: CurrentUser, policy: Policy) -> bool:
     found = session.scalar(
         select(Employee.id).where(Employee.id == employee_id, in_scope(session, user, policy))
     )
@@ -138,7 +138,7 @@ def person_profile(
     (OutOfScope unless `user` may see them)."""
     manager = aliased(Employee)
     with store.session() as session:
-        if not _may_see(session, employee_id, user, policy):
+        if not may_see_in(session, employee_id, user, policy):
             raise OutOfScope()
         row = session.execute(
             select(Employee, Department.name, manager)

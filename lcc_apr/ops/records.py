@@ -3,6 +3,7 @@ and starting one. Editing one is lcc_apr.ops.editing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -132,6 +133,34 @@ def records_page(
     first, preferred or last name or the payroll number); their ids are found
     first, then their records are read through the subject index.
     """
+    with store.session() as session:
+        return list(
+            listed_records(
+                session,
+                catalogue=catalogue,
+                sort=sort,
+                descending=descending,
+                kind=kind,
+                person=person,
+                offset=offset,
+                limit=limit,
+            )
+        )
+
+
+def listed_records(
+    session: Session,
+    *,
+    catalogue: Catalogue,
+    sort: str = "date",
+    descending: bool = True,
+    kind: str | None = None,
+    person: str = "",
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[ListedRecord]:
+    """HR's list as records_page reads it, inside a session; every row when `limit` is
+    None (read as they are used: an export of all of them)."""
     order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
     stmt = (
         select(
@@ -154,17 +183,15 @@ def records_page(
     )
     if kind:
         stmt = stmt.where(Record.kind == kind)
-    with store.session() as session:
-        if person.strip():
-            ids = matching_ids(session, person)
-            if not ids:
-                return []
-            stmt = stmt.where(Record.subject_id.in_(ids))
-        elif sort == "person":
-            stmt = _by_surname_index(stmt, session.get_bind().dialect)
-        found = list(session.execute(stmt))
-    return [
-        ListedRecord(
+    if person.strip():
+        ids = matching_ids(session, person)
+        if not ids:
+            return
+        stmt = stmt.where(Record.subject_id.in_(ids))
+    elif sort == "person":
+        stmt = _by_surname_index(stmt, session.get_bind().dialect)
+    for r in session.execute(stmt):
+        yield ListedRecord(
             r.id,
             full_name(r.first_name, r.preferred_name, r.last_name),
             catalogue.get(r.template_id, r.template_version).title,
@@ -172,8 +199,6 @@ def records_page(
             status_label(r.kind, r.status),
             r.payroll_number,
         )
-        for r in found
-    ]
 
 
 def _by_surname_index(stmt: Any, dialect: Any) -> Any:
