@@ -12,11 +12,15 @@ from .context import AppContext
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
 
+COLUMNS = ("Name", "Payroll no.", "Job title", "Department")
 
-def person_text(person: FoundPerson) -> str:
-    """One line of the list: 'Lucy Hunt (35149920), Executive Assistant, Adults'."""
-    text = f"{person.name} ({person.payroll_number}), {person.job_title}, {person.department}"
-    return text + (f"; leaving {person.leaving_date:%d %b %Y}" if person.leaving_date else "")
+
+def person_cells(person: FoundPerson) -> tuple[str, str, str, str]:
+    """One row: name, payroll number, job (and the leaving date, if any), department."""
+    job = person.job_title
+    if person.leaving_date:
+        job += f" (leaving {person.leaving_date.day} {person.leaving_date:%b %Y})"
+    return (person.name, person.payroll_number, job, person.department)
 
 
 class FindPersonDialog(QtWidgets.QDialog):
@@ -38,8 +42,12 @@ class FindPersonDialog(QtWidgets.QDialog):
         self.text.setClearButtonEnabled(True)
         label = QtWidgets.QLabel("&Find:")
         label.setBuddy(self.text)
-        self.list = QtWidgets.QListWidget()
+        self.list = QtWidgets.QTreeWidget()
         self.list.setAccessibleName("People found")
+        self.list.setHeaderLabels(COLUMNS)
+        self.list.setRootIsDecorated(False)
+        self.list.setUniformRowHeights(True)
+        self.list.setAllColumnsShowFocus(True)
         self.status = QtWidgets.QLabel("Type a name, a payroll number or a job.")
         self.status.setAccessibleName("Search result")
         self.status.setWordWrap(True)
@@ -68,12 +76,12 @@ class FindPersonDialog(QtWidgets.QDialog):
         self._typing.timeout.connect(self.search)
         self.text.textChanged.connect(lambda _t: self._typing.start())
         self.text.installEventFilter(self)  # arrows move in the list, Enter opens
-        self.list.itemActivated.connect(lambda _item: self._choose())
-        self.list.currentRowChanged.connect(
-            lambda row: self.open_button.setEnabled(0 <= row < len(self.found))
+        self.list.itemActivated.connect(lambda _item, _column: self._choose())
+        self.list.currentItemChanged.connect(
+            lambda item, _old: self.open_button.setEnabled(item is not None)
         )
         width = self.fontMetrics().averageCharWidth()
-        self.resize(width * 80, self.fontMetrics().height() * 24)
+        self.resize(width * 110, self.fontMetrics().height() * 24)
 
     def search(self) -> None:
         self._typing.stop()
@@ -102,11 +110,15 @@ class FindPersonDialog(QtWidgets.QDialog):
         self.found = found
         self.list.clear()
         for person in found:
-            item = QtWidgets.QListWidgetItem(person_text(person))
-            item.setData(Qt.ItemDataRole.UserRole, person.employee_id)
-            self.list.addItem(item)
+            item = QtWidgets.QTreeWidgetItem(list(person_cells(person)))
+            item.setData(0, Qt.ItemDataRole.UserRole, person.employee_id)
+            self.list.addTopLevelItem(item)
+        gap = self.list.fontMetrics().averageCharWidth() * 3  # space between columns
+        for column in range(len(COLUMNS) - 1):
+            self.list.resizeColumnToContents(column)
+            self.list.setColumnWidth(column, self.list.columnWidth(column) + gap)
         if found:
-            self.list.setCurrentRow(0)
+            self.set_row(0)
         if self._open_when_found:
             self._open_when_found = False
             self._choose()
@@ -119,8 +131,15 @@ class FindPersonDialog(QtWidgets.QDialog):
         else:
             self.status.setText(f"{len(found)} {'person' if len(found) == 1 else 'people'}.")
 
+    def row(self) -> int:
+        item = self.list.currentItem()
+        return self.list.indexOfTopLevelItem(item) if item is not None else -1
+
+    def set_row(self, row: int) -> None:
+        self.list.setCurrentItem(self.list.topLevelItem(row))
+
     def _choose(self) -> None:
-        row = self.list.currentRow()
+        row = self.row()
         if 0 <= row < len(self.found):
             self.chosen.emit(self.found[row].employee_id)
             self.accept()
@@ -130,8 +149,7 @@ class FindPersonDialog(QtWidgets.QDialog):
             key = event.key()  # type: ignore[attr-defined]
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.found:
                 step = 1 if key == Qt.Key.Key_Down else -1
-                row = max(0, min(len(self.found) - 1, self.list.currentRow() + step))
-                self.list.setCurrentRow(row)
+                self.set_row(max(0, min(len(self.found) - 1, self.row() + step)))
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 if self._typing.isActive() or self.status.text() == "Searching…":

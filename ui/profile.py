@@ -102,7 +102,7 @@ class ProfileWindow(QtWidgets.QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         metrics = self.fontMetrics()
-        self.resize(metrics.averageCharWidth() * 90, metrics.height() * 34)
+        self.resize(metrics.averageCharWidth() * 90, metrics.height() * 40)
         runner.changed.connect(self._changed)
         self.refresh()
 

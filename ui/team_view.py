@@ -258,7 +258,8 @@ class TeamView(QtWidgets.QWidget):
         self.heading = QtWidgets.QLabel(f"<h2>{title}</h2>")
         self.heading.setAccessibleName(title)
         self.filter_box = QtWidgets.QLineEdit()
-        self.filter_box.setPlaceholderText("Filter by name, job or what is due (Ctrl+F)")
+        what = "name, payroll number, job" if everyone else "name, job"
+        self.filter_box.setPlaceholderText(f"Filter by {what} or what is due (Ctrl+F)")
         self.filter_box.setClearButtonEnabled(True)
         self.filter_box.setAccessibleName("Filter")
         self.filter_box.setAccessibleDescription("Shows only the people whose row contains this")
