@@ -136,7 +136,9 @@ class FindPersonDialog(QtWidgets.QDialog):
         return self.list.indexOfTopLevelItem(item) if item is not None else -1
 
     def set_row(self, row: int) -> None:
-        self.list.setCurrentItem(self.list.topLevelItem(row))
+        item = self.list.topLevelItem(row)
+        if item is not None:
+            self.list.setCurrentItem(item)
 
     def _choose(self) -> None:
         row = self.row()
