@@ -34,6 +34,7 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
 
     loaded = Signal(int)  # rows now held
     searching = Signal()  # a new sort or filter is on its way
+    failed = Signal(str)  # a page could not be read
 
     def __init__(self, context: AppContext, runner: TaskRunner) -> None:
         super().__init__()
@@ -95,8 +96,16 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
             )
 
         self.runner.read(
-            query, on_done=lambda rows: self._arrived(generation, rows), name="records page"
+            query,
+            on_done=lambda rows: self._arrived(generation, rows),
+            on_error=lambda error: self._failed(generation, error),
+            name="records page",
         )
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._loading, self._replace, self._more = False, False, False
+            self.failed.emit(str(error))
 
     def _arrived(self, generation: int, rows: list[ListedRecord]) -> None:
         if generation != self._generation:
@@ -174,6 +183,7 @@ class AllRecordsView(QtWidgets.QWidget):
         layout.addWidget(self.count)
         self.model.loaded.connect(self._show_count)
         self.model.searching.connect(lambda: self.count.setText("Searching…"))
+        self.model.failed.connect(lambda why: self.count.setText(f"Could not read records: {why}"))
         self._typing = QtCore.QTimer(self)
         self._typing.setSingleShot(True)
         self._typing.setInterval(300)

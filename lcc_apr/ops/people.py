@@ -42,13 +42,16 @@ def search_words(text: str) -> list[str]:
 
 
 def _starts_a_part(column: Any, word: str) -> ColumnElement[bool]:
-    """`word` starts `column`'s text or one of its words ('davies' in 'Lloyd-Davies')."""
+    """`word` starts `column`'s text or one of its words ('davies' in 'Lloyd-Davies').
+    SQLite lowers only A-Z, so a word is also tried with a capital ('Ó' in 'Ó Dónaill')."""
     w = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     low = func.lower(column)
     return or_(
-        low.like(f"{w}%", escape="\\"),
-        low.like(f"% {w}%", escape="\\"),
-        low.like(f"%-{w}%", escape="\\"),
+        *(
+            low.like(pattern, escape="\\")
+            for form in ((w, w[:1].upper() + w[1:]) if not w[:1].isascii() else (w,))
+            for pattern in (f"{form}%", f"% {form}%", f"%-{form}%")
+        )
     )
 
 

@@ -52,6 +52,8 @@ def test_a_word_starts_any_part_of_a_name(demo):
     assert {r.person for r in everything(demo, person="davies")} == {"Deborah Lloyd-Davies"}
     assert {r.person for r in everything(demo, person="Deborah Lloyd")} == {"Deborah Lloyd-Davies"}
     assert everything(demo, person="ebor") == []  # inside a name, not a start
+    for typed in ("gary ó", "Ó DÓNAILL", "dónaill"):  # letters SQLite does not lower
+        assert {r.person for r in everything(demo, person=typed)} == {"Gary Ó Dónaill"}
     assert everything(demo, person="Deborah Roberts") == []  # each word must match
 
 

@@ -88,3 +88,15 @@ def test_hr_everyone_shows_payroll_numbers_and_sorts_by_surname(qtbot, demo_stor
     assert len(lucys) == 2 and len(numbers) == 2  # told apart by payroll number
     view.filter_box.setText(sorted(numbers)[0])
     assert view.model.rowCount() == 1
+
+
+def test_a_page_that_cannot_be_read_says_so_instead_of_searching_for_ever(qtbot, make_context):
+    class Failing(HeldRunner):
+        def read(self, query, *, on_done, on_error, **_):
+            on_error(RuntimeError("the store is locked"))
+
+    page = AllRecordsView(context=make_context(HR), runner=Failing())
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.count.text() == "Could not read records: the store is locked"
+    assert not page.model.canFetchMore()
