@@ -326,6 +326,8 @@ class MainWindow(QtWidgets.QMainWindow):
         page = self.pages[self.current_page()]
         if hasattr(page, "focus_filter"):
             page.focus_filter()
+        elif self.window_actions.find_person is not None:
+            self.window_actions.find_person()  # a page without a filter: find a person
         else:
             self.status.message.setText("This page has no filter.")
 

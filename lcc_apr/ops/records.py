@@ -188,8 +188,9 @@ def listed_records(
         if not ids:
             return
         stmt = stmt.where(Record.subject_id.in_(ids))
-    elif sort == "person":
-        stmt = _by_surname_index(stmt, session.get_bind().dialect)
+    elif sort in ("person", "payroll"):
+        column = "last_name" if sort == "person" else "payroll_number"
+        stmt = _people_in_index_order(stmt, session, column)
     for r in session.execute(stmt):
         yield ListedRecord(
             r.id,
@@ -201,17 +202,30 @@ def listed_records(
         )
 
 
-def _by_surname_index(stmt: Any, dialect: Any) -> Any:
-    """The statement reading people in surname order, each one's records sorted apart.
-    SQLite's planner would otherwise sort every record (1 s at 241,000; 6 ms this way);
-    SQLAlchemy renders no index hint for SQLite, so it is added to the SQL text."""
-    if dialect.name != "sqlite":
+def _people_in_index_order(stmt: Any, session: Session, column: str) -> Any:
+    """The statement reading people in the order of the index on `column` (surname,
+    payroll number), each one's records sorted apart. SQLite's planner would otherwise
+    sort every record (1.5 s at 241,000; 5 ms this way); SQLAlchemy renders no index hint
+    for SQLite, so it is added to the SQL text."""
+    dialect = session.get_bind().dialect
+    index = _index_on(session, "employees", column) if dialect.name == "sqlite" else None
+    if index is None:
         return stmt
     sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     join = "JOIN employees ON"
     if sql.count(join) != 1:
         return stmt
-    return text(sql.replace(join, "JOIN employees INDEXED BY ix_employees_last_name ON"))
+    return text(sql.replace(join, f'JOIN employees INDEXED BY "{index}" ON'))
+
+
+def _index_on(session: Session, table: str, column: str) -> str | None:
+    """The name of a SQLite index whose first column is `column` (unique constraints'
+    indexes have names SQLite chooses)."""
+    for index in session.execute(text(f'PRAGMA index_list("{table}")')):
+        columns = [c[2] for c in session.execute(text(f'PRAGMA index_info("{index[1]}")'))]
+        if columns[:1] == [column]:
+            return str(index[1])
+    return None
 
 
 # -- who the person is to a record ---------------------------------------------------

@@ -94,3 +94,13 @@ def test_hr_everyone_and_the_new_record_picker_sort_and_name_people_the_same_way
     team = team_rows(demo, policy=POLICY, today=TODAY, manager_id=23)
     assert [p.name for p in picker] == [r.name for r in team]
     assert "Will Roberts" in [p.name for p in picker]
+
+
+def test_sort_by_payroll_number_then_date(demo):
+    rows = everything(demo, sort="payroll", descending=False)
+    keys = [(r.payroll_number, r.record_date or date.min) for r in rows]
+    assert keys == sorted(keys) and len({k[0] for k in keys}) > 40
+    backwards = everything(demo, sort="payroll", descending=True, kind="apr")
+    assert [r.payroll_number for r in backwards] == sorted(
+        (r.payroll_number for r in backwards), reverse=True
+    )
