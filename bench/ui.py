@@ -164,6 +164,7 @@ def main() -> None:
         for name, action in (
             ("first_page", model.fetchMore),
             ("sort_by_person", lambda: model.sort(0, Qt.SortOrder.AscendingOrder)),
+            ("sort_by_payroll_number", lambda: model.sort(1, Qt.SortOrder.AscendingOrder)),
             ("filter_by_name", lambda: model.set_filter(person="Smith")),
             ("filter_by_full_name", lambda: model.set_filter(person=full_name)),
             ("filter_by_payroll_number", lambda: model.set_filter(person=payroll)),
