@@ -5,7 +5,8 @@
    in a worker while it shows), (b) the main window with the manager's team loaded from
    the full demo store, its key from the keyring (a later start).
 2. Opening a record editor (an APR) in the window.
-3. HR's full record list: first page, sort, filter (SQL-side), on the full demo.
+3. HR's full record list: first page, sort, filter by surname, by full name, by payroll
+   number (SQL-side), on the full demo.
 4. The longest UI-thread stall during HR's full first sync from the embedded demo
    server: a 10 ms QTimer records how late the event loop runs it.
 Writes bench/out/ui.json. Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py`.
@@ -29,7 +30,7 @@ from sqlalchemy import select  # noqa: E402
 
 from lcc_apr.demo.build import build_demo_store, open_demo_store  # noqa: E402
 from lcc_apr.forms import Catalogue  # noqa: E402
-from lcc_apr.models import Record, Role, User, UserRole  # noqa: E402
+from lcc_apr.models import Employee, Record, Role, User, UserRole  # noqa: E402
 from lcc_apr.policy import load_policy  # noqa: E402
 from tests.conftest import MemoryKeyring  # noqa: E402
 
@@ -122,6 +123,8 @@ def main() -> None:
             ).first()
             hr = s.scalar(select(User).join(UserRole).where(UserRole.role == Role.HR))
             apr = s.scalar(select(Record.id).where(Record.kind == "apr", Record.status == "draft"))
+            someone = s.get(Employee, s.scalar(select(Record.subject_id).offset(120_000)))
+            full_name, payroll = someone.display_name, someone.payroll_number
             manager_user, hr_user = CurrentUser.from_user(manager), CurrentUser.from_user(hr)
         store.close()
         root = str(Path(__file__).resolve().parents[1])
@@ -161,7 +164,10 @@ def main() -> None:
         for name, action in (
             ("first_page", model.fetchMore),
             ("sort_by_person", lambda: model.sort(0, Qt.SortOrder.AscendingOrder)),
+            ("sort_by_payroll_number", lambda: model.sort(1, Qt.SortOrder.AscendingOrder)),
             ("filter_by_name", lambda: model.set_filter(person="Smith")),
+            ("filter_by_full_name", lambda: model.set_filter(person=full_name)),
+            ("filter_by_payroll_number", lambda: model.set_filter(person=payroll)),
             ("filter_capability", lambda: model.set_filter(person="", kind="capability")),
         ):
             started = time.perf_counter()

@@ -7,7 +7,7 @@ in the file is an error naming it, so a typing mistake never passes silently.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -80,11 +80,19 @@ class CapabilityPolicy:
 
 
 @dataclass(frozen=True)
+class PeoplePolicy:
+    # Managers find, open and export the people their reports manage too, at any depth
+    # (as the server's indirect_reports setting lets them see those people's records).
+    indirect_reports: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     apr: AprPolicy
     supervision: SupervisionPolicy
     probation: ProbationPolicy
     capability: CapabilityPolicy
+    people: PeoplePolicy = field(default_factory=PeoplePolicy)
 
 
 def policy_path() -> Path:
@@ -137,6 +145,7 @@ def _value(hint: Any, raw: Any, key: str, problems: list[str]) -> Any:
         SupervisionPolicy,
         ProbationPolicy,
         CapabilityPolicy,
+        PeoplePolicy,
         StaffGroup,
         FrequencyRule,
     }
@@ -149,6 +158,10 @@ def _value(hint: Any, raw: Any, key: str, problems: list[str]) -> Any:
             return ()
         inner = hint.__args__[0]
         return tuple(_value(inner, item, f"{key}[{i}]", problems) for i, item in enumerate(raw))
+    if hint is bool:
+        if not isinstance(raw, bool):
+            problems.append(f"{key}: must be true or false")
+        return raw
     expected = int if "int" in text else str
     if isinstance(raw, bool) or not isinstance(raw, expected):
         problems.append(f"{key}: must be {'a whole number' if expected is int else 'text'}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
+from lcc_apr.ops.list_export import ListChoice, ListKind
 from lcc_apr.ops.records import ListedRecord, records_page
 
 from .context import AppContext
@@ -17,12 +18,23 @@ from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
 
 PAGE = 500
-COLUMNS = (("person", "Person"), ("kind", "Record"), ("date", "Date"), ("status", "Stage"))
+COLUMNS = (
+    ("person", "Person"),
+    ("payroll", "Payroll no."),
+    ("kind", "Record"),
+    ("date", "Date"),
+    ("status", "Stage"),
+)
 KINDS = (("", "All kinds"), *((kind.value, kind.plural) for kind in RecordKind))
 
 
 class AllRecordsModel(QtCore.QAbstractTableModel):
+    """Pages of records. A new sort or filter keeps the old rows on screen (and says it
+    is searching) until the first page of the new ones arrives, then swaps them in."""
+
     loaded = Signal(int)  # rows now held
+    searching = Signal()  # a new sort or filter is on its way
+    failed = Signal(str)  # a page could not be read
 
     def __init__(self, context: AppContext, runner: TaskRunner) -> None:
         super().__init__()
@@ -31,6 +43,7 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
         self.sort_key, self.descending = "date", True
         self.kind, self.person = "", ""
         self._more, self._loading, self._generation = True, False, 0
+        self._replace = False  # the page on its way replaces the rows shown
 
     # -- Qt model ----------------------------------------------------------------------
 
@@ -53,7 +66,7 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         day = f"{row.record_date.day} {row.record_date:%b %Y}" if row.record_date else ""
-        return (row.person, row.kind, day, row.status)[index.column()]
+        return (row.person, row.payroll_number, row.kind, day, row.status)[index.column()]
 
     def canFetchMore(self, parent: Any = QtCore.QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more and not self._loading
@@ -61,8 +74,12 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
     def fetchMore(self, parent: Any = QtCore.QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or not self._more or self._loading:
             return
+        self._load()
+
+    def _load(self) -> None:
         self._loading = True
-        offset, generation = len(self.rows), self._generation
+        offset = 0 if self._replace else len(self.rows)
+        generation = self._generation
         key, desc, kind, person = self.sort_key, self.descending, self.kind, self.person
         c = self.context
 
@@ -79,15 +96,28 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
             )
 
         self.runner.read(
-            query, on_done=lambda rows: self._arrived(generation, rows), name="records page"
+            query,
+            on_done=lambda rows: self._arrived(generation, rows),
+            on_error=lambda error: self._failed(generation, error),
+            name="records page",
         )
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._loading, self._replace, self._more = False, False, False
+            self.failed.emit(str(error))
 
     def _arrived(self, generation: int, rows: list[ListedRecord]) -> None:
         if generation != self._generation:
             return  # a page for an old sort or filter
         self._loading = False
         self._more = len(rows) == PAGE
-        if rows:
+        if self._replace:
+            self._replace = False
+            self.beginResetModel()
+            self.rows = list(rows)
+            self.endResetModel()
+        elif rows:
             self.beginInsertRows(
                 QtCore.QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1
             )
@@ -106,11 +136,11 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        """Read the first page again; the rows shown stay until it arrives."""
         self._generation += 1
-        self.beginResetModel()
-        self.rows, self._more, self._loading = [], True, False
-        self.endResetModel()
-        self.fetchMore()
+        self._replace, self._more = True, True
+        self.searching.emit()
+        self._load()
 
 
 class AllRecordsView(QtWidgets.QWidget):
@@ -126,8 +156,9 @@ class AllRecordsView(QtWidgets.QWidget):
         layout.addWidget(title)
         row = QtWidgets.QHBoxLayout()
         self.filter = QtWidgets.QLineEdit()
-        self.filter.setPlaceholderText("Filter by name (Ctrl+F)")
-        self.filter.setAccessibleName("Filter records by name")
+        self.filter.setPlaceholderText("Filter by name or payroll number (Ctrl+F)")
+        self.filter.setAccessibleName("Filter records by name or payroll number")
+        self.filter.setClearButtonEnabled(True)
         self.kind = QtWidgets.QComboBox()
         self.kind.setAccessibleName("Kind of record")
         for value, label in KINDS:
@@ -140,7 +171,7 @@ class AllRecordsView(QtWidgets.QWidget):
         self.table.setAccessibleName("Records")
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
         self._fit_columns()
@@ -150,11 +181,9 @@ class AllRecordsView(QtWidgets.QWidget):
         self.count = QtWidgets.QLabel("")
         self.count.setAccessibleName("How many records are shown")
         layout.addWidget(self.count)
-        self.model.loaded.connect(
-            lambda n: self.count.setText(
-                f"{n:,} records shown{'; scroll for more' if self.model._more else ''}."
-            )
-        )
+        self.model.loaded.connect(self._show_count)
+        self.model.searching.connect(lambda: self.count.setText("Searching…"))
+        self.model.failed.connect(lambda why: self.count.setText(f"Could not read records: {why}"))
         self._typing = QtCore.QTimer(self)
         self._typing.setSingleShot(True)
         self._typing.setInterval(300)
@@ -164,12 +193,24 @@ class AllRecordsView(QtWidgets.QWidget):
             lambda _i: self.model.set_filter(kind=self.kind.currentData())
         )
 
+    def _show_count(self, shown: int) -> None:
+        if not shown and self.model.person.strip():
+            self.count.setText(f"No records for “{self.model.person.strip()}”.")
+            return
+        more = "; scroll for more" if self.model._more else ""
+        self.count.setText(f"{shown:,} record{'' if shown == 1 else 's'} shown{more}.")
+
     def _fit_columns(self) -> None:
         """Widths from the text they hold, so they follow the text size."""
         metrics = self.table.fontMetrics()
         pad = metrics.horizontalAdvance("MM")
         for column, sample in enumerate(
-            ("Christopher Lloyd-Davies", "Annual Performance Review", "30 Nov 2026")
+            (
+                "Christopher Lloyd-Davies",
+                "Payroll no.MM",
+                "Annual Performance Review",
+                "30 Nov 2026",
+            )
         ):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + pad)
 
@@ -177,6 +218,17 @@ class AllRecordsView(QtWidgets.QWidget):
         if event.type() == QtCore.QEvent.Type.FontChange:
             self._fit_columns()
         super().changeEvent(event)
+
+    def export_choice(self) -> ListChoice:
+        """Every record the filter finds (not only the pages read), in the order shown."""
+        m = self.model
+        return ListChoice(
+            ListKind.RECORDS,
+            sort=m.sort_key,
+            descending=m.descending,
+            record_kind=m.kind or None,
+            person=m.person,
+        )
 
     def shows(self, changes: Changes) -> bool:
         """Records added, removed or moved on (autosaves change nothing listed here)."""

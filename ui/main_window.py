@@ -48,6 +48,7 @@ class WindowActions:
     new_record: Callable[[], Any] | None = None  # File > New record (for someone I manage)
     conflicts: Callable[[], Any] | None = None  # Tools > Resolve changes made on both sides
     sign_out: Callable[[], Any] | None = None  # File > Sign out
+    find_person: Callable[[], Any] | None = None  # Edit > Find a person (Ctrl+K)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -247,6 +248,12 @@ class MainWindow(QtWidgets.QMainWindow):
         new = self._action("new", "&New record…", self.window_actions.new_record, K.New, new_tip)
         new.setEnabled(self.window_actions.new_record is not None and self.context.user.is_manager)
         file.addAction(new)
+        export_tip = "Save the list on this page as a CSV or Excel file"
+        export = self._action(
+            "export_list", "&Export list…", self.export_list, "Ctrl+E", export_tip
+        )
+        export.setEnabled(self.context.user.is_hr or self.context.user.is_manager)
+        file.addAction(export)
         file.addSeparator()
         if self.window_actions.sign_out is not None:
             out_tip = "Sign out: this computer forgets your session; your records stay here"
@@ -260,6 +267,17 @@ class MainWindow(QtWidgets.QMainWindow):
         edit.addAction(
             self._action("find", "&Find…", self.find_on_page, K.Find, "Filter this page")
         )
+        if self.window_actions.find_person is not None:
+            find_tip = "Find a person by name, payroll number or job, and open their profile"
+            edit.addAction(
+                self._action(
+                    "find_person",
+                    "Find a &person…",
+                    self.window_actions.find_person,
+                    "Ctrl+K",
+                    find_tip,
+                )
+            )
         view = bar.addMenu("&View")
         for number, key in enumerate(self.pages, start=1):
             label = self.nav.item(number - 1).text()
@@ -308,8 +326,22 @@ class MainWindow(QtWidgets.QMainWindow):
         page = self.pages[self.current_page()]
         if hasattr(page, "focus_filter"):
             page.focus_filter()
+        elif self.window_actions.find_person is not None:
+            self.window_actions.find_person()  # a page without a filter: find a person
         else:
             self.status.message.setText("This page has no filter.")
+
+    def export_list(self) -> None:
+        """File > Export list: the page's list, if it has one (ui.list_export)."""
+        from .list_export import export_list_to_file
+
+        page = self.pages[self.current_page()]
+        if not hasattr(page, "export_choice"):
+            self.status.message.setText("This page has no list to export.")
+            return
+        choice = page.export_choice()
+        message = self.status.message.setText
+        export_list_to_file(self, self.context, self.runner, choice, message=message)
 
     def open_export(self) -> ExportDialog:
         """HR's batch export; the dialog stays referenced (and reused) while it lives."""

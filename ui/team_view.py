@@ -15,6 +15,7 @@ from typing import Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
+from lcc_apr.ops.list_export import ListChoice, ListKind
 from lcc_apr.ops.people import SEVERITY, TeamRow
 from lcc_apr.schedule import DueItem, DueState
 
@@ -78,12 +79,16 @@ def _urgent_column(kind: RecordKind | None, title: str) -> Column:
 
 
 def columns(*, with_department: bool) -> list[Column]:
-    found = [
-        Column("Name", lambda r, t: r.name, lambda r: r.name.casefold(), capped=True),
-        Column(
-            "Job title", lambda r, t: r.job_title, lambda r: r.job_title.casefold(), capped=True
-        ),
-    ]
+    """The team's columns; HR's everyone (`with_department`) also has the payroll number,
+    so two people with the same name, job and department can be told apart."""
+    found = [Column("Name", lambda r, t: r.name, lambda r: r.sort_name, capped=True)]
+    if with_department:
+        found.append(
+            Column("Payroll no.", lambda r, t: r.payroll_number, lambda r: r.payroll_number)
+        )
+    found.append(
+        Column("Job title", lambda r, t: r.job_title, lambda r: r.job_title.casefold(), capped=True)
+    )
     if with_department:
         found.append(
             Column("Department", lambda r, t: r.department, lambda r: r.department, capped=True)
@@ -116,7 +121,9 @@ class DueTableModel(QtCore.QAbstractTableModel):
         self._all = list(rows)
         self._text = {
             r.employee_id: " ".join(
-                [c.text(r, today) for c in self.columns] + [i.label for i in r.items]
+                [c.text(r, today) for c in self.columns]
+                + [i.label for i in r.items]
+                + [r.payroll_number]
             ).casefold()
             for r in self._all
         }
@@ -221,7 +228,7 @@ class DueTableModel(QtCore.QAbstractTableModel):
     def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
         key = self.columns[column].key
         reverse = order == Qt.SortOrder.DescendingOrder
-        self._all.sort(key=lambda r: (key(r), r.name.casefold()), reverse=reverse)
+        self._all.sort(key=lambda r: (key(r), r.sort_name, r.employee_id), reverse=reverse)
 
 
 class TeamView(QtWidgets.QWidget):
@@ -251,7 +258,8 @@ class TeamView(QtWidgets.QWidget):
         self.heading = QtWidgets.QLabel(f"<h2>{title}</h2>")
         self.heading.setAccessibleName(title)
         self.filter_box = QtWidgets.QLineEdit()
-        self.filter_box.setPlaceholderText("Filter by name, job or what is due (Ctrl+F)")
+        what = "name, payroll number, job" if everyone else "name, job"
+        self.filter_box.setPlaceholderText(f"Filter by {what} or what is due (Ctrl+F)")
         self.filter_box.setClearButtonEnabled(True)
         self.filter_box.setAccessibleName("Filter")
         self.filter_box.setAccessibleDescription("Shows only the people whose row contains this")
@@ -303,6 +311,11 @@ class TeamView(QtWidgets.QWidget):
     def focus_filter(self) -> None:
         self.filter_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_box.selectAll()
+
+    def export_choice(self) -> ListChoice:
+        """The rows shown, in their order, for 'Export list…'."""
+        kind = ListKind.EVERYONE if self.everyone else ListKind.TEAM
+        return ListChoice(kind, employee_ids=tuple(r.employee_id for r in self.model.rows()))
 
     def shows(self, changes: Changes) -> bool:
         """Whether a change moves what is due for someone listed (autosaves never do)."""

@@ -1,5 +1,6 @@
 """The windows the main window opens: a person's records, the record editor, the choice
-of whom a new record is for, and the records changed on both sides.
+of whom a new record is for, the records changed on both sides, finding a person and
+their profile.
 
 `Windows` holds what these need and keeps each window alive while it is open; its
 `actions()` are what the composition root hands the main window. Every read runs as
@@ -20,7 +21,9 @@ from .tasks import TaskRunner
 if TYPE_CHECKING:
     from lcc_apr.editing import EditSession
 
+    from .find_person import FindPersonDialog
     from .main_window import WindowActions
+    from .profile import ProfileWindow
     from .records import EditorWindow, EmployeeRecords
 
 
@@ -42,6 +45,7 @@ class Windows:
             new_record=self.new_record if self.context.user.is_manager else None,
             conflicts=self.show_conflicts,
             sign_out=sign_out,
+            find_person=self.find_person,
         )
 
     def keep(self, dialog: QtWidgets.QDialog) -> None:
@@ -56,6 +60,30 @@ class Windows:
         records.open_record.connect(self.open_record)
         self.keep(records)
         return records
+
+    def find_person(self) -> FindPersonDialog:
+        """Find a person (Ctrl+K); the one chosen opens on their profile."""
+        from .find_person import FindPersonDialog
+
+        found = next((w for w in self.open if isinstance(w, FindPersonDialog)), None)
+        if found is None:
+            found = FindPersonDialog(self.context, self.runner, self.parent)
+            found.chosen.connect(self.open_profile)
+            self.keep(found)
+        found.raise_()
+        found.activateWindow()
+        found.text.setFocus()
+        found.text.selectAll()
+        return found
+
+    def open_profile(self, employee_id: int) -> ProfileWindow:
+        from .profile import ProfileWindow
+
+        profile = ProfileWindow(self.context, self.runner, employee_id, self.parent)
+        profile.open_record.connect(self.open_record)
+        profile.open_employee.connect(self.open_employee)
+        self.keep(profile)
+        return profile
 
     def open_record(self, record_id: str) -> None:
         """Load the record for editing in a read task, then open its editor. One editor per

@@ -35,6 +35,12 @@ def enum_type(cls: type[StrEnum]) -> Enum:
     )
 
 
+def full_name(first_name: str, preferred_name: str | None, last_name: str) -> str:
+    """How a person is named on every screen and in every list: the name they go by (the
+    preferred name, else the legal first name), then the surname."""
+    return f"{preferred_name or first_name} {last_name}"
+
+
 class Department(Base):
     """A department or a section within one (parent_id)."""
 
@@ -81,7 +87,7 @@ class Employee(Base):
 
     @property
     def display_name(self) -> str:
-        return f"{self.preferred_name or self.first_name} {self.last_name}"
+        return full_name(self.first_name, self.preferred_name, self.last_name)
 
     @property
     def full_time(self) -> bool:

@@ -3,14 +3,17 @@ and starting one. Editing one is lcc_apr.ops.editing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Conflict, Employee, Record, RecordKind
+from lcc_apr.models.organisation import full_name
 from lcc_apr.new_records import start_record as create
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import DueItem, due_for
@@ -18,6 +21,7 @@ from lcc_apr.store import Store
 from lcc_apr.workflow import WORKFLOWS, Actor, may_start
 
 from .changes import Changes, moved
+from .people import NAME_ORDER, matching_ids
 from .user import CurrentUser
 
 # -- lists --------------------------------------------------------------------------
@@ -46,6 +50,7 @@ class ListedRecord:
     kind: str
     record_date: date | None
     status: str
+    payroll_number: str = ""
 
 
 def status_label(kind: str, status: str) -> str:
@@ -59,7 +64,7 @@ def status_label(kind: str, status: str) -> str:
 def employee_records(store: Store, *, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
     """Read: the employee's live records on this computer, newest first (indexed query)."""
     with store.session() as session:
-        return _records_of(session, employee_id, catalogue)
+        return records_about(session, employee_id, catalogue)
 
 
 def own_records(
@@ -68,11 +73,11 @@ def own_records(
     """Read: what is due for the person, and their own records."""
     with store.session() as session:
         due = due_for(session, policy, today=today, employee_ids=[employee_id])
-        records = _records_of(session, employee_id, catalogue)
+        records = records_about(session, employee_id, catalogue)
     return OwnRecords(tuple(due.get(employee_id, ())), tuple(records))
 
 
-def _records_of(session: Session, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
+def records_about(session: Session, employee_id: int, catalogue: Catalogue) -> list[RecordRow]:
     conflicts = set(session.scalars(select(Conflict.record_id)))
     rows = session.execute(
         select(
@@ -100,11 +105,12 @@ def _records_of(session: Session, employee_id: int, catalogue: Catalogue) -> lis
     ]
 
 
-SORTS = {
-    "date": Record.record_date,
-    "person": Employee.last_name,
-    "kind": Record.kind,
-    "status": Record.status,
+SORTS: dict[str, tuple[Any, ...]] = {
+    "date": (Record.record_date,),
+    "person": (*NAME_ORDER, Record.record_date),  # surname, the name they go by, date
+    "payroll": (Employee.payroll_number, Record.record_date),
+    "kind": (Record.kind,),
+    "status": (Record.status,),
 }
 
 
@@ -123,15 +129,46 @@ def records_page(
 
     Built for hundreds of thousands of rows: only `limit` rows are read, in an
     order the indexes serve; the screen asks for the next page as it scrolls.
+    `person` finds people as lcc_apr.ops.people.matches does (each word starts a
+    first, preferred or last name or the payroll number); their ids are found
+    first, then their records are read through the subject index.
     """
-    column = SORTS[sort]
-    order = column.desc() if descending else column.asc()
+    with store.session() as session:
+        return list(
+            listed_records(
+                session,
+                catalogue=catalogue,
+                sort=sort,
+                descending=descending,
+                kind=kind,
+                person=person,
+                offset=offset,
+                limit=limit,
+            )
+        )
+
+
+def listed_records(
+    session: Session,
+    *,
+    catalogue: Catalogue,
+    sort: str = "date",
+    descending: bool = True,
+    kind: str | None = None,
+    person: str = "",
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[ListedRecord]:
+    """HR's list as records_page reads it, inside a session; every row when `limit` is
+    None (read as they are used: an export of all of them)."""
+    order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
     stmt = (
         select(
             Record.id,
             Employee.first_name,
             Employee.preferred_name,
             Employee.last_name,
+            Employee.payroll_number,
             Record.kind,
             Record.template_id,
             Record.template_version,
@@ -140,31 +177,55 @@ def records_page(
         )
         .join(Employee, Employee.id == Record.subject_id)
         .where(~Record.deleted)
-        .order_by(order, Record.id)
+        .order_by(*order, Record.id)
         .offset(offset)
         .limit(limit)
     )
     if kind:
         stmt = stmt.where(Record.kind == kind)
     if person.strip():
-        like = f"%{person.strip()}%"
-        stmt = stmt.where(
-            Employee.last_name.ilike(like)
-            | Employee.first_name.ilike(like)
-            | Employee.preferred_name.ilike(like)
-        )
-    with store.session() as session:
-        found = list(session.execute(stmt))
-    return [
-        ListedRecord(
+        ids = matching_ids(session, person)
+        if not ids:
+            return
+        stmt = stmt.where(Record.subject_id.in_(ids))
+    elif sort in ("person", "payroll"):
+        column = "last_name" if sort == "person" else "payroll_number"
+        stmt = _people_in_index_order(stmt, session, column)
+    for r in session.execute(stmt):
+        yield ListedRecord(
             r.id,
-            f"{r.preferred_name or r.first_name} {r.last_name}",
+            full_name(r.first_name, r.preferred_name, r.last_name),
             catalogue.get(r.template_id, r.template_version).title,
             r.record_date,
             status_label(r.kind, r.status),
+            r.payroll_number,
         )
-        for r in found
-    ]
+
+
+def _people_in_index_order(stmt: Any, session: Session, column: str) -> Any:
+    """The statement reading people in the order of the index on `column` (surname,
+    payroll number), each one's records sorted apart. SQLite's planner would otherwise
+    sort every record (1.5 s at 241,000; 5 ms this way); SQLAlchemy renders no index hint
+    for SQLite, so it is added to the SQL text."""
+    dialect = session.get_bind().dialect
+    index = _index_on(session, "employees", column) if dialect.name == "sqlite" else None
+    if index is None:
+        return stmt
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    join = "JOIN employees ON"
+    if sql.count(join) != 1:
+        return stmt
+    return text(sql.replace(join, f'JOIN employees INDEXED BY "{index}" ON'))
+
+
+def _index_on(session: Session, table: str, column: str) -> str | None:
+    """The name of a SQLite index whose first column is `column` (unique constraints'
+    indexes have names SQLite chooses)."""
+    for index in session.execute(text(f'PRAGMA index_list("{table}")')):
+        columns = [c[2] for c in session.execute(text(f'PRAGMA index_info("{index[1]}")'))]
+        if columns[:1] == [column]:
+            return str(index[1])
+    return None
 
 
 # -- who the person is to a record ---------------------------------------------------

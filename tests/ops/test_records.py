@@ -51,7 +51,7 @@ def test_the_team_and_the_people_a_manager_starts_records_for(demo, manager):
     team = team_rows(demo, policy=POLICY, today=TODAY, manager_id=manager.employee_id)
     reports = reports_of(demo, manager_id=manager.employee_id)
     assert len(team) == 10 and {p.employee_id for p in reports} == {r.employee_id for r in team}
-    assert [r.name.casefold() for r in team] == sorted(r.name.casefold() for r in team)
+    assert [r.sort_name for r in team] == sorted(r.sort_name for r in team)
     assert reports_of(demo, manager_id=None) == []
     assert person_name(demo, employee_id=team[0].employee_id) == team[0].name
     assert person_name(demo, employee_id=999_999) == "Employee 999999"

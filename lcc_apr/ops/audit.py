@@ -1,0 +1,41 @@
+"""What people take out of the app, kept on this computer: one JSON line per event in
+audit.log beside the store, and the same line in the 'lcc_apr.audit' log. Only the user
+id, the event and plain facts (which list, how many rows, which format): no names, no
+search text, no content, no file names."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lcc_apr.store import Store
+
+from .user import CurrentUser
+
+AUDIT_FILE = "audit.log"
+log = logging.getLogger("lcc_apr.audit")
+
+
+def audit_path(store: Store) -> Path:
+    return Path(store.path).with_name(AUDIT_FILE)
+
+
+def audit(store: Store, user: CurrentUser, event: str, **facts: str | int | bool) -> None:
+    """Append one event (the file is only ever appended to)."""
+    entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "user_id": user.user_id}
+    line = json.dumps({**entry, "event": event, **facts}, sort_keys=True)
+    log.info(line)
+    with audit_path(store).open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def audit_entries(store: Store) -> list[dict[str, Any]]:
+    """Read: every event kept on this computer, oldest first."""
+    path = audit_path(store)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
