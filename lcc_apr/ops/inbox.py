@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
@@ -126,7 +126,7 @@ def _states(party: Party) -> tuple[set[str], dict[RecordKind, frozenset[str]]]:
     return {s for states in by_kind.values() for s in states}, by_kind
 
 
-def _waiting(session: Session, party: Party, where: Iterable[object]) -> list[Record]:
+def _waiting(session: Session, party: Party, where: Iterable[ColumnElement[bool]]) -> list[Record]:
     """Live records in a state that waits for `party`, narrowed by `where` (indexed)."""
     statuses, by_kind = _states(party)
     rows = session.scalars(
