@@ -223,7 +223,9 @@ class InboxView(QtWidgets.QWidget):
         if total == 0:
             self.summary.setText(EMPTY)
         elif shown == total:
-            self.summary.setText(f"{total:,} item{'s' if total != 1 else ''} wait for you.")
+            self.summary.setText(
+                "1 item waits for you." if total == 1 else f"{total:,} items wait for you."
+            )
         else:
             self.summary.setText(f"{shown:,} of {total:,} items match the filter.")
 
