@@ -27,6 +27,13 @@ def nav_label(count: int | None) -> str:
     return TITLE if count is None else f"{TITLE} ({count:,})"
 
 
+def when_text(item: InboxItem) -> str:
+    """'Since 15 May 2026' (waiting since), 'Overdue' or 'This week' (what is due)."""
+    if item.group == ops.DUE:
+        return "Overdue" if item.overdue else "This week"
+    return f"Since {day_text(item.since)}" if item.since else ""
+
+
 def notice_text(count: int) -> str:
     """The notice's whole text: a number, no names, no record content."""
     if count == 1:
@@ -96,7 +103,7 @@ class InboxView(QtWidgets.QWidget):
         self.summary.setAccessibleName("Summary")
         self.tree = QtWidgets.QTreeWidget()
         self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["What is asked of you", "Since"])
+        self.tree.setHeaderLabels(["What is asked of you", "When"])
         self.tree.setAccessibleName("Items that need your action")
         self.tree.setAccessibleDescription("Press Enter to open the record or the person")
         self.tree.setRootIsDecorated(False)
@@ -160,8 +167,7 @@ class InboxView(QtWidgets.QWidget):
                 parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.tree.addTopLevelItem(parent)
                 groups[item.group] = parent
-            since = "" if item.group == ops.DUE or item.since is None else day_text(item.since)
-            row = QtWidgets.QTreeWidgetItem([item.text, since])
+            row = QtWidgets.QTreeWidgetItem([item.text, when_text(item)])
             row.setData(0, ITEM, item)
             if item.overdue:
                 row.setToolTip(0, "Overdue")
@@ -172,7 +178,7 @@ class InboxView(QtWidgets.QWidget):
             if item.key == current:
                 self.tree.setCurrentItem(row)
         self.tree.expandAll()
-        self.tree.resizeColumnToContents(0)
+        self._fit_columns()
         self._apply_filter(self.filter_box.text())
         if self.tree.currentItem() is None:
             first = self._rows()
@@ -247,5 +253,10 @@ class InboxView(QtWidgets.QWidget):
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:
-            self.tree.resizeColumnToContents(0)
+            self._fit_columns()
         super().changeEvent(event)
+
+    def _fit_columns(self) -> None:
+        self.tree.resizeColumnToContents(0)
+        gap = self.tree.fontMetrics().horizontalAdvance("m") * 3
+        self.tree.setColumnWidth(0, self.tree.columnWidth(0) + gap)
