@@ -90,7 +90,7 @@ def needs_action(
     store: Store,
     *,
     user: CurrentUser,
-    catalogue: Catalogue | None = None,
+    catalogue: Catalogue | None = None,  # as every records op takes it; titles come from kinds
     policy: Policy,
     today: date,
 ) -> Inbox:
