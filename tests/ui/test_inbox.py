@@ -138,3 +138,20 @@ def test_the_tray_notifier_shows_nothing_without_a_tray(qtbot, monkeypatch):
     )
     notifier = TrayNotifier(parent)
     assert notifier(2) is False and notifier.tray is None
+
+
+def test_my_own_records_stop_saying_overdue_once_i_signed(qtbot, window_for):
+    """Defect: the staff page still said 'Overdue' for the APR after the employee signed."""
+    from lcc_apr.ops.changes import moved
+
+    window = window_for(EMPLOYEE)
+    window.show_page("own")
+    due = window.pages["own"].due
+    assert "APR 2026/27 (shared): Overdue" in due.text()
+    me = window.context.user.employee_id
+    record_id = employees_apr(window.context.store, me)
+    set_status(window.context.store, record_id, "employee_signed")
+    window.apply_changes(moved([record_id], [me]))  # as signing reports it
+    qtbot.waitUntil(lambda: "APR 2026/27" not in due.text(), timeout=2000)
+    assert "APR 2027/28: Due 30 Jun 2027" in due.text()
+    assert window.nav.item(0).text() == "Needs my action (0)"
