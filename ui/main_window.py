@@ -193,7 +193,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def refresh(self) -> None:
         """Reload the page shown and the status counts (read tasks); other pages reload
-        when next shown, so HR's list of everyone is only read when HR opens it."""
+        when next shown, so HR's list of everyone is only read when HR opens it; a page
+        marked `always_fresh` (Needs my action, whose count the navigation shows) every time."""
         current = self.current_page()
         fresh = {k for k, p in self.pages.items() if getattr(p, "always_fresh", False)}
         self.stale = set(self.pages) - {current} - fresh
@@ -334,6 +335,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if lists:
             lists[0].setFocus(Qt.FocusReason.ShortcutFocusReason)
             self.status.message.setText("Type a name to jump to it in the list.")
+        else:
+            self.status.message.setText("This page has nothing to filter.")
 
     def open_export(self) -> ExportDialog:
         """HR's batch export; the dialog stays referenced (and reused) while it lives."""
