@@ -40,6 +40,11 @@ def test_apr_due_in_this_cycle_until_completed():
     assert items(done, RecordKind.APR) == [("APR 2027/28", date(2027, 6, 30), DueState.OK)]
 
 
+def test_an_apr_signed_by_the_employee_is_no_longer_due():
+    signed = person(records=[rec(RecordKind.APR, date(2026, 5, 20), "employee_signed")])
+    assert items(signed, RecordKind.APR) == [("APR 2027/28", date(2027, 6, 30), DueState.OK)]
+
+
 def test_a_new_starter_has_no_apr_until_the_next_cycle():
     new = person(start=date(2026, 9, 1))
     assert items(new, RecordKind.APR) == [("APR 2027/28", date(2027, 6, 30), DueState.OK)]

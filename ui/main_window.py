@@ -21,6 +21,7 @@ from lcc_apr.ops.status import read_status
 
 from .about import AboutDialog
 from .context import AppContext
+from .inbox import InboxView, TrayNotifier, nav_label
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .settings import Settings, SettingsDialog
 from .status import StatusBar, SyncCall
@@ -71,6 +72,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"LCC APR: {context.user.display_name}")
         self.setAccessibleName("LCC APR main window")
         self.pages: dict[str, QtWidgets.QWidget] = {}
+        self.notifier: Callable[[int], Any] = TrayNotifier(self)
         self.stale: set[str] = set()
         self._pending = Changes()  # changes not yet shown: several in one go, one refresh
         self._changed = QtCore.QTimer(self)
@@ -103,6 +105,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav.setCurrentRow(0)
         self._fit_nav()
         self.status.synced.connect(self._sync_ended)
+        self.status.synced.connect(self.pages["inbox"].sync_ended)  # type: ignore[attr-defined]
         runner.changed.connect(self.apply_changes)
         runner.unhandled_error.connect(self._task_failed)
         settings.changed.connect(self._setting_changed)
@@ -115,6 +118,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _add_pages(self) -> None:
         c, user = self.context, self.context.user
         store, policy, actions = c.store, c.policy, self.window_actions
+        inbox = InboxView(context=c, runner=self.runner, notify=self._notify)
+        inbox.open_record.connect(actions.open_record)
+        inbox.open_employee.connect(actions.open_employee)
+        if actions.conflicts is not None:
+            inbox.open_conflicts.connect(actions.conflicts)
+        inbox.counted.connect(lambda n: self._relabel("inbox", nav_label(n)))
+        self._add_page("inbox", nav_label(None), inbox)
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
             team = TeamView(
@@ -152,6 +162,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav.addItem(item)
         self.stack.addWidget(page)
 
+    def _relabel(self, key: str, label: str) -> None:
+        self.nav.item(list(self.pages).index(key)).setText(label)
+        self._fit_nav()
+
+    def _notify(self, count: int) -> None:
+        """New items after a sync: a notice with the count only, when the setting is on."""
+        if self.settings.get("notify/new_items"):
+            self.notifier(count)
+
     def page_keys(self) -> list[str]:
         return list(self.pages)
 
@@ -175,10 +194,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def refresh(self) -> None:
         """Reload the page shown and the status counts (read tasks); other pages reload
-        when next shown, so HR's list of everyone is only read when HR opens it."""
+        when next shown, so HR's list of everyone is only read when HR opens it; a page
+        marked `always_fresh` (Needs my action, whose count the navigation shows) every time."""
         current = self.current_page()
-        self.stale = set(self.pages) - {current}
-        self._page(current).refresh()
+        fresh = {k for k, p in self.pages.items() if getattr(p, "always_fresh", False)}
+        self.stale = set(self.pages) - {current} - fresh
+        for key in {current} | fresh:
+            self._page(key).refresh()
         self.status.refresh()
 
     def apply_changes(self, changes: Changes) -> None:
@@ -199,7 +221,7 @@ class MainWindow(QtWidgets.QMainWindow):
         current = self.current_page()
         for key in self.pages:
             if self._page(key).shows(changes):
-                if key == current:
+                if key == current or getattr(self.pages[key], "always_fresh", False):
                     self._page(key).refresh()
                 else:
                     self.stale.add(key)
@@ -329,7 +351,7 @@ class MainWindow(QtWidgets.QMainWindow):
         elif self.window_actions.find_person is not None:
             self.window_actions.find_person()  # a page without a filter: find a person
         else:
-            self.status.message.setText("This page has no filter.")
+            self.status.message.setText("This page has nothing to filter.")
 
     def export_list(self) -> None:
         """File > Export list: the page's list, if it has one (ui.list_export)."""
@@ -441,10 +463,34 @@ class OwnRecordsView(QtWidgets.QWidget):
         fit_rows(self.table)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open)
+        self.filter_box = QtWidgets.QLineEdit()
+        self.filter_box.setPlaceholderText("Filter by record, date or status (Ctrl+F)")
+        self.filter_box.setClearButtonEnabled(True)
+        self.filter_box.setAccessibleName("Filter")
+        self.filter_box.setAccessibleDescription("Shows only the records whose row contains this")
+        self.filter_box.textChanged.connect(self._apply_filter)
+        filter_label = QtWidgets.QLabel("&Filter:")
+        filter_label.setBuddy(self.filter_box)
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(filter_label)
+        bar.addWidget(self.filter_box, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.due)
+        layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+        QtWidgets.QWidget.setTabOrder(self.filter_box, self.table)
+
+    def focus_filter(self) -> None:
+        self.filter_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_box.selectAll()
+
+    def _apply_filter(self, text: str = "") -> None:
+        needle = self.filter_box.text().strip().casefold()
+        for row in range(self.table.rowCount()):
+            cells = (self.table.item(row, c) for c in range(self.table.columnCount()))
+            line = " ".join(c.text() for c in cells if c is not None).casefold()
+            self.table.setRowHidden(row, bool(needle) and needle not in line)
 
     def shows(self, changes: Changes) -> bool:
         me = self.context.user.employee_id
@@ -478,6 +524,7 @@ class OwnRecordsView(QtWidgets.QWidget):
                 cell.setData(Qt.ItemDataRole.UserRole, record.id)
                 self.table.setItem(row, column, cell)
         self.table.resizeColumnsToContents()
+        self._apply_filter()
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:

@@ -82,6 +82,13 @@ SETTINGS: dict[str, Setting] = {
             int,
             choices=((100, "100%"), (125, "125%"), (150, "150%"), (200, "200%")),
         ),
+        Setting(
+            "notify/new_items",
+            1,
+            "Desktop notice when a sync brings something for you (a count, never names)",
+            int,
+            choices=((1, "On"), (0, "Off")),
+        ),
         Setting("account/username", "", "Signed in as (for the next start)", str, hidden=True),
         Setting("account/demo_role", "", "Demo role (for the next start)", str, hidden=True),
         Setting("window/geometry", b"", "Window position and size", bytes, hidden=True),

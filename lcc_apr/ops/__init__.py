@@ -1,6 +1,6 @@
 """The operations the app performs: one home for what a screen may ask of the core.
 
-Each module holds plain, keyword-only functions for one domain (people, records,
+Each module holds plain, keyword-only functions for one domain (people, records, inbox,
 status, conflicts, printing, sync). Every function is either
 
 - a read: takes the store (and what it needs), returns plain frozen values, never

@@ -73,7 +73,8 @@ def cycle_window(year: int, policy: Policy) -> tuple[date, date]:
 
 
 def apr_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
-    """This cycle's APR, or next cycle's once this one is complete."""
+    """This cycle's APR, or next cycle's once this one is held (signed by the employee;
+    the manager's countersignature is theirs to give, listed in 'Needs my action')."""
     year = today.year if today >= cycle_window(today.year, policy)[0] else today.year - 1
     start, end = cycle_window(year, policy)
     if facts.start_date >= start:  # joined after this cycle opened: next cycle
@@ -85,7 +86,7 @@ def apr_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
         for r in facts.of_kind(RecordKind.APR)
         if r.record_date and start <= r.record_date < next_start
     ]
-    if any(r.status == "completed" for r in this_cycle):
+    if any(r.status in DONE for r in this_cycle):  # signed by the employee: held
         start, end = cycle_window(year + 1, policy)
         this_cycle = []
     soon = max(policy.apr.due_soon_days, (end - start).days)  # the whole window counts as soon

@@ -34,8 +34,10 @@ from .rights import (
     may_start,
     state_before_amendment,
 )
+from .waiting import AWAITED_STEPS, states_waiting_for, waiting_for
 
 __all__ = [
+    "AWAITED_STEPS",
     "PARTY_ROLE",
     "PARTY_SIGN_OFF_ROLE",
     "SIGN_OFF_PARTY",
@@ -61,6 +63,8 @@ __all__ = [
     "may_restore",
     "may_start",
     "state_before_amendment",
+    "states_waiting_for",
     "take_step",
+    "waiting_for",
     "workflow_for",
 ]

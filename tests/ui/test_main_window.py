@@ -45,10 +45,10 @@ def shown(qtbot, window):
 @pytest.mark.parametrize(
     ("username", "pages"),
     [
-        (MANAGER, ["team", "own"]),
-        (EMPLOYEE, ["own"]),
-        (HR, ["own", "hr", "records"]),
-        (ADMIN, ["own"]),
+        (MANAGER, ["inbox", "team", "own"]),
+        (EMPLOYEE, ["inbox", "own"]),
+        (HR, ["inbox", "own", "hr", "records"]),
+        (ADMIN, ["inbox", "own"]),
     ],
 )
 def test_navigation_follows_the_roles(window_for, username, pages):
@@ -58,6 +58,7 @@ def test_navigation_follows_the_roles(window_for, username, pages):
     assert ("HR" in labels) == ("hr" in pages)
     assert ("My team" in labels) == ("team" in pages)
     assert "My own records" in labels
+    assert labels[0].startswith("Needs my action (")  # first, with its count
 
 
 def test_the_hr_page_lists_everyone_with_departments(window_for):
@@ -72,6 +73,7 @@ def test_the_hr_page_lists_everyone_with_departments(window_for):
 
 def test_my_own_records_lists_my_records_and_what_is_due(window_for, demo_store):
     window = window_for(EMPLOYEE)
+    window.show_page("own")
     page = window.pages["own"]
     me = window.context.user.employee_id
     with demo_store.session() as s:
@@ -80,7 +82,9 @@ def test_my_own_records_lists_my_records_and_what_is_due(window_for, demo_store)
         )
     assert count and page.table.rowCount() == count
     assert page.due.text().startswith("Coming up for you:")
-    assert window_for(ADMIN).pages["own"].due.text().startswith("This account has no staff")
+    admin = window_for(ADMIN)
+    admin.show_page("own")
+    assert admin.pages["own"].due.text().startswith("This account has no staff")
 
 
 def test_the_status_bar_counts_unsynced_changes(window_for, demo_store):
@@ -101,21 +105,36 @@ def test_shortcuts_trigger_their_actions(qtbot, window_for):
         "quit": "Ctrl+Q",
         "find": "Ctrl+F",
         "sync": "F5",
-        "page_team": "Ctrl+1",
-        "page_own": "Ctrl+2",
+        "page_inbox": "Ctrl+1",
+        "page_team": "Ctrl+2",
+        "page_own": "Ctrl+3",
     }
     for name, keys in expected.items():
         assert window.actions_by_name[name].shortcut().toString() == keys, name
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert calls == [1]
-    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page() == "own"
-    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page() == "team"
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert QtWidgets.QApplication.focusWidget() is window.pages["team"].filter_box
     qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
+
+
+def test_ctrl_f_finds_a_filter_on_every_page(qtbot, window_for):
+    """Defect: Ctrl+F on 'My own records' said 'This page has no filter'."""
+    for username in (MANAGER, HR, EMPLOYEE):
+        window = shown(qtbot, window_for(username, runner=TaskRunner(inline=True)))
+        for key in window.page_keys():
+            window.show_page(key)
+            qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+            focus = QtWidgets.QApplication.focusWidget()
+            assert isinstance(focus, QtWidgets.QLineEdit), key
+            assert window.pages[key].isAncestorOf(focus) and focus.accessibleName(), key
+            assert window.status.message.text() != "This page has no filter."
+        window.close()
 
 
 def test_every_action_works_and_none_is_a_placeholder(window_for):
@@ -146,7 +165,7 @@ def test_every_focusable_widget_has_an_accessible_name(qtbot, window_for):
                 if w.isVisible() and w.focusPolicy() != Qt.FocusPolicy.NoFocus
             ]
             assert window.nav in focusable and window.status.sync_button in focusable
-            assert len(focusable) >= (5 if key != "own" else 3)
+            assert len(focusable) >= {"own": 4, "inbox": 4}.get(key, 5)
             missing = [type(w).__name__ for w in focusable if not w.accessibleName()]
             assert missing == [], (username, key)
         window.close()
@@ -154,6 +173,7 @@ def test_every_focusable_widget_has_an_accessible_name(qtbot, window_for):
 
 def test_tab_follows_the_page(qtbot, window_for):
     window = shown(qtbot, window_for(MANAGER, sync=lambda c, p: None))
+    window.show_page("team")
     team = window.pages["team"]
     window.nav.setFocus()
     order = [window.nav]
@@ -216,6 +236,7 @@ def test_settings_open_and_apply_theme_and_text_size(qtbot, qapp, window_for, se
 def test_the_dark_theme_keeps_state_colours_readable(qtbot, qapp, window_for, settings):
     settings.set("appearance/theme", "dark")
     window = window_for(MANAGER)
+    window.show_page("team")
     team = window.pages["team"]
     assert is_dark(team.palette())
     apr = [c.title for c in team.model.columns].index("APR")
@@ -269,6 +290,7 @@ def test_the_sync_button_syncs_then_the_pages_refresh(qtbot, make_context, setti
     runner = TaskRunner()
     window = build_window(make_context(MANAGER), settings=settings, runner=runner, sync=sync)
     qtbot.addWidget(window)
+    window.show_page("team")
     team = window.pages["team"]
     qtbot.waitUntil(lambda: team.model.rowCount() == 10, timeout=5000)
     window.status.sync_button.click()

@@ -1,0 +1,157 @@
+"""The 'Needs my action' page: first in the navigation with its count, opening what each
+item is about with Enter, its empty state, and the notice a sync's new items bring."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from lcc_apr.models import Conflict, Record, RecordKind
+from ui.app import build_window
+from ui.inbox import EMPTY, InboxView, notice_text
+from ui.qt import Qt, QtWidgets
+
+from .conftest import EMPLOYEE, HR, MANAGER, context_for
+
+
+@pytest.fixture
+def window_for(qtbot, demo_store_copy, settings, runner):
+    def build(username: str):
+        window = build_window(
+            context_for(demo_store_copy, username), settings=settings, runner=runner
+        )
+        qtbot.addWidget(window)
+        return window
+
+    return build
+
+
+def employees_apr(store, employee_id: int) -> str:
+    with store.session() as s:
+        return s.scalars(
+            select(Record.id).where(
+                Record.subject_id == employee_id,
+                Record.kind == RecordKind.APR,
+                Record.status == "shared",
+            )
+        ).one()
+
+
+def set_status(store, record_id: str, status: str) -> None:
+    with store.session() as s:
+        s.get(Record, record_id).status = status
+
+
+def test_the_page_comes_first_with_its_count_and_lists_what_waits(window_for):
+    window = window_for(EMPLOYEE)
+    assert window.current_page() == "inbox"
+    assert window.nav.item(0).text() == "Needs my action (1)"
+    page = window.pages["inbox"]
+    assert [i.text for i in page.items()] == ["Respond to and sign your Annual Performance Review"]
+    assert page.summary.text() == "1 item waits for you."
+    assert window.actions_by_name["page_inbox"].shortcut().toString() == "Ctrl+1"
+
+
+def test_enter_opens_the_record_the_person_or_the_conflicts(qtbot, demo_store_copy, runner):
+    with demo_store_copy.session() as s:
+        some = s.scalars(select(Record.id)).first()
+        s.add(Conflict(record_id=some, fields=["x"], created_at=datetime(2026, 11, 29, tzinfo=UTC)))
+    page = InboxView(context=context_for(demo_store_copy, MANAGER), runner=runner)
+    qtbot.addWidget(page)
+    opened: list[object] = []
+    page.open_record.connect(lambda rid: opened.append(("record", rid)))
+    page.open_employee.connect(lambda eid: opened.append(("employee", eid)))
+    page.open_conflicts.connect(lambda: opened.append("conflicts"))
+    page.refresh()
+    page.show()
+    rows = page._rows()
+    assert {page.item_at(r).group for r in rows} >= {"mine", "conflict", "due"}
+    for row in rows:
+        page.tree.setCurrentItem(row)
+        page.tree.setFocus()
+        qtbot.keyClick(page.tree, Qt.Key.Key_Return)
+    item = page.item_at
+    expected = [
+        "conflicts"
+        if item(r).group == "conflict"
+        else ("record", item(r).record_id)
+        if item(r).record_id
+        else ("employee", item(r).employee_id)
+        for r in rows
+    ]
+    assert opened == expected and ("employee", item(rows[-1]).employee_id) in opened
+
+
+def test_nothing_waiting_says_so(window_for):
+    page = window_for(HR).pages["inbox"]  # nothing waits for HR in the demo
+    assert page.items() == [] and page.summary.text() == EMPTY
+
+
+def test_the_filter_narrows_the_list(qtbot, window_for):
+    page = window_for(MANAGER).pages["inbox"]
+    everything = page.items()
+    page.filter_box.setText("supervision")
+    assert page.items() and len(page.items()) < len(everything)
+    assert all("supervision" in i.text.casefold() for i in page.items())
+    page.filter_box.setText("")
+    assert page.items() == everything
+
+
+def test_a_sync_with_new_items_brings_a_notice_without_names(qtbot, window_for, settings):
+    window = window_for(MANAGER)
+    notices: list[int] = []
+    window.notifier = notices.append
+    store = window.context.store
+    employee = context_for(store, EMPLOYEE).user
+    before = window.nav.item(0).text()
+    window.status.synced.emit(object())  # a sync that brought nothing new
+    assert notices == []
+    set_status(store, employees_apr(store, employee.employee_id), "employee_signed")
+    window.status.synced.emit(object())
+    assert notices == [1]
+    assert window.nav.item(0).text() != before
+    assert notice_text(1) == "1 new item needs your action in LCC APR"
+    assert notice_text(2) == "2 new items need your action in LCC APR"
+    assert employee.display_name not in notice_text(1)
+    settings.set("notify/new_items", 0)  # turned off in Settings
+    with store.session() as s:
+        s.add(
+            Conflict(
+                record_id=s.scalars(select(Record.id)).first(),
+                fields=["x"],
+                created_at=datetime(2026, 11, 29, tzinfo=UTC),
+            )
+        )
+    window.status.synced.emit(object())
+    assert notices == [1]
+
+
+def test_the_tray_notifier_shows_nothing_without_a_tray(qtbot, monkeypatch):
+    from ui.inbox import TrayNotifier
+
+    parent = QtWidgets.QWidget()
+    qtbot.addWidget(parent)
+    monkeypatch.setattr(
+        QtWidgets.QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False)
+    )
+    notifier = TrayNotifier(parent)
+    assert notifier(2) is False and notifier.tray is None
+
+
+def test_my_own_records_stop_saying_overdue_once_i_signed(qtbot, window_for):
+    """Defect: the staff page still said 'Overdue' for the APR after the employee signed."""
+    from lcc_apr.ops.changes import moved
+
+    window = window_for(EMPLOYEE)
+    window.show_page("own")
+    due = window.pages["own"].due
+    assert "APR 2026/27 (shared): Overdue" in due.text()
+    me = window.context.user.employee_id
+    record_id = employees_apr(window.context.store, me)
+    set_status(window.context.store, record_id, "employee_signed")
+    window.apply_changes(moved([record_id], [me]))  # as signing reports it
+    qtbot.waitUntil(lambda: "APR 2026/27" not in due.text(), timeout=2000)
+    assert "APR 2027/28: Due 30 Jun 2027" in due.text()
+    assert window.nav.item(0).text() == "Needs my action (0)"
