@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at star
 class Page(Protocol):
     def refresh(self) -> None: ...
     def shows(self, changes: Changes) -> bool: ...
+    def focus_filter(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -345,13 +346,7 @@ class MainWindow(QtWidgets.QMainWindow):
         help_.addAction(about)
 
     def find_on_page(self) -> None:
-        page = self.pages[self.current_page()]
-        if hasattr(page, "focus_filter"):
-            page.focus_filter()
-        elif self.window_actions.find_person is not None:
-            self.window_actions.find_person()  # a page without a filter: find a person
-        else:
-            self.status.message.setText("This page has nothing to filter.")
+        self._page(self.current_page()).focus_filter()  # every page has a filter
 
     def export_list(self) -> None:
         """File > Export list: the page's list, if it has one (ui.list_export)."""

@@ -68,10 +68,9 @@ def test_a_profile_outside_the_scope_says_so(qtbot, make_context, runner):
     assert profile.table.rowCount() == 0
 
 
-def test_ctrl_f_on_a_page_without_a_filter_finds_a_person(qtbot, make_context, runner, settings):
+def test_staff_find_only_themselves(qtbot, make_context, runner, settings):
     window = window_for(qtbot, make_context, runner, settings, EMPLOYEE)
-    window.show_page("own")
-    window.actions_by_name["find"].trigger()
+    window.actions_by_name["find_person"].trigger()
     dialog = next(w for w in window.windows.open if isinstance(w, FindPersonDialog))
     dialog.text.setText("robinson")
     dialog.search()

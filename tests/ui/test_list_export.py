@@ -58,6 +58,7 @@ def test_a_managers_team_exports_with_the_rows_shown(
     qtbot, make_context, runner, settings, save_to, tmp_path, name
 ):
     window = window_for(qtbot, make_context, runner, settings, MANAGER)
+    window.show_page("team")
     team = window.pages["team"]
     team.filter_box.setText("analyst")  # some of the team, as filtered
     shown = [team.model.row(i) for i in range(team.model.rowCount())]
