@@ -160,6 +160,7 @@ class Batch:
             actor=actor,
             record_id=wire.id,
             content=content,
+            template=template,
             pushed=wire.sign_offs,
             steps=steps,
             final_status=wire.status,
