@@ -96,6 +96,7 @@ class StepOption:
     signs: bool = False  # taken by signing (EditSession.sign), never by take()
     decisions: tuple[str, ...] = ()  # for a signing step: "agree"/"disagree", or "confirm"
     decided: str = ""  # the employee's decision as the form words it, when the form asks it
+    reason: str = ""  # why they disagree, as the form says it (the sign-off's reason to start)
 
     @property
     def ready(self) -> bool:
@@ -418,7 +419,7 @@ class EditSession:
         """The steps this person could take now, each with the answers it still needs.
         Steps that lock the record are signatures (with the decisions open to them), and
         HR's countersignature of a closed capability case is offered as COUNTERSIGN."""
-        from lcc_apr.signing.decision import allowed_decisions, form_answer
+        from lcc_apr.signing.decision import allowed_decisions, form_answer, form_reason
         from lcc_apr.signing.signoff import (
             is_signing_step,
             may_countersign,
@@ -436,6 +437,7 @@ class EditSession:
             signs = is_signing_step(workflow, step)
             role = role_for(step.parties & self.actor.parties()) if signs else None
             decisions = allowed_decisions(self.template, record.answers, role) if role else ()
+            employee = role == "employee"
             options.append(
                 StepOption(
                     name=step.name,
@@ -449,9 +451,8 @@ class EditSession:
                     and workflow.state(step.target).lifecycle is Lifecycle.LOCKED,
                     signs=signs,
                     decisions=tuple(str(d) for d in decisions),
-                    decided=form_answer(self.template, record.answers)
-                    if role == "employee"
-                    else "",
+                    decided=form_answer(self.template, record.answers) if employee else "",
+                    reason=form_reason(self.template, record.answers) if employee else "",
                 )
             )
         if (

@@ -74,6 +74,7 @@ def test_signing_against_the_form_is_refused_and_writes_nothing(store, cast):  #
     (step,) = employee.steps()
     assert step.decisions == ("disagree",)
     assert step.decided == "I disagree with part or all of this review"
+    assert step.reason == "Objective 2 was never agreed."  # from the form, asked once
     who = identity(cast.employee.user_id, store)
     with pytest.raises(SigningError, match="your sign-off must say the same"):
         employee.sign("employee_sign", at=AT, identity=who, decision="agree")

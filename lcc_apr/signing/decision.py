@@ -47,6 +47,20 @@ def form_answer(template: Template, answers: dict[str, Any]) -> str:
     return field.label_of(answers.get(field.key))
 
 
+def form_reason(template: Template, answers: dict[str, Any]) -> str:
+    """Why the employee disagrees, as the form already says (the answers shown only when
+    they disagree), to start the sign-off's reason with; "" otherwise."""
+    field = template.decision_field()
+    if field is None or implied_decision(template, answers) is not SignOffDecision.DISAGREE:
+        return ""
+    shown = [
+        f.key
+        for f in template.fields()
+        if any(c.field == field.key and c.holds("disagree") for c in f.visible_when)
+    ]
+    return "\n\n".join(str(answers[k]).strip() for k in shown if str(answers.get(k) or "").strip())
+
+
 def check_matches_answers(
     template: Template,
     answers: dict[str, Any],

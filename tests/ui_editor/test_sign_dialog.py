@@ -81,7 +81,7 @@ def test_the_employee_signs_with_the_decision_their_form_gives(
 
     def run(d: SignDialog) -> int:
         shown.append(d)
-        d.reason_box.setPlainText("Objective 2 was never agreed.")
+        assert d.reason_box.toPlainText() == "Objective 2 was never agreed."  # from the form
         d.sign_button.click()
         return d.result()
 
@@ -94,7 +94,10 @@ def test_the_employee_signs_with_the_decision_their_form_gives(
     assert editor.session.status == "employee_signed"
     with store.session() as s:
         (signature,) = s.get(Record, editor.session.record_id).sign_offs
-        assert signature.decision == "disagree"
+        assert (signature.decision, signature.reason) == (
+            "disagree",
+            "Objective 2 was never agreed.",
+        )
 
 
 def test_without_a_decision_on_the_form_the_dialog_asks_as_before(qtbot):

@@ -47,6 +47,7 @@ def ask_signature_dialog(
         signer=signer,
         decisions=option.decisions,
         decided=option.decided,
+        reason=option.reason,
         parent=parent,
     )
     if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted or dialog.decision is None:

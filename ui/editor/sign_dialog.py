@@ -21,6 +21,7 @@ class SignDialog(QtWidgets.QDialog):
         signer: str,
         decisions: tuple[str, ...],
         decided: str = "",
+        reason: str = "",
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -68,6 +69,7 @@ class SignDialog(QtWidgets.QDialog):
         self.reason_box = QtWidgets.QPlainTextEdit()
         self.reason_box.setAccessibleName("Reason or comment")
         self.reason_box.setTabChangesFocus(True)
+        self.reason_box.setPlainText(reason)  # what the form already says, to keep or add to
         self.reason_box.textChanged.connect(self._update)
         label.setBuddy(self.reason_box)
         layout.addWidget(label)
