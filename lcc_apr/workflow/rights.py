@@ -1,4 +1,5 @@
-"""Who may start, delete or bring back a record, and how a step is written.
+"""Who may start, delete (a draft never shared, by its author) or bring back a record,
+and how a step is written.
 
 The one home of these rules: the core enforces them (starting a record, taking a
 step), the UI asks `may_*` to enable its actions, and the server enforces them on
@@ -94,8 +95,8 @@ def ever_shared(session: Session, *, record: Record) -> bool:
 
 def may_restore(*, actor: Actor, kind: RecordKind, status: str) -> bool:
     """Push back a record deleted on the server (docs/sync-protocol.md, "Restoring"):
-    those who may delete it, and never a locked one. The answers and any status change
-    pushed with it are checked as for any push."""
+    the line manager or HR (those who may start it), never a locked one. The answers and
+    any status change pushed with it are checked as for any push."""
     return _why_not_restore(actor, kind, status) is None
 
 
