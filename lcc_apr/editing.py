@@ -95,6 +95,8 @@ class StepOption:
     locks: bool = False  # afterwards the record is signed or closed, and locked
     signs: bool = False  # taken by signing (EditSession.sign), never by take()
     decisions: tuple[str, ...] = ()  # for a signing step: "agree"/"disagree", or "confirm"
+    decided: str = ""  # the employee's decision as the form words it, when the form asks it
+    reason: str = ""  # why they disagree, as the form says it (the sign-off's reason to start)
 
     @property
     def ready(self) -> bool:
@@ -417,8 +419,8 @@ class EditSession:
         """The steps this person could take now, each with the answers it still needs.
         Steps that lock the record are signatures (with the decisions open to them), and
         HR's countersignature of a closed capability case is offered as COUNTERSIGN."""
+        from lcc_apr.signing.decision import allowed_decisions, form_answer, form_reason
         from lcc_apr.signing.signoff import (
-            DECISIONS,
             is_signing_step,
             may_countersign,
             role_for,
@@ -434,6 +436,8 @@ class EditSession:
                 continue  # e.g. a step for another outcome
             signs = is_signing_step(workflow, step)
             role = role_for(step.parties & self.actor.parties()) if signs else None
+            decisions = allowed_decisions(self.template, record.answers, role) if role else ()
+            employee = role == "employee"
             options.append(
                 StepOption(
                     name=step.name,
@@ -446,7 +450,9 @@ class EditSession:
                     locks=step.target != PREVIOUS
                     and workflow.state(step.target).lifecycle is Lifecycle.LOCKED,
                     signs=signs,
-                    decisions=tuple(str(d) for d in DECISIONS[role]) if role else (),
+                    decisions=tuple(str(d) for d in decisions),
+                    decided=form_answer(self.template, record.answers) if employee else "",
+                    reason=form_reason(self.template, record.answers) if employee else "",
                 )
             )
         if (

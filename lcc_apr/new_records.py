@@ -17,7 +17,7 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.history import create_record
 from lcc_apr.models import Employee, Record, RecordKind
 from lcc_apr.policy import Policy
-from lcc_apr.schedule import gather, probation_plan
+from lcc_apr.schedule import apr_year, gather, probation_plan
 from lcc_apr.workflow import WORKFLOWS, Actor, check_start
 
 
@@ -30,6 +30,38 @@ def latest(session: Session, subject_id: int, kind: RecordKind) -> Record | None
         .limit(1)
     )
     return session.scalars(stmt).first()
+
+
+def same_cycle(
+    session: Session, *, kind: RecordKind, subject_id: int, policy: Policy, today: date
+) -> Record | None:
+    """A live record of `kind` already in the cycle a record started today falls in
+    (an APR: the council's April-March year), the newest; None when there is none or the
+    kind has no cycle (supervisions, probation reviews and capability cases repeat)."""
+    if kind is not RecordKind.APR:
+        return None
+    start, end = apr_year(today, policy)
+    stmt = (
+        select(Record)
+        .where(
+            Record.subject_id == subject_id,
+            Record.kind == kind,
+            ~Record.deleted,
+            Record.record_date >= start,
+            Record.record_date < end,
+        )
+        .order_by(Record.record_date.desc(), Record.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def cycle_name(kind: RecordKind, today: date, policy: Policy) -> str:
+    """The cycle in words: 'APR 2026/27' (the kind's label for kinds without a cycle)."""
+    if kind is not RecordKind.APR:
+        return kind.label
+    start = apr_year(today, policy)[0]
+    return f"APR {start.year}/{str(start.year + 1)[2:]}"
 
 
 def carried_actions(previous: dict[str, Any]) -> list[dict[str, Any]]:

@@ -177,6 +177,19 @@ def fill(session: EditSession, example: dict[str, Any]) -> list[str]:
     return done
 
 
+def responded_apr(store: Any, cast: Cast, response: str) -> str:
+    """An APR shared by the manager, to which the employee answered `response`."""
+    record_id = start(store, cast, RecordKind.APR)
+    manager = open_as(store, record_id, cast.manager)
+    fill(manager, EXAMPLES["apr"])
+    manager.take("share", at=AT)
+    employee = open_as(store, record_id, cast.employee)
+    reasons = {"disagreement_reasons": "Objective 2 was never agreed."}
+    fill(employee, {**EXAMPLES["apr"], "employee_response": response, **reasons})
+    employee.take("respond", at=AT)
+    return record_id
+
+
 def stored(store: Any, record_id: str) -> Record:
     with store.session() as s:
         return s.get(Record, record_id)

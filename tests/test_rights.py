@@ -20,6 +20,7 @@ from lcc_apr.workflow import (
     check_restore,
     check_start,
     check_step,
+    ever_shared,
     fill_names,
     may_delete,
     may_restore,
@@ -49,24 +50,37 @@ def test_only_the_line_manager_or_hr_may_start(actor, allowed):
 
 
 @pytest.mark.parametrize(
-    ("actor", "kind", "status", "refusal"),
+    ("actor", "kind", "status", "author", "shared", "refusal"),
     [
-        (MANAGER, APR, "draft", None),
-        (HR, CAPABILITY, "informal", None),
-        (EMPLOYEE, APR, "draft", "Only the line manager or HR can delete"),
-        (STRANGER, APR, "draft", "Only the line manager or HR can delete"),
-        (MANAGER, APR, "shared", "shared with the employee cannot be deleted"),
-        (HR, CAPABILITY, "improvement_note", "cannot be deleted; only one at its first stage"),
-        (HR, APR, "completed", "completed cannot be deleted"),
+        (MANAGER, APR, "draft", 1, False, None),
+        (HR, CAPABILITY, "informal", 3, False, None),
+        (EMPLOYEE, APR, "draft", 2, False, "Only the line manager or HR can delete"),
+        (STRANGER, APR, "draft", 4, False, "Only the line manager or HR can delete"),
+        (MANAGER, APR, "shared", 1, True, "shared with the employee cannot be deleted"),
+        (HR, CAPABILITY, "improvement_note", 3, True, "only a draft never shared can"),
+        (HR, APR, "completed", 3, True, "completed cannot be deleted"),
+        (HR, APR, "draft", 1, False, "Only the person who started this draft"),
+        (MANAGER, APR, "draft", None, False, "Only the person who started this draft"),
+        (MANAGER, APR, "draft", 1, True, "was shared before"),
     ],
 )
-def test_delete_by_the_line_manager_or_hr_at_the_first_stage_only(actor, kind, status, refusal):
-    assert may_delete(actor=actor, kind=kind, status=status) is (refusal is None)
+def test_only_the_author_deletes_a_draft_never_shared(actor, kind, status, author, shared, refusal):
+    rule = {"actor": actor, "kind": kind, "status": status, "author_id": author, "shared": shared}
+    assert may_delete(**rule) is (refusal is None)
     if refusal is None:
-        check_delete(actor=actor, kind=kind, status=status)
+        check_delete(**rule)
     else:
         with pytest.raises(WorkflowError, match=refusal):
-            check_delete(actor=actor, kind=kind, status=status)
+            check_delete(**rule)
+
+
+def test_a_draft_shared_and_taken_back_was_shared(session):
+    record = new_record(session, APR)
+    assert not ever_shared(session, record=record)
+    update_record(session, record, user_id=1, at=T0, status="shared")
+    assert ever_shared(session, record=record)
+    update_record(session, record, user_id=1, at=T0, status="draft")
+    assert ever_shared(session, record=record)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,9 +11,13 @@ from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
 from lcc_apr.ops.people import person_name
 from lcc_apr.ops.records import (
+    Existing,
     RecordRow,
     Started,
+    delete_draft,
     employee_records,
+    existing_in_cycle,
+    may_delete_draft,
     may_start_for,
     start_record,
 )
@@ -28,6 +33,68 @@ if TYPE_CHECKING:
     from lcc_apr.pdf.printed_letters import LetterChoice
 
 COLUMNS = ("Record", "Date", "Stage", "Sync")
+OPEN, START, CANCEL = "open", "start", "cancel"
+# Asked when a record of the same kind and cycle exists: OPEN it, START another, or CANCEL.
+AskExisting = Callable[[QtWidgets.QWidget, Existing, str], str]
+# Asked before deleting a draft (the row, the person's name): True deletes.
+ConfirmDelete = Callable[[QtWidgets.QWidget, RecordRow, str], bool]
+
+
+def _day(value: Any) -> str:
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def ask_existing_dialog(parent: QtWidgets.QWidget, existing: Existing, name: str) -> str:
+    """A second record for the same year is usually a mistake: the default opens the
+    existing one; Escape cancels."""
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+    box.setWindowTitle("New record")
+    box.setAccessibleName("A record for this year already exists")
+    dated = f", dated {_day(existing.record_date)}" if existing.record_date else ""
+    box.setText(f"{name} already has an {existing.cycle} record ({existing.status}{dated}).")
+    box.setInformativeText(
+        "Starting another makes a second record for the same year. Open the existing one?"
+    )
+    open_button = box.addButton(
+        "&Open the existing one", QtWidgets.QMessageBox.ButtonRole.AcceptRole
+    )
+    open_button.setAccessibleName("Open the existing record")
+    start_button = box.addButton(
+        "&Start another anyway", QtWidgets.QMessageBox.ButtonRole.DestructiveRole
+    )
+    start_button.setAccessibleName("Start a second record for the same year")
+    cancel = box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+    cancel.setAccessibleName("Cancel: start nothing")
+    box.setDefaultButton(open_button)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return OPEN if clicked is open_button else START if clicked is start_button else CANCEL
+
+
+def confirm_delete_dialog(parent: QtWidgets.QWidget, row: RecordRow, name: str) -> bool:
+    """Deleting is confirmed; the default button is Cancel."""
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+    box.setWindowTitle("Delete draft")
+    box.setAccessibleName("Delete this draft?")
+    dated = f" of {_day(row.record_date)}" if row.record_date else ""
+    box.setText(f"Delete the draft {row.kind}{dated} for {name}?")
+    box.setInformativeText(
+        "Only a draft never shared can be deleted. It is kept in the record's history, "
+        "and the deletion is recorded on the server."
+    )
+    delete = box.addButton("&Delete draft", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+    delete.setAccessibleName("Delete the draft")
+    cancel = box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+    cancel.setAccessibleName("Cancel: keep the draft")
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is delete
+
+
 KINDS = (  # the order offered for a new record: the most frequent first
     RecordKind.SUPERVISION,
     RecordKind.APR,
@@ -68,14 +135,14 @@ class RecordsModel(QtCore.QAbstractTableModel):
             if row.unsynced
             else "Synced"
         )
-        day = f"{row.record_date.day} {row.record_date:%b %Y}" if row.record_date else ""
-        return (row.kind, day, row.status, sync)[index.column()]
+        return (row.kind, _day(row.record_date), row.status, sync)[index.column()]
 
 
 class EmployeeRecords(QtWidgets.QDialog):
     """An employee's record history; Enter or double-click opens one. It shows at once and
     fills in from read tasks (the name, then the records); it refreshes itself when a
-    write's Changes touch this person."""
+    write's Changes touch this person (a sync that sent their records too). Columns are
+    sized from their text, so nothing is cut off at any text size."""
 
     open_record = Signal(str)
 
@@ -88,12 +155,16 @@ class EmployeeRecords(QtWidgets.QDialog):
     ) -> None:
         super().__init__(parent)
         self.context, self.runner, self.employee_id = context, runner, employee_id
+        self.ask_existing: AskExisting = ask_existing_dialog  # tests answer for the person
+        self.confirm_delete: ConfirmDelete = confirm_delete_dialog
         layout = QtWidgets.QVBoxLayout(self)
         self.model = RecordsModel()
         self.table = QtWidgets.QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)
         layout.addWidget(self.table)
@@ -105,12 +176,20 @@ class EmployeeRecords(QtWidgets.QDialog):
         self.new_button = QtWidgets.QPushButton("&New record")
         self.new_button.setAutoDefault(False)  # Enter opens the chosen record, never creates
         self.new_button.clicked.connect(self.new_record)
+        self.delete_button = QtWidgets.QPushButton("&Delete draft…")
+        self.delete_button.setAccessibleName("Delete the chosen draft")
+        self.delete_button.setToolTip("Only a draft you started and never shared")
+        self.delete_button.setAutoDefault(False)
+        self.delete_button.setEnabled(False)  # until the chosen record may be deleted
+        self.delete_button.clicked.connect(self.delete_chosen)
+        self.table.selectionModel().currentRowChanged.connect(self._chosen)
         self.close_button = QtWidgets.QPushButton("&Close")
         self.close_button.setAccessibleName("Close")
         self.close_button.setAutoDefault(False)  # Enter in the table opens a record, and only that
         self.close_button.clicked.connect(self.accept)
         buttons.addWidget(self.kind)
         buttons.addWidget(self.new_button)
+        buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
@@ -118,7 +197,8 @@ class EmployeeRecords(QtWidgets.QDialog):
         self.message.setAccessibleName("Messages")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        self.resize(760, 480)
+        metrics = self.fontMetrics()  # room for the columns at any text size
+        self.resize(metrics.averageCharWidth() * 110, metrics.height() * 24)
         self._set_name(f"Employee {employee_id}")  # until the read below brings the name
         store, me, user = context.store, employee_id, context.user
         runner.read(
@@ -157,15 +237,69 @@ class EmployeeRecords(QtWidgets.QDialog):
         def query(_control: Any) -> list[RecordRow]:
             return employee_records(c.store, employee_id=me, catalogue=c.catalogue)
 
-        self.runner.read(query, on_done=self.model.set_rows, name="employee records")
+        self.runner.read(query, on_done=self._set_rows, name="employee records")
+
+    def _set_rows(self, rows: list[RecordRow]) -> None:
+        self.model.set_rows(rows)
+        self.delete_button.setEnabled(False)  # the choice went with the old rows
+
+    def _chosen(self, current: Any, _previous: Any = None) -> None:
+        self.delete_button.setEnabled(False)
+        if not current.isValid():
+            return
+        c, record_id = self.context, self.model.rows[current.row()].id
+
+        def allowed(may: bool) -> None:
+            chosen = self.table.currentIndex()
+            still = chosen.isValid() and self.model.rows[chosen.row()].id == record_id
+            self.delete_button.setEnabled(may and still)
+
+        self.runner.read(
+            lambda _c: may_delete_draft(c.store, user=c.user, record_id=record_id),
+            on_done=allowed,
+            name="may delete",
+        )
+
+    def delete_chosen(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        row, c, at = self.model.rows[index.row()], self.context, datetime.now(UTC)
+        if not self.confirm_delete(self, row, self.name):
+            return
+        self.runner.write(
+            lambda _c: delete_draft(c.store, user=c.user, record_id=row.id, at=at),
+            on_done=lambda _changes: self.message.setText("The draft was deleted."),
+            on_error=lambda e: QtWidgets.QMessageBox.warning(self, "Delete draft", str(e)),
+            name="delete draft",
+        )
 
     def _open(self, index: Any) -> None:
         self.open_record.emit(self.model.rows[index.row()].id)
 
     def new_record(self) -> None:
+        """Start a record of the chosen kind; when one of the same kind and cycle exists
+        (a second APR for the year), ask first: open it, start another, or cancel."""
         kind = RecordKind(self.kind.currentData())  # Qt hands enum data back as text
-        c = self.context
+        c, subject, today = self.context, self.employee_id, self.context.today()
 
+        def found(existing: Existing | None) -> None:
+            choice = START if existing is None else self.ask_existing(self, existing, self.name)
+            if choice == START:
+                self._start(kind)
+            elif choice == OPEN and existing is not None:
+                self.open_record.emit(existing.record_id)
+
+        self.runner.read(
+            lambda _c: existing_in_cycle(
+                c.store, kind=kind, subject_id=subject, policy=c.policy, today=today
+            ),
+            on_done=found,
+            name="same cycle",
+        )
+
+    def _start(self, kind: RecordKind) -> None:
+        c = self.context
         subject, today, at = self.employee_id, c.today(), datetime.now(UTC)
 
         def op(_control: Any) -> Started:

@@ -29,6 +29,7 @@ FIELD_KEYS = {
     "print",
     "export",
     "editable_after_signoff",
+    "sign_off_decision",
     "max_length",
     "min_length",
     "min",
@@ -44,6 +45,7 @@ FIELD_KEYS = {
     "text",
 }
 TEXT_TYPES = {FieldType.SHORT_TEXT, FieldType.LONG_TEXT}
+DECISION_VALUES = {"agree", "disagree"}  # the employee's sign-off decisions
 
 
 class TemplateError(ValueError):
@@ -211,6 +213,7 @@ def _field(
         prints=get("print", bool, True),
         exports=get("export", bool, True),
         editable_after_signoff=get("editable_after_signoff", bool, False),
+        sign_off_decision=get("sign_off_decision", bool, False),
         max_length=get("max_length", int),
         min_length=get("min_length", int),
         minimum=get("min", (int, float)),
@@ -246,6 +249,10 @@ def _check_field(r: _Reader, f: Field, where: str, near: str | None, scale_named
     }
     if not needs.get(f.type, True):
         r.fail(where, f"a {f.type} field needs {what[f.type]}", near)
+    if f.sign_off_decision and (
+        f.type is not FieldType.CHOICE or not {o.value for o in f.options} <= DECISION_VALUES
+    ):
+        r.fail(where, "'sign_off_decision' needs a choice of 'agree' and 'disagree'", near)
     if f.options and f.type not in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
         r.fail(where, f"'options' only applies to choice fields, not {f.type}", near)
     limits = {"max_length": f.max_length, "min_length": f.min_length}

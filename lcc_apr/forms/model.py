@@ -75,6 +75,7 @@ class Field:
     prints: bool = True
     exports: bool = True  # a column of the HR system export (issue 14); not read yet
     editable_after_signoff: bool = False
+    sign_off_decision: bool = False  # the employee's agree/disagree, which their sign-off gives
     max_length: int | None = None
     min_length: int | None = None
     minimum: float | None = None
@@ -133,6 +134,10 @@ class Template:
             if candidate.key == key:
                 return candidate
         raise KeyError(f"{self.id} v{self.version} has no field {key!r}")
+
+    def decision_field(self) -> Field | None:
+        """The top-level answer holding the employee's sign-off decision, if the form has one."""
+        return next((f for f in self.fields() if f.sign_off_decision), None)
 
     def section_of(self, key: str) -> Section:
         for section in self.sections:

@@ -12,13 +12,23 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
+from lcc_apr.history import delete_record
 from lcc_apr.models import Conflict, Employee, Record, RecordKind
 from lcc_apr.models.organisation import full_name
+from lcc_apr.new_records import cycle_name, same_cycle
 from lcc_apr.new_records import start_record as create
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import DueItem, due_for
 from lcc_apr.store import Store
-from lcc_apr.workflow import WORKFLOWS, Actor, may_start
+from lcc_apr.workflow import (
+    WORKFLOWS,
+    Actor,
+    WorkflowError,
+    check_delete,
+    ever_shared,
+    may_delete,
+    may_start,
+)
 
 from .changes import Changes, moved
 from .people import NAME_ORDER, matching_ids
@@ -257,6 +267,54 @@ def may_start_for(store: Store, *, user: CurrentUser, subject_id: int) -> bool:
         return may_start(actor=actor_towards(session, subject_id, user=user))
 
 
+@dataclass(frozen=True)
+class Existing:
+    """A record of the same kind and cycle the person already has (starting another is
+    usually a mistake)."""
+
+    record_id: str
+    cycle: str  # "APR 2026/27"
+    record_date: date | None
+    status: str  # the workflow state's label
+
+
+def existing_in_cycle(
+    store: Store, *, kind: RecordKind, subject_id: int, policy: Policy, today: date
+) -> Existing | None:
+    """Read: a live record of `kind` about `subject_id` in the cycle a record started
+    today would fall in (an APR: the council's April-March year), or None."""
+    with store.session() as session:
+        found = same_cycle(session, kind=kind, subject_id=subject_id, policy=policy, today=today)
+        if found is None:
+            return None
+        return Existing(
+            found.id,
+            cycle_name(kind, today, policy),
+            found.record_date,
+            status_label(found.kind, found.status),
+        )
+
+
+def _delete_rule(session: Session, record: Record, user: CurrentUser, rule: Any) -> Any:
+    """`rule` (may_delete or check_delete) asked about this record and person."""
+    return rule(
+        actor=actor_for(session, record.id, user=user),
+        kind=RecordKind(record.kind),
+        status=record.status,
+        author_id=record.author_id,
+        shared=ever_shared(session, record=record),
+    )
+
+
+def may_delete_draft(store: Store, *, user: CurrentUser, record_id: str) -> bool:
+    """Read: whether this person may delete the record (its author, a draft never shared)."""
+    with store.session() as session:
+        record = session.get(Record, record_id)
+        if record is None or record.deleted:
+            return False
+        return bool(_delete_rule(session, record, user, may_delete))
+
+
 # -- writes -------------------------------------------------------------------------
 
 
@@ -292,3 +350,17 @@ def start_record(
         )
         record_id = record.id
     return Started(record_id, moved([record_id], [subject_id]))
+
+
+def delete_draft(store: Store, *, user: CurrentUser, record_id: str, at: datetime) -> Changes:
+    """Write: delete a mistaken draft (its author, never shared; WorkflowError otherwise).
+    It stays, with its history, marked deleted; the deletion syncs to the server, which
+    checks the same rule and keeps it in its audit log."""
+    with store.session() as session:
+        record = session.get(Record, record_id)
+        if record is None or record.deleted:
+            raise WorkflowError("This record no longer exists on this computer.")
+        _delete_rule(session, record, user, check_delete)
+        subject = record.subject_id
+        delete_record(session, record, user_id=user.user_id, at=at)
+    return moved([record_id], [subject])

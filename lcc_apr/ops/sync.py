@@ -32,9 +32,12 @@ def run_sync(engine: SyncEngine, *, cancel: threading.Event | None = None) -> Sy
 
 def sync_changes(result: SyncResult) -> Changes:
     """A sync always changes the last sync time; sending changes the unsent count;
-    conflicts and refusals the list to resolve; records taken in or removed, any list."""
+    conflicts and refusals the list to resolve; records taken in or removed, any list;
+    records sent, their sync state (so a person's list stops saying 'Not yet sent')."""
     conflicts = bool(result.conflicts or result.refused)
     return Changes(
+        records=frozenset(result.sent_records),
+        people=frozenset(result.sent_people),
         synced=True,
         unsent=bool(result.sent) or conflicts,
         conflicts=conflicts,

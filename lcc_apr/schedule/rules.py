@@ -72,6 +72,13 @@ def cycle_window(year: int, policy: Policy) -> tuple[date, date]:
     return start, end if end >= start else date(year + 1, end.month, end.day)
 
 
+def apr_year(day: date, policy: Policy) -> tuple[date, date]:
+    """The council's APR year holding `day`: from its cycle start (1 April) up to, not
+    including, the next one."""
+    year = day.year if day >= cycle_window(day.year, policy)[0] else day.year - 1
+    return cycle_window(year, policy)[0], cycle_window(year + 1, policy)[0]
+
+
 def apr_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
     """This cycle's APR, or next cycle's once this one is held (signed by the employee;
     the manager's countersignature is theirs to give, listed in 'Needs my action')."""

@@ -29,6 +29,7 @@ from lcc_apr.workflow import (
     check_delete,
     check_restore,
     check_start,
+    ever_shared,
     state_before_amendment,
 )
 
@@ -160,6 +161,7 @@ class Batch:
             actor=actor,
             record_id=wire.id,
             content=content,
+            template=template,
             pushed=wire.sign_offs,
             steps=steps,
             final_status=wire.status,
@@ -237,8 +239,15 @@ class Batch:
                 return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
             raise PushRefused("deleted", "This record has been deleted.")
         with refused_as("delete"):
-            check_delete(actor=actor, kind=record.kind, status=record.status)
+            check_delete(
+                actor=actor,
+                kind=record.kind,
+                status=record.status,
+                author_id=record.author_id,
+                shared=ever_shared(self.session, record=record),
+            )
         delete_record(self.session, record, user_id=self.viewer.user_id, at=self.now)
+        audit.add(self.session, self.viewer.user_id, "push", self.route, "deleted")
         return self.applied(record)
 
     def restore(self, record: Record) -> None:

@@ -3,7 +3,8 @@
 A new sign-off (one the server does not hold: same user, role, time and content hash)
 is kept only when all of this holds, else the whole record is refused with the reason:
 - it was made by the pushing user, as a party they are on this record, with a decision
-  that role gives (employee: agree, or disagree with a reason; manager and HR: confirm);
+  that role gives (employee: agree, or disagree with a reason; manager and HR: confirm),
+  and, for the employee, the decision their answers give when the form asks for one;
 - it comes with the workflow step it signs (or is HR's countersignature on a closed
   capability case, which each HR user gives once);
 - its certificate was issued by this server's signing authority, to this user, and was
@@ -25,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lcc_apr.forms import Template
 from lcc_apr.history import note_record
 from lcc_apr.models import ChangeAction, Record, SignOff, SignOffRole
 from lcc_apr.signing.certs import (
@@ -37,6 +39,7 @@ from lcc_apr.signing.certs import (
     unb64,
     valid_at,
 )
+from lcc_apr.signing.decision import check_matches_answers
 from lcc_apr.signing.identity import SigningError
 from lcc_apr.signing.payload import signed_bytes, signing_time
 from lcc_apr.signing.signoff import (
@@ -99,6 +102,7 @@ def new_sign_offs(
     actor: Actor,
     record_id: str,
     content: SimpleNamespace,
+    template: Template,
     pushed: list[SignOffWire] | None,
     steps: Steps,
     final_status: str,
@@ -134,6 +138,8 @@ def new_sign_offs(
             raise _refuse(f"You cannot sign this record as the {ROLE_WORDS[role]}.")
         try:
             decision, reason = check_decision(role, item.decision, item.reason)
+            if item.superseded_at is None:
+                check_matches_answers(template, content.answers, role, decision)
         except SigningError as err:
             raise _refuse(str(err)) from None
         step = next((s for s in open_steps if SIGN_OFF_PARTY[role] in s.parties), None)

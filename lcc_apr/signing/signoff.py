@@ -68,6 +68,7 @@ from .certs import (
     valid_at,
 )
 from .content import content_hash
+from .decision import check_matches_answers, implied_decision
 from .identity import SigningError, SigningIdentity
 from .payload import sign_off_bytes, signed_bytes, signing_time
 from .trust import Trust
@@ -217,7 +218,10 @@ def sign_off(
     if record.deleted:
         raise SigningError("This record has been deleted; there is nothing to sign.")
     option = _choose(record, actor, template, step)
+    if decision is None and option.role is SignOffRole.EMPLOYEE:
+        decision = implied_decision(template, record.answers)
     decision, reason = check_decision(option.role, decision, reason)
+    check_matches_answers(template, record.answers, option.role, decision)
     signed_at = signing_time(at)
     certificate = identity.require_certificate(signed_at, trust)
     if identity.user_id and identity.user_id != actor.user_id:

@@ -68,6 +68,8 @@ class SyncResult:
     conflicts: int = 0
     refused: list[str] = field(default_factory=list)  # plain-English reasons
     signing_problem: str | None = None  # why no signing certificate could be had this time
+    sent_records: set[str] = field(default_factory=set)  # what was sent, for screens to refresh
+    sent_people: set[int] = field(default_factory=set)  # whom the records sent are about
 
     def summary(self) -> str:
         parts = [f"Sent {self.sent}", f"received {self.received}"]
@@ -212,6 +214,8 @@ class SyncEngine:
                 continue
             if item.outcome == "applied":
                 result.sent += 1
+                result.sent_records.add(record.id)
+                result.sent_people.add(record.subject_id)
                 record.server_rev = item.server_rev
                 record.base_seq = sent_rev.get(record.id, record.local_rev)
                 record.dirty = record.local_rev != record.base_seq

@@ -1,4 +1,5 @@
-"""Who may start, delete or bring back a record, and how a step is written.
+"""Who may start, delete (a draft never shared, by its author) or bring back a record,
+and how a step is written.
 
 The one home of these rules: the core enforces them (starting a record, taking a
 step), the UI asks `may_*` to enable its actions, and the server enforces them on
@@ -28,7 +29,9 @@ def _why_not_start(actor: Actor) -> str | None:
     return "Only the employee's line manager or HR can start a record."
 
 
-def _why_not_delete(actor: Actor, kind: RecordKind, status: str) -> str | None:
+def _why_not_delete(
+    actor: Actor, kind: RecordKind, status: str, author_id: int | None, shared: bool
+) -> str | None:
     if not actor.parties() & STARTERS:
         return "Only the line manager or HR can delete a record."
     workflow = WORKFLOWS[kind]
@@ -36,7 +39,14 @@ def _why_not_delete(actor: Actor, kind: RecordKind, status: str) -> str | None:
     if status != workflow.initial or state.lifecycle is Lifecycle.LOCKED:
         return (
             f"A record that is {state.label.lower()} cannot be deleted; "
-            "only one at its first stage can."
+            "only a draft never shared can."
+        )
+    if author_id != actor.user_id:
+        return "Only the person who started this draft can delete it."
+    if shared:
+        return (
+            "This draft was shared before (and taken back), so it cannot be deleted: "
+            "the employee has seen it."
         )
     return None
 
@@ -59,20 +69,34 @@ def check_start(*, actor: Actor) -> None:
         raise WorkflowError(reason)
 
 
-def may_delete(*, actor: Actor, kind: RecordKind, status: str) -> bool:
-    """Delete a record: those who may start it, and only while it is at its first stage."""
-    return _why_not_delete(actor, kind, status) is None
+def may_delete(
+    *, actor: Actor, kind: RecordKind, status: str, author_id: int | None, shared: bool
+) -> bool:
+    """Delete a mistaken draft: only its author (a line manager or HR), only at its first
+    stage and only if it was never shared (`shared`: `ever_shared`)."""
+    return _why_not_delete(actor, kind, status, author_id, shared) is None
 
 
-def check_delete(*, actor: Actor, kind: RecordKind, status: str) -> None:
-    if reason := _why_not_delete(actor, kind, status):
+def check_delete(
+    *, actor: Actor, kind: RecordKind, status: str, author_id: int | None, shared: bool
+) -> None:
+    if reason := _why_not_delete(actor, kind, status, author_id, shared):
         raise WorkflowError(reason)
+
+
+def ever_shared(session: Session, *, record: Record) -> bool:
+    """Whether the record's history shows it ever left its first stage (shared, then
+    taken back). A record on this computer without history counts as never shared; the
+    server, which holds every record's history, decides."""
+    initial = WORKFLOWS[RecordKind(record.kind)].initial
+    patches = session.scalars(select(RecordChange.patch).where(RecordChange.record_id == record.id))
+    return any(patch.get("status", initial) != initial for patch in patches)
 
 
 def may_restore(*, actor: Actor, kind: RecordKind, status: str) -> bool:
     """Push back a record deleted on the server (docs/sync-protocol.md, "Restoring"):
-    those who may delete it, and never a locked one. The answers and any status change
-    pushed with it are checked as for any push."""
+    the line manager or HR (those who may start it), never a locked one. The answers and
+    any status change pushed with it are checked as for any push."""
     return _why_not_restore(actor, kind, status) is None
 
 

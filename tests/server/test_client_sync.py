@@ -207,13 +207,13 @@ def test_a_record_deleted_on_the_server_can_be_restored_with_my_answers(live_ser
     office = device(hr.username, name="hr")
     a.sync(), b.sync(), office.sync()
     a.edit(record_id, workload="A's answer, written offline", learning="A's course")
-    with office.store.session() as s:  # HR deletes the draft meanwhile
-        delete_record(s, s.get(Record, record_id), user_id=hr.id, at=now_utc())
-    assert office.sync().sent == 1
+    with b.store.session() as s:  # the manager deletes the draft on another laptop
+        delete_record(s, s.get(Record, record_id), user_id=manager.id, at=now_utc())
+    assert b.sync().sent == 1
     (deleted,) = live_server.records(id=record_id)
     assert deleted.deleted
-    b.sync()
-    assert local_copy(b, record_id)[1]  # the second laptop took the deletion in
+    office.sync()
+    assert local_copy(office, record_id)[1]  # HR's laptop took the deletion in
 
     assert a.sync().conflicts == 1
     with a.store.session() as s:

@@ -282,7 +282,8 @@ def test_hr_may_restore_a_record_just_as_it_was(live_server):
     draft = plain_subject(live_server, RecordKind.SUPERVISION, "draft")
     hr_user = next(u for u in live_server.people.hr if u.employee_id != draft.subject_id)
     hr = live_server.login(hr_user.username)
-    result(hr.push([wire_of(draft, deleted=True)]))
+    manager = live_server.login(live_server.people.manager_of(draft.subject_id).username)
+    result(manager.push([wire_of(draft, deleted=True)]))  # its author deletes it
     gone = fetch(live_server, draft.id)
     restored = result(hr.push([wire_of(gone, deleted=False, restore=True)]))  # no answer changed
     assert restored["outcome"] == "applied" and restored["server_rev"] > gone.server_rev
@@ -328,3 +329,28 @@ def test_a_manager_cannot_push_another_teams_records_and_the_refusal_is_audited(
     assert rows[0].route == "/sync/push"
     with live_server.session() as session:  # nothing was numbered for it
         assert session.scalar(select(func.max(Record.server_rev))) == high(live_server)
+
+
+def test_only_the_author_deletes_a_draft_never_shared_and_it_is_audited(live_server):
+    """Issue 12 defect 4: a mistaken draft is deleted by its author; HR (who did not start
+    it) and a draft shared and taken back are refused, and nothing changes."""
+    draft = plain_subject(live_server, RecordKind.SUPERVISION, "draft")
+    author = live_server.people.manager_of(draft.subject_id)
+    hr_user = next(u for u in live_server.people.hr if u.employee_id != draft.subject_id)
+    hr = live_server.login(hr_user.username)
+    refused = result(hr.push([wire_of(draft, deleted=True)]))
+    assert refused["outcome"] == "refused" and "person who started" in refused["reason"]
+    assert not fetch(live_server, draft.id).deleted
+    manager = live_server.login(author.username)
+    assert result(manager.push([wire_of(draft, deleted=True)]))["outcome"] == "applied"
+    assert fetch(live_server, draft.id).deleted
+    outcomes = [a.outcome for a in live_server_audit(live_server, user_id=author.id)]
+    assert "deleted" in outcomes
+
+    shared = plain_subject(live_server, RecordKind.APR, "shared")
+    manager = live_server.login(live_server.people.manager_of(shared.subject_id).username)
+    assert result(manager.push([wire_of(shared, status="draft")]))["outcome"] == "applied"
+    taken_back = fetch(live_server, shared.id)
+    again = result(manager.push([wire_of(taken_back, deleted=True)]))
+    assert again["outcome"] == "refused" and "was shared before" in again["reason"]
+    assert not fetch(live_server, shared.id).deleted

@@ -39,6 +39,7 @@ from lcc_apr.server.ca import (
 from lcc_apr.server.cli import EXIT_OK, EXIT_PROBLEM, main
 from lcc_apr.server.settings import ServerSettings
 from lcc_apr.server.tables import AuditEntry, IssuedCertificate, SigningAuthority
+from lcc_apr.signing import signoff as signoff_module
 from lcc_apr.signing.certs import (
     SIGNATURE,
     b64,
@@ -617,3 +618,24 @@ def test_hr_countersigns_a_closed_capability_case_through_sync(live_server, devi
         assert last.patch["note"] == {"countersigned": "hr"} and last.user_id == hr_user.id
     manager.sync()
     assert statuses(manager.states(case.id)) == [("valid", "manager"), ("valid", "hr")]
+
+
+def test_a_sign_off_contradicting_the_employees_answer_is_refused(live_server, device, monkeypatch):
+    """Issue 12 defect 3: the form says 'I disagree'; a sign-off saying 'agree' (from an
+    app without the check) is refused and nothing is written."""
+    people = live_server.people
+    record = a_record(live_server, RecordKind.APR, "responded")
+    employee = device(people.by_employee(record.subject_id))
+    employee.sync()
+    answer = record.answers["employee_response"]
+    other = "agree" if answer == "disagree" else "disagree"
+    monkeypatch.setattr(signoff_module, "check_matches_answers", lambda *a: None, raising=False)
+    employee.sign(record.id, people, decision=other, reason="Signed the other way")
+    result = employee.sync()
+    assert result.sent == 0 and len(result.refused) == 1, result
+    assert "your sign-off must say the same" in str(result.refused[0])
+    assert live_server.records(id=record.id)[0].status == "responded"
+    with live_server.session() as s:
+        assert s.scalars(select(SignOff).where(SignOff.record_id == record.id)).all() == []
+        outcomes = list(s.scalars(select(AuditEntry.outcome)))
+    assert "refused:signature" in outcomes

@@ -43,7 +43,12 @@ def ask_signature_dialog(
     parent: QtWidgets.QWidget, option: StepOption, signer: str
 ) -> tuple[str, str] | None:
     dialog = SignDialog(
-        title=option.label, signer=signer, decisions=option.decisions, parent=parent
+        title=option.label,
+        signer=signer,
+        decisions=option.decisions,
+        decided=option.decided,
+        reason=option.reason,
+        parent=parent,
     )
     if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted or dialog.decision is None:
         return None

@@ -1,4 +1,7 @@
-"""Asked before signing: agree or disagree (with a reason), and what signing means."""
+"""Asked before signing: agree or disagree (with a reason), and what signing means.
+
+When the form already holds the employee's agree/disagree, the dialog offers only that
+decision and says so: a sign-off never contradicts the form (lcc_apr.signing.decision)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ class SignDialog(QtWidgets.QDialog):
         title: str,
         signer: str,
         decisions: tuple[str, ...],
+        decided: str = "",
+        reason: str = "",
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -33,6 +38,16 @@ class SignDialog(QtWidgets.QDialog):
         intro.setAccessibleName("What signing means")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(intro)
+        self.from_form = QtWidgets.QLabel()
+        if decided:
+            self.from_form.setText(
+                f"Your answer on the form: \u201c{decided}\u201d. Your sign-off records the "
+                "same decision. To sign the other way, cancel and change your answer first."
+            )
+        self.from_form.setWordWrap(True)
+        self.from_form.setAccessibleName("Your decision, from the form")
+        self.from_form.setVisible(bool(decided))
+        layout.addWidget(self.from_form)
         self.choices: dict[str, QtWidgets.QRadioButton] = {}
         if len(decisions) > 1:
             group = QtWidgets.QGroupBox("Your decision")
@@ -54,6 +69,7 @@ class SignDialog(QtWidgets.QDialog):
         self.reason_box = QtWidgets.QPlainTextEdit()
         self.reason_box.setAccessibleName("Reason or comment")
         self.reason_box.setTabChangesFocus(True)
+        self.reason_box.setPlainText(reason)  # what the form already says, to keep or add to
         self.reason_box.textChanged.connect(self._update)
         label.setBuddy(self.reason_box)
         layout.addWidget(label)
