@@ -17,7 +17,8 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.history import create_record
 from lcc_apr.models import Employee, Record, RecordKind
 from lcc_apr.policy import Policy
-from lcc_apr.schedule import apr_year, gather, probation_plan
+from lcc_apr.schedule import gather, probation_plan
+from lcc_apr.schedule.cycles import cycle_of
 from lcc_apr.workflow import WORKFLOWS, Actor, check_start
 
 
@@ -40,15 +41,15 @@ def same_cycle(
     kind has no cycle (supervisions, probation reviews and capability cases repeat)."""
     if kind is not RecordKind.APR:
         return None
-    start, end = apr_year(today, policy)
+    cycle = cycle_of(today, policy)
     stmt = (
         select(Record)
         .where(
             Record.subject_id == subject_id,
             Record.kind == kind,
             ~Record.deleted,
-            Record.record_date >= start,
-            Record.record_date < end,
+            Record.record_date >= cycle.first,
+            Record.record_date <= cycle.last,
         )
         .order_by(Record.record_date.desc(), Record.created_at.desc())
         .limit(1)
@@ -60,8 +61,7 @@ def cycle_name(kind: RecordKind, today: date, policy: Policy) -> str:
     """The cycle in words: 'APR 2026/27' (the kind's label for kinds without a cycle)."""
     if kind is not RecordKind.APR:
         return kind.label
-    start = apr_year(today, policy)[0]
-    return f"APR {start.year}/{str(start.year + 1)[2:]}"
+    return f"APR {cycle_of(today, policy).title}"
 
 
 def carried_actions(previous: dict[str, Any]) -> list[dict[str, Any]]:

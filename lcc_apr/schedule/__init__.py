@@ -11,7 +11,7 @@ from lcc_apr.policy import Policy
 
 from .facts import gather
 from .model import DueItem, DueState, PersonFacts, RecordFact
-from .rules import apr_year, probation_plan, schedule
+from .rules import probation_plan, schedule
 
 
 def due_for(
@@ -27,7 +27,6 @@ __all__ = [
     "DueState",
     "PersonFacts",
     "RecordFact",
-    "apr_year",
     "due_for",
     "gather",
     "probation_plan",

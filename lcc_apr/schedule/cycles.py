@@ -17,7 +17,13 @@ class Cycle:
 
     @property
     def label(self) -> str:
+        """For a folder name: '2026-27'."""
         return f"{self.year}-{(self.year + 1) % 100:02d}"
+
+    @property
+    def title(self) -> str:
+        """In words: '2026/27'."""
+        return f"{self.year}/{(self.year + 1) % 100:02d}"
 
 
 def cycle_starting(year: int, policy: Policy) -> Cycle:

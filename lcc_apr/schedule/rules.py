@@ -14,6 +14,7 @@ from lcc_apr.models import RecordKind
 from lcc_apr.policy import Policy
 from lcc_apr.workdays import add_months
 
+from .cycles import cycle_of
 from .model import DueItem, DueState, PersonFacts, RecordFact
 
 DONE = {"completed", "employee_signed", "referred_to_hr"}
@@ -72,17 +73,10 @@ def cycle_window(year: int, policy: Policy) -> tuple[date, date]:
     return start, end if end >= start else date(year + 1, end.month, end.day)
 
 
-def apr_year(day: date, policy: Policy) -> tuple[date, date]:
-    """The council's APR year holding `day`: from its cycle start (1 April) up to, not
-    including, the next one."""
-    year = day.year if day >= cycle_window(day.year, policy)[0] else day.year - 1
-    return cycle_window(year, policy)[0], cycle_window(year + 1, policy)[0]
-
-
 def apr_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
     """This cycle's APR, or next cycle's once this one is held (signed by the employee;
     the manager's countersignature is theirs to give, listed in 'Needs my action')."""
-    year = today.year if today >= cycle_window(today.year, policy)[0] else today.year - 1
+    year = cycle_of(today, policy).year
     start, end = cycle_window(year, policy)
     if facts.start_date >= start:  # joined after this cycle opened: next cycle
         year += 1
@@ -97,7 +91,7 @@ def apr_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
         start, end = cycle_window(year + 1, policy)
         this_cycle = []
     soon = max(policy.apr.due_soon_days, (end - start).days)  # the whole window counts as soon
-    label = f"APR {start.year}/{str(start.year + 1)[2:]}"
+    label = f"APR {cycle_of(start, policy).title}"
     if this_cycle:
         label += f" ({this_cycle[-1].status.replace('_', ' ')})"
     record_id = this_cycle[-1].id if this_cycle else None

@@ -18,7 +18,7 @@ from lcc_apr.ops.records import (
     existing_in_cycle,
     may_delete_draft,
 )
-from lcc_apr.schedule import apr_year
+from lcc_apr.schedule.cycles import cycle_of
 from lcc_apr.workflow import WorkflowError
 from tests.conflict_maker import CATALOGUE
 
@@ -26,8 +26,17 @@ from .test_records import AT, POLICY, TODAY, start, user
 
 
 def test_the_apr_year_runs_from_april_to_march():
-    assert apr_year(date(2027, 3, 31), POLICY) == (date(2026, 4, 1), date(2027, 4, 1))
-    assert apr_year(date(2027, 4, 1), POLICY) == (date(2027, 4, 1), date(2028, 4, 1))
+    before, after = cycle_of(date(2027, 3, 31), POLICY), cycle_of(date(2027, 4, 1), POLICY)
+    assert (before.first, before.last, before.title) == (
+        date(2026, 4, 1),
+        date(2027, 3, 31),
+        "2026/27",
+    )
+    assert (after.first, after.last, after.label) == (
+        date(2027, 4, 1),
+        date(2028, 3, 31),
+        "2027-28",
+    )
 
 
 def test_an_apr_of_the_same_cycle_is_found_before_another_is_started(demo):
