@@ -183,6 +183,11 @@ class EmployeeRecords(QtWidgets.QDialog):
         self.delete_button.setEnabled(False)  # until the chosen record may be deleted
         self.delete_button.clicked.connect(self.delete_chosen)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
+        self.export_button = QtWidgets.QPushButton("E&xport list…")
+        self.export_button.setAccessibleName("Export these records as CSV or XLSX")
+        self.export_button.setAutoDefault(False)
+        self.export_button.setVisible(context.user.is_hr or context.user.is_manager)
+        self.export_button.clicked.connect(self.export)
         self.close_button = QtWidgets.QPushButton("&Close")
         self.close_button.setAccessibleName("Close")
         self.close_button.setAutoDefault(False)  # Enter in the table opens a record, and only that
@@ -191,6 +196,7 @@ class EmployeeRecords(QtWidgets.QDialog):
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
         self.message = QtWidgets.QLabel("")
@@ -273,6 +279,15 @@ class EmployeeRecords(QtWidgets.QDialog):
             on_error=lambda e: QtWidgets.QMessageBox.warning(self, "Delete draft", str(e)),
             name="delete draft",
         )
+
+    def export(self) -> None:
+        """The person's records as CSV or XLSX (scope and audit in the core)."""
+        from lcc_apr.ops.list_export import ListChoice, ListKind
+
+        from .list_export import export_list_to_file
+
+        choice = ListChoice(ListKind.PERSON, employee_id=self.employee_id)
+        export_list_to_file(self, self.context, self.runner, choice, message=self.message.setText)
 
     def _open(self, index: Any) -> None:
         self.open_record.emit(self.model.rows[index.row()].id)

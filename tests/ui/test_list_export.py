@@ -128,3 +128,17 @@ def test_the_save_dialog_starts_in_documents(monkeypatch, qapp):
     path = list_export.ask_save_path(None, "My team 2026-11-30")
     assert seen[0][0] == str(list_export.documents_folder() / "My team 2026-11-30.csv")
     assert path == list_export.documents_folder() / "My team 2026-11-30.xlsx"
+
+
+def test_a_persons_records_dialog_exports_its_rows(qtbot, make_context, runner, save_to, tmp_path):
+    from ui.records import EmployeeRecords
+
+    dialog = EmployeeRecords(make_context(HR), runner, 26)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() > 0)
+    save_to("records.xlsx")
+    assert dialog.export_button.isVisibleTo(dialog)
+    dialog.export_button.click()
+    rows = read(tmp_path / "records.xlsx")
+    assert len(rows) == dialog.model.rowCount() + 1
+    assert dialog.message.text() == f"Exported {dialog.model.rowCount()} rows to records.xlsx."
