@@ -344,6 +344,15 @@ class EditSession:
             if self._stacks.undo:
                 self._stacks.undo[-1].sealed = True
 
+    def cancel_typing(self, path: str) -> bool:
+        """Undo the typing burst at `path` not yet ended by `seal` (Escape in a field).
+        Returns False when there is none; redo brings it back."""
+        with self._lock:
+            top = self._stacks.undo[-1] if self._stacks.undo else None
+            if top is None or top.sealed or not top.typing or top.path != path:
+                return False
+        return self.undo() is not None
+
     @property
     def can_undo(self) -> bool:
         return bool(self._stacks.undo)

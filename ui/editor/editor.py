@@ -157,6 +157,13 @@ class RecordEditor(QtWidgets.QWidget):
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
+        # Escape cancels the edit in a field, never the window; Ctrl+W closes the window.
+        self.close_action = QtGui.QAction("Close", self)
+        self.close_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Close, "Ctrl+W"))
+        self.close_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.close_action.triggered.connect(lambda: self.window().close())
+        self.addAction(self.close_action)
+        self._host: QtWidgets.QWidget | None = None
 
         self.form: Form
         self._build_form()
@@ -391,6 +398,51 @@ class RecordEditor(QtWidgets.QWidget):
         if inside and new is not None:
             self.scroll_area.ensureWidgetVisible(new, 0, 40)
 
+    # -- Escape -------------------------------------------------------------------------
+
+    def cancel_edit(self) -> bool:
+        """Escape: undo the change typed into the focused field since the focus came in
+        (the field's own undo step); the window stays open. True if something was undone."""
+        focus = QtWidgets.QApplication.focusWidget()
+        row = next(
+            (
+                r
+                for r in self.form.rows.values()
+                if r.input is not None and focus is not None and focus in r.input.inputs
+            ),
+            None,
+        )
+        if row is None or row.input is None:
+            return False
+        row.input.cancel()
+        if not self.session.cancel_typing(row.path):
+            return False
+        self.form.refresh()
+        self._edited(restructured=True)
+        self._set_status("Change cancelled")
+        return True
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in _NO_MODIFIER:
+            self.cancel_edit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        host = self.window()
+        if host is not self and host is not self._host:
+            host.installEventFilter(self)  # Escape elsewhere in the window (its buttons)
+            self._host = host
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self._host and event.type() == QtCore.QEvent.Type.KeyPress:
+            assert isinstance(event, QtGui.QKeyEvent)
+            if event.key() == Qt.Key.Key_Escape and event.modifiers() in _NO_MODIFIER:
+                return True  # a dialog would close on Escape: the editor's window does not
+        return False
+
     def hideEvent(self, event: QtGui.QHideEvent) -> None:
         self.save_now()
         super().hideEvent(event)
@@ -475,6 +527,9 @@ class RecordEditor(QtWidgets.QWidget):
         if event.type() == QtCore.QEvent.Type.PaletteChange:
             restyle(self)
             self._set_status(self.save_status.text(), self._status_problem)
+
+
+_NO_MODIFIER = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 
 
 def _keys(*keys: QtGui.QKeySequence.StandardKey | str) -> list[QtGui.QKeySequence]:

@@ -72,6 +72,9 @@ class FieldInput:
     def changed(self, value: Any) -> None:
         self._on_change(self.path, value)
 
+    def cancel(self) -> None:
+        """Escape: drop text typed but not yet reported (a date being typed)."""
+
 
 class ShortText(FieldInput):
     def __init__(self, field: Field, path: str, on_change: OnChange) -> None:
