@@ -202,7 +202,8 @@ def test_an_invalid_answer_is_marked_inline_and_not_saved(make_editor, qtbot, st
     row = editor.form.rows["next_supervision_date"]
     date_input = row.input
     assert not row.message.isVisibleTo(editor)
-    date_input.set_button.click()  # no date yet: "Set date" gives the record's date
+    date_input.edit.setFocus()
+    qtbot.keyClicks(date_input.edit, "10/09/2025")  # the record's date: too early
     assert editor.session.value("next_supervision_date") == "2025-09-10"
     assert "must be on or after 11 September 2025" in row.message.text()
     assert row.message.isVisibleTo(editor)
@@ -210,13 +211,15 @@ def test_an_invalid_answer_is_marked_inline_and_not_saved(make_editor, qtbot, st
     editor.save_now()
     assert "next_supervision_date" not in answers(store, editor.session.record_id)
     assert editor.status_text == "1 answer is not saved until corrected (marked below)"
-    date_input.edit.setDate(QtCore.QDate(2025, 9, 24))
+    date_input.edit.selectAll()
+    qtbot.keyClicks(date_input.edit, "24/09/2025")
     assert not row.message.isVisibleTo(editor)
     editor.save_now()
     assert answers(store, editor.session.record_id)["next_supervision_date"] == "2025-09-24"
-    date_input.clear.click()
+    date_input.edit.selectAll()
+    qtbot.keyClick(date_input.edit, Qt.Key.Key_Delete)
     assert editor.session.value("next_supervision_date") is None
-    assert date_input.set_button.isVisibleTo(editor) and not date_input.edit.isVisibleTo(editor)
+    assert date_input.edit.text() == ""
 
 
 # -- groups and undo ---------------------------------------------------------------------

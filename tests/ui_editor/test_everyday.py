@@ -44,3 +44,75 @@ def test_escape_cancels_the_fields_edit_and_keeps_the_window_open(make_editor, q
     assert editor.session.value("review_period") == "2025"
     qtbot.keyClick(box, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
+
+
+# -- defect 9: typed dates -----------------------------------------------------------------
+
+
+def date_box(editor: RecordEditor, path: str) -> QtWidgets.QLineEdit:
+    return editor.form.rows[path].input.edit
+
+
+def test_a_date_typed_in_uk_order_is_the_date_kept(make_editor, qtbot):
+    editor = make_editor(RecordKind.SUPERVISION, autosave_ms=60_000)
+    box = date_box(editor, "meeting_date")
+    for typed, kept in (
+        ("31/03/2025", "2025-03-31"),
+        ("1/4/25", "2025-04-01"),
+        ("2 Apr 2025", "2025-04-02"),
+    ):
+        type_into(qtbot, box, "")
+        box.selectAll()
+        qtbot.keyClicks(box, typed)
+        assert editor.session.value("meeting_date") == kept, typed
+    # Select the day and type over it: only the day changes.
+    type_into(qtbot, box, "")
+    box.setText("24/09/2025")
+    box.setSelection(0, 2)
+    qtbot.keyClicks(box, "15")
+    assert box.text() == "15/09/2025"
+    assert editor.session.value("meeting_date") == "2025-09-15"
+
+
+def test_a_half_typed_date_says_how_to_type_one(make_editor, qtbot):
+    editor = make_editor(RecordKind.SUPERVISION, autosave_ms=60_000)
+    box = date_box(editor, "meeting_date")
+    before = editor.session.value("meeting_date")
+    box.selectAll()
+    type_into(qtbot, box, "31/02/2025")
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    row = editor.form.rows["meeting_date"]
+    assert "31/03/2027" in row.input.hint.text() and row.input.hint.isVisibleTo(editor)
+    assert editor.session.value("meeting_date") == before and box.text() == "31/02/2025"
+    # Escape in the box gives back the date kept.
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == "10/09/2025" and not row.input.hint.isVisibleTo(editor)
+
+
+def test_tab_leaves_a_date_for_the_next_field(make_editor, qtbot):
+    editor = make_editor(RecordKind.SUPERVISION)
+    box = date_box(editor, "meeting_date")
+    type_into(qtbot, box, "31/03/2025")
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    following = editor.form.rows["duration_minutes"].input.inputs[0]
+    qtbot.waitUntil(following.hasFocus)
+    assert box.text() == "31/03/2025"
+
+
+def test_a_required_date_starts_empty_and_is_reported_missing(make_editor, qtbot):
+    editor = make_editor(RecordKind.APR)
+    editor.form.groups["new_objectives"].add_button.click()
+    box = date_box(editor, "new_objectives[0].target_date")
+    assert box.text() == "" and editor.session.value("new_objectives[0].target_date") is None
+    missing = {p.path for o in editor.session.steps() for p in o.missing}
+    assert "new_objectives[0].target_date" in missing
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    # Alt+Down opens the calendar; choosing a day sets it.
+    qtbot.keyClick(box, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    popup = editor.form.rows["new_objectives[0].target_date"].input.popup
+    assert popup is not None and popup.isVisible()
+    popup.activated.emit(QtCore.QDate(2027, 3, 31))
+    assert box.text() == "31/03/2027"
+    assert editor.session.value("new_objectives[0].target_date") == "2027-03-31"

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from lcc_apr.forms import Field, FieldType
+from lcc_apr.forms.dates import DATE_HINT, day_text, parse_day
 from lcc_apr.forms.display import display_text, iso_date
 from ui.qt import QtCore, QtGui, QtWidgets
 
@@ -129,61 +130,105 @@ class LongText(FieldInput):
 
 
 class DateInput(FieldInput):
-    """A date box with a Clear button; with no date, one "Set date" button in its place."""
+    """A text box for a date typed day first (31/03/2027, 31/3/27, 31 Mar 2027), with a
+    calendar button beside it. Empty until a date is typed or picked (no default). Tab
+    leaves the box for the next answer; Alt+Down or F4 opens the calendar."""
 
     def __init__(self, field: Field, path: str, on_change: OnChange, reference: date) -> None:
         super().__init__(field, path, on_change)
         self.reference = reference
         self.widget = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.edit = QtWidgets.QDateEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("dd/MM/yyyy")
-        self.edit.setMinimumDate(QtCore.QDate(1900, 1, 1))
-        self.edit.dateChanged.connect(lambda d: self.changed(d.toPython().isoformat()))
-        self.clear = QtWidgets.QPushButton("Clear")
-        self.clear.clicked.connect(self._clear)
-        self.set_button = QtWidgets.QPushButton("Set date")
-        self.set_button.clicked.connect(self._set)
-        for widget in (self.set_button, self.edit, self.clear):
-            row.addWidget(widget)
-        for button in (self.set_button, self.clear):
-            button.setAutoDefault(False)  # Enter in another answer never sets or clears a date
+        outer = QtWidgets.QVBoxLayout(self.widget)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        row = QtWidgets.QHBoxLayout()
+        self.edit = QtWidgets.QLineEdit()
+        self.edit.setPlaceholderText("dd/mm/yyyy")
+        width = self.edit.fontMetrics().horizontalAdvance("00 September 0000") + 24
+        self.edit.setMinimumWidth(width)  # from the font: grows with the text size
+        self.edit.textEdited.connect(self._typed)
+        self.edit.editingFinished.connect(self._finished)
+        self.calendar_button = QtWidgets.QToolButton()
+        self.calendar_button.setText("Calendar…")
+        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes on; Alt+Down
+        self.calendar_button.clicked.connect(self.open_calendar)
+        for keys in ("Alt+Down", "F4"):
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self.edit)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.open_calendar)
+        row.addWidget(self.edit)
+        row.addWidget(self.calendar_button)
         row.addStretch(1)
-        self.inputs = [self.set_button, self.edit, self.clear]
-        self._show_set(False)
+        outer.addLayout(row)
+        self.hint = QtWidgets.QLabel(DATE_HINT)
+        self.hint.setWordWrap(True)
+        self.hint.setVisible(False)
+        outer.addWidget(self.hint)
+        self.inputs = [self.edit]
+        self._value: Any = None
+        self.popup: QtWidgets.QCalendarWidget | None = None
 
-    def _show_set(self, is_set: bool) -> None:
-        self.set_button.setVisible(not is_set)
-        self.edit.setVisible(is_set)
-        self.clear.setVisible(is_set)
+    def _typed(self, text: str) -> None:
+        day = parse_day(text)
+        if day is not None or not text.strip():
+            self.hint.setVisible(False)
+            self.changed(day.isoformat() if day else None)
 
-    def _set(self) -> None:
-        self._show_set(True)
-        self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        with QtCore.QSignalBlocker(self.edit):
-            self.edit.setDate(
-                QtCore.QDate(self.reference.year, self.reference.month, self.reference.day)
-            )
-        self.changed(self.reference.isoformat())
+    def _finished(self) -> None:
+        text = self.edit.text()
+        day = parse_day(text)
+        self.hint.setVisible(bool(text.strip()) and day is None)
+        if day is not None and text != day_text(day):
+            self.edit.setText(day_text(day))  # tidied once the person leaves the box
 
-    def _clear(self) -> None:
-        self._show_set(False)
-        self.set_button.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.changed(None)
+    def open_calendar(self) -> None:
+        """A calendar under the box; choosing a day (click or Enter) sets it."""
+        calendar = QtWidgets.QCalendarWidget(self.widget)
+        calendar.setWindowFlags(Qt.WindowType.Popup)
+        calendar.setAccessibleName(f"{self.field.label}: choose a date")
+        calendar.setGridVisible(True)
+        shown = iso_date(self._value) or parse_day(self.edit.text()) or self.reference
+        calendar.setSelectedDate(QtCore.QDate(shown.year, shown.month, shown.day))
+        calendar.activated.connect(lambda d: self._picked(d, calendar))
+        calendar.clicked.connect(lambda d: self._picked(d, calendar))
+        calendar.move(self.edit.mapToGlobal(QtCore.QPoint(0, self.edit.height())))
+        calendar.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        calendar.show()
+        calendar.setFocus(Qt.FocusReason.PopupFocusReason)
+        self.popup = calendar
+
+    def _picked(self, day: QtCore.QDate, calendar: QtWidgets.QCalendarWidget) -> None:
+        calendar.close()
+        self.popup = None
+        picked = day.toPython()
+        self.edit.setText(day_text(picked))
+        self.hint.setVisible(False)
+        self.edit.setFocus(Qt.FocusReason.PopupFocusReason)
+        self.changed(picked.isoformat())
 
     def show(self, value: Any) -> None:
+        self._value = value
         day = iso_date(value)
-        self._show_set(day is not None)
-        if day is not None and self.edit.date().toPython() != day:
-            with QtCore.QSignalBlocker(self.edit):
-                self.edit.setDate(QtCore.QDate(day.year, day.month, day.day))
+        typed = self.edit.text()
+        if day is not None and parse_day(typed) == day:
+            return  # the date as it was typed
+        if self.edit.hasFocus() and typed.strip() and parse_day(typed) is None:
+            return  # half typed: left as it is until it is a date (Escape gives it back)
+        text = day_text(day) if day else ("" if value is None else str(value))
+        if typed != text:
+            self.edit.setText(text)
+
+    def cancel(self) -> None:
+        """Escape: the box shows the date kept (before any typing since the focus came in)."""
+        self.hint.setVisible(False)
+        day = iso_date(self._value)
+        self.edit.setText(day_text(day) if day else "")
 
     def describe(self, name: str, description: str) -> None:
         super().describe(name, description)
-        self.set_button.setAccessibleName(f"{name}: set a date")
-        self.clear.setAccessibleName(f"{name}: clear the date")
+        how = "Type the date day first, such as 31/03/2027; Alt+Down opens a calendar."
+        self.edit.setAccessibleDescription(" ".join(x for x in (description, how) if x))
+        self.calendar_button.setAccessibleName(f"{name}: choose from a calendar")
 
 
 class NumberInput(FieldInput):
