@@ -200,7 +200,7 @@ class DateInput(FieldInput):
     def _picked(self, day: QtCore.QDate, calendar: QtWidgets.QCalendarWidget) -> None:
         calendar.close()
         self.popup = None
-        picked = day.toPython()
+        picked = date(day.year(), day.month(), day.day())
         self.edit.setText(day_text(picked))
         self.hint.setVisible(False)
         self.edit.setFocus(Qt.FocusReason.PopupFocusReason)
