@@ -58,9 +58,11 @@ from lcc_apr.workflow import (
     WorkflowError,
     available_steps,
     check_step,
+    editing_roles,
     fill_names,
     is_locked,
     take_step,
+    waiting_note,
     workflow_for,
 )
 from lcc_apr.workflow.model import PREVIOUS
@@ -133,7 +135,7 @@ class EditSession:
         self._store = store
         self._catalogue = catalogue
         self._lock = threading.RLock()
-        self.roles = frozenset(Role(p.value) for p in actor.parties())
+        self.roles: frozenset[Role] = frozenset()  # whose fields they may change now (_load)
         with store.session() as session:
             self._load(session)
 
@@ -160,6 +162,15 @@ class EditSession:
             self.reference = record.record_date or date.today()
             self.subject_name = subject.display_name if subject else "the employee"
             self.manager_name = manager.display_name if manager else "the manager"
+            parties = self.actor.parties()
+            self.roles = editing_roles(record.kind, [record.status], parties)
+            self.read_only_reason = waiting_note(
+                record.kind,
+                record.status,
+                parties,
+                employee=self.subject_name,
+                manager=self.manager_name,
+            )
             self._signers = {
                 (s.user_id, str(s.role)) for s in record.sign_offs if not s.superseded_at
             }
@@ -321,6 +332,8 @@ class EditSession:
                 found = edit_problems(
                     self.template, self._working, after, roles=self.roles, locked=self.locked
                 )
+                if found and self.read_only_reason:  # not at this stage (the workflow's words)
+                    raise EditRefused(self.read_only_reason, found)
                 if found:
                     raise EditRefused(_sentence(found), found)
             return after
@@ -404,8 +417,9 @@ class EditSession:
         with self._store.session() as session:
             record = self._record(session)
             after = _applied(record.answers, write)
+            roles = editing_roles(record.kind, [record.status], self.actor.parties())
             refused = edit_problems(
-                self.template, record.answers, after, roles=self.roles, locked=is_locked(record)
+                self.template, record.answers, after, roles=roles, locked=is_locked(record)
             )
             if refused:
                 raise EditRefused(f"Not saved. {_sentence(refused)}", refused)

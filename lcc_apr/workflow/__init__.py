@@ -7,8 +7,10 @@ from .engine import (
     active_signatures,
     available_steps,
     check_step,
+    editing_roles,
     is_locked,
     take_step,
+    waiting_note,
     workflow_for,
 )
 from .model import (
@@ -55,6 +57,7 @@ __all__ = [
     "check_restore",
     "check_start",
     "check_step",
+    "editing_roles",
     "fill_names",
     "is_locked",
     "may_delete",
@@ -62,5 +65,6 @@ __all__ = [
     "may_start",
     "state_before_amendment",
     "take_step",
+    "waiting_note",
     "workflow_for",
 ]

@@ -328,3 +328,20 @@ def test_a_manager_cannot_push_another_teams_records_and_the_refusal_is_audited(
     assert rows[0].route == "/sync/push"
     with live_server.session() as session:  # nothing was numbered for it
         assert session.scalar(select(func.max(Record.server_rev))) == high(live_server)
+
+
+def test_what_a_party_may_edit_follows_the_stage(live_server):
+    """Shared: the manager waits for the employee; responded: the response is sent."""
+    shared = plain_subject(live_server, RecordKind.APR, "shared")
+    manager = live_server.login(live_server.people.manager_of(shared.subject_id).username)
+    meddling = result(manager.push([wire_of(shared, answers={"manager_comments": "Changed."})]))
+    assert meddling["outcome"] == "refused" and "Shared with the employee" in meddling["reason"]
+    assert fetch(live_server, shared.id).answers == shared.answers
+    taken_back = wire_of(shared, answers={"manager_comments": "Changed."}, status="draft")
+    assert result(manager.push([taken_back]))["outcome"] == "applied"
+
+    responded = plain_subject(live_server, RecordKind.APR, "responded")
+    employee = live_server.login(live_server.people.by_employee(responded.subject_id).username)
+    again = wire_of(responded, answers={"employee_comments": "On second thoughts..."})
+    refused = result(employee.push([again]))
+    assert refused["outcome"] == "refused" and "employee_comments" in refused["reason"]

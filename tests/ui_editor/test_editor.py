@@ -393,26 +393,26 @@ def typing_during(monkeypatch, write: str, typing) -> None:
 def test_text_typed_while_a_step_runs_stays_in_the_form_and_is_saved(
     make_editor, qtbot, store, cast, monkeypatch
 ):
-    record_id = start(store, cast, RecordKind.SUPERVISION)
+    record_id = start(store, cast, RecordKind.CAPABILITY)
     editor = make_editor(record_id, autosave_ms=60_000)
-    fill(editor.session, EXAMPLES["supervision"])
+    fill(editor.session, EXAMPLES["capability"])
     editor.form.refresh()
     editor._show_session()
-    attendees = line_edit(editor, "attendees")
-    attendees.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(attendees.hasFocus)
-    attendees.end(False)
+    concerns = editor.form.rows["concerns"].input.inputs[0]
+    concerns.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(concerns.hasFocus)
+    concerns.moveCursor(QtGui.QTextCursor.MoveOperation.End)
     typing_during(
         monkeypatch,
         "lcc_apr.editing.take_step",
-        lambda: qtbot.keyClicks(attendees, " and a student"),
+        lambda: qtbot.keyClicks(concerns, " And more."),
     )
-    typed = EXAMPLES["supervision"]["attendees"] + " and a student"
+    typed = EXAMPLES["capability"]["concerns"] + " And more."
     with qtbot.waitSignal(editor.stepTaken):
-        editor.steps.buttons["share"].click()
-    assert editor.session.status == "shared"
-    assert line_edit(editor, "attendees").text() == typed
-    qtbot.waitUntil(lambda: answers(store, record_id)["attendees"] == typed, timeout=3000)
+        editor.steps.buttons["issue_improvement_note"].click()
+    assert editor.session.status == "improvement_note"
+    assert editor.form.rows["concerns"].input.inputs[0].toPlainText() == typed
+    qtbot.waitUntil(lambda: answers(store, record_id)["concerns"] == typed, timeout=3000)
     assert not editor.session.dirty
 
 

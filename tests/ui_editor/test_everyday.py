@@ -116,3 +116,39 @@ def test_a_required_date_starts_empty_and_is_reported_missing(make_editor, qtbot
     popup.activated.emit(QtCore.QDate(2027, 3, 31))
     assert box.text() == "31/03/2027"
     assert editor.session.value("new_objectives[0].target_date") == "2027-03-31"
+
+
+# -- defect 10: what each side may edit at each step ---------------------------------------
+
+
+def test_after_sharing_the_managers_answers_are_read_only_with_the_reason(make_editor, store, cast):
+    from tests.test_editing import AT, fill
+    from tests.ui_editor.test_editor import shared_supervision
+    from ui.editor.inputs import ReadOnly
+
+    record_id = shared_supervision(store, cast)
+    editor = make_editor(record_id)
+    assert isinstance(editor.form.rows["workload"].input, ReadOnly)
+    assert editor.form.groups["new_actions"].add_button is None
+    name = editor.session.subject_name
+    assert editor.banner.isVisible()
+    assert editor.banner.text().startswith(f"Shared with {name} for their comments")
+    assert "take it back to draft" in editor.banner.text()
+    # After the APR response, the employee's answers wait for the manager.
+    apr = start_apr_responded(store, cast, fill, AT)
+    employee = make_editor(apr, party="employee")
+    assert isinstance(employee.form.rows["employee_comments"].input, ReadOnly)
+    assert employee.banner.text().startswith("Your response has been sent to")
+
+
+def start_apr_responded(store, cast, fill, at) -> str:
+    from lcc_apr.editing import EditSession
+    from tests.examples import EXAMPLES
+    from tests.test_editing import CATALOGUE, start
+
+    record_id = start(store, cast, RecordKind.APR)
+    for party, step in (("manager", "share"), ("employee", "respond")):
+        session = EditSession(store, record_id, actor=cast[party], catalogue=CATALOGUE)
+        fill(session, EXAMPLES["apr"])
+        session.take(step, at=at)
+    return record_id

@@ -227,6 +227,8 @@ class RecordEditor(QtWidgets.QWidget):
                 if editable
                 else "Signed and locked: this record can no longer change."
             )
+        elif self.session.read_only_reason:  # the workflow's words for this stage
+            text = self.session.read_only_reason
         elif not editable:
             text = "You can read this record but not change it at this stage."
         else:
