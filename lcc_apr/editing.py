@@ -50,6 +50,7 @@ from lcc_apr.forms import (
     is_visible,
     validate,
 )
+from lcc_apr.forms.display import for_reader
 from lcc_apr.history import update_record
 from lcc_apr.models import Employee, Record, Role
 from lcc_apr.workflow import (
@@ -182,6 +183,15 @@ class EditSession:
                 self._stacks.undo.append(
                     _Edit(next(iter(pending)), stored, self._working, sealed=True)
                 )
+
+    @property
+    def reads_hr_notes(self) -> bool:
+        """HR see the templates' "HR configuration" notes; managers and staff do not."""
+        return Role.HR in self.actor.roles
+
+    def shown_text(self, text: str) -> str:
+        """Template text (help, guidance) as this person reads it."""
+        return for_reader(text, hr=self.reads_hr_notes)
 
     @property
     def state_label(self) -> str:

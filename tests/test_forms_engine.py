@@ -317,3 +317,14 @@ def test_required_answers_are_asked_for_in_plain_words():
         for p in validate(apr, answers, reference=day, strict=True, step="respond")
     }
     assert found["employee_response"] == "Answer 'Do you agree with this review?'"
+
+
+def test_hr_configuration_notes_are_for_hr_only():
+    from lcc_apr.forms.display import for_reader
+
+    text = (
+        "Rate each value. HR configuration: values are placeholders; HR names them. Give examples."
+    )
+    assert for_reader(text, hr=False) == "Rate each value. Give examples."
+    assert for_reader(text, hr=True) == text
+    assert for_reader("HR configuration: an LCC APR default.", hr=False) == ""

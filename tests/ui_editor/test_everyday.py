@@ -152,3 +152,58 @@ def start_apr_responded(store, cast, fill, at) -> str:
         fill(session, EXAMPLES["apr"])
         session.take(step, at=at)
     return record_id
+
+
+# -- smaller items --------------------------------------------------------------------------
+
+
+def test_missing_answers_are_marked_in_the_form(make_editor):
+    editor = make_editor(RecordKind.SUPERVISION)
+    row = editor.form.rows["workload"]
+    assert row.needed.isVisibleTo(editor)
+    assert "Workload and priorities is required" in row.needed.text()
+    assert "is required" in row.input.inputs[0].accessibleDescription()
+    editor.form.rows["workload"].input.edit.setPlainText("Heavy but manageable")
+    assert not row.needed.isVisibleTo(editor)
+    assert "is required" not in row.input.inputs[0].accessibleDescription()
+
+
+def test_arrow_keys_in_a_radio_group_choose(make_editor, qtbot):
+    editor = make_editor(RecordKind.APR, autosave_ms=60_000)
+    radio = editor.form.rows["value_1_rating"].input
+    first, second = radio.inputs[:2]
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(first.hasFocus)
+    qtbot.keyClick(first, Qt.Key.Key_Right)
+    assert second.isChecked() and second.hasFocus()
+    assert editor.session.value("value_1_rating") == radio.values[1]
+    qtbot.keyClick(second, Qt.Key.Key_Left)
+    assert first.isChecked() and editor.session.value("value_1_rating") == radio.values[0]
+
+
+def test_hr_configuration_notes_are_for_hr_only(make_editor, store, cast):
+    from tests.test_editing import start
+
+    record_id = start(store, cast, RecordKind.APR)
+    manager = make_editor(record_id)
+    shown = " ".join(
+        w.accessibleDescription() for w in manager.findChildren(QtWidgets.QLabel, "guidance")
+    )
+    assert "Until then, rate how" in shown and "HR configuration" not in shown
+    hr = make_editor(record_id, party="hr")
+    shown = " ".join(
+        w.accessibleDescription() for w in hr.findChildren(QtWidgets.QLabel, "guidance")
+    )
+    assert "HR configuration" in shown
+
+
+def test_f1_on_a_field_shows_its_guidance(make_editor, qtbot):
+    editor = make_editor(RecordKind.APR)
+    field = editor.session.field("value_1_evidence")
+    box = editor.form.rows["value_1_evidence"].input.inputs[0]
+    box.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(box.hasFocus)
+    qtbot.keyClick(box, Qt.Key.Key_F1)
+    assert editor.form.guard.shown_help == field.help
+    qtbot.waitUntil(QtWidgets.QToolTip.isVisible)
+    assert QtWidgets.QToolTip.text() == field.help

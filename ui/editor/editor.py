@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 from lcc_apr.editing import EditRefused, EditSession, StepOption, item_path
+from lcc_apr.forms import Problem
 from lcc_apr.ops import editing as ops
 from lcc_apr.signing.identity import SigningError
 from lcc_apr.workflow import WorkflowError
@@ -113,6 +114,7 @@ class RecordEditor(QtWidgets.QWidget):
         self._saving = False
         self._save_again = False
         self._status_problem = False
+        self.needed: dict[str, list[str]] = {}  # answers still needed for a step, by row
         self.setObjectName("record-editor")
         self.setAccessibleName(f"{session.template.title}: {session.subject_name}")
 
@@ -254,17 +256,24 @@ class RecordEditor(QtWidgets.QWidget):
 
         `restructured`: widgets were added or removed, so the Tab order is set again.
         """
-        problems: dict[str, list[str]] = {}
-        for problem in self.session.problems():
-            row = self.form.row_for(problem.path)
-            if row is not None:
-                problems.setdefault(row.path, []).append(problem.message)
+        problems = self._by_row(self.session.problems())
+        steps = self.session.steps()
+        self.needed = self._by_row([p for o in steps for p in o.missing])
         self.form.refresh_visibility()
-        self.form.show_problems(problems)
-        if self.steps.show_steps(self.session.steps()) or restructured:
+        self.form.show_problems(problems, self.needed)
+        if self.steps.show_steps(steps) or restructured:
             self._fix_tab_order()
         self.undo_action.setEnabled(self.session.can_undo)
         self.redo_action.setEnabled(self.session.can_redo)
+
+    def _by_row(self, problems: list[Problem]) -> dict[str, list[str]]:
+        """Messages by the row that shows them (an entry's field, else its group), once each."""
+        found: dict[str, list[str]] = {}
+        for problem in problems:
+            row = self.form.row_for(problem.path)
+            if row is not None and problem.message not in found.get(row.path, []):
+                found.setdefault(row.path, []).append(problem.message)
+        return found
 
     def _fix_tab_order(self) -> None:
         chain = [*self.form.focus_chain(), *self.steps_focus_chain()]

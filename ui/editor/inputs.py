@@ -23,8 +23,12 @@ RADIO_MAX_OPTIONS = 3  # a choice with this many options or fewer shows radio bu
 NOT_SET = "Not answered"
 
 
+HELP_PROPERTY = "lccAprHelp"  # an input's guidance, shown by F1
+
+
 class InputGuard(QtCore.QObject):
-    """Keeps the record's Undo/Redo keys for the editor, and the mouse wheel for scrolling.
+    """Keeps the record's Undo/Redo keys for the editor, and the mouse wheel for scrolling;
+    F1 shows the answer's guidance (its help from the template) beside it.
 
     Text boxes claim Ctrl+Z for their own undo; ignoring the override lets the
     editor's shortcut (the session's undo stack) have it. A spin box, combo or
@@ -39,11 +43,24 @@ class InputGuard(QtCore.QObject):
             if any(event.matches(k) for k in keys):
                 event.ignore()
                 return True
+        if kind == QtCore.QEvent.Type.KeyPress and isinstance(watched, QtWidgets.QWidget):
+            assert isinstance(event, QtGui.QKeyEvent)
+            if event.key() == Qt.Key.Key_F1:
+                self.show_help(watched)
+                return True
         wheel = kind == QtCore.QEvent.Type.Wheel
         if wheel and isinstance(watched, QtWidgets.QWidget) and not watched.hasFocus():
             event.ignore()
             return True
         return False
+
+    shown_help = ""
+
+    def show_help(self, widget: QtWidgets.QWidget) -> None:
+        text = widget.property(HELP_PROPERTY) or "There is no guidance for this answer."
+        self.shown_help = str(text)
+        where = widget.mapToGlobal(QtCore.QPoint(0, widget.height()))
+        QtWidgets.QToolTip.showText(where, self.shown_help, widget)
 
 
 class FieldInput:
@@ -330,6 +347,9 @@ class RadioChoice(FieldInput):
         if across:
             layout.addStretch(1)
         self.group.idToggled.connect(self._toggled)
+        self._arrows = _ArrowsChoose(self)
+        for button in self.inputs:
+            button.installEventFilter(self._arrows)
 
     def _toggled(self, index: int, checked: bool) -> None:
         if checked:
@@ -353,6 +373,32 @@ class RadioChoice(FieldInput):
         for button in self.inputs:
             assert isinstance(button, QtWidgets.QRadioButton)
             button.setAccessibleName(f"{name}: {button.text()}")
+
+
+class _ArrowsChoose(QtCore.QObject):
+    """Arrow keys in a radio group choose the next or previous option (not only move)."""
+
+    NEXT = (Qt.Key.Key_Right, Qt.Key.Key_Down)
+    BACK = (Qt.Key.Key_Left, Qt.Key.Key_Up)
+
+    def __init__(self, owner: RadioChoice) -> None:
+        super().__init__(owner.widget)
+        self.owner = owner
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() != QtCore.QEvent.Type.KeyPress:
+            return False
+        assert isinstance(event, QtGui.QKeyEvent)
+        key = event.key()
+        if key not in self.NEXT + self.BACK or watched not in self.owner.inputs:
+            return False
+        buttons = self.owner.inputs
+        at = buttons.index(watched)  # type: ignore[arg-type]
+        to = buttons[(at + (1 if key in self.NEXT else -1)) % len(buttons)]
+        assert isinstance(to, QtWidgets.QRadioButton)
+        to.setFocus(Qt.FocusReason.TabFocusReason)
+        to.setChecked(True)
+        return True
 
 
 class MultiChoice(FieldInput):
