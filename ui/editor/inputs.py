@@ -348,8 +348,8 @@ class RadioChoice(FieldInput):
             layout.addStretch(1)
         self.group.idToggled.connect(self._toggled)
         self._arrows = _ArrowsChoose(self)
-        for button in self.inputs:
-            button.installEventFilter(self._arrows)
+        for widget in self.inputs:
+            widget.installEventFilter(self._arrows)
 
     def _toggled(self, index: int, checked: bool) -> None:
         if checked:
