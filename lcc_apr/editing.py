@@ -185,6 +185,11 @@ class EditSession:
                 )
 
     @property
+    def store(self) -> StoreLike:
+        """Where the record is kept (for reads about it: its history)."""
+        return self._store
+
+    @property
     def reads_hr_notes(self) -> bool:
         """HR see the templates' "HR configuration" notes; managers and staff do not."""
         return Role.HR in self.actor.roles

@@ -207,3 +207,62 @@ def test_f1_on_a_field_shows_its_guidance(make_editor, qtbot):
     assert editor.form.guard.shown_help == field.help
     qtbot.waitUntil(QtWidgets.QToolTip.isVisible)
     assert QtWidgets.QToolTip.text() == field.help
+
+
+# -- section navigation and history -----------------------------------------------------------
+
+
+def test_the_contents_jump_to_each_section_and_show_what_is_missing(make_editor, qtbot):
+    editor = make_editor(RecordKind.SUPERVISION)
+    contents = editor.contents
+    titles = {
+        contents.item(i).data(Qt.ItemDataRole.UserRole): contents.item(i).text()
+        for i in range(contents.count())
+    }
+    sections = editor.session.template.sections
+    assert list(titles) == [s.key for s in sections]
+    management = next(s for s in sections if s.key == "management")
+    assert titles["management"].startswith(management.title) and "needed" in titles["management"]
+    row = next(
+        i
+        for i in range(contents.count())
+        if contents.item(i).data(Qt.ItemDataRole.UserRole) == "next"
+    )
+    contents.setFocus()
+    contents.setCurrentRow(row)
+    qtbot.keyClick(contents, Qt.Key.Key_Return)
+    box = editor.form.sections["next"]
+    focused = QtWidgets.QApplication.focusWidget()
+    assert focused is not None and box.isAncestorOf(focused)
+    assert editor.scroll_area.verticalScrollBar().value() > 0
+    # Answering what is needed updates the list.
+    editor.form.rows["workload"].input.edit.setPlainText("Heavy but manageable")
+    editor.form.rows["performance"].input.edit.setPlainText("Good")
+    counts = contents.item(list(titles).index("management")).text()
+    assert counts != titles["management"]
+    # The list folds away, leaving the form the width.
+    editor.contents_button.click()
+    assert not contents.isVisible()
+
+
+def test_the_history_tab_lists_a_share_and_a_signature(make_editor, qtbot, store, cast):
+    from tests.test_editing import move_on
+    from tests.ui_editor.test_editor import shared_supervision
+
+    record_id = shared_supervision(store, cast)
+    from lcc_apr.editing import EditSession
+    from tests.test_editing import CATALOGUE
+
+    move_on(
+        EditSession(store, record_id, actor=cast.employee, catalogue=CATALOGUE), "employee_sign"
+    )
+    editor = make_editor(record_id)
+    qtbot.waitUntil(lambda: editor.history.topLevelItemCount() > 0)
+    lines = [
+        " | ".join(editor.history.topLevelItem(i).text(c) for c in range(3))
+        for i in range(editor.history.topLevelItemCount())
+    ]
+    assert "Signed: Sign off (agrees)" in lines[0] and editor.session.subject_name in lines[0]
+    assert any("Share with" in line and editor.session.manager_name in line for line in lines)
+    editor.tabs.setCurrentWidget(editor.history_page)
+    assert editor.history.isVisible()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from lcc_apr.answer_paths import top_key
 from lcc_apr.editing import EditRefused, EditSession, StepOption, item_path
 from lcc_apr.forms import Problem
 from lcc_apr.ops import editing as ops
@@ -136,7 +137,7 @@ class RecordEditor(QtWidgets.QWidget):
         self.scroll_area = QtWidgets.QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        layout.addWidget(self.scroll_area, 1)
+        layout.addWidget(self._pages(), 1)
         self.signatures = QtWidgets.QLabel()
         self.signatures.setObjectName("signatures")
         self.signatures.setWordWrap(True)
@@ -202,6 +203,122 @@ class RecordEditor(QtWidgets.QWidget):
             layout.addWidget(widget)
         return header
 
+    def _pages(self) -> QtWidgets.QTabWidget:
+        """The form (with its contents beside it) and the record's history, as two tabs."""
+        self.contents = QtWidgets.QListWidget()
+        self.contents.setAccessibleName("Sections of this form")
+        self.contents.setAccessibleDescription(
+            "Enter goes to a section; sections with answers still needed say how many."
+        )
+        self.contents.setWordWrap(True)
+        self.contents.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.contents.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.contents.itemActivated.connect(self._go_to_section)
+        self.contents.itemClicked.connect(self._go_to_section)
+        form_page = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(form_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.contents)
+        row.addWidget(self.scroll_area, 1)
+        self.history = QtWidgets.QTreeWidget()
+        self.history.setAccessibleName("History of this record")
+        self.history.setHeaderLabels(["When", "Who", "What"])
+        self.history.setRootIsDecorated(False)
+        self.history.setWordWrap(True)
+        self.history.setUniformRowHeights(False)
+        self.history_note = QtWidgets.QLabel("Loading the history…")
+        self.history_note.setWordWrap(True)
+        muted(self.history_note)
+        self.history_page = QtWidgets.QWidget()
+        history_layout = QtWidgets.QVBoxLayout(self.history_page)
+        history_layout.setContentsMargins(16, 8, 16, 8)
+        history_layout.addWidget(self.history_note)
+        history_layout.addWidget(self.history, 1)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(form_page, "&Form")
+        self.tabs.addTab(self.history_page, "&History")
+        self.tabs.setAccessibleName("Form and history")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.contents_button = QtWidgets.QToolButton()
+        self.contents_button.setText("Hide contents")
+        self.contents_button.setAccessibleName("Show or hide the list of sections")
+        self.contents_button.setCheckable(True)
+        self.contents_button.toggled.connect(self._fold_contents)
+        self.tabs.setCornerWidget(self.contents_button, Qt.Corner.TopRightCorner)
+        self._history_stale = True
+        return self.tabs
+
+    def _fold_contents(self, folded: bool) -> None:
+        self.contents.setVisible(not folded)
+        self.contents_button.setText("Show contents" if folded else "Hide contents")
+
+    def _fill_contents(self) -> None:
+        """One entry per section; its width follows the text size (narrow: about 18 letters)."""
+        self.contents.clear()
+        for section in self.session.template.sections:
+            item = QtWidgets.QListWidgetItem(section.title)
+            item.setData(Qt.ItemDataRole.UserRole, section.key)
+            self.contents.addItem(item)
+        self.contents.setFixedWidth(self.contents.fontMetrics().averageCharWidth() * 20 + 16)
+
+    def _show_contents(self) -> None:
+        """Hide sections not shown; say how many answers each still needs for a step."""
+        missing: dict[str, int] = {}
+        for path in self.needed:
+            try:
+                key = self.session.template.section_of(top_key(path)).key
+            except KeyError:
+                continue
+            missing[key] = missing.get(key, 0) + 1
+        for i in range(self.contents.count()):
+            item = self.contents.item(i)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            section = self.form.sections[key].section
+            count = missing.get(key, 0)
+            text = f"{section.title} ({count} needed)" if count else section.title
+            if item.text() != text:
+                item.setText(text)
+                font = item.font()
+                font.setBold(bool(count))
+                item.setFont(font)
+            item.setHidden(not self.session.section_visible(key))
+
+    def _go_to_section(self, item: QtWidgets.QListWidgetItem) -> None:
+        """Scroll the section to the top and put the focus in its first answer."""
+        box = self.form.sections[item.data(Qt.ItemDataRole.UserRole)]
+        first = next((w for w in self.form.focus_chain() if box.isAncestorOf(w)), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll_area.verticalScrollBar().setValue(box.y())
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history_page and self._history_stale:
+            self._load_history()
+
+    def _load_history(self) -> None:
+        """Who changed, shared and signed the record, and when: a read task."""
+        self._history_stale = False
+        session = self.session
+        self.run_read(lambda: ops.history(session), self._history_loaded, self._history_failed)
+
+    def _history_loaded(self, rows: list[Any]) -> None:
+        self.history.clear()
+        for row in rows:
+            item = QtWidgets.QTreeWidgetItem([row.when, row.who, row.what])
+            item.setToolTip(2, row.what)
+            self.history.addTopLevelItem(item)
+        self.history_note.setText(
+            "Newest first. Times are UK time." if rows else "Nothing is recorded yet."
+        )
+        for column in (0, 1):
+            self.history.resizeColumnToContents(column)
+
+    def _history_failed(self, error: Exception) -> None:
+        log.error("reading the history of record %s failed", self.session.record_id, exc_info=error)
+        self.history_note.setText("The history could not be read on this computer.")
+
     def _build_form(self) -> None:
         """(Re)make the form from the session: at start, and after a step changes rights."""
         position = self.scroll_area.verticalScrollBar().value()
@@ -210,6 +327,7 @@ class RecordEditor(QtWidgets.QWidget):
             old.deleteLater()
         self.form = Form(self.session, self._changed, self._items)
         self.scroll_area.setWidget(self.form)
+        self._fill_contents()
         self.scroll_area.verticalScrollBar().setValue(position)
         s = self.session
         self.title.setText(f"<h1>{escape(s.template.title)}</h1>")
@@ -239,8 +357,10 @@ class RecordEditor(QtWidgets.QWidget):
         self.banner.setVisible(bool(text))
 
     def _show_signatures(self) -> None:
-        """Each signature checked in words, from a read task (a store read, ECDSA checks)."""
+        """Each signature checked in words, from a read task (a store read, ECDSA checks);
+        then the history, from another."""
         self.run_read(self.session.signatures, self._signatures_checked, self._signatures_failed)
+        self._load_history()
 
     def _signatures_checked(self, lines: list[str]) -> None:
         self.signatures.setText("Signatures:\n" + "\n".join(lines) if lines else "")
@@ -261,6 +381,7 @@ class RecordEditor(QtWidgets.QWidget):
         self.needed = self._by_row([p for o in steps for p in o.missing])
         self.form.refresh_visibility()
         self.form.show_problems(problems, self.needed)
+        self._show_contents()
         if self.steps.show_steps(steps) or restructured:
             self._fix_tab_order()
         self.undo_action.setEnabled(self.session.can_undo)
@@ -376,6 +497,7 @@ class RecordEditor(QtWidgets.QWidget):
         result = saved.result
         self._saving = False
         if result.written:
+            self._history_changed()
             self.saved.emit(self.session.record_id)
         if result.held_back:
             count = len(result.held_back)
@@ -506,7 +628,14 @@ class RecordEditor(QtWidgets.QWidget):
 
         self.run_write(sign, lambda _moved: self._taken(option), self._step_failed)
 
+    def _history_changed(self) -> None:
+        """Read the history again now if it is showing, else when it is next shown."""
+        self._history_stale = True
+        if self.tabs.currentWidget() is self.history_page:
+            self._load_history()
+
     def _taken(self, option: StepOption) -> None:
+        self._history_stale = True  # read with the signatures, once the form has painted
         self._build_form()
         self._set_status(f"Done: {option.label}")
         self.stepTaken.emit(self.session.record_id, option.name)
