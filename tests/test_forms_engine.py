@@ -328,3 +328,5 @@ def test_hr_configuration_notes_are_for_hr_only():
     assert for_reader(text, hr=False) == "Rate each value. Give examples."
     assert for_reader(text, hr=True) == text
     assert for_reader("HR configuration: an LCC APR default.", hr=False) == ""
+    placeholder = "Rate values. HR configuration: HR names them later. Until then, rate each."
+    assert for_reader(placeholder, hr=False) == "Rate values. Rate each."

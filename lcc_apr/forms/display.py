@@ -37,10 +37,13 @@ def display_text(field: Field, value: Any) -> str:
     return str(value)
 
 
-# "HR configuration: ... ." notes in templates tell HR what they may configure.
-_HR_NOTE = re.compile(r"\s*HR configuration:.*?(?:\.(?=\s|$)|$)", re.DOTALL)
+# "HR configuration: ... ." notes in templates tell HR what they may configure; a sentence
+# after one may begin "Until then," (until HR has configured it), which others do not need.
+_HR_NOTE = re.compile(r"\s*HR configuration:.*?(?:\.(?=\s|$)|$)(\s*Until then, (\w))?", re.DOTALL)
 
 
 def for_reader(text: str, *, hr: bool) -> str:
     """Template text as this reader sees it: HR configuration notes for HR only."""
-    return text if hr else _HR_NOTE.sub("", text).strip()
+    if hr:
+        return text
+    return _HR_NOTE.sub(lambda m: f" {m.group(2).upper()}" if m.group(2) else "", text).strip()

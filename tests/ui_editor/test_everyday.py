@@ -161,8 +161,10 @@ def test_missing_answers_are_marked_in_the_form(make_editor):
     editor = make_editor(RecordKind.SUPERVISION)
     row = editor.form.rows["workload"]
     assert row.needed.isVisibleTo(editor)
-    assert "Workload and priorities is required" in row.needed.text()
-    assert "is required" in row.input.inputs[0].accessibleDescription()
+    share = editor.steps.buttons["share"].text()
+    assert row.needed.text() == f"Needed before '{share}'"
+    description = row.input.inputs[0].accessibleDescription()
+    assert f"Workload and priorities is required, before '{share}'" in description
     editor.form.rows["workload"].input.edit.setPlainText("Heavy but manageable")
     assert not row.needed.isVisibleTo(editor)
     assert "is required" not in row.input.inputs[0].accessibleDescription()
@@ -189,7 +191,7 @@ def test_hr_configuration_notes_are_for_hr_only(make_editor, store, cast):
     shown = " ".join(
         w.accessibleDescription() for w in manager.findChildren(QtWidgets.QLabel, "guidance")
     )
-    assert "Until then, rate how" in shown and "HR configuration" not in shown
+    assert "Rate how the employee shows" in shown and "HR configuration" not in shown
     hr = make_editor(record_id, party="hr")
     shown = " ".join(
         w.accessibleDescription() for w in hr.findChildren(QtWidgets.QLabel, "guidance")
@@ -257,12 +259,14 @@ def test_the_history_tab_lists_a_share_and_a_signature(make_editor, qtbot, store
         EditSession(store, record_id, actor=cast.employee, catalogue=CATALOGUE), "employee_sign"
     )
     editor = make_editor(record_id)
-    qtbot.waitUntil(lambda: editor.history.topLevelItemCount() > 0)
+    qtbot.waitUntil(lambda: editor.history.rowCount() > 0)
     lines = [
-        " | ".join(editor.history.topLevelItem(i).text(c) for c in range(3))
-        for i in range(editor.history.topLevelItemCount())
+        " | ".join(editor.history.item(i, c).text() for c in range(3))
+        for i in range(editor.history.rowCount())
     ]
     assert "Signed: Sign off (agrees)" in lines[0] and editor.session.subject_name in lines[0]
     assert any("Share with" in line and editor.session.manager_name in line for line in lines)
-    editor.tabs.setCurrentWidget(editor.history_page)
-    assert editor.history.isVisible()
+    editor.show_history()
+    assert editor.history.isVisible() and not editor.scroll_area.isVisible()
+    editor.show_history(False)
+    assert editor.scroll_area.isVisible()

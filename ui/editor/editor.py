@@ -31,6 +31,7 @@ from .writes import RunWrite, run_inline
 
 Qt = QtCore.Qt
 log = logging.getLogger(__name__)
+HISTORY_AFTER_MS = 200  # the History tab is read this long after the form has painted
 AUTOSAVE_MS = 1000  # after the last change; the promise to the person is "within 2 seconds"
 AskReason = Callable[[QtWidgets.QWidget, StepOption], "str | None"]
 Confirm = Callable[[QtWidgets.QWidget, StepOption], bool]
@@ -115,7 +116,8 @@ class RecordEditor(QtWidgets.QWidget):
         self._saving = False
         self._save_again = False
         self._status_problem = False
-        self.needed: dict[str, list[str]] = {}  # answers still needed for a step, by row
+        # answers still needed for a step, by row: (message, the step's label)
+        self.needed: dict[str, list[tuple[str, str]]] = {}
         self.setObjectName("record-editor")
         self.setAccessibleName(f"{session.template.title}: {session.subject_name}")
 
@@ -129,6 +131,10 @@ class RecordEditor(QtWidgets.QWidget):
         self._check_signatures.setSingleShot(True)
         self._check_signatures.setInterval(0)
         self._check_signatures.timeout.connect(self._show_signatures)
+        self._history_timer = QtCore.QTimer(self)  # after the first paint, the letters' way
+        self._history_timer.setSingleShot(True)
+        self._history_timer.setInterval(HISTORY_AFTER_MS)
+        self._history_timer.timeout.connect(self._load_history)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -199,11 +205,13 @@ class RecordEditor(QtWidgets.QWidget):
         self.save_status = QtWidgets.QLabel()
         self.save_status.setObjectName("save-status")
         self.save_status.setAccessibleName("Save status")
-        for widget in (self.title, self.subtitle, self.banner, self.save_status):
+        self.save_status.setWordWrap(True)  # a long refusal wraps, never widens the window
+        self.save_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for widget in (self.title, self.subtitle, self.banner):
             layout.addWidget(widget)
         return header
 
-    def _pages(self) -> QtWidgets.QTabWidget:
+    def _pages(self) -> QtWidgets.QWidget:
         """The form (with its contents beside it) and the record's history, as two tabs."""
         self.contents = QtWidgets.QListWidget()
         self.contents.setAccessibleName("Sections of this form")
@@ -221,12 +229,19 @@ class RecordEditor(QtWidgets.QWidget):
         row.setSpacing(0)
         row.addWidget(self.contents)
         row.addWidget(self.scroll_area, 1)
-        self.history = QtWidgets.QTreeWidget()
+        self.history = QtWidgets.QTableWidget(0, 3)
         self.history.setAccessibleName("History of this record")
-        self.history.setHeaderLabels(["When", "Who", "What"])
-        self.history.setRootIsDecorated(False)
-        self.history.setWordWrap(True)
-        self.history.setUniformRowHeights(False)
+        self.history.setHorizontalHeaderLabels(["When", "Who", "What"])
+        self.history.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setShowGrid(False)
+        self.history.setWordWrap(True)  # long lines wrap; rows grow to fit them
+        self.history.verticalHeader().hide()
+        self.history.verticalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
         self.history_note = QtWidgets.QLabel("Loading the history…")
         self.history_note.setWordWrap(True)
         muted(self.history_note)
@@ -235,33 +250,62 @@ class RecordEditor(QtWidgets.QWidget):
         history_layout.setContentsMargins(16, 8, 16, 8)
         history_layout.addWidget(self.history_note)
         history_layout.addWidget(self.history, 1)
-        self.tabs = QtWidgets.QTabWidget()
+        # A tab bar over two pages shown in turn (a QTabWidget would lay out both on opening).
+        self.tabs = QtWidgets.QTabBar()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(form_page, "&Form")
-        self.tabs.addTab(self.history_page, "&History")
-        self.tabs.setAccessibleName("Form and history")
+        self.tabs.setDrawBase(False)
+        self.tabs.addTab("&Form")
+        self.tabs.addTab("&History")
+        self.tabs.setAccessibleName("Form or history")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.contents_button = QtWidgets.QToolButton()
         self.contents_button.setText("Hide contents")
         self.contents_button.setAccessibleName("Show or hide the list of sections")
         self.contents_button.setCheckable(True)
         self.contents_button.toggled.connect(self._fold_contents)
-        self.tabs.setCornerWidget(self.contents_button, Qt.Corner.TopRightCorner)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(8, 0, 8, 0)
+        bar.setSpacing(12)
+        bar.addWidget(self.tabs, 0, Qt.AlignmentFlag.AlignBottom)
+        bar.addWidget(self.save_status, 1)  # beside the tabs: the form keeps the height
+        bar.addWidget(self.contents_button)
+        self.form_page = form_page
+        self.history_page.hide()
+        pages = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(pages)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(bar)
+        rule = QtWidgets.QFrame()
+        rule.setFrameShape(QtWidgets.QFrame.Shape.HLine)
+        rule.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
+        column.addWidget(rule)
+        column.addWidget(form_page, 1)
+        column.addWidget(self.history_page, 1)
         self._history_stale = True
-        return self.tabs
+        return pages
+
+    def show_history(self, shown: bool = True) -> None:
+        """The History tab (True) or the form (False)."""
+        self.tabs.setCurrentIndex(1 if shown else 0)
+
+    @property
+    def history_shown(self) -> bool:
+        return self.tabs.currentIndex() == 1
 
     def _fold_contents(self, folded: bool) -> None:
         self.contents.setVisible(not folded)
         self.contents_button.setText("Show contents" if folded else "Hide contents")
 
     def _fill_contents(self) -> None:
-        """One entry per section; its width follows the text size (narrow: about 18 letters)."""
+        """One entry per section; its width follows the text size (narrow: about 24 letters)."""
         self.contents.clear()
         for section in self.session.template.sections:
             item = QtWidgets.QListWidgetItem(section.title)
             item.setData(Qt.ItemDataRole.UserRole, section.key)
             self.contents.addItem(item)
-        self.contents.setFixedWidth(self.contents.fontMetrics().averageCharWidth() * 20 + 16)
+        self.contents.setSpacing(2)
+        self.contents.setFixedWidth(self.contents.fontMetrics().averageCharWidth() * 24 + 16)
 
     def _show_contents(self) -> None:
         """Hide sections not shown; say how many answers each still needs for a step."""
@@ -294,21 +338,25 @@ class RecordEditor(QtWidgets.QWidget):
         self.scroll_area.verticalScrollBar().setValue(box.y())
 
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.history_page and self._history_stale:
+        history = index == 1
+        self.form_page.setVisible(not history)
+        self.history_page.setVisible(history)
+        self.contents_button.setVisible(not history)
+        if history and self._history_stale:
             self._load_history()
 
     def _load_history(self) -> None:
         """Who changed, shared and signed the record, and when: a read task."""
+        self._history_timer.stop()
         self._history_stale = False
         session = self.session
         self.run_read(lambda: ops.history(session), self._history_loaded, self._history_failed)
 
     def _history_loaded(self, rows: list[Any]) -> None:
-        self.history.clear()
-        for row in rows:
-            item = QtWidgets.QTreeWidgetItem([row.when, row.who, row.what])
-            item.setToolTip(2, row.what)
-            self.history.addTopLevelItem(item)
+        self.history.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            for column, text in enumerate((row.when, row.who, row.what)):
+                self.history.setItem(index, column, QtWidgets.QTableWidgetItem(text))
         self.history_note.setText(
             "Newest first. Times are UK time." if rows else "Nothing is recorded yet."
         )
@@ -358,9 +406,10 @@ class RecordEditor(QtWidgets.QWidget):
 
     def _show_signatures(self) -> None:
         """Each signature checked in words, from a read task (a store read, ECDSA checks);
-        then the history, from another."""
+        a moment later the history, from another."""
         self.run_read(self.session.signatures, self._signatures_checked, self._signatures_failed)
-        self._load_history()
+        if self._history_stale:
+            self._history_timer.start()
 
     def _signatures_checked(self, lines: list[str]) -> None:
         self.signatures.setText("Signatures:\n" + "\n".join(lines) if lines else "")
@@ -378,7 +427,10 @@ class RecordEditor(QtWidgets.QWidget):
         """
         problems = self._by_row(self.session.problems())
         steps = self.session.steps()
-        self.needed = self._by_row([p for o in steps for p in o.missing])
+        self.needed = {}
+        for option in steps:
+            for row, messages in self._by_row(list(option.missing)).items():
+                self.needed.setdefault(row, []).extend((m, option.label) for m in messages)
         self.form.refresh_visibility()
         self.form.show_problems(problems, self.needed)
         self._show_contents()
@@ -631,7 +683,7 @@ class RecordEditor(QtWidgets.QWidget):
     def _history_changed(self) -> None:
         """Read the history again now if it is showing, else when it is next shown."""
         self._history_stale = True
-        if self.tabs.currentWidget() is self.history_page:
+        if self.history_shown:
             self._load_history()
 
     def _taken(self, option: StepOption) -> None:

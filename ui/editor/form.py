@@ -86,15 +86,8 @@ class FieldRow(QtWidgets.QWidget):
             self.help.setWordWrap(True)
             muted(self.help)
             layout.addWidget(self.help)
-        # an answer still needed before a step: marked here, not only in the steps' list
-        self.needed = QtWidgets.QLabel()
-        self.needed.setObjectName("needed")
-        self.needed.setWordWrap(True)
-        self.needed.setStyleSheet(
-            "#needed { border-left: 4px solid palette(highlight); padding-left: 6px; }"
-        )
-        self.needed.setVisible(False)
-        layout.addWidget(self.needed)
+        self.body = body
+        self._needed: QtWidgets.QLabel | None = None  # made when first needed (opening fast)
         layout.addWidget(body)
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
@@ -104,21 +97,55 @@ class FieldRow(QtWidgets.QWidget):
         layout.addWidget(self.message)
         self.input: FieldInput | None = None
 
-    def set_problems(self, messages: list[str], needed: list[str] | None = None) -> bool:
-        """Show problems under the field, and what is still needed above its input;
-        returns True if they changed."""
+    def set_problems(
+        self, messages: list[str], needed: list[tuple[str, str]] | None = None
+    ) -> bool:
+        """Show problems under the field, and above its input what is still needed before
+        a step ((message, step label) pairs); returns True if they changed."""
         text = "\n".join(messages)
-        wanted = "\n".join(f"Needed: {m}" for m in needed or [] if m not in messages)
-        if text == self.message.text() and wanted == self.needed.text():
+        shown, said = [], []
+        for message, step in needed or []:
+            if message in messages:
+                continue
+            plain = message in (f"{self.field.label} is required", f"Answer '{self.field.label}'")
+            line = f"Needed before '{step}'" if plain else f"Needed before '{step}': {message}"
+            if line not in shown:
+                shown.append(line)
+                said.append(f"{message}, before '{step}'.")
+        wanted = "\n".join(shown)
+        if text == self.message.text() and wanted == self.needed_text:
             return False
         self.message.setText(text)
         self.message.setVisible(bool(text))
-        self.needed.setText(wanted)
-        self.needed.setVisible(bool(wanted))
+        if wanted or self._needed is not None:
+            self.needed.setText(wanted)
+            self.needed.setVisible(bool(wanted))
         if self.input is not None:
-            description = " ".join(x for x in (self.help_text, text, wanted) if x)
+            description = " ".join(x for x in (self.help_text, text, *said) if x)
             self.input.describe(self.field.label, description)
         return True
+
+    @property
+    def needed_text(self) -> str:
+        return self._needed.text() if self._needed is not None else ""
+
+    @property
+    def needed(self) -> QtWidgets.QLabel:
+        """The mark above the input: an answer still needed before a step (not only listed
+        by the steps). A rule at its left, like the banner's."""
+        if self._needed is None:
+            label = QtWidgets.QLabel()
+            label.setObjectName("needed")
+            label.setWordWrap(True)
+            label.setStyleSheet(
+                "#needed { background: palette(alternate-base);"
+                " border-left: 4px solid palette(highlight); padding: 2px 6px; }"
+            )
+            layout = self.layout()
+            assert isinstance(layout, QtWidgets.QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.body), label)
+            self._needed = label
+        return self._needed
 
 
 class GroupEditor(QtWidgets.QWidget):
@@ -303,7 +330,9 @@ class Form(QtWidgets.QWidget):
             label.setVisible(session.visible(key))
 
     def show_problems(
-        self, problems: dict[str, list[str]], needed: dict[str, list[str]] | None = None
+        self,
+        problems: dict[str, list[str]],
+        needed: dict[str, list[tuple[str, str]]] | None = None,
     ) -> None:
         needed = needed or {}
         for path, row in self.rows.items():

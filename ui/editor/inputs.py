@@ -331,21 +331,15 @@ class RadioChoice(FieldInput):
         across: bool,
     ) -> None:
         super().__init__(field, path, on_change)
-        self.widget = QtWidgets.QWidget()
-        layout: QtWidgets.QBoxLayout = (
-            QtWidgets.QHBoxLayout(self.widget) if across else QtWidgets.QVBoxLayout(self.widget)
-        )
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.widget = options_box = _Options(across)
         self.group = QtWidgets.QButtonGroup(self.widget)
         self.values: list[Any] = []
         for i, (value, label) in enumerate(options):
             button = QtWidgets.QRadioButton(label)
             self.group.addButton(button, i)
             self.values.append(value)
-            layout.addWidget(button)
+            options_box.add(button)
             self.inputs.append(button)
-        if across:
-            layout.addStretch(1)
         self.group.idToggled.connect(self._toggled)
         self._arrows = _ArrowsChoose(self)
         for widget in self.inputs:
@@ -373,6 +367,45 @@ class RadioChoice(FieldInput):
         for button in self.inputs:
             assert isinstance(button, QtWidgets.QRadioButton)
             button.setAccessibleName(f"{name}: {button.text()}")
+
+
+class _Options(QtWidgets.QWidget):
+    """Options side by side when they fit the width (`across`), else one under another:
+    large text never makes the form wider than its window."""
+
+    def __init__(self, across: bool) -> None:
+        super().__init__()
+        self.across = across
+        self.buttons: list[QtWidgets.QWidget] = []
+        self.box = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.TopToBottom, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)
+        self.box.addStretch(1)  # side by side: the options stay together at the left
+
+    def add(self, button: QtWidgets.QWidget) -> None:
+        self.box.insertWidget(len(self.buttons), button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.buttons.append(button)
+
+    def _across_width(self) -> int:
+        spacing = max(self.box.spacing(), 0) + 12
+        return sum(b.sizeHint().width() for b in self.buttons) + spacing * len(self.buttons)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        hint = super().minimumSizeHint()
+        narrowest = max((b.minimumSizeHint().width() for b in self.buttons), default=0)
+        return QtCore.QSize(narrowest, hint.height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        fits = self.across and event.size().width() >= self._across_width()
+        direction = (
+            QtWidgets.QBoxLayout.Direction.LeftToRight
+            if fits
+            else QtWidgets.QBoxLayout.Direction.TopToBottom
+        )
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+            self.box.setSpacing(12 if fits else -1)
 
 
 class _ArrowsChoose(QtCore.QObject):
