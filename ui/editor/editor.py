@@ -350,7 +350,10 @@ class RecordEditor(QtWidgets.QWidget):
         self._history_timer.stop()
         self._history_stale = False
         session = self.session
-        self.run_read(lambda: ops.history(session), self._history_loaded, self._history_failed)
+        try:
+            self.run_read(lambda: ops.history(session), self._history_loaded, self._history_failed)
+        except RuntimeError:  # the app's task runner has shut down (closing): nothing to show
+            self._history_stale = True
 
     def _history_loaded(self, rows: list[Any]) -> None:
         self.history.setRowCount(len(rows))
