@@ -113,6 +113,10 @@ def test_a_required_date_starts_empty_and_is_reported_missing(make_editor, qtbot
     qtbot.keyClick(box, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
     popup = editor.form.rows["new_objectives[0].target_date"].input.popup
     assert popup is not None and popup.isVisible()
+    qtbot.keyClick(popup, Qt.Key.Key_Escape)  # closes the calendar only
+    assert not popup.isVisible() and box.text() == "" and editor.isVisible()
+    qtbot.keyClick(box, Qt.Key.Key_F4)
+    popup = editor.form.rows["new_objectives[0].target_date"].input.popup
     popup.activated.emit(QtCore.QDate(2027, 3, 31))
     assert box.text() == "31/03/2027"
     assert editor.session.value("new_objectives[0].target_date") == "2027-03-31"
