@@ -50,6 +50,7 @@ from lcc_apr.forms import (
     is_visible,
     validate,
 )
+from lcc_apr.forms.display import for_reader
 from lcc_apr.history import update_record
 from lcc_apr.models import Employee, Record, Role
 from lcc_apr.workflow import (
@@ -58,9 +59,11 @@ from lcc_apr.workflow import (
     WorkflowError,
     available_steps,
     check_step,
+    editing_roles,
     fill_names,
     is_locked,
     take_step,
+    waiting_note,
     workflow_for,
 )
 from lcc_apr.workflow.model import PREVIOUS
@@ -135,7 +138,7 @@ class EditSession:
         self._store = store
         self._catalogue = catalogue
         self._lock = threading.RLock()
-        self.roles = frozenset(Role(p.value) for p in actor.parties())
+        self.roles: frozenset[Role] = frozenset()  # whose fields they may change now (_load)
         with store.session() as session:
             self._load(session)
 
@@ -162,6 +165,15 @@ class EditSession:
             self.reference = record.record_date or date.today()
             self.subject_name = subject.display_name if subject else "the employee"
             self.manager_name = manager.display_name if manager else "the manager"
+            parties = self.actor.parties()
+            self.roles = editing_roles(record.kind, [record.status], parties)
+            self.read_only_reason = waiting_note(
+                record.kind,
+                record.status,
+                parties,
+                employee=self.subject_name,
+                manager=self.manager_name,
+            )
             self._signers = {
                 (s.user_id, str(s.role)) for s in record.sign_offs if not s.superseded_at
             }
@@ -173,6 +185,20 @@ class EditSession:
                 self._stacks.undo.append(
                     _Edit(next(iter(pending)), stored, self._working, sealed=True)
                 )
+
+    @property
+    def store(self) -> StoreLike:
+        """Where the record is kept (for reads about it: its history)."""
+        return self._store
+
+    @property
+    def reads_hr_notes(self) -> bool:
+        """HR see the templates' "HR configuration" notes; managers and staff do not."""
+        return Role.HR in self.actor.roles
+
+    def shown_text(self, text: str) -> str:
+        """Template text (help, guidance) as this person reads it."""
+        return for_reader(text, hr=self.reads_hr_notes)
 
     @property
     def state_label(self) -> str:
@@ -323,6 +349,8 @@ class EditSession:
                 found = edit_problems(
                     self.template, self._working, after, roles=self.roles, locked=self.locked
                 )
+                if found and self.read_only_reason:  # not at this stage (the workflow's words)
+                    raise EditRefused(self.read_only_reason, found)
                 if found:
                     raise EditRefused(_sentence(found), found)
             return after
@@ -345,6 +373,15 @@ class EditSession:
         with self._lock:
             if self._stacks.undo:
                 self._stacks.undo[-1].sealed = True
+
+    def cancel_typing(self, path: str) -> bool:
+        """Undo the typing burst at `path` not yet ended by `seal` (Escape in a field).
+        Returns False when there is none; redo brings it back."""
+        with self._lock:
+            top = self._stacks.undo[-1] if self._stacks.undo else None
+            if top is None or top.sealed or not top.typing or top.path != path:
+                return False
+        return self.undo() is not None
 
     @property
     def can_undo(self) -> bool:
@@ -397,8 +434,9 @@ class EditSession:
         with self._store.session() as session:
             record = self._record(session)
             after = _applied(record.answers, write)
+            roles = editing_roles(record.kind, [record.status], self.actor.parties())
             refused = edit_problems(
-                self.template, record.answers, after, roles=self.roles, locked=is_locked(record)
+                self.template, record.answers, after, roles=roles, locked=is_locked(record)
             )
             if refused:
                 raise EditRefused(f"Not saved. {_sentence(refused)}", refused)

@@ -418,11 +418,12 @@ def test_a_locked_record_refuses_edits_even_when_it_locked_during_editing(store,
     manager = open_as(store, record_id, cast.manager)
     fill(manager, EXAMPLES["supervision"])
     manager.take("share", at=AT)
-    manager.set("performance", "Added while the employee was signing")  # not yet saved
+    employee = open_as(store, record_id, cast.employee)
+    employee.set("employee_comments", "Added while signing elsewhere")  # not yet saved
     move_on(open_as(store, record_id, cast.employee), "employee_sign")
     before = stored(store, record_id)
-    with pytest.raises(EditRefused, match="Not saved. Performance .* cannot change after sign-off"):
-        manager.save(AT)
+    with pytest.raises(EditRefused, match="Not saved. Employee's .* cannot change after sign-off"):
+        employee.save(AT)
     after = stored(store, record_id)
     assert after.answers == before.answers and after.local_rev == before.local_rev
     reopened = open_as(store, record_id, cast.manager)
@@ -547,6 +548,21 @@ def typing_during(monkeypatch, write: str, typing: Callable[[], None]) -> None:
 
 
 def test_text_typed_while_a_step_runs_is_kept_and_saved_later(store, cast, monkeypatch):
+    record_id = start(store, cast, RecordKind.CAPABILITY)
+    manager = open_as(store, record_id, cast.manager)
+    fill(manager, EXAMPLES["capability"])
+    typed = "Typed while the case moved on"
+    typing_during(monkeypatch, "lcc_apr.editing.take_step", lambda: manager.set("concerns", typed))
+    assert manager.take("issue_improvement_note", at=AT) == "improvement_note"
+    assert manager.value("concerns") == typed and manager.dirty
+    assert stored(store, record_id).answers["concerns"] == EXAMPLES["capability"]["concerns"]
+    assert manager.save(AT).written == ("concerns",)
+    assert stored(store, record_id).answers["concerns"] == typed and not manager.dirty
+
+
+def test_text_typed_while_sharing_is_kept_and_refused_not_dropped(store, cast, monkeypatch):
+    """Shared, the manager's answers wait for the employee: what was typed meanwhile is
+    kept in the form, and refused with the workflow's reason."""
     record_id = start(store, cast, RecordKind.SUPERVISION)
     manager = open_as(store, record_id, cast.manager)
     fill(manager, EXAMPLES["supervision"])
@@ -556,9 +572,9 @@ def test_text_typed_while_a_step_runs_is_kept_and_saved_later(store, cast, monke
     )
     assert manager.take("share", at=AT) == "shared"
     assert manager.value("performance") == typed and manager.dirty
+    with pytest.raises(EditRefused, match="Not saved"):
+        manager.save(AT)
     assert stored(store, record_id).answers["performance"] == EXAMPLES["supervision"]["performance"]
-    assert manager.save(AT).written == ("performance",)
-    assert stored(store, record_id).answers["performance"] == typed and not manager.dirty
 
 
 def test_text_typed_while_signing_is_kept_and_refused_not_dropped(store, cast, monkeypatch):
@@ -581,3 +597,32 @@ def test_text_typed_while_signing_is_kept_and_refused_not_dropped(store, cast, m
     assert stored(store, record_id).answers.get("employee_comments") != typed
     assert employee.undo() == "employee_comments"  # the person can let it go
     assert not employee.dirty and not employee.can_undo
+
+
+# -- rights by stage (issue 12, defect 10) -------------------------------------------------
+
+
+def test_what_each_party_may_edit_follows_the_stage(store, cast):
+    record_id = start(store, cast, RecordKind.APR)
+    manager = EditSession(store, record_id, actor=cast.manager, catalogue=CATALOGUE)
+    fill(manager, EXAMPLES["apr"])
+    assert manager.may_edit("manager_comments") and manager.read_only_reason == ""
+    manager.take("share", at=AT)
+    # Shared: the manager's answers wait for the employee's response.
+    assert not manager.may_edit("manager_comments")
+    assert not manager.may_change_items("new_objectives")
+    assert manager.read_only_reason.startswith(f"Shared with {manager.subject_name} for")
+    with pytest.raises(EditRefused, match="Shared with"):
+        manager.set("manager_comments", "Changed behind their back")
+    employee = EditSession(store, record_id, actor=cast.employee, catalogue=CATALOGUE)
+    assert employee.may_edit("employee_comments") and employee.read_only_reason == ""
+    employee.set("employee_comments", "Fair.")
+    employee.set("employee_response", "agree")
+    employee.take("respond", at=AT)
+    # Responded: the response is sent; neither side edits until the manager revises.
+    assert not employee.may_edit("employee_comments")
+    assert manager.manager_name in employee.read_only_reason
+    manager = EditSession(store, record_id, actor=cast.manager, catalogue=CATALOGUE)
+    assert not manager.may_edit("manager_comments") and "Revise" in manager.read_only_reason
+    manager.take("revise", at=AT)
+    assert manager.may_edit("manager_comments")

@@ -296,3 +296,37 @@ def test_invalid_toml_is_reported_with_its_position(tmp_path):
     with pytest.raises(TemplateError) as err:
         load_template(write(tmp_path, GOOD + "\n[[sections\n"))
     assert "not valid TOML" in str(err.value) and "line" in str(err.value)
+
+
+def test_required_answers_are_asked_for_in_plain_words():
+    """Issue 12: no "New objectives is required" or "...review? is required"; an entry's
+    problem says which entry."""
+    from lcc_apr.forms import Catalogue
+
+    apr = Catalogue.load().current(RecordKind.APR)
+    answers = {"previous_objectives": [{"objective": "One"}, {"objective": "Two"}]}
+    day = date(2025, 5, 14)
+    found = {
+        p.path: p.message for p in validate(apr, answers, reference=day, strict=True, step="share")
+    }
+    assert found["new_objectives"] == "Add at least one new objective"
+    assert found["previous_objectives[1].evidence"] == "Objective 2: evidence is required"
+    assert found["previous_objectives[0].evidence"] == "Objective 1: evidence is required"
+    found = {
+        p.path: p.message
+        for p in validate(apr, answers, reference=day, strict=True, step="respond")
+    }
+    assert found["employee_response"] == "Answer 'Do you agree with this review?'"
+
+
+def test_hr_configuration_notes_are_for_hr_only():
+    from lcc_apr.forms.display import for_reader
+
+    text = (
+        "Rate each value. HR configuration: values are placeholders; HR names them. Give examples."
+    )
+    assert for_reader(text, hr=False) == "Rate each value. Give examples."
+    assert for_reader(text, hr=True) == text
+    assert for_reader("HR configuration: an LCC APR default.", hr=False) == ""
+    placeholder = "Rate values. HR configuration: HR names them later. Until then, rate each."
+    assert for_reader(placeholder, hr=False) == "Rate values. Rate each."

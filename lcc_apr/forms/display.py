@@ -3,6 +3,7 @@ and both versions in the conflicts dialog. Any thread; no Qt."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -34,3 +35,15 @@ def display_text(field: Field, value: Any) -> str:
     if t is FieldType.NUMBER and isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+# "HR configuration: ... ." notes in templates tell HR what they may configure; a sentence
+# after one may begin "Until then," (until HR has configured it), which others do not need.
+_HR_NOTE = re.compile(r"\s*HR configuration:.*?(?:\.(?=\s|$)|$)(\s*Until then, (\w))?", re.DOTALL)
+
+
+def for_reader(text: str, *, hr: bool) -> str:
+    """Template text as this reader sees it: HR configuration notes for HR only."""
+    if hr:
+        return text
+    return _HR_NOTE.sub(lambda m: f" {m.group(2).upper()}" if m.group(2) else "", text).strip()

@@ -69,9 +69,9 @@ def _check(
     if value in (None, "", []):
         needed = field.required or (step is not None and step in field.required_at)
         if strict and needed:
-            problems.append(Problem(path, f"{field.label} is required"))
+            problems.append(Problem(path, _required(field)))
         elif strict and field.type is FieldType.GROUP and field.min_items:
-            problems.append(Problem(path, f"{field.label}: add at least {field.min_items}"))
+            problems.append(Problem(path, _add_at_least(field, field.min_items)))
         return
     message = _type_problem(field, value, reference)
     if message:
@@ -79,23 +79,54 @@ def _check(
         return
     if field.type is FieldType.GROUP:
         if strict and len(value) < field.min_items:
-            problems.append(Problem(path, f"{field.label}: add at least {field.min_items}"))
+            problems.append(Problem(path, _add_at_least(field, field.min_items)))
+        entry = field.fields[0].label if field.fields else "Entry"
         for index, item in enumerate(value):
             item_keys = {f.key for f in field.fields}
             for key in item:
                 if key not in item_keys:
                     problems.append(Problem(f"{path}[{index}].{key}", "is not part of this group"))
+            found: list[Problem] = []
             for sub in field.fields:
                 _check(
                     sub,
                     item,
                     (item, *scopes),
                     f"{path}[{index}].{sub.key}",
-                    problems,
+                    found,
                     reference,
                     strict,
                     step,
                 )
+            # which entry: "Objective 2: evidence is required"
+            problems += [
+                Problem(p.path, f"{entry} {index + 1}: {_lower(p.message)}") for p in found
+            ]
+
+
+def _required(field: Field) -> str:
+    """A missing answer asked for in plain words."""
+    if field.type is FieldType.GROUP:
+        return _add_at_least(field, max(field.min_items, 1))
+    if field.label.rstrip().endswith("?"):
+        return f"Answer '{field.label}'"
+    return f"{field.label} is required"
+
+
+def _add_at_least(field: Field, count: int) -> str:
+    """'Add at least one new objective' (a plural label), else entries to the label."""
+    label = field.label
+    if label.endswith("s"):
+        what = _lower(label)
+        return f"Add at least one {what[:-1]}" if count == 1 else f"Add at least {count} {what}"
+    entries = "one entry" if count == 1 else f"{count} entries"
+    return f"Add at least {entries} to '{label}'"
+
+
+def _lower(text: str) -> str:
+    """The first letter in lower case, unless the first word is an abbreviation (HR)."""
+    first = text.split(" ", 1)[0]
+    return text if first.isupper() else text[:1].lower() + text[1:]
 
 
 def _type_problem(f: Field, value: Any, reference: date) -> str | None:

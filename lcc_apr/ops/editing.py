@@ -12,6 +12,7 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.store import Store
 
 from .changes import NOTHING, Changes, edited, moved
+from .history import HistoryRow, record_history
 from .records import actor_for
 from .user import CurrentUser
 
@@ -65,3 +66,8 @@ def sign(
         step, at=at, identity=identity, decision=decision, reason=reason, trust=trust
     )
     return Moved(status, moved([edit.record_id], [edit.subject_id]))
+
+
+def history(edit: EditSession) -> list[HistoryRow]:
+    """Read: the open record's history in words, newest first (lcc_apr.ops.history)."""
+    return record_history(edit.store, edit.record_id, template=edit.template)

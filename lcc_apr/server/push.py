@@ -30,7 +30,9 @@ from lcc_apr.workflow import (
     check_restore,
     check_start,
     ever_shared,
+    editing_roles,
     state_before_amendment,
+    waiting_note,
 )
 
 from . import audit, rules, sequence, signoffs
@@ -120,7 +122,7 @@ class Batch:
             template,
             {},
             answers,
-            roles=viewer.record_roles(wire.subject_id),
+            roles=editing_roles(wire.kind, [initial, *(t for _s, t in steps)], actor.parties()),
             locked=locked,
             reference=day or self.now.date(),
         )
@@ -209,7 +211,10 @@ class Batch:
             template,
             record.answers,
             answers,
-            roles=viewer.record_roles(record.subject_id),
+            roles=editing_roles(
+                record.kind, [record.status, *(t for _s, t in steps)], actor.parties()
+            ),
+            stage="" if steps else waiting_note(record.kind, record.status, actor.parties()),
             locked=locked,
             reference=record.record_date or self.now.date(),
         )

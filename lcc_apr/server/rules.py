@@ -145,11 +145,14 @@ def check_answers(
     roles: Any,
     locked: bool,
     reference: date,
+    stage: str = "",
 ) -> None:
-    """Field rights first (who may change what), then the answers' own validity."""
+    """Field rights first (who may change what, at this stage), then the answers' own
+    validity. `stage`: why the person may not edit at this stage, when that is why."""
     problems = edit_problems(template, before, after, roles=roles, locked=locked)
     if problems:
-        raise PushRefused("fields", f"You may not make these changes: {_listed(problems)}.")
+        why = f"{stage} " if stage else ""
+        raise PushRefused("fields", f"{why}You may not make these changes: {_listed(problems)}.")
     invalid = validate(template, after, reference=reference, strict=False)
     if invalid:
         raise PushRefused("invalid", f"Some answers are not valid: {_listed(invalid)}.")

@@ -7,8 +7,10 @@ from .engine import (
     active_signatures,
     available_steps,
     check_step,
+    editing_roles,
     is_locked,
     take_step,
+    waiting_note,
     workflow_for,
 )
 from .model import (
@@ -59,6 +61,7 @@ __all__ = [
     "check_start",
     "check_step",
     "ever_shared",
+    "editing_roles",
     "fill_names",
     "is_locked",
     "may_delete",
@@ -68,5 +71,6 @@ __all__ = [
     "states_waiting_for",
     "take_step",
     "waiting_for",
+    "waiting_note",
     "workflow_for",
 ]

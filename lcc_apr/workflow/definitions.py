@@ -27,10 +27,44 @@ def _amend(*sources: str) -> Transition:
 def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
     """Draft, shared with the employee, (responded,) signed by both, completed."""
     sign_from = "responded" if respond else "shared"
+    asked = "their response" if respond else "their comments and signature"
+    back = (
+        "you can edit again once they send their response, or if you take it back to draft"
+        if respond
+        else "to change your answers, take it back to draft"
+    )
+    shared_waiting = (
+        (M, f"Shared with {{employee}} for {asked}: {back}."),
+        (H, f"Shared with {{employee}} for {asked}: only they can change it now."),
+    )
+    responded_waiting = (
+        (
+            E,
+            "Your response has been sent to {manager}: you can change it again if they "
+            "revise the review and share it with you again.",
+        ),
+        (
+            M,
+            "{employee} has sent their response: to change the review, use "
+            "'Revise and share again'.",
+        ),
+        (H, "{employee} has sent their response to {manager}: it cannot change at this stage."),
+    )
     states = [
         State("draft", "Draft", shared=False),
-        State("shared", "Shared with the employee"),
-        *([State("responded", "Employee has responded")] if respond else []),
+        State("shared", "Shared with the employee", editors=frozenset({E}), waiting=shared_waiting),
+        *(
+            [
+                State(
+                    "responded",
+                    "Employee has responded",
+                    editors=frozenset(),
+                    waiting=responded_waiting,
+                )
+            ]
+            if respond
+            else []
+        ),
         State("employee_signed", "Signed by the employee", LOCKED),
         State("completed", "Completed", LOCKED, final=True),
     ]

@@ -6,16 +6,27 @@ Every refusal is a WorkflowError whose message says why in plain words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Problem, Template, is_visible, validate
-from lcc_apr.models import Record, RecordChange, SignOff
+from lcc_apr.models import Record, RecordChange, RecordKind, Role, SignOff
 
 from .definitions import WORKFLOWS
-from .model import PREVIOUS, Actor, Lifecycle, Transition, Workflow, WorkflowError, fill_names
+from .model import (
+    PARTY_ROLE,
+    PREVIOUS,
+    Actor,
+    Lifecycle,
+    Party,
+    Transition,
+    Workflow,
+    WorkflowError,
+    fill_names,
+)
 from .rights import apply_step, state_before_amendment
 
 
@@ -94,6 +105,30 @@ def take_step(
     return apply_step(
         session, record, step=step, target=target, user_id=actor.user_id, at=at, reason=reason
     )
+
+
+def editing_roles(
+    kind: RecordKind, statuses: Iterable[str], parties: frozenset[Party]
+) -> frozenset[Role]:
+    """The roles whose fields these parties may change at any of `statuses` (a push that
+    takes steps is checked against every stage it passes through)."""
+    workflow = WORKFLOWS[kind]
+    return frozenset(
+        PARTY_ROLE[p] for status in statuses for p in parties if workflow.state(status).may_edit(p)
+    )
+
+
+def waiting_note(
+    kind: RecordKind,
+    status: str,
+    parties: frozenset[Party],
+    *,
+    employee: str = "the employee",
+    manager: str = "the manager",
+) -> str:
+    """Why these parties cannot change the record at this stage ("" when they can)."""
+    text = WORKFLOWS[kind].state(status).waiting_for(parties)
+    return fill_names(text, employee=employee, manager=manager)
 
 
 def is_locked(record: Record) -> bool:

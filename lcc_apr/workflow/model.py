@@ -81,6 +81,19 @@ class State:
     lifecycle: Lifecycle = Lifecycle.EDITABLE
     shared: bool = True  # visible to the employee in this state
     final: bool = False
+    # The parties who may change answers at this stage (each only the fields the template
+    # gives them); None: every party. What a party who may not is told (names as in labels).
+    editors: frozenset[Party] | None = None
+    waiting: tuple[tuple[Party, str], ...] = ()
+
+    def may_edit(self, party: Party) -> bool:
+        return self.editors is None or party in self.editors
+
+    def waiting_for(self, parties: frozenset[Party]) -> str:
+        """Why these parties cannot change the record now, in words; "" when they can."""
+        if any(self.may_edit(p) for p in parties):
+            return ""
+        return next((text for party, text in self.waiting if party in parties), "")
 
 
 @dataclass(frozen=True)

@@ -354,3 +354,20 @@ def test_only_the_author_deletes_a_draft_never_shared_and_it_is_audited(live_ser
     again = result(manager.push([wire_of(taken_back, deleted=True)]))
     assert again["outcome"] == "refused" and "was shared before" in again["reason"]
     assert not fetch(live_server, shared.id).deleted
+
+
+def test_what_a_party_may_edit_follows_the_stage(live_server):
+    """Shared: the manager waits for the employee; responded: the response is sent."""
+    shared = plain_subject(live_server, RecordKind.APR, "shared")
+    manager = live_server.login(live_server.people.manager_of(shared.subject_id).username)
+    meddling = result(manager.push([wire_of(shared, answers={"manager_comments": "Changed."})]))
+    assert meddling["outcome"] == "refused" and "Shared with the employee" in meddling["reason"]
+    assert fetch(live_server, shared.id).answers == shared.answers
+    taken_back = wire_of(shared, answers={"manager_comments": "Changed."}, status="draft")
+    assert result(manager.push([taken_back]))["outcome"] == "applied"
+
+    responded = plain_subject(live_server, RecordKind.APR, "responded")
+    employee = live_server.login(live_server.people.by_employee(responded.subject_id).username)
+    again = wire_of(responded, answers={"employee_comments": "On second thoughts..."})
+    refused = result(employee.push([again]))
+    assert refused["outcome"] == "refused" and "employee_comments" in refused["reason"]

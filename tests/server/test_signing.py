@@ -539,7 +539,8 @@ def test_an_amendment_supersedes_the_signatures_on_every_computer(live_server, d
 
 def test_signed_answers_change_only_through_an_amendment(live_server, device):
     people = live_server.people
-    record = a_record(live_server, RecordKind.SUPERVISION, "shared")
+    # a draft, where the manager may edit (shared, it waits for the employee)
+    record = a_record(live_server, RecordKind.SUPERVISION, "draft")
     manager_user = people.manager_of(record.subject_id)
     with live_server.session() as s:  # a sign-off covering every answer, on the server
         s.add(

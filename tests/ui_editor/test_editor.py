@@ -202,7 +202,8 @@ def test_an_invalid_answer_is_marked_inline_and_not_saved(make_editor, qtbot, st
     row = editor.form.rows["next_supervision_date"]
     date_input = row.input
     assert not row.message.isVisibleTo(editor)
-    date_input.set_button.click()  # no date yet: "Set date" gives the record's date
+    date_input.edit.setFocus()
+    qtbot.keyClicks(date_input.edit, "10/09/2025")  # the record's date: too early
     assert editor.session.value("next_supervision_date") == "2025-09-10"
     assert "must be on or after 11 September 2025" in row.message.text()
     assert row.message.isVisibleTo(editor)
@@ -210,13 +211,15 @@ def test_an_invalid_answer_is_marked_inline_and_not_saved(make_editor, qtbot, st
     editor.save_now()
     assert "next_supervision_date" not in answers(store, editor.session.record_id)
     assert editor.status_text == "1 answer is not saved until corrected (marked below)"
-    date_input.edit.setDate(QtCore.QDate(2025, 9, 24))
+    date_input.edit.selectAll()
+    qtbot.keyClicks(date_input.edit, "24/09/2025")
     assert not row.message.isVisibleTo(editor)
     editor.save_now()
     assert answers(store, editor.session.record_id)["next_supervision_date"] == "2025-09-24"
-    date_input.clear.click()
+    date_input.edit.selectAll()
+    qtbot.keyClick(date_input.edit, Qt.Key.Key_Delete)
     assert editor.session.value("next_supervision_date") is None
-    assert date_input.set_button.isVisibleTo(editor) and not date_input.edit.isVisibleTo(editor)
+    assert date_input.edit.text() == ""
 
 
 # -- groups and undo ---------------------------------------------------------------------
@@ -390,26 +393,26 @@ def typing_during(monkeypatch, write: str, typing) -> None:
 def test_text_typed_while_a_step_runs_stays_in_the_form_and_is_saved(
     make_editor, qtbot, store, cast, monkeypatch
 ):
-    record_id = start(store, cast, RecordKind.SUPERVISION)
+    record_id = start(store, cast, RecordKind.CAPABILITY)
     editor = make_editor(record_id, autosave_ms=60_000)
-    fill(editor.session, EXAMPLES["supervision"])
+    fill(editor.session, EXAMPLES["capability"])
     editor.form.refresh()
     editor._show_session()
-    attendees = line_edit(editor, "attendees")
-    attendees.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(attendees.hasFocus)
-    attendees.end(False)
+    concerns = editor.form.rows["concerns"].input.inputs[0]
+    concerns.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(concerns.hasFocus)
+    concerns.moveCursor(QtGui.QTextCursor.MoveOperation.End)
     typing_during(
         monkeypatch,
         "lcc_apr.editing.take_step",
-        lambda: qtbot.keyClicks(attendees, " and a student"),
+        lambda: qtbot.keyClicks(concerns, " And more."),
     )
-    typed = EXAMPLES["supervision"]["attendees"] + " and a student"
+    typed = EXAMPLES["capability"]["concerns"] + " And more."
     with qtbot.waitSignal(editor.stepTaken):
-        editor.steps.buttons["share"].click()
-    assert editor.session.status == "shared"
-    assert line_edit(editor, "attendees").text() == typed
-    qtbot.waitUntil(lambda: answers(store, record_id)["attendees"] == typed, timeout=3000)
+        editor.steps.buttons["issue_improvement_note"].click()
+    assert editor.session.status == "improvement_note"
+    assert editor.form.rows["concerns"].input.inputs[0].toPlainText() == typed
+    qtbot.waitUntil(lambda: answers(store, record_id)["concerns"] == typed, timeout=3000)
     assert not editor.session.dirty
 
 

@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from lcc_apr.answer_paths import top_key
 from lcc_apr.editing import EditRefused, EditSession, StepOption, item_path
+from lcc_apr.forms import Problem
 from lcc_apr.ops import editing as ops
 from lcc_apr.signing.identity import SigningError
 from lcc_apr.workflow import WorkflowError
@@ -29,6 +31,7 @@ from .writes import RunWrite, run_inline
 
 Qt = QtCore.Qt
 log = logging.getLogger(__name__)
+HISTORY_AFTER_MS = 200  # the History tab is read this long after the form has painted
 AUTOSAVE_MS = 1000  # after the last change; the promise to the person is "within 2 seconds"
 AskReason = Callable[[QtWidgets.QWidget, StepOption], "str | None"]
 Confirm = Callable[[QtWidgets.QWidget, StepOption], bool]
@@ -118,6 +121,8 @@ class RecordEditor(QtWidgets.QWidget):
         self._saving = False
         self._save_again = False
         self._status_problem = False
+        # answers still needed for a step, by row: (message, the step's label)
+        self.needed: dict[str, list[tuple[str, str]]] = {}
         self.setObjectName("record-editor")
         self.setAccessibleName(f"{session.template.title}: {session.subject_name}")
 
@@ -131,6 +136,10 @@ class RecordEditor(QtWidgets.QWidget):
         self._check_signatures.setSingleShot(True)
         self._check_signatures.setInterval(0)
         self._check_signatures.timeout.connect(self._show_signatures)
+        self._history_timer = QtCore.QTimer(self)  # after the first paint, the letters' way
+        self._history_timer.setSingleShot(True)
+        self._history_timer.setInterval(HISTORY_AFTER_MS)
+        self._history_timer.timeout.connect(self._load_history)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -139,7 +148,7 @@ class RecordEditor(QtWidgets.QWidget):
         self.scroll_area = QtWidgets.QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        layout.addWidget(self.scroll_area, 1)
+        layout.addWidget(self._pages(), 1)
         self.signatures = QtWidgets.QLabel()
         self.signatures.setObjectName("signatures")
         self.signatures.setWordWrap(True)
@@ -162,6 +171,13 @@ class RecordEditor(QtWidgets.QWidget):
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
+        # Escape cancels the edit in a field, never the window; Ctrl+W closes the window.
+        self.close_action = QtGui.QAction("Close", self)
+        self.close_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Close, "Ctrl+W"))
+        self.close_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.close_action.triggered.connect(lambda: self.window().close())
+        self.addAction(self.close_action)
+        self._host: QtWidgets.QWidget | None = None
 
         self.form: Form
         self._build_form()
@@ -194,9 +210,170 @@ class RecordEditor(QtWidgets.QWidget):
         self.save_status = QtWidgets.QLabel()
         self.save_status.setObjectName("save-status")
         self.save_status.setAccessibleName("Save status")
-        for widget in (self.title, self.subtitle, self.banner, self.save_status):
+        self.save_status.setWordWrap(True)  # a long refusal wraps, never widens the window
+        self.save_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for widget in (self.title, self.subtitle, self.banner):
             layout.addWidget(widget)
         return header
+
+    def _pages(self) -> QtWidgets.QWidget:
+        """The form (with its contents beside it) and the record's history, as two tabs."""
+        self.contents = QtWidgets.QListWidget()
+        self.contents.setAccessibleName("Sections of this form")
+        self.contents.setAccessibleDescription(
+            "Enter goes to a section; sections with answers still needed say how many."
+        )
+        self.contents.setWordWrap(True)
+        self.contents.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.contents.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.contents.itemActivated.connect(self._go_to_section)
+        self.contents.itemClicked.connect(self._go_to_section)
+        form_page = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(form_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.contents)
+        row.addWidget(self.scroll_area, 1)
+        self.history = QtWidgets.QTableWidget(0, 3)
+        self.history.setAccessibleName("History of this record")
+        self.history.setHorizontalHeaderLabels(["When", "Who", "What"])
+        self.history.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setShowGrid(False)
+        self.history.setWordWrap(True)  # long lines wrap; rows grow to fit them
+        self.history.verticalHeader().hide()
+        self.history.verticalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.history_note = QtWidgets.QLabel("Loading the history…")
+        self.history_note.setWordWrap(True)
+        muted(self.history_note)
+        self.history_page = QtWidgets.QWidget()
+        history_layout = QtWidgets.QVBoxLayout(self.history_page)
+        history_layout.setContentsMargins(16, 8, 16, 8)
+        history_layout.addWidget(self.history_note)
+        history_layout.addWidget(self.history, 1)
+        # A tab bar over two pages shown in turn (a QTabWidget would lay out both on opening).
+        self.tabs = QtWidgets.QTabBar()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setDrawBase(False)
+        self.tabs.addTab("&Form")
+        self.tabs.addTab("&History")
+        self.tabs.setAccessibleName("Form or history")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.contents_button = QtWidgets.QToolButton()
+        self.contents_button.setText("Hide contents")
+        self.contents_button.setAccessibleName("Show or hide the list of sections")
+        self.contents_button.setCheckable(True)
+        self.contents_button.toggled.connect(self._fold_contents)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(8, 0, 8, 0)
+        bar.setSpacing(12)
+        bar.addWidget(self.tabs, 0, Qt.AlignmentFlag.AlignBottom)
+        bar.addWidget(self.save_status, 1)  # beside the tabs: the form keeps the height
+        bar.addWidget(self.contents_button)
+        self.form_page = form_page
+        self.history_page.hide()
+        pages = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(pages)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(bar)
+        rule = QtWidgets.QFrame()
+        rule.setFrameShape(QtWidgets.QFrame.Shape.HLine)
+        rule.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
+        column.addWidget(rule)
+        column.addWidget(form_page, 1)
+        column.addWidget(self.history_page, 1)
+        self._history_stale = True
+        return pages
+
+    def show_history(self, shown: bool = True) -> None:
+        """The History tab (True) or the form (False)."""
+        self.tabs.setCurrentIndex(1 if shown else 0)
+
+    @property
+    def history_shown(self) -> bool:
+        return self.tabs.currentIndex() == 1
+
+    def _fold_contents(self, folded: bool) -> None:
+        self.contents.setVisible(not folded)
+        self.contents_button.setText("Show contents" if folded else "Hide contents")
+
+    def _fill_contents(self) -> None:
+        """One entry per section; its width follows the text size (narrow: about 24 letters)."""
+        self.contents.clear()
+        for section in self.session.template.sections:
+            item = QtWidgets.QListWidgetItem(section.title)
+            item.setData(Qt.ItemDataRole.UserRole, section.key)
+            self.contents.addItem(item)
+        self.contents.setSpacing(2)
+        self.contents.setFixedWidth(self.contents.fontMetrics().averageCharWidth() * 24 + 16)
+
+    def _show_contents(self) -> None:
+        """Hide sections not shown; say how many answers each still needs for a step."""
+        missing: dict[str, int] = {}
+        for path in self.needed:
+            try:
+                key = self.session.template.section_of(top_key(path)).key
+            except KeyError:
+                continue
+            missing[key] = missing.get(key, 0) + 1
+        for i in range(self.contents.count()):
+            item = self.contents.item(i)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            section = self.form.sections[key].section
+            count = missing.get(key, 0)
+            text = f"{section.title} ({count} needed)" if count else section.title
+            if item.text() != text:
+                item.setText(text)
+                font = item.font()
+                font.setBold(bool(count))
+                item.setFont(font)
+            item.setHidden(not self.session.section_visible(key))
+
+    def _go_to_section(self, item: QtWidgets.QListWidgetItem) -> None:
+        """Scroll the section to the top and put the focus in its first answer."""
+        box = self.form.sections[item.data(Qt.ItemDataRole.UserRole)]
+        first = next((w for w in self.form.focus_chain() if box.isAncestorOf(w)), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll_area.verticalScrollBar().setValue(box.y())
+
+    def _tab_changed(self, index: int) -> None:
+        history = index == 1
+        self.form_page.setVisible(not history)
+        self.history_page.setVisible(history)
+        self.contents_button.setVisible(not history)
+        if history and self._history_stale:
+            self._load_history()
+
+    def _load_history(self) -> None:
+        """Who changed, shared and signed the record, and when: a read task."""
+        self._history_timer.stop()
+        self._history_stale = False
+        session = self.session
+        try:
+            self.run_read(lambda: ops.history(session), self._history_loaded, self._history_failed)
+        except RuntimeError:  # the app's task runner has shut down (closing): nothing to show
+            self._history_stale = True
+
+    def _history_loaded(self, rows: list[Any]) -> None:
+        self.history.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            for column, text in enumerate((row.when, row.who, row.what)):
+                self.history.setItem(index, column, QtWidgets.QTableWidgetItem(text))
+        self.history_note.setText(
+            "Newest first. Times are UK time." if rows else "Nothing is recorded yet."
+        )
+        for column in (0, 1):
+            self.history.resizeColumnToContents(column)
+
+    def _history_failed(self, error: Exception) -> None:
+        log.error("reading the history of record %s failed", self.session.record_id, exc_info=error)
+        self.history_note.setText("The history could not be read on this computer.")
 
     def _build_form(self) -> None:
         """(Re)make the form from the session: at start, and after a step changes rights."""
@@ -206,6 +383,7 @@ class RecordEditor(QtWidgets.QWidget):
             old.deleteLater()
         self.form = Form(self.session, self._changed, self._items)
         self.scroll_area.setWidget(self.form)
+        self._fill_contents()
         self.scroll_area.verticalScrollBar().setValue(position)
         s = self.session
         self.title.setText(f"<h1>{escape(s.template.title)}</h1>")
@@ -225,6 +403,8 @@ class RecordEditor(QtWidgets.QWidget):
                 if editable
                 else "Signed and locked: this record can no longer change."
             )
+        elif self.session.read_only_reason:  # the workflow's words for this stage
+            text = self.session.read_only_reason
         elif not editable:
             text = "You can read this record but not change it at this stage."
         else:
@@ -233,8 +413,11 @@ class RecordEditor(QtWidgets.QWidget):
         self.banner.setVisible(bool(text))
 
     def _show_signatures(self) -> None:
-        """Each signature checked in words, from a read task (a store read, ECDSA checks)."""
+        """Each signature checked in words, from a read task (a store read, ECDSA checks);
+        a moment later the history, from another."""
         self.run_read(self.session.signatures, self._signatures_checked, self._signatures_failed)
+        if self._history_stale:
+            self._history_timer.start()
 
     def _signatures_checked(self, lines: list[str]) -> None:
         self.signatures.setText("Signatures:\n" + "\n".join(lines) if lines else "")
@@ -250,17 +433,28 @@ class RecordEditor(QtWidgets.QWidget):
 
         `restructured`: widgets were added or removed, so the Tab order is set again.
         """
-        problems: dict[str, list[str]] = {}
-        for problem in self.session.problems():
-            row = self.form.row_for(problem.path)
-            if row is not None:
-                problems.setdefault(row.path, []).append(problem.message)
+        problems = self._by_row(self.session.problems())
+        steps = self.session.steps()
+        self.needed = {}
+        for option in steps:
+            for row, messages in self._by_row(list(option.missing)).items():
+                self.needed.setdefault(row, []).extend((m, option.label) for m in messages)
         self.form.refresh_visibility()
-        self.form.show_problems(problems)
-        if self.steps.show_steps(self.session.steps()) or restructured:
+        self.form.show_problems(problems, self.needed)
+        self._show_contents()
+        if self.steps.show_steps(steps) or restructured:
             self._fix_tab_order()
         self.undo_action.setEnabled(self.session.can_undo)
         self.redo_action.setEnabled(self.session.can_redo)
+
+    def _by_row(self, problems: list[Problem]) -> dict[str, list[str]]:
+        """Messages by the row that shows them (an entry's field, else its group), once each."""
+        found: dict[str, list[str]] = {}
+        for problem in problems:
+            row = self.form.row_for(problem.path)
+            if row is not None and problem.message not in found.get(row.path, []):
+                found.setdefault(row.path, []).append(problem.message)
+        return found
 
     def _fix_tab_order(self) -> None:
         chain = [*self.form.focus_chain(), *self.steps_focus_chain()]
@@ -363,6 +557,7 @@ class RecordEditor(QtWidgets.QWidget):
         result = saved.result
         self._saving = False
         if result.written:
+            self._history_changed()
             self.saved.emit(self.session.record_id)
         if result.held_back:
             count = len(result.held_back)
@@ -395,6 +590,51 @@ class RecordEditor(QtWidgets.QWidget):
             self.save_now()
         if inside and new is not None:
             self.scroll_area.ensureWidgetVisible(new, 0, 40)
+
+    # -- Escape -------------------------------------------------------------------------
+
+    def cancel_edit(self) -> bool:
+        """Escape: undo the change typed into the focused field since the focus came in
+        (the field's own undo step); the window stays open. True if something was undone."""
+        focus = QtWidgets.QApplication.focusWidget()
+        row = next(
+            (
+                r
+                for r in self.form.rows.values()
+                if r.input is not None and focus is not None and focus in r.input.inputs
+            ),
+            None,
+        )
+        if row is None or row.input is None:
+            return False
+        row.input.cancel()
+        if not self.session.cancel_typing(row.path):
+            return False
+        self.form.refresh()
+        self._edited(restructured=True)
+        self._set_status("Change cancelled")
+        return True
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in _NO_MODIFIER:
+            self.cancel_edit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        host = self.window()
+        if host is not self and host is not self._host:
+            host.installEventFilter(self)  # Escape elsewhere in the window (its buttons)
+            self._host = host
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self._host and event.type() == QtCore.QEvent.Type.KeyPress:
+            assert isinstance(event, QtGui.QKeyEvent)
+            if event.key() == Qt.Key.Key_Escape and event.modifiers() in _NO_MODIFIER:
+                return True  # a dialog would close on Escape: the editor's window does not
+        return False
 
     def hideEvent(self, event: QtGui.QHideEvent) -> None:
         self.save_now()
@@ -448,7 +688,14 @@ class RecordEditor(QtWidgets.QWidget):
 
         self.run_write(sign, lambda _moved: self._taken(option), self._step_failed)
 
+    def _history_changed(self) -> None:
+        """Read the history again now if it is showing, else when it is next shown."""
+        self._history_stale = True
+        if self.history_shown:
+            self._load_history()
+
     def _taken(self, option: StepOption) -> None:
+        self._history_stale = True  # read with the signatures, once the form has painted
         self._build_form()
         self._set_status(f"Done: {option.label}")
         self.stepTaken.emit(self.session.record_id, option.name)
@@ -480,6 +727,9 @@ class RecordEditor(QtWidgets.QWidget):
         if event.type() == QtCore.QEvent.Type.PaletteChange:
             restyle(self)
             self._set_status(self.save_status.text(), self._status_problem)
+
+
+_NO_MODIFIER = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 
 
 def _keys(*keys: QtGui.QKeySequence.StandardKey | str) -> list[QtGui.QKeySequence]:

@@ -15,7 +15,7 @@ from lcc_apr.editing import EditSession, item_path
 from lcc_apr.forms import Field, FieldType, Section
 from ui.qt import QtCore, QtGui, QtWidgets
 
-from .inputs import FieldInput, InputGuard, guidance_label, make_input
+from .inputs import HELP_PROPERTY, FieldInput, InputGuard, guidance_label, make_input
 
 Qt = QtCore.Qt
 OnChange = Callable[[str, Any], None]
@@ -60,9 +60,16 @@ def restyle(root: QtWidgets.QWidget) -> None:
 class FieldRow(QtWidgets.QWidget):
     """One answer: its label, its help, its input and an inline message under it."""
 
-    def __init__(self, field: Field, path: str, body: QtWidgets.QWidget, first: QtWidgets.QWidget):
+    def __init__(
+        self,
+        field: Field,
+        path: str,
+        body: QtWidgets.QWidget,
+        first: QtWidgets.QWidget,
+        help_text: str = "",
+    ):
         super().__init__()
-        self.field, self.path = field, path
+        self.field, self.path, self.help_text = field, path, help_text
         self.setObjectName("field-row")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -74,11 +81,13 @@ class FieldRow(QtWidgets.QWidget):
         self.label.setFont(bold)
         self.label.setBuddy(first)
         layout.addWidget(self.label)
-        if field.help:
-            self.help = QtWidgets.QLabel(field.help)
+        if help_text:
+            self.help = QtWidgets.QLabel(help_text)
             self.help.setWordWrap(True)
             muted(self.help)
             layout.addWidget(self.help)
+        self.body = body
+        self._needed: QtWidgets.QLabel | None = None  # made when first needed (opening fast)
         layout.addWidget(body)
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
@@ -88,17 +97,55 @@ class FieldRow(QtWidgets.QWidget):
         layout.addWidget(self.message)
         self.input: FieldInput | None = None
 
-    def set_problems(self, messages: list[str]) -> bool:
-        """Show messages under the field; returns True if they changed."""
+    def set_problems(
+        self, messages: list[str], needed: list[tuple[str, str]] | None = None
+    ) -> bool:
+        """Show problems under the field, and above its input what is still needed before
+        a step ((message, step label) pairs); returns True if they changed."""
         text = "\n".join(messages)
-        if text == self.message.text():
+        shown, said = [], []
+        for message, step in needed or []:
+            if message in messages:
+                continue
+            plain = message in (f"{self.field.label} is required", f"Answer '{self.field.label}'")
+            line = f"Needed before '{step}'" if plain else f"Needed before '{step}': {message}"
+            if line not in shown:
+                shown.append(line)
+                said.append(f"{message}, before '{step}'.")
+        wanted = "\n".join(shown)
+        if text == self.message.text() and wanted == self.needed_text:
             return False
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        if wanted or self._needed is not None:
+            self.needed.setText(wanted)
+            self.needed.setVisible(bool(wanted))
         if self.input is not None:
-            description = " ".join(x for x in (self.field.help, text) if x)
+            description = " ".join(x for x in (self.help_text, text, *said) if x)
             self.input.describe(self.field.label, description)
         return True
+
+    @property
+    def needed_text(self) -> str:
+        return self._needed.text() if self._needed is not None else ""
+
+    @property
+    def needed(self) -> QtWidgets.QLabel:
+        """The mark above the input: an answer still needed before a step (not only listed
+        by the steps). A rule at its left, like the banner's."""
+        if self._needed is None:
+            label = QtWidgets.QLabel()
+            label.setObjectName("needed")
+            label.setWordWrap(True)
+            label.setStyleSheet(
+                "#needed { background: palette(alternate-base);"
+                " border-left: 4px solid palette(highlight); padding: 2px 6px; }"
+            )
+            layout = self.layout()
+            assert isinstance(layout, QtWidgets.QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.body), label)
+            self._needed = label
+        return self._needed
 
 
 class GroupEditor(QtWidgets.QWidget):
@@ -181,7 +228,7 @@ class GroupEditor(QtWidgets.QWidget):
 
 
 class SectionBox(QtWidgets.QFrame):
-    def __init__(self, section: Section) -> None:
+    def __init__(self, section: Section, guidance: str) -> None:
         super().__init__()
         self.section = section
         self.setObjectName("section")
@@ -192,8 +239,8 @@ class SectionBox(QtWidgets.QFrame):
         title.setAccessibleName(section.title)
         title.setWordWrap(True)
         layout.addWidget(title)
-        if section.guidance:
-            layout.addWidget(guidance_label(section.guidance))
+        if guidance:
+            layout.addWidget(guidance_label(guidance))
         self.body = layout
 
 
@@ -212,7 +259,7 @@ class Form(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(16, 0, 16, 16)
         for section in session.template.sections:
-            box = SectionBox(section)
+            box = SectionBox(section, session.shown_text(section.guidance))
             for f in section.fields:
                 box.body.addWidget(self._top_level(f))
             self.sections[section.key] = box
@@ -222,7 +269,7 @@ class Form(QtWidgets.QWidget):
 
     def _top_level(self, field: Field) -> QtWidgets.QWidget:
         if field.type is FieldType.GUIDANCE:
-            label = guidance_label(field.text)
+            label = guidance_label(self.session.shown_text(field.text))
             self.guidance[field.key] = label
             return label
         if field.type is FieldType.GROUP:
@@ -237,7 +284,7 @@ class Form(QtWidgets.QWidget):
 
     def make_row(self, field: Field, path: str) -> FieldRow:
         if field.type is FieldType.GUIDANCE:  # guidance inside a group entry
-            label = guidance_label(field.text)
+            label = guidance_label(self.session.shown_text(field.text))
             row = FieldRow(field, path, label, label)
             self.rows[path] = row
             return row
@@ -250,10 +297,13 @@ class Form(QtWidgets.QWidget):
             read_only=not session.may_edit(path),
         )
         widget.show(session.value(path))
-        widget.describe(field.label, field.help)
+        help_text = session.shown_text(field.help)
+        widget.describe(field.label, help_text)
         for input_ in widget.inputs:
             input_.installEventFilter(self.guard)
-        row = FieldRow(field, path, widget.widget, widget.inputs[0])
+            input_.setProperty(HELP_PROPERTY, help_text)
+            input_.setWhatsThis(help_text)
+        row = FieldRow(field, path, widget.widget, widget.inputs[0], help_text)
         row.input = widget
         self.rows[path] = row
         return row
@@ -279,9 +329,14 @@ class Form(QtWidgets.QWidget):
         for key, label in self.guidance.items():
             label.setVisible(session.visible(key))
 
-    def show_problems(self, problems: dict[str, list[str]]) -> None:
+    def show_problems(
+        self,
+        problems: dict[str, list[str]],
+        needed: dict[str, list[tuple[str, str]]] | None = None,
+    ) -> None:
+        needed = needed or {}
         for path, row in self.rows.items():
-            row.set_problems(problems.get(path, []))
+            row.set_problems(problems.get(path, []), needed.get(path, []))
 
     # -- finding things -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from lcc_apr.forms import Field, FieldType
+from lcc_apr.forms.dates import DATE_HINT, day_text, parse_day
 from lcc_apr.forms.display import display_text, iso_date
 from ui.qt import QtCore, QtGui, QtWidgets
 
@@ -22,8 +23,12 @@ RADIO_MAX_OPTIONS = 3  # a choice with this many options or fewer shows radio bu
 NOT_SET = "Not answered"
 
 
+HELP_PROPERTY = "lccAprHelp"  # an input's guidance, shown by F1
+
+
 class InputGuard(QtCore.QObject):
-    """Keeps the record's Undo/Redo keys for the editor, and the mouse wheel for scrolling.
+    """Keeps the record's Undo/Redo keys for the editor, and the mouse wheel for scrolling;
+    F1 shows the answer's guidance (its help from the template) beside it.
 
     Text boxes claim Ctrl+Z for their own undo; ignoring the override lets the
     editor's shortcut (the session's undo stack) have it. A spin box, combo or
@@ -38,11 +43,24 @@ class InputGuard(QtCore.QObject):
             if any(event.matches(k) for k in keys):
                 event.ignore()
                 return True
+        if kind == QtCore.QEvent.Type.KeyPress and isinstance(watched, QtWidgets.QWidget):
+            assert isinstance(event, QtGui.QKeyEvent)
+            if event.key() == Qt.Key.Key_F1:
+                self.show_help(watched)
+                return True
         wheel = kind == QtCore.QEvent.Type.Wheel
         if wheel and isinstance(watched, QtWidgets.QWidget) and not watched.hasFocus():
             event.ignore()
             return True
         return False
+
+    shown_help = ""
+
+    def show_help(self, widget: QtWidgets.QWidget) -> None:
+        text = widget.property(HELP_PROPERTY) or "There is no guidance for this answer."
+        self.shown_help = str(text)
+        where = widget.mapToGlobal(QtCore.QPoint(0, widget.height()))
+        QtWidgets.QToolTip.showText(where, self.shown_help, widget)
 
 
 class FieldInput:
@@ -71,6 +89,9 @@ class FieldInput:
 
     def changed(self, value: Any) -> None:
         self._on_change(self.path, value)
+
+    def cancel(self) -> None:
+        """Escape: drop text typed but not yet reported (a date being typed)."""
 
 
 class ShortText(FieldInput):
@@ -126,61 +147,118 @@ class LongText(FieldInput):
 
 
 class DateInput(FieldInput):
-    """A date box with a Clear button; with no date, one "Set date" button in its place."""
+    """A text box for a date typed day first (31/03/2027, 31/3/27, 31 Mar 2027), with a
+    calendar button beside it. Empty until a date is typed or picked (no default). Tab
+    leaves the box for the next answer; Alt+Down or F4 opens the calendar."""
 
     def __init__(self, field: Field, path: str, on_change: OnChange, reference: date) -> None:
         super().__init__(field, path, on_change)
         self.reference = reference
         self.widget = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.edit = QtWidgets.QDateEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("dd/MM/yyyy")
-        self.edit.setMinimumDate(QtCore.QDate(1900, 1, 1))
-        self.edit.dateChanged.connect(lambda d: self.changed(d.toPython().isoformat()))
-        self.clear = QtWidgets.QPushButton("Clear")
-        self.clear.clicked.connect(self._clear)
-        self.set_button = QtWidgets.QPushButton("Set date")
-        self.set_button.clicked.connect(self._set)
-        for widget in (self.set_button, self.edit, self.clear):
-            row.addWidget(widget)
-        for button in (self.set_button, self.clear):
-            button.setAutoDefault(False)  # Enter in another answer never sets or clears a date
+        outer = QtWidgets.QVBoxLayout(self.widget)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        row = QtWidgets.QHBoxLayout()
+        self.edit = QtWidgets.QLineEdit()
+        self.edit.setPlaceholderText("dd/mm/yyyy")
+        width = self.edit.fontMetrics().horizontalAdvance("00 September 0000") + 24
+        self.edit.setMinimumWidth(width)  # from the font: grows with the text size
+        self.edit.textEdited.connect(self._typed)
+        self.edit.editingFinished.connect(self._finished)
+        self.calendar_button = QtWidgets.QToolButton()
+        self.calendar_button.setText("Calendar…")
+        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes on; Alt+Down
+        self.calendar_button.clicked.connect(self.open_calendar)
+        for keys in ("Alt+Down", "F4"):
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self.edit)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.open_calendar)
+        row.addWidget(self.edit)
+        row.addWidget(self.calendar_button)
         row.addStretch(1)
-        self.inputs = [self.set_button, self.edit, self.clear]
-        self._show_set(False)
+        outer.addLayout(row)
+        self.hint = QtWidgets.QLabel(DATE_HINT)
+        self.hint.setWordWrap(True)
+        self.hint.setVisible(False)
+        outer.addWidget(self.hint)
+        self.inputs = [self.edit]
+        self._value: Any = None
+        self.popup: QtWidgets.QCalendarWidget | None = None
 
-    def _show_set(self, is_set: bool) -> None:
-        self.set_button.setVisible(not is_set)
-        self.edit.setVisible(is_set)
-        self.clear.setVisible(is_set)
+    def _typed(self, text: str) -> None:
+        day = parse_day(text)
+        if day is not None or not text.strip():
+            self.hint.setVisible(False)
+            self.changed(day.isoformat() if day else None)
 
-    def _set(self) -> None:
-        self._show_set(True)
-        self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        with QtCore.QSignalBlocker(self.edit):
-            self.edit.setDate(
-                QtCore.QDate(self.reference.year, self.reference.month, self.reference.day)
-            )
-        self.changed(self.reference.isoformat())
+    def _finished(self) -> None:
+        text = self.edit.text()
+        day = parse_day(text)
+        self.hint.setVisible(bool(text.strip()) and day is None)
+        if day is not None and text != day_text(day):
+            self.edit.setText(day_text(day))  # tidied once the person leaves the box
 
-    def _clear(self) -> None:
-        self._show_set(False)
-        self.set_button.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.changed(None)
+    def open_calendar(self) -> None:
+        """A calendar under the box; choosing a day (click or Enter) sets it."""
+        calendar = _CalendarPopup(self.widget)
+        calendar.setAccessibleName(f"{self.field.label}: choose a date")
+        calendar.setGridVisible(True)
+        shown = iso_date(self._value) or parse_day(self.edit.text()) or self.reference
+        calendar.setSelectedDate(QtCore.QDate(shown.year, shown.month, shown.day))
+        calendar.activated.connect(lambda d: self._picked(d, calendar))
+        calendar.clicked.connect(lambda d: self._picked(d, calendar))
+        calendar.move(self.edit.mapToGlobal(QtCore.QPoint(0, self.edit.height())))
+        calendar.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        calendar.show()
+        calendar.setFocus(Qt.FocusReason.PopupFocusReason)
+        self.popup = calendar
+
+    def _picked(self, day: QtCore.QDate, calendar: QtWidgets.QCalendarWidget) -> None:
+        calendar.close()
+        self.popup = None
+        picked = date(day.year(), day.month(), day.day())
+        self.edit.setText(day_text(picked))
+        self.hint.setVisible(False)
+        self.edit.setFocus(Qt.FocusReason.PopupFocusReason)
+        self.changed(picked.isoformat())
 
     def show(self, value: Any) -> None:
+        self._value = value
         day = iso_date(value)
-        self._show_set(day is not None)
-        if day is not None and self.edit.date().toPython() != day:
-            with QtCore.QSignalBlocker(self.edit):
-                self.edit.setDate(QtCore.QDate(day.year, day.month, day.day))
+        typed = self.edit.text()
+        if day is not None and parse_day(typed) == day:
+            return  # the date as it was typed
+        if self.edit.hasFocus() and typed.strip() and parse_day(typed) is None:
+            return  # half typed: left as it is until it is a date (Escape gives it back)
+        text = day_text(day) if day else ("" if value is None else str(value))
+        if typed != text:
+            self.edit.setText(text)
+
+    def cancel(self) -> None:
+        """Escape: the box shows the date kept (before any typing since the focus came in)."""
+        self.hint.setVisible(False)
+        day = iso_date(self._value)
+        self.edit.setText(day_text(day) if day else "")
 
     def describe(self, name: str, description: str) -> None:
         super().describe(name, description)
-        self.set_button.setAccessibleName(f"{name}: set a date")
-        self.clear.setAccessibleName(f"{name}: clear the date")
+        how = "Type the date day first, such as 31/03/2027; Alt+Down opens a calendar."
+        self.edit.setAccessibleDescription(" ".join(x for x in (description, how) if x))
+        self.calendar_button.setAccessibleName(f"{name}: choose from a calendar")
+
+
+class _CalendarPopup(QtWidgets.QCalendarWidget):
+    """A calendar that pops up under a date box; Escape closes it, changing nothing."""
+
+    def __init__(self, parent: QtWidgets.QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowFlags(Qt.WindowType.Popup)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)
 
 
 class NumberInput(FieldInput):
@@ -266,22 +344,19 @@ class RadioChoice(FieldInput):
         across: bool,
     ) -> None:
         super().__init__(field, path, on_change)
-        self.widget = QtWidgets.QWidget()
-        layout: QtWidgets.QBoxLayout = (
-            QtWidgets.QHBoxLayout(self.widget) if across else QtWidgets.QVBoxLayout(self.widget)
-        )
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.widget = options_box = _Options(across)
         self.group = QtWidgets.QButtonGroup(self.widget)
         self.values: list[Any] = []
         for i, (value, label) in enumerate(options):
             button = QtWidgets.QRadioButton(label)
             self.group.addButton(button, i)
             self.values.append(value)
-            layout.addWidget(button)
+            options_box.add(button)
             self.inputs.append(button)
-        if across:
-            layout.addStretch(1)
         self.group.idToggled.connect(self._toggled)
+        self._arrows = _ArrowsChoose(self)
+        for widget in self.inputs:
+            widget.installEventFilter(self._arrows)
 
     def _toggled(self, index: int, checked: bool) -> None:
         if checked:
@@ -305,6 +380,71 @@ class RadioChoice(FieldInput):
         for button in self.inputs:
             assert isinstance(button, QtWidgets.QRadioButton)
             button.setAccessibleName(f"{name}: {button.text()}")
+
+
+class _Options(QtWidgets.QWidget):
+    """Options side by side when they fit the width (`across`), else one under another:
+    large text never makes the form wider than its window."""
+
+    def __init__(self, across: bool) -> None:
+        super().__init__()
+        self.across = across
+        self.buttons: list[QtWidgets.QWidget] = []
+        self.box = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.TopToBottom, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)
+        self.box.addStretch(1)  # side by side: the options stay together at the left
+
+    def add(self, button: QtWidgets.QWidget) -> None:
+        self.box.insertWidget(len(self.buttons), button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.buttons.append(button)
+
+    def _across_width(self) -> int:
+        spacing = max(self.box.spacing(), 0) + 12
+        return sum(b.sizeHint().width() for b in self.buttons) + spacing * len(self.buttons)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        hint = super().minimumSizeHint()
+        narrowest = max((b.minimumSizeHint().width() for b in self.buttons), default=0)
+        return QtCore.QSize(narrowest, hint.height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        fits = self.across and event.size().width() >= self._across_width()
+        direction = (
+            QtWidgets.QBoxLayout.Direction.LeftToRight
+            if fits
+            else QtWidgets.QBoxLayout.Direction.TopToBottom
+        )
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+            self.box.setSpacing(12 if fits else -1)
+
+
+class _ArrowsChoose(QtCore.QObject):
+    """Arrow keys in a radio group choose the next or previous option (not only move)."""
+
+    NEXT = (Qt.Key.Key_Right, Qt.Key.Key_Down)
+    BACK = (Qt.Key.Key_Left, Qt.Key.Key_Up)
+
+    def __init__(self, owner: RadioChoice) -> None:
+        super().__init__(owner.widget)
+        self.owner = owner
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() != QtCore.QEvent.Type.KeyPress:
+            return False
+        assert isinstance(event, QtGui.QKeyEvent)
+        key = event.key()
+        if key not in self.NEXT + self.BACK or watched not in self.owner.inputs:
+            return False
+        buttons = self.owner.inputs
+        at = buttons.index(watched)  # type: ignore[arg-type]
+        to = buttons[(at + (1 if key in self.NEXT else -1)) % len(buttons)]
+        assert isinstance(to, QtWidgets.QRadioButton)
+        to.setFocus(Qt.FocusReason.TabFocusReason)
+        to.setChecked(True)
+        return True
 
 
 class MultiChoice(FieldInput):
