@@ -29,8 +29,8 @@ from lcc_apr.workflow import (
     check_delete,
     check_restore,
     check_start,
-    ever_shared,
     editing_roles,
+    ever_shared,
     state_before_amendment,
     waiting_note,
 )
