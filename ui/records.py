@@ -475,6 +475,7 @@ class EditorWindow(QtWidgets.QDialog):
                 record_id=record_id,
                 catalogue=context.catalogue,
                 printer=context.printer(record_id),
+                user=context.user,
             )
 
         def show(printed: PrintedRecord) -> None:

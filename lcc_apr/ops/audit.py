@@ -16,6 +16,7 @@ from lcc_apr.store import Store
 from .user import CurrentUser
 
 AUDIT_FILE = "audit.log"
+PRINTED = "printed"  # a record printed or saved as PDF (with its record_id)
 log = logging.getLogger("lcc_apr.audit")
 
 

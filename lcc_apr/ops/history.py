@@ -1,8 +1,8 @@
 """A record's history as its editor shows it: who did what, and when, in words.
 
 Read from the hash-chained history (lcc_apr.history): started, answers changed,
-shared, responded, signed, amended, deleted. Times are UK local time. Printing a
-record writes nothing, so it is not in a record's history yet.
+shared, responded, signed, amended, deleted; and from this computer's audit, printed
+(a print is not a change to the record, so it is not synced). Times are UK local time.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from lcc_apr.editing import StoreLike
 from lcc_apr.forms import Template
 from lcc_apr.history import history
 from lcc_apr.models import ChangeAction, Employee, Record, RecordChange, SignOff, User
+from lcc_apr.store import Store
 from lcc_apr.workflow import WORKFLOWS, fill_names
+
+from .audit import PRINTED, audit_entries
 
 UK = ZoneInfo("Europe/London")
 SHOWN_LABELS = 3  # answers named in one "Changed ..." line; the rest are counted
@@ -33,7 +35,7 @@ class HistoryRow:
 
 
 def record_history(
-    store: StoreLike, record_id: str, *, template: Template | None = None
+    store: Store, record_id: str, *, template: Template | None = None
 ) -> list[HistoryRow]:
     """Read: the record's history, newest first. `template` names the answers changed."""
     with store.session() as session:
@@ -41,7 +43,12 @@ def record_history(
         if record is None:
             return []
         changes = history(session, record_id)
+        prints = [
+            e for e in audit_entries(store)
+            if e.get("event") == PRINTED and e.get("record_id") == record_id
+        ]  # fmt: skip
         ids = {c.user_id for c in changes if c.user_id is not None}
+        ids |= {e["user_id"] for e in prints if e.get("user_id") is not None}
         names = dict(
             session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
         )
@@ -57,7 +64,17 @@ def record_history(
             for c in changes
             if c.action is not ChangeAction.SYNC
         ]
-    return rows[::-1]  # the history is in the order it was written
+    rows.reverse()  # newest first: the history is in the order it was written
+    for printed in map(_printed, prints, [names] * len(prints)):
+        later = next((i for i, row in enumerate(rows) if row.at <= printed.at), len(rows))
+        rows.insert(later, printed)
+    return rows
+
+
+def _printed(entry: dict[str, Any], names: dict[int, str]) -> HistoryRow:
+    at, when = uk_time(datetime.fromisoformat(entry["at"]))
+    who = names.get(entry.get("user_id") or -1, "Someone")
+    return HistoryRow(at, when, who, "Printed or saved as PDF (on this computer)")
 
 
 def _row(

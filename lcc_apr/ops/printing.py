@@ -1,7 +1,8 @@
 """Printing: a record's signed PDF, the letters a person may make from it, and HR's
 batch export of the completed records HR chooses.
 
-Reads (nothing here writes the store); each takes the store and opens its own session.
+Reads (nothing here writes the store; printing a record is audited beside it); each
+takes the store and opens its own session.
 `printer` says who signs (lcc_apr.pdf.records.Printer); finding it may ask the server,
 so callers find it in the same worker. The PDF side (reportlab) is imported when a
 function first runs, never when this module is. Any worker thread; no Qt.
@@ -27,6 +28,7 @@ from lcc_apr.schedule.cycles import Cycle, cycle_of, cycle_starting
 from lcc_apr.store import Store
 from lcc_apr.workflow import Party
 
+from .audit import PRINTED, audit
 from .records import actor_for
 from .user import CurrentUser
 
@@ -43,13 +45,16 @@ class DepartmentNode:
 
 
 def print_record(
-    store: Store, *, record_id: str, catalogue: Catalogue, printer: Printer
+    store: Store, *, record_id: str, catalogue: Catalogue, printer: Printer, user: CurrentUser
 ) -> PrintedRecord:
-    """Read: the record's PDF signed by `printer`, checked as a reader would check it."""
+    """The record's PDF signed by `printer`, checked as a reader would check it; the
+    printing is audited on this computer (and so in the record's history here)."""
     from lcc_apr.pdf.records import print_record as printed
 
     with store.session() as s:
-        return printed(s, record_id, catalogue, printer)
+        made = printed(s, record_id, catalogue, printer)
+    audit(store, user, PRINTED, record_id=record_id)
+    return made
 
 
 def letter_choices(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Department, Record, SignOff, SignOffDecision, SignOffRole, User
 from lcc_apr.ops import printing
+from lcc_apr.ops.history import record_history
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.export import Selection, chosen_records
 from lcc_apr.pdf.letters import LetterError
@@ -20,6 +21,8 @@ from lcc_apr.pdf.sign import PdfSigner
 from lcc_apr.policy import load_policy
 from lcc_apr.workflow import Party
 from tests.pdf_tools import make_ca, make_user
+
+from .test_records import user
 
 CATALOGUE = Catalogue.load()
 POLICY = load_policy()
@@ -36,12 +39,18 @@ def first(store, kind: str) -> str:
 
 def test_a_records_pdf_without_a_certificate_says_it_is_unsigned(demo):
     record_id = first(demo, "apr")
+    hr = user(demo, "btebbutt")
     printed = printing.print_record(
-        demo, record_id=record_id, catalogue=CATALOGUE, printer=UNSIGNED
+        demo, record_id=record_id, catalogue=CATALOGUE, printer=UNSIGNED, user=hr
     )
     assert printed.pdf.startswith(b"%PDF") and printed.check == UNSIGNED.why_unsigned
     assert printed.title.startswith("Annual Performance Review")
     assert "-apr-" in printed.file_name and printed.file_name.endswith(f"{record_id[:8]}.pdf")
+    latest = record_history(demo, record_id)[0]  # the print is in the record's history here
+    assert (latest.who, latest.what) == (
+        hr.display_name,
+        "Printed or saved as PDF (on this computer)",
+    )
 
 
 def test_letters_are_offered_to_the_line_manager_and_hr_only(demo):
