@@ -23,6 +23,7 @@ record is reloaded and what was typed meanwhile is kept on top of it (see `_load
 from __future__ import annotations
 
 import copy
+import pathlib
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -72,6 +73,8 @@ UNDO_LIMIT = 200
 
 
 class StoreLike(Protocol):
+    path: pathlib.Path  # the store's file: what is kept beside it (the audit) goes in its folder
+
     def session(self) -> AbstractContextManager[Session]: ...
 
 

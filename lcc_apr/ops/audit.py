@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lcc_apr.store import Store
+from lcc_apr.editing import StoreLike
 
 from .user import CurrentUser
 
@@ -20,11 +20,11 @@ PRINTED = "printed"  # a record printed or saved as PDF (with its record_id)
 log = logging.getLogger("lcc_apr.audit")
 
 
-def audit_path(store: Store) -> Path:
+def audit_path(store: StoreLike) -> Path:
     return Path(store.path).with_name(AUDIT_FILE)
 
 
-def audit(store: Store, user: CurrentUser, event: str, **facts: str | int | bool) -> None:
+def audit(store: StoreLike, user: CurrentUser, event: str, **facts: str | int | bool) -> None:
     """Append one event (the file is only ever appended to)."""
     entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "user_id": user.user_id}
     line = json.dumps({**entry, "event": event, **facts}, sort_keys=True)
@@ -33,7 +33,7 @@ def audit(store: Store, user: CurrentUser, event: str, **facts: str | int | bool
         out.write(line + "\n")
 
 
-def audit_entries(store: Store) -> list[dict[str, Any]]:
+def audit_entries(store: StoreLike) -> list[dict[str, Any]]:
     """Read: every event kept on this computer, oldest first."""
     path = audit_path(store)
     if not path.exists():

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from lcc_apr.editing import StoreLike
 from lcc_apr.forms import Template
 from lcc_apr.history import history
 from lcc_apr.models import ChangeAction, Employee, Record, RecordChange, SignOff, User
-from lcc_apr.store import Store
 from lcc_apr.workflow import WORKFLOWS, fill_names
 
 from .audit import PRINTED, audit_entries
@@ -35,7 +35,7 @@ class HistoryRow:
 
 
 def record_history(
-    store: Store, record_id: str, *, template: Template | None = None
+    store: StoreLike, record_id: str, *, template: Template | None = None
 ) -> list[HistoryRow]:
     """Read: the record's history, newest first. `template` names the answers changed."""
     with store.session() as session:
