@@ -312,6 +312,8 @@ def test_required_answers_are_asked_for_in_plain_words():
     assert found["new_objectives"] == "Add at least one new objective"
     assert found["previous_objectives[1].evidence"] == "Objective 2: evidence is required"
     assert found["previous_objectives[0].evidence"] == "Objective 1: evidence is required"
+    assert found["value_1_rating"] == "Choose a rating for 'Value 1 (P): to be named by HR'"
+    assert found["overall_rating"].startswith("Choose a rating for '")
     found = {
         p.path: p.message
         for p in validate(apr, answers, reference=day, strict=True, step="respond")

@@ -110,6 +110,10 @@ def _required(field: Field) -> str:
         return _add_at_least(field, max(field.min_items, 1))
     if field.label.rstrip().endswith("?"):
         return f"Answer '{field.label}'"
+    if field.type is FieldType.RATING:
+        return f"Choose a rating for '{field.label}'"
+    if field.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.YES_NO):
+        return f"Choose an answer for '{field.label}'"
     return f"{field.label} is required"
 
 
