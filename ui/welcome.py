@@ -35,6 +35,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.runner, self._sign_in = runner, sign_in
         self.session: Any = None
+        self.role: str | None = None  # the demo person signed in as (None: a server)
         self._task: Task | None = None
         self.setWindowTitle("Welcome to LCC APR")
         self.setAccessibleName("Welcome to LCC APR")
@@ -119,6 +120,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         self._run(None, url, username, None)
 
     def _run(self, role: str | None, url: str, user: str, password: str | None) -> None:
+        self.role = role
         self._busy(True)
         self.show_message("Starting...")
 
