@@ -8,6 +8,7 @@ composition root (main.py): the core never imports lcc_apr.server.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.models import SyncState
 from lcc_apr.store import Store, open_store
 from lcc_apr.sync.engine import SyncEngine, SyncResult
+from lcc_apr.sync.errors import Cancelled
 from lcc_apr.sync.transport import Connection, Tokens
 
 if TYPE_CHECKING:
@@ -95,6 +97,7 @@ def sign_in(
     progress: Progress = lambda text: None,
     demo: bool = False,
     verify: bool | str = True,
+    cancel: threading.Event | None = None,
 ) -> Session:
     """Sign in (with a password, or from the stored refresh token when it is None),
     open this user's encrypted cache and sync it. Offline with a known cache, the
@@ -124,7 +127,7 @@ def sign_in(
             connection.resume(username)
             session.user = connection.user.model_dump() if connection.user else {}
         progress("Fetching your records...")
-        session.first_sync = engine.run()
+        session.first_sync = engine.run(cancel)
     except NetworkError:
         if not _has_synced(store):
             session.close()
@@ -145,12 +148,19 @@ def sign_in_demo(
     catalogue: Catalogue,
     progress: Progress = lambda text: None,
     size: int = 6087,
+    cancel: threading.Event | None = None,
 ) -> Session:
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
     server = demo_server(folder, size)
     progress("Preparing the demo organisation (the first time takes about a minute)...")
-    server.prepare(lambda stage, n: progress(f"Preparing the demo organisation: {stage} {n:,}"))
+
+    def building(stage: str, n: int) -> None:
+        if cancel is not None and cancel.is_set():  # quitting: an unfinished build is redone
+            raise Cancelled("The demo was not finished; it is built again at the next start.")
+        progress(f"Preparing the demo organisation: {stage} {n:,}")
+
+    server.prepare(building)
     url = server.start()
     try:
         logins = server.logins()
@@ -167,6 +177,7 @@ def sign_in_demo(
             catalogue=catalogue,
             progress=progress,
             demo=True,
+            cancel=cancel,
         )
     except BaseException:
         server.stop()

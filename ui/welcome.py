@@ -13,8 +13,9 @@ from typing import Any
 from .qt import QtCore, QtWidgets
 from .tasks import Task, TaskRunner
 
-# (role or None, server URL, username, password, progress) -> lcc_apr.launch.Session
-SignIn = Callable[[str | None, str, str, str | None, Callable[[str], None]], Any]
+# (role or None, server URL, username, password, progress, cancel) -> lcc_apr.launch.Session;
+# quitting sets the cancel event (a threading.Event) and the sign-in stops at its next page
+SignIn = Callable[[str | None, str, str, str | None, Callable[[Any], None], Any], Any]
 ROLES = (
     ("manager", "Try as a &manager"),
     ("employee", "Try as a member of &staff"),
@@ -125,7 +126,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.show_message("Starting...")
 
         def work(control: Any) -> Any:
-            return self._sign_in(role, url, user, password, control.progress)
+            return self._sign_in(role, url, user, password, control.progress, control.cancel)
 
         self._task = self.runner.write(
             work,

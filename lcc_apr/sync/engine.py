@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -243,23 +243,35 @@ class SyncEngine:
         with self.store.session() as s:
             state = self._state(s)
             cursor, epoch = state.cursor, state.epoch
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch") as fetcher,
-            _young_collections(),
-        ):
-            ahead = fetcher.submit(self._fetch, cursor, epoch)
-            while True:
-                page, size = ahead.result()
-                if page.more:
-                    ahead = fetcher.submit(self._fetch, page.cursor, page.epoch)
-                self._check(cancel)
-                self._apply_page(page, result)
-                more = page.more
-                del page
-                gc.collect(1)  # this page's cycles, while they are young (cheap)
-                self.on_progress(Progress("receiving", result.received, size))
-                if not more:
-                    return
+        fetcher = ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch")
+        try:
+            with _young_collections():
+                ahead = fetcher.submit(self._fetch, cursor, epoch)
+                while True:
+                    page, size = self._arrived(ahead, cancel)
+                    if page.more:
+                        ahead = fetcher.submit(self._fetch, page.cursor, page.epoch)
+                    self._check(cancel)
+                    self._apply_page(page, result)
+                    more = page.more
+                    del page
+                    gc.collect(1)  # this page's cycles, while they are young (cheap)
+                    self.on_progress(Progress("receiving", result.received, size))
+                    if not more:
+                        return
+        finally:
+            # a page still on its way is not waited for: a cancel (quitting) ends the sync now
+            fetcher.shutdown(wait=False, cancel_futures=True)
+
+    def _arrived(
+        self, ahead: Future[tuple[PullPage, int]], cancel: threading.Event
+    ) -> tuple[PullPage, int]:
+        """The fetched page; Cancelled as soon as cancel is set, even while a slow server
+        is still sending it."""
+        while not ahead.done():
+            self._check(cancel)
+            wait([ahead], timeout=0.1)
+        return ahead.result()
 
     def _fetch(self, cursor: int, epoch: str | None) -> tuple[PullPage, int]:
         return self.connection.pull(cursor=cursor, epoch=epoch, limit=self.page_limit)

@@ -35,7 +35,7 @@ def run_once(monkeypatch, on_welcome, sign_in):
 def test_the_demo_person_chosen_on_the_welcome_is_signed_back_in_next_time(qtbot, monkeypatch):
     roles = []
 
-    def sign_in(role, url, user, password, progress):
+    def sign_in(role, url, user, password, progress, cancel=None):
         roles.append(role)
         return fake_demo_session()
 
@@ -61,3 +61,36 @@ def test_the_welcome_shows_in_the_saved_text_size(qtbot, monkeypatch, qapp):
     base = system_point_size(qapp)
     assert sizes[0][0] == base * 1.5
     assert sizes[0][1] < 100  # dark
+
+
+def test_quitting_during_the_first_sync_stops_it_and_exits_within_two_seconds(qtbot, monkeypatch):
+    """Defect 5: Quit on the welcome while the sign-in's first sync runs."""
+    import threading
+    import time
+
+    from lcc_apr.sync.errors import Cancelled
+
+    started, ended = threading.Event(), threading.Event()
+
+    def slow_first_sync(role, url, user, password, progress, cancel=None):
+        started.set()
+        for _page in range(300):  # a long pull: 30 s unless cancelled
+            if cancel is not None and cancel.is_set():
+                ended.set()
+                raise Cancelled("cancelled")
+            time.sleep(0.1)
+        ended.set()
+        return fake_demo_session()
+
+    quit_at = []
+
+    def quit_while_syncing(welcome):
+        welcome.start_demo("hr")
+        assert started.wait(5)
+        quit_at.append(time.monotonic())
+        qtbot.mouseClick(welcome.quit_button, QtCore.Qt.MouseButton.LeftButton)
+
+    run_once(monkeypatch, quit_while_syncing, slow_first_sync)
+    assert ended.is_set()  # the worker has ended, not left running
+    assert time.monotonic() - quit_at[0] < 2
+    assert Settings().get("account/demo_role") == ""  # nothing signed in
