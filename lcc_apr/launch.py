@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from keyring.backend import KeyringBackend
 
 from lcc_apr.demo.build import DEMO_PASSPHRASE
+from lcc_apr.demo.load import STAGE_WORDS, stage_total
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import SyncState
+from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store, open_store
 from lcc_apr.sync.engine import SyncEngine, SyncResult
 from lcc_apr.sync.errors import Cancelled
@@ -28,7 +30,7 @@ from lcc_apr.sync.transport import Connection, Tokens
 if TYPE_CHECKING:
     from lcc_apr.signing.identity import Signer
 
-Progress = Callable[[str], None]
+Progress = Callable[[Step], None]  # each step of the way, in plain words (lcc_apr.progress)
 AskPassphrase = Callable[[bool], str]
 
 
@@ -104,7 +106,7 @@ def sign_in(
     session opens without syncing."""
     from lcc_apr.sync.errors import NetworkError
 
-    progress("Opening your records on this computer...")
+    progress(Step("Opening your records on this computer"))
     place = "demo" if demo else url  # the demo server's port changes at every start
     store = open_store(
         cache_path(folder, place, username),
@@ -117,22 +119,24 @@ def sign_in(
     from lcc_apr.signing.identity import Signer
 
     signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
-    engine = SyncEngine(store, connection, catalogue, signer=signer)
+    engine = SyncEngine(
+        store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
+    )
     session = Session(store, connection, engine, user={}, demo=demo, signer=signer)
     try:
-        progress("Signing in...")
+        progress(Step("Signing in"))
         if password is not None:
             session.user = connection.login(username, password).model_dump()
         else:
             connection.resume(username)
             session.user = connection.user.model_dump() if connection.user else {}
-        progress("Fetching your records...")
+        progress(Step("Receiving your records"))
         session.first_sync = engine.run(cancel)
     except NetworkError:
         if not _has_synced(store):
             session.close()
             raise
-        progress("Working offline with the records on this computer.")
+        progress(Step("Working offline with the records on this computer"))
     except BaseException:
         session.close()
         raise
@@ -153,12 +157,15 @@ def sign_in_demo(
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
     server = demo_server(folder, size)
-    progress("Preparing the demo organisation (the first time takes about a minute)...")
+    progress(Step("Preparing the demo organisation (the first time takes about a minute)"))
+    paces: dict[str, Pace] = {}
 
     def building(stage: str, n: int) -> None:
         if cancel is not None and cancel.is_set():  # quitting: an unfinished build is redone
             raise Cancelled("The demo was not finished; it is built again at the next start.")
-        progress(f"Preparing the demo organisation: {stage} {n:,}")
+        total = stage_total(stage, size)
+        left = paces.setdefault(stage, Pace()).left(n, total)
+        progress(Step(STAGE_WORDS.get(stage, "Preparing the demo organisation"), n, total, left))
 
     server.prepare(building)
     url = server.start()

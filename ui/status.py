@@ -23,12 +23,10 @@ SyncCall = Callable[[threading.Event, Callable[[Any], None]], Any]
 
 
 def progress_text(progress: Any) -> str:
-    """'Receiving: 1,200 records (3.4 MB)' from a sync Progress (anything else: str())."""
-    stage = getattr(progress, "stage", None)
-    if stage is None:
-        return str(progress)
-    size = getattr(progress, "bytes", 0) / 1_000_000
-    return f"{stage.capitalize()}: {progress.records:,} records ({size:.1f} MB)"
+    """'Receiving records: 12,500 of about 241,000 — about 40 s left' from a sync Progress
+    (anything else: str())."""
+    step = getattr(progress, "step", None)
+    return step().words() if callable(step) else str(progress)
 
 
 def outcome_text(outcome: Any) -> str:
@@ -159,11 +157,18 @@ class StatusBar(QtWidgets.QStatusBar):
             lambda control: sync(control.cancel, control.progress),
             on_done=self._sync_ended,
             on_error=self._sync_ended,
-            on_progress=lambda p: self.message.setText(progress_text(p)),
+            on_progress=self._show_progress,
             name="sync",
         )
         self.sync_task = None if task.done else task  # an inline runner has finished already
         return task
+
+    def _show_progress(self, progress: Any) -> None:
+        self.message.setText(progress_text(progress))
+        total = getattr(progress, "total", None) or 0
+        self.progress.setRange(0, total)  # moving without a total
+        if total:
+            self.progress.setValue(min(progress.records, total))
 
     def cancel_sync(self) -> None:
         if self.sync_task is not None:
@@ -183,6 +188,7 @@ class StatusBar(QtWidgets.QStatusBar):
             self.online = True  # the server answered
         self._show_connection()
         self.progress.hide()
+        self.progress.setRange(0, 0)
         self.cancel_button.hide()
         self.cancel_button.setEnabled(True)
         self.sync_button.setEnabled(True)

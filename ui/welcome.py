@@ -88,6 +88,11 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Progress and messages")
         layout.addWidget(self.message)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setAccessibleName("Progress")
+        self.bar.setTextVisible(False)  # the words above say it
+        self.bar.hide()
+        layout.addWidget(self.bar)
         self.quit_button = QtWidgets.QPushButton("&Quit")
         self.quit_button.setAccessibleName("Quit")
         self.quit_button.clicked.connect(self.reject)
@@ -147,15 +152,28 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.password.clear()
 
     def show_message(self, text: Any) -> None:
+        """A sentence, or a step of the sign-in (lcc_apr.progress.Step): its words, and
+        the bar (done of about total; moving when the total is not known)."""
         if not text:
             self.message.clear()
             return
+        words = getattr(text, "words", None)
+        if callable(words):
+            total = text.total or 0
+            self.bar.setRange(0, total)
+            if total:
+                self.bar.setValue(min(text.done or 0, total))
+            self.bar.setAccessibleDescription(words())
+            self.bar.show()
+            text = words()
         # selectable, so an error can be copied for IT (set here: the first window opens
         # without building Qt's enums)
         self.message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setText(str(text))
 
     def _busy(self, busy: bool) -> None:
+        if not busy:
+            self.bar.hide()
         for widget in (
             self.connect_button,
             *self.demo_buttons.values(),
