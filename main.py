@@ -128,6 +128,7 @@ def make_sign_in(
 def make_context(session: Session, catalogue: Catalogue | None = None) -> AppContext:
     """What the window runs on, for the signed-in session: the store, the templates, the
     policy, the person, the sync, signing and printing."""
+    from lcc_apr.demo_people import demo_title
     from lcc_apr.ops.user import CurrentUser
     from lcc_apr.policy import load_policy
     from lcc_apr.sync.engine import SyncEngine
@@ -162,6 +163,7 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         sync_engine_factory=engine,
         signing=signing if signer is not None else None,
         printer_for=printer_for if signer is not None else None,
+        demo_title=demo_title(session.demo_role) if session.demo else None,
     )
 
 

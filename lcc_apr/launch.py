@@ -72,6 +72,7 @@ class Session:
     today: Callable[[], date] = date.today  # the demo's records are dated to its own day
     first_sync: SyncResult | None = None
     signer: Signer | None = None  # this user's signing identity on this computer
+    demo_role: str | None = None  # the demo person signed in as (DEMO_PEOPLE)
     _on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -190,6 +191,7 @@ def sign_in_demo(
         server.stop()
         raise
     session._on_close.append(server.stop)
+    session.demo_role = role
     session.today = lambda: server.as_of
     return session
 

@@ -67,7 +67,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.windows: Windows | None = None  # what opens the actions' windows (build_window)
         self.settings = settings
         self.runner = runner
-        self.setWindowTitle(f"LCC APR: {context.user.display_name}")
+        # Qt adds the application's name ("Sam Smith — LCC APR"): not repeated here
+        self.setWindowTitle(context.user.display_name)
         self.setAccessibleName("LCC APR main window")
         self.pages: dict[str, QtWidgets.QWidget] = {}
         self.stale: set[str] = set()
@@ -83,9 +84,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stack.setAccessibleName("Page")
         self._add_pages()
         self.nav.setSpacing(2)
+        self.who = QtWidgets.QLabel(context.signed_in_as())
+        self.who.setAccessibleName("Signed in as")
+        self.who.setWordWrap(True)
+        self.who.setTextFormat(Qt.TextFormat.PlainText)
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(self.nav, 1)
+        left.addWidget(self.who)
         central = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(central)
-        row.addWidget(self.nav)
+        row.addLayout(left)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.status = StatusBar(
@@ -209,6 +217,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """As wide as the longest section name (follows the text size)."""
         width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth()
         self.nav.setFixedWidth(width + self.nav.fontMetrics().horizontalAdvance("m") * 2)
+        self.who.setFixedWidth(self.nav.width())  # wraps under the sections
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:
@@ -297,7 +306,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 )
             )
         tools.addAction(
-            self._action("settings", "S&ettings…", self.open_settings, K.Preferences, "Settings")
+            # Ctrl+, : the standard Preferences key is a "Settings" media key on Linux
+            self._action("settings", "S&ettings…", self.open_settings, "Ctrl+,", "Settings")
         )
         help_ = bar.addMenu("&Help")
         about = self._action("about", "&About LCC APR", self.show_about, None, "Versions")

@@ -10,17 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lcc_apr.demo_people import DEMO_PEOPLE
+
 from .qt import QtCore, QtWidgets
 from .tasks import Task, TaskRunner
 
 # (role or None, server URL, username, password, progress, cancel) -> lcc_apr.launch.Session;
 # quitting sets the cancel event (a threading.Event) and the sign-in stops at its next page
 SignIn = Callable[[str | None, str, str, str | None, Callable[[Any], None], Any], Any]
-ROLES = (
-    ("manager", "Try as a &manager"),
-    ("employee", "Try as a member of &staff"),
-    ("hr", "Try as &HR"),
-)
+BUTTONS = {"manager": "Line &manager", "employee": "Member of &staff", "hr": "&HR adviser"}
 
 
 class WelcomeDialog(QtWidgets.QDialog):
@@ -69,19 +67,25 @@ class WelcomeDialog(QtWidgets.QDialog):
         row = QtWidgets.QVBoxLayout(demo)
         note = QtWidgets.QLabel(
             "A made-up organisation of 6,087 people runs on this computer; "
-            "nothing leaves it. The first start takes about a minute."
+            "nothing leaves it. The first start takes about a minute. Sign in as:"
         )
         note.setWordWrap(True)
         row.addWidget(note)
         self.demo_buttons: dict[str, QtWidgets.QPushButton] = {}
-        buttons = QtWidgets.QHBoxLayout()
-        for role, text in ROLES:
+        people = QtWidgets.QGridLayout()
+        people.setColumnStretch(1, 1)
+        for number, person in enumerate(DEMO_PEOPLE):
+            text = BUTTONS[person.role]
             button = QtWidgets.QPushButton(text)
-            button.setAccessibleName(text.replace("&", ""))
-            button.clicked.connect(lambda _=False, r=role: self.start_demo(r))
-            buttons.addWidget(button)
-            self.demo_buttons[role] = button
-        row.addLayout(buttons)
+            button.setAccessibleName(f"Try the demo as the {person.title}")
+            button.setAccessibleDescription(person.line)
+            button.clicked.connect(lambda _=False, r=person.role: self.start_demo(r))
+            line = QtWidgets.QLabel(person.line)
+            line.setWordWrap(True)
+            people.addWidget(button, number, 0)
+            people.addWidget(line, number, 1)
+            self.demo_buttons[person.role] = button
+        row.addLayout(people)
         layout.addWidget(demo)
 
         self.message = QtWidgets.QLabel("")
