@@ -15,6 +15,7 @@ from typing import Any
 
 from lcc_apr.ops.status import StatusFacts
 from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError
+from lcc_apr.uk_time import time_text
 
 from .qt import QtCore, QtGui, QtWidgets, Signal
 from .tasks import Task, TaskRunner
@@ -42,8 +43,7 @@ def outcome_text(outcome: Any) -> str:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "Never synced"
-    local = moment.astimezone()
-    return f"Last sync: {local.day} {local:%b %Y %H:%M}"
+    return f"Last sync: {time_text(moment, short=True)}"
 
 
 class Message(QtWidgets.QLabel):
