@@ -310,6 +310,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self._action("settings", "S&ettings…", self.open_settings, "Ctrl+,", "Settings")
         )
         help_ = bar.addMenu("&Help")
+        help_.addAction(
+            self._action("guide", "&Guide…", self.show_guide, K.HelpContents, "How to use LCC APR")
+        )
         about = self._action("about", "&About LCC APR", self.show_about, None, "Versions")
         about.setMenuRole(QtGui.QAction.MenuRole.AboutRole)
         help_.addAction(about)
@@ -345,6 +348,15 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+        return dialog
+
+    def show_guide(self) -> QtWidgets.QDialog:
+        """Help > Guide (F1): the guide for this person's role, not modal."""
+        from .help import GuideWindow, guide_for
+
+        dialog = GuideWindow(guide_for(self.context.user), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
         return dialog
 
     def show_about(self) -> AboutDialog:

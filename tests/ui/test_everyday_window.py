@@ -69,3 +69,21 @@ def test_the_window_fits_a_1024_by_700_screen(qtbot, window_for, user, scale):
     wide.append(window.minimumSizeHint().width())
     assert max(wide) <= 1024, wide
     assert window.minimumSizeHint().height() <= 700
+
+
+@pytest.mark.parametrize(("user", "role"), [(MANAGER, "manager"), (HR, "hr"), (EMPLOYEE, "staff")])
+def test_help_opens_the_guide_for_the_persons_role(qtbot, window_for, user, role):
+    window = window_for(user)
+    assert window.actions_by_name["guide"].shortcut().toString() == "F1"
+    guide = window.show_guide()
+    qtbot.addWidget(guide)
+    assert guide.role == role
+    assert guide.text.toPlainText().startswith("Guide for ")
+    guide.show_guide("staff")
+    assert "Sign off" in guide.text.toPlainText()
+
+
+def test_about_says_what_the_app_is_before_the_versions(qtbot, window_for):
+    about = window_for(MANAGER).show_about()
+    text = about.text.text()
+    assert text.index("app for staff records") < text.index("Python")
