@@ -87,6 +87,8 @@ class WelcomeDialog(QtWidgets.QDialog):
             self.demo_buttons[person.role] = button
         row.addLayout(people)
         layout.addWidget(demo)
+        # wide enough for each person's line (wrapped lines in a grid overlap when squeezed)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m") * 48)
 
         self.message = QtWidgets.QLabel("")
         self.message.setWordWrap(True)
