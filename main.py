@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,11 +80,17 @@ def demo_server(folder: Path, size: int) -> DemoServer:
 def make_sign_in(
     folder: Path, catalogue: Catalogue | None = None, *, demo_size: int = 6087
 ) -> Callable[..., Session]:
-    """The welcome's sign-in, run in its worker: (role, url, username, password, progress)
-    -> a signed-in, synced Session (the demo's when role is given)."""
+    """The welcome's sign-in, run in its worker: (role, url, username, password, progress,
+    cancel) -> a signed-in, synced Session (the demo's when role is given). Setting the
+    cancel event (quitting) stops it at the next page."""
 
     def run(
-        role: str | None, url: str, username: str, password: str | None, progress: Any
+        role: str | None,
+        url: str,
+        username: str,
+        password: str | None,
+        progress: Any,
+        cancel: threading.Event | None = None,
     ) -> Session:
         from lcc_apr.launch import sign_in, sign_in_demo
         from lcc_apr.store import keys
@@ -101,6 +108,7 @@ def make_sign_in(
                 catalogue=forms,
                 progress=progress,
                 size=demo_size,
+                cancel=cancel,
             )
         return sign_in(
             url=url,
@@ -111,6 +119,7 @@ def make_sign_in(
             ask_passphrase=None,
             catalogue=forms,
             progress=progress,
+            cancel=cancel,
         )
 
     return run
@@ -119,6 +128,7 @@ def make_sign_in(
 def make_context(session: Session, catalogue: Catalogue | None = None) -> AppContext:
     """What the window runs on, for the signed-in session: the store, the templates, the
     policy, the person, the sync, signing and printing."""
+    from lcc_apr.demo_people import demo_title
     from lcc_apr.ops.user import CurrentUser
     from lcc_apr.policy import load_policy
     from lcc_apr.sync.engine import SyncEngine
@@ -153,6 +163,7 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         sync_engine_factory=engine,
         signing=signing if signer is not None else None,
         printer_for=printer_for if signer is not None else None,
+        demo_title=demo_title(session.demo_role) if session.demo else None,
     )
 
 

@@ -8,6 +8,7 @@ composition root (main.py): the core never imports lcc_apr.server.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,16 +18,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 from keyring.backend import KeyringBackend
 
 from lcc_apr.demo.build import DEMO_PASSPHRASE
+from lcc_apr.demo.load import STAGE_WORDS, stage_total
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import SyncState
+from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store, open_store
 from lcc_apr.sync.engine import SyncEngine, SyncResult
+from lcc_apr.sync.errors import Cancelled
 from lcc_apr.sync.transport import Connection, Tokens
 
 if TYPE_CHECKING:
     from lcc_apr.signing.identity import Signer
 
-Progress = Callable[[str], None]
+Progress = Callable[[Step], None]  # each step of the way, in plain words (lcc_apr.progress)
 AskPassphrase = Callable[[bool], str]
 
 
@@ -68,6 +72,7 @@ class Session:
     today: Callable[[], date] = date.today  # the demo's records are dated to its own day
     first_sync: SyncResult | None = None
     signer: Signer | None = None  # this user's signing identity on this computer
+    demo_role: str | None = None  # the demo person signed in as (DEMO_PEOPLE)
     _on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -95,13 +100,14 @@ def sign_in(
     progress: Progress = lambda text: None,
     demo: bool = False,
     verify: bool | str = True,
+    cancel: threading.Event | None = None,
 ) -> Session:
     """Sign in (with a password, or from the stored refresh token when it is None),
     open this user's encrypted cache and sync it. Offline with a known cache, the
     session opens without syncing."""
     from lcc_apr.sync.errors import NetworkError
 
-    progress("Opening your records on this computer...")
+    progress(Step("Opening your records on this computer"))
     place = "demo" if demo else url  # the demo server's port changes at every start
     store = open_store(
         cache_path(folder, place, username),
@@ -114,22 +120,24 @@ def sign_in(
     from lcc_apr.signing.identity import Signer
 
     signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
-    engine = SyncEngine(store, connection, catalogue, signer=signer)
+    engine = SyncEngine(
+        store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
+    )
     session = Session(store, connection, engine, user={}, demo=demo, signer=signer)
     try:
-        progress("Signing in...")
+        progress(Step("Signing in"))
         if password is not None:
             session.user = connection.login(username, password).model_dump()
         else:
             connection.resume(username)
             session.user = connection.user.model_dump() if connection.user else {}
-        progress("Fetching your records...")
-        session.first_sync = engine.run()
+        progress(Step("Receiving your records"))
+        session.first_sync = engine.run(cancel)
     except NetworkError:
         if not _has_synced(store):
             session.close()
             raise
-        progress("Working offline with the records on this computer.")
+        progress(Step("Working offline with the records on this computer"))
     except BaseException:
         session.close()
         raise
@@ -145,12 +153,22 @@ def sign_in_demo(
     catalogue: Catalogue,
     progress: Progress = lambda text: None,
     size: int = 6087,
+    cancel: threading.Event | None = None,
 ) -> Session:
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
     server = demo_server(folder, size)
-    progress("Preparing the demo organisation (the first time takes about a minute)...")
-    server.prepare(lambda stage, n: progress(f"Preparing the demo organisation: {stage} {n:,}"))
+    progress(Step("Preparing the demo organisation (the first time takes about a minute)"))
+    paces: dict[str, Pace] = {}
+
+    def building(stage: str, n: int) -> None:
+        if cancel is not None and cancel.is_set():  # quitting: an unfinished build is redone
+            raise Cancelled("The demo was not finished; it is built again at the next start.")
+        total = stage_total(stage, size)
+        left = paces.setdefault(stage, Pace()).left(n, total)
+        progress(Step(STAGE_WORDS.get(stage, "Preparing the demo organisation"), n, total, left))
+
+    server.prepare(building)
     url = server.start()
     try:
         logins = server.logins()
@@ -167,11 +185,13 @@ def sign_in_demo(
             catalogue=catalogue,
             progress=progress,
             demo=True,
+            cancel=cancel,
         )
     except BaseException:
         server.stop()
         raise
     session._on_close.append(server.stop)
+    session.demo_role = role
     session.today = lambda: server.as_of
     return session
 

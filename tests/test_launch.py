@@ -32,7 +32,7 @@ def test_try_the_demo_signs_in_as_each_role_and_syncs(folder, role, expected):
         folder=folder,
         keyring_backend=RING,
         catalogue=CATALOGUE,
-        progress=steps.append,
+        progress=lambda step: steps.append(step.words()),
         size=50,
     )
     try:
@@ -91,7 +91,7 @@ def test_offline_with_a_synced_cache_opens_without_the_server(folder):
         keyring_backend=ring,
         ask_passphrase=lambda new: "demo",
         catalogue=CATALOGUE,
-        progress=steps.append,
+        progress=lambda step: steps.append(step.words()),
         demo=True,
     )
     try:

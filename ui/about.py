@@ -38,9 +38,12 @@ class AboutDialog(QtWidgets.QDialog):
         rows = "".join(f"<tr><td>{k}</td><td>&nbsp;{v}</td></tr>" for k, v in versions().items())
         self.text = QtWidgets.QLabel(
             "<h2>LCC APR</h2>"
-            "<p>Annual Performance Reviews, supervisions, probation reviews and capability "
-            "cases for Leicestershire County Council.</p>"
-            f"<table>{rows}</table>"
+            "<p>LCC APR is Leicestershire County Council's app for staff records: Annual "
+            "Performance Reviews, supervisions, probation reviews and capability cases. "
+            "Managers write them, staff comment and sign, HR oversees; records are kept "
+            "encrypted on this computer and synced with the council's server.</p>"
+            "<p>Help &gt; Guide (F1) explains how to use it.</p>"
+            f"<p>Versions, for support:</p><table>{rows}</table>"
         )
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -34,6 +34,12 @@ class AppContext:
     # Run in a worker before signing: (signing identity, trust) from
     # lcc_apr.signing.identity.Signer.
     signing: Callable[[], tuple[Any, Any]] | None = None
+    demo_title: str | None = None  # in the demo: who this person is ("line manager")
+
+    def signed_in_as(self) -> str:
+        """'Signed in as Sam Smith (demo: line manager)'."""
+        text = f"Signed in as {self.user.display_name}"
+        return text + (f" (demo: {self.demo_title})" if self.demo_title else "")
 
     def printer(self, record_id: str) -> Printer:
         from lcc_apr.pdf.records import Printer

@@ -70,7 +70,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.windows: Windows | None = None  # what opens the actions' windows (build_window)
         self.settings = settings
         self.runner = runner
-        self.setWindowTitle(f"LCC APR: {context.user.display_name}")
+        # Qt adds the application's name ("Sam Smith — LCC APR"): not repeated here
+        self.setWindowTitle(context.user.display_name)
         self.setAccessibleName("LCC APR main window")
         self.pages: dict[str, QtWidgets.QWidget] = {}
         self.notifier: Callable[[int], Any] = TrayNotifier(self)
@@ -87,9 +88,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stack.setAccessibleName("Page")
         self._add_pages()
         self.nav.setSpacing(2)
+        self.who = QtWidgets.QLabel(context.signed_in_as())
+        self.who.setAccessibleName("Signed in as")
+        self.who.setWordWrap(True)
+        self.who.setTextFormat(Qt.TextFormat.PlainText)
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(self.nav, 1)
+        left.addWidget(self.who)
         central = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(central)
-        row.addWidget(self.nav)
+        row.addLayout(left)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.status = StatusBar(
@@ -233,6 +241,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """As wide as the longest section name (follows the text size)."""
         width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth()
         self.nav.setFixedWidth(width + self.nav.fontMetrics().horizontalAdvance("m") * 2)
+        self.who.setFixedWidth(self.nav.width())  # wraps under the sections
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:
@@ -338,9 +347,13 @@ class MainWindow(QtWidgets.QMainWindow):
                 )
             )
         tools.addAction(
-            self._action("settings", "S&ettings…", self.open_settings, K.Preferences, "Settings")
+            # Ctrl+, : the standard Preferences key is a "Settings" media key on Linux
+            self._action("settings", "S&ettings…", self.open_settings, "Ctrl+,", "Settings")
         )
         help_ = bar.addMenu("&Help")
+        help_.addAction(
+            self._action("guide", "&Guide…", self.show_guide, K.HelpContents, "How to use LCC APR")
+        )
         about = self._action("about", "&About LCC APR", self.show_about, None, "Versions")
         about.setMenuRole(QtGui.QAction.MenuRole.AboutRole)
         help_.addAction(about)
@@ -385,6 +398,15 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+        return dialog
+
+    def show_guide(self) -> QtWidgets.QDialog:
+        """Help > Guide (F1): the guide for this person's role, not modal."""
+        from .help import GuideWindow, guide_for
+
+        dialog = GuideWindow(guide_for(self.context.user), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
         return dialog
 
     def show_about(self) -> AboutDialog:

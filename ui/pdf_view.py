@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .files import documents_folder
 from .qt import QtCore, QtGui, QtWidgets, pdf_modules
 
 
@@ -91,14 +92,7 @@ class PdfPreview(QtWidgets.QDialog):
         self.view.setZoomFactor(max(0.25, min(4.0, current * factor)))
 
     def save(self) -> None:
-        start = str(
-            Path(
-                QtCore.QStandardPaths.writableLocation(
-                    QtCore.QStandardPaths.StandardLocation.DocumentsLocation
-                )
-            )
-            / self.file_name
-        )
+        start = str(documents_folder() / self.file_name)
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, "Save as PDF", start, "PDF documents (*.pdf)"
         )

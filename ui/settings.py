@@ -179,6 +179,10 @@ class SettingsDialog(QtWidgets.QDialog):
             editor.setAccessibleName(setting.label)
             label = QtWidgets.QLabel(f"&{setting.label}")
             label.setBuddy(editor)
+            # room after the text: measured to the pixel, "Text size" was cut off at some
+            # text sizes (drawn with its underlined T a little wider than measured)
+            room = label.sizeHint().width() + label.fontMetrics().averageCharWidth()
+            label.setMinimumWidth(room)
             form.addRow(label, editor)
             self.editors[setting.key] = editor
         self.problem = QtWidgets.QLabel()

@@ -15,6 +15,7 @@ from .app import ensure_app
 from .qt import QtCore, QtWidgets
 from .settings import Settings
 from .tasks import TaskRunner
+from .theme import apply_appearance
 from .welcome import SignIn, WelcomeDialog
 
 if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first window shows
@@ -49,6 +50,11 @@ def run_app(
     app = ensure_app()
     settings = Settings()
     while True:
+        apply_appearance(  # the welcome too shows in the person's colours and text size
+            app,
+            theme=settings.get("appearance/theme"),
+            text_scale=settings.get("appearance/text_scale"),
+        )
         runner = TaskRunner()
         welcome = WelcomeDialog(
             runner=runner, sign_in=sign_in, server_url=settings.get("sync/server_url") or ""
@@ -64,7 +70,7 @@ def run_app(
             runner.shutdown()
             return 0
         session: Session = welcome.session
-        remember(settings, session, role)
+        remember(settings, session, welcome.role)
         code, signed_out = run_window(
             app, make_context(session), session, settings, runner, quit_after
         )

@@ -15,20 +15,19 @@ from typing import Any
 
 from lcc_apr.ops.status import StatusFacts
 from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError
+from lcc_apr.uk_time import time_text
 
-from .qt import QtCore, QtWidgets, Signal
+from .qt import QtCore, QtGui, QtWidgets, Signal
 from .tasks import Task, TaskRunner
 
 SyncCall = Callable[[threading.Event, Callable[[Any], None]], Any]
 
 
 def progress_text(progress: Any) -> str:
-    """'Receiving: 1,200 records (3.4 MB)' from a sync Progress (anything else: str())."""
-    stage = getattr(progress, "stage", None)
-    if stage is None:
-        return str(progress)
-    size = getattr(progress, "bytes", 0) / 1_000_000
-    return f"{stage.capitalize()}: {progress.records:,} records ({size:.1f} MB)"
+    """'Receiving records: 12,500 of about 241,000 — about 40 s left' from a sync Progress
+    (anything else: str())."""
+    step = getattr(progress, "step", None)
+    return step().words() if callable(step) else str(progress)
 
 
 def outcome_text(outcome: Any) -> str:
@@ -44,8 +43,36 @@ def outcome_text(outcome: Any) -> str:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "Never synced"
-    local = moment.astimezone()
-    return f"Last sync: {local.day} {local:%b %Y %H:%M}"
+    return f"Last sync: {time_text(moment, short=True)}"
+
+
+class Message(QtWidgets.QLabel):
+    """The status bar's message: it takes the room left and never widens the window (a
+    long sentence ends in "…" and shows whole as the tooltip)."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        self.setAccessibleName("Sync message")
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+        painter = QtGui.QPainter(self)
+        room = self.contentsRect()
+        text = self.fontMetrics().elidedText(
+            self.text(), QtCore.Qt.TextElideMode.ElideRight, room.width()
+        )
+        painter.drawText(room, int(self.alignment()), text)
 
 
 class StatusBar(QtWidgets.QStatusBar):
@@ -69,7 +96,9 @@ class StatusBar(QtWidgets.QStatusBar):
         self.online: bool | None = None  # unknown until the first sync attempt
         self.facts: StatusFacts | None = None
         self.sync_task: Task | None = None
-        self.message = self._label("Sync message", "")
+        self.message = Message()
+        space = self.message.fontMetrics().averageCharWidth()
+        self.message.setContentsMargins(space, 0, space, 0)
         self.connection = self._label("Connection", "")
         self.unsynced = self._label("Unsynced changes", "Counting changes…")
         self.last_sync = self._label("Last sync", "")
@@ -152,18 +181,32 @@ class StatusBar(QtWidgets.QStatusBar):
             return None
         sync = self.sync_call
         self.sync_button.setEnabled(False)
-        self.cancel_button.show()
-        self.progress.show()
+        self._syncing_shown(True)
         self.message.setText("Syncing…" if not automatic else "Syncing in the background…")
         task = self.runner.write(
             lambda control: sync(control.cancel, control.progress),
             on_done=self._sync_ended,
             on_error=self._sync_ended,
-            on_progress=lambda p: self.message.setText(progress_text(p)),
+            on_progress=self._show_progress,
             name="sync",
         )
         self.sync_task = None if task.done else task  # an inline runner has finished already
         return task
+
+    def _syncing_shown(self, syncing: bool) -> None:
+        """While syncing, the bar and Cancel take the place of the counts, the last sync
+        time and Sync now (so the progress has room on a small screen)."""
+        for widget in (self.unsynced, self.last_sync, self.sync_button):
+            widget.setVisible(not syncing)
+        self.progress.setVisible(syncing)
+        self.cancel_button.setVisible(syncing)
+
+    def _show_progress(self, progress: Any) -> None:
+        self.message.setText(progress_text(progress))
+        total = getattr(progress, "total", None) or 0
+        self.progress.setRange(0, total)  # moving without a total
+        if total:
+            self.progress.setValue(min(progress.records, total))
 
     def cancel_sync(self) -> None:
         if self.sync_task is not None:
@@ -182,8 +225,8 @@ class StatusBar(QtWidgets.QStatusBar):
         elif isinstance(outcome, AuthError) or not isinstance(outcome, Exception):
             self.online = True  # the server answered
         self._show_connection()
-        self.progress.hide()
-        self.cancel_button.hide()
+        self._syncing_shown(False)
+        self.progress.setRange(0, 0)
         self.cancel_button.setEnabled(True)
         self.sync_button.setEnabled(True)
         self.message.setText(outcome_text(outcome))

@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lcc_apr.demo_people import DEMO_PEOPLE
+
 from .qt import QtCore, QtWidgets
 from .tasks import Task, TaskRunner
 
-# (role or None, server URL, username, password, progress) -> lcc_apr.launch.Session
-SignIn = Callable[[str | None, str, str, str | None, Callable[[str], None]], Any]
-ROLES = (
-    ("manager", "Try as a &manager"),
-    ("employee", "Try as a member of &staff"),
-    ("hr", "Try as &HR"),
-)
+# (role or None, server URL, username, password, progress, cancel) -> lcc_apr.launch.Session;
+# quitting sets the cancel event (a threading.Event) and the sign-in stops at its next page
+SignIn = Callable[[str | None, str, str, str | None, Callable[[Any], None], Any], Any]
+BUTTONS = {"manager": "Line &manager", "employee": "Member of &staff", "hr": "&HR adviser"}
 
 
 class WelcomeDialog(QtWidgets.QDialog):
@@ -35,6 +34,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.runner, self._sign_in = runner, sign_in
         self.session: Any = None
+        self.role: str | None = None  # the demo person signed in as (None: a server)
         self._task: Task | None = None
         self.setWindowTitle("Welcome to LCC APR")
         self.setAccessibleName("Welcome to LCC APR")
@@ -67,25 +67,38 @@ class WelcomeDialog(QtWidgets.QDialog):
         row = QtWidgets.QVBoxLayout(demo)
         note = QtWidgets.QLabel(
             "A made-up organisation of 6,087 people runs on this computer; "
-            "nothing leaves it. The first start takes about a minute."
+            "nothing leaves it. The first start takes about a minute. Sign in as:"
         )
         note.setWordWrap(True)
         row.addWidget(note)
         self.demo_buttons: dict[str, QtWidgets.QPushButton] = {}
-        buttons = QtWidgets.QHBoxLayout()
-        for role, text in ROLES:
+        people = QtWidgets.QGridLayout()
+        people.setColumnStretch(1, 1)
+        for number, person in enumerate(DEMO_PEOPLE):
+            text = BUTTONS[person.role]
             button = QtWidgets.QPushButton(text)
-            button.setAccessibleName(text.replace("&", ""))
-            button.clicked.connect(lambda _=False, r=role: self.start_demo(r))
-            buttons.addWidget(button)
-            self.demo_buttons[role] = button
-        row.addLayout(buttons)
+            button.setAccessibleName(f"Try the demo as the {person.title}")
+            button.setAccessibleDescription(person.line)
+            button.clicked.connect(lambda _=False, r=person.role: self.start_demo(r))
+            line = QtWidgets.QLabel(person.line)
+            line.setWordWrap(True)
+            people.addWidget(button, number, 0)
+            people.addWidget(line, number, 1)
+            self.demo_buttons[person.role] = button
+        row.addLayout(people)
         layout.addWidget(demo)
+        # wide enough for each person's line (wrapped lines in a grid overlap when squeezed)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m") * 48)
 
         self.message = QtWidgets.QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Progress and messages")
         layout.addWidget(self.message)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setAccessibleName("Progress")
+        self.bar.setTextVisible(False)  # the words above say it
+        self.bar.hide()
+        layout.addWidget(self.bar)
         self.quit_button = QtWidgets.QPushButton("&Quit")
         self.quit_button.setAccessibleName("Quit")
         self.quit_button.clicked.connect(self.reject)
@@ -119,11 +132,12 @@ class WelcomeDialog(QtWidgets.QDialog):
         self._run(None, url, username, None)
 
     def _run(self, role: str | None, url: str, user: str, password: str | None) -> None:
+        self.role = role
         self._busy(True)
         self.show_message("Starting...")
 
         def work(control: Any) -> Any:
-            return self._sign_in(role, url, user, password, control.progress)
+            return self._sign_in(role, url, user, password, control.progress, control.cancel)
 
         self._task = self.runner.write(
             work,
@@ -144,15 +158,28 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.password.clear()
 
     def show_message(self, text: Any) -> None:
+        """A sentence, or a step of the sign-in (lcc_apr.progress.Step): its words, and
+        the bar (done of about total; moving when the total is not known)."""
         if not text:
             self.message.clear()
             return
+        words = getattr(text, "words", None)
+        if callable(words):
+            total = text.total or 0
+            self.bar.setRange(0, total)
+            if total:
+                self.bar.setValue(min(text.done or 0, total))
+            self.bar.setAccessibleDescription(words())
+            self.bar.show()
+            text = words()
         # selectable, so an error can be copied for IT (set here: the first window opens
         # without building Qt's enums)
         self.message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setText(str(text))
 
     def _busy(self, busy: bool) -> None:
+        if not busy:
+            self.bar.hide()
         for widget in (
             self.connect_button,
             *self.demo_buttons.values(),

@@ -36,6 +36,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from lcc_apr.uk_time import uk_time
+
 __all__ = ["PdfCheck", "SignatureCheck", "check_pdf"]
 
 log = logging.getLogger(__name__)
@@ -115,7 +117,7 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 def _day(moment: datetime | None) -> str:
     if moment is None:
         return "an unknown date"
-    local = moment.astimezone() if moment.tzinfo else moment
+    local = uk_time(moment)[0]
     return f"{local.day} {local:%B %Y}"
 
 

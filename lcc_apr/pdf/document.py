@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.forms import Catalogue, Field, FieldType, Template, is_visible
 from lcc_apr.models import Employee, Record, RecordKind, SignOff, User
 from lcc_apr.signing.content import content_hash
+from lcc_apr.uk_time import uk_time
 from lcc_apr.workflow import WORKFLOWS
 
 ORGANISATION = "Leicestershire County Council"
@@ -292,14 +293,7 @@ def long_time(moment: datetime) -> str:
 
 
 def _uk_time(moment: datetime) -> tuple[datetime, str]:
-    if moment.tzinfo is None:  # stored times are UTC
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        from zoneinfo import ZoneInfo
-
-        return moment.astimezone(ZoneInfo("Europe/London")), "UK time"
-    except (ImportError, LookupError, OSError, ValueError):
-        return moment.astimezone(UTC), "UTC"
+    return uk_time(moment)
 
 
 def text(value: str) -> str:

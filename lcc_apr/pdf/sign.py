@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from lcc_apr.paths import resources_dir
+from lcc_apr.uk_time import uk_time
 
 # pyHanko (about 0.35 s to import) loads on first use, not when the app imports this module.
 if TYPE_CHECKING:
@@ -231,8 +232,8 @@ def _frame_style():
 
 
 def _when(moment: datetime) -> str:
-    local = moment.astimezone()
-    zone = local.tzname() or ""
+    local = uk_time(moment)[0]
+    zone = local.tzname() or ""  # GMT or BST
     return f"{local.day} {local:%B %Y}, {local:%H:%M} {zone}".rstrip()
 
 

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, select
 
-from lcc_apr.models import Employee, Role, User, UserRole
+from lcc_apr.models import Employee, Record, RecordKind, Role, User, UserRole
 
 from .db import is_current, make_engine, prepare_database
 from .demo import DEMO_PASSWORD, load_server_demo
@@ -114,7 +114,8 @@ class EmbeddedServer:
             self._engine.dispose()
 
     def logins(self) -> DemoLogins:
-        """A manager with a full team, one of their reports, and an HR adviser."""
+        """A manager with a full team, one of their reports (one with an APR shared with
+        them, when any has), and an HR adviser."""
         engine = make_engine(self.settings.database_url)
         try:
             with engine.connect() as c:
@@ -137,7 +138,7 @@ class EmbeddedServer:
                         .where(
                             Employee.line_manager_id == boss, Employee.id.not_in(hr_people | {boss})
                         )
-                        .order_by(Employee.id)
+                        .order_by(shared_apr(Employee.id).desc(), Employee.id)
                     ),
                 )
                 name = {
@@ -153,6 +154,17 @@ class EmbeddedServer:
         finally:
             engine.dispose()
         return DemoLogins(manager=name[boss], employee=name[report], hr=hr)
+
+
+def shared_apr(employee_id: Any) -> Any:
+    """True when the employee has an APR shared with them (something for a tester signed
+    in as them to read, comment on and sign)."""
+    return exists().where(
+        Record.subject_id == employee_id,
+        Record.kind == RecordKind.APR,
+        Record.status == "shared",
+        Record.deleted.is_(False),
+    )
 
 
 def _found(what: str, value: T | None) -> T:

@@ -42,6 +42,7 @@ from lcc_apr.models import (
     SignOffRole,
     User,
 )
+from lcc_apr.uk_time import time_text
 from lcc_apr.workflow import (
     PARTY_SIGN_OFF_ROLE,
     Actor,
@@ -464,4 +465,4 @@ def _deciding(decision: SignOffDecision) -> str:
 
 
 def _when(at: datetime) -> str:
-    return f"{at.day} {at:%B %Y} at {at:%H:%M} UTC"
+    return time_text(at)  # UK time

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +33,7 @@ from lcc_apr.models import (
     SyncState,
     now_utc,
 )
+from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store
 
 from .apply import (
@@ -53,11 +54,21 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+STAGE_WORDS = {"sending": "Sending your changes", "receiving": "Receiving records"}
+
+
 @dataclass
 class Progress:
     stage: str  # "sending", "receiving"
     records: int
     bytes: int
+    total: int | None = None  # receiving: about how many in all (None: not known)
+    seconds_left: float | None = None
+
+    def step(self) -> Step:
+        """In plain words: 'Receiving records: 12,500 of about 241,000 — about 40 s left'."""
+        text = STAGE_WORDS.get(self.stage, self.stage.capitalize())
+        return Step(text, self.records, self.total, self.seconds_left)
 
 
 @dataclass
@@ -247,23 +258,50 @@ class SyncEngine:
         with self.store.session() as s:
             state = self._state(s)
             cursor, epoch = state.cursor, state.epoch
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch") as fetcher,
-            _young_collections(),
-        ):
-            ahead = fetcher.submit(self._fetch, cursor, epoch)
-            while True:
-                page, size = ahead.result()
-                if page.more:
-                    ahead = fetcher.submit(self._fetch, page.cursor, page.epoch)
-                self._check(cancel)
-                self._apply_page(page, result)
-                more = page.more
-                del page
-                gc.collect(1)  # this page's cycles, while they are young (cheap)
-                self.on_progress(Progress("receiving", result.received, size))
-                if not more:
-                    return
+        start, pace = cursor, Pace()
+        fetcher = ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch")
+        try:
+            with _young_collections():
+                ahead = fetcher.submit(self._fetch, cursor, epoch)
+                while True:
+                    page, size = self._arrived(ahead, cancel)
+                    if page.more:
+                        ahead = fetcher.submit(self._fetch, page.cursor, page.epoch)
+                    self._check(cancel)
+                    if page.reset:
+                        start = 0
+                    self._apply_page(page, result)
+                    more, reached = page.more, page.cursor
+                    del page
+                    gc.collect(1)  # this page's cycles, while they are young (cheap)
+                    total = self._about(result.received, start, reached) if more else None
+                    left = pace.left(result.received, total)
+                    self.on_progress(
+                        Progress("receiving", result.received, size, total or None, left)
+                    )
+                    if not more:
+                        return
+        finally:
+            # a page still on its way is not waited for: a cancel (quitting) ends the sync now
+            fetcher.shutdown(wait=False, cancel_futures=True)
+
+    def _arrived(
+        self, ahead: Future[tuple[PullPage, int]], cancel: threading.Event
+    ) -> tuple[PullPage, int]:
+        """The fetched page; Cancelled as soon as cancel is set, even while a slow server
+        is still sending it."""
+        while not ahead.done():
+            self._check(cancel)
+            wait([ahead], timeout=0.1)
+        return ahead.result()
+
+    def _about(self, received: int, start: int, reached: int) -> int | None:
+        """About how many records this pull brings in all: what came per sequence number
+        so far, times the numbers up to where the feed ends (the server says)."""
+        end = self.connection.feed_end()
+        if end is None or reached <= start:
+            return None
+        return received + round((end - reached) * received / (reached - start))
 
     def _fetch(self, cursor: int, epoch: str | None) -> tuple[PullPage, int]:
         return self.connection.pull(cursor=cursor, epoch=epoch, limit=self.page_limit)

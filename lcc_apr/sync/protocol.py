@@ -28,6 +28,8 @@ from lcc_apr.models import RecordKind, SignOff
 PROTOCOL = 1  # what this build speaks
 MIN_PROTOCOL = 1  # the oldest peer it accepts
 PROTOCOL_HEADER = "LCC-APR-Protocol"
+# on pull replies: the sequence number the feed ends at now (for an estimate of what is left)
+FEED_END_HEADER = "LCC-APR-Feed-End"
 PAGE_LIMIT = 500  # default and most records per pull page
 PUSH_LIMIT = 200  # most records per push batch
 

@@ -28,6 +28,7 @@ from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     SyncError,
 )
 from .protocol import (
+    FEED_END_HEADER,
     MIN_PROTOCOL,
     PROTOCOL,
     PROTOCOL_HEADER,
@@ -96,6 +97,7 @@ class Connection:
         self.user: UserWire | None = None
         self.username: str | None = None
         self._access: str | None = None
+        self._feed_end: int | None = None
         self._http = httpx.Client(
             base_url=self.url,
             verify=verify,
@@ -177,7 +179,13 @@ class Connection:
         params: dict[str, Any] = {"cursor": cursor, "limit": limit}
         if epoch:
             params["epoch"] = epoch
-        return self._call(PullPage, "GET", "/sync/pull", params=params)
+        page, size = self._call(PullPage, "GET", "/sync/pull", params=params)
+        return page, size
+
+    def feed_end(self) -> int | None:
+        """Where the feed ended when the last page was served (its `LCC-APR-Feed-End`
+        header): for an estimate of how much is left; None from a server without it."""
+        return self._feed_end
 
     def request_certificate(self, csr: bytes) -> dict[str, Any]:
         """POST /certificates: a signing certificate for the key in this DER request
@@ -236,6 +244,9 @@ class Connection:
                 continue
             if response.status_code >= 300:
                 raise _refusal(response)
+            end = response.headers.get(FEED_END_HEADER, "")
+            if end.isdigit():
+                self._feed_end = int(end)
             return response.content
         raise AuthError("Please sign in again.")
 

@@ -46,3 +46,26 @@ def test_a_demo_without_an_hr_post_has_no_hr_login(tmp_path):
     assert logins.hr is None
     assert not any(Role.HR in roles for _, _, roles in _people(server).values())
     assert logins.manager in _people(server) and logins.employee in _people(server)
+
+
+def test_the_demo_member_of_staff_has_an_apr_shared_with_them(tmp_path):
+    """The tester signing in as staff finds something to read, comment on and sign."""
+    from lcc_apr.models import Record, RecordKind
+
+    server = EmbeddedServer(tmp_path, size=50)
+    server.prepare()
+    employee_id = _people(server)[server.logins().employee][0]
+    engine = make_engine(server.settings.database_url)
+    try:
+        with engine.connect() as c:
+            shared = c.scalar(
+                select(Record.id).where(
+                    Record.subject_id == employee_id,
+                    Record.kind == RecordKind.APR,
+                    Record.status == "shared",
+                    Record.deleted.is_(False),
+                )
+            )
+    finally:
+        engine.dispose()
+    assert shared is not None

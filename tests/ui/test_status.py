@@ -57,9 +57,7 @@ def test_sync_shows_progress_then_a_plain_summary(qtbot, bar):
     status.sync_button.click()
     assert status.syncing and not status.sync_button.isEnabled()
     assert status.cancel_button.isVisible() and status.progress.isVisible()
-    qtbot.waitUntil(
-        lambda: status.message.text() == "Receiving: 1,200 records (3.4 MB)", timeout=5000
-    )
+    qtbot.waitUntil(lambda: status.message.text() == "Receiving records: 1,200", timeout=5000)
     facts["value"] = StatusFacts(0, 0, datetime(2026, 11, 30, 14, 5, tzinfo=UTC))
     with qtbot.waitSignal(status.synced, timeout=5000) as blocker:
         sync.go.set()
@@ -122,7 +120,11 @@ def test_the_interval_setting_starts_background_syncs(qtbot, runner):
 
 
 def test_texts():
-    assert progress_text(Progress("sending", 3, 0)) == "Sending: 3 records (0.0 MB)"
+    assert progress_text(Progress("sending", 3, 0)) == "Sending your changes: 3"
+    receiving = Progress("receiving", 12_500, 0, total=241_000, seconds_left=41)
+    assert (
+        progress_text(receiving) == "Receiving records: 12,500 of about 241,000 — about 40 s left"
+    )
     assert outcome_text(SyncResult(sent=1, received=0, conflicts=1)).startswith(
         "Sync finished. Sent 1, received 0. 1 record(s) changed on both sides"
     )

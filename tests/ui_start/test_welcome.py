@@ -65,7 +65,7 @@ def test_try_the_demo_opens_the_main_window_for_each_role(
 def test_sign_in_problems_are_shown_in_place(qtbot):
     runner = TaskRunner(inline=True)
 
-    def refuse(role, url, user, password, progress):
+    def refuse(role, url, user, password, progress, cancel=None):
         progress("Signing in...")
         raise SyncError("That username or password is not right.")
 
@@ -87,3 +87,16 @@ def test_every_control_has_an_accessible_name(qtbot):
     for widget in dialog.findChildren(QtWidgets.QWidget):
         if isinstance(widget, QtWidgets.QLineEdit | QtWidgets.QPushButton):
             assert widget.accessibleName(), widget
+
+
+def test_the_demo_offers_its_people_with_a_line_each_on_who_they_are(qtbot):
+    from lcc_apr.demo_people import DEMO_PEOPLE
+
+    dialog = WelcomeDialog(runner=TaskRunner(inline=True), sign_in=lambda *a: None)
+    qtbot.addWidget(dialog)
+    shown = [label.text() for label in dialog.findChildren(QtWidgets.QLabel)]
+    for person in DEMO_PEOPLE:
+        button = dialog.demo_buttons[person.role]
+        assert person.title in button.accessibleName()
+        assert person.line in shown and button.accessibleDescription() == person.line
+    assert "APR shared with them" in dialog.demo_buttons["employee"].accessibleDescription()

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from lcc_apr.sync.protocol import PullPage, PushBody, PushReply
+from lcc_apr.sync.protocol import FEED_END_HEADER, PullPage, PushBody, PushReply
 
 from .. import pull as pull_service
 from .. import push as push_service
+from .. import sequence
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
 from ..errors import ERRORS
 
@@ -48,4 +49,5 @@ def pull(
         limit=size,
         indirect_reports=ctx.settings.indirect_reports,
     )
-    return Response(reply, media_type=JSON)
+    end = str(sequence.committed_high(session))
+    return Response(reply, media_type=JSON, headers={FEED_END_HEADER: end})
