@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -18,11 +17,11 @@ from lcc_apr.editing import StoreLike
 from lcc_apr.forms import Template
 from lcc_apr.history import history
 from lcc_apr.models import ChangeAction, Employee, Record, RecordChange, SignOff, User
+from lcc_apr.uk_time import uk_time as local_time
 from lcc_apr.workflow import WORKFLOWS, fill_names
 
 from .audit import PRINTED, audit_entries
 
-UK = ZoneInfo("Europe/London")
 SHOWN_LABELS = 3  # answers named in one "Changed ..." line; the rest are counted
 
 
@@ -91,9 +90,10 @@ def _row(
 
 
 def uk_time(at: datetime) -> tuple[datetime, str]:
-    """A stored (UTC) time in UK local time, and in words: "1 July 2026, 10:05"."""
-    local = at.astimezone(UK)
-    return local, f"{local.day} {local:%B %Y, %H:%M}"
+    """A stored (UTC) time in UK local time (lcc_apr.uk_time), and in words: "1 July
+    2026, 10:05"."""
+    local, zone = local_time(at)
+    return local, f"{local.day} {local:%B %Y, %H:%M}" + (" UTC" if zone == "UTC" else "")
 
 
 def _what(
