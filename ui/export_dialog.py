@@ -23,6 +23,7 @@ from lcc_apr.policy import Policy, load_policy
 from lcc_apr.schedule.cycles import Cycle
 from lcc_apr.store import Store
 
+from .files import documents_folder
 from .qt import QtCore, QtGui, QtWidgets
 from .tasks import Task, TaskRunner
 
@@ -116,11 +117,7 @@ class ExportDialog(QtWidgets.QDialog):
 
         self.folder = QtWidgets.QLineEdit()
         self.folder.setAccessibleName("Folder to write the PDFs to")
-        self.folder.setText(
-            QtCore.QStandardPaths.writableLocation(
-                QtCore.QStandardPaths.StandardLocation.DocumentsLocation
-            )
-        )
+        self.folder.setText(str(documents_folder()))
         browse = QtWidgets.QPushButton("Bro&wse…")
         browse.setAccessibleName("Choose the folder")
         browse.clicked.connect(self._browse)

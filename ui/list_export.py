@@ -15,17 +15,11 @@ from typing import Any
 from lcc_apr.ops.list_export import Exported, ListChoice, export_list
 
 from .context import AppContext
-from .qt import QtCore, QtWidgets
+from .files import documents_folder
+from .qt import QtWidgets
 from .tasks import TaskRunner
 
 FILTERS = {"CSV (*.csv)": ".csv", "Excel workbook (*.xlsx)": ".xlsx"}
-
-
-def documents_folder() -> Path:
-    found = QtCore.QStandardPaths.writableLocation(
-        QtCore.QStandardPaths.StandardLocation.DocumentsLocation
-    )
-    return Path(found) if found else Path.home()
 
 
 def ask_save_path(parent: QtWidgets.QWidget | None, name: str) -> Path | None:
