@@ -257,6 +257,9 @@ class InboxView(QtWidgets.QWidget):
         super().changeEvent(event)
 
     def _fit_columns(self) -> None:
-        self.tree.resizeColumnToContents(0)
-        gap = self.tree.fontMetrics().horizontalAdvance("m") * 3
-        self.tree.setColumnWidth(0, self.tree.columnWidth(0) + gap)
+        """'When' keeps room for its text; what is asked takes the rest (no sideways
+        scrolling at 1,024 px and 150% text)."""
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
