@@ -73,7 +73,7 @@ store = open_store(Path({path!r}), keyring_backend=keyring)
 with store.session() as s:
     me = CurrentUser.from_user(s.get(User, {user}))
 context = AppContext(store, Catalogue.load(), load_policy(), me, today=lambda: date(2026, 11, 30))
-w = build_window(context); w.show()
+w = build_window(context); w.show_page("team"); w.show()  # the inbox is first
 team = w.pages["team"]
 def ready():
     if team.model.rowCount() == 0:
