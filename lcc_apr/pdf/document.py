@@ -21,24 +21,10 @@ from sqlalchemy.orm import Session
 from lcc_apr.forms import Catalogue, Field, FieldType, Template, is_visible
 from lcc_apr.models import Employee, Record, RecordKind, SignOff, User
 from lcc_apr.signing.content import content_hash
-from lcc_apr.uk_time import uk_time
+from lcc_apr.uk_time import MONTHS, uk_time
 from lcc_apr.workflow import WORKFLOWS
 
 ORGANISATION = "Leicestershire County Council"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 ROLE_LABELS = {"employee": "Employee", "manager": "Line manager", "hr": "HR"}
 DECISION_LABELS = {"agree": "Agreed", "disagree": "Disagreed", "confirm": "Confirmed"}
 NOT_ANSWERED = "Not answered"
@@ -288,12 +274,8 @@ def long_date(day: date) -> str:
 
 def long_time(moment: datetime) -> str:
     """'14 May 2025, 10:32 (UK time)'; UTC when the time zone database is missing."""
-    local, zone = _uk_time(moment)
+    local, zone = uk_time(moment)
     return f"{long_date(local.date())}, {local:%H:%M} ({zone})"
-
-
-def _uk_time(moment: datetime) -> tuple[datetime, str]:
-    return uk_time(moment)
 
 
 def text(value: str) -> str:
@@ -311,7 +293,7 @@ def _sign_off(
     if describe is not None:
         state = describe(sign_off)
     elif sign_off.superseded_at is not None:
-        state = f"superseded on {long_date(_uk_time(sign_off.superseded_at)[0].date())}"
+        state = f"superseded on {long_date(uk_time(sign_off.superseded_at)[0].date())}"
     elif sign_off.signature is None:
         state = "not digitally signed"
     else:

@@ -25,6 +25,7 @@ from lcc_apr.workflow import WorkflowError
 from ui.qt import QtCore, QtGui, QtWidgets
 
 from .form import Form, muted, problem_colour, restyle
+from .panels import ContentsList, HistoryPage
 from .sign_dialog import SignDialog
 from .steps import StepsPanel
 from .writes import RunWrite, run_inline
@@ -218,43 +219,16 @@ class RecordEditor(QtWidgets.QWidget):
 
     def _pages(self) -> QtWidgets.QWidget:
         """The form (with its contents beside it) and the record's history, as two tabs."""
-        self.contents = QtWidgets.QListWidget()
-        self.contents.setAccessibleName("Sections of this form")
-        self.contents.setAccessibleDescription(
-            "Enter goes to a section; sections with answers still needed say how many."
-        )
-        self.contents.setWordWrap(True)
-        self.contents.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.contents.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.contents.itemActivated.connect(self._go_to_section)
-        self.contents.itemClicked.connect(self._go_to_section)
+        self.contents = ContentsList()
+        self.contents.chosen.connect(self._go_to_section)
         form_page = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(form_page)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.contents)
         row.addWidget(self.scroll_area, 1)
-        self.history = QtWidgets.QTableWidget(0, 3)
-        self.history.setAccessibleName("History of this record")
-        self.history.setHorizontalHeaderLabels(["When", "Who", "What"])
-        self.history.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.setShowGrid(False)
-        self.history.setWordWrap(True)  # long lines wrap; rows grow to fit them
-        self.history.verticalHeader().hide()
-        self.history.verticalHeader().setSectionResizeMode(
-            QtWidgets.QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.history.horizontalHeader().setStretchLastSection(True)
-        self.history.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
-        self.history_note = QtWidgets.QLabel("Loading the history…")
-        self.history_note.setWordWrap(True)
-        muted(self.history_note)
-        self.history_page = QtWidgets.QWidget()
-        history_layout = QtWidgets.QVBoxLayout(self.history_page)
-        history_layout.setContentsMargins(16, 8, 16, 8)
-        history_layout.addWidget(self.history_note)
-        history_layout.addWidget(self.history, 1)
+        self.history_page = HistoryPage()
+        self.history = self.history_page.table
         # A tab bar over two pages shown in turn (a QTabWidget would lay out both on opening).
         self.tabs = QtWidgets.QTabBar()
         self.tabs.setDocumentMode(True)
@@ -303,17 +277,10 @@ class RecordEditor(QtWidgets.QWidget):
         self.contents_button.setText("Show contents" if folded else "Hide contents")
 
     def _fill_contents(self) -> None:
-        """One entry per section; its width follows the text size (narrow: about 24 letters)."""
-        self.contents.clear()
-        for section in self.session.template.sections:
-            item = QtWidgets.QListWidgetItem(section.title)
-            item.setData(Qt.ItemDataRole.UserRole, section.key)
-            self.contents.addItem(item)
-        self.contents.setSpacing(2)
-        self.contents.setFixedWidth(self.contents.fontMetrics().averageCharWidth() * 24 + 16)
+        self.contents.fill(self.session.template.sections)
 
     def _show_contents(self) -> None:
-        """Hide sections not shown; say how many answers each still needs for a step."""
+        """How many answers each section still needs for a step."""
         missing: dict[str, int] = {}
         for path in self.needed:
             try:
@@ -321,22 +288,12 @@ class RecordEditor(QtWidgets.QWidget):
             except KeyError:
                 continue
             missing[key] = missing.get(key, 0) + 1
-        for i in range(self.contents.count()):
-            item = self.contents.item(i)
-            key = item.data(Qt.ItemDataRole.UserRole)
-            section = self.form.sections[key].section
-            count = missing.get(key, 0)
-            text = f"{section.title} ({count} needed)" if count else section.title
-            if item.text() != text:
-                item.setText(text)
-                font = item.font()
-                font.setBold(bool(count))
-                item.setFont(font)
-            item.setHidden(not self.session.section_visible(key))
+        titles = {key: box.section.title for key, box in self.form.sections.items()}
+        self.contents.show_needed(missing, titles, self.session.section_visible)
 
-    def _go_to_section(self, item: QtWidgets.QListWidgetItem) -> None:
+    def _go_to_section(self, key: str) -> None:
         """Scroll the section to the top and put the focus in its first answer."""
-        box = self.form.sections[item.data(Qt.ItemDataRole.UserRole)]
+        box = self.form.sections[key]
         first = next((w for w in self.form.focus_chain() if box.isAncestorOf(w)), None)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -361,19 +318,11 @@ class RecordEditor(QtWidgets.QWidget):
             self._history_stale = True
 
     def _history_loaded(self, rows: list[Any]) -> None:
-        self.history.setRowCount(len(rows))
-        for index, row in enumerate(rows):
-            for column, text in enumerate((row.when, row.who, row.what)):
-                self.history.setItem(index, column, QtWidgets.QTableWidgetItem(text))
-        self.history_note.setText(
-            "Newest first. Times are UK time." if rows else "Nothing is recorded yet."
-        )
-        for column in (0, 1):
-            self.history.resizeColumnToContents(column)
+        self.history_page.show_rows(rows)
 
     def _history_failed(self, error: Exception) -> None:
         log.error("reading the history of record %s failed", self.session.record_id, exc_info=error)
-        self.history_note.setText("The history could not be read on this computer.")
+        self.history_page.show_failed()
 
     def _build_form(self) -> None:
         """(Re)make the form from the session: at start, and after a step changes rights."""
