@@ -76,3 +76,13 @@ def clean(value: Any) -> Any:
 
 def top_key(path: str) -> str:
     return str(parse_path(path)[0])
+
+
+def changed_answers(base: dict[str, Any], working: dict[str, Any]) -> dict[str, Any]:
+    """The top-level answers that differ (None: removed), as a save writes them."""
+    return {k: working.get(k) for k in {**base, **working} if base.get(k) != working.get(k)}
+
+
+def with_changes(answers: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The answers with top-level changes applied (None removes), copied."""
+    return {k: copy.deepcopy(v) for k, v in {**answers, **changes}.items() if v is not None}

@@ -35,13 +35,16 @@ from sqlalchemy.orm import Session
 from lcc_apr.answer_paths import (
     PROBE,
     Path,
+    changed_answers,
     clean,
     get_at,
     item_path,
     parse_path,
     top_key,
+    with_changes,
     with_value,
 )
+from lcc_apr.edit_options import SaveResult, StepOption
 from lcc_apr.forms import (
     Catalogue,
     Field,
@@ -87,32 +90,6 @@ class EditRefused(Exception):
 
 
 COUNTERSIGN = "countersign"  # HR's countersignature: a signature with no workflow step
-
-
-@dataclass(frozen=True)
-class StepOption:
-    """A workflow step the person could take now, as a button would show it."""
-
-    name: str
-    label: str  # with the employee's and manager's names filled in
-    missing: tuple[Problem, ...]  # answers still needed (strict validation for the step)
-    needs_reason: bool
-    voids_signatures: bool
-    locks: bool = False  # afterwards the record is signed or closed, and locked
-    signs: bool = False  # taken by signing (EditSession.sign), never by take()
-    decisions: tuple[str, ...] = ()  # for a signing step: "agree"/"disagree", or "confirm"
-    decided: str = ""  # the employee's decision as the form words it, when the form asks it
-    reason: str = ""  # why they disagree, as the form says it (the sign-off's reason to start)
-
-    @property
-    def ready(self) -> bool:
-        return not self.missing
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    written: tuple[str, ...] = ()  # top-level answers written to the store
-    held_back: tuple[Problem, ...] = ()  # invalid answers kept in the working copy only
 
 
 @dataclass
@@ -180,9 +157,9 @@ class EditSession:
             self._signers = {
                 (s.user_id, str(s.role)) for s in record.sign_offs if not s.superseded_at
             }
-            pending = _changes(self._saved, self._working) if keep_working else {}
+            pending = changed_answers(self._saved, self._working) if keep_working else {}
             self._saved: dict[str, Any] = stored
-            self._working: dict[str, Any] = _applied(stored, pending)
+            self._working: dict[str, Any] = with_changes(stored, pending)
             self._stacks = _Stacks()
             if pending:
                 self._stacks.undo.append(
@@ -428,7 +405,7 @@ class EditSession:
             working = copy.deepcopy(self._working)
             base = copy.deepcopy(self._saved)
             self.seal()
-        changed = list(_changes(base, working))
+        changed = list(changed_answers(base, working))
         invalid = validate(self.template, working, reference=self.reference)
         held = tuple(p for p in invalid if top_key(p.path) in changed)
         write = {k: working.get(k) for k in changed if k not in {top_key(p.path) for p in held}}
@@ -436,7 +413,7 @@ class EditSession:
             return SaveResult((), held)
         with self._store.session() as session:
             record = self._record(session)
-            after = _applied(record.answers, write)
+            after = with_changes(record.answers, write)
             roles = editing_roles(record.kind, [record.status], self.actor.parties())
             refused = edit_problems(
                 self.template, record.answers, after, roles=roles, locked=is_locked(record)
@@ -445,7 +422,7 @@ class EditSession:
                 raise EditRefused(f"Not saved. {_sentence(refused)}", refused)
             update_record(session, record, user_id=self.actor.user_id, at=at, answers=write)
         with self._lock:
-            self._saved = _applied(self._saved, write)
+            self._saved = with_changes(self._saved, write)
         return SaveResult(tuple(write), held)
 
     def _record(self, session: Session) -> Record:
@@ -587,15 +564,6 @@ class EditSession:
         with self._store.session() as session:  # the committed state, as anyone now sees it
             self._load(session, keep_working=True)
         return self.status
-
-
-def _changes(base: dict[str, Any], working: dict[str, Any]) -> dict[str, Any]:
-    """The top-level answers that differ (None: removed), as `save` writes them."""
-    return {k: working.get(k) for k in {**base, **working} if base.get(k) != working.get(k)}
-
-
-def _applied(answers: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in {**answers, **changes}.items() if v is not None}
 
 
 def _sentence(problems: list[Problem]) -> str:

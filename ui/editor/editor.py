@@ -24,8 +24,8 @@ from lcc_apr.signing.identity import SigningError
 from lcc_apr.workflow import WorkflowError
 from ui.qt import QtCore, QtGui, QtWidgets
 
-from .form import Form, muted, problem_colour, restyle
-from .panels import ContentsList, HistoryPage
+from .form import Form, problem_colour, restyle
+from .panels import Header, Pages, editor_actions, signatures_label
 from .sign_dialog import SignDialog
 from .steps import StepsPanel
 from .writes import RunWrite, run_inline
@@ -150,34 +150,14 @@ class RecordEditor(QtWidgets.QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         layout.addWidget(self._pages(), 1)
-        self.signatures = QtWidgets.QLabel()
-        self.signatures.setObjectName("signatures")
-        self.signatures.setWordWrap(True)
-        self.signatures.setAccessibleName("Signatures on this record")
-        self.signatures.setTextFormat(Qt.TextFormat.PlainText)
-        self.signatures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.signatures.setContentsMargins(16, 4, 16, 4)
+        self.signatures = signatures_label()
         layout.addWidget(self.signatures)
         self.steps = StepsPanel(self._take, self.show_field)
         layout.addWidget(self.steps)
 
-        self.undo_action = QtGui.QAction("Undo", self)
-        self.undo_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Undo, "Ctrl+Z"))
-        self.undo_action.triggered.connect(self.undo)
-        self.redo_action = QtGui.QAction("Redo", self)
-        self.redo_action.setShortcuts(
-            _keys(QtGui.QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z", "Ctrl+Y")
+        self.undo_action, self.redo_action, self.close_action = editor_actions(
+            self, undo=self.undo, redo=self.redo, close=lambda: self.window().close()
         )
-        self.redo_action.triggered.connect(self.redo)
-        for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-        # Escape cancels the edit in a field, never the window; Ctrl+W closes the window.
-        self.close_action = QtGui.QAction("Close", self)
-        self.close_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Close, "Ctrl+W"))
-        self.close_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.close_action.triggered.connect(lambda: self.window().close())
-        self.addAction(self.close_action)
         self._host: QtWidgets.QWidget | None = None
 
         self.form: Form
@@ -191,78 +171,25 @@ class RecordEditor(QtWidgets.QWidget):
     # -- building -----------------------------------------------------------------------
 
     def _header(self) -> QtWidgets.QWidget:
-        header = QtWidgets.QWidget()
-        header.setObjectName("editor-header")
-        layout = QtWidgets.QVBoxLayout(header)
-        layout.setContentsMargins(16, 12, 16, 8)
-        self.title = QtWidgets.QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setWordWrap(True)
-        self.subtitle = QtWidgets.QLabel()
-        self.subtitle.setWordWrap(True)
-        muted(self.subtitle)
-        self.banner = QtWidgets.QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setObjectName("banner")
-        self.banner.setStyleSheet(
-            "#banner { background: palette(alternate-base);"
-            " border-left: 4px solid palette(highlight); padding: 6px 8px; }"
-        )
-        self.save_status = QtWidgets.QLabel()
-        self.save_status.setObjectName("save-status")
-        self.save_status.setAccessibleName("Save status")
-        self.save_status.setWordWrap(True)  # a long refusal wraps, never widens the window
-        self.save_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        for widget in (self.title, self.subtitle, self.banner):
-            layout.addWidget(widget)
+        header = Header()
+        self.title, self.subtitle, self.banner = header.title, header.subtitle, header.banner
+        self.save_status = header.save_status  # shown beside the tabs (Pages)
         return header
 
     def _pages(self) -> QtWidgets.QWidget:
         """The form (with its contents beside it) and the record's history, as two tabs."""
-        self.contents = ContentsList()
+        pages = Pages(self.scroll_area, self.save_status)
+        self.contents, self.contents_button = pages.contents, pages.contents_button
+        self.tabs, self.form_page = pages.tabs, pages.form_page
+        self.history_page, self.history = pages.history_page, pages.history_page.table
         self.contents.chosen.connect(self._go_to_section)
-        form_page = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(form_page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        row.addWidget(self.contents)
-        row.addWidget(self.scroll_area, 1)
-        self.history_page = HistoryPage()
-        self.history = self.history_page.table
-        # A tab bar over two pages shown in turn (a QTabWidget would lay out both on opening).
-        self.tabs = QtWidgets.QTabBar()
-        self.tabs.setDocumentMode(True)
-        self.tabs.setDrawBase(False)
-        self.tabs.addTab("&Form")
-        self.tabs.addTab("&History")
-        self.tabs.setAccessibleName("Form or history")
-        self.tabs.currentChanged.connect(self._tab_changed)
-        self.contents_button = QtWidgets.QToolButton()
-        self.contents_button.setText("Hide contents")
-        self.contents_button.setAccessibleName("Show or hide the list of sections")
-        self.contents_button.setCheckable(True)
-        self.contents_button.toggled.connect(self._fold_contents)
-        bar = QtWidgets.QHBoxLayout()
-        bar.setContentsMargins(8, 0, 8, 0)
-        bar.setSpacing(12)
-        bar.addWidget(self.tabs, 0, Qt.AlignmentFlag.AlignBottom)
-        bar.addWidget(self.save_status, 1)  # beside the tabs: the form keeps the height
-        bar.addWidget(self.contents_button)
-        self.form_page = form_page
-        self.history_page.hide()
-        pages = QtWidgets.QWidget()
-        column = QtWidgets.QVBoxLayout(pages)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addLayout(bar)
-        rule = QtWidgets.QFrame()
-        rule.setFrameShape(QtWidgets.QFrame.Shape.HLine)
-        rule.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
-        column.addWidget(rule)
-        column.addWidget(form_page, 1)
-        column.addWidget(self.history_page, 1)
+        pages.history_opened.connect(self._history_opened)
         self._history_stale = True
         return pages
+
+    def _history_opened(self) -> None:
+        if self._history_stale:
+            self._load_history()
 
     def show_history(self, shown: bool = True) -> None:
         """The History tab (True) or the form (False)."""
@@ -271,10 +198,6 @@ class RecordEditor(QtWidgets.QWidget):
     @property
     def history_shown(self) -> bool:
         return self.tabs.currentIndex() == 1
-
-    def _fold_contents(self, folded: bool) -> None:
-        self.contents.setVisible(not folded)
-        self.contents_button.setText("Show contents" if folded else "Hide contents")
 
     def _fill_contents(self) -> None:
         self.contents.fill(self.session.template.sections)
@@ -298,14 +221,6 @@ class RecordEditor(QtWidgets.QWidget):
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
         self.scroll_area.verticalScrollBar().setValue(box.y())
-
-    def _tab_changed(self, index: int) -> None:
-        history = index == 1
-        self.form_page.setVisible(not history)
-        self.history_page.setVisible(history)
-        self.contents_button.setVisible(not history)
-        if history and self._history_stale:
-            self._load_history()
 
     def _load_history(self) -> None:
         """Who changed, shared and signed the record, and when: a read task."""
@@ -679,16 +594,3 @@ class RecordEditor(QtWidgets.QWidget):
 
 
 _NO_MODIFIER = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-
-
-def _keys(*keys: QtGui.QKeySequence.StandardKey | str) -> list[QtGui.QKeySequence]:
-    """Standard and explicit key sequences without duplicates (duplicates make them ambiguous)."""
-    found: list[QtGui.QKeySequence] = []
-    for key in keys:
-        sequences = (
-            QtGui.QKeySequence.keyBindings(key)
-            if isinstance(key, QtGui.QKeySequence.StandardKey)
-            else [QtGui.QKeySequence(key)]
-        )
-        found += [s for s in sequences if s not in found]
-    return found

@@ -6,9 +6,52 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lcc_apr.forms import Section
-from ui.qt import Qt, QtWidgets, Signal
+from ui.qt import Qt, QtGui, QtWidgets, Signal
 
 from .form import muted
+
+
+class Header(QtWidgets.QWidget):
+    """The record's title, who and what stage, the banner (why it is read-only), and the
+    save status (laid out beside the tabs by Pages)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("editor-header")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        self.title = QtWidgets.QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)
+        self.subtitle = QtWidgets.QLabel()
+        self.subtitle.setWordWrap(True)
+        muted(self.subtitle)
+        self.banner = QtWidgets.QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("banner")
+        self.banner.setStyleSheet(
+            "#banner { background: palette(alternate-base);"
+            " border-left: 4px solid palette(highlight); padding: 6px 8px; }"
+        )
+        self.save_status = QtWidgets.QLabel()
+        self.save_status.setObjectName("save-status")
+        self.save_status.setAccessibleName("Save status")
+        self.save_status.setWordWrap(True)  # a long refusal wraps, never widens the window
+        self.save_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for widget in (self.title, self.subtitle, self.banner):
+            layout.addWidget(widget)
+
+
+def signatures_label() -> QtWidgets.QLabel:
+    """Each signature on the record in words, selectable from the keyboard."""
+    label = QtWidgets.QLabel()
+    label.setObjectName("signatures")
+    label.setWordWrap(True)
+    label.setAccessibleName("Signatures on this record")
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+    label.setContentsMargins(16, 4, 16, 4)
+    return label
 
 
 class ContentsList(QtWidgets.QListWidget):
@@ -98,3 +141,101 @@ class HistoryPage(QtWidgets.QWidget):
 
     def show_failed(self) -> None:
         self.note.setText("The history could not be read on this computer.")
+
+
+class Pages(QtWidgets.QWidget):
+    """A tab bar (Form, History) over two pages shown in turn (a QTabWidget would lay out
+    both on opening); the save status sits beside the tabs so the form keeps the height."""
+
+    history_opened = Signal()
+
+    def __init__(self, form: QtWidgets.QWidget, save_status: QtWidgets.QWidget) -> None:
+        super().__init__()
+        self.contents = ContentsList()
+        self.form_page = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(self.form_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.contents)
+        row.addWidget(form, 1)
+        self.history_page = HistoryPage()
+        self.history_page.hide()
+        self.tabs = QtWidgets.QTabBar()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setDrawBase(False)
+        self.tabs.addTab("&Form")
+        self.tabs.addTab("&History")
+        self.tabs.setAccessibleName("Form or history")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.contents_button = QtWidgets.QToolButton()
+        self.contents_button.setText("Hide contents")
+        self.contents_button.setAccessibleName("Show or hide the list of sections")
+        self.contents_button.setCheckable(True)
+        self.contents_button.toggled.connect(self._fold_contents)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(8, 0, 8, 0)
+        bar.setSpacing(12)
+        bar.addWidget(self.tabs, 0, Qt.AlignmentFlag.AlignBottom)
+        bar.addWidget(save_status, 1)
+        bar.addWidget(self.contents_button)
+        rule = QtWidgets.QFrame()
+        rule.setFrameShape(QtWidgets.QFrame.Shape.HLine)
+        rule.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
+        column = QtWidgets.QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(bar)
+        column.addWidget(rule)
+        column.addWidget(self.form_page, 1)
+        column.addWidget(self.history_page, 1)
+
+    def _fold_contents(self, folded: bool) -> None:
+        self.contents.setVisible(not folded)
+        self.contents_button.setText("Show contents" if folded else "Hide contents")
+
+    def _tab_changed(self, index: int) -> None:
+        history = index == 1
+        self.form_page.setVisible(not history)
+        self.history_page.setVisible(history)
+        self.contents_button.setVisible(not history)
+        if history:
+            self.history_opened.emit()
+
+
+def editor_actions(
+    editor: QtWidgets.QWidget,
+    *,
+    undo: Callable[[], object],
+    redo: Callable[[], object],
+    close: Callable[[], object],
+) -> tuple[QtGui.QAction, QtGui.QAction, QtGui.QAction]:
+    """Undo and Redo in the editor; Close (Ctrl+W) for its window: Escape cancels the edit
+    in a field, never the window."""
+    undo_action = QtGui.QAction("Undo", editor)
+    undo_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Undo, "Ctrl+Z"))
+    undo_action.triggered.connect(undo)
+    redo_action = QtGui.QAction("Redo", editor)
+    redo_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))
+    redo_action.triggered.connect(redo)
+    for action in (undo_action, redo_action):
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        editor.addAction(action)
+    close_action = QtGui.QAction("Close", editor)
+    close_action.setShortcuts(_keys(QtGui.QKeySequence.StandardKey.Close, "Ctrl+W"))
+    close_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    close_action.triggered.connect(close)
+    editor.addAction(close_action)
+    return undo_action, redo_action, close_action
+
+
+def _keys(*keys: QtGui.QKeySequence.StandardKey | str) -> list[QtGui.QKeySequence]:
+    """Standard and explicit key sequences without duplicates (duplicates make them ambiguous)."""
+    found: list[QtGui.QKeySequence] = []
+    for key in keys:
+        sequences = (
+            QtGui.QKeySequence.keyBindings(key)
+            if isinstance(key, QtGui.QKeySequence.StandardKey)
+            else [QtGui.QKeySequence(key)]
+        )
+        found += [s for s in sequences if s not in found]
+    return found
