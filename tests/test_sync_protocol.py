@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from lcc_apr.models import Record, RecordKind, SignOff, SignOffDecision, SignOffRole
 from lcc_apr.sync import protocol
 from lcc_apr.sync.protocol import (
+    MOST_ANSWER_KEY,
+    MOST_NUMBER,
     PullPage,
     PushBody,
     RecordWire,
@@ -152,6 +154,10 @@ def test_a_pull_page_reads_from_bytes_and_ignores_keys_it_does_not_know():
         {"answers": ["not", "an", "object"]},
         {"status": "x" * 41},
         {"typo_field": 1},  # requests refuse unknown keys
+        {"subject_id": -1},
+        {"subject_id": MOST_NUMBER + 1},  # PostgreSQL's INTEGER holds no more
+        {"server_rev": 2**63},
+        {"base_rev": 2**64},
     ],
 )
 def test_a_pushed_record_that_does_not_fit_is_refused(bad):
@@ -165,3 +171,22 @@ def test_a_conflicts_kept_copy_reads_back_as_the_same_record():
     assert orjson.loads(orjson.dumps(kept)) == kept  # stored as JSON
     assert "base_rev" not in kept and "restore" not in kept  # only the keys sent
     assert record_wire(kept) == wire
+
+
+@pytest.mark.parametrize(
+    ("answers", "fits"),
+    [
+        ({"k" * MOST_ANSWER_KEY: 1, "group": [{"n": 2**63 - 1}, {"n": -(2**63)}]}, True),
+        ({"k" * (MOST_ANSWER_KEY + 1): 1}, False),
+        ({"group": [{"ok": 1}, {"k" * (MOST_ANSWER_KEY + 1): 1}]}, False),  # at any depth
+        ({"n": 2**63}, False),
+        ({"group": [[{"n": -(2**63) - 1}]]}, False),
+    ],
+)
+def test_pushed_answers_have_short_keys_and_64_bit_numbers(answers, fits):
+    body = {"key": "k", "records": [to_wire(record(answers=answers), push=True)]}
+    if fits:
+        PushBody.model_validate(body)
+    else:
+        with pytest.raises(ValidationError, match="answer"):
+            PushBody.model_validate(body)

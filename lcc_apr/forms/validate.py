@@ -20,6 +20,7 @@ from .model import Field, FieldType, Template, is_visible
 # Ceilings for absurd input when a template sets none.
 DEFAULT_MAX_LENGTH = {FieldType.SHORT_TEXT: 300, FieldType.LONG_TEXT: 20_000}
 DEFAULT_MAX_ITEMS = 50
+QUOTED = 40  # characters of a wrong key or value quoted back in a problem
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def validate(
     known = {f.key for f in template.fields()}
     for key in answers:
         if key not in known:
-            problems.append(Problem(key, "is not a field of this form"))
+            problems.append(Problem(_quoted(key), "is not a field of this form"))
     for section in template.sections:
         if not is_visible(section.visible_when, answers):
             continue
@@ -85,7 +86,8 @@ def _check(
             item_keys = {f.key for f in field.fields}
             for key in item:
                 if key not in item_keys:
-                    problems.append(Problem(f"{path}[{index}].{key}", "is not part of this group"))
+                    where = f"{path}[{index}].{_quoted(key)}"
+                    problems.append(Problem(where, "is not part of this group"))
             found: list[Problem] = []
             for sub in field.fields:
                 _check(
@@ -127,6 +129,11 @@ def _add_at_least(field: Field, count: int) -> str:
     return f"Add at least {entries} to '{label}'"
 
 
+def _quoted(text: str) -> str:
+    """Text sent to us, cut short: a problem names it, never repeats all of it."""
+    return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
+
+
 def _lower(text: str) -> str:
     """The first letter in lower case, unless the first word is an abbreviation (HR)."""
     first = text.split(" ", 1)[0]
@@ -163,7 +170,7 @@ def _type_problem(f: Field, value: Any, reference: date) -> str | None:
             return "must be yes or no"
     elif t in (FieldType.CHOICE, FieldType.RATING):
         if value not in {o.value for o in f.choices()}:
-            return f"{value!r} is not one of the choices"
+            return f"{_quoted(repr(value))} is not one of the choices"
     elif t is FieldType.MULTI_CHOICE:
         allowed = {o.value for o in f.choices()}
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -172,7 +179,7 @@ def _type_problem(f: Field, value: Any, reference: date) -> str | None:
             return "lists a choice twice"
         wrong = [v for v in value if v not in allowed]
         if wrong:
-            return f"{wrong[0]!r} is not one of the choices"
+            return f"{_quoted(repr(wrong[0]))} is not one of the choices"
     elif t is FieldType.GROUP:
         if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
             return "must be a list of entries"

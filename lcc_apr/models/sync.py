@@ -42,12 +42,15 @@ class Conflict(Base):
 
 
 class PushBatch(Base):
-    """A push sent but not yet answered: retried with the same idempotency key."""
+    """A push sent but not yet answered: retried with the same idempotency key and the
+    very body first sent. `revs` is each record's local_rev when it was sent: only a
+    record still there when the answer comes is clean; a later edit goes in the next batch."""
 
     __tablename__ = "push_batches"
 
     key: Mapped[str] = mapped_column(String(36), primary_key=True)
-    record_ids: Mapped[list[str]] = mapped_column(JSONDoc)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # a PushBody, as sent
+    revs: Mapped[dict[str, int]] = mapped_column(JSONDoc)  # record id -> local_rev sent
     created_at: Mapped[utc]
 
 

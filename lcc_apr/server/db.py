@@ -27,7 +27,7 @@ SQLITE_BUSY_SECONDS = 30
 MIGRATION_LOCK = 0x4C434341  # 'LCCA'
 # The newest server revision, so a database already there is recognised without loading
 # Alembic (tests/server/test_signing.py checks it against the scripts).
-SERVER_HEAD = "s0002"
+SERVER_HEAD = "s0003"
 
 
 def make_engine(url: str) -> Engine:

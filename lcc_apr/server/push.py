@@ -3,13 +3,16 @@
 The whole batch is one transaction that takes the sequence lock first, so
 batches are applied one after another: a record read here is the latest
 committed version, and the revisions handed out are never seen out of order.
-The reply is stored under (user, key) in the same transaction; the same key
-again gets those bytes back and changes nothing. Server clocks order nothing:
-`at` is written in the history for people to read.
+The reply is stored under (user, key) in the same transaction, with the hash of
+the records pushed: the same key with the same records gets those bytes back and
+changes nothing; with other records it is refused (422 `key_reused`), nothing
+applied and nothing replayed. Server clocks order nothing: `at` is written in the
+history for people to read.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.forms import Template
 from lcc_apr.history import create_record, delete_record, update_record
 from lcc_apr.models import Employee, Record, now_utc
-from lcc_apr.sync.protocol import PushBody, RecordWire, to_wire
+from lcc_apr.sync.protocol import KEY_REUSED, PushBody, RecordWire, to_wire
 from lcc_apr.workflow import (
     WORKFLOWS,
     Transition,
@@ -38,12 +41,17 @@ from lcc_apr.workflow import (
 from . import audit, rules, sequence, signoffs
 from .auth import Principal
 from .context import ServerContext
+from .errors import ApiError
 from .rules import Draft, PushRefused, refused_as
 from .scope import Viewer, reload_viewer
 from .tables import IdempotentReply
 
 OUT_OF_SCOPE = "This record is not one you may see or change."
 CONFLICT = "The record changed on the server after your copy was made: merge and push again."
+KEY_TAKEN = (
+    "This push's key was already used for other changes: nothing was applied. "
+    "Send the changes again under a new key."
+)
 
 
 class Batch:
@@ -306,19 +314,35 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 def push(ctx: ServerContext, session: Session, principal: Principal, body: PushBody, route: str):
     """Apply a batch (or replay its stored reply); returns the reply as JSON bytes."""
+    digest = body_hash(body)
     batch = Batch(ctx, session, principal.viewer, route)  # takes the lock first
     stored = session.get(IdempotentReply, (principal.user_id, body.key))
     if stored is not None:
-        reply = stored.reply
+        reply, same = stored.reply, stored.body_hash == digest
         session.rollback()
+        if not same:
+            raise ApiError(422, KEY_TAKEN, code=KEY_REUSED)
         return reply
     reply = orjson.dumps({"results": [batch.apply(wire) for wire in body.records]})
     session.add(
-        IdempotentReply(user_id=principal.user_id, key=body.key, reply=reply, created_at=batch.now)
+        IdempotentReply(
+            user_id=principal.user_id,
+            key=body.key,
+            body_hash=digest,
+            reply=reply,
+            created_at=batch.now,
+        )
     )
     _prune(session, principal.user_id, batch.now - timedelta(days=ctx.settings.idempotency_days))
     session.commit()
     return reply
+
+
+def body_hash(body: PushBody) -> str:
+    """SHA-256 of the records as parsed (every field, keys sorted): the same records
+    however their JSON was spaced or ordered (about 10 us a record)."""
+    data = orjson.dumps(body.records, default=vars, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _prune(session: Session, user_id: int, before: datetime) -> None:

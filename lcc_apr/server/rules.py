@@ -32,6 +32,7 @@ from lcc_apr.workflow.model import PREVIOUS
 
 MAX_STEPS = 4
 SHOWN_PROBLEMS = 5
+SHOWN_CHARS = 300  # of each problem at most, whatever it quotes of what was sent
 
 
 class PushRefused(Exception):
@@ -54,9 +55,13 @@ class Draft:
 
 
 def _listed(problems: list[Any]) -> str:
-    shown = "; ".join(str(p) for p in problems[:SHOWN_PROBLEMS])
+    shown = "; ".join(_short(str(p)) for p in problems[:SHOWN_PROBLEMS])
     more = len(problems) - SHOWN_PROBLEMS
     return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def is_locked_state(kind: RecordKind, status: str) -> bool:

@@ -79,12 +79,14 @@ class ServerMeta(ServerBase):
 
 
 class IdempotentReply(ServerBase):
-    """The reply to a push, stored under the client's key so a retry changes nothing."""
+    """The reply to a push, stored under the client's key so a retry changes nothing;
+    with the SHA-256 of the records pushed, so the key replays only that very body."""
 
     __tablename__ = "idempotency_replies"
 
     user_id: Mapped[int] = mapped_column(ForeignKey(User.id), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
     reply: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[utc] = mapped_column(index=True)
 

@@ -45,7 +45,16 @@ from .apply import (
     take_with_local_changes,
 )
 from .errors import AccountDisabled, Cancelled, IncompatibleServer, NetworkError, Refused
-from .protocol import PAGE_LIMIT, PUSH_LIMIT, PullPage, PushReply, record_wire, to_wire, wire_dict
+from .protocol import (
+    KEY_REUSED,
+    PAGE_LIMIT,
+    PUSH_LIMIT,
+    PullPage,
+    PushReply,
+    record_wire,
+    to_wire,
+    wire_dict,
+)
 from .transport import Connection
 
 if TYPE_CHECKING:
@@ -168,28 +177,46 @@ class SyncEngine:
             with self.store.session() as s:
                 pending = s.scalars(select(PushBatch).order_by(PushBatch.created_at)).first()
                 if pending is None:
-                    blocked = select(Conflict.record_id)
-                    ids = list(
-                        s.scalars(
-                            select(Record.id)
-                            .where(Record.dirty, Record.id.not_in(blocked))
-                            .limit(PUSH_LIMIT)
-                        )
-                    )
-                    if not ids:
+                    pending = self._new_batch(s)
+                    if pending is None:
                         return
-                    pending = PushBatch(key=str(uuid.uuid4()), record_ids=ids, created_at=now_utc())
-                    s.add(pending)  # written before sending: a retry re-sends the same key
-                key, ids = pending.key, list(pending.record_ids)
+                key, body, revs = pending.key, pending.body, dict(pending.revs)
+            try:
+                reply, size = self.connection.push(body)
+            except Refused as refusal:
+                if refusal.code != KEY_REUSED:
+                    raise
+                # The server holds this key for another body and applied nothing: the
+                # records are still dirty and go again in a fresh batch, under a new key.
+                with self.store.session() as s:
+                    s.execute(delete(PushBatch).where(PushBatch.key == key))
+                continue
             with self.store.session() as s:
-                records = list(s.scalars(select(Record).where(Record.id.in_(ids))))
-                sent_rev = {r.id: r.local_rev for r in records}
-                body = {"key": key, "records": [self._wire(s, r) for r in records]}
-            reply, size = self.connection.push(body)
-            with self.store.session() as s:
-                self._take_push_reply(s, reply, sent_rev, result)
+                self._take_push_reply(s, reply, revs, result)
                 s.execute(delete(PushBatch).where(PushBatch.key == key))
             self.on_progress(Progress("sending", result.sent, size))
+
+    def _new_batch(self, s: Session) -> PushBatch | None:
+        """The next dirty records (none in conflict), as a batch written before it is
+        sent: a retry re-sends the same key with the same body, however the records
+        have changed since."""
+        blocked = select(Conflict.record_id)
+        records = list(
+            s.scalars(
+                select(Record).where(Record.dirty, Record.id.not_in(blocked)).limit(PUSH_LIMIT)
+            )
+        )
+        if not records:
+            return None
+        key = str(uuid.uuid4())
+        batch = PushBatch(
+            key=key,
+            body={"key": key, "records": [self._wire(s, r) for r in records]},
+            revs={r.id: r.local_rev for r in records},
+            created_at=now_utc(),
+        )
+        s.add(batch)
+        return batch
 
     @staticmethod
     def _wire(s: Session, record: Record) -> dict[str, Any]:

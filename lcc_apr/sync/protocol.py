@@ -8,9 +8,10 @@ docs/sync-protocol.md describes them in prose and tables; a test keeps the two i
 
 Requests refuse unknown keys (a typo is an error, never silently ignored data); the
 client reads replies ignoring unknown keys, so a newer server may add optional ones.
-Numbers are strict (a boolean is not a number) and strings have ceilings. Revisions
-and cursors are numbers from the server's one global sequence; device clocks are
-carried for people to read and never compared.
+Numbers are strict (a boolean is not a number) and bounded by what the databases hold;
+strings have ceilings, answer keys too. Revisions and cursors are numbers from the
+server's one global sequence; device clocks are carried for people to read and never
+compared.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, InstanceOf, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    InstanceOf,
+    StrictBool,
+    StrictInt,
+    field_validator,
+)
 
 from lcc_apr.models import RecordKind, SignOff
 
@@ -32,12 +41,16 @@ PROTOCOL_HEADER = "LCC-APR-Protocol"
 FEED_END_HEADER = "LCC-APR-Feed-End"
 PAGE_LIMIT = 500  # default and most records per pull page
 PUSH_LIMIT = 200  # most records per push batch
+MOST_NUMBER = 2**31 - 1  # ids, revisions, cursors: the largest INTEGER of PostgreSQL
+MOST_ANSWER_KEY = 200  # characters in an answer key, at any depth
+KEY_REUSED = "key_reused"  # 422 code: this push key was used for another body
 
 Text40 = Annotated[str, Field(max_length=40)]
 IsoTime = Annotated[str, Field(max_length=40)]  # ISO 8601, UTC; shown to people, never compared
 IsoDay = Annotated[str, Field(max_length=40)]  # YYYY-MM-DD (the server checks the form)
 UUID_TEXT = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # lower case
 RecordId = Annotated[str, Field(pattern=UUID_TEXT)]
+Number = Annotated[StrictInt, Field(ge=0, le=MOST_NUMBER)]  # an id, revision or version
 Base64 = str  # standard base64 text of binary data (DER)
 # A JSON object, taken as parsed (not copied key by key: a full pull reads 241,000 of them).
 Answers = InstanceOf[dict[str, Any]]
@@ -67,7 +80,7 @@ def read(model: type[M], data: bytes) -> M:
 class SignOffWire(Wire):
     """One signature on a record (see "Sign-offs" in docs/sync-protocol.md)."""
 
-    user_id: StrictInt
+    user_id: Number
     role: Literal["employee", "manager", "hr"]
     decision: Literal["agree", "disagree", "confirm"]
     reason: Annotated[str, Field(max_length=4000)] | None = None
@@ -86,20 +99,20 @@ class RecordWire(Wire):
 
     id: RecordId  # a UUID in lower case
     kind: RecordKind
-    subject_id: StrictInt
-    author_id: StrictInt | None = None
+    subject_id: Number
+    author_id: Number | None = None
     template_id: Text40
-    template_version: StrictInt
+    template_version: Number
     answers: Answers
     status: Text40
     record_date: IsoDay | None = None
     created_at: IsoTime
     updated_at: IsoTime
     deleted: StrictBool = False
-    server_rev: StrictInt | None = None  # the server revision this copy is (null: never synced)
+    server_rev: Number | None = None  # the server revision this copy is (null: never synced)
     # Every sign-off of the record, oldest first; sent only when it has any (both ways).
     sign_offs: Annotated[list[SignOffWire], Field(max_length=50)] | None = None
-    base_rev: StrictInt | None = None  # push: the revision the edit started from
+    base_rev: Number | None = None  # push: the revision the edit started from
     step_reason: Annotated[str, Field(max_length=2000)] | None = None  # push: why amended
     # push, sent only when true: bring back a record the server holds as deleted at base_rev
     restore: StrictBool = False
@@ -113,6 +126,17 @@ class PushBody(Wire):
 
     key: Annotated[str, Field(min_length=1, max_length=64)]  # idempotency key (a UUID)
     records: Annotated[list[RecordWire], Field(max_length=PUSH_LIMIT)]
+
+    @field_validator("records")
+    @classmethod
+    def _answers_fit(cls, records: list[RecordWire]) -> list[RecordWire]:
+        """Answer keys short, whole numbers within 64 bits, at any depth (checked on
+        push only: a pull of 241,000 records is not walked)."""
+        for record in records:
+            problem = answers_problem(record.answers)
+            if problem:
+                raise ValueError(problem)
+        return records
 
 
 class PushResult(Wire):
@@ -270,6 +294,23 @@ class TrustReply(Wire):
 
 
 # -- building and reading the wire forms ------------------------------------------------
+
+
+def answers_problem(answers: dict[str, Any]) -> str | None:
+    """Why these answers cannot be taken in (None: they can): a key longer than
+    MOST_ANSWER_KEY, or a whole number beyond 64 bits (orjson, which stores them, cannot)."""
+    stack: list[Any] = [answers]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if any(len(key) > MOST_ANSWER_KEY for key in value):
+                return f"an answer key is longer than {MOST_ANSWER_KEY} characters"
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, int) and not -(2**63) <= value < 2**63:
+            return "a whole number in the answers is beyond 64 bits"
+    return None
 
 
 def dumps(value: Any) -> bytes:

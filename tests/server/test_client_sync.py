@@ -6,6 +6,7 @@ and travel only through SyncEngine.run().
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,16 @@ from sqlalchemy import func, select
 
 from lcc_apr.forms import Catalogue
 from lcc_apr.history import delete_record, history, update_record, verify_history
-from lcc_apr.models import Conflict, Record, RecordChange, RecordKind, SyncState, User, now_utc
+from lcc_apr.models import (
+    Conflict,
+    PushBatch,
+    Record,
+    RecordChange,
+    RecordKind,
+    SyncState,
+    User,
+    now_utc,
+)
 from lcc_apr.server.accounts import disable_user
 from lcc_apr.server.org import OrgError, move_employee
 from lcc_apr.server.tables import AuditEntry
@@ -27,7 +37,7 @@ from lcc_apr.sync.engine import (
     resolve_conflict,
     restore_deleted,
 )
-from lcc_apr.sync.errors import AccountDisabled, Cancelled, SyncError
+from lcc_apr.sync.errors import AccountDisabled, Cancelled, NetworkError, SyncError
 from lcc_apr.sync.transport import Connection, Tokens
 
 from ..conftest import MemoryKeyring
@@ -275,6 +285,75 @@ def test_a_push_whose_answer_is_lost_is_applied_once(live_server, device):
     assert after == before + 1
     with laptop.store.session() as s:
         assert not s.get(Record, record_id).dirty
+
+
+class LosePushReplies(httpx.HTTPTransport):
+    """While `cut` is set, each push reaches the server and its answer is lost."""
+
+    cut = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path == "/sync/push" and self.cut:
+            response.read()
+            raise httpx.ReadError("connection dropped after the server answered")
+        return response
+
+
+def applied_but_unanswered(live_server, device) -> tuple[Device, LosePushReplies, str]:
+    """A laptop whose edit reached the server while every answer to it was lost."""
+    manager = manager_with_draft(live_server)
+    record_id = draft_supervision(live_server, manager)
+    transport = LosePushReplies()
+    laptop = device(manager.username, transport=transport)
+    laptop.sync()
+    laptop.edit(record_id, workload="First: it reached the server, its answer was lost")
+    transport.cut = True
+    with pytest.raises(NetworkError):
+        laptop.sync()
+    (server,) = live_server.records(id=record_id)
+    assert server.answers["workload"].startswith("First")
+    transport.cut = False
+    return laptop, transport, record_id
+
+
+def settled(live_server, laptop: Device, record_id: str) -> Record:
+    """The server's copy, checked equal to the laptop's, clean and with nothing pending."""
+    (server,) = live_server.records(id=record_id)
+    assert laptop.records()[record_id] == (server.answers, server.status, server.server_rev)
+    with laptop.store.session() as s:
+        assert not s.get(Record, record_id).dirty
+        assert s.scalar(select(func.count()).select_from(PushBatch)) == 0
+        assert s.get(Conflict, record_id) is None
+    return server
+
+
+def test_an_edit_made_after_a_lost_push_answer_reaches_the_server(live_server, device):
+    laptop, _, record_id = applied_but_unanswered(live_server, device)
+    laptop.edit(record_id, workload="Second: made after the answer was lost")
+    result = laptop.sync()
+    server = settled(live_server, laptop, record_id)
+    assert server.answers["workload"] == "Second: made after the answer was lost"
+    assert result.sent == 2 and result.conflicts == 0  # the first batch again, then the edit
+    assert laptop.sync().sent == 0
+
+
+def test_a_key_the_server_holds_for_another_body_is_dropped_and_sent_afresh(live_server, device):
+    laptop, _, record_id = applied_but_unanswered(live_server, device)
+    with laptop.store.session() as s:  # as if the pending batch were not what was first sent
+        batch = s.scalars(select(PushBatch)).one()
+        body = copy.deepcopy(batch.body)
+        body["records"][0]["answers"]["workload"] = "Not what was sent under this key"
+        batch.body = body
+        key = batch.key
+    laptop.edit(record_id, learning="Second: made after the answer was lost")
+    result = laptop.sync()  # 422 key_reused; sent afresh: a conflict (base_rev), merged
+    server = settled(live_server, laptop, record_id)
+    assert server.answers["workload"].startswith("First")
+    assert server.answers["learning"] == "Second: made after the answer was lost"
+    assert result.sent == 1 and result.conflicts == 0 and result.refused == []
+    with laptop.store.session() as s:
+        assert s.get(PushBatch, key) is None
 
 
 def test_an_interrupted_pull_resumes_where_it_stopped(live_server, device):

@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from lcc_apr.history import history, verify_history
 from lcc_apr.models import ChangeAction, Record, RecordKind
+from lcc_apr.server.push import body_hash
 from lcc_apr.server.tables import AuditEntry, ServerMeta
+from lcc_apr.sync.protocol import PushBody
 
 from .harness import AS_OF, wire_of
 
@@ -123,6 +125,56 @@ def test_the_same_push_key_twice_applies_once_and_replies_the_same(live_server):
     # Another user's identical key is theirs alone.
     other = live_server.login(live_server.people.hr[0].username)
     assert result(other.push(body, key=key))["outcome"] == "conflict"
+
+
+def test_a_key_used_again_for_another_body_is_refused_and_nothing_is_applied(live_server):
+    record = plain_subject(live_server, RecordKind.SUPERVISION, "draft")
+    manager = live_server.login(live_server.people.manager_of(record.subject_id).username)
+    other = next(r for r in live_server.records(subject_id=record.subject_id) if r.id != record.id)
+    key = str(uuid.uuid4())
+    first = manager.push([wire_of(record, answers={"workload": "First wording."})], key=key)
+    assert result(first)["outcome"] == "applied"
+    before, applied = high(live_server), fetch(live_server, record.id)
+    for body in (
+        [wire_of(record, answers={"workload": "Second wording."})],  # edited again, resent
+        [wire_of(applied, answers={"workload": "Second wording."})],  # from the new revision
+        [wire_of(other)],  # another record
+        [],
+    ):
+        again = manager.push(body, key=key)
+        assert again.status_code == 422, again.text
+        assert again.json()["code"] == "key_reused" and "results" not in again.json()
+    assert high(live_server) == before
+    assert fetch(live_server, record.id).answers == applied.answers
+    replay = manager.push([wire_of(record, answers={"workload": "First wording."})], key=key)
+    assert replay.content == first.content  # the very body first sent: its reply again
+    assert high(live_server) == before
+
+
+def test_a_push_is_known_by_its_records_however_their_json_is_written():
+    wire = {
+        "id": str(uuid.uuid4()),
+        "kind": "supervision",
+        "subject_id": 2,
+        "template_id": "supervision",
+        "template_version": 1,
+        "answers": {"workload": "Heavy", "previous_actions": [{"action": "A", "owner": "B"}]},
+        "status": "draft",
+        "created_at": "2026-05-01T09:00:00+00:00",
+        "updated_at": "2026-05-01T09:00:00+00:00",
+    }
+    reordered = dict(reversed(wire.items())) | {"deleted": False, "restore": False}
+    reordered["answers"] = {
+        "previous_actions": [{"owner": "B", "action": "A"}],
+        "workload": "Heavy",
+    }
+    changed = wire | {"answers": {**wire["answers"], "workload": "Light"}}
+
+    def digest(*records):
+        return body_hash(PushBody.model_validate({"key": "k", "records": list(records)}))
+
+    assert digest(wire) == digest(reordered)  # defaults written out or left out alike
+    assert len({digest(wire), digest(changed), digest(), digest(wire, wire)}) == 4
 
 
 def test_a_manager_creates_records_for_their_reports_only(live_server):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from lcc_apr.sync.protocol import FEED_END_HEADER, PullPage, PushBody, PushReply
+from lcc_apr.sync.protocol import FEED_END_HEADER, MOST_NUMBER, PullPage, PushBody, PushReply
 
 from .. import pull as pull_service
 from .. import push as push_service
@@ -36,9 +36,9 @@ def pull(
     ctx: Ctx,
     user: CurrentUser,
     session: DbSession,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MOST_NUMBER)] = 0,
     epoch: Annotated[str | None, Query(max_length=36)] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MOST_NUMBER)] = None,
 ) -> Response:
     size = min(limit or ctx.settings.page_limit, ctx.settings.page_limit)
     reply = pull_service.pull(
