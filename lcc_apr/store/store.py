@@ -110,7 +110,7 @@ def open_store(
             migrate.upgrade(engine)
     except DatabaseError as exc:
         engine.dispose()
-        raise _damaged(path) from exc
+        raise _damaged_while_migrating(path) from exc
     return Store(path, engine, key)
 
 
@@ -155,11 +155,21 @@ def _refuse_plain(path: Path) -> None:
         )
 
 
-def _damaged(path: Path) -> CorruptStoreError:
+def _damaged_while_migrating(path: Path) -> CorruptStoreError:
     return CorruptStoreError(
         path,
         "The store is damaged and cannot be read",
         "Move it aside (keep it for IT if it holds unsynced work) and sync again.",
+    )
+
+
+def damaged(path: Path) -> CorruptStoreError:
+    """A store that cannot be read, found before anything was written to it."""
+    return CorruptStoreError(
+        path,
+        "The store is damaged and cannot be read",
+        "It has not been changed. Move it aside and sync again; keep the damaged copy "
+        "for IT if records were not yet synced.",
     )
 
 
@@ -175,12 +185,7 @@ def _probe(path: Path, key: StoreKey) -> str | None:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             revision = row[0] if row else None
     except sqlcipher3.DatabaseError as exc:
-        raise CorruptStoreError(
-            path,
-            "The store is damaged and cannot be read",
-            "It has not been changed. Move it aside and sync again; keep the damaged copy "
-            "for IT if records were not yet synced.",
-        ) from exc
+        raise damaged(path) from exc
     finally:
         connection.close()
     if revision is not None and not migrate.known(revision):
