@@ -22,6 +22,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lcc_apr.paths import owner_only, private_file, private_folder
+
 from . import keys, migrate
 from .errors import CorruptStoreError, MissingKeyError, NewerSchemaError, NotEncryptedError
 from .keys import AskPassphrase, StoreKey
@@ -90,6 +92,8 @@ def open_store(
     backend = keys.secure_keyring() if keyring_backend is _UNSET else keyring_backend
     info = keys.read_info(path)
     if path.exists():
+        for made in (path, keys.info_path(path), *journals(path)):
+            owner_only(made)  # left readable by an older version
         _refuse_plain(path)
         if info is None:
             raise MissingKeyError(
@@ -101,8 +105,9 @@ def open_store(
         key = keys.existing_key(path, info, backend=backend, ask=ask_passphrase)
         revision = _probe(path, key)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         key = keys.new_key(path, backend=backend, ask=ask_passphrase, argon2_cost=argon2_cost)
+        private_file(path)  # SQLite gives its journals the store's mode
         revision = None
     engine = encrypted_engine(path, key)
     try:
@@ -142,6 +147,11 @@ def _configure(engine: Engine) -> Engine:
         cursor.close()
 
     return engine
+
+
+def journals(path: Path) -> list[Path]:
+    """SQLite's write-ahead log and its index beside the store."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
 
 
 def _refuse_plain(path: Path) -> None:
