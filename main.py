@@ -81,8 +81,10 @@ def make_sign_in(
     folder: Path, catalogue: Catalogue | None = None, *, demo_size: int = 6087
 ) -> Callable[..., Session]:
     """The welcome's sign-in, run in its worker: (role, url, username, password, progress,
-    cancel) -> a signed-in, synced Session (the demo's when role is given). Setting the
-    cancel event (quitting) stops it at the next page."""
+    cancel, ask_passphrase) -> a signed-in, synced Session (the demo's when role is given).
+    Setting the cancel event (quitting) stops it at the next page; without a usable
+    keyring, the store and the signing key are locked with a passphrase the welcome asks
+    the person for (ask_passphrase)."""
 
     def run(
         role: str | None,
@@ -91,6 +93,7 @@ def make_sign_in(
         password: str | None,
         progress: Any,
         cancel: threading.Event | None = None,
+        ask_passphrase: Callable[[bool], str] | None = None,
     ) -> Session:
         from lcc_apr.launch import sign_in, sign_in_demo
         from lcc_apr.store import keys
@@ -116,7 +119,7 @@ def make_sign_in(
             password=password,
             folder=folder,
             keyring_backend=backend,
-            ask_passphrase=None,
+            ask_passphrase=ask_passphrase,
             catalogue=forms,
             progress=progress,
             cancel=cancel,

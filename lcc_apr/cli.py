@@ -64,12 +64,18 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     func = getattr(args, "func", cmd_run)
+    from sqlalchemy.exc import DatabaseError
+
     from lcc_apr.store import StoreError
+    from lcc_apr.store.store import damaged
 
     try:
         return func(args)
     except StoreError as err:
         print(f"lcc-apr: {err}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except DatabaseError:  # a damaged page found after the store opened (only read)
+        print(f"lcc-apr: {damaged(_demo_path(args).resolve())}", file=sys.stderr)
         return EXIT_PROBLEM
     except KeyboardInterrupt:
         print("lcc-apr: interrupted; nothing was changed.", file=sys.stderr)
@@ -128,6 +134,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from sqlalchemy import select
+    from sqlalchemy.exc import DatabaseError
 
     from lcc_apr.history import verify_history
     from lcc_apr.models import Record
@@ -135,10 +142,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     with _open(args) as store:
         problems = store.integrity_problems()
         checked = 0
-        with store.session() as session:
-            for record in session.scalars(select(Record).execution_options(yield_per=2000)):
-                checked += 1
-                problems += [f"record {record.id}: {p}" for p in verify_history(session, record)]
+        try:
+            with store.session() as session:
+                for record in session.scalars(select(Record).execution_options(yield_per=2000)):
+                    checked += 1
+                    problems += [
+                        f"record {record.id}: {p}" for p in verify_history(session, record)
+                    ]
+        except DatabaseError:
+            for problem in problems:  # what the integrity check found; main adds the sentence
+                print(problem)
+            raise
     for problem in problems:
         print(problem)
     print(f"Checked the store and {checked:,} record histories: {len(problems)} problem(s).")

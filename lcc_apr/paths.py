@@ -1,10 +1,18 @@
-"""Where LCC APR keeps its files (platformdirs), overridable for tests and demos."""
+"""Where LCC APR keeps its files (platformdirs), overridable for tests and demos.
+
+What it keeps is its user's alone: on Linux and macOS the data folder is 0700 and each
+file in it 0600 (a laptop is shared with IT and other accounts); on Windows the user's
+profile ACL already keeps other accounts out (docs/security.md).
+"""
 
 import os
+import secrets
 from pathlib import Path
 
 APP_NAME = "lcc-apr"
 APP_AUTHOR = "Leicestershire County Council"
+OWNER_ONLY_FOLDER = 0o700
+OWNER_ONLY_FILE = 0o600
 
 
 def data_dir() -> Path:
@@ -13,8 +21,7 @@ def data_dir() -> Path:
 
     override = os.environ.get("LCC_APR_HOME")
     path = Path(override) if override else Path(user_data_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(path)
 
 
 def store_path(name: str = "cache") -> Path:
@@ -25,3 +32,53 @@ def store_path(name: str = "cache") -> Path:
 def resources_dir() -> Path:
     """The resources/ folder shipped beside the code (templates, policy, demo data)."""
     return Path(__file__).resolve().parents[1] / "resources"
+
+
+def private_folder(path: Path) -> Path:
+    """The folder, made if missing, that only its owner may open (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_FOLDER)
+    owner_only(path)
+    return path
+
+
+def owner_only(path: Path) -> None:
+    """Take group and others' access away from a file or folder left open (0644 -> 0600,
+    0755 -> 0700); one that is missing, or not this user's, is left alone. POSIX only."""
+    if os.name == "nt":
+        return
+    try:
+        current = path.stat().st_mode & 0o777
+        if current & 0o077:
+            path.chmod(current & 0o700)
+    except (FileNotFoundError, PermissionError):
+        pass
+
+
+def private_file(path: Path) -> Path:
+    """An empty file made only its owner may read and write (0600), when none is there:
+    SQLite and Qt then keep that mode for the file and for its journals."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE))
+    except FileExistsError:
+        owner_only(path)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write the file whole (a draft beside it, then replaced), readable by its owner only."""
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(draft, path)
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
+
+
+def append_private(path: Path, text: str) -> None:
+    """Append to a text file, made owner-only (0600) when new."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, OWNER_ONLY_FILE)
+    with os.fdopen(fd, "a", encoding="utf-8") as out:
+        out.write(text)

@@ -78,3 +78,25 @@ def test_a_tampered_history_fails_the_check(home, capsys):
 
 def test_size_below_two_is_refused(home, capsys):
     assert main(["demo", "--size", "1"]) == EXIT_USAGE
+
+
+def test_a_damaged_store_is_reported_in_a_sentence_and_left_as_it_was(home, capsys):
+    import hashlib
+
+    assert main(["demo", "--small", "--as-of", "2026-11-30"]) == EXIT_OK
+    store = home / "demo.db"
+    sound = store.read_bytes()
+    # one byte flipped: in the first page, in the middle, near the end
+    for offset in (100, len(sound) // 2, len(sound) - 5000):
+        damaged = bytearray(sound)
+        damaged[offset] ^= 0xFF
+        store.write_bytes(bytes(damaged))
+        for wal in home.glob("demo.db-*"):
+            wal.unlink()
+        before = hashlib.sha256(store.read_bytes()).hexdigest()
+        capsys.readouterr()
+        assert main(["check"]) == EXIT_PROBLEM, offset
+        out, err = capsys.readouterr()
+        assert "damaged" in err and "Traceback" not in out + err, offset
+        assert "Move it aside" in err
+        assert hashlib.sha256(store.read_bytes()).hexdigest() == before, offset

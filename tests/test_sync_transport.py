@@ -1,5 +1,6 @@
 """The client's transport: plain-English errors, protocol negotiation, retry with backoff."""
 
+import json
 import threading
 
 import httpx
@@ -134,3 +135,46 @@ def test_network_errors_are_retried_with_growing_waits():
     cancel.set()
     with pytest.raises(Cancelled):
         engine._retrying(flaky, cancel)
+
+
+def token_reply(refresh):
+    user = {
+        "id": 1,
+        "username": "sam",
+        "display_name": "Sam",
+        "roles": [],
+        "employee_id": None,
+        "active": True,
+    }
+    return {"access_token": "a", "refresh_token": refresh, "expires_in": 900, "user": user}
+
+
+def test_a_refresh_whose_reply_is_lost_is_sent_again_with_the_same_token():
+    sent = []
+
+    def handler(request):
+        sent.append(json.loads(request.content)["refresh_token"])
+        if len(sent) == 1:  # the server spent the token; its answer was lost
+            raise httpx.ReadError("connection dropped")
+        return httpx.Response(200, json=token_reply("second"))
+
+    signed_in = connection(handler)
+    signed_in.tokens.save("refresh:https://apr.example.gov.uk:sam", "first")
+    assert signed_in.resume("sam")
+    assert sent == ["first", "first"] and signed_in.user.username == "sam"
+    assert signed_in.tokens.load(signed_in._entry()) == "second"
+
+
+def test_a_refresh_that_cannot_connect_is_not_repeated_at_once():
+    sent = []
+
+    def handler(request):
+        sent.append(1)
+        raise httpx.ConnectError("Connection refused")
+
+    signed_in = connection(handler)
+    signed_in.tokens.save("refresh:https://apr.example.gov.uk:sam", "first")
+    with pytest.raises(NetworkError):
+        signed_in.resume("sam")
+    assert sent == [1]  # nothing reached the server: the engine's own retries wait first
+    assert signed_in.tokens.load(signed_in._entry()) == "first"  # kept for the next try

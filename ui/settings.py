@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from lcc_apr.paths import private_file, private_folder
 from lcc_apr.sync.address import AddressError, check_server_url
 
 from .qt import QObject, QSettings, QtCore, QtWidgets, Signal
@@ -109,10 +111,14 @@ def declared(key: str) -> Setting:
 
 
 def default_store() -> QSettings:
-    """The user's settings file (INI in the platform's user config folder)."""
-    return QSettings(
+    """The user's settings file (INI in the platform's user config folder), made owner-only
+    (0600 in a 0700 folder, which Qt keeps when it rewrites the file)."""
+    store = QSettings(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
     )
+    path = Path(store.fileName())
+    private_file(private_folder(path.parent) / path.name)
+    return store
 
 
 class Settings(QObject):

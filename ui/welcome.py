@@ -12,12 +12,17 @@ from typing import Any
 
 from lcc_apr.demo_people import DEMO_PEOPLE
 
+from .passphrase import PassphraseAsker
 from .qt import QtCore, QtWidgets
 from .tasks import Task, TaskRunner
 
-# (role or None, server URL, username, password, progress, cancel) -> lcc_apr.launch.Session;
-# quitting sets the cancel event (a threading.Event) and the sign-in stops at its next page
-SignIn = Callable[[str | None, str, str, str | None, Callable[[Any], None], Any], Any]
+# (role or None, server URL, username, password, progress, cancel, ask_passphrase) ->
+# lcc_apr.launch.Session; quitting sets the cancel event (a threading.Event) and the sign-in
+# stops at its next page; ask_passphrase(new) -> str asks the person (no keyring)
+AskPassphrase = Callable[[bool], str]
+SignIn = Callable[
+    [str | None, str, str, str | None, Callable[[Any], None], Any, AskPassphrase], Any
+]
 BUTTONS = {"manager": "Line &manager", "employee": "Member of &staff", "hr": "&HR adviser"}
 
 
@@ -29,10 +34,13 @@ class WelcomeDialog(QtWidgets.QDialog):
         sign_in: SignIn,
         server_url: str = "",
         username: str = "",
+        ask_passphrase: AskPassphrase | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner, self._sign_in = runner, sign_in
+        # kept by the session too: the signing key may ask later, from the main window
+        self.ask_passphrase = ask_passphrase or PassphraseAsker()
         self.session: Any = None
         self.role: str | None = None  # the demo person signed in as (None: a server)
         self._task: Task | None = None
@@ -137,7 +145,9 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.show_message("Starting...")
 
         def work(control: Any) -> Any:
-            return self._sign_in(role, url, user, password, control.progress, control.cancel)
+            return self._sign_in(
+                role, url, user, password, control.progress, control.cancel, self.ask_passphrase
+            )
 
         self._task = self.runner.write(
             work,

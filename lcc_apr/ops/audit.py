@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lcc_apr.editing import StoreLike
+from lcc_apr.paths import append_private
 
 from .user import CurrentUser
 
@@ -29,8 +30,7 @@ def audit(store: StoreLike, user: CurrentUser, event: str, **facts: str | int | 
     entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "user_id": user.user_id}
     line = json.dumps({**entry, "event": event, **facts}, sort_keys=True)
     log.info(line)
-    with audit_path(store).open("a", encoding="utf-8") as out:
-        out.write(line + "\n")
+    append_private(audit_path(store), line + "\n")
 
 
 def audit_entries(store: StoreLike) -> list[dict[str, Any]]:

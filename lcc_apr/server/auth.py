@@ -4,7 +4,9 @@ An unknown username and a wrong password get the same 401 and cost the same
 time. Failed attempts are counted; the one that reaches the limit locks the
 account (423 with retry_after) for the lockout period. A refresh token is
 spent once: presenting a spent one again revokes its whole family (someone
-copied it). A disabled account gets 403 with code account_disabled.
+copied it), unless it comes within the grace (refresh_grace_seconds) and its
+successor is still unused: then its reply was lost, and the same successor is
+sent again. A disabled account gets 403 with code account_disabled.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -47,8 +49,9 @@ class Principal:
     viewer: Viewer
 
 
-def _issue(ctx: ServerContext, session: Session, user: User, family_id: str, now: datetime):
-    refresh = new_refresh_token()
+def _issue(
+    ctx: ServerContext, session: Session, user: User, family_id: str, now: datetime, refresh: str
+) -> dict[str, Any]:
     session.add(
         RefreshToken(
             family_id=family_id,
@@ -57,6 +60,12 @@ def _issue(ctx: ServerContext, session: Session, user: User, family_id: str, now
             expires_at=now + ctx.tokens.refresh_lifetime,
         )
     )
+    return _reply(ctx, user, family_id, now, refresh)
+
+
+def _reply(
+    ctx: ServerContext, user: User, family_id: str, now: datetime, refresh: str
+) -> dict[str, Any]:
     return {
         "access_token": ctx.tokens.access_token(user.id, family_id, now),
         "refresh_token": refresh,
@@ -94,7 +103,7 @@ def login(
     family = AuthSession(id=str(uuid.uuid4()), user_id=user.id, device=device[:100], created_at=now)
     session.add(family)
     session.flush()
-    reply = _issue(ctx, session, user, family.id, now)
+    reply = _issue(ctx, session, user, family.id, now, new_refresh_token())
     audit.add(session, user.id, "login", route, "ok")
     session.commit()
     return reply
@@ -148,7 +157,7 @@ def refresh(ctx: ServerContext, session: Session, token: str, route: str) -> dic
         session.commit()
         raise disabled_error()
     if row.used_at is not None and family.revoked_at is None:
-        _reused(session, family, now, route)
+        return _again(ctx, session, user, family, row, token, now, route)
     if family.revoked_at is not None or row.revoked_at is not None or row.expires_at <= now:
         raise ApiError(401, SESSION_ENDED)
     # An UPDATE's result is a CursorResult (with rowcount); Session.execute's types say Result.
@@ -165,13 +174,46 @@ def refresh(ctx: ServerContext, session: Session, token: str, route: str) -> dic
         ),
     )
     if spent.rowcount != 1:  # spent by a concurrent request a moment ago
-        _reused(session, family, now, route)
-    reply = _issue(ctx, session, user, family.id, now)
+        session.refresh(row)
+        return _again(ctx, session, user, family, row, token, now, route)
+    reply = _issue(ctx, session, user, family.id, now, ctx.tokens.successor(token))
     session.commit()
     return reply
 
 
-def _reused(session: Session, family: AuthSession, now: datetime, route: str) -> None:
+def _again(
+    ctx: ServerContext,
+    session: Session,
+    user: User,
+    family: AuthSession,
+    row: RefreshToken,
+    token: str,
+    now: datetime,
+    route: str,
+) -> dict[str, Any]:
+    """A spent token presented again: within the grace, and while its successor is unused
+    (the reply was lost on the way), the same successor and a new access token; otherwise
+    someone copied it, and the family is revoked."""
+    grace = timedelta(seconds=ctx.settings.refresh_grace_seconds)
+    successor = ctx.tokens.successor(token)
+    if row.used_at is not None and now - row.used_at <= grace:
+        following = session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash(successor))
+        )
+        if (
+            following is not None
+            and following.family_id == family.id
+            and following.used_at is None
+            and following.revoked_at is None
+            and following.expires_at > now
+        ):
+            audit.add(session, family.user_id, "refresh", route, "repeated")
+            session.commit()
+            return _reply(ctx, user, family.id, now, successor)
+    _reused(session, family, now, route)
+
+
+def _reused(session: Session, family: AuthSession, now: datetime, route: str) -> NoReturn:
     revoke_family(session, family.id, now)
     audit.add(session, family.user_id, "refresh", route, "reuse_revoked_family")
     session.commit()

@@ -1,13 +1,16 @@
 """Password hashing (argon2id), access tokens (JWT HS256) and opaque refresh tokens.
 
-Refresh tokens are random strings the server keeps only as SHA-256 hashes;
+Refresh tokens are strings the server keeps only as SHA-256 hashes: random at
+sign-in, then each derived from the one it replaces with the server's key;
 access tokens are short-lived JWTs naming the user (`sub`), the session they
 belong to (`sid`, the refresh family) and carrying `aud`, `exp` and `jti`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -100,6 +103,13 @@ class TokenIssuer:
             return AccessClaims(int(claims["sub"]), str(claims["sid"]), str(claims["jti"]))
         except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
             return None
+
+    def successor(self, refresh_token: str) -> str:
+        """The refresh token that replaces this one: derived from it with the server's key
+        (HMAC-SHA256), so a refresh whose reply was lost can be answered again identically
+        while the server keeps only hashes."""
+        digest = hmac.new(self._key.encode(), b"refresh:" + refresh_token.encode(), "sha256")
+        return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
 
     @property
     def access_seconds(self) -> int:

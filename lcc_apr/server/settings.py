@@ -43,6 +43,9 @@ class ServerSettings(BaseSettings):
     token_audience: str = "lcc-apr"
     access_token_minutes: float = 15
     refresh_token_days: float = 14
+    # a spent refresh token presented again this soon, before its successor was used, gets
+    # the same successor back (its reply was lost); later it is taken for theft
+    refresh_grace_seconds: float = Field(default=60, ge=0)
     lockout_attempts: int = 5
     lockout_minutes: float = 15
     indirect_reports: bool = False  # managers also see their reports' reports

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from keyring.backend import KeyringBackend
 from sqlalchemy import delete, select
 
 from lcc_apr.models import OwnCertificate, now_utc
+from lcc_apr.paths import write_private
 from lcc_apr.store import keys
 from lcc_apr.sync.errors import NetworkError, Refused, SyncError
 
@@ -238,7 +238,7 @@ class KeyVault:
                 serialization.PrivateFormat.PKCS8,
                 serialization.BestAvailableEncryption(secret),
             )
-            _write_private(key_file_path(self.store), pem)
+            write_private(key_file_path(self.store), pem)
             info |= {
                 "source": "passphrase",
                 "kdf": "argon2id",
@@ -276,18 +276,8 @@ def _private_key(pem: bytes, password: bytes | None) -> ec.EllipticCurvePrivateK
     return key if isinstance(key, ec.EllipticCurvePrivateKey) else None
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(draft, path)
-
-
 def _write_info(path: Path, info: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(info, indent=2))
-    os.replace(tmp, path)
+    write_private(path, json.dumps(info, indent=2).encode())
 
 
 # -- the app's signer ------------------------------------------------------------------

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,8 @@ from typing import Any
 import keyring
 from argon2.low_level import Type, hash_secret_raw
 from keyring.backend import KeyringBackend
+
+from lcc_apr.paths import write_private
 
 from .errors import KeyUnavailableError, MissingKeyError, WrongKeyError
 
@@ -80,9 +81,7 @@ def _derive(passphrase: str, salt: bytes, cost: dict[str, int]) -> bytes:
 
 
 def _write_info(path: Path, info: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(info, indent=2))
-    os.replace(tmp, path)
+    write_private(path, json.dumps(info, indent=2).encode())
 
 
 def read_info(store: Path) -> dict[str, Any] | None:

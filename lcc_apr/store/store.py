@@ -22,6 +22,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lcc_apr.paths import owner_only, private_file, private_folder
+
 from . import keys, migrate
 from .errors import CorruptStoreError, MissingKeyError, NewerSchemaError, NotEncryptedError
 from .keys import AskPassphrase, StoreKey
@@ -90,6 +92,8 @@ def open_store(
     backend = keys.secure_keyring() if keyring_backend is _UNSET else keyring_backend
     info = keys.read_info(path)
     if path.exists():
+        for made in (path, keys.info_path(path), *journals(path)):
+            owner_only(made)  # left readable by an older version
         _refuse_plain(path)
         if info is None:
             raise MissingKeyError(
@@ -101,8 +105,9 @@ def open_store(
         key = keys.existing_key(path, info, backend=backend, ask=ask_passphrase)
         revision = _probe(path, key)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         key = keys.new_key(path, backend=backend, ask=ask_passphrase, argon2_cost=argon2_cost)
+        private_file(path)  # SQLite gives its journals the store's mode
         revision = None
     engine = encrypted_engine(path, key)
     try:
@@ -110,7 +115,7 @@ def open_store(
             migrate.upgrade(engine)
     except DatabaseError as exc:
         engine.dispose()
-        raise _damaged(path) from exc
+        raise _damaged_while_migrating(path) from exc
     return Store(path, engine, key)
 
 
@@ -144,6 +149,11 @@ def _configure(engine: Engine) -> Engine:
     return engine
 
 
+def journals(path: Path) -> list[Path]:
+    """SQLite's write-ahead log and its index beside the store."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
 def _refuse_plain(path: Path) -> None:
     with path.open("rb") as handle:
         header = handle.read(16)
@@ -155,11 +165,21 @@ def _refuse_plain(path: Path) -> None:
         )
 
 
-def _damaged(path: Path) -> CorruptStoreError:
+def _damaged_while_migrating(path: Path) -> CorruptStoreError:
     return CorruptStoreError(
         path,
         "The store is damaged and cannot be read",
         "Move it aside (keep it for IT if it holds unsynced work) and sync again.",
+    )
+
+
+def damaged(path: Path) -> CorruptStoreError:
+    """A store that cannot be read, found before anything was written to it."""
+    return CorruptStoreError(
+        path,
+        "The store is damaged and cannot be read",
+        "It has not been changed. Move it aside and sync again; keep the damaged copy "
+        "for IT if records were not yet synced.",
     )
 
 
@@ -175,12 +195,7 @@ def _probe(path: Path, key: StoreKey) -> str | None:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             revision = row[0] if row else None
     except sqlcipher3.DatabaseError as exc:
-        raise CorruptStoreError(
-            path,
-            "The store is damaged and cannot be read",
-            "It has not been changed. Move it aside and sync again; keep the damaged copy "
-            "for IT if records were not yet synced.",
-        ) from exc
+        raise damaged(path) from exc
     finally:
         connection.close()
     if revision is not None and not migrate.known(revision):

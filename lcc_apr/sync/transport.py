@@ -140,13 +140,23 @@ class Connection:
         token = self.tokens.load(self._entry())
         if token is None:
             raise AuthError("Please sign in again.")
-        body = RefreshBody(refresh_token=token)
         try:
-            reply, _ = self._call(TokenReply, "POST", "/auth/refresh", body=body, authorised=False)
+            reply = self._send_refresh(RefreshBody(refresh_token=token))
         except AuthError:
             self.tokens.clear(self._entry())
             raise
         self._accept(reply)
+
+    def _send_refresh(self, body: RefreshBody) -> TokenReply:
+        """POST /auth/refresh; sent once more at once when the answer may have been lost
+        after the server spent the token: the same token then gets the same new pair within
+        the server's grace (after it, the spent token would look stolen)."""
+        try:
+            return self._call(TokenReply, "POST", "/auth/refresh", body=body, authorised=False)[0]
+        except NetworkError as err:
+            if not _may_have_arrived(err):
+                raise
+        return self._call(TokenReply, "POST", "/auth/refresh", body=body, authorised=False)[0]
 
     def _accept(self, reply: TokenReply) -> UserWire:
         self._access = reply.access_token
@@ -282,6 +292,11 @@ def _refusal(response: httpx.Response) -> SyncError:
     if status >= 500:
         return NetworkError("The server had a problem; nothing was lost. Try again shortly.")
     return Refused(detail or f"The server refused the request ({status}).", code)
+
+
+def _may_have_arrived(err: NetworkError) -> bool:
+    """Whether the request may have reached the server (not a refused or failed connection)."""
+    return not isinstance(err.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
 
 
 def _network_message(exc: httpx.TransportError) -> str:

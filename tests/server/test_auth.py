@@ -155,3 +155,42 @@ def test_a_disabled_account_gets_403_account_disabled_everywhere(live_server):
     with live_server.session() as session:
         revoked = session.scalars(select(AuthSession.revoked_at)).all()
     assert revoked and all(r is not None for r in revoked)
+
+
+def test_a_refresh_whose_reply_was_lost_is_answered_again_within_the_grace(live_server):
+    signed_in = live_server.login(live_server.people.employees[5].username)
+    first = signed_in.tokens["refresh_token"]
+    reply = _refresh(live_server, first)
+    assert reply.status_code == 200
+    # The answer never reached the laptop: it presents the same token again.
+    again = _refresh(live_server, first)
+    assert again.status_code == 200
+    second = reply.json()["refresh_token"]
+    assert again.json()["refresh_token"] == second
+    assert live_server.client(again.json()["access_token"]).get("/org").status_code == 200
+    assert _audit(live_server, event="refresh", outcome="repeated")
+    with live_server.session() as session:  # still one row per token, kept as hashes
+        stored = session.scalars(select(RefreshToken.token_hash)).all()
+    assert len(stored) == 2 and second not in stored
+    third = _refresh(live_server, second)
+    assert third.status_code == 200
+    # Now the successor has been used: the first token again is theft.
+    assert _refresh(live_server, first).status_code == 401
+    assert _refresh(live_server, third.json()["refresh_token"]).status_code == 401
+    assert _audit(live_server, event="refresh", outcome="reuse_revoked_family")
+
+
+def test_a_spent_refresh_token_after_the_grace_revokes_the_family(live_server):
+    assert live_server.settings.refresh_grace_seconds == 60
+    signed_in = live_server.login(live_server.people.employees[6].username)
+    first = signed_in.tokens["refresh_token"]
+    second = _refresh(live_server, first).json()["refresh_token"]
+    with live_server.session() as session:  # a minute and a second pass
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.used_at.is_not(None))
+            .values(used_at=now_utc() - timedelta(seconds=61))
+        )
+    assert _refresh(live_server, first).status_code == 401
+    assert _refresh(live_server, second).status_code == 401  # the family is revoked
+    assert _audit(live_server, event="refresh", outcome="reuse_revoked_family")

@@ -35,7 +35,7 @@ def run_once(monkeypatch, on_welcome, sign_in):
 def test_the_demo_person_chosen_on_the_welcome_is_signed_back_in_next_time(qtbot, monkeypatch):
     roles = []
 
-    def sign_in(role, url, user, password, progress, cancel=None):
+    def sign_in(role, url, user, password, progress, cancel=None, ask=None):
         roles.append(role)
         return fake_demo_session()
 
@@ -72,7 +72,7 @@ def test_quitting_during_the_first_sync_stops_it_and_exits_within_two_seconds(qt
 
     started, ended = threading.Event(), threading.Event()
 
-    def slow_first_sync(role, url, user, password, progress, cancel=None):
+    def slow_first_sync(role, url, user, password, progress, cancel=None, ask=None):
         started.set()
         for _page in range(300):  # a long pull: 30 s unless cancelled
             if cancel is not None and cancel.is_set():

@@ -29,7 +29,7 @@ def test_a_server_sign_in_is_remembered_for_next_time_without_any_secret():
 def test_the_welcome_resumes_from_the_keyring_with_no_password(qtbot):
     seen = []
 
-    def sign_in(role, url, user, password, progress, cancel=None):
+    def sign_in(role, url, user, password, progress, cancel=None, ask=None):
         seen.append((role, url, user, password))
         return "session"
 

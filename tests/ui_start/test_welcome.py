@@ -65,7 +65,7 @@ def test_try_the_demo_opens_the_main_window_for_each_role(
 def test_sign_in_problems_are_shown_in_place(qtbot):
     runner = TaskRunner(inline=True)
 
-    def refuse(role, url, user, password, progress, cancel=None):
+    def refuse(role, url, user, password, progress, cancel=None, ask=None):
         progress("Signing in...")
         raise SyncError("That username or password is not right.")
 
