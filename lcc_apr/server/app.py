@@ -11,7 +11,8 @@ from lcc_apr import __version__
 
 from .context import ServerContext
 from .db import make_engine
-from .errors import LimitBody, NoStore, SafeErrors, install_handlers
+from .deps import document_protocol
+from .errors import EVERYWHERE, LimitBody, NoStore, SafeErrors, install_handlers
 from .routes import auth, certificates, meta, org, sync
 from .settings import ServerSettings
 
@@ -42,9 +43,11 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=EVERYWHERE,
     )
     app.state.ctx = ctx
     install_handlers(app)
+    document_protocol(app)
     for router in (meta.router, auth.router, org.router, sync.router, certificates.router):
         app.include_router(router)
     app.add_middleware(LimitBody, most=settings.max_request_mb * 1024 * 1024)

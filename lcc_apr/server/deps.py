@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,29 @@ def require_protocol(request: Request) -> int:
     else:
         detail = "The server is older than this version of LCC APR: ask IT to update the server."
     raise ApiError(426, detail, min_protocol=MIN_PROTOCOL, max_protocol=PROTOCOL)
+
+
+def document_protocol(app: FastAPI) -> None:
+    """Name the protocol header in the OpenAPI document (`require_protocol` reads it by hand,
+    so FastAPI cannot see it): on every operation that documents the 426 it brings."""
+    parameter = {
+        "name": PROTOCOL_HEADER,
+        "in": "header",
+        "required": True,
+        "description": "The sync protocol the client speaks",
+        "schema": {"type": "integer", "minimum": MIN_PROTOCOL, "maximum": PROTOCOL},
+    }
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for operations in make()["paths"].values():
+                for operation in operations.values():
+                    if "426" in operation["responses"]:
+                        operation.setdefault("parameters", []).insert(0, parameter)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from /auth/login")

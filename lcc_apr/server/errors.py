@@ -24,10 +24,36 @@ from lcc_apr.sync.protocol import ErrorReply
 log = logging.getLogger("lcc_apr.server")
 GENERIC_500 = "The server had a problem and could not finish this request; it has been logged."
 
-# The error answers every protected route may give, for OpenAPI.
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorReply} for status in (401, 403, 422, 426)
+Responses = dict[int | str, dict[str, Any]]
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+# What each error answer means, for the OpenAPI document (each body is an ErrorReply).
+MEANINGS: dict[int, str] = {
+    400: "The body is not JSON (POST /certificates: or not a valid signing request)",
+    401: "Not signed in, the session has ended, or (sign-in) wrong username or password",
+    403: "The account is disabled",
+    409: "The signing key is taken or revoked",
+    413: "The request is too large",
+    422: "The request was not understood (wrong fields or types)",
+    423: "Too many failed sign-ins: the account is locked for a while",
+    426: "The LCC-APR-Protocol header is missing, or names a protocol this server does not serve",
+    429: "Too many requests: wait Retry-After seconds",
+    503: "The server has no signing authority yet",
 }
+
+
+def documented(*statuses: int) -> Responses:
+    """OpenAPI `responses` for these error statuses."""
+    found: Responses = {}
+    for status in statuses:
+        found[status] = {"model": ErrorReply, "description": MEANINGS[status]}
+        if status in (423, 429):
+            found[status]["headers"] = RETRY_AFTER
+    return found
+
+
+EVERYWHERE = documented(413, 429)  # any request (the app's)
+ERRORS = documented(401, 403, 422, 426)  # every route that needs the protocol header
+BODY = documented(400)  # every route that reads a JSON body
 
 
 class ApiError(Exception):

@@ -104,7 +104,11 @@ class Batch:
         # A record the server has never seen is new, whatever base_rev says (after a
         # restore from backup a client may hold records the server lost).
         viewer = self.viewer
-        if self.session.get(Employee, wire.subject_id) is None:
+        # Someone else's records out of sight, or nobody's: one answer (ids stay unknown).
+        others = wire.subject_id != viewer.employee_id
+        if (others and not viewer.can_see(wire.kind, wire.subject_id, wire.status)) or (
+            self.session.get(Employee, wire.subject_id) is None
+        ):
             raise PushRefused("scope", OUT_OF_SCOPE)
         actor = viewer.actor(wire.subject_id)
         try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from lcc_apr.sync.protocol import ErrorReply, LoginBody, RefreshBody, TokenReply
+from lcc_apr.sync.protocol import LoginBody, RefreshBody, TokenReply
 
 from .. import auth
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
-from ..errors import ERRORS
+from ..errors import BODY, ERRORS, documented
 
 router = APIRouter(
     prefix="/auth",
@@ -18,17 +18,17 @@ router = APIRouter(
 )
 
 
-@router.post("/login", response_model=TokenReply, responses={423: {"model": ErrorReply}})
+@router.post("/login", response_model=TokenReply, responses={**BODY, **documented(423)})
 def login(body: LoginBody, ctx: Ctx, session: DbSession, route: RoutePath) -> dict[str, object]:
     return auth.login(ctx, session, body.username, body.password, body.device, route)
 
 
-@router.post("/refresh", response_model=TokenReply)
+@router.post("/refresh", response_model=TokenReply, responses=BODY)
 def refresh(body: RefreshBody, ctx: Ctx, session: DbSession, route: RoutePath) -> dict[str, object]:
     return auth.refresh(ctx, session, body.refresh_token, route)
 
 
-@router.post("/logout", status_code=204, response_class=Response)
+@router.post("/logout", status_code=204, response_class=Response, responses=BODY)
 def logout(body: RefreshBody, user: CurrentUser, session: DbSession, route: RoutePath) -> Response:
     auth.logout(session, user, body.refresh_token, route)
     return Response(status_code=204)

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends
 
 from lcc_apr.models import User
 from lcc_apr.signing.certs import CertificateError, b64, unb64
-from lcc_apr.sync.protocol import CertificateBody, CertificateReply, ErrorReply, TrustReply
+from lcc_apr.sync.protocol import CertificateBody, CertificateReply, TrustReply
 
 from .. import audit
 from ..ca import EnrolmentRefused, issue_certificate, trust_reply
 from ..context import ServerContext
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
-from ..errors import ERRORS, ApiError
+from ..errors import ERRORS, ApiError, documented
 
 router = APIRouter(
     prefix="/certificates",
@@ -37,7 +37,7 @@ def _authority(ctx: ServerContext):
 @router.post(
     "",
     response_model=CertificateReply,
-    responses={status: {"model": ErrorReply} for status in (400, 409, 503)},
+    responses=documented(400, 409, 503),
 )
 def request_certificate(
     body: CertificateBody, ctx: Ctx, user: CurrentUser, session: DbSession, route: RoutePath

@@ -12,7 +12,7 @@ from .. import pull as pull_service
 from .. import push as push_service
 from .. import sequence
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
-from ..errors import ERRORS
+from ..errors import BODY, ERRORS
 
 router = APIRouter(
     prefix="/sync",
@@ -24,7 +24,7 @@ router = APIRouter(
 JSON = "application/json"
 
 
-@router.post("/push", response_class=Response, responses={200: {"model": PushReply}})
+@router.post("/push", response_class=Response, responses={200: {"model": PushReply}, **BODY})
 def push(
     body: PushBody, ctx: Ctx, user: CurrentUser, session: DbSession, route: RoutePath
 ) -> Response:
