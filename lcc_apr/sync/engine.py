@@ -44,6 +44,7 @@ from .apply import (
     take_wire,
     take_with_local_changes,
 )
+from .epoch import UNCONFIRMED, forget_epoch, settle_unconfirmed
 from .errors import AccountDisabled, Cancelled, IncompatibleServer, NetworkError, Refused
 from .protocol import PAGE_LIMIT, PUSH_LIMIT, PullPage, PushReply, record_wire, to_wire, wire_dict
 from .transport import Connection
@@ -123,7 +124,11 @@ class SyncEngine:
         cancel = cancel or threading.Event()
         result = SyncResult()
         try:
-            self._retrying(lambda: self.connection.version(), cancel)
+            version = self._retrying(lambda: self.connection.version(), cancel)
+            with self.store.session() as s:
+                state = self._state(s)
+                if state.epoch is not None and state.epoch != version.epoch:
+                    forget_epoch(s, state)  # restored from a backup: check everything held
             org, _ = self._retrying(self.connection.organisation, cancel)
             with self.store.session() as s:
                 take_organisation(s, org, at=now_utc())
@@ -172,7 +177,11 @@ class SyncEngine:
                     ids = list(
                         s.scalars(
                             select(Record.id)
-                            .where(Record.dirty, Record.id.not_in(blocked))
+                            .where(
+                                Record.dirty,
+                                Record.id.not_in(blocked),
+                                Record.server_rev.is_distinct_from(UNCONFIRMED),
+                            )
                             .limit(PUSH_LIMIT)
                         )
                     )
@@ -310,13 +319,15 @@ class SyncEngine:
         with self.store.session() as s:  # the page and its cursor: one transaction
             state = self._state(s)
             if page.reset:
-                state.epoch, state.cursor = page.epoch, 0
+                forget_epoch(s, state)
             records = [i.record for i in page.items if i.record is not None]
             removals = [i.remove for i in page.items if i.remove is not None]
             taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
             result.received += taken
             result.conflicts += conflicts
             result.removed += remove_records(s, removals)
+            if not page.more:  # the whole feed is here: copies it lacks are settled
+                result.removed += settle_unconfirmed(s)
             state.epoch = page.epoch
             state.cursor = page.cursor
 
