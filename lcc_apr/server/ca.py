@@ -149,8 +149,8 @@ def write_authority(settings: ServerSettings, authority: Authority) -> None:
         serialization.NoEncryption(),
     )
     cert_pem = authority.certificate.public_bytes(serialization.Encoding.PEM)
-    _write(key_path, key_pem, 0o600)
-    _write(cert_path, cert_pem, 0o644)
+    write_file(key_path, key_pem, 0o600)
+    write_file(cert_path, cert_pem, 0o644)
 
 
 def ensure_authority(
@@ -293,7 +293,8 @@ def _extension(certificate: x509.Certificate, kind: type) -> Any:
         return None
 
 
-def _write(path: Path, data: bytes, mode: int) -> None:
+def write_file(path: Path, data: bytes, mode: int) -> None:
+    """Write the file atomically with exactly this mode (whatever the umask)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

@@ -11,6 +11,11 @@
     lcc-apr-server init-ca [--replace]
     lcc-apr-server import-ca --cert FILE --key FILE [--key-password-stdin] [--replace]
     lcc-apr-server revoke-certificate --user USERNAME [--reason lost|left] [--serial HEX]
+    lcc-apr-server backup ARCHIVE [--passphrase-file FILE]
+    lcc-apr-server restore ARCHIVE [--passphrase-file FILE] [--force]
+
+The backup passphrase comes from --passphrase-file, else LCC_APR_BACKUP_PASSPHRASE, else
+a prompt; never from the command line.
 
 Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage. Messages
 never contain passwords or personal data beyond the username typed.
@@ -22,8 +27,9 @@ import argparse
 import getpass
 import ipaddress
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -39,6 +45,7 @@ from .settings import ServerSettings, load_settings
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 MIN_PASSWORD = 12
+PASSPHRASE_ENV = "LCC_APR_BACKUP_PASSPHRASE"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,7 +78,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2020)
     demo.add_argument("--as-of", type=date.fromisoformat, help="the demo's today")
     sub.add_parser("migrate", help="create or upgrade the database tables")
-    sub.add_parser("new-epoch", help="after restoring a backup: every client pulls afresh")
+    sub.add_parser("new-epoch", help="every client checks all it holds (restore does this)")
     init_ca = sub.add_parser("init-ca", help="make the organisation's signing authority")
     init_ca.add_argument("--replace", action="store_true", help="replace the existing one")
     import_ca = sub.add_parser("import-ca", help="use HR's own CA certificate and key")
@@ -83,11 +90,28 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("--user", required=True, help="the username")
     revoke.add_argument("--reason", choices=["lost", "left"], default="lost")
     revoke.add_argument("--serial", help="only this certificate (hex serial)")
+    for name, text in (
+        ("backup", "seal the database, signing authority and settings into one archive"),
+        ("restore", "put a backup back; the server gets a new epoch (stop it first)"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("archive", type=Path)
+        command.add_argument(
+            "--passphrase-file", type=Path, help="its first line is the passphrase"
+        )
+    restore = sub.choices["restore"]
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a database holding data, and files that differ",
+    )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "restore":  # the archive may hold the settings file itself
+        return _reporting(lambda: cmd_restore(args))
     try:
         settings = load_settings(args.config)
     except (FileNotFoundError, ValueError) as err:
@@ -95,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "serve":
         return serve(settings, args)
+    if args.command == "backup":  # reads the database, never migrates it
+        return _reporting(lambda: cmd_backup(settings, args))
     engine = make_engine(settings.database_url)
     try:
         prepare_database(engine)
@@ -104,6 +130,69 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEM
     finally:
         engine.dispose()
+
+
+def _reporting(command: Callable[[], int]) -> int:
+    from .backup import BackupError
+
+    try:
+        return command()
+    except (BackupError, ValueError) as err:
+        print(f"lcc-apr-server: {err}", file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+def _passphrase(args: argparse.Namespace, *, new: bool) -> str:
+    """The backup passphrase: --passphrase-file, LCC_APR_BACKUP_PASSPHRASE, or asked."""
+    if args.passphrase_file is not None:
+        try:
+            passphrase = args.passphrase_file.read_text().splitlines()[0]
+        except (OSError, IndexError):
+            raise ValueError(f"No passphrase could be read from {args.passphrase_file}.") from None
+    elif os.environ.get(PASSPHRASE_ENV):
+        passphrase = os.environ[PASSPHRASE_ENV]
+    else:
+        passphrase = getpass.getpass("Backup passphrase: ")
+        if new and getpass.getpass("Again: ") != passphrase:
+            raise ValueError("The two passphrases differ; nothing was written.")
+    if new and len(passphrase) < MIN_PASSWORD:
+        raise ValueError(f"A backup passphrase needs at least {MIN_PASSWORD} characters.")
+    return passphrase
+
+
+def cmd_backup(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from .backup import make_backup
+
+    summary = make_backup(settings, args.archive, _passphrase(args, new=True), config=args.config)
+    held = ", ".join(["the database", *summary.files])
+    counts = f" ({summary.users} users, {summary.records} records)" if summary.users else ""
+    size = args.archive.stat().st_size / 1e6
+    print(
+        f"Backed up {held} of the {summary.backend} server{counts}: {args.archive}, {size:.1f} MB."
+    )
+    print("Keep the passphrase apart from the archive: without it nothing can be restored.")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import restore_backup
+
+    summary = restore_backup(
+        args.archive, _passphrase(args, new=False), config=args.config, force=args.force
+    )
+    print(
+        f"Restored the {summary.backend} database backed up at {summary.made_at}: "
+        f"{summary.users} users, {summary.records} records."
+    )
+    for path in summary.files:
+        print(f"Put back {path}.")
+    for note in summary.notes:
+        print(note)
+    print(
+        f"New epoch {summary.epoch}: laptops will pull everything again, keep their unsent "
+        "changes and send back what the server lost. Start the server."
+    )
+    return EXIT_OK
 
 
 def _password(args: argparse.Namespace) -> str:

@@ -90,7 +90,11 @@ class ServerSettings(BaseSettings):
         """The token signing secret: from the settings, else the key file (made once)."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        return read_or_create_secret(self.secret_key_file or data_dir() / SECRET_FILE)
+        return read_or_create_secret(self.secret_file())
+
+    def secret_file(self) -> Path:
+        """Where the token signing secret is kept when the settings do not give it."""
+        return self.secret_key_file or data_dir() / SECRET_FILE
 
 
 def read_or_create_secret(path: Path) -> str:

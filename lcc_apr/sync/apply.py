@@ -20,13 +20,25 @@ from lcc_apr.history import (
     GENESIS,
     apply_server_state,
     base_state,
+    delete_record,
+    history,
     purge_records,
     state_of,
     update_record,
 )
-from lcc_apr.models import Conflict, Department, Employee, Record, SignOff, User, UserRole
+from lcc_apr.models import (
+    ChangeAction,
+    Conflict,
+    Department,
+    Employee,
+    Record,
+    SignOff,
+    User,
+    UserRole,
+)
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
 
+from .epoch import UNCONFIRMED, restored_base
 from .errors import IncompatibleServer
 from .merge import merge
 from .protocol import (
@@ -95,6 +107,9 @@ def take_records(
         record, rev = local.get(wire.id), revision(wire)
         if record is None:
             new_rows.append(server_copy_row(wire))
+            taken += 1
+        elif record.server_rev == UNCONFIRMED:
+            conflicts += reconcile(session, record, wire, catalogue=catalogue, at=at)
             taken += 1
         elif rev <= max(record.server_rev or 0, conflicted.get(record.id) or 0):
             continue  # already have this version (a resumed page, a known conflict)
@@ -246,10 +261,20 @@ def take_sign_offs(
 
 
 def take_with_local_changes(
-    session: Session, record: Record, wire: RecordWire, *, catalogue: Catalogue, at: datetime
+    session: Session,
+    record: Record,
+    wire: RecordWire,
+    *,
+    catalogue: Catalogue,
+    at: datetime,
+    base: dict[str, Any] | None = None,
 ) -> int:
-    """Rebase unsent local edits onto a newer server version; 1 if the person must decide."""
-    base = base_state(session, record) or {"answers": {}, "status": record.status}
+    """Rebase unsent local edits onto a newer server version; 1 if the person must decide.
+
+    `base` is the version both started from (default: the server version the local edits
+    started from)."""
+    if base is None:
+        base = base_state(session, record) or {"answers": {}, "status": record.status}
     local = state_of(record)
     server = {"answers": wire.answers, "status": wire.status}
     template = catalogue.get(record.template_id, record.template_version)
@@ -288,6 +313,47 @@ def take_with_local_changes(
         note={"merged_onto": wire.server_rev},
     )
     session.execute(delete(Conflict).where(Conflict.record_id == record.id))
+    return 0
+
+
+def reconcile(
+    session: Session, record: Record, wire: RecordWire, *, catalogue: Catalogue, at: datetime
+) -> int:
+    """Take the restored server's version of a copy held from before its epoch changed
+    (lcc_apr.sync.epoch): what was done here and the server lost goes back up; 1 if the
+    person must decide."""
+    if record.local_rev == 0:  # a server copy, nothing done here
+        take_wire(session, record, wire, at=at)
+        session.execute(delete(Conflict).where(Conflict.record_id == record.id))
+        return 0
+    changes = history(session, record.id)
+    mine = state_of(record)
+    theirs = {"answers": wire.answers, "status": wire.status, "deleted": wire.deleted}
+    if mine == theirs:
+        take_wire(session, record, wire, at=at, keep_local_sign_offs=True)
+        session.execute(delete(Conflict).where(Conflict.record_id == record.id))
+    else:
+        base = restored_base(changes, mine, theirs)
+        if take_with_local_changes(session, record, wire, catalogue=catalogue, at=at, base=base):
+            record.server_rev = revision(wire)  # confirmed; kept here until the person decides
+            return 1
+        if mine["deleted"] and base["deleted"] is False:  # deleted here, after the server's copy
+            delete_record(session, record, user_id=None, at=at)
+    # Sign-offs the server lost: those made here go back up, others' are their computers' to send.
+    here = {c.user_id for c in changes if c.action != ChangeAction.SYNC and c.user_id is not None}
+    rows = [sign_off_row(w, record.id) for w in wire.sign_offs or ()]
+    known = {sign_off_key(r["user_id"], r["role"], r["signed_at"], r["content_hash"]) for r in rows}
+    for signed in list(record.sign_offs):
+        if (
+            sign_off_key(signed.user_id, signed.role, signed.signed_at, signed.content_hash)
+            in known
+        ):
+            continue
+        if signed.user_id in here:
+            record.dirty = True
+        else:
+            record.sign_offs.remove(signed)
+            session.delete(signed)
     return 0
 
 

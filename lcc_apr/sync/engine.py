@@ -44,6 +44,7 @@ from .apply import (
     take_wire,
     take_with_local_changes,
 )
+from .epoch import UNCONFIRMED, forget_epoch, settle_unconfirmed
 from .errors import AccountDisabled, Cancelled, IncompatibleServer, NetworkError, Refused
 from .protocol import (
     KEY_REUSED,
@@ -132,7 +133,11 @@ class SyncEngine:
         cancel = cancel or threading.Event()
         result = SyncResult()
         try:
-            self._retrying(lambda: self.connection.version(), cancel)
+            version = self._retrying(lambda: self.connection.version(), cancel)
+            with self.store.session() as s:
+                state = self._state(s)
+                if state.epoch is not None and state.epoch != version.epoch:
+                    forget_epoch(s, state)  # restored from a backup: check everything held
             org, _ = self._retrying(self.connection.organisation, cancel)
             with self.store.session() as s:
                 take_organisation(s, org, at=now_utc())
@@ -203,7 +208,13 @@ class SyncEngine:
         blocked = select(Conflict.record_id)
         records = list(
             s.scalars(
-                select(Record).where(Record.dirty, Record.id.not_in(blocked)).limit(PUSH_LIMIT)
+                select(Record)
+                .where(
+                    Record.dirty,
+                    Record.id.not_in(blocked),
+                    Record.server_rev.is_distinct_from(UNCONFIRMED),  # held back after a restore
+                )
+                .limit(PUSH_LIMIT)
             )
         )
         if not records:
@@ -337,13 +348,15 @@ class SyncEngine:
         with self.store.session() as s:  # the page and its cursor: one transaction
             state = self._state(s)
             if page.reset:
-                state.epoch, state.cursor = page.epoch, 0
+                forget_epoch(s, state)
             records = [i.record for i in page.items if i.record is not None]
             removals = [i.remove for i in page.items if i.remove is not None]
             taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
             result.received += taken
             result.conflicts += conflicts
             result.removed += remove_records(s, removals)
+            if not page.more:  # the whole feed is here: copies it lacks are settled
+                result.removed += settle_unconfirmed(s)
             state.epoch = page.epoch
             state.cursor = page.cursor
 
