@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean reliability-report
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -19,6 +19,9 @@ bench: $(READY)
 	$(VENV)/bin/python bench/sync_pull.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python bench/ui.py
 	$(VENV)/bin/python bench/pdf.py
+
+reliability-report: $(READY)
+	$(VENV)/bin/python bench/reliability_report.py
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

@@ -26,7 +26,92 @@ class Promise:
     figures: tuple[str, ...] = ()  # which of that file's figures to quote
 
 
-PROMISES: tuple[Promise, ...] = ()
+PROMISES: tuple[Promise, ...] = (
+    Promise(
+        "An edit made after a lost push reply still reaches the server; a key used again "
+        "for other records is refused and nothing is applied or replayed.",
+        (
+            "tests/server/test_client_sync.py::"
+            "test_an_edit_made_after_a_lost_push_answer_reaches_the_server",
+            "tests/server/test_client_sync.py::"
+            "test_a_key_the_server_holds_for_another_body_is_dropped_and_sent_afresh",
+            "tests/server/test_push.py::"
+            "test_a_key_used_again_for_another_body_is_refused_and_nothing_is_applied",
+        ),
+    ),
+    Promise(
+        "Integers out of range, long answer keys and long values get 422, never 500, "
+        "and are neither echoed whole nor stored.",
+        (
+            "tests/server/test_sync_bounds.py::"
+            "test_a_long_answer_key_is_refused_without_being_echoed_or_stored",
+            "tests/server/test_sync_bounds.py::"
+            "test_a_refusal_names_at_most_a_few_problems_each_cut_short",
+        ),
+    ),
+    Promise(
+        "A lost /auth/refresh reply does not sign the user out; a spent token after the "
+        "grace still revokes its family.",
+        (
+            "tests/server/test_auth.py::"
+            "test_a_refresh_whose_reply_was_lost_is_answered_again_within_the_grace",
+            "tests/server/test_auth.py::"
+            "test_a_spent_refresh_token_after_the_grace_revokes_the_family",
+            "tests/server/test_client_refresh.py::"
+            "test_a_lost_refresh_reply_leaves_the_laptop_signed_in",
+        ),
+    ),
+    Promise(
+        "A damaged store gets a sentence, not a traceback, and is left as it was.",
+        ("tests/test_cli.py::test_a_damaged_store_is_reported_in_a_sentence_and_left_as_it_was",),
+    ),
+    Promise(
+        "Without a usable keyring, signing in to a server asks for a passphrase.",
+        (
+            "tests/server/test_sign_in_passphrase.py::"
+            "test_without_a_keyring_the_server_sign_in_asks_for_a_passphrase",
+        ),
+    ),
+    Promise(
+        "The laptop's data folder is 0700 and its store, key, signing key, audit log and "
+        "settings 0600 (Linux and macOS).",
+        (
+            "tests/test_private_files.py::"
+            "test_the_data_folder_is_made_owner_only_and_an_open_one_is_closed",
+            "tests/test_private_files.py::"
+            "test_a_new_store_its_journal_and_its_key_file_are_owner_only",
+            "tests/ui/test_settings_file.py::test_the_settings_file_is_owner_only",
+        ),
+    ),
+    Promise(
+        "Out of scope reads the same whether or not the target exists (403, audited); "
+        "every route x kind of user x target answers as one table says.",
+        (
+            "tests/security/test_scope_refusals.py::"
+            "test_out_of_scope_and_missing_targets_get_the_same_refusal_and_are_audited",
+            "tests/security/test_authz_matrix.py::"
+            "test_every_route_role_and_target_answers_as_the_matrix_says",
+        ),
+    ),
+    Promise(
+        "Every answer of the API is documented in its OpenAPI document and none is a "
+        "server error (schemathesis).",
+        (
+            "tests/security/test_api_fuzz.py::"
+            "test_every_answer_is_documented_and_none_is_a_server_error",
+        ),
+    ),
+    Promise(
+        "A backup restores everything under a new epoch; a wrong passphrase or a damaged "
+        "archive changes nothing; laptops send back what a restored server lost.",
+        (
+            "tests/server/test_backup.py::test_a_restored_server_has_everything_and_a_new_epoch",
+            "tests/server/test_backup.py::test_a_damaged_archive_changes_nothing",
+            "tests/server/test_backup.py::"
+            "test_laptops_that_pulled_past_a_restored_backup_send_back_what_it_lost",
+        ),
+    ),
+)
 
 
 def load_results(folder: Path = RESULTS) -> dict[str, dict[str, Any]]:
