@@ -12,7 +12,8 @@ from lcc_apr import __version__
 from .context import ServerContext
 from .db import make_engine
 from .deps import document_protocol
-from .errors import EVERYWHERE, LimitBody, NoStore, SafeErrors, install_handlers
+from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
+from .gate import LimitBody, SignedInFirst
 from .routes import auth, certificates, meta, org, sync
 from .settings import ServerSettings
 
@@ -50,6 +51,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     document_protocol(app)
     for router in (meta.router, auth.router, org.router, sync.router, certificates.router):
         app.include_router(router)
+    app.add_middleware(SignedInFirst, tokens=ctx.tokens)
     app.add_middleware(LimitBody, most=settings.max_request_mb * 1024 * 1024)
     app.add_middleware(NoStore)
     app.add_middleware(SafeErrors)  # added last: outermost of the user middleware

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lcc_apr.sync.protocol import ErrorReply
 
 log = logging.getLogger("lcc_apr.server")
+HSTS = b"max-age=31536000"  # a year: laptops speak only TLS to this server after one answer
 GENERIC_500 = "The server had a problem and could not finish this request; it has been logged."
 
 Responses = dict[int | str, dict[str, Any]]
@@ -135,25 +136,8 @@ class SafeErrors:
                 await json_response({"detail": GENERIC_500}, 500)(scope, receive, send)
 
 
-class LimitBody:
-    """413 for a request that declares a body larger than `most` bytes (before reading it)."""
-
-    def __init__(self, app: ASGIApp, most: int) -> None:
-        self.app = app
-        self.most = most
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers", [])).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.most):
-                body = {"detail": f"The request is too large (the most is {self.most:,} bytes)."}
-                await json_response(body, 413)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 class NoStore:
-    """`Cache-Control: no-store` on every answer: most of them hold personal data."""
+    """`Cache-Control: no-store` on every answer (most hold personal data); HSTS over TLS."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -168,6 +152,8 @@ class NoStore:
                 headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
                 headers.append((b"cache-control", b"no-store"))
                 headers.append((b"x-content-type-options", b"nosniff"))
+                if scope.get("scheme") == "https":
+                    headers.append((b"strict-transport-security", HSTS))
                 message = {**message, "headers": headers}
             await send(message)
 
