@@ -1,8 +1,9 @@
 """Signing in, refreshing, signing out, and recognising the user behind a request.
 
-An unknown username and a wrong password get the same 401 and cost the same
-time. Failed attempts are counted; the one that reaches the limit locks the
-account (423 with retry_after) for the lockout period. A refresh token is
+An unknown username and a wrong password get the same 401, cost the same time
+and lock the same way (lockout.py): the attempt that reaches the limit locks the
+name (423 with retry_after) for the lockout period, and too many failures from one
+address make it wait (429 with retry_after). A refresh token is
 spent once: presenting a spent one again revokes its whole family (someone
 copied it), unless it comes within the grace (refresh_grace_seconds) and its
 successor is still unused: then its reply was lost, and the same successor is
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role, User, UserRole, now_utc
 
-from . import audit
+from . import audit, lockout
 from .accounts import revoke_family
 from .context import ServerContext
 from .errors import ApiError
@@ -33,6 +34,8 @@ from .tables import Account, AuthSession, RefreshToken
 
 WRONG_DETAILS = "The username or password is wrong."
 SESSION_ENDED = "Your session has ended; sign in again."
+TOO_MANY = "Too many failed sign-ins from this address: wait a few minutes and try again."
+AT_ONCE = "Too many sign-ins at once for this account: try again in a moment."
 DISABLED = "This account has been disabled. Ask HR or IT if you think this is a mistake."
 
 
@@ -76,28 +79,51 @@ def _reply(
 
 
 def login(
-    ctx: ServerContext, session: Session, username: str, password: str, device: str, route: str
+    ctx: ServerContext,
+    session: Session,
+    username: str,
+    password: str,
+    device: str,
+    route: str,
+    address: str,
 ) -> dict[str, Any]:
     now = now_utc()
+    wait = ctx.throttle.wait(address)
+    if wait:
+        audit.add(session, None, "login", route, "throttled")
+        session.commit()
+        raise ApiError(429, TOO_MANY, headers={"Retry-After": str(wait)}, retry_after=wait)
     user = session.scalar(select(User).where(User.username == username))
     account = session.get(Account, user.id) if user else None
-    if user is None or account is None:
+    user_id = account.user_id if account else None
+    if account is None:
+        counter = lockout.name_counter(session, ctx.settings.signing_key(), username, now)
+    else:
+        counter = lockout.account_counter(account.user_id)
+    claimed = lockout.claim(session, counter, now)
+    if claimed is None:
+        audit.add(session, user_id, "login", route, "locked")
+        session.commit()
+        raise _locked(lockout.locked_until(session, counter) or now, now)
+    if claimed > ctx.settings.lockout_attempts:  # more in flight than the limit: wait
+        lockout.give_back(session, counter)
+        audit.add(session, user_id, "login", route, "busy")
+        session.commit()
+        raise ApiError(429, AT_ONCE, headers={"Retry-After": "1"}, retry_after=1)
+    if account is None:
         ctx.passwords.waste_time(password)
-        audit.add(session, None, "login", route, "unknown_user")
-        session.commit()
-        raise ApiError(401, WRONG_DETAILS)
-    if account.locked_until is not None and account.locked_until > now:
-        audit.add(session, user.id, "login", route, "locked")
-        session.commit()
-        raise _locked(account.locked_until, now)
+        _failed(ctx, session, counter, claimed, user_id, address, now, route)
     if not ctx.passwords.verify(account.password_hash, password):
-        _failed(ctx, session, account, now, route)
+        _failed(ctx, session, counter, claimed, user_id, address, now, route)
+    if not lockout.succeeded(session, counter, claimed, now):  # locked meanwhile
+        audit.add(session, user_id, "login", route, "locked")
+        session.commit()
+        raise _locked(lockout.locked_until(session, counter) or now, now)
+    assert user is not None
     if account.disabled or not user.active:
         audit.add(session, user.id, "login", route, "account_disabled")
         session.commit()
         raise disabled_error()
-    account.failed_attempts = 0
-    account.locked_until = None
     if ctx.passwords.needs_rehash(account.password_hash):
         account.password_hash = ctx.passwords.hash(password)
     family = AuthSession(id=str(uuid.uuid4()), user_id=user.id, device=device[:100], created_at=now)
@@ -109,30 +135,30 @@ def login(
     return reply
 
 
-def _failed(ctx: ServerContext, session: Session, account: Account, now: datetime, route: str):
-    attempts = session.execute(
-        update(Account)
-        .where(Account.user_id == account.user_id)
-        .values(failed_attempts=Account.failed_attempts + 1)
-        .returning(Account.failed_attempts)
-    ).scalar_one()
-    if attempts >= ctx.settings.lockout_attempts:
-        until = now + timedelta(minutes=ctx.settings.lockout_minutes)
-        session.execute(
-            update(Account)
-            .where(Account.user_id == account.user_id)
-            .values(failed_attempts=0, locked_until=until)
-        )
-        audit.add(session, account.user_id, "login", route, "locked_out")
+def _failed(
+    ctx: ServerContext,
+    session: Session,
+    counter: lockout.Counter,
+    claimed: int,
+    user_id: int | None,
+    address: str,
+    now: datetime,
+    route: str,
+) -> NoReturn:
+    """A wrong password, or an unknown name (`user_id` None): 401, or 423 at the limit."""
+    ctx.throttle.failed(address)
+    if claimed >= ctx.settings.lockout_attempts:
+        until = lockout.lock(session, counter, now, ctx.settings.lockout_minutes)
+        audit.add(session, user_id, "login", route, "locked_out")
         session.commit()
         raise _locked(until, now)
-    audit.add(session, account.user_id, "login", route, "wrong_password")
+    audit.add(session, user_id, "login", route, "wrong_password" if user_id else "unknown_user")
     session.commit()
     raise ApiError(401, WRONG_DETAILS)
 
 
 def _locked(until: datetime, now: datetime) -> ApiError:
-    seconds = max(1, math.ceil((until - now).total_seconds()))
+    seconds = lockout.seconds_left(until, now)
     minutes = math.ceil(seconds / 60)
     return ApiError(
         423,

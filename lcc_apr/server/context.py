@@ -11,6 +11,7 @@ from lcc_apr.forms import Catalogue
 
 from .ca import AuthorityHolder
 from .db import session_factory
+from .lockout import AddressThrottle
 from .security import Passwords, TokenIssuer
 from .settings import ServerSettings
 
@@ -24,6 +25,7 @@ class ServerContext:
     tokens: TokenIssuer
     catalogue: Catalogue
     authority: AuthorityHolder  # the signing authority, read from its files when first needed
+    throttle: AddressThrottle  # failed sign-ins per client address
 
     @classmethod
     def build(cls, settings: ServerSettings, engine: Engine) -> ServerContext:
@@ -35,4 +37,7 @@ class ServerContext:
             tokens=TokenIssuer(settings),
             catalogue=Catalogue.load(),
             authority=AuthorityHolder(settings),
+            throttle=AddressThrottle(
+                settings.sign_in_failures_per_address, settings.sign_in_throttle_seconds
+            ),
         )

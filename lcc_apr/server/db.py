@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from lcc_apr.paths import owner_only, private_file
 from lcc_apr.store import migrate as domain_migrate
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -27,7 +28,7 @@ SQLITE_BUSY_SECONDS = 30
 MIGRATION_LOCK = 0x4C434341  # 'LCCA'
 # The newest server revision, so a database already there is recognised without loading
 # Alembic (tests/server/test_signing.py checks it against the scripts).
-SERVER_HEAD = "s0003"
+SERVER_HEAD = "s0004"
 
 
 def make_engine(url: str) -> Engine:
@@ -35,7 +36,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # personal data and password hashes: the file, and so its -wal and -shm, 0600
+            path = Path(parsed.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)
+            for journal in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                owner_only(journal)
         engine = create_engine(
             parsed,
             connect_args={"timeout": SQLITE_BUSY_SECONDS},

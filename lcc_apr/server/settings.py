@@ -48,6 +48,10 @@ class ServerSettings(BaseSettings):
     refresh_grace_seconds: float = Field(default=60, ge=0)
     lockout_attempts: int = 5
     lockout_minutes: float = 15
+    # failed sign-ins from one address (whatever the names) before it waits (429), per
+    # worker process; offices behind one NAT address share it, so keep it generous
+    sign_in_failures_per_address: int = Field(default=50, ge=1)
+    sign_in_throttle_seconds: float = Field(default=300, gt=0)
     indirect_reports: bool = False  # managers also see their reports' reports
     page_limit: int = PAGE_LIMIT
     idempotency_days: int = 30  # how long a push reply is kept for retries

@@ -42,6 +42,18 @@ class Account(ServerBase):
     password_changed_at: Mapped[utc]
 
 
+class SignInName(ServerBase):
+    """A username that is no account's, kept as a keyed hash: it fails and locks like a
+    real one, so a refusal never tells whether a username exists."""
+
+    __tablename__ = "sign_in_names"
+
+    name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[utc] = mapped_column(index=True)
+
+
 class AuthSession(ServerBase):
     """One signed-in device: a family of refresh tokens, revoked together."""
 

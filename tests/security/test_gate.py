@@ -8,11 +8,14 @@ These call the ASGI app directly with a `receive` that counts what the app takes
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from typing import Any
 
 import pytest
 
 from lcc_apr.server import create_app
+from lcc_apr.server.db import make_engine, prepare_database
 from lcc_apr.sync.protocol import PROTOCOL, PROTOCOL_HEADER
 
 CHUNK = 64 * 1024
@@ -109,3 +112,17 @@ def test_hsts_is_sent_over_tls_only(small_limit):
     assert b"max-age=" in over_tls[b"strict-transport-security"]
     _status, plain = call(app, "/auth/login", Upload(total=CHUNK))
     assert b"strict-transport-security" not in plain
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes; Windows uses the folder's ACL")
+def test_the_server_database_and_its_journals_are_owner_only(tmp_path):
+    path = tmp_path / "server.db"
+    engine = make_engine(f"sqlite:///{path}")
+    prepare_database(engine)  # writes: the -wal and -shm exist now
+    made = [path, *tmp_path.glob("server.db-*")]
+    assert len(made) == 3
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in made} == {p.name: 0o600 for p in made}
+    engine.dispose()
+    path.chmod(0o644)  # left open by an older version
+    make_engine(f"sqlite:///{path}").dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -38,6 +38,7 @@ SERVER_STATE_TABLES = (
     "idempotency_replies",
     "scope_events",
     "audit_log",
+    "sign_in_names",
 )
 
 

@@ -107,6 +107,9 @@ def client(base: str, token: str | None = None) -> httpx.Client:
 def login(base: str, username: str) -> str:
     with client(base) as c:
         reply = c.post("/auth/login", json={"username": username, "password": "demo"})
+        while reply.status_code == 429:  # more sign-ins at once than the lockout limit
+            time.sleep(int(reply.headers["retry-after"]))
+            reply = c.post("/auth/login", json={"username": username, "password": "demo"})
         assert reply.status_code == 200, reply.text
         return reply.json()["access_token"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from lcc_apr.sync.protocol import LoginBody, RefreshBody, TokenReply
 
@@ -18,9 +18,12 @@ router = APIRouter(
 )
 
 
-@router.post("/login", response_model=TokenReply, responses={**BODY, **documented(423)})
-def login(body: LoginBody, ctx: Ctx, session: DbSession, route: RoutePath) -> dict[str, object]:
-    return auth.login(ctx, session, body.username, body.password, body.device, route)
+@router.post("/login", response_model=TokenReply, responses={**BODY, **documented(423, 429)})
+def login(
+    body: LoginBody, request: Request, ctx: Ctx, session: DbSession, route: RoutePath
+) -> dict[str, object]:
+    address = request.client.host if request.client else "unknown"
+    return auth.login(ctx, session, body.username, body.password, body.device, route, address)
 
 
 @router.post("/refresh", response_model=TokenReply, responses=BODY)
