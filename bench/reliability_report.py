@@ -84,6 +84,43 @@ PROMISES: tuple[Promise, ...] = (
         ),
     ),
     Promise(
+        "A body over the limit gets 413 however it is sent (a chunked one is not read past "
+        "the limit); a body without a valid token gets 401 before a byte of it is read.",
+        (
+            "tests/security/test_gate.py::"
+            "test_a_chunked_body_over_the_limit_is_refused_without_reading_past_it",
+            "tests/security/test_gate.py::test_an_anonymous_body_is_refused_before_a_byte_is_read",
+        ),
+    ),
+    Promise(
+        "Lockout holds under concurrency: forty sign-ins at once check no more passwords "
+        "than the limit; an unknown username locks exactly like a real one.",
+        (
+            "tests/security/test_lockout.py::"
+            "test_forty_wrong_passwords_at_once_check_no_more_than_the_limit",
+            "tests/security/test_lockout.py::"
+            "test_the_right_password_racing_wrong_ones_cannot_slip_past_a_lock",
+            "tests/security/test_lockout.py::test_an_unknown_username_locks_exactly_like_a_real_one",
+        ),
+    ),
+    Promise(
+        "Failed sign-ins from one address are throttled (429 with Retry-After), so a "
+        "fuzzer or a guesser cannot lock real accounts one after another.",
+        (
+            "tests/security/test_lockout.py::"
+            "test_failures_from_one_address_are_throttled_whichever_names_they_try",
+            "tests/security/test_lockout.py::"
+            "test_a_fuzzer_cannot_lock_a_real_account_from_one_address",
+        ),
+    ),
+    Promise(
+        "The server's SQLite database and its -wal and -shm are 0600; answers over TLS carry HSTS.",
+        (
+            "tests/security/test_gate.py::test_the_server_database_and_its_journals_are_owner_only",
+            "tests/security/test_gate.py::test_hsts_is_sent_over_tls_only",
+        ),
+    ),
+    Promise(
         "Out of scope reads the same whether or not the target exists (403, audited); "
         "every route x kind of user x target answers as one table says.",
         (
