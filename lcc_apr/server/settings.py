@@ -56,6 +56,7 @@ class ServerSettings(BaseSettings):
     # requests handled at once (None: twice pool_size; more get 429 at once), and the
     # Retry-After of a 429, or of a 503 when the database stayed busy anyway.
     pool_size: int = 10
+    workers: int = 1  # server processes of `serve` (--workers), each with its own pool
     max_in_flight: int | None = None
     busy_retry_seconds: int = 2
     host: str = "127.0.0.1"
@@ -80,6 +81,7 @@ class ServerSettings(BaseSettings):
         "lockout_attempts",
         "certificate_days",
         "pool_size",
+        "workers",
         "max_in_flight",
         "busy_retry_seconds",
     )
