@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from lcc_apr.ops.status import StatusFacts
-from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError
+from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError, ServerBusy
 from lcc_apr.uk_time import time_text
 
 from .qt import QtCore, QtGui, QtWidgets, Signal
@@ -220,10 +220,10 @@ class StatusBar(QtWidgets.QStatusBar):
 
     def _sync_ended(self, outcome: Any) -> None:
         self.sync_task = None
-        if isinstance(outcome, NetworkError):
-            self.online = False
-        elif isinstance(outcome, AuthError) or not isinstance(outcome, Exception):
+        if isinstance(outcome, AuthError | ServerBusy) or not isinstance(outcome, Exception):
             self.online = True  # the server answered
+        elif isinstance(outcome, NetworkError):
+            self.online = False
         self._show_connection()
         self._syncing_shown(False)
         self.progress.setRange(0, 0)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from lcc_apr import __version__
 
+from .busy import Busy
 from .context import ServerContext
 from .db import make_engine
 from .deps import document_protocol
@@ -30,7 +31,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     The database must already be prepared (lcc_apr.server.db.prepare_database).
     """
     owns_engine = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
     ctx = ServerContext.build(settings, engine)
 
     @asynccontextmanager
@@ -54,5 +55,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     app.add_middleware(SignedInFirst, tokens=ctx.tokens)
     app.add_middleware(LimitBody, most=settings.max_request_mb * 1024 * 1024)
     app.add_middleware(NoStore)
-    app.add_middleware(SafeErrors)  # added last: outermost of the user middleware
+    busy = settings.busy_retry_seconds
+    app.add_middleware(Busy, most=settings.in_flight_limit, retry_after=busy)
+    app.add_middleware(SafeErrors, retry_after=busy)  # added last: the outermost
     return app

@@ -1,6 +1,6 @@
 """`lcc-apr-server`: serve, and the administrators' commands.
 
-    lcc-apr-server [--config FILE] serve [--host H] [--port P]
+    lcc-apr-server [--config FILE] serve [--host H] [--port P] [--workers N]
     lcc-apr-server create-user USERNAME --role manager [--role hr] [--employee-id N]
                                [--display-name NAME] [--password-stdin]
     lcc-apr-server reset-password USERNAME [--password-stdin]
@@ -17,6 +17,10 @@
 The backup passphrase comes from --passphrase-file, else LCC_APR_BACKUP_PASSPHRASE, else
 a prompt; never from the command line.
 
+`serve --workers N` (or the `workers` setting) runs N server processes on one port (uvicorn's
+workers); each builds its app with `worker_app` from the same settings (the file's path
+passes to them in LCC_APR_SERVE_CONFIG) and has its own database pool.
+
 Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage. Messages
 never contain passwords or personal data beyond the username typed.
 """
@@ -32,7 +36,9 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role
@@ -43,9 +49,21 @@ from .db import make_engine, prepare_database
 from .security import Passwords
 from .settings import ServerSettings, load_settings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 MIN_PASSWORD = 12
 PASSPHRASE_ENV = "LCC_APR_BACKUP_PASSPHRASE"
+CONFIG_ENV = "LCC_APR_SERVE_CONFIG"  # the settings file, for the workers of `serve`
+WORKER_APP = "lcc_apr.server.cli:worker_app"
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the server")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=_at_least_one, help="server processes (default 1)")
     create = sub.add_parser("create-user", help="add a user and their account")
     create.add_argument("username")
     create.add_argument("--employee-id", type=int)
@@ -395,8 +414,6 @@ def _loopback(host: str) -> bool:
 def serve(settings: ServerSettings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     behind_proxy = settings.forwarded_allow_ips is not None
@@ -408,19 +425,26 @@ def serve(settings: ServerSettings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
-    )
+    _log_to_stderr(settings)
+    workers = args.workers or settings.workers
     engine = make_engine(settings.database_url)
-    prepare_database(engine)
     try:
+        prepare_database(engine)
         _authority_ready(settings, engine)
+        _check_connections(settings, engine, workers)
     except AuthorityError as err:
         print(f"lcc-apr-server: {err}", file=sys.stderr)
         return EXIT_PROBLEM
-    app = create_app(settings, engine)
+    finally:
+        engine.dispose()
+    if args.config is not None:  # the workers read the same file (and environment)
+        os.environ[CONFIG_ENV] = str(args.config.resolve())
+    else:
+        os.environ.pop(CONFIG_ENV, None)
     uvicorn.run(
-        app,
+        WORKER_APP,
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         ssl_certfile=str(settings.tls_cert_file) if settings.tls else None,
@@ -430,5 +454,38 @@ def serve(settings: ServerSettings, args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         server_header=False,
     )
-    engine.dispose()
     return EXIT_OK
+
+
+def worker_app() -> FastAPI:
+    """One server process's app (uvicorn calls it in each worker of `serve`): the settings
+    file `serve` was given, then the environment. The database is already prepared."""
+    from .app import create_app
+
+    config = os.environ.get(CONFIG_ENV)
+    settings = load_settings(Path(config) if config else None)
+    _log_to_stderr(settings)
+    return create_app(settings)
+
+
+def _log_to_stderr(settings: ServerSettings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
+    )
+
+
+def _check_connections(settings: ServerSettings, engine: Engine, workers: int) -> None:
+    """Warn when the workers' pools together may ask PostgreSQL for more connections than
+    it allows (each worker: pool_size, and twice as many more when busy)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        allowed = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+    wanted = workers * 3 * settings.pool_size
+    if wanted > allowed:
+        print(
+            f"lcc-apr-server: warning: {workers} worker(s) may open {wanted} database "
+            f"connections but PostgreSQL allows {allowed}: lower pool_size or raise "
+            "max_connections.",
+            file=sys.stderr,
+        )

@@ -25,28 +25,45 @@ from lcc_apr.store import migrate as domain_migrate
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version_server"
 SQLITE_BUSY_SECONDS = 30
+POOL_SIZE = 10  # the default of ServerSettings.pool_size
+POOL_TIMEOUT = 30  # seconds a request waits for a pooled connection before a 503
 MIGRATION_LOCK = 0x4C434341  # 'LCCA'
 # The newest server revision, so a database already there is recognised without loading
 # Alembic (tests/server/test_signing.py checks it against the scripts).
 SERVER_HEAD = "s0004"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the server: WAL and a long busy wait on SQLite, a pool on PostgreSQL."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int | None = None,
+    pool_timeout: float = POOL_TIMEOUT,
+) -> Engine:
+    """An engine for the server: WAL and a long busy wait on SQLite, and a pool of
+    `pool_size` connections (and `max_overflow` more when busy, by default twice as many)."""
     parsed = make_url(url)
+    overflow = 2 * pool_size if max_overflow is None else max_overflow
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        memory = parsed.database in (None, "", ":memory:")
+        if parsed.database and not memory:
             # personal data and password hashes: the file, and so its -wal and -shm, 0600
             path = Path(parsed.database)
             path.parent.mkdir(parents=True, exist_ok=True)
             private_file(path)
             for journal in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 owner_only(journal)
+        pool: dict[str, Any] = (
+            {}
+            if memory
+            else {"pool_size": pool_size, "max_overflow": overflow, "pool_timeout": pool_timeout}
+        )
         engine = create_engine(
             parsed,
             connect_args={"timeout": SQLITE_BUSY_SECONDS},
             json_serializer=_json,
             json_deserializer=orjson.loads,
+            **pool,
         )
 
         @event.listens_for(engine, "connect")
@@ -62,8 +79,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         parsed,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=overflow,
+        pool_timeout=pool_timeout,
         json_serializer=_json,
         json_deserializer=orjson.loads,
     )

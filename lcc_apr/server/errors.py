@@ -3,7 +3,8 @@
 Unexpected exceptions are caught by `SafeErrors` (the outermost user middleware),
 which answers a generic 500 and logs the exception's type, the route and the
 code frames only: exception messages can hold SQL parameters or answers, so
-they are never logged or returned.
+they are never logged or returned. A database that stayed busy (a pool timeout,
+SQLite locked) is no fault: 503 with Retry-After (lcc_apr.server.busy).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lcc_apr.sync.protocol import ErrorReply
 
+from .busy import busy_reply, database_busy
+
 log = logging.getLogger("lcc_apr.server")
 HSTS = b"max-age=31536000"  # a year: laptops speak only TLS to this server after one answer
 GENERIC_500 = "The server had a problem and could not finish this request; it has been logged."
@@ -37,8 +40,10 @@ MEANINGS: dict[int, str] = {
     422: "The request was not understood (wrong fields or types)",
     423: "Too many failed sign-ins: the account is locked for a while",
     426: "The LCC-APR-Protocol header is missing, or names a protocol this server does not serve",
-    429: "Too many requests: wait Retry-After seconds",
-    503: "The server has no signing authority yet",
+    429: "Too many requests (at once, or failed sign-ins from this address): nothing was "
+    "done; wait Retry-After seconds",
+    503: "The server cannot serve this now (busy: wait Retry-After seconds; "
+    "POST /certificates: no signing authority yet)",
 }
 
 
@@ -47,12 +52,12 @@ def documented(*statuses: int) -> Responses:
     found: Responses = {}
     for status in statuses:
         found[status] = {"model": ErrorReply, "description": MEANINGS[status]}
-        if status in (423, 429):
+        if status in (423, 429, 503):
             found[status]["headers"] = RETRY_AFTER
     return found
 
 
-EVERYWHERE = documented(413, 429)  # any request (the app's)
+EVERYWHERE = documented(413, 429, 503)  # any request (the app's)
 ERRORS = documented(401, 403, 422, 426)  # every route that needs the protocol header
 BODY = documented(400)  # every route that reads a JSON body
 
@@ -107,10 +112,12 @@ def install_handlers(app: FastAPI) -> None:
 
 
 class SafeErrors:
-    """Turn any unhandled exception into a generic 500 and a log line without personal data."""
+    """Turn any unhandled exception into a generic 500 and a log line without personal data;
+    a busy database into 503 with Retry-After `retry_after` seconds."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, retry_after: int) -> None:
         self.app = app
+        self.retry_after = retry_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,6 +135,13 @@ class SafeErrors:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:  # noqa: BLE001 - the whole point
             route = getattr(scope.get("route"), "path", None) or "unmatched route"
+            if database_busy(exc):
+                log.warning(
+                    "database busy (%s) on %s %s", type(exc).__name__, scope["method"], route
+                )
+                if not started:
+                    await busy_reply(503, self.retry_after)(scope, receive, send)
+                return
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error(
                 "unhandled %s on %s %s\n%s", type(exc).__name__, scope.get("method"), route, frames

@@ -56,6 +56,13 @@ class ServerSettings(BaseSettings):
     page_limit: int = PAGE_LIMIT
     idempotency_days: int = 30  # how long a push reply is kept for retries
     max_request_mb: int = 32  # larger request bodies are refused (413)
+    # Per worker: database connections kept open (twice as many more may be borrowed), the
+    # requests handled at once (None: twice pool_size; more get 429 at once), and the
+    # Retry-After of a 429, or of a 503 when the database stayed busy anyway.
+    pool_size: int = 10
+    workers: int = 1  # server processes of `serve` (--workers), each with its own pool
+    max_in_flight: int | None = None
+    busy_retry_seconds: int = 2
     host: str = "127.0.0.1"
     port: int = 8443
     tls_cert_file: Path | None = None
@@ -73,12 +80,25 @@ class ServerSettings(BaseSettings):
     organisation_name: str = "Leicestershire County Council"
     certificate_days: int = 730  # how long a personal signing certificate lasts
 
-    @field_validator("page_limit", "lockout_attempts", "certificate_days")
+    @field_validator(
+        "page_limit",
+        "lockout_attempts",
+        "certificate_days",
+        "pool_size",
+        "workers",
+        "max_in_flight",
+        "busy_retry_seconds",
+    )
     @classmethod
-    def _positive(cls, value: int) -> int:
-        if value < 1:
+    def _positive(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
             raise ValueError("must be at least 1")
         return value
+
+    @property
+    def in_flight_limit(self) -> int:
+        """Requests one worker handles at once; beyond them, 429."""
+        return self.max_in_flight or 2 * self.pool_size
 
     @property
     def tls(self) -> bool:

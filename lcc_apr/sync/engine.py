@@ -2,16 +2,20 @@
 
 Plain Python for the Qt layer to run in a worker: progress goes out through a
 callback, `cancel` (a threading.Event) is checked between batches and pages,
-and network errors are retried with backoff. Each pull page is applied with
-its cursor in one local transaction, so an interrupted sync resumes exactly.
+and network errors are retried with backoff. A busy server's Retry-After is
+waited (at most BUSY_WAIT_MOST seconds, a little more at random so laptops do
+not come back together; `cancel` ends the wait) up to `busy_retries` times per
+step, then ServerBusy says so. Each pull page is applied with its cursor in one
+local transaction, so an interrupted sync resumes exactly; a push batch is kept
+until the server has answered it, so nothing waiting is lost.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import random
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -45,7 +49,14 @@ from .apply import (
     take_with_local_changes,
 )
 from .epoch import UNCONFIRMED, forget_epoch, settle_unconfirmed
-from .errors import AccountDisabled, Cancelled, IncompatibleServer, NetworkError, Refused
+from .errors import (
+    AccountDisabled,
+    Cancelled,
+    IncompatibleServer,
+    NetworkError,
+    Refused,
+    ServerBusy,
+)
 from .protocol import (
     KEY_REUSED,
     PAGE_LIMIT,
@@ -65,6 +76,11 @@ T = TypeVar("T")
 
 
 STAGE_WORDS = {"sending": "Sending your changes", "receiving": "Receiving records"}
+BUSY_WAIT_MOST = 30.0  # seconds: the longest wait for a busy server, whatever it asks
+STILL_BUSY = (
+    "The server is busy, so sync stopped for now; nothing was lost. Your changes are saved "
+    "on this computer and will be sent at the next sync: try again in a few minutes."
+)
 
 
 @dataclass
@@ -114,8 +130,9 @@ class SyncEngine:
         catalogue: Catalogue,
         *,
         on_progress: Callable[[Progress], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         retries: int = 3,
+        busy_retries: int = 5,
         page_limit: int = PAGE_LIMIT,
         signer: Signer | None = None,
     ) -> None:
@@ -124,8 +141,9 @@ class SyncEngine:
         self.connection = connection
         self.catalogue = catalogue
         self.on_progress = on_progress or (lambda p: None)
-        self.sleep = sleep
+        self.sleep = sleep  # None: wait on the cancel event (a cancel ends the wait)
         self.retries = retries
+        self.busy_retries = busy_retries
         self.page_limit = page_limit
 
     def run(self, cancel: threading.Event | None = None) -> SyncResult:
@@ -382,17 +400,30 @@ class SyncEngine:
         return state
 
     def _retrying(self, action: Callable[[], T], cancel: threading.Event) -> T:
-        delay = 0.5
-        for attempt in range(1, self.retries + 1):
+        """`action`, tried again after network errors (`retries` tries in all, waits growing
+        from 0.5 s) and after busy answers (`busy_retries` waits of Retry-After)."""
+        delay, failed, busy = 0.5, 0, 0
+        while True:
             self._check(cancel)
             try:
                 return action()
+            except ServerBusy as err:
+                busy += 1
+                if busy > self.busy_retries:
+                    raise ServerBusy(STILL_BUSY, err.retry_after) from err
+                self._wait(min(BUSY_WAIT_MOST, err.retry_after * random.uniform(1, 1.5)), cancel)
             except NetworkError:
-                if attempt == self.retries:
+                failed += 1
+                if failed == self.retries:
                     raise
-                self.sleep(delay)
+                self._wait(delay, cancel)
                 delay *= 2
-        raise AssertionError("unreachable")
+
+    def _wait(self, seconds: float, cancel: threading.Event) -> None:
+        if self.sleep is None:
+            cancel.wait(seconds)
+        else:
+            self.sleep(seconds)
 
     @staticmethod
     def _check(cancel: threading.Event) -> None:

@@ -14,6 +14,15 @@ class NetworkError(SyncError):
     """The server could not be reached or broke off; trying again may work."""
 
 
+class ServerBusy(NetworkError):
+    """The server is busy (429, or 503 with Retry-After): nothing was done; wait
+    `retry_after` seconds and try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class AuthError(SyncError):
     """Signing in is needed (wrong details, expired or revoked session)."""
 

@@ -214,8 +214,8 @@ class ErrorReply(Wire):
     """Every error: plain English, plus a code or figures where the client acts on them."""
 
     detail: str
-    code: str | None = None  # e.g. account_disabled, bad_csr, key_taken
-    retry_after: int | None = None  # 423: seconds until the lockout ends
+    code: str | None = None  # e.g. account_disabled, bad_csr, key_taken, busy
+    retry_after: int | None = None  # 423: lockout left; 429, 503 busy: seconds to wait
     min_protocol: int | None = None  # 426
     max_protocol: int | None = None  # 426
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
+import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -25,6 +28,7 @@ from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     LockedOut,
     NetworkError,
     Refused,
+    ServerBusy,
     SyncError,
 )
 from .protocol import (
@@ -52,6 +56,8 @@ from .protocol import (
 M = TypeVar("M", bound=Wire)
 
 SERVICE = "lcc-apr"
+BUSY = "The server is busy; nothing was lost. Your work is saved and sync will try again."
+DEFAULT_BUSY_WAIT = 5  # seconds, when a 429 does not say how long
 
 
 @dataclass
@@ -289,13 +295,34 @@ def _refusal(response: httpx.Response) -> SyncError:
         return IncompatibleServer(
             "The server is older than this app supports: ask IT to update it."
         )
+    wait = _retry_after(response.headers.get("Retry-After"))
+    if status == 429 or (status == 503 and wait is not None):
+        return ServerBusy(BUSY, wait or DEFAULT_BUSY_WAIT)
     if status >= 500:
         return NetworkError("The server had a problem; nothing was lost. Try again shortly.")
     return Refused(detail or f"The server refused the request ({status}).", code)
 
 
+def _retry_after(value: str | None) -> int | None:
+    """Retry-After in whole seconds (a number, or an HTTP date); None if absent or unreadable."""
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return int(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0, math.ceil((when - datetime.now(UTC)).total_seconds()))
+
+
 def _may_have_arrived(err: NetworkError) -> bool:
-    """Whether the request may have reached the server (not a refused or failed connection)."""
+    """Whether the request may have reached the server and been acted on (not a refused or
+    failed connection, nor a busy server, which does nothing)."""
+    if isinstance(err, ServerBusy):
+        return False
     return not isinstance(err.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
 
 

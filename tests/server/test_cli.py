@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, Record, User
-from lcc_apr.server.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, main
+from lcc_apr.server.cli import CONFIG_ENV, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, main, worker_app
 from lcc_apr.server.db import make_engine
 from lcc_apr.server.security import Passwords
 from lcc_apr.server.settings import SECRET_FILE, ServerSettings, load_settings
@@ -115,6 +115,32 @@ def test_move_employee_and_new_epoch(server_env, capsys):
 def test_serving_plain_http_off_loopback_is_refused(server_env, capsys):
     assert main(["serve", "--host", "0.0.0.0"]) == EXIT_USAGE
     assert "plain HTTP" in capsys.readouterr().err
+
+
+def test_serve_runs_its_workers_from_one_factory_and_the_same_settings(
+    server_env, tmp_path, monkeypatch
+):
+    runs: list[tuple[object, dict]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: runs.append((app, options)))
+    monkeypatch.setenv(CONFIG_ENV, "")  # put back when the test ends
+    config = tmp_path / "server.toml"
+    config.write_text("workers = 2\nmax_in_flight = 5\npool_size = 3\n")
+    assert main(["--config", str(config), "serve"]) == EXIT_OK
+    assert main(["--config", str(config), "serve", "--workers", "4"]) == EXIT_OK
+    assert [(app, o["factory"], o["workers"]) for app, o in runs] == [
+        ("lcc_apr.server.cli:worker_app", True, 2),
+        ("lcc_apr.server.cli:worker_app", True, 4),
+    ]
+    app = worker_app()  # what each worker builds: the file's settings, then the environment
+    try:
+        settings = app.state.ctx.settings
+        assert (settings.max_in_flight, settings.pool_size) == (5, 3)
+        assert settings.database_url == str(server_env.url)
+        assert app.state.ctx.engine.pool.size() == 3
+    finally:
+        app.state.ctx.engine.dispose()
+    with pytest.raises(SystemExit):
+        main(["serve", "--workers", "0"])
 
 
 def test_settings_come_from_the_file_then_the_environment(tmp_path, monkeypatch):
