@@ -9,7 +9,6 @@ and at least MIN_HEADINGS fields the profile knows; a second header row right be
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -29,7 +28,6 @@ SUBTOTAL = "subtotal row"
 TOTAL = "total row"
 FOOTER = "footer below the table"
 
-_TOTAL = re.compile(r"^(sub ?total|grand total|total)\b|\btotal$")
 
 Cells = Sequence[object]
 Numbered = tuple[int, Cells]
@@ -42,7 +40,11 @@ class Header:
     labels: dict[str, str]  # field -> "D (Surname)"
 
     def cells(self, row: Cells) -> dict[str, object]:
-        return {f: row[i] if i < len(row) else None for f, i in self.columns.items()}
+        """The row's cells by field; empty cells are left out."""
+        width = len(row)
+        return {
+            f: row[i] for f, i in self.columns.items() if i < width and not values.empty(row[i])
+        }
 
 
 def letter(index: int) -> str:
@@ -152,19 +154,18 @@ def classify(
         if _blank(row):
             yield Skipped(sheet, number, BLANK)
             continue
-        if is_header(headings(row, profile)):
+        payroll = row[payroll_at] if payroll_at < len(row) else None
+        if profile.field_for(payroll) == "payroll" and is_header(headings(row, profile)):
             yield Skipped(sheet, number, REPEATED_HEADER)
             continue
-        payroll = row[payroll_at] if payroll_at < len(row) else None
         keyed = _looks_like_key(payroll)
-        if not keyed or _TOTAL.search(key(payroll)):
+        if not keyed or _total([payroll]):
             total = _total(row)
             if total is not None:
                 yield Skipped(sheet, number, total)
                 continue
         cells = header.cells(row)
-        filled = sum(not values.empty(c) for c in row)
-        if filled <= 1 or (not keyed and sum(not values.empty(c) for c in cells.values()) <= 2):
+        if not _filled(row, 2) or (not keyed and not _filled(cells.values(), 3)):
             pending.append(number)
             continue
         yield from (Skipped(sheet, n, GROUP_HEADING) for n in pending)
@@ -174,20 +175,37 @@ def classify(
 
 
 def _blank(row: Cells) -> bool:
-    return all(values.empty(c) for c in row)
+    return not _filled(row, 1)
+
+
+def _filled(cells: Iterable[object], count: int) -> bool:
+    """Whether at least count cells hold something."""
+    for cell in cells:
+        if not values.empty(cell):
+            count -= 1
+            if not count:
+                return True
+    return False
 
 
 def _looks_like_key(cell: object) -> bool:
     if values.empty(cell) or isinstance(cell, bool):
         return False
     found = str(cell).strip()
-    return len(found) <= values.KEY_LENGTH and not any(c.isspace() for c in found)
+    return len(found) <= values.KEY_LENGTH and not values.has_space(found)
 
 
 def _total(row: Cells) -> str | None:
+    """'Adults Total' and 'Subtotal' are subtotals; 'Total', 'Grand total' and
+    'Total records: 6,087' are totals."""
     for cell in row:
-        if isinstance(cell, str):
-            match = _TOTAL.search(key(cell))
-            if match:
-                return SUBTOTAL if match.group(0).startswith("sub") else TOTAL
+        if not isinstance(cell, str):
+            continue
+        words = key(cell)
+        if words.startswith(("sub total", "subtotal")) or (
+            words.endswith(" total") and not words.startswith("grand")
+        ):
+            return SUBTOTAL
+        if words == "total" or words.startswith(("total ", "grand total")):
+            return TOTAL
     return None

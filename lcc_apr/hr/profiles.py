@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,12 @@ _NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 def key(text: object) -> str:
     """How headings and codes are compared: 'Payroll No.' and 'payroll  no' are one key."""
-    return _NOT_WORD.sub(" ", str(text).casefold()).strip()
+    return _key(text) if text.__class__ is str else _NOT_WORD.sub(" ", str(text).casefold()).strip()
+
+
+@lru_cache(maxsize=4096)
+def _key(text: str) -> str:
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class Profile:
     post_width: int
     date_formats: tuple[str, ...]
     aliases: dict[str, str]  # heading key -> field name
+    headings: dict[str, tuple[str, ...]]  # field -> its headings as the profile writes them
     codes: dict[str, dict[str, str]]  # field -> {code key -> canonical value}
 
     def field_for(self, heading: object) -> str | None:
@@ -122,7 +129,7 @@ class Profile:
 
     def examples(self, field: str) -> list[str]:
         """Headings that name a field, as the profile writes them (for messages)."""
-        return [h for h, f in self.aliases.items() if f == field][:3]
+        return list(self.headings.get(field, ()))[:3]
 
     def code(self, field: str, raw: object) -> str | None:
         """The canonical value of a code, or None when the profile does not know it."""
@@ -165,6 +172,7 @@ def _build(name: str, data: dict[str, Any], problems: list[str]) -> Profile:
     for setting, width in zip(("payroll_width", "post_width"), widths, strict=True):
         if not isinstance(width, int) or not 0 <= width <= 20:
             problems.append(f"profile.{setting}: a whole number from 0 to 20")
+    columns = data.get("columns", {})
     formats = head.get("date_formats", [])
     if not formats or not all(isinstance(f, str) for f in formats):
         problems.append("profile.date_formats: a list of formats such as '%d/%m/%Y'")
@@ -181,7 +189,8 @@ def _build(name: str, data: dict[str, Any], problems: list[str]) -> Profile:
         payroll_width=widths[0] if isinstance(widths[0], int) else 0,
         post_width=widths[1] if isinstance(widths[1], int) else 0,
         date_formats=tuple(formats),
-        aliases=_aliases(data.get("columns", {}), problems),
+        aliases=_aliases(columns, problems),
+        headings={f: tuple(h) for f, h in columns.items() if isinstance(h, list)},
         codes=_codes(data.get("codes", {}), problems),
     )
 

@@ -81,12 +81,13 @@ def _read(
         )
         reading.skipped.extend(table.above)
         payrolls, posts = set(known_payrolls), set(known_posts)
-        last = 0
+        last = count = final = 0
         for item in classify(table.sheet, table.rows, header, profile):
             if isinstance(item, Skipped):
                 reading.skipped.append(item)
                 continue
             number, cells = item
+            count, final = count + 1, number
             if number - last >= EVERY:
                 last = number
                 if cancelled is not None and cancelled():
@@ -109,6 +110,9 @@ def _read(
                         message,
                     )
                 )
+        if count == 0:
+            where = "" if table.encoding else f"sheet {table.sheet!r} "
+            raise ReadRefused(f"{where}has a header (row {header.rows[0]}) but no rows of people")
     reading.skipped.sort(key=lambda s: s.row)
     reading.problems.extend(
         check_rows(
@@ -121,7 +125,7 @@ def _read(
     )
     reading.problems.sort(key=lambda p: p.row)
     if progress is not None:
-        progress(Step(STEP, last, table.total))
+        progress(Step(STEP, final, table.total))
     return reading
 
 

@@ -164,10 +164,9 @@ CellProblem = tuple[str, str, str]
 def read_row(
     number: int, cells: dict[str, Any], profile: Profile
 ) -> tuple[PostRow | None, list[CellProblem]]:
-    """The checked row, or None and each cell's problem. Empty cells are left out, so a
+    """The checked row, or None and each cell's problem. cells holds no empty cell, so a
     required field with an empty cell fails as 'required'."""
-    data: dict[str, Any] = {f: v for f, v in cells.items() if not values.empty(v)}
-    data["row"] = number
+    data: dict[str, Any] = {**cells, "row": number}
     try:
         return PostRow.model_validate(data, context=profile), []
     except ValidationError as error:

@@ -3,7 +3,8 @@
 Refused, with a plain message: an old .xls, an encrypted workbook (both OLE files), a PDF,
 anything else posing as a workbook, a zip whose entries would unpack past
 MAX_UNCOMPRESSED (a zip bomb; checked in the zip's directory before anything is opened),
-XML with entity declarations (defusedxml, through openpyxl), an empty workbook, a workbook
+XML declaring a document type or entities (checked in each part's prolog, and by
+defusedxml inside openpyxl), an empty workbook, a workbook
 where several sheets hold a table the profile knows, and a sheet without a header.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 from defusedxml import DefusedXmlException
 
@@ -29,6 +31,7 @@ from .report import ReadRefused, Skipped
 MAX_FILE_BYTES = 200 * 1024 * 1024  # a CSV, or an XLSX as stored
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # everything in an XLSX, unpacked
 MAX_ZIP_ENTRIES = 10_000
+PROLOG_CHUNK = 64 * 1024
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003, and encrypted workbooks
 ZIP = (b"PK\x03\x04", b"PK\x05\x06")
@@ -137,9 +140,9 @@ def _workbook(path: Path, profile: Profile, wanted: str | None) -> Iterator[Tabl
         raise ReadRefused("cannot be read safely: the defusedxml package is not installed")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except DefusedXmlException:
-        raise ReadRefused(_ENTITIES) from None
-    except Exception:  # openpyxl raises many kinds for a broken file; none quotes a cell
+    except Exception as exc:  # openpyxl raises many kinds for a broken file; none quotes a cell
+        if _defused(exc):
+            raise ReadRefused(_ENTITIES) from None
         raise ReadRefused("could not be read as an XLSX workbook (it may be damaged)") from None
     try:
         yield _sheet_table(path, book, profile, wanted)
@@ -147,7 +150,9 @@ def _workbook(path: Path, profile: Profile, wanted: str | None) -> Iterator[Tabl
         book.close()
 
 
-_ENTITIES = "holds XML entity declarations, a known attack on XML readers; it was not read"
+_ENTITIES = (
+    "holds XML document type or entity declarations, a known attack on XML readers; it was not read"
+)
 
 
 def _check_zip(path: Path) -> None:
@@ -166,6 +171,41 @@ def _check_zip(path: Path) -> None:
         )
     if "xl/workbook.xml" not in {e.filename for e in entries}:
         raise ReadRefused("is a zip file but not an Excel .xlsx workbook")
+    with zipfile.ZipFile(path) as archive:
+        for entry in entries:
+            if entry.filename.endswith((".xml", ".rels")) and _declares_a_doctype(archive, entry):
+                raise ReadRefused(_ENTITIES)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _declares_a_doctype(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """Whether an XML part declares a document type (where entities live), read only up to
+    its root element. openpyxl parses some parts with lxml, which does not expand entities
+    but does not refuse them either; an XLSX never needs a DTD."""
+    parser = expat.ParserCreate()
+    found: list[bool] = []
+
+    def doctype(*_: object) -> None:
+        found.append(True)
+        raise _Stop
+
+    def root(*_: object) -> None:
+        raise _Stop
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    with archive.open(entry) as part:
+        while chunk := part.read(PROLOG_CHUNK):
+            try:
+                parser.Parse(chunk, False)
+            except _Stop:
+                break
+            except expat.ExpatError:
+                break  # broken XML: openpyxl refuses it
+    return bool(found)
 
 
 def _sheet_table(path: Path, book: Any, profile: Profile, wanted: str | None) -> Table:
@@ -204,10 +244,19 @@ def _guarded(sheet: str, rows: Iterator[Cells]) -> Iterator[Cells]:
     """openpyxl's rows; an XML attack or a broken sheet met while reading is refused."""
     try:
         yield from rows
-    except DefusedXmlException:
-        raise ReadRefused(_ENTITIES) from None
-    except Exception:
+    except Exception as exc:
+        if _defused(exc):
+            raise ReadRefused(_ENTITIES) from None
         raise ReadRefused(f"sheet {sheet!r} could not be read (it may be damaged)") from None
+
+
+def _defused(exc: BaseException | None) -> bool:
+    """Whether defusedxml stopped the parse (openpyxl wraps its error in a ValueError)."""
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _names(sheets: dict[str, Any]) -> str:

@@ -25,8 +25,14 @@ KEY_LENGTH = 20
 _SERIAL = re.compile(r"^\d{5}(\.0+)?$")
 _WHOLE_FLOAT = re.compile(r"^(\d+)\.0+$")
 _DATE_SHAPE = re.compile(r"^\d{1,4}[-/. ]\d{1,2}[-/. ]\d{1,4}$")
+_SPACE = re.compile(r"\s")
 _SPACES = re.compile(r"\s+")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # two spaces, or a tab or line break
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def has_space(found: str) -> bool:
+    return _SPACE.search(found) is not None
 
 
 def empty(value: object) -> bool:
@@ -41,7 +47,8 @@ def text(value: object) -> str | None:
         value = int(value)
     if isinstance(value, datetime | date):
         raise PydanticCustomError("not-text", "a date where text was expected")
-    return _SPACES.sub(" ", str(value)).strip()
+    found = str(value).strip()
+    return _SPACES.sub(" ", found) if _ODD_SPACE.search(found) else found
 
 
 def key(value: object, width: int) -> str | None:
@@ -58,10 +65,10 @@ def key(value: object, width: int) -> str | None:
     if isinstance(value, datetime | date):
         raise PydanticCustomError("bad-key", "a date where a payroll or post number belongs")
     found = str(value).strip()
-    whole = _WHOLE_FLOAT.match(found)
-    if whole:
-        found = whole.group(1)
-    if any(c.isspace() for c in found) or len(found) > KEY_LENGTH:
+    if "." in found:
+        whole = _WHOLE_FLOAT.match(found)
+        found = whole.group(1) if whole else found
+    if len(found) > KEY_LENGTH or has_space(found):
         raise PydanticCustomError(
             "bad-key", "a payroll or post number has no spaces and at most 20 characters"
         )
