@@ -157,6 +157,23 @@ def test_an_unknown_profile_name_is_refused(name):
         load_profile(name)
 
 
+def test_each_shipped_profile_reads_a_file_with_its_own_headings(tmp_path):
+    fields = ["payroll", "post", "first_name", "last_name", "department", "job_title"]
+    fields += ["grade", "manager_payroll", "start_date", "contract_type", "fte", "primary"]
+    data = [
+        ["7", "A1", "Ann", "Archer", "Adults", "Director", "18", "", "2010-04-01", "permanent"],
+        ["8", "A2", "Ben", "Baker", "Adults", "Officer", "9", "7", "2015-04-01", "fixed_term"],
+    ]
+    for name in PROFILES:
+        profile = load_profile(name)
+        header = [profile.examples(f)[0] for f in fields]
+        rows = [header] + [[*row, "0.5", "yes"] for row in data]
+        reading = read_organisation(write_csv(tmp_path / f"{name}.csv", rows), name)
+        assert reading.problems == [], name
+        manager = "7".zfill(profile.payroll_width)  # leading zeros put back where it says
+        assert [r.manager_payroll for r in reading.rows] == [None, manager]
+
+
 # A clean file, and encodings
 
 
@@ -314,11 +331,16 @@ def test_several_candidate_sheets_are_refused_by_name_and_one_can_be_chosen(tmp_
         "Notes": [["How this report was made"]],
         "Staff": table(staff()),
         "Leavers": table(staff()[:1]),
+        "Lookup": table(staff()[:1]),  # hidden below: never a candidate
     }
     path = write_xlsx(tmp_path / "s.xlsx", sheets)
+    book = openpyxl.load_workbook(path)
+    book["Lookup"].sheet_state = "hidden"
+    book.save(path)
     with pytest.raises(ReadRefused, match="s.xlsx: has several sheets .*'Staff', 'Leavers'"):
         read_organisation(path)
     assert len(read_organisation(path, sheet="Staff").rows) == 3
+    assert len(read_organisation(path, sheet="Lookup").rows) == 1
     with pytest.raises(ReadRefused, match="no sheet called 'Posts'"):
         read_organisation(path, sheet="Posts")
 

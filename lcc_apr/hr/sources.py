@@ -5,7 +5,8 @@ anything else posing as a workbook, a zip whose entries would unpack past
 MAX_UNCOMPRESSED (a zip bomb; checked in the zip's directory before anything is opened),
 XML declaring a document type or entities (checked in each part's prolog, and by
 defusedxml inside openpyxl), an empty workbook, a workbook
-where several sheets hold a table the profile knows, and a sheet without a header.
+where several visible sheets hold a table the profile knows (unless one is chosen), and a
+sheet without a header.
 """
 
 from __future__ import annotations
@@ -215,8 +216,8 @@ def _sheet_table(path: Path, book: Any, profile: Profile, wanted: str | None) ->
     found: dict[str, Table] = {}
     any_cells = False
     for title, ws in sheets.items():
-        if wanted is not None and title != wanted:
-            continue
+        if title != wanted and (wanted is not None or ws.sheet_state != "visible"):
+            continue  # a hidden sheet (lookups, workings) is read only when chosen
         total = ws.max_row if isinstance(ws.max_row, int) else None
         ws.reset_dimensions()  # a wrong <dimension> must not cut rows short
         first = _guarded(title, ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
