@@ -309,6 +309,13 @@ def test_two_header_rows_system_keys_then_labels_stripped_zeros_and_serial_dates
     assert ann.grade == "18"
 
 
+def test_a_date_excel_made_of_a_grade_is_not_text(tmp_path):
+    rows = table(staff())
+    rows[3][COLUMNS.index("Grade")] = datetime(2025, 8, 7)  # "7-8" typed into Excel
+    reading = read_organisation(write_xlsx(tmp_path / "s.xlsx", {"Staff": rows}))
+    assert found(reading) == [(4, "I (Grade)", "not-text", "2025-08-07 00:00:00")]
+
+
 def test_stripped_leading_zeros_come_back_in_a_csv_too(tmp_path):
     profile = profile_like(tmp_path, payroll_width=6)
     people = staff()
