@@ -266,6 +266,15 @@ def test_report_rows_that_are_not_posts_are_skipped_each_with_its_reason(tmp_pat
     ]
 
 
+def test_blank_rows_of_a_used_range_past_the_table_are_not_reported(tmp_path):
+    path = write_xlsx(tmp_path / "s.xlsx", {"Staff": table(staff())})
+    book = openpyxl.load_workbook(path)
+    book["Staff"]["C5000"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    book.save(path)
+    reading = read_organisation(path)
+    assert len(reading.rows) == 3 and reading.skipped == [] and reading.problems == []
+
+
 def test_a_row_without_a_payroll_number_but_full_of_data_is_a_problem_not_skipped(tmp_path):
     people = staff()
     people[2]["Payroll number"] = ""

@@ -142,17 +142,18 @@ def classify(
 ) -> Iterator[Skipped | tuple[int, dict[str, object]]]:
     """Each row below the header: a post (its number and cells by field) or a Skipped.
     Rows with no payroll number and at most two filled cells are group headings when
-    posts follow them, else the footer."""
+    posts follow them, else the footer. Blank rows at the very end (a sheet's used range
+    often runs far past its table) are not rows of the table, and are not reported."""
     last_header = header.rows[-1]
     payroll_at = header.columns["payroll"]
-    pending: list[int] = []
+    pending: list[Skipped] = []  # reported once a later row says what they are
     for number, row in rows:
         if number <= last_header:
             if number > header.rows[0]:
                 yield Skipped(sheet, number, SECOND_HEADER)
             continue
         if _blank(row):
-            yield Skipped(sheet, number, BLANK)
+            pending.append(Skipped(sheet, number, BLANK))
             continue
         payroll = row[payroll_at] if payroll_at < len(row) else None
         if profile.field_for(payroll) == "payroll" and is_header(headings(row, profile)):
@@ -162,16 +163,25 @@ def classify(
         if not keyed or _total([payroll]):
             total = _total(row)
             if total is not None:
+                yield from _flush(pending, GROUP_HEADING)
                 yield Skipped(sheet, number, total)
                 continue
         cells = header.cells(row)
         if not _filled(row, 2) or (not keyed and not _filled(cells.values(), 3)):
-            pending.append(number)
+            pending.append(Skipped(sheet, number, GROUP_HEADING))
             continue
-        yield from (Skipped(sheet, n, GROUP_HEADING) for n in pending)
-        pending.clear()
+        yield from _flush(pending, GROUP_HEADING)
         yield number, cells
-    yield from (Skipped(sheet, n, FOOTER) for n in pending)
+    while pending and pending[-1].reason == BLANK:
+        pending.pop()
+    yield from _flush(pending, FOOTER)
+
+
+def _flush(pending: list[Skipped], reason: str) -> Iterator[Skipped]:
+    """The rows held back, each blank row as blank and the others with this reason."""
+    for skipped in pending:
+        yield skipped if skipped.reason == BLANK else Skipped(skipped.sheet, skipped.row, reason)
+    pending.clear()
 
 
 def _blank(row: Cells) -> bool:

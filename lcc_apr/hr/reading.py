@@ -6,7 +6,7 @@ and every skipped row, for a dry run to show and an import to apply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from lcc_apr.progress import Step
 
 from . import values
 from .checks import check_rows
-from .layout import classify
+from .layout import Numbered, classify
 from .profiles import EQUALITY, Profile, load_profile
 from .report import Problem, ReadCancelled, ReadRefused, Skipped
 from .rows import PostRow, read_row
@@ -81,19 +81,14 @@ def _read(
         )
         reading.skipped.extend(table.above)
         payrolls, posts = set(known_payrolls), set(known_posts)
-        last = count = final = 0
-        for item in classify(table.sheet, table.rows, header, profile):
+        count = 0
+        watched = _Watched(table.rows, table.total, progress, cancelled)
+        for item in classify(table.sheet, watched, header, profile):
             if isinstance(item, Skipped):
                 reading.skipped.append(item)
                 continue
             number, cells = item
-            count, final = count + 1, number
-            if number - last >= EVERY:
-                last = number
-                if cancelled is not None and cancelled():
-                    raise ReadCancelled(STEP)
-                if progress is not None:
-                    progress(Step(STEP, number, table.total))
+            count += 1
             row, problems = read_row(number, cells, profile)
             if row is not None:
                 reading.rows.append(row)
@@ -125,8 +120,34 @@ def _read(
     )
     reading.problems.sort(key=lambda p: p.row)
     if progress is not None:
-        progress(Step(STEP, final, table.total))
+        progress(Step(STEP, watched.number, table.total))
     return reading
+
+
+class _Watched:
+    """The file's rows, reporting progress and asking cancelled() every EVERY rows."""
+
+    def __init__(
+        self,
+        rows: Iterator[Numbered],
+        total: int | None,
+        progress: Callable[[Step], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.rows, self.total, self.progress, self.cancelled = rows, total, progress, cancelled
+        self.number = 0
+
+    def __iter__(self) -> Iterator[Numbered]:
+        last = 0
+        for number, row in self.rows:
+            self.number = number
+            if number - last >= EVERY:
+                last = number
+                if self.cancelled is not None and self.cancelled():
+                    raise ReadCancelled(STEP)
+                if self.progress is not None:
+                    self.progress(Step(STEP, number, self.total))
+            yield number, row
 
 
 def _keep_keys(
