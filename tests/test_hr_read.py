@@ -208,6 +208,14 @@ def test_windows_1252_is_found_and_reported(tmp_path):
     assert reading.rows[0].first_name == "Zoë"
 
 
+def test_utf16_tab_separated_text_as_excel_saves_it_is_read(tmp_path):
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t").writerows(table(staff()))
+    (tmp_path / "s.txt").write_bytes(out.getvalue().encode("utf-16"))  # with its BOM
+    reading = read_organisation(tmp_path / "s.txt")
+    assert (reading.encoding, len(reading.rows)) == ("UTF-16", 3)
+
+
 def test_a_semicolon_separated_csv_is_read(tmp_path):
     out = io.StringIO()
     csv.writer(out, delimiter=";").writerows(table(staff()))
@@ -635,6 +643,13 @@ def test_defusedxml_inside_openpyxl_refuses_entities_in_a_sheet_too(tmp_path, mo
 def test_an_empty_workbook_is_refused(tmp_path):
     path = write_xlsx(tmp_path / "staff.xlsx", {"Sheet1": []})
     refused(path, "is empty")
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "staff.csv", table(staff()))
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 2**20)
+    path.write_bytes(path.read_bytes() + b" " * 2**20)
+    refused(path, "is larger than 1 MB")
 
 
 def test_an_empty_file_is_refused(tmp_path):
