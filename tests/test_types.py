@@ -16,6 +16,7 @@ STRICT_PACKAGES = frozenset(
     {
         "lcc_apr.forms",
         "lcc_apr.history",
+        "lcc_apr.hr",
         "lcc_apr.ops",
         "lcc_apr.signing",
         "lcc_apr.sync",

@@ -1,0 +1,27 @@
+"""Reading an HR system's organisation export (CSV or XLSX) into checked rows, one row
+per post held, with every problem and every skipped row reported. Qt-free and
+database-free: applying a Reading to the organisation is the server's job.
+
+    reading = read_organisation("staff.xlsx", profile="itrent")
+
+docs/hr-import.md describes the profiles (resources/hr/) and the rules.
+"""
+
+from .profiles import PROFILES, Profile, ProfileError, load_profile
+from .reading import Reading, read_organisation
+from .report import Problem, ReadCancelled, ReadRefused, Skipped
+from .rows import PostRow
+
+__all__ = [
+    "PROFILES",
+    "PostRow",
+    "Problem",
+    "Profile",
+    "ProfileError",
+    "ReadCancelled",
+    "ReadRefused",
+    "Reading",
+    "Skipped",
+    "load_profile",
+    "read_organisation",
+]
