@@ -53,6 +53,13 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--as-of", type=date.fromisoformat, help="the demo's 'today' (default: today)"
     )
+    demo.add_argument(
+        "--hr-export",
+        type=Path,
+        metavar="DIR",
+        help="instead, write the demo organisation as each HR system profile's sample export "
+        "(as of --as-of, default 2025-11-30: the same bytes every time)",
+    )
     demo.set_defaults(func=cmd_demo)
     summary = sub.add_parser("summary", help="print what a store holds")
     summary.set_defaults(func=cmd_summary)
@@ -99,6 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if size < 2:
         print("lcc-apr: --size must be at least 2.", file=sys.stderr)
         return EXIT_USAGE
+    if args.hr_export:
+        return _hr_samples(args.hr_export, size, args.seed, args.as_of)
     path = _demo_path(args)
     print(f"Building the demo organisation ({size:,} people) in {path} ...", file=sys.stderr)
     summary = build_demo_store(
@@ -111,6 +120,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     print(file=sys.stderr)
     print(format_summary(summary))
+    return EXIT_OK
+
+
+def _hr_samples(folder: Path, size: int, seed: int, as_of: date | None) -> int:
+    from lcc_apr.demo.organisation import build_organisation
+    from lcc_apr.hr.samples import SAMPLES_AS_OF, write_samples
+
+    org = build_organisation(seed=seed, size=size, as_of=as_of or SAMPLES_AS_OF)
+    for path in write_samples(folder, org):
+        print(path)
     return EXIT_OK
 
 
