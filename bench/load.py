@@ -440,16 +440,18 @@ async def drive(base: str, people: list[tuple[str, list[int]]], args, pid: int) 
         await asyncio.sleep(ramp)
         stats.measuring = True
         started = stats.started = time.monotonic()
-        await running
-        seconds = time.monotonic() - started
+        await asyncio.sleep(until - started)  # what ends after this is not counted
         stats.measuring = False
-        stop.set()
-        await watcher
-        server_cpu = cpu_seconds(descendants(pid)) - server_cpu
+        seconds = time.monotonic() - started
+        server_cpu = cpu_seconds(pids) - server_cpu
         own_cpu = sum(os.times()[:2]) - own_cpu
+        stop.set()
+        await running
+        await watcher
     window = min(60.0, seconds / 4)
     first = [r for t, r in samples if t <= started + window] or [samples[0][1]]
-    last = [r for t, r in samples if t >= started + seconds - window] or [samples[-1][1]]
+    end = started + seconds
+    last = [r for t, r in samples if end - window <= t <= end] or [samples[-1][1]]
     applied = stats.outcomes["applied"]
     busy = {k: v for k, v in stats.statuses.items() if k in ("429", "503")}
     fivexx = sum(v for k, v in stats.errors.items() if k.isdigit() and int(k) >= 500)
