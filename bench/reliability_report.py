@@ -139,6 +139,34 @@ PROMISES: tuple[Promise, ...] = (
         ),
     ),
     Promise(
+        "Under load the server turns requests away with 429 or 503 and Retry-After before "
+        "touching the database, never a 500; a laptop waits as asked, then says the server "
+        "is busy, and loses nothing (`bench/load.py`: simulated managers on PostgreSQL, "
+        "two workers).",
+        (
+            "tests/server/test_busy.py::"
+            "test_beyond_the_requests_in_flight_the_next_gets_429_without_touching_the_database",
+            "tests/server/test_busy.py::test_no_pooled_connection_in_time_is_a_503_not_a_500",
+            "tests/server/test_busy.py::"
+            "test_sqlite_locked_past_its_wait_is_a_503_and_the_push_is_not_applied",
+            "tests/server/test_client_busy.py::"
+            "test_a_busy_server_is_waited_for_as_it_asks_and_the_edit_arrives",
+            "tests/server/test_client_busy.py::"
+            "test_a_server_still_busy_after_the_retries_is_said_and_nothing_is_lost",
+        ),
+        "load-postgresql-2w-500c",
+        (
+            "clients",
+            "changes_per_s",
+            "push_p99_ms",
+            "pull_p99_ms",
+            "errors_5xx",
+            "status_429",
+            "busy_gave_up",
+            "rss_growth_pct",
+        ),
+    ),
+    Promise(
         "A backup restores everything under a new epoch; a wrong passphrase or a damaged "
         "archive changes nothing; laptops send back what a restored server lost.",
         (

@@ -3,14 +3,21 @@
 `Busy` is a pure ASGI middleware: once `most` requests are being handled by this
 worker, the next one is answered 429 with `Retry-After` at once, without touching
 the database, so the worker never queues more requests than its connection pool
-can serve. `busy_reply` is the 503 for a database that stayed busy past its
+can serve. Retry-After follows the load: each second it is scaled by how many
+were turned away against how many were let in (aiming at one turned away for
+every four let in), between `retry_after` and MOST_RETRY_AFTER seconds, so that
+many laptops come back spread out instead of all at once and seldom need to
+ask again. `busy_reply` is the 503 for a database that stayed busy past its
 waits anyway (a pool timeout, SQLite's "database is locked"): SafeErrors
 answers it instead of a 500. Clients wait Retry-After seconds and try again.
 """
 
 from __future__ import annotations
 
+import math
+import random
 import sqlite3
+import time
 from typing import Any
 
 import orjson
@@ -21,6 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 BUSY = "The server is busy: your request was not handled. Try again in {seconds} s."
 # sqlite3 messages of a lock that outlasted busy_timeout (or could not wait at all)
 SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+MOST_RETRY_AFTER = 30  # seconds: the longest Retry-After (the laptop waits no longer)
+AIM = 0.25  # turned away per request let in, that Retry-After aims at
 
 
 def busy_reply(status: int, seconds: int) -> Response:
@@ -59,16 +68,40 @@ class Busy:
     def __init__(self, app: ASGIApp, most: int, retry_after: int) -> None:
         self.app = app
         self.most = most
-        self.retry_after = retry_after
+        self.least_wait = retry_after
+        self.wait = float(retry_after)  # the Retry-After now
         self.in_flight = 0
+        self.let_in = self.turned_away = 0  # in this second
+        self.second = time.monotonic()
+
+    @property
+    def retry_after(self) -> int:
+        """The wait now, up to half as much again at random: those turned away together
+        come back spread out."""
+        return min(MOST_RETRY_AFTER, math.ceil(self.wait * random.uniform(1, 1.5)))
+
+    def _follow_load(self) -> None:
+        """Once a second: the wait times the root of (turned away / let in) / AIM, by at
+        most 1.5 up and 0.8 down."""
+        now = time.monotonic()
+        if now - self.second < 1:
+            return
+        ratio = self.turned_away / max(1, self.let_in) / AIM
+        factor = min(1.5, max(0.8, math.sqrt(ratio)))
+        self.wait = min(MOST_RETRY_AFTER, max(self.least_wait, self.wait * factor))
+        self.let_in = self.turned_away = 0
+        self.second = now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self._follow_load()
         if self.in_flight >= self.most:
+            self.turned_away += 1
             await busy_reply(429, self.retry_after)(scope, receive, send)
             return
+        self.let_in += 1
         self.in_flight += 1
         try:
             await self.app(scope, receive, send)

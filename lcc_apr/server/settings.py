@@ -57,8 +57,9 @@ class ServerSettings(BaseSettings):
     idempotency_days: int = 30  # how long a push reply is kept for retries
     max_request_mb: int = 32  # larger request bodies are refused (413)
     # Per worker: database connections kept open (twice as many more may be borrowed), the
-    # requests handled at once (None: twice pool_size; more get 429 at once), and the
-    # Retry-After of a 429, or of a 503 when the database stayed busy anyway.
+    # requests handled at once (None: pool_size; more get 429 at once: more at once only
+    # wait longer for the CPU and the sequence lock, bench/load.py), and the least
+    # Retry-After of a 429 (longer under load), or of a 503 when the database stayed busy.
     pool_size: int = 10
     workers: int = 1  # server processes of `serve` (--workers), each with its own pool
     max_in_flight: int | None = None
@@ -98,7 +99,7 @@ class ServerSettings(BaseSettings):
     @property
     def in_flight_limit(self) -> int:
         """Requests one worker handles at once; beyond them, 429."""
-        return self.max_in_flight or 2 * self.pool_size
+        return self.max_in_flight or self.pool_size
 
     @property
     def tls(self) -> bool:

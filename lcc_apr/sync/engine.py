@@ -4,8 +4,8 @@ Plain Python for the Qt layer to run in a worker: progress goes out through a
 callback, `cancel` (a threading.Event) is checked between batches and pages,
 and network errors are retried with backoff. A busy server's Retry-After is
 waited (at most BUSY_WAIT_MOST seconds, a little more at random so laptops do
-not come back together; `cancel` ends the wait) up to `busy_retries` times per
-step, then ServerBusy says so. Each pull page is applied with its cursor in one
+not come back together; `cancel` ends the wait) for up to `busy_patience`
+seconds in all per step, then ServerBusy says so. Each pull page is applied with its cursor in one
 local transaction, so an interrupted sync resumes exactly; a push batch is kept
 until the server has answered it, so nothing waiting is lost.
 """
@@ -77,6 +77,7 @@ T = TypeVar("T")
 
 STAGE_WORDS = {"sending": "Sending your changes", "receiving": "Receiving records"}
 BUSY_WAIT_MOST = 30.0  # seconds: the longest wait for a busy server, whatever it asks
+BUSY_PATIENCE = 120.0  # seconds waited for a busy server in one step before giving up
 STILL_BUSY = (
     "The server is busy, so sync stopped for now; nothing was lost. Your changes are saved "
     "on this computer and will be sent at the next sync: try again in a few minutes."
@@ -132,7 +133,7 @@ class SyncEngine:
         on_progress: Callable[[Progress], None] | None = None,
         sleep: Callable[[float], None] | None = None,
         retries: int = 3,
-        busy_retries: int = 5,
+        busy_patience: float = BUSY_PATIENCE,
         page_limit: int = PAGE_LIMIT,
         signer: Signer | None = None,
     ) -> None:
@@ -143,7 +144,7 @@ class SyncEngine:
         self.on_progress = on_progress or (lambda p: None)
         self.sleep = sleep  # None: wait on the cancel event (a cancel ends the wait)
         self.retries = retries
-        self.busy_retries = busy_retries
+        self.busy_patience = busy_patience
         self.page_limit = page_limit
 
     def run(self, cancel: threading.Event | None = None) -> SyncResult:
@@ -401,17 +402,19 @@ class SyncEngine:
 
     def _retrying(self, action: Callable[[], T], cancel: threading.Event) -> T:
         """`action`, tried again after network errors (`retries` tries in all, waits growing
-        from 0.5 s) and after busy answers (`busy_retries` waits of Retry-After)."""
-        delay, failed, busy = 0.5, 0, 0
+        from 0.5 s) and after busy answers (each Retry-After, 1 to 30 s, waited while all
+        those waits stay within `busy_patience`)."""
+        delay, failed, waited = 0.5, 0, 0.0
         while True:
             self._check(cancel)
             try:
                 return action()
             except ServerBusy as err:
-                busy += 1
-                if busy > self.busy_retries:
+                wait = min(BUSY_WAIT_MOST, max(1, err.retry_after) * random.uniform(1, 1.5))
+                if waited + wait > self.busy_patience:
                     raise ServerBusy(STILL_BUSY, err.retry_after) from err
-                self._wait(min(BUSY_WAIT_MOST, err.retry_after * random.uniform(1, 1.5)), cancel)
+                waited += wait
+                self._wait(wait, cancel)
             except NetworkError:
                 failed += 1
                 if failed == self.retries:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from lcc_apr.models import RecordKind
 from lcc_apr.server import create_app
 from lcc_apr.server import db as server_db
-from lcc_apr.server.busy import database_busy
+from lcc_apr.server.busy import MOST_RETRY_AFTER, Busy, database_busy
 from lcc_apr.server.db import make_engine
 from lcc_apr.sync.protocol import PROTOCOL, PROTOCOL_HEADER, ErrorReply, read
 
@@ -40,11 +40,13 @@ def serving(app: FastAPI) -> Iterator[httpx.Client]:
         runner.stop()
 
 
-def assert_busy(reply: httpx.Response, status: int, seconds: int) -> None:
+def assert_busy(reply: httpx.Response, status: int, least: int, most: int | None = None) -> None:
+    """A busy answer asking to wait from `least` to `most` seconds (header and body agree)."""
     assert reply.status_code == status, reply.text
     error = read(ErrorReply, reply.content)
-    assert error.code == "busy" and error.retry_after == seconds
-    assert reply.headers["Retry-After"] == str(seconds)
+    assert error.code == "busy" and error.retry_after is not None
+    assert least <= error.retry_after <= (most or least)
+    assert reply.headers["Retry-After"] == str(error.retry_after)
     assert "busy" in error.detail and "Traceback" not in reply.text
 
 
@@ -71,7 +73,7 @@ def test_beyond_the_requests_in_flight_the_next_gets_429_without_touching_the_da
         first.start()
         assert entered.wait(timeout=30)
         before = len(checkouts)
-        assert_busy(client.get("/version"), 429, 7)
+        assert_busy(client.get("/version"), 429, 7, 11)  # spread: up to half as much again
         assert len(checkouts) == before  # answered before any database work
         release.set()
         first.join(timeout=30)
@@ -149,3 +151,20 @@ def test_429_and_503_are_documented_everywhere_with_retry_after(live_server: Liv
                 assert answer is not None, (method, path, status)
                 assert "Retry-After" in answer["headers"], (method, path, status)
     assert "busy" in spec["paths"]["/sync/push"]["post"]["responses"]["503"]["description"]
+
+
+def test_retry_after_grows_while_many_are_turned_away_and_falls_back_after():
+    async def app(scope, receive, send) -> None:
+        pass
+
+    busy = Busy(app, most=1, retry_after=2)
+    waits = [busy.wait]
+    for turned_away in (40, 40, 40, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0):
+        busy.let_in, busy.turned_away = 10, turned_away
+        busy.second -= 1  # a second has gone by
+        busy._follow_load()
+        waits.append(busy.wait)
+    rising, falling = waits[:5], waits[4:]
+    assert rising == sorted(rising) and rising[-1] > 2 * rising[0]
+    assert falling == sorted(falling, reverse=True) and falling[-1] == 2
+    assert all(w <= MOST_RETRY_AFTER for w in waits)
