@@ -19,6 +19,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -104,12 +106,19 @@ def client(base: str, token: str | None = None) -> httpx.Client:
     return httpx.Client(base_url=base, headers=headers, timeout=60)
 
 
+def patiently(call: Callable[[], httpx.Response]) -> httpx.Response:
+    """The answer once the server stops saying busy (429, 503), waiting as it asks."""
+    reply = call()
+    while reply.status_code in (429, 503):
+        time.sleep(int(reply.headers["retry-after"]))
+        reply = call()
+    return reply
+
+
 def login(base: str, username: str) -> str:
     with client(base) as c:
-        reply = c.post("/auth/login", json={"username": username, "password": "demo"})
-        while reply.status_code == 429:  # more sign-ins at once than the lockout limit
-            time.sleep(int(reply.headers["retry-after"]))
-            reply = c.post("/auth/login", json={"username": username, "password": "demo"})
+        body = {"username": username, "password": "demo"}
+        reply = patiently(lambda: c.post("/auth/login", json=body))
         assert reply.status_code == 200, reply.text
         return reply.json()["access_token"]
 
@@ -139,7 +148,7 @@ def test_concurrent_pushes_through_several_servers_lose_nothing(server_processes
 
     def push(c: httpx.Client, records: list[dict], key: str | None = None) -> dict:
         body = {"key": key or str(uuid.uuid4()), "records": records}
-        reply = c.post("/sync/push", json=body)
+        reply = patiently(lambda: c.post("/sync/push", json=body))
         assert reply.status_code == 200, reply.text
         return reply.json()["results"][0]
 
@@ -208,7 +217,8 @@ def test_concurrent_pushes_through_several_servers_lose_nothing(server_processes
                 finishing = writers_done.is_set()
                 while True:
                     params = {"cursor": cursor, "limit": 50, **({"epoch": epoch} if epoch else {})}
-                    page = clients[turn % len(clients)].get("/sync/pull", params=params).json()
+                    read = partial(clients[turn % len(clients)].get, "/sync/pull", params=params)
+                    page = patiently(read).json()
                     turn += 1
                     assert page["reset"] is False or cursor == 0
                     for item in page["items"]:
