@@ -99,20 +99,30 @@ def track(session: Session, post: Post, day: date, before: dict[str, object] | N
     session.add(PostHistory(post=post, valid_from=day, **now))
 
 
-def end(session: Session, post: Post, last_day: date) -> None:
-    """The post was held until `last_day` (inclusive)."""
+def end(session: Session, post: Post, last_day: date | None) -> None:
+    """The post is held until `last_day` (inclusive); None: no end (again)."""
+    if last_day == post.end_date:
+        return
     post.end_date = last_day
-    current = _open_row(session, post)
-    if current is not None:
-        current.valid_to = max(last_day + timedelta(days=1), current.valid_from)
+    latest = _latest_row(session, post)
+    if latest is None:
+        return
+    if last_day is None:
+        latest.valid_to = None
+    else:
+        latest.valid_to = max(last_day + timedelta(days=1), latest.valid_from)
 
 
 def _open_row(session: Session, post: Post) -> PostHistory | None:
-    if post.id is None:
-        session.flush()
+    latest = _latest_row(session, post)
+    return latest if latest is not None and latest.valid_to is None else None
+
+
+def _latest_row(session: Session, post: Post) -> PostHistory | None:
+    session.flush()
     return session.scalar(
         select(PostHistory)
-        .where(PostHistory.post_id == post.id, PostHistory.valid_to.is_(None))
-        .order_by(PostHistory.valid_from.desc())
+        .where(PostHistory.post_id == post.id)
+        .order_by(PostHistory.valid_from.desc(), PostHistory.id.desc())
         .limit(1)
     )

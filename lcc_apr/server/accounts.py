@@ -18,6 +18,11 @@ from lcc_apr.models import Employee, Role, User, now_utc
 
 from .tables import Account, AuthSession, RefreshToken
 
+# The password hash of an account that has no password yet (people added by an organisation
+# import): no password matches it, so the account signs in only once `reset-password` sets
+# one (or, later, through single sign-on). It is not disabled.
+NO_PASSWORD = "!no-password"
+
 
 class AccountError(Exception):
     """An administrator's command that cannot be done; the message says why."""

@@ -80,7 +80,7 @@ def move_employees(
     """
     at = at or now_utc()
     lock = sequence.lock(session)
-    rows = session.execute(select(Employee.id, Employee.line_manager_id)).tuples()
+    rows = session.execute(select(Employee.id, Employee.line_manager_id))
     managers = {employee_id: manager_id for employee_id, manager_id in rows}
     for employee_id, manager_id in moves.items():
         for needed in (employee_id, manager_id):
