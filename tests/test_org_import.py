@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.demo.organisation import build_organisation
 from lcc_apr.hr import read_organisation
-from lcc_apr.hr.plan import Plan, held_keys, plan_import
+from lcc_apr.hr.plan import held_keys, plan_import
+from lcc_apr.hr.planned import Plan
 from lcc_apr.hr.samples import Layout, generic_csv, organisation_rows, post_number
 from lcc_apr.models import Employee, Post, Record, RecordKind, Role, User
 from lcc_apr.posts import post_held_on

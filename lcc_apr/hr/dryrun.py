@@ -5,7 +5,7 @@ says only that it changed."""
 
 from __future__ import annotations
 
-from .plan import LEAVER_SHARE, Plan
+from .planned import LEAVER_SHARE, Plan
 
 
 def plan_lines(plan: Plan) -> list[str]:

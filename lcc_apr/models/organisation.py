@@ -113,7 +113,7 @@ class Post(Base):
     line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     contract_type: Mapped[ContractType | None] = mapped_column(enum_type(ContractType))
     fte: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
-    weekly_hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    weekly_hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 3))
     staff_group: Mapped[str | None] = mapped_column(String(200))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)  # the last day held

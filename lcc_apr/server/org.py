@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, User, now_utc
@@ -94,20 +94,35 @@ def move_employees(
     if indirect_reports:
         affected |= {e for e, m in managers.items() if m in moves}
     subjects = sorted(affected)
-    before = {s: manager_viewers(session, s, indirect_reports) for s in subjects}
+    before = manager_viewers(session, subjects, indirect_reports, managers)
     for employee_id, manager_id in moves.items():
         employee = session.get(Employee, employee_id)
         assert employee is not None
         employee.line_manager_id = manager_id
     session.flush()
-    events: list[ScopeChange] = []
-    for subject in subjects:
-        after = manager_viewers(session, subject, indirect_reports)
-        for user_id, kind in _changes(before[subject], after):
-            seq = lock.next()
-            session.add(ScopeEvent(seq=seq, user_id=user_id, subject_id=subject, kind=kind, at=at))
-            events.append(ScopeChange(seq, user_id, subject, kind))
-    session.flush()
+    after = manager_viewers(session, subjects, indirect_reports, after_moves)
+    found = [
+        (user_id, subject, kind)
+        for subject in subjects
+        for user_id, kind in _changes(before[subject], after[subject])
+    ]
+    if not found:
+        return []
+    first = lock.take(len(found))
+    events = [ScopeChange(first + i, *change) for i, change in enumerate(found)]
+    session.execute(
+        insert(ScopeEvent),
+        [
+            {
+                "seq": e.seq,
+                "user_id": e.user_id,
+                "subject_id": e.subject_id,
+                "kind": e.kind,
+                "at": at,
+            }
+            for e in events
+        ],
+    )
     return events
 
 

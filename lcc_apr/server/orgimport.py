@@ -20,15 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lcc_apr import posts as post_history
-from lcc_apr.hr.plan import (
-    KEEP,
-    DepartmentKey,
-    Leaver,
-    Plan,
-    PostTarget,
-    department_key,
-    plan_import,
-)
+from lcc_apr.hr.plan import department_key, plan_import
+from lcc_apr.hr.planned import KEEP, DepartmentKey, Leaver, Plan, PostTarget
 from lcc_apr.models import (
     ContractType,
     Department,
@@ -190,11 +183,11 @@ def _people(
             session.add(employee)
             people[person.payroll] = employee
             continue
-        renamed = any(n in values for n in ("first_name", "last_name", "preferred_name"))
+        shown_as = employee.display_name
         for name, value in {**values, **mirrored}.items():
             if getattr(employee, name) != value:
                 setattr(employee, name, value)
-        if renamed:
+        if employee.display_name != shown_as:
             user = session.scalar(select(User).where(User.employee_id == employee.id))
             if user is not None:
                 user.display_name = employee.display_name
@@ -245,24 +238,19 @@ def _post(
 
 
 def _accounts(session: Session, plan: Plan, people: dict[str, Employee], at: datetime) -> None:
+    new: list[accounts.NewUser] = []
     for planned in plan.accounts:
         employee = people[planned.payroll]
-        if planned.existing_user:
-            user = accounts.find_user(session, planned.username)
-            user.employee_id = employee.id
-            if Role.EMPLOYEE not in user.roles:
-                user.role_rows.append(UserRole(role=Role.EMPLOYEE))
-            if session.get(Account, user.id) is None:
-                accounts.set_password(session, user, accounts.NO_PASSWORD, at)
+        if not planned.existing_user:
+            new.append(accounts.NewUser(planned.username, (Role.EMPLOYEE,), employee.id))
             continue
-        accounts.create_user(
-            session,
-            username=planned.username,
-            password_hash=accounts.NO_PASSWORD,
-            roles=[Role.EMPLOYEE],
-            employee_id=employee.id,
-            at=at,
-        )
+        user = accounts.find_user(session, planned.username)
+        user.employee_id = employee.id
+        if Role.EMPLOYEE not in user.roles:
+            user.role_rows.append(UserRole(role=Role.EMPLOYEE))
+        if session.get(Account, user.id) is None:
+            accounts.set_password(session, user, accounts.NO_PASSWORD, at)
+    accounts.create_users(session, new, password_hash=accounts.NO_PASSWORD, at=at)
 
 
 def _manager_roles(session: Session, plan: Plan, people: dict[str, Employee]) -> None:

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("line_manager_id", sa.Integer(), nullable=True),
         sa.Column("contract_type", sa.String(length=40), nullable=True),
         sa.Column("fte", sa.Numeric(precision=4, scale=3), nullable=True),
-        sa.Column("weekly_hours", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("weekly_hours", sa.Numeric(precision=5, scale=3), nullable=True),
         sa.Column("staff_group", sa.String(length=200), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=True),
