@@ -344,3 +344,81 @@ def test_csv_and_xlsx_of_the_same_data_make_the_same_plan(live_server, rows, tmp
     assert from_csv.outcome() == from_xlsx.outcome()
     assert from_csv.movers and from_csv.changes and len(from_csv.leavers) == 2
     assert sum(a.new_person for a in from_csv.adds) == 1
+
+
+def test_a_leaving_managers_people_go_to_the_manager_above(live_server, rows, tmp_path):
+    people = live_server.people
+    leaver = next(m for m in people.managers if m.manager_id and people.reports(m))
+    above = people.manager_of(leaver.employee_id)
+    reports = {u.employee_id for u in people.reports(leaver)}
+    with live_server.session() as session:
+        row = row_of(rows, leaver.employee_id, session)
+        above_payroll = row_of(rows, above.employee_id, session)["payroll"]
+    row["leaving_date"] = AS_OF - timedelta(days=1)
+    path = write_csv(tmp_path / "leaver.csv", [row])  # a partial file: only the leaver
+    plan, applied = run_import(live_server, path)
+    assert [left.employee_id for left in plan.leavers] == [leaver.employee_id]
+    assert plan.successors == {row["payroll"]: above_payroll}
+    with live_server.session() as session:
+        moved = session.scalars(select(Employee).where(Employee.id.in_(reports)))
+        assert {e.line_manager_id for e in moved} == {above.employee_id}
+        assert session.get(Account, leaver.id).disabled
+    gained = [e for e in applied_events(live_server) if e[0] == above.id and e[2] == "enter"]
+    assert {subject for _, subject, _ in gained} == reports
+
+
+def applied_events(server) -> list[tuple[int, int, str]]:
+    from lcc_apr.server.tables import ScopeEvent
+
+    with server.session() as session:
+        rows = session.execute(select(ScopeEvent.user_id, ScopeEvent.subject_id, ScopeEvent.kind))
+        return [tuple(r) for r in rows]
+
+
+def test_a_complete_file_without_a_manager_whose_people_stay_is_an_error(
+    live_server, rows, tmp_path
+):
+    people = live_server.people
+    manager = next(m for m in people.managers if m.manager_id and people.reports(m))
+    with live_server.session() as session:
+        rows.remove(row_of(rows, manager.employee_id, session))
+    with live_server.session() as session:
+        plan = make_plan(session, write_csv(tmp_path / "staff.csv", rows), complete=True)
+    rules = {p.rule for p in plan.errors}
+    assert rules == {"manager-leaves"}
+    assert len(plan.errors) == len(people.reports(manager))
+    with live_server.session() as session, pytest.raises(ImportRefused, match="problem"):
+        apply_plan(session, plan)
+
+
+def test_second_posts_and_new_sections_import_once(live_server, rows, tmp_path):
+    rows[10]["section"] = "Brand New Section"
+    rows.append(
+        {**rows[12], "post": post_number(12, second=True), "primary": "no", "fte": Decimal("0.2")}
+    )
+    path = write_csv(tmp_path / "staff.csv", rows)
+    plan, _ = run_import(live_server, path, complete=True)
+    assert [c.field for c in plan.changes] == ["department"]
+    assert plan.changes[0].new == f"{rows[10]['department']} / Brand New Section"
+    again, _ = run_import(live_server, path, complete=True)
+    assert again.empty
+    with live_server.session() as session:
+        employee = session.scalar(
+            select(Employee).where(Employee.payroll_number == rows[12]["payroll"])
+        )
+        held = session.scalars(select(Post).where(Post.employee_id == employee.id)).all()
+        assert sorted((p.post_number, p.is_primary) for p in held) == [
+            (rows[12]["post"], True),
+            (post_number(12, second=True), False),
+        ]
+        moved = session.scalar(
+            select(Employee).where(Employee.payroll_number == rows[10]["payroll"])
+        )
+        assert moved.department.name == "Brand New Section"
+        assert moved.department.parent.name == rows[10]["department"]
+    rows.pop()  # the second post is no longer in the complete file: it ends
+    plan, _ = run_import(live_server, write_csv(tmp_path / "less.csv", rows), complete=True)
+    assert [(c.row, c.post, c.field, c.new) for c in plan.changes] == [
+        (None, post_number(12, second=True), "end_date", AS_OF.isoformat())
+    ]
+    assert plan.leavers == []
