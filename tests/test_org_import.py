@@ -246,18 +246,23 @@ def test_a_leaver_keeps_their_records_and_loses_their_account(live_server, rows,
     assert again.empty
 
 
-def test_a_truncated_complete_file_is_refused_without_confirmation(live_server, rows, tmp_path):
+def test_a_truncated_complete_file_is_refused_without_confirmation(cli_env, rows, tmp_path, capsys):
+    server = cli_env
     path = write_csv(tmp_path / "truncated.csv", rows[:40])  # managers come before reports
-    before = database_hash(live_server.engine)
-    with live_server.session() as session:
+    before = database_hash(server.engine)
+    with server.session() as session:
         plan = make_plan(session, path, complete=True)
         assert plan.errors == [] and len(plan.leavers) == 10 and plan.needs_confirmation
         with pytest.raises(ImportRefused, match="10 of 50 staff would leave"):
             apply_plan(session, plan)
-    assert database_hash(live_server.engine) == before
-    _, applied = run_import(live_server, path, complete=True, confirm_leavers=True)
-    assert len(applied.leavers) == 10
-    with live_server.session() as session:
+    command = ["org-import", str(path), "--complete", "--as-of", "2025-11-30"]
+    assert main(command) == EXIT_PROBLEM
+    out, err = capsys.readouterr()
+    assert "needs --confirm-leavers" in out and "10 of 50 staff would leave" in err
+    assert database_hash(server.engine) == before
+    assert main([*command, "--confirm-leavers"]) == EXIT_OK
+    assert "10 leaver(s)" in capsys.readouterr().out
+    with server.session() as session:
         current = select(func.count(Employee.id)).where(Employee.leaving_date.is_(None))
         assert session.scalar(current) == 40
 
