@@ -427,3 +427,42 @@ def test_second_posts_and_new_sections_import_once(live_server, rows, tmp_path):
         (None, post_number(12, second=True), "end_date", AS_OF.isoformat())
     ]
     assert plan.leavers == []
+
+
+@pytest.fixture(scope="module")
+def sample_readings():
+    """resources/hr/samples/, read once for both databases."""
+    from lcc_apr.paths import resources_dir
+
+    samples = resources_dir() / "hr" / "samples"
+    names = ("generic.csv", "itrent.csv", "successfactors.xlsx", "resourcelink.xlsx")
+    return {name: read_organisation(samples / name, Path(name).stem) for name in names}
+
+
+def test_every_sample_profile_imports_into_an_empty_server(db_engine, sample_readings):
+    """The whole demo council (6,087 people) from each HR system's sample export plans the
+    same posts and accounts; one of them applied, again changes nothing."""
+    from lcc_apr.server.db import prepare_database
+
+    prepare_database(db_engine)
+    outcomes = {}
+    with Session(db_engine) as session:
+        for name, reading in sample_readings.items():
+            plan = plan_import(session, reading, complete=True, as_of=AS_OF)
+            assert plan.errors == [] and plan.changes == [] and plan.leavers == []
+            outcomes[name] = (
+                sorted((a.payroll, a.post, a.name, a.new_person) for a in plan.adds),
+                sorted((a.payroll, a.username) for a in plan.accounts),
+                sorted(plan.departments, key=str),
+            )
+    first, *others = outcomes.values()
+    assert all(other == first for other in others)
+    assert len(first[0]) > 6000 and len(first[1]) == len({a[0] for a in first[0]})
+    reading = sample_readings["generic.csv"]
+    with Session(db_engine) as session, session.begin():
+        plan = plan_import(session, reading, complete=True, as_of=AS_OF)
+        applied = apply_plan(session, plan)
+    assert applied.accounts == len(first[1]) and applied.scope_events > 6000
+    with Session(db_engine) as session:
+        again = plan_import(session, reading, complete=True, as_of=AS_OF)
+        assert again.empty and again.errors == []
