@@ -491,3 +491,4 @@ def _needed_departments(plan: Plan, held: _Held) -> None:
                 if key not in held.department_ids:
                     needed.setdefault(key, names)
     plan.departments = list(needed.values())
+    plan.department_ids = held.department_ids

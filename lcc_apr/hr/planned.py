@@ -149,6 +149,7 @@ class Plan:
     ignored: list[tuple[int, str]] = field(default_factory=list)  # (row, why)
     people: list[PersonTarget] = field(default_factory=list, repr=False)
     departments: list[DepartmentKey] = field(default_factory=list, repr=False)  # to make
+    department_ids: dict[DepartmentKey, int] = field(default_factory=dict, repr=False)  # held
     absent_leavers: list[Employee] = field(default_factory=list, repr=False)
     managers: dict[str, str | None] = field(default_factory=dict, repr=False)  # once applied
     successors: dict[str, str | None] = field(default_factory=dict, repr=False)  # leavers'

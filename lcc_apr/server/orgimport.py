@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr import posts as post_history
 from lcc_apr.hr.plan import department_key, plan_import
-from lcc_apr.hr.planned import KEEP, DepartmentKey, Leaver, Plan, PostTarget
+from lcc_apr.hr.planned import KEEP, LEAVER_SHARE, DepartmentKey, Leaver, Plan, PostTarget
 from lcc_apr.models import (
     ContractType,
     Department,
@@ -79,8 +79,8 @@ def apply_plan(
     if fresh.needs_confirmation and not confirm_leavers:
         raise ImportRefused(
             f"{len(fresh.leavers)} of {fresh.staff} staff would leave, more than "
-            f"{fresh.staff and round(100 * len(fresh.leavers) / fresh.staff)}% is too many "
-            "to apply without confirming the leavers; nothing was applied."
+            f"{LEAVER_SHARE:.0%}: if the file is complete, confirm the leavers "
+            "(--confirm-leavers); nothing was applied."
         )
     at = at or now_utc()
     departments = _departments(session, fresh)
@@ -125,18 +125,8 @@ def apply_plan(
 
 def _departments(session: Session, plan: Plan) -> dict[DepartmentKey, int]:
     """Department ids by key (names, case-folded), making those the file names anew."""
-    held = list(session.scalars(select(Department).order_by(Department.id)))
-    by_id = {d.id: d for d in held}
-    ids: dict[DepartmentKey, int] = {}
-    for d in held:
-        parent = by_id.get(d.parent_id) if d.parent_id is not None else None
-        key = (
-            (d.name.casefold(), None)
-            if parent is None
-            else (parent.name.casefold(), d.name.casefold())
-        )
-        ids.setdefault(key, d.id)
-    codes = {d.code for d in held}
+    ids = dict(plan.department_ids)
+    codes = set(session.scalars(select(Department.code)))
     for name, section in plan.departments:
         parent_id = None if section is None else ids[(name.casefold(), None)]
         made = Department(
