@@ -1,6 +1,7 @@
 """Reading an HR system's organisation export (CSV or XLSX) into checked rows, one row
-per post held, with every problem and every skipped row reported. Qt-free and
-database-free: applying a Reading to the organisation is the server's job.
+per post held, with every problem and every skipped row reported. Qt-free; reading is
+database-free. lcc_apr.hr.plan compares a Reading with the organisation held (the dry run);
+the server applies the plan (lcc_apr.server.orgimport).
 
     reading = read_organisation("staff.xlsx", profile="itrent")
 

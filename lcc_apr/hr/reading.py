@@ -35,6 +35,8 @@ class Reading:
     rows: list[PostRow] = field(default_factory=list)  # the rows that passed their own checks
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # payroll numbers of rows that failed their own checks: in the file, though not in rows
+    failed_payrolls: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -93,7 +95,9 @@ def _read(
             if row is not None:
                 reading.rows.append(row)
                 continue
-            _keep_keys(cells, profile, payrolls, posts)
+            failed = _keep_keys(cells, profile, payrolls, posts)
+            if failed is not None:
+                reading.failed_payrolls.add(failed)
             for name, rule, message in problems:
                 reading.problems.append(
                     Problem(
@@ -152,9 +156,10 @@ class _Watched:
 
 def _keep_keys(
     cells: dict[str, object], profile: Profile, payrolls: set[str], posts: set[str]
-) -> None:
+) -> str | None:
     """A failed row's payroll and post numbers, so that rows naming it as their manager
-    are not also reported as having an unknown manager."""
+    are not also reported as having an unknown manager. Returns its payroll number."""
+    payroll = None
     for name, width, found in (
         ("payroll", profile.payroll_width, payrolls),
         ("post", profile.post_width, posts),
@@ -165,6 +170,8 @@ def _keep_keys(
             continue
         if number is not None:
             found.add(number)
+            payroll = number if name == "payroll" else payroll
+    return payroll
 
 
 def _shown(name: str, value: object) -> str | None:

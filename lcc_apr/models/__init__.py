@@ -15,7 +15,7 @@ from .enums import (
     SignOffDecision,
     SignOffRole,
 )
-from .organisation import Department, Employee, User, UserRole
+from .organisation import Department, Employee, Post, PostHistory, User, UserRole
 from .records import Record, RecordChange, SignOff
 from .signing import OwnCertificate, TrustAnchor, TrustRevocation
 from .sync import Conflict, Purge, PushBatch, SyncState
@@ -31,6 +31,8 @@ __all__ = [
     "Employee",
     "Ethnicity",
     "OwnCertificate",
+    "Post",
+    "PostHistory",
     "Purge",
     "PushBatch",
     "Record",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Numeric, String
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, intpk, str200, utc
@@ -92,6 +92,50 @@ class Employee(Base):
     @property
     def full_time(self) -> bool:
         return self.fte >= 1
+
+
+class Post(Base):
+    """A post held by an employee, as the HR system knows it: its key is the employee's
+    payroll number and the post (assignment) number, "" when the HR system gives none.
+    One person may hold several; the primary one is what the employee row mirrors (job
+    title, grade, department, line manager, contract and FTE)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("employee_id", "post_number"),)
+
+    id: Mapped[intpk]
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    post_number: Mapped[str] = mapped_column(String(20))
+    is_primary: Mapped[bool] = mapped_column(Boolean)
+    job_title: Mapped[str200]
+    grade: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    contract_type: Mapped[ContractType | None] = mapped_column(enum_type(ContractType))
+    fte: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    weekly_hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 3))
+    staff_group: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)  # the last day held
+
+
+class PostHistory(Base):
+    """What a post was from `valid_from` until the day before `valid_to` (None: still):
+    its job title, grade, department and line manager. A change opens a new row."""
+
+    __tablename__ = "post_history"
+    __table_args__ = (Index("ix_post_history_post_from", "post_id", "valid_from"),)
+
+    id: Mapped[intpk]
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    job_title: Mapped[str200]
+    grade: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+    post: Mapped[Post] = relationship()
 
 
 class User(Base):

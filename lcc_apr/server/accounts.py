@@ -8,15 +8,21 @@ them too and lifts any lockout.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, Role, User, now_utc
 
 from .tables import Account, AuthSession, RefreshToken
+
+# The password hash of an account that has no password yet (people added by an organisation
+# import): no password matches it, so the account signs in only once `reset-password` sets
+# one (or, later, through single sign-on). It is not disabled.
+NO_PASSWORD = "!no-password"
 
 
 class AccountError(Exception):
@@ -30,6 +36,14 @@ def find_user(session: Session, username: str) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    roles: tuple[Role, ...]
+    employee_id: int | None = None  # staff users name their employee row
+    display_name: str | None = None  # default: the employee's name
+
+
 def create_user(
     session: Session,
     *,
@@ -41,33 +55,71 @@ def create_user(
     at: datetime | None = None,
 ) -> User:
     """A new user and their account. Staff users name their employee row."""
+    new = NewUser(username, tuple(roles), employee_id, display_name)
+    return create_users(session, [new], password_hash=password_hash, at=at)[0]
+
+
+def create_users(
+    session: Session,
+    new: Sequence[NewUser],
+    *,
+    password_hash: str,
+    at: datetime | None = None,
+) -> list[User]:
+    """New users and their accounts, all with this password hash (an organisation import:
+    NO_PASSWORD). AccountError, and none made, when any one cannot be."""
     at = at or now_utc()
-    roles = tuple(sorted(set(roles)))
-    if not roles:
-        raise AccountError("Give the user at least one role.")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"The username {username!r} is taken.")
-    if employee_id is not None:
-        employee = session.get(Employee, employee_id)
-        if employee is None:
-            raise AccountError(f"There is no employee {employee_id}.")
-        if session.scalar(select(User.id).where(User.employee_id == employee_id)) is not None:
-            raise AccountError(f"Employee {employee_id} already has a user.")
-        display_name = display_name or employee.display_name
-    if not display_name:
-        raise AccountError("Give a display name for a user who is not an employee.")
-    user = User(
-        username=username,
-        employee_id=employee_id,
-        display_name=display_name,
-        active=True,
-        created_at=at,
-        roles=roles,
-    )
-    session.add(user)
+    names = [n.username for n in new]
+    taken = set(session.scalars(select(User.username).where(User.username.in_(names))))
+    wanted = [n.employee_id for n in new if n.employee_id is not None]
+    employees = {e.id: e for e in session.scalars(select(Employee).where(Employee.id.in_(wanted)))}
+    linked = set(session.scalars(select(User.employee_id).where(User.employee_id.in_(wanted))))
+    users = []
+    for n in new:
+        roles = tuple(sorted(set(n.roles)))
+        if not roles:
+            raise AccountError("Give the user at least one role.")
+        if n.username in taken:
+            raise AccountError(f"The username {n.username!r} is taken.")
+        taken.add(n.username)
+        display_name = n.display_name
+        if n.employee_id is not None:
+            employee = employees.get(n.employee_id)
+            if employee is None:
+                raise AccountError(f"There is no employee {n.employee_id}.")
+            if n.employee_id in linked:
+                raise AccountError(f"Employee {n.employee_id} already has a user.")
+            linked.add(n.employee_id)
+            display_name = display_name or employee.display_name
+        if not display_name:
+            raise AccountError("Give a display name for a user who is not an employee.")
+        users.append(
+            User(
+                username=n.username,
+                employee_id=n.employee_id,
+                display_name=display_name,
+                active=True,
+                created_at=at,
+                roles=roles,
+            )
+        )
+    session.add_all(users)
     session.flush()
-    set_password(session, user, password_hash, at)  # makes the account
-    return user
+    if users:  # new accounts: no session to end
+        session.execute(
+            insert(Account),
+            [
+                {
+                    "user_id": u.id,
+                    "password_hash": password_hash,
+                    "failed_attempts": 0,
+                    "disabled": False,
+                    "password_changed_at": at,
+                }
+                for u in users
+            ],
+        )
+    return users
 
 
 def account_of(session: Session, user: User) -> Account:
@@ -83,7 +135,7 @@ def set_password(
     """Replace the password, lift any lockout and end every session of the user."""
     at = at or now_utc()
     account = session.get(Account, user.id)
-    if account is None:
+    if account is None:  # a new account: no session to end
         session.add(
             Account(
                 user_id=user.id,
@@ -93,11 +145,11 @@ def set_password(
                 password_changed_at=at,
             )
         )
-    else:
-        account.password_hash = password_hash
-        account.failed_attempts = 0
-        account.locked_until = None
-        account.password_changed_at = at
+        return
+    account.password_hash = password_hash
+    account.failed_attempts = 0
+    account.locked_until = None
+    account.password_changed_at = at
     end_sessions(session, user.id, at)
 
 

@@ -6,6 +6,8 @@
     lcc-apr-server reset-password USERNAME [--password-stdin]
     lcc-apr-server disable-user USERNAME | enable-user USERNAME
     lcc-apr-server move-employee EMPLOYEE_ID --manager N|none
+    lcc-apr-server org-import FILE [--profile NAME] [--sheet NAME] [--as-of YYYY-MM-DD]
+                              [--dry-run] [--complete] [--confirm-leavers]
     lcc-apr-server demo [--size N | --small] [--seed S] [--as-of YYYY-MM-DD]
     lcc-apr-server migrate | new-epoch
     lcc-apr-server init-ca [--replace]
@@ -91,6 +93,16 @@ def parser() -> argparse.ArgumentParser:
     move = sub.add_parser("move-employee", help="give someone a new line manager")
     move.add_argument("employee_id", type=int)
     move.add_argument("--manager", required=True, help="the new manager's employee id, or none")
+    org = sub.add_parser("org-import", help="the organisation from an HR system's export")
+    org.add_argument("file", type=Path, help="CSV or XLSX")
+    org.add_argument("--profile", default="generic", help="the HR system's profile")
+    org.add_argument("--sheet", help="the sheet to read, when several could be")
+    org.add_argument("--as-of", type=date.fromisoformat, help="the file's date (default today)")
+    org.add_argument("--dry-run", action="store_true", help="report what would change, only")
+    org.add_argument("--complete", action="store_true", help="anyone not in the file leaves")
+    org.add_argument(
+        "--confirm-leavers", action="store_true", help="apply even if over 5%% of staff leave"
+    )
     demo = sub.add_parser("demo", help="load the demo organisation (password 'demo')")
     demo.add_argument("--size", type=int, help="number of employees (default 6087)")
     demo.add_argument("--small", action="store_true", help="50 employees")
@@ -282,6 +294,52 @@ def cmd_move_employee(settings: ServerSettings, engine, args: argparse.Namespace
     return EXIT_OK
 
 
+def cmd_org_import(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
+    """The dry run's report; then, without --dry-run and with no errors, the import applied
+    in one transaction."""
+    from lcc_apr.hr import ProfileError, ReadRefused, read_organisation
+    from lcc_apr.hr.dryrun import plan_lines
+    from lcc_apr.hr.plan import held_keys, plan_import
+
+    from .orgimport import ImportRefused, apply_plan
+
+    as_of = args.as_of or date.today()
+    try:
+        with Session(engine) as session:  # reads only; closing it rolls back
+            payrolls, posts = held_keys(session)
+            reading = read_organisation(
+                args.file,
+                args.profile,
+                sheet=args.sheet,
+                known_payrolls=payrolls,
+                known_posts=posts,
+            )
+            plan = plan_import(session, reading, complete=args.complete, as_of=as_of)
+        print("\n".join(plan_lines(plan)))
+        if plan.errors:
+            print("Nothing was applied: correct the errors in the file first.")
+            return EXIT_PROBLEM
+        if args.dry_run:
+            print("Dry run: nothing was applied.")
+            return EXIT_OK
+        with Session(engine) as session, session.begin():
+            applied = apply_plan(
+                session,
+                plan,
+                confirm_leavers=args.confirm_leavers,
+                indirect_reports=settings.indirect_reports,
+            )
+    except (ReadRefused, ProfileError, ImportRefused) as err:
+        raise ValueError(str(err)) from None
+    print(
+        f"Applied: {applied.adds} post(s) added, {applied.changes} change(s), "
+        f"{applied.movers} mover(s), {len(applied.leavers)} leaver(s), "
+        f"{applied.accounts} new account(s) (no passwords: set them with reset-password); "
+        f"{applied.scope_events} scope change(s) recorded."
+    )
+    return EXIT_OK
+
+
 def cmd_demo(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     from lcc_apr.demo import format_summary
     from lcc_apr.demo.build import FULL_SIZE, SMALL_SIZE
@@ -393,6 +451,7 @@ COMMANDS = {
     "disable-user": cmd_disable_user,
     "enable-user": cmd_enable_user,
     "move-employee": cmd_move_employee,
+    "org-import": cmd_org_import,
     "demo": cmd_demo,
     "migrate": cmd_migrate,
     "new-epoch": cmd_new_epoch,

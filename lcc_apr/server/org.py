@@ -1,6 +1,7 @@
 """Changes to the organisation that move records in or out of people's sight.
 
-`move_employee` gives a person a new line manager; `leave_organisation` moves a
+`move_employee` gives a person a new line manager (`move_employees`: several people at
+once, as an organisation import does); `leave_organisation` moves a
 leaver's reports on and disables their account. Both write scope events in the
 caller's transaction: `leave` for each manager who loses sight of a person's
 records, `enter` for each who gains it (a manager who goes from seeing someone
@@ -11,10 +12,11 @@ clients see it in order with the record changes. The caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, User, now_utc
@@ -52,19 +54,6 @@ def _changes(before: dict[int, str], after: dict[int, str]) -> list[tuple[int, s
     return leaves + enters
 
 
-def _below(session: Session, employee_id: int) -> set[int]:
-    """Everyone in `employee_id`'s line of reports, at any depth."""
-    found: set[int] = set()
-    frontier = {employee_id}
-    while frontier:
-        reports = set(
-            session.scalars(select(Employee.id).where(Employee.line_manager_id.in_(frontier)))
-        )
-        frontier = reports - found
-        found |= reports
-    return found
-
-
 def move_employee(
     session: Session,
     employee_id: int,
@@ -74,34 +63,79 @@ def move_employee(
     at: datetime | None = None,
 ) -> list[ScopeChange]:
     """Give `employee_id` a new line manager and write the scope events that follow."""
+    return move_employees(
+        session, {employee_id: new_manager_id}, indirect_reports=indirect_reports, at=at
+    )
+
+
+def move_employees(
+    session: Session,
+    moves: Mapping[int, int | None],
+    *,
+    indirect_reports: bool,
+    at: datetime | None = None,
+) -> list[ScopeChange]:
+    """Give each employee in `moves` their new line manager (None: nobody) at once, and write
+    the scope events between the sight before and after: people may swap places in one go.
+    """
     at = at or now_utc()
     lock = sequence.lock(session)
-    employee = session.get(Employee, employee_id)
-    if employee is None:
-        raise OrgError(f"There is no employee {employee_id}.")
-    if new_manager_id is not None:
-        if session.get(Employee, new_manager_id) is None:
-            raise OrgError(f"There is no employee {new_manager_id}.")
-        if new_manager_id == employee_id or new_manager_id in _below(session, employee_id):
+    rows = session.execute(select(Employee.id, Employee.line_manager_id))
+    managers = {employee_id: manager_id for employee_id, manager_id in rows}
+    for employee_id, manager_id in moves.items():
+        for needed in (employee_id, manager_id):
+            if needed is not None and needed not in managers:
+                raise OrgError(f"There is no employee {needed}.")
+    after_moves = {**managers, **moves}
+    for employee_id in moves:
+        if _loops(after_moves, employee_id):
             raise OrgError("Someone cannot be managed by themselves or by one of their reports.")
-    affected = [employee_id]
+    affected = set(moves)
     if indirect_reports:
-        reports = session.scalars(
-            select(Employee.id).where(Employee.line_manager_id == employee_id)
-        )
-        affected += sorted(reports)
-    before = {s: manager_viewers(session, s, indirect_reports) for s in affected}
-    employee.line_manager_id = new_manager_id
+        affected |= {e for e, m in managers.items() if m in moves}
+    subjects = sorted(affected)
+    before = manager_viewers(session, subjects, indirect_reports, managers)
+    for employee_id, manager_id in moves.items():
+        employee = session.get(Employee, employee_id)
+        assert employee is not None
+        employee.line_manager_id = manager_id
     session.flush()
-    events: list[ScopeChange] = []
-    for subject in affected:
-        after = manager_viewers(session, subject, indirect_reports)
-        for user_id, kind in _changes(before[subject], after):
-            seq = lock.next()
-            session.add(ScopeEvent(seq=seq, user_id=user_id, subject_id=subject, kind=kind, at=at))
-            events.append(ScopeChange(seq, user_id, subject, kind))
-    session.flush()
+    after = manager_viewers(session, subjects, indirect_reports, after_moves)
+    found = [
+        (user_id, subject, kind)
+        for subject in subjects
+        for user_id, kind in _changes(before[subject], after[subject])
+    ]
+    if not found:
+        return []
+    first = lock.take(len(found))
+    events = [ScopeChange(first + i, *change) for i, change in enumerate(found)]
+    session.execute(
+        insert(ScopeEvent),
+        [
+            {
+                "seq": e.seq,
+                "user_id": e.user_id,
+                "subject_id": e.subject_id,
+                "kind": e.kind,
+                "at": at,
+            }
+            for e in events
+        ],
+    )
     return events
+
+
+def _loops(managers: Mapping[int, int | None], start: int) -> bool:
+    """Whether the line manager chain above `start` comes back to it."""
+    seen = {start}
+    manager = managers.get(start)
+    while manager is not None:
+        if manager in seen:
+            return manager == start
+        seen.add(manager)
+        manager = managers.get(manager)
+    return False
 
 
 def leave_organisation(
@@ -127,10 +161,9 @@ def leave_organisation(
     if reports and successor is None:
         raise OrgError("Name who takes on the leaver's reports.")
     events: list[ScopeChange] = []
-    for report in sorted(reports):
-        events += move_employee(
-            session, report, successor, indirect_reports=indirect_reports, at=at
-        )
+    if reports:
+        moves = dict.fromkeys(reports, successor)
+        events = move_employees(session, moves, indirect_reports=indirect_reports, at=at)
     leaver.leaving_date = leaving_date
     user = session.scalar(select(User).where(User.employee_id == employee_id))
     if user is not None:

@@ -10,6 +10,7 @@ Anything else is out of scope.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -122,25 +123,44 @@ def reload_viewer(session: Session, viewer: Viewer, indirect: bool) -> Viewer:
     return load_viewer(session, viewer.user_id, viewer.employee_id, viewer.roles, indirect)
 
 
-def manager_viewers(session: Session, subject_id: int, indirect: bool) -> dict[int, str]:
-    """User id -> DIRECT/INDIRECT for the managers who see `subject_id` through the hierarchy.
-
-    HR users are left out: they see everyone whatever the hierarchy says.
-    """
-    chain: list[tuple[int, str]] = []
-    manager = session.scalar(select(Employee.line_manager_id).where(Employee.id == subject_id))
-    if manager is not None:
-        chain.append((manager, DIRECT))
-        if indirect:
-            above = session.scalar(select(Employee.line_manager_id).where(Employee.id == manager))
-            if above is not None and above != subject_id:
+def manager_viewers(
+    session: Session,
+    subjects: Collection[int],
+    indirect: bool,
+    managers: Mapping[int, int | None],
+) -> dict[int, dict[int, str]]:
+    """For each subject: user id -> DIRECT/INDIRECT for the managers who see them through the
+    hierarchy `managers` (employee id -> their line manager's). HR users are left out: they
+    see everyone whatever the hierarchy says."""
+    chains: dict[int, list[tuple[int, str]]] = {}
+    for subject in subjects:
+        chain: list[tuple[int, str]] = []
+        manager = managers.get(subject)
+        if manager is not None:
+            chain.append((manager, DIRECT))
+            above = managers.get(manager) if indirect else None
+            if above is not None and above != subject:
                 chain.append((above, INDIRECT))
-    found: dict[int, str] = {}
-    for employee_id, level in chain:
-        user_id = session.scalar(select(User.id).where(User.employee_id == employee_id))
-        if user_id is None or user_id in found:
-            continue
-        roles = set(session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
-        if Role.MANAGER in roles and Role.HR not in roles:
-            found[user_id] = level
-    return found
+        chains[subject] = chain
+    wanted = sorted({e for chain in chains.values() for e, _ in chain})
+    users: dict[int | None, int] = {}
+    if wanted:
+        stmt = select(User.employee_id, User.id).where(User.employee_id.in_(wanted))
+        users = {employee_id: user_id for employee_id, user_id in session.execute(stmt)}
+    roles: dict[int, set[Role]] = {u: set() for u in users.values()}
+    if roles:
+        for user_id, role in session.execute(
+            select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(sorted(roles)))
+        ):
+            roles[user_id].add(role)
+    seen: dict[int, dict[int, str]] = {}
+    for subject, chain in chains.items():
+        found: dict[int, str] = {}
+        for employee_id, level in chain:
+            manager_user = users.get(employee_id)
+            if manager_user is None or manager_user in found:
+                continue
+            if Role.MANAGER in roles[manager_user] and Role.HR not in roles[manager_user]:
+                found[manager_user] = level
+        seen[subject] = found
+    return seen

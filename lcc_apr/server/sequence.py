@@ -37,6 +37,17 @@ class SequenceLock:
         self.current = int(self._session.execute(stmt).scalar_one())
         return self.current
 
+    def take(self, count: int) -> int:
+        """The next `count` numbers at once; returns the first."""
+        stmt = (
+            update(ServerMeta)
+            .where(ServerMeta.id == META_ID)
+            .values(seq=ServerMeta.seq + count)
+            .returning(ServerMeta.seq)
+        )
+        self.current = int(self._session.execute(stmt).scalar_one())
+        return self.current - count + 1
+
 
 def lock(session: Session) -> SequenceLock:
     """Take the sequence lock in this transaction (waits for any other writer to commit).

@@ -33,6 +33,8 @@ COPIED_TABLES = (
 )
 SERIALS = ("departments", "employees", "users", "record_changes", "sign_offs")
 SERVER_STATE_TABLES = (
+    "posts",  # the demo has none; an organisation import adds them
+    "post_history",
     "auth_sessions",
     "refresh_tokens",
     "idempotency_replies",
