@@ -179,8 +179,12 @@ PROMISES: tuple[Promise, ...] = (
 )
 
 
+KINDS = ("load-", "reliability-")  # the results this page reports (not hr-*, pdf-*...)
+
+
 def load_results(folder: Path = RESULTS) -> dict[str, dict[str, Any]]:
-    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+    paths = sorted(p for p in folder.glob("*.json") if p.name.startswith(KINDS))
+    return {p.stem: json.loads(p.read_text()) for p in paths}
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
