@@ -20,6 +20,7 @@ log), never while files are written.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -228,6 +229,7 @@ class XlsxWriter:
         from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
         self.path = path
+        self.saved = False
         self.book = Workbook(write_only=True)
         self.sheets: list[Any] = []
         self.titles: set[str] = set()
@@ -258,12 +260,18 @@ class XlsxWriter:
         return text
 
     def close(self) -> None:
-        pass
+        """After a failure: the workbook saved nowhere, so that openpyxl removes the
+        temporary files its sheets were being written to."""
+        if not self.saved:
+            self.saved = True
+            with contextlib.suppress(Exception):
+                self.book.save(io.BytesIO())
 
     def finish(self, made_at: datetime) -> str:
         self.book.properties.creator = "LCC APR"
         self.book.properties.created = made_at.replace(tzinfo=None)
         raw = io.BytesIO()
+        self.saved = True
         self.book.save(raw)
         data = fixed_times(raw.getvalue(), made_at)
         self.path.write_bytes(data)
@@ -290,8 +298,9 @@ def fixed_times(data: bytes, when: datetime) -> bytes:
 # -- one range of the register, written --------------------------------------------------
 
 
-def export_name(first: int, last: int) -> str:
-    return f"hr-export-{first:06d}-{last:06d}"
+def export_name(first: int, last: int, fmt: str) -> str:
+    """The XLSX file, or the folder of CSV files, an export of entries first..last is."""
+    return f"hr-export-{first:06d}-{last:06d}" + (".xlsx" if fmt == "xlsx" else "")
 
 
 def _templates_in(session: Session, first: int, last: int) -> list[tuple[str, int]]:
@@ -300,7 +309,7 @@ def _templates_in(session: Session, first: int, last: int) -> list[tuple[str, in
         .where(HrRegisterEntry.id.between(first, last))
         .distinct()
     )
-    return sorted(session.execute(stmt).tuples())
+    return sorted((t, v) for t, v in session.execute(stmt))
 
 
 def write_range(
@@ -319,7 +328,7 @@ def write_range(
     left behind on failure). Returns the path, its digest and the number of entries."""
     if fmt not in FORMATS:
         raise ValueError(f"Export as csv or xlsx, not {fmt!r}.")
-    name = export_name(first, last) + (".xlsx" if fmt == "xlsx" else "")
+    name = export_name(first, last, fmt)
     final, partial = folder / name, folder / f".{name}.partial"
     _remove(partial)
     count = 0
@@ -457,7 +466,7 @@ def export_again(
             log.made_at,
             log.digest,
         )
-    name = export_name(first, last) + (".xlsx" if fmt == "xlsx" else "")
+    name = export_name(first, last, fmt)
     if (folder / name).exists():
         raise FileExistsError(f"{name} is already in that folder: choose another.")
     path, again, count = write_range(

@@ -142,13 +142,10 @@ def take_accepted(
             )
         )
         states = signature_states(session, records, trust)
-        payroll = dict(
-            session.execute(
-                select(Employee.id, Employee.payroll_number).where(
-                    Employee.id.in_({r.subject_id for r in records})
-                )
-            ).tuples()
+        people = select(Employee.id, Employee.payroll_number).where(
+            Employee.id.in_({r.subject_id for r in records})
         )
+        payroll = {i: number for i, number in session.execute(people)}
         last = {
             e.record_id: e
             for e in session.scalars(
