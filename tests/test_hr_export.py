@@ -349,3 +349,40 @@ def test_only_hr_may_export(demo, tmp_path):
         assert list(out.iterdir()) == []
     with demo.session() as s:
         assert s.scalar(select(func.count(HrExport.id))) == 1
+
+
+def test_the_command_line_exports_as_hr_lists_and_makes_an_export_again(
+    tmp_path, monkeypatch, capsys
+):
+    from lcc_apr.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, main
+    from lcc_apr.demo.build import open_demo_store
+    from lcc_apr.store import keys
+    from tests.conftest import CHEAP_ARGON2
+
+    monkeypatch.setenv("LCC_APR_HOME", str(tmp_path))
+    monkeypatch.setattr(keys, "ARGON2", CHEAP_ARGON2)  # the demo's passphrase, cheaply
+    assert main(["demo", "--small", "--as-of", "2026-11-30"]) == EXIT_OK
+    store = open_demo_store(tmp_path / "demo.db", keyring_backend=None)
+    try:
+        hr = user(store, HR_USERNAME)
+        accepted(store, hr, completed_in_demo(store, hr, n=4))
+    finally:
+        store.close()
+    out, again = tmp_path / "out", tmp_path / "again"
+    out.mkdir()
+    again.mkdir()
+    capsys.readouterr()
+    assert main(["hr-export", "--to", str(out)]) == EXIT_USAGE  # who exports?
+    assert main(["hr-export", "--to", str(out), "--user", MANAGER_USERNAME]) == EXIT_PROBLEM
+    assert "Only HR" in capsys.readouterr().err and list(out.iterdir()) == []
+    command = ["hr-export", "--to", str(out), "--user", HR_USERNAME, "--format", "xlsx"]
+    assert main(command) == EXIT_OK
+    assert "Export 1: 4 record(s)" in capsys.readouterr().out
+    (written,) = out.iterdir()
+    assert written.name == "hr-export-000001-000004.xlsx"
+    assert main(command) == EXIT_OK
+    assert "Nothing new" in capsys.readouterr().out
+    assert main(["hr-export", "--list", "--user", HR_USERNAME]) == EXIT_OK
+    assert "hr-export-000001-000004.xlsx" in capsys.readouterr().out
+    assert main(["hr-export", "--again", "1", "--to", str(again), "--user", HR_USERNAME]) == 0
+    assert (again / written.name).read_bytes() == written.read_bytes()
