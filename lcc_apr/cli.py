@@ -154,6 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     path = _demo_path(args)
     if not path.exists():
         args.small, args.size, args.seed, args.as_of = False, None, 2020, None
+        args.hr_export = None
         return cmd_demo(args)
     return cmd_summary(args)
 
