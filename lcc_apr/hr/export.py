@@ -42,7 +42,7 @@ from lcc_apr.forms import Catalogue, Field, FieldType, Template
 from lcc_apr.models import HrExport, HrRegisterEntry
 from lcc_apr.progress import Step
 
-from .register import Cancelled, Progress, check_cancel, take_accepted
+from .register import REGISTER, Cancelled, Progress, check_cancel, take_accepted
 
 FORMATS = ("csv", "xlsx")
 FIXED = (
@@ -347,11 +347,11 @@ def write_range(
                     writer.add(table)
                     added += 1
             entries = session.execute(
-                select(HrRegisterEntry)
+                select(REGISTER)
                 .where(HrRegisterEntry.id.between(first, last))
                 .order_by(HrRegisterEntry.id)
                 .execution_options(yield_per=1000)
-            ).scalars()
+            )
             for entry in entries:
                 key = (entry.template_id, entry.template_version)
                 for index, cells in rows_of(entry, tables[key], real_dates=writer.real_dates):

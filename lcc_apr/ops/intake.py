@@ -102,7 +102,7 @@ def intake_page(
                 .order_by(Record.updated_at, Record.id)
                 .offset(offset)
                 .limit(limit)
-                .options(selectinload(Record.sign_offs), selectinload(Record.subject))
+                .options(selectinload(Record.subject))
             )
         )
         states = signature_states(session, records, load_trust(session))

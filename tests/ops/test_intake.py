@@ -167,3 +167,17 @@ def test_an_accepted_case_amended_and_reissued_comes_back_to_intake(demo):
     move_on(open_as(demo, case, cast.hr), "reissue", at=LATER + timedelta(minutes=1))
     assert stored(demo, case).status == "appeal_decided"  # not straight back into the register
     assert case in every_row(demo, hr)[1]
+
+
+def test_the_editor_offers_hr_both_steps_on_a_completed_record(demo):
+    from tests.test_editing import open_as
+
+    cast = cast_of(demo)
+    record_id = completed(demo, cast)
+    offered = {o.name: o for o in open_as(demo, record_id, cast.hr).steps()}
+    take, back = offered["hr_accept"], offered["hr_return"]
+    assert take.locks and not take.signs and not take.needs_reason
+    assert (
+        back.needs_reason and back.voids_signatures and "note for the manager" in back.reason_prompt
+    )
+    assert "hr_accept" not in {o.name for o in open_as(demo, record_id, cast.manager).steps()}
