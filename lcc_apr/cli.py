@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from lcc_apr import __version__
 from lcc_apr.paths import store_path
@@ -65,6 +66,20 @@ def parser() -> argparse.ArgumentParser:
     summary.set_defaults(func=cmd_summary)
     check = sub.add_parser("check", help="check a store's integrity and every record's history")
     check.set_defaults(func=cmd_check)
+    hr = sub.add_parser(
+        "hr-export",
+        help="HR: export the records accepted since the last export, for the HR system",
+    )
+    hr.add_argument("--to", type=Path, metavar="DIR", help="the folder to write the export in")
+    hr.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="default: csv")
+    hr.add_argument(
+        "--user",
+        metavar="NAME",
+        help="who exports (HR), when the store has no signed-in person (the demo store)",
+    )
+    hr.add_argument("--again", type=int, metavar="ID", help="make past export ID again")
+    hr.add_argument("--list", action="store_true", help="list the exports made from this store")
+    hr.set_defaults(func=cmd_hr_export)
     return p
 
 
@@ -177,6 +192,94 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(problem)
     print(f"Checked the store and {checked:,} record histories: {len(problems)} problem(s).")
     return EXIT_PROBLEM if problems else EXIT_OK
+
+
+def cmd_hr_export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from lcc_apr.forms import Catalogue
+    from lcc_apr.ops import hr_export
+    from lcc_apr.ops.intake import HrOnly
+    from lcc_apr.progress import Step
+
+    if not args.list and args.to is None:
+        print("lcc-apr: say where to write the export: --to DIR.", file=sys.stderr)
+        return EXIT_USAGE
+    if args.to is not None and not args.to.is_dir():
+        print("lcc-apr: --to must be an existing folder.", file=sys.stderr)
+        return EXIT_USAGE
+    with _open(args) as store:
+        user = _exporter(store, args.user)
+        if user is None:
+            return EXIT_USAGE
+        catalogue = Catalogue.load()
+
+        def progress(step: Step) -> None:
+            _progress(step.text, step.done or 0)
+
+        made: hr_export.Made | None
+
+        try:
+            if args.list:
+                for past in hr_export.past_exports(store, user=user):
+                    print(
+                        f"{past.export_id}\t{past.made_at:%Y-%m-%d %H:%M} UTC\t{past.format}\t"
+                        f"{past.entries} record(s)\t{past.name}"
+                    )
+                return EXIT_OK
+            if args.again is not None:
+                made = hr_export.export_again(
+                    store,
+                    user=user,
+                    export_id=args.again,
+                    folder=args.to,
+                    catalogue=catalogue,
+                    progress=progress,
+                )
+            else:
+                made = hr_export.export_to_hr(
+                    store,
+                    user=user,
+                    folder=args.to,
+                    fmt=args.format,
+                    catalogue=catalogue,
+                    at=datetime.now(UTC),
+                    progress=progress,
+                )
+        except (HrOnly, LookupError, FileExistsError) as err:
+            print(f"lcc-apr: {err}", file=sys.stderr)
+            return EXIT_PROBLEM
+    print(file=sys.stderr)
+    if made is None:
+        print("Nothing new was accepted since the last export: no file written.")
+    else:
+        print(f"Export {made.export_id}: {made.entries:,} record(s) in {made.path}")
+    return EXIT_OK
+
+
+def _exporter(store: Any, username: str | None) -> Any:
+    """The person exporting: the store's signed-in person, else the user named (the demo
+    store has nobody signed in). None, said on stderr, when there is no such person."""
+    from sqlalchemy import select
+
+    from lcc_apr.models import SyncState, User
+    from lcc_apr.ops.user import CurrentUser
+
+    with store.session() as session:
+        state = session.get(SyncState, 1)
+        signed_in = state.user_id if state is not None else None
+        if username is not None:
+            found = session.scalars(select(User).where(User.username == username)).first()
+        else:
+            found = session.get(User, signed_in) if signed_in is not None else None
+        if found is None or (signed_in is not None and found.id != signed_in):
+            print(
+                "lcc-apr: say who exports with --user NAME (someone in this store; on a "
+                "signed-in store, the person signed in).",
+                file=sys.stderr,
+            )
+            return None
+        return CurrentUser.from_user(found)
 
 
 class _open:

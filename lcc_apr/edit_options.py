@@ -22,6 +22,7 @@ class StepOption:
     decisions: tuple[str, ...] = ()  # for a signing step: "agree"/"disagree", or "confirm"
     decided: str = ""  # the employee's decision as the form words it, when the form asks it
     reason: str = ""  # why they disagree, as the form says it (the sign-off's reason to start)
+    reason_prompt: str = ""  # what a step that needs a reason asks ("Write a note for...")
 
     @property
     def ready(self) -> bool:

@@ -464,6 +464,7 @@ class EditSession:
                     ),
                     missing=tuple(check.problems),
                     needs_reason=step.needs_reason,
+                    reason_prompt=step.reason_prompt if step.needs_reason else "",
                     voids_signatures=step.voids_signatures,
                     locks=step.target != PREVIOUS
                     and workflow.state(step.target).lifecycle is Lifecycle.LOCKED,

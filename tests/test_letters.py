@@ -235,7 +235,7 @@ def test_other_template_mistakes_are_reported_with_file_and_line(tmp_path, catal
     path = tmp_path / "probation_confirmation.toml"
     source = (letters_dir() / "probation_confirmation.toml").read_text(encoding="utf-8")
     source = source.replace('kind = "probation"', 'kind = "probation"\ncolour = "blue"')
-    source = source.replace('statuses = ["completed"]', 'statuses = ["complete"]')
+    source = source.replace('statuses = ["completed", "accepted"]', 'statuses = ["complete"]')
     source = source.replace(
         "joined us on {employee.start_date}", "joined us on {employee.start_date"
     )

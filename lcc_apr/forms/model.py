@@ -73,7 +73,7 @@ class Field:
     editable_by: frozenset[Role] | None = None  # None: as the enclosing group, else manager
     visible_when: tuple[Condition, ...] = ()
     prints: bool = True
-    exports: bool = True  # a column of the HR system export (issue 14); not read yet
+    exports: bool = True  # a column of the HR system export (lcc_apr.hr.export)
     editable_after_signoff: bool = False
     sign_off_decision: bool = False  # the employee's agree/disagree, which their sign-off gives
     max_length: int | None = None

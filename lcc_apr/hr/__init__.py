@@ -6,6 +6,9 @@ the server applies the plan (lcc_apr.server.orgimport).
     reading = read_organisation("staff.xlsx", profile="itrent")
 
 docs/hr-import.md describes the profiles (resources/hr/) and the rules.
+
+The other way, `register` and `export` take the records HR accepted into HR's register
+and write them for the HR system (docs/hr-export.md); they import nothing from here.
 """
 
 from .profiles import PROFILES, Profile, ProfileError, load_profile

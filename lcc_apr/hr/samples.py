@@ -19,9 +19,8 @@ import csv
 import io
 import re
 import tomllib
-import zipfile
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -198,20 +197,9 @@ def _xlsx(title: str, lines: list[list[Any]]) -> bytes:
 
 def _fixed_zip(data: bytes) -> bytes:
     """The same workbook with fixed times (zip entries and document properties)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            body = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
-                    rb"\g<1>2024-01-01T00:00:00Z",
-                    body,
-                )
-            fixed = zipfile.ZipInfo(info.filename, FIXED_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, body)
-    return out.getvalue()
+    from .export import fixed_times
+
+    return fixed_times(data, datetime(*FIXED_TIME, tzinfo=UTC))
 
 
 def error_rows(rows: list[Row]) -> list[tuple[str, Row]]:

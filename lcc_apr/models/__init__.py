@@ -15,6 +15,7 @@ from .enums import (
     SignOffDecision,
     SignOffRole,
 )
+from .hr import HrExport, HrRegisterEntry
 from .organisation import Department, Employee, Post, PostHistory, User, UserRole
 from .records import Record, RecordChange, SignOff
 from .signing import OwnCertificate, TrustAnchor, TrustRevocation
@@ -30,6 +31,8 @@ __all__ = [
     "Disability",
     "Employee",
     "Ethnicity",
+    "HrExport",
+    "HrRegisterEntry",
     "OwnCertificate",
     "Post",
     "PostHistory",

@@ -20,7 +20,7 @@ from lcc_apr.models import Conflict, Employee, Record, RecordKind
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import DueItem, DueState, due_for
 from lcc_apr.store import Store
-from lcc_apr.workflow import Party, states_waiting_for
+from lcc_apr.workflow import RETURNED, Party, states_waiting_for
 
 from .changes import Changes
 from .user import CurrentUser
@@ -160,7 +160,9 @@ def _team(session: Session, user: CurrentUser) -> list[InboxItem]:
     found = []
     for r in _waiting(session, Party.MANAGER, [Record.subject_id.in_(list(reports))]):
         name = reports[r.subject_id]
-        if r.kind is RecordKind.CAPABILITY:
+        if r.status == RETURNED:
+            text = f"Correct {name}'s {SHORT[r.kind]}: HR returned it with a note"
+        elif r.kind is RecordKind.CAPABILITY:
             text = f"Record the final hearing's decision for {name}"
         else:
             text = f"Countersign {name}'s {SHORT[r.kind]}"
@@ -179,6 +181,7 @@ def _hr(session: Session, user: CurrentUser) -> list[InboxItem]:
         "final_hearing": "Record the final hearing's decision for {}",
         "appeal": "Record the appeal outcome for {}",
         "amending": "Reissue {}'s amended capability case",
+        RETURNED: "Reissue {}'s capability case once corrected",
     }
     return [
         _record_item(HR, r, texts.get(r.status, "Act on {}'s record").format(names[r.subject_id]))

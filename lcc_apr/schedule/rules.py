@@ -17,7 +17,7 @@ from lcc_apr.workdays import add_months
 from .cycles import cycle_of
 from .model import DueItem, DueState, PersonFacts, RecordFact
 
-DONE = {"completed", "employee_signed", "referred_to_hr"}
+DONE = {"completed", "accepted", "employee_signed", "referred_to_hr"}
 CAPABILITY_OPEN = {
     "informal",
     "improvement_note",

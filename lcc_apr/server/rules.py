@@ -135,11 +135,7 @@ def _why_not(draft: Draft, target: str, actor: Actor, template: Template) -> str
 def check_reason(steps: list[tuple[Transition, str]], reason: str | None) -> None:
     for step, _target in steps:
         if step.needs_reason and not (reason and reason.strip()):
-            raise PushRefused(
-                "reason",
-                "Say why the record is being amended (step_reason); the reason is kept in "
-                "its history.",
-            )
+            raise PushRefused("reason", f"{step.reason_prompt.rstrip('.')} (step_reason).")
 
 
 def check_answers(

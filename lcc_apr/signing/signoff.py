@@ -98,8 +98,9 @@ SIGNED_CHANGE = (
 
 
 def is_signing_step(workflow: Workflow, step: Transition) -> bool:
-    """A step that locks the record (or reissues it) is taken by signing."""
-    if step.voids_signatures:
+    """A step that locks the record (or reissues it) is taken by signing, unless the step
+    says it does not sign (HR's acceptance into its register)."""
+    if step.voids_signatures or not step.signs:
         return False
     if step.target == PREVIOUS:
         return True

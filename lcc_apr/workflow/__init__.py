@@ -14,8 +14,10 @@ from .engine import (
     workflow_for,
 )
 from .model import (
+    ACCEPTED,
     PARTY_ROLE,
     PARTY_SIGN_OFF_ROLE,
+    RETURNED,
     SIGN_OFF_PARTY,
     Actor,
     Lifecycle,
@@ -40,9 +42,11 @@ from .rights import (
 from .waiting import AWAITED_STEPS, states_waiting_for, waiting_for
 
 __all__ = [
+    "ACCEPTED",
     "AWAITED_STEPS",
     "PARTY_ROLE",
     "PARTY_SIGN_OFF_ROLE",
+    "RETURNED",
     "SIGN_OFF_PARTY",
     "WORKFLOWS",
     "Actor",

@@ -1,14 +1,32 @@
-"""The four workflows. Step names are the `required_at` names templates use."""
+"""The four workflows. Step names are the `required_at` names templates use.
+
+Every kind ends in HR's intake: a record in a final state waits for HR, who accepts it
+into the HR register (`hr_accept`: it is then exported to the HR system, see
+lcc_apr.hr.export) or returns it to the manager with a note (`hr_return`: the
+signatures are voided and kept, the manager corrects it and it goes round again).
+"""
 
 from __future__ import annotations
 
 from lcc_apr.forms import Condition
 from lcc_apr.models import RecordKind
 
-from .model import PREVIOUS, Lifecycle, Party, State, Transition, Workflow
+from .model import (
+    ACCEPTED,
+    PREVIOUS,
+    RETURNED,
+    Lifecycle,
+    Party,
+    State,
+    Transition,
+    Workflow,
+)
 
 M, E, H = Party.MANAGER, Party.EMPLOYEE, Party.HR
 LOCKED = Lifecycle.LOCKED
+RETURN_PROMPT = (
+    "Write a note for the manager saying what to correct; it is kept in the record's history."
+)
 
 
 def _amend(*sources: str) -> Transition:
@@ -22,6 +40,34 @@ def _amend(*sources: str) -> Transition:
         needs_reason=True,
         voids_signatures=True,
     )
+
+
+def _intake(*sources: str) -> list[State | Transition]:
+    """HR's intake of a record in one of `sources` (its final states): accept it into the
+    HR register, or return it to the manager with a note."""
+    return [
+        State(ACCEPTED, "Accepted into the HR register", LOCKED, final=True),
+        Transition(
+            "hr_accept",
+            "Accept into the HR register",
+            sources,
+            ACCEPTED,
+            frozenset({H}),
+            complete=False,
+            signs=False,
+        ),
+        Transition(
+            "hr_return",
+            "Return to {manager} with a note",
+            sources,
+            RETURNED,
+            frozenset({H}),
+            complete=False,
+            needs_reason=True,
+            voids_signatures=True,
+            reason_prompt=RETURN_PROMPT,
+        ),
+    ]
 
 
 def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
@@ -67,6 +113,14 @@ def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
         ),
         State("employee_signed", "Signed by the employee", LOCKED),
         State("completed", "Completed", LOCKED, final=True),
+        State(
+            RETURNED,
+            "Returned by HR for correction",
+            shared=False,
+            waiting=(
+                (H, "Returned to {manager} for correction: they share it again once corrected."),
+            ),
+        ),
     ]
     steps = [
         Transition(
@@ -104,7 +158,15 @@ def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
             "completed",
             frozenset({M}),
         ),
-        _amend("employee_signed", "completed"),
+        Transition(
+            "resubmit",
+            "Share the corrected record with {employee}",
+            (RETURNED,),
+            "shared",
+            frozenset({M}),
+        ),
+        _amend("employee_signed", "completed", ACCEPTED),
+        *_intake("completed"),
     ]
     return states + steps
 
@@ -174,6 +236,7 @@ CAPABILITY = _workflow(
         State("closed_hearing", "Closed after the final hearing", LOCKED, final=True),
         State("appeal_decided", "Appeal decided", LOCKED, final=True),
         State("amending", "Being amended by HR"),
+        State(RETURNED, "Returned by HR for correction"),
         Transition(
             "issue_improvement_note",
             "Move to formal stage 1: improvement note",
@@ -226,7 +289,7 @@ CAPABILITY = _workflow(
         Transition(
             "amend",
             "Amend (voids the signatures)",
-            ("closed_improved", "closed_hearing", "appeal_decided"),
+            ("closed_improved", "closed_hearing", "appeal_decided", ACCEPTED),
             "amending",
             frozenset({H}),
             complete=False,
@@ -234,8 +297,13 @@ CAPABILITY = _workflow(
             voids_signatures=True,
         ),
         Transition(
-            "reissue", "Reissue the amended record", ("amending",), PREVIOUS, frozenset({H})
+            "reissue",
+            "Reissue the amended record",
+            ("amending", RETURNED),
+            PREVIOUS,
+            frozenset({H}),
         ),
+        *_intake("closed_improved", "closed_hearing", "appeal_decided"),
     ],
     initial="informal",
 )

@@ -96,9 +96,7 @@ def take_step(
         )
     step = check.transition
     if step.needs_reason and not (reason and reason.strip()):
-        raise WorkflowError(
-            "Say why the record is being amended; the reason is kept in its history."
-        )
+        raise WorkflowError(step.reason_prompt)
     target = step.target
     if target == PREVIOUS:
         target = state_before_amendment(session, record_id=record.id) or record.status

@@ -16,6 +16,9 @@ from lcc_apr.forms import Condition, Problem
 from lcc_apr.models import RecordKind, Role, SignOffRole
 
 PREVIOUS = "@previous"  # a target meaning: the state before the last amendment
+ACCEPTED = "accepted"  # HR has taken the record into its register (HR's intake)
+RETURNED = "returned"  # HR has sent the record back to the manager with a note
+AMEND_PROMPT = "Say why the record is being amended; the reason is kept in its history."
 
 
 class Lifecycle(StrEnum):
@@ -105,8 +108,12 @@ class Transition:
     parties: frozenset[Party]
     complete: bool = True  # the record must pass strict validation for this step
     when: tuple[Condition, ...] = ()  # answers that must hold (e.g. outcome is fail)
-    needs_reason: bool = False  # a written reason is recorded (amendments)
+    needs_reason: bool = False  # a written reason is recorded (amendments, HR's returns)
     voids_signatures: bool = False
+    # A step into a locked state is taken by signing, except a step with signs=False
+    # (HR's acceptance into its register: a decision about the record, not its content).
+    signs: bool = True
+    reason_prompt: str = AMEND_PROMPT  # what a step that needs a reason asks for
 
 
 @dataclass(frozen=True)

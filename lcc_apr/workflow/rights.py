@@ -18,7 +18,7 @@ from lcc_apr.history import update_record
 from lcc_apr.models import ChangeAction, Record, RecordChange, RecordKind, SignOff
 
 from .definitions import WORKFLOWS
-from .model import Actor, Lifecycle, Party, Transition, WorkflowError, fill_names
+from .model import ACCEPTED, Actor, Lifecycle, Party, Transition, WorkflowError, fill_names
 
 STARTERS = frozenset({Party.MANAGER, Party.HR})  # who starts, deletes and restores records
 
@@ -107,7 +107,8 @@ def check_restore(*, actor: Actor, kind: RecordKind, status: str) -> None:
 
 def state_before_amendment(session: Session, *, record_id: str) -> str | None:
     """The status a record had just before its latest amendment (where 'reissue' goes
-    back to), read from its history; None when it was never amended."""
+    back to), read from its history; None when it was never amended. HR's acceptance is
+    passed over: an amended record goes back to HR's intake, not straight to its register."""
     changes = session.execute(
         select(RecordChange.action, RecordChange.patch)
         .where(RecordChange.record_id == record_id)
@@ -118,7 +119,8 @@ def state_before_amendment(session: Session, *, record_id: str) -> str | None:
     for action, patch in changes:
         if action == ChangeAction.AMEND:
             before = status
-        status = patch.get("status", status)
+        if patch.get("status", ACCEPTED) != ACCEPTED:
+            status = patch["status"]
     return before
 
 

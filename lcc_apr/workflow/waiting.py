@@ -2,7 +2,8 @@
 
 Optional steps (share, take back, revise, amend, moving a capability case on) are the
 acting person's choice, so a record never waits for them; the steps below are what a
-record in that state is waiting for.
+record in that state is waiting for. HR's intake (accept or return) has its own screen
+(lcc_apr.ops.intake), so a completed record does not wait in 'Needs my action'.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ AWAITED_STEPS = frozenset(
         "decide_hearing",
         "decide_appeal",
         "reissue",
+        "resubmit",
     }
 )
 

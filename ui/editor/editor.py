@@ -67,8 +67,9 @@ def ask_reason_dialog(parent: QtWidgets.QWidget, option: StepOption) -> str | No
     text, ok = QtWidgets.QInputDialog.getMultiLineText(
         parent,
         option.label,
-        "Say why the record is being amended. The reason is kept in its history, and the "
-        "signatures on it are voided.",
+        f"{option.reason_prompt} The signatures on it are voided."
+        if option.voids_signatures
+        else option.reason_prompt,
     )
     return text.strip() if ok and text.strip() else None
 
