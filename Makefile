@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench lint clean reliability-report
+.PHONY: run test bench lint clean reliability reliability-report
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -19,6 +19,15 @@ bench: $(READY)
 	$(VENV)/bin/python bench/sync_pull.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python bench/ui.py
 	$(VENV)/bin/python bench/pdf.py
+
+# The sync state machine, long: 10,000+ steps per database (PostgreSQL too when it answers),
+# figures in bench/results/reliability-<db>.json. About an hour per database.
+reliability: $(READY)
+	@pg="postgresql+psycopg://postgres@127.0.0.1:5432/test"; \
+	if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  export LCC_APR_TEST_PG_URL="$$pg"; \
+	fi; \
+	LCC_APR_RELIABILITY=long $(VENV)/bin/python -m pytest tests/reliability -q
 
 reliability-report: $(READY)
 	$(VENV)/bin/python bench/reliability_report.py

@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lcc_apr.forms import Catalogue
+from lcc_apr.answer_paths import parse_path, top_key, with_value
+from lcc_apr.forms import Catalogue, Template, edit_problems, validate
 from lcc_apr.history import create_record
-from lcc_apr.models import Employee, Record, RecordKind
+from lcc_apr.models import Employee, Record, RecordKind, Role
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import gather, probation_plan
 from lcc_apr.schedule.cycles import cycle_of
-from lcc_apr.workflow import WORKFLOWS, Actor, check_start
+from lcc_apr.workflow import WORKFLOWS, Actor, check_start, editing_roles
 
 
 def latest(session: Session, subject_id: int, kind: RecordKind) -> Record | None:
@@ -126,6 +127,23 @@ def probation_point(
     return {"review_point_weeks": week, "is_final_review": week == points[-1][0]}
 
 
+def writable(
+    template: Template, answers: dict[str, Any], *, roles: frozenset[Role], today: date
+) -> dict[str, Any]:
+    """The starting answers the server takes from this starter: only those their roles may
+    write at the first stage, each valid for a record dated `today` (an action carried
+    from over a year ago keeps its wording, not its due date). Anything else would make
+    the server refuse the new record at every sync."""
+    refused = {top_key(p.path) for p in edit_problems(template, {}, answers, roles=roles)}
+    kept = {k: v for k, v in answers.items() if k not in refused}
+    for problem in validate(template, kept, reference=today):
+        parts = parse_path(problem.path)
+        if isinstance(parts[-1], int):
+            parts = parts[:1]  # a whole entry: the answer goes
+        kept = with_value(kept, parts, None)
+    return kept
+
+
 def start_record(
     session: Session,
     *,
@@ -147,6 +165,11 @@ def start_record(
         raise ValueError(f"No employee {subject_id}")
     check_start(actor=actor)
     template = catalogue.current(kind)
+    initial = WORKFLOWS[kind].initial
+    answers = starting_answers(
+        session, kind=kind, subject_id=subject_id, policy=policy, today=today
+    )
+    roles = editing_roles(kind, [initial], actor.parties())
     record = create_record(
         session,
         kind=kind,
@@ -154,10 +177,8 @@ def start_record(
         author_id=actor.user_id,
         template_id=template.id,
         template_version=template.version,
-        answers=starting_answers(
-            session, kind=kind, subject_id=subject_id, policy=policy, today=today
-        ),
-        status=WORKFLOWS[kind].initial,
+        answers=writable(template, answers, roles=roles, today=today),
+        status=initial,
         record_date=today,
         at=at,
     )

@@ -99,6 +99,16 @@ class Maker:
             )
         return rid
 
+    def out_of_view(self, rid: str) -> str:
+        """Unsent work on a record that then left this person's view (a pull's removal)."""
+        from lcc_apr.sync.apply import remove_records
+
+        self.take(self.wire(rid, 5, {"workload": "Heavy"}))
+        self.edit(rid, {"workload": "Rewritten here"})
+        with self.store.session() as s:
+            remove_records(s, [rid], at=AT)
+        return rid
+
     def record(self, rid: str = R1) -> Record:
         with self.store.session() as s:
             record = s.get(Record, rid)

@@ -227,3 +227,40 @@ def test_the_line_manager_and_hr_start_records(session, employee_id, roles):
     who = actor_towards(session, 2, user=CurrentUser(1, "User 1", frozenset(roles), employee_id))
     record = start_as(session, who)
     assert (record.subject_id, record.author_id, record.status) == (2, 1, "draft")
+
+
+def test_an_action_carried_from_over_a_year_ago_keeps_its_wording_not_its_due_date(session):
+    """Found by tests/reliability: the server refused such a supervision at every sync."""
+    add(
+        session,
+        RecordKind.SUPERVISION,
+        date(2025, 10, 1),
+        {"new_actions": [{"action": "Finish audit", "owner": "Sam", "due_date": "2025-10-20"}]},
+    )
+    record = start(session, RecordKind.SUPERVISION, date(2026, 12, 5))  # checks validity
+    assert record.answers["previous_actions"] == [
+        {"action": "Finish audit", "owner": "Sam", "status": "open"}
+    ]
+
+
+def test_hr_starts_a_record_with_only_the_answers_hr_may_write(session):
+    """Found by tests/reliability: the server refused HR's new supervision at every sync
+    (the date of the meeting and carried actions are the manager's to write)."""
+    from lcc_apr.forms import edit_problems
+    from lcc_apr.workflow import editing_roles
+
+    add(
+        session,
+        RecordKind.SUPERVISION,
+        date(2026, 4, 1),
+        {"new_actions": [{"action": "Finish audit", "owner": "Sam", "due_date": "2026-04-20"}]},
+    )
+    manager = start_as(session, actor(session, employee_id=1, roles={Role.MANAGER}))
+    assert manager.answers["meeting_date"] == "2026-05-01"  # the manager's start is as it was
+    assert manager.answers["previous_actions"][0]["action"] == "Finish audit"
+    hr = actor_towards(session, 2, user=CurrentUser(1, "HR", frozenset({Role.HR}), 3))
+    record = start_as(session, hr)
+    template = CATALOGUE.get(record.template_id, record.template_version)
+    roles = editing_roles(RecordKind.SUPERVISION, ["draft"], hr.parties())
+    assert edit_problems(template, {}, record.answers, roles=roles) == []
+    assert "meeting_date" not in record.answers

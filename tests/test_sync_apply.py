@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.history import base_state, history, update_record, verify_history
+from lcc_apr.history import base_state, delete_record, history, update_record, verify_history
 from lcc_apr.models import Conflict, Record, RecordChange
 from lcc_apr.store import migrate, plain_engine
-from lcc_apr.sync.apply import remove_records, take_records
+from lcc_apr.sync.apply import OUT_OF_VIEW, remove_records, take_records
 from lcc_apr.sync.errors import IncompatibleServer
 from lcc_apr.sync.protocol import RecordWire
 
@@ -131,10 +131,73 @@ def test_removal_purges_the_record_and_its_history(session):
     take(session, wire(5, workload="Heavy"), wire(6, rid=R2, workload="Other"))
     record = session.get(Record, R1)
     update_record(session, record, user_id=1, at=AT, answers={"learning": "x"})
+    take(session, wire(7, workload="Heavy", learning="x"))  # sent: nothing left unsent
     session.flush()
-    assert remove_records(session, [R1, "unknown"]) == 1
+    assert remove_records(session, [R1, "unknown"], at=AT) == 1
     assert session.get(Record, R1) is None and history(session, R1) == []
     assert session.get(Record, R2) is not None
+
+
+def test_removal_keeps_unsent_work_as_a_conflict_until_it_comes_back(session):
+    """Found by tests/reliability: an employee's unsent comments vanished when their
+    manager took the record back to draft (the pull removed it, work and all)."""
+    take(session, wire(5, "shared", workload="Heavy"))
+    record = session.get(Record, R1)
+    update_record(session, record, user_id=1, at=AT, answers={"employee_comments": "Mine"})
+    session.flush()
+    assert remove_records(session, [R1], at=AT) == 0
+    conflict = session.get(Conflict, R1)
+    assert conflict.fields == [OUT_OF_VIEW] and conflict.server is None and conflict.reason
+    assert session.get(Record, R1).answers["employee_comments"] == "Mine"
+    # shared again later: the comment is rebased onto the new version, to be sent
+    assert take(session, wire(9, "shared", workload="Lighter")) == (1, 0)
+    record = session.get(Record, R1)
+    assert record.answers == {"workload": "Lighter", "employee_comments": "Mine"}
+    assert record.dirty and session.get(Conflict, R1) is None
+
+
+def test_discarding_work_on_a_record_no_longer_yours_removes_it(tmp_path):
+    from lcc_apr.store import open_store
+    from lcc_apr.sync.engine import accept_server_version
+
+    from .conftest import MemoryKeyring
+
+    store = open_store(tmp_path / "s.db", keyring_backend=MemoryKeyring())
+    populate_first_schema(store.engine)
+    with store.session() as s:
+        take(s, wire(5, "shared", workload="Heavy"))
+        record = s.get(Record, R1)
+        update_record(s, record, user_id=1, at=AT, answers={"employee_comments": "Mine"})
+        s.flush()
+        remove_records(s, [R1], at=AT)
+    accept_server_version(store, R1)
+    with store.session() as s:
+        assert s.get(Record, R1) is None and s.get(Conflict, R1) is None
+        assert history(s, R1) == []
+    store.close()
+
+
+def test_a_record_deleted_here_and_on_the_server_settles_as_deleted(session):
+    """Found by tests/reliability: both of the manager's laptops deleted one draft; the
+    second one's sync stopped with "record is deleted" at every try."""
+    take(session, wire(5, workload="Heavy"))
+    delete_record(session, session.get(Record, R1), user_id=1, at=AT)
+    assert take(session, wire(6, deleted=True, workload="Heavy")) == (1, 0)
+    record = session.get(Record, R1)
+    assert record.deleted and not record.dirty and record.server_rev == 6
+    assert session.get(Conflict, R1) is None and verify_history(session, record) == []
+
+
+def test_a_deletion_made_here_goes_again_on_top_of_a_newer_server_version(session):
+    """Found by tests/reliability: a newer server version silently undid a deletion made
+    here (the merge knew answers and status, not deletion)."""
+    take(session, wire(5, workload="Heavy"))
+    delete_record(session, session.get(Record, R1), user_id=1, at=AT)
+    assert take(session, wire(6, workload="Lighter")) == (1, 0)
+    record = session.get(Record, R1)
+    assert record.deleted and record.dirty and record.server_rev == 6
+    assert record.answers == {"workload": "Lighter"} and base_state(session, record)["answers"]
+    assert session.get(Conflict, R1) is None and verify_history(session, record) == []
 
 
 def test_a_deletion_on_the_server_can_be_accepted_over_local_edits(tmp_path):

@@ -22,7 +22,7 @@ from lcc_apr.history import base_state, state_of
 from lcc_apr.models import Conflict, Employee, Record
 from lcc_apr.store import Store
 from lcc_apr.sync import engine
-from lcc_apr.sync.apply import DELETED_ON_SERVER
+from lcc_apr.sync.apply import DELETED_ON_SERVER, OUT_OF_VIEW
 from lcc_apr.sync.merge import STATUS, Merge, merge, resolve
 from lcc_apr.workflow import WORKFLOWS
 
@@ -61,6 +61,7 @@ class ConflictView:
     server_answers: dict[str, Any] | None  # the server's version, None when none is known
     differences: tuple[Disagreement, ...] = ()  # a refused change: how mine differs
     server_known: bool = False  # the server's whole version is held here (status and all)
+    out_of_view: bool = False  # no longer this person's to see: discarding removes the copy
 
     @property
     def title(self) -> str:
@@ -115,7 +116,8 @@ def load_conflict(store: Store, *, catalogue: Catalogue, record_id: str) -> Conf
         server = conflict.server or base  # a refusal carries no record: the last one held here
         theirs: dict[str, Any] | None = dict(server["answers"]) if server else None
         in_form = _form_order(template)
-        keys = sorted((k for k in conflict.fields if k not in (STATUS, DELETED)), key=in_form)
+        pseudo = (STATUS, DELETED, OUT_OF_VIEW)
+        keys = sorted((k for k in conflict.fields if k not in pseudo), key=in_form)
         combined = merge(base or {"answers": {}}, local, {"answers": theirs or {}})
         answers = {k: v for k, v in combined.answers.items() if k not in keys}
         answers |= {k: (theirs or {})[k] for k in keys if (theirs or {}).get(k) is not None}
@@ -156,6 +158,7 @@ def load_conflict(store: Store, *, catalogue: Catalogue, record_id: str) -> Conf
             server_answers=theirs,
             differences=differences,
             server_known=bool(conflict.server),
+            out_of_view=OUT_OF_VIEW in conflict.fields,
         )
 
 
@@ -207,7 +210,8 @@ def resolve_conflict(
 
 def accept_server_version(store: Store, *, record_id: str) -> Changes:
     """Write: drop this computer's unsent change; the server's version (status, deletion
-    and all) becomes the record. ValueError when the server's version is not held here."""
+    and all) becomes the record, or, for a record no longer this person's to see, the copy
+    here goes. ValueError when the server's version is not held here."""
     return _settling(store, record_id, lambda: engine.accept_server_version(store, record_id))
 
 
@@ -247,6 +251,8 @@ def _standing(store: Store, record_id: str) -> tuple[int, str, bool] | None:
 
 
 def _what(conflict: Conflict) -> str:
+    if OUT_OF_VIEW in conflict.fields:
+        return "No longer yours to see"
     if conflict.reason and not conflict.fields:
         return "Refused by the server"
     if DELETED in conflict.fields:

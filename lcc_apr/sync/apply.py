@@ -53,6 +53,12 @@ from .protocol import (
 )
 
 DELETED_ON_SERVER = "(deleted on the server)"  # the pseudo-field of a deletion conflict
+OUT_OF_VIEW = "(no longer yours to see)"  # the pseudo-field of a removal over unsent work
+OUT_OF_VIEW_REASON = (
+    "This record is no longer one you may see on the server (it was taken back, or its "
+    "person moved). Your unsent change is kept here: it goes up if the record comes back "
+    "to you; discard it to remove the record from this computer."
+)
 
 
 def server_copy_row(wire: RecordWire) -> dict[str, Any]:
@@ -273,6 +279,14 @@ def take_with_local_changes(
 
     `base` is the version both started from (default: the server version the local edits
     started from)."""
+    if record.deleted and (wire.deleted or base is None):
+        # Deleted here: nothing to merge into. The server's version becomes the base and,
+        # unless the server deleted it too, the deletion goes again on top of it.
+        take_wire(session, record, wire, at=at, keep_local_sign_offs=True)
+        if not wire.deleted:
+            delete_record(session, record, user_id=None, at=at)
+        session.execute(delete(Conflict).where(Conflict.record_id == record.id))
+        return 0
     if base is None:
         base = base_state(session, record) or {"answers": {}, "status": record.status}
     local = state_of(record)
@@ -357,10 +371,27 @@ def reconcile(
     return 0
 
 
-def remove_records(session: Session, ids: list[str]) -> int:
+def remove_records(session: Session, ids: list[str], *, at: datetime) -> int:
+    """Records that left this person's view leave the cache (how many); one holding work
+    not yet on the server stays, as a conflict, until the person discards it."""
     present = list(session.scalars(select(Record.id).where(Record.id.in_(ids))))
-    purge_records(session, present)
-    return len(present)
+    unsent = set(
+        session.scalars(select(Record.id).where(Record.id.in_(present), Record.dirty))
+    ) | set(session.scalars(select(Conflict.record_id).where(Conflict.record_id.in_(present))))
+    for record_id in sorted(unsent):
+        session.merge(
+            Conflict(
+                record_id=record_id,
+                server_rev=None,
+                server=None,
+                fields=[OUT_OF_VIEW],
+                reason=OUT_OF_VIEW_REASON,
+                created_at=at,
+            )
+        )
+    gone = [i for i in present if i not in unsent]
+    purge_records(session, gone)
+    return len(gone)
 
 
 def take_organisation(session: Session, org: OrgReply, *, at: datetime) -> None:

@@ -42,6 +42,7 @@ from lcc_apr.store import Store
 
 from .apply import (
     DELETED_ON_SERVER,
+    OUT_OF_VIEW,
     remove_records,
     take_organisation,
     take_records,
@@ -223,8 +224,13 @@ class SyncEngine:
     def _new_batch(self, s: Session) -> PushBatch | None:
         """The next dirty records (none in conflict), as a batch written before it is
         sent: a retry re-sends the same key with the same body, however the records
-        have changed since."""
+        have changed since. A draft deleted before the server ever had it leaves this
+        computer instead (every earlier batch has been answered by now)."""
         blocked = select(Conflict.record_id)
+        unborn = select(Record.id).where(
+            Record.deleted, Record.server_rev.is_(None), Record.id.not_in(blocked)
+        )
+        purge_records(s, list(s.scalars(unborn)))  # deleted before ever sent: nothing to send
         records = list(
             s.scalars(
                 select(Record)
@@ -373,7 +379,7 @@ class SyncEngine:
             taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
             result.received += taken
             result.conflicts += conflicts
-            result.removed += remove_records(s, removals)
+            result.removed += remove_records(s, removals, at=now_utc())
             if not page.more:  # the whole feed is here: copies it lacks are settled
                 result.removed += settle_unconfirmed(s)
             state.epoch = page.epoch
@@ -507,10 +513,14 @@ def restore_deleted(
 
 def accept_server_version(store: Store, record_id: str, at: datetime | None = None) -> None:
     """Drop this computer's unsent change: the server's version (status, deletion and all)
-    becomes the record again. Only possible when the server's version is known."""
+    becomes the record again. Only possible when the server's version is known, or when
+    the record is no longer this person's to see: then the copy here goes."""
     at = at or now_utc()
     with store.session() as s:
         conflict, record = _conflict_of(s, record_id)
+        if OUT_OF_VIEW in conflict.fields:
+            purge_records(s, [record_id])
+            return
         if not conflict.server:
             raise ValueError("The server's version is not on this computer yet: sync first.")
         take_wire(s, record, record_wire(conflict.server), at=at)

@@ -533,3 +533,36 @@ def test_a_pull_that_dies_inside_a_page_leaves_no_half_page(live_server, device,
     monkeypatch.setattr(engine_module, "take_records", real_take)
     laptop.sync()
     assert set(laptop.records()) == visible_ids(live_server, hr)
+
+
+def test_a_draft_deleted_before_it_was_ever_sent_leaves_the_laptop(live_server, device):
+    """Found by tests/reliability: the server refused the new, deleted record at every
+    sync ("never had it"), a conflict nobody could settle."""
+    from datetime import date
+
+    from lcc_apr.ops.records import delete_draft, start_record
+    from lcc_apr.ops.user import CurrentUser
+    from lcc_apr.policy import load_policy
+
+    manager = live_server.people.managers[0]
+    report = live_server.people.reports(manager)[0]
+    laptop = device(manager.username)
+    laptop.sync()
+    me = CurrentUser.from_server(laptop.connection.user.model_dump())
+    started = start_record(
+        laptop.store,
+        user=me,
+        kind=RecordKind.SUPERVISION,
+        subject_id=report.employee_id,
+        catalogue=CATALOGUE,
+        policy=load_policy(),
+        today=date.today(),
+        at=now_utc(),
+    )
+    delete_draft(laptop.store, user=me, record_id=started.record_id, at=now_utc())
+    result = laptop.sync()
+    assert (result.sent, result.refused, result.conflicts) == (0, [], 0)
+    assert started.record_id not in laptop.records()
+    assert live_server.records(id=started.record_id) == []
+    with laptop.store.session() as s:
+        assert s.get(Conflict, started.record_id) is None

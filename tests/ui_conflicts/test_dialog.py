@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lcc_apr.history import base_state, verify_history
+from lcc_apr.models import Record
 from lcc_apr.sync.merge import STATUS
 from ui.conflicts import ConflictDialog
 from ui.qt import Qt, QtWidgets
@@ -209,6 +210,18 @@ def test_a_refusal_without_the_servers_record_goes_back_to_the_last_version_here
     with qtbot.waitSignal(dialog.accepted):
         dialog.discard_button.click()
     assert maker.record().answers == {"workload": "Heavy"} and maker.conflict_row() is None
+
+
+def test_work_on_a_record_no_longer_yours_is_kept_until_discarded(qtbot, maker, runner):
+    maker.out_of_view(R1)
+    dialog = open_dialog(qtbot, maker, runner)
+    assert "no longer one you may see" in text_of(named(dialog, "Why the server refused"))
+    assert dialog.discard_button.isVisible() and dialog.later_button.isDefault()
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.discard_button.click()
+    assert maker.conflict_row() is None
+    with maker.store.session() as s:
+        assert s.get(Record, R1) is None
 
 
 def test_keep_it_for_now_changes_nothing(qtbot, maker, runner):

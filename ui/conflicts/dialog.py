@@ -212,7 +212,13 @@ class ConflictDialog(QtWidgets.QDialog):
     def _show_refusal(self, view: ConflictView) -> None:
         self.intro.setText("The server refused the change made on this computer. It said:")
         self.rows.addWidget(ValueBox("Why the server refused", view.reason or ""))
-        if view.server_answers is None:
+        if view.out_of_view:
+            after = (
+                "Discard my change: remove this record from this computer. Keep it for "
+                "now: it is sent if the record comes back to you."
+            )
+            self.discard_button.show()
+        elif view.server_answers is None:
             after = (
                 "The server has no version of this record to go back to. Keep your change "
                 "for now and ask your HR team."
@@ -339,11 +345,12 @@ class ConflictDialog(QtWidgets.QDialog):
             self._resolve(answers)
 
     def discard(self) -> None:
-        """Go back to the server's version: its status and answers, when it is known here."""
-        if self.view is None or self.view.server_answers is None:
+        """Go back to the server's version: its status and answers, when it is known here
+        (a record no longer this person's to see leaves this computer)."""
+        if self.view is None:
             return
         store, record_id = self.store, self.record_id
-        if self.view.server_known:
+        if self.view.server_known or self.view.out_of_view:
             self._set_busy(True)
             self.runner.write(
                 lambda _c: conflicts.accept_server_version(store, record_id=record_id),
@@ -351,7 +358,7 @@ class ConflictDialog(QtWidgets.QDialog):
                 on_error=self._save_failed,
                 name="discard my change",
             )
-        else:
+        elif self.view.server_answers is not None:
             self._resolve(dict(self.view.server_answers))
 
     def restore(self) -> None:
