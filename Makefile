@@ -20,14 +20,15 @@ bench: $(READY)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python bench/ui.py
 	$(VENV)/bin/python bench/pdf.py
 
-# The sync state machine, long: 10,000+ steps per database (PostgreSQL too when it answers),
+# The sync state machine and the API fuzzer, long: 10,000+ steps per database (PostgreSQL
+# too when it answers; the fuzzer against a server process on it),
 # figures in bench/results/reliability-<db>.json. About an hour per database.
 reliability: $(READY)
 	@pg="postgresql+psycopg://postgres@127.0.0.1:5432/test"; \
 	if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  export LCC_APR_TEST_PG_URL="$$pg"; \
 	fi; \
-	LCC_APR_RELIABILITY=long $(VENV)/bin/python -m pytest tests/reliability -q
+	LCC_APR_RELIABILITY=long $(VENV)/bin/python -m pytest tests/reliability tests/security/test_api_fuzz.py -q
 
 reliability-report: $(READY)
 	$(VENV)/bin/python bench/reliability_report.py
