@@ -10,9 +10,9 @@ values, multiple choices joined with ';', yes/no, ISO dates (real dates in XLSX)
 Everything is written under a temporary name, then renamed; only then does the log gain
 the export (which moves the cursor). A cancelled or failed export leaves no file and
 the cursor where it was. Entries never change, and an XLSX carries the export's own time
-(zip entries and document properties), so `export_again` makes any past export byte for
-byte. Text a spreadsheet would run as a formula stays text: in CSV it is prefixed with
-an apostrophe, in XLSX its cell is typed as a string.
+(zip entries and document properties: `save_fixed`), so `export_again` makes any past
+export byte for byte. Text a spreadsheet would run as a formula stays text: in CSV it is
+prefixed with an apostrophe, in XLSX its cell is typed as a string.
 
 Runs on any worker thread; the database is written only briefly (the register, then the
 log), never while files are written.
@@ -24,7 +24,6 @@ import contextlib
 import csv
 import hashlib
 import io
-import re
 import shutil
 import threading
 import zipfile
@@ -33,7 +32,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -269,30 +268,59 @@ class XlsxWriter:
 
     def finish(self, made_at: datetime) -> str:
         self.book.properties.creator = "LCC APR"
-        self.book.properties.created = made_at.replace(tzinfo=None)
-        raw = io.BytesIO()
         self.saved = True
-        self.book.save(raw)
-        data = fixed_times(raw.getvalue(), made_at)
-        self.path.write_bytes(data)
-        return hashlib.sha256(data).hexdigest()
+        save_fixed(self.book, self.path, made_at)
+        digest = hashlib.sha256()
+        with self.path.open("rb") as written:
+            for block in iter(lambda: written.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
 
 
-def fixed_times(data: bytes, when: datetime) -> bytes:
-    """The same workbook with every zip entry and its document properties dated `when`
-    (UTC, whole seconds): the same cells give the same bytes."""
-    when = when.astimezone(UTC)
-    stamp = rb"\g<1>" + f"{when:%Y-%m-%dT%H:%M:%SZ}".encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            body = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", stamp, body)
-            fixed = zipfile.ZipInfo(info.filename, when.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, body)
-    return out.getvalue()
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip every entry of which is dated `when` (openpyxl's writer adds them)."""
+
+    def __init__(self, file: Path | IO[bytes], when: tuple[int, int, int, int, int, int]) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.when = when
+
+    def _entry(self, name: str, size: int = 0) -> zipfile.ZipInfo:
+        entry = zipfile.ZipInfo(name, self.when)
+        entry.compress_type, entry.file_size = zipfile.ZIP_DEFLATED, size
+        return entry
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: Any,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        super().writestr(self._entry(str(name)), data)
+
+    def write(
+        self,
+        filename: Any,
+        arcname: Any = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """A sheet openpyxl wrote to a temporary file, streamed in."""
+        entry = self._entry(str(arcname or filename), Path(filename).stat().st_size)
+        with open(filename, "rb") as source, self.open(entry, "w") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+
+
+def save_fixed(book: Any, target: Path | IO[bytes], when: datetime) -> None:
+    """Save an openpyxl workbook with every time in it `when` (UTC, whole seconds): its
+    zip entries and its document properties. The same cells give the same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    moment = when.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    book.properties.created = book.properties.modified = moment
+    year, month, day, hour, minute, second = moment.timetuple()[:6]
+    ExcelWriter(book, _FixedTimeZip(target, (year, month, day, hour, minute, second))).save()
 
 
 # -- one range of the register, written --------------------------------------------------

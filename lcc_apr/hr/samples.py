@@ -31,7 +31,7 @@ Row = dict[str, Any]  # field name -> value as LCC APR holds it
 SAMPLES_AS_OF = date(2025, 11, 30)  # resources/hr/samples/ are the full demo on this day
 SECOND_POST_EVERY = 97
 HOURS_FULL_TIME = Decimal(37)
-FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # every zip entry's time: the same bytes each run
+FIXED_TIME = datetime(2024, 1, 1, tzinfo=UTC)  # every time inside a sample workbook
 SYSTEM_KEY = re.compile(r"^[A-Z0-9_]+$")
 FIELDS = (
     "payroll",
@@ -184,22 +184,16 @@ def resourcelink_xlsx(rows: list[Row]) -> bytes:
 def _xlsx(title: str, lines: list[list[Any]]) -> bytes:
     from openpyxl import Workbook
 
+    from .export import save_fixed
+
     book = Workbook(write_only=True)
     book.properties.creator = "LCC APR samples"
-    book.properties.created = datetime(2024, 1, 1)
     sheet = book.create_sheet(title)
     for line in lines:
         sheet.append(line)
     raw = io.BytesIO()
-    book.save(raw)
-    return _fixed_zip(raw.getvalue())
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same workbook with fixed times (zip entries and document properties)."""
-    from .export import fixed_times
-
-    return fixed_times(data, datetime(*FIXED_TIME, tzinfo=UTC))
+    save_fixed(book, raw, FIXED_TIME)  # the same bytes every run
+    return raw.getvalue()
 
 
 def error_rows(rows: list[Row]) -> list[tuple[str, Row]]:
