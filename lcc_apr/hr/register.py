@@ -14,7 +14,7 @@ the first as the export writes it (no names), the second for HR's intake screen.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -53,6 +53,7 @@ STATUS_WORDS = {
     SignatureStatus.NOT_CHECKED: "not checked yet",
 }
 Progress = Callable[[Step], None]
+TAKING = "Taking in accepted records"
 
 
 class Cancelled(Exception):
@@ -142,23 +143,23 @@ def _changed_accepted(session: Session) -> list[str]:
     return list(session.scalars(stmt))
 
 
-def take_accepted(
+def new_entries(
     session: Session,
     *,
     at: datetime,
     progress: Progress = lambda step: None,
     cancel: threading.Event | None = None,
-) -> int:
-    """Add a register entry for each accepted record whose exported values changed since
-    its last entry (in the caller's transaction); returns how many were added."""
+) -> Iterator[list[dict[str, Any]]]:
+    """The register entries `take_accepted` would add, a chunk at a time (nothing is
+    written): one for each accepted record whose exported values changed since its last
+    entry."""
     ids = _changed_accepted(session)
     if not ids:
-        return 0
+        return
     trust = load_trust(session)
-    added = 0
     for start in range(0, len(ids), CHUNK):
         check_cancel(cancel)
-        progress(Step("Taking in accepted records", start, len(ids)))
+        progress(Step(TAKING, start, len(ids)))
         chunk = ids[start : start + CHUNK]
         records = session.execute(select(*COLUMNS).where(Record.id.in_(chunk))).all()
         states = signature_states(session, records, trust)
@@ -204,8 +205,22 @@ def take_accepted(
                     "registered_at": at,
                 }
             )
+        yield rows
+    progress(Step(TAKING, len(ids), len(ids)))
+
+
+def take_accepted(
+    session: Session,
+    *,
+    at: datetime,
+    progress: Progress = lambda step: None,
+    cancel: threading.Event | None = None,
+) -> int:
+    """Add a register entry for each accepted record whose exported values changed since
+    its last entry (in the caller's transaction); returns how many were added."""
+    added = 0
+    for rows in new_entries(session, at=at, progress=progress, cancel=cancel):
         if rows:
             session.execute(insert(REGISTER), rows)
             added += len(rows)
-    progress(Step("Taking in accepted records", len(ids), len(ids)))
     return added

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from lcc_apr.forms import Catalogue
 from lcc_apr.hr import export
 from lcc_apr.hr.register import Progress
+from lcc_apr.hr.waiting import Waiting, waiting_export
 from lcc_apr.models import User
 from lcc_apr.store import Store
 
@@ -28,6 +29,22 @@ from .user import CurrentUser
 
 Made = export.Made
 Cancelled = export.Cancelled
+FORMATS = export.FORMATS
+
+
+def waiting_for_export(
+    store: Store,
+    *,
+    user: CurrentUser,
+    catalogue: Catalogue,
+    at: datetime,
+    cancel: threading.Event | None = None,
+) -> list[Waiting]:
+    """Read: what the next export would hold, per kind and template version (nothing
+    written; lcc_apr.hr.waiting)."""
+    require_hr(user)
+    with store.session() as session:
+        return waiting_export(session, catalogue=catalogue, at=at, cancel=cancel)
 
 
 def export_to_hr(

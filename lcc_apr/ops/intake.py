@@ -25,9 +25,11 @@ from lcc_apr.signing.signoff import SignatureState
 from lcc_apr.signing.trust import load_trust
 from lcc_apr.store import Store
 from lcc_apr.workflow import WORKFLOWS, WorkflowError, take_step
+from lcc_apr.workflow.model import fill_names
 
 from .audit import audit
 from .changes import Changes, moved
+from .people import matching_ids
 from .records import actor_for, status_label
 from .user import CurrentUser
 
@@ -72,6 +74,8 @@ class IntakeRow:
     signature_details: tuple[str, ...]  # each current signature in words
     updated_at: datetime
     unsynced: bool
+    record_kind: RecordKind | None = None
+    manager: str = "the manager"  # the person's line manager, to whom a return goes
 
 
 @dataclass(frozen=True)
@@ -88,12 +92,17 @@ def intake_page(
     offset: int = 0,
     limit: int = 200,
     kind: RecordKind | None = None,
+    person: str = "",
 ) -> IntakePage:
     """Read: one page of the records waiting for HR's intake, the longest waiting first,
-    each with its signature state checked against the organisation's certificates."""
+    each with its signature state checked against the organisation's certificates.
+    `person` keeps the people a search by name or payroll number finds
+    (lcc_apr.ops.people.matches)."""
     require_hr(user)
     where = _waiting(user, kind)
     with store.session() as session:
+        if person.strip():
+            where = and_(where, Record.subject_id.in_(matching_ids(session, person)))
         total = session.scalar(select(func.count()).select_from(Record).where(where)) or 0
         records = list(
             session.scalars(
@@ -102,7 +111,7 @@ def intake_page(
                 .order_by(Record.updated_at, Record.id)
                 .offset(offset)
                 .limit(limit)
-                .options(selectinload(Record.subject))
+                .options(selectinload(Record.subject).selectinload(Employee.line_manager))
             )
         )
         states = signature_states(session, records, load_trust(session))
@@ -112,6 +121,7 @@ def intake_page(
 
 def _row(record: Record, states: list[SignatureState], catalogue: Catalogue) -> IntakeRow:
     subject: Employee | None = record.subject
+    boss = subject.line_manager if subject else None
     return IntakeRow(
         record.id,
         full_name(subject.first_name, subject.preferred_name, subject.last_name) if subject else "",
@@ -123,7 +133,16 @@ def _row(record: Record, states: list[SignatureState], catalogue: Catalogue) -> 
         tuple(s.text for s in states),
         record.updated_at,
         record.dirty,
+        record.kind,
+        boss.display_name if boss else "the manager",
     )
+
+
+def return_wording(row: IntakeRow) -> tuple[str, str]:
+    """(title, prompt) for returning `row`'s record: the workflow's step label with the
+    manager's name, and what the note must say."""
+    step = WORKFLOWS[row.record_kind or RecordKind.APR].transition(RETURN)
+    return fill_names(step.label, manager=row.manager), step.reason_prompt
 
 
 @dataclass(frozen=True)
