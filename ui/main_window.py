@@ -109,6 +109,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setStatusBar(self.status)
         self.actions_by_name: dict[str, QtGui.QAction] = {}
         self.export_dialog: ExportDialog | None = None
+        self.hr_export_dialog: QtWidgets.QDialog | None = None
         self._build_menus()
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.nav.setCurrentRow(0)
@@ -163,6 +164,11 @@ class MainWindow(QtWidgets.QMainWindow):
             records = AllRecordsView(context=c, runner=self.runner)
             records.open_record.connect(actions.open_record)
             self._add_page("records", "All records", records)
+            from .hr_intake import TITLE, HrIntakeView
+
+            intake = HrIntakeView(context=c, runner=self.runner)
+            intake.open_record.connect(actions.open_record)
+            self._add_page("intake", TITLE, intake)
 
     def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
         self.pages[key] = page
@@ -286,6 +292,13 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         export.setEnabled(self.context.user.is_hr or self.context.user.is_manager)
         file.addAction(export)
+        if self.context.user.is_hr:
+            hr_tip = "HR: the records accepted since the last export, as CSV or XLSX files"
+            file.addAction(
+                self._action(
+                    "export_hr", "Export for &HR system…", self.open_hr_export, None, hr_tip
+                )
+            )
         file.addSeparator()
         if self.window_actions.sign_out is not None:
             out_tip = "Sign out: this computer forgets your session; your records stay here"
@@ -393,6 +406,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_dialog.raise_()
         self.export_dialog.activateWindow()
         return self.export_dialog
+
+    def open_hr_export(self) -> QtWidgets.QDialog:
+        """File > Export for HR system (HR only); one dialog, reused while it lives."""
+        from .hr_export_dialog import HrExportDialog
+
+        if self.hr_export_dialog is None:
+            self.hr_export_dialog = HrExportDialog(
+                context=self.context, runner=self.runner, parent=self
+            )
+        self.hr_export_dialog.show()
+        self.hr_export_dialog.raise_()
+        self.hr_export_dialog.activateWindow()
+        return self.hr_export_dialog
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
