@@ -24,7 +24,7 @@ from .tasks import Task, TaskRunner
 from .theme import fit_rows
 
 TITLE = "HR intake"
-KINDS = ((None, "All kinds"), *((kind, kind.plural) for kind in RecordKind))
+KINDS = (("", "All kinds"), *((kind.value, kind.plural) for kind in RecordKind))
 ConfirmAccept = Callable[[QtWidgets.QWidget, list[IntakeRow]], bool]
 AskNote = Callable[..., str | None]  # (parent, *, title, prompt, about) -> note or None
 
@@ -136,7 +136,7 @@ class HrIntakeView(QtWidgets.QWidget):
         self._typing.timeout.connect(lambda: self.model.set_filter(person=self.filter_box.text()))
         self.filter_box.textChanged.connect(lambda _t: self._typing.start())
         self.kind.currentIndexChanged.connect(
-            lambda _i: self.model.set_filter(kind=self.kind.currentData())
+            lambda _i: self.model.set_filter(kind=self.chosen_kind())
         )
         self.model.loaded.connect(self._loaded)
         self.model.searching.connect(lambda: self.summary.setText("Searching…"))
@@ -146,6 +146,10 @@ class HrIntakeView(QtWidgets.QWidget):
         fit_rows(self.table)
         self._fit_columns()
         self._selection_changed()
+
+    def chosen_kind(self) -> RecordKind | None:
+        value = self.kind.currentData()  # the kind's value: Qt hands back a plain str
+        return RecordKind(value) if value else None
 
     def _button(self, text: str, name: str, slot: Callable[[], Any]) -> QtWidgets.QPushButton:
         button = QtWidgets.QPushButton(text)

@@ -47,7 +47,7 @@ def shown(qtbot, window):
     [
         (MANAGER, ["inbox", "team", "own"]),
         (EMPLOYEE, ["inbox", "own"]),
-        (HR, ["inbox", "own", "hr", "records"]),
+        (HR, ["inbox", "own", "hr", "records", "intake"]),
         (ADMIN, ["inbox", "own"]),
     ],
 )
