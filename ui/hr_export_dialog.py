@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lcc_apr.ops import hr_export as ops
 from lcc_apr.hr.waiting import Waiting
+from lcc_apr.ops import hr_export as ops
 from lcc_apr.ops.hr_export import Cancelled, Made, PastExport
 from lcc_apr.progress import Step
 
@@ -100,7 +100,6 @@ class HrExportDialog(QtWidgets.QDialog):
         buttons = QtWidgets.QHBoxLayout()
         buttons.addStretch(1)
         for button in (self.export_button, self.cancel_button, close):
-            button.setAutoDefault(False)  # Enter never starts an export by accident
             buttons.addWidget(button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
@@ -109,6 +108,8 @@ class HrExportDialog(QtWidgets.QDialog):
         layout.addWidget(self.bar)
         layout.addWidget(self.past, 1)
         layout.addLayout(buttons)
+        for push in self.findChildren(QtWidgets.QPushButton):
+            push.setAutoDefault(False)  # Enter never starts an export by accident
         self.choosers: list[QtWidgets.QWidget] = [self.folder, self.browse, *self.formats.values()]
         metrics = self.fontMetrics()
         size = QtCore.QSize(metrics.averageCharWidth() * 90, metrics.height() * 28)

@@ -31,7 +31,7 @@ def store(demo_store_copy: Store) -> Store:  # tests/conftest.py: written to by 
 
 
 @pytest.fixture
-def window_for(qtbot, store, settings, runner) -> Callable[..., MainWindow]:
+def window_for(qtbot, store, settings, runner) -> Callable[..., MainWindow]:  # noqa: F811
     def build(username: str = HR, **kw) -> MainWindow:
         window = build_window(
             context_for(store, username), settings=settings, runner=kw.pop("runner", runner)
