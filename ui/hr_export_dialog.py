@@ -91,7 +91,7 @@ class HrExportDialog(QtWidgets.QDialog):
         self.export_button = QtWidgets.QPushButton("&Export")
         self.export_button.setAccessibleName("Export the records accepted since the last export")
         self.export_button.clicked.connect(self.start)
-        self.cancel_button = QtWidgets.QPushButton("&Cancel export")
+        self.cancel_button = QtWidgets.QPushButton("Ca&ncel export")
         self.cancel_button.setAccessibleName("Cancel the export")
         self.cancel_button.clicked.connect(self.cancel)
         close = QtWidgets.QPushButton("C&lose")
@@ -112,7 +112,7 @@ class HrExportDialog(QtWidgets.QDialog):
             push.setAutoDefault(False)  # Enter never starts an export by accident
         self.choosers: list[QtWidgets.QWidget] = [self.folder, self.browse, *self.formats.values()]
         metrics = self.fontMetrics()
-        size = QtCore.QSize(metrics.averageCharWidth() * 90, metrics.height() * 28)
+        size = QtCore.QSize(metrics.averageCharWidth() * 110, metrics.height() * 34)
         screen = self.screen().availableGeometry().size() if self.screen() else size
         self.resize(size.boundedTo(screen))
         self._enable()

@@ -206,8 +206,8 @@ class HrIntakeView(QtWidgets.QWidget):
     def _fit_columns(self) -> None:
         """Widths from the text they hold, so they follow the text size."""
         metrics, pad = self.table.fontMetrics(), self.table.fontMetrics().horizontalAdvance("MM")
-        samples = ("Christopher Lloyd-Davies", "Payroll no.", "Annual Performance Review")
-        for column, sample in enumerate((*samples, "30 Nov 2026", "Completed")):
+        samples = ("Christopher Lloyd-Davies", "Payroll no.", "Supervision", "30 Nov 2026")
+        for column, sample in enumerate((*samples, "Completed")):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + pad)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:

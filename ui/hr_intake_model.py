@@ -19,6 +19,7 @@ from .team_view import day_text
 
 PAGE = 200
 HEADINGS = ("Person", "Payroll no.", "Record", "Date", "Stage", "Signatures")
+KIND = 2  # short ("APR") on screen, the form's title in its tooltip and to a screen reader
 SIGNATURES = 5  # the column whose tooltip lists each signature
 
 
@@ -55,10 +56,15 @@ class IntakeModel(QtCore.QAbstractTableModel):
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == SIGNATURES:
             return "\n".join(row.signature_details) or row.signatures
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == KIND:
+            return row.kind  # the form's full title
+        if role == Qt.ItemDataRole.AccessibleTextRole and index.column() == KIND:
+            return row.kind
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         day = day_text(row.record_date) if row.record_date else ""
-        cells = (row.person, row.payroll_number, row.kind, day, row.status, row.signatures)
+        kind = row.record_kind.short_label if row.record_kind else row.kind
+        cells = (row.person, row.payroll_number, kind, day, row.status, row.signatures)
         return cells[index.column()]
 
     def canFetchMore(self, parent: Any = QtCore.QModelIndex()) -> bool:  # noqa: B008

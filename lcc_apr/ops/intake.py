@@ -52,7 +52,7 @@ def waiting_states() -> dict[RecordKind, tuple[str, ...]]:
 
 def _waiting(user: CurrentUser, kind: RecordKind | None) -> ColumnElement[bool]:
     states = waiting_states()
-    chosen = [k for k in states if kind is None or k is kind]
+    chosen = [k for k in states if kind is None or k == kind]
     where = and_(
         ~Record.deleted,
         or_(*(and_(Record.kind == k, Record.status.in_(states[k])) for k in chosen)),
