@@ -39,6 +39,8 @@ class Record(Base):
         Index("ix_records_status", "status", "id"),
         Index("ix_records_server_rev", "server_rev"),
         Index("ix_records_dirty", "dirty"),
+        # HR's intake: a kind's records in a state, oldest change first (covering)
+        Index("ix_records_waiting", "kind", "status", "deleted", "updated_at", "id", "subject_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID text
