@@ -4,7 +4,8 @@
 Contract: `build_careers(seed=, as_of=, employees=, departments=, managers=)` is pure
 Python with its own seeded RNG (so nothing else in the demo changes with it) and returns
 the same rows for the same arguments. Everyone holds one primary post (post id ==
-employee id, numbered as the HR samples number it, lcc_apr.hr.samples.post_number); its
+employee id, numbered and with the weekly hours the HR samples give it, so importing a
+sample (lcc_apr.hr.samples) into the demo changes no post; no second posts); its
 history ends in the employee row as it is on `as_of`, so the organisation of today is
 untouched and only the past differs:
 
@@ -24,9 +25,10 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from lcc_apr.hr.samples import post_number
+from lcc_apr.hr.samples import HOURS_FULL_TIME, post_number
 
 Row = dict[str, Any]
 YEARS = 5
@@ -113,7 +115,7 @@ def _post(e: Mapping[str, Any]) -> Row:
         "line_manager_id": e["line_manager_id"],
         "contract_type": e["contract_type"],
         "fte": e["fte"],
-        "weekly_hours": None,
+        "weekly_hours": (HOURS_FULL_TIME * e["fte"]).quantize(Decimal("0.01")),
         "staff_group": None,
         "start_date": e["start_date"],
         "end_date": None,
