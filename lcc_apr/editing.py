@@ -57,6 +57,7 @@ from lcc_apr.forms import (
 from lcc_apr.forms.display import for_reader
 from lcc_apr.history import update_record
 from lcc_apr.models import Employee, Record, Role
+from lcc_apr.posts import post_held_on
 from lcc_apr.workflow import (
     Actor,
     Lifecycle,
@@ -135,6 +136,7 @@ class EditSession:
         subject = session.get(Employee, record.subject_id)
         self.subject_id = record.subject_id
         manager = subject.line_manager if subject else None
+        held = post_held_on(session, record.subject_id, record.record_date or date.today())
         stored = copy.deepcopy(record.answers)
         with self._lock:  # all at once: the UI thread may be calling set()
             self.template: Template = template
@@ -144,6 +146,8 @@ class EditSession:
             self.record_date: date | None = record.record_date
             self.reference = record.record_date or date.today()
             self.subject_name = subject.display_name if subject else "the employee"
+            # The post held on the record's date (an old APR: the grade of its time).
+            self.subject_post = f"{held.job_title} (grade {held.grade})" if held else ""
             self.manager_name = manager.display_name if manager else "the manager"
             parties = self.actor.parties()
             self.roles = editing_roles(record.kind, [record.status], parties)

@@ -2,8 +2,9 @@
 on a given day (an APR shows the ones held at the time).
 
 `held_on(session, employee_id, day)` answers from the posts' history (lcc_apr.models.Post,
-PostHistory); a person whose posts were never recorded (the demo, people added one by one)
-is answered from their employee row while they are employed. `track` keeps the history
+PostHistory) - on the server, and on a laptop from the periods GET /org sends
+(lcc_apr.sync.apply.take_posts); a person whose posts were never recorded (people added
+one by one) is answered from their employee row while they are employed. `track` keeps the history
 when a post is added, changed or ended: the organisation import (lcc_apr.hr.apply) is its
 caller. Qt-free; the caller commits.
 """

@@ -5,9 +5,11 @@ row) pairs made by lcc_apr.history.creation_rows, one employee at a time,
 never holding the whole history. The same (org, seed, as_of) gives the same
 rows: one seeded RNG per record kind (so `kinds=` picks some kinds without
 changing them), no clock; ids are UUID4s drawn from those RNGs and
-timestamps are aware UTC times on the record's own date. Authors are line
-managers' users (the chief executive's records have no author, and neither do
-records dated before the manager joined).
+timestamps are aware UTC times on the record's own date. Authors are the users
+of the line manager of the record's date (careers.py: before a move that is the
+manager of the time, who also appears in the record's text); the chief
+executive's records have no author, and neither do records dated before the
+manager joined.
 
 Records are real form records: answers follow the kind's template v1 and
 each status is a state of the kind's workflow (lcc_apr/workflow), with the
@@ -32,6 +34,7 @@ from lcc_apr.models import RecordKind
 from lcc_apr.workdays import add_working_days
 
 from .answers import FREQUENCIES, Answers, Context, Writer
+from .careers import ManagerOn
 from .cases import CasePlan, CaseWriter, plan_cases
 from .organisation import Organisation
 
@@ -75,7 +78,6 @@ class Person:
     start: date
     probation_end: date | None
     manager_id: int | None
-    manager_start: date | None
 
 
 def people(org: Organisation) -> list[Person]:
@@ -95,7 +97,6 @@ def people(org: Organisation) -> list[Person]:
                 start=e["start_date"],
                 probation_end=e["probation_end_date"],
                 manager_id=boss["id"] if boss else None,  # user id == employee id
-                manager_start=boss["start_date"] if boss else None,
             )
         )
     return result
@@ -125,10 +126,25 @@ class _History:
         self.as_of = as_of
         self.org = org
         self.by_id = {e["id"]: e for e in org.employees}
+        self.manager_on = ManagerOn(org.post_history)
+
+    def manager(self, p: Person, day: date) -> int | None:
+        """The id of `p`'s line manager on `day` (None: none, or not yet joined)."""
+        found = self.manager_on(p.id, day, p.manager_id)
+        boss = self.by_id.get(found) if found is not None else None
+        return found if boss is not None and boss["start_date"] <= day else None
+
+    def on(self, p: Person, ctx: Context, day: date) -> Context:
+        """`ctx` with the line manager of `day` (after a move, an earlier one)."""
+        found = self.manager_on(p.id, day, p.manager_id)
+        if found == p.manager_id or found is None:
+            return ctx
+        boss = self.by_id[found]
+        return {**ctx, "manager": boss["preferred_name"] or boss["first_name"]}
 
     def row(self, kind: RecordKind, p: Person, answers: Answers, status: str, day: date) -> Rows:
         rng = self.rngs[kind]
-        author = p.manager_id if p.manager_start and p.manager_start <= day else None
+        author = self.manager(p, day)
         hour, minute = 8 + int(rng.random() * 9), int(rng.random() * 60)
         at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
         return creation_rows(
@@ -167,8 +183,9 @@ class _History:
             if year == latest:
                 status = rng.choices(APR_STATUSES, APR_WEIGHTS)[0]
             is_weak = weak is not None and weak[0] <= meeting <= weak[1]
-            new = w.objectives(ctx, meeting, rng.choice((2, 2, 3)))
-            answers = w.apr(ctx, meeting, objectives, new, status, w.rating(is_weak))
+            then = self.on(p, ctx, meeting)
+            new = w.objectives(then, meeting, rng.choice((2, 2, 3)))
+            answers = w.apr(then, meeting, objectives, new, status, w.rating(is_weak))
             objectives = new
             yield self.row(kind, p, answers, status, meeting)
 
@@ -216,9 +233,10 @@ class _History:
                 if outcome == "carried_forward":
                     due = (day + timedelta(days=w.between(14, 42))).isoformat()
                     carried.append({**a, "due_date": due, "carried_forward": True})
-            fresh = w.actions(ctx, day, w.between(1, 3 - min(len(carried), 2)), carried)
+            then = self.on(p, ctx, day)
+            fresh = w.actions(then, day, w.between(1, 3 - min(len(carried), 2)), carried)
             new = carried + fresh
-            answers = w.supervision(ctx, day, reviewed, new, following, agreement, status)
+            answers = w.supervision(then, day, reviewed, new, following, agreement, status)
             yield self.row(kind, p, answers, status, day)
             open_actions = new
             day = following

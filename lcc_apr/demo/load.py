@@ -2,8 +2,8 @@
 
 Contract: `load_demo` only adds rows with bulk INSERTs in the caller's
 session and never commits or rolls back: the caller owns the transaction.
-Rows go in foreign-key order (departments, employees, users, roles, then
-records with their first change), each table in batches of `batch_size`.
+Rows go in foreign-key order (departments, employees, users, roles, posts
+and their history, then records with their first change), each table in batches of `batch_size`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import (
     Department,
     Employee,
+    Post,
+    PostHistory,
     Record,
     RecordChange,
     RecordKind,
@@ -59,6 +61,8 @@ STAGE_WORDS = {
     "employees": "Adding the people",
     "users": "Adding their sign-in accounts",
     "user_roles": "Giving people their roles",
+    "posts": "Recording the posts people hold",
+    "post_history": "Recording five years of promotions and moves",
     "records": "Writing the demo's records",
 }
 RECORDS_PER_PERSON = 40  # about: 1,974 records for 50 people, 241,497 for 6,087
@@ -95,6 +99,8 @@ def load_demo(
         ("employees", Employee, org.employees),
         ("users", User, org.users),
         ("user_roles", UserRole, org.user_roles),
+        ("posts", Post, org.posts),
+        ("post_history", PostHistory, org.post_history),
     ]
     for stage, model, rows in tables:
         done = 0

@@ -17,6 +17,7 @@ from typing import Any
 
 from lcc_apr.models import Role
 
+from .careers import build_careers
 from .names import EMAIL_DOMAIN, NamePicker, Unique, email_local, username_base
 from .people import assign_people
 from .profile import HEADCOUNT
@@ -39,6 +40,8 @@ class Organisation:
     users: tuple[Row, ...]
     user_roles: tuple[Row, ...]
     services: Mapping[int, str]  # department id -> phrase bank for record text
+    posts: tuple[Row, ...] = ()  # one primary post each (careers.py)
+    post_history: tuple[Row, ...] = ()  # with the promotions and moves of five years
 
     def managers(self) -> list[int]:
         """Employee ids of everyone with at least one direct report, ascending."""
@@ -113,13 +116,23 @@ def build_organisation(*, seed: int = 2020, size: int = HEADCOUNT, as_of: date) 
         }
     )
     roles.append({"user_id": admin_id, "role": Role.ADMIN})
+    departments = tuple(structure.departments)
+    careers = build_careers(
+        seed=seed,
+        as_of=as_of,
+        employees=employees,
+        departments=departments,
+        managers=(index + 1 for index in manages if index is not None),
+    )
     return Organisation(
         seed=seed,
         size=size,
         as_of=as_of,
-        departments=tuple(structure.departments),
+        departments=departments,
         employees=tuple(employees),
         users=tuple(users),
         user_roles=tuple(roles),
         services=dict(structure.services),
+        posts=careers.posts,
+        post_history=careers.post_history,
     )

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue, Field, FieldType, Template, is_visible
-from lcc_apr.models import Employee, Record, RecordKind, SignOff, User
+from lcc_apr.models import Department, Employee, Record, RecordKind, SignOff, User
+from lcc_apr.posts import post_held_on
 from lcc_apr.signing.content import content_hash
 from lcc_apr.uk_time import MONTHS, uk_time
 from lcc_apr.workflow import WORKFLOWS
@@ -81,7 +82,7 @@ class EmployeeDetails:
     first_name: str
     known_as: str  # the preferred name, else the first name
     last_name: str
-    job_title: str
+    job_title: str  # the post held on the record's date (lcc_apr.posts.held_on)
     department: str
     section: str | None
     employee_number: str
@@ -89,6 +90,12 @@ class EmployeeDetails:
     line_manager_job_title: str | None
     start_date: date | None = None
     probation_end_date: date | None = None
+    grade: str = ""  # on the record's date too
+
+    @property
+    def post(self) -> str:
+        """'Social Worker (grade 8)', or the job title alone when no grade is known."""
+        return f"{self.job_title} (grade {self.grade})" if self.grade else self.job_title
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,7 @@ def record_document(
         template_title=template.title,
         status=record.status,
         status_label=WORKFLOWS[kind].state(record.status).label,
-        employee=employee_details(employee),
+        employee=employee_details(employee, session=session, day=record.record_date),
         record_date=long_date(record.record_date) if record.record_date else "",
         sections=sections_of(template, record.answers),
         sign_offs=tuple(_sign_off(session, s, describe_signature) for s in record.sign_offs),
@@ -175,16 +182,27 @@ def title_of(template: Template, answers: dict[str, Any], day: date | None) -> s
     return template.title
 
 
-def employee_details(employee: Employee) -> EmployeeDetails:
-    department = employee.department
+def employee_details(
+    employee: Employee, *, session: Session | None = None, day: date | None = None
+) -> EmployeeDetails:
+    """The employee as a record prints them: with `session` and `day`, the job title,
+    grade, department and line manager they held on `day` (a record's date: an old APR
+    shows the grade of its time, not today's); otherwise, or when no post is held that
+    day, as the employee row says now."""
+    department, manager = employee.department, employee.line_manager
+    job_title, grade = employee.job_title, employee.grade
+    held = post_held_on(session, employee.id, day) if session and day else None
+    if session is not None and held is not None:
+        job_title, grade = held.job_title, held.grade
+        department = session.get(Department, held.department_id) or department
+        manager = session.get(Employee, held.line_manager_id) if held.line_manager_id else None
     parent = department.parent if department is not None else None
-    manager = employee.line_manager
     return EmployeeDetails(
         name=text(f"{employee.first_name} {employee.last_name}"),
         first_name=text(employee.first_name),
         known_as=text(employee.preferred_name or employee.first_name),
         last_name=text(employee.last_name),
-        job_title=text(employee.job_title),
+        job_title=text(job_title),
         department=text(parent.name if parent else department.name if department else ""),
         section=text(department.name) if parent and department else None,
         employee_number=employee.payroll_number,
@@ -192,6 +210,7 @@ def employee_details(employee: Employee) -> EmployeeDetails:
         line_manager_job_title=text(manager.job_title) if manager else None,
         start_date=employee.start_date,
         probation_end_date=employee.probation_end_date,
+        grade=text(grade),
     )
 
 

@@ -148,7 +148,7 @@ def _record_story(doc: RecordDocument, s: Styles) -> list[Flowable]:
         _grid(
             [
                 ("Name", e.name, "Employee number", e.employee_number),
-                ("Job title", e.job_title, "Line manager", e.line_manager or "None recorded"),
+                ("Job title", e.post, "Line manager", e.line_manager or "None recorded"),
                 ("Department", e.department, "Section", e.section or "None"),
                 ("Record date", doc.record_date or "Not set", "Status", doc.status_label),
                 ("Form", doc.version_label, "Record", doc.record_id),

@@ -24,7 +24,7 @@ from .security import Passwords
 from .tables import Account
 
 DEMO_PASSWORD = "demo"
-SERIAL_TABLES = ("departments", "employees", "users")
+SERIAL_TABLES = ("departments", "employees", "users", "posts", "post_history")
 Rows = tuple[dict[str, Any], dict[str, Any]]
 
 

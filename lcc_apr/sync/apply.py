@@ -7,11 +7,11 @@ overwritten: it is merged, or kept beside the server version as a conflict.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,8 @@ from lcc_apr.models import (
     Conflict,
     Department,
     Employee,
+    Post,
+    PostHistory,
     Record,
     SignOff,
     User,
@@ -43,6 +45,7 @@ from .errors import IncompatibleServer
 from .merge import merge
 from .protocol import (
     OrgReply,
+    PostPeriodWire,
     RecordWire,
     SignOffWire,
     sign_off_key,
@@ -426,3 +429,55 @@ def take_organisation(session: Session, org: OrgReply, *, at: datetime) -> None:
         roles = [{"user_id": u.id, "role": r} for u in org.users for r in u.roles]
         if roles:
             session.execute(insert(UserRole), roles)
+    take_posts(session, [e.id for e in org.employees], org.posts, shown)
+
+
+IDS_AT_ONCE = 500  # ids in one IN (...), well under SQLite's limit on parameters
+
+
+def take_posts(
+    session: Session, employee_ids: list[int], periods: list[PostPeriodWire], known: set[int]
+) -> None:
+    """The posts `employee_ids` held, as the server sent them (all their periods),
+    replacing what was here for those people. A line manager not in `known` is left
+    empty, as in the employee rows."""
+    for start in range(0, len(employee_ids), IDS_AT_ONCE):
+        chunk = employee_ids[start : start + IDS_AT_ONCE]
+        held = select(Post.id).where(Post.employee_id.in_(chunk))
+        session.execute(delete(PostHistory).where(PostHistory.post_id.in_(held)))
+        session.execute(delete(Post).where(Post.employee_id.in_(chunk)))
+    by_post: dict[tuple[int, str], list[PostPeriodWire]] = {}
+    for period in periods:
+        by_post.setdefault((period.employee_id, period.post_number), []).append(period)
+    if not by_post:
+        return
+    first_id = (session.scalar(select(func.max(Post.id))) or 0) + 1
+    posts, history = [], []
+    for post_id, ((employee_id, number), rows) in enumerate(by_post.items(), start=first_id):
+        latest = rows[-1]
+        terms = [
+            {
+                "job_title": p.job_title,
+                "grade": p.grade,
+                "department_id": p.department_id,
+                "line_manager_id": p.line_manager_id if p.line_manager_id in known else None,
+            }
+            for p in rows
+        ]
+        posts.append(
+            {
+                "id": post_id,
+                "employee_id": employee_id,
+                "post_number": number,
+                "is_primary": latest.is_primary,
+                **terms[-1],
+                "start_date": rows[0].valid_from,
+                "end_date": latest.valid_to - timedelta(days=1) if latest.valid_to else None,
+            }
+        )
+        history += [
+            {"post_id": post_id, "valid_from": p.valid_from, "valid_to": p.valid_to, **t}
+            for p, t in zip(rows, terms, strict=True)
+        ]
+    session.execute(insert(Post), posts)
+    session.execute(insert(PostHistory), history)

@@ -256,12 +256,30 @@ class EmployeeWire(Wire):
     religion: str | None = None
 
 
+class PostPeriodWire(Wire):
+    """One period of a post held by one of the employees sent: what it was from
+    valid_from until the day before valid_to (null: still). A record prints the post
+    held on its date from these (lcc_apr.posts.held_on)."""
+
+    employee_id: int
+    post_number: str
+    is_primary: bool
+    valid_from: date
+    valid_to: date | None
+    job_title: str
+    grade: str
+    department_id: int
+    line_manager_id: int | None
+
+
 class OrgReply(Wire):
     """GET /org: the part of the organisation the user may see."""
 
     departments: list[DepartmentWire]
     employees: list[EmployeeWire]
     users: list[UserWire]
+    # The posts those employees held, every period, each post's oldest first.
+    posts: list[PostPeriodWire] = []
 
 
 # -- signing ---------------------------------------------------------------------------

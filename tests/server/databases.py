@@ -26,15 +26,23 @@ COPIED_TABLES = (
     "employees",
     "users",
     "user_roles",
+    "posts",  # the demo's posts and their history (lcc_apr/demo/careers.py)
+    "post_history",
     "records",
     "record_changes",
     "sign_offs",
     "accounts",
 )
-SERIALS = ("departments", "employees", "users", "record_changes", "sign_offs")
-SERVER_STATE_TABLES = (
-    "posts",  # the demo has none; an organisation import adds them
+SERIALS = (
+    "departments",
+    "employees",
+    "users",
+    "posts",
     "post_history",
+    "record_changes",
+    "sign_offs",
+)
+SERVER_STATE_TABLES = (
     "auth_sessions",
     "refresh_tokens",
     "idempotency_replies",

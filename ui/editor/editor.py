@@ -254,7 +254,8 @@ class RecordEditor(QtWidgets.QWidget):
         self.title.setText(f"<h1>{escape(s.template.title)}</h1>")
         self.title.setAccessibleName(s.template.title)
         day = f"{s.reference.day} {s.reference:%B %Y}"
-        self.subtitle.setText(f"{s.subject_name}  ·  {s.state_label}  ·  {day}")
+        who = f"{s.subject_name}, {s.subject_post}" if s.subject_post else s.subject_name
+        self.subtitle.setText(f"{who}  ·  {s.state_label}  ·  {day}")
         self._show_banner()
         self._check_signatures.start()
         self._show_session(restructured=True)
