@@ -32,7 +32,7 @@ from pydantic import (
 
 from lcc_apr.models import RecordKind, SignOff
 
-from .orgwire import (  # noqa: F401  (the organisation import's shapes, named here too)
+from .orgwire import (  # noqa: F401  (the organisation import's shapes, gathered here)
     OrgAccountWire,
     OrgAddWire,
     OrgAppliedWire,
@@ -45,7 +45,7 @@ from .orgwire import (  # noqa: F401  (the organisation import's shapes, named h
     OrgProblemWire,
     OrgSkippedWire,
 )
-from .wirebase import Wire
+from .wirebase import Wire as Wire  # named here: every model is a Wire
 
 PROTOCOL = 1  # what this build speaks
 MIN_PROTOCOL = 1  # the oldest peer it accepts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from lcc_apr.sync.protocol import OrgImportBody, OrgImportReply
+from lcc_apr.sync.orgwire import OrgImportBody, OrgImportReply
 
 from .. import audit
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
