@@ -286,6 +286,13 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         export.setEnabled(self.context.user.is_hr or self.context.user.is_manager)
         file.addAction(export)
+        if self.context.user.is_hr:  # HR only: nobody else sees the item
+            import_tip = "HR: the organisation from the HR system's file, dry run first"
+            file.addAction(
+                self._action(
+                    "org_import", "&Import organisation…", self.open_org_import, None, import_tip
+                )
+            )
         file.addSeparator()
         if self.window_actions.sign_out is not None:
             out_tip = "Sign out: this computer forgets your session; your records stay here"
@@ -393,6 +400,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_dialog.raise_()
         self.export_dialog.activateWindow()
         return self.export_dialog
+
+    def open_org_import(self) -> QtWidgets.QWizard:
+        """File > Import organisation (HR): the wizard; once applied, a sync brings the new
+        organisation here."""
+        from .org_import import OrgImportWizard
+
+        wizard = OrgImportWizard(
+            importer=self.context.org_importer,
+            runner=self.runner,
+            today=self.context.today(),
+            parent=self,
+        )
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.applied.connect(lambda _reply: self.status.start_sync())
+        wizard.open()
+        return wizard
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
