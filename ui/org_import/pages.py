@@ -160,6 +160,7 @@ class ReportPage(QtWidgets.QWizardPage):
         running.addWidget(self.bar, 1)
         running.addWidget(self.stop)
         running.addWidget(self.again)
+        running.addStretch(0)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addLayout(running)
@@ -201,6 +202,7 @@ class ResultPage(QtWidgets.QWizardPage):
             "What happens next",
         )
         layout = QtWidgets.QVBoxLayout(self)
+        layout.setSpacing(self.fontMetrics().height())
         for widget in (self.summary, self.counts, self.next_step):
             layout.addWidget(widget)
         layout.addStretch(1)

@@ -67,6 +67,7 @@ class ReportTable(QtWidgets.QWidget):
         self.model = ReportModel(self)
         self.show_box = QtWidgets.QComboBox()
         self.show_box.setAccessibleName("Show")
+        self.show_box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.show_box.setAccessibleDescription("Which items of the report the table lists")
         self.show_box.currentIndexChanged.connect(self._kind_chosen)
         label = QtWidgets.QLabel("S&how:")
@@ -102,8 +103,9 @@ class ReportTable(QtWidgets.QWidget):
         self.show_box.blockSignals(False)
         self.model.kind = ALL
         self.model.set_rows(rows)
-        for column, width in enumerate((70, 230, 220)):
-            self.view.setColumnWidth(column, self.fontMetrics().averageCharWidth() * width // 8)
+        char = self.fontMetrics().averageCharWidth()
+        for column, width in enumerate((9, 34, 32)):  # characters: Kind, Where, Who
+            self.view.setColumnWidth(column, char * width)
 
     def _kind_chosen(self, _index: int) -> None:
         self.model.show_kind(self.show_box.currentData() or ALL)

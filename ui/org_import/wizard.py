@@ -64,7 +64,7 @@ class OrgImportWizard(QtWidgets.QWizard):
         self.apply_button.setAccessibleName("Apply the import")
         self.apply_button.setAutoDefault(False)
         self.apply_button.setDefault(False)
-        self.customButtonClicked.connect(self._custom)
+        button.clicked.connect(lambda _checked=False: self.start_apply())
         self.importer, self.runner = importer, runner
         self.choose = ChooseFilePage(today)
         self.report_page, self.result_page = ReportPage(), ResultPage()
@@ -259,10 +259,6 @@ class OrgImportWizard(QtWidgets.QWizard):
             text = "Something went wrong on this computer; nothing was applied."
         self.report_page.status.setText(text)
         self._update_buttons()
-
-    def _custom(self, which: int) -> None:
-        if which == APPLY:
-            self.start_apply()
 
     def _look_at_sheets(self) -> None:
         path, profile = self.choose.file(), self.choose.profile_name()
