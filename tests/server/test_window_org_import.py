@@ -169,3 +169,23 @@ def test_many_leavers_need_the_confirmation_ticked(qtbot, live_server, tmp_path)
         window.close()
         runner.shutdown()
         session.close()
+
+
+def test_a_file_the_server_cannot_read_is_said_plainly_and_nothing_can_be_applied(
+    qtbot, live_server, tmp_path
+):
+    session, runner, context, window = hr_window(qtbot, live_server, tmp_path)
+    try:
+        renamed = tmp_path / "staff.xlsx"
+        renamed.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        wizard = start_wizard(qtbot, window, renamed)
+        qtbot.waitUntil(lambda: not wizard.running, timeout=30_000)
+        assert wizard.report_page.status.text().startswith(
+            "staff.xlsx: is a PDF, not a spreadsheet"
+        )
+        assert wizard.report is None and not wizard.apply_button.isEnabled()
+        wizard.reject()
+    finally:
+        window.close()
+        runner.shutdown()
+        session.close()
