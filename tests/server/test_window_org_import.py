@@ -20,7 +20,7 @@ from lcc_apr.demo.organisation import build_organisation
 from lcc_apr.hr.samples import generic_csv, organisation_rows
 from lcc_apr.models import Employee
 from ui.org_import.wizard import REPORT, RESULT, STOPPED
-from ui.qt import Qt, QtCore
+from ui.qt import Qt, QtCore, QtWidgets
 
 from .harness import AS_OF, DEMO_SIZE
 from .test_org_import_route import organisation_hash
@@ -59,9 +59,19 @@ def hr_window(qtbot, server, tmp_path):
     return found
 
 
+def unnamed(wizard) -> list[str]:
+    """Focusable widgets on show without an accessible name."""
+    return [
+        type(w).__name__
+        for w in wizard.findChildren(QtWidgets.QWidget)
+        if w.isVisible() and w.focusPolicy() != Qt.FocusPolicy.NoFocus and not w.accessibleName()
+    ]
+
+
 def start_wizard(qtbot, window, path: Path):
     wizard = window.open_org_import()
     qtbot.waitUntil(lambda: wizard.choose.profile.count() == 4, timeout=10_000)
+    assert unnamed(wizard) == []
     wizard.choose.path.setText(str(path))
     wizard.choose.as_of.setDate(QtCore.QDate(AS_OF.year, AS_OF.month, AS_OF.day))
     assert wizard.choose.isComplete()
@@ -94,8 +104,10 @@ def test_hr_dry_runs_and_applies_the_sample_file(qtbot, live_server, tmp_path, f
         assert wizard.report_page.table.model.rowCount() == 6149 + 6087  # adds and accounts
         assert wizard.apply_button.isEnabled() and not wizard.apply_button.isDefault()
         assert not wizard.report_page.confirm.isVisible()  # a partial file: nobody leaves
+        assert unnamed(wizard) == []
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # the default button never applies
             qtbot.keyClick(wizard, key)
+            qtbot.keyClick(wizard.apply_button, key)  # nor Enter with Apply focused
             assert wizard.currentId() == REPORT and not wizard.running and wizard.isVisible()
         assert organisation_hash(live_server.engine) == before
         wizard.grab().save(str(folder / "hr-import-dryrun.png"))
@@ -159,9 +171,9 @@ def test_many_leavers_need_the_confirmation_ticked(qtbot, live_server, tmp_path)
         page = wizard.report_page
         assert page.confirm.isVisible() and "10 of 50 current staff" in page.confirm_note.text()
         assert not wizard.apply_button.isEnabled()
-        page.confirm.setChecked(True)
-        assert wizard.apply_button.isEnabled()
-        qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(page.confirm, Qt.Key.Key_Space)  # from the keyboard
+        assert page.confirm.isChecked() and wizard.apply_button.isEnabled()
+        qtbot.keyClick(wizard.apply_button, Qt.Key.Key_Space)  # an explicit press
         qtbot.waitUntil(lambda: wizard.currentId() == RESULT, timeout=60_000)
         assert "10 leaver(s)" in wizard.result_page.summary.text()
         wizard.accept()

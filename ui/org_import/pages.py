@@ -57,6 +57,9 @@ class ChooseFilePage(QtWidgets.QWizardPage):
         self.as_of.setDisplayFormat("d MMMM yyyy")
         self.as_of.setAccessibleName("The file's date")
         self.as_of.setAccessibleDescription("Changes take effect from this day")
+        inner = self.as_of.findChild(QtWidgets.QLineEdit)  # the date edit's own text box
+        if inner is not None:
+            inner.setAccessibleName("The file's date")
         self.note = _label("", "About the file")
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.path, 1)

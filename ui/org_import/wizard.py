@@ -65,6 +65,13 @@ class OrgImportWizard(QtWidgets.QWizard):
         self.apply_button.setAutoDefault(False)
         self.apply_button.setDefault(False)
         button.clicked.connect(lambda _checked=False: self.start_apply())
+        for which, name in (
+            (W.WizardButton.BackButton, "Back"),
+            (W.WizardButton.NextButton, "Next"),
+            (W.WizardButton.FinishButton, "Finish"),
+            (W.WizardButton.CancelButton, "Cancel the import"),
+        ):
+            self.button(which).setAccessibleName(name)
         self.importer, self.runner = importer, runner
         self.choose = ChooseFilePage(today)
         self.report_page, self.result_page = ReportPage(), ResultPage()
