@@ -150,6 +150,11 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         assert signer is not None
         return signer.ready(session.connection), signer.trust()
 
+    def org_importer() -> Any:
+        from lcc_apr.ops.org_import import OrgImporter
+
+        return OrgImporter(session.connection)
+
     def printer_for(record_id: str) -> Any:
         from lcc_apr.ops.printing import printer_for as core_printer_for
 
@@ -167,6 +172,7 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         signing=signing if signer is not None else None,
         printer_for=printer_for if signer is not None else None,
         demo_title=demo_title(session.demo_role) if session.demo else None,
+        org_importer=org_importer() if user.is_hr else None,
     )
 
 

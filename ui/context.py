@@ -35,6 +35,9 @@ class AppContext:
     # lcc_apr.signing.identity.Signer.
     signing: Callable[[], tuple[Any, Any]] | None = None
     demo_title: str | None = None  # in the demo: who this person is ("line manager")
+    # HR's organisation import (lcc_apr.ops.org_import.OrgImporter on the signed-in
+    # connection); None for everyone else: File > Import organisation is not offered.
+    org_importer: Any = None
 
     def signed_in_as(self) -> str:
         """'Signed in as Sam Smith (demo: line manager)'."""

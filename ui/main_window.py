@@ -292,11 +292,17 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         export.setEnabled(self.context.user.is_hr or self.context.user.is_manager)
         file.addAction(export)
-        if self.context.user.is_hr:
+        if self.context.user.is_hr:  # HR only: nobody else sees these items
             hr_tip = "HR: the records accepted since the last export, as CSV or XLSX files"
             file.addAction(
                 self._action(
                     "export_hr", "Export for &HR system…", self.open_hr_export, None, hr_tip
+                )
+            )
+            import_tip = "HR: the organisation from the HR system's file, dry run first"
+            file.addAction(
+                self._action(
+                    "org_import", "&Import organisation…", self.open_org_import, None, import_tip
                 )
             )
         file.addSeparator()
@@ -419,6 +425,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.hr_export_dialog.raise_()
         self.hr_export_dialog.activateWindow()
         return self.hr_export_dialog
+
+    def open_org_import(self) -> QtWidgets.QWizard:
+        """File > Import organisation (HR): the wizard; once applied, a sync brings the new
+        organisation here."""
+        from .org_import import OrgImportWizard
+
+        wizard = OrgImportWizard(
+            importer=self.context.org_importer,
+            runner=self.runner,
+            today=self.context.today(),
+            parent=self,
+        )
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.applied.connect(lambda _reply: self.status.start_sync())
+        wizard.open()
+        return wizard
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)

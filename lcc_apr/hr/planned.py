@@ -3,6 +3,7 @@ leavers, movers, new accounts and errors, and what applying it needs (the target
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -166,3 +167,9 @@ class Plan:
     def outcome(self) -> tuple[Any, ...]:
         """What the plan says, for comparing two plans."""
         return (self.adds, self.changes, self.leavers, self.movers, self.accounts, self.errors)
+
+    def digest(self) -> str:
+        """A fingerprint of what the plan says (hex SHA-256), for a dry run to hand back
+        with its apply: the apply is refused when the plan made then is not this one."""
+        said = (self.outcome(), self.complete, self.as_of, self.staff)
+        return hashlib.sha256(repr(said).encode()).hexdigest()

@@ -15,10 +15,11 @@ from .db import make_engine
 from .deps import document_protocol
 from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
 from .gate import LimitBody, SignedInFirst
-from .routes import auth, certificates, meta, org, sync
+from .routes import auth, certificates, hr, meta, org, sync
 from .settings import ServerSettings
 
-DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, and record sync.
+DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, record sync, and HR's
+organisation import.
 
 Every request but /health and /version carries `LCC-APR-Protocol: 1`; every route
 but /health, /version, /auth/login and /auth/refresh needs a bearer token.
@@ -50,7 +51,8 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     app.state.ctx = ctx
     install_handlers(app)
     document_protocol(app)
-    for router in (meta.router, auth.router, org.router, sync.router, certificates.router):
+    routers = (meta.router, auth.router, org.router, sync.router, certificates.router, hr.router)
+    for router in routers:
         app.include_router(router)
     app.add_middleware(SignedInFirst, tokens=ctx.tokens)
     app.add_middleware(LimitBody, most=settings.max_request_mb * 1024 * 1024)

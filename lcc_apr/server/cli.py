@@ -296,47 +296,36 @@ def cmd_move_employee(settings: ServerSettings, engine, args: argparse.Namespace
 
 def cmd_org_import(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     """The dry run's report; then, without --dry-run and with no errors, the import applied
-    in one transaction."""
-    from lcc_apr.hr import ProfileError, ReadRefused, read_organisation
+    in one transaction (lcc_apr.server.orgrun, the route's path too)."""
+    from lcc_apr.hr import ProfileError, ReadRefused
     from lcc_apr.hr.dryrun import plan_lines
-    from lcc_apr.hr.plan import held_keys, plan_import
 
-    from .orgimport import ImportRefused, apply_plan
+    from .orgrun import applied_words, import_organisation
 
-    as_of = args.as_of or date.today()
     try:
-        with Session(engine) as session:  # reads only; closing it rolls back
-            payrolls, posts = held_keys(session)
-            reading = read_organisation(
-                args.file,
-                args.profile,
-                sheet=args.sheet,
-                known_payrolls=payrolls,
-                known_posts=posts,
-            )
-            plan = plan_import(session, reading, complete=args.complete, as_of=as_of)
-        print("\n".join(plan_lines(plan)))
-        if plan.errors:
-            print("Nothing was applied: correct the errors in the file first.")
-            return EXIT_PROBLEM
-        if args.dry_run:
-            print("Dry run: nothing was applied.")
-            return EXIT_OK
-        with Session(engine) as session, session.begin():
-            applied = apply_plan(
-                session,
-                plan,
-                confirm_leavers=args.confirm_leavers,
-                indirect_reports=settings.indirect_reports,
-            )
-    except (ReadRefused, ProfileError, ImportRefused) as err:
+        run = import_organisation(
+            engine,
+            args.file,
+            profile=args.profile,
+            sheet=args.sheet,
+            as_of=args.as_of or date.today(),
+            complete=args.complete,
+            dry_run=args.dry_run,
+            confirm_leavers=args.confirm_leavers,
+            indirect_reports=settings.indirect_reports,
+        )
+    except (ReadRefused, ProfileError) as err:
         raise ValueError(str(err)) from None
-    print(
-        f"Applied: {applied.adds} post(s) added, {applied.changes} change(s), "
-        f"{applied.movers} mover(s), {len(applied.leavers)} leaver(s), "
-        f"{applied.accounts} new account(s) (no passwords: set them with reset-password); "
-        f"{applied.scope_events} scope change(s) recorded."
-    )
+    print("\n".join(plan_lines(run.plan)))
+    if run.plan.errors:
+        print("Nothing was applied: correct the errors in the file first.")
+        return EXIT_PROBLEM
+    if run.refused is not None:
+        raise ValueError(run.refused)
+    if run.applied is None:
+        print("Dry run: nothing was applied.")
+        return EXIT_OK
+    print(applied_words(run.applied))
     return EXIT_OK
 
 

@@ -34,10 +34,12 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"typ
 MEANINGS: dict[int, str] = {
     400: "The body is not JSON (POST /certificates: or not a valid signing request)",
     401: "Not signed in, the session has ended, or (sign-in) wrong username or password",
-    403: "The account is disabled",
-    409: "The signing key is taken or revoked",
+    403: "The account is disabled (POST /hr/org-import: or the user is not HR)",
+    409: "The signing key is taken or revoked (POST /hr/org-import: the import was refused, "
+    "nothing changed)",
     413: "The request is too large",
-    422: "The request was not understood (wrong fields or types)",
+    422: "The request was not understood (wrong fields or types; POST /hr/org-import: or "
+    "the file cannot be read)",
     423: "Too many failed sign-ins: the account is locked for a while",
     426: "The LCC-APR-Protocol header is missing, or names a protocol this server does not serve",
     429: "Too many requests (at once, or failed sign-ins from this address): nothing was "

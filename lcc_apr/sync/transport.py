@@ -31,6 +31,7 @@ from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     ServerBusy,
     SyncError,
 )
+from .orgwire import OrgImportBody, OrgImportReply
 from .protocol import (
     FEED_END_HEADER,
     MIN_PROTOCOL,
@@ -58,6 +59,7 @@ M = TypeVar("M", bound=Wire)
 SERVICE = "lcc-apr"
 BUSY = "The server is busy; nothing was lost. Your work is saved and sync will try again."
 DEFAULT_BUSY_WAIT = 5  # seconds, when a 429 does not say how long
+IMPORT_TIMEOUT = 600.0  # seconds for the organisation import's answer (a large file applied)
 
 
 @dataclass
@@ -160,7 +162,7 @@ class Connection:
         try:
             return self._call(TokenReply, "POST", "/auth/refresh", body=body, authorised=False)[0]
         except NetworkError as err:
-            if not _may_have_arrived(err):
+            if not may_have_arrived(err):
                 raise
         return self._call(TokenReply, "POST", "/auth/refresh", body=body, authorised=False)[0]
 
@@ -214,6 +216,16 @@ class Connection:
         """GET /certificates/trust: the signing authority and the revoked certificates."""
         return self._call(TrustReply, "GET", "/certificates/trust")[0]
 
+    def org_import(self, body: OrgImportBody) -> OrgImportReply:
+        """POST /hr/org-import (HR only): the dry run's report, or the import applied. A
+        large file takes the server a while to read and apply: this waits up to
+        IMPORT_TIMEOUT seconds for the answer. Refused (403 `hr_only`, 409
+        `import_refused`, 422 `unreadable`) says why in the server's words."""
+        reply, _ = self._call(
+            OrgImportReply, "POST", "/hr/org-import", body=body, timeout=IMPORT_TIMEOUT
+        )
+        return reply
+
     def close(self) -> None:
         self._http.close()
 
@@ -238,6 +250,7 @@ class Connection:
         body: Wire | dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         authorised: bool = True,
+        timeout: float | None = None,
     ) -> bytes:
         """The body of a successful reply; any other answer raises its SyncError."""
         if isinstance(body, Wire):
@@ -251,7 +264,12 @@ class Connection:
             headers = {"Authorization": f"Bearer {self._access}"} if authorised else {}
             try:
                 response = self._http.request(
-                    method, path, content=content, params=params, headers=headers
+                    method,
+                    path,
+                    content=content,
+                    params=params,
+                    headers=headers,
+                    timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
                 )
             except httpx.TransportError as exc:
                 raise NetworkError(_network_message(exc)) from exc
@@ -318,7 +336,7 @@ def _retry_after(value: str | None) -> int | None:
     return max(0, math.ceil((when - datetime.now(UTC)).total_seconds()))
 
 
-def _may_have_arrived(err: NetworkError) -> bool:
+def may_have_arrived(err: NetworkError) -> bool:
     """Whether the request may have reached the server and been acted on (not a refused or
     failed connection, nor a busy server, which does nothing)."""
     if isinstance(err, ServerBusy):

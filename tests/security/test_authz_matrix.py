@@ -27,10 +27,12 @@ target for this user. A route with one outcome column has no target.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,6 +43,7 @@ from lcc_apr.history import create_record
 from lcc_apr.models import Employee, Record, RecordKind, Role, User
 from lcc_apr.server import create_app, sequence
 from lcc_apr.server.accounts import disable_user
+from lcc_apr.server.orgupload import HR_ONLY
 from lcc_apr.server.push import OUT_OF_SCOPE
 from lcc_apr.server.tables import AuditEntry
 from lcc_apr.signing.certs import b64, certificate_request, new_private_key
@@ -140,6 +143,14 @@ GET /certificates/trust      hr          200
 GET /certificates/trust      admin       200
 GET /certificates/trust      disabled    403
 GET /certificates/trust      signed_out  401
+POST /hr/org-import          anonymous   401
+POST /hr/org-import          employee    403
+POST /hr/org-import          manager     403
+POST /hr/org-import          senior      403
+POST /hr/org-import          hr          200
+POST /hr/org-import          admin       403
+POST /hr/org-import          disabled    403
+POST /hr/org-import          signed_out  401
 GET /org                     anonymous   401  401  .      .        401   401   401   .
 GET /org                     employee    see  -    .      .        -     see   -     .
 GET /org                     manager     see  -    see    .        -     see   see   .
@@ -350,6 +361,19 @@ def certificate_probe(server: LiveServer, who: Principal) -> str:
     return str(who.client.post("/certificates", json={"csr": csr}).status_code)
 
 
+ERRORS_CSV = Path(__file__).resolve().parents[2] / "resources" / "hr" / "samples" / "errors.csv"
+
+
+def org_import_probe(server: LiveServer, who: Principal) -> str:
+    """A dry run of the errors sample (it writes nothing); a refusal to anyone but HR is
+    the route's one wording."""
+    content = base64.b64encode(ERRORS_CSV.read_bytes()).decode()
+    reply = who.client.post("/hr/org-import", json={"file_name": "errors.csv", "content": content})
+    if reply.status_code == 403 and reply.json().get("code") != "account_disabled":
+        assert reply.json() == {"detail": HR_ONLY, "code": "hr_only"}
+    return str(reply.status_code)
+
+
 def pull_probe(server: LiveServer, who: Principal) -> dict[str, str]:
     seen: set[str] = set()
     cursor, epoch, more = 0, None, True
@@ -415,6 +439,7 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
         "POST /auth/login": login_probe,
         "POST /auth/refresh": refresh_probe,
         "POST /certificates": certificate_probe,
+        "POST /hr/org-import": org_import_probe,
         "POST /auth/logout": logout_probe,  # last: it ends the sessions
     }
     routes = sorted({r for r, _role, _t in expected}, key=lambda r: (r == "POST /auth/logout", r))
@@ -441,3 +466,6 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
     with live_server.session() as session:
         audited = session.scalar(select(func.count()).where(AuditEntry.outcome == "refused:scope"))
     assert audited == len(refusals)
+    with live_server.session() as session:  # HR's import refused to the four others, audited
+        refused = AuditEntry.event == "org_import", AuditEntry.outcome == "refused:role"
+        assert session.scalar(select(func.count()).where(*refused)) == 4
