@@ -26,6 +26,24 @@ class Promise:
     figures: tuple[str, ...] = ()  # which of that file's figures to quote
 
 
+# the state machine's figures (tests/reliability, bench/results/reliability-<db>.json)
+MACHINE_FIGURES = (
+    "steps",
+    "examples",
+    "faults_cut_request",
+    "faults_cut_response",
+    "faults_stall",
+    "faults_restart",
+    "faults_kill",
+    "faults_client_kill",
+    "faults_clock_skew",
+    "lost",
+    "duplicated",
+    "divergent",
+    "altered_signed",
+)
+
+
 PROMISES: tuple[Promise, ...] = (
     Promise(
         "An edit made after a lost push reply still reaches the server; a key used again "
@@ -165,6 +183,38 @@ PROMISES: tuple[Promise, ...] = (
             "busy_gave_up",
             "rss_growth_pct",
         ),
+    ),
+    Promise(
+        "Laptops and the server (SQLite) lose nothing, apply nothing twice, end equal within "
+        "each person's scope and keep every signature as signed, through cut and stalled "
+        "requests and replies, clock skew, restarts, kill -9 of the server mid-push and "
+        "laptops killed between commit and push (a state machine; `make reliability`).",
+        (
+            "tests/reliability/test_sync_machine.py::"
+            "test_laptops_and_the_server_lose_nothing_and_apply_nothing_twice[sqlite]",
+            "tests/reliability/test_found.py::"
+            "test_a_deletion_is_not_undone_by_a_newer_server_version",
+            "tests/reliability/test_found.py::"
+            "test_the_employees_comment_on_a_record_taken_back_to_draft_is_kept",
+        ),
+        "reliability-sqlite",
+        MACHINE_FIGURES,
+    ),
+    Promise(
+        "Laptops and the server (PostgreSQL) lose nothing, apply nothing twice, end equal within "
+        "each person's scope and keep every signature as signed, through cut and stalled "
+        "requests and replies, clock skew, restarts, kill -9 of the server mid-push and "
+        "laptops killed between commit and push (a state machine; `make reliability`).",
+        (
+            "tests/reliability/test_sync_machine.py::"
+            "test_laptops_and_the_server_lose_nothing_and_apply_nothing_twice[postgresql]",
+            "tests/reliability/test_found.py::"
+            "test_a_deletion_is_not_undone_by_a_newer_server_version",
+            "tests/reliability/test_found.py::"
+            "test_the_employees_comment_on_a_record_taken_back_to_draft_is_kept",
+        ),
+        "reliability-postgresql",
+        MACHINE_FIGURES,
     ),
     Promise(
         "A backup restores everything under a new epoch; a wrong passphrase or a damaged "
