@@ -23,25 +23,26 @@ class Promise:
     text: str
     tests: tuple[str, ...]  # pytest node ids that prove it
     result: str = ""  # the bench/results file (stem) holding its figures, if any
-    figures: tuple[str, ...] = ()  # which of that file's figures to quote
+    figures: tuple[str, ...] = ()  # which of that file's figures to quote (none named: all)
 
 
-# the state machine's figures (tests/reliability, bench/results/reliability-<db>.json)
-MACHINE_FIGURES = (
-    "steps",
-    "examples",
-    "faults_cut_request",
-    "faults_cut_response",
-    "faults_stall",
-    "faults_restart",
-    "faults_kill",
-    "faults_client_kill",
-    "faults_clock_skew",
-    "lost",
-    "duplicated",
-    "divergent",
-    "altered_signed",
-)
+def _state_machine(db: str, name: str) -> Promise:
+    """The sync state machine's promise on one database, with its long run's figures."""
+    return Promise(
+        f"Laptops and the server ({name}) lose nothing, apply nothing twice, end equal "
+        "within each person's scope and keep every signature as signed, through cut and "
+        "stalled requests and replies, clock skew, restarts, kill -9 of the server mid-push "
+        "and laptops killed between commit and push (a state machine; `make reliability`).",
+        (
+            "tests/reliability/test_sync_machine.py::"
+            f"test_laptops_and_the_server_lose_nothing_and_apply_nothing_twice[{db}]",
+            "tests/reliability/test_found.py::"
+            "test_a_deletion_is_not_undone_by_a_newer_server_version",
+            "tests/reliability/test_found.py::"
+            "test_the_employees_comment_on_a_record_taken_back_to_draft_is_kept",
+        ),
+        f"reliability-{db}",
+    )
 
 
 PROMISES: tuple[Promise, ...] = (
@@ -184,37 +185,9 @@ PROMISES: tuple[Promise, ...] = (
             "rss_growth_pct",
         ),
     ),
-    Promise(
-        "Laptops and the server (SQLite) lose nothing, apply nothing twice, end equal within "
-        "each person's scope and keep every signature as signed, through cut and stalled "
-        "requests and replies, clock skew, restarts, kill -9 of the server mid-push and "
-        "laptops killed between commit and push (a state machine; `make reliability`).",
-        (
-            "tests/reliability/test_sync_machine.py::"
-            "test_laptops_and_the_server_lose_nothing_and_apply_nothing_twice[sqlite]",
-            "tests/reliability/test_found.py::"
-            "test_a_deletion_is_not_undone_by_a_newer_server_version",
-            "tests/reliability/test_found.py::"
-            "test_the_employees_comment_on_a_record_taken_back_to_draft_is_kept",
-        ),
-        "reliability-sqlite",
-        MACHINE_FIGURES,
-    ),
-    Promise(
-        "Laptops and the server (PostgreSQL) lose nothing, apply nothing twice, end equal within "
-        "each person's scope and keep every signature as signed, through cut and stalled "
-        "requests and replies, clock skew, restarts, kill -9 of the server mid-push and "
-        "laptops killed between commit and push (a state machine; `make reliability`).",
-        (
-            "tests/reliability/test_sync_machine.py::"
-            "test_laptops_and_the_server_lose_nothing_and_apply_nothing_twice[postgresql]",
-            "tests/reliability/test_found.py::"
-            "test_a_deletion_is_not_undone_by_a_newer_server_version",
-            "tests/reliability/test_found.py::"
-            "test_the_employees_comment_on_a_record_taken_back_to_draft_is_kept",
-        ),
-        "reliability-postgresql",
-        MACHINE_FIGURES,
+    *(
+        _state_machine(db, name)
+        for db, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))
     ),
     Promise(
         "A backup restores everything under a new epoch; a wrong passphrase or a damaged "
@@ -275,7 +248,8 @@ def _cell(promise: Promise, results: dict[str, dict[str, Any]]) -> str:
     if result is None:
         return f"not run yet (`bench/results/{promise.result}.json`)"
     figures = figures_of(result)
-    shown = [f"{k} {_show(figures[k])}" for k in promise.figures if k in figures]
+    named = promise.figures or tuple(figures)
+    shown = [f"{k} {_show(figures[k])}" for k in named if k in figures]
     return "; ".join(shown) + f" ({_stamp(result)})"
 
 

@@ -65,3 +65,20 @@ def stored(store: Any, record_id: str) -> Record:
 
 
 __all__ = ["AT", "CATALOGUE", "Cast", "cast_of", "completed", "stored", "take_steps", "user"]
+
+
+def completed_ids(store: Any, hr: CurrentUser, n: int, kind: RecordKind = RecordKind.SUPERVISION):
+    """The first `n` completed records of `kind` in the store (by id), none of them HR's own."""
+    with store.session() as s:
+        return list(
+            s.scalars(
+                select(Record.id)
+                .where(
+                    Record.kind == kind,
+                    Record.status == "completed",
+                    Record.subject_id != hr.employee_id,
+                )
+                .order_by(Record.id)
+                .limit(n)
+            )
+        )

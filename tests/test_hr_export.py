@@ -32,6 +32,7 @@ from tests.hr_records import (
     MANAGER_USERNAME,
     cast_of,
     completed,
+    completed_ids,
     take_steps,
     trust_the_test_authority,
     user,
@@ -48,22 +49,6 @@ def demo(demo_store_copy):
 
 def accepted(store, hr, record_ids, catalogue=CATALOGUE, at=LATER) -> None:
     accept(store, user=hr, record_ids=record_ids, catalogue=catalogue, at=at)
-
-
-def completed_in_demo(store, hr, kind=RecordKind.SUPERVISION, n=5) -> list[str]:
-    with store.session() as s:
-        return list(
-            s.scalars(
-                select(Record.id)
-                .where(
-                    Record.kind == kind,
-                    Record.status == "completed",
-                    Record.subject_id != hr.employee_id,
-                )
-                .order_by(Record.id)
-                .limit(n)
-            )
-        )
 
 
 def made(store, hr, folder: Path, fmt="csv", catalogue=CATALOGUE, at=LATER, **kw):
@@ -99,7 +84,7 @@ def new_record(store, hr, answers, *, version=1, kind=RecordKind.APR) -> str:
 
 def test_each_accepted_revision_is_exported_once(demo, tmp_path):
     hr = user(demo, HR_USERNAME)
-    first = completed_in_demo(demo, hr, n=5)
+    first = completed_ids(demo, hr, 5)
     accepted(demo, hr, first[:3])
     one = made(demo, hr, tmp_path / "one")
     assert one is not None and one.entries == 3 and (one.first_entry, one.last_entry) == (1, 3)
@@ -179,7 +164,7 @@ def catalogue_with_apr_v2(tmp_path: Path) -> Catalogue:
 def test_columns_follow_the_template_version(demo, tmp_path):
     catalogue = catalogue_with_apr_v2(tmp_path)
     hr = user(demo, HR_USERNAME)
-    old = completed_in_demo(demo, hr, kind=RecordKind.APR, n=1)
+    old = completed_ids(demo, hr, 1, RecordKind.APR)
     answers = {**EXAMPLES["apr"], "hybrid_working": "Two days at County Hall"}
     new = new_record(demo, hr, answers, version=2)
     accepted(demo, hr, old + [new], catalogue=catalogue)
@@ -263,7 +248,7 @@ def test_an_interrupted_export_keeps_the_cursor_and_leaves_no_file(
     demo, tmp_path, fmt, monkeypatch
 ):
     hr = user(demo, HR_USERNAME)
-    chosen = completed_in_demo(demo, hr, n=30)
+    chosen = completed_ids(demo, hr, 30)
     accepted(demo, hr, chosen)
     monkeypatch.setattr(hr_export, "EVERY", 5)
     cancel = threading.Event()
@@ -299,10 +284,10 @@ def test_a_past_export_is_made_again_byte_for_byte(demo, tmp_path):
     cast = cast_of(demo)
     hr = user(demo, HR_USERNAME)
     signed = completed(demo, cast)
-    chosen = [r for r in completed_in_demo(demo, hr, kind=RecordKind.APR, n=21) if r != signed]
+    chosen = [r for r in completed_ids(demo, hr, 21, RecordKind.APR) if r != signed]
     accepted(demo, hr, [signed, *chosen])
     xlsx = made(demo, hr, tmp_path / "x", fmt="xlsx")
-    accepted(demo, hr, completed_in_demo(demo, hr, n=10), at=LATER + timedelta(hours=1))
+    accepted(demo, hr, completed_ids(demo, hr, 10), at=LATER + timedelta(hours=1))
     csvs = made(demo, hr, tmp_path / "c", fmt="csv", at=LATER + timedelta(hours=2))
     move_on(open_as(demo, signed, cast.manager), "amend", at=LATER, reason="Later change.")
 
@@ -332,7 +317,7 @@ def test_a_past_export_is_made_again_byte_for_byte(demo, tmp_path):
 
 def test_only_hr_may_export(demo, tmp_path):
     hr = user(demo, HR_USERNAME)
-    accepted(demo, hr, completed_in_demo(demo, hr, n=2))
+    accepted(demo, hr, completed_ids(demo, hr, 2))
     done = made(demo, hr, tmp_path / "hr")
     for username in (MANAGER_USERNAME, "rrobinson"):
         someone = user(demo, username)
@@ -365,7 +350,7 @@ def test_the_command_line_exports_as_hr_lists_and_makes_an_export_again(
     store = open_demo_store(tmp_path / "demo.db", keyring_backend=None)
     try:
         hr = user(store, HR_USERNAME)
-        accepted(store, hr, completed_in_demo(store, hr, n=4))
+        accepted(store, hr, completed_ids(store, hr, 4))
     finally:
         store.close()
     out, again = tmp_path / "out", tmp_path / "again"

@@ -4,21 +4,19 @@ system's file (lcc_apr.hr.samples.organisation_rows) changed as each test needs.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lcc_apr.demo.organisation import build_organisation
 from lcc_apr.hr import read_organisation
 from lcc_apr.hr.plan import held_keys, plan_import
 from lcc_apr.hr.planned import Plan
-from lcc_apr.hr.samples import Layout, generic_csv, organisation_rows, post_number
+from lcc_apr.hr.samples import Layout, generic_csv, post_number
 from lcc_apr.models import Employee, Post, Record, RecordKind, Role, User
 from lcc_apr.posts import post_held_on
 from lcc_apr.server.accounts import NO_PASSWORD, create_user
@@ -26,6 +24,7 @@ from lcc_apr.server.cli import EXIT_OK, EXIT_PROBLEM, main
 from lcc_apr.server.orgimport import ImportRefused, apply_plan
 from lcc_apr.server.tables import Account
 from lcc_apr.workflow import WORKFLOWS
+from tests.org_rows import Row, database_hash, demo_rows, rows  # noqa: F401 - fixtures
 from tests.server.conftest import (  # noqa: F401 - fixtures, found by name
     live_server,
     live_server_factory,
@@ -33,20 +32,7 @@ from tests.server.conftest import (  # noqa: F401 - fixtures, found by name
     server_workspace,
     shared_uvicorn,
 )
-from tests.server.harness import AS_OF, DEMO_SIZE
-
-Row = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def demo_rows() -> list[Row]:
-    return organisation_rows(build_organisation(seed=2020, size=DEMO_SIZE, as_of=AS_OF))
-
-
-@pytest.fixture
-def rows(demo_rows) -> list[Row]:
-    """The demo organisation as its HR system would export it, for this test to change."""
-    return [dict(r) for r in demo_rows]
+from tests.server.harness import AS_OF
 
 
 def write_csv(path: Path, rows: list[Row]) -> Path:
@@ -80,16 +66,6 @@ def run_import(server, path: Path, **options: Any):
         plan = make_plan(session, path, **options)
         assert plan.errors == []
         return plan, apply_plan(session, plan, confirm_leavers=confirm)
-
-
-def database_hash(engine) -> str:
-    """Every table's rows, in a stable order, hashed."""
-    digest = hashlib.sha256()
-    with engine.connect() as c:
-        for table in sorted(inspect(c).get_table_names()):
-            rows = sorted(repr(tuple(r)) for r in c.execute(text(f"SELECT * FROM {table}")))
-            digest.update(f"{table}:{len(rows)}\n{''.join(rows)}".encode())
-    return digest.hexdigest()
 
 
 def row_of(rows: list[Row], employee_id: int, session: Session) -> Row:

@@ -15,25 +15,9 @@ from lcc_apr.models import HrRegisterEntry, Record, RecordKind
 from lcc_apr.ops.hr_export import export_to_hr, waiting_for_export
 from lcc_apr.ops.intake import HrOnly, accept, intake_page, return_wording
 from lcc_apr.workflow.definitions import RETURN_PROMPT
-from tests.hr_records import AT, CATALOGUE, HR_USERNAME, MANAGER_USERNAME, user
+from tests.hr_records import AT, CATALOGUE, HR_USERNAME, MANAGER_USERNAME, completed_ids, user
 
 LATER = AT + timedelta(days=1)
-
-
-def completed_ids(store, hr, kind, n):
-    with store.session() as s:
-        return list(
-            s.scalars(
-                select(Record.id)
-                .where(
-                    Record.kind == kind,
-                    Record.status == "completed",
-                    Record.subject_id != hr.employee_id,
-                )
-                .order_by(Record.id)
-                .limit(n)
-            )
-        )
 
 
 def counts(store, hr) -> list[tuple[str, int, int]]:
@@ -49,8 +33,8 @@ def register_size(store) -> int:
 def test_waiting_counts_what_the_next_export_writes_and_writes_nothing(demo, tmp_path):
     hr = user(demo, HR_USERNAME)
     assert counts(demo, hr) == []
-    supervisions = completed_ids(demo, hr, RecordKind.SUPERVISION, 3)
-    aprs = completed_ids(demo, hr, RecordKind.APR, 2)
+    supervisions = completed_ids(demo, hr, 3, RecordKind.SUPERVISION)
+    aprs = completed_ids(demo, hr, 2, RecordKind.APR)
     accept(demo, user=hr, record_ids=supervisions + aprs, catalogue=CATALOGUE, at=LATER)
     assert counts(demo, hr) == [("apr", 1, 2), ("supervision", 1, 3)]
     assert register_size(demo) == 0  # counting took nothing in
@@ -76,7 +60,7 @@ def test_counting_can_be_cancelled_and_is_hr_only(demo):
     accept(
         demo,
         user=hr,
-        record_ids=completed_ids(demo, hr, RecordKind.SUPERVISION, 2),
+        record_ids=completed_ids(demo, hr, 2, RecordKind.SUPERVISION),
         catalogue=CATALOGUE,
         at=LATER,
     )

@@ -5,35 +5,23 @@ showed, files the reader refuses are 422 with its message, and anyone but HR get
 from __future__ import annotations
 
 import base64
-import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
-from lcc_apr.demo.organisation import build_organisation
-from lcc_apr.hr.samples import generic_csv, organisation_rows
+from lcc_apr.hr.samples import generic_csv
 from lcc_apr.models import Employee
 from lcc_apr.server.orgupload import HR_ONLY, upload_name
 from lcc_apr.server.tables import AuditEntry
 from lcc_apr.sync.protocol import ErrorReply, OrgImportReply, read
+from tests.org_rows import Row, database_hash, demo_rows, rows  # noqa: F401 - fixtures
 
-from .harness import AS_OF, DEMO_SIZE
+from .harness import AS_OF
 
 ROUTE = "/hr/org-import"
-Row = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def demo_rows() -> list[Row]:
-    return organisation_rows(build_organisation(seed=2020, size=DEMO_SIZE, as_of=AS_OF))
-
-
-@pytest.fixture
-def rows(demo_rows) -> list[Row]:
-    return [dict(r) for r in demo_rows]
 
 
 def body(content: bytes, name: str = "staff.csv", **options: Any) -> dict[str, Any]:
@@ -43,14 +31,7 @@ def body(content: bytes, name: str = "staff.csv", **options: Any) -> dict[str, A
 
 def organisation_hash(engine) -> str:
     """Every table but the audit log, hashed: what an import would change."""
-    digest = hashlib.sha256()
-    with engine.connect() as c:
-        for table in sorted(inspect(c).get_table_names()):
-            if table == AuditEntry.__tablename__:
-                continue
-            found = sorted(repr(tuple(r)) for r in c.execute(text(f"SELECT * FROM {table}")))
-            digest.update(f"{table}:{len(found)}\n{''.join(found)}".encode())
-    return digest.hexdigest()
+    return database_hash(engine, skip=(AuditEntry.__tablename__,))
 
 
 def audited(server, outcome: str) -> int:

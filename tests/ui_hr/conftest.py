@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
 
-from lcc_apr.models import Record, RecordKind
+from lcc_apr.models import Record
 from lcc_apr.store import Store
 from tests.ui.conftest import (  # noqa: F401 (fixtures)
     EMPLOYEE,
@@ -47,22 +46,6 @@ def status_of(store: Store, record_id: str) -> str:
         record = s.get(Record, record_id)
         assert record is not None
         return record.status
-
-
-def completed_ids(store: Store, hr_employee: int | None, n: int, kind=RecordKind.SUPERVISION):
-    with store.session() as s:
-        return list(
-            s.scalars(
-                select(Record.id)
-                .where(
-                    Record.kind == kind,
-                    Record.status == "completed",
-                    Record.subject_id != hr_employee,
-                )
-                .order_by(Record.id)
-                .limit(n)
-            )
-        )
 
 
 def unnamed(widget: QtWidgets.QWidget) -> list[str]:

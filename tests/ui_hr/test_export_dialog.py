@@ -14,16 +14,17 @@ from lcc_apr.hr import export as hr_export
 from lcc_apr.models import HrExport
 from lcc_apr.ops import hr_export as ops
 from lcc_apr.ops.intake import accept
+from tests.hr_records import completed_ids
 from tests.ui.conftest import CATALOGUE
 from ui.hr_export_dialog import HrExportDialog
 from ui.qt import Qt, QtWidgets
 
-from .conftest import HR, completed_ids, unnamed
+from .conftest import HR, unnamed
 
 
 def accepted(store, window, n: int) -> list[str]:
     hr = window.context.user
-    ids = completed_ids(store, hr.employee_id, n)
+    ids = completed_ids(store, hr, n)
     accept(store, user=hr, record_ids=ids, catalogue=CATALOGUE, at=datetime.now(UTC))
     return ids
 

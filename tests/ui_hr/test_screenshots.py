@@ -10,11 +10,12 @@ import pytest
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops.intake import accept
+from tests.hr_records import completed_ids
 from tests.ui.conftest import CATALOGUE
 from tests.ui.test_screenshots import SIZE, folder, picture  # noqa: F401 (folder: a fixture)
 from ui.qt import QtCore
 
-from .conftest import HR, completed_ids
+from .conftest import HR
 
 
 def colours(image) -> int:
@@ -56,14 +57,14 @@ def test_export_dialog(qtbot, window_for, settings, store, tmp_path, folder, suf
     settings.set("appearance/text_scale", scale)
     window = window_for(HR)
     hr, now = window.context.user, datetime.now(UTC)
-    first = completed_ids(store, hr.employee_id, 3)
+    first = completed_ids(store, hr, 3)
     accept(store, user=hr, record_ids=first, catalogue=CATALOGUE, at=now)
     dialog = window.open_hr_export()
     dialog.folder.setText(str(tmp_path))
     qtbot.waitUntil(lambda: dialog.waiting is not None)
     dialog.start()  # one past export to list
-    later = completed_ids(store, hr.employee_id, 4, RecordKind.APR)
-    later += completed_ids(store, hr.employee_id, 5)[3:]
+    later = completed_ids(store, hr, 4, RecordKind.APR)
+    later += completed_ids(store, hr, 5)[3:]
     accept(store, user=hr, record_ids=later, catalogue=CATALOGUE, at=now)
     dialog.reread()
     qtbot.waitUntil(lambda: bool(dialog.waiting))
