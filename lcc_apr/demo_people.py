@@ -32,7 +32,8 @@ DEMO_PEOPLE = (
     DemoPerson(
         "hr",
         "HR adviser",
-        "Sees everyone's records, and exports completed ones as signed PDFs.",
+        "Sees everyone's records, takes completed ones in, exports them for the HR system "
+        "and imports the organisation.",
     ),
 )
 

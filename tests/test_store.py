@@ -2,6 +2,8 @@
 
 import hashlib
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,8 @@ from lcc_apr.store import (
 )
 
 from .conftest import CHEAP_ARGON2, MemoryKeyring
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SECRET_TEXT = "Zoë raised concerns about the Łódź placement budget"
 
@@ -260,3 +264,40 @@ def test_a_store_moved_with_its_key_file_still_opens(store, store_path, memory_k
     with again.session() as s:
         assert s.scalar(select(Employee.first_name)) == "Zoë"
     again.close()
+
+
+OPEN_IN_ANOTHER_PROCESS = """
+import sys
+from pathlib import Path
+from lcc_apr.store import StoreError, open_store
+try:
+    open_store(Path(sys.argv[1]), keyring_backend=None, ask_passphrase=lambda new: sys.argv[2])
+except StoreError as err:
+    print(type(err).__name__, err)
+else:
+    print("opened")
+"""
+
+
+def test_a_second_app_on_the_same_store_is_told_and_kept_out(tmp_path):
+    path, phrase = tmp_path / "cache.db", "correct horse battery staple"
+    store = open_store(
+        path, keyring_backend=None, ask_passphrase=lambda new: phrase, argon2_cost=CHEAP_ARGON2
+    )
+    add_person_and_record(store)
+
+    def second_app() -> str:
+        run = [sys.executable, "-c", OPEN_IN_ANOTHER_PROCESS, str(path), phrase]
+        done = subprocess.run(run, capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    refused = second_app()
+    assert refused.startswith("StoreInUseError These records are open in another LCC APR window")
+    with store.session() as s:  # the first is untouched
+        assert s.scalar(select(Employee.last_name)) == "Dvořák"
+    again = open_store(path, keyring_backend=None, ask_passphrase=lambda new: phrase)
+    again.close()  # the same process may open it again; the lock stays while one is open
+    assert second_app().startswith("StoreInUseError")
+    store.close()
+    assert second_app().strip() == "opened"

@@ -18,6 +18,7 @@ from lcc_apr.ops import Changes
 from lcc_apr.ops.people import team_rows
 from lcc_apr.ops.records import OwnRecords, own_records
 from lcc_apr.ops.status import read_status
+from lcc_apr.ops.words import error_words
 
 from .about import AboutDialog
 from .context import AppContext
@@ -475,7 +476,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.set_interval(value)
 
     def _task_failed(self, task: Any, error: BaseException) -> None:
-        self.status.message.setText(f"Something went wrong: {error}")
+        self.status.message.setText(error_words(error))
 
     # -- geometry -----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lcc_apr.demo_people import DEMO_PEOPLE
+from lcc_apr.ops.words import error_words
 
 from .passphrase import PassphraseAsker
 from .qt import QtCore, QtWidgets
@@ -164,7 +165,7 @@ class WelcomeDialog(QtWidgets.QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self._busy(False)
-        self.show_message(str(error) or "Signing in did not work.")
+        self.show_message(error_words(error, doing="Signing in"))
         self.password.clear()
 
     def show_message(self, text: Any) -> None:

@@ -7,6 +7,7 @@ from .errors import (
     NewerSchemaError,
     NotEncryptedError,
     StoreError,
+    StoreInUseError,
     WrongKeyError,
 )
 from .store import Store, open_store, plain_engine
@@ -19,6 +20,7 @@ __all__ = [
     "NotEncryptedError",
     "Store",
     "StoreError",
+    "StoreInUseError",
     "WrongKeyError",
     "open_store",
     "plain_engine",

@@ -39,3 +39,7 @@ class NotEncryptedError(StoreError):
 
 class NewerSchemaError(StoreError):
     pass
+
+
+class StoreInUseError(StoreError):
+    """Another process (a second window of the app) has the store open."""

@@ -1,4 +1,5 @@
-"""The local store: one SQLCipher-encrypted SQLite file, opened once per process.
+"""The local store: one SQLCipher-encrypted SQLite file, open in one process at a time
+(lcc_apr.store.lock: a second window of the app is told so, not let in).
 
 `open_store` checks everything it can before it writes a byte: that the key
 is the right one (the check value beside the file), that the file is a
@@ -27,6 +28,7 @@ from lcc_apr.paths import owner_only, private_file, private_folder
 from . import keys, migrate
 from .errors import CorruptStoreError, MissingKeyError, NewerSchemaError, NotEncryptedError
 from .keys import AskPassphrase, StoreKey
+from .lock import StoreLock
 
 PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 _UNSET: Any = object()
@@ -40,6 +42,7 @@ class Store:
         self.engine = engine
         self.key_source = key.info["source"] if key else "none"
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.lock: StoreLock | None = None  # one app at a time (open_store takes it)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -74,6 +77,8 @@ class Store:
         except DatabaseError:
             pass  # a damaged store still closes
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def open_store(
@@ -89,6 +94,23 @@ def open_store(
     `ask_passphrase`. Raises a StoreError subclass with advice for the user.
     """
     path = path.resolve()
+    private_folder(path.parent)
+    lock = StoreLock.take(path)  # before a byte is read or written
+    try:
+        store = _open(path, keyring_backend, ask_passphrase, argon2_cost)
+    except BaseException:
+        lock.release(failed=True)
+        raise
+    store.lock = lock
+    return store
+
+
+def _open(
+    path: Path,
+    keyring_backend: KeyringBackend | None,
+    ask_passphrase: AskPassphrase | None,
+    argon2_cost: dict[str, int] | None,
+) -> Store:
     backend = keys.secure_keyring() if keyring_backend is _UNSET else keyring_backend
     info = keys.read_info(path)
     if path.exists():
@@ -105,7 +127,6 @@ def open_store(
         key = keys.existing_key(path, info, backend=backend, ask=ask_passphrase)
         revision = _probe(path, key)
     else:
-        private_folder(path.parent)
         key = keys.new_key(path, backend=backend, ask=ask_passphrase, argon2_cost=argon2_cost)
         private_file(path)  # SQLite gives its journals the store's mode
         revision = None
