@@ -231,3 +231,42 @@ def test_every_answer_is_documented_and_none_is_a_server_error(in_process: Fuzze
     fuzz(in_process, EXAMPLES)
     statuses = {status for _label, _mode, status in in_process.seen}
     assert 200 in statuses and 422 in statuses  # it got past sign-in and the models
+
+
+@pytest.fixture
+def server_process(server_template: ServerTemplate, tmp_path: Path) -> Iterator[Fuzzer]:
+    """The long mode's fuzzer: a real uvicorn server process on a copy of the PostgreSQL
+    demo (schemathesis over HTTP, the document read from the running server)."""
+    from tests.reliability.server import ServerProcess
+
+    if server_template.backend != "postgresql":
+        pytest.skip("the long mode runs against a server process on PostgreSQL")
+    url, drop = copy_database(server_template, tmp_path)
+    add_fuzz_accounts(url)
+    server = ServerProcess(tmp_path)
+    server.url = url
+    server.start()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        schema = schemathesis.openapi.from_url(f"{base}/openapi.json", config=config())
+        fuzzer = Fuzzer(schema, base_url=base)
+        fuzzer.start()
+        yield fuzzer
+        fuzzer.finish()
+    finally:
+        server.close()
+        drop()
+
+
+@pytest.mark.skipif(not LONG, reason="the long mode (make reliability): a server process")
+def test_a_running_server_answers_every_case_as_documented(server_process: Fuzzer):
+    started = time.monotonic()
+    fuzz(server_process, LONG_EXAMPLES)
+    statuses: Counter[int] = Counter()
+    for (_label, _mode, status), n in server_process.seen.items():
+        statuses[status] += n
+    assert 500 not in statuses and 200 in statuses and 422 in statuses
+    print(
+        f"\nAPI fuzzer, long: {sum(server_process.seen.values()):,} requests in "
+        f"{time.monotonic() - started:.0f} s, answers {dict(sorted(statuses.items()))}"
+    )
