@@ -18,12 +18,14 @@ first), and a warning says so.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,7 @@ from ..server.harness import server_settings
 LONG = os.environ.get("LCC_APR_RELIABILITY") == "long"
 EXAMPLES = 40
 LONG_EXAMPLES = 1000
+RESULT = Path(__file__).resolve().parents[2] / "bench" / "results" / "reliability-api-fuzz.json"
 CALLER, SIGN_IN = "fuzz-caller", "fuzz-sign-in"  # the fuzzer's accounts, made for it
 PASSWORD = "fuzzing-" + "x" * 24
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
@@ -266,7 +269,13 @@ def test_a_running_server_answers_every_case_as_documented(server_process: Fuzze
     for (_label, _mode, status), n in server_process.seen.items():
         statuses[status] += n
     assert 500 not in statuses and 200 in statuses and 422 in statuses
-    print(
-        f"\nAPI fuzzer, long: {sum(server_process.seen.values()):,} requests in "
-        f"{time.monotonic() - started:.0f} s, answers {dict(sorted(statuses.items()))}"
-    )
+    result = {
+        "requests": sum(server_process.seen.values()),
+        "operations": len({label for label, _mode, _status in server_process.seen}),
+        "server_errors": statuses[500],
+        "answers": {str(k): v for k, v in sorted(statuses.items())},
+        "seconds": round(time.monotonic() - started),
+        "date": date.today().isoformat(),
+        "mode": f"long, {LONG_EXAMPLES} cases per operation and mode, PostgreSQL",
+    }
+    RESULT.write_text(json.dumps(result, indent=2) + "\n")
