@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +28,10 @@ from .busy import busy_reply, database_busy
 log = logging.getLogger("lcc_apr.server")
 HSTS = b"max-age=31536000"  # a year: laptops speak only TLS to this server after one answer
 GENERIC_500 = "The server had a problem and could not finish this request; it has been logged."
+UNSTORABLE = (
+    "A value in the request cannot be stored (a NUL character in a text, for one): "
+    "nothing was changed."
+)
 
 Responses = dict[int | str, dict[str, Any]]
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
@@ -144,12 +149,28 @@ class SafeErrors:
                 if not started:
                     await busy_reply(503, self.retry_after)(scope, receive, send)
                 return
+            if unstorable_value(exc):  # the request's data, refused by the database
+                log.warning(
+                    "unstorable value (%s) on %s %s", type(exc).__name__, scope["method"], route
+                )
+                if not started:
+                    await json_response({"detail": UNSTORABLE}, 422)(scope, receive, send)
+                return
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error(
                 "unhandled %s on %s %s\n%s", type(exc).__name__, scope.get("method"), route, frames
             )
             if not started:
                 await json_response({"detail": GENERIC_500}, 500)(scope, receive, send)
+
+
+def unstorable_value(exc: BaseException) -> bool:
+    """Whether the database (or its driver) refused a value the request carried: a DBAPI
+    DataError (SQLSTATE class 22; psycopg's own for a NUL, which PostgreSQL cannot store
+    in a text). The transaction is rolled back."""
+    if isinstance(exc, BaseExceptionGroup):
+        return any(unstorable_value(inner) for inner in exc.exceptions)
+    return isinstance(exc, DataError)
 
 
 class NoStore:
