@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench lint clean reliability reliability-report
+.PHONY: run test bench bundle lint clean reliability reliability-report
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -32,6 +32,10 @@ reliability: $(READY)
 
 reliability-report: $(READY)
 	$(VENV)/bin/python bench/reliability_report.py
+
+# The desktop app as one folder (PyInstaller --onedir): dist/lcc-apr/lcc-apr
+bundle: $(READY)
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller installer/lcc-apr.spec
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

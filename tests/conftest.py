@@ -136,3 +136,11 @@ def demo_store_copy(tmp_path: Path, demo_template: tuple[Path, MemoryKeyring]):
     store = open_demo_store(copy, keyring_backend=ring)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def frozen_bundle() -> Path:
+    """dist/lcc-apr: the desktop app frozen by PyInstaller (built once, when stale)."""
+    from tests.bundle_build import built_bundle
+
+    return built_bundle()
