@@ -1,9 +1,9 @@
 """Benchmark: HR's import from and export to the HR system (issue 14), both halves in one
 run, with both ratios in one result.
 
-The import half (bench/hr_import.py): the whole demo council's sample XLSX read, dry run
-and applied to an empty server database, against a bare openpyxl read-only pass over the
-same file (goal: at most 3x).
+The import half (bench/hr_import.py), median of --runs: the whole demo council's sample XLSX
+read, dry run and applied to an empty server database, against a bare openpyxl read-only
+pass over the same file (goal: at most 3x).
 
 The export half: builds the demo (6,087 people) into an encrypted store, has HR accept
 every completed APR of the five most recent APR cycles (through lcc_apr.ops.intake, as the
@@ -228,12 +228,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=RESULT)
     args = ap.parse_args()
     started = time.perf_counter()
-    imported = import_half(args.size)
+    imported = import_half(args.size, args.runs)
     exported = export_half(args.size, args.runs)
     result = {
         "date": date.today().isoformat(),
-        "mode": f"{platform.system()} {platform.machine()}, demo {args.size:,}; import: one "
-        f"run, SQLite server database; export: median of {args.runs}",
+        "mode": f"{platform.system()} {platform.machine()}, demo {args.size:,}; medians of "
+        f"{args.runs} runs; import into a SQLite server database",
         "command": f"bench/hr.py --size {args.size} --runs {args.runs}",
         "goals": {
             "import": f"dry run + apply at most {IMPORT_GOAL}x a bare openpyxl read",
