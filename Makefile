@@ -40,7 +40,7 @@ $(READY): pyproject.toml installer/debian-packages.txt
 	bash installer/install-debian-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[desktop,dev]'
 	touch $(READY)
 
 clean:
