@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench lint clean reliability reliability-report
+.PHONY: run test bench lint clean reliability reliability-report wheel wheelhouse
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -32,6 +32,14 @@ reliability: $(READY)
 
 reliability-report: $(READY)
 	$(VENV)/bin/python bench/reliability_report.py
+
+# The server's artefacts (docs/admin-guide.md, section 6): the project's wheel, and the
+# wheelhouse tarball dist/lcc-apr-server-wheelhouse-<version>.tar.gz for servers without internet.
+wheel: $(READY)
+	PYTHON=$(VENV)/bin/python bash installer/server/build-wheelhouse.sh wheel dist
+
+wheelhouse: $(READY)
+	PYTHON=$(VENV)/bin/python bash installer/server/build-wheelhouse.sh wheelhouse dist
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

@@ -15,7 +15,11 @@ version=$("$python" -c 'import tomllib,sys; print(tomllib.load(open(sys.argv[1],
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # a copy of the tracked files only: no venv, caches or build leftovers in the wheel
-git -C "$root" ls-files -z --cached --others --exclude-standard | (cd "$root" && xargs -0 cp --parents -t "$work" 2>/dev/null || true)
+(cd "$root" && git ls-files -z --cached --others --exclude-standard \
+  | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+  | xargs -0 cp --parents -t "$work")
+# resources/ (forms, policy, fonts, demo) goes inside the package: lcc_apr.paths.resources_dir
+mv "$work/resources" "$work/lcc_apr/resources"
 mkdir -p "$work/wheels"
 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/wheels" "$work"
 wheel="$work/wheels/lcc_apr-$version-py3-none-any.whl"
