@@ -305,13 +305,15 @@ def deployment(server_bin: Path, folder: Path, pg_url: str) -> Iterator[Deployme
             url = f"https://127.0.0.1:{port}"
             reply = httpx.get(f"{url}/ready", verify=str(tls.ca_file), timeout=10)
             assert reply.status_code == 200, reply.text
-            with create_engine(database_url).connect() as c:
+            reader = create_engine(database_url)
+            with reader.connect() as c:
                 username = c.execute(
                     text(
                         "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
                         "WHERE r.role = 'manager' ORDER BY u.id LIMIT 1"
                     )
                 ).scalar_one()
+            reader.dispose()
             yield Deployment(
                 url, tls.ca_file, username, DEMO_PASSWORD, server_bin, data, database_url, log
             )

@@ -179,6 +179,16 @@ def test_ready_only_once_the_database_is_at_this_versions_schema(tmp_path):
         engine.dispose()
 
 
+def test_a_sqlite_database_is_made_0600_in_a_folder_only_its_user_opens(tmp_path):
+    path = tmp_path / "new-folder" / "server.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        prepare_database(engine)
+    finally:
+        engine.dispose()
+    assert path.parent.stat().st_mode & 0o777 == 0o700 and path.stat().st_mode & 0o777 == 0o600
+
+
 @pytest.mark.pg
 @needs_pg
 def test_replicas_migrating_together_migrate_once():

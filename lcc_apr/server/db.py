@@ -49,7 +49,7 @@ def make_engine(
         if parsed.database and not memory:
             # personal data and password hashes: the file, and so its -wal and -shm, 0600
             path = Path(parsed.database)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # when made here
             private_file(path)
             for journal in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 owner_only(journal)
