@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench bundle lint clean reliability reliability-report
+.PHONY: run test bench bundle lint clean reliability reliability-report wheel wheelhouse
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -37,6 +37,14 @@ reliability-report: $(READY)
 bundle: $(READY)
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller installer/lcc-apr.spec
 
+# The server's artefacts (docs/admin-guide.md, section 6): the project's wheel, and the
+# wheelhouse tarball dist/lcc-apr-server-wheelhouse-<version>.tar.gz for servers without internet.
+wheel: $(READY)
+	PYTHON=$(VENV)/bin/python bash installer/server/build-wheelhouse.sh wheel dist
+
+wheelhouse: $(READY)
+	PYTHON=$(VENV)/bin/python bash installer/server/build-wheelhouse.sh wheelhouse dist
+
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
@@ -44,7 +52,7 @@ $(READY): pyproject.toml installer/debian-packages.txt
 	bash installer/install-debian-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[desktop,dev]'
 	touch $(READY)
 
 clean:

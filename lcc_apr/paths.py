@@ -30,8 +30,11 @@ def store_path(name: str = "cache") -> Path:
 
 
 def resources_dir() -> Path:
-    """The resources/ folder shipped beside the code (templates, policy, demo data)."""
-    return Path(__file__).resolve().parents[1] / "resources"
+    """The resources/ folder: beside the code in a checkout or a bundle, inside the package
+    in an installed wheel (installer/server/build-wheelhouse.sh puts it there)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "resources"
+    return packaged if packaged.is_dir() else here.parent / "resources"
 
 
 def private_folder(path: Path) -> Path:

@@ -13,6 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never touch the developer's real keyring: code that asks for the system
 # keyring sees none (tests that need one pass MemoryKeyring explicitly).
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+# CI runs everything as root, and `lcc-apr-server serve` refuses root unless allowed: the
+# servers the tests start may (tests/test_server_deploy.py checks the refusal itself).
+if os.geteuid() == 0:
+    os.environ.setdefault("LCC_APR_SERVER_ALLOW_ROOT", "true")
 
 from lcc_apr.store import keys, open_store  # noqa: E402
 

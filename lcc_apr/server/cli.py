@@ -9,7 +9,7 @@
     lcc-apr-server org-import FILE [--profile NAME] [--sheet NAME] [--as-of YYYY-MM-DD]
                               [--dry-run] [--complete] [--confirm-leavers]
     lcc-apr-server demo [--size N | --small] [--seed S] [--as-of YYYY-MM-DD]
-    lcc-apr-server migrate | new-epoch
+    lcc-apr-server migrate | new-epoch | check-config
     lcc-apr-server init-ca [--replace]
     lcc-apr-server import-ca --cert FILE --key FILE [--key-password-stdin] [--replace]
     lcc-apr-server revoke-certificate --user USERNAME [--reason lost|left] [--serial HEX]
@@ -22,6 +22,10 @@ a prompt; never from the command line.
 `serve --workers N` (or the `workers` setting) runs N server processes on one port (uvicorn's
 workers); each builds its app with `worker_app` from the same settings (the file's path
 passes to them in LCC_APR_SERVE_CONFIG) and has its own database pool.
+
+`serve` refuses to run as root (unless `allow_root`, for test machines only). `migrate`
+takes a PostgreSQL advisory lock, so replicas starting together migrate once.
+`check-config` prints the effective settings, secrets masked.
 
 Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage. Messages
 never contain passwords or personal data beyond the username typed.
@@ -49,7 +53,7 @@ from . import accounts, sequence
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
-from .settings import ServerSettings, load_settings
+from .settings import ServerSettings, effective, load_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -109,6 +113,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2020)
     demo.add_argument("--as-of", type=date.fromisoformat, help="the demo's today")
     sub.add_parser("migrate", help="create or upgrade the database tables")
+    sub.add_parser("check-config", help="print the effective settings, secrets masked")
     sub.add_parser("new-epoch", help="every client checks all it holds (restore does this)")
     init_ca = sub.add_parser("init-ca", help="make the organisation's signing authority")
     init_ca.add_argument("--replace", action="store_true", help="replace the existing one")
@@ -150,11 +155,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "serve":
         return serve(settings, args)
+    if args.command == "check-config":
+        print("\n".join(effective(settings)))
+        return EXIT_OK
     if args.command == "backup":  # reads the database, never migrates it
         return _reporting(lambda: cmd_backup(settings, args))
     engine = make_engine(settings.database_url)
     try:
-        prepare_database(engine)
+        migrated = prepare_database(engine)
+        if args.command == "migrate":
+            print(
+                "Migrated the " + "; the ".join(migrated)
+                if migrated
+                else "The database is up to date."
+            )
+            return EXIT_OK
         return COMMANDS[args.command](settings, engine, args)
     except (accounts.AccountError, AuthorityError, ValueError) as err:
         print(f"lcc-apr-server: {err}", file=sys.stderr)
@@ -352,11 +367,6 @@ def cmd_demo(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_migrate(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
-    print("The database is up to date.")
-    return EXIT_OK
-
-
 def cmd_new_epoch(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     with Session(engine) as session, session.begin():
         sequence.new_epoch(session)
@@ -442,7 +452,6 @@ COMMANDS = {
     "move-employee": cmd_move_employee,
     "org-import": cmd_org_import,
     "demo": cmd_demo,
-    "migrate": cmd_migrate,
     "new-epoch": cmd_new_epoch,
     "init-ca": cmd_init_ca,
     "import-ca": cmd_import_ca,
@@ -462,6 +471,13 @@ def _loopback(host: str) -> bool:
 def serve(settings: ServerSettings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if os.geteuid() == 0 and not settings.allow_root:
+        print(
+            "lcc-apr-server: refusing to serve as root: run it as its own system user "
+            "(installer/server/lcc-apr-server.service does).",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     behind_proxy = settings.forwarded_allow_ips is not None

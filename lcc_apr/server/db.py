@@ -49,7 +49,7 @@ def make_engine(
         if parsed.database and not memory:
             # personal data and password hashes: the file, and so its -wal and -shm, 0600
             path = Path(parsed.database)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # when made here
             private_file(path)
             for journal in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 owner_only(journal)
@@ -134,20 +134,41 @@ def is_current(engine: Engine) -> bool:
     return domain == domain_migrate.HEAD and server == SERVER_HEAD
 
 
-def prepare_database(engine: Engine) -> None:
-    """Bring the domain schema, then the server tables, to their newest versions.
+def revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """(domain, server) revisions the database is at; None for a tree not there yet."""
+    with engine.connect() as connection:
+        return domain_migrate.current(connection), server_revision(connection)
 
-    On PostgreSQL an advisory lock makes servers starting together migrate one at a time.
+
+def prepare_database(engine: Engine) -> list[str]:
+    """Bring the domain schema, then the server tables, to their newest versions; what
+    was done ("domain tables: none -> 0010"), empty when they already were.
+
+    On PostgreSQL an advisory lock (pg_advisory_lock on MIGRATION_LOCK) makes servers
+    starting together migrate one at a time: the first migrates, the others then find
+    the tables at their newest versions and do nothing.
     """
     if engine.dialect.name != "postgresql":
-        domain_migrate.upgrade(engine)
-        upgrade_server_tables(engine)
-        return
+        return _upgrade(engine)
     with engine.connect() as guard:
         guard.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
         try:
-            domain_migrate.upgrade(engine)
-            upgrade_server_tables(engine)
+            return _upgrade(engine)
         finally:
             guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
             guard.commit()
+
+
+def _upgrade(engine: Engine) -> list[str]:
+    before = revisions(engine)
+    if before == (domain_migrate.HEAD, SERVER_HEAD):
+        return []
+    domain_migrate.upgrade(engine)
+    upgrade_server_tables(engine)
+    after = revisions(engine)
+    names = ("domain tables", "server tables")
+    return [
+        f"{name}: {old or 'none'} -> {new}"
+        for name, old, new in zip(names, before, after, strict=True)
+        if old != new
+    ]

@@ -1,30 +1,39 @@
 """Server settings: defaults, then a TOML file (`--config`), then LCC_APR_SERVER_* variables.
 
 Later sources win: an environment variable overrides the file, which overrides
-the defaults; keyword arguments (tests) override everything. The signing secret
-is never in the code: given in the settings, or generated once and kept in a
-file only the server's user can read (0600) in the data folder.
+the defaults; keyword arguments (tests) override everything. Any setting may also come
+from LCC_APR_SERVER_<NAME>_FILE, naming a file that holds the value (Docker secrets,
+systemd credentials); an LCC_APR_SERVER_* variable that names no setting is refused
+(`load_settings`). The signing secret is never in the code: given in the settings, or
+generated once and kept in a file only the server's user can read (0600) in the data folder.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from lcc_apr.paths import data_dir
 from lcc_apr.sync.protocol import PAGE_LIMIT
 
 ENV_PREFIX = "LCC_APR_SERVER_"
+FILE_SUFFIX = "_FILE"  # LCC_APR_SERVER_<NAME>_FILE: the value is that file's contents
+MASK = "**********"
 SECRET_FILE = "server-secret.key"
 CA_CERT_FILE = "signing-ca.pem"
 CA_KEY_FILE = "signing-ca.key"
@@ -70,6 +79,7 @@ class ServerSettings(BaseSettings):
     tls_key_file: Path | None = None
     forwarded_allow_ips: str | None = None  # behind a TLS proxy: the proxy's addresses
     allow_plain_http: bool = False  # serve without TLS on a non-loopback address
+    allow_root: bool = False  # serve as root: only on a test machine that runs all as root
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -95,6 +105,17 @@ class ServerSettings(BaseSettings):
         if value is not None and value < 1:
             raise ValueError("must be at least 1")
         return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, FileVariables(settings_cls))
 
     @property
     def in_flight_limit(self) -> int:
@@ -142,8 +163,101 @@ def read_or_create_secret(path: Path) -> str:
     return value
 
 
+class FileVariables(PydanticBaseSettingsSource):
+    """Settings from LCC_APR_SERVER_<NAME>_FILE variables: each names a file holding the
+    value (its last line break dropped). A name that is a setting's own (`secret_key_file`,
+    `tls_key_file`...) is that setting, read by the environment source."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads them all
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in self.settings_cls.model_fields:
+            variable = f"{ENV_PREFIX}{name.upper()}{FILE_SUFFIX}"
+            path = _environment().get(variable)
+            if path is None or name.upper() + FILE_SUFFIX in _field_names(self.settings_cls):
+                continue
+            try:
+                found[name] = Path(path).read_text().removesuffix("\n").removesuffix("\r")
+            except OSError as err:
+                raise ValueError(
+                    f"{variable} names {path}, which cannot be read ({err.strerror}): "
+                    "correct the path or the file's permissions."
+                ) from None
+        return found
+
+
+def _environment() -> dict[str, str]:
+    """The LCC_APR_SERVER_* variables, by their upper-case names."""
+    return {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+
+
+def _field_names(settings_cls: type[BaseSettings]) -> set[str]:
+    return {name.upper() for name in settings_cls.model_fields}
+
+
+def check_environment() -> None:
+    """Refuse an LCC_APR_SERVER_* variable that names no setting, and a setting given both
+    directly and by a _FILE variable (pydantic-settings would ignore the first silently)."""
+    fields = _field_names(ServerSettings)
+    for variable in sorted(_environment()):
+        name = variable.removeprefix(ENV_PREFIX)
+        if name in fields:
+            continue
+        if name.endswith(FILE_SUFFIX) and name.removesuffix(FILE_SUFFIX) in fields:
+            if ENV_PREFIX + name.removesuffix(FILE_SUFFIX) in _environment():
+                raise ValueError(
+                    f"Both {ENV_PREFIX}{name.removesuffix(FILE_SUFFIX)} and {variable} are "
+                    "set: keep one of them."
+                )
+            continue
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f" (did you mean {ENV_PREFIX}{close[0]}?)" if close else ""
+        raise ValueError(
+            f"{variable} is not a setting of the server{hint}: correct or remove it. "
+            "`lcc-apr-server check-config` lists the settings."
+        )
+
+
+def effective(settings: ServerSettings) -> list[str]:
+    """The settings as TOML lines, secrets masked: SecretStr values and any password in
+    the database address. A setting without a value is a comment."""
+    lines = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            lines.append(f"# {name}: not set")
+            continue
+        if isinstance(value, SecretStr):
+            value = MASK
+        elif name == "database_url":
+            value = masked_url(value)
+        elif isinstance(value, Path):
+            value = str(value)
+        lines.append(f"{name} = {json.dumps(value)}")
+    return lines
+
+
+def masked_url(url: str) -> str:
+    """A database address with its password (also one given as a query parameter) masked."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "(not a database address)"
+    hidden = "MASKED" + secrets.token_hex(8)  # url-safe, replaced once rendered
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": hidden})
+    if parsed.password is not None:
+        parsed = parsed.set(password=hidden)
+    return parsed.render_as_string(hide_password=False).replace(hidden, MASK)
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> ServerSettings:
-    """ServerSettings from defaults, the TOML file (if any), the environment and `overrides`."""
+    """ServerSettings from defaults, the TOML file (if any), the environment and `overrides`.
+
+    An unknown LCC_APR_SERVER_* variable raises ValueError naming it."""
+    check_environment()
     if config is None:
         return ServerSettings(**overrides)
     if not config.is_file():
@@ -159,6 +273,11 @@ def load_settings(config: Path | None = None, **overrides: Any) -> ServerSetting
             dotenv_settings: PydanticBaseSettingsSource,
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, config))
+            return (
+                init_settings,
+                env_settings,
+                FileVariables(settings_cls),
+                TomlConfigSettingsSource(settings_cls, config),
+            )
 
     return FileSettings(**overrides)

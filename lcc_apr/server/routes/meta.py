@@ -1,21 +1,38 @@
-"""GET /health and GET /version: open to anyone, no token, no personal data."""
+"""GET /health, /ready and /version: open to anyone, no token, no personal data.
+
+/health is liveness (the process answers); /ready is readiness (the database answers and
+its tables are at this version's newest revisions: 503 until then, e.g. before `migrate`).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from lcc_apr import __version__
 from lcc_apr.sync.protocol import MIN_PROTOCOL, PROTOCOL, VersionReply
 
 from .. import sequence
+from ..db import is_current
 from ..deps import Ctx, DbSession
 
 router = APIRouter(tags=["meta"])
+NOT_READY = "The database does not answer, or is not migrated to this version."
 
 
 @router.get("/health")
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    responses={503: {"description": NOT_READY, "content": {"application/json": {}}}},
+)
+def ready(ctx: Ctx) -> JSONResponse:
+    if is_current(ctx.engine):
+        return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "not ready", "detail": NOT_READY}, status_code=503)
 
 
 @router.get("/version", response_model=VersionReply)
