@@ -13,6 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never touch the developer's real keyring: code that asks for the system
 # keyring sees none (tests that need one pass MemoryKeyring explicitly).
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+# Nor an organisation file installed on this machine (/etc/lcc-apr): tests that want one
+# name it (lcc_apr.paths.organisation_file).
+os.environ.setdefault("LCC_APR_ORGANISATION_FILE", "")
 
 from lcc_apr.store import keys, open_store  # noqa: E402
 
