@@ -270,3 +270,87 @@ def test_pins_hold_through_the_proxy(served, council, tmp_path):
 def test_an_unused_org_file_changes_nothing(tmp_path):
     assert parse_organisation("", tmp_path / "organisation.toml").set_keys == frozenset()
     assert Network().client_options() == {"verify": True, "trust_env": True}
+
+
+# -- the app: locked keys ----------------------------------------------------------------
+
+SHOT = Path("/tmp/lcc-apr-settings-organisation.png")
+
+
+@pytest.fixture
+def locked_org(tmp_path, council):
+    write_pem(tmp_path / "council-ca.pem", council[0])
+    return org_file(
+        tmp_path,
+        f"""
+        server_url = "https://apr.council.gov.uk"
+        ca_bundle = "council-ca.pem"
+        spki_sha256_pins = ["{council[1].pin}"]
+        proxy = "http://proxy.council.gov.uk:8080"
+        no_proxy = ["intranet.council.gov.uk"]
+        sign_in = "single-sign-on"
+        offer_demo = false
+        """,
+    )
+
+
+def test_a_key_the_organisation_sets_is_read_only_in_settings(qtbot, tmp_path, locked_org):
+    from ui.qt import QSettings
+    from ui.settings import SET_BY_ORGANISATION, LockedSettingError, Settings, SettingsDialog
+
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store.setValue("sync/server_url", "https://old.example.gov.uk")  # typed in before
+    settings = Settings(store, organisation=locked_org)
+    assert settings.locked("sync/server_url") and not settings.locked("appearance/theme")
+    assert settings.get("sync/server_url") == "https://apr.council.gov.uk"  # not the stored
+    settings.set("sync/server_url", "https://apr.council.gov.uk")  # the same: nothing to do
+    with pytest.raises(LockedSettingError, match="set by your organisation"):
+        settings.set("sync/server_url", "https://elsewhere.example.gov.uk")
+
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    url = dialog.editors["sync/server_url"]
+    assert url.text() == "https://apr.council.gov.uk" and url.isReadOnly()
+    assert url.accessibleDescription() == SET_BY_ORGANISATION
+    assert not dialog.editors["sync/interval_minutes"].isReadOnly()  # the person's own
+    rows = dialog.organisation_rows
+    assert rows["file"].text() == str(locked_org.file)
+    assert rows["proxy"].text() == "http://proxy.council.gov.uk:8080"
+    assert rows["sign_in"].text() == "Your council account (single sign-on)"
+    assert rows["offer_demo"].text() == "Not offered"
+    assert "update_feed" not in rows  # only what the file sets
+    assert all(r.isReadOnly() and r.accessibleName() for r in rows.values())
+    dialog.editors["sync/interval_minutes"].setValue(15)
+    dialog.accept()
+    assert settings.get("sync/interval_minutes") == 15
+    assert store.value("sync/server_url") == "https://old.example.gov.uk"  # left alone
+
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.grab().save(str(SHOT))
+
+
+def test_the_welcome_locks_the_server_and_leaves_the_demo_out(qtbot, locked_org):
+    from ui.tasks import TaskRunner
+    from ui.welcome import WelcomeDialog
+
+    calls = []
+    dialog = WelcomeDialog(
+        runner=TaskRunner(inline=True),
+        sign_in=lambda *a: calls.append(a),
+        server_url=locked_org.server_url or "",
+        lock_server=True,
+        offer_demo=locked_org.offer_demo,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.url.text() == "https://apr.council.gov.uk" and dialog.url.isReadOnly()
+    assert dialog.url.accessibleDescription() == "Set by your organisation"
+    assert not any(b.isVisible() for b in dialog.demo_buttons.values())
+    dialog.start_demo("manager")  # a remembered demo role, say
+    assert calls == []
+    offered = WelcomeDialog(runner=TaskRunner(inline=True), sign_in=lambda *a: None)
+    qtbot.addWidget(offered)
+    offered.show()
+    assert all(b.isVisible() for b in offered.demo_buttons.values())
+    assert not offered.url.isReadOnly()
