@@ -284,5 +284,5 @@ def _error(path: Path, problems: list[str]) -> OrgConfigError:
     lines = "\n".join(f"- {p}" for p in problems)
     return OrgConfigError(
         f"The organisation file {path} is not right, so LCC APR cannot start:\n{lines}\n"
-        f"Ask your IT team to correct it ({GUIDE})."
+        f"Ask your IT team to correct it: {GUIDE}."
     )

@@ -116,7 +116,7 @@ def run_app(
             lock_server=settings.locked("sync/server_url"),
             offer_demo=offer_demo,
         )
-        role = (demo_role or settings.get("account/demo_role") or None) if offer_demo else None
+        role = demo_role or settings.get("account/demo_role") or None  # refused when not offered
         last_user = settings.get("account/username")
         if role:
             QtCore.QTimer.singleShot(0, functools.partial(welcome.start_demo, role))
