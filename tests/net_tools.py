@@ -169,6 +169,21 @@ def https_server(leaf: Issued, *chain: Issued) -> Iterator[_TlsServer]:
         server.server_close()
 
 
+@contextmanager
+def plain_server() -> Iterator[ThreadingHTTPServer]:
+    """A plain HTTP server on 127.0.0.1 answering GET /version (the demo's kind)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _VersionHandler)
+    server.requests = []  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def url_of(server: socketserver.TCPServer, host: str = "127.0.0.1", scheme: str = "https") -> str:
     return f"{scheme}://{host}:{server.server_address[1]}"
 

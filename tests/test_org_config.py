@@ -22,6 +22,7 @@ from tests.net_tools import (
     make_ca,
     make_intermediate,
     make_server_cert,
+    plain_server,
     url_of,
     write_pem,
 )
@@ -265,6 +266,17 @@ def test_pins_hold_through_the_proxy(served, council, tmp_path):
     with pytest.raises(NetworkError, match="not the one your organisation pinned"):
         version_through(url_of(server), Network.of(org))
     assert len(proxy.tunnels) == 1 and server.requests == []
+
+
+def test_the_demo_on_this_computer_never_goes_through_a_proxy(served, monkeypatch):
+    _server, proxy, _bundle = served
+    monkeypatch.setenv("HTTP_PROXY", url_of(proxy, scheme="http"))
+    with plain_server() as demo:
+        connection = Connection(url_of(demo, scheme="http"), tokens=Tokens(None),
+                                allow_plain_local=True, timeout=5)  # fmt: skip
+        connection.version()
+        connection.close()
+        assert demo.requests == ["/version"] and proxy.tunnels == []
 
 
 def test_an_unused_org_file_changes_nothing(tmp_path):

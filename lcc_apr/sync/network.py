@@ -138,6 +138,11 @@ class Network:
             return cls()
         return cls(ca_bundle=org.ca_bundle, pins=org.pins, proxy=org.proxy, no_proxy=org.no_proxy)
 
+    def public(self) -> Network:
+        """The same proxy with the usual authorities and no pins: for hosts outside the
+        organisation (an identity provider such as Entra ID)."""
+        return Network(proxy=self.proxy, no_proxy=self.no_proxy)
+
     def verify(self) -> ssl.SSLContext | bool:
         """httpx's `verify=`: True (its usual context) when nothing is set."""
         if self.ca_bundle is None and not self.pins:

@@ -111,8 +111,8 @@ class Connection:
         self._access: str | None = None
         self._feed_end: int | None = None
         options = (network or Network()).client_options()
-        if self.url.startswith("http://") and "mounts" not in options:
-            options["verify"] = False  # plain HTTP to this computer: no TLS context to build
+        if self.url.startswith("http://"):  # only to this computer (the demo): straight there,
+            options = {"verify": False, "trust_env": False}  # and no TLS context to build
         if transport is not None:
             options.pop("mounts", None)
             options["transport"] = transport
