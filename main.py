@@ -27,6 +27,8 @@ from lcc_apr.paths import data_dir
 if TYPE_CHECKING:
     from lcc_apr.forms import Catalogue
     from lcc_apr.launch import DemoServer, Session
+    from lcc_apr.orgconfig import OrgSettings
+    from lcc_apr.updates import Release
     from ui.context import AppContext
 
 
@@ -42,14 +44,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return cli.EXIT_PROBLEM
+    try:
+        organisation = organisation_settings()
+    except ValueError as err:  # OrgConfigError: the file, the key and the fix
+        print(f"lcc-apr: {err}", file=sys.stderr)
+        if _has_screen():
+            from ui.start import show_refusal
+
+            show_refusal(str(err))
+        return cli.EXIT_PROBLEM
     from ui.start import run_app
 
+    folder = data_dir()
     try:
         return run_app(
-            sign_in=make_sign_in(data_dir()),
+            sign_in=make_sign_in(folder, organisation=organisation),
             make_context=make_context,
             demo_role=getattr(args, "demo", None),
             quit_after=getattr(args, "quit_after", None),
+            organisation=organisation,
+            update_check=make_update_check(organisation, folder),
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
@@ -60,6 +74,48 @@ def _no_display() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return False
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _has_screen() -> bool:
+    """Whether a message box can be seen (not offscreen, not a Linux without a display)."""
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return False
+    return not _no_display()
+
+
+def organisation_settings() -> OrgSettings | None:
+    """organisation.toml (lcc_apr.orgconfig), read once; None when there is none (pydantic
+    then stays unloaded: a faster start). OrgConfigError when it cannot be used."""
+    from lcc_apr.paths import organisation_file
+
+    path = organisation_file()
+    if path is None:
+        return None
+    from lcc_apr.orgconfig import load_organisation
+
+    return load_organisation(path)
+
+
+def make_update_check(
+    organisation: OrgSettings | None, folder: Path
+) -> Callable[[], Release | None] | None:
+    """The start-up check of the organisation's update feed, run in a worker: the newer
+    release, or None (lcc_apr.updates). None when the organisation names no feed."""
+    if organisation is None or organisation.update_feed is None:
+        return None
+    feed, root = organisation.update_feed, organisation.update_root
+    assert root is not None  # the loader sets it beside the file when not named
+
+    def check() -> Release | None:
+        from lcc_apr import __version__
+        from lcc_apr.sync.network import Network
+        from lcc_apr.updates import check_for_update
+
+        return check_for_update(
+            feed, __version__, folder / "updates", root=root, network=Network.of(organisation)
+        )
+
+    return check
 
 
 @functools.cache
@@ -78,13 +134,18 @@ def demo_server(folder: Path, size: int) -> DemoServer:
 
 
 def make_sign_in(
-    folder: Path, catalogue: Catalogue | None = None, *, demo_size: int = 6087
+    folder: Path,
+    catalogue: Catalogue | None = None,
+    *,
+    demo_size: int = 6087,
+    organisation: OrgSettings | None = None,
 ) -> Callable[..., Session]:
     """The welcome's sign-in, run in its worker: (role, url, username, password, progress,
     cancel, ask_passphrase) -> a signed-in, synced Session (the demo's when role is given).
     Setting the cancel event (quitting) stops it at the next page; without a usable
     keyring, the store and the signing key are locked with a passphrase the welcome asks
-    the person for (ask_passphrase)."""
+    the person for (ask_passphrase). The organisation's server is reached with its
+    certificates, pins and proxy (the demo, on this computer, directly)."""
 
     def run(
         role: str | None,
@@ -97,6 +158,7 @@ def make_sign_in(
     ) -> Session:
         from lcc_apr.launch import sign_in, sign_in_demo
         from lcc_apr.store import keys
+        from lcc_apr.sync.network import Network
         from ui.start import warm_up
 
         warm_up()
@@ -123,6 +185,7 @@ def make_sign_in(
             catalogue=forms,
             progress=progress,
             cancel=cancel,
+            network=Network.of(organisation),
         )
 
     return run

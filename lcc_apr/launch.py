@@ -25,6 +25,7 @@ from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store, open_store
 from lcc_apr.sync.engine import SyncEngine, SyncResult
 from lcc_apr.sync.errors import Cancelled
+from lcc_apr.sync.network import Network
 from lcc_apr.sync.transport import Connection, Tokens
 
 if TYPE_CHECKING:
@@ -99,12 +100,13 @@ def sign_in(
     catalogue: Catalogue,
     progress: Progress = lambda text: None,
     demo: bool = False,
-    verify: bool | str = True,
+    network: Network | None = None,
     cancel: threading.Event | None = None,
 ) -> Session:
     """Sign in (with a password, or from the stored refresh token when it is None),
     open this user's encrypted cache and sync it. Offline with a known cache, the
-    session opens without syncing."""
+    session opens without syncing. `network`: the organisation's certificates and proxy
+    (None: the usual ones)."""
     from lcc_apr.sync.errors import NetworkError
 
     progress(Step("Opening your records on this computer"))
@@ -115,7 +117,7 @@ def sign_in(
         ask_passphrase=ask_passphrase,
     )
     connection = Connection(
-        url, tokens=Tokens(keyring_backend), allow_plain_local=demo, verify=verify
+        url, tokens=Tokens(keyring_backend), allow_plain_local=demo, network=network
     )
     from lcc_apr.signing.identity import Signer
 

@@ -7,12 +7,16 @@ profile ACL already keeps other accounts out (docs/security.md).
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 APP_NAME = "lcc-apr"
 APP_AUTHOR = "Leicestershire County Council"
 OWNER_ONLY_FOLDER = 0o700
 OWNER_ONLY_FILE = 0o600
+ORGANISATION_ENV = "LCC_APR_ORGANISATION_FILE"
+ORGANISATION_FILE = "organisation.toml"
+LINUX_ORGANISATION_FILE = Path("/etc/lcc-apr") / ORGANISATION_FILE
 
 
 def data_dir() -> Path:
@@ -27,6 +31,22 @@ def data_dir() -> Path:
 def store_path(name: str = "cache") -> Path:
     """The encrypted local store file, e.g. ~/.local/share/lcc-apr/cache.db."""
     return data_dir() / f"{name}.db"
+
+
+def organisation_file() -> Path | None:
+    """The organisation file to read (lcc_apr.orgconfig), or None when there is none: the
+    one LCC_APR_ORGANISATION_FILE names (an empty value: none), else organisation.toml in
+    the frozen app's folder (the install folder: Windows), else
+    /etc/lcc-apr/organisation.toml on Linux (the .deb's conffile), the first that exists."""
+    named = os.environ.get(ORGANISATION_ENV)
+    if named is not None:
+        return Path(named) if named.strip() else None
+    places = []
+    if getattr(sys, "frozen", False):
+        places.append(Path(sys.executable).resolve().parent / ORGANISATION_FILE)
+    if sys.platform.startswith("linux"):
+        places.append(LINUX_ORGANISATION_FILE)
+    return next((place for place in places if place.exists()), None)
 
 
 def resources_dir() -> Path:

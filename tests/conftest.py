@@ -17,6 +17,9 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 # servers the tests start may (tests/test_server_deploy.py checks the refusal itself).
 if os.geteuid() == 0:
     os.environ.setdefault("LCC_APR_SERVER_ALLOW_ROOT", "true")
+# Nor an organisation file installed on this machine (/etc/lcc-apr): tests that want one
+# name it (lcc_apr.paths.organisation_file).
+os.environ.setdefault("LCC_APR_ORGANISATION_FILE", "")
 
 from lcc_apr.store import keys, open_store  # noqa: E402
 

@@ -3,6 +3,10 @@
 Reading or writing a key that is not declared here raises UnknownSettingError,
 and a test checks every key the UI names (Picard's `options.py` and
 `check_settings.py`). The settings dialog is built from the same declarations.
+
+A setting whose `organisation_key` the organisation file (lcc_apr.orgconfig) sets is
+locked: `get` gives the organisation's value whatever is stored, and the dialog shows it
+read-only, "set by your organisation", with the other keys the file sets.
 """
 
 from __future__ import annotations
@@ -10,15 +14,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.paths import private_file, private_folder
 from lcc_apr.sync.address import AddressError, check_server_url
 
 from .qt import QObject, QSettings, QtCore, QtWidgets, Signal
 
+if TYPE_CHECKING:  # pydantic loads only when there is an organisation file
+    from lcc_apr.orgconfig import OrgSettings
+
 ORGANISATION = "Leicestershire County Council"
 APPLICATION = "LCC APR"
+SET_BY_ORGANISATION = "Set by your organisation"
+# the organisation file's keys no Setting holds, as the dialog names them
+ORGANISATION_ROWS = (
+    ("ca_bundle", "Trusted certificates"),
+    ("spki_sha256_pins", "Pinned keys"),
+    ("proxy", "Proxy"),
+    ("no_proxy", "Reached without the proxy"),
+    ("sign_in", "Signing in"),
+    ("update_feed", "Update feed"),
+    ("offer_demo", "The demo"),
+)
 
 
 def _server_url(value: str) -> str | None:
@@ -42,6 +60,7 @@ class Setting:
     maximum: int = 0
     hidden: bool = False  # kept by the app, not shown in the settings dialog
     check: Callable[[Any], str | None] | None = None  # a problem sentence, or None
+    organisation_key: str = ""  # the organisation.toml key that locks it, if any
 
     def problem(self, value: Any) -> str | None:
         if not isinstance(value, self.kind) or isinstance(value, bool):
@@ -61,7 +80,14 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
-        Setting("sync/server_url", "", "Server address", str, check=_server_url),
+        Setting(
+            "sync/server_url",
+            "",
+            "Server address",
+            str,
+            check=_server_url,
+            organisation_key="server_url",
+        ),
         Setting(
             "sync/interval_minutes",
             5,
@@ -103,6 +129,10 @@ class UnknownSettingError(KeyError):
     """A key no Setting declares: a typing mistake, never silently ignored."""
 
 
+class LockedSettingError(ValueError):
+    """A setting the organisation file sets cannot be changed in the app."""
+
+
 def declared(key: str) -> Setting:
     try:
         return SETTINGS[key]
@@ -126,13 +156,28 @@ class Settings(QObject):
 
     changed = Signal(str, object)  # key, new value
 
-    def __init__(self, store: QSettings | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: QSettings | None = None,
+        parent: QObject | None = None,
+        *,
+        organisation: OrgSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store if store is not None else default_store()
+        self.organisation = organisation
+
+    def locked(self, key: str) -> bool:
+        """Whether the organisation file sets this setting."""
+        name = declared(key).organisation_key
+        return bool(name) and self.organisation is not None and name in self.organisation.set_keys
 
     def get(self, key: str) -> Any:
-        """The stored value, or the default when nothing (or nothing valid) is stored."""
+        """The organisation's value when it sets the key; else the stored value, or the
+        default when nothing (or nothing valid) is stored."""
         setting = declared(key)
+        if self.locked(key):
+            return getattr(self.organisation, setting.organisation_key)
         raw = self.store.value(key)
         if raw is None:
             return setting.default
@@ -143,8 +188,14 @@ class Settings(QObject):
         return setting.default if setting.problem(value) else value
 
     def set(self, key: str, value: Any) -> None:
-        """Store a value; ValueError (a sentence) when it is not allowed."""
+        """Store a value; ValueError (a sentence) when it is not allowed. A locked key keeps
+        the organisation's value: setting that value again does nothing, another one raises
+        LockedSettingError."""
         setting = declared(key)
+        if self.locked(key):
+            if value == self.get(key):
+                return
+            raise LockedSettingError(f"{setting.label} is set by your organisation.")
         problem = setting.problem(value)
         if problem:
             raise ValueError(problem)
@@ -177,19 +228,24 @@ class SettingsDialog(QtWidgets.QDialog):
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         self.editors: dict[str, QtWidgets.QWidget] = {}
+        self.locked: set[str] = set()
         form = QtWidgets.QFormLayout()
         for setting in SETTINGS.values():
             if setting.hidden:
                 continue
             editor = self._editor(setting, settings.get(setting.key))
             editor.setAccessibleName(setting.label)
+            field: QtWidgets.QWidget = editor
+            if settings.locked(setting.key):
+                field = self._lock(editor)
+                self.locked.add(setting.key)
             label = QtWidgets.QLabel(f"&{setting.label}")
             label.setBuddy(editor)
             # room after the text: measured to the pixel, "Text size" was cut off at some
             # text sizes (drawn with its underlined T a little wider than measured)
             room = label.sizeHint().width() + label.fontMetrics().averageCharWidth()
             label.setMinimumWidth(room)
-            form.addRow(label, editor)
+            form.addRow(label, field)
             self.editors[setting.key] = editor
         self.problem = QtWidgets.QLabel()
         self.problem.setWordWrap(True)
@@ -204,6 +260,8 @@ class SettingsDialog(QtWidgets.QDialog):
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
+        if settings.organisation is not None:
+            layout.addWidget(self._organisation_box(settings.organisation))
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
 
@@ -224,9 +282,49 @@ class SettingsDialog(QtWidgets.QDialog):
         line.setMinimumWidth(line.fontMetrics().horizontalAdvance("m") * 28)
         return line
 
+    @staticmethod
+    def _lock(editor: QtWidgets.QWidget) -> QtWidgets.QWidget:
+        """The editor read-only, with "Set by your organisation" beside it (in words, and in
+        its accessible description)."""
+        if isinstance(editor, QtWidgets.QLineEdit | QtWidgets.QSpinBox):
+            editor.setReadOnly(True)
+        else:
+            editor.setEnabled(False)
+        editor.setAccessibleDescription(SET_BY_ORGANISATION)
+        editor.setToolTip(SET_BY_ORGANISATION)
+        note = QtWidgets.QLabel(f"<i>{SET_BY_ORGANISATION}</i>")
+        note.setAccessibleName(SET_BY_ORGANISATION)
+        row = QtWidgets.QWidget()
+        line = QtWidgets.QVBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.setSpacing(2)
+        line.addWidget(editor)
+        line.addWidget(note)
+        return row
+
+    def _organisation_box(self, org: OrgSettings) -> QtWidgets.QGroupBox:
+        """The organisation file's other keys, read-only: what IT set for this computer."""
+        box = QtWidgets.QGroupBox(SET_BY_ORGANISATION)
+        box.setAccessibleName(SET_BY_ORGANISATION)
+        form = QtWidgets.QFormLayout(box)
+        self.organisation_rows: dict[str, QtWidgets.QLineEdit] = {}
+        shown = [(k, label) for k, label in ORGANISATION_ROWS if k in org.set_keys]
+        for key, label in [("file", "Organisation file"), *shown]:
+            value = QtWidgets.QLineEdit(_org_words(org, key))
+            value.setReadOnly(True)
+            value.setAccessibleName(label)
+            value.setAccessibleDescription(SET_BY_ORGANISATION)
+            value.setCursorPosition(0)
+            form.addRow(f"{label}:", value)
+            self.organisation_rows[key] = value
+        return box
+
     def values(self) -> dict[str, Any]:
+        """What the person chose (the locked settings left out)."""
         found: dict[str, Any] = {}
         for key, editor in self.editors.items():
+            if key in self.locked:
+                continue
             if isinstance(editor, QtWidgets.QComboBox):
                 found[key] = editor.currentData()
             elif isinstance(editor, QtWidgets.QSpinBox):
@@ -244,3 +342,25 @@ class SettingsDialog(QtWidgets.QDialog):
         for key, value in values.items():
             self.settings.set(key, value)
         super().accept()
+
+
+def _org_words(org: OrgSettings, key: str) -> str:
+    """An organisation key's value in words."""
+    value = getattr(org, key)
+    if key == "spki_sha256_pins":
+        return f"{len(value)} pinned: " + ", ".join(pin[:12] + "…" for pin in value)
+    if key == "no_proxy":
+        return ", ".join(value)
+    if key == "proxy":
+        return {"system": "This computer's proxy settings", "none": "None (direct)"}.get(
+            value, value
+        )
+    if key == "sign_in":
+        return (
+            "Your council account (single sign-on)"
+            if value == "single-sign-on"
+            else ("A password for LCC APR")
+        )
+    if key == "offer_demo":
+        return "Offered" if value else "Not offered"
+    return str(value)

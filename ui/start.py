@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .app import ensure_app
 from .qt import QtCore, QtWidgets
@@ -20,10 +21,57 @@ from .welcome import SignIn, WelcomeDialog
 
 if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first window shows
     from lcc_apr.launch import Session
+    from lcc_apr.orgconfig import OrgSettings
 
     from .context import AppContext
+    from .status import StatusBar
 
+log = logging.getLogger(__name__)
 MakeContext = Callable[["Session"], "AppContext"]
+UpdateCall = Callable[[], Any]  # -> lcc_apr.updates.Release | None, run in a worker
+
+
+def show_refusal(text: str) -> None:
+    """The app cannot start (a wrong organisation file): say why in a plain message box."""
+    ensure_app()
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, "LCC APR cannot start", text)
+    box.setAccessibleName("LCC APR cannot start")
+    box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+
+
+class UpdateCheck:
+    """The organisation's update feed, checked once a run (a read task, never on the UI
+    thread); a newer version shows in each main window's status bar. A feed refused
+    (tampered, expired, rolled back) says so there too; an unreachable one is only logged."""
+
+    def __init__(self, check: UpdateCall | None) -> None:
+        self.check = check
+        self.started = False
+        self.release: Any = None
+
+    def show_in(self, status: StatusBar, runner: TaskRunner) -> None:
+        if self.check is None:
+            return
+        if self.started:
+            status.show_update(self.release)
+            return
+        self.started = True
+        check = self.check
+
+        def done(release: Any) -> None:
+            self.release = release
+            status.show_update(release)
+
+        def failed(error: BaseException) -> None:
+            from lcc_apr.updates import FeedUnreachable  # loaded by the check itself
+
+            if isinstance(error, FeedUnreachable):
+                log.info("update feed not reached")
+            else:
+                status.message.setText(f"Checking for a newer version: {error}")
+
+        runner.read(lambda _control: check(), on_done=done, on_error=failed, name="updates")
 
 
 def warm_up() -> None:
@@ -44,11 +92,16 @@ def run_app(
     make_context: MakeContext,
     demo_role: str | None = None,
     quit_after: float | None = None,
+    organisation: OrgSettings | None = None,
+    update_check: UpdateCall | None = None,
 ) -> int:
     """Welcome (or straight back in, from the keyring), then the main window; signing out
-    returns to the welcome. Returns the exit code."""
+    returns to the welcome. The organisation's settings (None: no organisation file) lock
+    the server address and may leave the demo out. Returns the exit code."""
     app = ensure_app()
-    settings = Settings()
+    settings = Settings(organisation=organisation)
+    offer_demo = organisation is None or organisation.offer_demo
+    updates = UpdateCheck(update_check)
     while True:
         apply_appearance(  # the welcome too shows in the person's colours and text size
             app,
@@ -57,9 +110,13 @@ def run_app(
         )
         runner = TaskRunner()
         welcome = WelcomeDialog(
-            runner=runner, sign_in=sign_in, server_url=settings.get("sync/server_url") or ""
+            runner=runner,
+            sign_in=sign_in,
+            server_url=settings.get("sync/server_url") or "",
+            lock_server=settings.locked("sync/server_url"),
+            offer_demo=offer_demo,
         )
-        role = demo_role or settings.get("account/demo_role") or None
+        role = demo_role or settings.get("account/demo_role") or None  # refused when not offered
         last_user = settings.get("account/username")
         if role:
             QtCore.QTimer.singleShot(0, functools.partial(welcome.start_demo, role))
@@ -72,7 +129,7 @@ def run_app(
         session: Session = welcome.session
         remember(settings, session, welcome.role)
         code, signed_out = run_window(
-            app, make_context(session), session, settings, runner, quit_after
+            app, make_context(session), session, settings, runner, quit_after, updates
         )
         if not signed_out or quit_after is not None:
             return code
@@ -86,6 +143,7 @@ def run_window(
     settings: Settings,
     runner: TaskRunner,
     quit_after: float | None,
+    updates: UpdateCheck | None = None,
 ) -> tuple[int, bool]:
     """The main window until it closes: (exit code, whether the person signed out)."""
     from .app import build_window
@@ -100,6 +158,8 @@ def run_window(
 
     window = build_window(context, settings=settings, runner=runner, sign_out=sign_out_and_close)
     window.show()
+    if updates is not None:
+        updates.show_in(window.status, runner)
     if session.first_sync is not None:
         window.status.note_outcome(session.first_sync)
     if quit_after is not None:

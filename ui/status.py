@@ -115,8 +115,16 @@ class StatusBar(QtWidgets.QStatusBar):
         self.cancel_button.setAccessibleName("Cancel sync")
         self.cancel_button.clicked.connect(self.cancel_sync)
         self.cancel_button.hide()
+        self.update_notice = self._label("Update", "")  # a newer version, when there is one
+        self.update_notice.hide()
         self.addWidget(self.message, 1)
-        for widget in (self.progress, self.connection, self.unsynced, self.last_sync):
+        for widget in (
+            self.update_notice,
+            self.progress,
+            self.connection,
+            self.unsynced,
+            self.last_sync,
+        ):
             self.addPermanentWidget(widget)
         self.addPermanentWidget(self.sync_button)
         self.addPermanentWidget(self.cancel_button)
@@ -135,6 +143,18 @@ class StatusBar(QtWidgets.QStatusBar):
         space = label.fontMetrics().averageCharWidth()
         label.setContentsMargins(space, 0, space, 0)
         return label
+
+    def show_update(self, release: Any) -> None:
+        """A newer version exists (lcc_apr.updates.Release; None: none): say so, and that
+        IT installs it. The app never downloads or installs anything itself."""
+        if release is None:
+            self.update_notice.hide()
+            return
+        text = f"Version {release.version} is available; your IT team will install it."
+        self.update_notice.setText(text)
+        self.update_notice.setAccessibleDescription(text)
+        self.update_notice.setToolTip(release.notes or text)
+        self.update_notice.show()
 
     # -- counts -------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ class WelcomeDialog(QtWidgets.QDialog):
         sign_in: SignIn,
         server_url: str = "",
         username: str = "",
+        lock_server: bool = False,
+        offer_demo: bool = True,
         ask_passphrase: AskPassphrase | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
@@ -63,6 +65,11 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.password = self._line("Password", "", "")
         self.password.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         form.addRow("Server &address:", self.url)
+        if lock_server:  # the organisation file names the server
+            self.url.setReadOnly(True)
+            self.url.setAccessibleDescription("Set by your organisation")
+            self.url.setToolTip("Set by your organisation")
+            form.addRow("", QtWidgets.QLabel("<i>Set by your organisation</i>"))
         form.addRow("&Username:", self.username)
         form.addRow("&Password:", self.password)
         self.connect_button = QtWidgets.QPushButton("&Connect")
@@ -96,6 +103,8 @@ class WelcomeDialog(QtWidgets.QDialog):
             self.demo_buttons[person.role] = button
         row.addLayout(people)
         layout.addWidget(demo)
+        self.offer_demo = offer_demo
+        demo.setVisible(offer_demo)  # the organisation file may leave the demo out
         # wide enough for each person's line (wrapped lines in a grid overlap when squeezed)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m") * 48)
 
@@ -132,6 +141,8 @@ class WelcomeDialog(QtWidgets.QDialog):
         self._run(None, url, user, self.password.text())
 
     def start_demo(self, role: str) -> None:
+        if not self.offer_demo:
+            return  # the organisation does not offer it
         self._run(role, "", "", None)
 
     def resume(self, url: str, username: str) -> None:

@@ -31,6 +31,7 @@ from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     ServerBusy,
     SyncError,
 )
+from .network import PINNED, Network, PinMismatch
 from .orgwire import OrgImportBody, OrgImportReply
 from .protocol import (
     FEED_END_HEADER,
@@ -96,21 +97,29 @@ class Connection:
         *,
         tokens: Tokens,
         allow_plain_local: bool = False,
-        verify: bool | str = True,
+        network: Network | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """`network`: the organisation's CA bundle, pins and proxy (lcc_apr.sync.network;
+        None: the usual authorities and the system's proxy). `transport` replaces the
+        network's (tests)."""
         self.url = check_server_url(url, allow_plain_local=allow_plain_local)
         self.tokens = tokens
         self.user: UserWire | None = None
         self.username: str | None = None
         self._access: str | None = None
         self._feed_end: int | None = None
+        options = (network or Network()).client_options()
+        if self.url.startswith("http://"):  # only to this computer (the demo): straight there,
+            options = {"verify": False, "trust_env": False}  # and no TLS context to build
+        if transport is not None:
+            options.pop("mounts", None)
+            options["transport"] = transport
         self._http = httpx.Client(
             base_url=self.url,
-            verify=verify,
             timeout=timeout,
-            transport=transport,
+            **options,
             headers={PROTOCOL_HEADER: str(PROTOCOL), "Content-Type": "application/json"},
         )
 
@@ -345,6 +354,11 @@ def may_have_arrived(err: NetworkError) -> bool:
 
 
 def _network_message(exc: httpx.TransportError) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, PinMismatch):
+            return PINNED
+        cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.ConnectError) and "CERTIFICATE" in str(exc).upper():
         return (
             "The server's certificate is not trusted by this computer, so the connection was "

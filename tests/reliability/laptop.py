@@ -127,7 +127,6 @@ class Laptop:
             tokens=Tokens(self.ring),
             allow_plain_local=True,
             timeout=TIMEOUT,
-            verify=False,  # plain HTTP to 127.0.0.1: no TLS context to build
         )
         self.connection.username = self.user.username  # signs back in from the keyring
         self.signer = Signer(self.store, keyring_backend=self.ring)
