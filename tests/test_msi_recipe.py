@@ -390,7 +390,7 @@ def test_build_ps1_signs_every_exe_and_dll_then_the_msi() -> None:
         '-m", "PyInstaller"',
         "Set-Signature $Binaries",
         '"heat.exe"',
-        '"candle.exe") @(',
+        '"candle.exe") (@(',
         '"light.exe"',
         "Set-Signature @($Msi)",
     ]
@@ -400,4 +400,9 @@ def test_build_ps1_signs_every_exe_and_dll_then_the_msi() -> None:
     # signed twice: the bundle's binaries, then the MSI
     assert len(re.findall(r"^\s*Set-Signature ", code, flags=re.M)) == 2
     for wix in ("heat.exe", "candle.exe", "light.exe"):  # a warning stops the build
-        assert '"-nologo", "-wx"' in code.split(f'"{wix}") @(')[1].split("\n")[0]
+        (call,) = [
+            line
+            for line in code.splitlines()
+            if f'Invoke-Native (Join-Path $WixBin "{wix}")' in line
+        ]
+        assert '"-nologo", "-wx"' in call, call

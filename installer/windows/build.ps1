@@ -82,8 +82,9 @@ function Set-Signature {
 }
 
 # The MSI's ProductVersion: the project version, numbers only.
-$Version = (& $Python -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])").Trim()
-if ($LASTEXITCODE -ne 0) { throw "Could not read the version from pyproject.toml." }
+$Output = & $Python -c "import sys, tomllib; print(tomllib.load(open(sys.argv[1], 'rb'))['project']['version'])" (Join-Path $Root "pyproject.toml")
+if ($LASTEXITCODE -ne 0 -or -not $Output) { throw "Could not read the version from pyproject.toml with $Python." }
+$Version = "$Output".Trim()
 if ($Version -notmatch '^\d+\.\d+\.\d+$') {
     throw "pyproject.toml's version '$Version' is not major.minor.build in numbers, which an MSI needs."
 }
@@ -111,10 +112,13 @@ try {
     Invoke-Native (Join-Path $WixBin "heat.exe") @("dir", $Bundle, "-nologo", "-wx",
         "-cg", "BundleFiles", "-dr", "INSTALLFOLDER", "-var", "var.BundleDir",
         "-srd", "-sreg", "-scom", "-sfrag", "-ag", "-out", $Fragment)
-    Invoke-Native (Join-Path $WixBin "candle.exe") @("-nologo", "-wx", "-arch", "x64",
-        "-dVersion=$Version", "-dBundleDir=$Bundle", "-dInstallerDir=$(Join-Path $Root 'installer')",
-        "-dWin64=yes", "-out", "$Work\",
-        (Join-Path $Root "installer\windows\lcc-apr.wxs"), $Fragment)
+    $Defines = @("-dVersion=$Version", "-dBundleDir=$Bundle",
+        "-dInstallerDir=$(Join-Path $Root 'installer')", "-dWin64=yes")
+    foreach ($Source in @((Join-Path $Root "installer\windows\lcc-apr.wxs"), $Fragment)) {
+        $Object = Join-Path $Work ([IO.Path]::GetFileNameWithoutExtension($Source) + ".wixobj")
+        Invoke-Native (Join-Path $WixBin "candle.exe") (@("-nologo", "-wx", "-arch", "x64", "-out", $Object) +
+            $Defines + @($Source))
+    }
     Invoke-Native (Join-Path $WixBin "light.exe") @("-nologo", "-wx", "-sice:ICE38", "-sice:ICE43",
         "-out", $Msi, (Join-Path $Work "lcc-apr.wixobj"), (Join-Path $Work "bundle-files.wixobj"))
 
