@@ -35,8 +35,8 @@ VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["versi
 
 # Component attribute bits (Windows Installer's Component table)
 REGISTRY_KEY_PATH, PERMANENT, NEVER_OVERWRITE, WIN64 = 4, 16, 128, 256
-# Registry roots (Registry table): 1 is HKEY_CURRENT_USER, 2 HKEY_LOCAL_MACHINE
-HKCU, HKLM = 1, 2
+# Registry root (Registry table): 2 is HKEY_LOCAL_MACHINE (1 would be HKEY_CURRENT_USER)
+HKLM = 2
 STANDARD_FOLDERS = {"ProgramFiles64Folder", "ProgramMenuFolder"}
 # Upgrade attribute bits
 MIGRATE_FEATURES, ONLY_DETECT = 1, 2
