@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench bundle lint clean reliability reliability-report wheel wheelhouse
+.PHONY: run test bench bundle lint clean reliability reliability-report wheel wheelhouse msi
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -44,6 +44,12 @@ wheel: $(READY)
 
 wheelhouse: $(READY)
 	PYTHON=$(VENV)/bin/python bash installer/server/build-wheelhouse.sh wheelhouse dist
+
+# The Windows MSI built on Linux around the bundle (wixl), to check the recipe:
+# dist/lcc-apr-<version>-x64.msi. Signed when SIGN_CERT and SIGN_KEY (PEM) are given;
+# SIGN_CA verifies it (default: the certificate). On Windows: installer/windows/build.ps1.
+msi: bundle
+	bash installer/windows/build-msi.sh $(if $(SIGN_CERT),--cert $(SIGN_CERT) --key $(SIGN_KEY)) $(if $(SIGN_CA),--ca $(SIGN_CA))
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
