@@ -50,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             make_context=make_context,
             demo_role=getattr(args, "demo", None),
             quit_after=getattr(args, "quit_after", None),
+            council_sign_in=make_council_sign_in(data_dir()),
+            council_offered=council_offered,
+            # SINGLE_SIGN_ON_HOOK: organisation.toml's `sign_in = "single-sign-on"` goes here
+            # (shows the council-account button before the server is asked)
+            single_sign_on=False,
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
@@ -126,6 +131,44 @@ def make_sign_in(
         )
 
     return run
+
+
+def make_council_sign_in(
+    folder: Path, catalogue: Catalogue | None = None
+) -> Callable[..., Session]:
+    """The welcome's single sign-on, run in its worker: (url, progress, cancel,
+    ask_passphrase) -> a signed-in, synced Session. The council's sign-in page opens in
+    the system browser; setting the cancel event (Cancel, quitting) stops the wait."""
+
+    def run(
+        url: str,
+        progress: Any,
+        cancel: threading.Event | None = None,
+        ask_passphrase: Callable[[bool], str] | None = None,
+    ) -> Session:
+        from lcc_apr.launch import sign_in_with_council_account
+        from lcc_apr.store import keys
+        from ui.start import warm_up
+
+        warm_up()
+        return sign_in_with_council_account(
+            url=url,
+            folder=folder,
+            keyring_backend=keys.secure_keyring(),
+            ask_passphrase=ask_passphrase,
+            catalogue=catalogue or templates(),
+            progress=progress,
+            cancel=cancel,
+        )
+
+    return run
+
+
+def council_offered(url: str) -> bool:
+    """Whether the server at `url` offers sign-in with the council account (a worker asks)."""
+    from lcc_apr.launch import council_sign_in_offered
+
+    return council_sign_in_offered(url)
 
 
 def make_context(session: Session, catalogue: Catalogue | None = None) -> AppContext:

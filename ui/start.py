@@ -16,7 +16,7 @@ from .qt import QtCore, QtWidgets
 from .settings import Settings
 from .tasks import TaskRunner
 from .theme import apply_appearance
-from .welcome import SignIn, WelcomeDialog
+from .welcome import CouncilOffered, CouncilSignIn, SignIn, WelcomeDialog
 
 if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first window shows
     from lcc_apr.launch import Session
@@ -44,9 +44,13 @@ def run_app(
     make_context: MakeContext,
     demo_role: str | None = None,
     quit_after: float | None = None,
+    council_sign_in: CouncilSignIn | None = None,
+    council_offered: CouncilOffered | None = None,
+    single_sign_on: bool = False,
 ) -> int:
     """Welcome (or straight back in, from the keyring), then the main window; signing out
-    returns to the welcome. Returns the exit code."""
+    returns to the welcome. Returns the exit code. The welcome offers sign-in with the
+    council account when `single_sign_on` says so or the server does (`council_offered`)."""
     app = ensure_app()
     settings = Settings()
     while True:
@@ -57,7 +61,12 @@ def run_app(
         )
         runner = TaskRunner()
         welcome = WelcomeDialog(
-            runner=runner, sign_in=sign_in, server_url=settings.get("sync/server_url") or ""
+            runner=runner,
+            sign_in=sign_in,
+            server_url=settings.get("sync/server_url") or "",
+            council_sign_in=council_sign_in,
+            council_offered=council_offered,
+            single_sign_on=single_sign_on,
         )
         role = demo_role or settings.get("account/demo_role") or None
         last_user = settings.get("account/username")
