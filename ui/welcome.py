@@ -194,6 +194,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.role = None
         self._busy(True)
         self.cancel_button.show()
+        self.cancel_button.setFocus()  # Enter or Space stops the wait
         self.show_message("Starting...")
 
         def work(control: Any) -> Any:
