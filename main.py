@@ -64,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             quit_after=getattr(args, "quit_after", None),
             organisation=organisation,
             update_check=make_update_check(organisation, folder),
+            council_sign_in=make_council_sign_in(folder, organisation=organisation),
+            council_offered=functools.partial(council_offered, organisation=organisation),
+            # organisation.toml's `sign_in = "single-sign-on"` shows the council-account
+            # button before the server is asked
+            single_sign_on=organisation is not None and organisation.sign_in == "single-sign-on",
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
@@ -189,6 +194,47 @@ def make_sign_in(
         )
 
     return run
+
+
+def make_council_sign_in(
+    folder: Path, catalogue: Catalogue | None = None, *, organisation: OrgSettings | None = None
+) -> Callable[..., Session]:
+    """The welcome's single sign-on, run in its worker: (url, progress, cancel,
+    ask_passphrase) -> a signed-in, synced Session. The council's sign-in page opens in
+    the system browser; setting the cancel event (Cancel, quitting) stops the wait."""
+
+    def run(
+        url: str,
+        progress: Any,
+        cancel: threading.Event | None = None,
+        ask_passphrase: Callable[[bool], str] | None = None,
+    ) -> Session:
+        from lcc_apr.launch import sign_in_with_council_account
+        from lcc_apr.store import keys
+        from lcc_apr.sync.network import Network
+        from ui.start import warm_up
+
+        warm_up()
+        return sign_in_with_council_account(
+            url=url,
+            folder=folder,
+            keyring_backend=keys.secure_keyring(),
+            ask_passphrase=ask_passphrase,
+            catalogue=catalogue or templates(),
+            progress=progress,
+            cancel=cancel,
+            network=Network.of(organisation),
+        )
+
+    return run
+
+
+def council_offered(url: str, organisation: OrgSettings | None = None) -> bool:
+    """Whether the server at `url` offers sign-in with the council account (a worker asks)."""
+    from lcc_apr.launch import council_sign_in_offered
+    from lcc_apr.sync.network import Network
+
+    return council_sign_in_offered(url, network=Network.of(organisation))
 
 
 def make_context(session: Session, catalogue: Catalogue | None = None) -> AppContext:

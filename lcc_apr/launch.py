@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[Step], None]  # each step of the way, in plain words (lcc_apr.progress)
 AskPassphrase = Callable[[bool], str]
+WAITING_FOR_BROWSER = "Finish signing in in your browser…"
 
 
 class DemoLogins(Protocol):
@@ -144,6 +145,101 @@ def sign_in(
         session.close()
         raise
     return session
+
+
+def sign_in_with_council_account(
+    *,
+    url: str,
+    folder: Path,
+    keyring_backend: KeyringBackend | None,
+    ask_passphrase: AskPassphrase | None,
+    catalogue: Catalogue,
+    progress: Progress = lambda text: None,
+    cancel: threading.Event | None = None,
+    open_browser: Callable[[str], Any] | None = None,
+    network: Network | None = None,
+    allow_plain_local: bool = False,
+) -> Session:
+    """Sign in with the council account (single sign-on through the system browser,
+    lcc_apr.sync.sso), then open this user's encrypted cache and sync it, as `sign_in`.
+    Setting `cancel` while the browser is open stops it (Cancelled). `network`: the
+    organisation's certificates and proxy for the server; the identity provider is reached
+    through the same proxy with the usual authorities."""
+    import webbrowser
+
+    import httpx
+
+    from lcc_apr.sync import sso
+    from lcc_apr.sync.errors import NetworkError
+
+    connection = Connection(
+        url, tokens=Tokens(keyring_backend), allow_plain_local=allow_plain_local, network=network
+    )
+    provider = httpx.Client(timeout=30.0, **(network or Network()).public().client_options())
+    try:
+        progress(Step("Opening your council's sign-in page in your browser"))
+        sso.sign_in_with_council_account(
+            connection,
+            open_browser=open_browser or webbrowser.open,
+            cancel=cancel,
+            waiting=lambda: progress(Step(WAITING_FOR_BROWSER)),
+            http=provider,
+        )
+        assert connection.username is not None and connection.user is not None
+        store = open_store(
+            cache_path(folder, url, connection.username),
+            keyring_backend=keyring_backend,
+            ask_passphrase=ask_passphrase,
+        )
+    except BaseException:
+        connection.close()
+        raise
+    finally:
+        provider.close()
+    from lcc_apr.signing.identity import Signer
+
+    signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
+    engine = SyncEngine(
+        store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
+    )
+    session = Session(store, connection, engine, user=connection.user.model_dump(), signer=signer)
+    try:
+        progress(Step("Receiving your records"))
+        session.first_sync = engine.run(cancel)
+    except NetworkError:
+        if not _has_synced(store):
+            session.close()
+            raise
+        progress(Step("Working offline with the records on this computer"))
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def council_sign_in_offered(
+    url: str, *, network: Network | None = None, allow_plain_local: bool = False
+) -> bool:
+    """Whether the server at `url` offers sign-in with the council account (GET /auth/sso);
+    False too when it cannot be asked (a wrong address, no answer). For a worker."""
+    from lcc_apr.sync.errors import SyncError
+
+    try:
+        connection = Connection(
+            url,
+            tokens=Tokens(None),
+            allow_plain_local=allow_plain_local,
+            network=network,
+            timeout=10.0,
+        )
+    except SyncError:
+        return False
+    try:
+        return connection.sso_provider() is not None
+    except SyncError:
+        return False
+    finally:
+        connection.close()
 
 
 def sign_in_demo(

@@ -17,7 +17,7 @@ from .qt import QtCore, QtWidgets
 from .settings import Settings
 from .tasks import TaskRunner
 from .theme import apply_appearance
-from .welcome import SignIn, WelcomeDialog
+from .welcome import CouncilOffered, CouncilSignIn, SignIn, WelcomeDialog
 
 if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first window shows
     from lcc_apr.launch import Session
@@ -94,10 +94,15 @@ def run_app(
     quit_after: float | None = None,
     organisation: OrgSettings | None = None,
     update_check: UpdateCall | None = None,
+    council_sign_in: CouncilSignIn | None = None,
+    council_offered: CouncilOffered | None = None,
+    single_sign_on: bool = False,
 ) -> int:
     """Welcome (or straight back in, from the keyring), then the main window; signing out
     returns to the welcome. The organisation's settings (None: no organisation file) lock
-    the server address and may leave the demo out. Returns the exit code."""
+    the server address and may leave the demo out. The welcome offers sign-in with the
+    council account when `single_sign_on` says so or the server does (`council_offered`).
+    Returns the exit code."""
     app = ensure_app()
     settings = Settings(organisation=organisation)
     offer_demo = organisation is None or organisation.offer_demo
@@ -115,6 +120,9 @@ def run_app(
             server_url=settings.get("sync/server_url") or "",
             lock_server=settings.locked("sync/server_url"),
             offer_demo=offer_demo,
+            council_sign_in=council_sign_in,
+            council_offered=council_offered,
+            single_sign_on=single_sign_on,
         )
         role = demo_role or settings.get("account/demo_role") or None  # refused when not offered
         last_user = settings.get("account/username")

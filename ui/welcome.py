@@ -24,6 +24,12 @@ AskPassphrase = Callable[[bool], str]
 SignIn = Callable[
     [str | None, str, str, str | None, Callable[[Any], None], Any, AskPassphrase], Any
 ]
+# (server URL) -> whether that server offers sign-in with the council account (GET
+# /auth/sso); run on the read pool, so it may take its time
+CouncilOffered = Callable[[str], bool]
+# (server URL, progress, cancel, ask_passphrase) -> lcc_apr.launch.Session: single sign-on
+# through the system browser; setting cancel (the Cancel button) stops the wait
+CouncilSignIn = Callable[[str, Callable[[Any], None], Any, AskPassphrase], Any]
 BUTTONS = {"manager": "Line &manager", "employee": "Member of &staff", "hr": "&HR adviser"}
 
 
@@ -38,10 +44,18 @@ class WelcomeDialog(QtWidgets.QDialog):
         lock_server: bool = False,
         offer_demo: bool = True,
         ask_passphrase: AskPassphrase | None = None,
+        council_sign_in: CouncilSignIn | None = None,
+        council_offered: CouncilOffered | None = None,
+        single_sign_on: bool = False,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
+        """`single_sign_on` shows "Sign in with your council account" from the start (the
+        organisation says so); otherwise it shows once `council_offered` says the server
+        at the address offers it."""
         super().__init__(parent)
         self.runner, self._sign_in = runner, sign_in
+        self._council_sign_in, self._council_offered = council_sign_in, council_offered
+        self._single_sign_on = single_sign_on and council_sign_in is not None
         # kept by the session too: the signing key may ask later, from the main window
         self.ask_passphrase = ask_passphrase or PassphraseAsker()
         self.session: Any = None
@@ -77,6 +91,20 @@ class WelcomeDialog(QtWidgets.QDialog):
         self.connect_button.setDefault(True)
         self.connect_button.clicked.connect(self.connect_to_server)
         form.addRow("", self.connect_button)
+        self.council_button = QtWidgets.QPushButton("Sign &in with your council account")
+        self.council_button.setAccessibleName("Sign in with your council account")
+        self.council_button.setAccessibleDescription(
+            "Opens your council's sign-in page in your web browser"
+        )
+        self.council_button.clicked.connect(self.sign_in_with_council_account)
+        self.council_button.setVisible(self._single_sign_on)
+        form.addRow("", self.council_button)
+        self.cancel_button = QtWidgets.QPushButton("Ca&ncel signing in")
+        self.cancel_button.setAccessibleName("Cancel signing in")
+        self.cancel_button.clicked.connect(self.cancel_sign_in)
+        self.cancel_button.hide()
+        form.addRow("", self.cancel_button)
+        self.url.editingFinished.connect(self.ask_server)
         layout.addWidget(server)
 
         demo = QtWidgets.QGroupBox("Try the demo")
@@ -124,6 +152,8 @@ class WelcomeDialog(QtWidgets.QDialog):
         footer.addStretch(1)
         footer.addWidget(self.quit_button)
         layout.addLayout(footer)
+        if server_url:
+            self.ask_server()
 
     def _line(self, name: str, text: str, placeholder: str) -> QtWidgets.QLineEdit:
         line = QtWidgets.QLineEdit(text)
@@ -139,6 +169,59 @@ class WelcomeDialog(QtWidgets.QDialog):
             self.show_message("Enter the server address, your username and your password.")
             return
         self._run(None, url, user, self.password.text())
+
+    def ask_server(self) -> None:
+        """Ask the server at the address (in a worker) whether it offers sign-in with the
+        council account; the button shows when it does."""
+        url = self.url.text().strip()
+        if (
+            not url
+            or self._council_offered is None
+            or self._council_sign_in is None
+            or self.runner.closed
+        ):
+            return
+        offered = self._council_offered
+        self.runner.read(
+            lambda _control: offered(url),
+            on_done=lambda yes: self._offer(url, bool(yes)),
+            on_error=lambda _error: None,  # not offered: the password stays
+            name="ask for single sign-on",
+        )
+
+    def _offer(self, url: str, offered: bool) -> None:
+        if url == self.url.text().strip():  # still the address asked about
+            self.council_button.setVisible(offered or self._single_sign_on)
+
+    def sign_in_with_council_account(self) -> None:
+        url = self.url.text().strip()
+        if not url:
+            self.show_message("Enter the server address first.")
+            return
+        council = self._council_sign_in
+        assert council is not None
+        self.role = None
+        self._busy(True)
+        self.cancel_button.show()
+        self.cancel_button.setFocus()  # Enter or Space stops the wait
+        self.show_message("Starting...")
+
+        def work(control: Any) -> Any:
+            return council(url, control.progress, control.cancel, self.ask_passphrase)
+
+        self._task = self.runner.write(
+            work,
+            on_done=self._done,
+            on_error=self._failed,
+            on_progress=self.show_message,
+            name="sign in with the council account",
+        )
+
+    def cancel_sign_in(self) -> None:
+        """Stop waiting for the browser (the person closed it, or changed their mind)."""
+        if self._task is not None:
+            self._task.cancel()
+        self.cancel_button.setEnabled(False)
 
     def start_demo(self, role: str) -> None:
         if not self.offer_demo:
@@ -202,8 +285,11 @@ class WelcomeDialog(QtWidgets.QDialog):
     def _busy(self, busy: bool) -> None:
         if not busy:
             self.bar.hide()
+            self.cancel_button.hide()
+            self.cancel_button.setEnabled(True)
         for widget in (
             self.connect_button,
+            self.council_button,
             *self.demo_buttons.values(),
             self.url,
             self.username,

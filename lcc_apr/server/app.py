@@ -15,14 +15,15 @@ from .db import make_engine
 from .deps import document_protocol
 from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
 from .gate import LimitBody, SignedInFirst
-from .routes import auth, certificates, hr, meta, org, sync
+from .routes import auth, certificates, hr, meta, org, sso, sync
 from .settings import ServerSettings
 
 DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, record sync, and HR's
 organisation import.
 
 Every request but /health and /version carries `LCC-APR-Protocol: 1`; every route
-but /health, /version, /auth/login and /auth/refresh needs a bearer token.
+but /health, /version, /auth/login, /auth/refresh and /auth/sso (single sign-on) needs a
+bearer token.
 See docs/sync-protocol.md."""
 
 
@@ -51,7 +52,15 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     app.state.ctx = ctx
     install_handlers(app)
     document_protocol(app)
-    routers = (meta.router, auth.router, org.router, sync.router, certificates.router, hr.router)
+    routers = (
+        meta.router,
+        auth.router,
+        sso.router,
+        org.router,
+        sync.router,
+        certificates.router,
+        hr.router,
+    )
     for router in routers:
         app.include_router(router)
     app.add_middleware(SignedInFirst, tokens=ctx.tokens)

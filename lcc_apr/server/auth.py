@@ -126,13 +126,21 @@ def login(
         raise disabled_error()
     if ctx.passwords.needs_rehash(account.password_hash):
         account.password_hash = ctx.passwords.hash(password)
-    family = AuthSession(id=str(uuid.uuid4()), user_id=user.id, device=device[:100], created_at=now)
-    session.add(family)
-    session.flush()
-    reply = _issue(ctx, session, user, family.id, now, new_refresh_token())
+    reply = open_session(ctx, session, user, device, now)
     audit.add(session, user.id, "login", route, "ok")
     session.commit()
     return reply
+
+
+def open_session(
+    ctx: ServerContext, session: Session, user: User, device: str, now: datetime
+) -> dict[str, Any]:
+    """A new signed-in device for `user` (password or single sign-on): its refresh family
+    and the TokenReply, in the caller's transaction (the caller commits)."""
+    family = AuthSession(id=str(uuid.uuid4()), user_id=user.id, device=device[:100], created_at=now)
+    session.add(family)
+    session.flush()
+    return _issue(ctx, session, user, family.id, now, new_refresh_token())
 
 
 def _failed(

@@ -12,6 +12,7 @@ from lcc_apr.forms import Catalogue
 from .ca import AuthorityHolder
 from .db import session_factory
 from .lockout import AddressThrottle
+from .oidc import OidcProvider
 from .security import Passwords, TokenIssuer
 from .settings import ServerSettings
 
@@ -26,6 +27,7 @@ class ServerContext:
     catalogue: Catalogue
     authority: AuthorityHolder  # the signing authority, read from its files when first needed
     throttle: AddressThrottle  # failed sign-ins per client address
+    provider: OidcProvider | None  # the council's sign-in service (None: no single sign-on)
 
     @classmethod
     def build(cls, settings: ServerSettings, engine: Engine) -> ServerContext:
@@ -40,4 +42,16 @@ class ServerContext:
             throttle=AddressThrottle(
                 settings.sign_in_failures_per_address, settings.sign_in_throttle_seconds
             ),
+            provider=_provider(settings),
         )
+
+
+def _provider(settings: ServerSettings) -> OidcProvider | None:
+    if settings.oidc_issuer is None or settings.oidc_client_id is None:
+        return None
+    return OidcProvider(
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        cache_seconds=settings.oidc_jwks_cache_seconds,
+        leeway=settings.oidc_leeway_seconds,
+    )

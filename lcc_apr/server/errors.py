@@ -40,6 +40,7 @@ MEANINGS: dict[int, str] = {
     400: "The body is not JSON (POST /certificates: or not a valid signing request)",
     401: "Not signed in, the session has ended, or (sign-in) wrong username or password",
     403: "The account is disabled (POST /hr/org-import: or the user is not HR)",
+    404: "Single sign-on is not set up on this server (code sso_not_enabled)",
     409: "The signing key is taken or revoked (POST /hr/org-import: the import was refused, "
     "nothing changed)",
     413: "The request is too large",
@@ -47,6 +48,7 @@ MEANINGS: dict[int, str] = {
     "the file cannot be read)",
     423: "Too many failed sign-ins: the account is locked for a while",
     426: "The LCC-APR-Protocol header is missing, or names a protocol this server does not serve",
+    502: "The server could not reach the council's sign-in service (code provider_unreachable)",
     429: "Too many requests (at once, or failed sign-ins from this address): nothing was "
     "done; wait Retry-After seconds",
     503: "The server cannot serve this now (busy: wait Retry-After seconds; "

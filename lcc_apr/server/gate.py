@@ -4,8 +4,9 @@
 Content-Length is refused before a byte is read, and a chunked body is counted as it
 arrives and refused at the limit (no more is read). `SignedInFirst` answers 401 to a
 request that carries a body but no valid access token, before the body is read, on
-every route but sign-in and refresh: an anonymous caller cannot make the server read
-or parse anything large. (The routes check the token and the account again.)
+every route but sign-in (password or single sign-on) and refresh: an anonymous caller
+cannot make the server read or parse anything large. (The routes check the token and the
+account again.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import json_response
 from .security import TokenIssuer
 
-OPEN_PATHS = frozenset({"/auth/login", "/auth/refresh"})
+OPEN_PATHS = frozenset({"/auth/login", "/auth/refresh", "/auth/sso/nonce", "/auth/sso/login"})
 READS_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGN_IN_FIRST = "Sign in first."
 

@@ -15,9 +15,10 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -90,6 +91,19 @@ class ServerSettings(BaseSettings):
     ca_key_file: Path | None = None
     organisation_name: str = "Leicestershire County Council"
     certificate_days: int = 730  # how long a personal signing certificate lasts
+    # Single sign-on with the council's OpenID Connect provider (docs/admin-guide.md section
+    # 5), off while oidc_issuer is None. The issuer exactly as the provider names itself
+    # (its discovery document is at <issuer>/.well-known/openid-configuration); the client
+    # id the app is registered under (the ID token's audience); which ID-token claim names
+    # the person (oidc_claim) and which employee field it matches (oidc_match: the work
+    # email or the payroll number from the HR import).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_claim: str = Field(default="email", min_length=1, max_length=100)
+    oidc_match: Literal["email", "payroll_number"] = "email"
+    oidc_scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    oidc_jwks_cache_seconds: int = Field(default=3600, ge=0)  # the provider's keys, kept
+    oidc_leeway_seconds: int = Field(default=60, ge=0, le=600)  # clock skew allowed
 
     @field_validator(
         "page_limit",
@@ -116,6 +130,40 @@ class ServerSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, FileVariables(settings_cls))
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError("must be an https:// address (plain http only on this computer)")
+        if parts.query or parts.fragment:
+            raise ValueError("must have no query or fragment")
+        return value
+
+    @field_validator("oidc_scopes")
+    @classmethod
+    def _openid(cls, value: list[str]) -> list[str]:
+        if "openid" not in value:
+            raise ValueError('must include "openid"')
+        return value
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> ServerSettings:
+        if (self.oidc_issuer is None) != (self.oidc_client_id is None):
+            raise ValueError(
+                "single sign-on needs both oidc_issuer and oidc_client_id (or neither, to "
+                "turn it off)"
+            )
+        return self
+
+    @property
+    def single_sign_on(self) -> bool:
+        """Whether sign-in with the council's identity provider is set up."""
+        return self.oidc_issuer is not None and self.oidc_client_id is not None
 
     @property
     def in_flight_limit(self) -> int:

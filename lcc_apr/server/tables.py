@@ -159,3 +159,14 @@ class IssuedCertificate(ServerBase):
     not_after: Mapped[utc]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str | None] = mapped_column(String(20))
+
+
+class SsoNonce(ServerBase):
+    """A nonce the server gave for one single sign-on, kept as its SHA-256 until it is
+    used (then deleted: a second use finds nothing) or expires. In the database, so every
+    worker agrees."""
+
+    __tablename__ = "sso_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[utc] = mapped_column(index=True)

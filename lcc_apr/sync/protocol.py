@@ -194,6 +194,29 @@ class LoginBody(Wire):
     device: Annotated[str, Field(max_length=100)] = ""
 
 
+class SsoReply(Wire):
+    """GET /auth/sso: the council's OpenID Connect provider this server trusts."""
+
+    issuer: str
+    client_id: str
+    scopes: list[str]
+
+
+class SsoNonceReply(Wire):
+    """POST /auth/sso/nonce: a nonce for one single sign-on."""
+
+    nonce: str
+    expires_in: int  # seconds
+
+
+class SsoLoginBody(Wire):
+    """POST /auth/sso/login: the provider's ID token and the nonce it was asked with."""
+
+    id_token: Annotated[str, Field(min_length=1, max_length=20000)]
+    nonce: Annotated[str, Field(min_length=1, max_length=200)]
+    device: Annotated[str, Field(max_length=100)] = ""
+
+
 class RefreshBody(Wire):
     """POST /auth/refresh and /auth/logout."""
 

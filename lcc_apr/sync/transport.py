@@ -46,6 +46,9 @@ from .protocol import (
     PullPage,
     PushReply,
     RefreshBody,
+    SsoLoginBody,
+    SsoNonceReply,
+    SsoReply,
     TokenReply,
     TrustReply,
     UserWire,
@@ -133,6 +136,26 @@ class Connection:
         self.username = username
         body = LoginBody(username=username, password=password, device=device)
         reply, _ = self._call(TokenReply, "POST", "/auth/login", body=body, authorised=False)
+        return self._accept(reply)
+
+    def sso_provider(self) -> SsoReply | None:
+        """GET /auth/sso: the council's sign-in service this server trusts, or None when the
+        server offers no single sign-on (or is too old to know it)."""
+        try:
+            return self._call(SsoReply, "GET", "/auth/sso", authorised=False)[0]
+        except Refused:  # 404 sso_not_enabled, or a server without the route
+            return None
+
+    def sso_nonce(self) -> str:
+        """POST /auth/sso/nonce: a nonce for one sign-in at the council's sign-in service."""
+        return self._call(SsoNonceReply, "POST", "/auth/sso/nonce", authorised=False)[0].nonce
+
+    def sso_login(self, id_token: str, nonce: str, device: str = "desktop") -> UserWire:
+        """Sign in with the ID token the council's sign-in service gave for `nonce`; the
+        tokens are then kept as after `login` (under the username the server names)."""
+        body = SsoLoginBody(id_token=id_token, nonce=nonce, device=device)
+        reply, _ = self._call(TokenReply, "POST", "/auth/sso/login", body=body, authorised=False)
+        self.username = reply.user.username
         return self._accept(reply)
 
     def resume(self, username: str) -> bool:
@@ -325,6 +348,8 @@ def _refusal(response: httpx.Response) -> SyncError:
     wait = _retry_after(response.headers.get("Retry-After"))
     if status == 429 or (status == 503 and wait is not None):
         return ServerBusy(BUSY, wait or DEFAULT_BUSY_WAIT)
+    if status == 502 and code == "provider_unreachable":
+        return NetworkError(detail or "The council's sign-in service cannot be reached.")
     if status >= 500:
         return NetworkError("The server had a problem; nothing was lost. Try again shortly.")
     return Refused(detail or f"The server refused the request ({status}).", code)
