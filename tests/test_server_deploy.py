@@ -432,6 +432,7 @@ def test_a_laptop_signs_in_and_syncs_through_nginx_to_the_server_running_as_nobo
 
     from lcc_apr.forms import Catalogue
     from lcc_apr.launch import sign_in
+    from lcc_apr.sync.network import Network
 
     reply = httpx.get(f"{deployed.url}/ready", verify=str(deployed.ca_file))
     assert reply.status_code == 200
@@ -448,7 +449,7 @@ def test_a_laptop_signs_in_and_syncs_through_nginx_to_the_server_running_as_nobo
         keyring_backend=MemoryKeyring(),
         ask_passphrase=lambda new: "not asked",
         catalogue=Catalogue.load(),
-        verify=str(deployed.ca_file),
+        network=Network(ca_bundle=deployed.ca_file),  # as organisation.toml's ca_bundle
     )
     try:
         assert "manager" in session.user["roles"]
