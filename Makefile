@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench bundle lint clean reliability reliability-report
+.PHONY: run test bench bundle deb lint clean reliability reliability-report
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -36,6 +36,10 @@ reliability-report: $(READY)
 # The desktop app as one folder (PyInstaller --onedir): dist/lcc-apr/lcc-apr
 bundle: $(READY)
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller installer/lcc-apr.spec
+
+# The bundle as a Debian package: dist/lcc-apr_VERSION_ARCH.deb (installer/debian/build_deb.py)
+deb: bundle
+	$(VENV)/bin/python installer/debian/build_deb.py
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first windo
     from .context import AppContext
 
 MakeContext = Callable[["Session"], "AppContext"]
+# Told the name of each window ("welcome", "main") once it is on screen; True: close it there
+# (benchmarks and the frozen app's tests; main.py's LCC_APR_SHOWN).
+OnShown = Callable[[str], bool]
 
 
 def warm_up() -> None:
@@ -44,6 +47,7 @@ def run_app(
     make_context: MakeContext,
     demo_role: str | None = None,
     quit_after: float | None = None,
+    on_shown: OnShown | None = None,
 ) -> int:
     """Welcome (or straight back in, from the keyring), then the main window; signing out
     returns to the welcome. Returns the exit code."""
@@ -66,13 +70,15 @@ def run_app(
         elif last_user and settings.get("sync/server_url"):
             url = settings.get("sync/server_url")
             QtCore.QTimer.singleShot(0, functools.partial(welcome.resume, url, last_user))
+        if on_shown is not None:
+            _when_shown(welcome, "welcome", on_shown)
         if welcome.exec() != QtWidgets.QDialog.DialogCode.Accepted or welcome.session is None:
             runner.shutdown()
             return 0
         session: Session = welcome.session
         remember(settings, session, welcome.role)
         code, signed_out = run_window(
-            app, make_context(session), session, settings, runner, quit_after
+            app, make_context(session), session, settings, runner, quit_after, on_shown
         )
         if not signed_out or quit_after is not None:
             return code
@@ -86,6 +92,7 @@ def run_window(
     settings: Settings,
     runner: TaskRunner,
     quit_after: float | None,
+    on_shown: OnShown | None = None,
 ) -> tuple[int, bool]:
     """The main window until it closes: (exit code, whether the person signed out)."""
     from .app import build_window
@@ -104,10 +111,22 @@ def run_window(
         window.status.note_outcome(session.first_sync)
     if quit_after is not None:
         QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
+    if on_shown is not None:
+        _when_shown(window, "main", on_shown)
     code = app.exec()
     runner.shutdown()
     session.close()
     return code, signed_out
+
+
+def _when_shown(window: QtWidgets.QWidget, name: str, on_shown: OnShown) -> None:
+    """on_shown(name) at the event loop's first turn with the window shown."""
+
+    def shown() -> None:
+        if on_shown(name):
+            window.close()
+
+    QtCore.QTimer.singleShot(0, shown)
 
 
 def remember(settings: Settings, session: Session, role: str | None) -> None:
