@@ -160,6 +160,7 @@ def test_the_frozen_app_reaches_the_main_window_under_xvfb(
     display, framebuffer = xvfb
     env = app_env(tmp_path / "home", DISPLAY=display, LCC_APR_SHOWN="print")
     EmbeddedServer(Path(env["LCC_APR_HOME"]), size=50).prepare()  # the small demo, ready
+    before = tree(frozen_bundle)
     app = subprocess.Popen(
         [str(frozen_bundle / "lcc-apr"), "run", "--demo", "manager", "--quit-after", "5"],
         env=env,
@@ -177,6 +178,7 @@ def test_the_frozen_app_reaches_the_main_window_under_xvfb(
     target = ROOT / "docs" / "screenshots" if os.environ.get("LCC_APR_SCREENSHOTS") else tmp_path
     width, height, colours = screenshot(framebuffer, target / "frozen-demo.png")
     assert app.wait(timeout=30) == 0
+    assert tree(frozen_bundle) == before, "the app wrote into its own folder"
     assert (width, height) == (1280, 800)
     assert colours > 50, "the screen is (nearly) blank: the window drew nothing"
 
@@ -330,6 +332,12 @@ def test_a_root_owned_install_run_as_nobody_passes_and_writes_nothing_into_itsel
         assert tree(installed) == before
         written = {p.stat().st_uid for p in home.rglob("*")}
         assert written <= {nobody.pw_uid}
+        # Its owner could write there: the app does not even try.
+        done, report = selftest(
+            installed / "opt/lcc-apr/lcc-apr", "--allow-no-keyring", env=app_env(home / "root")
+        )
+        assert done.returncode == 0 and report["ok"], report
+        assert tree(installed) == before
     finally:
         shutil.rmtree(home)
 
