@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test bench bundle lint clean reliability reliability-report wheel wheelhouse msi
+.PHONY: run test bench bundle lint clean reliability reliability-report wheel wheelhouse msi deb
 
 run: $(READY)
 	$(VENV)/bin/python main.py run $(ARGS)
@@ -50,6 +50,10 @@ wheelhouse: $(READY)
 # SIGN_CA verifies it (default: the certificate). On Windows: installer/windows/build.ps1.
 msi: bundle
 	bash installer/windows/build-msi.sh $(if $(SIGN_CERT),--cert $(SIGN_CERT) --key $(SIGN_KEY)) $(if $(SIGN_CA),--ca $(SIGN_CA))
+
+# The bundle as a Debian package: dist/lcc-apr_VERSION_ARCH.deb (installer/debian/build_deb.py)
+deb: bundle
+	$(VENV)/bin/python installer/debian/build_deb.py
 
 lint: $(READY)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

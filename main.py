@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 def main(argv: Sequence[str] | None = None) -> int:
     args = cli.parser().parse_args(argv)
     if getattr(args, "func", cli.cmd_run) is not cli.cmd_run:
-        return cli.main(argv)
+        return cli.main(argv, demo_server=demo_server)
     if _no_display():
         print(
             "lcc-apr: no display found, so the window cannot open. Run it on a desktop, "
@@ -69,9 +69,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             # organisation.toml's `sign_in = "single-sign-on"` shows the council-account
             # button before the server is asked
             single_sign_on=organisation is not None and organisation.sign_in == "single-sign-on",
+            on_shown=_shown_probe(),
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
+
+
+def _shown_probe() -> Callable[[str], bool] | None:
+    """LCC_APR_SHOWN=print: a line `shown: welcome` or `shown: main` on stdout as each window
+    first shows; LCC_APR_SHOWN=quit: the same, then quit at the first (bench/bundle.py,
+    tests/test_bundle.py). Unset: None."""
+    mode = os.environ.get("LCC_APR_SHOWN")
+    if mode not in ("print", "quit"):
+        return None
+
+    def shown(name: str) -> bool:
+        print(f"shown: {name}", flush=True)
+        return mode == "quit"
+
+    return shown
 
 
 def _no_display() -> bool:

@@ -13,15 +13,19 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr import __version__
 from lcc_apr.paths import store_path
+
+if TYPE_CHECKING:
+    from lcc_apr.launch import DemoServerFactory
 
 # The store (SQLAlchemy, SQLCipher) loads inside the commands: `lcc-apr` opening the window
 # only parses its arguments here, and the window shows sooner.
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+SELFTEST_PASSWORD = "LCC_APR_SELFTEST_PASSWORD"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -80,12 +84,41 @@ def parser() -> argparse.ArgumentParser:
     hr.add_argument("--again", type=int, metavar="ID", help="make past export ID again")
     hr.add_argument("--list", action="store_true", help="list the exports made from this store")
     hr.set_defaults(func=cmd_hr_export)
+    test = sub.add_parser(
+        "selftest",
+        help="check this installation (keyring, encrypted store, signed PDF, sync); "
+        "prints JSON, exit 0 when all pass",
+    )
+    test.add_argument(
+        "--allow-no-keyring",
+        action="store_true",
+        help="pass the keyring check on a computer without a secure keyring (the app "
+        "then asks for a passphrase)",
+    )
+    test.add_argument(
+        "--server",
+        metavar="URL",
+        help="sync with this server instead of the embedded demo (password from "
+        f"{SELFTEST_PASSWORD})",
+    )
+    test.add_argument("--username", metavar="NAME", help="who signs in to --server")
+    test.add_argument(
+        "--ca-bundle", type=Path, metavar="FILE", help="PEM file of the CA(s) --server's TLS uses"
+    )
+    test.add_argument(
+        "--output", type=Path, metavar="FILE", help="also write the JSON report to this file"
+    )
+    test.set_defaults(func=cmd_selftest)
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, demo_server: DemoServerFactory | None = None) -> int:
+    """Run a command; `demo_server` (from main.py, the composition root) is the embedded
+    demo server the selftest starts."""
     args = parser().parse_args(argv)
     func = getattr(args, "func", cmd_run)
+    if func is cmd_selftest:
+        return cmd_selftest(args, demo_server=demo_server)
     from sqlalchemy.exc import DatabaseError
 
     from lcc_apr.store import StoreError
@@ -255,6 +288,50 @@ def cmd_hr_export(args: argparse.Namespace) -> int:
     else:
         print(f"Export {made.export_id}: {made.entries:,} record(s) in {made.path}")
     return EXIT_OK
+
+
+def cmd_selftest(args: argparse.Namespace, *, demo_server: DemoServerFactory | None = None) -> int:
+    import json
+    import os
+
+    from lcc_apr.selftest import Server, run_selftest
+    from lcc_apr.sync.address import AddressError, check_server_url
+
+    server = None
+    if args.server is None and (args.username or args.ca_bundle):
+        return _usage("--username and --ca-bundle go with --server URL.")
+    if args.server is not None:
+        try:
+            check_server_url(args.server)
+        except AddressError as err:
+            return _usage(f"--server: {err}")
+        if not args.username:
+            return _usage("Say who signs in to the server: --username NAME.")
+        password = os.environ.get(SELFTEST_PASSWORD) or (
+            getpass.getpass("Password: ") if sys.stdin.isatty() else ""
+        )
+        if not password:
+            return _usage(f"Give the password in the environment variable {SELFTEST_PASSWORD}.")
+        if args.ca_bundle is not None and not args.ca_bundle.is_file():
+            return _usage(f"--ca-bundle {args.ca_bundle}: no such file; give the CA's PEM file.")
+        server = Server(args.server, args.username, password, args.ca_bundle)
+    report = run_selftest(
+        demo_server=demo_server, server=server, allow_no_keyring=args.allow_no_keyring
+    )
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    print(text)
+    if args.output is not None:
+        try:
+            args.output.write_text(text + "\n", encoding="utf-8")
+        except OSError as err:
+            print(f"lcc-apr: cannot write {args.output}: {err.strerror}.", file=sys.stderr)
+            return EXIT_PROBLEM
+    return EXIT_OK if report["ok"] else EXIT_PROBLEM
+
+
+def _usage(message: str) -> int:
+    print(f"lcc-apr selftest: {message}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _exporter(store: Any, username: str | None) -> Any:

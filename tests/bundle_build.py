@@ -9,7 +9,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "dist" / "lcc-apr"
 EXE = BUNDLE / ("lcc-apr.exe" if sys.platform == "win32" else "lcc-apr")
-SOURCES = ("main.py", "lcc_apr", "ui", "resources", "installer/lcc-apr.spec", "pyproject.toml")
+SOURCES = (
+    "main.py",
+    "lcc_apr",
+    "ui",
+    "resources",
+    "installer/lcc-apr.spec",
+    "installer/freeze.py",
+    "pyproject.toml",
+)
 
 
 def _newest_source() -> float:
@@ -24,6 +32,7 @@ def _newest_source() -> float:
 def built_bundle() -> Path:
     """dist/lcc-apr, rebuilt with `make bundle` when missing or older than a source file."""
     if not EXE.exists() or EXE.stat().st_mtime < _newest_source():
-        subprocess.run(["make", "-s", "bundle"], cwd=ROOT, check=True)
+        # -o: the environment is the one running the tests (a worktree may share it)
+        subprocess.run(["make", "-s", "-o", ".venv/.ready", "bundle"], cwd=ROOT, check=True)
         EXE.touch()
     return BUNDLE

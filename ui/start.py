@@ -74,6 +74,11 @@ class UpdateCheck:
         runner.read(lambda _control: check(), on_done=done, on_error=failed, name="updates")
 
 
+# Told the name of each window ("welcome", "main") once it is on screen; True: close it there
+# (benchmarks and the frozen app's tests; main.py's LCC_APR_SHOWN).
+OnShown = Callable[[str], bool]
+
+
 def warm_up() -> None:
     """Load what the window and the editor use while the sign-in shows (in its worker), so
     the first editor opens at full speed; then freeze it: full collections skip it."""
@@ -97,6 +102,7 @@ def run_app(
     council_sign_in: CouncilSignIn | None = None,
     council_offered: CouncilOffered | None = None,
     single_sign_on: bool = False,
+    on_shown: OnShown | None = None,
 ) -> int:
     """Welcome (or straight back in, from the keyring), then the main window; signing out
     returns to the welcome. The organisation's settings (None: no organisation file) lock
@@ -131,13 +137,15 @@ def run_app(
         elif last_user and settings.get("sync/server_url"):
             url = settings.get("sync/server_url")
             QtCore.QTimer.singleShot(0, functools.partial(welcome.resume, url, last_user))
+        if on_shown is not None:
+            _when_shown(welcome, "welcome", on_shown)
         if welcome.exec() != QtWidgets.QDialog.DialogCode.Accepted or welcome.session is None:
             runner.shutdown()
             return 0
         session: Session = welcome.session
         remember(settings, session, welcome.role)
         code, signed_out = run_window(
-            app, make_context(session), session, settings, runner, quit_after, updates
+            app, make_context(session), session, settings, runner, quit_after, updates, on_shown
         )
         if not signed_out or quit_after is not None:
             return code
@@ -152,6 +160,7 @@ def run_window(
     runner: TaskRunner,
     quit_after: float | None,
     updates: UpdateCheck | None = None,
+    on_shown: OnShown | None = None,
 ) -> tuple[int, bool]:
     """The main window until it closes: (exit code, whether the person signed out)."""
     from .app import build_window
@@ -172,10 +181,22 @@ def run_window(
         window.status.note_outcome(session.first_sync)
     if quit_after is not None:
         QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
+    if on_shown is not None:
+        _when_shown(window, "main", on_shown)
     code = app.exec()
     runner.shutdown()
     session.close()
     return code, signed_out
+
+
+def _when_shown(window: QtWidgets.QWidget, name: str, on_shown: OnShown) -> None:
+    """on_shown(name) at the event loop's first turn with the window shown."""
+
+    def shown() -> None:
+        if on_shown(name):
+            window.close()
+
+    QtCore.QTimer.singleShot(0, shown)
 
 
 def remember(settings: Settings, session: Session, role: str | None) -> None:
