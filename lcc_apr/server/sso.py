@@ -219,6 +219,7 @@ def _link(session: Session, user_id: int, link: tuple[str, str], route: str) -> 
                 update(Account)
                 .where(Account.user_id == user_id, Account.sso_subject.is_(None))
                 .values(sso_issuer=link[0], sso_subject=link[1])
+                .execution_options(synchronize_session=False)  # the row is read again below
             ),
         )
     except IntegrityError:  # the unique index: linked to another account meanwhile
