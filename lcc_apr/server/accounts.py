@@ -174,6 +174,29 @@ def enable_user(session: Session, user: User) -> None:
     user.active = True
 
 
+def unlink_sso(session: Session, users: Sequence[User]) -> list[int]:
+    """Forget the council account (single sign-on) linked to each of these users' accounts,
+    so their next sign-in with a council account links that one. Sessions already open
+    stay (disable_user ends them). The ids of those that were linked."""
+    linked = list(
+        session.scalars(
+            select(Account.user_id).where(
+                Account.user_id.in_([u.id for u in users]), Account.sso_subject.is_not(None)
+            )
+        )
+    )
+    session.execute(
+        update(Account).where(Account.user_id.in_(linked)).values(sso_issuer=None, sso_subject=None)
+    )
+    return linked
+
+
+def linked_users(session: Session) -> list[User]:
+    """Every user whose account is linked to a council account."""
+    stmt = select(User).join(Account, Account.user_id == User.id)
+    return list(session.scalars(stmt.where(Account.sso_subject.is_not(None))))
+
+
 def end_sessions(session: Session, user_id: int, at: datetime) -> None:
     families = select(AuthSession.id).where(AuthSession.user_id == user_id)
     session.execute(

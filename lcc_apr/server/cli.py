@@ -5,6 +5,7 @@
                                [--display-name NAME] [--password-stdin]
     lcc-apr-server reset-password USERNAME [--password-stdin]
     lcc-apr-server disable-user USERNAME | enable-user USERNAME
+    lcc-apr-server unlink-sso USERNAME | --all
     lcc-apr-server move-employee EMPLOYEE_ID --manager N|none
     lcc-apr-server org-import FILE [--profile NAME] [--sheet NAME] [--as-of YYYY-MM-DD]
                               [--dry-run] [--complete] [--confirm-leavers]
@@ -49,7 +50,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role
 
-from . import accounts, sequence
+from . import accounts, audit, sequence
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
@@ -94,6 +95,10 @@ def parser() -> argparse.ArgumentParser:
         ("enable-user", "let a disabled user sign in again"),
     ):
         sub.add_parser(name, help=text).add_argument("username")
+    unlink = sub.add_parser("unlink-sso", help="forget the council account linked to a user")
+    who = unlink.add_mutually_exclusive_group(required=True)
+    who.add_argument("username", nargs="?")
+    who.add_argument("--all", action="store_true", help="every user (a new sign-in service)")
     move = sub.add_parser("move-employee", help="give someone a new line manager")
     move.add_argument("employee_id", type=int)
     move.add_argument("--manager", required=True, help="the new manager's employee id, or none")
@@ -294,6 +299,24 @@ def cmd_enable_user(settings: ServerSettings, engine, args: argparse.Namespace) 
     return EXIT_OK
 
 
+def cmd_unlink_sso(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session, session.begin():
+        if args.all:
+            users = accounts.linked_users(session)
+        else:
+            users = [accounts.find_user(session, args.username)]
+        unlinked = accounts.unlink_sso(session, users)
+        for user_id in unlinked:
+            audit.add(session, user_id, "sso_link", "cli:unlink-sso", "unlinked")
+    if args.all:
+        print(f"Unlinked {len(unlinked)} user(s) from their council accounts.")
+    elif unlinked:
+        print(f"Unlinked {args.username!r}: their next council sign-in links that account.")
+    else:
+        print(f"{args.username!r} was not linked to a council account; nothing changed.")
+    return EXIT_OK
+
+
 def cmd_move_employee(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
     from .org import OrgError, move_employee
 
@@ -449,6 +472,7 @@ COMMANDS = {
     "reset-password": cmd_reset_password,
     "disable-user": cmd_disable_user,
     "enable-user": cmd_enable_user,
+    "unlink-sso": cmd_unlink_sso,
     "move-employee": cmd_move_employee,
     "org-import": cmd_org_import,
     "demo": cmd_demo,

@@ -28,6 +28,7 @@ class ServerContext:
     authority: AuthorityHolder  # the signing authority, read from its files when first needed
     throttle: AddressThrottle  # failed sign-ins per client address
     provider: OidcProvider | None  # the council's sign-in service (None: no single sign-on)
+    nonce_throttle: AddressThrottle  # single sign-on nonces given per client address
 
     @classmethod
     def build(cls, settings: ServerSettings, engine: Engine) -> ServerContext:
@@ -43,6 +44,9 @@ class ServerContext:
                 settings.sign_in_failures_per_address, settings.sign_in_throttle_seconds
             ),
             provider=_provider(settings),
+            nonce_throttle=AddressThrottle(
+                settings.oidc_nonces_per_address, settings.oidc_nonce_throttle_seconds
+            ),
         )
 
 

@@ -38,7 +38,9 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"typ
 # What each error answer means, for the OpenAPI document (each body is an ErrorReply).
 MEANINGS: dict[int, str] = {
     400: "The body is not JSON (POST /certificates: or not a valid signing request)",
-    401: "Not signed in, the session has ended, or (sign-in) wrong username or password",
+    401: "Not signed in, the session has ended, or (sign-in) wrong username or password "
+    "(single sign-on: the token is refused, or its council account is not, or differently, "
+    "linked)",
     403: "The account is disabled (POST /hr/org-import: or the user is not HR)",
     404: "Single sign-on is not set up on this server (code sso_not_enabled)",
     409: "The signing key is taken or revoked (POST /hr/org-import: the import was refused, "
@@ -49,8 +51,8 @@ MEANINGS: dict[int, str] = {
     423: "Too many failed sign-ins: the account is locked for a while",
     426: "The LCC-APR-Protocol header is missing, or names a protocol this server does not serve",
     502: "The server could not reach the council's sign-in service (code provider_unreachable)",
-    429: "Too many requests (at once, or failed sign-ins from this address): nothing was "
-    "done; wait Retry-After seconds",
+    429: "Too many requests (at once, failed sign-ins or single sign-on nonces from this "
+    "address): nothing was done; wait Retry-After seconds",
     503: "The server cannot serve this now (busy: wait Retry-After seconds; "
     "POST /certificates: no signing authority yet)",
 }

@@ -12,6 +12,8 @@ usernames exist.
 `AddressThrottle` counts failed sign-ins per client address in a sliding window, in
 memory (so per worker process): past the limit the address waits (429), whichever
 names it tries, so a fuzzer or a guesser cannot lock accounts one after another.
+Another one counts the single sign-on nonces given to each address (`take`), so
+nobody can fill the database with them without signing in.
 """
 
 from __future__ import annotations
@@ -120,7 +122,8 @@ def seconds_left(until: datetime, now: datetime) -> int:
 
 
 class AddressThrottle:
-    """Failed sign-ins per client address within the last `seconds` (thread-safe)."""
+    """Events (failed sign-ins, or nonces given) per client address within the last
+    `seconds` (thread-safe)."""
 
     def __init__(self, most: int, seconds: float, clock=time.monotonic) -> None:
         self.most = most
@@ -133,20 +136,34 @@ class AddressThrottle:
         """Seconds this address must wait before its next sign-in (0: none)."""
         now = self.clock()
         with self._lock:
-            failures = self._recent(address, now)
-            if len(failures) < self.most:
-                return 0
-            return max(1, math.ceil(failures[0] + self.seconds - now))
+            return self._wait(self._recent(address, now), now)
+
+    def take(self, address: str) -> int:
+        """Count one event now unless the address must wait first; the wait (0: counted)."""
+        now = self.clock()
+        with self._lock:
+            wait = self._wait(self._recent(address, now), now)
+            if not wait:
+                self._add(address, now)
+            return wait
 
     def failed(self, address: str) -> None:
         now = self.clock()
         with self._lock:
-            self._recent(address, now).append(now)
-            if len(self._failures) > 10_000:  # forget quiet addresses
-                for quiet in [
-                    a for a, f in self._failures.items() if not f or f[-1] < now - self.seconds
-                ]:
-                    del self._failures[quiet]
+            self._add(address, now)
+
+    def _add(self, address: str, now: float) -> None:
+        self._recent(address, now).append(now)
+        if len(self._failures) > 10_000:  # forget quiet addresses
+            for quiet in [
+                a for a, f in self._failures.items() if not f or f[-1] < now - self.seconds
+            ]:
+                del self._failures[quiet]
+
+    def _wait(self, events: deque[float], now: float) -> int:
+        if len(events) < self.most:
+            return 0
+        return max(1, math.ceil(events[0] + self.seconds - now))
 
     def _recent(self, address: str, now: float) -> deque[float]:
         failures = self._failures.setdefault(address, deque())

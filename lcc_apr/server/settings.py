@@ -97,13 +97,19 @@ class ServerSettings(BaseSettings):
     # id the app is registered under (the ID token's audience); which ID-token claim names
     # the person (oidc_claim) and which employee field it matches (oidc_match: the work
     # email or the payroll number from the HR import).
-    oidc_issuer: str | None = None
+    oidc_issuer: str | None = Field(default=None, max_length=255)
     oidc_client_id: str | None = None
     oidc_claim: str = Field(default="email", min_length=1, max_length=100)
     oidc_match: Literal["email", "payroll_number"] = "email"
     oidc_scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
     oidc_jwks_cache_seconds: int = Field(default=3600, ge=0)  # the provider's keys, kept
     oidc_leeway_seconds: int = Field(default=60, ge=0, le=600)  # clock skew allowed
+    # Nonces (POST /auth/sso/nonce, which needs no sign-in) given to one address within
+    # oidc_nonce_throttle_seconds, per worker process; more wait (429). People sign in with
+    # their council account about once a fortnight, so an office behind one NAT address
+    # starts far fewer sign-ins a minute than this.
+    oidc_nonces_per_address: int = Field(default=120, ge=1)
+    oidc_nonce_throttle_seconds: float = Field(default=60, gt=0)
 
     @field_validator(
         "page_limit",

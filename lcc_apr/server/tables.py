@@ -24,15 +24,19 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from lcc_apr.models import Employee, User
 from lcc_apr.models.base import NAMING, UTCDateTime, utc
 
+SSO_LINK_INDEX = "ix_accounts_sso_link"  # one account per council account (issuer, subject)
+
 
 class ServerBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
 class Account(ServerBase):
-    """The sign-in side of a domain user: password hash, throttling, disabled flag."""
+    """The sign-in side of a domain user: password hash, throttling, disabled flag, and the
+    council account (the OpenID Connect issuer and subject) single sign-on linked it to."""
 
     __tablename__ = "accounts"
+    __table_args__ = (Index(SSO_LINK_INDEX, "sso_issuer", "sso_subject", unique=True),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey(User.id), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -40,6 +44,8 @@ class Account(ServerBase):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[utc]
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))  # both None: not linked
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class SignInName(ServerBase):

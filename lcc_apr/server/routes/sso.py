@@ -24,16 +24,15 @@ def provider(ctx: Ctx) -> dict[str, object]:
     return sso.settings_reply(ctx)
 
 
-@router.post("/nonce", response_model=SsoNonceReply)
-def nonce(ctx: Ctx, session: DbSession) -> dict[str, object]:
-    return sso.new_nonce(ctx, session)
+@router.post("/nonce", response_model=SsoNonceReply, responses=documented(429))
+def nonce(request: Request, ctx: Ctx, session: DbSession) -> dict[str, object]:
+    return sso.new_nonce(ctx, session, _address(request))
 
 
 @router.post("/login", response_model=TokenReply, responses={**BODY, **documented(429, 502)})
 def login(
     body: SsoLoginBody, request: Request, ctx: Ctx, session: DbSession, route: RoutePath
 ) -> dict[str, object]:
-    address = request.client.host if request.client else "unknown"
     return sso.login(
         ctx,
         session,
@@ -41,5 +40,9 @@ def login(
         nonce=body.nonce,
         device=body.device,
         route=route,
-        address=address,
+        address=_address(request),
     )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
