@@ -108,7 +108,6 @@ def sign_in(
     open this user's encrypted cache and sync it. Offline with a known cache, the
     session opens without syncing. `network`: the organisation's certificates and proxy
     (None: the usual ones)."""
-    from lcc_apr.sync.errors import NetworkError
 
     progress(Step("Opening your records on this computer"))
     place = "demo" if demo else url  # the demo server's port changes at every start
@@ -127,24 +126,16 @@ def sign_in(
         store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
     )
     session = Session(store, connection, engine, user={}, demo=demo, signer=signer)
-    try:
+
+    def signing_in() -> None:
         progress(Step("Signing in"))
         if password is not None:
             session.user = connection.login(username, password).model_dump()
         else:
             connection.resume(username)
             session.user = connection.user.model_dump() if connection.user else {}
-        progress(Step("Receiving your records"))
-        session.first_sync = engine.run(cancel)
-    except NetworkError:
-        if not _has_synced(store):
-            session.close()
-            raise
-        progress(Step("Working offline with the records on this computer"))
-    except BaseException:
-        session.close()
-        raise
-    return session
+
+    return _first_sync(session, progress, cancel, signing_in)
 
 
 def sign_in_with_council_account(
@@ -170,7 +161,6 @@ def sign_in_with_council_account(
     import httpx
 
     from lcc_apr.sync import sso
-    from lcc_apr.sync.errors import NetworkError
 
     connection = Connection(
         url, tokens=Tokens(keyring_backend), allow_plain_local=allow_plain_local, network=network
@@ -203,11 +193,26 @@ def sign_in_with_council_account(
         store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
     )
     session = Session(store, connection, engine, user=connection.user.model_dump(), signer=signer)
+    return _first_sync(session, progress, cancel)
+
+
+def _first_sync(
+    session: Session,
+    progress: Progress,
+    cancel: threading.Event | None,
+    signing_in: Callable[[], None] | None = None,
+) -> Session:
+    """Sign in (`signing_in`, when not done yet) and the session's first sync; offline with
+    records already here, the session opens without them (closed on any other failure)."""
+    from lcc_apr.sync.errors import NetworkError
+
     try:
+        if signing_in is not None:
+            signing_in()
         progress(Step("Receiving your records"))
-        session.first_sync = engine.run(cancel)
+        session.first_sync = session.engine.run(cancel)
     except NetworkError:
-        if not _has_synced(store):
+        if not _has_synced(session.store):
             session.close()
             raise
         progress(Step("Working offline with the records on this computer"))
