@@ -465,6 +465,48 @@ def test_a_laptop_signs_in_and_syncs_through_nginx_to_the_server_running_as_nobo
 
 @pytest.mark.pg
 @needs_pg
+def test_the_frozen_selftest_syncs_through_nginx(deployed, frozen_bundle, tmp_path):
+    """What IT runs after installing: the frozen app's selftest against the real server,
+    trusting the test CA only through the organisation file's ca_bundle."""
+    import json
+
+    org = tmp_path / "organisation.toml"
+    org.write_text(f'ca_bundle = "{deployed.ca_file}"\n')
+    (tmp_path / "data").mkdir()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LCC_APR_HOME": str(tmp_path / "data"),
+        "LCC_APR_ORGANISATION_FILE": str(org),
+        "LCC_APR_SELFTEST_PASSWORD": deployed.password,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    args = ["selftest", "--allow-no-keyring", "--server", deployed.url]
+    done = subprocess.run(
+        [str(frozen_bundle / "lcc-apr"), *args, "--username", deployed.username],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.stdout.startswith("{"), done.stderr
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["ok"] and report["frozen"], report
+    sync = next(c for c in report["checks"] if c["name"] == "sync")
+    assert sync["ok"] and deployed.url in sync["detail"], sync
+    org.write_text("")  # without the organisation's CA, the server is not trusted
+    done = subprocess.run(
+        [str(frozen_bundle / "lcc-apr"), *args, "--username", deployed.username],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 1 and not json.loads(done.stdout)["ok"]
+
+
+@pytest.mark.pg
+@needs_pg
 def test_the_installed_server_refuses_root(deployed):
     if os.geteuid() != 0:
         pytest.skip("needs root to run the server as root (the refusal itself: see above)")
