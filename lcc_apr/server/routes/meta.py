@@ -15,9 +15,11 @@ from lcc_apr.sync.protocol import MIN_PROTOCOL, PROTOCOL, VersionReply
 from .. import sequence
 from ..db import is_current
 from ..deps import Ctx, DbSession
+from ..errors import RETRY_AFTER
 
 router = APIRouter(tags=["meta"])
 NOT_READY = "The database does not answer, or is not migrated to this version."
+READY_RETRY_SECONDS = 5  # a replica starting up: ask again soon
 
 
 @router.get("/health")
@@ -27,12 +29,22 @@ def health() -> dict[str, str]:
 
 @router.get(
     "/ready",
-    responses={503: {"description": NOT_READY, "content": {"application/json": {}}}},
+    responses={
+        503: {
+            "description": NOT_READY,
+            "content": {"application/json": {}},
+            "headers": RETRY_AFTER,
+        }
+    },
 )
 def ready(ctx: Ctx) -> JSONResponse:
     if is_current(ctx.engine):
         return JSONResponse({"status": "ready"})
-    return JSONResponse({"status": "not ready", "detail": NOT_READY}, status_code=503)
+    return JSONResponse(
+        {"status": "not ready", "detail": NOT_READY},
+        status_code=503,
+        headers={"Retry-After": str(READY_RETRY_SECONDS)},
+    )
 
 
 @router.get("/version", response_model=VersionReply)
