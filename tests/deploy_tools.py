@@ -95,7 +95,15 @@ def install_offline(tarball: Path, venv: Path) -> Path:
     wheels = venv.with_name(venv.name + "-wheels")
     wheels.mkdir()
     with tarfile.open(tarball) as tar:
-        tar.extractall(wheels, filter="data")
+        # the "data" filter (no links out, no devices) exists from Python 3.11.4; Debian 12
+        # has 3.11.2, where the names are checked here instead
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(wheels, filter="data")
+        else:
+            members = tar.getmembers()
+            flat = [m for m in members if m.name not in (".", "./")]
+            assert all(m.isfile() and "/" not in m.name.removeprefix("./") for m in flat), tarball
+            tar.extractall(wheels, members=flat)  # noqa: S202 (checked just above)
     _run([SYSTEM_PYTHON, "-m", "venv", str(venv)])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--isolated", "--quiet"]
