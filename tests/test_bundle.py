@@ -293,7 +293,13 @@ def test_lintian_finds_nothing_but_what_is_overridden_and_explained(deb: Path):
         text=True,
     )
     tags = [line for line in done.stdout.splitlines() if re.match(r"[EWI]: ", line)]
-    problems = [t for t in tags if t.startswith(("E:", "W:")) or "override" in t]
+    # An override can go unused on another Python build (Debian's python3 links its
+    # extension modules differently from a self-built one); a mismatched one is a problem.
+    problems = [
+        t
+        for t in tags
+        if t.startswith(("E:", "W:")) or ("override" in t and "unused-override" not in t)
+    ]
     assert done.returncode == 0 and problems == [], problems
     lines = (ROOT / "installer/debian/lintian-overrides").read_text().splitlines()
     for before, line in zip(lines, lines[1:], strict=False):
