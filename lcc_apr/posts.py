@@ -11,6 +11,7 @@ caller. Qt-free; the caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -108,10 +109,24 @@ def end(session: Session, post: Post, last_day: date | None) -> None:
     latest = _latest_row(session, post)
     if latest is None:
         return
-    if last_day is None:
-        latest.valid_to = None
-    else:
-        latest.valid_to = max(last_day + timedelta(days=1), latest.valid_from)
+    latest.valid_to = _valid_to(last_day, latest.valid_from)
+
+
+def opening(
+    start_date: date, now: Mapping[str, object], last_day: date | None
+) -> dict[str, object]:
+    """The history row of a post added from `start_date` with the tracked fields `now`,
+    held until `last_day` (None: no end): what `track` then `end` write for a new post
+    (its post_id left to the caller, who inserts posts in bulk)."""
+    return {
+        "valid_from": start_date,
+        "valid_to": _valid_to(last_day, start_date),
+        **{name: now.get(name) for name in TRACKED},
+    }
+
+
+def _valid_to(last_day: date | None, valid_from: date) -> date | None:
+    return None if last_day is None else max(last_day + timedelta(days=1), valid_from)
 
 
 def _open_row(session: Session, post: Post) -> PostHistory | None:

@@ -444,3 +444,41 @@ def test_every_sample_profile_imports_into_an_empty_server(db_engine, sample_rea
     with Session(db_engine) as session:
         again = plan_import(session, reading, complete=True, as_of=AS_OF)
         assert again.empty and again.errors == []
+
+
+def test_an_import_writes_in_bulk_not_row_by_row(db_engine, rows, tmp_path):
+    """The demo (50 people) into an empty server: each table's new rows go in a statement or
+    two (bulk INSERT), and the line managers in one UPDATE, however many people."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    from lcc_apr.server.db import prepare_database
+
+    prepare_database(db_engine)
+    written: Counter[str] = Counter()
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.startswith(("INSERT INTO", "UPDATE")):
+            written[" ".join(statement.split()[:3])] += 1
+
+    with Session(db_engine) as session, session.begin():
+        plan = make_plan(session, write_csv(tmp_path / "staff.csv", rows), complete=True)
+        event.listen(db_engine, "before_cursor_execute", count)
+        try:
+            applied = apply_plan(session, plan)
+        finally:
+            event.remove(db_engine, "before_cursor_execute", count)
+    assert applied.accounts == len(rows) == 50 and applied.scope_events > 0
+    tables = ("employees", "posts", "post_history", "users", "user_roles", "accounts")
+    for table in tables:
+        assert 1 <= written[f"INSERT INTO {table}"] <= 2, written
+    assert written["UPDATE employees SET"] == 1, written
+    with Session(db_engine) as session:
+        assert session.scalar(select(func.count(Post.id))) == len(rows)
+        users = session.scalars(select(User)).all()
+        assert {u.roles for u in users} == {
+            frozenset({Role.EMPLOYEE}),
+            frozenset({Role.EMPLOYEE, Role.MANAGER}),
+        }
+        assert all(session.get(Account, u.id).password_hash == NO_PASSWORD for u in users)

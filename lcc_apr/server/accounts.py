@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from lcc_apr.models import Employee, Role, User, now_utc
+from lcc_apr.models import Employee, Role, User, UserRole, now_utc
+from lcc_apr.models.organisation import full_name
 
 from .tables import Account, AuthSession, RefreshToken
 
@@ -56,7 +57,8 @@ def create_user(
 ) -> User:
     """A new user and their account. Staff users name their employee row."""
     new = NewUser(username, tuple(roles), employee_id, display_name)
-    return create_users(session, [new], password_hash=password_hash, at=at)[0]
+    made = create_users(session, [new], password_hash=password_hash, at=at)[0]
+    return session.get_one(User, made)
 
 
 def create_users(
@@ -65,61 +67,73 @@ def create_users(
     *,
     password_hash: str,
     at: datetime | None = None,
-) -> list[User]:
+) -> list[int]:
     """New users and their accounts, all with this password hash (an organisation import:
-    NO_PASSWORD). AccountError, and none made, when any one cannot be."""
+    NO_PASSWORD), inserted in bulk. Returns their user ids, in order. AccountError, and
+    none made, when any one cannot be."""
     at = at or now_utc()
     names = [n.username for n in new]
     taken = set(session.scalars(select(User.username).where(User.username.in_(names))))
     wanted = [n.employee_id for n in new if n.employee_id is not None]
-    employees = {e.id: e for e in session.scalars(select(Employee).where(Employee.id.in_(wanted)))}
+    employees = {
+        e.id: full_name(e.first_name, e.preferred_name, e.last_name)
+        for e in session.execute(
+            select(
+                Employee.id, Employee.first_name, Employee.preferred_name, Employee.last_name
+            ).where(Employee.id.in_(wanted))
+        )
+    }
     linked = set(session.scalars(select(User.employee_id).where(User.employee_id.in_(wanted))))
-    users = []
+    users, roles = [], []
     for n in new:
-        roles = tuple(sorted(set(n.roles)))
-        if not roles:
+        roles.append(tuple(sorted(set(n.roles))))
+        if not roles[-1]:
             raise AccountError("Give the user at least one role.")
         if n.username in taken:
             raise AccountError(f"The username {n.username!r} is taken.")
         taken.add(n.username)
         display_name = n.display_name
         if n.employee_id is not None:
-            employee = employees.get(n.employee_id)
-            if employee is None:
+            shown = employees.get(n.employee_id)
+            if shown is None:
                 raise AccountError(f"There is no employee {n.employee_id}.")
             if n.employee_id in linked:
                 raise AccountError(f"Employee {n.employee_id} already has a user.")
             linked.add(n.employee_id)
-            display_name = display_name or employee.display_name
+            display_name = display_name or shown
         if not display_name:
             raise AccountError("Give a display name for a user who is not an employee.")
         users.append(
-            User(
-                username=n.username,
-                employee_id=n.employee_id,
-                display_name=display_name,
-                active=True,
-                created_at=at,
-                roles=roles,
-            )
+            {
+                "username": n.username,
+                "employee_id": n.employee_id,
+                "display_name": display_name,
+                "active": True,
+                "created_at": at,
+            }
         )
-    session.add_all(users)
-    session.flush()
-    if users:  # new accounts: no session to end
-        session.execute(
-            insert(Account),
-            [
-                {
-                    "user_id": u.id,
-                    "password_hash": password_hash,
-                    "failed_attempts": 0,
-                    "disabled": False,
-                    "password_changed_at": at,
-                }
-                for u in users
-            ],
-        )
-    return users
+    if not users:
+        return []
+    ids = dict(session.execute(insert(User).returning(User.username, User.id), users).all())
+    made = [ids[name] for name in names]  # matched by name: RETURNING has no order
+    session.execute(
+        insert(UserRole),
+        [{"user_id": u, "role": r} for u, held in zip(made, roles, strict=True) for r in held],
+    )
+    session.execute(  # new accounts: no session to end
+        insert(Account),
+        [
+            {
+                "user_id": u,
+                "password_hash": password_hash,
+                "failed_attempts": 0,
+                "disabled": False,
+                "password_changed_at": at,
+            }
+            for u in made
+        ],
+    )
+    return made
 
 
 def account_of(session: Session, user: User) -> Account:

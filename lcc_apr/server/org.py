@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, User, now_utc
@@ -95,11 +95,11 @@ def move_employees(
         affected |= {e for e, m in managers.items() if m in moves}
     subjects = sorted(affected)
     before = manager_viewers(session, subjects, indirect_reports, managers)
-    for employee_id, manager_id in moves.items():
-        employee = session.get(Employee, employee_id)
-        assert employee is not None
-        employee.line_manager_id = manager_id
-    session.flush()
+    if moves:  # by primary key, in bulk; employees loaded in the session are updated too
+        session.execute(
+            update(Employee),
+            [{"id": e, "line_manager_id": m} for e, m in moves.items()],
+        )
     after = manager_viewers(session, subjects, indirect_reports, after_moves)
     found = [
         (user_id, subject, kind)

@@ -16,17 +16,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from lcc_apr import posts as post_history
 from lcc_apr.hr.plan import department_key, plan_import
 from lcc_apr.hr.planned import KEEP, LEAVER_SHARE, DepartmentKey, Leaver, Plan, PostTarget
 from lcc_apr.models import (
+    Base,
     ContractType,
     Department,
     Employee,
     Post,
+    PostHistory,
     Role,
     User,
     UserRole,
@@ -85,9 +87,7 @@ def apply_plan(
     at = at or now_utc()
     departments = _departments(session, fresh)
     people = _people(session, fresh, departments)
-    for person in fresh.people:
-        for target in person.posts:
-            _post(session, fresh, people, departments, target)
+    _posts(session, fresh, people, departments)
     _accounts(session, fresh, people, at)
     _manager_roles(session, fresh, people)
     moves: dict[int, int | None] = {}
@@ -152,8 +152,10 @@ def _code(name: str, taken: set[str]) -> str:
 def _people(
     session: Session, plan: Plan, departments: dict[DepartmentKey, int]
 ) -> dict[str, Employee]:
-    """Everyone's employee row by payroll number, new people added, fields set."""
+    """Everyone's employee row by payroll number, fields set, new people inserted in bulk
+    (after the changes, as one flush would: a work email freed can be taken)."""
     people = {e.payroll_number: e for e in session.scalars(select(Employee))}
+    new: list[dict[str, Any]] = []
     for person in plan.people:
         employee = person.employee
         values = dict(person.values)
@@ -169,9 +171,7 @@ def _people(
         if employee is None:
             mirrored.setdefault("contract_type", DEFAULT_CONTRACT)
             mirrored.setdefault("fte", DEFAULT_FTE)
-            employee = Employee(payroll_number=person.payroll, **values, **mirrored)
-            session.add(employee)
-            people[person.payroll] = employee
+            new.append({"payroll_number": person.payroll, **values, **mirrored})
             continue
         shown_as = employee.display_name
         for name, value in {**values, **mirrored}.items():
@@ -182,7 +182,87 @@ def _people(
             if user is not None:
                 user.display_name = employee.display_name
     session.flush()
+    if new:
+        rows = _filled(Employee, new)
+        for employee in session.scalars(insert(Employee).returning(Employee), rows, **NULLS):
+            people[employee.payroll_number] = employee
     return people
+
+
+def _posts(
+    session: Session,
+    plan: Plan,
+    people: dict[str, Employee],
+    departments: dict[DepartmentKey, int],
+) -> None:
+    """Every post the plan names: new ones (and their history) inserted in bulk, the others
+    changed one by one, in the file's order."""
+    new: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for person in plan.people:
+        for target in person.posts:
+            if target.held is None and target.before is None and target.row is not None:
+                new.append(_new_post(people, departments, target))
+                continue
+            _insert_posts(session, new)
+            _post(session, plan, people, departments, target)
+    _insert_posts(session, new)
+
+
+def _new_post(
+    people: dict[str, Employee], departments: dict[DepartmentKey, int], target: PostTarget
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A post new to LCC APR, held by someone whose posts are recorded (or a new person),
+    and its history row, as _post would make them."""
+    assert target.row is not None
+    values = _post_values(people, departments, target)
+    end = values.pop("end_date", None)
+    holder = people[target.row.payroll]
+    post: dict[str, Any] = {"employee_id": holder.id, "post_number": target.number}
+    if target.values["is_primary"]:  # what the file does not give, from the employee row
+        post.update(
+            contract_type=holder.contract_type,
+            fte=holder.fte,
+            line_manager_id=holder.line_manager_id,
+        )
+    post.update(values, end_date=end)
+    return post, post_history.opening(post["start_date"], post, end)
+
+
+def _insert_posts(session: Session, new: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Insert the new posts made so far and their history rows (then forget them)."""
+    if not new:
+        return
+    returning = insert(Post).returning(Post.employee_id, Post.post_number, Post.id)
+    rows = _filled(Post, [p for p, _ in new])
+    ids = {(e, n): i for e, n, i in session.execute(returning, rows, **NULLS)}
+    history = [{**row, "post_id": ids[p["employee_id"], p["post_number"]]} for p, row in new]
+    session.execute(insert(PostHistory), history, **NULLS)
+    new.clear()
+
+
+# A bulk insert leaves out a row's None values unless told, and then batches rows by the
+# columns they name: with every column named, as NULL where None, all go in a few batches.
+NULLS: dict[str, Any] = {"execution_options": {"render_nulls": True}}
+
+
+def _filled(model: type[Base], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a bulk insert, each naming every column: None (NULL) for those not given,
+    as an object left unset inserts (these tables have no column defaults)."""
+    names = [c.key for c in model.__table__.columns if not c.primary_key]
+    return [{**dict.fromkeys(names), **row} for row in rows]
+
+
+def _post_values(
+    people: dict[str, Employee], departments: dict[DepartmentKey, int], target: PostTarget
+) -> dict[str, Any]:
+    """A post's fields as the file gives them (end_date included), as columns."""
+    assert target.row is not None
+    values = {k: v for k, v in target.values.items() if k not in ("department", "manager")}
+    values["department_id"] = departments[department_key(target.row)]
+    if "manager" in target.values:
+        manager = target.values["manager"]
+        values["line_manager_id"] = None if manager is None else people[manager].id
+    return values
 
 
 def _post(
@@ -198,11 +278,7 @@ def _post(
         assert post is not None
         post_history.end(session, post, plan.as_of)
         return
-    values = {k: v for k, v in target.values.items() if k not in ("department", "manager")}
-    values["department_id"] = departments[department_key(target.row)]
-    if "manager" in target.values:
-        manager = target.values["manager"]
-        values["line_manager_id"] = None if manager is None else people[manager].id
+    values = _post_values(people, departments, target)
     end = values.pop("end_date", post.end_date if post is not None else None)
     if post is None:
         holder = people[target.row.payroll]
