@@ -481,27 +481,20 @@ def test_the_frozen_selftest_syncs_through_nginx(deployed, frozen_bundle, tmp_pa
         "LCC_APR_SELFTEST_PASSWORD": deployed.password,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
-    args = ["selftest", "--allow-no-keyring", "--server", deployed.url]
-    done = subprocess.run(
-        [str(frozen_bundle / "lcc-apr"), *args, "--username", deployed.username],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    command = [str(frozen_bundle / "lcc-apr"), "selftest", "--allow-no-keyring"]
+    command += ["--server", deployed.url, "--username", deployed.username]
+
+    def selftest() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+
+    done = selftest()
     assert done.stdout.startswith("{"), done.stderr
     report = json.loads(done.stdout)
     assert done.returncode == 0 and report["ok"] and report["frozen"], report
     sync = next(c for c in report["checks"] if c["name"] == "sync")
     assert sync["ok"] and deployed.url in sync["detail"], sync
     org.write_text("")  # without the organisation's CA, the server is not trusted
-    done = subprocess.run(
-        [str(frozen_bundle / "lcc-apr"), *args, "--username", deployed.username],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = selftest()
     assert done.returncode == 1 and not json.loads(done.stdout)["ok"]
 
 
