@@ -29,6 +29,7 @@ from .table import ChartKind, Row, Table
 
 BLUE, VERMILLION, BLACK, GREY = "#0072B2", "#D55E00", "#000000", "#595959"
 BAND_FILL = "#E8E8E8"
+WHITE_GROUND = {"facecolor": "white", "edgecolor": "none", "pad": 0.5}  # costly: used sparingly
 FLAG = "▲"
 FLAG_WORDS = f"{FLAG} outside band"
 TITLE_PT, LABEL_PT, TICK_PT, VALUE_PT = 13.0, 10.0, 9.0, 9.0
@@ -133,17 +134,24 @@ def _bars(table: Table, axes: Axes, scale: float, figure: Figure) -> None:
     chart = table.chart
     rows = [row for row in table.rows if not row.total]
     released = [v for v in (_value(table, r)[0] for r in rows) if v is not None]
-    labels_pt = max((len(_label(*_value(table, r)[::-1], r.flagged)) for r in rows), default=4)
     highest = max([*released, *(chart.band or ()), 0.0]) or 1.0
-    # room right of the longest bar for its label: label width over the axes' width
-    axes_in = figure.get_figwidth() * 0.6
-    room = min(0.45, labels_pt * VALUE_PT * scale * 0.55 / 72 / axes_in + 0.02)
+    names = [_row_label(r.label, len(rows)) for r in rows]
+    longest = max((len(line) for name in names for line in name.splitlines()), default=8)
+    axes_in = figure.get_figwidth() - (longest * 0.58 * TICK_PT + 30) * scale / 72  # about
     ticks = _ticks(
         highest, percent=chart.percent, integer=chart.band is None,
-        room_in=axes_in * (1 - room) / (0.7 * scale),
+        room_in=axes_in * 0.8 / (0.7 * scale),
     )  # fmt: skip
     top = ticks[-1]
-    axes.set_xlim(0, top / (1 - room))
+    # room right of each bar for its label (the label's share of the axes' width)
+    right = top
+    for row in rows:
+        value, text = _value(table, row)
+        if value is not None:
+            words = len(_label(text, value, row.flagged)) * VALUE_PT * scale * 0.55 / 72
+            right = max(right, value / (1 - min(0.5, words / axes_in + 0.02)))
+    axes.set_xlim(0, right)
+    lines = _total_values(table)  # a label these cross gets a white ground
     band = _band(axes, chart.band, vertical=True) if chart.band else None
     positions = range(len(rows))
     for y, row in zip(positions, rows, strict=True):
@@ -160,11 +168,14 @@ def _bars(table: Table, axes: Axes, scale: float, figure: Figure) -> None:
             hatch="///" if row.flagged else None, edgecolor=BLACK if row.flagged else BLUE,
             linewidth=0.6,
         )  # fmt: skip
+        label = _label(text, value, row.flagged)
+        end = value + len(label) * VALUE_PT * scale * 0.6 / 72 / axes_in * right
+        crossed = any(value < line < end + top * 0.01 for line in lines)
         axes.text(
-            value + top * 0.01, y, _label(text, value, row.flagged),
-            va="center", ha="left", fontsize=VALUE_PT * scale,
+            value + top * 0.01, y, label, va="center", ha="left",
+            fontsize=VALUE_PT * scale, bbox=WHITE_GROUND if crossed else None,
         )  # fmt: skip
-    axes.set_yticks(list(positions), [_row_label(r.label, len(rows)) for r in rows])
+    axes.set_yticks(list(positions), names)
     axes.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
     axes.tick_params(axis="y", length=0)
     axes.set_xlabel(chart.axis_label, fontsize=LABEL_PT * scale)
@@ -228,15 +239,22 @@ def _band(axes: Axes, band: tuple[float, float], *, vertical: bool) -> Artist:
     return span(low, high, color=BAND_FILL, zorder=0, label=f"Band {low:g}–{high:g}")
 
 
+def _total_values(table: Table) -> list[float]:
+    """The released totals drawn as lines: on rate charts only."""
+    if not (table.chart.percent or table.chart.band is not None):
+        return []
+    values = (_value(table, row)[0] for row in table.rows if row.total)
+    return [v for v in values if v is not None]
+
+
 def _key(table: Table, axes: Axes, figure: Figure, band: Artist | None, scale: float) -> None:
     """A key below the chart: the band, a released total (rate charts only: a count
     total dwarfs the rest) as a dashed line, and what the hatching means."""
     handles: list[Artist] = [band] if band is not None else []
-    rate = table.chart.percent or table.chart.band is not None
     vertical = table.chart.kind is ChartKind.BAR
     for row in table.rows:
         value, text = _value(table, row)
-        if rate and row.total and value is not None:
+        if row.total and value is not None and value in _total_values(table):
             line = axes.axvline if vertical else axes.axhline
             handles.append(
                 line(
