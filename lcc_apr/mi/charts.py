@@ -11,7 +11,7 @@ On a rate chart (percent or a band) a released total is a dashed reference line,
 with its text in the key below the chart; on a count chart it is left to the table.
 
 Colours are Okabe-Ito (safe for colour-blind readers) and never the only sign: flagged
-rows (outside the band) are also hatched and labelled "▲ outside band".
+rows (outside the band) are also hatched and marked ▲, which the key explains.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def _bars(table: Table, axes: Axes, scale: float, figure: Figure) -> None:
         value, text = _value(table, row)
         if value is not None:
             words = len(_label(text, value, row.flagged)) * VALUE_PT * scale * 0.55 / 72
-            right = max(right, value / (1 - min(0.5, words / axes_in + 0.02)))
+            right = max(right, value / (1 - min(0.6, words / axes_in + 0.02)))
     axes.set_xlim(0, right)
     lines = _total_values(table)  # a label these cross gets a white ground
     band = _band(axes, chart.band, vertical=True) if chart.band else None
@@ -158,7 +158,7 @@ def _bars(table: Table, axes: Axes, scale: float, figure: Figure) -> None:
         value, text = _value(table, row)
         if value is None:  # hidden: no bar, only why
             axes.text(
-                top * 0.01, y, text, va="center", ha="left",
+                top * 0.01, y, text, va="center", ha="left", in_layout=False,
                 fontsize=VALUE_PT * scale, color=GREY, style="italic",
             )  # fmt: skip
             continue
@@ -171,11 +171,12 @@ def _bars(table: Table, axes: Axes, scale: float, figure: Figure) -> None:
         label = _label(text, value, row.flagged)
         end = value + len(label) * VALUE_PT * scale * 0.6 / 72 / axes_in * right
         crossed = any(value < line < end + top * 0.01 for line in lines)
-        axes.text(
-            value + top * 0.01, y, label, va="center", ha="left",
+        axes.text(  # inside the axes (room made above): the layout need not measure it
+            value + top * 0.01, y, label, va="center", ha="left", in_layout=False,
             fontsize=VALUE_PT * scale, bbox=WHITE_GROUND if crossed else None,
         )  # fmt: skip
     axes.set_yticks(list(positions), names)
+    _measure_labels_once(axes, names, scale)
     axes.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
     axes.tick_params(axis="y", length=0)
     axes.set_xlabel(chart.axis_label, fontsize=LABEL_PT * scale)
@@ -187,8 +188,20 @@ def _bars(table: Table, axes: Axes, scale: float, figure: Figure) -> None:
     _key(table, axes, figure, band, scale)
 
 
+def _measure_labels_once(axes: Axes, names: list[str], scale: float) -> None:
+    """The layout measures one stand-in for the row labels (the longest, a little
+    wider), not each of them: a 40-row chart draws in half the time."""
+    lines = [line for name in names for line in name.splitlines()]
+    longest = max(lines, key=len, default="") + "MM"
+    axes.yaxis.set_in_layout(False)
+    axes.text(
+        0, 0.5, longest, transform=axes.transAxes, ha="right", va="center",
+        fontsize=TICK_PT * scale, color="none",
+    )  # fmt: skip
+
+
 def _label(text: str, value: float | None, flagged: bool) -> str:
-    return f"{text}  {FLAG_WORDS}" if flagged and value is not None else text
+    return f"{text} {FLAG}" if flagged and value is not None else text  # the key says what ▲ is
 
 
 def _line(table: Table, axes: Axes, scale: float, figure: Figure) -> None:
