@@ -340,3 +340,15 @@ def test_a_total_hidden_on_a_rate_chart_draws_no_line() -> None:
     figure = charts.new_figure(replace(table, rows=rows))
     assert "All staff" not in " ".join(texts(figure))
     assert not [line for line in figure.axes[0].lines if line.get_linestyle() == "--"]
+
+
+@pytest.mark.parametrize("make", [bar_table, line_table])
+def test_every_cell_hidden_draws_no_figure(make) -> None:  # type: ignore[no-untyped-def]
+    table = make()
+    rows = tuple(replace(r, cells=tuple(Cell("<10") for _ in r.cells)) for r in table.rows)
+    figure = charts.new_figure(replace(table, rows=rows))
+    shown = texts(figure)
+    assert shown.count("<10") == sum(not r.total for r in rows)
+    assert not [p for c in figure.axes[0].containers for p in c]
+    for line in figure.axes[0].lines[:1]:  # the trend line, when there is one
+        assert numpy.isnan(numpy.asarray(line.get_ydata(), dtype=float)).all()
