@@ -12,6 +12,9 @@ from lcc_apr.mi.disclosure import (
     SECONDARY,
     Protected,
     Rule,
+    _close_lines,
+    _grid,
+    _lines,
     count_cell,
     protect,
     rate,
@@ -126,6 +129,15 @@ def test_recoverable_finds_a_lone_hidden_cell_and_not_a_rectangle():
     assert recoverable(values, {(0, 1)}) == {(0, 1)}
     assert recoverable(values, {(0, 0), (0, 1), (1, 0), (1, 1)}) == set()
     assert recoverable(values, {(0, 0), (0, 1)}) == {(0, 0), (0, 1)}  # from the columns
+
+
+def test_a_line_hiding_only_zeros_gets_a_non_zero_cell_hidden():
+    # Rare in protect() (not met in 100,000 random tables), so checked on the step itself:
+    # row 0 hides two zeros, so a reader knows both are 0 (counts are never negative).
+    grid = _grid([[0, 0, 12], [15, 16, 20]])
+    hidden = {(0, 0), (0, 1)}
+    _close_lines(grid, _lines(2, 3), hidden)
+    assert (0, 2) in hidden  # 12, the first of the smallest non-zero cells in row 0
 
 
 def test_rounding_to_5_hides_under_the_threshold_and_rounds_the_rest():
