@@ -1,5 +1,6 @@
 """Capability cases by stage (with the days spent at each), by area, and warnings live and
-expired. Capability counts below council level are always under disclosure control."""
+expired. Capability counts are under disclosure control at every level: the council's
+figures are the by-area table's margins."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from lcc_apr.policy import Policy
 from lcc_apr.workdays import add_months
 
 from .config import definitions
-from .disclosure import Rule, count_cell
+from .disclosure import Rule
 from .facts import Case, Facts
 from .shape import Areas, chart_for, describe, protected
 from .table import NOT_APPLICABLE, WITHHELD, Cell, Row, Table
@@ -26,11 +27,15 @@ STAGES = (
     ("final_warning", "final_warning_outcome_date", "Formal stage 2: final written warning"),
     ("final_hearing", "hearing_letter_date", "Final hearing"),
 )
-CLOSED = (("closed_improved", "Closed: performance improved"),
-          ("closed_hearing", "Closed after the final hearing or an appeal"))
+CLOSED = (
+    ("closed_improved", "Closed: performance improved"),
+    ("closed_hearing", "Closed after the final hearing or an appeal"),
+)
 REVIEWS = ("review_date", "improvement_note_review_date", "final_warning_review_date")
-WARNING_MONTHS = {"improvement_note": "improvement_note_expiry_months",
-                  "final_warning": "final_warning_expiry_months"}
+WARNING_MONTHS = {
+    "improvement_note": "improvement_note_expiry_months",
+    "final_warning": "final_warning_expiry_months",
+}
 
 
 def _day(value: object) -> date | None:
@@ -84,13 +89,37 @@ def _in_area(facts: Facts, where: Areas, period: Period) -> list[tuple[int, Case
     ]
 
 
-def stages(facts: Facts, where: Areas, period: Period, policy: Policy, rule: Rule) -> Table:
-    d = definitions()["capability_stages"]
+def _reached_counts(facts: Facts, where: Areas, period: Period) -> list[list[int]]:
     keys = [k for k, _, _ in STAGES] + [k for k, _ in CLOSED]
+    counts = [[0] * len(keys) for _ in where.labels]
+    for row, case in _in_area(facts, where, period):
+        counts[row][keys.index(reached(case, period))] += 1
+    return counts
+
+
+def stages(facts: Facts, where: Areas, period: Period, policy: Policy, rule: Rule) -> Table:
+    """Cases by the stage reached, and the median days spent at each stage. The counts are
+    the by-area table's protected margin (one figure, one release: no table undoes another);
+    a median only from at least `threshold` cases."""
+    d = definitions()["capability_stages"]
     labels = [label for _, _, label in STAGES] + [label for _, label in CLOSED]
     cases = _in_area(facts, where, period)
-    counts = [[sum(1 for _, c in cases if reached(c, period) == k)] for k in keys]
-    days: dict[str, list[int]] = {k: [] for k in keys}
+    chart = chart_for("capability_stages", column=0, percent=False)
+    columns = ("Cases", "Median days at stage")
+    if not cases:
+        return Table(
+            "capability_stages",
+            d.title,
+            "Stage",
+            columns,
+            (),
+            chart,
+            d.definition,
+            describe(rule),
+            "No capability cases open in this area and year.",
+        )
+    _, _, reached_cells, total = protected(_reached_counts(facts, where, period), rule)
+    days: dict[str, list[int]] = {k: [] for k, _, _ in STAGES}
     for _, case in cases:
         begun = [(k, s) for k, s in starts(case) if s <= period.end]
         end = closed(case)
@@ -98,52 +127,70 @@ def stages(facts: Facts, where: Areas, period: Period, policy: Policy, rule: Rul
         for i, (key, start) in enumerate(begun):
             until = begun[i + 1][1] if i + 1 < len(begun) else stop
             days[key].append(max(0, (until - start).days))
-    chart = chart_for("capability_stages", column=0, percent=False)
-    columns = ("Cases", "Median days at stage", "Cases at stage (days counted)")
-    if not cases:
-        return Table("capability_stages", d.title, "Stage",
-                     columns, (), chart, d.definition, "None",
-                     "No capability cases open in this area and year.")
-    control = None if where.council else rule
-    body, _, _, total = protected(counts, control)
     rows = []
     for i, label in enumerate(labels):
-        spent = days[keys[i]]
-        n = count_cell(len(spent)) if control is None else _small(len(spent), rule)
+        spent = days.get(([k for k, _, _ in STAGES] + [k for k, _ in CLOSED])[i], [])
         median = Cell(NOT_APPLICABLE)
-        if spent and (control is None or len(spent) >= rule.threshold):
+        if len(spent) >= rule.threshold:
             median = Cell(f"{statistics.median(spent):.0f}", float(statistics.median(spent)))
         elif spent:
             median = Cell(WITHHELD)
-        rows.append(Row(label, (body[i][0], median, n)))
-    rows.append(Row(f"{where.title} ({period.title})", (total, Cell(NOT_APPLICABLE),
-                                                          Cell(NOT_APPLICABLE)), total=True))
-    return Table("capability_stages", d.title, "Stage", columns, tuple(rows), chart,
-                 d.definition, describe(control))
-
-
-def _small(n: int, rule: Rule) -> Cell:
-    return count_cell(n) if n == 0 or n >= rule.threshold else Cell(f"<{rule.threshold}")
+        rows.append(Row(label, (reached_cells[i], median)))
+    rows.append(Row(f"{where.title} ({period.title})", (total, Cell(NOT_APPLICABLE)), total=True))
+    return Table(
+        "capability_stages",
+        d.title,
+        "Stage",
+        columns,
+        tuple(rows),
+        chart,
+        d.definition,
+        describe(rule),
+        notes=(
+            "Capability counts are under disclosure control at every level: the "
+            "council's figures are the margins of the by-area table.",
+        ),
+    )
 
 
 def by_area(facts: Facts, where: Areas, period: Period, rule: Rule) -> Table:
     d = definitions()["capability_by_area"]
-    keys = [k for k, _, _ in STAGES] + [k for k, _ in CLOSED]
-    short = ("Informal", "Improvement note", "Final warning", "Final hearing",
-             "Closed: improved", "Closed: hearing")
-    counts = [[0] * len(keys) for _ in where.labels]
-    for row, case in _in_area(facts, where, period):
-        counts[row][keys.index(reached(case, period))] += 1
+    short = (
+        "Informal",
+        "Improvement note",
+        "Final warning",
+        "Final hearing",
+        "Closed: improved",
+        "Closed: hearing",
+    )
+    counts = _reached_counts(facts, where, period)
     chart = chart_for("capability_by_area", column=0, percent=False)
     columns = ("All cases", *short)
     if not any(map(sum, counts)):
-        return Table("capability_by_area", d.title, "Area", columns, (), chart, d.definition,
-                     describe(rule), "No capability cases open in this area and year.")
+        return Table(
+            "capability_by_area",
+            d.title,
+            "Area",
+            columns,
+            (),
+            chart,
+            d.definition,
+            describe(rule),
+            "No capability cases open in this area and year.",
+        )
     body, row_totals, col_totals, total = protected(counts, rule)
     rows = [Row(label, (row_totals[i], *body[i])) for i, label in enumerate(where.labels)]
     rows.append(Row(f"{where.title} ({period.title})", (total, *col_totals), total=True))
-    return Table("capability_by_area", d.title, "Area", columns, tuple(rows), chart,
-                 d.definition, describe(rule))
+    return Table(
+        "capability_by_area",
+        d.title,
+        "Area",
+        columns,
+        tuple(rows),
+        chart,
+        d.definition,
+        describe(rule),
+    )
 
 
 def warnings(facts: Facts, where: Areas, period: Period, policy: Policy, rule: Rule) -> Table:
@@ -165,12 +212,21 @@ def warnings(facts: Facts, where: Areas, period: Period, policy: Policy, rule: R
     chart = chart_for("warnings", column=1, percent=False)
     columns = ("All", "Live at the year's end", "Expired in the year")
     if not any(map(sum, counts)):
-        return Table("warnings", d.title, "Warning", columns, (), chart, d.definition,
-                     "None", "No warnings live or expired in this area and year.")
-    control = None if where.council else rule
-    body, row_totals, col_totals, total = protected(counts, control)
+        return Table(
+            "warnings",
+            d.title,
+            "Warning",
+            columns,
+            (),
+            chart,
+            d.definition,
+            "None",
+            "No warnings live or expired in this area and year.",
+        )
+    body, row_totals, col_totals, total = protected(counts, rule)
     labels = ("Improvement notes", "Final written warnings")
     rows = [Row(labels[i], (row_totals[i], *body[i])) for i in range(2)]
     rows.append(Row(f"{where.title} ({period.title})", (total, *col_totals), total=True))
-    return Table("warnings", d.title, "Warning", columns, tuple(rows), chart, d.definition,
-                 describe(control))
+    return Table(
+        "warnings", d.title, "Warning", columns, tuple(rows), chart, d.definition, describe(rule)
+    )

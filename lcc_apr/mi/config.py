@@ -42,15 +42,15 @@ class Disclosure(_Strict):
 
 
 class AprRules(_Strict):
-    starter_days: int = Field(90, ge=0)
-    deadline_grace_days: int = Field(0, ge=0)
-    long_absence_days: int = Field(90, ge=1)
+    starter_days: int = Field(default=90, ge=0)
+    deadline_grace_days: int = Field(default=0, ge=0)
+    long_absence_days: int = Field(default=90, ge=1)
     monitored_ratings: tuple[str, ...] = ("partly_meets", "does_not_meet")
     monitored_ratings_label: str = "Rated below 'meets expectations'"
 
 
 class Grace(_Strict):
-    grace_days: int = Field(7, ge=0)
+    grace_days: int = Field(default=7, ge=0)
 
 
 class Grades(_Strict):

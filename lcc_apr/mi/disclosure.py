@@ -100,12 +100,13 @@ def count_cell(n: int) -> Cell:
     return Cell(f"{n:,}", float(n))
 
 
-def protect(values: Sequence[Sequence[int]], rule: Rule) -> Protected:
-    """Counts (rows x columns, no margins) through primary and secondary suppression."""
+def protect(values: Sequence[Sequence[int]], rule: Rule, *, also: Iterable[Pos] = ()) -> Protected:
+    """Counts (rows x columns, no margins) through primary and secondary suppression;
+    `also`: positions hidden from the start (a margin another table hides)."""
     grid = _grid(values)
     lines = _lines(len(grid) - 1, len(grid[0]) - 1)
     primary = {(i, j) for i, row in enumerate(grid) for j, n in enumerate(row) if rule.hides(n)}
-    hidden = set(primary)
+    hidden = primary | set(also)
     while True:
         _close_lines(grid, lines, hidden)
         found = _recoverable(grid, lines, hidden)
@@ -148,6 +149,19 @@ def rate(numerator: Cell, denominator: Cell, rule: Rule, *, digits: int = 1) -> 
         return Cell(WITHHELD)
     percent = 100 * num / den
     return Cell(f"{percent:.{digits}f}%", round(percent, digits))
+
+
+def protect_together(blocks: Sequence[Sequence[Sequence[int]]], rule: Rule) -> list[Protected]:
+    """Tables of the same people split different ways (by sex, by age...): their bottom
+    margins (the column totals and the grand total) are the same figures, so a margin hidden
+    in one is hidden in all, until none hides more. Each block has the same columns."""
+    hidden: set[int] = set()  # bottom-margin columns hidden somewhere (the total: width)
+    while True:
+        done = [protect(b, rule, also=((len(b), j) for j in hidden)) for b in blocks]
+        now = {j for b, p in zip(blocks, done, strict=True) for i, j in p.suppressed if i == len(b)}
+        if now <= hidden:
+            return done
+        hidden |= now
 
 
 def recoverable(values: Sequence[Sequence[int]], suppressed: Iterable[Pos]) -> set[Pos]:

@@ -14,7 +14,7 @@ from lcc_apr.policy import Policy
 
 from . import capability
 from .config import MiConfig, definitions
-from .disclosure import Rule
+from .disclosure import Rule, protect_together
 from .facts import SIGNED, Facts, Person
 from .profile import profile_2020, targets
 from .shape import EQUALITY_LEVELS, NO_PEOPLE, Areas, chart_for, describe, empty, pct, protected
@@ -48,11 +48,17 @@ Population = list[tuple[Person, bool]]  # each person counted, and whether the o
 
 def label(value: str) -> str:
     special = {
-        "under_20": "Under 20", "20_29": "20-29", "30_39": "30-39", "40_49": "40-49",
-        "50_59": "50-59", "60_plus": "60 and over", "lesbian_gay_bi": "Lesbian, gay, bi",
+        "under_20": "Under 20",
+        "20_29": "20-29",
+        "30_39": "30-39",
+        "40_49": "40-49",
+        "50_59": "50-59",
+        "60_plus": "60 and over",
+        "lesbian_gay_bi": "Lesbian, gay, bi",
         "asian_indian_pakistani_other": "Asian Indian / Pakistani / Other",
         "black_african_caribbean_other": "Black African / Caribbean / Other",
-        "other_ethnic_group": "Other ethnic group", "not_declared": "Not declared",
+        "other_ethnic_group": "Other ethnic group",
+        "not_declared": "Not declared",
     }
     return special.get(value, value.replace("_", " ").capitalize())
 
@@ -63,7 +69,7 @@ def group_of(person: Person, characteristic: str) -> str:
 
 
 def senior(grade: str | None, config: MiConfig) -> bool:
-    return bool(grade) and grade.isdigit() and int(grade) >= config.grades.senior_from  # type: ignore[union-attr]
+    return grade is not None and grade.isdigit() and int(grade) >= config.grades.senior_from
 
 
 def grade_on(facts: Facts, person: Person, day: date) -> str | None:
@@ -94,7 +100,11 @@ def populations(
         for i in people:
             for c in facts.probation.get(i, []):
                 final = c.answers.get("is_final_review") is True
-                if final and c.status in (*SIGNED, "referred_to_hr") and period.holds(c.record_date):
+                if (
+                    final
+                    and c.status in (*SIGNED, "referred_to_hr")
+                    and period.holds(c.record_date)
+                ):
                     found[i] = c.answers.get("outcome") in ("extend", "fail")
         return [(p[i], bad) for i, bad in found.items()]
 
@@ -142,33 +152,47 @@ def groups(characteristic: str) -> list[str]:
     return [v for v in values if v not in (PREFER_NOT, NOT_DECLARED)] + [PREFER_NOT, NOT_DECLARED]
 
 
-def outcome_table(key: str, population: Population, title: str, config: MiConfig,
-                  rule: Rule, notes: tuple[str, ...] = ()) -> Table:
+def outcome_table(
+    key: str,
+    population: Population,
+    title: str,
+    config: MiConfig,
+    rule: Rule,
+    notes: tuple[str, ...] = (),
+) -> Table:
     d = definitions()[key]
     band = config.equality.band
     chart = chart_for(key, column=3, percent=False, band=band)
     columns = ("People", "With the outcome", "Rate (%)", "Relative likelihood")
     if not population:
         return empty(key, "Nobody is counted for this year and area.", chart, "Group")
-    rows: list[Row] = []
-    for characteristic, (name, _) in CHARACTERISTIC_ENUMS.items():
+    blocks = []
+    for characteristic in CHARACTERISTIC_ENUMS:
         keys = groups(characteristic)
         counts = [[0, 0] for _ in keys]
         for person, hit in population:
             counts[keys.index(group_of(person, characteristic))][0 if hit else 1] += 1
-        body, row_totals, col_totals, total = protected(counts, rule)
-        for i, group in enumerate(keys):
-            rl = likelihood(body[i][0], row_totals[i], col_totals[0], total, rule)
-            lo, hi = band
-            flagged = rl.value is not None and not lo <= rl.value <= hi
-            cells = (row_totals[i], body[i][0], pct(body[i][0], row_totals[i], rule), rl)
+        blocks.append(counts)
+    rows: list[Row] = []
+    done = protect_together(blocks, rule)
+    for (characteristic, (name, _)), p in zip(CHARACTERISTIC_ENUMS.items(), done, strict=True):
+        for i, group in enumerate(groups(characteristic)):
+            with_it, people = p.cells[i][0], p.row_totals[i]
+            rl = likelihood(with_it, people, p.column_totals[0], p.total, rule)
+            flagged = rl.value is not None and not band[0] <= rl.value <= band[1]
+            cells = (people, with_it, pct(with_it, people, rule), rl)
             rows.append(Row(f"{name}: {label(group)}", cells, flagged=flagged))
-    everyone = protected([[sum(h for _, h in population), sum(not h for _, h in population)]], rule)
-    all_cells = (everyone[3], everyone[2][0], pct(everyone[2][0], everyone[3], rule),
-                 Cell("1.00", 1.0))
+    first = done[0]
+    all_cells = (
+        first.total,
+        first.column_totals[0],
+        pct(first.column_totals[0], first.total, rule),
+        Cell("1.00", 1.0),
+    )
     rows.append(Row(f"Everyone counted ({title})", all_cells, total=True))
-    return Table(key, d.title, "Group", columns, tuple(rows), chart, d.definition,
-                 describe(rule), "", notes)
+    return Table(
+        key, d.title, "Group", columns, tuple(rows), chart, d.definition, describe(rule), "", notes
+    )
 
 
 def likelihood(hit: Cell, people: Cell, all_hits: Cell, everyone: Cell, rule: Rule) -> Cell:
@@ -195,31 +219,57 @@ def declaration(facts: Facts, people: Iterable[Person], rule: Rule) -> Table:
     counts = []
     for characteristic in CHARACTERISTIC_ENUMS:
         said = [group_of(p, characteristic) for p in people]
-        counts.append([sum(s not in (PREFER_NOT, NOT_DECLARED) for s in said),
-                       said.count(PREFER_NOT), said.count(NOT_DECLARED)])
-    rows = []
-    for name_row, values in zip(CHARACTERISTIC_ENUMS.values(), counts, strict=True):
-        body, row_totals, _, _ = protected([values], rule)
-        rows.append(Row(name_row[0], (row_totals[0], *body[0], pct(body[0][0], row_totals[0], rule))))
-    return Table("eq_declaration", d.title, "Characteristic", columns, tuple(rows), chart,
-                 d.definition, describe(rule))
+        counts.append(
+            [
+                sum(s not in (PREFER_NOT, NOT_DECLARED) for s in said),
+                said.count(PREFER_NOT),
+                said.count(NOT_DECLARED),
+            ]
+        )
+    # One table: every row's total is the same headcount, protected together.
+    body, row_totals, _, _ = protected(counts, rule)
+    rows = [
+        Row(name, (row_totals[i], *body[i], pct(body[i][0], row_totals[i], rule)))
+        for i, (name, _) in enumerate(CHARACTERISTIC_ENUMS.values())
+    ]
+    return Table(
+        "eq_declaration",
+        d.title,
+        "Characteristic",
+        columns,
+        tuple(rows),
+        chart,
+        d.definition,
+        describe(rule),
+    )
 
 
-def view(key: str, facts: Facts, where: Areas, period: Period, policy: Policy,
-         config: MiConfig, rule: Rule) -> Table:
+def view(
+    key: str,
+    facts: Facts,
+    where: Areas,
+    period: Period,
+    policy: Policy,
+    config: MiConfig,
+    rule: Rule,
+) -> Table:
     """One equality view for the dashboard's area and year."""
     if where.section:
         chart = chart_for(key, column=0, percent=False)
         return empty(key, EQUALITY_LEVELS, chart, "Group")
     people = where.people
     if key == "eq_declaration":
-        return declaration(facts, (facts.people[i] for i in people
-                                   if facts.people[i].in_post(period.end)), rule)
+        return declaration(
+            facts, (facts.people[i] for i in people if facts.people[i].in_post(period.end)), rule
+        )
     if key == "profile_2020":
         return profile_2020(facts, people, period, rule)
     if key == "equality_targets":
         return targets(facts, people, period, config, rule)
     population = populations(facts, people, period, config)[key]()
-    notes = (f"Monitored: {config.apr.monitored_ratings_label} (HR configuration).",) \
-        if key == "eq_apr_rating" else ()
+    notes = (
+        (f"Monitored: {config.apr.monitored_ratings_label} (HR configuration).",)
+        if key == "eq_apr_rating"
+        else ()
+    )
     return outcome_table(key, population, period.title, config, rule, notes)

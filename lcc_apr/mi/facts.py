@@ -78,8 +78,13 @@ class Facts:
     grades: dict[int, list[tuple[date, date | None, str]]] = field(default_factory=dict)
 
 
-PROBATION_KEYS = ("review_point_weeks", "meeting_date", "is_final_review", "outcome")
-PROBATION_KEYS += ("extension_end_date",)
+PROBATION_KEYS = (
+    "review_point_weeks",
+    "meeting_date",
+    "is_final_review",
+    "outcome",
+    "extension_end_date",
+)
 
 
 def gather(session: Session, *, people: ColumnElement[bool] | None = None) -> Facts:
@@ -183,7 +188,8 @@ def _aprs(session: Session, facts: Facts, live: ColumnElement[bool]) -> None:
         sign = signed.get(record_id, {})
         both = (sign.get(SignOffRole.EMPLOYEE.value), sign.get(SignOffRole.MANAGER.value))
         # A record from before digital signatures (no rows) counts from its meeting date.
-        on = max(both).date() if all(both) else (day if not sign else None)  # type: ignore[type-var]
+        times = [t for t in both if t is not None]
+        on = max(times).date() if len(times) == 2 else (day if not sign else None)
         facts.aprs.append(Apr(subject, status, day, rating, on if status in SIGNED else None))
 
 

@@ -5,8 +5,8 @@ warnings; and `dashboard`, which puts every view for a set of filters together."
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from datetime import date, timedelta
+from functools import cache, partial
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
@@ -85,8 +85,8 @@ def dashboard(
     }
     if not own:
         kinds["equality"] = [
-            (lambda v=view: equality.view(v, facts, where, period, policy, config, rule))
-            for view in equality.VIEWS
+            partial(equality.view, v, facts, where, period, policy, config, rule)
+            for v in equality.VIEWS
         ]
     chosen = [filters.kind] if filters.kind else list(kinds)
     tables = tuple(make() for k in chosen for make in kinds.get(k, []))
@@ -271,9 +271,9 @@ def probation_outcomes(facts: Facts, where: Areas, period: Period) -> Table:
         for c in facts.probation.get(pid, []):
             outcome = order.get(str(c.answers.get("outcome")))
             final = c.answers.get("is_final_review") is True
-            if final and outcome is not None and c.status in (*SIGNED, "referred_to_hr"):
-                if period.holds(c.record_date):
-                    counts[row][outcome] += 1
+            signed = c.status in (*SIGNED, "referred_to_hr")
+            if final and outcome is not None and signed and period.holds(c.record_date):
+                counts[row][outcome] += 1
     return split_table(
         "probation_outcomes",
         stub="Area",
@@ -286,4 +286,3 @@ def probation_outcomes(facts: Facts, where: Areas, period: Period) -> Table:
         margin=f"{where.title} ({period.title})",
         message="No final probation reviews in this area and year.",
     )
-

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from lcc_apr.demo.profile import FULL_TIME, NOTES, PART_TIME, PUBLISHED
 
 from .config import MiConfig, definitions
-from .disclosure import Rule, count_cell
+from .disclosure import Rule, count_cell, protect_together
 from .facts import Facts, Person
 from .shape import NO_PEOPLE, chart_for, describe, empty, pct, protected
 from .table import Cell, Row, Table
@@ -48,25 +48,46 @@ def profile_2020(facts: Facts, people: set[int], period: Period, rule: Rule) -> 
     if not staff:
         return empty("profile_2020", NO_PEOPLE, chart, "Group")
     rows = []
-    for table, figures in PUBLISHED.items():
-        keys = list(figures)
-        counts = [[sum(1 for p in staff if _value(p, table) == k)] for k in keys]
-        body, _, _, total = protected(counts, rule)
-        for i, key in enumerate(keys):
+    blocks = [
+        [[sum(1 for p in staff if _value(p, table) == k)] for k in figures]
+        for table, figures in PUBLISHED.items()
+    ]
+    done = protect_together(blocks, rule)
+    for (table, figures), p in zip(PUBLISHED.items(), done, strict=True):
+        total = p.total
+        for i, key in enumerate(figures):
             fig = figures[key]
-            cells = (count_cell(fig.count), Cell(f"{fig.percent:.1f}%", fig.percent),
-                     body[i][0], pct(body[i][0], total, rule))
+            cells = (
+                count_cell(fig.count),
+                Cell(f"{fig.percent:.1f}%", fig.percent),
+                p.cells[i][0],
+                pct(p.cells[i][0], total, rule),
+            )
             rows.append(Row(f"{NAMES[table]}: {fig.label}", cells))
         base = sum(f.count for f in figures.values())
-        rows.append(Row(f"{NAMES[table]}: total", (count_cell(base), Cell("100.0%", 100.0),
-                                                   total, Cell("100.0%", 100.0)), total=True))
+        rows.append(
+            Row(
+                f"{NAMES[table]}: total",
+                (count_cell(base), Cell("100.0%", 100.0), total, Cell("100.0%", 100.0)),
+                total=True,
+            )
+        )
     notes = ("Religion is not in the published profile.", *NOTES[:-1])
-    return Table("profile_2020", d.title, "Group", columns, tuple(rows), chart, d.definition,
-                 describe(rule), "", notes)
+    return Table(
+        "profile_2020",
+        d.title,
+        "Group",
+        columns,
+        tuple(rows),
+        chart,
+        d.definition,
+        describe(rule),
+        "",
+        notes,
+    )
 
 
-def targets(facts: Facts, people: set[int], period: Period, config: MiConfig,
-            rule: Rule) -> Table:
+def targets(facts: Facts, people: set[int], period: Period, config: MiConfig, rule: Rule) -> Table:
     from .equality import grade_on, senior
 
     d = definitions()["equality_targets"]
@@ -85,7 +106,14 @@ def targets(facts: Facts, people: set[int], period: Period, config: MiConfig,
             hits = sum(1 for p in group if p.traits.get(t.characteristic) in t.groups)
             body, _, _, total = protected([[hits, len(group) - hits]], rule)
             shares.append(pct(body[0][0], total, rule))
-        rows.append(Row(t.label, (Cell(f"{t.percent:.1f}%", t.percent), *shares,
-                                  Cell(t.source))))
-    return Table("equality_targets", d.title, "Target", columns, tuple(rows), chart,
-                 d.definition, describe(rule))
+        rows.append(Row(t.label, (Cell(f"{t.percent:.1f}%", t.percent), *shares, Cell(t.source))))
+    return Table(
+        "equality_targets",
+        d.title,
+        "Target",
+        columns,
+        tuple(rows),
+        chart,
+        d.definition,
+        describe(rule),
+    )

@@ -62,8 +62,14 @@ def areas(facts: Facts, filters: Filters, *, own_area: bool) -> Areas:
     return Areas(title, labels, {p: index[d] for p, d in keys.items()}, council, section)
 
 
-def chart_for(key: str, *, column: int, kind: ChartKind = ChartKind.BAR, percent: bool = True,
-              band: tuple[float, float] | None = None) -> Chart:
+def chart_for(
+    key: str,
+    *,
+    column: int,
+    kind: ChartKind = ChartKind.BAR,
+    percent: bool = True,
+    band: tuple[float, float] | None = None,
+) -> Chart:
     return Chart(kind, column, definitions()[key].axis, percent, band)
 
 
@@ -103,8 +109,9 @@ def split_table(
     if margin:
         share = pct(col_totals[rate_of], total, rule)
         rows.append(Row(margin, (total, *col_totals, share), total=True))
-    return Table(key, d.title, stub, columns, tuple(rows), chart, d.definition, describe(rule),
-                 "", notes)
+    return Table(
+        key, d.title, stub, columns, tuple(rows), chart, d.definition, describe(rule), "", notes
+    )
 
 
 def protected(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.policy import Policy
 
@@ -42,7 +42,7 @@ def judge(facts: Facts, policy: Policy, grace: int) -> tuple[dict[int, History],
     for pid, person in facts.people.items():
         group = rules.group_for(person.job_title)
 
-        def due_after(day: date, start: date = person.start_date) -> date:
+        def due_after(day: date, start: date = person.start_date, group: Any = group) -> date:
             weeks = group.every_weeks((day - start).days / 7) if group else rules.every_weeks
             return day + timedelta(weeks=weeks)
 
@@ -70,7 +70,10 @@ def counts(
         if not (person.in_post(period.first) or person.in_post(period.end)):
             continue
         h = histories[pid]
-        lo, hi = bisect_right(h.days, period.first - timedelta(days=1)), bisect_right(h.days, period.end)
+        lo, hi = (
+            bisect_right(h.days, period.first - timedelta(days=1)),
+            bisect_right(h.days, period.end),
+        )
         for verdict in h.verdicts[lo:hi]:
             if verdict is not None:
                 found[row][verdict] += 1

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from lcc_apr.mi import files, measures, pack
+from lcc_apr.mi import measures
 from lcc_apr.mi.config import MiConfig, load_mi_config
 from lcc_apr.mi.table import Dashboard, Filters, Table
 from lcc_apr.models import Department
@@ -113,6 +113,8 @@ def export_view(
     """Write one view's chart (png, svg, pdf) or table (csv, xlsx); audited. Returns the
     file's SHA-256."""
     _check(user)
+    from lcc_apr.mi import files  # matplotlib: loaded when first needed, not with the window
+
     if fmt in files.CHART_FORMATS:
         digest = files.write_chart(table, path, fmt)
     elif fmt in files.TABLE_FORMATS:
@@ -134,8 +136,18 @@ def export_pack(
 ) -> str:
     """Write the committee pack (every view of `board` in one PDF); audited."""
     _check(user)
+    from lcc_apr.mi import pack  # reportlab and matplotlib: loaded when first needed
+
     digest = pack.write_pack(
         board, path, made_by=user.display_name, progress=progress, cancelled=cancelled
     )
-    audit(store, user, MI_EXPORTED, view="pack", format="pdf", sha256=digest, **board.filters.describe())
+    audit(
+        store,
+        user,
+        MI_EXPORTED,
+        view="pack",
+        format="pdf",
+        sha256=digest,
+        **board.filters.describe(),
+    )
     return digest

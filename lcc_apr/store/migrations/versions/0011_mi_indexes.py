@@ -23,7 +23,10 @@ INDEXES = {
         f"subject_id, record_date, status, deleted, ({KEEPING_IN_TOUCH})",
         "supervision",
     ),
-    "ix_records_mi_apr": (f"subject_id, record_date, status, deleted, id, ({OVERALL_RATING})", "apr"),
+    "ix_records_mi_apr": (
+        f"subject_id, record_date, status, deleted, id, ({OVERALL_RATING})",
+        "apr",
+    ),
 }
 
 
@@ -31,7 +34,9 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     for name, (columns, kind) in INDEXES.items():
-        op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON records ({columns}) WHERE kind = '{kind}'")
+        op.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON records ({columns}) WHERE kind = '{kind}'"
+        )
 
 
 def downgrade() -> None:
