@@ -175,6 +175,8 @@ def supervision_on_time(
     note = (
         "The first supervision on record of someone who started before records begin "
         f"({begin:%d %B %Y}) is not judged: nothing earlier is known."
+        if begin
+        else ""
     )
     return split_table(
         "supervision_trend" if trend else "supervision_on_time",
