@@ -4,7 +4,7 @@ warnings; and `dashboard`, which puts every view for a set of filters together."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 from functools import cache, partial
 
@@ -52,11 +52,16 @@ def dashboard(
     today: date,
     people: ColumnElement[bool] | None = None,
     exclude_id: int | None = None,
+    cases_of: Collection[int] | None = None,
 ) -> Dashboard:
-    """Every view for `filters`: HR's (people None) or a manager's own area."""
+    """Every view for `filters`: HR's (people None) or a manager's own area. `cases_of`:
+    the people whose capability cases count (None: all of `people`); the server passes a
+    manager's direct reports, as it never shows them their reports' reports' cases."""
     facts = gather(session, people=people)
     if exclude_id is not None:
         facts.people.pop(exclude_id, None)
+    if cases_of is not None:
+        facts.capability = [c for c in facts.capability if c.subject_id in cases_of]
     own = people is not None
     where = areas(facts, filters, own_area=own)
     period = Period(filters.year, policy, today)

@@ -7,6 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import Department
+
 from . import disclosure
 from .config import definitions
 from .disclosure import Protected, Rule, count_cell, rate
@@ -60,6 +65,19 @@ def areas(facts: Facts, filters: Filters, *, own_area: bool) -> Areas:
     index = {d: i for i, d in enumerate(order)}
     labels = tuple(names[d][0] for d in order)
     return Areas(title, labels, {p: index[d] for p, d in keys.items()}, council, section)
+
+
+def area_choices(session: Session) -> tuple[tuple[int | None, str], ...]:
+    """HR's areas to choose from: (None, the whole council), then each department by name,
+    each followed by its sections ("Department - Section")."""
+    rows = session.execute(
+        select(Department.id, Department.name, Department.parent_id).order_by(Department.name)
+    ).all()
+    found: list[tuple[int | None, str]] = [(None, "Whole council")]
+    for top in (r for r in rows if r.parent_id is None):
+        found.append((top.id, top.name))
+        found += [(r.id, f"{top.name} - {r.name}") for r in rows if r.parent_id == top.id]
+    return tuple(found)
 
 
 def chart_for(

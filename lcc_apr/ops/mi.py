@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
-
 from lcc_apr.mi import measures
 from lcc_apr.mi.config import MiConfig, load_mi_config
-from lcc_apr.mi.table import Dashboard, Filters, Table
-from lcc_apr.models import Department
+from lcc_apr.mi.shape import area_choices
+from lcc_apr.mi.table import KINDS, YEARS_SHOWN, Dashboard, Filters, Table
 from lcc_apr.policy import Policy
 from lcc_apr.schedule.cycles import cycle_of
 from lcc_apr.store import Store
@@ -25,14 +23,6 @@ from .profiles import in_scope
 from .user import CurrentUser
 
 MI_EXPORTED = "mi_exported"
-KINDS = (
-    ("apr", "Annual Performance Reviews"),
-    ("supervision", "Supervisions"),
-    ("probation", "Probation"),
-    ("capability", "Capability"),
-    ("equality", "Equality monitoring"),
-)
-YEARS_SHOWN = 5
 
 
 class MiRefused(PermissionError):
@@ -67,15 +57,8 @@ def mi_choices(store: Store, *, user: CurrentUser, policy: Policy, today: date) 
         kinds = tuple(k for k in KINDS if k[0] != "equality")
         return MiChoices(((None, "My area"),), years, kinds, council=False)
     with store.session() as session:
-        rows = session.execute(
-            select(Department.id, Department.name, Department.parent_id).order_by(Department.name)
-        ).all()
-    tops = [r for r in rows if r.parent_id is None]
-    areas: list[tuple[int | None, str]] = [(None, "Whole council")]
-    for top in tops:
-        areas.append((top.id, top.name))
-        areas += [(r.id, f"{top.name} - {r.name}") for r in rows if r.parent_id == top.id]
-    return MiChoices(tuple(areas), years, KINDS, council=True)
+        areas = area_choices(session)
+    return MiChoices(areas, years, KINDS, council=True)
 
 
 def dashboard(
