@@ -37,7 +37,7 @@ def _combo(name: str) -> QtWidgets.QComboBox:
     combo.setSizeAdjustPolicy(
         QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
     )
-    combo.setMinimumContentsLength(8)
+    combo.setMinimumContentsLength(7)
     return combo
 
 
@@ -59,7 +59,7 @@ class MiPage(QtWidgets.QWidget):
         self.loading = False
         heading = QtWidgets.QLabel(f"<h2>{TITLE}</h2>")
         self.area, self.year, self.kind = _combo("Area"), _combo("Year"), _combo("Kind of view")
-        self.area.setMinimumContentsLength(18)
+        self.area.setMinimumContentsLength(12)
         self.pack_button = QtWidgets.QPushButton("Committee &pack (PDF)…")
         self.pack_button.setAccessibleName("Save every view as one PDF for a committee")
         self.pack_button.setToolTip("Ctrl+Shift+P: every view shown, with its table, in one PDF")
@@ -69,9 +69,10 @@ class MiPage(QtWidgets.QWidget):
             label.setBuddy(combo)
             filters.addWidget(label)
             filters.addWidget(combo, 2 if combo is self.area else 1)
-        filters.addStretch(0)
-        filters.addWidget(self.pack_button)
         self.state = plain_label("Dashboard status", "Loading…")
+        under = QtWidgets.QHBoxLayout()  # on a line of its own: the filters fit narrow windows
+        under.addWidget(self.state, 1)
+        under.addWidget(self.pack_button)
         self.view_filter = QtWidgets.QLineEdit()
         self.view_filter.setPlaceholderText("Filter views (Ctrl+F)")
         self.view_filter.setAccessibleName("Filter the views by title")
@@ -96,7 +97,7 @@ class MiPage(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addLayout(filters)
-        layout.addWidget(self.state)
+        layout.addLayout(under)
         layout.addWidget(self.split, 1)
         layout.addWidget(self.message)
         self.packer = PackExport(self, context, runner, self.message.setText)
