@@ -147,7 +147,7 @@ def test_hr_exports_a_table_as_shown(qtbot, window_for, save_as, fmt):
             for row in load_workbook(path).active.iter_rows(values_only=True)
         ]
     table = page.panel.table
-    labels = [r[0] for r in rows]
+    labels = [r[0] for r in rows if r]
     assert all(row.label in labels for row in table.rows)
     entries = [e for e in audit_entries(window.context.store) if e["event"] == MI_EXPORTED]
     assert len(entries) == 1 and entries[0]["view"] == table.key
@@ -290,7 +290,7 @@ def test_a_view_shows_its_table_beside_its_chart_with_flags_and_totals(window_fo
     assert shown_texts(page) == [
         ["White British", "30", "12", "0.90", ""],
         ["Not declared", "<10", "<10", "withheld", ""],
-        ["Asian", "12", "10", "1.60", "!"],
+        ["Asian", "12", "10", "1.60", "▲"],
         ["Council", "50", "25", "1.00", ""],
     ]
     m = panel.model
@@ -304,8 +304,9 @@ def test_a_view_shows_its_table_beside_its_chart_with_flags_and_totals(window_fo
     assert panel.canvas.accessibleName() == "Chart: APR ratings by ethnicity"
     assert "table beside the chart holds the same figures" in panel.canvas.accessibleDescription()
     assert panel.canvas.figure.axes  # drawn
-    assert panel.definition.text() == "What is counted: Staff rated below 'meets expectations'."
-    assert panel.disclosure.text().startswith("Disclosure control: Counts 1-9 shown as <10")
+    definition = "What is counted: Staff rated below 'meets expectations'."
+    assert panel.words.definition.text() == definition
+    assert panel.words.disclosure.text().startswith("Disclosure control: Counts 1-9 shown as <10")
     assert panel.chart_button.isEnabled() and panel.table_button.isEnabled()
     page.views.setCurrentRow(1)
     assert panel.stack.currentWidget() is panel.message
@@ -339,10 +340,10 @@ def test_the_views_filter_and_the_keys(qtbot, window_for, save_as):
         for w in page.findChildren(QtWidgets.QWidget)
         if w.isVisible() and w.focusPolicy() != Qt.FocusPolicy.NoFocus
     ]
-    assert len(focusable) >= 9
+    assert len(focusable) >= 10
     assert [type(w).__name__ for w in focusable if not w.accessibleName()] == []
     order, widget = [], page.area
-    for _ in range(9):
+    for _ in range(10):
         order.append(widget)
         widget = widget.nextInFocusChain()
         while not (widget.isVisible() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
@@ -355,6 +356,7 @@ def test_the_views_filter_and_the_keys(qtbot, window_for, save_as):
         page.view_filter,
         page.views,
         page.panel.grid,
+        page.panel.words,
         page.panel.chart_button,
         page.panel.table_button,
     ]

@@ -10,7 +10,7 @@ from lcc_apr.mi.table import Table
 
 from ..qt import ModelIndex, Qt, QtCore, QtGui
 
-FLAG = "!"
+FLAG = "▲"  # as the chart's key marks a group outside the band
 FLAG_HEADER = "Outside band"
 
 

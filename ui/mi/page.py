@@ -20,7 +20,8 @@ from ..qt import Qt, QtCore, QtGui, QtWidgets
 from ..settings import Settings
 from ..tasks import TaskRunner
 from .exports import PackExport, save_view
-from .panel import ViewPanel, plain_label
+from .panel import ViewPanel
+from .words import plain_label
 
 TITLE = "Management information"
 ALL_KINDS = ""  # the kind combo's "All"

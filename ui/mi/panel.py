@@ -9,20 +9,12 @@ from typing import Any
 
 from lcc_apr.mi.table import Table
 
-from ..qt import Qt, QtCore, QtWidgets, Signal, chart_canvas
+from ..qt import Qt, QtCore, QtGui, QtWidgets, Signal, chart_canvas
 from ..theme import fit_rows, system_point_size
 from .model import FLAG, ViewModel, band_words
+from .words import ViewWords, plain_label
 
 CHART_WORDS = "The table beside the chart holds the same figures, row by row."
-
-
-def plain_label(name: str, text: str = "") -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel(text)
-    label.setAccessibleName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 class ViewPanel(QtWidgets.QWidget):
@@ -53,9 +45,14 @@ class ViewPanel(QtWidgets.QWidget):
         self.chart_box = QtWidgets.QWidget()
         self.chart_layout = QtWidgets.QVBoxLayout(self.chart_box)
         self.chart_layout.setContentsMargins(0, 0, 0, 0)
+        self.chart_scroll = QtWidgets.QScrollArea()  # a chart of many rows scrolls, never squeezed
+        self.chart_scroll.setWidgetResizable(True)
+        self.chart_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.chart_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the table holds its figures
+        self.chart_scroll.setWidget(self.chart_box)
         self.split = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
         self.split.setChildrenCollapsible(False)
-        self.split.addWidget(self.chart_box)
+        self.split.addWidget(self.chart_scroll)
         self.split.addWidget(self.grid)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
@@ -64,9 +61,7 @@ class ViewPanel(QtWidgets.QWidget):
         self.stack = QtWidgets.QStackedWidget()
         self.stack.addWidget(self.split)
         self.stack.addWidget(self.message)
-        self.definition = plain_label("What is counted")
-        self.disclosure = plain_label("Disclosure control")
-        self.notes = plain_label("Notes")
+        self.words = ViewWords()
         self.chart_button = QtWidgets.QPushButton("Export c&hart…")
         self.chart_button.setAccessibleName("Export the chart as PNG, SVG or PDF")
         self.chart_button.setToolTip("Ctrl+Shift+E: the chart as a PNG, SVG or PDF file")
@@ -83,9 +78,7 @@ class ViewPanel(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.stack, 1)
-        layout.addWidget(self.definition)
-        layout.addWidget(self.disclosure)
-        layout.addWidget(self.notes)
+        layout.addWidget(self.words)
         layout.addLayout(buttons)
         self._redraw = QtCore.QTimer(self)  # a resized chart is laid out again once
         self._redraw.setSingleShot(True)
@@ -101,10 +94,10 @@ class ViewPanel(QtWidgets.QWidget):
         if table is None:
             self.title.setText("")
             self._say(empty)
-            self._words("", "", ())
+            self.words.show_words("", "", ())
             return
         self.title.setText(f"<h3>{_escape(table.title)}</h3>")
-        self._words(table.definition, table.disclosure, table.notes)
+        self.words.show_words(table.definition, table.disclosure, table.notes)
         self.chart_button.setEnabled(not table.empty)
         self.table_button.setEnabled(not table.empty)
         if table.empty:
@@ -131,21 +124,13 @@ class ViewPanel(QtWidgets.QWidget):
         self.chart_button.setEnabled(False)
         self.table_button.setEnabled(False)
 
-    def _words(self, definition: str, disclosure: str, notes: tuple[str, ...]) -> None:
-        self.definition.setText(f"What is counted: {definition}" if definition else "")
-        self.disclosure.setText(f"Disclosure control: {disclosure}" if disclosure else "")
-        self.notes.setText("\n".join(notes))
-        self.definition.setVisible(bool(definition))
-        self.disclosure.setVisible(bool(disclosure))
-        self.notes.setVisible(bool(notes))
-
     def _ensure_canvas(self) -> None:
         if self.canvas is not None:
             return
         from matplotlib.figure import Figure
 
         self.canvas = chart_canvas()(Figure())
-        self.canvas.setMinimumSize(200, 160)
+        self.canvas.setMinimumWidth(200)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the table holds its figures
         self.canvas.installEventFilter(self)
         self.chart_layout.addWidget(self.canvas)
@@ -164,10 +149,12 @@ class ViewPanel(QtWidgets.QWidget):
             return
         from lcc_apr.mi import charts
 
-        figure = self.canvas.figure
-        figure.clear()
-        charts.draw(table, figure, scale=self.chart_scale())
+        scale = self.chart_scale()
+        tall = charts.height_in(table, scale, title=False) * 96  # logical pixels
+        self.canvas.setMinimumHeight(max(160, int(tall)))
+        charts.draw(table, self.canvas.figure, scale=scale, title=False)
         self.canvas.draw_idle()
+        self._place()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if watched is self.canvas and event.type() == QtCore.QEvent.Type.Resize:
@@ -175,11 +162,37 @@ class ViewPanel(QtWidgets.QWidget):
         return super().eventFilter(watched, event)
 
     def _fit_columns(self) -> None:
+        """Columns as wide as their text, then the chart and table placed to suit."""
         self.grid.resizeColumnsToContents()
         header = self.grid.horizontalHeader()
-        pad = self.grid.fontMetrics().horizontalAdvance("MM")
+        pad = self.grid.fontMetrics().horizontalAdvance("M")
         for column in range(self.model.columnCount()):
             header.resizeSection(column, header.sectionSize(column) + pad)
+        self._place()
+
+    def _place(self) -> None:
+        """The table beside the chart when both fit side by side (the table whole, the chart
+        at least about 50 characters wide); else the table under the chart, full width."""
+        header = self.grid.horizontalHeader()
+        bar = self.grid.verticalScrollBar().sizeHint().width()
+        wanted = header.length() + 2 * self.grid.frameWidth() + bar + 4
+        room = max(self.width(), 400)
+        chart = self.fontMetrics().averageCharWidth() * 50
+        if room >= wanted + chart:
+            self.split.setOrientation(Qt.Orientation.Horizontal)
+            self.split.setSizes([room - wanted, wanted])
+        else:
+            self.split.setOrientation(Qt.Orientation.Vertical)
+            tall = max(self.split.height(), 300)
+            rows = self.grid.verticalHeader().length() + header.height() + bar + 4
+            chart = self.canvas.minimumHeight() + 4 if self.canvas is not None else tall // 2
+            table = rows if rows + chart <= tall else max(tall - chart, min(rows, tall // 2))
+            self.split.setSizes([tall - table, table])
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.model.rowCount():
+            self._place()
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:
