@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..qt import Qt, QtCore, QtGui, QtWidgets
 
-LINES = 6  # the most lines shown before the box scrolls
+LINES = 6  # the most lines shown before the box scrolls (fewer in a short window)
 
 
 def plain_label(name: str, text: str = "") -> QtWidgets.QLabel:
@@ -63,7 +63,8 @@ class ViewWords(QtWidgets.QScrollArea):
             if layout.hasHeightForWidth()
             else box.sizeHint().height()
         )
-        most = self.fontMetrics().lineSpacing() * LINES
+        line = self.fontMetrics().lineSpacing()
+        most = min(line * LINES, max(line * 2, self.window().height() // 8))  # large text
         self.setFixedHeight(min(tall, most) + 2 * self.frameWidth())
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
