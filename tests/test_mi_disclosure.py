@@ -175,7 +175,7 @@ def test_rates():
     assert rate(Cell("<10"), count_cell(200), rule) == Cell(WITHHELD)
     assert rate(count_cell(12), Cell(SECONDARY), rule) == Cell(WITHHELD)
     assert rate(count_cell(0), count_cell(0), rule) == Cell(NOT_APPLICABLE)
-    assert rate(count_cell(0), count_cell(200), rule) == Cell("0.0%", 0.0)
+    assert rate(count_cell(0), count_cell(200), rule) == Cell(WITHHELD)
     assert rate(count_cell(1), count_cell(3), rule, digits=0) == Cell(WITHHELD)
     assert rate(count_cell(10), count_cell(30), rule, digits=0) == Cell("33%", 33.0)
 

@@ -21,7 +21,8 @@ The rule (`Rule`, threshold 10 by default, never below 5):
   are hidden as above and every released count, margins included, is rounded on its own to the
   nearest 5, so totals may not add up. Secondary suppression still applies (on the true counts).
 - a rate is worked out from released counts only, and withheld when either count is hidden or
-  under the threshold (a zero numerator gives 0.0%, as the zero count is released anyway).
+  under the threshold, a zero numerator included (as the issue's rule reads: a 0% rate of a
+  small group is withheld too, though its zero count is shown).
 """
 
 from __future__ import annotations
@@ -139,13 +140,13 @@ def protect(values: Sequence[Sequence[int]], rule: Rule, *, also: Iterable[Pos] 
 
 def rate(numerator: Cell, denominator: Cell, rule: Rule, *, digits: int = 1) -> Cell:
     """A percentage from two released counts: "6.0%"; WITHHELD when either is hidden or
-    under the threshold (a zero numerator excepted); "-" when the denominator is 0."""
+    under the threshold (zero included); "-" when the denominator is 0."""
     num, den = numerator.value, denominator.value
     if num is None or den is None:
         return Cell(WITHHELD)
     if den == 0:
         return Cell(NOT_APPLICABLE)
-    if den < rule.threshold or 0 < num < rule.threshold:
+    if den < rule.threshold or num < rule.threshold:
         return Cell(WITHHELD)
     percent = 100 * num / den
     return Cell(f"{percent:.{digits}f}%", round(percent, digits))

@@ -58,6 +58,8 @@ def label(value: str) -> str:
         "asian_indian_pakistani_other": "Asian Indian / Pakistani / Other",
         "black_african_caribbean_other": "Black African / Caribbean / Other",
         "other_ethnic_group": "Other ethnic group",
+        "white_british": "White British",
+        "white_other": "White Other",
         "not_declared": "Not declared",
     }
     return special.get(value, value.replace("_", " ").capitalize())
