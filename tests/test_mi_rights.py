@@ -5,15 +5,21 @@ every dashboard read is audited with ids and the year, never a name."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from lcc_apr.mi.config import load_mi_config
 from lcc_apr.mi.equality import VIEWS
-from lcc_apr.models import Department, Employee
+from lcc_apr.mi.table import Filters
+from lcc_apr.models import Department, Employee, User
+from lcc_apr.ops import mi as ops_mi
+from lcc_apr.ops.audit import audit_entries, audit_path
+from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
 from lcc_apr.schedule.rules import cycle_window
 from lcc_apr.server import miview
@@ -216,3 +222,42 @@ def test_indirect_reports_count_but_never_their_capability_cases(
     assert indirect and seen["exclude_id"] == manager.employee_id
     assert set(seen["people"].right.value) == direct | indirect
     assert set(seen["cases_of"]) == direct
+
+
+AUDIT_KEYS = {"at", "user_id", "event", "view", "format", "sha256", "year", "department_id", "kind"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "png", "pack"])
+def test_a_desktop_export_is_audited_with_its_files_digest_and_nothing_personal(
+    demo_store_copy, tmp_path: Path, fmt: str
+):
+    store = demo_store_copy
+    with store.session() as session:
+        hr = CurrentUser.from_user(
+            session.scalars(select(User).where(User.username == "btebbutt")).one()
+        )
+        department = session.scalars(select(Department.id).order_by(Department.id)).first()
+        names = session.execute(select(Employee.first_name, Employee.last_name)).all()
+    filters = Filters(YEAR, department, "apr")
+    board = ops_mi.dashboard(
+        store, user=hr, filters=filters, policy=load_policy(), today=date(2026, 11, 30)
+    )
+    path = tmp_path / f"export.{'pdf' if fmt == 'pack' else fmt}"
+    if fmt == "pack":
+        digest = ops_mi.export_pack(store, user=hr, board=board, path=path)
+    else:
+        table = board.tables[0]
+        digest = ops_mi.export_view(
+            store, user=hr, table=table, fmt=fmt, path=path, filters=filters
+        )
+    (entry,) = audit_entries(store)
+    assert set(entry) == AUDIT_KEYS
+    assert entry["sha256"] == digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    view = "pack" if fmt == "pack" else "apr_completion"
+    assert (entry["user_id"], entry["event"], entry["view"]) == (hr.user_id, "mi_exported", view)
+    assert (entry["year"], entry["department_id"], entry["kind"]) == (YEAR, department, "apr")
+    assert entry["format"] == ("pdf" if fmt == "pack" else fmt)
+    line = audit_path(store).read_text(encoding="utf-8").replace(digest, "").lower()
+    words = set(re.findall(r"[^\W\d_]+", line))
+    every_name = set(re.findall(r"[^\W\d_]+", " ".join(f"{f} {n}" for f, n in names).lower()))
+    assert not words & every_name and "export" not in line.replace("mi_exported", "")
