@@ -169,6 +169,14 @@ class MainWindow(QtWidgets.QMainWindow):
             intake = HrIntakeView(context=c, runner=self.runner)
             intake.open_record.connect(actions.open_record)
             self._add_page("intake", TITLE, intake)
+        from lcc_apr.ops.mi import may_see_mi
+
+        if may_see_mi(user):  # HR and managers; staff have no such page
+            from .mi.page import TITLE as MI_TITLE
+            from .mi.page import MiPage
+
+            mi = MiPage(context=c, runner=self.runner, settings=self.settings)
+            self._add_page("mi", MI_TITLE, mi)
 
     def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
         self.pages[key] = page
@@ -385,6 +393,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .list_export import export_list_to_file
 
         page = self.pages[self.current_page()]
+        if hasattr(page, "export_current"):  # management information: the view's table
+            page.export_current(chart=False)
+            return
         if not hasattr(page, "export_choice"):
             self.status.message.setText("This page has no list to export.")
             return

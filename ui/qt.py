@@ -15,6 +15,14 @@ def pdf_modules():
     return QtPdf, QtPdfWidgets, QtPrintSupport
 
 
+def chart_canvas():
+    """matplotlib's Qt canvas class (FigureCanvasQTAgg), loaded when a chart is first shown;
+    matplotlib finds PySide6 already imported and uses it."""
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+    return FigureCanvasQTAgg
+
+
 def __getattr__(name: str):
     """`Qt` (the namespace of Qt's enums) on first use: building it costs about 15 ms,
     which the first window does without (`from ui.qt import Qt` works as before)."""
@@ -40,5 +48,6 @@ __all__ = [
     "QtWidgets",
     "Signal",
     "Slot",
+    "chart_canvas",
     "pdf_modules",
 ]

@@ -121,6 +121,18 @@ SETTINGS: dict[str, Setting] = {
         Setting("account/demo_role", "", "Demo role (for the next start)", str, hidden=True),
         Setting("window/geometry", b"", "Window position and size", bytes, hidden=True),
         Setting("window/state", b"", "Window layout", bytes, hidden=True),
+        # management information: the filters last chosen (-1: the whole area; 0: newest year)
+        Setting(
+            "mi/area",
+            -1,
+            "Management information: area",
+            int,
+            minimum=-1,
+            maximum=2**31 - 1,
+            hidden=True,
+        ),
+        Setting("mi/year", 0, "Management information: year", int, maximum=9999, hidden=True),
+        Setting("mi/kind", "", "Management information: kind of view", str, hidden=True),
     )
 }
 

@@ -73,6 +73,16 @@ class Area(StrEnum):
     SECTION = "section"
 
 
+KINDS = (  # the kinds of view a dashboard may be narrowed to: (key, label)
+    ("apr", "Annual Performance Reviews"),
+    ("supervision", "Supervisions"),
+    ("probation", "Probation"),
+    ("capability", "Capability"),
+    ("equality", "Equality monitoring"),
+)
+YEARS_SHOWN = 5  # the years the filters offer, the current cycle's first
+
+
 @dataclass(frozen=True)
 class Filters:
     """What a dashboard shows: an area (None: the whole council, or a manager's own area),

@@ -15,11 +15,11 @@ from .db import make_engine
 from .deps import document_protocol
 from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
 from .gate import LimitBody, SignedInFirst
-from .routes import auth, certificates, hr, meta, org, sso, sync
+from .routes import auth, certificates, hr, meta, mi, org, sso, sync
 from .settings import ServerSettings
 
-DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, record sync, and HR's
-organisation import.
+DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, record sync, HR's
+organisation import, and management information for HR and managers.
 
 Every request but /health and /version carries `LCC-APR-Protocol: 1`; every route
 but /health, /version, /auth/login, /auth/refresh and /auth/sso (single sign-on) needs a
@@ -60,6 +60,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         sync.router,
         certificates.router,
         hr.router,
+        mi.router,
     )
     for router in routers:
         app.include_router(router)

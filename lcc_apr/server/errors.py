@@ -41,8 +41,10 @@ MEANINGS: dict[int, str] = {
     401: "Not signed in, the session has ended, or (sign-in) wrong username or password "
     "(single sign-on: the token is refused, or its council account is not, or differently, "
     "linked)",
-    403: "The account is disabled (POST /hr/org-import: or the user is not HR)",
-    404: "Single sign-on is not set up on this server (code sso_not_enabled)",
+    403: "The account is disabled (POST /hr/org-import: or the user is not HR; /mi/...: or "
+    "the user is neither HR nor a manager, or a manager asked for a department or equality)",
+    404: "Single sign-on is not set up on this server (code sso_not_enabled; GET /mi/dashboard: "
+    "no such department, code no_such_area)",
     409: "The signing key is taken or revoked (POST /hr/org-import: the import was refused, "
     "nothing changed)",
     413: "The request is too large",

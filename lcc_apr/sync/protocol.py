@@ -32,6 +32,16 @@ from pydantic import (
 
 from lcc_apr.models import RecordKind, SignOff
 
+from .miwire import (  # noqa: F401  (management information's shapes, gathered here)
+    MiAreaWire,
+    MiCellWire,
+    MiChartWire,
+    MiChoicesReply,
+    MiDashboardReply,
+    MiKindWire,
+    MiRowWire,
+    MiTableWire,
+)
 from .orgwire import (  # noqa: F401  (the organisation import's shapes, gathered here)
     OrgAccountWire,
     OrgAddWire,

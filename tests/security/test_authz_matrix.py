@@ -43,6 +43,7 @@ from lcc_apr.history import create_record
 from lcc_apr.models import Employee, Record, RecordKind, Role, User
 from lcc_apr.server import create_app, sequence
 from lcc_apr.server.accounts import disable_user
+from lcc_apr.server.miview import MI_ONLY
 from lcc_apr.server.orgupload import HR_ONLY
 from lcc_apr.server.push import OUT_OF_SCOPE
 from lcc_apr.server.tables import AuditEntry
@@ -183,6 +184,22 @@ POST /hr/org-import          hr          200
 POST /hr/org-import          admin       403
 POST /hr/org-import          disabled    403
 POST /hr/org-import          signed_out  401
+GET /mi/choices              anonymous   401
+GET /mi/choices              employee    403
+GET /mi/choices              manager     200
+GET /mi/choices              senior      200
+GET /mi/choices              hr          200
+GET /mi/choices              admin       403
+GET /mi/choices              disabled    403
+GET /mi/choices              signed_out  401
+GET /mi/dashboard            anonymous   401
+GET /mi/dashboard            employee    403
+GET /mi/dashboard            manager     200
+GET /mi/dashboard            senior      200
+GET /mi/dashboard            hr          200
+GET /mi/dashboard            admin       403
+GET /mi/dashboard            disabled    403
+GET /mi/dashboard            signed_out  401
 GET /org                     anonymous   401  401  .      .        401   401   401   .
 GET /org                     employee    see  -    .      .        -     see   -     .
 GET /org                     manager     see  -    see    .        -     see   see   .
@@ -412,6 +429,14 @@ def org_import_probe(server: LiveServer, who: Principal) -> str:
     return str(reply.status_code)
 
 
+def mi_dashboard_probe(server: LiveServer, who: Principal) -> str:
+    """The council's figures for a year; a refusal to staff is the route's one wording."""
+    reply = who.client.get("/mi/dashboard", params={"year": 2025})
+    if reply.status_code == 403 and reply.json().get("code") != "account_disabled":
+        assert reply.json() == {"detail": MI_ONLY, "code": "mi_refused"}
+    return str(reply.status_code)
+
+
 def pull_probe(server: LiveServer, who: Principal) -> dict[str, str]:
     seen: set[str] = set()
     cursor, epoch, more = 0, None, True
@@ -479,6 +504,7 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
         "POST /auth/sso/login": sso_login_probe,
         "POST /certificates": certificate_probe,
         "POST /hr/org-import": org_import_probe,
+        "GET /mi/dashboard": mi_dashboard_probe,
         "POST /auth/logout": logout_probe,  # last: it ends the sessions
     }
     routes = sorted({r for r, _role, _t in expected}, key=lambda r: (r == "POST /auth/logout", r))
