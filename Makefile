@@ -19,6 +19,7 @@ bench: $(READY)
 	$(VENV)/bin/python bench/sync_pull.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python bench/ui.py
 	$(VENV)/bin/python bench/pdf.py
+	$(VENV)/bin/python bench/mi.py
 
 # The sync state machine and the API fuzzer, long: 10,000+ steps per database (PostgreSQL
 # too when it answers; the fuzzer against a server process on it),

@@ -39,22 +39,23 @@ def judge(facts: Facts, policy: Policy, grace: int) -> tuple[dict[int, History],
     slack = timedelta(days=grace)
     found: dict[int, History] = {}
     rules = policy.supervision
+    every = timedelta(weeks=rules.every_weeks)
     for pid, person in facts.people.items():
         group = rules.group_for(person.job_title)
+        start = person.start_date
 
-        def due_after(day: date, start: date = person.start_date, group: Any = group) -> date:
-            weeks = group.every_weeks((day - start).days / 7) if group else rules.every_weeks
-            return day + timedelta(weeks=weeks)
+        def due_after(day: date, start: date = start, group: Any = group) -> date:
+            return day + timedelta(weeks=group.every_weeks((day - start).days / 7))
 
-        start_counts = begin is not None and person.start_date >= begin
-        first_due = due_after(person.start_date) if start_counts else None
-        days, verdicts, next_due = [], [], []
-        due = first_due
-        for day, _ in facts.supervisions.get(pid, []):
-            days.append(day)
-            verdicts.append(None if due is None else (ON_TIME if day <= due + slack else LATE))
-            due = due_after(day)
-            next_due.append(due)
+        start_counts = begin is not None and start >= begin
+        first_due = (due_after(start) if group else start + every) if start_counts else None
+        days = [day for day, _ in facts.supervisions.get(pid, [])]
+        # Each one's next due date: the staff group's frequency, else the policy's.
+        next_due = [due_after(day) for day in days] if group else [day + every for day in days]
+        verdicts: list[int | None] = [
+            None if due is None else (ON_TIME if day <= due + slack else LATE)
+            for day, due in zip(days, [first_due, *next_due], strict=False)
+        ]
         found[pid] = History(days, verdicts, next_due, first_due)
     return found, begin
 
