@@ -18,6 +18,7 @@ from lcc_apr.demo.profile import DEMO_TARGETS, PUBLISHED
 from lcc_apr.mi import measures
 from lcc_apr.mi.config import Disclosure, MiConfig, MiConfigError, load_mi_config
 from lcc_apr.mi.disclosure import Rule, protect_together, recoverable
+from lcc_apr.mi.profile import NAMES
 from lcc_apr.mi.table import Filters, Table
 from lcc_apr.models import (
     ContractType,
@@ -418,14 +419,6 @@ def test_profile_2020_against_seed(store):
         s.commit()
     # 2026/27, cut at today: the demo's 6,087 are all in post
     rows = figures(board(store, "equality", year=2026)["profile_2020"])
-    names = {
-        "working_pattern": "Working pattern",
-        "sex": "Sex",
-        "age_band": "Age",
-        "disability": "Disability",
-        "sexual_orientation": "Sexual orientation",
-        "ethnicity": "Ethnicity",
-    }
     # The seed's own denominators: 6,087; disability and orientation 5,905; ethnicity 6,279.
     assert rows["Disability: total"][0] == "5,905"
     assert rows["Sexual orientation: total"][0] == "5,905"
@@ -433,7 +426,7 @@ def test_profile_2020_against_seed(store):
     assert rows["Sex: total"][0] == "6,087"
     for table, published in PUBLISHED.items():
         for key, fig in published.items():
-            row = rows[f"{names[table]}: {fig.label}"]
+            row = rows[f"{NAMES[table]}: {fig.label}"]
             assert row[0] == f"{fig.count:,}"
             assert row[1] == f"{fig.percent:.1f}%"  # as printed, misprints and all
             assert row[2] == f"{DEMO_TARGETS[table][key]:,}"  # the demo meets each count

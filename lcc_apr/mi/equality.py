@@ -15,7 +15,7 @@ from lcc_apr.policy import Policy
 from . import capability
 from .config import MiConfig, definitions
 from .disclosure import Rule, protect_together
-from .facts import SIGNED, Facts, Person
+from .facts import Facts, Person, final_outcome
 from .profile import profile_2020, targets
 from .shape import EQUALITY_LEVELS, NO_PEOPLE, Areas, chart_for, describe, empty, pct, protected
 from .table import WITHHELD, Cell, Row, Table
@@ -101,13 +101,9 @@ def populations(
         found: dict[int, bool] = {}
         for i in people:
             for c in facts.probation.get(i, []):
-                final = c.answers.get("is_final_review") is True
-                if (
-                    final
-                    and c.status in (*SIGNED, "referred_to_hr")
-                    and period.holds(c.record_date)
-                ):
-                    found[i] = c.answers.get("outcome") in ("extend", "fail")
+                outcome = final_outcome(c)
+                if outcome and period.holds(c.record_date):
+                    found[i] = outcome in ("extend", "fail")
         return [(p[i], bad) for i, bad in found.items()]
 
     def entry() -> Population:

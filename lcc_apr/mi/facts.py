@@ -68,6 +68,15 @@ class Case:
     answers: dict[str, Any]
 
 
+def final_outcome(case: Case) -> str | None:
+    """A final probation review signed (or referred to HR): its outcome; else None."""
+    final = case.answers.get("is_final_review") is True
+    if final and case.status in (*SIGNED, "referred_to_hr"):
+        outcome = case.answers.get("outcome")
+        return outcome if outcome in ("pass", "extend", "fail") else None
+    return None
+
+
 @dataclass
 class Facts:
     people: dict[int, Person]

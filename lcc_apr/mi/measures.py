@@ -18,7 +18,7 @@ from lcc_apr.schedule.rules import cycle_window
 from . import capability, equality, supervision
 from .config import MiConfig
 from .disclosure import Rule
-from .facts import SIGNED, Facts, gather
+from .facts import SIGNED, Facts, final_outcome, gather
 from .shape import Areas, areas, split_table
 from .table import ChartKind, Dashboard, Filters, Table
 
@@ -276,11 +276,9 @@ def probation_outcomes(facts: Facts, where: Areas, period: Period) -> Table:
     counts = [[0, 0, 0] for _ in where.labels]
     for pid, row in where.row_of.items():
         for c in facts.probation.get(pid, []):
-            outcome = order.get(str(c.answers.get("outcome")))
-            final = c.answers.get("is_final_review") is True
-            signed = c.status in (*SIGNED, "referred_to_hr")
-            if final and outcome is not None and signed and period.holds(c.record_date):
-                counts[row][outcome] += 1
+            outcome = final_outcome(c)
+            if outcome and period.holds(c.record_date):
+                counts[row][order[outcome]] += 1
     return split_table(
         "probation_outcomes",
         stub="Area",
