@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Date, and_, func, select, true
 from sqlalchemy.orm import Session
@@ -115,13 +116,13 @@ def gather(
     return facts
 
 
-def _dated(session: Session) -> ColumnElement[date | None]:
+def _dated(session: Session) -> ColumnElement[Any]:
     """The record date for a range test that SQLite will not answer from an index: then
     it reads the APRs from store migration 0011's ix_records_mi_apr, which holds every
     column the APR query needs, instead of reading each record (full demo: 110 ms -> 4)."""
     if session.get_bind().dialect.name != "sqlite":
-        return Record.record_date
-    return UnaryExpression(Record.record_date, operator=custom_op("+"), type_=Date())
+        return Record.__table__.c.record_date
+    return UnaryExpression(Record.__table__.c.record_date, operator=custom_op("+"), type_=Date())
 
 
 def _add(facts: dict[int, PersonFacts], employee_id: int, record: RecordFact) -> None:
