@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -53,11 +54,16 @@ class SupervisionPolicy:
     groups: tuple[StaffGroup, ...] = ()
 
     def group_for(self, job_title: str) -> StaffGroup | None:
-        title = job_title.strip().casefold()
+        return self._groups_by_title.get(job_title.strip().casefold())
+
+    @cached_property
+    def _groups_by_title(self) -> dict[str, StaffGroup]:
+        """Each job title (casefolded) to its group; the first group naming it wins."""
+        found: dict[str, StaffGroup] = {}
         for group in self.groups:
-            if title in {t.casefold() for t in group.job_titles}:
-                return group
-        return None
+            for title in group.job_titles:
+                found.setdefault(title.casefold(), group)
+        return found
 
 
 @dataclass(frozen=True)

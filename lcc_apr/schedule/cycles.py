@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from lcc_apr.policy import Policy
 
@@ -27,11 +28,17 @@ class Cycle:
 
 
 def cycle_starting(year: int, policy: Policy) -> Cycle:
-    month, day = (int(x) for x in policy.apr.cycle_start.split("-"))
-    first = date(year, month, day)
-    return Cycle(year, first, date(year + 1, month, day) - timedelta(days=1))
+    return _cycle(year, policy.apr.cycle_start)
 
 
 def cycle_of(day: date, policy: Policy) -> Cycle:
-    here = cycle_starting(day.year, policy)
-    return here if day >= here.first else cycle_starting(day.year - 1, policy)
+    here = _cycle(day.year, policy.apr.cycle_start)
+    return here if day >= here.first else _cycle(day.year - 1, policy.apr.cycle_start)
+
+
+@lru_cache(maxsize=256)
+def _cycle(year: int, cycle_start: str) -> Cycle:
+    """Cached: the schedule asks for the same few cycles once per person."""
+    month, day = (int(x) for x in cycle_start.split("-"))
+    first = date(year, month, day)
+    return Cycle(year, first, date(year + 1, month, day) - timedelta(days=1))

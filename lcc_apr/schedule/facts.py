@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import Date, and_, func, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from lcc_apr.models import Employee, Record, RecordKind
 
@@ -35,10 +38,17 @@ KEEP = {
 
 
 def gather(
-    session: Session, *, today: date, employee_ids: Iterable[int] | None = None
+    session: Session,
+    *,
+    today: date,
+    employee_ids: Iterable[int] | None = None,
+    aprs_since: date | None = None,
 ) -> dict[int, PersonFacts]:
-    """Facts for current employees (all, or those listed), keyed by employee id."""
+    """Facts for current employees (all, or those listed), keyed by employee id; APRs from
+    `aprs_since` (the schedule's: this cycle's start), else from 800 days back."""
     ids = list(employee_ids) if employee_ids is not None else None
+    # Core rows, not the ORM's: the same values at a third of the cost per row.
+    execute = session.connection().execute
     people = select(
         Employee.id,
         Employee.start_date,
@@ -52,15 +62,16 @@ def gather(
         row.id: PersonFacts(
             row.id, row.start_date, row.job_title, row.probation_end_date, row.leaving_date
         )
-        for row in session.execute(people)
+        for row in execute(people)
     }
     live = ~Record.deleted
     mine = Record.subject_id.in_(ids) if ids is not None else true()
 
+    since = aprs_since or today - timedelta(days=800)
     aprs = select(Record.id, Record.subject_id, Record.status, Record.record_date).where(
-        live, mine, Record.kind == RecordKind.APR, Record.record_date >= today - timedelta(days=800)
+        live, mine, Record.kind == RecordKind.APR, _dated(session) >= since
     )
-    for row in session.execute(aprs):
+    for row in execute(aprs):
         _add(facts, row.subject_id, RecordFact(row.id, RecordKind.APR, row.status, row.record_date))
 
     latest = (
@@ -83,7 +94,7 @@ def gather(
         )
         .where(live, Record.kind == RecordKind.SUPERVISION)
     )
-    for row in session.execute(supervisions):
+    for row in execute(supervisions):
         answers = {"next_supervision_date": row.next_date} if row.next_date else {}
         _add(
             facts,
@@ -95,7 +106,7 @@ def gather(
         rows = select(
             Record.id, Record.subject_id, Record.status, Record.record_date, Record.answers
         ).where(live, mine, Record.kind == kind)
-        for row in session.execute(rows):
+        for row in execute(rows):
             answers = {k: row.answers[k] for k in keys if k in row.answers}
             _add(
                 facts,
@@ -103,6 +114,15 @@ def gather(
                 RecordFact(row.id, kind, row.status, row.record_date, answers),
             )
     return facts
+
+
+def _dated(session: Session) -> ColumnElement[Any]:
+    """The record date for a range test that SQLite will not answer from an index: then
+    it reads the APRs from store migration 0011's ix_records_mi_apr, which holds every
+    column the APR query needs, instead of reading each record (full demo: 110 ms -> 4)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return Record.__table__.c.record_date
+    return UnaryExpression(Record.__table__.c.record_date, operator=custom_op("+"), type_=Date())
 
 
 def _add(facts: dict[int, PersonFacts], employee_id: int, record: RecordFact) -> None:

@@ -47,7 +47,7 @@ class PersonFacts:
     records: list[RecordFact] = field(default_factory=list)
 
     def of_kind(self, kind: RecordKind) -> list[RecordFact]:
-        return sorted(
-            (r for r in self.records if r.kind is kind),
-            key=lambda r: (r.record_date or date.min, r.id),
-        )
+        found = [r for r in self.records if r.kind is kind]
+        if len(found) > 1:
+            found.sort(key=lambda r: (r.record_date or date.min, r.id))
+        return found

@@ -8,6 +8,7 @@ rather than trusted.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from lcc_apr.models import RecordKind
@@ -68,8 +69,14 @@ def _day(value: Any) -> date | None:
 
 
 def cycle_window(year: int, policy: Policy) -> tuple[date, date]:
-    start = date(year, *(int(x) for x in policy.apr.cycle_start.split("-")))
-    end = date(year, *(int(x) for x in policy.apr.cycle_end.split("-")))
+    return _window(year, policy.apr.cycle_start, policy.apr.cycle_end)
+
+
+@lru_cache(maxsize=256)
+def _window(year: int, cycle_start: str, cycle_end: str) -> tuple[date, date]:
+    """Cached: the schedule asks for the same few windows once per person."""
+    start = date(year, *(int(x) for x in cycle_start.split("-")))
+    end = date(year, *(int(x) for x in cycle_end.split("-")))
     return start, end if end >= start else date(year + 1, end.month, end.day)
 
 
