@@ -183,6 +183,7 @@ def make_sign_in(
         from ui.start import warm_up
 
         warm_up()
+        progress = echoed(progress)
         backend = keys.secure_keyring()
         forms = catalogue or templates()
         if role is not None:
@@ -212,6 +213,27 @@ def make_sign_in(
     return run
 
 
+def echoed(progress: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The window's progress, also printed on stderr (a line every 2 s at most per stage):
+    someone who started the app from a terminal sees the demo build and the first sync."""
+    from lcc_apr.progress import Echo
+
+    def write(line: str) -> None:
+        try:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):  # no terminal (pythonw, a closed pipe)
+            pass
+
+    echo = Echo(write)
+
+    def both(step: Any) -> None:
+        echo(step)
+        progress(step)
+
+    return both
+
+
 def make_council_sign_in(
     folder: Path, catalogue: Catalogue | None = None, *, organisation: OrgSettings | None = None
 ) -> Callable[..., Session]:
@@ -231,6 +253,7 @@ def make_council_sign_in(
         from ui.start import warm_up
 
         warm_up()
+        progress = echoed(progress)
         return sign_in_with_council_account(
             url=url,
             folder=folder,
