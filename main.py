@@ -70,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # button before the server is asked
             single_sign_on=organisation is not None and organisation.sign_in == "single-sign-on",
             on_shown=_shown_probe(),
+            remove_demo=functools.partial(remove_demo_data, folder),
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
@@ -152,6 +153,16 @@ def demo_server(folder: Path, size: int) -> DemoServer:
     from lcc_apr.server.embedded import EmbeddedServer
 
     return EmbeddedServer(folder, size=size)
+
+
+def remove_demo_data(folder: Path) -> str:
+    """The welcome's "Remove the demo data...", run in its worker: every demo file and its
+    keyring entries deleted (lcc_apr.demo.remove); what was done, in words. DemoInUse
+    when another window of the app has the demo open."""
+    from lcc_apr.demo.remove import remove_demo
+    from lcc_apr.store import keys
+
+    return remove_demo(folder, keyring_backend=keys.secure_keyring()).words()
 
 
 def make_sign_in(

@@ -103,6 +103,7 @@ def run_app(
     council_offered: CouncilOffered | None = None,
     single_sign_on: bool = False,
     on_shown: OnShown | None = None,
+    remove_demo: Callable[[], str] | None = None,
 ) -> int:
     """Welcome (or straight back in, from the keyring), then the main window; signing out
     returns to the welcome. The organisation's settings (None: no organisation file) lock
@@ -129,6 +130,7 @@ def run_app(
             council_sign_in=council_sign_in,
             council_offered=council_offered,
             single_sign_on=single_sign_on,
+            remove_demo=remove_demo,
         )
         role = demo_role or settings.get("account/demo_role") or None  # refused when not offered
         last_user = settings.get("account/username")
