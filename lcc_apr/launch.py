@@ -262,7 +262,7 @@ def sign_in_demo(
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
     server = demo_server(folder, size)
-    progress(Step("Preparing the demo organisation (the first time takes about a minute)"))
+    progress(Step("Preparing the demo organisation (the first time: 40 s or more)"))
     paces: dict[str, Pace] = {}
 
     def building(stage: str, n: int) -> None:
