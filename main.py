@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             single_sign_on=organisation is not None and organisation.sign_in == "single-sign-on",
             on_shown=_shown_probe(),
             remove_demo=functools.partial(remove_demo_data, folder),
+            demo_built=functools.partial(demo_built, folder),
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
@@ -153,6 +154,14 @@ def demo_server(folder: Path, size: int) -> DemoServer:
     from lcc_apr.server.embedded import EmbeddedServer
 
     return EmbeddedServer(folder, size=size)
+
+
+def demo_built(folder: Path) -> bool:
+    """Whether the demo is built: a remembered demo sign-in is not replayed after
+    `lcc-apr demo --remove` (the welcome shows instead)."""
+    from lcc_apr.demo.remove import demo_built as built
+
+    return built(folder)
 
 
 def remove_demo_data(folder: Path) -> str:

@@ -58,6 +58,11 @@ def size_words(size: int) -> str:
     return f"{size} bytes"
 
 
+def demo_built(folder: Path) -> bool:
+    """Whether the demo's server is built in `folder` (lcc_apr.server.embedded's mark)."""
+    return (folder / "demo-server.db.ready").exists()
+
+
 def demo_files(folder: Path) -> list[Path]:
     """The demo's files in the data folder, sorted (none when there is no demo)."""
     found = {path for pattern in PATTERNS for path in folder.glob(pattern) if path.is_file()}
