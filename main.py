@@ -70,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # button before the server is asked
             single_sign_on=organisation is not None and organisation.sign_in == "single-sign-on",
             on_shown=_shown_probe(),
+            remove_demo=functools.partial(remove_demo_data, folder),
+            demo_built=functools.partial(demo_built, folder),
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
@@ -154,6 +156,24 @@ def demo_server(folder: Path, size: int) -> DemoServer:
     return EmbeddedServer(folder, size=size)
 
 
+def demo_built(folder: Path) -> bool:
+    """Whether the demo is built: a remembered demo sign-in is not replayed after
+    `lcc-apr demo --remove` (the welcome shows instead)."""
+    from lcc_apr.demo.remove import demo_built as built
+
+    return built(folder)
+
+
+def remove_demo_data(folder: Path) -> str:
+    """The welcome's "Remove the demo data...", run in its worker: every demo file and its
+    keyring entries deleted (lcc_apr.demo.remove); what was done, in words. DemoInUse
+    when another window of the app has the demo open."""
+    from lcc_apr.demo.remove import remove_demo
+    from lcc_apr.store import keys
+
+    return remove_demo(folder, keyring_backend=keys.secure_keyring()).words()
+
+
 def make_sign_in(
     folder: Path,
     catalogue: Catalogue | None = None,
@@ -183,6 +203,7 @@ def make_sign_in(
         from ui.start import warm_up
 
         warm_up()
+        progress = echoed(progress)
         backend = keys.secure_keyring()
         forms = catalogue or templates()
         if role is not None:
@@ -212,6 +233,27 @@ def make_sign_in(
     return run
 
 
+def echoed(progress: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The window's progress, also printed on stderr (a line every 2 s at most per stage):
+    someone who started the app from a terminal sees the demo build and the first sync."""
+    from lcc_apr.progress import Echo
+
+    def write(line: str) -> None:
+        try:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):  # no terminal (pythonw, a closed pipe)
+            pass
+
+    echo = Echo(write)
+
+    def both(step: Any) -> None:
+        echo(step)
+        progress(step)
+
+    return both
+
+
 def make_council_sign_in(
     folder: Path, catalogue: Catalogue | None = None, *, organisation: OrgSettings | None = None
 ) -> Callable[..., Session]:
@@ -231,6 +273,7 @@ def make_council_sign_in(
         from ui.start import warm_up
 
         warm_up()
+        progress = echoed(progress)
         return sign_in_with_council_account(
             url=url,
             folder=folder,

@@ -65,6 +65,13 @@ def parser() -> argparse.ArgumentParser:
         help="instead, write the demo organisation as each HR system profile's sample export "
         "(as of --as-of, default 2025-11-30: the same bytes every time)",
     )
+    demo.add_argument(
+        "--remove",
+        action="store_true",
+        help="instead, delete every demo file in the user data folder (the demo server, the "
+        "demo people's caches, their keys and keyring entries); refused while the app has "
+        "the demo open",
+    )
     demo.set_defaults(func=cmd_demo)
     summary = sub.add_parser("summary", help="print what a store holds")
     summary.set_defaults(func=cmd_summary)
@@ -154,6 +161,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if size < 2:
         print("lcc-apr: --size must be at least 2.", file=sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "remove", False):
+        return _remove_demo()
     if args.hr_export:
         return _hr_samples(args.hr_export, size, args.seed, args.as_of)
     path = _demo_path(args)
@@ -168,6 +177,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     print(file=sys.stderr)
     print(format_summary(summary))
+    return EXIT_OK
+
+
+def _remove_demo() -> int:
+    from lcc_apr.demo.remove import DemoInUse, remove_demo
+    from lcc_apr.paths import data_dir
+    from lcc_apr.store import keys
+
+    folder = data_dir()
+    try:
+        removed = remove_demo(folder, keyring_backend=keys.secure_keyring())
+    except DemoInUse as err:
+        print(f"lcc-apr: {err}", file=sys.stderr)
+        return EXIT_PROBLEM
+    for path in removed.files:
+        print(f"removed {path}")
+    print(removed.words())
     return EXIT_OK
 
 

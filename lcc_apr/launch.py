@@ -116,9 +116,10 @@ def sign_in(
         keyring_backend=keyring_backend,
         ask_passphrase=ask_passphrase,
     )
-    connection = Connection(
-        url, tokens=Tokens(keyring_backend), allow_plain_local=demo, network=network
-    )
+    # the demo signs in with its password at every start (its port changes): no refresh
+    # token is kept in the keyring for it, so removing the demo leaves none behind
+    tokens = Tokens(None if demo else keyring_backend)
+    connection = Connection(url, tokens=tokens, allow_plain_local=demo, network=network)
     from lcc_apr.signing.identity import Signer
 
     signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
@@ -261,7 +262,7 @@ def sign_in_demo(
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
     server = demo_server(folder, size)
-    progress(Step("Preparing the demo organisation (the first time takes about a minute)"))
+    progress(Step("Preparing the demo organisation (the first time: 40 s or more)"))
     paces: dict[str, Pace] = {}
 
     def building(stage: str, n: int) -> None:
@@ -271,9 +272,9 @@ def sign_in_demo(
         left = paces.setdefault(stage, Pace()).left(n, total)
         progress(Step(STAGE_WORDS.get(stage, "Preparing the demo organisation"), n, total, left))
 
-    server.prepare(building)
-    url = server.start()
     try:
+        server.prepare(building)
+        url = server.start()
         logins = server.logins()
         username = getattr(logins, role)
         if username is None:  # a demo too small to hold anyone in that role

@@ -54,3 +54,32 @@ class Pace:
         if total is None or elapsed < 1 or done <= done_then:
             return None
         return max(0.0, (total - done) * elapsed / (done - done_then))
+
+
+class Echo:
+    """Steps printed as plain lines on a stream (the terminal's stderr) as well as shown in
+    the window: "lcc-apr: Receiving records: 12,500 of about 241,000 — about 40 s left".
+    A line at a stage's first step, else at most one every `every` seconds.
+    Only a Step's words are printed: stages and counts, never a name. Any thread may call."""
+
+    def __init__(
+        self,
+        write: Callable[[str], object],
+        *,
+        every: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.write, self.every, self.clock = write, every, clock
+        self._last: float | None = None
+        self._stages: set[str] = set()
+
+    def __call__(self, step: Step | str) -> None:
+        text = step.text if isinstance(step, Step) else step
+        now = self.clock()
+        new = text not in self._stages
+        if not new and self._last is not None and now - self._last < self.every:
+            return
+        self._stages.add(text)
+        self._last = now
+        words = step.words() if isinstance(step, Step) else step
+        self.write(f"lcc-apr: {words}\n")

@@ -103,6 +103,8 @@ def run_app(
     council_offered: CouncilOffered | None = None,
     single_sign_on: bool = False,
     on_shown: OnShown | None = None,
+    remove_demo: Callable[[], str] | None = None,
+    demo_built: Callable[[], bool] | None = None,
 ) -> int:
     """Welcome (or straight back in, from the keyring), then the main window; signing out
     returns to the welcome. The organisation's settings (None: no organisation file) lock
@@ -129,8 +131,11 @@ def run_app(
             council_sign_in=council_sign_in,
             council_offered=council_offered,
             single_sign_on=single_sign_on,
+            remove_demo=remove_demo,
         )
         role = demo_role or settings.get("account/demo_role") or None  # refused when not offered
+        if role and not demo_role and demo_built is not None and not demo_built():
+            role = None  # the demo was removed (lcc-apr demo --remove): not built again unasked
         last_user = settings.get("account/username")
         if role:
             QtCore.QTimer.singleShot(0, functools.partial(welcome.start_demo, role))

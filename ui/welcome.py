@@ -47,12 +47,15 @@ class WelcomeDialog(QtWidgets.QDialog):
         council_sign_in: CouncilSignIn | None = None,
         council_offered: CouncilOffered | None = None,
         single_sign_on: bool = False,
+        remove_demo: Callable[[], str] | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         """`single_sign_on` shows "Sign in with your council account" from the start (the
         organisation says so); otherwise it shows once `council_offered` says the server
-        at the address offers it."""
+        at the address offers it. `remove_demo` (lcc_apr.demo.remove, run in a worker)
+        deletes every demo file and returns what it did in words."""
         super().__init__(parent)
+        self._remove_demo = remove_demo
         self.runner, self._sign_in = runner, sign_in
         self._council_sign_in, self._council_offered = council_sign_in, council_offered
         self._single_sign_on = single_sign_on and council_sign_in is not None
@@ -111,7 +114,7 @@ class WelcomeDialog(QtWidgets.QDialog):
         row = QtWidgets.QVBoxLayout(demo)
         note = QtWidgets.QLabel(
             "A made-up organisation of 6,087 people runs on this computer; "
-            "nothing leaves it. The first start takes about a minute. Sign in as:"
+            "nothing leaves it. The first start builds it (40 s or more). Sign in as:"
         )
         note.setWordWrap(True)
         row.addWidget(note)
@@ -130,6 +133,17 @@ class WelcomeDialog(QtWidgets.QDialog):
             people.addWidget(line, number, 1)
             self.demo_buttons[person.role] = button
         row.addLayout(people)
+        self.remove_demo_button = QtWidgets.QPushButton("&Remove the demo data...")
+        self.remove_demo_button.setAccessibleName("Remove the demo data")
+        self.remove_demo_button.setAccessibleDescription(
+            "Deletes the demo organisation and the demo people's records from this computer"
+        )
+        self.remove_demo_button.clicked.connect(self.ask_remove_demo)
+        self.remove_demo_button.setVisible(remove_demo is not None)
+        remove_row = QtWidgets.QHBoxLayout()
+        remove_row.addStretch(1)
+        remove_row.addWidget(self.remove_demo_button)
+        row.addLayout(remove_row)
         layout.addWidget(demo)
         self.offer_demo = offer_demo
         demo.setVisible(offer_demo)  # the organisation file may leave the demo out
@@ -228,6 +242,38 @@ class WelcomeDialog(QtWidgets.QDialog):
             return  # the organisation does not offer it
         self._run(role, "", "", None)
 
+    def ask_remove_demo(self) -> None:
+        """Asks, then removes every demo file (in a worker); the outcome shows below."""
+        answer = QtWidgets.QMessageBox.question(
+            self,
+            "Remove the demo data",
+            "Delete the demo organisation and the demo people's records from this computer? "
+            "Your own organisation's records are kept. The demo is built again if you try it.",
+        )
+        if answer == QtWidgets.QMessageBox.StandardButton.Yes:
+            self.remove_demo_now()
+
+    def remove_demo_now(self) -> None:
+        remove = self._remove_demo
+        assert remove is not None
+        self._busy(True)
+        self.show_message("Removing the demo data...")
+
+        def done(words: Any) -> None:
+            self._busy(False)
+            self.show_message(str(words))
+
+        def failed(error: BaseException) -> None:
+            self._busy(False)
+            self.show_message(error_words(error, doing="Removing the demo data"))
+
+        self.runner.write(
+            lambda _control: remove(),
+            on_done=done,
+            on_error=failed,
+            name="remove the demo data",
+        )
+
     def resume(self, url: str, username: str) -> None:
         """A later start: sign in from the token in the keyring (or open offline)."""
         self.url.setText(url)
@@ -291,6 +337,7 @@ class WelcomeDialog(QtWidgets.QDialog):
             self.connect_button,
             self.council_button,
             *self.demo_buttons.values(),
+            self.remove_demo_button,
             self.url,
             self.username,
             self.password,

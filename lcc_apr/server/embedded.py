@@ -1,7 +1,7 @@
 """The demo server inside the desktop app: the demo organisation on 127.0.0.1.
 
 Used by "Try the demo": builds the demo server database once in the user
-data folder (about 40 s for 6,087 people; a progress callback reports it),
+data folder (40-80 s for 6,087 people on 2 cores; a progress callback reports it),
 then serves it with uvicorn in a background thread on a free loopback port.
 Plain HTTP is allowed only because it never leaves this computer. The demo has its own
 signing authority (made on first start, beside the demo database) so sign-off works.
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Engine, exists, select
 
 from lcc_apr.models import Employee, Record, RecordKind, Role, User, UserRole
+from lcc_apr.store.lock import StoreLock
 
 from .db import is_current, make_engine, prepare_database
 from .demo import DEMO_PASSWORD, load_server_demo
@@ -56,14 +57,21 @@ class EmbeddedServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
+        self._lock: StoreLock | None = None  # held while built or served (lcc_apr.demo.remove)
+
+    def _take_lock(self) -> None:
+        if self._lock is None:
+            self._lock = StoreLock.take(self.path)
 
     def prepare(self, progress: Callable[[str, int], None] | None = None) -> None:
         """Build the demo database the first time (kept for later starts)."""
         ready = self.path.with_name(self.path.name + ".ready")
+        self._take_lock()
         if ready.exists():
             return
         for leftover in self.path.parent.glob(self.path.name + "*"):
-            leftover.unlink()  # an interrupted build
+            if leftover.suffix != ".lock":
+                leftover.unlink()  # an interrupted build
         engine = make_engine(self.settings.database_url)
         try:
             prepare_database(engine)
@@ -86,6 +94,7 @@ class EmbeddedServer:
         from .app import create_app
         from .ca import ensure_authority
 
+        self._take_lock()
         self._engine = make_engine(self.settings.database_url)
         if not is_current(self._engine):  # a demo built by an older version of the app
             prepare_database(self._engine)
@@ -112,6 +121,9 @@ class EmbeddedServer:
             self._thread.join(timeout=20)
         if self._engine is not None:
             self._engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def logins(self) -> DemoLogins:
         """A manager with a full team, one of their reports (one with an APR shared with

@@ -14,7 +14,7 @@ def fake_demo_session():
     return SimpleNamespace(demo=True, connection=connection, close=lambda: None, first_sync=None)
 
 
-def run_once(monkeypatch, on_welcome, sign_in):
+def run_once(monkeypatch, on_welcome, sign_in, **options):
     """run_app with the main window replaced: returns the welcome dialogs that showed."""
     seen = []
     monkeypatch.setattr(start, "run_window", lambda *a, **k: (0, False))
@@ -28,7 +28,7 @@ def run_once(monkeypatch, on_welcome, sign_in):
         QtCore.QTimer.singleShot(10, poll)
 
     QtCore.QTimer.singleShot(0, poll)
-    assert start.run_app(sign_in=sign_in, make_context=lambda session: None) == 0
+    assert start.run_app(sign_in=sign_in, make_context=lambda session: None, **options) == 0
     return seen
 
 
@@ -43,6 +43,26 @@ def test_the_demo_person_chosen_on_the_welcome_is_signed_back_in_next_time(qtbot
     assert Settings().get("account/demo_role") == "hr"
     run_once(monkeypatch, lambda w: None, sign_in)  # no click: it signs itself in
     assert roles == ["hr", "hr"]
+
+
+def test_a_removed_demo_is_not_built_again_unasked(qtbot, monkeypatch):
+    roles = []
+
+    def sign_in(role, url, user, password, progress, cancel=None, ask=None):
+        roles.append(role)
+        return fake_demo_session()
+
+    run_once(monkeypatch, lambda w: w.start_demo("manager"), sign_in, demo_built=lambda: True)
+    run_once(monkeypatch, lambda w: None, sign_in, demo_built=lambda: True)
+    assert roles == ["manager", "manager"]  # built: straight back in
+    # lcc-apr demo --remove since: the welcome waits for the person
+    welcomes = run_once(
+        monkeypatch,
+        lambda w: QtCore.QTimer.singleShot(200, w.reject),
+        sign_in,
+        demo_built=lambda: False,
+    )
+    assert len(welcomes) == 1 and roles == ["manager", "manager"]
 
 
 def test_the_welcome_shows_in_the_saved_text_size(qtbot, monkeypatch, qapp):
