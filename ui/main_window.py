@@ -53,6 +53,16 @@ class WindowActions:
     find_person: Callable[[], Any] | None = None  # Edit > Find a person (Ctrl+K)
 
 
+def _focus_chain(start: QtWidgets.QWidget) -> list[QtWidgets.QWidget]:
+    """The widgets after `start` in its focus chain that take focus, up to `start` again."""
+    found, widget = [], start.nextInFocusChain()
+    while widget is not None and widget is not start:
+        if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+            found.append(widget)
+        widget = widget.nextInFocusChain()
+    return found
+
+
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(
         self,
@@ -217,20 +227,12 @@ class MainWindow(QtWidgets.QMainWindow):
         """A page made after the window: Tab still goes from the sections into it, in its
         own order, then on to the status bar (a widget made late is otherwise last in the
         window's focus chain)."""
-        focusable = Qt.FocusPolicy.NoFocus
-        after, widget = None, self.nav.nextInFocusChain()
-        while widget is not self.nav:  # what follows the sections, outside the pages
-            if widget.focusPolicy() != focusable and not self.stack.isAncestorOf(widget):
-                after = widget
-                break
-            widget = widget.nextInFocusChain()
-        chain, widget = [], page.nextInFocusChain()
-        while widget is not page and page.isAncestorOf(widget):
-            if widget.focusPolicy() != focusable:
-                chain.append(widget)
-            widget = widget.nextInFocusChain()
+        after = next(  # what follows the sections, outside the pages
+            (w for w in _focus_chain(self.nav) if not self.stack.isAncestorOf(w)), None
+        )
+        inside = [w for w in _focus_chain(page) if page.isAncestorOf(w)]
         before: QtWidgets.QWidget = self.nav
-        for widget in [*chain, *([after] if after is not None else [])]:
+        for widget in [*inside, *([after] if after is not None else [])]:
             QtWidgets.QWidget.setTabOrder(before, widget)
             before = widget
 
