@@ -55,8 +55,9 @@ from .export import (
 )
 
 # Below this many records one process is quicker: starting two spawned workers (imports,
-# fonts, store open) costs about as much as 20 records (bench/pdf.py measures both).
-POOL_FROM = 20
+# fonts, store open) took 0.99 s, and the pool paid from 63 records (bench/pdf.py,
+# 2026-12-05, 2 cores: 27.4 records/s in one process, 48.4 on the pool).
+POOL_FROM = 60
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def export_pooled(
     progress: Progress = lambda done, total: None,
     cancel: threading.Event | None = None,
     processes: int | None = None,
-    pool_from: int = POOL_FROM,
+    pool_from: int | None = None,
 ) -> ExportResult:
     """export_records, on `processes` worker processes (default: one per core) when the
     selection holds `pool_from` records or more; in this process (with `make_pdf`)
@@ -178,7 +179,7 @@ def export_pooled(
         todo = chosen_records(session, selection, policy)
     workers = processes or os.cpu_count() or 2
     found: PoolKit | None = None
-    if len(todo) >= pool_from and workers >= 2:
+    if len(todo) >= (POOL_FROM if pool_from is None else pool_from) and workers >= 2:
         try:
             found = kit()
         except Exception:  # noqa: BLE001 - make_pdf meets the same error per record

@@ -10,6 +10,7 @@ import time
 import unicodedata
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from lcc_apr.forms import Catalogue
@@ -126,6 +127,7 @@ def test_the_ops_export_uses_the_pool_only_for_a_big_batch(demo, tmp_path, monke
 
     started: list[int] = []
     real = pool._run_pool
+    monkeypatch.setattr(pool, "POOL_FROM", 49)  # the demo's department: exactly at the cut
     monkeypatch.setattr(pool, "_run_pool", lambda todo, **kw: started.append(1) or real(todo, **kw))
     with demo.session() as s:
         kinds = set(s.scalars(select(Record.kind)))
@@ -138,4 +140,19 @@ def test_the_ops_export_uses_the_pool_only_for_a_big_batch(demo, tmp_path, monke
         policy=POLICY,
         pool=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer),
     )
-    assert started == [1] and len(result.written) == 49  # 49 >= POOL_FROM
+    assert started == [1] and len(result.written) == 49  # 49 >= POOL_FROM: the pool
+
+
+def test_a_small_batch_stays_in_one_process(demo, tmp_path, monkeypatch):
+    from lcc_apr.pdf import pool
+
+    monkeypatch.setattr(pool, "_run_pool", lambda todo, **kw: pytest.fail("pool started"))
+    result = printing.export_records(
+        demo,
+        selection=small(demo),
+        folder=tmp_path,
+        make_pdf=printing.hr_pdf_maker(catalogue=CATALOGUE, printer=printer),
+        policy=POLICY,
+        pool=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer),
+    )
+    assert len(result.written) == 49  # under POOL_FROM (60)
