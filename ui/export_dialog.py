@@ -6,9 +6,10 @@ progress and cancel. Choosing records, counting, naming and writing are the core
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops.printing import (
@@ -26,6 +27,9 @@ from lcc_apr.store import Store
 from .files import documents_folder
 from .qt import QtCore, QtGui, QtWidgets
 from .tasks import Task, TaskRunner
+
+if TYPE_CHECKING:
+    from lcc_apr.pdf.pool import PoolKit
 
 ID = QtCore.Qt.ItemDataRole.UserRole + 1  # a tree item's department id
 CHECKED = QtCore.Qt.CheckState.Checked
@@ -50,6 +54,7 @@ class ExportDialog(QtWidgets.QDialog):
         runner: TaskRunner,
         make_pdf: MakePdf,
         policy: Policy | None = None,
+        pool: Callable[[], PoolKit] | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -58,6 +63,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.store = store
         self.runner = runner
         self.make_pdf = make_pdf
+        self.pool = pool  # a big batch on one process per core (ops.printing.hr_pool_kit)
         self.policy = policy or load_policy()
         self.task: Task | None = None
         self.result_: ExportResult | None = None
@@ -390,7 +396,7 @@ class ExportDialog(QtWidgets.QDialog):
         about = f" ({self.counted.summary()})" if self.counted else ""
         self.message.setText(f"Exporting to {folder}{about}…")
 
-        store, make_pdf, policy = self.store, self.make_pdf, self.policy
+        store, make_pdf, policy, pool = self.store, self.make_pdf, self.policy, self.pool
 
         def work(control: Any) -> ExportResult:
             return export_records(
@@ -401,6 +407,7 @@ class ExportDialog(QtWidgets.QDialog):
                 policy=policy,
                 progress=lambda done, total: control.progress((done, total)),
                 cancel=control.cancel,
+                pool=pool,
             )
 
         self.task = self.runner.read(

@@ -473,6 +473,11 @@ class MainWindow(QtWidgets.QMainWindow):
                     catalogue=self.context.catalogue, printer=lambda: self.context.printer("")
                 ),
                 policy=self.context.policy,
+                pool=printing.hr_pool_kit(
+                    self.context.store,
+                    catalogue=self.context.catalogue,
+                    printer=lambda: self.context.printer(""),
+                ),
                 parent=self,
             )
         self.export_dialog.show()

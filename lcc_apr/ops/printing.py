@@ -33,6 +33,7 @@ from .records import actor_for
 from .user import CurrentUser
 
 if TYPE_CHECKING:
+    from lcc_apr.pdf.pool import PoolKit
     from lcc_apr.pdf.printed_letters import LetterChoice
     from lcc_apr.pdf.records import PrintedRecord, Printer
 
@@ -143,10 +144,25 @@ def export_records(
     policy: Policy,
     progress: Progress = lambda done, total: None,
     cancel: threading.Event | None = None,
+    pool: Callable[[], PoolKit] | None = None,
 ) -> ExportResult:
     """Read: each completed record of the selection as one PDF under `folder` (a folder
     per kind and cycle) and index.csv beside them; files already there are skipped,
-    `cancel` stops after the current one."""
+    `cancel` stops after the current one. With `pool` (hr_pool_kit), a batch of
+    lcc_apr.pdf.pool.POOL_FROM records or more is made by one process per core."""
+    if pool is not None:
+        from lcc_apr.pdf.pool import export_pooled
+
+        return export_pooled(
+            store.session,
+            selection=selection,
+            folder=folder,
+            kit=pool,
+            make_pdf=make_pdf,
+            policy=policy,
+            progress=progress,
+            cancel=cancel,
+        )
     return export_to_folder(
         store.session,
         selection=selection,
@@ -188,6 +204,30 @@ def hr_pdf_maker(*, catalogue: Catalogue, printer: Callable[[], Printer]) -> Mak
         )
 
     return make_pdf
+
+
+def hr_pool_kit(
+    store: Store, *, catalogue: Catalogue, printer: Callable[[], Printer]
+) -> Callable[[], PoolKit]:
+    """`pool` for export_records: when called (in the export's worker), who signs
+    (`printer()`) and the store's key, as the worker processes need them."""
+    from lcc_apr.pdf.pool import PoolKit, signer_parts
+
+    def kit() -> PoolKit:
+        found = printer()
+        key = store.worker_key()
+        parts: dict[str, Any] = {}
+        if found.signer is not None:
+            parts = signer_parts(found.signer.key, found.signer.certificate, found.signer.chain)
+        return PoolKit(
+            store_path=store.path,
+            store_key=key.raw if key is not None else None,
+            catalogue=catalogue,
+            signer_name=found.name,
+            **parts,
+        )
+
+    return kit
 
 
 def printer_for(

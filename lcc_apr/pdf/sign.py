@@ -312,6 +312,7 @@ class PdfSigner:
             raise PdfSigningError(f"Unsupported key type {type(key).__name__}: use EC or RSA")
         if key.public_key() != certificate.public_key():  # keys compare by their numbers
             raise PdfSigningError("The private key does not belong to the certificate")
+        self.key = key  # handed to the batch's worker processes (lcc_apr.pdf.pool)
         self.certificate = certificate
         self.chain = list(chain)
         self.timestamper = timestamper if timestamper is not None else DEFAULT_TIMESTAMPER

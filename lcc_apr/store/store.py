@@ -41,6 +41,7 @@ class Store:
         self.path = path
         self.engine = engine
         self.key_source = key.info["source"] if key else "none"
+        self._key = key  # handed only to reader processes (worker_key)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.lock: StoreLock | None = None  # one app at a time (open_store takes it)
 
@@ -49,6 +50,11 @@ class Store:
         """A session in one transaction: committed on success, rolled back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    def worker_key(self) -> StoreKey | None:
+        """The raw key, for a worker process that reads this store (HR's PDF batch):
+        passed to it through the pool's pipe, never written anywhere."""
+        return self._key
 
     def integrity_problems(self) -> list[str]:
         """Every page's HMAC and the b-trees checked; an empty list means sound."""

@@ -1,0 +1,158 @@
+"""HR's export on a process pool (lcc_apr.pdf.pool through ops.printing): the same files
+as one process, cancel within a second, one failing record fails alone."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import Record
+from lcc_apr.ops import printing
+from lcc_apr.pdf.check import check_pdf
+from lcc_apr.pdf.export import ExportResult, Selection, chosen_records
+from lcc_apr.pdf.pool import export_pooled
+from lcc_apr.pdf.records import Printer
+from lcc_apr.pdf.sign import PdfSigner
+from lcc_apr.policy import load_policy
+from lcc_apr.store import Store
+from tests.pdf_tools import make_ca, make_user
+
+CATALOGUE = Catalogue.load()
+POLICY = load_policy()
+SMALL = "Chief Executive's Department"  # 49 completed records in the 50-person demo
+CA = make_ca()
+HR = make_user(CA, "Beth Tebbutt")
+WHEN = re.compile(r"\d{1,2} \w+ \d{4}, \d\d:\d\d")  # the signing time in the box
+
+
+def printer() -> Printer:
+    return Printer(PdfSigner(HR.key, HR.certificate, HR.chain), "Beth Tebbutt", "hr")
+
+
+def small(store: Store) -> Selection:
+    return Selection(
+        frozenset({next(d.id for d in printing.department_tree(store) if d.name == SMALL)})
+    )
+
+
+def export(store: Store, folder: Path, *, pooled: bool, **extra) -> ExportResult:
+    return export_pooled(
+        store.session,
+        selection=small(store),
+        folder=folder,
+        kit=printing.hr_pool_kit(store, catalogue=CATALOGUE, printer=printer),
+        make_pdf=printing.hr_pdf_maker(catalogue=CATALOGUE, printer=printer),
+        policy=POLICY,
+        processes=2,
+        pool_from=1 if pooled else 10_000,
+        **extra,
+    )
+
+
+def text_of(path: Path) -> str:
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
+    return WHEN.sub("<time>", unicodedata.normalize("NFC", out.decode()))
+
+
+def test_the_pool_makes_the_same_pdfs_as_one_process(demo, tmp_path):
+    alone = export(demo, tmp_path / "alone", pooled=False)
+    pooled = export(demo, tmp_path / "pool", pooled=True)
+    assert len(alone.written) == 49 and not alone.failed
+    names = sorted(p.relative_to(tmp_path / "alone") for p in alone.written)
+    assert sorted(p.relative_to(tmp_path / "pool") for p in pooled.written) == names
+    for name in names:
+        one, two = tmp_path / "alone" / name, tmp_path / "pool" / name
+        checked = check_pdf(two.read_bytes(), trust_roots=[CA.certificate])
+        assert checked.ok and checked.signers == ("Beth Tebbutt",), checked.summary
+        assert text_of(two) == text_of(one)  # the same pages (signing times aside)
+
+    def index(folder: str) -> list[str]:  # the hash column differs: signing times
+        rows = (tmp_path / folder / "index.csv").read_text("utf-8-sig").splitlines()
+        return [
+            ",".join(c for c in r.split(",") if not re.fullmatch("[0-9a-f]{64}", c)) for r in rows
+        ]
+
+    assert index("pool") == index("alone")
+
+
+def test_cancel_stops_the_pool_within_a_second(demo, tmp_path):
+    cancel = threading.Event()
+    first = threading.Event()
+    results: list[ExportResult] = []
+
+    def progress(done: int, total: int) -> None:
+        if done >= 1:
+            first.set()
+
+    worker = threading.Thread(
+        target=lambda: results.append(
+            export(demo, tmp_path, pooled=True, cancel=cancel, progress=progress)
+        )
+    )
+    worker.start()
+    assert first.wait(30)
+    asked = time.perf_counter()
+    cancel.set()
+    worker.join(5)
+    took = time.perf_counter() - asked
+    assert not worker.is_alive() and took < 1.0, took
+    result = results[0]
+    assert result.cancelled and 1 <= len(result.written) < 49
+    assert len(list(tmp_path.rglob("*.pdf"))) == len(result.written)  # no half files
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_one_failing_record_fails_alone(demo, tmp_path):
+    with demo.session() as s:
+        broken = chosen_records(s, small(demo), POLICY)[3].record_id
+        s.execute(update(Record).where(Record.id == broken).values(template_version=999))
+    result = export(demo, tmp_path, pooled=True)
+    assert [r for r, _why in result.failed] == [broken]
+    assert "999" in result.failed[0][1] or result.failed[0][1]
+    assert len(result.written) == 48
+    index = (tmp_path / "index.csv").read_text("utf-8-sig")
+    assert index.count("not made:") == 1 and index.count(",written") == 48
+
+
+def test_the_ops_export_uses_the_pool_only_for_a_big_batch(demo, tmp_path, monkeypatch):
+    from lcc_apr.pdf import pool
+
+    started: list[int] = []
+    real = pool._run_pool
+    monkeypatch.setattr(pool, "POOL_FROM", 49)  # the demo's department: exactly at the cut
+    monkeypatch.setattr(pool, "_run_pool", lambda todo, **kw: started.append(1) or real(todo, **kw))
+    with demo.session() as s:
+        kinds = set(s.scalars(select(Record.kind)))
+    assert kinds
+    result = printing.export_records(
+        demo,
+        selection=small(demo),
+        folder=tmp_path,
+        make_pdf=printing.hr_pdf_maker(catalogue=CATALOGUE, printer=printer),
+        policy=POLICY,
+        pool=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer),
+    )
+    assert started == [1] and len(result.written) == 49  # 49 >= POOL_FROM: the pool
+
+
+def test_a_small_batch_stays_in_one_process(demo, tmp_path, monkeypatch):
+    from lcc_apr.pdf import pool
+
+    monkeypatch.setattr(pool, "_run_pool", lambda todo, **kw: pytest.fail("pool started"))
+    result = printing.export_records(
+        demo,
+        selection=small(demo),
+        folder=tmp_path,
+        make_pdf=printing.hr_pdf_maker(catalogue=CATALOGUE, printer=printer),
+        policy=POLICY,
+        pool=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer),
+    )
+    assert len(result.written) == 49  # under POOL_FROM (60)
