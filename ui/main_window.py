@@ -14,13 +14,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lcc_apr.ops import Changes
+from lcc_apr.ops.people import team_rows
 from lcc_apr.ops.status import read_status
 from lcc_apr.ops.words import error_words
 
+from .about import AboutDialog
 from .context import AppContext
 from .inbox import InboxView, TrayNotifier, nav_label
 from .own_records import OwnRecordsView
-from .pages import LazyPages
 from .qt import Qt, QtCore, QtGui, QtWidgets
 from .settings import Settings, SettingsDialog
 from .status import StatusBar, SyncCall
@@ -29,7 +30,6 @@ from .team_view import TeamView
 from .theme import apply_appearance
 
 if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at start
-    from .about import AboutDialog
     from .export_dialog import ExportDialog
     from .windows import Windows
 
@@ -53,16 +53,6 @@ class WindowActions:
     find_person: Callable[[], Any] | None = None  # Edit > Find a person (Ctrl+K)
 
 
-def _focus_chain(start: QtWidgets.QWidget) -> list[QtWidgets.QWidget]:
-    """The widgets after `start` in its focus chain that take focus, up to `start` again."""
-    found, widget = [], start.nextInFocusChain()
-    while widget is not None and widget is not start:
-        if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
-            found.append(widget)
-        widget = widget.nextInFocusChain()
-    return found
-
-
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(
         self,
@@ -83,6 +73,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # Qt adds the application's name ("Sam Smith — LCC APR"): not repeated here
         self.setWindowTitle(context.user.display_name)
         self.setAccessibleName("LCC APR main window")
+        self.pages: dict[str, QtWidgets.QWidget] = {}
         self.notifier: Callable[[int], Any] = TrayNotifier(self)
         self.stale: set[str] = set()
         self._pending = Changes()  # changes not yet shown: several in one go, one refresh
@@ -95,7 +86,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav.setAccessibleDescription("Choose what the page on the right shows")
         self.stack = QtWidgets.QStackedWidget()
         self.stack.setAccessibleName("Page")
-        self.pages = LazyPages(self.stack, self._page_made)
         self._add_pages()
         self.nav.setSpacing(2)
         self.who = QtWidgets.QLabel(context.signed_in_as())
@@ -136,105 +126,64 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- pages --------------------------------------------------------------------
 
     def _add_pages(self) -> None:
-        """Each page is made when first shown or asked for (ui.pages); the inbox at once,
-        as the navigation shows its count."""
-        user = self.context.user
-        self._add_page("inbox", nav_label(None), self._make_inbox)
-        if user.is_manager and user.employee_id is not None:
-            self._add_page("team", "My team", partial(self._make_team, user.employee_id))
-        self._add_page("own", "My own records", self._make_own)
-        if user.is_hr:
-            self._add_page("hr", "HR", partial(self._make_team, None))
-            self._add_page("records", "All records", self._make_records)
-            from .hr_intake import TITLE
-
-            self._add_page("intake", TITLE, self._make_intake)
-        from lcc_apr.ops.mi_access import may_see_mi  # not ops.mi: its measures load later
-
-        if may_see_mi(user):  # HR and managers; staff have no such page
-            from .mi import TITLE as MI_TITLE
-
-            self._add_page("mi", MI_TITLE, self._make_mi)
-
-    def _make_inbox(self) -> QtWidgets.QWidget:
-        actions = self.window_actions
-        inbox = InboxView(context=self.context, runner=self.runner, notify=self._notify)
+        c, user = self.context, self.context.user
+        store, policy, actions = c.store, c.policy, self.window_actions
+        inbox = InboxView(context=c, runner=self.runner, notify=self._notify)
         inbox.open_record.connect(actions.open_record)
         inbox.open_employee.connect(actions.open_employee)
         if actions.conflicts is not None:
             inbox.open_conflicts.connect(actions.conflicts)
         inbox.counted.connect(lambda n: self._relabel("inbox", nav_label(n)))
-        return inbox
-
-    def _make_team(self, manager_id: int | None) -> QtWidgets.QWidget:
-        """'My team' (manager_id: me) or HR's everyone (None)."""
-        from lcc_apr.ops.people import team_rows
-
-        c, store, policy = self.context, self.context.store, self.context.policy
-        if manager_id is None:
+        self._add_page("inbox", nav_label(None), inbox)
+        if user.is_manager and user.employee_id is not None:
+            me = user.employee_id
             team = TeamView(
+                title="My team",
+                load=lambda today: team_rows(store, policy=policy, today=today, manager_id=me),
+                empty_text="Nobody reports to you in this copy of the records.",
+                today=c.today,
+                runner=self.runner,
+            )
+            team.open_employee.connect(actions.open_employee)
+            self._add_page("team", "My team", team)
+        own = OwnRecordsView(context=c, runner=self.runner)
+        own.open_record.connect(actions.open_record)
+        self._add_page("own", "My own records", own)
+        if user.is_hr:
+            everyone = TeamView(
                 title="HR: everyone",
                 load=lambda today: team_rows(store, policy=policy, today=today, manager_id=None),
                 everyone=True,
                 today=c.today,
                 runner=self.runner,
             )
-        else:
-            team = TeamView(
-                title="My team",
-                load=lambda today: team_rows(
-                    store, policy=policy, today=today, manager_id=manager_id
-                ),
-                empty_text="Nobody reports to you in this copy of the records.",
-                loading_text="Loading your team…",
-                today=c.today,
-                runner=self.runner,
-            )
-        team.open_employee.connect(self.window_actions.open_employee)
-        return team
+            everyone.open_employee.connect(actions.open_employee)
+            self._add_page("hr", "HR", everyone)
+            from .all_records import AllRecordsView
 
-    def _make_own(self) -> QtWidgets.QWidget:
-        own = OwnRecordsView(context=self.context, runner=self.runner)
-        own.open_record.connect(self.window_actions.open_record)
-        return own
+            records = AllRecordsView(context=c, runner=self.runner)
+            records.open_record.connect(actions.open_record)
+            self._add_page("records", "All records", records)
+            from .hr_intake import TITLE, HrIntakeView
 
-    def _make_records(self) -> QtWidgets.QWidget:
-        from .all_records import AllRecordsView
+            intake = HrIntakeView(context=c, runner=self.runner)
+            intake.open_record.connect(actions.open_record)
+            self._add_page("intake", TITLE, intake)
+        from lcc_apr.ops.mi import may_see_mi
 
-        records = AllRecordsView(context=self.context, runner=self.runner)
-        records.open_record.connect(self.window_actions.open_record)
-        return records
+        if may_see_mi(user):  # HR and managers; staff have no such page
+            from .mi.page import TITLE as MI_TITLE
+            from .mi.page import MiPage
 
-    def _make_intake(self) -> QtWidgets.QWidget:
-        from .hr_intake import HrIntakeView
+            mi = MiPage(context=c, runner=self.runner, settings=self.settings)
+            self._add_page("mi", MI_TITLE, mi)
 
-        intake = HrIntakeView(context=self.context, runner=self.runner)
-        intake.open_record.connect(self.window_actions.open_record)
-        return intake
-
-    def _make_mi(self) -> QtWidgets.QWidget:
-        from .mi.page import MiPage  # the measures load here, when the page is first shown
-
-        return MiPage(context=self.context, runner=self.runner, settings=self.settings)
-
-    def _add_page(self, key: str, label: str, make: Callable[[], QtWidgets.QWidget]) -> None:
-        self.pages.add(key, make)
+    def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
+        self.pages[key] = page
         item = QtWidgets.QListWidgetItem(label)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)
-
-    def _page_made(self, _key: str, page: QtWidgets.QWidget) -> None:
-        """A page made after the window: Tab still goes from the sections into it, in its
-        own order, then on to the status bar (a widget made late is otherwise last in the
-        window's focus chain)."""
-        after = next(  # what follows the sections, outside the pages
-            (w for w in _focus_chain(self.nav) if not self.stack.isAncestorOf(w)), None
-        )
-        inside = [w for w in _focus_chain(page) if page.isAncestorOf(w)]
-        before: QtWidgets.QWidget = self.nav
-        for widget in [*inside, *([after] if after is not None else [])]:
-            QtWidgets.QWidget.setTabOrder(before, widget)
-            before = widget
+        self.stack.addWidget(page)
 
     def _relabel(self, key: str, label: str) -> None:
         self.nav.item(list(self.pages).index(key)).setText(label)
@@ -257,9 +206,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        key = list(self.pages)[row]
-        self.pages[key]  # made now if this is its first showing
         self.stack.setCurrentIndex(row)
+        key = list(self.pages)[row]
         if key in self.stale:
             self.stale.discard(key)
             self._page(key).refresh()
@@ -272,8 +220,7 @@ class MainWindow(QtWidgets.QMainWindow):
         when next shown, so HR's list of everyone is only read when HR opens it; a page
         marked `always_fresh` (Needs my action, whose count the navigation shows) every time."""
         current = self.current_page()
-        built = self.pages.built()
-        fresh = {k for k, p in built.items() if getattr(p, "always_fresh", False)}
+        fresh = {k for k, p in self.pages.items() if getattr(p, "always_fresh", False)}
         self.stale = set(self.pages) - {current} - fresh
         for key in {current} | fresh:
             self._page(key).refresh()
@@ -295,10 +242,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_changes(self) -> None:
         changes, self._pending = self._pending, Changes()
         current = self.current_page()
-        built = self.pages.built()
         for key in self.pages:
-            if key not in built:  # not made yet: it reads everything when first shown
-                continue
             if self._page(key).shows(changes):
                 if key == current or getattr(self.pages[key], "always_fresh", False):
                     self._page(key).refresh()
@@ -530,8 +474,6 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog
 
     def show_about(self) -> AboutDialog:
-        from .about import AboutDialog  # sqlcipher's version: loaded when asked
-
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -11,19 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
+from lcc_apr.ops.list_export import ListChoice, ListKind
 from lcc_apr.ops.people import SEVERITY, TeamRow
 from lcc_apr.schedule import DueItem, DueState
 
 from .qt import ModelIndex, Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
 from .theme import StateColours, fit_rows, state_colours
-
-if TYPE_CHECKING:  # the export side (and its audit) loads when first used, not at start
-    from lcc_apr.ops.list_export import ListChoice
 
 SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
 
@@ -247,7 +245,6 @@ class TeamView(QtWidgets.QWidget):
         runner: TaskRunner,
         everyone: bool = False,
         empty_text: str = "Nobody to show.",
-        loading_text: str = "Loading…",
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -290,13 +287,8 @@ class TeamView(QtWidgets.QWidget):
         header = self.table.horizontalHeader()
         header.setResizeContentsPrecision(200)  # sample rows: fast at HR's size
         header.setStretchLastSection(True)
-        self.summary = QtWidgets.QLabel("Loading…")  # one line from the start: nothing moves
+        self.summary = QtWidgets.QLabel()
         self.summary.setAccessibleName("Summary")
-        # over the empty table until the first rows come: the table keeps its final size
-        self.placeholder = QtWidgets.QLabel(loading_text, self.table.viewport())
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setAccessibleName("Loading")
-        self.table.viewport().installEventFilter(self)
         self.filter_box.textChanged.connect(self.model.set_filter)
         self.filter_box.textChanged.connect(self._show_summary)
         self.show_box.currentIndexChanged.connect(self._show_changed)
@@ -322,8 +314,6 @@ class TeamView(QtWidgets.QWidget):
 
     def export_choice(self) -> ListChoice:
         """The rows shown, in their order, for 'Export list…'."""
-        from lcc_apr.ops.list_export import ListChoice, ListKind
-
         kind = ListKind.EVERYONE if self.everyone else ListKind.TEAM
         return ListChoice(kind, employee_ids=tuple(r.employee_id for r in self.model.rows()))
 
@@ -354,7 +344,6 @@ class TeamView(QtWidgets.QWidget):
 
     def _loaded(self, rows: list[TeamRow], today: date) -> None:
         self.loading = False
-        self.placeholder.hide()
         self.model.set_rows(rows, today)
         self.fit_columns()
         self._show_summary()
@@ -370,7 +359,6 @@ class TeamView(QtWidgets.QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.loading = False
-        self.placeholder.hide()
         self.summary.setText(f"Could not read the list: {error}")
 
     def _show_changed(self, _index: int) -> None:
@@ -396,8 +384,6 @@ class TeamView(QtWidgets.QWidget):
             self.open_employee.emit(self.model.row(index.row()).employee_id)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if watched is self.table.viewport() and event.type() == QtCore.QEvent.Type.Resize:
-            self.placeholder.setGeometry(self.table.viewport().rect())
         if (
             watched is self.table
             and event.type() == QtCore.QEvent.Type.KeyPress

@@ -1,3 +1,1 @@
 """Management information for HR and managers: the dashboards page, its views and exports."""
-
-TITLE = "Management information"

@@ -19,11 +19,11 @@ from ..context import AppContext
 from ..qt import Qt, QtCore, QtGui, QtWidgets
 from ..settings import Settings
 from ..tasks import TaskRunner
-from . import TITLE
 from .exports import PackExport, save_view
 from .panel import ViewPanel
 from .words import plain_label
 
+TITLE = "Management information"
 ALL_KINDS = ""  # the kind combo's "All"
 
 
