@@ -61,6 +61,7 @@ class EmbeddedServer:
 
     def _take_lock(self) -> None:
         if self._lock is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock = StoreLock.take(self.path)
 
     def prepare(self, progress: Callable[[str, int], None] | None = None) -> None:
