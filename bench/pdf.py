@@ -26,8 +26,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from keyring.backend import KeyringBackend  # noqa: E402
-
 from lcc_apr.forms import Catalogue  # noqa: E402
 from lcc_apr.pdf.document import GroupText, RecordDocument, record_document  # noqa: E402
 from lcc_apr.pdf.export import Selection  # noqa: E402
@@ -38,6 +36,7 @@ from lcc_apr.pdf.render import render_record_layout  # noqa: E402
 from lcc_apr.pdf.sign import PdfSigner  # noqa: E402
 from lcc_apr.policy import load_policy  # noqa: E402
 from lcc_apr.store import open_store  # noqa: E402
+from tests.conftest import MemoryKeyring as BenchKeyring  # noqa: E402
 from tests.pdf_tools import make_ca, make_user  # noqa: E402
 from tests.test_pdf_render import add_record, make_organisation, new_session  # noqa: E402
 
@@ -45,25 +44,6 @@ FONTS = Path(__file__).resolve().parents[1] / "resources" / "fonts"
 RUNS = 30
 BATCH = 500
 POOL_GOAL = 1.8  # issue 17: the pool at least 1.8x one process on 2 cores
-
-
-class BenchKeyring(KeyringBackend):
-    """The store key kept in this process only (the bench's encrypted store)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 def _ready_worker(kit: PoolKit, cancel, ready) -> None:
