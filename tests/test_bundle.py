@@ -159,7 +159,9 @@ def test_the_frozen_app_reaches_the_main_window_under_xvfb(
 
     display, framebuffer = xvfb
     env = app_env(tmp_path / "home", DISPLAY=display, LCC_APR_SHOWN="print")
-    EmbeddedServer(Path(env["LCC_APR_HOME"]), size=50).prepare()  # the small demo, ready
+    demo = EmbeddedServer(Path(env["LCC_APR_HOME"]), size=50)
+    demo.prepare()  # the small demo, ready
+    demo.stop()  # its lock given back: the app takes it
     before = tree(frozen_bundle)
     app = subprocess.Popen(
         [str(frozen_bundle / "lcc-apr"), "run", "--demo", "manager", "--quit-after", "5"],
