@@ -22,6 +22,13 @@ class SyncState(Base):
     epoch: Mapped[str | None] = mapped_column(String(64))
     cursor: Mapped[int] = mapped_column(Integer, default=0)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A first sync's snapshot while it loads (lcc_apr.sync.snapshot): the feed position it
+    # stands at, its epoch and the last record id taken; all None when no load is under way.
+    snapshot_at: Mapped[int | None] = mapped_column(Integer)
+    snapshot_epoch: Mapped[str | None] = mapped_column(String(64))
+    snapshot_after: Mapped[str | None] = mapped_column(String(36))
+    # CREATE INDEX statements of the indexes set aside during the load (made again after)
+    deferred_indexes: Mapped[list[str] | None] = mapped_column(JSONDoc)
 
 
 class Conflict(Base):
