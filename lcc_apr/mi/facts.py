@@ -161,8 +161,15 @@ def _value(value: Any) -> str | None:
 def _indexed(session: Session, sql: str, dates: int) -> list[tuple[Any, ...]] | None:
     """A query SQLite must answer from a covering index of store migration 0011 (its planner
     would pick another one): plain SQL, its rows raw, with column `dates` read as a date
-    (SQLite keeps ISO text). None on other databases."""
+    (SQLite keeps ISO text). None on other databases, and while a first sync's load has
+    the index set aside (lcc_apr.sync.snapshot)."""
     if session.get_bind().dialect.name != "sqlite":
+        return None
+    index = sql.split(" INDEXED BY ", 1)[1].split()[0]
+    found = session.connection().exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (index,)
+    )
+    if found.first() is None:
         return None
     # The driver's own cursor: its plain tuples, without a Row made for each (full demo,
     # 213,000 supervisions: 0.3 s -> 0.1 s).

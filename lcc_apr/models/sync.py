@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONDoc, UTCDateTime, utc
@@ -28,7 +28,7 @@ class SyncState(Base):
     snapshot_epoch: Mapped[str | None] = mapped_column(String(64))
     snapshot_after: Mapped[str | None] = mapped_column(String(36))
     # CREATE INDEX statements of the indexes set aside during the load (made again after)
-    deferred_indexes: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    deferred_indexes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Conflict(Base):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import random
 import threading
 import uuid
@@ -40,6 +41,7 @@ from lcc_apr.models import (
 from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store
 
+from . import snapshot as snapshots
 from .apply import (
     DELETED_ON_SERVER,
     OUT_OF_VIEW,
@@ -57,11 +59,13 @@ from .errors import (
     NetworkError,
     Refused,
     ServerBusy,
+    SnapshotRefused,
 )
 from .protocol import (
     KEY_REUSED,
     PAGE_LIMIT,
     PUSH_LIMIT,
+    SNAPSHOT_LIMIT,
     PullPage,
     PushReply,
     record_wire,
@@ -74,9 +78,15 @@ if TYPE_CHECKING:
     from lcc_apr.signing.identity import Signer
 
 T = TypeVar("T")
+P = TypeVar("P")
+log = logging.getLogger(__name__)
 
 
-STAGE_WORDS = {"sending": "Sending your changes", "receiving": "Receiving records"}
+STAGE_WORDS = {
+    "sending": "Sending your changes",
+    "receiving": "Receiving records",
+    "indexing": "Making the records quick to find",
+}
 BUSY_WAIT_MOST = 30.0  # seconds: the longest wait for a busy server, whatever it asks
 BUSY_PATIENCE = 120.0  # seconds waited for a busy server in one step before giving up
 STILL_BUSY = (
@@ -107,6 +117,7 @@ class SyncResult:
     conflicts: int = 0
     refused: list[str] = field(default_factory=list)  # plain-English reasons
     signing_problem: str | None = None  # why no signing certificate could be had this time
+    snapshot_problem: str | None = None  # why a first sync fell back to the paged pull
     sent_records: set[str] = field(default_factory=set)  # what was sent, for screens to refresh
     sent_people: set[int] = field(default_factory=set)  # whom the records sent are about
 
@@ -136,6 +147,8 @@ class SyncEngine:
         retries: int = 3,
         busy_patience: float = BUSY_PATIENCE,
         page_limit: int = PAGE_LIMIT,
+        snapshot_limit: int = SNAPSHOT_LIMIT,
+        first_snapshot: bool = True,
         signer: Signer | None = None,
     ) -> None:
         self.store = store
@@ -147,6 +160,8 @@ class SyncEngine:
         self.retries = retries
         self.busy_patience = busy_patience
         self.page_limit = page_limit
+        self.snapshot_limit = snapshot_limit
+        self.first_snapshot = first_snapshot  # False: a first sync pages through the feed
 
     def run(self, cancel: threading.Event | None = None) -> SyncResult:
         """One full sync. Raises a SyncError (NetworkError after the retries) or Cancelled."""
@@ -163,6 +178,7 @@ class SyncEngine:
                 take_organisation(s, org, at=now_utc())
             self._retrying(lambda: self.signing(result), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)
+            self._retrying(lambda: self.snapshot(result, cancel), cancel)
             self._retrying(lambda: self.pull(result, cancel), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
         except AccountDisabled:
@@ -312,6 +328,71 @@ class SyncEngine:
                     )
                 )
 
+    # -- snapshot (a first sync) --------------------------------------------------
+
+    def snapshot(self, result: SyncResult, cancel: threading.Event) -> None:
+        """A first sync (or one resumed) loads the user's records as a snapshot, then the
+        feed goes on from where it was read; a refused snapshot falls back to the feed."""
+        with self.store.session() as s:
+            state = self._state(s)
+            if state.snapshot_at is None and not self._first(s, state):
+                if state.deferred_indexes is not None:
+                    snapshots.restore_indexes(s, state)  # left by a load that ended badly
+                return
+            after = state.snapshot_after or ""
+            snapshots.set_indexes_aside(s, state)
+        try:
+            self._load_parts(after, result, cancel)
+        except SnapshotRefused as refused:
+            log.warning("First sync: the snapshot was refused (%s); pulling page by page", refused)
+            result.snapshot_problem = str(refused)
+            with self.store.session() as s:
+                state = self._state(s)
+                state.epoch = state.snapshot_epoch or state.epoch  # the feed checks them all
+                snapshots.clear(state)
+                snapshots.restore_indexes(s, state)
+            return
+        self.on_progress(Progress("indexing", result.received, 0))
+        with self.store.session() as s:  # the indexes and the cursor: all or none
+            state = self._state(s)
+            snapshots.restore_indexes(s, state)
+            snapshots.finish(s, state)
+
+    def _first(self, s: Session, state: SyncState) -> bool:
+        """A first sync: nothing pulled yet, and not after a restore on the server (the
+        feed checks each copy held then)."""
+        return (
+            self.first_snapshot
+            and state.cursor == 0
+            and state.epoch is None
+            and s.scalar(select(Record.id).where(Record.server_rev == UNCONFIRMED).limit(1)) is None
+        )
+
+    def _load_parts(self, after: str, result: SyncResult, cancel: threading.Event) -> None:
+        """Each part is fetched while the one before is written (as the pull does)."""
+        pace, total = Pace(), None
+        fetcher = ThreadPoolExecutor(1, thread_name_prefix="sync-snapshot")
+        try:
+            ahead = fetcher.submit(self._fetch_part, after)
+            while True:
+                part, size = self._arrived(ahead, cancel)
+                if part.more:
+                    ahead = fetcher.submit(self._fetch_part, part.last or after)
+                self._check(cancel)
+                with self.store.session() as s:  # the part and its position: one transaction
+                    result.received += snapshots.take_part(s, self._state(s), part, at=now_utc())
+                total = part.total if part.total is not None else total
+                left = pace.left(result.received, total)
+                self.on_progress(Progress("receiving", result.received, size, total, left))
+                if not part.more:
+                    return
+        finally:
+            fetcher.shutdown(wait=False, cancel_futures=True)
+
+    def _fetch_part(self, after: str) -> tuple[snapshots.Part, int]:
+        data = self.connection.snapshot(after=after, limit=self.snapshot_limit)
+        return snapshots.decode(data, after=after), len(data)
+
     # -- pull -------------------------------------------------------------------
 
     def pull(self, result: SyncResult, cancel: threading.Event) -> None:
@@ -348,9 +429,7 @@ class SyncEngine:
             # a page still on its way is not waited for: a cancel (quitting) ends the sync now
             fetcher.shutdown(wait=False, cancel_futures=True)
 
-    def _arrived(
-        self, ahead: Future[tuple[PullPage, int]], cancel: threading.Event
-    ) -> tuple[PullPage, int]:
+    def _arrived(self, ahead: Future[tuple[P, int]], cancel: threading.Event) -> tuple[P, int]:
         """The fetched page; Cancelled as soon as cancel is set, even while a slow server
         is still sending it."""
         while not ahead.done():

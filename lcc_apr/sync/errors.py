@@ -51,3 +51,8 @@ class Refused(SyncError):
 
 class Cancelled(SyncError):
     pass
+
+
+class SnapshotRefused(Exception):
+    """A first sync's snapshot cannot be used (damaged, cut short, of another epoch, not
+    offered): the message says why in plain words; the sync falls back to the paged pull."""

@@ -63,6 +63,24 @@ PROTOCOL_HEADER = "LCC-APR-Protocol"
 # on pull replies: the sequence number the feed ends at now (for an estimate of what is left)
 FEED_END_HEADER = "LCC-APR-Feed-End"
 PAGE_LIMIT = 500  # default and most records per pull page
+SNAPSHOT_LIMIT = 5000  # default and most records per part of a first sync's snapshot
+SNAPSHOT_TYPE = "application/vnd.lcc-apr.snapshot+json+zstd"
+# A snapshot part's record rows: these values, in this order (lcc_apr/server/snapshot.py)
+SNAPSHOT_COLUMNS = [
+    "id",
+    "kind",
+    "subject_id",
+    "author_id",
+    "template_id",
+    "template_version",
+    "answers",
+    "status",
+    "record_date",
+    "created_at",
+    "updated_at",
+    "deleted",
+    "server_rev",
+]
 PUSH_LIMIT = 200  # most records per push batch
 MOST_NUMBER = 2**31 - 1  # ids, revisions, cursors: the largest INTEGER of PostgreSQL
 MOST_ANSWER_KEY = 200  # characters in an answer key, at any depth

@@ -29,6 +29,7 @@ from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     NetworkError,
     Refused,
     ServerBusy,
+    SnapshotRefused,
     SyncError,
 )
 from .network import PINNED, Network, PinMismatch
@@ -231,6 +232,15 @@ class Connection:
             params["epoch"] = epoch
         page, size = self._call(PullPage, "GET", "/sync/pull", params=params)
         return page, size
+
+    def snapshot(self, *, after: str, limit: int) -> bytes:
+        """One part of a first sync's snapshot, as sent (lcc_apr.sync.snapshot reads it).
+        A server that refuses or does not offer snapshots raises SnapshotRefused."""
+        params = {"after": after, "limit": limit}
+        try:
+            return self._request("GET", "/sync/snapshot", params=params)
+        except Refused as refused:
+            raise SnapshotRefused(f"the server does not offer a snapshot ({refused})") from None
 
     def feed_end(self) -> int | None:
         """Where the feed ended when the last page was served (its `LCC-APR-Feed-End`

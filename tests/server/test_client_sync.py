@@ -76,6 +76,8 @@ def device(tmp_path: Path, live_server):
         name: str = "a",
         progress=None,
         page_limit: int = 500,
+        snapshot_limit: int = 5000,
+        first_snapshot: bool = True,
     ) -> Device:
         ring = MemoryKeyring()
         store = open_store(tmp_path / f"{name}.db", keyring_backend=ring)
@@ -90,6 +92,8 @@ def device(tmp_path: Path, live_server):
             sleep=lambda s: None,
             on_progress=progress,
             page_limit=page_limit,
+            snapshot_limit=snapshot_limit,
+            first_snapshot=first_snapshot,
         )
         made.append(Device(store, connection, engine, ring))
         return made[-1]
@@ -368,7 +372,7 @@ def test_an_interrupted_pull_resumes_where_it_stopped(live_server, device):
             if len(pages) == 3:
                 cancel.set()
 
-    laptop = device(hr.username, progress=progress, page_limit=10)
+    laptop = device(hr.username, progress=progress, page_limit=10, first_snapshot=False)
     with pytest.raises(Cancelled):
         laptop.sync(cancel)
     assert len(laptop.records()) == 30
@@ -515,7 +519,7 @@ def test_a_pull_that_dies_inside_a_page_leaves_no_half_page(live_server, device,
     from lcc_apr.sync import engine as engine_module
 
     hr = live_server.people.hr[0]
-    laptop = device(hr.username, page_limit=25)
+    laptop = device(hr.username, page_limit=25, first_snapshot=False)
     real_take = engine_module.take_records
     calls = []
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from lcc_apr.forms import Catalogue
@@ -30,14 +31,17 @@ class SlowAfter(httpx.HTTPTransport):
         self.release = threading.Event()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/sync/pull"):
+        if request.url.path.endswith(("/sync/pull", "/sync/snapshot")):
             self.pulls += 1
             if self.pulls > self.fast:
                 self.release.wait(30)
         return super().handle_request(request)
 
 
-def test_a_cancel_during_a_slow_pull_ends_the_sync_within_two_seconds(live_server, tmp_path):
+@pytest.mark.parametrize("first_snapshot", [False, True], ids=["paged", "snapshot"])
+def test_a_cancel_during_a_slow_pull_ends_the_sync_within_two_seconds(
+    live_server, tmp_path, first_snapshot
+):
     hr = live_server.people.hr[0]
     ring = MemoryKeyring()
     store = open_store(tmp_path / "hr.db", keyring_backend=ring)
@@ -52,6 +56,8 @@ def test_a_cancel_during_a_slow_pull_ends_the_sync_within_two_seconds(live_serve
         connection,
         CATALOGUE,
         page_limit=10,
+        snapshot_limit=10,
+        first_snapshot=first_snapshot,
         on_progress=lambda p: received.set() if p.records >= 20 else None,
     )
     outcome: list[BaseException | None] = []
@@ -77,6 +83,10 @@ def test_a_cancel_during_a_slow_pull_ends_the_sync_within_two_seconds(live_serve
         assert isinstance(outcome[0], Cancelled)
         with store.session() as s:
             assert s.scalar(select(func.count()).select_from(Record)) == 20  # kept
+        slow.release.set()
+        engine.run()  # and the next sync goes on from there
+        with store.session() as s:
+            assert s.scalar(select(func.count()).select_from(Record)) > 20
     finally:
         slow.release.set()
         worker.join(30)

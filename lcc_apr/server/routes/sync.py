@@ -1,4 +1,5 @@
-"""POST /sync/push and GET /sync/pull. Replies are orjson bytes (pages can be large)."""
+"""POST /sync/push, GET /sync/pull and GET /sync/snapshot. Replies are orjson bytes
+(pages can be large); snapshot parts are zstd-compressed orjson."""
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from lcc_apr.sync.protocol import FEED_END_HEADER, MOST_NUMBER, PullPage, PushBody, PushReply
+from lcc_apr.sync.protocol import (
+    FEED_END_HEADER,
+    MOST_NUMBER,
+    SNAPSHOT_LIMIT,
+    SNAPSHOT_TYPE,
+    UUID_TEXT,
+    PullPage,
+    PushBody,
+    PushReply,
+)
 
 from .. import pull as pull_service
 from .. import push as push_service
 from .. import sequence
+from .. import snapshot as snapshot_service
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
 from ..errors import BODY, ERRORS
 
@@ -51,3 +62,26 @@ def pull(
     )
     end = str(sequence.committed_high(session))
     return Response(reply, media_type=JSON, headers={FEED_END_HEADER: end})
+
+
+@router.get(
+    "/snapshot",
+    response_class=Response,
+    responses={200: {"content": {SNAPSHOT_TYPE: {}}, "description": "One part (zstd JSON)"}},
+)
+def snapshot(
+    ctx: Ctx,
+    user: CurrentUser,
+    session: DbSession,
+    after: Annotated[str, Query(pattern=f"({UUID_TEXT})|^$", max_length=36)] = "",
+    limit: Annotated[int | None, Query(ge=1, le=MOST_NUMBER)] = None,
+) -> Response:
+    """A part of the user's records now, after the record id `after`: a first sync's load."""
+    body = snapshot_service.part(
+        session,
+        user.viewer,
+        after=after,
+        limit=min(limit or SNAPSHOT_LIMIT, SNAPSHOT_LIMIT),
+        indirect_reports=ctx.settings.indirect_reports,
+    )
+    return Response(body, media_type=SNAPSHOT_TYPE)

@@ -1,0 +1,218 @@
+"""A first sync's snapshot: the user's records in compressed parts, loaded in bulk.
+
+The parts come from GET /sync/snapshot (lcc_apr/server/snapshot.py) in record id order.
+Each part is checked whole (zstd's checksum, its shape, every row's values) and then
+written with its position in one transaction, so a dropped connection or a closed
+laptop resumes after the last part written. Nothing is written to disk unencrypted:
+parts live in memory only. While the parts load, the records table's secondary indexes
+are set aside (their statements kept in sync_state) and made again once at the end,
+which is several times quicker than keeping them up row by row.
+
+When the snapshot is complete, the feed is pulled from the first part's position, so
+what changed meanwhile arrives as ordinary changes. A part that is damaged, cut short,
+of another epoch or not offered raises SnapshotRefused: the engine then falls back to
+the paged pull, which checks every record already taken.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+import zstandard
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from lcc_apr.history import GENESIS
+from lcc_apr.models import Record, RecordKind, SignOff, SyncState
+
+from .apply import COPY_SQL, _ensure_users, _sqlite_value
+from .errors import SnapshotRefused
+from .protocol import MOST_NUMBER, SNAPSHOT_COLUMNS, UUID_TEXT, SignOffWire, sign_off_row
+
+KINDS = frozenset(k.value for k in RecordKind)
+_UUID = re.compile(UUID_TEXT)
+MOST_PART_BYTES = 512 * 2**20  # a part larger than this, unpacked, is refused
+
+
+@dataclass
+class Part:
+    epoch: str
+    at: int  # the feed position the part was read at
+    more: bool
+    total: int | None  # on the first part: about how many records in all
+    rows: list[tuple[Any, ...]]  # records rows, in COPY_COLUMNS order
+    sign_offs: list[dict[str, Any]]
+
+    @property
+    def last(self) -> str | None:
+        return self.rows[-1][0] if self.rows else None
+
+
+def decode(data: bytes, *, after: str) -> Part:
+    """One part's bytes, checked whole; raises SnapshotRefused if any of it does not fit."""
+    try:
+        raw = zstandard.ZstdDecompressor().decompress(data, max_output_size=MOST_PART_BYTES)
+        body = orjson.loads(raw)
+    except (zstandard.ZstdError, orjson.JSONDecodeError):
+        raise SnapshotRefused("a part of the snapshot arrived damaged or cut short") from None
+    del raw
+    if not isinstance(body, dict) or body.get("columns") != SNAPSHOT_COLUMNS:
+        raise SnapshotRefused("the snapshot is in a form this app does not know")
+    epoch, at, more, total = body.get("epoch"), body.get("at"), body.get("more"), body.get("total")
+    if not (
+        isinstance(epoch, str)
+        and 0 < len(epoch) <= 64
+        and _number(at)
+        and isinstance(more, bool)
+        and body.get("after") == after
+        and (total is None or _number(total))
+        and isinstance(body.get("records"), list)
+        and isinstance(body.get("sign_offs"), list)
+    ):
+        raise SnapshotRefused("the snapshot is in a form this app does not know")
+    rows, previous = [], after
+    for values in body["records"]:
+        row = _row(values)
+        if row is None or row[0] <= previous:
+            raise SnapshotRefused("the snapshot holds a record this app cannot read")
+        rows.append(row)
+        previous = row[0]
+    if more and not rows:
+        raise SnapshotRefused("the snapshot stopped short")
+    return Part(epoch, body["at"], more, total, rows, body["sign_offs"])
+
+
+def _number(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MOST_NUMBER
+
+
+def _text(value: Any, most: int) -> bool:
+    return type(value) is str and len(value) <= most
+
+
+def _row(values: Any) -> tuple[Any, ...] | None:
+    """A records row from a part's values, or None when any value does not fit."""
+    if type(values) is not list or len(values) != len(SNAPSHOT_COLUMNS):
+        return None
+    rid, kind, subject, author, template, version, answers, status, day, made, changed = values[:11]
+    deleted, rev = values[11], values[12]
+    if not (
+        type(rid) is str
+        and _UUID.match(rid)
+        and kind in KINDS
+        and _number(subject)
+        and (author is None or _number(author))
+        and _text(template, 40)
+        and _number(version)
+        and type(answers) is dict
+        and _text(status, 40)
+        and (day is None or _text(day, 10))
+        and _text(made, 40)
+        and _text(changed, 40)
+        and type(deleted) is bool
+        and _number(rev)
+    ):
+        return None
+    try:
+        stored_day = date.fromisoformat(day).isoformat() if day else None
+        made, changed = _stored_time(made), _stored_time(changed)
+    except ValueError:
+        return None
+    answers_text = orjson.dumps(answers).decode()
+    # COPY_COLUMNS: ..., local_rev, server_rev, dirty, deleted, deleted_at, history_head, base_seq
+    return (rid, kind, subject, author, template, version, answers_text, status, stored_day) + (
+        made,
+        changed,
+        0,
+        rev,
+        0,
+        int(deleted),
+        None,
+        GENESIS,
+        None,
+    )
+
+
+def _stored_time(value: str) -> str:
+    """A wire time as SQLAlchemy stores it in the cache (UTC, microseconds); the common
+    UTC forms by slicing, anything else through datetime."""
+    if value.endswith("+00:00") and value[10] == "T":
+        if len(value) == 25:
+            return f"{value[:10]} {value[11:19]}.000000"
+        if len(value) == 32 and value[19] == ".":
+            return f"{value[:10]} {value[11:26]}"
+    return str(_sqlite_value(datetime.fromisoformat(value)))
+
+
+def take_part(session: Session, state: SyncState, part: Part, *, at: datetime) -> int:
+    """Write one part and move the load's position past it; returns records taken.
+    Records already here (sent from this computer earlier in this sync) are kept."""
+    if state.snapshot_at is None:
+        state.snapshot_at, state.snapshot_epoch = part.at, part.epoch
+    elif part.epoch != state.snapshot_epoch:
+        raise SnapshotRefused("the server was restored from a backup while the snapshot came")
+    if part.rows:
+        first, last = part.rows[0][0], part.rows[-1][0]
+        held = set(session.scalars(select(Record.id).where(Record.id.between(first, last))))
+        fresh = [r for r in part.rows if r[0] not in held]
+        _ensure_users(session, {r[3] for r in fresh if r[3] is not None}, at)
+        if fresh:
+            session.connection().exec_driver_sql(COPY_SQL, fresh)
+            _take_sign_offs(session, part.sign_offs, {r[0] for r in fresh}, at)
+        state.snapshot_after = last
+        return len(fresh)
+    return 0
+
+
+def _take_sign_offs(session: Session, wires: list[Any], ids: set[str], at: datetime) -> None:
+    rows = []
+    for wire in wires:
+        if not isinstance(wire, dict) or wire.get("record_id") not in ids:
+            continue
+        try:
+            signed = SignOffWire.model_validate(wire, extra="ignore")
+        except ValueError:
+            raise SnapshotRefused("the snapshot holds a signature this app cannot read") from None
+        rows.append(sign_off_row(signed, wire["record_id"]))
+    if rows:
+        _ensure_users(session, {r["user_id"] for r in rows}, at)
+        session.execute(insert(SignOff), rows)
+
+
+def finish(session: Session, state: SyncState) -> None:
+    """The whole snapshot is here: the feed goes on from where its first part was read."""
+    assert state.snapshot_at is not None
+    state.cursor, state.epoch = state.snapshot_at, state.snapshot_epoch
+    clear(state)
+
+
+def clear(state: SyncState) -> None:
+    state.snapshot_at = state.snapshot_epoch = state.snapshot_after = None
+
+
+# -- secondary indexes, set aside during the load ------------------------------------
+
+
+def set_indexes_aside(session: Session, state: SyncState) -> None:
+    """Drop the records table's secondary indexes, keeping their statements (once)."""
+    if state.deferred_indexes is not None:
+        return
+    rows = session.connection().exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL ORDER BY name"
+    )
+    found = list(rows)
+    for name, _sql in found:
+        session.connection().exec_driver_sql(f'DROP INDEX "{name}"')
+    state.deferred_indexes = [sql for _name, sql in found]
+
+
+def restore_indexes(session: Session, state: SyncState) -> None:
+    """Make again every index set aside (one transaction: all or none)."""
+    for sql in state.deferred_indexes or ():
+        session.connection().exec_driver_sql(sql)
+    state.deferred_indexes = None
