@@ -17,8 +17,9 @@ the paged pull, which checks every record already taken.
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -29,12 +30,15 @@ from sqlalchemy.orm import Session
 from lcc_apr.history import GENESIS
 from lcc_apr.models import Record, RecordKind, SignOff, SyncState
 
-from .apply import COPY_SQL, _ensure_users, _sqlite_value
+from .apply import COPY_SQL, _ensure_users
 from .errors import SnapshotRefused
 from .protocol import MOST_NUMBER, SNAPSHOT_COLUMNS, UUID_TEXT, SignOffWire, sign_off_row
 
 KINDS = frozenset(k.value for k in RecordKind)
 _UUID = re.compile(UUID_TEXT)
+_DAY = re.compile(r"\d{4}-\d\d-\d\d\Z")
+_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\Z")  # UTC, as the cache keeps it
+HEAD = struct.Struct(">I")  # a part starts with its JSON head's length in bytes
 MOST_PART_BYTES = 512 * 2**20  # a part larger than this, unpacked, is refused
 
 
@@ -56,10 +60,10 @@ def decode(data: bytes, *, after: str) -> Part:
     """One part's bytes, checked whole; raises SnapshotRefused if any of it does not fit."""
     try:
         raw = zstandard.ZstdDecompressor().decompress(data, max_output_size=MOST_PART_BYTES)
-        body = orjson.loads(raw)
-    except (zstandard.ZstdError, orjson.JSONDecodeError):
+        (size,) = HEAD.unpack_from(raw)
+        body = orjson.loads(raw[HEAD.size : HEAD.size + size])
+    except (zstandard.ZstdError, struct.error, orjson.JSONDecodeError):
         raise SnapshotRefused("a part of the snapshot arrived damaged or cut short") from None
-    del raw
     if not isinstance(body, dict) or body.get("columns") != SNAPSHOT_COLUMNS:
         raise SnapshotRefused("the snapshot is in a form this app does not know")
     epoch, at, more, total = body.get("epoch"), body.get("at"), body.get("more"), body.get("total")
@@ -74,14 +78,14 @@ def decode(data: bytes, *, after: str) -> Part:
         and isinstance(body.get("sign_offs"), list)
     ):
         raise SnapshotRefused("the snapshot is in a form this app does not know")
-    rows, previous = [], after
+    rows, previous, offset = [], after, HEAD.size + size
     for values in body["records"]:
-        row = _row(values)
+        row = _row(values, raw, offset)
         if row is None or row[0] <= previous:
             raise SnapshotRefused("the snapshot holds a record this app cannot read")
         rows.append(row)
-        previous = row[0]
-    if more and not rows:
+        previous, offset = row[0], offset + values[6]
+    if offset != len(raw) or (more and not rows):
         raise SnapshotRefused("the snapshot stopped short")
     return Part(epoch, body["at"], more, total, rows, body["sign_offs"])
 
@@ -90,41 +94,42 @@ def _number(value: Any) -> bool:
     return type(value) is int and 0 <= value <= MOST_NUMBER
 
 
-def _text(value: Any, most: int) -> bool:
-    return type(value) is str and len(value) <= most
+# The types of a row's values: author_id and record_date may be null
+_N = type(None)
+SHAPES = frozenset(
+    (str, str, int, author, str, int, int, str, day, str, str, bool, int)
+    for author in (int, _N)
+    for day in (str, _N)
+)
 
 
-def _row(values: Any) -> tuple[Any, ...] | None:
-    """A records row from a part's values, or None when any value does not fit."""
-    if type(values) is not list or len(values) != len(SNAPSHOT_COLUMNS):
+def _row(values: Any, raw: bytes, offset: int) -> tuple[Any, ...] | None:
+    """A records row (COPY_COLUMNS order) from a part's values and its answers' bytes at
+    `offset` of the part, or None when any value does not fit."""
+    if type(values) is not list or tuple(map(type, values)) not in SHAPES:
         return None
-    rid, kind, subject, author, template, version, answers, status, day, made, changed = values[:11]
+    rid, kind, subject, author, template, version, size, status, day, made, changed = values[:11]
     deleted, rev = values[11], values[12]
     if not (
-        type(rid) is str
-        and _UUID.match(rid)
+        _UUID.match(rid)
         and kind in KINDS
-        and _number(subject)
-        and (author is None or _number(author))
-        and _text(template, 40)
-        and _number(version)
-        and type(answers) is dict
-        and _text(status, 40)
-        and (day is None or _text(day, 10))
-        and _text(made, 40)
-        and _text(changed, 40)
-        and type(deleted) is bool
-        and _number(rev)
+        and 0 <= subject <= MOST_NUMBER
+        and (author is None or 0 <= author <= MOST_NUMBER)
+        and len(template) <= 40
+        and 0 <= version <= MOST_NUMBER
+        and 2 <= size <= len(raw) - offset
+        and len(status) <= 40
+        and (day is None or _DAY.match(day))
+        and _TIME.match(made)
+        and _TIME.match(changed)
+        and 0 <= rev <= MOST_NUMBER
     ):
         return None
-    try:
-        stored_day = date.fromisoformat(day).isoformat() if day else None
-        made, changed = _stored_time(made), _stored_time(changed)
-    except ValueError:
-        return None
-    answers_text = orjson.dumps(answers).decode()
+    answers = raw[offset : offset + size]
+    if answers[0] != 0x7B or answers[-1] != 0x7D:  # { ... }: an object (SQLite's JSON
+        return None  # functions check the rest when the indexes are made)
     # COPY_COLUMNS: ..., local_rev, server_rev, dirty, deleted, deleted_at, history_head, base_seq
-    return (rid, kind, subject, author, template, version, answers_text, status, stored_day) + (
+    return (rid, kind, subject, author, template, version, answers.decode(), status, day) + (
         made,
         changed,
         0,
@@ -135,17 +140,6 @@ def _row(values: Any) -> tuple[Any, ...] | None:
         GENESIS,
         None,
     )
-
-
-def _stored_time(value: str) -> str:
-    """A wire time as SQLAlchemy stores it in the cache (UTC, microseconds); the common
-    UTC forms by slicing, anything else through datetime."""
-    if value.endswith("+00:00") and value[10] == "T":
-        if len(value) == 25:
-            return f"{value[:10]} {value[11:19]}.000000"
-        if len(value) == 32 and value[19] == ".":
-            return f"{value[:10]} {value[11:26]}"
-    return str(_sqlite_value(datetime.fromisoformat(value)))
 
 
 def take_part(session: Session, state: SyncState, part: Part, *, at: datetime) -> int:
