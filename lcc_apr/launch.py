@@ -262,7 +262,12 @@ def sign_in_demo(
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
     server = demo_server(folder, size)
-    progress(Step("Preparing the demo organisation (the first time: 40 s or more)"))
+    progress(
+        Step(
+            "Preparing the demo organisation (the first time: about 15 s; "
+            "HR's records keep arriving for a minute or two after)"
+        )
+    )
     paces: dict[str, Pace] = {}
 
     def building(stage: str, n: int) -> None:
