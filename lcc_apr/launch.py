@@ -264,8 +264,8 @@ def sign_in_demo(
     server = demo_server(folder, size)
     progress(
         Step(
-            "Preparing the demo organisation (the first time: about 15 s; "
-            "HR's records keep arriving for a minute or two after)"
+            "Preparing the demo organisation (the first time: about 10 s; the records "
+            "only HR sees are added in the background for a minute or two after)"
         )
     )
     paces: dict[str, Pace] = {}

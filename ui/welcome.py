@@ -114,8 +114,9 @@ class WelcomeDialog(QtWidgets.QDialog):
         row = QtWidgets.QVBoxLayout(demo)
         note = QtWidgets.QLabel(
             "A made-up organisation of 6,087 people runs on this computer; "
-            "nothing leaves it. The first start builds it (about 15 s; HR's records "
-            "keep arriving for a minute or two after). Sign in as:"
+            "nothing leaves it. The first start builds it in about 10 s; the records only "
+            "HR sees keep coming for a minute or two after (Sync now fetches them). "
+            "Sign in as:"
         )
         note.setWordWrap(True)
         row.addWidget(note)
