@@ -56,6 +56,7 @@ class DemoServer(Protocol):
     def start(self) -> str: ...
     def stop(self) -> None: ...
     def logins(self) -> DemoLogins: ...
+    def complete_in_background(self) -> None: ...
 
 
 # (data folder, size) -> a demo server, not yet prepared or started
@@ -299,6 +300,7 @@ def sign_in_demo(
     except BaseException:
         server.stop()
         raise
+    server.complete_in_background()  # HR's later syncs pull the rest; the first had no wait
     session._on_close.append(server.stop)
     session.demo_role = role
     session.today = lambda: server.as_of

@@ -1,15 +1,16 @@
 """The demo server inside the desktop app: the demo organisation on 127.0.0.1.
 
-Used by "Try the demo": builds the demo server database once in the user
-data folder, then serves it with uvicorn in a background thread on a free loopback port.
-The full demo (6,087 people) is built in two stages (lcc_apr.server.demo): `prepare`
-loads the organisation and the demo team's records (the manager's and the employee's
-whole demo; about 10 s on 2 cores, a progress callback reports it) and marks the
-database `.ready`; `start` serves it and adds the other ~240,000 records in a spawned
-process (about a minute, on the other core), batch by batch through the server's
-sequence, so HR's syncs pull them as ordinary changes. The `.unfinished` mark stays
-until that process has added them all: a start that finds it (the app quit before)
-runs it again, and it adds only what is missing. Small demos are built in one go.
+Used by "Try the demo": builds the demo server database once in the user data folder,
+then serves it with uvicorn in a background thread on a free loopback port. The full
+demo (6,087 people) is built in two stages (lcc_apr.server.demo). `prepare` loads the
+organisation and the demo team's records (all the demo's manager and employee see: 6 s
+on 2 cores, a progress callback reports it) and marks the database `.ready`; `start`
+serves it; `complete_in_background`, called after the first sync (so that sync has only
+those records to pull), adds the other ~241,000 records in a spawned process (60-80 s,
+on the other core), batch by batch through the server's sequence: HR's later syncs pull
+them as ordinary changes. The `.unfinished` mark stays until that process has added them
+all; after an interruption (the app quit) the next start runs it again, and it adds only
+what is missing. Small demos (under STAGED_FROM people) are built in one go.
 Plain HTTP is allowed only because it never leaves this computer. The demo has its own
 signing authority (made on first start, beside the demo database) so sign-off works.
 """
@@ -169,13 +170,15 @@ class EmbeddedServer:
                 raise RuntimeError("The demo server did not start.")
             time.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
-        if self.unfinished.exists() and self._rest is None:
-            self._add_the_rest()
         return f"http://127.0.0.1:{port}"
 
-    def _add_the_rest(self) -> None:
-        """The second stage in a spawned process (a fresh interpreter, never a fork of a
-        process with Qt threads): the app's core and the server keep theirs."""
+    def complete_in_background(self) -> None:
+        """Start the second stage when records are still to add (call it once the first
+        sync is done: that sync then has only the first stage's records to pull). It runs
+        in a spawned process (a fresh interpreter, never a fork of a process with Qt
+        threads), so the app and the server keep their core."""
+        if not self.unfinished.exists() or self._rest is not None:
+            return
         context = multiprocessing.get_context("spawn")
         self._stop_rest = context.Event()
         self._rest = context.Process(

@@ -133,11 +133,14 @@ def test_the_embedded_demo_serves_the_team_then_completes_in_the_background(tmp_
     logins = server.logins()
     assert logins.manager and logins.employee
     server.start()
+    assert not server.wait_complete(timeout=0.5)  # served: not completed until asked
+    server.complete_in_background()
     server.stop()  # at once: the second stage stops before it ends, or has ended
 
     again = EmbeddedServer(tmp_path, size=SIZE, staged=True)
     again.prepare()  # ready: nothing is built again
-    again.start()  # goes on with the second stage
+    again.start()
+    again.complete_in_background()  # goes on with the second stage
     try:
         assert again.wait_complete(timeout=120)
     finally:
