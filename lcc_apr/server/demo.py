@@ -119,8 +119,9 @@ def add_missing_records(
 ) -> int:
     """Second stage, or its resumption: every record of the demo's history that the
     database does not hold yet, with its first change, `batch_size` to a transaction
-    numbered from the sequence. `stop()` is asked before each batch (True: return there,
-    run again later to go on). Returns how many records were added."""
+    numbered from the sequence. `stop()` is asked before each batch and now and then while
+    going past records already there (True: return there, run again later to go on).
+    Returns how many records were added."""
     org = build_organisation(seed=seed, size=size, as_of=as_of)
     with Session(engine) as session:
         present = set(session.scalars(select(Record.id)))
@@ -140,8 +141,10 @@ def add_missing_records(
             progress("rest", added)
         return True
 
-    for record, change in generate_history(org, seed=seed, as_of=as_of):
+    for seen, (record, change) in enumerate(generate_history(org, seed=seed, as_of=as_of), 1):
         if record["id"] in present:
+            if seen % batch_size == 0 and stop():  # going past what is there: still stoppable
+                return added
             continue
         batch.append((record, change))
         if len(batch) >= batch_size and not flush():

@@ -122,6 +122,15 @@ def test_an_interrupted_second_stage_goes_on_without_duplicates(tmp_path, one_go
         assert (records, changes) == one_go[:2]
         assert second > 0 and third == 0
         assert revs == list(range(1, len(records) + 1))
+
+        quits: list[bool] = []  # a quit while going past what is there is not kept waiting
+
+        def quit_now() -> bool:
+            quits.append(True)
+            return True
+
+        add_missing_records(engine, size=SIZE, seed=SEED, as_of=AS_OF, batch_size=50, stop=quit_now)
+        assert quits == [True]
     finally:
         engine.dispose()
 
