@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from lcc_apr.demo import build_organisation, generate_history
+from lcc_apr.forms import Catalogue
+from lcc_apr.launch import sign_in_demo
+from lcc_apr.models import Record
 from lcc_apr.server.db import make_engine, prepare_database
 from lcc_apr.server.demo import (
     add_missing_records,
@@ -20,6 +23,8 @@ from lcc_apr.server.demo import (
 )
 from lcc_apr.server.embedded import EmbeddedServer
 from lcc_apr.server.security import Passwords
+
+from ..conftest import MemoryKeyring
 
 SIZE = 120
 AS_OF = date(2026, 11, 30)
@@ -169,3 +174,33 @@ def test_small_demos_are_built_in_one_go(tmp_path):
     server = EmbeddedServer(tmp_path, size=50)
     server.prepare()
     assert server.complete and not server.unfinished.exists()
+
+
+def test_hr_signs_in_on_the_first_stage_and_a_later_sync_pulls_the_rest(tmp_path, one_go):
+    """The first sync has the team's records only; once the background has added the rest,
+    HR's next sync pulls them as ordinary changes (the same epoch, no pull from scratch)."""
+    servers: list[EmbeddedServer] = []
+
+    def demo_server(folder: Path, size: int) -> EmbeddedServer:
+        servers.append(EmbeddedServer(folder, size=size, staged=True))
+        return servers[-1]
+
+    session = sign_in_demo(
+        "hr",
+        demo_server=demo_server,
+        folder=tmp_path,
+        keyring_backend=MemoryKeyring(),
+        catalogue=Catalogue.load(),
+        size=SIZE,
+    )
+    try:
+        first = session.first_sync
+        assert first is not None and 0 < first.received < len(one_go[0]) / 2
+        assert servers[0].wait_complete(timeout=120)  # started by the sign-in
+        later = session.engine.run()
+        with session.store.session() as s:
+            held = s.query(Record).count()
+        assert first.received + later.received == held
+        assert held >= len(one_go[0]) - 10  # all but HR's own records not shared with them
+    finally:
+        session.close()
