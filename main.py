@@ -345,4 +345,7 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the frozen app's spawned processes (demo, PDF pool)
     sys.exit(main(sys.argv[1:]))

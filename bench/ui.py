@@ -195,7 +195,7 @@ def sync_stall(folder: Path, app) -> dict:
     from ui.qt import QtCore
     from ui.tasks import TaskRunner
 
-    server = EmbeddedServer(folder)
+    server = EmbeddedServer(folder, staged=False)  # HR's full first sync: every record first
     server.prepare()
     url = server.start()
     gc.freeze()  # as ui.start's sign-in does once the app's modules are loaded

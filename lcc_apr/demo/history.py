@@ -5,7 +5,9 @@ row) pairs made by lcc_apr.history.creation_rows, one employee at a time,
 never holding the whole history. The same (org, seed, as_of) gives the same
 rows: one seeded RNG per record kind (so `kinds=` picks some kinds without
 changing them), no clock; ids are UUID4s drawn from those RNGs and
-timestamps are aware UTC times on the record's own date. Authors are the users
+timestamps are aware UTC times on the record's own date. `subjects=` keeps the
+rows of some employees only: the others' random draws are still taken (their
+rows are not built), so the rows kept are the full stream's. Authors are the users
 of the line manager of the record's date (careers.py: before a move that is the
 manager of the time, who also appears in the record's text); the chief
 executive's records have no author, and neither do records dated before the
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -127,6 +129,7 @@ class _History:
         self.org = org
         self.by_id = {e["id"]: e for e in org.employees}
         self.manager_on = ManagerOn(org.post_history)
+        self.keep = True  # False: draw this person's rows but do not build them
 
     def manager(self, p: Person, day: date) -> int | None:
         """The id of `p`'s line manager on `day` (None: none, or not yet joined)."""
@@ -142,10 +145,15 @@ class _History:
         boss = self.by_id[found]
         return {**ctx, "manager": boss["preferred_name"] or boss["first_name"]}
 
-    def row(self, kind: RecordKind, p: Person, answers: Answers, status: str, day: date) -> Rows:
+    def row(
+        self, kind: RecordKind, p: Person, answers: Answers, status: str, day: date
+    ) -> Rows | None:
         rng = self.rngs[kind]
-        author = self.manager(p, day)
         hour, minute = 8 + int(rng.random() * 9), int(rng.random() * 60)
+        uid = rng.getrandbits(128)
+        if not self.keep:
+            return None
+        author = self.manager(p, day)
         at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
         return creation_rows(
             kind=kind,
@@ -157,7 +165,7 @@ class _History:
             status=status,
             record_date=day,
             at=at,
-            record_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            record_id=str(uuid.UUID(int=uid, version=4)),
         )
 
     def cases(self, plist: list[Person]) -> dict[int, CasePlan]:
@@ -166,7 +174,9 @@ class _History:
         rng = self.rngs[RecordKind.CAPABILITY]
         return plan_cases(candidates, self.org.size, rng, self.as_of)
 
-    def aprs(self, p: Person, ctx: Context, weak: tuple[date, date] | None) -> Iterator[Rows]:
+    def aprs(
+        self, p: Person, ctx: Context, weak: tuple[date, date] | None
+    ) -> Iterator[Rows | None]:
         kind = RecordKind.APR
         rng, w, as_of = self.rngs[kind], self.writers[kind], self.as_of
         latest = as_of.year if as_of >= date(as_of.year, 4, 1) else as_of.year - 1
@@ -189,7 +199,7 @@ class _History:
             objectives = new
             yield self.row(kind, p, answers, status, meeting)
 
-    def supervisions(self, p: Person, ctx: Context) -> Iterator[Rows]:
+    def supervisions(self, p: Person, ctx: Context) -> Iterator[Rows | None]:
         kind = RecordKind.SUPERVISION
         rng, w, as_of = self.rngs[kind], self.writers[kind], self.as_of
         lo, hi = SUPERVISION_GAP_DAYS
@@ -241,7 +251,7 @@ class _History:
             open_actions = new
             day = following
 
-    def probation(self, p: Person, ctx: Context) -> Iterator[Rows]:
+    def probation(self, p: Person, ctx: Context) -> Iterator[Rows | None]:
         kind = RecordKind.PROBATION
         rng, w, as_of = self.rngs[kind], self.writers[kind], self.as_of
         if (as_of - p.start).days > PROBATION_HISTORY_DAYS:
@@ -300,7 +310,7 @@ class _History:
             )
             yield self.row(kind, p, answers, status, day)
 
-    def capability(self, p: Person, ctx: Context, plan: CasePlan) -> Iterator[Rows]:
+    def capability(self, p: Person, ctx: Context, plan: CasePlan) -> Iterator[Rows | None]:
         answers = self.case_writer.answers(ctx, plan, seniors(self.org, p.manager_id, self.by_id))
         yield self.row(RecordKind.CAPABILITY, p, answers, plan.status, plan.opened)
 
@@ -311,28 +321,42 @@ def generate_history(
     seed: int,
     as_of: date,
     kinds: Collection[RecordKind] | None = None,
+    subjects: Collection[int] | None = None,
+    passed: Callable[[int], None] | None = None,
 ) -> Iterator[Rows]:
     """Stream (record row, change row) pairs for every employee of `org`.
 
-    `kinds` limits the stream to some record kinds; those rows are exactly the
-    ones the full stream has.
+    `kinds` limits the stream to some record kinds, `subjects` to some employees
+    (the stream ends after the last of them); the rows are exactly the ones the
+    full stream has. `passed` is called with each employee's id before their rows.
     """
     wanted = set(RecordKind) if kinds is None else set(kinds)
     gen = _History(org, seed, as_of)
     plist = people(org)
     plans = gen.cases(plist)
     context = gen.writers[RecordKind.APR].context
+    last = max(subjects, default=0) if subjects is not None else None
     for p in plist:
+        if last is not None and p.id > last:
+            return
+        if passed is not None:
+            passed(p.id)
+        gen.keep = subjects is None or p.id in subjects
         ctx = context(name=p.name, job=p.job, manager=p.manager, service=p.service)
         plan = plans.get(p.id)
         weak = None
         if plan:
             weak = (plan.opened - WEAK_BEFORE_CASE, plan.closed or as_of)
+        streams: list[Iterator[Rows | None]] = []
         if RecordKind.APR in wanted:
-            yield from gen.aprs(p, ctx, weak)
+            streams.append(gen.aprs(p, ctx, weak))
         if RecordKind.SUPERVISION in wanted:
-            yield from gen.supervisions(p, ctx)
+            streams.append(gen.supervisions(p, ctx))
         if RecordKind.PROBATION in wanted:
-            yield from gen.probation(p, ctx)
+            streams.append(gen.probation(p, ctx))
         if plan and RecordKind.CAPABILITY in wanted:
-            yield from gen.capability(p, ctx, plan)
+            streams.append(gen.capability(p, ctx, plan))
+        for stream in streams:  # one after another: each draws when it is read
+            for rows in stream:
+                if rows is not None:
+                    yield rows

@@ -64,13 +64,15 @@ STAGE_WORDS = {
     "posts": "Recording the posts people hold",
     "post_history": "Recording five years of promotions and moves",
     "records": "Writing the demo's records",
+    "team": "Writing the demo team's records (going through the people)",  # lcc_apr.server.demo
 }
 RECORDS_PER_PERSON = 40  # about: 1,974 records for 50 people, 241,497 for 6,087
 
 
 def stage_total(stage: str, size: int) -> int | None:
     """About how many rows a stage writes for a demo of `size` people (None: not known)."""
-    return {"employees": size, "users": size + 1, "records": size * RECORDS_PER_PERSON}.get(stage)
+    totals = {"employees": size, "users": size + 1, "records": size * RECORDS_PER_PERSON}
+    return {**totals, "team": size}.get(stage)
 
 
 def _chunks(rows: Sequence[Row], size: int) -> Iterable[list[Row]]:

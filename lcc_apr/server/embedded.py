@@ -1,14 +1,24 @@
 """The demo server inside the desktop app: the demo organisation on 127.0.0.1.
 
-Used by "Try the demo": builds the demo server database once in the user
-data folder (40-80 s for 6,087 people on 2 cores; a progress callback reports it),
-then serves it with uvicorn in a background thread on a free loopback port.
+Used by "Try the demo": builds the demo server database once in the user data folder,
+then serves it with uvicorn in a background thread on a free loopback port. The full
+demo (6,087 people) is built in two stages (lcc_apr.server.demo). `prepare` loads the
+organisation and the demo team's records (all the demo's manager and employee see: 6 s
+on 2 cores, a progress callback reports it) and marks the database `.ready`; `start`
+serves it; `complete_in_background`, called after the first sync (so that sync has only
+those records to pull), adds the other ~241,000 records in a spawned process (60-80 s,
+on the other core), batch by batch through the server's sequence: HR's later syncs pull
+them as ordinary changes. The `.unfinished` mark stays until that process has added them
+all; after an interruption (the app quit) the next start runs it again, and it adds only
+what is missing. Small demos (under STAGED_FROM people) are built in one go.
 Plain HTTP is allowed only because it never leaves this computer. The demo has its own
 signing authority (made on first start, beside the demo database) so sign-off works.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,20 +27,32 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, exists, func, select
+from sqlalchemy.orm import Session
 
 from lcc_apr.models import Employee, Record, RecordKind, Role, User, UserRole
 from lcc_apr.store.lock import StoreLock
 
 from .db import is_current, make_engine, prepare_database
-from .demo import DEMO_PASSWORD, load_server_demo
+from .demo import (
+    DEMO_PASSWORD,
+    add_missing_records,
+    demo_manager,
+    load_server_demo,
+    load_server_team,
+)
 from .security import Passwords
 from .settings import ServerSettings, load_settings
 
 if TYPE_CHECKING:
+    from multiprocessing.context import SpawnProcess
+    from multiprocessing.synchronize import Event
+
     import uvicorn
 
 DEMO_AS_OF = date(2026, 11, 30)
+SEED = 2020
+STAGED_FROM = 1000  # people: smaller demos are built in one go (under a second)
 T = TypeVar("T")
 
 
@@ -45,9 +67,19 @@ class DemoLogins:
 
 
 class EmbeddedServer:
-    def __init__(self, folder: Path, *, size: int = 6087, as_of: date = DEMO_AS_OF) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        size: int = 6087,
+        as_of: date = DEMO_AS_OF,
+        staged: bool | None = None,
+    ) -> None:
         self.path = folder / "demo-server.db"
+        self.ready = self.path.with_name(self.path.name + ".ready")  # it can be served
+        self.unfinished = self.path.with_name(self.path.name + ".unfinished")  # records to add
         self.size, self.as_of = size, as_of
+        self.staged = size >= STAGED_FROM if staged is None else staged
         self.settings: ServerSettings = load_settings(
             database_url=f"sqlite:///{self.path}",
             secret_key_file=folder / "demo-server.key",
@@ -58,6 +90,8 @@ class EmbeddedServer:
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
         self._lock: StoreLock | None = None  # held while built or served (lcc_apr.demo.remove)
+        self._rest: SpawnProcess | None = None  # adding the records of the second stage
+        self._stop_rest: Event | None = None
 
     def _take_lock(self) -> None:
         if self._lock is None:
@@ -65,28 +99,51 @@ class EmbeddedServer:
             self._lock = StoreLock.take(self.path)
 
     def prepare(self, progress: Callable[[str, int], None] | None = None) -> None:
-        """Build the demo database the first time (kept for later starts)."""
-        ready = self.path.with_name(self.path.name + ".ready")
+        """Build the demo database the first time (kept for later starts): all of it, or
+        when staged its first stage (the rest is added once it is served)."""
         self._take_lock()
-        if ready.exists():
+        if self.ready.exists():
             return
         for leftover in self.path.parent.glob(self.path.name + "*"):
             if leftover.suffix != ".lock":
                 leftover.unlink()  # an interrupted build
         engine = make_engine(self.settings.database_url)
+        passwords = Passwords(self.settings)
         try:
             prepare_database(engine)
-            load_server_demo(
-                engine,
-                Passwords(self.settings),
-                size=self.size,
-                seed=2020,
-                as_of=self.as_of,
-                progress=progress,
-            )
+            if self.staged:
+                self.unfinished.touch()
+                load_server_team(
+                    engine,
+                    passwords,
+                    size=self.size,
+                    seed=SEED,
+                    as_of=self.as_of,
+                    progress=progress,
+                )
+            else:
+                load_server_demo(
+                    engine,
+                    passwords,
+                    size=self.size,
+                    seed=SEED,
+                    as_of=self.as_of,
+                    progress=progress,
+                )
         finally:
             engine.dispose()
-        ready.touch()
+        self.ready.touch()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every record of the demo is in its database."""
+        return self.ready.exists() and not self.unfinished.exists()
+
+    def wait_complete(self, timeout: float | None = None) -> bool:
+        """Wait for the second stage to end (benchmarks, tests); whether it is complete."""
+        if self._rest is not None:
+            self._rest.join(timeout)
+        return self.complete
 
     def start(self) -> str:
         """Serve on a free port of 127.0.0.1; returns the base URL."""
@@ -115,7 +172,33 @@ class EmbeddedServer:
         port = server.servers[0].sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}"
 
+    def complete_in_background(self) -> None:
+        """Start the second stage when records are still to add (call it once the first
+        sync is done: that sync then has only the first stage's records to pull). It runs
+        in a spawned process (a fresh interpreter, never a fork of a process with Qt
+        threads), so the app and the server keep their core."""
+        if not self.unfinished.exists() or self._rest is not None:
+            return
+        context = multiprocessing.get_context("spawn")
+        self._stop_rest = context.Event()
+        self._rest = context.Process(
+            target=add_the_rest,
+            args=(self.settings.database_url, self.size, self.as_of, self.unfinished),
+            kwargs={"stop": self._stop_rest},
+            name="demo-records",
+            daemon=True,
+        )
+        self._rest.start()
+
     def stop(self) -> None:
+        if self._rest is not None:  # it stops between two batches; the next start goes on
+            assert self._stop_rest is not None
+            self._stop_rest.set()
+            self._rest.join(timeout=10)
+            if self._rest.is_alive():
+                self._rest.terminate()  # its open batch is rolled back
+                self._rest.join()
+            self._rest = None
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -132,11 +215,7 @@ class EmbeddedServer:
         engine = make_engine(self.settings.database_url)
         try:
             with engine.connect() as c:
-                spans: dict[int, int] = {}
-                for manager_id in c.scalars(select(Employee.line_manager_id)):
-                    if manager_id is not None:
-                        spans[manager_id] = spans.get(manager_id, 0) + 1
-                boss = min(spans, key=lambda m: (abs(spans[m] - 12), m))
+                boss = demo_manager(c.execute(select(Employee.id, Employee.line_manager_id)))
                 hr_people = set(
                     c.scalars(
                         select(User.employee_id)
@@ -167,6 +246,46 @@ class EmbeddedServer:
         finally:
             engine.dispose()
         return DemoLogins(manager=name[boss], employee=name[report], hr=hr)
+
+
+def add_the_rest(
+    database_url: str, size: int, as_of: date, unfinished: Path, stop: Event | None = None
+) -> None:
+    """The second stage (in its own process): every missing record added, then the
+    `.unfinished` mark removed. Stops between batches when `stop` is set or the app that
+    started it has gone. Progress goes to stderr (counts only)."""
+    parent = multiprocessing.parent_process()
+
+    def stopping() -> bool:
+        return (stop is not None and stop.is_set()) or (
+            parent is not None and not parent.is_alive()
+        )
+
+    def progress(stage: str, n: int) -> None:
+        if n % 25_000 < 1000:
+            _say(f"the rest of the demo's records (for HR), in the background: {n:,} added")
+
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        added = add_missing_records(
+            engine, size=size, seed=SEED, as_of=as_of, stop=stopping, progress=progress
+        )
+        if stopping():
+            return
+        unfinished.unlink(missing_ok=True)
+        with Session(engine) as session:
+            total = session.scalar(select(func.count(Record.id)))
+        _say(f"the demo is complete: {added:,} records added in the background, {total:,} in all")
+    finally:
+        engine.dispose()
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(f"lcc-apr: {line}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # no terminal
+        pass
 
 
 def shared_apr(employee_id: Any) -> Any:
