@@ -66,7 +66,7 @@ def part(
         .order_by(Record.id)
         .limit(limit + 1)
     )
-    rows = list(session.execute(stmt).all())
+    rows: list[Any] = list(session.execute(stmt).all())
     more = len(rows) > limit
     rows = rows[:limit]
     answers = [_answers(r[6]) for r in rows]

@@ -19,7 +19,8 @@ Targets, each relative to the user (anonymous uses the employee's):
   capab       a capability case: about a direct report, else about a peer
   missing     (push) a new record about an employee id nobody has
 
-Outcomes: an HTTP status; for /sync/pull `see` (in the feed from 0) or `-`; for /org
+Outcomes: an HTTP status; for /sync/pull `see` (in the feed from 0) or `-`, and the same for
+/sync/snapshot (in a first sync's snapshot); for /org
 `see` (the target's person listed) or `-`; for /sync/push, pushing the target record
 back unchanged, `ok` (applied) or `oos` (the out-of-scope refusal). `.`: no such
 target for this user. A route with one outcome column has no target.
@@ -216,6 +217,14 @@ GET /sync/pull               hr          see  see  .      .        see   -     s
 GET /sync/pull               admin       .    .    .      .        -     .     -     .
 GET /sync/pull               disabled    403  403  .      .        403   403   403   .
 GET /sync/pull               signed_out  401  401  .      .        401   401   401   .
+GET /sync/snapshot           anonymous   401  401  .      .        401   401   401   .
+GET /sync/snapshot           employee    see  -    .      .        -     -     -     .
+GET /sync/snapshot           manager     see  -    see    .        -     -     see   .
+GET /sync/snapshot           senior      see  -    see    -        -     -     see   .
+GET /sync/snapshot           hr          see  see  .      .        see   -     see   .
+GET /sync/snapshot           admin       .    .    .      .        -     .     -     .
+GET /sync/snapshot           disabled    403  403  .      .        403   403   403   .
+GET /sync/snapshot           signed_out  401  401  .      .        401   401   401   .
 POST /sync/push              anonymous   401  401  .      .        401   401   401   401
 POST /sync/push              employee    ok   oos  .      .        oos   oos   oos   oos
 POST /sync/push              manager     ok   oos  ok     .        oos   oos   ok    oos
@@ -437,6 +446,21 @@ def mi_dashboard_probe(server: LiveServer, who: Principal) -> str:
     return str(reply.status_code)
 
 
+def snapshot_probe(server: LiveServer, who: Principal) -> dict[str, str]:
+    from lcc_apr.sync.snapshot import decode
+
+    seen: set[str] = set()
+    after, more = "", True
+    while more:
+        reply = who.client.get("/sync/snapshot", params={"after": after})
+        if reply.status_code != 200:
+            return dict.fromkeys(who.targets, str(reply.status_code))
+        part = decode(reply.content, after=after)
+        seen |= {row[0] for row in part.rows}
+        after, more = part.last or after, part.more
+    return {t: "see" if rid in seen else "-" for t, rid in who.targets.items()}
+
+
 def pull_probe(server: LiveServer, who: Principal) -> dict[str, str]:
     seen: set[str] = set()
     cursor, epoch, more = 0, None, True
@@ -495,6 +519,7 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
     refusals: list[dict] = []
     per_target: dict[str, Callable[[LiveServer, Principal], dict[str, str]]] = {
         "GET /sync/pull": pull_probe,
+        "GET /sync/snapshot": snapshot_probe,
         "GET /org": org_probe,
         "POST /sync/push": lambda server, who: push_probe(server, who, refusals),
     }
