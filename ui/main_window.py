@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lcc_apr.ops import Changes
-from lcc_apr.ops.people import team_rows
 from lcc_apr.ops.status import read_status
 from lcc_apr.ops.words import error_words
 
-from .about import AboutDialog
 from .context import AppContext
 from .inbox import InboxView, TrayNotifier, nav_label
 from .own_records import OwnRecordsView
@@ -30,6 +29,9 @@ from .team_view import TeamView
 from .theme import apply_appearance
 
 if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at start
+    from lcc_apr.ops.people import TeamRow
+
+    from .about import AboutDialog
     from .export_dialog import ExportDialog
     from .windows import Windows
 
@@ -135,11 +137,17 @@ class MainWindow(QtWidgets.QMainWindow):
             inbox.open_conflicts.connect(actions.conflicts)
         inbox.counted.connect(lambda n: self._relabel("inbox", nav_label(n)))
         self._add_page("inbox", nav_label(None), inbox)
+
+        def team_rows(today: date, manager_id: int | None) -> list[TeamRow]:
+            from lcc_apr.ops.people import team_rows  # the schedule loads in the worker
+
+            return team_rows(store, policy=policy, today=today, manager_id=manager_id)
+
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
             team = TeamView(
                 title="My team",
-                load=lambda today: team_rows(store, policy=policy, today=today, manager_id=me),
+                load=lambda today: team_rows(today, me),
                 empty_text="Nobody reports to you in this copy of the records.",
                 today=c.today,
                 runner=self.runner,
@@ -152,7 +160,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if user.is_hr:
             everyone = TeamView(
                 title="HR: everyone",
-                load=lambda today: team_rows(store, policy=policy, today=today, manager_id=None),
+                load=lambda today: team_rows(today, None),
                 everyone=True,
                 today=c.today,
                 runner=self.runner,
@@ -169,7 +177,7 @@ class MainWindow(QtWidgets.QMainWindow):
             intake = HrIntakeView(context=c, runner=self.runner)
             intake.open_record.connect(actions.open_record)
             self._add_page("intake", TITLE, intake)
-        from lcc_apr.ops.mi import may_see_mi
+        from lcc_apr.ops.mi_access import may_see_mi  # not ops.mi: its measures load later
 
         if may_see_mi(user):  # HR and managers; staff have no such page
             from .mi.page import TITLE as MI_TITLE
@@ -474,6 +482,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog
 
     def show_about(self) -> AboutDialog:
+        from .about import AboutDialog  # sqlcipher's version: loaded when asked
+
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
