@@ -15,8 +15,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lcc_apr.ops import Changes
-from lcc_apr.ops.status import read_status
-from lcc_apr.ops.words import error_words
 
 from .context import AppContext
 from .inbox import InboxView, TrayNotifier, nav_label
@@ -53,6 +51,13 @@ class WindowActions:
     conflicts: Callable[[], Any] | None = None  # Tools > Resolve changes made on both sides
     sign_out: Callable[[], Any] | None = None  # File > Sign out
     find_person: Callable[[], Any] | None = None  # Edit > Find a person (Ctrl+K)
+
+
+def _read_status(context: AppContext) -> Any:
+    """The status bar's counts (lcc_apr.ops.status), in its read task."""
+    from lcc_apr.ops.status import read_status  # SQLAlchemy loads in the worker
+
+    return read_status(context.store)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -104,7 +109,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         self.status = StatusBar(
             runner=runner,
-            facts=lambda: read_status(context.store),
+            facts=partial(_read_status, context),
             sync=sync if sync is not None else context.sync_call(),
             parent=self,
         )
@@ -501,6 +506,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.set_interval(value)
 
     def _task_failed(self, task: Any, error: BaseException) -> None:
+        from lcc_apr.ops.words import error_words  # SQLAlchemy's errors: loaded by now
+
         self.status.message.setText(error_words(error))
 
     # -- geometry -----------------------------------------------------------------

@@ -11,14 +11,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lcc_apr.ops.status import StatusFacts
 from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError, ServerBusy
 from lcc_apr.uk_time import time_text
 
 from .qt import QtCore, QtGui, QtWidgets, Signal
 from .tasks import Task, TaskRunner
+
+if TYPE_CHECKING:  # SQLAlchemy: loaded in the read task
+    from lcc_apr.ops.status import StatusFacts
 
 SyncCall = Callable[[threading.Event, Callable[[Any], None]], Any]
 

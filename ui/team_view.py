@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
-from lcc_apr.ops.people import SEVERITY, TeamRow
-from lcc_apr.schedule import DueItem, DueState
+from lcc_apr.schedule import SEVERITY, DueItem, DueState
 
 from .qt import ModelIndex, Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
 from .theme import StateColours, fit_rows, state_colours
 
-if TYPE_CHECKING:  # the export side (and its audit) loads when first used
+if TYPE_CHECKING:  # the export side and the team's op (SQLAlchemy) load when first used
     from lcc_apr.ops.list_export import ListChoice
+    from lcc_apr.ops.people import TeamRow
 
 SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
 
