@@ -265,8 +265,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.refresh()
 
     def _fit_nav(self) -> None:
-        """As wide as the longest section name (follows the text size)."""
+        """As wide as the longest section name, with room for the count the inbox's name
+        gets once read (follows the text size): the pages do not move when it comes."""
+        inbox = self.nav.item(list(self.pages).index("inbox")) if "inbox" in self.pages else None
+        name = inbox.text() if inbox is not None else ""
+        if inbox is not None:
+            inbox.setText(nav_label(99_999))
         width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth()
+        if inbox is not None:
+            inbox.setText(name)
         self.nav.setFixedWidth(width + self.nav.fontMetrics().horizontalAdvance("m") * 2)
         self.who.setFixedWidth(self.nav.width())  # wraps under the sections
 

@@ -136,6 +136,23 @@ class StatusBar(QtWidgets.QStatusBar):
             self.sync_button.setEnabled(False)
             self.sync_button.setToolTip("No server is set up for this computer yet.")
         self._show_connection()
+        self._keep_room()
+
+    def _keep_room(self) -> None:
+        """Room for what the counts say once read: the bar's texts do not move when they
+        come (the store may still be opening when the window shows)."""
+        for label, longest in (
+            (self.unsynced, "99,999 unsynced changes"),
+            (self.last_sync, "Last sync: 30 Sep 2026 23:59"),
+        ):
+            margins = label.contentsMargins()
+            room = label.fontMetrics().horizontalAdvance(longest)
+            label.setMinimumWidth(room + margins.left() + margins.right())
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._keep_room()
+        super().changeEvent(event)
 
     @staticmethod
     def _label(name: str, text: str) -> QtWidgets.QLabel:
