@@ -109,7 +109,9 @@ def test_the_window_shows_first_and_the_team_fills_in(
     picture(window, 1).save(str(folder / "window-start-1.png"))
 
     opened.set()
-    qtbot.waitUntil(lambda: team.model.rowCount() > 0 and not threaded_runner.active(), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: team.model.rowCount() > 0 and not threaded_runner.active(), timeout=30_000
+    )
     qtbot.wait(50)  # the layout settles (nothing should move)
     assert window.nav.item(0).text().startswith("Needs my action (")
     assert team.summary.text() != "Loading…"
@@ -119,7 +121,9 @@ def test_the_window_shows_first_and_the_team_fills_in(
     picture(window, 1).save(str(folder / "window-start-2.png"))
 
 
-def test_a_store_that_cannot_open_says_so_on_each_page(qtbot, settings, threaded_runner, demo_store):
+def test_a_store_that_cannot_open_says_so_on_each_page(
+    qtbot, settings, threaded_runner, demo_store
+):
     with demo_store.session() as s:
         me = CurrentUser.from_user(s.scalars(select(User).filter_by(username=MANAGER)).one())
     store = OpeningStore()
