@@ -48,6 +48,21 @@ def _when(moment: datetime | None) -> str:
     return f"Last sync: {time_text(moment, short=True)}"
 
 
+class RoomLabel(QtWidgets.QLabel):
+    """A label that asks for the room of its longest text (`room`) while there is space,
+    and shrinks to its own text when there is not (a narrow window)."""
+
+    def __init__(self, text: str, room: str) -> None:
+        super().__init__(text)
+        self.room = room
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        wanted = self.fontMetrics().horizontalAdvance(self.room) + margins.left() + margins.right()
+        return QtCore.QSize(max(hint.width(), wanted), hint.height())
+
+
 class Message(QtWidgets.QLabel):
     """The status bar's message: it takes the room left and never widens the window (a
     long sentence ends in "…" and shows whole as the tooltip)."""
@@ -102,8 +117,11 @@ class StatusBar(QtWidgets.QStatusBar):
         space = self.message.fontMetrics().averageCharWidth()
         self.message.setContentsMargins(space, 0, space, 0)
         self.connection = self._label("Connection", "")
-        self.unsynced = self._label("Unsynced changes", "Counting changes…")
-        self.last_sync = self._label("Last sync", "")
+        # room kept for what the counts say once read: nothing moves when they come
+        self.unsynced = self._label(
+            "Unsynced changes", "Counting changes…", "99,999 unsynced changes"
+        )
+        self.last_sync = self._label("Last sync", "", "Last sync: 30 Sep 2026 23:59")
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 0)  # busy: the total is not known in advance
         self.progress.setTextVisible(False)
@@ -136,27 +154,10 @@ class StatusBar(QtWidgets.QStatusBar):
             self.sync_button.setEnabled(False)
             self.sync_button.setToolTip("No server is set up for this computer yet.")
         self._show_connection()
-        self._keep_room()
-
-    def _keep_room(self) -> None:
-        """Room for what the counts say once read: the bar's texts do not move when they
-        come (the store may still be opening when the window shows)."""
-        for label, longest in (
-            (self.unsynced, "99,999 unsynced changes"),
-            (self.last_sync, "Last sync: 30 Sep 2026 23:59"),
-        ):
-            margins = label.contentsMargins()
-            room = label.fontMetrics().horizontalAdvance(longest)
-            label.setMinimumWidth(room + margins.left() + margins.right())
-
-    def changeEvent(self, event: QtCore.QEvent) -> None:
-        if event.type() == QtCore.QEvent.Type.FontChange:
-            self._keep_room()
-        super().changeEvent(event)
 
     @staticmethod
-    def _label(name: str, text: str) -> QtWidgets.QLabel:
-        label = QtWidgets.QLabel(text)
+    def _label(name: str, text: str, room: str = "") -> QtWidgets.QLabel:
+        label = RoomLabel(text, room)
         label.setAccessibleName(name)
         label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         space = label.fontMetrics().averageCharWidth()
