@@ -38,7 +38,10 @@ def build_window(
     sign_out: Callable[[], Any] | None = None,
 ) -> MainWindow:
     """Apply the appearance settings and build the main window (not shown, no event loop),
-    with the windows its actions open (`window.windows`)."""
+    with the windows its actions open (`window.windows`). Neither the window nor its pages
+    load SQLAlchemy or read the store here: their reads run in `runner`'s workers, so the
+    window and its pages' frames can show while the store still opens (an OpeningStore in
+    the context, opened by a write task on the same runner)."""
     from .main_window import MainWindow
     from .windows import Windows
 
