@@ -8,7 +8,11 @@ Screenshots: window-start-1.png (the frame, store not yet open) and window-start
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -140,3 +144,44 @@ def test_a_store_that_cannot_open_says_so_on_each_page(
     team = window.pages["team"]
     qtbot.waitUntil(lambda: not team.loading, timeout=10_000)
     assert team.summary.text() == "Could not read the list: The key is not in the keyring"
+
+
+FRAME_ONLY = """
+import sys
+from datetime import date
+from ui.app import build_window, ensure_app
+from ui.tasks import TaskRunner
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import Role
+from lcc_apr.ops.opening import OpeningStore
+from lcc_apr.ops.user import CurrentUser
+from lcc_apr.policy import load_policy
+from ui.context import AppContext
+app = ensure_app()
+runner = TaskRunner()
+held = []
+runner.read = lambda work, **kw: held.append(work)  # the reads are held: nothing runs
+roles = frozenset({Role.MANAGER, Role.HR, Role.EMPLOYEE})
+me = CurrentUser(1, "Sam Smith", roles, 1)
+context = AppContext(OpeningStore(), Catalogue.load(), load_policy(), me, today=date.today)
+window = build_window(context, runner=runner)
+for key in window.page_keys():
+    window.show_page(key)
+window.show()
+app.processEvents()
+heavy = ("sqlalchemy", "sqlcipher3", "keyring", "holidays", "matplotlib", "reportlab")
+print(len(held), sorted(m for m in heavy if m in sys.modules))
+"""
+
+
+def test_the_frame_shows_without_the_store_side_loaded():
+    """The window and every page of a manager in HR build without SQLAlchemy, the store's
+    cipher and keyring, the bank holidays, matplotlib or reportlab: those load in workers."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-c", FRAME_ONLY], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    held, loaded = out.stdout.split(" ", 1)
+    assert int(held) >= 3 and loaded.strip() == "[]"
