@@ -66,7 +66,7 @@ import sys, time; t = time.perf_counter()
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from lcc_apr.ops.opening import OpeningStore
-from ui.app import build_window, ensure_app
+from ui.app import build_window, ensure_app, open_once_shown
 from ui.qt import QtCore
 from ui.tasks import TaskRunner
 app = ensure_app()
@@ -84,8 +84,7 @@ def opener():  # the worker's: the keyring, SQLAlchemy and the store's key load 
     return open_store(Path({path!r}), keyring_backend=MemoryKeyring())
 
 runner = TaskRunner()
-store = OpeningStore()  # opened on the runner's writer, first; the pages' reads wait for it
-runner.write(lambda _control: store.open(opener), name="open the store")
+store = OpeningStore()  # opened on the runner's writer once shown; the pages' reads wait
 from datetime import date
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Role
@@ -95,6 +94,7 @@ from ui.context import AppContext
 me = CurrentUser({user_id}, {name!r}, frozenset(Role(r) for r in {roles!r}), {employee_id})
 context = AppContext(store, Catalogue.load(), load_policy(), me, today=lambda: date(2026, 11, 30))
 w = build_window(context, runner=runner); w.show_page("team"); w.show()  # the inbox is first
+open_once_shown(w, store, opener)
 team = w.pages["team"]
 painted = []
 def ready():

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from lcc_apr.models import User
 from lcc_apr.ops.opening import OpeningStore
 from lcc_apr.ops.user import CurrentUser
-from ui.app import build_window
+from ui.app import build_window, open_once_shown
 from ui.context import AppContext
 from ui.qt import Qt, QtCore, QtWidgets
 
@@ -86,13 +86,13 @@ def test_the_window_shows_first_and_the_team_fills_in(
         assert opened.wait(30)
         return demo_store
 
-    threaded_runner.write(lambda _control: store.open(opener), name="open the store")
     context = AppContext(store, CATALOGUE, POLICY, me, today=lambda: AS_OF)  # type: ignore[arg-type]
     window = build_window(context, settings=settings, runner=threaded_runner)
     qtbot.addWidget(window)
     window.show_page("team")
     window.resize(*SIZE)
     window.show()
+    open_once_shown(window, store, opener)
     qtbot.waitExposed(window)
     qtbot.wait(50)  # its first layout settles (the status bar's size grip)
     team = window.pages["team"]
