@@ -3,19 +3,27 @@
 1. Cold start against a bare PySide6 QMainWindow, each a fresh process timed from its
    first line: (a) the app's first window (the sign-in, which opens the store and syncs
    in a worker while it shows), (b) the main window with the manager's team loaded from
-   the full demo store, its key from the keyring (a later start).
+   the full demo store, its key from the keyring (a later start): the window and its
+   pages' frames show first while the store opens on the task runner's writer
+   (lcc_apr.ops.opening), then the team fills in. Reported: when the frame is painted and
+   when the team's rows are there, each as a ratio to the bare window, with the goal
+   (issue 17: the team at most 2x). Each child writes its .pyc as an installed app has them
+   (--no-bytecode: as PYTHONDONTWRITEBYTECODE says); one start not counted, then the median.
 2. Opening a record editor (an APR) in the window.
 3. HR's full record list: first page, sort, filter by surname, by full name, by payroll
    number (SQL-side), on the full demo.
 4. The longest UI-thread stall during HR's full first sync from the embedded demo
    server: a 10 ms QTimer records how late the event loop runs it.
-Writes bench/out/ui.json. Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py`.
+Writes bench/out/ui.json. Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py`;
+`--start-only` times only 1., `--store DB --ring PICKLE` a demo already built (--help).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -56,48 +64,110 @@ QtCore.QTimer.singleShot(0, lambda: (print(time.perf_counter() - t), app.quit())
 OURS = """
 import sys, time; t = time.perf_counter()
 sys.path.insert(0, {root!r})
-from datetime import date
-from lcc_apr.store import open_store
-from lcc_apr.forms import Catalogue
-from lcc_apr.policy import load_policy
-from lcc_apr.models import User
-from tests.conftest import MemoryKeyring
-from ui.app import build_window, ensure_app
-from lcc_apr.ops.user import CurrentUser
-from ui.context import AppContext
-from ui.qt import QtCore
-app = ensure_app()
 from pathlib import Path
-keyring = MemoryKeyring(); keyring.items.update({items!r})
-store = open_store(Path({path!r}), keyring_backend=keyring)
-with store.session() as s:
-    me = CurrentUser.from_user(s.get(User, {user}))
+from lcc_apr.ops.opening import OpeningStore
+from ui.app import build_window, ensure_app, open_once_shown
+from ui.qt import QtCore
+from ui.tasks import TaskRunner
+app = ensure_app()
+
+def opener():  # the worker's: the keyring, SQLAlchemy and the store's key load there
+    from keyring.backend import KeyringBackend
+    from lcc_apr.store import open_store
+    class MemoryKeyring(KeyringBackend):  # the tests' one, without loading pytest
+        priority = 1
+        def __init__(self): super().__init__(); self.items = dict({items!r})
+        def get_password(self, service, username): return self.items.get((service, username))
+        def set_password(self, service, username, password):
+            self.items[(service, username)] = password
+        def delete_password(self, service, username): self.items.pop((service, username))
+    return open_store(Path({path!r}), keyring_backend=MemoryKeyring())
+
+runner = TaskRunner()
+store = OpeningStore()  # opened on the runner's writer once shown; the pages' reads wait
+from datetime import date
+from lcc_apr.forms import Catalogue
+from lcc_apr.models import Role
+from lcc_apr.ops.user import CurrentUser
+from lcc_apr.policy import load_policy
+from ui.context import AppContext
+me = CurrentUser({user_id}, {name!r}, frozenset(Role(r) for r in {roles!r}), {employee_id})
 context = AppContext(store, Catalogue.load(), load_policy(), me, today=lambda: date(2026, 11, 30))
-w = build_window(context); w.show_page("team"); w.show()  # the inbox is first
+w = build_window(context, runner=runner); w.show_page("team"); w.show()  # the inbox is first
+open_once_shown(w, store, opener)
 team = w.pages["team"]
+painted = []
 def ready():
+    if not painted:  # the first turn of the loop: the window and the team's frame painted
+        painted.append(time.perf_counter() - t)
     if team.model.rowCount() == 0:
+        if not team.loading:  # the store or the read failed: say so, do not wait for ever
+            sys.exit(team.summary.text())
         QtCore.QTimer.singleShot(1, ready); return
-    print(time.perf_counter() - t); app.quit()
+    print(painted[0], time.perf_counter() - t); app.quit()
 QtCore.QTimer.singleShot(0, ready); app.exec()
 """
+GOAL_MAIN_WINDOW = 2.0  # issue 17: the main window with the team at most 2x a bare window
 
 
-def median_run(code: str, runs: int = 5) -> float:
+def median_run(code: str, runs: int = 5, *, bytecode: bool = True) -> float:
+    return median_runs(code, runs, bytecode=bytecode)[-1]
+
+
+def median_runs(code: str, runs: int = 5, *, bytecode: bool = True) -> list[float]:
+    """The median of each figure the script prints on its last line, after one start not
+    counted. The children may write their bytecode (.pyc) as an installed app has it, even
+    when PYTHONDONTWRITEBYTECODE is set here: otherwise each start compiles the app's
+    modules again and the bare window compiles nothing (bytecode=False: as set)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     times = []
-    for _ in range(runs):
+    for run in range(runs + 1):
         out = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
         )
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return sorted(times)[len(times) // 2]
+        if run:
+            times.append([float(x) for x in out.stdout.strip().splitlines()[-1].split()])
+    return [sorted(t[i] for t in times)[len(times) // 2] for i in range(len(times[0]))]
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="cold starts timed (median)")
+    ap.add_argument("--start-only", action="store_true", help="only the cold starts (1.)")
+    ap.add_argument("--store", type=Path, help="a built full demo store (else built here)")
+    ap.add_argument("--ring", type=Path, help="its pickled MemoryKeyring items")
+    ap.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="cold starts as PYTHONDONTWRITEBYTECODE says (default: .pyc written, as installed)",
+    )
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        keyring = MemoryKeyring()
+        if args.store:
+            path = args.store
+            with args.ring.open("rb") as handle:
+                keyring.items.update(pickle.load(handle))
+        else:
+            path = Path(tmp) / "demo.db"
+            build_demo_store(path, size=6087, as_of=TODAY, keyring_backend=keyring)
+        result = run(path, keyring, Path(tmp), args)
+    out = Path(__file__).with_name("out")
+    out.mkdir(exist_ok=True)
+    (out / "ui.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    start = result["start"]
+    print(
+        f"main window with the team: {start['main_window_with_team_s']} s, "
+        f"{start['main_window_ratio']}x a bare window ({start['bare_window_s']} s); "
+        f"goal: at most {GOAL_MAIN_WINDOW}x; its frame painted at "
+        f"{start['main_window_painted_ratio']}x"
+    )
+
+
+def run(path: Path, keyring: MemoryKeyring, tmp: Path, args: argparse.Namespace) -> dict:
     from lcc_apr.ops.user import CurrentUser
     from ui.all_records import AllRecordsModel
     from ui.app import ensure_app
@@ -108,82 +178,93 @@ def main() -> None:
 
     app = ensure_app()
     result: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "demo.db"
-        keyring = MemoryKeyring()
-        build_demo_store(path, size=6087, as_of=TODAY, keyring_backend=keyring)
-        store = open_demo_store(path, keyring_backend=keyring)
-        with store.session() as s:
-            manager = s.scalars(
-                select(User)
-                .join(UserRole)
-                .where(UserRole.role == Role.MANAGER)
-                .order_by(User.id)
-                .offset(40)
-            ).first()
-            hr = s.scalar(select(User).join(UserRole).where(UserRole.role == Role.HR))
-            apr = s.scalar(select(Record.id).where(Record.kind == "apr", Record.status == "draft"))
-            someone = s.get(Employee, s.scalar(select(Record.subject_id).offset(120_000)))
-            full_name, payroll = someone.display_name, someone.payroll_number
-            manager_user, hr_user = CurrentUser.from_user(manager), CurrentUser.from_user(hr)
-        store.close()
-        root = str(Path(__file__).resolve().parents[1])
-        bare = median_run(BARE)
-        first = median_run(FIRST.format(root=root))
-        ours = median_run(
-            OURS.format(root=root, path=str(path), user=manager_user.user_id, items=keyring.items)
-        )
-        result["start"] = {
-            "bare_window_s": round(bare, 3),
-            "first_window_s": round(first, 3),
-            "first_window_ratio": round(first / bare, 2),
-            "main_window_with_team_s": round(ours, 3),
-            "main_window_ratio": round(ours / bare, 2),
-        }
+    store = open_demo_store(path, keyring_backend=keyring)
+    with store.session() as s:
+        manager = s.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == Role.MANAGER)
+            .order_by(User.id)
+            .offset(40)
+        ).first()
+        hr = s.scalar(select(User).join(UserRole).where(UserRole.role == Role.HR))
+        apr = s.scalar(select(Record.id).where(Record.kind == "apr", Record.status == "draft"))
+        someone = s.get(Employee, s.scalar(select(Record.subject_id).offset(120_000)))
+        full_name, payroll = someone.display_name, someone.payroll_number
+        manager_user, hr_user = CurrentUser.from_user(manager), CurrentUser.from_user(hr)
+    store.close()
+    root = str(Path(__file__).resolve().parents[1])
+    bytecode = not args.no_bytecode
+    bare = median_run(BARE, args.runs, bytecode=bytecode)
+    first = median_run(FIRST.format(root=root), args.runs, bytecode=bytecode)
+    me = manager_user  # who signed in: the app knows it from the sign-in, not the store
+    painted, ours = median_runs(
+        OURS.format(
+            root=root,
+            path=str(path),
+            items=keyring.items,
+            user_id=me.user_id,
+            name=me.display_name,
+            roles=sorted(r.value for r in me.roles),
+            employee_id=me.employee_id,
+        ),
+        args.runs,
+        bytecode=bytecode,
+    )
+    result["start"] = {
+        "bare_window_s": round(bare, 3),
+        "first_window_s": round(first, 3),
+        "first_window_ratio": round(first / bare, 2),
+        "main_window_with_team_s": round(ours, 3),
+        "main_window_ratio": round(ours / bare, 2),
+        "main_window_goal": f"<= {GOAL_MAIN_WINDOW}",
+        "main_window_meets_goal": ours / bare <= GOAL_MAIN_WINDOW,
+        "main_window_painted_s": round(painted, 3),  # its frame shown, before the rows
+        "main_window_painted_ratio": round(painted / bare, 2),
+    }
+    if args.start_only:
+        return result
 
-        store = open_demo_store(path, keyring_backend=keyring)
-        catalogue = Catalogue.load()
-        from ui.start import warm_up
+    store = open_demo_store(path, keyring_backend=keyring)
+    catalogue = Catalogue.load()
+    from ui.start import warm_up
 
-        warm_up()  # as the app does in its sign-in worker
-        runner = TaskRunner()  # the app's: the letters check runs in a worker
-        hr_context = AppContext(store, catalogue, load_policy(), hr_user, today=lambda: TODAY)
-        windows = Windows(hr_context, runner)
+    warm_up()  # as the app does in its sign-in worker
+    runner = TaskRunner()  # the app's: the letters check runs in a worker
+    hr_context = AppContext(store, catalogue, load_policy(), hr_user, today=lambda: TODAY)
+    windows = Windows(hr_context, runner)
+    started = time.perf_counter()
+    windows.open_record(apr)  # the record loads in a read task, then the editor shows
+    while not windows.open:  # sleeps until the read task's answer arrives
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    app.processEvents()
+    result["editor_open_ms"] = round(1000 * (time.perf_counter() - started), 1)
+    windows.open[-1].close()
+    runner.shutdown()
+    runner = TaskRunner(inline=True)
+
+    model = AllRecordsModel(hr_context, runner)
+    timings = {}
+    for name, action in (
+        ("first_page", model.fetchMore),
+        ("sort_by_person", lambda: model.sort(0, Qt.SortOrder.AscendingOrder)),
+        ("sort_by_payroll_number", lambda: model.sort(1, Qt.SortOrder.AscendingOrder)),
+        ("filter_by_name", lambda: model.set_filter(person="Smith")),
+        ("filter_by_full_name", lambda: model.set_filter(person=full_name)),
+        ("filter_by_payroll_number", lambda: model.set_filter(person=payroll)),
+        ("filter_capability", lambda: model.set_filter(person="", kind="capability")),
+    ):
         started = time.perf_counter()
-        windows.open_record(apr)  # the record loads in a read task, then the editor shows
-        while not windows.open:  # sleeps until the read task's answer arrives
-            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
-        app.processEvents()
-        result["editor_open_ms"] = round(1000 * (time.perf_counter() - started), 1)
-        windows.open[-1].close()
-        runner.shutdown()
-        runner = TaskRunner(inline=True)
-
-        model = AllRecordsModel(hr_context, runner)
-        timings = {}
-        for name, action in (
-            ("first_page", model.fetchMore),
-            ("sort_by_person", lambda: model.sort(0, Qt.SortOrder.AscendingOrder)),
-            ("sort_by_payroll_number", lambda: model.sort(1, Qt.SortOrder.AscendingOrder)),
-            ("filter_by_name", lambda: model.set_filter(person="Smith")),
-            ("filter_by_full_name", lambda: model.set_filter(person=full_name)),
-            ("filter_by_payroll_number", lambda: model.set_filter(person=payroll)),
-            ("filter_capability", lambda: model.set_filter(person="", kind="capability")),
-        ):
-            started = time.perf_counter()
-            action()
-            timings[name + "_ms"] = round(1000 * (time.perf_counter() - started), 1)
-        with store.session() as s:
-            timings["records"] = s.query(Record).count()
-        result["hr_record_list"] = timings
-        runner.shutdown()
-        store.close()
-        if not os.environ.get("BENCH_NO_SYNC"):  # the rest alone, e.g. before and after a change
-            result["sync_stall"] = sync_stall(Path(tmp), app)
-    out = Path(__file__).with_name("out")
-    out.mkdir(exist_ok=True)
-    (out / "ui.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+        action()
+        timings[name + "_ms"] = round(1000 * (time.perf_counter() - started), 1)
+    with store.session() as s:
+        timings["records"] = s.query(Record).count()
+    result["hr_record_list"] = timings
+    runner.shutdown()
+    store.close()
+    if not os.environ.get("BENCH_NO_SYNC"):  # the rest alone, e.g. before and after a change
+        result["sync_stall"] = sync_stall(tmp, app)
+    return result
 
 
 def sync_stall(folder: Path, app) -> dict:

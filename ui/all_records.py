@@ -6,16 +6,18 @@ Sorting and filtering happen in the database; the view asks for the next page
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
-from lcc_apr.ops.list_export import ListChoice, ListKind
-from lcc_apr.ops.records import ListedRecord, records_page
 
 from .context import AppContext
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
+
+if TYPE_CHECKING:  # SQLAlchemy: the ops load in their read tasks
+    from lcc_apr.ops.list_export import ListChoice
+    from lcc_apr.ops.records import ListedRecord
 
 PAGE = 500
 COLUMNS = (
@@ -84,6 +86,8 @@ class AllRecordsModel(QtCore.QAbstractTableModel):
         c = self.context
 
         def query(_control: Any) -> list[ListedRecord]:
+            from lcc_apr.ops.records import records_page
+
             return records_page(
                 c.store,
                 catalogue=c.catalogue,
@@ -221,6 +225,8 @@ class AllRecordsView(QtWidgets.QWidget):
 
     def export_choice(self) -> ListChoice:
         """Every record the filter finds (not only the pages read), in the order shown."""
+        from lcc_apr.ops.list_export import ListChoice, ListKind
+
         m = self.model
         return ListChoice(
             ListKind.RECORDS,

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
-from lcc_apr.ops import intake as ops
-from lcc_apr.ops.intake import Decided, IntakeRow
 
 from .context import AppContext
 from .hr_intake_model import IntakeModel
@@ -23,9 +21,12 @@ from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import Task, TaskRunner
 from .theme import fit_rows
 
+if TYPE_CHECKING:  # SQLAlchemy: the ops load in their tasks
+    from lcc_apr.ops.intake import Decided, IntakeRow
+
 TITLE = "HR intake"
 KINDS = (("", "All kinds"), *((kind.value, kind.plural) for kind in RecordKind))
-ConfirmAccept = Callable[[QtWidgets.QWidget, list[IntakeRow]], bool]
+ConfirmAccept = Callable[[QtWidgets.QWidget, list["IntakeRow"]], bool]
 AskNote = Callable[..., str | None]  # (parent, *, title, prompt, about) -> note or None
 
 
@@ -228,6 +229,8 @@ class HrIntakeView(QtWidgets.QWidget):
             self.open_record.emit(row.record_id)
 
     def accept_selected(self) -> Task | None:
+        from lcc_apr.ops import intake as ops
+
         rows = self.selected_rows()
         if not rows or self.task is not None or not self.confirm_accept(self, rows):
             return None
@@ -240,6 +243,8 @@ class HrIntakeView(QtWidgets.QWidget):
         )
 
     def return_one(self) -> Task | None:
+        from lcc_apr.ops import intake as ops
+
         rows = self.selected_rows()
         if len(rows) != 1 or self.task is not None:
             return None

@@ -7,15 +7,17 @@ ones arrives; an answer for an older filter is dropped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.models import RecordKind
-from lcc_apr.ops.intake import IntakePage, IntakeRow, intake_page
 
 from .context import AppContext
 from .qt import Qt, QtCore, Signal
 from .tasks import TaskRunner
 from .team_view import day_text
+
+if TYPE_CHECKING:  # SQLAlchemy: the op loads in its read task
+    from lcc_apr.ops.intake import IntakePage, IntakeRow
 
 PAGE = 200
 HEADINGS = ("Person", "Payroll no.", "Record", "Date", "Stage", "Signatures")
@@ -98,6 +100,8 @@ class IntakeModel(QtCore.QAbstractTableModel):
         generation, kind, person, c = self._generation, self.kind, self.person, self.context
 
         def query(_control: Any) -> IntakePage:
+            from lcc_apr.ops.intake import intake_page
+
             return intake_page(
                 c.store,
                 user=c.user,

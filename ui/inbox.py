@@ -7,16 +7,17 @@ The notice says how many, never who or what: a locked screen may show it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.ops import Changes
-from lcc_apr.ops import inbox as ops
-from lcc_apr.ops.inbox import Inbox, InboxItem
 
 from .context import AppContext
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
 from .team_view import day_text
+
+if TYPE_CHECKING:  # SQLAlchemy: the inbox's op loads in its read task
+    from lcc_apr.ops.inbox import Inbox, InboxItem
 
 TITLE = "Needs my action"
 EMPTY = "Nothing needs your action. New requests appear here after a sync."
@@ -29,6 +30,8 @@ def nav_label(count: int | None) -> str:
 
 def when_text(item: InboxItem) -> str:
     """'Since 15 May 2026' (waiting since), 'Overdue' or 'This week' (what is due)."""
+    from lcc_apr.ops import inbox as ops
+
     if item.group == ops.DUE:
         return "Overdue" if item.overdue else "This week"
     return f"Since {day_text(item.since)}" if item.since else ""
@@ -124,6 +127,8 @@ class InboxView(QtWidgets.QWidget):
     # -- reading ------------------------------------------------------------------
 
     def shows(self, changes: Changes) -> bool:
+        from lcc_apr.ops import inbox as ops
+
         return ops.shows(changes)
 
     def refresh(self) -> None:
@@ -131,6 +136,8 @@ class InboxView(QtWidgets.QWidget):
         today = c.today()
 
         def query(_control: Any) -> Inbox:
+            from lcc_apr.ops import inbox as ops
+
             return ops.needs_action(
                 c.store, user=c.user, catalogue=c.catalogue, policy=c.policy, today=today
             )
@@ -154,6 +161,8 @@ class InboxView(QtWidgets.QWidget):
         self.counted.emit(len(found))
 
     def _fill(self, found: Inbox) -> None:
+        from lcc_apr.ops import inbox as ops
+
         current = self._current_key()
         self.tree.clear()
         groups: dict[str, QtWidgets.QTreeWidgetItem] = {}
@@ -199,6 +208,8 @@ class InboxView(QtWidgets.QWidget):
 
     @staticmethod
     def item_at(row: QtWidgets.QTreeWidgetItem | None) -> InboxItem | None:
+        from lcc_apr.ops.inbox import InboxItem
+
         found = row.data(0, ITEM) if row is not None else None
         return found if isinstance(found, InboxItem) else None
 
@@ -236,6 +247,8 @@ class InboxView(QtWidgets.QWidget):
             self.summary.setText(f"{shown:,} of {total:,} items match the filter.")
 
     def _activated(self, row: QtWidgets.QTreeWidgetItem, _column: int = 0) -> None:
+        from lcc_apr.ops import inbox as ops
+
         item = self.item_at(row)
         if item is None:
             return

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lcc_apr.ops import Changes
-from lcc_apr.ops.people import team_rows
-from lcc_apr.ops.status import read_status
-from lcc_apr.ops.words import error_words
 
-from .about import AboutDialog
 from .context import AppContext
 from .inbox import InboxView, TrayNotifier, nav_label
 from .own_records import OwnRecordsView
@@ -30,6 +27,9 @@ from .team_view import TeamView
 from .theme import apply_appearance
 
 if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at start
+    from lcc_apr.ops.people import TeamRow
+
+    from .about import AboutDialog
     from .export_dialog import ExportDialog
     from .windows import Windows
 
@@ -51,6 +51,13 @@ class WindowActions:
     conflicts: Callable[[], Any] | None = None  # Tools > Resolve changes made on both sides
     sign_out: Callable[[], Any] | None = None  # File > Sign out
     find_person: Callable[[], Any] | None = None  # Edit > Find a person (Ctrl+K)
+
+
+def _read_status(context: AppContext) -> Any:
+    """The status bar's counts (lcc_apr.ops.status), in its read task."""
+    from lcc_apr.ops.status import read_status  # SQLAlchemy loads in the worker
+
+    return read_status(context.store)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -102,7 +109,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         self.status = StatusBar(
             runner=runner,
-            facts=lambda: read_status(context.store),
+            facts=partial(_read_status, context),
             sync=sync if sync is not None else context.sync_call(),
             parent=self,
         )
@@ -135,11 +142,17 @@ class MainWindow(QtWidgets.QMainWindow):
             inbox.open_conflicts.connect(actions.conflicts)
         inbox.counted.connect(lambda n: self._relabel("inbox", nav_label(n)))
         self._add_page("inbox", nav_label(None), inbox)
+
+        def team_rows(today: date, manager_id: int | None) -> list[TeamRow]:
+            from lcc_apr.ops.people import team_rows  # the schedule loads in the worker
+
+            return team_rows(store, policy=policy, today=today, manager_id=manager_id)
+
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
             team = TeamView(
                 title="My team",
-                load=lambda today: team_rows(store, policy=policy, today=today, manager_id=me),
+                load=lambda today: team_rows(today, me),
                 empty_text="Nobody reports to you in this copy of the records.",
                 today=c.today,
                 runner=self.runner,
@@ -152,7 +165,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if user.is_hr:
             everyone = TeamView(
                 title="HR: everyone",
-                load=lambda today: team_rows(store, policy=policy, today=today, manager_id=None),
+                load=lambda today: team_rows(today, None),
                 everyone=True,
                 today=c.today,
                 runner=self.runner,
@@ -169,7 +182,7 @@ class MainWindow(QtWidgets.QMainWindow):
             intake = HrIntakeView(context=c, runner=self.runner)
             intake.open_record.connect(actions.open_record)
             self._add_page("intake", TITLE, intake)
-        from lcc_apr.ops.mi import may_see_mi
+        from lcc_apr.ops.mi_access import may_see_mi  # not ops.mi: its measures load later
 
         if may_see_mi(user):  # HR and managers; staff have no such page
             from .mi.page import TITLE as MI_TITLE
@@ -252,8 +265,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.refresh()
 
     def _fit_nav(self) -> None:
-        """As wide as the longest section name (follows the text size)."""
+        """As wide as the longest section name, with room for the count the inbox's name
+        gets once read (follows the text size): the pages do not move when it comes."""
+        inbox = self.nav.item(list(self.pages).index("inbox")) if "inbox" in self.pages else None
+        name = inbox.text() if inbox is not None else ""
+        if inbox is not None:
+            inbox.setText(nav_label(99_999))
         width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth()
+        if inbox is not None:
+            inbox.setText(name)
         self.nav.setFixedWidth(width + self.nav.fontMetrics().horizontalAdvance("m") * 2)
         self.who.setFixedWidth(self.nav.width())  # wraps under the sections
 
@@ -474,6 +494,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog
 
     def show_about(self) -> AboutDialog:
+        from .about import AboutDialog  # sqlcipher's version: loaded when asked
+
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -491,6 +513,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.set_interval(value)
 
     def _task_failed(self, task: Any, error: BaseException) -> None:
+        from lcc_apr.ops.words import error_words  # SQLAlchemy's errors: loaded by now
+
         self.status.message.setText(error_words(error))
 
     # -- geometry -----------------------------------------------------------------

@@ -4,16 +4,18 @@ typed; opening one asks the window to open it. Reads through ops in a read task.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.ops import Changes
-from lcc_apr.ops.records import OwnRecords, own_records
 
 from .context import AppContext
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
 from .team_view import day_text, item_text
 from .theme import fit_rows
+
+if TYPE_CHECKING:  # SQLAlchemy: the op loads in its read task
+    from lcc_apr.ops.records import OwnRecords
 
 
 class OwnRecordsView(QtWidgets.QWidget):
@@ -86,6 +88,8 @@ class OwnRecordsView(QtWidgets.QWidget):
         today = c.today()
 
         def query(_control: Any) -> OwnRecords:
+            from lcc_apr.ops.records import own_records
+
             return own_records(
                 c.store, employee_id=me, catalogue=c.catalogue, policy=c.policy, today=today
             )

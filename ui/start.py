@@ -80,14 +80,23 @@ OnShown = Callable[[str], bool]
 
 
 def warm_up() -> None:
-    """Load what the window and the editor use while the sign-in shows (in its worker), so
-    the first editor opens at full speed; then freeze it: full collections skip it."""
+    """Load what the window, its pages' reads and the editor use while the sign-in shows (in
+    its worker), so the first editor opens at full speed; then freeze it: full collections
+    skip it (the window itself no longer loads the ops: without this they would load after
+    the freeze)."""
     import lcc_apr.ops.editing  # noqa: F401
+    import lcc_apr.ops.inbox  # noqa: F401  (the pages' reads: they load in their tasks)
+    import lcc_apr.ops.mi  # noqa: F401
+    import lcc_apr.ops.people  # noqa: F401
+    import lcc_apr.ops.records  # noqa: F401
+    import lcc_apr.ops.status  # noqa: F401
     import lcc_apr.pdf.printed_letters  # noqa: F401
     import lcc_apr.signing.signoff  # noqa: F401
+    from lcc_apr.workdays import load_calendar
 
     from . import main_window, records, windows  # noqa: F401
 
+    load_calendar()
     gc.freeze()
 
 

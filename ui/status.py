@@ -11,14 +11,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lcc_apr.ops.status import StatusFacts
 from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError, ServerBusy
 from lcc_apr.uk_time import time_text
 
 from .qt import QtCore, QtGui, QtWidgets, Signal
 from .tasks import Task, TaskRunner
+
+if TYPE_CHECKING:  # SQLAlchemy: loaded in the read task
+    from lcc_apr.ops.status import StatusFacts
 
 SyncCall = Callable[[threading.Event, Callable[[Any], None]], Any]
 
@@ -44,6 +46,21 @@ def _when(moment: datetime | None) -> str:
     if moment is None:
         return "Never synced"
     return f"Last sync: {time_text(moment, short=True)}"
+
+
+class RoomLabel(QtWidgets.QLabel):
+    """A label that asks for the room of its longest text (`room`) while there is space,
+    and shrinks to its own text when there is not (a narrow window)."""
+
+    def __init__(self, text: str, room: str) -> None:
+        super().__init__(text)
+        self.room = room
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        wanted = self.fontMetrics().horizontalAdvance(self.room) + margins.left() + margins.right()
+        return QtCore.QSize(max(hint.width(), wanted), hint.height())
 
 
 class Message(QtWidgets.QLabel):
@@ -100,8 +117,11 @@ class StatusBar(QtWidgets.QStatusBar):
         space = self.message.fontMetrics().averageCharWidth()
         self.message.setContentsMargins(space, 0, space, 0)
         self.connection = self._label("Connection", "")
-        self.unsynced = self._label("Unsynced changes", "Counting changes…")
-        self.last_sync = self._label("Last sync", "")
+        # room kept for what the counts say once read: nothing moves when they come
+        self.unsynced = self._label(
+            "Unsynced changes", "Counting changes…", "99,999 unsynced changes"
+        )
+        self.last_sync = self._label("Last sync", "", "Last sync: 30 Sep 2026 23:59")
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 0)  # busy: the total is not known in advance
         self.progress.setTextVisible(False)
@@ -136,8 +156,8 @@ class StatusBar(QtWidgets.QStatusBar):
         self._show_connection()
 
     @staticmethod
-    def _label(name: str, text: str) -> QtWidgets.QLabel:
-        label = QtWidgets.QLabel(text)
+    def _label(name: str, text: str, room: str = "") -> QtWidgets.QLabel:
+        label = RoomLabel(text, room)
         label.setAccessibleName(name)
         label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         space = label.fontMetrics().averageCharWidth()

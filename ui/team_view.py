@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
-from lcc_apr.ops.list_export import ListChoice, ListKind
-from lcc_apr.ops.people import SEVERITY, TeamRow
-from lcc_apr.schedule import DueItem, DueState
+from lcc_apr.schedule import SEVERITY, DueItem, DueState
 
 from .qt import ModelIndex, Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
 from .theme import StateColours, fit_rows, state_colours
+
+if TYPE_CHECKING:  # the export side and the team's op (SQLAlchemy) load when first used
+    from lcc_apr.ops.list_export import ListChoice
+    from lcc_apr.ops.people import TeamRow
 
 SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
 
@@ -314,6 +316,8 @@ class TeamView(QtWidgets.QWidget):
 
     def export_choice(self) -> ListChoice:
         """The rows shown, in their order, for 'Export list…'."""
+        from lcc_apr.ops.list_export import ListChoice, ListKind
+
         kind = ListKind.EVERYONE if self.everyone else ListKind.TEAM
         return ListChoice(kind, employee_ids=tuple(r.employee_id for r in self.model.rows()))
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lcc_apr.ops.people import Person, reports_of
-
 from .context import AppContext
 from .qt import QtWidgets
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
     from lcc_apr.editing import EditSession
+    from lcc_apr.ops.people import Person
 
     from .find_person import FindPersonDialog
     from .main_window import WindowActions
@@ -128,9 +127,13 @@ class Windows:
     def new_record(self) -> None:
         """File > New record: choose whom it is for, then their records (kind and New)."""
         store, me = self.context.store, self.context.user.employee_id
-        self.runner.read(
-            lambda _c: reports_of(store, manager_id=me), on_done=self._choose, name="reports"
-        )
+
+        def reports(_control: Any) -> list[Person]:
+            from lcc_apr.ops.people import reports_of
+
+            return reports_of(store, manager_id=me)
+
+        self.runner.read(reports, on_done=self._choose, name="reports")
 
     def _choose(self, team: list[Person]) -> None:
         if not team:

@@ -19,6 +19,7 @@ from lcc_apr.schedule.cycles import cycle_of
 from lcc_apr.store import Store
 
 from .audit import audit
+from .mi_access import may_see_mi
 from .profiles import in_scope
 from .user import CurrentUser
 
@@ -37,10 +38,6 @@ class MiChoices:
     years: tuple[int, ...]  # cycle years, newest first (2025 is 2025/26)
     kinds: tuple[tuple[str, str], ...]  # (key, label); equality only for HR
     council: bool  # True for HR: the whole council; False: a manager's own area
-
-
-def may_see_mi(user: CurrentUser) -> bool:
-    return user.is_hr or user.is_manager
 
 
 def _check(user: CurrentUser) -> None:

@@ -19,10 +19,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from lcc_apr.models import Department, Employee, RecordKind
 from lcc_apr.models.organisation import full_name
 from lcc_apr.policy import Policy
-from lcc_apr.schedule import DueItem, DueState, due_for
+from lcc_apr.schedule import SEVERITY, DueItem, due_for
 from lcc_apr.store import Store
-
-SEVERITY = {DueState.OVERDUE: 0, DueState.DUE_SOON: 1, DueState.OK: 2}
 
 # The name someone goes by, in SQL: the preferred name, else the legal first name.
 KNOWN_AS = func.coalesce(func.nullif(Employee.preferred_name, ""), Employee.first_name)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lcc_apr.models import Role, User
+from lcc_apr.models import Role
+
+if TYPE_CHECKING:
+    from lcc_apr.models import User
 
 
 @dataclass(frozen=True)

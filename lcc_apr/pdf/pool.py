@@ -101,6 +101,7 @@ def _start_worker(kit: PoolKit, cancel: Any) -> None:
 
     from lcc_apr.store.keys import StoreKey
     from lcc_apr.store.store import encrypted_engine, plain_engine
+    from lcc_apr.workdays import load_calendar
 
     from .pages import register_fonts
     from .records import record_pdf
@@ -118,6 +119,7 @@ def _start_worker(kit: PoolKit, cancel: Any) -> None:
             [x509.load_der_x509_certificate(c) for c in kit.chain],
         )
     register_fonts()
+    load_calendar()  # the bank holidays here, not in the first record (cancel waits for it)
     sessions = sessionmaker(engine)
 
     def make(record_id: str) -> bytes:

@@ -1,18 +1,24 @@
-"""What is due, due soon and overdue for each employee (APR, supervision, probation, capability)."""
+"""What is due, due soon and overdue for each employee (APR, supervision, probation, capability).
+
+The facts' SQL (SQLAlchemy) loads when first gathered: screens that only show due items
+import this without it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.policy import Policy
 
 from .cycles import cycle_of
-from .facts import gather
-from .model import DueItem, DueState, PersonFacts, RecordFact
+from .model import SEVERITY, DueItem, DueState, PersonFacts, RecordFact
 from .rules import cycle_window, probation_plan, schedule
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .facts import gather
 
 
 def due_for(
@@ -20,9 +26,19 @@ def due_for(
 ) -> dict[int, list[DueItem]]:
     """Due items per employee (all current staff, or the ones listed), soonest first."""
     # Older APRs never count: apr_items looks at this cycle and the next.
+    from .facts import gather
+
     since = cycle_window(cycle_of(today, policy).year, policy)[0]
     facts = gather(session, today=today, employee_ids=employee_ids, aprs_since=since)
     return {eid: schedule(f, policy, today) for eid, f in facts.items()}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "gather":
+        from .facts import gather
+
+        return gather
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
@@ -30,6 +46,7 @@ __all__ = [
     "DueState",
     "PersonFacts",
     "RecordFact",
+    "SEVERITY",
     "due_for",
     "gather",
     "probation_plan",

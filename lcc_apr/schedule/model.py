@@ -16,6 +16,9 @@ class DueState(StrEnum):
     OVERDUE = "overdue"
 
 
+SEVERITY = {DueState.OVERDUE: 0, DueState.DUE_SOON: 1, DueState.OK: 2}  # most urgent first
+
+
 @dataclass(frozen=True)
 class DueItem:
     employee_id: int

@@ -9,19 +9,23 @@ filters are kept in the settings. UI thread only."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.mi.table import Dashboard, Filters, Table
 from lcc_apr.ops import Changes
-from lcc_apr.ops.mi import MiChoices, dashboard, mi_choices
 
 from ..context import AppContext
 from ..qt import Qt, QtCore, QtGui, QtWidgets
 from ..settings import Settings
 from ..tasks import TaskRunner
-from .exports import PackExport, save_view
 from .panel import ViewPanel
 from .words import plain_label
+
+if TYPE_CHECKING:  # the measures (lcc_apr.ops.mi) load in the page's first read
+    from lcc_apr.ops.mi import MiChoices
+
+    from .exports import PackExport
 
 TITLE = "Management information"
 ALL_KINDS = ""  # the kind combo's "All"
@@ -101,7 +105,6 @@ class MiPage(QtWidgets.QWidget):
         layout.addLayout(under)
         layout.addWidget(self.split, 1)
         layout.addWidget(self.message)
-        self.packer = PackExport(self, context, runner, self.message.setText)
         self._keys()
         self._fit_views()
         self.area.currentIndexChanged.connect(lambda _i: self._filters_changed())
@@ -123,6 +126,13 @@ class MiPage(QtWidgets.QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
+    @cached_property
+    def packer(self) -> PackExport:
+        """The committee pack's export, made when first used (it loads the measures)."""
+        from .exports import PackExport
+
+        return PackExport(self, self.context, self.runner, self.message.setText)
+
     # -- the page protocol (ui.main_window.Page) ------------------------------------
 
     def shows(self, changes: Changes) -> bool:
@@ -134,8 +144,14 @@ class MiPage(QtWidgets.QWidget):
         if self.choices is None:
             c = self.context
             self.state.setText("Loading…")
+
+            def choices(_control: Any) -> MiChoices:
+                from lcc_apr.ops.mi import mi_choices  # the measures load in the worker
+
+                return mi_choices(c.store, user=c.user, policy=c.policy, today=c.today())
+
             self.runner.read(
-                lambda _c: mi_choices(c.store, user=c.user, policy=c.policy, today=c.today()),
+                choices,
                 on_done=self._choices_read,
                 on_error=self._failed,
                 name="mi choices",
@@ -203,10 +219,16 @@ class MiPage(QtWidgets.QWidget):
         self.asked, self.loading = filters, True
         self.state.setText("Loading…")
         self._enable()
-        self.runner.read(
-            lambda _c: dashboard(
+
+        def read(_control: Any) -> Dashboard:
+            from lcc_apr.ops.mi import dashboard
+
+            return dashboard(
                 c.store, user=c.user, filters=filters, policy=c.policy, today=c.today()
-            ),
+            )
+
+        self.runner.read(
+            read,
             on_done=lambda board: self._loaded(filters, board),
             on_error=lambda error: self._failed(error, filters),
             name="mi dashboard",
@@ -279,6 +301,8 @@ class MiPage(QtWidgets.QWidget):
         if table is None or table.empty or self.board is None or self.loading:
             self.message.setText("Choose a view with figures to export.")
             return
+        from .exports import save_view
+
         save_view(
             self,
             self.context,
