@@ -352,7 +352,7 @@ class SyncEngine:
                 snapshots.clear(state)
                 snapshots.restore_indexes(s, state)
             return
-        self.on_progress(Progress("indexing", result.received, 0))
+        self.on_progress(Progress("indexing", result.received, 0, result.received))
         with self.store.session() as s:  # the indexes and the cursor: all or none
             state = self._state(s)
             snapshots.restore_indexes(s, state)

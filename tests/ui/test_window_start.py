@@ -125,10 +125,14 @@ def test_the_window_shows_first_and_the_team_fills_in(
     picture(window, 1).save(str(folder / "window-start-1.png"))
 
     opened.set()
-    qtbot.waitUntil(
-        lambda: team.model.rowCount() > 0 and not threaded_runner.active(), timeout=30_000
+    qtbot.waitUntil(  # the team's rows, and the inbox's count (its reply comes queued)
+        lambda: (
+            team.model.rowCount() > 0
+            and not threaded_runner.active()
+            and window.nav.item(0).text().startswith("Needs my action (")
+        ),
+        timeout=30_000,
     )
-    assert window.nav.item(0).text().startswith("Needs my action (")
     assert team.summary.text() != "Loading…"
     assert settled(qtbot, window) == before
     assert unnamed(window) == []
