@@ -27,6 +27,7 @@ from lcc_apr.paths import owner_only, private_file, private_folder
 
 from . import keys, migrate
 from .errors import CorruptStoreError, MissingKeyError, NewerSchemaError, NotEncryptedError
+from .first_answers import mark
 from .keys import AskPassphrase, StoreKey
 from .lock import StoreLock
 
@@ -173,7 +174,7 @@ def _configure(engine: Engine) -> Engine:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
-    return engine
+    return mark(engine)  # history patches packed, first answers held once
 
 
 def journals(path: Path) -> list[Path]:
