@@ -76,6 +76,12 @@ class Store:
         with self.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
 
+    def vacuum(self) -> None:
+        """Rewrite the file compactly (after a bulk load: its indexes were filled in random
+        order). Needs about the file's size again in free disk space while it runs."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM")
+
     def close(self) -> None:
         """Let SQLite refresh stale planner statistics, then close every connection."""
         try:

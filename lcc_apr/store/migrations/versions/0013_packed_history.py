@@ -1,29 +1,30 @@
 """History patches packed, and a record's first answers held once (a local store only).
 
 A local store's engine carries PACKED (lcc_apr.store.first_answers.mark): there every
-history patch becomes zlib-compressed JSON behind a tag byte, and a create entry whose
-answers equal its record's current ones is stored without them (tag b"F"). A trigger
-copies a record's answers into `first_answers` the first time they change, so such an
-entry always finds them. The server runs these scripts too: on its engine (no PACKED)
-this revision changes nothing. The store is vacuumed afterwards (migrate.upgrade).
+history patch becomes compressed JSON behind a tag byte (lcc_apr.models.patches), and
+a create entry whose answers equal its record's current ones is stored without them
+(tag b"F"). A trigger copies a record's answers into `first_answers` the first time
+they change, so such an entry always finds them. The server runs these scripts too: on
+its engine (no PACKED) this revision changes nothing. The store is vacuumed afterwards
+(migrate.upgrade).
 
 Revision ID: 0013
 Revises: 0012
 """
 
-import zlib
 from collections.abc import Callable
 
 import orjson
 from alembic import context, op
 from sqlalchemy import Connection
 
+from lcc_apr.models.patches import PACKED, FirstAnswers, WithoutAnswers, pack, unpack
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-PACKED = "lcc_apr_packed_history"
 BATCH = 5000
 TABLE = (
     "CREATE TABLE first_answers (record_id VARCHAR(36) NOT NULL PRIMARY KEY, "
@@ -79,17 +80,16 @@ def _pack(_id: int, seq: int, action: str, patch: str | bytes, answers: str) -> 
         return patch  # packed already
     body = orjson.loads(patch)
     if seq == 1 and action == "create" and body.get("answers") == orjson.loads(answers):
-        body.pop("answers")
-        return b"F" + zlib.compress(orjson.dumps(body))
-    return b"Z" + zlib.compress(orjson.dumps(body))
+        return pack(FirstAnswers(body))
+    return pack(body)
 
 
 def _unpack(_id: int, _seq: int, _action: str, patch: str | bytes, answers: str) -> str:
     if isinstance(patch, str):
         return patch
-    body = orjson.loads(zlib.decompress(patch[1:]))
-    if patch[:1] == b"F":
-        body["answers"] = orjson.loads(answers)
+    body = unpack(patch)
+    if isinstance(body, WithoutAnswers):
+        body = {**body, "answers": orjson.loads(answers)}
     return orjson.dumps(body).decode()
 
 
