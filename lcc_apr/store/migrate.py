@@ -60,7 +60,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config = _config(connection)
         command.upgrade(config, revision)
-    if config.attributes.get("vacuum"):
+    if config.attributes.get("vacuum") and _mostly_free(engine):
         from sqlalchemy.exc import OperationalError
 
         try:
@@ -68,3 +68,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.exec_driver_sql("VACUUM")
         except OperationalError:
             pass  # no room on the disk for the copy: the store is sound, only not yet smaller
+
+
+def _mostly_free(engine: Engine) -> bool:
+    """A quarter or more of the file's pages free: worth a VACUUM (which rewrites the whole
+    file). A cache that held little history (one filled by sync) is left as it is."""
+    with engine.connect() as connection:
+        free = connection.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar() or 0
+    return pages > 0 and free * 4 >= pages
