@@ -21,8 +21,14 @@ def test_migrations_build_exactly_the_model_schema(db_engine):
     migrate.upgrade(db_engine)
     with db_engine.connect() as c:
         assert migrate.current(c) == migrate.head()
-        context = MigrationContext.configure(c, opts={"compare_type": True})
+        context = MigrationContext.configure(c, opts={"compare_type": True, "include_name": model})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def model(name, type_, _parents) -> bool:
+    """Tables of the models; a local store also has first_answers (migration 0013), made
+    and kept by its triggers alone, never through a model."""
+    return not (type_ == "table" and name == "first_answers")
 
 
 def test_every_migration_downgrades_and_upgrades_again(db_engine):

@@ -27,6 +27,7 @@ from lcc_apr.models import (
     User,
     UserRole,
 )
+from lcc_apr.models.patches import FirstAnswers
 
 from .organisation import Organisation
 
@@ -128,6 +129,9 @@ def load_demo(
 
     for record, change in rows_iter:
         records.append(record)
+        patch = change["patch"]
+        if patch.get("answers") is record["answers"]:  # held once in a local store
+            change = {**change, "patch": FirstAnswers(patch)}
         changes.append(change)
         counts[str(record["kind"])] += 1
         if len(records) >= batch_size:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, JSONDoc, UTCDateTime, intpk, str40, utc
 from .enums import ChangeAction, RecordKind, SignOffDecision, SignOffRole
 from .organisation import Employee, User, enum_type
+from .patches import PatchDoc
 
 
 class Record(Base):
@@ -105,6 +106,6 @@ class RecordChange(Base):
     action: Mapped[ChangeAction] = mapped_column(enum_type(ChangeAction))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[utc]
-    patch: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    patch: Mapped[dict[str, Any]] = mapped_column(PatchDoc())  # packed in a local store
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision. A store already there opens without loading Alembic (about a
 # tenth of a second at start-up); tests/test_migrations.py checks it against the scripts.
-HEAD = "0012"
+HEAD = "0013"
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -53,8 +53,27 @@ def current(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (default: the newest) in one transaction."""
+    """Bring the schema to `revision` (default: the newest) in one transaction, then
+    VACUUM when a revision asked for it (config.attributes["vacuum"]: it shrank rows)."""
     from alembic import command
 
     with engine.begin() as connection:
-        command.upgrade(_config(connection), revision)
+        config = _config(connection)
+        command.upgrade(config, revision)
+    if config.attributes.get("vacuum") and _mostly_free(engine):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM")
+        except OperationalError:
+            pass  # no room on the disk for the copy: the store is sound, only not yet smaller
+
+
+def _mostly_free(engine: Engine) -> bool:
+    """A quarter or more of the file's pages free: worth a VACUUM (which rewrites the whole
+    file). A cache that held little history (one filled by sync) is left as it is."""
+    with engine.connect() as connection:
+        free = connection.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar() or 0
+    return pages > 0 and free * 4 >= pages

@@ -27,6 +27,7 @@ from lcc_apr.paths import owner_only, private_file, private_folder
 
 from . import keys, migrate
 from .errors import CorruptStoreError, MissingKeyError, NewerSchemaError, NotEncryptedError
+from .first_answers import mark
 from .keys import AskPassphrase, StoreKey
 from .lock import StoreLock
 
@@ -74,6 +75,12 @@ class Store:
         """Refresh the query planner's statistics (after a bulk load)."""
         with self.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
+
+    def vacuum(self) -> None:
+        """Rewrite the file compactly (after a bulk load: its indexes were filled in random
+        order). Needs about the file's size again in free disk space while it runs."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM")
 
     def close(self) -> None:
         """Let SQLite refresh stale planner statistics, then close every connection."""
@@ -173,7 +180,7 @@ def _configure(engine: Engine) -> Engine:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
-    return engine
+    return mark(engine)  # history patches packed, first answers held once
 
 
 def journals(path: Path) -> list[Path]:
