@@ -113,23 +113,8 @@ class EmbeddedServer:
             prepare_database(engine)
             if self.staged:
                 self.unfinished.touch()
-                load_server_team(
-                    engine,
-                    passwords,
-                    size=self.size,
-                    seed=SEED,
-                    as_of=self.as_of,
-                    progress=progress,
-                )
-            else:
-                load_server_demo(
-                    engine,
-                    passwords,
-                    size=self.size,
-                    seed=SEED,
-                    as_of=self.as_of,
-                    progress=progress,
-                )
+            load = load_server_team if self.staged else load_server_demo
+            load(engine, passwords, size=self.size, seed=SEED, as_of=self.as_of, progress=progress)
         finally:
             engine.dispose()
         self.ready.touch()
