@@ -284,9 +284,14 @@ def sync_stall(folder: Path, app) -> dict:
     runner = TaskRunner()
     worst, last, done = [0.0], [time.perf_counter()], []
 
+    over: list[tuple[float, float]] = []  # (seconds into the sync, stall) over 50 ms
+
     def tick():
         now = time.perf_counter()
-        worst[0] = max(worst[0], now - last[0] - 0.010)
+        late = now - last[0] - 0.010
+        worst[0] = max(worst[0], late)
+        if late > 0.050:
+            over.append((round(now - started, 1), round(1000 * late)))
         last[0] = now
 
     timer = QtCore.QTimer()
@@ -321,6 +326,7 @@ def sync_stall(folder: Path, app) -> dict:
         "records": received,
         "seconds": round(seconds, 1),
         "longest_stall_ms": round(1000 * worst[0], 1),
+        "stalls_over_50_ms": over,  # (seconds into the sync, ms)
     }
 
 

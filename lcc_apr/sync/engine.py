@@ -373,19 +373,23 @@ class SyncEngine:
         pace, total = Pace(), None
         fetcher = ThreadPoolExecutor(1, thread_name_prefix="sync-snapshot")
         try:
-            ahead = fetcher.submit(self._fetch_part, after)
-            while True:
-                part, size = self._arrived(ahead, cancel)
-                if part.more:
-                    ahead = fetcher.submit(self._fetch_part, part.last or after)
-                self._check(cancel)
-                with self.store.session() as s:  # the part and its position: one transaction
-                    result.received += snapshots.take_part(s, self._state(s), part, at=now_utc())
-                total = part.total if part.total is not None else total
-                left = pace.left(result.received, total)
-                self.on_progress(Progress("receiving", result.received, size, total, left))
-                if not part.more:
-                    return
+            with _young_collections():  # as the pull: no full collection while parts stream
+                ahead = fetcher.submit(self._fetch_part, after)
+                while True:
+                    part, size = self._arrived(ahead, cancel)
+                    if part.more:
+                        ahead = fetcher.submit(self._fetch_part, part.last or after)
+                    self._check(cancel)
+                    with self.store.session() as s:  # the part and its position: one transaction
+                        taken = snapshots.take_part(s, self._state(s), part, at=now_utc())
+                    result.received += taken
+                    more, total = part.more, part.total if part.total is not None else total
+                    del part
+                    gc.collect(1)  # this part's cycles, while they are young (cheap)
+                    left = pace.left(result.received, total)
+                    self.on_progress(Progress("receiving", result.received, size, total, left))
+                    if not more:
+                        return
         finally:
             fetcher.shutdown(wait=False, cancel_futures=True)
 
