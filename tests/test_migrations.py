@@ -157,3 +157,31 @@ def test_the_head_constant_names_the_newest_script():
     # open_store skips Alembic when a store is already at HEAD: a stale constant would
     # leave a new revision unapplied.
     assert migrate.head() == migrate.HEAD
+
+
+def test_indexes_a_stopped_first_sync_set_aside_are_made_again_before_a_migration(
+    store_path, memory_keyring
+):
+    """An update installed while HR's first sync was stopped midway: the records table's
+    indexes, set aside by the load, are back before any migration could change them."""
+    from lcc_apr.models import SyncState
+    from lcc_apr.sync import snapshot
+
+    def indexes(engine) -> set[str]:
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+            return {name for (name,) in rows}
+
+    store = open_store(store_path, keyring_backend=memory_keyring)
+    whole = indexes(store.engine)
+    with store.session() as s:
+        state = SyncState(id=1, cursor=0)
+        s.add(state)
+        s.flush()
+        snapshot.set_indexes_aside(s, state)
+    assert "ix_records_waiting" in whole and "ix_records_waiting" not in indexes(store.engine)
+    migrate.upgrade(store.engine)
+    assert indexes(store.engine) == whole
+    with store.session() as s:
+        assert s.get(SyncState, 1).deferred_indexes is None
+    store.close()

@@ -58,6 +58,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     with engine.begin() as connection:
+        _restore_set_aside_indexes(connection)
         config = _config(connection)
         command.upgrade(config, revision)
     if config.attributes.get("vacuum") and _mostly_free(engine):
@@ -68,6 +69,28 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.exec_driver_sql("VACUUM")
         except OperationalError:
             pass  # no room on the disk for the copy: the store is sound, only not yet smaller
+
+
+def _restore_set_aside_indexes(connection: Connection) -> None:
+    """A first sync's load stopped midway keeps the records table's indexes set aside
+    (lcc_apr.sync.snapshot): they are made again before any migration, which may change
+    them. The load, when it resumes, sets them aside again."""
+    if connection.dialect.name != "sqlite":
+        return
+    tables = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+    if "sync_state" not in {name for (name,) in tables}:
+        return
+    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(sync_state)")}
+    if "deferred_indexes" not in columns:
+        return
+    row = connection.exec_driver_sql("SELECT deferred_indexes FROM sync_state").first()
+    if row is None or row[0] is None:
+        return
+    import orjson
+
+    for sql in orjson.loads(row[0]):
+        connection.exec_driver_sql(sql)
+    connection.exec_driver_sql("UPDATE sync_state SET deferred_indexes = NULL")
 
 
 def _mostly_free(engine: Engine) -> bool:
