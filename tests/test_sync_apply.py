@@ -158,7 +158,7 @@ def test_removal_keeps_unsent_work_as_a_conflict_until_it_comes_back(session):
 
 def test_discarding_work_on_a_record_no_longer_yours_removes_it(tmp_path):
     from lcc_apr.store import open_store
-    from lcc_apr.sync.engine import accept_server_version
+    from lcc_apr.sync.settle import accept_server_version
 
     from .conftest import MemoryKeyring
 
@@ -202,7 +202,7 @@ def test_a_deletion_made_here_goes_again_on_top_of_a_newer_server_version(sessio
 
 def test_a_deletion_on_the_server_can_be_accepted_over_local_edits(tmp_path):
     from lcc_apr.store import open_store
-    from lcc_apr.sync.engine import accept_server_version
+    from lcc_apr.sync.settle import accept_server_version
 
     from .conftest import MemoryKeyring
 
@@ -225,7 +225,8 @@ def test_a_deletion_on_the_server_can_be_accepted_over_local_edits(tmp_path):
 def test_a_deletion_on_the_server_can_be_answered_by_restoring_my_version(tmp_path):
     from lcc_apr.history import replay
     from lcc_apr.store import open_store
-    from lcc_apr.sync.engine import SyncEngine, restore_deleted
+    from lcc_apr.sync.engine import SyncEngine
+    from lcc_apr.sync.settle import restore_deleted
 
     from .conftest import MemoryKeyring
 

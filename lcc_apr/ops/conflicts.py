@@ -21,7 +21,7 @@ from lcc_apr.forms.display import display_text
 from lcc_apr.history import base_state, state_of
 from lcc_apr.models import Conflict, Employee, Record
 from lcc_apr.store import Store
-from lcc_apr.sync import engine
+from lcc_apr.sync import settle
 from lcc_apr.sync.apply import DELETED_ON_SERVER, OUT_OF_VIEW
 from lcc_apr.sync.merge import STATUS, Merge, merge, resolve
 from lcc_apr.workflow import WORKFLOWS
@@ -204,7 +204,7 @@ def resolve_conflict(
     return _settling(
         store,
         record_id,
-        lambda: engine.resolve_conflict(store, record_id, answers=answers, user_id=user_id),
+        lambda: settle.resolve_conflict(store, record_id, answers=answers, user_id=user_id),
     )
 
 
@@ -212,14 +212,14 @@ def accept_server_version(store: Store, *, record_id: str) -> Changes:
     """Write: drop this computer's unsent change; the server's version (status, deletion
     and all) becomes the record, or, for a record no longer this person's to see, the copy
     here goes. ValueError when the server's version is not held here."""
-    return _settling(store, record_id, lambda: engine.accept_server_version(store, record_id))
+    return _settling(store, record_id, lambda: settle.accept_server_version(store, record_id))
 
 
 def restore_deleted(store: Store, *, record_id: str, user_id: int | None) -> Changes:
     """Write: keep this computer's version of a record the server deleted; it is sent as a
     restore at the next sync. ValueError when there is nothing to restore."""
     return _settling(
-        store, record_id, lambda: engine.restore_deleted(store, record_id, user_id=user_id)
+        store, record_id, lambda: settle.restore_deleted(store, record_id, user_id=user_id)
     )
 
 

@@ -31,13 +31,9 @@ from lcc_apr.server.accounts import disable_user
 from lcc_apr.server.org import OrgError, move_employee
 from lcc_apr.server.tables import AuditEntry
 from lcc_apr.store import Store, open_store
-from lcc_apr.sync.engine import (
-    SyncEngine,
-    accept_server_version,
-    resolve_conflict,
-    restore_deleted,
-)
+from lcc_apr.sync.engine import SyncEngine
 from lcc_apr.sync.errors import AccountDisabled, Cancelled, NetworkError, SyncError
+from lcc_apr.sync.settle import accept_server_version, resolve_conflict, restore_deleted
 from lcc_apr.sync.transport import Connection, Tokens
 
 from ..conftest import MemoryKeyring

@@ -54,7 +54,8 @@ from lcc_apr.signing.payload import signed_bytes
 from lcc_apr.signing.signoff import SignatureStatus, sign_off, signature_states
 from lcc_apr.signing.trust import Trust
 from lcc_apr.store import Store, open_store
-from lcc_apr.sync.engine import SyncEngine, accept_server_version
+from lcc_apr.sync.engine import SyncEngine
+from lcc_apr.sync.settle import accept_server_version
 from lcc_apr.sync.transport import Connection, Tokens
 from lcc_apr.workflow import Actor, take_step
 
