@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # the export side and the team's op (SQLAlchemy) load when fi
     from lcc_apr.ops.list_export import ListChoice
     from lcc_apr.ops.people import TeamRow
 
+# Column widths come from these, not from the rows, so nothing moves when the rows arrive
+# (issue 17); longer names and jobs are elided, whole in the tooltip.
+NAME, JOB = "Deborah Lloyd-Davies", "Customer Service Advisor"
+URGENT, DUE = "Probation review (week 16): Due soon (in 10 days)", "Due soon (in 10 days)"
 SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
 
 
@@ -58,7 +62,7 @@ class Column:
     item: Callable[[TeamRow], DueItem | None] = lambda row: None  # the item a due column shows
     due: bool = False  # a column of due items (of `kind`, or of every kind when None)
     kind: RecordKind | None = None
-    capped: bool = False  # free text (names, jobs): kept narrow, whole text in the tooltip
+    sample: str = ""  # the widest text it usually holds: sizes it before the rows come
 
 
 def _urgent_column(kind: RecordKind | None, title: str) -> Column:
@@ -77,23 +81,38 @@ def _urgent_column(kind: RecordKind | None, title: str) -> Column:
         item = urgent(row)
         return (SEVERITY[item.state], item.due) if item else (9, date.max)
 
-    return Column(title, text, key, urgent, due=True, kind=kind)
+    return Column(title, text, key, urgent, due=True, kind=kind, sample=DUE if kind else URGENT)
 
 
 def columns(*, with_department: bool) -> list[Column]:
     """The team's columns; HR's everyone (`with_department`) also has the payroll number,
     so two people with the same name, job and department can be told apart."""
-    found = [Column("Name", lambda r, t: r.name, lambda r: r.sort_name, capped=True)]
+    found = [Column("Name", lambda r, t: r.name, lambda r: r.sort_name, sample=NAME)]
     if with_department:
         found.append(
-            Column("Payroll no.", lambda r, t: r.payroll_number, lambda r: r.payroll_number)
+            Column(
+                "Payroll no.",
+                lambda r, t: r.payroll_number,
+                lambda r: r.payroll_number,
+                sample="Payroll no.",
+            )
         )
     found.append(
-        Column("Job title", lambda r, t: r.job_title, lambda r: r.job_title.casefold(), capped=True)
+        Column(
+            "Job title",
+            lambda r, t: r.job_title,
+            lambda r: r.job_title.casefold(),
+            sample=JOB,
+        )
     )
     if with_department:
         found.append(
-            Column("Department", lambda r, t: r.department, lambda r: r.department, capped=True)
+            Column(
+                "Department",
+                lambda r, t: r.department,
+                lambda r: r.department,
+                sample=JOB,
+            )
         )
     found.append(_urgent_column(None, "Most urgent"))  # the summary, before the details
     return found + [_urgent_column(kind, kind.short_label) for kind in RecordKind]
@@ -289,6 +308,7 @@ class TeamView(QtWidgets.QWidget):
         header = self.table.horizontalHeader()
         header.setResizeContentsPrecision(200)  # sample rows: fast at HR's size
         header.setStretchLastSection(True)
+        self.fit_columns()
         self.summary = QtWidgets.QLabel()
         self.summary.setAccessibleName("Summary")
         self.filter_box.textChanged.connect(self.model.set_filter)
@@ -349,17 +369,15 @@ class TeamView(QtWidgets.QWidget):
     def _loaded(self, rows: list[TeamRow], today: date) -> None:
         self.loading = False
         self.model.set_rows(rows, today)
-        self.fit_columns()
         self._show_summary()
 
     def fit_columns(self) -> None:
-        """Columns as wide as their text (sampled); names, jobs and departments at most
-        about 30 letters (the whole text is in the tooltip)."""
-        self.table.resizeColumnsToContents()
-        widest = self.table.fontMetrics().averageCharWidth() * 30
+        """Each column as wide as its sample text or its title, at the current text size."""
+        metrics = self.table.fontMetrics()
+        pad = metrics.horizontalAdvance("MM")
         for column, spec in enumerate(self.model.columns):
-            if spec.capped:
-                self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+            widest = max(metrics.horizontalAdvance(t) for t in (spec.sample, spec.title))
+            self.table.setColumnWidth(column, widest + pad)
 
     def _failed(self, error: BaseException) -> None:
         self.loading = False
@@ -402,8 +420,7 @@ class TeamView(QtWidgets.QWidget):
             self._apply_palette()
         elif event.type() == QtCore.QEvent.Type.FontChange:
             fit_rows(self.table)
-            if self.model.rowCount():
-                self.fit_columns()
+            self.fit_columns()
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:

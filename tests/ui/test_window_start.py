@@ -122,6 +122,8 @@ def test_the_window_shows_first_and_the_team_fills_in(
     window.nav.setFocus()
     assert tab_order(window, window.nav, 3) == ["Filter", "Show", "My team table"]
     assert frames(window) == before
+    header = team.table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(header.count())]
     picture(window, 1).save(str(folder / "window-start-1.png"))
 
     opened.set()
@@ -135,6 +137,8 @@ def test_the_window_shows_first_and_the_team_fills_in(
     )
     assert team.summary.text() != "Loading…"
     assert settled(qtbot, window) == before
+    # nothing jumps: the columns keep the widths the empty table had
+    assert [header.sectionSize(c) for c in range(header.count())] == widths
     assert unnamed(window) == []
     assert tab_order(window, window.nav, 3) == ["Filter", "Show", "My team table"]
     picture(window, 1).save(str(folder / "window-start-2.png"))
