@@ -25,7 +25,7 @@ def due_for(
     session: Session, policy: Policy, *, today: date, employee_ids: Iterable[int] | None = None
 ) -> dict[int, list[DueItem]]:
     """Due items per employee (all current staff, or the ones listed), soonest first."""
-    # Older APRs never count: apr_items looks at this cycle and the next.
+    # Older APRs never count: apr_item looks at this cycle and the next.
     from .facts import gather
 
     since = cycle_window(cycle_of(today, policy).year, policy)[0]
