@@ -97,13 +97,14 @@ class _Frame:
     cycles: tuple[_Cycle, ...]  # this cycle, the next, the one after
 
 
-_last_frame: list[_Frame] = []
+_last_frame: list[_Frame | None] = [None]
 
 
 def _frame(policy: Policy, today: date) -> _Frame:
     """The frame of the last call when it is for the same policy (immutable) and day."""
-    if _last_frame and _last_frame[0].policy is policy and _last_frame[0].today == today:
-        return _last_frame[0]
+    last = _last_frame[0]  # read once: another thread may replace it
+    if last is not None and last.policy is policy and last.today == today:
+        return last
     year = cycle_of(today, policy).year
     cycles = []
     for k in range(3):
@@ -119,7 +120,7 @@ def _frame(policy: Policy, today: date) -> _Frame:
             )
         )
     frame = _Frame(policy, today, cycles[0].start, tuple(cycles))
-    _last_frame[:] = [frame]
+    _last_frame[0] = frame
     return frame
 
 
