@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lcc_apr.history import create_record
@@ -186,3 +187,75 @@ def test_due_for_reads_the_store(tmp_path):
     never = [i for i in due[3] if i.kind is RecordKind.SUPERVISION]
     assert never[0].state is DueState.OVERDUE
     engine.dispose()
+
+
+def _facts_by_person(facts):
+    return {
+        eid: (f.start_date, f.job_title, f.probation_end_date, f.leaving_date, _sorted(f.records))
+        for eid, f in facts.items()
+    }
+
+
+def _sorted(records):
+    return sorted(records, key=lambda r: (r.kind.value, r.id))
+
+
+def test_the_indexed_reading_gives_what_the_grouped_query_gave(demo_store_copy, monkeypatch):
+    """On SQLite the facts come from migration 0014's covering index; they must equal the
+    ones read by the grouped query and the records' answers (the way used before, and
+    still used elsewhere), for everyone and for a few, latest-date ties and deletions too."""
+    from lcc_apr.history import delete_record
+    from lcc_apr.models import Employee
+    from lcc_apr.schedule import facts as schedule_facts
+
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    with demo_store_copy.session() as s:
+        ids = sorted(s.scalars(select(Employee.id)))
+        tied, deleted, undated = ids[:3]
+
+        def supervision(subject, day, nxt):
+            return create_record(
+                s,
+                kind=RecordKind.SUPERVISION,
+                subject_id=subject,
+                author_id=ids[-1],
+                template_id="supervision",
+                template_version=1,
+                answers={"next_supervision_date": nxt},
+                status="completed",
+                record_date=day,
+                at=at,
+            )
+
+        supervision(tied, date(2026, 11, 25), "2026-12-01")  # two on the latest date
+        supervision(tied, date(2026, 11, 25), "2027-01-05")
+        gone = [
+            supervision(deleted, date(2026, 11, 28), "2027-03-01"),
+            supervision(tied, date(2026, 11, 25), "2027-04-01"),  # on the latest date
+        ]
+        s.flush()
+        for record in gone:
+            delete_record(s, record, user_id=None, at=at)
+        supervision(undated, None, "2027-02-01")
+    with demo_store_copy.session() as s:
+        assert schedule_facts._indexed(s)
+        plan = s.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT subject_id, "
+            f"{schedule_facts.NEXT_SUPERVISION} FROM records WHERE kind = 'supervision'"
+            " AND subject_id = 1 AND deleted = 0 AND record_date = '2026-11-25'"
+        )
+        assert "COVERING INDEX ix_records_schedule_supervision" in " ".join(r[-1] for r in plan)
+        for wanted in (None, [tied, deleted, undated, ids[10]], []):
+            args = {"today": TODAY, "employee_ids": wanted}
+            indexed = schedule_facts.gather(s, **args)
+            due = due_for(s, POLICY, **args)
+            with monkeypatch.context() as m:
+                m.setattr(schedule_facts, "_indexed", lambda _session: False)
+                assert _facts_by_person(schedule_facts.gather(s, **args)) == _facts_by_person(
+                    indexed
+                )
+                assert due_for(s, POLICY, **args) == due
+        everyone = schedule_facts.gather(s, today=TODAY)
+    kinds = {eid: [r.kind for r in f.records] for eid, f in everyone.items()}
+    assert kinds[tied].count(RecordKind.SUPERVISION) == 2  # both on the latest date
+    assert everyone[deleted].of_kind(RecordKind.SUPERVISION)[-1].record_date < date(2026, 11, 28)

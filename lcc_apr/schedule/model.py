@@ -19,7 +19,7 @@ class DueState(StrEnum):
 SEVERITY = {DueState.OVERDUE: 0, DueState.DUE_SOON: 1, DueState.OK: 2}  # most urgent first
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueItem:
     employee_id: int
     kind: RecordKind
@@ -29,7 +29,7 @@ class DueItem:
     record_id: str | None = None  # the record it concerns, when one exists
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordFact:
     """The few things about one record a schedule looks at."""
 
@@ -40,7 +40,7 @@ class RecordFact:
     answers: dict[str, Any] = field(default_factory=dict)  # only the keys schedules read
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonFacts:
     employee_id: int
     start_date: date

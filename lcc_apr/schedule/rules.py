@@ -7,6 +7,8 @@ rather than trusted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -46,13 +48,80 @@ def schedule(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
     """Everything due for one employee, soonest first."""
     if facts.leaving_date and facts.leaving_date <= today:
         return []
+    mine = _by_kind(facts.records)
     items = [
-        *apr_items(facts, policy, today),
-        *supervision_items(facts, policy, today),
-        *probation_items(facts, policy, today),
-        *capability_items(facts, policy, today),
+        apr_item(facts, mine.get(RecordKind.APR, ()), _frame(policy, today)),
+        supervision_item(facts, mine.get(RecordKind.SUPERVISION, ()), policy, today),
     ]
-    return sorted(items, key=lambda i: i.due)
+    if facts.probation_end_date is not None:
+        items += probation_items(facts, mine.get(RecordKind.PROBATION, []), policy, today)
+    if RecordKind.CAPABILITY in mine:
+        items += capability_items(facts, mine[RecordKind.CAPABILITY], policy, today)
+    items.sort(key=_due)
+    return items
+
+
+def _due(item: DueItem) -> date:
+    return item.due
+
+
+def _by_kind(records: list[RecordFact]) -> dict[RecordKind, list[RecordFact]]:
+    """A person's records by kind, each oldest first (as PersonFacts.of_kind)."""
+    found: dict[RecordKind, list[RecordFact]] = {}
+    for record in records:
+        found.setdefault(record.kind, []).append(record)
+    for same in found.values():
+        if len(same) > 1:
+            same.sort(key=lambda r: (r.record_date or date.min, r.id))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Cycle:
+    """An APR cycle as the schedule shows it on a given day."""
+
+    start: date
+    end: date
+    next_start: date
+    label: str
+    state: DueState
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """What the rules work out once for a policy and a day, not once per person."""
+
+    policy: Policy
+    today: date
+    first_start: date  # this cycle's window opens
+    cycles: tuple[_Cycle, ...]  # this cycle, the next, the one after
+
+
+_last_frame: list[_Frame | None] = [None]
+
+
+def _frame(policy: Policy, today: date) -> _Frame:
+    """The frame of the last call when it is for the same policy (immutable) and day."""
+    last = _last_frame[0]  # read once: another thread may replace it
+    if last is not None and last.policy is policy and last.today == today:
+        return last
+    year = cycle_of(today, policy).year
+    cycles = []
+    for k in range(3):
+        start, end = cycle_window(year + k, policy)
+        soon = max(policy.apr.due_soon_days, (end - start).days)  # the whole window is soon
+        cycles.append(
+            _Cycle(
+                start,
+                end,
+                cycle_window(year + k + 1, policy)[0],
+                f"APR {cycle_of(start, policy).title}",
+                _state(end, today, soon),
+            )
+        )
+    frame = _Frame(policy, today, cycles[0].start, tuple(cycles))
+    _last_frame[0] = frame
+    return frame
 
 
 def _state(due: date, today: date, soon_days: int) -> DueState:
@@ -80,63 +149,62 @@ def _window(year: int, cycle_start: str, cycle_end: str) -> tuple[date, date]:
     return start, end if end >= start else date(year + 1, end.month, end.day)
 
 
-def apr_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+def apr_item(facts: PersonFacts, aprs: Sequence[RecordFact], frame: _Frame) -> DueItem:
     """This cycle's APR, or next cycle's once this one is held (signed by the employee;
     the manager's countersignature is theirs to give, listed in 'Needs my action')."""
-    year = cycle_of(today, policy).year
-    start, end = cycle_window(year, policy)
-    if facts.start_date >= start:  # joined after this cycle opened: next cycle
-        year += 1
-        start, end = cycle_window(year, policy)
-    next_start = cycle_window(year + 1, policy)[0]
+    k = 1 if facts.start_date >= frame.first_start else 0  # joined after it opened: next
+    cycle = frame.cycles[k]
     this_cycle = [
-        r
-        for r in facts.of_kind(RecordKind.APR)
-        if r.record_date and start <= r.record_date < next_start
+        r for r in aprs if r.record_date and cycle.start <= r.record_date < cycle.next_start
     ]
     if any(r.status in DONE for r in this_cycle):  # signed by the employee: held
-        start, end = cycle_window(year + 1, policy)
+        cycle = frame.cycles[k + 1]
         this_cycle = []
-    soon = max(policy.apr.due_soon_days, (end - start).days)  # the whole window counts as soon
-    label = f"APR {cycle_of(start, policy).title}"
+    label, record_id = cycle.label, None
     if this_cycle:
         label += f" ({this_cycle[-1].status.replace('_', ' ')})"
-    record_id = this_cycle[-1].id if this_cycle else None
-    return [
-        DueItem(facts.employee_id, RecordKind.APR, label, end, _state(end, today, soon), record_id)
-    ]
+        record_id = this_cycle[-1].id
+    return DueItem(facts.employee_id, RecordKind.APR, label, cycle.end, cycle.state, record_id)
 
 
-def supervision_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+def supervision_item(
+    facts: PersonFacts, supervisions: Sequence[RecordFact], policy: Policy, today: date
+) -> DueItem:
     """The next supervision: as agreed at the last one, else by the staff group's frequency."""
     rules = policy.supervision
     group = rules.group_for(facts.job_title)
-    dated = [(r.record_date, r) for r in facts.of_kind(RecordKind.SUPERVISION) if r.record_date]
-    last, last_record = dated[-1] if dated else (facts.start_date, None)
+    last, last_record = facts.start_date, None
+    for record in reversed(supervisions):  # the latest dated one
+        if record.record_date:
+            last, last_record = record.record_date, record
+            break
     weeks_in_post = (last - facts.start_date).days / 7
     every = group.every_weeks(weeks_in_post) if group else rules.every_weeks
     due = last + timedelta(weeks=every)
     agreed = _day(last_record.answers.get("next_supervision_date")) if last_record else None
     if agreed and agreed > last:
         due = min(agreed, due) if group else agreed
-    return [
-        DueItem(
-            facts.employee_id,
-            RecordKind.SUPERVISION,
-            "Next supervision",
-            due,
-            _state(due, today, rules.due_soon_days),
-        )
-    ]
+    return DueItem(
+        facts.employee_id,
+        RecordKind.SUPERVISION,
+        "Next supervision",
+        due,
+        _state(due, today, rules.due_soon_days),
+    )
 
 
 def probation_plan(
     facts: PersonFacts, policy: Policy
 ) -> tuple[list[tuple[int, date]], date] | None:
     """Review points (week, date) and the end date, after any extension; None when over."""
+    return _probation_plan(facts, facts.of_kind(RecordKind.PROBATION), policy)
+
+
+def _probation_plan(
+    facts: PersonFacts, reviews: Sequence[RecordFact], policy: Policy
+) -> tuple[list[tuple[int, date]], date] | None:
     if facts.probation_end_date is None:
         return None
-    reviews = facts.of_kind(RecordKind.PROBATION)
     final = [r for r in reviews if r.answers.get("is_final_review") is True and r.status in DONE]
     end = facts.probation_end_date
     points = [(w, facts.start_date + timedelta(weeks=w)) for w in policy.probation.review_weeks]
@@ -158,12 +226,14 @@ def probation_plan(
     return points, end
 
 
-def probation_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
-    plan = probation_plan(facts, policy)
+def probation_items(
+    facts: PersonFacts, reviews: Sequence[RecordFact], policy: Policy, today: date
+) -> list[DueItem]:
+    plan = _probation_plan(facts, reviews, policy)
     if plan is None:
         return []
     points, end = plan
-    held = {r.answers.get("review_point_weeks") for r in facts.of_kind(RecordKind.PROBATION)}
+    held = {r.answers.get("review_point_weeks") for r in reviews}
     soon = policy.probation.due_soon_days
     items = [
         DueItem(
@@ -184,11 +254,13 @@ def probation_items(facts: PersonFacts, policy: Policy, today: date) -> list[Due
     return items
 
 
-def capability_items(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
+def capability_items(
+    facts: PersonFacts, cases: Sequence[RecordFact], policy: Policy, today: date
+) -> list[DueItem]:
     """Review dates of open cases and the expiry of live warnings."""
     items = []
     soon = policy.capability.due_soon_days
-    for case in facts.of_kind(RecordKind.CAPABILITY):
+    for case in cases:
         a = case.answers
         if case.status in CAPABILITY_OPEN:
             review = _capability_review(case)

@@ -153,6 +153,12 @@ def _open(
     return Store(path, engine, key)
 
 
+# Each connection's page cache, grown only as pages are read. SQLite's default (2 MiB)
+# held too little of a covering index to keep its decrypted pages from one read to the
+# next: full demo, the schedule's queries 0.15 s -> 0.06 s with this (bench/schedule.py).
+CACHE_KIB = -32 * 1024
+
+
 def encrypted_engine(path: Path, key: StoreKey) -> Engine:
     url = URL.create("sqlite+pysqlcipher", password=key.sqlcipher, database=str(path))
     return _configure(create_engine(url, json_serializer=_json, json_deserializer=orjson.loads))
@@ -178,6 +184,7 @@ def _configure(engine: Engine) -> Engine:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA cache_size = {CACHE_KIB}")
         cursor.close()
 
     return mark(engine)  # history patches packed, first answers held once
