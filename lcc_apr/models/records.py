@@ -65,6 +65,10 @@ class Record(Base):
     # The local history entry at which this copy equalled server_rev (the merge base);
     # None while the record has no local history (it is then the server's copy itself).
     base_seq: Mapped[int | None] = mapped_column(Integer)
+    # The content hash (lcc_apr.evidence) at revision hash_rev: on the server its own, in a
+    # cache the server's as received. Stale or None when hash_rev is not server_rev.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    hash_rev: Mapped[int | None] = mapped_column(Integer)
 
     subject: Mapped[Employee] = relationship()
     author: Mapped[User | None] = relationship()

@@ -41,5 +41,6 @@ def sync_changes(result: SyncResult) -> Changes:
         synced=True,
         unsent=bool(result.sent) or conflicts,
         conflicts=conflicts,
-        everything=bool(result.received or result.removed),
+        everything=bool(result.received or result.removed)
+        or (result.evidence is not None and result.evidence.changed),
     )

@@ -30,6 +30,7 @@ from lcc_apr.demo import (
     generate_history,
     load_demo,
 )
+from lcc_apr.evidence import hash_of_row
 from lcc_apr.models import Employee, Record, RecordChange, now_utc
 
 from . import sequence
@@ -52,6 +53,7 @@ def _numbered(rows: Iterable[Rows], counter: Iterator[int]) -> Iterator[Rows]:
     for record, change in rows:
         record["server_rev"] = next(counter)
         record["dirty"] = False
+        record["content_hash"], record["hash_rev"] = hash_of_row(record), record["server_rev"]
         yield record, change
 
 

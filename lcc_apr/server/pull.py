@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import Record, RecordChange, RecordKind, SignOff
 from lcc_apr.sync.protocol import sign_off_wire, to_wire
 
-from . import sequence
+from . import content, sequence
 from .scope import Viewer, reload_viewer, shared_clause, shared_states
 from .tables import ScopeEvent
 
@@ -42,6 +42,8 @@ WIRE_COLUMNS = [
     Record.updated_at,
     Record.deleted,
     Record.server_rev,
+    Record.content_hash,
+    Record.hash_rev,
 ]
 
 Item = dict[str, Any]
@@ -148,8 +150,13 @@ class Feed:
 
 
 def _wire(row: Any) -> dict[str, Any]:
-    """The record's wire form with its answers as stored JSON text (an orjson.Fragment)."""
-    return {**to_wire(row), "answers": orjson.Fragment(row.answers)}
+    """The record's wire form with its answers as stored JSON text (an orjson.Fragment),
+    and its content hash."""
+    return {
+        **to_wire(row),
+        "answers": orjson.Fragment(row.answers),
+        "content_hash": content.row_hash(row),
+    }
 
 
 def _attach_sign_offs(session: Session, items: list[Item]) -> None:

@@ -38,7 +38,7 @@ from lcc_apr.workflow import (
     waiting_note,
 )
 
-from . import audit, rules, sequence, signoffs
+from . import audit, content, rules, sequence, signoffs
 from .auth import Principal
 from .context import ServerContext
 from .errors import ApiError
@@ -293,6 +293,7 @@ class Batch:
     def applied(self, record: Record) -> dict[str, Any]:
         record.server_rev = self.seq.next()
         record.dirty = False
+        content.stamp(record)
         self.session.flush()
         return {"id": record.id, "outcome": "applied", "server_rev": record.server_rev}
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import Record, SignOff
 from lcc_apr.sync.protocol import SNAPSHOT_COLUMNS, sign_off_wire
 
-from . import sequence
+from . import content, sequence
 from .scope import Viewer, reload_viewer
 
 LEVEL = 1  # zstd: about 10x smaller for records' JSON, and quick on both sides
@@ -50,6 +50,8 @@ COLUMNS = [
     type_coerce(Record.updated_at, Text),
     type_coerce(Record.deleted, Integer),
     Record.server_rev,
+    Record.content_hash,
+    Record.hash_rev,
 ]
 
 
@@ -78,6 +80,8 @@ def part(
         "total": _total(session, viewer, high) if not after else None,
         "columns": SNAPSHOT_COLUMNS,
         "records": [_row(r, len(a)) for r, a in zip(rows, answers, strict=True)],
+        # each record's content hash, in the records' order (lcc_apr.evidence)
+        "hashes": [content.snapshot_hash(r, a) for r, a in zip(rows, answers, strict=True)],
         "sign_offs": _sign_offs(session, viewer, after, rows[-1][0], high) if rows else [],
     }
     data = orjson.dumps(head)

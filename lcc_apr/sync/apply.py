@@ -85,6 +85,8 @@ def server_copy_row(wire: RecordWire) -> dict[str, Any]:
         "deleted_at": None,
         "history_head": GENESIS,
         "base_seq": None,
+        "content_hash": wire.content_hash,
+        "hash_rev": wire.server_rev if wire.content_hash else None,
     }
 
 
@@ -159,6 +161,8 @@ COPY_COLUMNS = (
     "deleted_at",
     "history_head",
     "base_seq",
+    "content_hash",
+    "hash_rev",
 )
 COPY_SQL = (
     f"INSERT INTO records ({', '.join(COPY_COLUMNS)}) VALUES ({', '.join('?' * len(COPY_COLUMNS))})"
@@ -237,6 +241,8 @@ def take_wire(
         server_rev=revision(wire),
         at=at,
     )
+    record.content_hash = wire.content_hash
+    record.hash_rev = record.server_rev if wire.content_hash else None
     signed = wire.sign_offs or []
     if signed or signed_here is not False:
         take_sign_offs(session, record, signed, replace=not keep_local_sign_offs, at=at)

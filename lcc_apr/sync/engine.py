@@ -57,6 +57,7 @@ from .errors import (
     ServerBusy,
     SnapshotRefused,
 )
+from .evidence import Findings, check_in_sync
 from .protocol import (
     KEY_REUSED,
     PAGE_LIMIT,
@@ -115,6 +116,7 @@ class SyncResult:
     snapshot_problem: str | None = None  # why a first sync fell back to the paged pull
     sent_records: set[str] = field(default_factory=set)  # what was sent, for screens to refresh
     sent_people: set[int] = field(default_factory=set)  # whom the records sent are about
+    evidence: Findings | None = None  # this cache checked against the server, at the end
 
     def summary(self) -> str:
         parts = [f"Sent {self.sent}", f"received {self.received}"]
@@ -127,6 +129,8 @@ class SyncResult:
             )
         if self.refused:
             text += f" The server refused {len(self.refused)} change(s)."
+        if self.evidence is not None and self.evidence.changed:
+            text += " " + self.evidence.summary()
         return text
 
 
@@ -176,12 +180,17 @@ class SyncEngine:
             self._retrying(lambda: self.snapshot(result, cancel), cancel)
             self._retrying(lambda: self.pull(result, cancel), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
+            result.evidence = self._retrying(lambda: self.against_server(cancel), cancel)
         except AccountDisabled:
             self.wipe()
             raise
         with self.store.session() as s:
             self._state(s).last_success_at = now_utc()
         return result
+
+    def against_server(self, cancel: threading.Event) -> Findings:
+        """Every copy here checked against the server's (lcc_apr.sync.evidence)."""
+        return check_in_sync(self.store, self.connection, lambda: self._check(cancel))
 
     # -- signing ----------------------------------------------------------------
 

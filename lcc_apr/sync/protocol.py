@@ -82,6 +82,8 @@ SNAPSHOT_COLUMNS = [
     "server_rev",
 ]
 PUSH_LIMIT = 200  # most records per push batch
+HASHES_LIMIT = 20000  # default and most records per page of GET /sync/hashes
+RECORDS_LIMIT = 500  # most records asked for in one POST /sync/records
 MOST_NUMBER = 2**31 - 1  # ids, revisions, cursors: the largest INTEGER of PostgreSQL
 MOST_ANSWER_KEY = 200  # characters in an answer key, at any depth
 KEY_REUSED = "key_reused"  # 422 code: this push key was used for another body
@@ -151,6 +153,9 @@ class RecordWire(Wire):
     step_reason: Annotated[str, Field(max_length=2000)] | None = None  # push: why amended
     # push, sent only when true: bring back a record the server holds as deleted at base_rev
     restore: StrictBool = False
+    # pull (never pushed): the server's content hash of this version (lcc_apr.evidence);
+    # absent from servers before it
+    content_hash: Annotated[str, Field(min_length=64, max_length=64)] | None = None
 
 
 # -- sync ------------------------------------------------------------------------------
@@ -203,6 +208,29 @@ class PullPage(Wire):
     cursor: int  # pass back as the next page's cursor
     more: bool
     items: list[PullItem]
+
+
+class HashesPage(Wire):
+    """GET /sync/hashes: the user's records now, in id order, as [id, server_rev,
+    content_hash], read at the feed position `at` (lcc_apr.sync.evidence)."""
+
+    at: int
+    after: str
+    more: bool
+    hashes: list[tuple[str, int, str]]
+
+
+class RecordsBody(Wire):
+    """POST /sync/records: the server's current copies of these records."""
+
+    ids: Annotated[list[RecordId], Field(min_length=1, max_length=RECORDS_LIMIT)]
+
+
+class RecordsReply(Wire):
+    """The records asked for that the user may see now (the others are left out)."""
+
+    at: int
+    records: list[RecordWire]
 
 
 # -- meta, sign-in, errors -------------------------------------------------------------

@@ -37,6 +37,7 @@ from .protocol import MOST_NUMBER, SNAPSHOT_COLUMNS, UUID_TEXT, SignOffWire, sig
 KINDS = frozenset(k.value for k in RecordKind)
 _UUID = re.compile(UUID_TEXT)
 _DAY = re.compile(r"\d{4}-\d\d-\d\d\Z")
+_HASH = re.compile(r"[0-9a-f]{64}\Z")
 _TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\Z")  # UTC, as the cache keeps it
 HEAD = struct.Struct(">I")  # a part starts with its JSON head's length in bytes
 MOST_PART_BYTES = 512 * 2**20  # a part larger than this, unpacked, is refused
@@ -80,15 +81,29 @@ def decode(data: bytes, *, after: str) -> Part:
     ):
         raise SnapshotRefused("the snapshot is in a form this app does not know")
     rows, previous, offset = [], after, HEAD.size + size
-    for values in body["records"]:
+    hashes = _hashes(body.get("hashes"), len(body["records"]))
+    for values, digest in zip(body["records"], hashes, strict=True):
         row = _row(values, raw, offset)
         if row is None or row[0] <= previous:
             raise SnapshotRefused("the snapshot holds a record this app cannot read")
-        rows.append(row)
+        rows.append((*row, digest, row[12] if digest else None))
         previous, offset = row[0], offset + values[6]
     if offset != len(raw) or (more and not rows):
         raise SnapshotRefused("the snapshot stopped short")
     return Part(epoch, body["at"], more, total, rows, body["sign_offs"])
+
+
+def _hashes(value: Any, count: int) -> list[str | None]:
+    """The records' content hashes (a head's optional `hashes`, in the records' order; a
+    server before them sends none)."""
+    if value is None:
+        return [None] * count
+    if not isinstance(value, list) or len(value) != count:
+        raise SnapshotRefused("the snapshot is in a form this app does not know")
+    for digest in value:
+        if digest is not None and not (isinstance(digest, str) and _HASH.match(digest)):
+            raise SnapshotRefused("the snapshot holds a record this app cannot read")
+    return value
 
 
 def _number(value: Any) -> bool:

@@ -42,10 +42,13 @@ from .protocol import (
     CertificateBody,
     CertificateReply,
     ErrorReply,
+    HashesPage,
     LoginBody,
     OrgReply,
     PullPage,
     PushReply,
+    RecordsBody,
+    RecordsReply,
     RefreshBody,
     SsoLoginBody,
     SsoNonceReply,
@@ -241,6 +244,15 @@ class Connection:
             return self._request("GET", "/sync/snapshot", params=params)
         except Refused as refused:
             raise SnapshotRefused(f"the server does not offer a snapshot ({refused})") from None
+
+    def hashes(self, *, after: str, limit: int) -> tuple[HashesPage, int]:
+        """GET /sync/hashes: a page of the user's records' content hashes, in id order."""
+        params = {"after": after, "limit": limit}
+        return self._call(HashesPage, "GET", "/sync/hashes", params=params)
+
+    def records(self, ids: list[str]) -> RecordsReply:
+        """POST /sync/records: the server's current copies of these records."""
+        return self._call(RecordsReply, "POST", "/sync/records", body=RecordsBody(ids=ids))[0]
 
     def feed_end(self) -> int | None:
         """Where the feed ended when the last page was served (its `LCC-APR-Feed-End`

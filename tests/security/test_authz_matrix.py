@@ -20,7 +20,7 @@ Targets, each relative to the user (anonymous uses the employee's):
   missing     (push) a new record about an employee id nobody has
 
 Outcomes: an HTTP status; for /sync/pull `see` (in the feed from 0) or `-`, and the same for
-/sync/snapshot (in a first sync's snapshot); for /org
+/sync/snapshot (in a first sync's snapshot), /sync/hashes and /sync/records (listed); for /org
 `see` (the target's person listed) or `-`; for /sync/push, pushing the target record
 back unchanged, `ok` (applied) or `oos` (the out-of-scope refusal). `.`: no such
 target for this user. A route with one outcome column has no target.
@@ -233,6 +233,22 @@ POST /sync/push              hr          ok   ok   .      .        ok    oos   o
 POST /sync/push              admin       .    .    .      .        oos   .     oos   oos
 POST /sync/push              disabled    403  403  .      .        403   403   403   403
 POST /sync/push              signed_out  401  401  .      .        401   401   401   401
+GET /sync/hashes             anonymous   401  401  .      .        401   401   401   .
+GET /sync/hashes             employee    see  -    .      .        -     -     -     .
+GET /sync/hashes             manager     see  -    see    .        -     -     see   .
+GET /sync/hashes             senior      see  -    see    -        -     -     see   .
+GET /sync/hashes             hr          see  see  .      .        see   -     see   .
+GET /sync/hashes             admin       .    .    .      .        -     .     -     .
+GET /sync/hashes             disabled    403  403  .      .        403   403   403   .
+GET /sync/hashes             signed_out  401  401  .      .        401   401   401   .
+POST /sync/records           anonymous   401  401  .      .        401   401   401   .
+POST /sync/records           employee    see  -    .      .        -     -     -     .
+POST /sync/records           manager     see  -    see    .        -     -     see   .
+POST /sync/records           senior      see  -    see    -        -     -     see   .
+POST /sync/records           hr          see  see  .      .        see   -     see   .
+POST /sync/records           admin       .    .    .      .        -     .     -     .
+POST /sync/records           disabled    403  403  .      .        403   403   403   .
+POST /sync/records           signed_out  401  401  .      .        401   401   401   .
 """
 
 Key = tuple[str, str, str]  # (route, role, target); target "" for a route without one
@@ -461,6 +477,31 @@ def snapshot_probe(server: LiveServer, who: Principal) -> dict[str, str]:
     return {t: "see" if rid in seen else "-" for t, rid in who.targets.items()}
 
 
+def hashes_probe(server: LiveServer, who: Principal) -> dict[str, str]:
+    seen: set[str] = set()
+    after, more = "", True
+    while more:
+        reply = who.client.get("/sync/hashes", params={"after": after})
+        if reply.status_code != 200:
+            return dict.fromkeys(who.targets, str(reply.status_code))
+        page = reply.json()
+        seen |= {rid for rid, _rev, _hash in page["hashes"]}
+        after, more = (page["hashes"][-1][0] if page["hashes"] else after), page["more"]
+    return {t: "see" if rid in seen else "-" for t, rid in who.targets.items()}
+
+
+def records_probe(server: LiveServer, who: Principal) -> dict[str, str]:
+    outcomes = {}
+    for target, rid in who.targets.items():
+        reply = who.client.post("/sync/records", json={"ids": [rid]})
+        if reply.status_code != 200:
+            outcomes[target] = str(reply.status_code)
+        else:
+            sent = {r["id"] for r in reply.json()["records"]}
+            outcomes[target] = "see" if rid in sent else "-"
+    return outcomes
+
+
 def pull_probe(server: LiveServer, who: Principal) -> dict[str, str]:
     seen: set[str] = set()
     cursor, epoch, more = 0, None, True
@@ -522,6 +563,8 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
         "GET /sync/snapshot": snapshot_probe,
         "GET /org": org_probe,
         "POST /sync/push": lambda server, who: push_probe(server, who, refusals),
+        "GET /sync/hashes": hashes_probe,
+        "POST /sync/records": records_probe,
     }
     special = {
         "POST /auth/login": login_probe,

@@ -1,5 +1,6 @@
-"""POST /sync/push, GET /sync/pull and GET /sync/snapshot. Replies are orjson bytes
-(pages can be large); snapshot parts are zstd-compressed orjson."""
+"""POST /sync/push, GET /sync/pull, GET /sync/snapshot, and GET /sync/hashes with POST
+/sync/records (a cache's check against the server). Replies are orjson bytes (pages can
+be large); snapshot parts are zstd-compressed orjson."""
 
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from lcc_apr.sync.protocol import (
     FEED_END_HEADER,
+    HASHES_LIMIT,
     MOST_NUMBER,
     SNAPSHOT_LIMIT,
     SNAPSHOT_TYPE,
     UUID_TEXT,
+    HashesPage,
     PullPage,
     PushBody,
     PushReply,
+    RecordsBody,
+    RecordsReply,
 )
 
+from .. import evidence as evidence_service
 from .. import pull as pull_service
 from .. import push as push_service
 from .. import sequence
@@ -85,3 +91,31 @@ def snapshot(
         indirect_reports=ctx.settings.indirect_reports,
     )
     return Response(body, media_type=SNAPSHOT_TYPE)
+
+
+@router.get("/hashes", response_class=Response, responses={200: {"model": HashesPage}})
+def hashes(
+    ctx: Ctx,
+    user: CurrentUser,
+    session: DbSession,
+    after: Annotated[str, Query(pattern=f"({UUID_TEXT})|^$", max_length=36)] = "",
+    limit: Annotated[int | None, Query(ge=1, le=MOST_NUMBER)] = None,
+) -> Response:
+    """The content hash of each of the user's records now, after the record id `after`."""
+    body = evidence_service.hashes(
+        session,
+        user.viewer,
+        after=after,
+        limit=min(limit or HASHES_LIMIT, HASHES_LIMIT),
+        indirect_reports=ctx.settings.indirect_reports,
+    )
+    return Response(body, media_type=JSON)
+
+
+@router.post("/records", response_class=Response, responses={200: {"model": RecordsReply}, **BODY})
+def records(body: RecordsBody, ctx: Ctx, user: CurrentUser, session: DbSession) -> Response:
+    """The server's current copy of each record asked for that the user may see now."""
+    reply = evidence_service.records(
+        session, user.viewer, ids=body.ids, indirect_reports=ctx.settings.indirect_reports
+    )
+    return Response(reply, media_type=JSON)

@@ -1,0 +1,28 @@
+"""Each record's content hash as the server gave it (lcc_apr.evidence), and the revision
+it was computed at: the server keeps its own; a cache keeps the server's, to check its
+copies against the server at every sync (lcc_apr.sync.evidence). Empty on older rows:
+the server computes those when asked, a cache asks the server.
+
+Revision ID: 0018
+Revises: 0014
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("records", sa.Column("content_hash", sa.String(length=64), nullable=True))
+    op.add_column("records", sa.Column("hash_rev", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    # SQLite's own DROP COLUMN (not a batch, which would make the table anew without the
+    # expression indexes of 0011 and 0014)
+    for column in ("hash_rev", "content_hash"):
+        op.execute(f"ALTER TABLE records DROP COLUMN {column}")

@@ -1,0 +1,281 @@
+"""This cache checked against the server, the record of truth, at every sync and on demand
+(`lcc-apr check --against-server`).
+
+A record pulled from the server has no history here, so a copy edited straight in the
+cache (someone with its key running UPDATE) would pass `lcc-apr check`. Here each
+record's content hash (lcc_apr.evidence) is recomputed from the copy held and compared
+with the server's, page by page in id order (GET /sync/hashes), and:
+
+- a copy that differs from the server's version at the same revision, or claims a
+  revision the server never gave it, is named and replaced by the server's copy;
+- a record the server holds for this person, at or before the position this cache has
+  pulled to, that is missing here (removed without the server's word) is named and
+  taken from the server;
+- a copy the server no longer lists for this person leaves the cache (the server's word
+  that it left their scope), named;
+- a purge left listed in `purges` (which lets a record's history be deleted) is refused
+  for a record the server still lists for this person (the listing goes, the record is
+  restored) and completed for one it does not.
+
+A record with unsent changes made here (dirty, with its own history) is this person's
+pending work, not tampering: it is not compared, and never replaced; nor is one in
+conflict or never sent. A copy the server changed after this cache's position is simply
+behind: the next pull brings it. Messages name records by kind and id only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lcc_apr.evidence import content_hash
+from lcc_apr.history import purge_records
+from lcc_apr.models import Conflict, Purge, Record, SyncState, now_utc
+from lcc_apr.store import Store
+
+from .apply import remove_records, take_records
+from .epoch import UNCONFIRMED
+from .protocol import HASHES_LIMIT, RECORDS_LIMIT, HashesPage, RecordsReply
+
+log = logging.getLogger(__name__)
+
+LOCAL_SQL = (
+    "SELECT id, kind, subject_id, author_id, template_id, template_version, answers, status, "
+    "record_date, deleted, server_rev, dirty, local_rev FROM records "
+    "WHERE id > ? AND (? IS NULL OR id <= ?) ORDER BY id"
+)
+
+
+class Server(Protocol):
+    """What the check needs of a connection (lcc_apr.sync.transport.Connection)."""
+
+    def hashes(self, *, after: str, limit: int) -> tuple[HashesPage, int]: ...
+
+    def records(self, ids: list[str]) -> RecordsReply: ...
+
+
+Named = tuple[str, str]  # (kind, record id)
+
+
+@dataclass
+class Findings:
+    """What the check found and did (records named by kind and id)."""
+
+    checked: int = 0  # copies compared with the server's
+    pending: int = 0  # records with unsent changes made here: not compared
+    altered: list[Named] = field(default_factory=list)  # differed: the server's copy taken
+    missing: list[Named] = field(default_factory=list)  # not here: taken from the server
+    left: list[Named] = field(default_factory=list)  # not the person's on the server: removed
+    refused_purges: list[str] = field(default_factory=list)  # still theirs: purge refused
+    skipped: str | None = None  # why no check was made (None: it was)
+
+    @property
+    def problems(self) -> bool:
+        return bool(self.altered or self.missing or self.refused_purges)
+
+    @property
+    def changed(self) -> bool:
+        """Records were taken from the server or removed: lists may differ."""
+        return bool(self.altered or self.missing or self.left or self.refused_purges)
+
+    def lines(self) -> list[str]:
+        """One plain sentence per finding, then the totals."""
+        out = [
+            f"{kind} {rid}: differed from the server's copy; the server's copy was restored"
+            for kind, rid in self.altered
+        ]
+        out += [
+            f"{kind} {rid}: missing from this computer; taken again from the server"
+            for kind, rid in self.missing
+        ]
+        out += [
+            f"record {rid}: a purge listed for a record still yours on the server was refused"
+            for rid in self.refused_purges
+        ]
+        out += [
+            f"{kind} {rid}: no longer yours on the server; removed from this computer"
+            for kind, rid in self.left
+        ]
+        return out
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"Not checked against the server: {self.skipped}"
+        text = f"Checked {self.checked:,} record(s) against the server"
+        if self.pending:
+            text += f" ({self.pending:,} with your unsent changes left as they are)"
+        if not (self.problems or self.left):
+            return text + ": all match."
+        found = []
+        if self.altered:
+            found.append(f"{len(self.altered)} differed and were restored from the server")
+        if self.missing:
+            found.append(f"{len(self.missing)} were missing and were taken from the server")
+        if self.refused_purges:
+            found.append(f"{len(self.refused_purges)} purge(s) of records still yours refused")
+        if self.left:
+            found.append(f"{len(self.left)} no longer yours were removed")
+        return text + ": " + "; ".join(found) + "."
+
+
+@dataclass
+class _Local:
+    kind: str
+    rev: int | None
+    pending: bool  # unsent work made here (or in conflict): not compared
+    digest: str | None  # recomputed content hash (None when pending or never sent)
+
+
+def check_against_server(
+    store: Store,
+    server: Server,
+    *,
+    limit: int = HASHES_LIMIT,
+    check: Callable[[], None] | None = None,
+) -> Findings:
+    """Compare every copy held with the server's hashes, and put right what differs.
+    `check` is called before each page (the sync's cancel check)."""
+    found = Findings()
+    with store.session() as s:
+        state = s.get(SyncState, 1)
+        if state is None or state.epoch is None or state.snapshot_at is not None:
+            found.skipped = "this computer has not finished a sync with the server yet."
+            return found
+        cursor = state.cursor
+        blocked = set(s.scalars(select(Conflict.record_id)))
+        purges = set(s.scalars(select(Purge.record_id)))
+    fetch: list[str] = []
+    gone: list[Named] = []
+    after = ""
+    while True:
+        if check is not None:
+            check()
+        page, _ = server.hashes(after=after, limit=limit)
+        last = page.hashes[-1][0] if page.hashes and page.more else None
+        local = dict(_local_rows(store, after, last, blocked))
+        theirs = {rid: (rev, digest) for rid, rev, digest in page.hashes}
+        for rid, (rev, digest) in theirs.items():
+            mine = local.get(rid)
+            if rid in purges:
+                found.refused_purges.append(rid)
+                purges.discard(rid)
+                if mine is None or not mine.pending:
+                    fetch.append(rid)
+                continue
+            if mine is None:
+                if rev <= cursor:
+                    fetch.append(rid)
+                    found.missing.append(("record", rid))
+                continue
+            if mine.pending:
+                found.pending += 1
+                continue
+            if mine.rev is None or mine.rev == UNCONFIRMED:
+                continue
+            found.checked += 1
+            if rev > mine.rev and rev > cursor:
+                continue  # changed on the server since this cache's position: behind
+            if rev != mine.rev or mine.digest != digest:
+                fetch.append(rid)
+                found.altered.append((mine.kind, rid))
+        for rid, mine in local.items():
+            if rid in theirs or mine.pending or mine.rev in (None, UNCONFIRMED):
+                continue
+            if mine.rev <= page.at:
+                gone.append((mine.kind, rid))
+        after = page.hashes[-1][0] if page.hashes else after
+        if not page.more:
+            break
+    _put_right(store, server, fetch, gone, purges, found)
+    for line in found.lines():
+        log.warning("Check against the server: %s", line)
+    return found
+
+
+def _local_rows(
+    store: Store, after: str, last: str | None, blocked: set[str]
+) -> Iterator[tuple[str, _Local]]:
+    """This cache's records in (after, last] (to the end when last is None), each with its
+    content hash recomputed from the copy held."""
+    with store.session() as s:
+        rows = s.connection().exec_driver_sql(LOCAL_SQL, (after, last, last))
+        for row in rows:
+            rid, kind, subject, author, template, version, answers, status, day = row[:9]
+            deleted, rev, dirty, local_rev = row[9:]
+            pending = rid in blocked or (bool(dirty) and local_rev > 0)
+            digest = None
+            if not pending and rev is not None:
+                digest = content_hash(
+                    id=rid,
+                    kind=kind,
+                    subject_id=subject,
+                    author_id=author,
+                    template_id=template,
+                    template_version=version,
+                    answers=orjson.loads(answers),
+                    status=status,
+                    record_date=day,
+                    deleted=bool(deleted),
+                )
+            yield rid, _Local(kind, rev, pending, digest)
+
+
+def _put_right(
+    store: Store,
+    server: Server,
+    fetch: list[str],
+    gone: list[Named],
+    purges: set[str],
+    found: Findings,
+) -> None:
+    """Take the server's copies of `fetch` (replacing any held), remove `gone`, complete
+    the purges the server's listing did not refuse."""
+    refused = set(found.refused_purges)
+    for start in range(0, len(fetch), RECORDS_LIMIT):
+        chunk = fetch[start : start + RECORDS_LIMIT]
+        reply = server.records(chunk)
+        with store.session() as s:
+            s.execute(delete(Purge).where(Purge.record_id.in_(chunk)))  # the refused listings
+            held = [r.id for r in reply.records if s.get(Record, r.id) is not None]
+            _replace(s, held)
+            take_records(s, reply.records, catalogue=_NO_CATALOGUE, at=now_utc())
+        kinds = {r.id: str(r.kind) for r in reply.records}
+        found.missing = [(kinds.get(rid, k), rid) for k, rid in found.missing]
+    with store.session() as s:
+        # the listings left behind go: refused ones for good, the others made again below
+        s.execute(delete(Purge).where(Purge.record_id.in_(sorted(refused | purges))))
+        doomed = {rid for _kind, rid in gone} | (purges - refused)
+        remove_records(s, sorted(doomed), at=now_utc())  # unsent work stays, as a conflict
+    found.left = gone
+
+
+def _replace(s: Session, ids: list[str]) -> None:
+    """Copies about to be replaced by the server's: they go, with their history here (the
+    server holds the record's history; a copy that differs from it is not evidence)."""
+    purge_records(s, ids)
+
+
+class _NoCatalogue:
+    """take_records needs a catalogue only to merge unsent work, which is never here."""
+
+    def get(self, *_: Any) -> Any:
+        raise AssertionError("no unsent work is replaced by the check against the server")
+
+
+_NO_CATALOGUE: Any = _NoCatalogue()
+
+
+def check_in_sync(store: Store, server: Server, check: Callable[[], None]) -> Findings:
+    """The check at the end of a sync: a server without it (older) is said, not an error."""
+    from .errors import IncompatibleServer, Refused
+
+    try:
+        return check_against_server(store, server, check=check)
+    except (Refused, IncompatibleServer) as err:
+        return Findings(skipped=f"the server does not offer it ({err}).")
