@@ -39,7 +39,8 @@ def _database(folder: Path) -> tuple[Engine, Passwords]:
 
 
 def _rows(engine: Engine) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:
-    """(records without server_rev, changes without their serial id, the server_revs)."""
+    """(records without server_rev, changes without their serial id, the server_revs).
+    Each record's hash_rev is its server_rev (its content hash kept at that revision)."""
     with engine.connect() as c:
         records = [dict(r) for r in c.execute(text("SELECT * FROM records ORDER BY id")).mappings()]
         changes = [
@@ -48,6 +49,7 @@ def _rows(engine: Engine) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
                 text("SELECT * FROM record_changes ORDER BY record_id, seq")
             ).mappings()
         ]
+    assert all(r.pop("hash_rev") == r["server_rev"] for r in records)
     revs = sorted(r.pop("server_rev") for r in records)
     for change in changes:
         change.pop("id")
