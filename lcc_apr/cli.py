@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 SELFTEST_PASSWORD = "LCC_APR_SELFTEST_PASSWORD"
+CHECK_PASSWORD = "LCC_APR_PASSWORD"  # check --against-server, when the keyring has no token
 
 
 def parser() -> argparse.ArgumentParser:
@@ -76,6 +77,14 @@ def parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print what a store holds")
     summary.set_defaults(func=cmd_summary)
     check = sub.add_parser("check", help="check a store's integrity and every record's history")
+    check.add_argument(
+        "--against-server",
+        action="store_true",
+        help="also check every record against the server the store syncs with (signing in "
+        "from the keyring, else asking for the password): a copy that differs is named and "
+        "the server's restored",
+    )
+    check.add_argument("--user", metavar="NAME", help="who signs in, for an older store")
     check.set_defaults(func=cmd_check)
     hr = sub.add_parser(
         "hr-export",
@@ -247,10 +256,40 @@ def cmd_check(args: argparse.Namespace) -> int:
             for problem in problems:  # what the integrity check found; main adds the sentence
                 print(problem)
             raise
+        if getattr(args, "against_server", False):
+            found = _against_server(store, getattr(args, "user", None))
+            if found is None:
+                return EXIT_PROBLEM
+            problems += found
     for problem in problems:
         print(problem)
     print(f"Checked the store and {checked:,} record histories: {len(problems)} problem(s).")
     return EXIT_PROBLEM if problems else EXIT_OK
+
+
+def _against_server(store: Any, username: str | None) -> list[str] | None:
+    """The findings of the check against the server, as problems; None (said on stderr)
+    when it could not be made."""
+    import os
+
+    from lcc_apr.check_server import CannotCheck, against_server
+    from lcc_apr.store import keys
+
+    def password(name: str) -> str | None:
+        given = os.environ.get(CHECK_PASSWORD)
+        if given or not sys.stdin.isatty():
+            return given
+        return getpass.getpass(f"Password for {name}: ")
+
+    try:
+        found = against_server(
+            store, keyring_backend=keys.secure_keyring(), password=password, username=username
+        )
+    except CannotCheck as err:
+        print(f"lcc-apr check: {err}", file=sys.stderr)
+        return None
+    print(found.summary())
+    return found.lines() if found.problems else []
 
 
 def cmd_hr_export(args: argparse.Namespace) -> int:

@@ -330,7 +330,7 @@ def verify_history(session: Session, record: Record) -> list[str]:
     problems: list[str] = []
     changes = history(session, record.id)
     if record.local_rev == 0 and not changes and record.server_rev is not None:
-        return []  # the server's copy: its history is kept on the server
+        return _server_copy_problems(record)  # its history is kept on the server
     prev = GENESIS
     for expected_seq, change in enumerate(changes, start=1):
         if change.seq != expected_seq:
@@ -347,6 +347,19 @@ def verify_history(session: Session, record: Record) -> list[str]:
     if state["answers"] != record.answers or state["status"] != record.status:
         problems.append("the record's content differs from what its history describes")
     return problems
+
+
+def _server_copy_problems(record: Record) -> list[str]:
+    """A server's copy against the content hash the server gave with it (when it has one
+    for this revision): a copy edited outside the app shows (one whose hash was forged
+    too shows against the server: lcc_apr.sync.evidence)."""
+    from .evidence import hash_of
+
+    if record.content_hash is None or record.hash_rev != record.server_rev:
+        return []
+    if hash_of(record) != record.content_hash:
+        return ["the record differs from the server's copy it was given (its content hash)"]
+    return []
 
 
 def purge_records(session: Session, record_ids: list[str]) -> None:

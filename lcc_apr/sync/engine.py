@@ -491,6 +491,8 @@ class SyncEngine:
             state = SyncState(id=1, cursor=0, server_url=self.connection.url)
             s.add(state)
             s.flush()
+        if state.user_id is None and self.connection.user is not None:
+            state.user_id = self.connection.user.id  # whose cache (a check signs in as them)
         return state
 
     def _retrying(self, action: Callable[[], T], cancel: threading.Event) -> T:

@@ -94,9 +94,22 @@ def test_a_record_edited_in_the_cache_is_named_and_restored_at_the_next_sync(
     rid = a_synced_record(live_server, laptop)
     with laptop.store.session() as s:
         before = dict(s.get(Record, rid).answers)
-    forged = orjson.dumps({**before, "overall_rating": "Outstanding (forged)"}).decode()
-    raw(laptop, "UPDATE records SET answers = :a WHERE id = :id", a=forged, id=rid)
-    with laptop.store.session() as s:  # the local check alone cannot see it: no history here
+    forged = {**before, "overall_rating": "Outstanding (forged)"}
+    raw(
+        laptop,
+        "UPDATE records SET answers = :a WHERE id = :id",
+        a=orjson.dumps(forged).decode(),
+        id=rid,
+    )
+    with laptop.store.session() as s:  # the offline check sees it against the kept hash...
+        record = s.get(Record, rid)
+        assert verify_history(s, record) == [
+            "the record differs from the server's copy it was given (its content hash)"
+        ]
+        digest = hash_of(record)
+    # ...so a careful forger makes the kept hash fit too: only the server can tell now
+    raw(laptop, "UPDATE records SET content_hash = :h WHERE id = :id", h=digest, id=rid)
+    with laptop.store.session() as s:
         assert verify_history(s, s.get(Record, rid)) == []
     result = laptop.sync()
     kind = str(server_copy(live_server, rid).kind)
@@ -200,3 +213,40 @@ def test_a_conflict_is_left_for_the_person(live_server, device):
     with b.store.session() as s:
         assert s.get(Conflict, rid) is not None
         assert s.get(Record, rid).answers["workload"] == "From B"
+
+
+def test_check_against_server_on_demand_names_and_restores(
+    live_server, device, tmp_path, monkeypatch, capsys
+):
+    from lcc_apr.cli import EXIT_OK, EXIT_PROBLEM, main
+    from lcc_apr.store import keys
+
+    manager = live_server.people.managers[0]
+    laptop = device(manager.username)
+    laptop.sync()
+    rid = a_synced_record(live_server, laptop)
+    raw(laptop, "UPDATE records SET status = 'x', content_hash = NULL WHERE id = :id", id=rid)
+    laptop.store.close()
+    monkeypatch.setattr(keys, "secure_keyring", lambda backend=None: laptop.ring)
+    store = str(tmp_path / "a.db")
+    assert main(["--store", store, "check", "--against-server"]) == EXIT_PROBLEM
+    out = capsys.readouterr().out
+    kind = str(server_copy(live_server, rid).kind)
+    assert f"{kind} {rid}: differed from the server's copy; the server's copy was restored" in out
+    assert "1 differed and were restored from the server" in out
+    assert main(["--store", store, "check", "--against-server"]) == EXIT_OK  # put right
+    assert "all match" in capsys.readouterr().out
+    laptop.store = open_store(tmp_path / "a.db", keyring_backend=laptop.ring)
+    with laptop.store.session() as s:
+        assert s.get(Record, rid).status == server_copy(live_server, rid).status
+
+
+def test_check_against_server_needs_a_synced_store(device, tmp_path, monkeypatch, capsys):
+    from lcc_apr.cli import EXIT_PROBLEM, main
+    from lcc_apr.store import keys
+
+    ring = MemoryKeyring()
+    open_store(tmp_path / "new.db", keyring_backend=ring).close()
+    monkeypatch.setattr(keys, "secure_keyring", lambda backend=None: ring)
+    assert main(["--store", str(tmp_path / "new.db"), "check", "--against-server"]) == EXIT_PROBLEM
+    assert "has not been synced with a server" in capsys.readouterr().err
