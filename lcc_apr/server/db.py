@@ -88,7 +88,8 @@ def make_engine(
 
 
 def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    """Keys sorted: a record's answers in the form its content hash covers (lcc_apr.evidence)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

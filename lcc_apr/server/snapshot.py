@@ -24,6 +24,7 @@ import zstandard
 from sqlalchemy import Integer, Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from lcc_apr.evidence import answers_json
 from lcc_apr.models import Record, SignOff
 from lcc_apr.sync.protocol import SNAPSHOT_COLUMNS, sign_off_wire
 
@@ -114,9 +115,9 @@ def _row(r: Any, answers_bytes: int) -> list[Any]:
 
 
 def _answers(value: str | dict[str, Any]) -> bytes:
-    """SQLite hands back the stored JSON text (written by orjson); PostgreSQL's driver
-    the parsed JSONB, encoded here as orjson would have stored it."""
-    return value.encode() if isinstance(value, str) else orjson.dumps(value)
+    """SQLite hands back the stored JSON text (written by orjson, keys sorted); PostgreSQL's
+    driver the parsed JSONB, encoded here as SQLite would have stored it."""
+    return value.encode() if isinstance(value, str) else answers_json(value)
 
 
 def _day(value: date | str | None) -> str | None:

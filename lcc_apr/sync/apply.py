@@ -185,8 +185,8 @@ def _sqlite_value(value: Any) -> Any:
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return orjson.dumps(value).decode()
+    if isinstance(value, dict):  # keys sorted, as the store's serializer (lcc_apr.evidence)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
     if isinstance(value, bool):
         return int(value)
     return value

@@ -34,7 +34,7 @@ import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lcc_apr.evidence import content_hash
+from lcc_apr.evidence import answers_json, hash_of_stored
 from lcc_apr.history import purge_records
 from lcc_apr.models import Conflict, Purge, Record, SyncState, now_utc
 from lcc_apr.store import Store
@@ -129,7 +129,22 @@ class _Local:
     kind: str
     rev: int | None
     pending: bool  # unsent work made here (or in conflict): not compared
-    digest: str | None  # recomputed content hash (None when pending or never sent)
+    stored: tuple[Any, ...] | None  # what the hash covers, as stored (None: not compared)
+
+    def matches(self, digest: str) -> bool:
+        """The copy held hashes to `digest`: its stored bytes as they are first (the usual
+        form), else parsed and put in the hash's form (an older row's other key order)."""
+        assert self.stored is not None
+        (rid, kind, subject, author, template, version), answers, status, day, deleted = self.stored
+        text = answers if isinstance(answers, bytes) else str(answers).encode()
+        head = (rid, kind, subject, author, template, version)
+        if hash_of_stored(*head, text, status, day, deleted) == digest:
+            return True
+        try:
+            parsed = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return False
+        return hash_of_stored(*head, answers_json(parsed), status, day, deleted) == digest
 
 
 def check_against_server(
@@ -181,7 +196,7 @@ def check_against_server(
             found.checked += 1
             if rev > mine.rev and rev > cursor:
                 continue  # changed on the server since this cache's position: behind
-            if rev != mine.rev or mine.digest != digest:
+            if rev != mine.rev or not mine.matches(digest):
                 fetch.append(rid)
                 found.altered.append((mine.kind, rid))
         for rid, mine in local.items():
@@ -209,21 +224,11 @@ def _local_rows(
             rid, kind, subject, author, template, version, answers, status, day = row[:9]
             deleted, rev, dirty, local_rev = row[9:]
             pending = rid in blocked or (bool(dirty) and local_rev > 0)
-            digest = None
+            stored = None
             if not pending and rev is not None:
-                digest = content_hash(
-                    id=rid,
-                    kind=kind,
-                    subject_id=subject,
-                    author_id=author,
-                    template_id=template,
-                    template_version=version,
-                    answers=orjson.loads(answers),
-                    status=status,
-                    record_date=day,
-                    deleted=bool(deleted),
-                )
-            yield rid, _Local(kind, rev, pending, digest)
+                fields = (rid, kind, subject, author, template, version)
+                stored = (fields, answers, status, day, bool(deleted))
+            yield rid, _Local(kind, rev, pending, stored)
 
 
 def _put_right(
