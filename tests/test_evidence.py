@@ -1,0 +1,84 @@
+"""A record's content hash (lcc_apr.evidence) and how a cache compares its stored copy."""
+
+from __future__ import annotations
+
+import orjson
+
+from lcc_apr.evidence import answers_json, content_hash, hash_of_stored
+from lcc_apr.sync.evidence import Findings, _Local
+
+HEAD = {
+    "id": "0b6c7d3e-1f2a-4b5c-8d9e-0f1a2b3c4d5e",
+    "kind": "supervision",
+    "subject_id": 12,
+    "author_id": 3,
+    "template_id": "supervision",
+    "template_version": 1,
+    "status": "completed",
+    "record_date": "2026-11-30",
+    "deleted": False,
+}
+ANSWERS = {"workload": "Caseload of 22", "actions": [{"owner": "Gary", "due": "2026-12-01"}]}
+
+
+def digest(**changes) -> str:
+    fields = {**HEAD, "answers": ANSWERS, **changes}
+    return content_hash(**fields)
+
+
+def local(answers_text: str) -> _Local:
+    fields = tuple(HEAD[k] for k in ("id", "kind", "subject_id", "author_id", "template_id"))
+    stored = ((*fields, HEAD["template_version"]), answers_text, "completed", "2026-11-30", False)
+    return _Local("supervision", 5, False, stored)
+
+
+def test_the_hash_covers_every_content_field_and_nothing_else():
+    base = digest()
+    assert base == digest() and len(base) == 64
+    for changed in (
+        {"status": "draft"},
+        {"deleted": True},
+        {"record_date": None},
+        {"author_id": None},
+        {"subject_id": 13},
+        {"template_version": 2},
+        {"answers": {**ANSWERS, "workload": "Caseload of 23"}},
+    ):
+        assert digest(**changed) != base, changed
+    # the answers' key order is not content
+    assert digest(answers=dict(reversed(list(ANSWERS.items())))) == base
+
+
+def test_stored_bytes_in_the_hashs_form_need_no_parsing():
+    fields = [HEAD[k] for k in ("id", "kind", "subject_id", "author_id", "template_id")]
+    stored = hash_of_stored(
+        *fields, HEAD["template_version"], answers_json(ANSWERS), "completed", "2026-11-30", False
+    )
+    assert stored == digest()
+
+
+def test_a_copy_matches_whatever_its_key_order_and_differs_when_an_answer_does():
+    sorted_text = answers_json(ANSWERS).decode()
+    other_order = orjson.dumps(dict(reversed(list(ANSWERS.items())))).decode()
+    assert sorted_text != other_order
+    assert local(sorted_text).matches(digest())
+    assert local(other_order).matches(digest())  # an older row: parsed, same content
+    forged = answers_json({**ANSWERS, "workload": "Caseload of 2"}).decode()
+    assert not local(forged).matches(digest())
+    assert not local("not json").matches(digest())
+
+
+def test_findings_name_records_by_kind_and_id_only():
+    found = Findings(checked=3, altered=[("apr", "a-1")], missing=[("record", "b-2")])
+    assert found.lines() == [
+        "apr a-1: differed from the server's copy; the server's copy was restored",
+        "record b-2: missing from this computer; taken again from the server",
+    ]
+    assert found.summary() == (
+        "Checked 3 record(s) against the server: 1 differed and were restored from the "
+        "server; 1 were missing and were taken from the server."
+    )
+    assert Findings(checked=2, pending=1).summary() == (
+        "Checked 2 record(s) against the server (1 with your unsent changes left as they "
+        "are): all match."
+    )
