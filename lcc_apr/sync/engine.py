@@ -57,7 +57,7 @@ from .errors import (
     ServerBusy,
     SnapshotRefused,
 )
-from .evidence import Findings, check_in_sync
+from .evidence import Findings, check_in_sync, fit_to_send
 from .protocol import (
     KEY_REUSED,
     PAGE_LIMIT,
@@ -264,6 +264,10 @@ class SyncEngine:
         )
         if not records:
             return None
+        fit = fit_to_send(s, records)  # a change made outside the app is not sent
+        if not fit:
+            return self._new_batch(s)  # all of these held back: the next ones
+        records = fit
         key = str(uuid.uuid4())
         batch = PushBatch(
             key=key,

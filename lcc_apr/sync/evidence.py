@@ -35,7 +35,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.evidence import answers_json, hash_of_stored
-from lcc_apr.history import purge_records
+from lcc_apr.history import purge_records, verify_history
 from lcc_apr.models import Conflict, Purge, Record, SyncState, now_utc
 from lcc_apr.store import Store
 
@@ -284,3 +284,36 @@ def check_in_sync(store: Store, server: Server, check: Callable[[], None]) -> Fi
         return check_against_server(store, server, check=check)
     except (Refused, IncompatibleServer) as err:
         return Findings(skipped=f"the server does not offer it ({err}).")
+
+
+ALTERED_UNSENT = (
+    "This record was changed on this computer outside the app (its content does not match "
+    "its history here), so the change is not sent. Keep the server's version to put it right."
+)
+
+
+def fit_to_send(s: Session, records: list[Record]) -> list[Record]:
+    """The unsent records whose change was made through the app. A server's copy marked
+    unsent with SQL (no history of its own) is a server's copy again, for the check against
+    the server to compare; one whose content does not match its own history is held back
+    as a conflict, for the person to see. Neither is sent as the person's change."""
+    fit = []
+    for record in records:
+        if record.local_rev == 0 and record.server_rev is not None:
+            record.dirty = False
+            log.warning("Not sent: %s %s was marked unsent outside the app", record.kind, record.id)
+        elif record.server_rev is not None and verify_history(s, record):
+            s.merge(
+                Conflict(
+                    record_id=record.id,
+                    server_rev=record.server_rev,
+                    server=None,
+                    fields=[],
+                    reason=ALTERED_UNSENT,
+                    created_at=now_utc(),
+                )
+            )
+            log.warning("Not sent: %s %s was changed outside the app", record.kind, record.id)
+        else:
+            fit.append(record)
+    return fit

@@ -250,3 +250,46 @@ def test_check_against_server_needs_a_synced_store(device, tmp_path, monkeypatch
     monkeypatch.setattr(keys, "secure_keyring", lambda backend=None: ring)
     assert main(["--store", str(tmp_path / "new.db"), "check", "--against-server"]) == EXIT_PROBLEM
     assert "has not been synced with a server" in capsys.readouterr().err
+
+
+def test_a_copy_marked_unsent_with_sql_is_not_pushed_but_restored(live_server, device):
+    manager = live_server.people.managers[0]
+    laptop = device(manager.username)
+    laptop.sync()
+    rid = a_synced_record(live_server, laptop)
+    before = server_copy(live_server, rid)
+    with laptop.store.session() as s:
+        forged = {**s.get(Record, rid).answers, "overall_rating": "Forged and marked unsent"}
+    raw(
+        laptop,
+        "UPDATE records SET answers = :a, dirty = 1 WHERE id = :id",
+        a=orjson.dumps(forged).decode(),
+        id=rid,
+    )
+    result = laptop.sync()
+    assert result.sent == 0 and [r for _k, r in result.evidence.altered] == [rid]
+    after = server_copy(live_server, rid)
+    assert (after.answers, after.server_rev) == (before.answers, before.server_rev)
+    assert laptop.records()[rid][0] == before.answers
+
+
+def test_an_edit_outside_the_app_on_top_of_unsent_work_is_held_back(live_server, device):
+    manager = manager_with_draft(live_server)
+    rid = draft_supervision(live_server, manager)
+    laptop = device(manager.username)
+    laptop.sync()
+    laptop.edit(rid, workload="My unsent note")  # the person's own change, with history
+    with laptop.store.session() as s:
+        forged = {**s.get(Record, rid).answers, "workload": "Someone else's words"}
+    raw(
+        laptop,
+        "UPDATE records SET answers = :a WHERE id = :id",
+        a=orjson.dumps(forged).decode(),
+        id=rid,
+    )
+    result = laptop.sync()
+    assert result.sent == 0 and result.evidence.altered == []  # not replaced either
+    with laptop.store.session() as s:
+        conflict = s.get(Conflict, rid)
+        assert conflict is not None and "outside the app" in conflict.reason
+    assert server_copy(live_server, rid).answers.get("workload") != "Someone else's words"
