@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from lcc_apr.evidence import answers_json, content_hash, hash_of_stored
-from lcc_apr.sync.evidence import Findings, _Local
+from lcc_apr.sync.evidence import Findings, _matches, _turn
 
 HEAD = {
     "id": "0b6c7d3e-1f2a-4b5c-8d9e-0f1a2b3c4d5e",
@@ -26,10 +26,10 @@ def digest(**changes) -> str:
     return content_hash(**fields)
 
 
-def local(answers_text: str) -> _Local:
-    fields = tuple(HEAD[k] for k in ("id", "kind", "subject_id", "author_id", "template_id"))
-    stored = ((*fields, HEAD["template_version"]), answers_text, "completed", "2026-11-30", False)
-    return _Local("supervision", 5, False, stored)
+def row(answers_text: str) -> tuple:
+    """A copy as the check reads it whole (HEAVY_SQL's columns)."""
+    fields = [HEAD[k] for k in ("id", "kind", "subject_id", "author_id", "template_id")]
+    return (*fields, HEAD["template_version"], answers_text, "completed", "2026-11-30", 0)
 
 
 def test_the_hash_covers_every_content_field_and_nothing_else():
@@ -61,11 +61,23 @@ def test_a_copy_matches_whatever_its_key_order_and_differs_when_an_answer_does()
     sorted_text = answers_json(ANSWERS).decode()
     other_order = orjson.dumps(dict(reversed(list(ANSWERS.items())))).decode()
     assert sorted_text != other_order
-    assert local(sorted_text).matches(digest())
-    assert local(other_order).matches(digest())  # an older row: parsed, same content
+    assert _matches(row(sorted_text), digest())
+    assert _matches(row(other_order), digest())  # an older row: parsed, same content
     forged = answers_json({**ANSWERS, "workload": "Caseload of 2"}).decode()
-    assert not local(forged).matches(digest())
-    assert not local("not json").matches(digest())
+    assert not _matches(row(forged), digest())
+    assert not _matches(row("not json"), digest())
+
+
+def test_each_run_hashes_the_next_copies_again_going_round():
+    kept = [(f"id-{n}", "h") for n in range(5)]
+    assert _turn(kept, "", None) == (kept, "")  # on demand: every copy
+    assert _turn(kept, "", 9) == (kept, "")
+    first, after = _turn(kept, "", 2)
+    assert [k for k, _ in first] == ["id-0", "id-1"] and after == "id-1"
+    second, after = _turn(kept, after, 2)
+    assert [k for k, _ in second] == ["id-2", "id-3"]
+    third, after = _turn(kept, after, 2)
+    assert [k for k, _ in third] == ["id-4", "id-0"]  # round to the start
 
 
 def test_findings_name_records_by_kind_and_id_only():

@@ -30,6 +30,18 @@ from .enums import ChangeAction, RecordKind, SignOffDecision, SignOffRole
 from .organisation import Employee, User, enum_type
 from .patches import PatchDoc
 
+EVIDENCE_COLUMNS = (
+    "id",
+    "server_rev",
+    "hash_rev",
+    "content_hash",
+    "kind",
+    "dirty",
+    "local_rev",
+    "subject_id",
+    "status",
+)
+
 
 class Record(Base):
     __tablename__ = "records"
@@ -42,6 +54,9 @@ class Record(Base):
         Index("ix_records_dirty", "dirty"),
         # HR's intake: a kind's records in a state, oldest change first (covering)
         Index("ix_records_waiting", "kind", "status", "deleted", "updated_at", "id", "subject_id"),
+        # The check against the server (lcc_apr.sync.evidence, lcc_apr.server.evidence): each
+        # record's revision and content hash in id order, read without the rows (covering)
+        Index("ix_records_evidence", *EVIDENCE_COLUMNS),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID text

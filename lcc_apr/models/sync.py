@@ -29,6 +29,9 @@ class SyncState(Base):
     snapshot_after: Mapped[str | None] = mapped_column(String(36))
     # CREATE INDEX statements of the indexes set aside during the load (made again after)
     deferred_indexes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    # The check against the server: the last record id hashed again from its content
+    # (the next check takes up after it; None: from the start)
+    evidence_after: Mapped[str | None] = mapped_column(String(36))
 
 
 class Conflict(Base):

@@ -26,7 +26,7 @@ behind: the next pull brings it. Messages name records by kind and id only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -45,10 +45,16 @@ from .protocol import HASHES_LIMIT, RECORDS_LIMIT, HashesPage, RecordsReply
 
 log = logging.getLogger(__name__)
 
-LOCAL_SQL = (
-    "SELECT id, kind, subject_id, author_id, template_id, template_version, answers, status, "
-    "record_date, deleted, server_rev, dirty, local_rev FROM records "
+REHASH_PER_SYNC = 20000  # copies hashed again from their content at each sync
+# From the covering index ix_records_evidence (store migration 0018) alone
+LIGHT_SQL = (
+    "SELECT id, server_rev, hash_rev, content_hash, kind, dirty, local_rev "
+    "FROM records "
     "WHERE id > ? AND (? IS NULL OR id <= ?) ORDER BY id"
+)
+HEAVY_SQL = (
+    "SELECT id, kind, subject_id, author_id, template_id, template_version, answers, status, "
+    "record_date, deleted FROM records WHERE id IN"
 )
 
 
@@ -68,6 +74,7 @@ class Findings:
     """What the check found and did (records named by kind and id)."""
 
     checked: int = 0  # copies compared with the server's
+    rehashed: int = 0  # of them, hashed again from their content this time
     pending: int = 0  # records with unsent changes made here: not compared
     altered: list[Named] = field(default_factory=list)  # differed: the server's copy taken
     missing: list[Named] = field(default_factory=list)  # not here: taken from the server
@@ -108,6 +115,8 @@ class Findings:
         if self.skipped:
             return f"Not checked against the server: {self.skipped}"
         text = f"Checked {self.checked:,} record(s) against the server"
+        if self.rehashed and self.rehashed < self.checked:
+            text += f", {self.rehashed:,} of them read in full"
         if self.pending:
             text += f" ({self.pending:,} with your unsent changes left as they are)"
         if not (self.problems or self.left):
@@ -129,22 +138,22 @@ class _Local:
     kind: str
     rev: int | None
     pending: bool  # unsent work made here (or in conflict): not compared
-    stored: tuple[Any, ...] | None  # what the hash covers, as stored (None: not compared)
+    kept: str | None  # the server's hash kept for this revision (None: none, or stale)
 
-    def matches(self, digest: str) -> bool:
-        """The copy held hashes to `digest`: its stored bytes as they are first (the usual
-        form), else parsed and put in the hash's form (an older row's other key order)."""
-        assert self.stored is not None
-        (rid, kind, subject, author, template, version), answers, status, day, deleted = self.stored
-        text = answers if isinstance(answers, bytes) else str(answers).encode()
-        head = (rid, kind, subject, author, template, version)
-        if hash_of_stored(*head, text, status, day, deleted) == digest:
-            return True
-        try:
-            parsed = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            return False
-        return hash_of_stored(*head, answers_json(parsed), status, day, deleted) == digest
+
+def _matches(row: Any, digest: str) -> bool:
+    """A HEAVY_SQL row hashes to `digest`: its stored answers as they are first (the usual
+    form), else parsed and put in the hash's form (an older row's other key order)."""
+    rid, kind, subject, author, template, version, answers, status, day, deleted = row
+    text = answers if isinstance(answers, bytes) else str(answers).encode()
+    head = (rid, kind, subject, author, template, version)
+    if hash_of_stored(*head, text, status, day, bool(deleted)) == digest:
+        return True
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return hash_of_stored(*head, answers_json(parsed), status, day, bool(deleted)) == digest
 
 
 def check_against_server(
@@ -152,28 +161,37 @@ def check_against_server(
     server: Server,
     *,
     limit: int = HASHES_LIMIT,
+    rehash: int | None = None,
     check: Callable[[], None] | None = None,
 ) -> Findings:
     """Compare every copy held with the server's hashes, and put right what differs.
-    `check` is called before each page (the sync's cancel check)."""
+
+    Every copy's revision and kept hash are compared with the server's (read from a
+    covering index: no record is read whole). Its content is hashed again, from the copy
+    itself, when its kept hash is missing or stale, and otherwise for `rehash` copies a
+    run, taking up after the last run's (None: every copy; the sync's default,
+    REHASH_PER_SYNC, goes round a large cache in a few syncs). `check` is called before
+    each page (the sync's cancel check)."""
     found = Findings()
     with store.session() as s:
         state = s.get(SyncState, 1)
         if state is None or state.epoch is None or state.snapshot_at is not None:
             found.skipped = "this computer has not finished a sync with the server yet."
             return found
-        cursor = state.cursor
+        cursor, resume = state.cursor, state.evidence_after or ""
         blocked = set(s.scalars(select(Conflict.record_id)))
         purges = set(s.scalars(select(Purge.record_id)))
     fetch: list[str] = []
     gone: list[Named] = []
+    kept: list[tuple[str, str]] = []  # (id, server's hash): the kept hash agrees
+    rehashed: dict[str, tuple[str, str]] = {}  # id -> (kind, server's hash): to hash again
     after = ""
     while True:
         if check is not None:
             check()
         page, _ = server.hashes(after=after, limit=limit)
         last = page.hashes[-1][0] if page.hashes and page.more else None
-        local = dict(_local_rows(store, after, last, blocked))
+        local = _light_rows(store, after, last, blocked)
         theirs = {rid: (rev, digest) for rid, rev, digest in page.hashes}
         for rid, (rev, digest) in theirs.items():
             mine = local.get(rid)
@@ -196,9 +214,13 @@ def check_against_server(
             found.checked += 1
             if rev > mine.rev and rev > cursor:
                 continue  # changed on the server since this cache's position: behind
-            if rev != mine.rev or not mine.matches(digest):
+            if rev != mine.rev:
                 fetch.append(rid)
                 found.altered.append((mine.kind, rid))
+            elif mine.kept == digest:
+                kept.append((rid, digest))
+            else:  # no kept hash for this revision (a copy pushed from here), or a forged one
+                rehashed[rid] = (mine.kind, digest)
         for rid, mine in local.items():
             if rid in theirs or mine.pending or mine.rev in (None, UNCONFIRMED):
                 continue
@@ -207,28 +229,71 @@ def check_against_server(
         after = page.hashes[-1][0] if page.hashes else after
         if not page.more:
             break
+    turn, resume = _turn(kept, resume, rehash)
+    for rid, digest in turn:
+        rehashed.setdefault(rid, ("record", digest))
+    found.rehashed = len(rehashed)
+    _rehash(store, rehashed, fetch, found, resume)
     _put_right(store, server, fetch, gone, purges, found)
     for line in found.lines():
         log.warning("Check against the server: %s", line)
     return found
 
 
-def _local_rows(
-    store: Store, after: str, last: str | None, blocked: set[str]
-) -> Iterator[tuple[str, _Local]]:
-    """This cache's records in (after, last] (to the end when last is None), each with its
-    content hash recomputed from the copy held."""
+def _turn(
+    kept: list[tuple[str, str]], resume: str, rehash: int | None
+) -> tuple[list[tuple[str, str]], str]:
+    """The copies to hash again this run (`rehash` of them from after `resume`, going
+    round to the start), and where the next run takes up ("" : from the start)."""
+    if rehash is None or rehash >= len(kept):
+        return kept, ""
+    later = [k for k in kept if k[0] > resume]
+    turn = (later + [k for k in kept if k[0] <= resume])[:rehash]
+    return turn, turn[-1][0]
+
+
+def _light_rows(store: Store, after: str, last: str | None, blocked: set[str]) -> dict[str, _Local]:
+    """This cache's records in (after, last] (to the end when last is None), from the
+    covering index ix_records_evidence: revision, kept hash, whether pending."""
+    found = {}
     with store.session() as s:
-        rows = s.connection().exec_driver_sql(LOCAL_SQL, (after, last, last))
-        for row in rows:
-            rid, kind, subject, author, template, version, answers, status, day = row[:9]
-            deleted, rev, dirty, local_rev = row[9:]
+        rows = s.connection().exec_driver_sql(LIGHT_SQL, (after, last, last))
+        for rid, rev, hash_rev, kept, kind, dirty, local_rev in rows:
             pending = rid in blocked or (bool(dirty) and local_rev > 0)
-            stored = None
-            if not pending and rev is not None:
-                fields = (rid, kind, subject, author, template, version)
-                stored = (fields, answers, status, day, bool(deleted))
-            yield rid, _Local(kind, rev, pending, stored)
+            found[rid] = _Local(kind, rev, pending, kept if hash_rev == rev else None)
+    return found
+
+
+def _rehash(
+    store: Store,
+    rehashed: dict[str, tuple[str, str]],
+    fetch: list[str],
+    found: Findings,
+    resume: str,
+) -> None:
+    """Hash these copies again from their content; a copy that differs from the server's is
+    named (and fetched); one that matches keeps the server's hash for its revision."""
+    ids = sorted(rehashed)
+    with store.session() as s:
+        for start in range(0, len(ids), RECORDS_LIMIT):
+            chunk = ids[start : start + RECORDS_LIMIT]
+            marks = ", ".join("?" * len(chunk))
+            rows = s.connection().exec_driver_sql(f"{HEAVY_SQL} ({marks})", tuple(chunk))
+            fitting = []
+            for row in rows:
+                rid, kind = row[0], row[1]
+                digest = rehashed[rid][1]
+                if _matches(row, digest):
+                    fitting.append((digest, rid))
+                else:
+                    fetch.append(rid)
+                    found.altered.append((kind, rid))
+            s.connection().exec_driver_sql(
+                "UPDATE records SET content_hash = ?, hash_rev = server_rev WHERE id = ?", fitting
+            )
+        state = s.get(SyncState, 1)
+        if state is not None:
+            state.evidence_after = resume or None
 
 
 def _put_right(
@@ -277,11 +342,12 @@ _NO_CATALOGUE: Any = _NoCatalogue()
 
 
 def check_in_sync(store: Store, server: Server, check: Callable[[], None]) -> Findings:
-    """The check at the end of a sync: a server without it (older) is said, not an error."""
+    """The check at the end of a sync (REHASH_PER_SYNC copies hashed again from their
+    content): a server without it (older) is said, not an error."""
     from .errors import IncompatibleServer, Refused
 
     try:
-        return check_against_server(store, server, check=check)
+        return check_against_server(store, server, rehash=REHASH_PER_SYNC, check=check)
     except (Refused, IncompatibleServer) as err:
         return Findings(skipped=f"the server does not offer it ({err}).")
 
