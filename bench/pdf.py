@@ -39,9 +39,6 @@ from lcc_apr.pdf.render import render_record_layout  # noqa: E402
 from lcc_apr.pdf.sign import PdfSigner  # noqa: E402
 from lcc_apr.policy import load_policy  # noqa: E402
 from lcc_apr.store import open_store  # noqa: E402
-from tests.conftest import MemoryKeyring as BenchKeyring  # noqa: E402
-from tests.pdf_tools import make_ca, make_user  # noqa: E402
-from tests.test_pdf_render import add_record, make_organisation, new_session  # noqa: E402
 
 FONTS = Path(__file__).resolve().parents[1] / "resources" / "fonts"
 RUNS = 30
@@ -170,6 +167,11 @@ def html_of(doc: RecordDocument) -> str:
 
 
 def main() -> None:
+    # the test helpers load here, not at the top: the pool's spawned workers import this
+    # file as their main module, and the app's workers do not pay for pytest
+    from tests.pdf_tools import make_ca, make_user
+    from tests.test_pdf_render import add_record, new_session
+
     register_fonts()
     catalogue = Catalogue.load()
     if "--batch" in sys.argv:  # the batch figures only (no WeasyPrint needed)
@@ -230,6 +232,9 @@ def main() -> None:
 def batch_figures(folder: Path, catalogue, hr, hr_signer: PdfSigner) -> tuple[dict, dict]:
     """HR's batch of BATCH records from an encrypted store file, in one process and on
     the pool (two processes), side by side."""
+    from tests.conftest import MemoryKeyring as BenchKeyring
+    from tests.test_pdf_render import add_record, make_organisation
+
     store = open_store(folder / "bench.db", keyring_backend=BenchKeyring())
     with store.session() as s:
         make_organisation(s)
