@@ -232,8 +232,9 @@ class ExportDialog(QtWidgets.QDialog):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        self.warm_up()
-        if not self.asked:
+        if self.asked:
+            self.warm_up()
+        else:
             self.asked = True
             store, policy = self.store, self.policy
             self.runner.read(
@@ -244,9 +245,9 @@ class ExportDialog(QtWidgets.QDialog):
             )
 
     def warm_up(self) -> None:
-        """Start the export's processes in a read task (the store's key is read); if that
-        fails, the export starts its own."""
-        if self.pool is None or self.warm is not None or self.warming:
+        """Start the export's processes in a read task (the store's key is read), while
+        HR chooses; if that fails, the export starts its own."""
+        if self.pool is None or self.warm is not None or self.warming or not self.isVisible():
             return
         self.warming = True
         pool = self.pool
@@ -280,6 +281,7 @@ class ExportDialog(QtWidgets.QDialog):
             self.model.appendRow(self._item(node))
         for cycle in cycles:
             self.cycle.addItem(cycle.label, cycle)
+        self.warm_up()  # after the departments: their read comes first
         self.tree.setEnabled(bool(tree))
         if tree:
             self.tree.setCurrentIndex(self.model.index(0, 0))

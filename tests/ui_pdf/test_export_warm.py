@@ -4,6 +4,8 @@ dialog closes, or, when it closes mid-export, once the cancelled export has stop
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from lcc_apr.forms import Catalogue
@@ -88,11 +90,15 @@ def test_closing_mid_export_cancels_it_then_ends_the_processes(qtbot, opened, tm
 def test_processes_that_arrive_after_it_closed_are_ended(qtbot, demo_store_copy, monkeypatch):
     import ui.export_dialog
 
-    started = []
+    started, gate = [], threading.Event()
     real = ui.export_dialog.warm_pool
-    monkeypatch.setattr(
-        ui.export_dialog, "warm_pool", lambda pool: started.append(real(pool)) or started[-1]
-    )
+
+    def held(pool):
+        assert gate.wait(30)  # until the dialog has been closed
+        started.append(real(pool))
+        return started[-1]
+
+    monkeypatch.setattr(ui.export_dialog, "warm_pool", held)
     runner = TaskRunner()
     dialog = ExportDialog(
         store=demo_store_copy,
@@ -102,7 +108,9 @@ def test_processes_that_arrive_after_it_closed_are_ended(qtbot, demo_store_copy,
     )
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.hide()  # before the read task's answer reaches the UI thread
+    qtbot.waitUntil(lambda: dialog.warming, timeout=10_000)  # after the departments came
+    dialog.hide()
+    gate.set()
     qtbot.waitUntil(lambda: not dialog.warming, timeout=30_000)
     assert len(started) == 1 and started[0].closed and dialog.warm is None
     started[0].close(wait=True)
