@@ -240,7 +240,8 @@ class WarmPool:
 
     @property
     def usable(self) -> bool:
-        return not (self.broken or self.closed)
+        """Not closed, and no worker has died (then the executor takes no more work)."""
+        return not (self.broken or self.closed or getattr(self.executor, "_broken", False))
 
     def take(self) -> bool:
         """True when free for a batch (then `give_back()` after it)."""

@@ -240,3 +240,25 @@ def test_one_failing_record_fails_alone_within_its_chunk(demo, tmp_path):
     result = export(demo, tmp_path, pooled=True, chunk=4)
     assert [r for r, _why in result.failed] == [broken]
     assert len(result.written) == 48
+
+
+def test_a_warm_pool_whose_worker_died_is_not_used(demo, tmp_path):
+    pool = warm(demo)
+    try:
+        assert pool.executor.submit(_worker_pid).result(30)  # set up
+        next(iter(pool.executor._processes.values())).kill()
+        for _ in range(100):  # the executor notices within moments
+            if not pool.usable:
+                break
+            time.sleep(0.1)
+        assert not pool.usable
+        result = export(demo, tmp_path, pooled=True, warm=pool)  # a new pool instead
+        assert len(result.written) == 49 and not result.failed
+    finally:
+        pool.close(wait=True)
+
+
+def _worker_pid() -> int:
+    import os
+
+    return os.getpid()
