@@ -43,9 +43,11 @@ from lcc_apr.pdf.sign import PdfSigner, PdfSigningError
 from tests.pdf_tools import (
     Identity,
     dark_pixels,
+    dummy_timestamper,
     make_ca,
     make_nss_db,
     make_pdf,
+    make_tsa,
     make_user,
     render_page_gray,
     require_tool,
@@ -395,3 +397,25 @@ def test_a_redrawn_appearance_of_the_certification_box_is_a_change(
     assert pyhanko_status(redrawn, ca).docmdp_ok is False
     (sig,) = run_pdfsig(redrawn, nss, tmp_path).signatures
     assert not sig.total_document_signed, sig.lines
+
+
+def test_timestamps_and_validation_data_keep_a_certified_copy_good(ca: Identity, manager: Identity):
+    """PAdES B-LTA adds a document timestamp (and validation data) after the certification:
+    allowed by DocMDP "no changes", and not a change to the page."""
+    stamps = dummy_timestamper(make_tsa(ca))
+    certified = PdfSigner(manager.key, manager.certificate, manager.chain, timestamper=stamps).sign(
+        make_pdf(pages=1), reason="r", signer_name="Ryan Robinson"
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(certified))
+    out = io.BytesIO()
+    root = asn1_x509.Certificate.load(ca.certificate.public_bytes(serialization.Encoding.DER))
+    signers.PdfTimeStamper(stamps).timestamp_pdf(
+        writer, "sha256", ValidationContext(trust_roots=[root]), output=out
+    )
+    archived = out.getvalue()
+    result = check_pdf(archived, trust_roots=[ca.certificate])
+    assert result.ok, result.summary
+    (one,) = result.signatures
+    assert one.certified and one.later_changes == "validation data"
+    assert result.summary.endswith("only timestamps and validation data have been added.")
+    assert pyhanko_status(archived, ca).docmdp_ok

@@ -10,10 +10,12 @@ no network access (no OCSP, no CRL fetching). For each signature it reports:
 - revoked: the certificate's serial is in `revoked` (the server's list: serial -> when);
 - covers_whole_document: nothing at all was added to the file after this signature.
   When something was, `later_changes` says what (`LATER_CHANGES`): only further signatures
-  that draw nothing ("signatures"), a later signature whose box draws on a page
-  ("signature box"), notes or marks on a page ("annotations"), or anything else ("other",
-  e.g. new page content). Only "signatures" keeps the signature good, and never after a
-  certification allowing no change (sign.py certifies every printed copy). Who made the
+  that draw nothing ("signatures"), only timestamps and revocation data for long-term
+  validation ("validation data", PAdES B-LT/B-LTA), a later signature whose box draws on a
+  page ("signature box"), notes or marks on a page ("annotations"), or anything else
+  ("other", e.g. new page content). Only the first three keep the signature good, and
+  after a certification allowing no change (sign.py certifies every printed copy) only
+  validation data does. Who made the
   later signature does not matter: any enrolled user holds a certificate from the
   organisation CA, so a second good signature may still paint new words over the page.
   The verdict is pyHanko's difference analysis (modification level, DocMDP); the kind is
@@ -53,8 +55,9 @@ log = logging.getLogger(__name__)
 for _name in ("pyhanko", "pyhanko_certvalidator"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
-LATER_CHANGES = ("none", "signatures", "signature box", "annotations", "other")
-"""What was added after a signature; only the first two leave it good."""
+LATER_CHANGES = ("none", "signatures", "validation data", "signature box", "annotations", "other")
+BENIGN = LATER_CHANGES[:3]
+"""What was added after a signature; only BENIGN leaves it good."""
 
 DAMAGED = "The file is damaged or is not a PDF, so its signatures cannot be checked."
 UNSIGNED = "The document is not signed."
@@ -89,7 +92,7 @@ class SignatureCheck:
             and self.valid
             and self.trusted
             and not self.revoked
-            and self.later_changes in ("none", "signatures")
+            and self.later_changes in BENIGN
         )
 
 
@@ -190,6 +193,8 @@ def _summary(
         return f"{who}; the document has not been changed since."
     if later_changes == "signatures":
         return f"{who}; since then only further signatures have been added."
+    if later_changes == "validation data":
+        return f"{who}; since then only timestamps and validation data have been added."
     if later_changes == "signature box":
         return (
             f"{who}, but a later signature added a box that draws on the page, "
@@ -286,7 +291,7 @@ def _check_one(
         problems.append("signature does not verify")
     if not status.trusted and status.trust_problem_indic is not None:
         problems.append(f"trust: {status.trust_problem_indic}")
-    if later not in ("none", "signatures"):
+    if later not in BENIGN:
         problems.append(f"coverage {coverage}, modification level {status.modification_level}")
 
     return SignatureCheck(
@@ -328,7 +333,8 @@ def _certified(emb) -> bool:
 def _later_changes(emb, status, later_fields: frozenset[str]) -> str:
     """What the revisions after this signature added (one of LATER_CHANGES but "none").
 
-    Benign ("signatures") only when pyHanko's difference analysis finds nothing beyond form
+    "validation data" when pyHanko finds only long-term validation updates. "signatures" only
+    when pyHanko's difference analysis finds nothing beyond form
     filling, the signature's DocMDP allows it, every changed field was signed later, and no
     page gained content or anything visible."""
     from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
@@ -342,6 +348,14 @@ def _later_changes(emb, status, later_fields: frozenset[str]) -> str:
     if drawn is not None:
         return drawn
     diff = status.diff_result
+    if (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and isinstance(diff, DiffResult)
+        and diff.modification_level <= ModificationLevel.LTA_UPDATES
+        and status.docmdp_ok is not False
+        and not later_fields
+    ):
+        return "validation data"  # document timestamps and the DSS: nothing a page shows
     benign = (
         status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
         and isinstance(diff, DiffResult)
