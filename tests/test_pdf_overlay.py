@@ -290,6 +290,7 @@ def test_an_overlaid_signature_box_is_a_change_for_all_three_checks(
     assert certified.certified and certified.intact and certified.valid and certified.trusted
     assert certified.later_changes == "signature box" and not certified.ok
     assert second.signer_name == "Mallory Jones" and second.trusted  # a good certificate...
+    assert not second.certified
     assert "a later signature added a box that draws on the page" in result.summary
 
     status = pyhanko_status(attacked, ca)  # ...and pyHanko agrees the certification broke

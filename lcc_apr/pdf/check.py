@@ -324,9 +324,11 @@ def _check_one(
 
 
 def _certified(emb) -> bool:
+    """This signature is the one the catalogue names as certifying the document."""
     try:
-        return emb.docmdp_level is not None and "/Reference" in emb.sig_object
-    except Exception:  # noqa: BLE001
+        named = emb.reader.root["/Perms"].raw_get("/DocMDP")
+        return bool(named.reference == emb.sig_field.raw_get("/V").reference)
+    except Exception:  # noqa: BLE001 - no /Perms, or a direct object: not a certification
         return False
 
 
