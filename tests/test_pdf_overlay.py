@@ -417,6 +417,6 @@ def test_timestamps_and_validation_data_keep_a_certified_copy_good(ca: Identity,
     result = check_pdf(archived, trust_roots=[ca.certificate])
     assert result.ok, result.summary
     (one,) = result.signatures
-    assert one.certified and one.later_changes == "validation data"
+    assert one.certified and one.later_changes == "timestamps"
     assert result.summary.endswith("only timestamps and validation data have been added.")
     assert pyhanko_status(archived, ca).docmdp_ok

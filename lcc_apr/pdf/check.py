@@ -11,13 +11,13 @@ no network access (no OCSP, no CRL fetching). For each signature it reports:
 - covers_whole_document: nothing at all was added to the file after this signature.
   When something was, `later_changes` says what (`LATER_CHANGES`): only further signatures
   that draw nothing ("signatures"), only timestamps and revocation data for long-term
-  validation ("validation data", PAdES B-LT/B-LTA), a later signature whose box draws on a
+  validation ("timestamps", PAdES B-LT/B-LTA), a later signature whose box draws on a
   page ("signature box"), notes or marks on a page ("annotations"), or anything else
   ("other", e.g. new page content). Only the first three keep the signature good, and
   after a certification allowing no change (sign.py certifies every printed copy) only
-  validation data does. Who made the
-  later signature does not matter: any enrolled user holds a certificate from the
-  organisation CA, so a second good signature may still paint new words over the page.
+  timestamps do. Who made the later signature does not matter: any enrolled user holds a
+  certificate from the organisation CA, so a second good signature may still paint new
+  words over the page.
   The verdict is pyHanko's difference analysis (modification level, DocMDP); the kind is
   found by comparing each page's content and annotations with the signed revision.
 
@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 for _name in ("pyhanko", "pyhanko_certvalidator"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
-LATER_CHANGES = ("none", "signatures", "validation data", "signature box", "annotations", "other")
+LATER_CHANGES = ("none", "signatures", "timestamps", "signature box", "annotations", "other")
 BENIGN = LATER_CHANGES[:3]
 """What was added after a signature; only BENIGN leaves it good."""
 
@@ -193,7 +193,7 @@ def _summary(
         return f"{who}; the document has not been changed since."
     if later_changes == "signatures":
         return f"{who}; since then only further signatures have been added."
-    if later_changes == "validation data":
+    if later_changes == "timestamps":
         return f"{who}; since then only timestamps and validation data have been added."
     if later_changes == "signature box":
         return (
@@ -335,7 +335,7 @@ def _certified(emb) -> bool:
 def _later_changes(emb, status, later_fields: frozenset[str]) -> str:
     """What the revisions after this signature added (one of LATER_CHANGES but "none").
 
-    "validation data" when pyHanko finds only long-term validation updates. "signatures" only
+    "timestamps" when pyHanko finds only long-term validation updates. "signatures" only
     when pyHanko's difference analysis finds nothing beyond form
     filling, the signature's DocMDP allows it, every changed field was signed later, and no
     page gained content or anything visible."""
@@ -357,7 +357,7 @@ def _later_changes(emb, status, later_fields: frozenset[str]) -> str:
         and status.docmdp_ok is not False
         and not later_fields
     ):
-        return "validation data"  # document timestamps and the DSS: nothing a page shows
+        return "timestamps"  # document timestamps and the DSS: nothing a page shows
     benign = (
         status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
         and isinstance(diff, DiffResult)
