@@ -59,7 +59,7 @@ A4_HEIGHT = 841.89
 RATING = "Overall rating: Outstanding"
 
 
-def ROW(line: tuple[float, float, float, float]) -> tuple[float, float, float, float]:  # noqa: N802
+def row_box(line: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """The whole table row holding a line: where the attacker's box goes."""
     return (50.0, line[1] - 5, 450.0, line[3] + 5)
 
@@ -269,7 +269,7 @@ def test_an_overlaid_signature_box_is_a_change_for_all_three_checks(
     printed: bytes, ca: Identity, mallory: Identity, nss: Path, tmp_path: Path
 ):
     page, line = words_at(printed, tmp_path, "Meets")
-    box = ROW(line)
+    box = row_box(line)
     attacked = attacker_signs(printed, mallory, page=page, box=box, text=RATING)
     assert attacked.startswith(printed)
 
