@@ -46,7 +46,12 @@ def signing_authority_files() -> dict[str, Path]:
 
         folder = Path(tempfile.mkdtemp(prefix="lcc-apr-test-ca-"))
         atexit.register(shutil.rmtree, folder, True)
-        files = {"ca_cert_file": folder / "ca.pem", "ca_key_file": folder / "ca.key"}
+        (folder / "ca.passphrase").write_text("test passphrase of the CA key\n")
+        files = {
+            "ca_cert_file": folder / "ca.pem",
+            "ca_key_file": folder / "ca.key",
+            "ca_passphrase_file": folder / "ca.passphrase",
+        }
         ensure_authority(ServerSettings(database_url="sqlite://", secret_key=SECRET, **files))
         _AUTHORITY.update(files)
     return dict(_AUTHORITY)
