@@ -14,6 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from asn1crypto import keys, pem
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -96,6 +97,15 @@ def test_init_ca_encrypts_the_key_and_only_the_passphrase_opens_it(server_env, c
         data.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") and cakey.is_plain(data) is False
     )
     assert PASSPHRASE.encode() not in data
+    info = keys.EncryptedPrivateKeyInfo.load(pem.unarmor(data)[2])["encryption_algorithm"]
+    kdf = info["parameters"]["key_derivation_func"]["parameters"]
+    assert kdf["iteration_count"].native >= 600_000 and kdf["prf"]["algorithm"].native == "sha256"
+    assert info["parameters"]["encryption_scheme"]["algorithm"].native == "aes256_cbc"
+    opened = subprocess.run(  # OpenSSL reads it as any encrypted PKCS#8 key
+        ["openssl", "pkey", "-in", str(key_file), "-passin", f"file:{words}", "-noout"],
+        capture_output=True,
+    )
+    assert opened.returncode == 0, opened.stderr
     with pytest.raises(TypeError):  # no password: cryptography will not read it
         serialization.load_pem_private_key(data, None)
     settings = ServerSettings(ca_passphrase_file=words)
@@ -340,3 +350,40 @@ def test_a_wrong_pin_or_a_missing_token_or_key_is_refused_with_a_reason(softhsm,
     with pytest.raises(AuthorityLocked, match="does not belong|no key pair"):
         read_authority(hsm_settings(softhsm, ca_pkcs11_token="other", **files))
     assert read_authority(settings) is not None
+
+
+def test_after_rotation_certificates_of_the_old_authority_still_check(server_env, capsys):
+    """init-ca, a certificate issued; import-ca --replace (a new key): the old certificate
+    still finds its issuer among the listed authorities; new ones come from the new key."""
+    from lcc_apr.server.ca import AuthorityHolder, authority_certificates, trust_reply
+    from lcc_apr.signing.certs import issuer_of
+
+    home, words = server_env
+    assert main(["init-ca", "--passphrase-file", str(words)]) == EXIT_OK
+    settings = ServerSettings(ca_passphrase_file=words)
+    old = read_authority(settings)
+    assert old is not None
+    user = SimpleNamespace(display_name="Alex Example", username="alex")
+    earlier = build_certificate(old, user, new_private_key().public_key(), settings, now_utc())
+    theirs = create_authority("HR's Own CA")
+    (home / "theirs.pem").write_bytes(theirs.certificate.public_bytes(serialization.Encoding.PEM))
+    (home / "theirs.key").write_bytes(
+        theirs.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    command = ["import-ca", "--cert", str(home / "theirs.pem"), "--key", str(home / "theirs.key")]
+    assert main([*command, "--passphrase-file", str(words), "--replace"]) == EXIT_OK
+    holder = AuthorityHolder(settings)
+    current = holder.get()
+    assert current is not None and current.fingerprint == theirs.fingerprint
+    later = build_certificate(current, user, new_private_key().public_key(), settings, now_utc())
+    engine = db.make_engine(f"sqlite:///{home / 'server.db'}")
+    with Session(engine) as s:
+        listed = authority_certificates(s, holder.certificate())
+        assert issuer_of(earlier, listed) == old.certificate
+        assert issuer_of(later, listed) == theirs.certificate
+        assert len(trust_reply(s, holder.certificate())["ca_certificates"]) == 2
+    engine.dispose()

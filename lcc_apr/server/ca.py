@@ -166,7 +166,7 @@ def read_authority(settings: ServerSettings, secret: str | None = None) -> Autho
 
 
 def write_authority(
-    settings: ServerSettings, authority: Authority, secret: str | None = None
+    settings: ServerSettings, authority: Authority, secret: str | None = None, rounds: int = 0
 ) -> None:
     """Write the certificate, and the private key encrypted under `secret` (0600), each
     atomically. With an HSM the key stays in the token: only the certificate is written."""
@@ -178,7 +178,7 @@ def write_authority(
                 "The signing authority's key is written encrypted and no passphrase was "
                 "given: use --passphrase-file, set ca_passphrase_file, or run on a terminal."
             )
-        write_file(key_path, cakey.encrypted_pem(authority.key, secret), 0o600)
+        write_file(key_path, cakey.encrypted_pem(authority.key, secret, rounds), 0o600)
     cert_pem = authority.certificate.public_bytes(serialization.Encoding.PEM)
     write_file(cert_path, cert_pem, 0o644)
 
@@ -200,7 +200,7 @@ def new_authority(
 
 
 def ensure_authority(
-    settings: ServerSettings, engine: Engine | None = None
+    settings: ServerSettings, engine: Engine | None = None, rounds: int = 0
 ) -> tuple[Authority, bool]:
     """The authority, made now if there is none (first serve, demo). (authority, made)
 
@@ -236,7 +236,7 @@ def ensure_authority(
                             "no_authority",
                         )
                     authority = new_authority(settings)
-                    write_authority(settings, authority)
+                    write_authority(settings, authority, rounds=rounds)
                     made = True
                     log.info("made a new signing authority (%s)", authority.fingerprint)
             finally:

@@ -1,11 +1,11 @@
 """The signing authority's private key kept encrypted at rest, and how it is unlocked.
 
-The key file is PKCS#8 PEM encrypted under a passphrase (`cryptography`'s
-BestAvailableEncryption: AES-256-CBC, the key derived by PBKDF2-HMAC-SHA256); the
-passphrase is never written beside it. At start the server takes the secret that unlocks
-the key (the passphrase, or the HSM token's PIN) from, in order: the settings'
-ca_passphrase_file / ca_pkcs11_pin_file (LCC_APR_SERVER_CA_..._FILE), the variable
-LCC_APR_CA_PASSPHRASE_FILE (a file path), or a prompt when a terminal is attached.
+The key file is PKCS#8 PEM encrypted under a passphrase (AES-256-CBC, the key derived by
+PBKDF2-HMAC-SHA256 with 600,000 rounds); the passphrase is never written beside it. At
+start the server takes the secret that unlocks the key (the passphrase, or the HSM token's
+PIN) from, in order: the settings' ca_passphrase_file / ca_pkcs11_pin_file
+(LCC_APR_SERVER_CA_..._FILE), the variable LCC_APR_CA_PASSPHRASE_FILE (a file path), or a
+prompt when a terminal is attached.
 A prompted secret reaches `serve`'s worker processes in their environment only
 (UNLOCK_ENV, never on disk).
 
@@ -30,6 +30,9 @@ PASSPHRASE_FILE_ENV = "LCC_APR_CA_PASSPHRASE_FILE"
 UNLOCK_ENV = "LCC_APR_CA_UNLOCK"  # set by `serve` after a prompt, for its workers only
 PROTECT_COMMAND = "lcc-apr-server protect-ca-key"
 MIN_PASSPHRASE = 12
+KDF_ROUNDS = 600_000  # PBKDF2-HMAC-SHA256 rounds for the key file (OWASP's 2023 figure)
+# the demo's passphrase is 288 random bits: stretching it adds nothing, and costs its start
+DEMO_ROUNDS = 2048
 
 
 class AuthorityError(Exception):
@@ -88,12 +91,46 @@ def check_new(passphrase: str) -> None:
         )
 
 
-def encrypted_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, passphrase: str) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
+def encrypted_pem(
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, passphrase: str, rounds: int = 0
+) -> bytes:
+    """PKCS#8 PEM encrypted under the passphrase: PBES2, PBKDF2-HMAC-SHA256 with KDF_ROUNDS
+    (`cryptography`'s BestAvailableEncryption uses 2,048 rounds only), AES-256-CBC. OpenSSL
+    and `cryptography` read it as any encrypted PKCS#8 key."""
+    from asn1crypto import algos, keys, pem
+    from cryptography.hazmat.primitives import hashes, padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+    plain = key.private_bytes(
+        serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase.encode()),
+        serialization.NoEncryption(),
     )
+    rounds = rounds or KDF_ROUNDS  # fewer only in tests
+    salt, iv = os.urandom(16), os.urandom(16)
+    secret = PBKDF2HMAC(hashes.SHA256(), 32, salt, rounds).derive(passphrase.encode())
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(secret), modes.CBC(iv)).encryptor()
+    data = encryptor.update(padder.update(plain) + padder.finalize()) + encryptor.finalize()
+    kdf = {
+        "salt": algos.Pbkdf2Salt(name="specified", value=salt),
+        "iteration_count": rounds,
+        "prf": {"algorithm": "sha256"},
+    }
+    info = keys.EncryptedPrivateKeyInfo(
+        {
+            "encryption_algorithm": {
+                "algorithm": "pbes2",
+                "parameters": {
+                    "key_derivation_func": {"algorithm": "pbkdf2", "parameters": kdf},
+                    "encryption_scheme": {"algorithm": "aes256_cbc", "parameters": iv},
+                },
+            },
+            "encrypted_data": data,
+        }
+    )
+    return bytes(pem.armor("ENCRYPTED PRIVATE KEY", info.dump()))
 
 
 def is_plain(data: bytes) -> bool:
@@ -138,7 +175,9 @@ def load_key_file(
     return key
 
 
-def protect_key_file(path: Path, passphrase: str, password: bytes | None = None) -> bool:
+def protect_key_file(
+    path: Path, passphrase: str, password: bytes | None = None, rounds: int = 0
+) -> bool:
     """Encrypt a plain key file in place under `passphrase` (0600, atomically); False
     when it was encrypted already (then it is left alone)."""
     from .ca import _load_key, write_file
@@ -147,7 +186,7 @@ def protect_key_file(path: Path, passphrase: str, password: bytes | None = None)
     if not is_plain(data) and password is None:
         return False
     key = _load_key(data, password, path)
-    write_file(path, encrypted_pem(key, passphrase), 0o600)
+    write_file(path, encrypted_pem(key, passphrase, rounds), 0o600)
     return True
 
 
@@ -162,4 +201,4 @@ def demo_passphrase(settings: ServerSettings) -> None:
     passphrase = read_or_create_secret(settings.ca_passphrase_file)
     key_path = settings.ca_files()[1]
     if key_path.exists() and is_plain(key_path.read_bytes()):
-        protect_key_file(key_path, passphrase)
+        protect_key_file(key_path, passphrase, rounds=DEMO_ROUNDS)

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import Employee, Record, RecordKind, Role, User, UserRole
 from lcc_apr.store.lock import StoreLock
 
-from .cakey import demo_passphrase
+from .cakey import DEMO_ROUNDS, demo_passphrase
 from .db import is_current, make_engine, prepare_database
 from .demo import (
     DEMO_PASSWORD,
@@ -148,7 +148,8 @@ class EmbeddedServer:
         if not is_current(self._engine):  # a demo built by an older version of the app
             prepare_database(self._engine)
         demo_passphrase(self.settings)
-        ensure_authority(self.settings, self._engine)  # the demo signs too: its own authority
+        # the demo signs too: its own authority
+        ensure_authority(self.settings, self._engine, rounds=DEMO_ROUNDS)
         app = create_app(self.settings, self._engine)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=0, log_level="warning", server_header=False
