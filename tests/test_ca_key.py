@@ -387,3 +387,19 @@ def test_after_rotation_certificates_of_the_old_authority_still_check(server_env
         assert issuer_of(later, listed) == theirs.certificate
         assert len(trust_reply(s, holder.certificate())["ca_certificates"]) == 2
     engine.dispose()
+
+
+def test_serve_on_a_terminal_asks_for_the_passphrase_until_it_opens_the_key(
+    server_env, monkeypatch, capsys
+):
+    from lcc_apr.server.cli_ca import unlock_at_start
+
+    home, words = server_env
+    assert main(["init-ca", "--passphrase-file", str(words)]) == EXIT_OK
+    monkeypatch.setenv(cakey.UNLOCK_ENV, "")  # set by unlock_at_start: undone after the test
+    answers = iter(["a wrong passphrase", PASSPHRASE])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    unlock_at_start(ServerSettings())
+    assert "does not open" in capsys.readouterr().err
+    assert read_authority(ServerSettings()) is not None  # the workers find it in their environment
