@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
-import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -49,7 +47,7 @@ from lcc_apr.signing.certs import (
 )
 
 from . import cakey
-from .cakey import AuthorityError, AuthorityLocked
+from .cakey import AuthorityError, AuthorityLocked, tighten, write_file
 from .settings import ServerSettings
 from .tables import IssuedCertificate, SigningAuthority
 
@@ -159,7 +157,7 @@ def read_authority(settings: ServerSettings, secret: str | None = None) -> Autho
                 f"The signing authority is incomplete: {key_path.name} is missing beside "
                 f"{cert_path.name}. Restore it or run init-ca --replace."
             )
-        _tighten(key_path)
+        tighten(key_path)
         key = cakey.load_key_file(key_path, secret)
     _check_pair(certificate, key)
     return Authority(certificate, key)
@@ -373,45 +371,34 @@ def _extension(certificate: x509.Certificate, kind: type) -> Any:
         return None
 
 
-def write_file(path: Path, data: bytes, mode: int) -> None:
-    """Write the file atomically with exactly this mode (whatever the umask)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(draft, mode)  # whatever the umask
-    os.replace(draft, path)
-
-
-def _tighten(key_path: Path) -> None:
-    mode = stat.S_IMODE(key_path.stat().st_mode)
-    if mode & 0o077:
-        os.chmod(key_path, 0o600)
-        log.warning("the signing authority's key file was readable by others: now 0600")
-
-
 class AuthorityHolder:
     """The running server's authority, read on first use (so one made by `init-ca` while
     the server runs is picked up); None while there is none. `get` raises AuthorityLocked
-    while its key cannot be used (tried again at each call); `certificate` needs no key."""
+    while its key cannot be used (tried again after RETRY_LOCKED seconds: opening the key
+    costs the KDF); `certificate` needs no key."""
+
+    RETRY_LOCKED = 60.0
 
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self._authority: Authority | None = None
         self._certificate: x509.Certificate | None = None
-        self._refusal: str | None = None
+        self._refusal: AuthorityLocked | None = None
+        self._refused_at = 0.0
         self._lock = threading.Lock()
 
     def get(self) -> Authority | None:
         with self._lock:
             if self._authority is None:
+                recent = time.monotonic() - self._refused_at < self.RETRY_LOCKED
+                if self._refusal is not None and recent:
+                    raise self._refusal
                 try:
                     self._authority = read_authority(self.settings)
                 except AuthorityLocked as locked:
-                    if locked.reason != self._refusal:
+                    if self._refusal is None or locked.reason != self._refusal.reason:
                         log.error("signing refused: %s", locked.reason)
-                        self._refusal = locked.reason
+                    self._refusal, self._refused_at = locked, time.monotonic()
                     raise
                 self._refusal = None
             return self._authority
@@ -428,7 +415,7 @@ class AuthorityHolder:
     def forget(self) -> None:
         """Read the authority again at the next use (its token went away)."""
         with self._lock:
-            self._authority = self._certificate = None
+            self._authority = self._certificate = self._refusal = None
 
 
 # -- certificates ----------------------------------------------------------------------

@@ -17,7 +17,10 @@ Without the secret (or with a wrong one) the server still serves sync; only sign
 from __future__ import annotations
 
 import getpass
+import logging
 import os
+import secrets
+import stat
 import sys
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .settings import ServerSettings
 
+log = logging.getLogger("lcc_apr.server")
 PASSPHRASE_FILE_ENV = "LCC_APR_CA_PASSPHRASE_FILE"
 UNLOCK_ENV = "LCC_APR_CA_UNLOCK"  # set by `serve` after a prompt, for its workers only
 PROTECT_COMMAND = "lcc-apr-server protect-ca-key"
@@ -180,7 +184,7 @@ def protect_key_file(
 ) -> bool:
     """Encrypt a plain key file in place under `passphrase` (0600, atomically); False
     when it was encrypted already (then it is left alone)."""
-    from .ca import _load_key, write_file
+    from .ca import _load_key
 
     data = path.read_bytes()
     if not is_plain(data) and password is None:
@@ -202,3 +206,21 @@ def demo_passphrase(settings: ServerSettings) -> None:
     key_path = settings.ca_files()[1]
     if key_path.exists() and is_plain(key_path.read_bytes()):
         protect_key_file(key_path, passphrase, rounds=DEMO_ROUNDS)
+
+
+def write_file(path: Path, data: bytes, mode: int) -> None:
+    """Write the file atomically with exactly this mode (whatever the umask)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(draft, mode)  # whatever the umask
+    os.replace(draft, path)
+
+
+def tighten(key_path: Path) -> None:
+    mode = stat.S_IMODE(key_path.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(key_path, 0o600)
+        log.warning("the signing authority's key file was readable by others: now 0600")
