@@ -10,14 +10,16 @@ no network access (no OCSP, no CRL fetching). For each signature it reports:
 - revoked: the certificate's serial is in `revoked` (the server's list: serial -> when);
 - covers_whole_document: nothing at all was added to the file after this signature.
   When something was, `later_changes` says whether it was only further signatures
-  ("signatures") or anything else ("other").
+  ("signatures"), only validation data and archive timestamps ("timestamps"), or anything
+  else ("other").
 
-Signatures are PAdES B-B (no timestamp authority yet), so the only signing time is the one
-the signer's own clock wrote into the signature. The certificate is checked as of that
-time, so an old appraisal does not turn "untrusted" the day its signer's certificate
-expires; a certificate in the revoked list is reported as revoked whatever the date, since
-a B-B signature cannot prove it was made before the revocation. Once signatures carry a
-timestamp (see sign.py), the timestamp's time is used instead.
+A signature with a valid, trusted RFC 3161 timestamp (PAdES B-T, see timestamps.py) was
+made at the timestamp's time: that is its `signed_at`, and its certificate counts as
+revoked only if it was revoked at or before that time. Without one (B-B), the only signing
+time is the signer's own clock: the certificate is checked as of that time, so an old
+appraisal does not turn "untrusted" the day its certificate expires, but a certificate in
+the revoked list is reported as revoked whatever the date, since a B-B signature cannot
+prove it was made before the revocation.
 
 A file that cannot be read (damaged, truncated, not a PDF) gives a PdfCheck that says so;
 this module never raises on bad input.
@@ -30,7 +32,7 @@ import io
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -64,7 +66,7 @@ class SignatureCheck:
     revoked: bool
     revoked_at: datetime | None
     covers_whole_document: bool
-    later_changes: str  # "none", "signatures" (only further signatures) or "other"
+    later_changes: str  # "none", "signatures", "timestamps" (DSS, archive timestamps), "other"
     certificate_serial: int | None
     timestamped: bool
     problem: str | None  # a technical note when something failed, for logs and support
@@ -78,7 +80,7 @@ class SignatureCheck:
             and self.valid
             and self.trusted
             and not self.revoked
-            and self.later_changes in ("none", "signatures")
+            and self.later_changes in ("none", "signatures", "timestamps")
         )
 
 
@@ -179,6 +181,8 @@ def _summary(
         return f"{who}; the document has not been changed since."
     if later_changes == "signatures":
         return f"{who}; since then only further signatures have been added."
+    if later_changes == "timestamps":
+        return f"{who}; since then only timestamps and validation data have been added."
     return f"{who}, but the document was changed after it was signed."
 
 
@@ -201,6 +205,26 @@ def _failed(emb, name: str, problem: str) -> SignatureCheck:
         problem=problem,
         summary=f"The signature by {name} is damaged and cannot be checked.",
     )
+
+
+def _archival_only(level) -> str | None:
+    """ "timestamps" when all that was added since is validation data (DSS) and document
+    timestamps (PAdES B-LT / B-LTA), which change nothing anyone signed."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+
+    return "timestamps" if level == ModificationLevel.LTA_UPDATES else None
+
+
+def _revoked_when_signed(revoked_at: datetime | None, trusted_time: datetime | None) -> bool:
+    """Revoked for this signature: always when there is no trusted time (B-B); with a
+    timestamp only if the revocation came at or before it."""
+    if revoked_at is None:
+        return False
+    if trusted_time is None:
+        return True
+    if revoked_at.tzinfo is None:  # the store keeps UTC
+        revoked_at = revoked_at.replace(tzinfo=UTC)
+    return revoked_at <= trusted_time
 
 
 def _check_one(
@@ -256,7 +280,7 @@ def _check_one(
     issued_by_root = status.signing_cert.issuer.dump() in root_subjects
     # Serials are unique per issuer: only look up certificates our CA(s) stand behind.
     revoked_at = revoked.get(serial) if (issued_by_root or status.trusted) else None
-    is_revoked = revoked_at is not None or status.revoked
+    is_revoked = _revoked_when_signed(revoked_at, trusted_time) or bool(status.revoked)
 
     coverage = status.coverage
     whole = coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -271,7 +295,7 @@ def _check_one(
             and status.docmdp_ok is not False
             and later_signatures > 0
         )
-        later = "signatures" if benign else "other"
+        later = _archival_only(level) or ("signatures" if benign else "other")
 
     problems = []
     if not status.intact:

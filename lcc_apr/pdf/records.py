@@ -48,14 +48,26 @@ def _finished(
     """Rendered, and signed in the role's box (its words drawn as page text)."""
     if signer is None:
         return render_record_layout(doc).pdf
+    from .sign import TimestampUnavailable
+
+    try:
+        return _signed(doc, signer=signer, signer_name=signer_name, role=role, timestamp=True)
+    except TimestampUnavailable:  # still signed (B-B), and the box says so
+        return _signed(doc, signer=signer, signer_name=signer_name, role=role, timestamp=False)
+
+
+def _signed(
+    doc: RecordDocument, *, signer: PdfSigner, signer_name: str, role: str | None, timestamp: bool
+) -> bytes:
     from .sign import box_text
 
     reason = f"Copy of record {doc.record_id[:8]} ({doc.status_label})"
-    words = box_text(signer_name, datetime.now().astimezone(), reason)
+    note = signer.time_note(timestamp)
+    words = box_text(signer_name, datetime.now().astimezone(), reason, time_note=note)
     layout = render_record_layout(doc, stamp=(role, words) if role else None)
     place = layout.signature_boxes.get(role or "")
     if place is None:  # no box for this role: pyHanko draws its own in the corner
-        return signer.sign(layout.pdf, reason=reason, signer_name=signer_name)
+        return signer.sign(layout.pdf, reason=reason, signer_name=signer_name, timestamp=timestamp)
     return signer.sign(
         layout.pdf,
         reason=reason,
@@ -63,6 +75,7 @@ def _finished(
         box=place.box,
         page=place.page_index,
         text_on_page=True,
+        timestamp=timestamp,
     )
 
 
@@ -130,7 +143,10 @@ def print_record(
     if printer.signer is None:
         check = printer.why_unsigned
     else:
-        check = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked).summary
+        checked = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked)
+        check = checked.summary
+        if checked.signatures and not checked.signatures[-1].timestamped:
+            check = f"{check} {printer.signer.time_note(timestamp=False)}."
     e = doc.employee
     day = record.record_date
     name = file_name(

@@ -7,11 +7,12 @@ as an incremental update so that earlier signatures stay intact. The product has
 timestamp authority yet, so the signing time is the signer's own clock (PDF /M): good
 evidence inside the council, not proof of time to an outsider.
 
-Moving to **B-T** later is one line: give the `PdfSigner` a timestamper, e.g.
-``PdfSigner(key, cert, chain, timestamper=HTTPTimeStamper("https://tsa.example/"))`` (from
-``pyhanko.sign.timestamps``, over aiohttp, which pyHanko already depends on), or set
-`DEFAULT_TIMESTAMPER` below for every signer. Nothing else changes: the reserved space
-grows to fit the token, and check.py already reads a timestamp when one is there.
+**B-T**: give the `PdfSigner` a timestamper (``timestamps.timestamper_for(url)``, the TSA
+configured on the server and learnt at sync): the signature then carries an RFC 3161 token.
+**B-LT**: give it `validation` (``timestamps.ValidationMaterial``: the CA certificates and
+its CRL): they are written into the PDF's DSS in a further incremental update, so the PDF
+verifies offline. A TSA that does not answer raises `TimestampUnavailable`; the caller
+signs again with ``timestamp=False`` (B-B) and says so in the box (lcc_apr/pdf/records.py).
 
 The box shows "Digitally signed by NAME", the date and time, the reason (and the place, if
 given), in DejaVu Sans embedded as a subset, so names such as Łukasz Dvořák print as
@@ -48,11 +49,14 @@ if TYPE_CHECKING:
     from pyhanko.sign.timestamps import TimeStamper
     from pyhanko.stamp import TextStampStyle
 
+    from .timestamps import ValidationMaterial
+
 __all__ = [
     "DEFAULT_BOX_SIZE",
     "DEFAULT_TIMESTAMPER",
     "PdfSigner",
     "PdfSigningError",
+    "TimestampUnavailable",
     "box_text",
     "font_path",
     "sign_pdf",
@@ -79,6 +83,10 @@ _RESERVE_TIMESTAMP = 8192
 
 class PdfSigningError(Exception):
     """The PDF could not be signed (unreadable file, key and certificate do not match...)."""
+
+
+class TimestampUnavailable(PdfSigningError):
+    """The timestamp authority did not answer (or answered nonsense): nothing was signed."""
 
 
 def _assert_no_running_loop() -> None:
@@ -238,12 +246,18 @@ def _when(moment: datetime) -> str:
 
 
 def box_text(
-    signer_name: str, signed_at: datetime, reason: str, location: str | None = None
+    signer_name: str,
+    signed_at: datetime,
+    reason: str,
+    location: str | None = None,
+    time_note: str | None = None,
 ) -> str:
-    """The lines shown in the visible box (also what tests look for)."""
+    """The lines shown in the visible box (also what tests look for); time_note says
+    whether the time is certified (timestamps.TRUSTED_TIME, NO_TRUSTED_TIME...)."""
     lines = [f"Digitally signed by {signer_name}", _when(signed_at)]
     lines += textwrap.wrap(f"Reason: {reason}", WRAP_AT) if reason else []
     lines += textwrap.wrap(f"Location: {location}", WRAP_AT) if location else []
+    lines += textwrap.wrap(time_note, WRAP_AT) if time_note else []
     return unicodedata.normalize("NFC", "\n".join(lines))
 
 
@@ -305,6 +319,7 @@ class PdfSigner:
         chain: Iterable[x509.Certificate] = (),
         *,
         timestamper: TimeStamper | None = None,
+        validation: ValidationMaterial | None = None,
     ) -> None:
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -316,6 +331,7 @@ class PdfSigner:
         self.certificate = certificate
         self.chain = list(chain)
         self.timestamper = timestamper if timestamper is not None else DEFAULT_TIMESTAMPER
+        self.validation = validation
         registry = SimpleCertificateStore()
         registry.register_multiple([_asn1_cert(c) for c in self.chain])
         self._cms_signer = _key_signer_class()(key, _asn1_cert(certificate), registry)
@@ -330,6 +346,14 @@ class PdfSigner:
         self._style = _stamp_style(str(font_path()))
         self._frame = _frame_style()
 
+    def time_note(self, timestamp: bool = True) -> str:
+        """The box's line about trusted time for a signature made with these settings."""
+        from .timestamps import NO_TRUSTED_TIME, TRUSTED_TIME, TSA_DID_NOT_ANSWER
+
+        if self.timestamper is None:
+            return NO_TRUSTED_TIME
+        return TRUSTED_TIME if timestamp else TSA_DID_NOT_ANSWER
+
     def sign(
         self,
         pdf: bytes,
@@ -340,6 +364,7 @@ class PdfSigner:
         page: int = -1,
         location: str | None = None,
         text_on_page: bool = False,
+        timestamp: bool = True,
     ) -> bytes:
         """The PDF with this identity's signature added as an incremental update.
 
@@ -350,6 +375,7 @@ class PdfSigner:
         box: (x1, y1, x2, y2) in PDF points from the page's bottom-left corner; None puts a
         DEFAULT_BOX_SIZE box in the bottom right corner, 36 pt in from the edges.
         page: 0-based page index; negative counts from the end (-1: the last page).
+        timestamp: False signs without asking the TSA (B-B), e.g. after TimestampUnavailable.
         """
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import signers
@@ -375,11 +401,13 @@ class PdfSigner:
             reason=reason,
             location=location,
             name=signer_name,
+            **_validation_meta(self.validation),
         )
+        timestamper = self.timestamper if timestamp else None
         pdf_signer = signers.PdfSigner(
             meta,
             signer=self._cms_signer,
-            timestamper=self.timestamper,
+            timestamper=timestamper,
             stamp_style=self._frame if text_on_page else self._style,
             new_field_spec=SigFieldSpec(
                 sig_field_name=field_name,
@@ -387,15 +415,40 @@ class PdfSigner:
                 box=(x1, y1, x2, y2),  # type: ignore[arg-type]  # floats are fine in PDF
             ),
         )
-        text = box_text(signer_name, datetime.now().astimezone(), reason, location)
-        out = io.BytesIO()
-        pdf_signer.sign_pdf(
-            writer,
-            bytes_reserved=self._reserve,
-            appearance_text_params={"box": text},
-            output=out,
+        text = box_text(
+            signer_name, datetime.now().astimezone(), reason, location, self.time_note(timestamp)
         )
+        out = io.BytesIO()
+        try:
+            pdf_signer.sign_pdf(
+                writer,
+                bytes_reserved=self._reserve,
+                appearance_text_params={"box": text},
+                output=out,
+            )
+        except Exception as e:
+            if timestamper is not None and _timestamp_failed(e):
+                raise TimestampUnavailable(f"The timestamp authority did not answer: {e}") from e
+            raise
         return out.getvalue()
+
+
+def _validation_meta(material: ValidationMaterial | None) -> dict:
+    """PdfSignatureMetadata's arguments for B-LT: the validation material to embed."""
+    if material is None:
+        return {}
+    return {"embed_validation_info": True, "validation_context": material.context()}
+
+
+def _timestamp_failed(error: BaseException) -> bool:
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TimestampRequestError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _page_count(writer: IncrementalPdfFileWriter) -> int:
