@@ -288,3 +288,37 @@ def test_the_refresh_job_adds_an_archive_timestamp(ca, tsa, nss, tmp_path):
     failed = refresh_folder(folder, timestamper_for(tsa.url), material, within_days=4000)
     assert {r.path.name: r.outcome for r in failed}["b-b.pdf"] == "failed"
     assert (folder / "b-b.pdf").read_bytes() == before
+
+
+def test_the_hr_command_uses_the_tsa_and_crl_the_store_got_at_sync(
+    ca, tsa, tmp_path, monkeypatch, capsys
+):
+    from lcc_apr.cli import EXIT_OK, EXIT_PROBLEM, main
+    from lcc_apr.demo.build import open_demo_store
+    from lcc_apr.signing.trust import Trust, save_trust
+
+    monkeypatch.setenv("LCC_APR_HOME", str(tmp_path))
+    monkeypatch.delenv("LCC_APR_TSA_URL", raising=False)
+    crl = make_crl(ca)
+    store = open_demo_store(tmp_path / "demo.db", keyring_backend=None)
+    with store.session() as s:  # what a sync with a server that has a TSA leaves behind
+        save_trust(s, Trust((ca.certificate,), {}, None, crl=crl, timestamp_authority=tsa.url))
+        s.commit()
+    store.close()
+    folder = tmp_path / "printed"
+    folder.mkdir()
+    ryan = make_user(ca)
+    tsa.down = True
+    kit = signer(ryan, ca, tsa, crl)
+    (folder / "a.pdf").write_bytes(
+        kit.sign(make_pdf(), reason="x", signer_name="R", timestamp=False)
+    )
+    assert main(["pdf-timestamps", str(folder)]) == EXIT_PROBLEM  # the TSA is down
+    assert "1 failed" in capsys.readouterr().out
+    tsa.down = False
+    assert main(["pdf-timestamps", str(folder), "--list"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "a.pdf\ttimestamped\tno trusted time yet" in out and "1 timestamped" in out
+    stamp = last_timestamp((folder / "a.pdf").read_bytes())
+    assert stamp is not None and stamp.kind == "document"
+    assert dss_crls((folder / "a.pdf").read_bytes())

@@ -211,7 +211,7 @@ def hr_pool_kit(
 ) -> Callable[[], PoolKit]:
     """`pool` for export_records: when called (in the export's worker), who signs
     (`printer()`) and the store's key, as the worker processes need them."""
-    from lcc_apr.pdf.pool import PoolKit, signer_parts
+    from lcc_apr.pdf.pool import PoolKit, signer_parts, trusted_time_parts
 
     def kit() -> PoolKit:
         found = printer()
@@ -219,6 +219,7 @@ def hr_pool_kit(
         parts: dict[str, Any] = {}
         if found.signer is not None:
             parts = signer_parts(found.signer.key, found.signer.certificate, found.signer.chain)
+            parts.update(trusted_time_parts(found.signer))
         return PoolKit(
             store_path=store.path,
             store_key=key.raw if key is not None else None,
@@ -237,7 +238,6 @@ def printer_for(
     for a batch): their identity from signing.identity.Signer (enrolled over `connection`
     when it has no certificate yet), their role on the record, the organisation's trust."""
     from lcc_apr.pdf.records import Printer
-    from lcc_apr.pdf.sign import PdfSigner
     from lcc_apr.signing.identity import SigningError
     from lcc_apr.signing.signoff import role_for
 
@@ -253,7 +253,7 @@ def printer_for(
         found = role_for(actor.parties())
         role = str(found) if found is not None else None
     return Printer(
-        PdfSigner(identity.private_key, identity.certificate, trust.authorities),
+        trust.pdf_signer(identity.private_key, identity.certificate),
         user.display_name,
         role,
         list(trust.authorities),

@@ -73,6 +73,8 @@ class PoolKit:
     certificate: bytes = b""  # DER
     chain: tuple[bytes, ...] = ()  # DER
     role: str = "hr"
+    tsa_url: str | None = None  # trusted time (B-T); None: B-B
+    crls: tuple[bytes, ...] = ()  # DER, embedded with the chain (B-LT)
 
     def __repr__(self) -> str:
         return f"PoolKit({self.store_path.name}, signer={self.signer_name!r})"
@@ -87,6 +89,16 @@ def signer_parts(key: Any, certificate: x509.Certificate, chain: list[x509.Certi
         ),
         "certificate": certificate.public_bytes(der),
         "chain": tuple(c.public_bytes(der) for c in chain),
+    }
+
+
+def trusted_time_parts(signer: Any) -> dict:
+    """A PdfSigner's TSA address and CRLs for a PoolKit (workers make their own signer)."""
+    stamper = signer.timestamper
+    material = signer.validation
+    return {
+        "tsa_url": getattr(stamper, "url", None),
+        "crls": tuple(material.crls) if material is not None else (),
     }
 
 
@@ -106,6 +118,7 @@ def _start_worker(kit: PoolKit, cancel: Any) -> None:
     from .pages import register_fonts
     from .records import record_pdf
     from .sign import PdfSigner
+    from .timestamps import ValidationMaterial, timestamper_for
 
     if kit.store_key is None:
         engine = plain_engine(kit.store_path)
@@ -113,10 +126,13 @@ def _start_worker(kit: PoolKit, cancel: Any) -> None:
         engine = encrypted_engine(kit.store_path, StoreKey(kit.store_key, {"source": "pool"}))
     signer = None
     if kit.signer_key is not None:
+        chain = [x509.load_der_x509_certificate(c) for c in kit.chain]
         signer = PdfSigner(
             serialization.load_der_private_key(kit.signer_key, password=None),
             x509.load_der_x509_certificate(kit.certificate),
-            [x509.load_der_x509_certificate(c) for c in kit.chain],
+            chain,
+            timestamper=timestamper_for(kit.tsa_url),
+            validation=ValidationMaterial(tuple(chain), kit.crls),
         )
     register_fonts()
     load_calendar()  # the bank holidays here, not in the first record (cancel waits for it)
