@@ -132,7 +132,7 @@ def _start_worker(kit: PoolKit, cancel: Any) -> None:
             x509.load_der_x509_certificate(kit.certificate),
             chain,
             timestamper=timestamper_for(kit.tsa_url),
-            validation=ValidationMaterial(tuple(chain), kit.crls),
+            validation=ValidationMaterial(tuple(chain), kit.crls) if kit.crls else None,
         )
     register_fonts()
     load_calendar()  # the bank holidays here, not in the first record (cancel waits for it)

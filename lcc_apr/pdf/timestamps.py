@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
+class _NoFetchingNote(logging.Filter):
+    """pyHanko warns at every B-LT signature that fetching is off: here it always is (the
+    CRL comes from our server at sync), so the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchingNote())
+
 # The line a signature box carries about its time (product wording).
 # Short enough for one line of the box.
 TRUSTED_TIME = "Time certified by a timestamp service"
@@ -77,6 +89,16 @@ def _http_timestamper_class():
             super().__init__()
             self.url = url
             self.timeout = timeout
+            self._client: Any = None  # one httpx.Client, made on first use (~50 ms)
+            self._lock = threading.Lock()
+
+        def _http(self) -> Any:
+            import httpx
+
+            with self._lock:
+                if self._client is None:
+                    self._client = httpx.Client(timeout=self.timeout)
+                return self._client
 
         async def async_request_tsa_response(self, req):
             from asn1crypto import tsp
@@ -85,11 +107,10 @@ def _http_timestamper_class():
                 import httpx
 
                 try:
-                    reply = httpx.post(
+                    reply = self._http().post(
                         self.url,
                         content=req.dump(),
                         headers={"Content-Type": "application/timestamp-query"},
-                        timeout=self.timeout,
                     )
                 except httpx.HTTPError as e:
                     raise TimestampRequestError(

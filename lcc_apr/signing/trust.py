@@ -99,11 +99,11 @@ class Trust:
 
     def pdf_signer(self, key: Any, certificate: x509.Certificate) -> Any:
         """A PdfSigner for this computer's identity: B-T with the TSA when there is one,
-        B-LT with the authority's certificates and CRL."""
+        B-LT with the authority's certificates and CRL when the server sent one."""
         from lcc_apr.pdf.sign import PdfSigner
         from lcc_apr.pdf.timestamps import ValidationMaterial, timestamper_for
 
-        material = ValidationMaterial(self.authorities, (self.crl,) if self.crl else ())
+        material = ValidationMaterial(self.authorities, (self.crl,)) if self.crl else None
         return PdfSigner(
             key,
             certificate,
