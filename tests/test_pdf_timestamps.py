@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from lcc_apr.pdf.check import check_pdf
-from lcc_apr.pdf.records import record_pdf
+from lcc_apr.pdf.records import Printer, print_record
 from lcc_apr.pdf.sign import PdfSigner, TimestampUnavailable
 from lcc_apr.pdf.timestamps import (
     NO_TRUSTED_TIME,
@@ -226,10 +226,11 @@ def test_the_printed_box_says_whether_the_time_is_trusted(
     user = make_user(ca, "Thị Mai Trần")
     tsa.down = tsa_state == "down"
     kit = signer(user, ca, None if tsa_state == "none" else tsa, make_crl(ca))
-    pdf = record_pdf(
-        session, record.id, catalogue, signer=kit, signer_name="Thị Mai Trần", role="manager"
-    )
-    assert note in pdf_text(pdf, tmp_path)
+    printer = Printer(kit, "Thị Mai Trần", "manager", [ca.certificate])
+    printed = print_record(session, record.id, catalogue, printer)
+    pdf = printed.pdf
+    assert note in pdf_text(pdf, tmp_path)  # in the signature box
+    assert note in printed.check  # and on the preview's verification line
     result = check_pdf(pdf, trust_roots=[ca.certificate])
     assert result.ok, result.summary
     assert result.signatures[0].timestamped is (tsa_state == "up")

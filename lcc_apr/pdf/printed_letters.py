@@ -177,6 +177,7 @@ def print_letter(
     if printer.signer is None:
         check = printer.why_unsigned
     else:
+        from .records import time_line
         from .sign import TimestampUnavailable
 
         box, reason = signature_box(pdf), f"Letter: {doc.title}"
@@ -187,9 +188,7 @@ def print_letter(
                 pdf, reason=reason, signer_name=printer.name, box=box, timestamp=False
             )
         checked = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked)
-        check = checked.summary
-        if checked.signatures and not checked.signatures[-1].timestamped:
-            check = f"{check} {printer.signer.time_note(timestamp=False)}."
+        check = f"{checked.summary} {time_line(checked, printer.signer)}".strip()
     record = session.get(Record, record_id)
     employee = session.get(Employee, record.subject_id) if record else None
     last, first = (employee.last_name, employee.first_name) if employee else ("", "")

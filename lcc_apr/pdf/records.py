@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from sqlalchemy.orm import Session
@@ -114,6 +114,20 @@ def describe_signatures(session: Session, record: Record) -> Callable[[SignOff],
     return describe
 
 
+def time_line(checked: Any, signer: PdfSigner) -> str:
+    """What the check line says of the newest signature's time: certified by the TSA
+    (and when), or no trusted time and why."""
+    from .sign import _when
+    from .timestamps import TRUSTED_TIME
+
+    if not checked.signatures:
+        return ""
+    newest = checked.signatures[-1]
+    if newest.timestamped and newest.signed_at is not None:
+        return f"{TRUSTED_TIME}: {_when(newest.signed_at)}."
+    return f"{signer.time_note(timestamp=False)}."
+
+
 @dataclass(frozen=True)
 class PrintedRecord:
     pdf: bytes
@@ -144,9 +158,7 @@ def print_record(
         check = printer.why_unsigned
     else:
         checked = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked)
-        check = checked.summary
-        if checked.signatures and not checked.signatures[-1].timestamped:
-            check = f"{check} {printer.signer.time_note(timestamp=False)}."
+        check = f"{checked.summary} {time_line(checked, printer.signer)}".strip()
     e = doc.employee
     day = record.record_date
     name = file_name(
