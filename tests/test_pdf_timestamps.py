@@ -323,3 +323,31 @@ def test_the_hr_command_uses_the_tsa_and_crl_the_store_got_at_sync(
     stamp = last_timestamp((folder / "a.pdf").read_bytes())
     assert stamp is not None and stamp.kind == "document"
     assert dss_crls((folder / "a.pdf").read_bytes())
+
+
+def test_an_outside_timestamp_service_needs_its_root_named(ca):
+    """A TSA that does not chain to the organisation CA: printing still works (B-T, the
+    material left out when its root is unknown, B-LT when it is given), and the check
+    trusts its time only when told its root."""
+    outside = make_ca("A commercial timestamp root")
+    server = LocalTsa(make_tsa(outside)).start()
+    try:
+        ryan = make_user(ca)
+        crl = make_crl(ca)
+        unknown = signer(ryan, ca, server, crl)
+        pdf = unknown.sign(make_pdf(), reason="x", signer_name="R")
+        assert last_timestamp(pdf) is not None and dss_crls(pdf) == []  # B-T only
+        named = PdfSigner(
+            ryan.key,
+            ryan.certificate,
+            ryan.chain,
+            timestamper=timestamper_for(server.url),
+            validation=ValidationMaterial((ca.certificate, outside.certificate), (crl,)),
+        )
+        pdf = named.sign(make_pdf(), reason="x", signer_name="R")
+        assert len(dss_crls(pdf)) == 1  # B-LT
+    finally:
+        server.stop()
+    assert not check_pdf(pdf, trust_roots=[ca.certificate]).signatures[0].timestamped
+    told = check_pdf(pdf, trust_roots=[ca.certificate], timestamp_roots=[outside.certificate])
+    assert told.ok and told.signatures[0].timestamped, told.summary

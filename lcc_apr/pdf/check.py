@@ -207,6 +207,17 @@ def _failed(emb, name: str, problem: str) -> SignatureCheck:
     )
 
 
+def _time_context(roots: list[asn1_x509.Certificate], time_roots):
+    """Timestamps are trusted when their TSA chains to the organisation CA or to one of
+    `time_roots` (an outside timestamp service's roots); None: pyHanko's default (the
+    signer's context)."""
+    if not time_roots:
+        return None
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(trust_roots=[*roots, *time_roots], allow_fetching=False)
+
+
 def _archival_only(level) -> str | None:
     """ "timestamps" when all that was added since is validation data (DSS) and document
     timestamps (PAdES B-LT / B-LTA), which change nothing anyone signed."""
@@ -234,6 +245,7 @@ def _check_one(
     root_subjects: set[bytes],
     revoked: Mapping[int, datetime],
     later_signatures: int,
+    time_roots: list[asn1_x509.Certificate] | None = None,
 ) -> SignatureCheck:
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
@@ -260,6 +272,7 @@ def _check_one(
         status = validate_pdf_signature(
             emb,
             signer_validation_context=context,
+            ts_validation_context=_time_context(roots, time_roots),
             key_usage_settings=KeyUsageConstraints(
                 key_usage={"digital_signature", "non_repudiation"},
                 match_all_key_usages=False,
@@ -340,10 +353,12 @@ def check_pdf(
     *,
     trust_roots: Iterable[x509.Certificate],
     revoked: Mapping[int, datetime] | None = None,
+    timestamp_roots: Iterable[x509.Certificate] = (),
 ) -> PdfCheck:
     """Check every signature in `pdf` against the organisation CA(s) in `trust_roots`.
 
     revoked: certificate serial -> when it was revoked, for certificates the CA issued.
+    timestamp_roots: roots of an outside timestamp service, trusted for timestamps only.
     Never raises for a bad file: a damaged one gives PdfCheck(damaged=True).
 
     Blocking (pyHanko runs its own event loop): from async code, call it in a worker thread.
@@ -352,6 +367,7 @@ def check_pdf(
     """
     _refuse_running_loop()
     roots = [_asn1(c) for c in trust_roots]
+    time_roots = [_asn1(c) for c in timestamp_roots]
     root_subjects = {r.subject.dump() for r in roots}
     revoked = dict(revoked or {})
     try:
@@ -382,6 +398,7 @@ def check_pdf(
                     root_subjects=root_subjects,
                     revoked=revoked,
                     later_signatures=later,
+                    time_roots=time_roots,
                 )
             )
         except Exception as e:  # noqa: BLE001 - belt and braces: never crash on a bad file

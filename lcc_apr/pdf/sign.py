@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -61,6 +62,8 @@ __all__ = [
     "font_path",
     "sign_pdf",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMESTAMPER: TimeStamper | None = None
 """None: PAdES B-B. A TimeStamper (e.g. HTTPTimeStamper(url)) here makes every signature B-T."""
@@ -365,6 +368,7 @@ class PdfSigner:
         location: str | None = None,
         text_on_page: bool = False,
         timestamp: bool = True,
+        embed_validation: bool = True,
     ) -> bytes:
         """The PDF with this identity's signature added as an incremental update.
 
@@ -376,6 +380,9 @@ class PdfSigner:
         DEFAULT_BOX_SIZE box in the bottom right corner, 36 pt in from the edges.
         page: 0-based page index; negative counts from the end (-1: the last page).
         timestamp: False signs without asking the TSA (B-B), e.g. after TimestampUnavailable.
+        embed_validation: False leaves out the validation material (no DSS). It is left out
+        by itself when a certificate cannot be validated for embedding (a TSA whose root
+        this computer does not hold): the PDF is still signed, B-T instead of B-LT.
         """
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import signers
@@ -401,7 +408,7 @@ class PdfSigner:
             reason=reason,
             location=location,
             name=signer_name,
-            **_validation_meta(self.validation),
+            **_validation_meta(self.validation if embed_validation else None),
         )
         timestamper = self.timestamper if timestamp else None
         pdf_signer = signers.PdfSigner(
@@ -429,6 +436,19 @@ class PdfSigner:
         except Exception as e:
             if timestamper is not None and _timestamp_failed(e):
                 raise TimestampUnavailable(f"The timestamp authority did not answer: {e}") from e
+            if embed_validation and self.validation is not None and _path_problem(e):
+                log.warning("validation material left out of a PDF: %s", type(e).__name__)
+                return self.sign(
+                    pdf,
+                    reason=reason,
+                    signer_name=signer_name,
+                    box=box,
+                    page=page,
+                    location=location,
+                    text_on_page=text_on_page,
+                    timestamp=timestamp,
+                    embed_validation=False,
+                )
             raise
         return out.getvalue()
 
@@ -438,6 +458,13 @@ def _validation_meta(material: ValidationMaterial | None) -> dict:
     if material is None:
         return {}
     return {"embed_validation_info": True, "validation_context": material.context()}
+
+
+def _path_problem(error: BaseException) -> bool:
+    """A certificate path could not be built or validated while collecting the material."""
+    from pyhanko_certvalidator.errors import PathError, ValidationError
+
+    return isinstance(error, PathError | ValidationError)
 
 
 def _timestamp_failed(error: BaseException) -> bool:
