@@ -66,7 +66,8 @@ def cmd_pdf_timestamps(args: argparse.Namespace, open_store: Any) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEM
-    material = ValidationMaterial(trust.authorities, (trust.crl,) if trust.crl else ())
+    roots = trust.authorities + trust.timestamp_roots
+    material = ValidationMaterial(roots, (trust.crl,) if trust.crl else ())
     done = refresh_folder(args.folder, stamper, material, within_days=days)
     if args.list:
         for item in done:

@@ -258,4 +258,5 @@ def printer_for(
         role,
         list(trust.authorities),
         revoked=trust.revoked_by_serial(),
+        timestamp_roots=list(trust.timestamp_roots),
     )

@@ -75,6 +75,7 @@ class PoolKit:
     role: str = "hr"
     tsa_url: str | None = None  # trusted time (B-T); None: B-B
     crls: tuple[bytes, ...] = ()  # DER, embedded with the chain (B-LT)
+    timestamp_roots: tuple[bytes, ...] = ()  # DER: an outside TSA's roots, for embedding
 
     def __repr__(self) -> str:
         return f"PoolKit({self.store_path.name}, signer={self.signer_name!r})"
@@ -96,9 +97,15 @@ def trusted_time_parts(signer: Any) -> dict:
     """A PdfSigner's TSA address and CRLs for a PoolKit (workers make their own signer)."""
     stamper = signer.timestamper
     material = signer.validation
+    der = serialization.Encoding.DER
     return {
         "tsa_url": getattr(stamper, "url", None),
         "crls": tuple(material.crls) if material is not None else (),
+        "timestamp_roots": tuple(
+            c.public_bytes(der)
+            for c in (material.trust_roots if material is not None else ())
+            if c not in signer.chain
+        ),
     }
 
 
@@ -132,7 +139,12 @@ def _start_worker(kit: PoolKit, cancel: Any) -> None:
             x509.load_der_x509_certificate(kit.certificate),
             chain,
             timestamper=timestamper_for(kit.tsa_url),
-            validation=ValidationMaterial(tuple(chain), kit.crls) if kit.crls else None,
+            validation=ValidationMaterial(
+                (*chain, *(x509.load_der_x509_certificate(c) for c in kit.timestamp_roots)),
+                kit.crls,
+            )
+            if kit.crls
+            else None,
         )
     register_fonts()
     load_calendar()  # the bank holidays here, not in the first record (cancel waits for it)

@@ -187,7 +187,12 @@ def print_letter(
             pdf = printer.signer.sign(
                 pdf, reason=reason, signer_name=printer.name, box=box, timestamp=False
             )
-        checked = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked)
+        checked = check_pdf(
+            pdf,
+            trust_roots=printer.trust_roots,
+            revoked=printer.revoked,
+            timestamp_roots=printer.timestamp_roots,
+        )
         check = f"{checked.summary} {time_line(checked, printer.signer)}".strip()
     record = session.get(Record, record_id)
     employee = session.get(Employee, record.subject_id) if record else None

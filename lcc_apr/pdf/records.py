@@ -91,6 +91,7 @@ class Printer:
     trust_roots: list[x509.Certificate] = field(default_factory=list)
     why_unsigned: str = "This copy is not signed: you have no signing certificate yet."
     revoked: dict[int, datetime] = field(default_factory=dict)  # serial -> when
+    timestamp_roots: list[x509.Certificate] = field(default_factory=list)  # an outside TSA's
 
 
 def describe_signatures(session: Session, record: Record) -> Callable[[SignOff], str]:
@@ -157,7 +158,12 @@ def print_record(
     if printer.signer is None:
         check = printer.why_unsigned
     else:
-        checked = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked)
+        checked = check_pdf(
+            pdf,
+            trust_roots=printer.trust_roots,
+            revoked=printer.revoked,
+            timestamp_roots=printer.timestamp_roots,
+        )
         check = f"{checked.summary} {time_line(checked, printer.signer)}".strip()
     e = doc.employee
     day = record.record_date

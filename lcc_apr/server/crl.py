@@ -11,8 +11,10 @@ whenever a certificate is revoked, and otherwise when half its life has passed.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -26,6 +28,7 @@ from lcc_apr.signing.certs import b64
 from .ca import Authority
 from .tables import IssuedCertificate
 
+log = logging.getLogger("lcc_apr.server")
 BACKDATE = timedelta(minutes=5)  # thisUpdate a little early for clocks that run behind
 
 # Why a certificate was revoked (ca.REASONS) as RFC 5280 reason codes.
@@ -114,7 +117,22 @@ def current_crl(ctx: Any, session: Session) -> bytes | None:
 def trusted_time_reply(ctx: Any, session: Session) -> dict[str, Any]:
     """GET /certificates/trust's optional part: the CRL (base64) and the TSA's URL."""
     der = current_crl(ctx, session)
+    roots = timestamp_roots(ctx.settings.timestamp_authority_roots_file)
     return {
         "crl": b64(der) if der else None,
         "timestamp_authority": ctx.settings.timestamp_authority_url,
+        "timestamp_roots": [b64(r) for r in roots] or None,
     }
+
+
+def timestamp_roots(path: Path | None) -> tuple[bytes, ...]:
+    """The TSA root certificates (DER) in the PEM file `timestamp_authority_roots_file`;
+    none when it is unset or unreadable (logged: then timestamps show as untrusted)."""
+    if path is None:
+        return ()
+    try:
+        found = x509.load_pem_x509_certificates(path.read_bytes())
+    except (OSError, ValueError) as e:
+        log.warning("timestamp_authority_roots_file could not be read: %s", type(e).__name__)
+        return ()
+    return tuple(c.public_bytes(serialization.Encoding.DER) for c in found)

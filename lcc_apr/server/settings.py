@@ -116,6 +116,9 @@ class ServerSettings(BaseSettings):
     # The CA's revocation list lasts crl_days (product default: a week, so a laptop that
     # syncs weekly always embeds a current one).
     timestamp_authority_url: str | None = Field(default=None, max_length=500)
+    # PEM file of the TSA's root certificate(s), when it does not chain to the signing
+    # authority (a commercial TSA): laptops trust its timestamps and embed its chain.
+    timestamp_authority_roots_file: Path | None = None
     timestamp_timeout_seconds: float = Field(default=10, gt=0, le=120)
     crl_days: int = Field(default=7, ge=1, le=366)
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,7 @@ class Trust:
     fetched_at: datetime | None = None
     crl: bytes | None = None  # the current authority's revocation list, DER (PDFs embed it)
     timestamp_authority: str | None = None  # the server's TSA for trusted time on PDFs
+    timestamp_roots: tuple[x509.Certificate, ...] = ()  # an outside TSA's roots
 
     @property
     def known(self) -> bool:
@@ -73,12 +75,14 @@ class Trust:
         }
         crl = reply.get("crl")
         tsa = reply.get("timestamp_authority")
+        roots = tuple(load_certificate(unb64(c)) for c in reply.get("timestamp_roots") or [])
         return cls(
             authorities,
             revoked,
             now_utc(),
             crl=unb64(crl) if crl else None,
             timestamp_authority=str(tsa) if tsa else None,
+            timestamp_roots=roots,
         )
 
     def to_reply(self) -> dict[str, Any]:
@@ -91,6 +95,7 @@ class Trust:
             ],
             "crl": b64(self.crl) if self.crl else None,
             "timestamp_authority": self.timestamp_authority,
+            "timestamp_roots": [b64(der(c)) for c in self.timestamp_roots] or None,
         }
 
     def timestamp_url(self) -> str | None:
@@ -103,7 +108,8 @@ class Trust:
         from lcc_apr.pdf.sign import PdfSigner
         from lcc_apr.pdf.timestamps import ValidationMaterial, timestamper_for
 
-        material = ValidationMaterial(self.authorities, (self.crl,)) if self.crl else None
+        roots = self.authorities + self.timestamp_roots
+        material = ValidationMaterial(roots, (self.crl,)) if self.crl else None
         return PdfSigner(
             key,
             certificate,
@@ -129,12 +135,14 @@ def load_trust(session: Session) -> Trust:
     fetched = max((a.fetched_at for a in anchors), default=None)
     material = {m.name: m.value for m in session.scalars(select(TrustMaterial))}
     tsa = material.get("timestamp_authority")
+    roots = material.get("timestamp_roots")
     return Trust(
         tuple(authorities),
         revoked,
         fetched,
         crl=material.get("crl"),
         timestamp_authority=tsa.decode() if tsa else None,
+        timestamp_roots=tuple(x509.load_pem_x509_certificates(roots)) if roots else (),
     )
 
 
@@ -144,7 +152,11 @@ def save_trust(session: Session, trust: Trust, at: datetime | None = None) -> No
     session.execute(delete(TrustAnchor))
     session.execute(delete(TrustRevocation))
     session.execute(delete(TrustMaterial))
-    material = {"crl": trust.crl, "timestamp_authority": (trust.timestamp_authority or "").encode()}
+    material = {
+        "crl": trust.crl,
+        "timestamp_authority": (trust.timestamp_authority or "").encode(),
+        "timestamp_roots": b"".join(c.public_bytes(Encoding.PEM) for c in trust.timestamp_roots),
+    }
     if any(material.values()):
         session.execute(
             insert(TrustMaterial),

@@ -372,6 +372,7 @@ class TrustReply(Wire):
     revoked: list[RevokedWire]
     crl: Base64 | None = None  # DER, signed by the current authority (PDFs embed it: B-LT)
     timestamp_authority: str | None = None  # the RFC 3161 TSA's URL; None: no trusted time
+    timestamp_roots: list[Base64] | None = None  # DER: an outside TSA's root certificates
 
 
 # -- building and reading the wire forms ------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from lcc_apr.models import Record, SignOff, now_utc
@@ -125,3 +126,30 @@ def test_a_tsa_that_is_down_leaves_the_sign_off_without_trusted_time(
     timemark._down_until.clear()  # RETRY_AFTER seconds later
     token = timemark.time_token(live_server.settings, b"signature")
     assert token is not None and token_time(token, b"signature") is not None
+
+
+def test_an_outside_tsas_roots_reach_every_laptop(
+    live_server,
+    device,  # noqa: F811
+    tsa,
+    tmp_path,
+    monkeypatch,
+):
+    roots_file = tmp_path / "tsa-roots.pem"
+    root = tsa.tsa.chain[0]
+    roots_file.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    monkeypatch.setattr(live_server.settings, "timestamp_authority_url", tsa.url)
+    monkeypatch.setattr(live_server.settings, "timestamp_authority_roots_file", roots_file)
+    laptop = device(live_server.people.employees[0])
+    laptop.sync()
+    with laptop.store.session() as s:
+        trust = load_trust(s)
+    assert trust.timestamp_roots == (root,)
+    assert trust.timestamp_url() == tsa.url
+    # what the laptop's prints are signed with: B-LT, the outside TSA's root embedded too
+    kit = trust.pdf_signer(
+        laptop.signer.identity().private_key, laptop.signer.identity().certificate
+    )
+    assert kit.validation is not None and root in kit.validation.trust_roots
+    roots_file.write_bytes(b"not a certificate")  # a broken file: no roots, no failure
+    assert laptop.connection.trust().timestamp_roots is None
