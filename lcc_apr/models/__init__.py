@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .hr import HrExport, HrRegisterEntry
     from .organisation import Department, Employee, Post, PostHistory, User, UserRole
     from .records import Record, RecordChange, SignOff
-    from .signing import OwnCertificate, TrustAnchor, TrustRevocation
+    from .signing import OwnCertificate, TrustAnchor, TrustMaterial, TrustRevocation
     from .sync import Conflict, Purge, PushBatch, SyncState
 
 _ORM = {  # module -> the names it gives
@@ -35,7 +35,7 @@ _ORM = {  # module -> the names it gives
     "hr": ("HrExport", "HrRegisterEntry"),
     "organisation": ("Department", "Employee", "Post", "PostHistory", "User", "UserRole"),
     "records": ("Record", "RecordChange", "SignOff"),
-    "signing": ("OwnCertificate", "TrustAnchor", "TrustRevocation"),
+    "signing": ("OwnCertificate", "TrustAnchor", "TrustRevocation", "TrustMaterial"),
     "sync": ("Conflict", "Purge", "PushBatch", "SyncState"),
 }
 
@@ -79,6 +79,7 @@ __all__ = [
     "SignOffRole",
     "SyncState",
     "TrustAnchor",
+    "TrustMaterial",
     "TrustRevocation",
     "User",
     "UserRole",

@@ -222,12 +222,13 @@ class HrPoolKit:
         self.printer = printer
 
     def __call__(self) -> PoolKit:
-        from lcc_apr.pdf.pool import signer_parts
+        from lcc_apr.pdf.pool import signer_parts, trusted_time_parts
 
         found = self.printer()
         parts: dict[str, Any] = {}
         if found.signer is not None:
             parts = signer_parts(found.signer.key, found.signer.certificate, found.signer.chain)
+            parts.update(trusted_time_parts(found.signer))
         return self.unsigned(signer_name=found.name, **parts)
 
     def unsigned(self, **signer: Any) -> PoolKit:
@@ -262,7 +263,6 @@ def printer_for(
     for a batch): their identity from signing.identity.Signer (enrolled over `connection`
     when it has no certificate yet), their role on the record, the organisation's trust."""
     from lcc_apr.pdf.records import Printer
-    from lcc_apr.pdf.sign import PdfSigner
     from lcc_apr.signing.identity import SigningError
     from lcc_apr.signing.signoff import role_for
 
@@ -278,9 +278,10 @@ def printer_for(
         found = role_for(actor.parties())
         role = str(found) if found is not None else None
     return Printer(
-        PdfSigner(identity.private_key, identity.certificate, trust.authorities),
+        trust.pdf_signer(identity.private_key, identity.certificate),
         user.display_name,
         role,
         list(trust.authorities),
         revoked=trust.revoked_by_serial(),
+        timestamp_roots=list(trust.timestamp_roots),
     )

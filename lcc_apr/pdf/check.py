@@ -21,12 +21,13 @@ no network access (no OCSP, no CRL fetching). For each signature it reports:
   The verdict is pyHanko's difference analysis (modification level, DocMDP); the kind is
   found by comparing each page's content and annotations with the signed revision.
 
-Signatures are PAdES B-B (no timestamp authority yet), so the only signing time is the one
-the signer's own clock wrote into the signature. The certificate is checked as of that
-time, so an old appraisal does not turn "untrusted" the day its signer's certificate
-expires; a certificate in the revoked list is reported as revoked whatever the date, since
-a B-B signature cannot prove it was made before the revocation. Once signatures carry a
-timestamp (see sign.py), the timestamp's time is used instead.
+A signature with a valid, trusted RFC 3161 timestamp (PAdES B-T, see timestamps.py) was
+made at the timestamp's time: that is its `signed_at`, and its certificate counts as
+revoked only if it was revoked at or before that time. Without one (B-B), the only signing
+time is the signer's own clock: the certificate is checked as of that time, so an old
+appraisal does not turn "untrusted" the day its certificate expires, but a certificate in
+the revoked list is reported as revoked whatever the date, since a B-B signature cannot
+prove it was made before the revocation.
 
 A file that cannot be read (damaged, truncated, not a PDF) gives a PdfCheck that says so;
 this module never raises on bad input.
@@ -39,7 +40,7 @@ import io
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -226,6 +227,29 @@ def _failed(emb, name: str, problem: str) -> SignatureCheck:
     )
 
 
+def _time_context(roots: list[asn1_x509.Certificate], time_roots):
+    """Timestamps are trusted when their TSA chains to the organisation CA or to one of
+    `time_roots` (an outside timestamp service's roots); None: pyHanko's default (the
+    signer's context)."""
+    if not time_roots:
+        return None
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(trust_roots=[*roots, *time_roots], allow_fetching=False)
+
+
+def _revoked_when_signed(revoked_at: datetime | None, trusted_time: datetime | None) -> bool:
+    """Revoked for this signature: always when there is no trusted time (B-B); with a
+    timestamp only if the revocation came at or before it."""
+    if revoked_at is None:
+        return False
+    if trusted_time is None:
+        return True
+    if revoked_at.tzinfo is None:  # the store keeps UTC
+        revoked_at = revoked_at.replace(tzinfo=UTC)
+    return revoked_at <= trusted_time
+
+
 def _check_one(
     emb,
     *,
@@ -233,6 +257,7 @@ def _check_one(
     root_subjects: set[bytes],
     revoked: Mapping[int, datetime],
     later_fields: frozenset[str],
+    time_roots: list[asn1_x509.Certificate] | None = None,
 ) -> SignatureCheck:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -258,6 +283,7 @@ def _check_one(
         status = validate_pdf_signature(
             emb,
             signer_validation_context=context,
+            ts_validation_context=_time_context(roots, time_roots),
             key_usage_settings=KeyUsageConstraints(
                 key_usage={"digital_signature", "non_repudiation"},
                 match_all_key_usages=False,
@@ -278,7 +304,7 @@ def _check_one(
     issued_by_root = status.signing_cert.issuer.dump() in root_subjects
     # Serials are unique per issuer: only look up certificates our CA(s) stand behind.
     revoked_at = revoked.get(serial) if (issued_by_root or status.trusted) else None
-    is_revoked = revoked_at is not None or status.revoked
+    is_revoked = _revoked_when_signed(revoked_at, trusted_time) or bool(status.revoked)
 
     coverage = status.coverage
     whole = coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -450,10 +476,12 @@ def check_pdf(
     *,
     trust_roots: Iterable[x509.Certificate],
     revoked: Mapping[int, datetime] | None = None,
+    timestamp_roots: Iterable[x509.Certificate] = (),
 ) -> PdfCheck:
     """Check every signature in `pdf` against the organisation CA(s) in `trust_roots`.
 
     revoked: certificate serial -> when it was revoked, for certificates the CA issued.
+    timestamp_roots: roots of an outside timestamp service, trusted for timestamps only.
     Never raises for a bad file: a damaged one gives PdfCheck(damaged=True).
 
     Blocking (pyHanko runs its own event loop): from async code, call it in a worker thread.
@@ -462,6 +490,7 @@ def check_pdf(
     """
     _refuse_running_loop()
     roots = [_asn1(c) for c in trust_roots]
+    time_roots = [_asn1(c) for c in timestamp_roots]
     root_subjects = {r.subject.dump() for r in roots}
     revoked = dict(revoked or {})
     try:
@@ -493,6 +522,7 @@ def check_pdf(
                     root_subjects=root_subjects,
                     revoked=revoked,
                     later_fields=later,
+                    time_roots=time_roots,
                 )
             )
         except Exception as e:  # noqa: BLE001 - belt and braces: never crash on a bad file

@@ -84,13 +84,25 @@ class PoolKit:
     certificate: bytes = b""  # DER
     chain: tuple[bytes, ...] = ()  # DER
     role: str = "hr"
+    tsa_url: str | None = None  # trusted time (B-T); None: B-B
+    crls: tuple[bytes, ...] = ()  # DER, embedded with the chain (B-LT)
+    timestamp_roots: tuple[bytes, ...] = ()  # DER: an outside TSA's roots, for embedding
 
     def __repr__(self) -> str:
         return f"PoolKit({self.store_path.name}, signer={self.signer_name!r})"
 
     @property
     def signing(self) -> Signing:
-        return Signing(self.signer_name, self.signer_key, self.certificate, self.chain, self.role)
+        return Signing(
+            self.signer_name,
+            self.signer_key,
+            self.certificate,
+            self.chain,
+            self.role,
+            self.tsa_url,
+            self.crls,
+            self.timestamp_roots,
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,9 @@ class Signing:
     certificate: bytes
     chain: tuple[bytes, ...]
     role: str
+    tsa_url: str | None = None  # trusted time (B-T); None: B-B
+    crls: tuple[bytes, ...] = ()  # DER, embedded with the chain (B-LT)
+    timestamp_roots: tuple[bytes, ...] = ()  # DER: an outside TSA's roots, for embedding
 
     def __repr__(self) -> str:
         return f"Signing({self.name!r})"
@@ -116,6 +131,22 @@ def signer_parts(key: Any, certificate: x509.Certificate, chain: list[x509.Certi
         ),
         "certificate": certificate.public_bytes(der),
         "chain": tuple(c.public_bytes(der) for c in chain),
+    }
+
+
+def trusted_time_parts(signer: Any) -> dict:
+    """A PdfSigner's TSA address and CRLs for a PoolKit (workers make their own signer)."""
+    stamper = signer.timestamper
+    material = signer.validation
+    der = serialization.Encoding.DER
+    return {
+        "tsa_url": getattr(stamper, "url", None),
+        "crls": tuple(material.crls) if material is not None else (),
+        "timestamp_roots": tuple(
+            c.public_bytes(der)
+            for c in (material.trust_roots if material is not None else ())
+            if c not in signer.chain
+        ),
     }
 
 
@@ -159,10 +190,18 @@ def _signer(signing: Signing) -> Any:
         signers.clear()  # one signer at a time
         signers[signing] = None
         if signing.key is not None:
+            from .timestamps import ValidationMaterial, timestamper_for
+
+            chain = [x509.load_der_x509_certificate(c) for c in signing.chain]
+            roots = (x509.load_der_x509_certificate(c) for c in signing.timestamp_roots)
             signers[signing] = _worker["signer_class"](
                 serialization.load_der_private_key(signing.key, password=None),
                 x509.load_der_x509_certificate(signing.certificate),
-                [x509.load_der_x509_certificate(c) for c in signing.chain],
+                chain,
+                timestamper=timestamper_for(signing.tsa_url),
+                validation=ValidationMaterial((*chain, *roots), signing.crls)
+                if signing.crls
+                else None,
             )
     return signers[signing]
 

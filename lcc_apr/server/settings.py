@@ -119,6 +119,17 @@ class ServerSettings(BaseSettings):
     # starts far fewer sign-ins a minute than this.
     oidc_nonces_per_address: int = Field(default=120, ge=1)
     oidc_nonce_throttle_seconds: float = Field(default=60, gt=0)
+    # Trusted time (docs/admin-guide.md): the RFC 3161 timestamp authority (TSA) every
+    # printed PDF and every sign-off reaching the server is timestamped by (None: none, so
+    # PDFs say "no trusted time"); laptops learn it at sync (GET /certificates/trust).
+    # The CA's revocation list lasts crl_days (product default: a week, so a laptop that
+    # syncs weekly always embeds a current one).
+    timestamp_authority_url: str | None = Field(default=None, max_length=500)
+    # PEM file of the TSA's root certificate(s), when it does not chain to the signing
+    # authority (a commercial TSA): laptops trust its timestamps and embed its chain.
+    timestamp_authority_roots_file: Path | None = None
+    timestamp_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    crl_days: int = Field(default=7, ge=1, le=366)
 
     @field_validator(
         "page_limit",
@@ -158,6 +169,17 @@ class ServerSettings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must have no query or fragment")
         return value
+
+    @field_validator("timestamp_authority_url")
+    @classmethod
+    def _tsa(cls, value: str | None) -> str | None:
+        """http or https (a timestamp token is signed, so plain http is usual for TSAs)."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// address of an RFC 3161 service")
+        return value.strip()
 
     @field_validator("oidc_scopes")
     @classmethod

@@ -57,6 +57,7 @@ from .ca import authority_certificates
 from .context import ServerContext
 from .rules import PushRefused
 from .tables import IssuedCertificate
+from .timemark import time_token
 
 Steps = list[tuple[Transition, str]]
 
@@ -198,6 +199,7 @@ def new_sign_offs(
                     "signature": signature,
                     "certificate": der(certificate),
                     "superseded_at": now if superseded else None,
+                    "time_token": time_token(ctx.settings, signature),
                 },
                 countersign,
             )

@@ -260,8 +260,11 @@ def take_sign_offs(
         mine = local.get(key)
         if mine is None:
             record.sign_offs.append(SignOff(**row))
-        elif row["superseded_at"] is not None or replace:
+            continue
+        if row["superseded_at"] is not None or replace:
             mine.superseded_at = row["superseded_at"]
+        if row["time_token"] is not None:  # the server's countersignature of its time
+            mine.time_token = row["time_token"]
     if replace:
         for key, mine in local.items():
             if key not in seen:

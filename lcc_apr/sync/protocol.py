@@ -127,6 +127,9 @@ class SignOffWire(Wire):
     signature: Annotated[Base64, Field(max_length=400)] | None = None  # ECDSA P-256, DER
     certificate: Annotated[Base64, Field(max_length=8000)] | None = None  # X.509, DER
     superseded_at: IsoTime | None = None  # when an amendment voided it (server time)
+    # The server's RFC 3161 timestamp token (DER) over `signature`: when it reached the
+    # server, certified by its timestamp authority. Sent by the server only, when it has one.
+    time_token: Annotated[Base64, Field(max_length=16000)] | None = None
 
 
 class RecordWire(Wire):
@@ -367,6 +370,9 @@ class TrustReply(Wire):
 
     ca_certificates: list[Base64]  # DER; the current authority first
     revoked: list[RevokedWire]
+    crl: Base64 | None = None  # DER, signed by the current authority (PDFs embed it: B-LT)
+    timestamp_authority: str | None = None  # the RFC 3161 TSA's URL; None: no trusted time
+    timestamp_roots: list[Base64] | None = None  # DER: an outside TSA's root certificates
 
 
 # -- building and reading the wire forms ------------------------------------------------
@@ -411,7 +417,7 @@ def sign_off_wire(sign_off: SignOff) -> dict[str, Any]:
         "signature": _b64(sign_off.signature),
         "certificate": _b64(sign_off.certificate),
         "superseded_at": superseded.isoformat() if superseded is not None else None,
-    }
+    } | ({"time_token": _b64(sign_off.time_token)} if sign_off.time_token else {})
 
 
 def sign_off_row(wire: SignOffWire, record_id: str) -> dict[str, Any]:
@@ -429,6 +435,7 @@ def sign_off_row(wire: SignOffWire, record_id: str) -> dict[str, Any]:
         "signature": base64.b64decode(wire.signature) if wire.signature else None,
         "certificate": base64.b64decode(wire.certificate) if wire.certificate else None,
         "superseded_at": wire_time(superseded) if superseded else None,
+        "time_token": base64.b64decode(wire.time_token) if wire.time_token else None,
     }
 
 

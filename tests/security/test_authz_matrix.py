@@ -233,6 +233,14 @@ POST /sync/push              hr          ok   ok   .      .        ok    oos   o
 POST /sync/push              admin       .    .    .      .        oos   .     oos   oos
 POST /sync/push              disabled    403  403  .      .        403   403   403   403
 POST /sync/push              signed_out  401  401  .      .        401   401   401   401
+GET /certificates/crl        anonymous   401
+GET /certificates/crl        employee    200
+GET /certificates/crl        manager     200
+GET /certificates/crl        senior      200
+GET /certificates/crl        hr          200
+GET /certificates/crl        admin       200
+GET /certificates/crl        disabled    403
+GET /certificates/crl        signed_out  401
 """
 
 Key = tuple[str, str, str]  # (route, role, target); target "" for a route without one

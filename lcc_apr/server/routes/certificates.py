@@ -1,8 +1,9 @@
-"""POST /certificates (a signing certificate for the user's key) and GET /certificates/trust."""
+"""POST /certificates (a signing certificate for the user's key), GET /certificates/trust
+and GET /certificates/crl (the authority's revocation list, DER)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from lcc_apr.models import User
 from lcc_apr.signing.certs import CertificateError, b64, unb64
@@ -11,6 +12,7 @@ from lcc_apr.sync.protocol import CertificateBody, CertificateReply, TrustReply
 from .. import audit
 from ..ca import AuthorityLocked, EnrolmentRefused, issue_certificate, trust_reply
 from ..context import ServerContext
+from ..crl import CRL_TYPE, current_crl, trusted_time_reply
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
 from ..errors import ERRORS, ApiError, documented
 
@@ -79,4 +81,21 @@ def request_certificate(
 
 @router.get("/trust", response_model=TrustReply)
 def trust(ctx: Ctx, user: CurrentUser, session: DbSession) -> dict[str, object]:
-    return trust_reply(session, ctx.authority.certificate())
+    reply = trust_reply(session, ctx.authority.certificate())
+    reply.update(trusted_time_reply(ctx, session))
+    return reply
+
+
+@router.get(
+    "/crl",
+    response_class=Response,
+    responses={
+        200: {"content": {CRL_TYPE: {}}, "description": "The CRL, DER"},
+        **documented(503),
+    },
+)
+def crl(ctx: Ctx, user: CurrentUser, session: DbSession) -> Response:
+    der = current_crl(ctx, session)
+    if der is None:
+        raise ApiError(503, NO_AUTHORITY, code="no_authority")
+    return Response(der, media_type=CRL_TYPE, headers={"Cache-Control": "no-store"})
