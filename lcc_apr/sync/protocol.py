@@ -192,7 +192,7 @@ class PullItem(Wire):
     seq: int
     record: RecordWire | None = None
     remove: str | None = None
-    reason: Literal["scope", "hidden"] | None = None
+    reason: Literal["scope", "hidden", "purged"] | None = None
 
 
 class PullPage(Wire):
