@@ -15,11 +15,13 @@ Every step is audited (user ids and outcomes only).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, insert, select, union_all
+from sqlalchemy import Engine, delete, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from lcc_apr.history import purge_records, verify_history
@@ -35,11 +37,13 @@ from lcc_apr.retention import (
     load_rules,
     refusal,
 )
+from lcc_apr.uk_time import uk_time
 
 from . import audit, sequence
 from .tables import LegalHold, RetentionDue, RetentionTombstone
 
 CLI = "cli"  # the audit log's route for commands run on the server
+log = logging.getLogger("lcc_apr.server")
 
 
 class HoldError(ValueError):
@@ -122,6 +126,7 @@ def list_due(
     rules: dict[RecordKind, Rule] | None = None,
 ) -> list[Due]:
     """Write the due list afresh (HR then reviews it); returns it, oldest due first."""
+    sequence.lock(session)  # one listing at a time (several workers), never mid-purge
     found = work_out(session, today, rules or load_rules())
     session.execute(delete(RetentionDue))
     at = now_utc()
@@ -144,6 +149,23 @@ def list_due(
         )
     audit.add(session, user_id, "retention_due", route, f"listed:{len(found)}")
     return found
+
+
+async def daily(engine: Engine, first_wait: float = 600.0, every: float = 86400.0) -> None:
+    """The serve process's daily listing (a first one a while after start). It only
+    lists: purges wait for HR. A failure is logged (no personal data) and tried next day."""
+    await asyncio.sleep(first_wait)
+    while True:
+        try:
+            await asyncio.to_thread(_list_now, engine)
+        except Exception:  # noqa: BLE001 - the server carries on; the next day tries again
+            log.exception("the daily retention listing failed")
+        await asyncio.sleep(every)
+
+
+def _list_now(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        list_due(session, uk_time(now_utc())[0].date(), route="daily")
 
 
 def due_rows(session: Session) -> list[RetentionDue]:

@@ -55,6 +55,16 @@ from .orgwire import (  # noqa: F401  (the organisation import's shapes, gathere
     OrgProblemWire,
     OrgSkippedWire,
 )
+from .retentionwire import (  # noqa: F401  (retention's shapes, gathered here)
+    ConfirmBody,
+    ConfirmOutcome,
+    ConfirmReply,
+    DueItem,
+    HoldBody,
+    HoldItem,
+    ReleaseBody,
+    RetentionReply,
+)
 from .wirebase import Wire as Wire  # named here: every model is a Wire
 
 PROTOCOL = 1  # what this build speaks
