@@ -122,7 +122,7 @@ class RetentionDialog(QtWidgets.QDialog):
         self.review = review
         self.due.clear()
         for row in review.due:
-            state = "Yes" if row.may_purge else f"No: {row.blocked}"
+            state = "Yes" if row.may_purge else "No: " + row.blocked.split(": ")[0]
             item = QtWidgets.QTreeWidgetItem(
                 [row.kind, row.person, row.rule, day_text(row.due_on), state]
             )

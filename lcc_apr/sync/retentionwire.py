@@ -12,6 +12,7 @@ from pydantic import Field
 from .wirebase import Wire
 
 RECORD_ID = Annotated[str, Field(min_length=1, max_length=36)]
+NUMBER = Annotated[int, Field(ge=1, le=2**31 - 1)]  # protocol.MOST_NUMBER: PostgreSQL's INTEGER
 
 
 class DueItem(Wire):
@@ -64,7 +65,7 @@ class ConfirmReply(Wire):
 class HoldBody(Wire):
     """POST /hr/retention/hold: on a person (employee_id) or on one record."""
 
-    employee_id: int | None = None
+    employee_id: NUMBER | None = None
     record_id: RECORD_ID | None = None
     reason: Annotated[str, Field(min_length=1, max_length=20)]
 
@@ -72,4 +73,4 @@ class HoldBody(Wire):
 class ReleaseBody(Wire):
     """POST /hr/retention/release."""
 
-    hold_id: int
+    hold_id: NUMBER

@@ -17,6 +17,7 @@ from tests.server.conftest import (  # noqa: F401 - fixtures, found by name
     shared_uvicorn,
 )
 from tests.test_retention import make, staff
+from tests.ui.test_screenshots import folder  # noqa: F401 - a fixture
 from ui.qt import Qt, QtWidgets
 from ui.retention import RetentionDialog
 from ui.tasks import TaskRunner
@@ -86,3 +87,64 @@ def test_without_a_connection_the_page_says_so(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.status.text() == OFFLINE
     assert rows(dialog.due) == []
+
+
+class CannedDesk:
+    """The server's answers, as a review (for the screenshot: no server needed)."""
+
+    def __init__(self, review) -> None:
+        self._review = review
+
+    def review(self):
+        return self._review
+
+
+def test_retention_page_screenshot(qtbot, folder):  # noqa: F811
+    from datetime import date
+
+    from lcc_apr.ops.retention import DueRow, HoldRow, Review
+    from tests.ui_hr.test_screenshots import save
+
+    due = (
+        DueRow(
+            "a1",
+            "Supervision",
+            "Alex Morgan",
+            "supervision: 6 years after record completed",
+            date(2024, 5, 1),
+            "",
+        ),
+        DueRow(
+            "a2",
+            "Annual Performance Review",
+            "Priya Shah",
+            "apr: 6 years after record completed",
+            date(2024, 9, 30),
+            "",
+        ),
+        DueRow(
+            "a3",
+            "Capability case",
+            "Jordan Lee",
+            "capability: 6 years after warning expired",
+            date(2025, 3, 1),
+            "A legal hold is in force (Employment tribunal claim): it must be released first.",
+        ),
+        DueRow(
+            "a4",
+            "Probation review",
+            "Sam Taylor",
+            "probation: 6 years after person left",
+            date(2025, 6, 30),
+            "",
+        ),
+    )
+    holds = (HoldRow(1, "Jordan Lee", "Employment tribunal claim", date(2025, 10, 2)),)
+    review = Review(due, holds, (("tribunal", "Employment tribunal claim"),), "30 Nov 2025 02:00")
+    dialog = RetentionDialog(desk=CannedDesk(review), runner=TaskRunner(inline=True))
+    qtbot.addWidget(dialog)
+    dialog.resize(1100, 560)
+    for row in rows(dialog.due)[:2]:
+        row.setSelected(True)
+    assert dialog.purge_button.isEnabled()
+    save(qtbot, dialog, folder / "hr-retention.png")
