@@ -410,6 +410,10 @@ def test_the_commands_list_hold_confirm_and_check(live_server, tmp_path, monkeyp
     assert "Purged 1 of 1" in capsys.readouterr().out
     assert main(["check"]) == EXIT_OK
     assert "0 problem(s)" in capsys.readouterr().out
+    with live_server.session() as s:  # a record changed behind its history is named
+        s.execute(update(Record).where(Record.id == kept_id(s)).values(status="tampered"))
+    assert main(["check"]) == EXIT_PROBLEM
+    assert "differs from what its history describes" in capsys.readouterr().out
     with live_server.session() as s:  # a tombstone with rows left is named
         stone = update(RetentionTombstone).where(RetentionTombstone.record_id == record)
         s.execute(stone.values(record_id=kept_id(s)))
