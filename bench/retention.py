@@ -1,5 +1,5 @@
 """Retention on a demo server database: how long the daily listing and the server check
-take (medians of 3), on SQLite.
+take (medians of 3), on SQLite; the check beside its first version (a query per record).
 
     PYTHONPATH=. .venv/bin/python bench/retention.py [--size 1000]
 
@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lcc_apr.history import verify_history
 from lcc_apr.models import Record, RecordChange
 from lcc_apr.server import retention
 from lcc_apr.server.db import make_engine, prepare_database
@@ -73,12 +74,18 @@ def main() -> None:
             _checked, problems = retention.check(s)
             assert problems == []
 
+    def check_per_record() -> None:  # the first version: one history query per record
+        with Session(engine) as s:
+            for record in s.scalars(select(Record)).yield_per(500):
+                assert verify_history(s, record) == []
+
     result = {
         "size": size,
         "records": records,
         "history_entries": changes,
         "list_due_s": round(timed(listing), 3),
         "check_s": round(timed(check), 3),
+        "check_one_query_per_record_s": round(timed(check_per_record), 3),
     }
     print(json.dumps(result, indent=2))
     (RESULTS / f"retention-{size}.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -126,8 +126,12 @@ def list_due(
     rules: dict[RecordKind, Rule] | None = None,
 ) -> list[Due]:
     """Write the due list afresh (HR then reviews it); returns it, oldest due first."""
-    sequence.lock(session)  # one listing at a time (several workers), never mid-purge
-    found = work_out(session, today, rules or load_rules())
+    # Worked out in a read of its own, then written under the sequence lock (taken first
+    # in this transaction, as every writer does): one listing at a time (several
+    # workers), never in the middle of a purge, and pushes wait only for the write.
+    with Session(session.get_bind()) as reading:
+        found = work_out(reading, today, rules or load_rules())
+    sequence.lock(session)
     session.execute(delete(RetentionDue))
     at = now_utc()
     if found:
