@@ -40,7 +40,7 @@ from lcc_apr.retention import (
 )
 from lcc_apr.server import retention, sequence
 from lcc_apr.server.cli import EXIT_OK, EXIT_PROBLEM, main
-from lcc_apr.server.tables import AuditEntry, LegalHold, RetentionTombstone
+from lcc_apr.server.tables import AuditEntry, LegalHold, RetentionDue, RetentionTombstone
 from tests.server.conftest import (  # noqa: F401 - fixtures, found by name
     live_server,
     live_server_factory,
@@ -430,3 +430,29 @@ def test_the_commands_list_hold_confirm_and_check(live_server, tmp_path, monkeyp
 
 def kept_id(session) -> str:
     return session.scalars(select(Record.id).limit(1)).one()
+
+
+def test_the_serve_process_lists_what_is_due_daily_and_purges_nothing(live_server):
+    import asyncio
+
+    (a,) = staff(live_server, 1)
+    record = make(live_server, RecordKind.SUPERVISION, a, "completed", "2015-06-01")
+
+    def listed() -> bool:
+        with live_server.session() as s:
+            return s.get(RetentionDue, record) is not None
+
+    async def run() -> None:
+        job = asyncio.create_task(retention.daily(live_server.engine, first_wait=0, every=3600))
+        for _ in range(600):  # until the first listing is written (or the job failed)
+            if listed() or job.done():
+                break
+            await asyncio.sleep(0.05)
+        job.cancel()
+
+    asyncio.run(run())
+    assert listed()
+    assert len(live_server.records(id=record)) == 1
+    with live_server.session() as s:
+        routes = s.scalars(select(AuditEntry.route).where(AuditEntry.event == "retention_due"))
+        assert list(routes) == ["daily"]
