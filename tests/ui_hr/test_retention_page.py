@@ -148,3 +148,10 @@ def test_retention_page_screenshot(qtbot, folder):  # noqa: F811
         row.setSelected(True)
     assert dialog.purge_button.isEnabled()
     save(qtbot, dialog, folder / "hr-retention.png")
+
+
+def test_file_retention_opens_the_page_for_hr(window_for):
+    window = window_for()  # HR, with no server connection in these tests
+    dialog = window.open_retention()
+    assert dialog.windowTitle() == "Retention" and dialog.status.text() == OFFLINE
+    dialog.close()
