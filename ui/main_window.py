@@ -551,6 +551,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.save_geometry()
         self._changed.stop()
+        if self.export_dialog is not None:  # its export processes end
+            self.export_dialog.close()
         self.status.set_interval(0)
         self.runner.shutdown(wait=True)  # queued saves finish; a sync stops at its next check
         super().closeEvent(event)

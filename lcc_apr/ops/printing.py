@@ -33,7 +33,7 @@ from .records import actor_for
 from .user import CurrentUser
 
 if TYPE_CHECKING:
-    from lcc_apr.pdf.pool import PoolKit
+    from lcc_apr.pdf.pool import PoolKit, WarmPool
     from lcc_apr.pdf.printed_letters import LetterChoice
     from lcc_apr.pdf.records import PrintedRecord, Printer
 
@@ -145,11 +145,13 @@ def export_records(
     progress: Progress = lambda done, total: None,
     cancel: threading.Event | None = None,
     pool: Callable[[], PoolKit] | None = None,
+    warm: WarmPool | None = None,
 ) -> ExportResult:
     """Read: each completed record of the selection as one PDF under `folder` (a folder
     per kind and cycle) and index.csv beside them; files already there are skipped,
     `cancel` stops after the current one. With `pool` (hr_pool_kit), a batch of
-    lcc_apr.pdf.pool.POOL_FROM records or more is made by one process per core."""
+    lcc_apr.pdf.pool.POOL_FROM records or more is made by one process per core; with
+    `warm` (started ahead, see `warm_pool`), from a few records, on its processes."""
     if pool is not None:
         from lcc_apr.pdf.pool import export_pooled
 
@@ -162,6 +164,7 @@ def export_records(
             policy=policy,
             progress=progress,
             cancel=cancel,
+            warm=warm,
         )
     return export_to_folder(
         store.session,
@@ -206,28 +209,50 @@ def hr_pdf_maker(*, catalogue: Catalogue, printer: Callable[[], Printer]) -> Mak
     return make_pdf
 
 
-def hr_pool_kit(
-    store: Store, *, catalogue: Catalogue, printer: Callable[[], Printer]
-) -> Callable[[], PoolKit]:
-    """`pool` for export_records: when called (in the export's worker), who signs
-    (`printer()`) and the store's key, as the worker processes need them."""
-    from lcc_apr.pdf.pool import PoolKit, signer_parts
+class HrPoolKit:
+    """`pool` for export_records (hr_pool_kit): called in the export's worker, who signs
+    (`printer()`, which may ask the server) and the store's key, as the worker processes
+    need them; `unsigned()`, the same without asking who signs (to warm a pool)."""
 
-    def kit() -> PoolKit:
-        found = printer()
-        key = store.worker_key()
+    def __init__(
+        self, store: Store, *, catalogue: Catalogue, printer: Callable[[], Printer]
+    ) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.printer = printer
+
+    def __call__(self) -> PoolKit:
+        from lcc_apr.pdf.pool import signer_parts
+
+        found = self.printer()
         parts: dict[str, Any] = {}
         if found.signer is not None:
             parts = signer_parts(found.signer.key, found.signer.certificate, found.signer.chain)
+        return self.unsigned(signer_name=found.name, **parts)
+
+    def unsigned(self, **signer: Any) -> PoolKit:
+        from lcc_apr.pdf.pool import PoolKit
+
+        key = self.store.worker_key()
         return PoolKit(
-            store_path=store.path,
+            store_path=self.store.path,
             store_key=key.raw if key is not None else None,
-            catalogue=catalogue,
-            signer_name=found.name,
-            **parts,
+            catalogue=self.catalogue,
+            **{"signer_name": "", **signer},
         )
 
-    return kit
+
+def hr_pool_kit(store: Store, *, catalogue: Catalogue, printer: Callable[[], Printer]) -> HrPoolKit:
+    """`pool` for export_records: see HrPoolKit."""
+    return HrPoolKit(store, catalogue=catalogue, printer=printer)
+
+
+def warm_pool(pool: HrPoolKit) -> WarmPool:
+    """Read: HR's export processes started now, before the batch is chosen and without
+    asking who signs (each batch asks); pass it to export_records, then `close()` it."""
+    from lcc_apr.pdf.pool import WarmPool
+
+    return WarmPool(pool.unsigned())
 
 
 def printer_for(

@@ -18,6 +18,18 @@ given), in DejaVu Sans embedded as a subset, so names such as Łukasz Dvořák p
 written. It draws through pyHanko's OpenType engine, which needs pyHanko's `opentype` extra
 (fontTools and uharfbuzz): pin ``pyhanko[opentype]``.
 
+Certification: a printed copy's signature is a **certification** (author) signature with
+DocMDP permission "no changes" (P=1), the strictest there is. Without it, anyone holding a
+certificate from the organisation CA could add a second signature whose visible box paints
+new words over the page ("Overall rating: Outstanding"), and a reader would still see two
+good signatures. Nothing in the product signs a printed PDF twice (sign-offs are CMS
+signatures over the record's JSON, lcc_apr.signing.signoff; records, letters and HR's batch
+are each signed once, when made), so no later sign-off fields are needed and form filling
+(P=2) is not allowed. Under P=1 a reader may still add validation data and document
+timestamps (PAdES B-LT / B-LTA, invisible); anything else breaks the certification, and
+check.py reports it. `certify=False` makes a plain approval signature (tests, and a second
+signature on an uncertified file); a certified file is not signed again (PdfSigningError).
+
 Speed: build one `PdfSigner` per identity and call `.sign()` for each document; the key,
 certificates and stamp style are prepared once. `sign_pdf()` is the one-off form.
 """
@@ -340,6 +352,7 @@ class PdfSigner:
         page: int = -1,
         location: str | None = None,
         text_on_page: bool = False,
+        certify: bool = True,
     ) -> bytes:
         """The PDF with this identity's signature added as an incremental update.
 
@@ -350,10 +363,13 @@ class PdfSigner:
         box: (x1, y1, x2, y2) in PDF points from the page's bottom-left corner; None puts a
         DEFAULT_BOX_SIZE box in the bottom right corner, 36 pt in from the edges.
         page: 0-based page index; negative counts from the end (-1: the last page).
+        certify: a certification signature allowing no later change (see the module's
+        docstring); the PDF must not be signed yet. False: an approval signature.
         """
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import signers
         from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+        from pyhanko.sign.general import SigningError
 
         _assert_no_running_loop()
         try:
@@ -361,6 +377,7 @@ class PdfSigner:
             page_index = _page_index(writer, page)
             rect = box if box is not None else _default_box(writer, page_index)
             field_name = _new_field_name(writer)
+            certification = _certification(writer, certify)
         except PdfSigningError:
             raise
         except Exception as e:
@@ -375,6 +392,7 @@ class PdfSigner:
             reason=reason,
             location=location,
             name=signer_name,
+            **certification,
         )
         pdf_signer = signers.PdfSigner(
             meta,
@@ -389,12 +407,15 @@ class PdfSigner:
         )
         text = box_text(signer_name, datetime.now().astimezone(), reason, location)
         out = io.BytesIO()
-        pdf_signer.sign_pdf(
-            writer,
-            bytes_reserved=self._reserve,
-            appearance_text_params={"box": text},
-            output=out,
-        )
+        try:
+            pdf_signer.sign_pdf(
+                writer,
+                bytes_reserved=self._reserve,
+                appearance_text_params={"box": text},
+                output=out,
+            )
+        except SigningError as e:
+            raise PdfSigningError(f"Cannot sign the PDF: {e}") from e
         return out.getvalue()
 
 
@@ -422,6 +443,24 @@ def _default_box(
     return (right - 36 - width, bottom + 36, right - 36, bottom + 36 + height)
 
 
+def _certification(writer: IncrementalPdfFileWriter, certify: bool) -> dict:
+    """The signature metadata that makes it a certification allowing no change, or none for
+    an approval signature. A certified file cannot be signed again, nor a signed one
+    certified: both are refused here, in words."""
+    from pyhanko.sign import fields
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko.sign.validation import read_certification_data
+
+    certified = read_certification_data(writer.prev)
+    if certified is not None and certified.permission == MDPPerm.NO_CHANGES:
+        raise PdfSigningError("This PDF is certified against any change: it cannot be signed again")
+    if not certify:
+        return {}
+    if any(True for _ in fields.enumerate_sig_fields(writer, filled_status=True)):
+        raise PdfSigningError("This PDF is already signed: only an unsigned PDF can be certified")
+    return {"certify": True, "docmdp_permissions": MDPPerm.NO_CHANGES}
+
+
 def _new_field_name(writer: IncrementalPdfFileWriter) -> str:
     from pyhanko.sign import fields
 
@@ -443,8 +482,16 @@ def sign_pdf(
     box: tuple[float, float, float, float] | None = None,
     page: int = -1,
     location: str | None = None,
+    certify: bool = True,
 ) -> bytes:
-    """Sign one PDF (PAdES B-B, SHA-256, visible box). For many PDFs use `PdfSigner`."""
+    """Sign one PDF (PAdES B-B, SHA-256, visible box; certified unless `certify` is False).
+    For many PDFs use `PdfSigner`."""
     return PdfSigner(key, certificate, chain).sign(
-        pdf, reason=reason, signer_name=signer_name, box=box, page=page, location=location
+        pdf,
+        reason=reason,
+        signer_name=signer_name,
+        box=box,
+        page=page,
+        location=location,
+        certify=certify,
     )

@@ -91,6 +91,15 @@ class ServerSettings(BaseSettings):
     ca_key_file: Path | None = None
     organisation_name: str = "Leicestershire County Council"
     certificate_days: int = 730  # how long a personal signing certificate lasts
+    # The authority's key is kept encrypted (lcc_apr.server.cakey): its passphrase is the
+    # first line of this file (LCC_APR_SERVER_CA_PASSPHRASE_FILE), or asked at start on a
+    # terminal. Or it is held in an HSM through PKCS#11 (lcc_apr.server.hsm): the module
+    # (.so), the token's and the key's labels, and a file holding the user PIN.
+    ca_passphrase_file: Path | None = None
+    ca_pkcs11_module: Path | None = None
+    ca_pkcs11_token: str | None = None
+    ca_pkcs11_key: str = "lcc-apr-signing-ca"
+    ca_pkcs11_pin_file: Path | None = None
     # Single sign-on with the council's OpenID Connect provider (docs/admin-guide.md section
     # 5), off while oidc_issuer is None. The issuer exactly as the provider names itself
     # (its discovery document is at <issuer>/.well-known/openid-configuration); the client
@@ -164,6 +173,11 @@ class ServerSettings(BaseSettings):
                 "single sign-on needs both oidc_issuer and oidc_client_id (or neither, to "
                 "turn it off)"
             )
+        if (self.ca_pkcs11_module is None) != (self.ca_pkcs11_token is None):
+            raise ValueError(
+                "an HSM for the signing authority needs both ca_pkcs11_module and "
+                "ca_pkcs11_token (or neither, to keep the key in an encrypted file)"
+            )
         return self
 
     @property
@@ -179,6 +193,11 @@ class ServerSettings(BaseSettings):
     @property
     def tls(self) -> bool:
         return self.tls_cert_file is not None and self.tls_key_file is not None
+
+    @property
+    def ca_in_hsm(self) -> bool:
+        """Whether the authority's key is held in an HSM (PKCS#11) rather than a file."""
+        return self.ca_pkcs11_module is not None
 
     def ca_files(self) -> tuple[Path, Path]:
         """(certificate, private key) of the signing authority."""

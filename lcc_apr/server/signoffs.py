@@ -214,7 +214,7 @@ def _verify_certificate(
         certificate = load_certificate(unb64(item.certificate))
     except CertificateError:
         raise _refuse("The sign-off's certificate is not readable.") from None
-    if issuer_of(certificate, authority_certificates(session, ctx.authority.get())) is None:
+    if issuer_of(certificate, authority_certificates(session, ctx.authority.certificate())) is None:
         raise _refuse("The sign-off's certificate was not issued by this organisation.")
     issued = session.get(IssuedCertificate, serial_text(certificate))
     if issued is None or issued.certificate != der(certificate):

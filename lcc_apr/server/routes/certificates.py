@@ -9,7 +9,7 @@ from lcc_apr.signing.certs import CertificateError, b64, unb64
 from lcc_apr.sync.protocol import CertificateBody, CertificateReply, TrustReply
 
 from .. import audit
-from ..ca import EnrolmentRefused, issue_certificate, trust_reply
+from ..ca import AuthorityLocked, EnrolmentRefused, issue_certificate, trust_reply
 from ..context import ServerContext
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
 from ..errors import ERRORS, ApiError, documented
@@ -28,10 +28,17 @@ NO_AUTHORITY = (
 
 
 def _authority(ctx: ServerContext):
-    authority = ctx.authority.get()
+    try:
+        authority = ctx.authority.get()
+    except AuthorityLocked as locked:
+        raise ApiError(503, _refused(locked), code=locked.code) from None
     if authority is None:
         raise ApiError(503, NO_AUTHORITY, code="no_authority")
     return authority
+
+
+def _refused(locked: AuthorityLocked) -> str:
+    return f"The server cannot issue signing certificates now: {locked.reason}"
 
 
 @router.post(
@@ -48,6 +55,10 @@ def request_certificate(
     try:
         csr = unb64(body.csr)
         row = issue_certificate(session, authority, person, csr, settings=ctx.settings)
+    except AuthorityLocked as locked:  # the HSM went away or refused
+        session.rollback()
+        ctx.authority.forget()
+        raise ApiError(503, _refused(locked), code=locked.code) from None
     except CertificateError:
         raise ApiError(400, "The signing request is not valid base64.", code="bad_csr") from None
     except EnrolmentRefused as refusal:
@@ -68,4 +79,4 @@ def request_certificate(
 
 @router.get("/trust", response_model=TrustReply)
 def trust(ctx: Ctx, user: CurrentUser, session: DbSession) -> dict[str, object]:
-    return trust_reply(session, ctx.authority.get())
+    return trust_reply(session, ctx.authority.certificate())
