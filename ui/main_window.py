@@ -333,6 +333,10 @@ class MainWindow(QtWidgets.QMainWindow):
                     "org_import", "&Import organisation…", self.open_org_import, None, import_tip
                 )
             )
+            keep_tip = "HR: records due under the retention rules, legal holds"
+            file.addAction(
+                self._action("retention", "&Retention…", self.open_retention, None, keep_tip)
+            )
         file.addSeparator()
         if self.window_actions.sign_out is not None:
             out_tip = "Sign out: this computer forgets your session; your records stay here"
@@ -461,6 +465,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.hr_export_dialog.raise_()
         self.hr_export_dialog.activateWindow()
         return self.hr_export_dialog
+
+    def open_retention(self) -> QtWidgets.QDialog:
+        """File > Retention (HR): the due list, HR's confirmed purges, legal holds."""
+        from lcc_apr.ops.retention import RetentionDesk
+
+        from .retention import RetentionDialog
+
+        desk = self.context.retention_desk or RetentionDesk(None)
+        dialog = RetentionDialog(desk=desk, runner=self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_org_import(self) -> QtWidgets.QWizard:
         """File > Import organisation (HR): the wizard; once applied, a sync brings the new

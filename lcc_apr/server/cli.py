@@ -16,6 +16,7 @@
     lcc-apr-server revoke-certificate --user USERNAME [--reason lost|left] [--serial HEX]
     lcc-apr-server backup ARCHIVE [--passphrase-file FILE]
     lcc-apr-server restore ARCHIVE [--passphrase-file FILE] [--force]
+    lcc-apr-server retention due|confirm|hold|release|holds ... | check  (cli_retention)
 
 The backup passphrase comes from --passphrase-file, else LCC_APR_BACKUP_PASSPHRASE, else
 a prompt; never from the command line.
@@ -50,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role
 
-from . import accounts, audit, cli_ca, sequence
+from . import accounts, audit, cli_ca, cli_retention, sequence
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
@@ -140,6 +141,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace a database holding data, and files that differ",
     )
+    cli_retention.add_parsers(sub)
     return p
 
 
@@ -426,6 +428,7 @@ COMMANDS = {
     "import-ca": cli_ca.cmd_import_ca,
     "protect-ca-key": cli_ca.cmd_protect_ca_key,
     "revoke-certificate": cmd_revoke_certificate,
+    **cli_retention.COMMANDS,
 }
 
 

@@ -44,10 +44,14 @@ from .context import ServerContext
 from .errors import ApiError
 from .rules import Draft, PushRefused, refused_as
 from .scope import Viewer, reload_viewer
-from .tables import IdempotentReply
+from .tables import IdempotentReply, RetentionTombstone
 
 OUT_OF_SCOPE = "This record is not one you may see or change."
 CONFLICT = "The record changed on the server after your copy was made: merge and push again."
+PURGED = (
+    "This record was removed under the council's retention rules, as HR confirmed: "
+    "it cannot be sent again."
+)
 KEY_TAKEN = (
     "This push's key was already used for other changes: nothing was applied. "
     "Send the changes again under a new key."
@@ -67,6 +71,8 @@ class Batch:
         try:
             record = self.session.get(Record, wire.id)
             if record is None:
+                if self.session.get(RetentionTombstone, wire.id) is not None:
+                    raise PushRefused("purged", PURGED)
                 return self.create(wire)
             return self.change(record, wire)
         except PushRefused as refusal:

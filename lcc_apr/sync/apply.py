@@ -400,6 +400,14 @@ def remove_records(session: Session, ids: list[str], *, at: datetime) -> int:
     return len(gone)
 
 
+def purge_cached(session: Session, ids: list[str]) -> int:
+    """Records purged on the server under the retention rules leave the cache, unsent
+    work and all (how many were here)."""
+    present = list(session.scalars(select(Record.id).where(Record.id.in_(ids)))) if ids else []
+    purge_records(session, present)
+    return len(present)
+
+
 def take_organisation(session: Session, org: OrgReply, *, at: datetime) -> None:
     """Upsert the part of the organisation this user may see.
 

@@ -42,6 +42,7 @@ from lcc_apr.store import Store
 
 from . import snapshot as snapshots
 from .apply import (
+    purge_cached,
     remove_records,
     take_organisation,
     take_records,
@@ -453,11 +454,15 @@ class SyncEngine:
             if page.reset:
                 forget_epoch(s, state)
             records = [i.record for i in page.items if i.record is not None]
-            removals = [i.remove for i in page.items if i.remove is not None]
+            removals = [i.remove for i in page.items if i.remove and i.reason != "purged"]
             taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
             result.received += taken
             result.conflicts += conflicts
             result.removed += remove_records(s, removals, at=now_utc())
+            # Purged under the retention rules: gone whatever is held here (the server
+            # refuses it back). After the records: a purge is the last word on its id.
+            purged = [i.remove for i in page.items if i.remove and i.reason == "purged"]
+            result.removed += purge_cached(s, purged)
             if not page.more:  # the whole feed is here: copies it lacks are settled
                 result.removed += settle_unconfirmed(s)
             state.epoch = page.epoch

@@ -55,6 +55,16 @@ from .orgwire import (  # noqa: F401  (the organisation import's shapes, gathere
     OrgProblemWire,
     OrgSkippedWire,
 )
+from .retentionwire import (  # noqa: F401  (retention's shapes, gathered here)
+    ConfirmBody,
+    ConfirmOutcome,
+    ConfirmReply,
+    DueItem,
+    HoldBody,
+    HoldItem,
+    ReleaseBody,
+    RetentionReply,
+)
 from .wirebase import Wire as Wire  # named here: every model is a Wire
 
 PROTOCOL = 1  # what this build speaks
@@ -195,7 +205,7 @@ class PullItem(Wire):
     seq: int
     record: RecordWire | None = None
     remove: str | None = None
-    reason: Literal["scope", "hidden"] | None = None
+    reason: Literal["scope", "hidden", "purged"] | None = None
 
 
 class PullPage(Wire):

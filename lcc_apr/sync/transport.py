@@ -268,6 +268,16 @@ class Connection:
         )
         return reply
 
+    def retention(self, action: str = "", body: Wire | None = None) -> Any:
+        """HR's retention routes (HR only, docs/retention.md): "" reads the review, "due"
+        works the due list out now, "hold" and "release" change holds (each a
+        RetentionReply); "confirm" purges the records named (a ConfirmReply)."""
+        from .retentionwire import ConfirmReply, RetentionReply
+
+        model = ConfirmReply if action == "confirm" else RetentionReply
+        path = "/hr/retention" + (f"/{action}" if action else "")
+        return self._call(model, "POST" if action else "GET", path, body=body)[0]
+
     def close(self) -> None:
         self._http.close()
 
