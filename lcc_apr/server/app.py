@@ -15,7 +15,7 @@ from .db import make_engine
 from .deps import document_protocol
 from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
 from .gate import LimitBody, SignedInFirst
-from .routes import auth, certificates, hr, meta, mi, org, sso, sync
+from .routes import auth, certificates, hr, hr_audit, meta, mi, org, sso, sync
 from .settings import ServerSettings
 
 DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, record sync, HR's
@@ -61,6 +61,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         certificates.router,
         hr.router,
         mi.router,
+        hr_audit.router,
     )
     for router in routers:
         app.include_router(router)
