@@ -21,6 +21,8 @@ from .tables import AuditEntry
 
 VIEWED = "audit_view"  # HR read a page of the audit log
 EXPORTED = "audit_export"  # HR exported a filtered view as CSV
+SUBJECT_ACCESS = "subject_access"  # HR gathered one person's data (their audit entries)
+NO_PERSON = "A subject access export reads one person's entries: say whose."
 CSV_COLUMNS = ["id", "at", "user_id", "event", "route", "outcome", "record_id", "subject_id"]
 BAD_CURSOR = "This page cursor is not one the server gave: start again from the first page."
 

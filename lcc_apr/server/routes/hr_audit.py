@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
@@ -62,10 +62,16 @@ def audit_page(
     filters: Filters,
     cursor: Annotated[str | None, Query(pattern=CURSOR_TEXT, max_length=60)] = None,
     limit: Annotated[int | None, Query(ge=1, le=AUDIT_PAGE)] = None,
+    purpose: Literal["view", "subject_access"] = "view",
 ) -> dict[str, object]:
-    """A page of the audit log, newest first; pass the reply's `next` as `cursor`."""
+    """A page of the audit log, newest first; pass the reply's `next` as `cursor`.
+    `purpose=subject_access` (with `person`): read for that person's subject access
+    export, audited as such."""
     session.rollback()
-    where = _allowed(ctx, user, auditview.VIEWED, route, filters)
+    event = auditview.SUBJECT_ACCESS if purpose == "subject_access" else auditview.VIEWED
+    where = _allowed(ctx, user, event, route, filters)
+    if event == auditview.SUBJECT_ACCESS and filters.person is None:
+        raise ApiError(422, auditview.NO_PERSON, code="no_person")
     try:
         at = auditview.parse_cursor(cursor) if cursor else None
     except ValueError:
@@ -75,7 +81,7 @@ def audit_page(
         audit.add(
             session,
             user.user_id,
-            auditview.VIEWED,
+            event,
             where,
             "ok",
             record_id=filters.record,
