@@ -341,6 +341,7 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         printer_for=printer_for if signer is not None else None,
         demo_title=demo_title(session.demo_role) if session.demo else None,
         org_importer=org_importer() if user.is_hr else None,
+        hr_connection=session.connection if user.is_hr else None,
     )
 
 

@@ -177,6 +177,9 @@ class MainWindow(QtWidgets.QMainWindow):
             records = AllRecordsView(context=c, runner=self.runner)
             records.open_record.connect(actions.open_record)
             self._add_page("records", "All records", records)
+            from .hr_audit import AuditView
+
+            self._add_page("audit", "Audit", AuditView(context=c, runner=self.runner))
             from .hr_intake import TITLE, HrIntakeView
 
             intake = HrIntakeView(context=c, runner=self.runner)
@@ -393,6 +396,15 @@ class MainWindow(QtWidgets.QMainWindow):
                     "HR: a department's completed records, one signed PDF each, into a folder",
                 )
             )
+            tools.addAction(
+                self._action(
+                    "subject_access",
+                    "&Subject access export…",
+                    self.open_subject_access,
+                    None,
+                    "HR: everything held about one person, as one zip (a subject access request)",
+                )
+            )
         tools.addAction(
             # Ctrl+, : the standard Preferences key is a "Settings" media key on Linux
             self._action("settings", "S&ettings…", self.open_settings, "Ctrl+,", "Settings")
@@ -461,6 +473,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.hr_export_dialog.raise_()
         self.hr_export_dialog.activateWindow()
         return self.hr_export_dialog
+
+    def open_subject_access(self) -> QtWidgets.QDialog:
+        """Tools > Subject access export (HR)."""
+        from .subject_access_dialog import SubjectAccessDialog
+
+        dialog = SubjectAccessDialog(context=self.context, runner=self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def open_org_import(self) -> QtWidgets.QWizard:
         """File > Import organisation (HR): the wizard; once applied, a sync brings the new

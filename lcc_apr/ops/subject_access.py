@@ -17,10 +17,15 @@ from lcc_apr.store import Store
 from lcc_apr.subject_access import MakePdf, Progress, Request, SarResult, build
 
 from .audit import EXPORTED, audit, tell_server
+from .audit_view import AuditUnavailable
 from .user import CurrentUser
 
 EVENT = "subject_access"
 HR_ONLY = "Only HR can make a subject access export."
+OFFLINE = (
+    "A subject access export needs a connection to the server (the audit entries about "
+    "the person are kept there): sign in and try again. Nothing was saved."
+)
 
 
 def fetch_audit(connection: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -52,6 +57,8 @@ def export_subject_access(
     connection's SyncError when the server cannot be reached: nothing is written then)."""
     if not user.is_hr:
         raise PermissionError(HR_ONLY)
+    if connection is None:
+        raise AuditUnavailable(OFFLINE)
     about = fetch_audit(connection, {"person": employee_id, "purpose": "subject_access"})
     with store.session() as s:
         account = s.scalar(select(User.id).where(User.employee_id == employee_id))
