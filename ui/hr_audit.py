@@ -299,4 +299,5 @@ class AuditView(QtWidgets.QWidget):
             self.load_choices()
 
     def focus_filter(self) -> None:
-        self.person.setFocus()
+        self.record.setFocus()  # Ctrl+F: the one plain text filter
+        self.record.selectAll()

@@ -177,9 +177,6 @@ class MainWindow(QtWidgets.QMainWindow):
             records = AllRecordsView(context=c, runner=self.runner)
             records.open_record.connect(actions.open_record)
             self._add_page("records", "All records", records)
-            from .hr_audit import AuditView
-
-            self._add_page("audit", "Audit", AuditView(context=c, runner=self.runner))
             from .hr_intake import TITLE, HrIntakeView
 
             intake = HrIntakeView(context=c, runner=self.runner)
@@ -193,6 +190,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
             mi = MiPage(context=c, runner=self.runner, settings=self.settings)
             self._add_page("mi", MI_TITLE, mi)
+        if user.is_hr:  # HR's audit viewer (the server's log: read when HR asks)
+            from .hr_audit import AuditView
+
+            self._add_page("audit", "Audit", AuditView(context=c, runner=self.runner))
 
     def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
         self.pages[key] = page
@@ -399,7 +400,7 @@ class MainWindow(QtWidgets.QMainWindow):
             tools.addAction(
                 self._action(
                     "subject_access",
-                    "&Subject access export…",
+                    "Su&bject access export…",
                     self.open_subject_access,
                     None,
                     "HR: everything held about one person, as one zip (a subject access request)",
