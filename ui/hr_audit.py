@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.ops import Changes
-from lcc_apr.ops.audit_view import EVENTS, AuditPage, AuditQuery, AuditRow
+from lcc_apr.ops.audit_events import EVENTS, AuditQuery
 
 from .context import AppContext
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
+
+if TYPE_CHECKING:  # SQLAlchemy: the ops load in their read tasks
+    from lcc_apr.ops.audit_view import AuditPage, AuditRow
 
 COLUMNS = ("When", "Who", "What", "Outcome", "About", "Record")
 ANY = "(anyone)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,38 +19,13 @@ from lcc_apr.models import Employee, Record, User
 from lcc_apr.paths import write_private
 from lcc_apr.store import Store
 
+from .audit_events import EVENT_LABELS, AuditQuery
+
 OFFLINE = "Reading the audit log needs a connection to the server: sign in and try again."
-EVENTS = (  # the events HR may filter on: (value, label)
-    ("viewed", "Viewed a record"),
-    ("push", "Changed a record"),
-    ("sign_off", "Signed a record"),
-    ("printed", "Printed a record"),
-    ("exported", "Exported a record"),
-    ("login", "Signed in"),
-    ("audit_view", "Read the audit log"),
-    ("audit_export", "Exported the audit log"),
-    ("subject_access", "Subject access export"),
-    ("org_import", "Organisation import"),
-    ("certificate", "Signing certificate"),
-)
-EVENT_LABELS = dict(EVENTS)
 
 
 class AuditUnavailable(Exception):
     """No connection to the server: the audit log is kept there."""
-
-
-@dataclass(frozen=True)
-class AuditQuery:
-    person: int | None = None  # employee id
-    user: int | None = None  # user id
-    record: str | None = None
-    event: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def params(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(self).items()}
 
 
 @dataclass(frozen=True)
