@@ -50,11 +50,18 @@ def audit_entries(store: StoreLike) -> list[dict[str, Any]]:
 
 def tell_server(store: Store, event: str, record_ids: Iterable[str]) -> None:
     """Keep `event` (viewed, printed, exported) about these records for the server's audit
-    log: sent with the next push (lcc_apr.sync.engine), ids and the time only."""
+    log: sent with the next push (lcc_apr.sync.engine), ids and the time only. The one
+    write the reads that call it make (a row each, in a transaction of its own)."""
+    from sqlalchemy.exc import OperationalError
+
     from lcc_apr.models import RecordEvent, now_utc
 
     at = now_utc()
     rows = [RecordEvent(record_id=rid, event=event, at=at) for rid in record_ids]
-    if rows:
-        with store.session() as session:
+    if not rows:
+        return
+    try:  # called from reads (opening, printing): a store busy past its wait loses the note,
+        with store.session() as session:  # never the reading itself
             session.add_all(rows)
+    except OperationalError:
+        log.warning("%s events not kept for the server: the store was busy", len(rows))
