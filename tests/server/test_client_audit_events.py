@@ -3,13 +3,15 @@ the record and its person; a retried or refused batch neither loses nor repeats 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
-from lcc_apr.models import PushBatch, RecordEvent
+from lcc_apr.models import PushBatch, RecordEvent, now_utc
 from lcc_apr.ops.audit import PRINTED, tell_server
 from lcc_apr.ops.editing import open_record
 from lcc_apr.ops.user import CurrentUser
-from lcc_apr.server.tables import AuditEntry
+from lcc_apr.server.tables import AuditEntry, IdempotentReply
 
 from .test_client_sync import CATALOGUE, device, draft_supervision, manager_with_draft  # noqa: F401
 
@@ -49,3 +51,33 @@ def test_records_opened_and_printed_reach_the_servers_audit_at_the_next_sync(liv
     with live_server.session() as s:
         again = s.scalar(select(func.count()).where(AuditEntry.record_id == record_id))
     assert again == 2
+
+
+def test_events_of_a_batch_refused_for_its_key_go_again_under_a_new_one(live_server, request):
+    make = request.getfixturevalue("device")
+    manager = manager_with_draft(live_server)
+    record_id = draft_supervision(live_server, manager)
+    laptop = make(manager.username)
+    laptop.sync()
+    tell_server(laptop.store, PRINTED, [record_id])
+    laptop.sync()
+    with live_server.session() as s:  # a key the server now holds for that first body
+        held = s.scalars(select(IdempotentReply.key).where(IdempotentReply.user_id == manager.id))
+        key = list(held)[-1]
+    later = (now_utc() + timedelta(minutes=1)).isoformat()
+    with laptop.store.session() as s:  # a pending batch under that key, with other events
+        body = {
+            "key": key,
+            "records": [],
+            "events": [{"record_id": record_id, "event": "viewed", "at": later}],
+        }
+        s.add(PushBatch(key=key, body=body, revs={}, created_at=now_utc()))
+    laptop.sync()  # 422 key_reused: the events go back in the table, then in a new batch
+    with live_server.session() as s:
+        events = s.scalars(
+            select(AuditEntry.event)
+            .where(AuditEntry.record_id == record_id)
+            .order_by(AuditEntry.id)
+        ).all()
+    assert events == ["printed", "viewed"]
+    assert waiting(laptop.store) == 0
