@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.orm import Session
 
 from lcc_apr.sync.auditwire import AUDIT_PAGE
+from lcc_apr.uk_time import _london
 
 from .tables import AuditEntry
 
@@ -33,7 +34,7 @@ class AuditFilters:
     user: int | None = None  # who acted
     record: str | None = None
     event: str | None = None
-    date_from: date | None = None  # whole days, UTC, both ends included
+    date_from: date | None = None  # whole UK days, both ends included
     date_to: date | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -47,16 +48,20 @@ class AuditFilters:
         if self.event is not None:
             found.append(AuditEntry.event == self.event)
         if self.date_from is not None:
-            found.append(AuditEntry.at >= datetime.combine(self.date_from, time(), UTC))
+            found.append(AuditEntry.at >= _day_start(self.date_from))
         if self.date_to is not None:
-            end = datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
-            found.append(AuditEntry.at < end)
+            found.append(AuditEntry.at < _day_start(self.date_to + timedelta(days=1)))
         return found
 
     def described(self) -> str:
         """The filters used, for the viewing's own audit entry (ids and dates only)."""
         parts = [f"{k}={v}" for k, v in vars(self).items() if v is not None]
         return ",".join(parts)
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight at the start of a UK day (UTC where the machine has no zone database)."""
+    return datetime.combine(day, time(), _london() or UTC)
 
 
 def parse_cursor(text: str) -> tuple[datetime, int]:
