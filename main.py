@@ -347,6 +347,7 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         demo_title=demo_title(session.demo_role) if session.demo else None,
         org_importer=org_importer() if user.is_hr else None,
         retention_desk=retention_desk() if user.is_hr else None,
+        hr_connection=session.connection if user.is_hr else None,
     )
 
 

@@ -42,6 +42,9 @@ class AppContext:
     org_importer: Any = None
     # HR's retention review (lcc_apr.ops.retention.RetentionDesk); None for everyone else.
     retention_desk: Any = None
+    # HR's signed-in connection (lcc_apr.sync.transport.Connection) for the audit viewer and
+    # the subject access export; None for everyone else.
+    hr_connection: Any = None
 
     def signed_in_as(self) -> str:
         """'Signed in as Sam Smith (demo: line manager)'."""

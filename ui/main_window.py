@@ -190,6 +190,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
             mi = MiPage(context=c, runner=self.runner, settings=self.settings)
             self._add_page("mi", MI_TITLE, mi)
+        if user.is_hr:  # HR's audit viewer (the server's log: read when HR asks)
+            from .hr_audit import AuditView
+
+            self._add_page("audit", "Audit", AuditView(context=c, runner=self.runner))
 
     def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
         self.pages[key] = page
@@ -397,6 +401,15 @@ class MainWindow(QtWidgets.QMainWindow):
                     "HR: a department's completed records, one signed PDF each, into a folder",
                 )
             )
+            tools.addAction(
+                self._action(
+                    "subject_access",
+                    "Su&bject access export…",
+                    self.open_subject_access,
+                    None,
+                    "HR: everything held about one person, as one zip (a subject access request)",
+                )
+            )
         tools.addAction(
             # Ctrl+, : the standard Preferences key is a "Settings" media key on Linux
             self._action("settings", "S&ettings…", self.open_settings, "Ctrl+,", "Settings")
@@ -476,6 +489,15 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = RetentionDialog(desk=desk, runner=self.runner, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+        return dialog
+
+    def open_subject_access(self) -> QtWidgets.QDialog:
+        """Tools > Subject access export (HR)."""
+        from .subject_access_dialog import SubjectAccessDialog
+
+        dialog = SubjectAccessDialog(context=self.context, runner=self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
         return dialog
 
     def open_org_import(self) -> QtWidgets.QWizard:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .organisation import Department, Employee, Post, PostHistory, User, UserRole
     from .records import Record, RecordChange, SignOff
     from .signing import OwnCertificate, TrustAnchor, TrustMaterial, TrustRevocation
-    from .sync import Conflict, Purge, PushBatch, SyncState
+    from .sync import Conflict, Purge, PushBatch, RecordEvent, SyncState
 
 _ORM = {  # module -> the names it gives
     "base": ("Base", "now_utc"),
@@ -36,7 +36,7 @@ _ORM = {  # module -> the names it gives
     "organisation": ("Department", "Employee", "Post", "PostHistory", "User", "UserRole"),
     "records": ("Record", "RecordChange", "SignOff"),
     "signing": ("OwnCertificate", "TrustAnchor", "TrustRevocation", "TrustMaterial"),
-    "sync": ("Conflict", "Purge", "PushBatch", "SyncState"),
+    "sync": ("Conflict", "Purge", "PushBatch", "RecordEvent", "SyncState"),
 }
 
 
@@ -67,6 +67,7 @@ __all__ = [
     "PostHistory",
     "Purge",
     "PushBatch",
+    "RecordEvent",
     "Record",
     "RecordChange",
     "RecordKind",

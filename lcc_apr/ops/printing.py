@@ -1,8 +1,9 @@
 """Printing: a record's signed PDF, the letters a person may make from it, and HR's
 batch export of the completed records HR chooses.
 
-Reads (nothing here writes the store; printing a record is audited beside it); each
-takes the store and opens its own session.
+Reads, but for the note of each record printed or exported that waits for the next push
+to tell the server's audit log (ops.audit.tell_server); printing is also audited beside
+the store. Each takes the store and opens its own session.
 `printer` says who signs (lcc_apr.pdf.records.Printer); finding it may ask the server,
 so callers find it in the same worker. The PDF side (reportlab) is imported when a
 function first runs, never when this module is. Any worker thread; no Qt.
@@ -28,7 +29,7 @@ from lcc_apr.schedule.cycles import Cycle, cycle_of, cycle_starting
 from lcc_apr.store import Store
 from lcc_apr.workflow import Party
 
-from .audit import PRINTED, audit
+from .audit import EXPORTED, PRINTED, audit, tell_server
 from .records import actor_for
 from .user import CurrentUser
 
@@ -55,6 +56,7 @@ def print_record(
     with store.session() as s:
         made = printed(s, record_id, catalogue, printer)
     audit(store, user, PRINTED, record_id=record_id)
+    tell_server(store, PRINTED, [record_id])
     return made
 
 
@@ -155,7 +157,7 @@ def export_records(
     if pool is not None:
         from lcc_apr.pdf.pool import export_pooled
 
-        return export_pooled(
+        result = export_pooled(
             store.session,
             selection=selection,
             folder=folder,
@@ -166,15 +168,33 @@ def export_records(
             cancel=cancel,
             warm=warm,
         )
-    return export_to_folder(
-        store.session,
-        selection=selection,
-        folder=folder,
-        make_pdf=make_pdf,
-        policy=policy,
-        progress=progress,
-        cancel=cancel,
-    )
+    else:
+        result = export_to_folder(
+            store.session,
+            selection=selection,
+            folder=folder,
+            make_pdf=make_pdf,
+            policy=policy,
+            progress=progress,
+            cancel=cancel,
+        )
+    _tell_exported(store, selection, folder, policy, result)
+    return result
+
+
+def _tell_exported(
+    store: Store, selection: Selection, folder: Path, policy: Policy, result: ExportResult
+) -> None:
+    """The records whose PDFs this export wrote, for the server's audit log."""
+    from lcc_apr.pdf.export import chosen_records
+
+    if not result.written:
+        return
+    written = {Path(p).resolve() for p in result.written}
+    with store.session() as s:
+        chosen = chosen_records(s, selection, policy)
+    ids = [c.record_id for c in chosen if (folder / c.path).resolve() in written]
+    tell_server(store, EXPORTED, ids)
 
 
 def hr_pdf_maker(*, catalogue: Catalogue, printer: Callable[[], Printer]) -> MakePdf:

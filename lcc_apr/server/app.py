@@ -17,7 +17,7 @@ from .db import make_engine
 from .deps import document_protocol
 from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
 from .gate import LimitBody, SignedInFirst
-from .routes import auth, certificates, hr, meta, mi, org, sso, sync
+from .routes import auth, certificates, hr, hr_audit, meta, mi, org, sso, sync
 from .routes import retention as retention_routes
 from .settings import ServerSettings
 
@@ -67,6 +67,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         hr.router,
         mi.router,
         retention_routes.router,
+        hr_audit.router,
     )
     for router in routers:
         app.include_router(router)

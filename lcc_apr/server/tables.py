@@ -3,7 +3,7 @@
 They live in their own metadata (and Alembic tree, lcc_apr/server/migrations),
 beside the shared domain tables made by lcc_apr.store.migrations. Foreign keys
 to the domain point at its columns directly. Nothing here holds record content;
-the audit log holds no personal data (user ids, routes and outcomes only).
+the audit log holds no personal data (ids, routes and outcomes only).
 """
 
 from __future__ import annotations
@@ -124,9 +124,17 @@ class ScopeEvent(ServerBase):
 
 
 class AuditEntry(ServerBase):
-    """Who did what where, and how it ended. Never names, answers or tokens."""
+    """Who did what where, and how it ended; which record and whose (ids only, when
+    known). Never names, answers or tokens. The (column, id) indexes serve HR's viewer:
+    each filter reads its rows newest first by id, a page at a time."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_record_id", "record_id", "at", "id"),
+        Index("ix_audit_log_subject_id", "subject_id", "at", "id"),
+        Index("ix_audit_log_user_at", "user_id", "at", "id"),
+        Index("ix_audit_log_event_at", "event", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[utc] = mapped_column(index=True)
@@ -134,6 +142,8 @@ class AuditEntry(ServerBase):
     event: Mapped[str] = mapped_column(String(40))
     route: Mapped[str] = mapped_column(String(100))
     outcome: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str | None] = mapped_column(String(36))  # the record concerned
+    subject_id: Mapped[int | None] = mapped_column(Integer)  # the person it is about
 
 
 class SigningAuthority(ServerBase):

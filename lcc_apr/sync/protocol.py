@@ -92,6 +92,7 @@ SNAPSHOT_COLUMNS = [
     "server_rev",
 ]
 PUSH_LIMIT = 200  # most records per push batch
+EVENT_LIMIT = 1000  # most record events (viewed, printed, exported) per push batch
 MOST_NUMBER = 2**31 - 1  # ids, revisions, cursors: the largest INTEGER of PostgreSQL
 MOST_ANSWER_KEY = 200  # characters in an answer key, at any depth
 KEY_REUSED = "key_reused"  # 422 code: this push key was used for another body
@@ -169,11 +170,21 @@ class RecordWire(Wire):
 # -- sync ------------------------------------------------------------------------------
 
 
+class RecordEventWire(Wire):
+    """A record read, printed or exported on a laptop, told to the server for its audit."""
+
+    record_id: RecordId
+    event: Literal["viewed", "printed", "exported"]
+    at: IsoTime  # when, by the laptop's clock (shown to HR, never compared)
+
+
 class PushBody(Wire):
     """POST /sync/push."""
 
     key: Annotated[str, Field(min_length=1, max_length=64)]  # idempotency key (a UUID)
     records: Annotated[list[RecordWire], Field(max_length=PUSH_LIMIT)]
+    # what was read, printed or exported since the last push (optional: older clients omit it)
+    events: Annotated[list[RecordEventWire], Field(max_length=EVENT_LIMIT)] = []
 
     @field_validator("records")
     @classmethod

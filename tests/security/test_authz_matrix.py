@@ -201,6 +201,22 @@ GET /mi/dashboard            hr          200
 GET /mi/dashboard            admin       403
 GET /mi/dashboard            disabled    403
 GET /mi/dashboard            signed_out  401
+GET /hr/audit                anonymous   401
+GET /hr/audit                employee    403
+GET /hr/audit                manager     403
+GET /hr/audit                senior      403
+GET /hr/audit                hr          200
+GET /hr/audit                admin       403
+GET /hr/audit                disabled    403
+GET /hr/audit                signed_out  401
+GET /hr/audit.csv            anonymous   401
+GET /hr/audit.csv            employee    403
+GET /hr/audit.csv            manager     403
+GET /hr/audit.csv            senior      403
+GET /hr/audit.csv            hr          200
+GET /hr/audit.csv            admin       403
+GET /hr/audit.csv            disabled    403
+GET /hr/audit.csv            signed_out  401
 GET /org                     anonymous   401  401  .      .        401   401   401   .
 GET /org                     employee    see  -    .      .        -     see   -     .
 GET /org                     manager     see  -    see    .        -     see   see   .
