@@ -323,6 +323,11 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
 
         return OrgImporter(session.connection)
 
+    def retention_desk() -> Any:
+        from lcc_apr.ops.retention import RetentionDesk
+
+        return RetentionDesk(session.connection)
+
     def printer_for(record_id: str) -> Any:
         from lcc_apr.ops.printing import printer_for as core_printer_for
 
@@ -341,6 +346,8 @@ def make_context(session: Session, catalogue: Catalogue | None = None) -> AppCon
         printer_for=printer_for if signer is not None else None,
         demo_title=demo_title(session.demo_role) if session.demo else None,
         org_importer=org_importer() if user.is_hr else None,
+        retention_desk=retention_desk() if user.is_hr else None,
+        hr_connection=session.connection if user.is_hr else None,
     )
 
 

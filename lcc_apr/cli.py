@@ -125,6 +125,9 @@ def parser() -> argparse.ArgumentParser:
         "--output", type=Path, metavar="FILE", help="also write the JSON report to this file"
     )
     test.set_defaults(func=cmd_selftest)
+    from lcc_apr.cli_pdf import add_parser as add_pdf_timestamps
+
+    add_pdf_timestamps(sub, _open)
     return p
 
 

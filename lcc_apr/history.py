@@ -327,8 +327,13 @@ def replay(changes: list[RecordChange]) -> dict[str, Any]:
 
 def verify_history(session: Session, record: Record) -> list[str]:
     """Problems found in a record's history; an empty list means intact."""
+    return chain_problems(record, history(session, record.id))
+
+
+def chain_problems(record: Any, changes: list[Any]) -> list[str]:
+    """Problems of `record` (anything with a Record's fields) against its history entries
+    (anything with a RecordChange's fields), in seq order; an empty list means intact."""
     problems: list[str] = []
-    changes = history(session, record.id)
     if record.local_rev == 0 and not changes and record.server_rev is not None:
         return _server_copy_problems(record)  # its history is kept on the server
     prev = GENESIS

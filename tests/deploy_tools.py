@@ -281,6 +281,7 @@ def deployment(server_bin: Path, folder: Path, pg_url: str) -> Iterator[Deployme
         path.mkdir(mode=0o700)
     (secrets / "database-url").write_text(database_url + "\n")
     (secrets / "secret-key").write_text(uuid.uuid4().hex * 2 + "\n")
+    (secrets / "ca-passphrase").write_text(uuid.uuid4().hex + "\n")
     upstream, port = free_port(), free_port()
     env = {
         "PATH": "/usr/bin:/bin",
@@ -288,6 +289,7 @@ def deployment(server_bin: Path, folder: Path, pg_url: str) -> Iterator[Deployme
         "LCC_APR_HOME": str(data),
         "LCC_APR_SERVER_DATABASE_URL_FILE": str(secrets / "database-url"),
         "LCC_APR_SERVER_SECRET_KEY_FILE": str(secrets / "secret-key"),
+        "LCC_APR_SERVER_CA_PASSPHRASE_FILE": str(secrets / "ca-passphrase"),
         "LCC_APR_SERVER_PORT": str(upstream),
         "LCC_APR_SERVER_FORWARDED_ALLOW_IPS": "127.0.0.1",
         "LCC_APR_SERVER_LOG_LEVEL": "warning",

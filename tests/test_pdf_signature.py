@@ -234,12 +234,18 @@ def test_accented_names_survive_in_certificate_check_and_box(
     assert lines[heading][0] == pytest.approx(expected, rel=0.05)
 
 
-def test_a_countersigned_pdf_keeps_both_signatures_good(
-    signed: bytes, ca: Identity, nss: Path, tmp_path: Path
+def test_a_visible_countersignature_is_reported_as_drawing_on_the_page(
+    ryan: Identity, unsigned: bytes, ca: Identity, nss: Path, tmp_path: Path
 ):
+    """Two approval signatures (no certification): both verify, but the second one's box
+    draws on the page, so the first no longer vouches for what the page shows
+    (tests/test_pdf_overlay.py has the attack this stops)."""
+    signed = PdfSigner(ryan.key, ryan.certificate, ryan.chain).sign(
+        unsigned, reason="Line manager sign-off", signer_name="Ryan Robinson", certify=False
+    )
     employee = make_user(ca, "Zoë Ångström")
     both = PdfSigner(employee.key, employee.certificate, employee.chain).sign(
-        signed, reason="Employee agrees", signer_name="Zoë Ångström", page=0
+        signed, reason="Employee agrees", signer_name="Zoë Ångström", page=0, certify=False
     )
     assert both.startswith(signed)
 
@@ -248,14 +254,16 @@ def test_a_countersigned_pdf_keeps_both_signatures_good(
     assert second.signature_valid and second.certificate_trusted and second.total_document_signed
 
     result = check_pdf(both, trust_roots=[ca.certificate])
-    assert result.ok
+    assert not result.ok
     manager, staff = result.signatures
-    assert manager.later_changes == "signatures" and not manager.covers_whole_document
-    assert staff.later_changes == "none" and staff.covers_whole_document
+    assert manager.later_changes == "signature box" and not manager.covers_whole_document
+    assert not manager.ok and not manager.certified
+    assert staff.later_changes == "none" and staff.covers_whole_document and staff.ok
     assert [s.field_name for s in result.signatures] == ["Signature1", "Signature2"]
     assert result.summary == (
-        f"Signed by Ryan Robinson on {_today()}; since then only further signatures have been "
-        f"added. Signed by Zoë Ångström on {_today()}; the document has not been changed since."
+        f"Signed by Ryan Robinson on {_today()}, but a later signature added a box that draws "
+        "on the page, so the page may not show what was signed. "
+        f"Signed by Zoë Ångström on {_today()}; the document has not been changed since."
     )
 
 

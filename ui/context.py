@@ -40,6 +40,11 @@ class AppContext:
     # HR's organisation import (lcc_apr.ops.org_import.OrgImporter on the signed-in
     # connection); None for everyone else: File > Import organisation is not offered.
     org_importer: Any = None
+    # HR's retention review (lcc_apr.ops.retention.RetentionDesk); None for everyone else.
+    retention_desk: Any = None
+    # HR's signed-in connection (lcc_apr.sync.transport.Connection) for the audit viewer and
+    # the subject access export; None for everyone else.
+    hr_connection: Any = None
 
     def signed_in_as(self) -> str:
         """'Signed in as Sam Smith (demo: line manager)'."""

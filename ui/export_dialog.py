@@ -1,12 +1,13 @@
 """HR: export completed records as signed PDFs. HR ticks departments in the organisation's
 tree (a directorate brings every service and unit under it), the kinds, a cycle or dates,
 and sees "N records, about X MB" before starting; the export runs in a worker with
-progress and cancel. Choosing records, counting, naming and writing are the core's
-(lcc_apr.ops.printing, lcc_apr.pdf.export); this dialog only asks and shows."""
+progress and cancel. With a pool kit, the export's processes are started (warmed) as
+the dialog shows, so their start-up overlaps HR's choosing; they end when it hides.
+Choosing records, counting, naming and writing are the core's (lcc_apr.ops.printing,
+lcc_apr.pdf.export); this dialog only asks and shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from lcc_apr.ops.printing import (
     department_tree,
     export_cycles,
     export_records,
+    warm_pool,
 )
 from lcc_apr.pdf.export import ExportCount, ExportResult, MakePdf, Selection
 from lcc_apr.policy import Policy, load_policy
@@ -29,7 +31,8 @@ from .qt import QtCore, QtGui, QtWidgets
 from .tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
-    from lcc_apr.pdf.pool import PoolKit
+    from lcc_apr.ops.printing import HrPoolKit
+    from lcc_apr.pdf.pool import WarmPool
 
 ID = QtCore.Qt.ItemDataRole.UserRole + 1  # a tree item's department id
 CHECKED = QtCore.Qt.CheckState.Checked
@@ -54,7 +57,7 @@ class ExportDialog(QtWidgets.QDialog):
         runner: TaskRunner,
         make_pdf: MakePdf,
         policy: Policy | None = None,
-        pool: Callable[[], PoolKit] | None = None,
+        pool: HrPoolKit | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -64,6 +67,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.runner = runner
         self.make_pdf = make_pdf
         self.pool = pool  # a big batch on one process per core (ops.printing.hr_pool_kit)
+        self.warm: WarmPool | None = None  # the pool's processes, started while shown
+        self.warming = False  # a read task is starting them
         self.policy = policy or load_policy()
         self.task: Task | None = None
         self.result_: ExportResult | None = None
@@ -227,7 +232,9 @@ class ExportDialog(QtWidgets.QDialog):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        if not self.asked:
+        if self.asked:
+            self.warm_up()
+        else:
             self.asked = True
             store, policy = self.store, self.policy
             self.runner.read(
@@ -236,6 +243,33 @@ class ExportDialog(QtWidgets.QDialog):
                 on_error=self._unreadable,
                 name="departments",
             )
+
+    def warm_up(self) -> None:
+        """Start the export's processes in a read task (the store's key is read), while
+        HR chooses; if that fails, the export starts its own."""
+        if self.pool is None or self.warm is not None or self.warming or not self.isVisible():
+            return
+        self.warming = True
+        pool = self.pool
+        self.runner.read(
+            lambda _c: warm_pool(pool),
+            on_done=self._warmed,
+            on_error=lambda _error: setattr(self, "warming", False),
+            name="start export processes",
+        )
+
+    def _warmed(self, pool: WarmPool) -> None:
+        self.warming = False
+        if self.isVisible() and self.warm is None:
+            self.warm = pool
+        else:  # hidden meanwhile
+            pool.close()
+
+    def cool_down(self) -> None:
+        """End the warm processes, once no export is using them."""
+        if self.warm is not None and self.task is None:
+            self.warm.close()
+            self.warm = None
 
     def _unreadable(self, error: BaseException) -> None:
         self.count_line.setText("")
@@ -247,6 +281,7 @@ class ExportDialog(QtWidgets.QDialog):
             self.model.appendRow(self._item(node))
         for cycle in cycles:
             self.cycle.addItem(cycle.label, cycle)
+        self.warm_up()  # after the departments: their read comes first
         self.tree.setEnabled(bool(tree))
         if tree:
             self.tree.setCurrentIndex(self.model.index(0, 0))
@@ -397,6 +432,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.message.setText(f"Exporting to {folder}{about}…")
 
         store, make_pdf, policy, pool = self.store, self.make_pdf, self.policy, self.pool
+        warm = self.warm
 
         def work(control: Any) -> ExportResult:
             return export_records(
@@ -408,6 +444,7 @@ class ExportDialog(QtWidgets.QDialog):
                 progress=lambda done, total: control.progress((done, total)),
                 cancel=control.cancel,
                 pool=pool,
+                warm=warm,
             )
 
         self.task = self.runner.read(
@@ -450,8 +487,17 @@ class ExportDialog(QtWidgets.QDialog):
         self.tree.setEnabled(self.model.rowCount() > 0)
         self._dates_on(self.between.isChecked())
         self.cancel_button.setEnabled(False)
+        if not self.isVisible():  # closed during the export
+            self.cool_down()
         self.recount()
 
     def closeEvent(self, event: Any) -> None:
         self.cancel()
         super().closeEvent(event)
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:
+        """Closed, Escape or hidden (not minimised): cancel, and end the processes."""
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self.cancel()
+            self.cool_down()

@@ -190,6 +190,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
             mi = MiPage(context=c, runner=self.runner, settings=self.settings)
             self._add_page("mi", MI_TITLE, mi)
+        if user.is_hr:  # HR's audit viewer (the server's log: read when HR asks)
+            from .hr_audit import AuditView
+
+            self._add_page("audit", "Audit", AuditView(context=c, runner=self.runner))
 
     def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
         self.pages[key] = page
@@ -333,6 +337,10 @@ class MainWindow(QtWidgets.QMainWindow):
                     "org_import", "&Import organisation…", self.open_org_import, None, import_tip
                 )
             )
+            keep_tip = "HR: records due under the retention rules, legal holds"
+            file.addAction(
+                self._action("retention", "&Retention…", self.open_retention, None, keep_tip)
+            )
         file.addSeparator()
         if self.window_actions.sign_out is not None:
             out_tip = "Sign out: this computer forgets your session; your records stay here"
@@ -391,6 +399,15 @@ class MainWindow(QtWidgets.QMainWindow):
                     self.open_export,
                     None,
                     "HR: a department's completed records, one signed PDF each, into a folder",
+                )
+            )
+            tools.addAction(
+                self._action(
+                    "subject_access",
+                    "Su&bject access export…",
+                    self.open_subject_access,
+                    None,
+                    "HR: everything held about one person, as one zip (a subject access request)",
                 )
             )
         tools.addAction(
@@ -461,6 +478,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.hr_export_dialog.raise_()
         self.hr_export_dialog.activateWindow()
         return self.hr_export_dialog
+
+    def open_retention(self) -> QtWidgets.QDialog:
+        """File > Retention (HR): the due list, HR's confirmed purges, legal holds."""
+        from lcc_apr.ops.retention import RetentionDesk
+
+        from .retention import RetentionDialog
+
+        desk = self.context.retention_desk or RetentionDesk(None)
+        dialog = RetentionDialog(desk=desk, runner=self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_subject_access(self) -> QtWidgets.QDialog:
+        """Tools > Subject access export (HR)."""
+        from .subject_access_dialog import SubjectAccessDialog
+
+        dialog = SubjectAccessDialog(context=self.context, runner=self.runner, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def open_org_import(self) -> QtWidgets.QWizard:
         """File > Import organisation (HR): the wizard; once applied, a sync brings the new
@@ -535,6 +573,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.save_geometry()
         self._changed.stop()
+        if self.export_dialog is not None:  # its export processes end
+            self.export_dialog.close()
         self.status.set_interval(0)
         self.runner.shutdown(wait=True)  # queued saves finish; a sync stops at its next check
         super().closeEvent(event)

@@ -27,16 +27,16 @@ if TYPE_CHECKING:
     from .hr import HrExport, HrRegisterEntry
     from .organisation import Department, Employee, Post, PostHistory, User, UserRole
     from .records import Record, RecordChange, SignOff
-    from .signing import OwnCertificate, TrustAnchor, TrustRevocation
-    from .sync import Conflict, Purge, PushBatch, SyncState
+    from .signing import OwnCertificate, TrustAnchor, TrustMaterial, TrustRevocation
+    from .sync import Conflict, Purge, PushBatch, RecordEvent, SyncState
 
 _ORM = {  # module -> the names it gives
     "base": ("Base", "now_utc"),
     "hr": ("HrExport", "HrRegisterEntry"),
     "organisation": ("Department", "Employee", "Post", "PostHistory", "User", "UserRole"),
     "records": ("Record", "RecordChange", "SignOff"),
-    "signing": ("OwnCertificate", "TrustAnchor", "TrustRevocation"),
-    "sync": ("Conflict", "Purge", "PushBatch", "SyncState"),
+    "signing": ("OwnCertificate", "TrustAnchor", "TrustRevocation", "TrustMaterial"),
+    "sync": ("Conflict", "Purge", "PushBatch", "RecordEvent", "SyncState"),
 }
 
 
@@ -67,6 +67,7 @@ __all__ = [
     "PostHistory",
     "Purge",
     "PushBatch",
+    "RecordEvent",
     "Record",
     "RecordChange",
     "RecordKind",
@@ -79,6 +80,7 @@ __all__ = [
     "SignOffRole",
     "SyncState",
     "TrustAnchor",
+    "TrustMaterial",
     "TrustRevocation",
     "User",
     "UserRole",

@@ -109,6 +109,9 @@ class SignOff(Base):
     # signatures). Answers added later do not break the signature; changed ones do.
     covers: Mapped[list[str] | None] = mapped_column(JSONDoc)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The server's RFC 3161 timestamp token (DER) over `signature`: when it reached the
+    # server, certified by the timestamp authority (None: no TSA, or made before one).
+    time_token: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     record: Mapped[Record] = relationship(back_populates="sign_offs")
 

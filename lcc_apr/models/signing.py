@@ -32,6 +32,17 @@ class TrustRevocation(Base):
     reason: Mapped[str] = mapped_column(String(20))
 
 
+class TrustMaterial(Base):
+    """What the server last sent besides the trust anchors: "crl" (the CA's revocation
+    list, DER) and "timestamp_authority" (the TSA's URL, UTF-8)."""
+
+    __tablename__ = "trust_material"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[utc]
+
+
 class OwnCertificate(Base):
     """A signing certificate the server issued for a key of this computer's user."""
 

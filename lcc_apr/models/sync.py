@@ -70,3 +70,16 @@ class Purge(Base):
     __tablename__ = "purges"
 
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class RecordEvent(Base):
+    """A record read, printed or exported on this computer, waiting for the next push to
+    tell the server (its audit log): ids and times only. Moved into a push batch's body
+    when one is made, so it is sent exactly as often as that batch."""
+
+    __tablename__ = "record_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36))
+    event: Mapped[str] = mapped_column(String(20))  # viewed | printed | exported
+    at: Mapped[utc]

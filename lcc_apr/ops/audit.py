@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.editing import StoreLike
 from lcc_apr.paths import append_private
 
 from .user import CurrentUser
 
+if TYPE_CHECKING:
+    from lcc_apr.store import Store
+
 AUDIT_FILE = "audit.log"
 PRINTED = "printed"  # a record printed or saved as PDF (with its record_id)
+VIEWED = "viewed"  # told to the server only: a record opened
+EXPORTED = "exported"  # told to the server only: a record exported as PDF
 log = logging.getLogger("lcc_apr.audit")
 
 
@@ -40,3 +46,22 @@ def audit_entries(store: StoreLike) -> list[dict[str, Any]]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def tell_server(store: Store, event: str, record_ids: Iterable[str]) -> None:
+    """Keep `event` (viewed, printed, exported) about these records for the server's audit
+    log: sent with the next push (lcc_apr.sync.engine), ids and the time only. The one
+    write the reads that call it make (a row each, in a transaction of its own)."""
+    from sqlalchemy.exc import OperationalError
+
+    from lcc_apr.models import RecordEvent, now_utc
+
+    at = now_utc()
+    rows = [RecordEvent(record_id=rid, event=event, at=at) for rid in record_ids]
+    if not rows:
+        return
+    try:  # called from reads (opening, printing): a store busy past its wait loses the note,
+        with store.session() as session:  # never the reading itself
+            session.add_all(rows)
+    except OperationalError:
+        log.warning("%s events not kept for the server: the store was busy", len(rows))

@@ -11,6 +11,7 @@ from lcc_apr.editing import EditSession, SaveResult
 from lcc_apr.forms import Catalogue
 from lcc_apr.store import Store
 
+from .audit import VIEWED, tell_server
 from .changes import NOTHING, Changes, edited, moved
 from .history import HistoryRow, record_history
 from .records import actor_for
@@ -23,7 +24,9 @@ def open_record(
     """Read: the record ready to edit as this person (raises EditRefused when gone)."""
     with store.session() as session:
         actor = actor_for(session, record_id, user=user)
-    return EditSession(store, record_id, actor=actor, catalogue=catalogue)
+    edit = EditSession(store, record_id, actor=actor, catalogue=catalogue)
+    tell_server(store, VIEWED, [record_id])  # the server's audit learns at the next push
+    return edit
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Printing: a record's signed PDF, the letters a person may make from it, and HR's
 batch export of the completed records HR chooses.
 
-Reads (nothing here writes the store; printing a record is audited beside it); each
-takes the store and opens its own session.
+Reads, but for the note of each record printed or exported that waits for the next push
+to tell the server's audit log (ops.audit.tell_server); printing is also audited beside
+the store. Each takes the store and opens its own session.
 `printer` says who signs (lcc_apr.pdf.records.Printer); finding it may ask the server,
 so callers find it in the same worker. The PDF side (reportlab) is imported when a
 function first runs, never when this module is. Any worker thread; no Qt.
@@ -28,12 +29,12 @@ from lcc_apr.schedule.cycles import Cycle, cycle_of, cycle_starting
 from lcc_apr.store import Store
 from lcc_apr.workflow import Party
 
-from .audit import PRINTED, audit
+from .audit import EXPORTED, PRINTED, audit, tell_server
 from .records import actor_for
 from .user import CurrentUser
 
 if TYPE_CHECKING:
-    from lcc_apr.pdf.pool import PoolKit
+    from lcc_apr.pdf.pool import PoolKit, WarmPool
     from lcc_apr.pdf.printed_letters import LetterChoice
     from lcc_apr.pdf.records import PrintedRecord, Printer
 
@@ -55,6 +56,7 @@ def print_record(
     with store.session() as s:
         made = printed(s, record_id, catalogue, printer)
     audit(store, user, PRINTED, record_id=record_id)
+    tell_server(store, PRINTED, [record_id])
     return made
 
 
@@ -145,15 +147,17 @@ def export_records(
     progress: Progress = lambda done, total: None,
     cancel: threading.Event | None = None,
     pool: Callable[[], PoolKit] | None = None,
+    warm: WarmPool | None = None,
 ) -> ExportResult:
     """Read: each completed record of the selection as one PDF under `folder` (a folder
     per kind and cycle) and index.csv beside them; files already there are skipped,
     `cancel` stops after the current one. With `pool` (hr_pool_kit), a batch of
-    lcc_apr.pdf.pool.POOL_FROM records or more is made by one process per core."""
+    lcc_apr.pdf.pool.POOL_FROM records or more is made by one process per core; with
+    `warm` (started ahead, see `warm_pool`), from a few records, on its processes."""
     if pool is not None:
         from lcc_apr.pdf.pool import export_pooled
 
-        return export_pooled(
+        result = export_pooled(
             store.session,
             selection=selection,
             folder=folder,
@@ -162,16 +166,35 @@ def export_records(
             policy=policy,
             progress=progress,
             cancel=cancel,
+            warm=warm,
         )
-    return export_to_folder(
-        store.session,
-        selection=selection,
-        folder=folder,
-        make_pdf=make_pdf,
-        policy=policy,
-        progress=progress,
-        cancel=cancel,
-    )
+    else:
+        result = export_to_folder(
+            store.session,
+            selection=selection,
+            folder=folder,
+            make_pdf=make_pdf,
+            policy=policy,
+            progress=progress,
+            cancel=cancel,
+        )
+    _tell_exported(store, selection, folder, policy, result)
+    return result
+
+
+def _tell_exported(
+    store: Store, selection: Selection, folder: Path, policy: Policy, result: ExportResult
+) -> None:
+    """The records whose PDFs this export wrote, for the server's audit log."""
+    from lcc_apr.pdf.export import chosen_records
+
+    if not result.written:
+        return
+    written = {Path(p).resolve() for p in result.written}
+    with store.session() as s:
+        chosen = chosen_records(s, selection, policy)
+    ids = [c.record_id for c in chosen if (folder / c.path).resolve() in written]
+    tell_server(store, EXPORTED, ids)
 
 
 def hr_pdf_maker(*, catalogue: Catalogue, printer: Callable[[], Printer]) -> MakePdf:
@@ -206,28 +229,51 @@ def hr_pdf_maker(*, catalogue: Catalogue, printer: Callable[[], Printer]) -> Mak
     return make_pdf
 
 
-def hr_pool_kit(
-    store: Store, *, catalogue: Catalogue, printer: Callable[[], Printer]
-) -> Callable[[], PoolKit]:
-    """`pool` for export_records: when called (in the export's worker), who signs
-    (`printer()`) and the store's key, as the worker processes need them."""
-    from lcc_apr.pdf.pool import PoolKit, signer_parts
+class HrPoolKit:
+    """`pool` for export_records (hr_pool_kit): called in the export's worker, who signs
+    (`printer()`, which may ask the server) and the store's key, as the worker processes
+    need them; `unsigned()`, the same without asking who signs (to warm a pool)."""
 
-    def kit() -> PoolKit:
-        found = printer()
-        key = store.worker_key()
+    def __init__(
+        self, store: Store, *, catalogue: Catalogue, printer: Callable[[], Printer]
+    ) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.printer = printer
+
+    def __call__(self) -> PoolKit:
+        from lcc_apr.pdf.pool import signer_parts, trusted_time_parts
+
+        found = self.printer()
         parts: dict[str, Any] = {}
         if found.signer is not None:
             parts = signer_parts(found.signer.key, found.signer.certificate, found.signer.chain)
+            parts.update(trusted_time_parts(found.signer))
+        return self.unsigned(signer_name=found.name, **parts)
+
+    def unsigned(self, **signer: Any) -> PoolKit:
+        from lcc_apr.pdf.pool import PoolKit
+
+        key = self.store.worker_key()
         return PoolKit(
-            store_path=store.path,
+            store_path=self.store.path,
             store_key=key.raw if key is not None else None,
-            catalogue=catalogue,
-            signer_name=found.name,
-            **parts,
+            catalogue=self.catalogue,
+            **{"signer_name": "", **signer},
         )
 
-    return kit
+
+def hr_pool_kit(store: Store, *, catalogue: Catalogue, printer: Callable[[], Printer]) -> HrPoolKit:
+    """`pool` for export_records: see HrPoolKit."""
+    return HrPoolKit(store, catalogue=catalogue, printer=printer)
+
+
+def warm_pool(pool: HrPoolKit) -> WarmPool:
+    """Read: HR's export processes started now, before the batch is chosen and without
+    asking who signs (each batch asks); pass it to export_records, then `close()` it."""
+    from lcc_apr.pdf.pool import WarmPool
+
+    return WarmPool(pool.unsigned())
 
 
 def printer_for(
@@ -237,7 +283,6 @@ def printer_for(
     for a batch): their identity from signing.identity.Signer (enrolled over `connection`
     when it has no certificate yet), their role on the record, the organisation's trust."""
     from lcc_apr.pdf.records import Printer
-    from lcc_apr.pdf.sign import PdfSigner
     from lcc_apr.signing.identity import SigningError
     from lcc_apr.signing.signoff import role_for
 
@@ -253,9 +298,10 @@ def printer_for(
         found = role_for(actor.parties())
         role = str(found) if found is not None else None
     return Printer(
-        PdfSigner(identity.private_key, identity.certificate, trust.authorities),
+        trust.pdf_signer(identity.private_key, identity.certificate),
         user.display_name,
         role,
         list(trust.authorities),
         revoked=trust.revoked_by_serial(),
+        timestamp_roots=list(trust.timestamp_roots),
     )

@@ -9,15 +9,25 @@ no network access (no OCSP, no CRL fetching). For each signature it reports:
   (keyUsage digitalSignature or nonRepudiation);
 - revoked: the certificate's serial is in `revoked` (the server's list: serial -> when);
 - covers_whole_document: nothing at all was added to the file after this signature.
-  When something was, `later_changes` says whether it was only further signatures
-  ("signatures") or anything else ("other").
+  When something was, `later_changes` says what (`LATER_CHANGES`): only further signatures
+  that draw nothing ("signatures"), only timestamps and revocation data for long-term
+  validation ("timestamps", PAdES B-LT/B-LTA), a later signature whose box draws on a
+  page ("signature box"), notes or marks on a page ("annotations"), or anything else
+  ("other", e.g. new page content). Only the first three keep the signature good, and
+  after a certification allowing no change (sign.py certifies every printed copy) only
+  timestamps do. Who made the later signature does not matter: any enrolled user holds a
+  certificate from the organisation CA, so a second good signature may still paint new
+  words over the page.
+  The verdict is pyHanko's difference analysis (modification level, DocMDP); the kind is
+  found by comparing each page's content and annotations with the signed revision.
 
-Signatures are PAdES B-B (no timestamp authority yet), so the only signing time is the one
-the signer's own clock wrote into the signature. The certificate is checked as of that
-time, so an old appraisal does not turn "untrusted" the day its signer's certificate
-expires; a certificate in the revoked list is reported as revoked whatever the date, since
-a B-B signature cannot prove it was made before the revocation. Once signatures carry a
-timestamp (see sign.py), the timestamp's time is used instead.
+A signature with a valid, trusted RFC 3161 timestamp (PAdES B-T, see timestamps.py) was
+made at the timestamp's time: that is its `signed_at`, and its certificate counts as
+revoked only if it was revoked at or before that time. Without one (B-B), the only signing
+time is the signer's own clock: the certificate is checked as of that time, so an old
+appraisal does not turn "untrusted" the day its certificate expires, but a certificate in
+the revoked list is reported as revoked whatever the date, since a B-B signature cannot
+prove it was made before the revocation.
 
 A file that cannot be read (damaged, truncated, not a PDF) gives a PdfCheck that says so;
 this module never raises on bad input.
@@ -30,7 +40,7 @@ import io
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -45,6 +55,10 @@ log = logging.getLogger(__name__)
 # never reaches the logs, so only its errors (which carry none) are let through.
 for _name in ("pyhanko", "pyhanko_certvalidator"):
     logging.getLogger(_name).setLevel(logging.ERROR)
+
+LATER_CHANGES = ("none", "signatures", "timestamps", "signature box", "annotations", "other")
+BENIGN = LATER_CHANGES[:3]
+"""What was added after a signature; only BENIGN leaves it good."""
 
 DAMAGED = "The file is damaged or is not a PDF, so its signatures cannot be checked."
 UNSIGNED = "The document is not signed."
@@ -64,11 +78,12 @@ class SignatureCheck:
     revoked: bool
     revoked_at: datetime | None
     covers_whole_document: bool
-    later_changes: str  # "none", "signatures" (only further signatures) or "other"
+    later_changes: str  # one of LATER_CHANGES
     certificate_serial: int | None
     timestamped: bool
     problem: str | None  # a technical note when something failed, for logs and support
     summary: str
+    certified: bool = False  # a certification (DocMDP) signature, not just an approval
 
     @property
     def ok(self) -> bool:
@@ -78,7 +93,7 @@ class SignatureCheck:
             and self.valid
             and self.trusted
             and not self.revoked
-            and self.later_changes in ("none", "signatures")
+            and self.later_changes in BENIGN
         )
 
 
@@ -179,6 +194,15 @@ def _summary(
         return f"{who}; the document has not been changed since."
     if later_changes == "signatures":
         return f"{who}; since then only further signatures have been added."
+    if later_changes == "timestamps":
+        return f"{who}; since then only timestamps and validation data have been added."
+    if later_changes == "signature box":
+        return (
+            f"{who}, but a later signature added a box that draws on the page, "
+            "so the page may not show what was signed."
+        )
+    if later_changes == "annotations":
+        return f"{who}, but notes or marks were added to the page after it was signed."
     return f"{who}, but the document was changed after it was signed."
 
 
@@ -203,15 +227,38 @@ def _failed(emb, name: str, problem: str) -> SignatureCheck:
     )
 
 
+def _time_context(roots: list[asn1_x509.Certificate], time_roots):
+    """Timestamps are trusted when their TSA chains to the organisation CA or to one of
+    `time_roots` (an outside timestamp service's roots); None: pyHanko's default (the
+    signer's context)."""
+    if not time_roots:
+        return None
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(trust_roots=[*roots, *time_roots], allow_fetching=False)
+
+
+def _revoked_when_signed(revoked_at: datetime | None, trusted_time: datetime | None) -> bool:
+    """Revoked for this signature: always when there is no trusted time (B-B); with a
+    timestamp only if the revocation came at or before it."""
+    if revoked_at is None:
+        return False
+    if trusted_time is None:
+        return True
+    if revoked_at.tzinfo is None:  # the store keeps UTC
+        revoked_at = revoked_at.replace(tzinfo=UTC)
+    return revoked_at <= trusted_time
+
+
 def _check_one(
     emb,
     *,
     roots: list[asn1_x509.Certificate],
     root_subjects: set[bytes],
     revoked: Mapping[int, datetime],
-    later_signatures: int,
+    later_fields: frozenset[str],
+    time_roots: list[asn1_x509.Certificate] | None = None,
 ) -> SignatureCheck:
-    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -236,6 +283,7 @@ def _check_one(
         status = validate_pdf_signature(
             emb,
             signer_validation_context=context,
+            ts_validation_context=_time_context(roots, time_roots),
             key_usage_settings=KeyUsageConstraints(
                 key_usage={"digital_signature", "non_repudiation"},
                 match_all_key_usages=False,
@@ -256,22 +304,11 @@ def _check_one(
     issued_by_root = status.signing_cert.issuer.dump() in root_subjects
     # Serials are unique per issuer: only look up certificates our CA(s) stand behind.
     revoked_at = revoked.get(serial) if (issued_by_root or status.trusted) else None
-    is_revoked = revoked_at is not None or status.revoked
+    is_revoked = _revoked_when_signed(revoked_at, trusted_time) or bool(status.revoked)
 
     coverage = status.coverage
     whole = coverage == SignatureCoverageLevel.ENTIRE_FILE
-    if whole:
-        later = "none"
-    else:
-        level = status.modification_level
-        benign = (
-            coverage == SignatureCoverageLevel.ENTIRE_REVISION
-            and level is not None
-            and level <= ModificationLevel.FORM_FILLING
-            and status.docmdp_ok is not False
-            and later_signatures > 0
-        )
-        later = "signatures" if benign else "other"
+    later = "none" if whole else _later_changes(emb, status, later_fields)
 
     problems = []
     if not status.intact:
@@ -280,7 +317,7 @@ def _check_one(
         problems.append("signature does not verify")
     if not status.trusted and status.trust_problem_indic is not None:
         problems.append(f"trust: {status.trust_problem_indic}")
-    if later == "other":
+    if later not in BENIGN:
         problems.append(f"coverage {coverage}, modification level {status.modification_level}")
 
     return SignatureCheck(
@@ -308,7 +345,130 @@ def _check_one(
             revoked_at=revoked_at,
             later_changes=later,
         ),
+        certified=_certified(emb),
     )
+
+
+def _certified(emb) -> bool:
+    """This signature is the one the catalogue names as certifying the document."""
+    try:
+        named = emb.reader.root["/Perms"].raw_get("/DocMDP")
+        return bool(named.reference == emb.sig_field.raw_get("/V").reference)
+    except Exception:  # noqa: BLE001 - no /Perms, or a direct object: not a certification
+        return False
+
+
+def _later_changes(emb, status, later_fields: frozenset[str]) -> str:
+    """What the revisions after this signature added (one of LATER_CHANGES but "none").
+
+    "timestamps" when pyHanko finds only long-term validation updates. "signatures" only
+    when pyHanko's difference analysis finds nothing beyond form
+    filling, the signature's DocMDP allows it, every changed field was signed later, and no
+    page gained content or anything visible."""
+    from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    try:
+        drawn = _drawn_since(emb)
+    except Exception as e:  # noqa: BLE001 - an unreadable revision is a change
+        log.info("later revisions could not be compared: %r", e)
+        return "other"
+    if drawn is not None:
+        return drawn
+    diff = status.diff_result
+    if (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and isinstance(diff, DiffResult)
+        and diff.modification_level <= ModificationLevel.LTA_UPDATES
+        and status.docmdp_ok is not False
+        and not later_fields
+    ):
+        return "timestamps"  # document timestamps and the DSS: nothing a page shows
+    benign = (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and isinstance(diff, DiffResult)
+        and diff.modification_level <= ModificationLevel.FORM_FILLING
+        and status.docmdp_ok is not False
+        and bool(later_fields)
+        and diff.changed_form_fields <= later_fields
+    )
+    return "signatures" if benign else "other"
+
+
+def _pages(node, depth: int = 0):
+    """The leaf pages under a /Pages node, in order."""
+    if depth > 32:
+        raise ValueError("page tree too deep")
+    kids = node.get("/Kids")
+    if kids is None:
+        yield node
+        return
+    for kid in kids:
+        yield from _pages(kid.get_object(), depth + 1)
+
+
+def _refs(page, key: str) -> list:
+    """The entries of a page's array (or single) value: references where indirect."""
+    from pyhanko.pdf_utils import generic
+
+    raw = page.raw_get(key) if key in page else None
+    if raw is None:
+        return []
+    value = raw.get_object()
+    if isinstance(value, generic.ArrayObject):
+        items = [value.raw_get(i) for i in range(len(value))]
+    else:
+        items = [raw]
+    return [i.reference if isinstance(i, generic.IndirectObject) else i for i in items]
+
+
+def _drawn_since(emb) -> str | None:
+    """What the pages show that the signed revision did not: "other" for changed page
+    content, "annotations" for a new annotation that is not a signature's, "signature box"
+    for a new visible signature widget; None for nothing new. Changes to existing objects
+    (a widget's appearance redrawn) are left to pyHanko's analysis, which calls them OTHER."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.sign.diff_analysis.rules.form_field_rules import is_annot_visible
+
+    reader = emb.reader
+    signed = emb.signed_revision
+    old_pages = list(_pages(reader.get_historical_resolver(signed).root["/Pages"]))
+    new_pages = list(_pages(reader.root["/Pages"]))
+    if len(old_pages) != len(new_pages):
+        return "other"
+    found: set[str] = set()
+    for old, new in zip(old_pages, new_pages, strict=True):
+        contents = _refs(new, "/Contents")
+        if contents != _refs(old, "/Contents") or any(
+            isinstance(c, generic.Reference) and reader.xrefs.get_last_change(c) > signed
+            for c in contents
+        ):
+            return "other"
+        before = _refs(old, "/Annots")
+        for item in _refs(new, "/Annots"):
+            if item in before:
+                continue
+            annot = reader.get_object(item) if isinstance(item, generic.Reference) else item
+            if annot.get("/Subtype") == "/Widget" and _field_type(annot) == "/Sig":
+                if is_annot_visible(annot):
+                    found.add("signature box")
+            else:
+                found.add("annotations")
+    for kind in ("annotations", "signature box"):
+        if kind in found:
+            return kind
+    return None
+
+
+def _field_type(annot) -> str | None:
+    node, depth = annot, 0
+    while node is not None and depth < 32:
+        if "/FT" in node:
+            return str(node["/FT"])
+        node = node.get("/Parent")
+        node = node.get_object() if node is not None else None
+        depth += 1
+    return None
 
 
 def check_pdf(
@@ -316,10 +476,12 @@ def check_pdf(
     *,
     trust_roots: Iterable[x509.Certificate],
     revoked: Mapping[int, datetime] | None = None,
+    timestamp_roots: Iterable[x509.Certificate] = (),
 ) -> PdfCheck:
     """Check every signature in `pdf` against the organisation CA(s) in `trust_roots`.
 
     revoked: certificate serial -> when it was revoked, for certificates the CA issued.
+    timestamp_roots: roots of an outside timestamp service, trusted for timestamps only.
     Never raises for a bad file: a damaged one gives PdfCheck(damaged=True).
 
     Blocking (pyHanko runs its own event loop): from async code, call it in a worker thread.
@@ -328,6 +490,7 @@ def check_pdf(
     """
     _refuse_running_loop()
     roots = [_asn1(c) for c in trust_roots]
+    time_roots = [_asn1(c) for c in timestamp_roots]
     root_subjects = {r.subject.dump() for r in roots}
     revoked = dict(revoked or {})
     try:
@@ -348,8 +511,9 @@ def check_pdf(
             revisions.append(int(emb.signed_revision))
         except Exception:  # noqa: BLE001
             revisions.append(-1)
+    names = [str(getattr(emb, "field_name", "") or "") for emb in embedded]
     for emb, revision in zip(embedded, revisions, strict=True):
-        later = sum(1 for r in revisions if r > revision >= 0)
+        later = frozenset(n for n, r in zip(names, revisions, strict=True) if r > revision >= 0)
         try:
             checks.append(
                 _check_one(
@@ -357,7 +521,8 @@ def check_pdf(
                     roots=roots,
                     root_subjects=root_subjects,
                     revoked=revoked,
-                    later_signatures=later,
+                    later_fields=later,
+                    time_roots=time_roots,
                 )
             )
         except Exception as e:  # noqa: BLE001 - belt and braces: never crash on a bad file

@@ -177,13 +177,23 @@ def print_letter(
     if printer.signer is None:
         check = printer.why_unsigned
     else:
-        pdf = printer.signer.sign(
+        from .records import time_line
+        from .sign import TimestampUnavailable
+
+        box, reason = signature_box(pdf), f"Letter: {doc.title}"
+        try:
+            pdf = printer.signer.sign(pdf, reason=reason, signer_name=printer.name, box=box)
+        except TimestampUnavailable:  # still signed (B-B), and the box says so
+            pdf = printer.signer.sign(
+                pdf, reason=reason, signer_name=printer.name, box=box, timestamp=False
+            )
+        checked = check_pdf(
             pdf,
-            reason=f"Letter: {doc.title}",
-            signer_name=printer.name,
-            box=signature_box(pdf),
+            trust_roots=printer.trust_roots,
+            revoked=printer.revoked,
+            timestamp_roots=printer.timestamp_roots,
         )
-        check = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked).summary
+        check = f"{checked.summary} {time_line(checked, printer.signer)}".strip()
     record = session.get(Record, record_id)
     employee = session.get(Employee, record.subject_id) if record else None
     last, first = (employee.last_name, employee.first_name) if employee else ("", "")

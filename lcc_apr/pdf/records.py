@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from sqlalchemy.orm import Session
@@ -48,14 +48,26 @@ def _finished(
     """Rendered, and signed in the role's box (its words drawn as page text)."""
     if signer is None:
         return render_record_layout(doc).pdf
+    from .sign import TimestampUnavailable
+
+    try:
+        return _signed(doc, signer=signer, signer_name=signer_name, role=role, timestamp=True)
+    except TimestampUnavailable:  # still signed (B-B), and the box says so
+        return _signed(doc, signer=signer, signer_name=signer_name, role=role, timestamp=False)
+
+
+def _signed(
+    doc: RecordDocument, *, signer: PdfSigner, signer_name: str, role: str | None, timestamp: bool
+) -> bytes:
     from .sign import box_text
 
     reason = f"Copy of record {doc.record_id[:8]} ({doc.status_label})"
-    words = box_text(signer_name, datetime.now().astimezone(), reason)
+    note = signer.time_note(timestamp)
+    words = box_text(signer_name, datetime.now().astimezone(), reason, time_note=note)
     layout = render_record_layout(doc, stamp=(role, words) if role else None)
     place = layout.signature_boxes.get(role or "")
     if place is None:  # no box for this role: pyHanko draws its own in the corner
-        return signer.sign(layout.pdf, reason=reason, signer_name=signer_name)
+        return signer.sign(layout.pdf, reason=reason, signer_name=signer_name, timestamp=timestamp)
     return signer.sign(
         layout.pdf,
         reason=reason,
@@ -63,6 +75,7 @@ def _finished(
         box=place.box,
         page=place.page_index,
         text_on_page=True,
+        timestamp=timestamp,
     )
 
 
@@ -78,6 +91,7 @@ class Printer:
     trust_roots: list[x509.Certificate] = field(default_factory=list)
     why_unsigned: str = "This copy is not signed: you have no signing certificate yet."
     revoked: dict[int, datetime] = field(default_factory=dict)  # serial -> when
+    timestamp_roots: list[x509.Certificate] = field(default_factory=list)  # an outside TSA's
 
 
 def describe_signatures(session: Session, record: Record) -> Callable[[SignOff], str]:
@@ -99,6 +113,20 @@ def describe_signatures(session: Session, record: Record) -> Callable[[SignOff],
         return f"{words}: {state.detail}" if state.detail else words
 
     return describe
+
+
+def time_line(checked: Any, signer: PdfSigner) -> str:
+    """What the check line says of the newest signature's time: certified by the TSA
+    (and when), or no trusted time and why."""
+    from .sign import _when
+    from .timestamps import TRUSTED_TIME
+
+    if not checked.signatures:
+        return ""
+    newest = checked.signatures[-1]
+    if newest.timestamped and newest.signed_at is not None:
+        return f"{TRUSTED_TIME}: {_when(newest.signed_at)}."
+    return f"{signer.time_note(timestamp=False)}."
 
 
 @dataclass(frozen=True)
@@ -130,7 +158,13 @@ def print_record(
     if printer.signer is None:
         check = printer.why_unsigned
     else:
-        check = check_pdf(pdf, trust_roots=printer.trust_roots, revoked=printer.revoked).summary
+        checked = check_pdf(
+            pdf,
+            trust_roots=printer.trust_roots,
+            revoked=printer.revoked,
+            timestamp_roots=printer.timestamp_roots,
+        )
+        check = f"{checked.summary} {time_line(checked, printer.signer)}".strip()
     e = doc.employee
     day = record.record_date
     name = file_name(

@@ -7,16 +7,29 @@ as an incremental update so that earlier signatures stay intact. The product has
 timestamp authority yet, so the signing time is the signer's own clock (PDF /M): good
 evidence inside the council, not proof of time to an outsider.
 
-Moving to **B-T** later is one line: give the `PdfSigner` a timestamper, e.g.
-``PdfSigner(key, cert, chain, timestamper=HTTPTimeStamper("https://tsa.example/"))`` (from
-``pyhanko.sign.timestamps``, over aiohttp, which pyHanko already depends on), or set
-`DEFAULT_TIMESTAMPER` below for every signer. Nothing else changes: the reserved space
-grows to fit the token, and check.py already reads a timestamp when one is there.
+**B-T**: give the `PdfSigner` a timestamper (``timestamps.timestamper_for(url)``, the TSA
+configured on the server and learnt at sync): the signature then carries an RFC 3161 token.
+**B-LT**: give it `validation` (``timestamps.ValidationMaterial``: the CA certificates and
+its CRL): they are written into the PDF's DSS in a further incremental update, so the PDF
+verifies offline. A TSA that does not answer raises `TimestampUnavailable`; the caller
+signs again with ``timestamp=False`` (B-B) and says so in the box (lcc_apr/pdf/records.py).
 
 The box shows "Digitally signed by NAME", the date and time, the reason (and the place, if
 given), in DejaVu Sans embedded as a subset, so names such as Łukasz Dvořák print as
 written. It draws through pyHanko's OpenType engine, which needs pyHanko's `opentype` extra
 (fontTools and uharfbuzz): pin ``pyhanko[opentype]``.
+
+Certification: a printed copy's signature is a **certification** (author) signature with
+DocMDP permission "no changes" (P=1), the strictest there is. Without it, anyone holding a
+certificate from the organisation CA could add a second signature whose visible box paints
+new words over the page ("Overall rating: Outstanding"), and a reader would still see two
+good signatures. Nothing in the product signs a printed PDF twice (sign-offs are CMS
+signatures over the record's JSON, lcc_apr.signing.signoff; records, letters and HR's batch
+are each signed once, when made), so no later sign-off fields are needed and form filling
+(P=2) is not allowed. Under P=1 a reader may still add validation data and document
+timestamps (PAdES B-LT / B-LTA, invisible); anything else breaks the certification, and
+check.py reports it. `certify=False` makes a plain approval signature (tests, and a second
+signature on an uncertified file); a certified file is not signed again (PdfSigningError).
 
 Speed: build one `PdfSigner` per identity and call `.sign()` for each document; the key,
 certificates and stamp style are prepared once. `sign_pdf()` is the one-off form.
@@ -26,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -48,15 +62,20 @@ if TYPE_CHECKING:
     from pyhanko.sign.timestamps import TimeStamper
     from pyhanko.stamp import TextStampStyle
 
+    from .timestamps import ValidationMaterial
+
 __all__ = [
     "DEFAULT_BOX_SIZE",
     "DEFAULT_TIMESTAMPER",
     "PdfSigner",
     "PdfSigningError",
+    "TimestampUnavailable",
     "box_text",
     "font_path",
     "sign_pdf",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMESTAMPER: TimeStamper | None = None
 """None: PAdES B-B. A TimeStamper (e.g. HTTPTimeStamper(url)) here makes every signature B-T."""
@@ -79,6 +98,10 @@ _RESERVE_TIMESTAMP = 8192
 
 class PdfSigningError(Exception):
     """The PDF could not be signed (unreadable file, key and certificate do not match...)."""
+
+
+class TimestampUnavailable(PdfSigningError):
+    """The timestamp authority did not answer (or answered nonsense): nothing was signed."""
 
 
 def _assert_no_running_loop() -> None:
@@ -238,12 +261,18 @@ def _when(moment: datetime) -> str:
 
 
 def box_text(
-    signer_name: str, signed_at: datetime, reason: str, location: str | None = None
+    signer_name: str,
+    signed_at: datetime,
+    reason: str,
+    location: str | None = None,
+    time_note: str | None = None,
 ) -> str:
-    """The lines shown in the visible box (also what tests look for)."""
+    """The lines shown in the visible box (also what tests look for); time_note says
+    whether the time is certified (timestamps.TRUSTED_TIME, NO_TRUSTED_TIME...)."""
     lines = [f"Digitally signed by {signer_name}", _when(signed_at)]
     lines += textwrap.wrap(f"Reason: {reason}", WRAP_AT) if reason else []
     lines += textwrap.wrap(f"Location: {location}", WRAP_AT) if location else []
+    lines += textwrap.wrap(time_note, WRAP_AT) if time_note else []
     return unicodedata.normalize("NFC", "\n".join(lines))
 
 
@@ -305,6 +334,7 @@ class PdfSigner:
         chain: Iterable[x509.Certificate] = (),
         *,
         timestamper: TimeStamper | None = None,
+        validation: ValidationMaterial | None = None,
     ) -> None:
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -316,6 +346,7 @@ class PdfSigner:
         self.certificate = certificate
         self.chain = list(chain)
         self.timestamper = timestamper if timestamper is not None else DEFAULT_TIMESTAMPER
+        self.validation = validation
         registry = SimpleCertificateStore()
         registry.register_multiple([_asn1_cert(c) for c in self.chain])
         self._cms_signer = _key_signer_class()(key, _asn1_cert(certificate), registry)
@@ -330,6 +361,14 @@ class PdfSigner:
         self._style = _stamp_style(str(font_path()))
         self._frame = _frame_style()
 
+    def time_note(self, timestamp: bool = True) -> str:
+        """The box's line about trusted time for a signature made with these settings."""
+        from .timestamps import NO_TRUSTED_TIME, TRUSTED_TIME, TSA_DID_NOT_ANSWER
+
+        if self.timestamper is None:
+            return NO_TRUSTED_TIME
+        return TRUSTED_TIME if timestamp else TSA_DID_NOT_ANSWER
+
     def sign(
         self,
         pdf: bytes,
@@ -340,6 +379,9 @@ class PdfSigner:
         page: int = -1,
         location: str | None = None,
         text_on_page: bool = False,
+        certify: bool = True,
+        timestamp: bool = True,
+        embed_validation: bool = True,
     ) -> bytes:
         """The PDF with this identity's signature added as an incremental update.
 
@@ -350,10 +392,17 @@ class PdfSigner:
         box: (x1, y1, x2, y2) in PDF points from the page's bottom-left corner; None puts a
         DEFAULT_BOX_SIZE box in the bottom right corner, 36 pt in from the edges.
         page: 0-based page index; negative counts from the end (-1: the last page).
+        certify: a certification signature allowing no later change (see the module's
+        docstring); the PDF must not be signed yet. False: an approval signature.
+        timestamp: False signs without asking the TSA (B-B), e.g. after TimestampUnavailable.
+        embed_validation: False leaves out the validation material (no DSS). It is left out
+        by itself when a certificate cannot be validated for embedding (a TSA whose root
+        this computer does not hold): the PDF is still signed, B-T instead of B-LT.
         """
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import signers
         from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+        from pyhanko.sign.general import SigningError
 
         _assert_no_running_loop()
         try:
@@ -361,6 +410,7 @@ class PdfSigner:
             page_index = _page_index(writer, page)
             rect = box if box is not None else _default_box(writer, page_index)
             field_name = _new_field_name(writer)
+            certification = _certification(writer, certify)
         except PdfSigningError:
             raise
         except Exception as e:
@@ -375,11 +425,14 @@ class PdfSigner:
             reason=reason,
             location=location,
             name=signer_name,
+            **certification,
+            **_validation_meta(self.validation if embed_validation else None),
         )
+        timestamper = self.timestamper if timestamp else None
         pdf_signer = signers.PdfSigner(
             meta,
             signer=self._cms_signer,
-            timestamper=self.timestamper,
+            timestamper=timestamper,
             stamp_style=self._frame if text_on_page else self._style,
             new_field_spec=SigFieldSpec(
                 sig_field_name=field_name,
@@ -387,15 +440,63 @@ class PdfSigner:
                 box=(x1, y1, x2, y2),  # type: ignore[arg-type]  # floats are fine in PDF
             ),
         )
-        text = box_text(signer_name, datetime.now().astimezone(), reason, location)
-        out = io.BytesIO()
-        pdf_signer.sign_pdf(
-            writer,
-            bytes_reserved=self._reserve,
-            appearance_text_params={"box": text},
-            output=out,
+        text = box_text(
+            signer_name, datetime.now().astimezone(), reason, location, self.time_note(timestamp)
         )
+        out = io.BytesIO()
+        try:
+            pdf_signer.sign_pdf(
+                writer,
+                bytes_reserved=self._reserve,
+                appearance_text_params={"box": text},
+                output=out,
+            )
+        except Exception as e:
+            if timestamper is not None and _timestamp_failed(e):
+                raise TimestampUnavailable(f"The timestamp authority did not answer: {e}") from e
+            if embed_validation and self.validation is not None and _path_problem(e):
+                log.warning("validation material left out of a PDF: %s", type(e).__name__)
+                return self.sign(
+                    pdf,
+                    reason=reason,
+                    signer_name=signer_name,
+                    box=box,
+                    page=page,
+                    location=location,
+                    text_on_page=text_on_page,
+                    certify=certify,
+                    timestamp=timestamp,
+                    embed_validation=False,
+                )
+            if isinstance(e, SigningError):
+                raise PdfSigningError(f"Cannot sign the PDF: {e}") from e
+            raise
         return out.getvalue()
+
+
+def _validation_meta(material: ValidationMaterial | None) -> dict:
+    """PdfSignatureMetadata's arguments for B-LT: the validation material to embed."""
+    if material is None:
+        return {}
+    return {"embed_validation_info": True, "validation_context": material.context()}
+
+
+def _path_problem(error: BaseException) -> bool:
+    """A certificate path could not be built or validated while collecting the material."""
+    from pyhanko_certvalidator.errors import PathError, ValidationError
+
+    return isinstance(error, PathError | ValidationError)
+
+
+def _timestamp_failed(error: BaseException) -> bool:
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TimestampRequestError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _page_count(writer: IncrementalPdfFileWriter) -> int:
@@ -422,6 +523,24 @@ def _default_box(
     return (right - 36 - width, bottom + 36, right - 36, bottom + 36 + height)
 
 
+def _certification(writer: IncrementalPdfFileWriter, certify: bool) -> dict:
+    """The signature metadata that makes it a certification allowing no change, or none for
+    an approval signature. A certified file cannot be signed again, nor a signed one
+    certified: both are refused here, in words."""
+    from pyhanko.sign import fields
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko.sign.validation import read_certification_data
+
+    certified = read_certification_data(writer.prev)
+    if certified is not None and certified.permission == MDPPerm.NO_CHANGES:
+        raise PdfSigningError("This PDF is certified against any change: it cannot be signed again")
+    if not certify:
+        return {}
+    if any(True for _ in fields.enumerate_sig_fields(writer, filled_status=True)):
+        raise PdfSigningError("This PDF is already signed: only an unsigned PDF can be certified")
+    return {"certify": True, "docmdp_permissions": MDPPerm.NO_CHANGES}
+
+
 def _new_field_name(writer: IncrementalPdfFileWriter) -> str:
     from pyhanko.sign import fields
 
@@ -443,8 +562,16 @@ def sign_pdf(
     box: tuple[float, float, float, float] | None = None,
     page: int = -1,
     location: str | None = None,
+    certify: bool = True,
 ) -> bytes:
-    """Sign one PDF (PAdES B-B, SHA-256, visible box). For many PDFs use `PdfSigner`."""
+    """Sign one PDF (PAdES B-B, SHA-256, visible box; certified unless `certify` is False).
+    For many PDFs use `PdfSigner`."""
     return PdfSigner(key, certificate, chain).sign(
-        pdf, reason=reason, signer_name=signer_name, box=box, page=page, location=location
+        pdf,
+        reason=reason,
+        signer_name=signer_name,
+        box=box,
+        page=page,
+        location=location,
+        certify=certify,
     )

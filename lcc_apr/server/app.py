@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -9,13 +10,15 @@ from sqlalchemy import Engine
 
 from lcc_apr import __version__
 
+from . import retention
 from .busy import Busy
 from .context import ServerContext
 from .db import make_engine
 from .deps import document_protocol
 from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
 from .gate import LimitBody, SignedInFirst
-from .routes import auth, certificates, hr, meta, mi, org, sso, sync
+from .routes import auth, certificates, hr, hr_audit, meta, mi, org, sso, sync
+from .routes import retention as retention_routes
 from .settings import ServerSettings
 
 DESCRIPTION = """The LCC APR sync server: sign-in, the organisation, record sync, HR's
@@ -38,7 +41,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        job = asyncio.create_task(retention.daily(engine))  # lists what is due; purges nothing
         yield
+        job.cancel()
         if owns_engine:
             engine.dispose()
 
@@ -61,6 +66,8 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         certificates.router,
         hr.router,
         mi.router,
+        retention_routes.router,
+        hr_audit.router,
     )
     for router in routers:
         app.include_router(router)

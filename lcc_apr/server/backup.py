@@ -42,7 +42,7 @@ from lcc_apr.models import now_utc
 
 from . import sequence
 from .archive import ArchiveError, Cost, DamagedArchive, SealedReader, SealedWriter
-from .ca import read_authority, register, write_file
+from .ca import read_certificate, register_certificate, write_file
 from .db import make_engine, prepare_database
 from .settings import ServerSettings, load_settings
 
@@ -319,10 +319,10 @@ def _after_restore(settings: ServerSettings, summary: Summary) -> None:
     engine = make_engine(settings.database_url)
     try:
         prepare_database(engine)
-        authority = read_authority(settings)
+        certificate = read_certificate(settings)  # its key's passphrase is not needed
         with Session(engine) as session, session.begin():
-            if authority is not None:
-                register(session, authority)
+            if certificate is not None:
+                register_certificate(session, certificate)
             summary.epoch = sequence.new_epoch(session)
         summary.users, summary.records = _counts(engine)
     finally:

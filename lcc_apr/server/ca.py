@@ -2,10 +2,12 @@
 
 The authority is a key pair and a self-signed CA certificate, made at set-up
 (`lcc-apr-server init-ca`, or on the first `serve` / `demo` when there is none) or
-imported by HR (`import-ca --cert F --key F`). Both are files: the certificate, and the
-private key written with mode 0600 (tightened to 0600 if found looser). The key is never
-logged, returned or stored in the database. Each authority certificate is also recorded
-in `signing_authorities`, so signatures certified by a replaced authority still check.
+imported by HR (`import-ca --cert F --key F`). The certificate is a file; the private key
+is either a file encrypted under a passphrase, mode 0600 (lcc_apr.server.cakey), or held
+in an HSM through PKCS#11 (lcc_apr.server.hsm). The key is never logged, returned or
+stored in the database. Each authority certificate is also recorded in
+`signing_authorities`, so signatures certified by a replaced authority still check.
+Without its key (no passphrase, a wrong one, no token) the server refuses only to sign.
 
 A signed-in user's device sends a certificate signing request (its EC P-256 public key);
 the server issues an X.509 certificate naming the user (common name: display name,
@@ -18,8 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
-import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -46,6 +46,8 @@ from lcc_apr.signing.certs import (
     serial_text,
 )
 
+from . import cakey
+from .cakey import AuthorityError, AuthorityLocked, tighten, write_file
 from .settings import ServerSettings
 from .tables import IssuedCertificate, SigningAuthority
 
@@ -56,10 +58,6 @@ RENEW_BEFORE = timedelta(days=30)
 REASONS = ("lost", "left", "disabled")
 
 AuthorityKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-
-
-class AuthorityError(Exception):
-    """The signing authority cannot be made, read or used; the message says why."""
 
 
 class EnrolmentRefused(Exception):
@@ -81,9 +79,12 @@ class Authority:
 # -- making, reading, importing --------------------------------------------------------
 
 
-def create_authority(organisation: str, at: datetime | None = None) -> Authority:
+def create_authority(
+    organisation: str, at: datetime | None = None, key: AuthorityKey | None = None
+) -> Authority:
+    """A new self-signed authority; its key made here (EC P-256) unless given (an HSM's)."""
     at = at or now_utc()
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = key or ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
@@ -120,47 +121,99 @@ def create_authority(organisation: str, at: datetime | None = None) -> Authority
     return Authority(certificate, key)
 
 
-def read_authority(settings: ServerSettings) -> Authority | None:
-    """The authority in the settings' files, or None when there is none yet."""
+def read_certificate(settings: ServerSettings) -> x509.Certificate | None:
+    """The authority's certificate (no key needed), or None when there is none yet."""
     cert_path, key_path = settings.ca_files()
-    if not cert_path.exists() and not key_path.exists():
+    if not cert_path.exists():
+        if key_path.exists() and not settings.ca_in_hsm:
+            raise AuthorityError(
+                f"The signing authority is incomplete: {cert_path.name} is missing beside "
+                f"{key_path.name}. Restore it or run init-ca --replace."
+            )
         return None
-    if not cert_path.exists() or not key_path.exists():
-        raise AuthorityError(
-            f"The signing authority is incomplete: {cert_path.name} and {key_path.name} "
-            "must both be present. Restore the missing file or run init-ca --replace."
-        )
-    _tighten(key_path)
     try:
-        certificate = load_certificate(cert_path.read_bytes())
+        return load_certificate(cert_path.read_bytes())
     except CertificateError as err:
         raise AuthorityError(f"{cert_path} is {err}.") from None
-    key = _load_key(key_path.read_bytes(), None, key_path)
+
+
+def read_authority(settings: ServerSettings, secret: str | None = None) -> Authority | None:
+    """The authority (certificate and usable key), or None when there is none yet.
+
+    `secret` is the key's passphrase or the token's PIN (default: cakey.unlock_secret).
+    AuthorityLocked when the key cannot be used now, saying why."""
+    cert_path, key_path = settings.ca_files()
+    certificate = read_certificate(settings)
+    if certificate is None:
+        return None
+    secret = secret if secret is not None else cakey.unlock_secret(settings)
+    if settings.ca_in_hsm:
+        from .hsm import token_key
+
+        key: AuthorityKey = token_key(settings, secret)
+    else:
+        if not key_path.exists():
+            raise AuthorityError(
+                f"The signing authority is incomplete: {key_path.name} is missing beside "
+                f"{cert_path.name}. Restore it or run init-ca --replace."
+            )
+        tighten(key_path)
+        key = cakey.load_key_file(key_path, secret)
     _check_pair(certificate, key)
     return Authority(certificate, key)
 
 
-def write_authority(settings: ServerSettings, authority: Authority) -> None:
-    """Write the certificate and the private key (0600), each atomically."""
+def write_authority(
+    settings: ServerSettings, authority: Authority, secret: str | None = None, rounds: int = 0
+) -> None:
+    """Write the certificate, and the private key encrypted under `secret` (0600), each
+    atomically. With an HSM the key stays in the token: only the certificate is written."""
     cert_path, key_path = settings.ca_files()
-    key_pem = authority.key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    if not settings.ca_in_hsm:
+        secret = secret if secret is not None else cakey.unlock_secret(settings)
+        if secret is None:
+            raise AuthorityError(
+                "The signing authority's key is written encrypted and no passphrase was "
+                "given: use --passphrase-file, set ca_passphrase_file, or run on a terminal."
+            )
+        write_file(key_path, cakey.encrypted_pem(authority.key, secret, rounds), 0o600)
     cert_pem = authority.certificate.public_bytes(serialization.Encoding.PEM)
-    write_file(key_path, key_pem, 0o600)
     write_file(cert_path, cert_pem, 0o644)
 
 
+def new_authority(
+    settings: ServerSettings, secret: str | None = None, kind: str = "ec"
+) -> Authority:
+    """A new authority: its key made in the HSM (when the settings name one) or here."""
+    if settings.ca_in_hsm:
+        from .hsm import generate_key
+
+        secret = secret if secret is not None else cakey.unlock_secret(settings)
+        return create_authority(
+            settings.organisation_name, key=generate_key(settings, secret, kind)
+        )
+    if kind != "ec":
+        raise AuthorityError("A key made here is EC P-256; RSA keys are made in an HSM.")
+    return create_authority(settings.organisation_name)
+
+
 def ensure_authority(
-    settings: ServerSettings, engine: Engine | None = None
+    settings: ServerSettings, engine: Engine | None = None, rounds: int = 0
 ) -> tuple[Authority, bool]:
     """The authority, made now if there is none (first serve, demo). (authority, made)
 
     Servers starting together make one: the first claims it with a lock file made
-    exclusively; the others wait for it to finish and read what it made."""
-    authority = _read_settled(settings)
+    exclusively; the others wait for it to finish and read what it made. When the key
+    cannot be used (AuthorityLocked), its certificate is still registered, then that is
+    raised: the caller logs why and serves on without signing."""
+    try:
+        authority = _read_settled(settings)
+    except AuthorityLocked:
+        certificate = read_certificate(settings)
+        if engine is not None and certificate is not None:
+            with Session(engine) as session, session.begin():
+                register_certificate(session, certificate)
+        raise
     made = False
     if authority is None:
         _cert_path, key_path = settings.ca_files()
@@ -174,8 +227,14 @@ def ensure_authority(
             try:
                 authority = read_authority(settings)
                 if authority is None:
-                    authority = create_authority(settings.organisation_name)
-                    write_authority(settings, authority)
+                    if not settings.ca_in_hsm and cakey.unlock_secret(settings) is None:
+                        raise AuthorityLocked(
+                            "There is no signing authority yet, and no passphrase to encrypt "
+                            "its key: run 'lcc-apr-server init-ca'.",
+                            "no_authority",
+                        )
+                    authority = new_authority(settings)
+                    write_authority(settings, authority, rounds=rounds)
                     made = True
                     log.info("made a new signing authority (%s)", authority.fingerprint)
             finally:
@@ -209,17 +268,32 @@ def _read_settled(settings: ServerSettings, wait: float = 30.0) -> Authority | N
 def import_authority(
     settings: ServerSettings,
     cert_data: bytes,
-    key_data: bytes,
+    key_data: bytes | None,
     *,
     password: bytes | None = None,
     replace: bool = False,
+    secret: str | None = None,
 ) -> Authority:
-    """Take HR's own CA certificate and key (PEM or DER) as the signing authority."""
+    """Take HR's own CA certificate and key (PEM or DER) as the signing authority. With an
+    HSM, `key_data` is None: the key is already in the token (ca_pkcs11_key)."""
     try:
         certificate = load_certificate(cert_data)
     except CertificateError as err:
         raise AuthorityError(f"The certificate file is {err}.") from None
-    key = _load_key(key_data, password, None)
+    if settings.ca_in_hsm:
+        from .hsm import token_key
+
+        if key_data is not None:
+            raise AuthorityError(
+                "With an HSM the key is already in the token: give --cert only (put the key "
+                "in the token with its own tools, labelled as ca_pkcs11_key)."
+            )
+        secret = secret if secret is not None else cakey.unlock_secret(settings)
+        key: AuthorityKey = token_key(settings, secret)
+    elif key_data is None:
+        raise AuthorityError("Give the authority's private key (--key).")
+    else:
+        key = _load_key(key_data, password, None)
     _check_pair(certificate, key)
     constraints = _extension(certificate, x509.BasicConstraints)
     if constraints is None or not constraints.ca:
@@ -229,26 +303,30 @@ def import_authority(
         raise AuthorityError("That certificate may not sign certificates (keyCertSign).")
     if certificate.not_valid_after_utc <= now_utc():
         raise AuthorityError("That certificate has expired.")
-    existing = read_authority(settings)
-    if existing is not None and existing.fingerprint != fingerprint(certificate) and not replace:
+    existing = read_certificate(settings)
+    if existing is not None and fingerprint(existing) != fingerprint(certificate) and not replace:
         raise AuthorityError(
             "The server already has a signing authority; add --replace to use this one "
             "instead (signatures made under the old one still check)."
         )
     authority = Authority(certificate, key)
-    write_authority(settings, authority)
+    write_authority(settings, authority, secret)
     return authority
 
 
 def register(session: Session, authority: Authority, *, at: datetime | None = None) -> None:
     """Record the authority's certificate as the current one (earlier ones are retired)."""
+    register_certificate(session, authority.certificate, at=at)
+
+
+def register_certificate(
+    session: Session, certificate: x509.Certificate, *, at: datetime | None = None
+) -> None:
     at = at or now_utc()
-    current = authority.fingerprint
+    current = fingerprint(certificate)
     if session.get(SigningAuthority, current) is None:
         session.add(
-            SigningAuthority(
-                fingerprint=current, certificate=der(authority.certificate), added_at=at
-            )
+            SigningAuthority(fingerprint=current, certificate=der(certificate), added_at=at)
         )
     else:
         session.execute(
@@ -293,38 +371,51 @@ def _extension(certificate: x509.Certificate, kind: type) -> Any:
         return None
 
 
-def write_file(path: Path, data: bytes, mode: int) -> None:
-    """Write the file atomically with exactly this mode (whatever the umask)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(draft, mode)  # whatever the umask
-    os.replace(draft, path)
-
-
-def _tighten(key_path: Path) -> None:
-    mode = stat.S_IMODE(key_path.stat().st_mode)
-    if mode & 0o077:
-        os.chmod(key_path, 0o600)
-        log.warning("the signing authority's key file was readable by others: now 0600")
-
-
 class AuthorityHolder:
-    """The running server's authority, read from its files on first use (so one made by
-    `init-ca` while the server runs is picked up); None while there is none."""
+    """The running server's authority, read on first use (so one made by `init-ca` while
+    the server runs is picked up); None while there is none. `get` raises AuthorityLocked
+    while its key cannot be used (tried again after RETRY_LOCKED seconds: opening the key
+    costs the KDF); `certificate` needs no key."""
+
+    RETRY_LOCKED = 60.0
 
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self._authority: Authority | None = None
+        self._certificate: x509.Certificate | None = None
+        self._refusal: AuthorityLocked | None = None
+        self._refused_at = 0.0
         self._lock = threading.Lock()
 
     def get(self) -> Authority | None:
         with self._lock:
             if self._authority is None:
-                self._authority = read_authority(self.settings)
+                recent = time.monotonic() - self._refused_at < self.RETRY_LOCKED
+                if self._refusal is not None and recent:
+                    raise self._refusal
+                try:
+                    self._authority = read_authority(self.settings)
+                except AuthorityLocked as locked:
+                    if self._refusal is None or locked.reason != self._refusal.reason:
+                        log.error("signing refused: %s", locked.reason)
+                    self._refusal, self._refused_at = locked, time.monotonic()
+                    raise
+                self._refusal = None
             return self._authority
+
+    def certificate(self) -> x509.Certificate | None:
+        """The current authority's certificate, whether or not its key can be used."""
+        with self._lock:
+            if self._authority is not None:
+                return self._authority.certificate
+            if self._certificate is None:
+                self._certificate = read_certificate(self.settings)
+            return self._certificate
+
+    def forget(self) -> None:
+        """Read the authority again at the next use (its token went away)."""
+        with self._lock:
+            self._authority = self._certificate = self._refusal = None
 
 
 # -- certificates ----------------------------------------------------------------------
@@ -450,11 +541,15 @@ def revoke_certificates(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def authority_certificates(session: Session, current: Authority | None) -> list[x509.Certificate]:
+def authority_certificates(
+    session: Session, current: Authority | x509.Certificate | None
+) -> list[x509.Certificate]:
     """Every authority certificate signatures may chain to: the current one first."""
     found: dict[str, x509.Certificate] = {}
+    if isinstance(current, Authority):
+        current = current.certificate
     if current is not None:
-        found[current.fingerprint] = current.certificate
+        found[fingerprint(current)] = current
     rows = session.scalars(
         select(SigningAuthority).order_by(SigningAuthority.retired_at.is_not(None))
     )
@@ -467,7 +562,7 @@ def authority_certificates(session: Session, current: Authority | None) -> list[
     return list(found.values())
 
 
-def trust_reply(session: Session, current: Authority | None) -> dict[str, Any]:
+def trust_reply(session: Session, current: Authority | x509.Certificate | None) -> dict[str, Any]:
     revoked = session.execute(
         select(
             IssuedCertificate.serial, IssuedCertificate.revoked_at, IssuedCertificate.revoke_reason

@@ -16,6 +16,7 @@
     lcc-apr-server revoke-certificate --user USERNAME [--reason lost|left] [--serial HEX]
     lcc-apr-server backup ARCHIVE [--passphrase-file FILE]
     lcc-apr-server restore ARCHIVE [--passphrase-file FILE] [--force]
+    lcc-apr-server retention due|confirm|hold|release|holds ... | check  (cli_retention)
 
 The backup passphrase comes from --passphrase-file, else LCC_APR_BACKUP_PASSPHRASE, else
 a prompt; never from the command line.
@@ -50,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role
 
-from . import accounts, audit, sequence
+from . import accounts, audit, cli_ca, cli_retention, sequence
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
@@ -120,13 +121,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database tables")
     sub.add_parser("check-config", help="print the effective settings, secrets masked")
     sub.add_parser("new-epoch", help="every client checks all it holds (restore does this)")
-    init_ca = sub.add_parser("init-ca", help="make the organisation's signing authority")
-    init_ca.add_argument("--replace", action="store_true", help="replace the existing one")
-    import_ca = sub.add_parser("import-ca", help="use HR's own CA certificate and key")
-    import_ca.add_argument("--cert", type=Path, required=True, help="CA certificate (PEM/DER)")
-    import_ca.add_argument("--key", type=Path, required=True, help="its private key (PEM/DER)")
-    import_ca.add_argument("--key-password-stdin", action="store_true")
-    import_ca.add_argument("--replace", action="store_true", help="replace the existing one")
+    cli_ca.add_parsers(sub)  # init-ca, import-ca, protect-ca-key
     revoke = sub.add_parser("revoke-certificate", help="revoke a user's signing certificates")
     revoke.add_argument("--user", required=True, help="the username")
     revoke.add_argument("--reason", choices=["lost", "left"], default="lost")
@@ -146,6 +141,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace a database holding data, and files that differ",
     )
+    cli_retention.add_parsers(sub)
     return p
 
 
@@ -399,56 +395,7 @@ def cmd_new_epoch(settings: ServerSettings, engine, args: argparse.Namespace) ->
 
 def _authority_ready(settings: ServerSettings, engine) -> None:
     """The signing authority, made the first time (serve, demo)."""
-    from .ca import ensure_authority
-
-    authority, made = ensure_authority(settings, engine)
-    if made:
-        cert, key = settings.ca_files()
-        print(
-            f"Made the signing authority: {cert} (its key {key}, readable only by this user). "
-            f"Fingerprint {authority.fingerprint}."
-        )
-
-
-def cmd_init_ca(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
-    from .ca import create_authority, read_authority, register, write_authority
-
-    existing = read_authority(settings)
-    if existing is not None and not args.replace:
-        print(
-            f"The signing authority already exists (fingerprint {existing.fingerprint}); "
-            "nothing was changed. Add --replace to make a new one."
-        )
-        return EXIT_OK
-    authority = create_authority(settings.organisation_name)
-    write_authority(settings, authority)
-    with Session(engine) as session, session.begin():
-        register(session, authority)
-    cert, key = settings.ca_files()
-    print(f"Made the signing authority: {cert} (key {key}, mode 0600).")
-    print(f"Fingerprint: {authority.fingerprint}")
-    return EXIT_OK
-
-
-def cmd_import_ca(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
-    from .ca import import_authority, register
-
-    password = None
-    if args.key_password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n").encode()
-    try:
-        cert_data, key_data = args.cert.read_bytes(), args.key.read_bytes()
-    except OSError as err:
-        raise ValueError(f"Cannot read {err.filename}: {err.strerror}.") from None
-    authority = import_authority(
-        settings, cert_data, key_data, password=password, replace=args.replace
-    )
-    with Session(engine) as session, session.begin():
-        register(session, authority)
-    cert, key = settings.ca_files()
-    print(f"Imported the signing authority into {cert} (key {key}, mode 0600).")
-    print(f"Fingerprint: {authority.fingerprint}")
-    return EXIT_OK
+    cli_ca.authority_ready(settings, engine)
 
 
 def cmd_revoke_certificate(settings: ServerSettings, engine, args: argparse.Namespace) -> int:
@@ -477,9 +424,11 @@ COMMANDS = {
     "org-import": cmd_org_import,
     "demo": cmd_demo,
     "new-epoch": cmd_new_epoch,
-    "init-ca": cmd_init_ca,
-    "import-ca": cmd_import_ca,
+    "init-ca": cli_ca.cmd_init_ca,
+    "import-ca": cli_ca.cmd_import_ca,
+    "protect-ca-key": cli_ca.cmd_protect_ca_key,
     "revoke-certificate": cmd_revoke_certificate,
+    **cli_retention.COMMANDS,
 }
 
 
@@ -518,6 +467,7 @@ def serve(settings: ServerSettings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         prepare_database(engine)
+        cli_ca.unlock_at_start(settings)
         _authority_ready(settings, engine)
         _check_connections(settings, engine, workers)
     except AuthorityError as err:

@@ -13,6 +13,8 @@ all; after an interruption (the app quit) the next start runs it again, and it a
 what is missing. Small demos (under STAGED_FROM people) are built in one go.
 Plain HTTP is allowed only because it never leaves this computer. The demo has its own
 signing authority (made on first start, beside the demo database) so sign-off works.
+DEMO ONLY: its key's passphrase is generated into the same folder (cakey.demo_passphrase):
+the demo's people are invented, and a real server never keeps the passphrase on disk.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import Employee, Record, RecordKind, Role, User, UserRole
 from lcc_apr.store.lock import StoreLock
 
+from .cakey import DEMO_ROUNDS, demo_passphrase
 from .db import is_current, make_engine, prepare_database
 from .demo import (
     DEMO_PASSWORD,
@@ -85,6 +88,8 @@ class EmbeddedServer:
             secret_key_file=folder / "demo-server.key",
             ca_cert_file=folder / "demo-signing-ca.pem",
             ca_key_file=folder / "demo-signing-ca.key",
+            # DEMO ONLY: the key's passphrase beside it (cakey.demo_passphrase)
+            ca_passphrase_file=folder / "demo-signing-ca.passphrase",
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -102,6 +107,7 @@ class EmbeddedServer:
         """Build the demo database the first time (kept for later starts): all of it, or
         when staged its first stage (the rest is added once it is served)."""
         self._take_lock()
+        demo_passphrase(self.settings)
         if self.ready.exists():
             return
         for leftover in self.path.parent.glob(self.path.name + "*"):
@@ -141,7 +147,9 @@ class EmbeddedServer:
         self._engine = make_engine(self.settings.database_url)
         if not is_current(self._engine):  # a demo built by an older version of the app
             prepare_database(self._engine)
-        ensure_authority(self.settings, self._engine)  # the demo signs too: its own authority
+        demo_passphrase(self.settings)
+        # the demo signs too: its own authority
+        ensure_authority(self.settings, self._engine, rounds=DEMO_ROUNDS)
         app = create_app(self.settings, self._engine)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=0, log_level="warning", server_header=False

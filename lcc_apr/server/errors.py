@@ -56,7 +56,9 @@ MEANINGS: dict[int, str] = {
     429: "Too many requests (at once, failed sign-ins or single sign-on nonces from this "
     "address): nothing was done; wait Retry-After seconds",
     503: "The server cannot serve this now (busy: wait Retry-After seconds; "
-    "POST /certificates: no signing authority yet)",
+    "POST /certificates: no signing authority yet, code no_authority, or its key cannot be "
+    "used now: codes ca_passphrase_missing, ca_passphrase_wrong, ca_key_unprotected, "
+    "ca_pin_missing, ca_pin_wrong, ca_token_unavailable)",
 }
 
 

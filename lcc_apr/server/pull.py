@@ -6,7 +6,9 @@ counter (so a page never shows a number before a smaller one is committed):
 - the user's scope events: `leave` becomes a `remove` (reason scope) for each of
   that person's records, `enter` the current records of that person the user sees;
 - for the user's own records taken out of the employee's sight (back to draft),
-  a `remove` with reason hidden, if the record was ever shared with them.
+  a `remove` with reason hidden, if the record was ever shared with them;
+- records purged under the retention rules (their tombstones): a `remove` with reason
+  purged, to everyone (the id is all it says: whoever holds a copy drops it).
 Items of one number are never split across pages (a page is longer than the
 limit only when one scope event alone needs more items). When nothing more is
 there, the cursor moves to the counter, past changes the user may not see.
@@ -25,7 +27,7 @@ from lcc_apr.sync.protocol import sign_off_wire, to_wire
 
 from . import content, sequence
 from .scope import Viewer, reload_viewer, shared_clause, shared_states
-from .tables import ScopeEvent
+from .tables import RetentionTombstone, ScopeEvent
 
 WIRE_COLUMNS = [
     Record.id,
@@ -80,16 +82,25 @@ class Feed:
             .all()
         )
         hidden = self._hidden_candidates(limit)
+        purged = self.session.execute(
+            self._window(
+                select(RetentionTombstone.record_id, RetentionTombstone.seq),
+                RetentionTombstone.seq,
+                limit,
+            )
+        ).all()
         for rows, seq_of in (
             (records, lambda r: r.server_rev),
             (events, lambda e: e.seq),
             (hidden, lambda r: r.server_rev),
+            (purged, lambda t: t.seq),
         ):
             if len(rows) > limit:
                 bound = min(bound, seq_of(rows[-1]))
         groups += [(r.server_rev, ("record", r)) for r in records]
         groups += [(e.seq, ("event", e)) for e in events]
         groups += [(r.server_rev, ("hidden", r)) for r in self._ever_shared(hidden)]
+        groups += [(t.seq, ("purged", t)) for t in purged]
         groups.sort(key=lambda g: g[0])
         items: list[Item] = []
         last = self.cursor
@@ -110,6 +121,8 @@ class Feed:
             return [{"seq": seq, "record": _wire(row)}]
         if what == "hidden":
             return [{"seq": seq, "remove": row.id, "reason": "hidden"}]
+        if what == "purged":
+            return [{"seq": seq, "remove": row.record_id, "reason": "purged"}]
         if row.kind == "leave":
             ids = self.session.scalars(select(Record.id).where(Record.subject_id == row.subject_id))
             return [{"seq": seq, "remove": rid, "reason": "scope"} for rid in ids]

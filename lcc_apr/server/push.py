@@ -13,17 +13,17 @@ history for people to read.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Template
 from lcc_apr.history import create_record, delete_record, update_record
 from lcc_apr.models import Employee, Record, now_utc
-from lcc_apr.sync.protocol import KEY_REUSED, PushBody, RecordWire, to_wire
+from lcc_apr.sync.protocol import KEY_REUSED, PushBody, RecordEventWire, RecordWire, to_wire
 from lcc_apr.workflow import (
     WORKFLOWS,
     Transition,
@@ -44,10 +44,14 @@ from .context import ServerContext
 from .errors import ApiError
 from .rules import Draft, PushRefused, refused_as
 from .scope import Viewer, reload_viewer
-from .tables import IdempotentReply
+from .tables import IdempotentReply, RetentionTombstone
 
 OUT_OF_SCOPE = "This record is not one you may see or change."
 CONFLICT = "The record changed on the server after your copy was made: merge and push again."
+PURGED = (
+    "This record was removed under the council's retention rules, as HR confirmed: "
+    "it cannot be sent again."
+)
 KEY_TAKEN = (
     "This push's key was already used for other changes: nothing was applied. "
     "Send the changes again under a new key."
@@ -67,14 +71,23 @@ class Batch:
         try:
             record = self.session.get(Record, wire.id)
             if record is None:
+                if self.session.get(RetentionTombstone, wire.id) is not None:
+                    raise PushRefused("purged", PURGED)
                 return self.create(wire)
             return self.change(record, wire)
         except PushRefused as refusal:
+            known = self.session.get(Record, wire.id)
             audit.add(
-                self.session, self.viewer.user_id, "push", self.route, f"refused:{refusal.category}"
+                self.session,
+                self.viewer.user_id,
+                "push",
+                self.route,
+                f"refused:{refusal.category}",
+                record_id=wire.id,
+                subject_id=known.subject_id if known else None,
             )
             visible = refusal.category != "scope"
-            current = self.session.get(Record, wire.id) if visible else None
+            current = known if visible else None
             reply: dict[str, Any] = {
                 "id": wire.id,
                 "outcome": "refused",
@@ -156,7 +169,8 @@ class Batch:
         for step, target in steps:
             self.take(record, step, target, wire.step_reason)
         signoffs.store_sign_offs(self.session, record, fresh, user_id=viewer.user_id, at=self.now)
-        return self.applied(record)
+        self.audit_sign_offs(record, fresh)
+        return self.applied(record, "created")
 
     def new_sign_offs(
         self,
@@ -248,7 +262,8 @@ class Batch:
         for step, target in steps:
             self.take(record, step, target, wire.step_reason)
         signoffs.store_sign_offs(self.session, record, fresh, user_id=viewer.user_id, at=self.now)
-        return self.applied(record)
+        self.audit_sign_offs(record, fresh)
+        return self.applied(record, "changed" if changed or steps else None)
 
     def deletion(self, record: Record, wire: RecordWire, actor: Any) -> dict[str, Any]:
         if record.deleted:
@@ -264,8 +279,7 @@ class Batch:
                 shared=ever_shared(self.session, record=record),
             )
         delete_record(self.session, record, user_id=self.viewer.user_id, at=self.now)
-        audit.add(self.session, self.viewer.user_id, "push", self.route, "deleted")
-        return self.applied(record)
+        return self.applied(record, "deleted")
 
     def restore(self, record: Record) -> None:
         """Bring back a deleted record (its own history entry; the answers follow)."""
@@ -277,7 +291,7 @@ class Batch:
             note={"restored": True},
             restore=True,
         )
-        audit.add(self.session, self.viewer.user_id, "push", self.route, "restored")
+        self.audit(record, "push", "restored")
 
     def take(self, record: Record, step: Transition, target: str, reason: str | None) -> None:
         apply_step(
@@ -290,7 +304,48 @@ class Batch:
             reason=reason,
         )
 
-    def applied(self, record: Record) -> dict[str, Any]:
+    def audit(self, record: Record, event: str, outcome: str) -> None:
+        """An entry about this record and its subject, in the batch's transaction."""
+        audit.add(
+            self.session,
+            self.viewer.user_id,
+            event,
+            self.route,
+            outcome,
+            record_id=record.id,
+            subject_id=record.subject_id,
+        )
+
+    def audit_sign_offs(self, record: Record, fresh: list[signoffs.NewSignOff]) -> None:
+        for item in fresh:
+            self.audit(record, "sign_off", f"signed:{item.row['role']}")
+
+    def events(self, events: list[RecordEventWire]) -> None:
+        """Records read, printed or exported on the laptop: an audit entry each, about the
+        record and its subject, at the laptop's time (never later than now). Ids this
+        server does not hold are skipped."""
+        ids = {event.record_id for event in events}
+        held = select(Record.id, Record.subject_id).where(Record.id.in_(ids))
+        subjects: dict[str, int] = {rid: sid for rid, sid in self.session.execute(held)}
+        rows = []
+        for event in events:
+            if event.record_id not in subjects:
+                continue
+            row = audit.entry(
+                self.viewer.user_id,
+                event.event,
+                self.route,
+                "ok",
+                record_id=event.record_id,
+                subject_id=subjects[event.record_id],
+            )
+            row["at"] = min(_time(event.at) or self.now, self.now)
+            rows.append(row)
+        audit.add_many(self.session, rows)
+
+    def applied(self, record: Record, outcome: str | None = None) -> dict[str, Any]:
+        if outcome is not None:
+            self.audit(record, "push", outcome)
         record.server_rev = self.seq.next()
         record.dirty = False
         content.stamp(record)
@@ -305,6 +360,14 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise PushRefused("invalid", "record_date must be a date (YYYY-MM-DD).") from None
+
+
+def _time(value: str) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _answers(wire: RecordWire) -> dict[str, Any]:
@@ -329,6 +392,7 @@ def push(ctx: ServerContext, session: Session, principal: Principal, body: PushB
             raise ApiError(422, KEY_TAKEN, code=KEY_REUSED)
         return reply
     reply = orjson.dumps({"results": [batch.apply(wire) for wire in body.records]})
+    batch.events(body.events)
     session.add(
         IdempotentReply(
             user_id=principal.user_id,
@@ -347,6 +411,8 @@ def body_hash(body: PushBody) -> str:
     """SHA-256 of the records as parsed (every field, keys sorted): the same records
     however their JSON was spaced or ordered (about 10 us a record)."""
     data = orjson.dumps(body.records, default=vars, option=orjson.OPT_SORT_KEYS)
+    if body.events:  # a body without events hashes as it always did
+        data += orjson.dumps(body.events, default=vars, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(data).hexdigest()
 
 

@@ -91,6 +91,15 @@ class ServerSettings(BaseSettings):
     ca_key_file: Path | None = None
     organisation_name: str = "Leicestershire County Council"
     certificate_days: int = 730  # how long a personal signing certificate lasts
+    # The authority's key is kept encrypted (lcc_apr.server.cakey): its passphrase is the
+    # first line of this file (LCC_APR_SERVER_CA_PASSPHRASE_FILE), or asked at start on a
+    # terminal. Or it is held in an HSM through PKCS#11 (lcc_apr.server.hsm): the module
+    # (.so), the token's and the key's labels, and a file holding the user PIN.
+    ca_passphrase_file: Path | None = None
+    ca_pkcs11_module: Path | None = None
+    ca_pkcs11_token: str | None = None
+    ca_pkcs11_key: str = "lcc-apr-signing-ca"
+    ca_pkcs11_pin_file: Path | None = None
     # Single sign-on with the council's OpenID Connect provider (docs/admin-guide.md section
     # 5), off while oidc_issuer is None. The issuer exactly as the provider names itself
     # (its discovery document is at <issuer>/.well-known/openid-configuration); the client
@@ -110,6 +119,17 @@ class ServerSettings(BaseSettings):
     # starts far fewer sign-ins a minute than this.
     oidc_nonces_per_address: int = Field(default=120, ge=1)
     oidc_nonce_throttle_seconds: float = Field(default=60, gt=0)
+    # Trusted time (docs/admin-guide.md): the RFC 3161 timestamp authority (TSA) every
+    # printed PDF and every sign-off reaching the server is timestamped by (None: none, so
+    # PDFs say "no trusted time"); laptops learn it at sync (GET /certificates/trust).
+    # The CA's revocation list lasts crl_days (product default: a week, so a laptop that
+    # syncs weekly always embeds a current one).
+    timestamp_authority_url: str | None = Field(default=None, max_length=500)
+    # PEM file of the TSA's root certificate(s), when it does not chain to the signing
+    # authority (a commercial TSA): laptops trust its timestamps and embed its chain.
+    timestamp_authority_roots_file: Path | None = None
+    timestamp_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    crl_days: int = Field(default=7, ge=1, le=366)
 
     @field_validator(
         "page_limit",
@@ -150,6 +170,17 @@ class ServerSettings(BaseSettings):
             raise ValueError("must have no query or fragment")
         return value
 
+    @field_validator("timestamp_authority_url")
+    @classmethod
+    def _tsa(cls, value: str | None) -> str | None:
+        """http or https (a timestamp token is signed, so plain http is usual for TSAs)."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// address of an RFC 3161 service")
+        return value.strip()
+
     @field_validator("oidc_scopes")
     @classmethod
     def _openid(cls, value: list[str]) -> list[str]:
@@ -163,6 +194,11 @@ class ServerSettings(BaseSettings):
             raise ValueError(
                 "single sign-on needs both oidc_issuer and oidc_client_id (or neither, to "
                 "turn it off)"
+            )
+        if (self.ca_pkcs11_module is None) != (self.ca_pkcs11_token is None):
+            raise ValueError(
+                "an HSM for the signing authority needs both ca_pkcs11_module and "
+                "ca_pkcs11_token (or neither, to keep the key in an encrypted file)"
             )
         return self
 
@@ -179,6 +215,11 @@ class ServerSettings(BaseSettings):
     @property
     def tls(self) -> bool:
         return self.tls_cert_file is not None and self.tls_key_file is not None
+
+    @property
+    def ca_in_hsm(self) -> bool:
+        """Whether the authority's key is held in an HSM (PKCS#11) rather than a file."""
+        return self.ca_pkcs11_module is not None
 
     def ca_files(self) -> tuple[Path, Path]:
         """(certificate, private key) of the signing authority."""

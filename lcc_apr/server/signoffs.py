@@ -57,6 +57,7 @@ from .ca import authority_certificates
 from .context import ServerContext
 from .rules import PushRefused
 from .tables import IssuedCertificate
+from .timemark import time_token
 
 Steps = list[tuple[Transition, str]]
 
@@ -198,6 +199,7 @@ def new_sign_offs(
                     "signature": signature,
                     "certificate": der(certificate),
                     "superseded_at": now if superseded else None,
+                    "time_token": time_token(ctx.settings, signature),
                 },
                 countersign,
             )
@@ -214,7 +216,7 @@ def _verify_certificate(
         certificate = load_certificate(unb64(item.certificate))
     except CertificateError:
         raise _refuse("The sign-off's certificate is not readable.") from None
-    if issuer_of(certificate, authority_certificates(session, ctx.authority.get())) is None:
+    if issuer_of(certificate, authority_certificates(session, ctx.authority.certificate())) is None:
         raise _refuse("The sign-off's certificate was not issued by this organisation.")
     issued = session.get(IssuedCertificate, serial_text(certificate))
     if issued is None or issued.certificate != der(certificate):

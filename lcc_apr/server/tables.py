@@ -3,15 +3,16 @@
 They live in their own metadata (and Alembic tree, lcc_apr/server/migrations),
 beside the shared domain tables made by lcc_apr.store.migrations. Foreign keys
 to the domain point at its columns directly. Nothing here holds record content;
-the audit log holds no personal data (user ids, routes and outcomes only).
+the audit log holds no personal data (ids, routes and outcomes only).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -123,9 +124,17 @@ class ScopeEvent(ServerBase):
 
 
 class AuditEntry(ServerBase):
-    """Who did what where, and how it ended. Never names, answers or tokens."""
+    """Who did what where, and how it ended; which record and whose (ids only, when
+    known). Never names, answers or tokens. The (column, id) indexes serve HR's viewer:
+    each filter reads its rows newest first by id, a page at a time."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_record_id", "record_id", "at", "id"),
+        Index("ix_audit_log_subject_id", "subject_id", "at", "id"),
+        Index("ix_audit_log_user_at", "user_id", "at", "id"),
+        Index("ix_audit_log_event_at", "event", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[utc] = mapped_column(index=True)
@@ -133,6 +142,8 @@ class AuditEntry(ServerBase):
     event: Mapped[str] = mapped_column(String(40))
     route: Mapped[str] = mapped_column(String(100))
     outcome: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str | None] = mapped_column(String(36))  # the record concerned
+    subject_id: Mapped[int | None] = mapped_column(Integer)  # the person it is about
 
 
 class SigningAuthority(ServerBase):
@@ -176,3 +187,53 @@ class SsoNonce(ServerBase):
 
     nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[utc] = mapped_column(index=True)
+
+
+class RetentionDue(ServerBase):
+    """A record whose retention ran out, as the last daily listing found it; HR reviews it.
+    `blocked` says why it may not be purged now (a legal hold, an open case...)."""
+
+    __tablename__ = "retention_due"
+
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer, index=True)
+    rule: Mapped[str] = mapped_column(String(100))
+    trigger_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    blocked: Mapped[str | None] = mapped_column(String(300))
+    listed_at: Mapped[utc]
+
+
+class RetentionTombstone(ServerBase):
+    """What is left of a purged record: no subject, no content. `seq` is its place in
+    the change feed, where every laptop learns to drop its copy."""
+
+    __tablename__ = "retention_tombstones"
+
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    created_on: Mapped[date] = mapped_column(Date)
+    record_date: Mapped[date | None] = mapped_column(Date)
+    trigger_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(String(100))
+    confirmed_by: Mapped[int] = mapped_column(Integer)  # user id
+    purged_at: Mapped[utc]
+
+
+class LegalHold(ServerBase):
+    """A legal hold on a person (every record about them) or on one record: nothing it
+    covers is purged while it is in force (released_at None)."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # a code of lcc_apr.retention.HOLD_REASONS
+    placed_by: Mapped[int] = mapped_column(Integer)
+    placed_at: Mapped[utc]
+    released_by: Mapped[int | None] = mapped_column(Integer)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -266,8 +266,11 @@ def take_sign_offs(
         mine = local.get(key)
         if mine is None:
             record.sign_offs.append(SignOff(**row))
-        elif row["superseded_at"] is not None or replace:
+            continue
+        if row["superseded_at"] is not None or replace:
             mine.superseded_at = row["superseded_at"]
+        if row["time_token"] is not None:  # the server's countersignature of its time
+            mine.time_token = row["time_token"]
     if replace:
         for key, mine in local.items():
             if key not in seen:
@@ -401,6 +404,14 @@ def remove_records(session: Session, ids: list[str], *, at: datetime) -> int:
     gone = [i for i in present if i not in unsent]
     purge_records(session, gone)
     return len(gone)
+
+
+def purge_cached(session: Session, ids: list[str]) -> int:
+    """Records purged on the server under the retention rules leave the cache, unsent
+    work and all (how many were here)."""
+    present = list(session.scalars(select(Record.id).where(Record.id.in_(ids)))) if ids else []
+    purge_records(session, present)
+    return len(present)
 
 
 def take_organisation(session: Session, org: OrgReply, *, at: datetime) -> None:

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, select
@@ -34,6 +35,7 @@ from lcc_apr.models import (
     PushBatch,
     Record,
     RecordChange,
+    RecordEvent,
     SyncState,
     now_utc,
 )
@@ -42,6 +44,7 @@ from lcc_apr.store import Store
 
 from . import snapshot as snapshots
 from .apply import (
+    purge_cached,
     remove_records,
     take_organisation,
     take_records,
@@ -59,6 +62,7 @@ from .errors import (
 )
 from .evidence import Findings, check_in_sync, fit_to_send
 from .protocol import (
+    EVENT_LIMIT,
     KEY_REUSED,
     PAGE_LIMIT,
     PUSH_LIMIT,
@@ -234,6 +238,7 @@ class SyncEngine:
                 # The server holds this key for another body and applied nothing: the
                 # records are still dirty and go again in a fresh batch, under a new key.
                 with self.store.session() as s:
+                    _keep_events(s, body)  # they go again in the fresh batch
                     s.execute(delete(PushBatch).where(PushBatch.key == key))
                 continue
             with self.store.session() as s:
@@ -262,18 +267,20 @@ class SyncEngine:
                 .limit(PUSH_LIMIT)
             )
         )
-        if not records:
+        events = list(s.scalars(select(RecordEvent).order_by(RecordEvent.id).limit(EVENT_LIMIT)))
+        if not records and not events:
             return None
         fit = fit_to_send(s, records)  # a change made outside the app is not sent
         if not fit:
             return self._new_batch(s)  # all of these held back: the next ones
         records = fit
         key = str(uuid.uuid4())
+        body: dict[str, Any] = {"key": key, "records": [self._wire(s, r) for r in records]}
+        if events:  # moved into the batch: sent, and retried, with it
+            body["events"] = [_event_wire(e) for e in events]
+            s.execute(delete(RecordEvent).where(RecordEvent.id.in_([e.id for e in events])))
         batch = PushBatch(
-            key=key,
-            body={"key": key, "records": [self._wire(s, r) for r in records]},
-            revs={r.id: r.local_rev for r in records},
-            created_at=now_utc(),
+            key=key, body=body, revs={r.id: r.local_rev for r in records}, created_at=now_utc()
         )
         s.add(batch)
         return batch
@@ -466,11 +473,15 @@ class SyncEngine:
             if page.reset:
                 forget_epoch(s, state)
             records = [i.record for i in page.items if i.record is not None]
-            removals = [i.remove for i in page.items if i.remove is not None]
+            removals = [i.remove for i in page.items if i.remove and i.reason != "purged"]
             taken, conflicts = take_records(s, records, catalogue=self.catalogue, at=now_utc())
             result.received += taken
             result.conflicts += conflicts
             result.removed += remove_records(s, removals, at=now_utc())
+            # Purged under the retention rules: gone whatever is held here (the server
+            # refuses it back). After the records: a purge is the last word on its id.
+            purged = [i.remove for i in page.items if i.remove and i.reason == "purged"]
+            result.removed += purge_cached(s, purged)
             if not page.more:  # the whole feed is here: copies it lacks are settled
                 result.removed += settle_unconfirmed(s)
             state.epoch = page.epoch
@@ -531,6 +542,17 @@ class SyncEngine:
     def _check(cancel: threading.Event) -> None:
         if cancel.is_set():
             raise Cancelled("Sync was cancelled; what was already sent or received is kept.")
+
+
+def _event_wire(event: RecordEvent) -> dict[str, str]:
+    return {"record_id": event.record_id, "event": event.event, "at": event.at.isoformat()}
+
+
+def _keep_events(s: Session, body: dict[str, Any]) -> None:
+    """A batch's events back in the table, for a batch that will not be sent again."""
+    for event in body.get("events", []):
+        at = datetime.fromisoformat(event["at"])
+        s.add(RecordEvent(record_id=event["record_id"], event=event["event"], at=at))
 
 
 @contextlib.contextmanager

@@ -55,6 +55,16 @@ from .orgwire import (  # noqa: F401  (the organisation import's shapes, gathere
     OrgProblemWire,
     OrgSkippedWire,
 )
+from .retentionwire import (  # noqa: F401  (retention's shapes, gathered here)
+    ConfirmBody,
+    ConfirmOutcome,
+    ConfirmReply,
+    DueItem,
+    HoldBody,
+    HoldItem,
+    ReleaseBody,
+    RetentionReply,
+)
 from .wirebase import Wire as Wire  # named here: every model is a Wire
 
 PROTOCOL = 1  # what this build speaks
@@ -82,6 +92,7 @@ SNAPSHOT_COLUMNS = [
     "server_rev",
 ]
 PUSH_LIMIT = 200  # most records per push batch
+EVENT_LIMIT = 1000  # most record events (viewed, printed, exported) per push batch
 HASHES_LIMIT = 20000  # default and most records per page of GET /sync/hashes
 RECORDS_LIMIT = 500  # most records asked for in one POST /sync/records
 MOST_NUMBER = 2**31 - 1  # ids, revisions, cursors: the largest INTEGER of PostgreSQL
@@ -129,6 +140,9 @@ class SignOffWire(Wire):
     signature: Annotated[Base64, Field(max_length=400)] | None = None  # ECDSA P-256, DER
     certificate: Annotated[Base64, Field(max_length=8000)] | None = None  # X.509, DER
     superseded_at: IsoTime | None = None  # when an amendment voided it (server time)
+    # The server's RFC 3161 timestamp token (DER) over `signature`: when it reached the
+    # server, certified by its timestamp authority. Sent by the server only, when it has one.
+    time_token: Annotated[Base64, Field(max_length=16000)] | None = None
 
 
 class RecordWire(Wire):
@@ -161,11 +175,21 @@ class RecordWire(Wire):
 # -- sync ------------------------------------------------------------------------------
 
 
+class RecordEventWire(Wire):
+    """A record read, printed or exported on a laptop, told to the server for its audit."""
+
+    record_id: RecordId
+    event: Literal["viewed", "printed", "exported"]
+    at: IsoTime  # when, by the laptop's clock (shown to HR, never compared)
+
+
 class PushBody(Wire):
     """POST /sync/push."""
 
     key: Annotated[str, Field(min_length=1, max_length=64)]  # idempotency key (a UUID)
     records: Annotated[list[RecordWire], Field(max_length=PUSH_LIMIT)]
+    # what was read, printed or exported since the last push (optional: older clients omit it)
+    events: Annotated[list[RecordEventWire], Field(max_length=EVENT_LIMIT)] = []
 
     @field_validator("records")
     @classmethod
@@ -197,7 +221,7 @@ class PullItem(Wire):
     seq: int
     record: RecordWire | None = None
     remove: str | None = None
-    reason: Literal["scope", "hidden"] | None = None
+    reason: Literal["scope", "hidden", "purged"] | None = None
 
 
 class PullPage(Wire):
@@ -395,6 +419,9 @@ class TrustReply(Wire):
 
     ca_certificates: list[Base64]  # DER; the current authority first
     revoked: list[RevokedWire]
+    crl: Base64 | None = None  # DER, signed by the current authority (PDFs embed it: B-LT)
+    timestamp_authority: str | None = None  # the RFC 3161 TSA's URL; None: no trusted time
+    timestamp_roots: list[Base64] | None = None  # DER: an outside TSA's root certificates
 
 
 # -- building and reading the wire forms ------------------------------------------------
@@ -439,7 +466,7 @@ def sign_off_wire(sign_off: SignOff) -> dict[str, Any]:
         "signature": _b64(sign_off.signature),
         "certificate": _b64(sign_off.certificate),
         "superseded_at": superseded.isoformat() if superseded is not None else None,
-    }
+    } | ({"time_token": _b64(sign_off.time_token)} if sign_off.time_token else {})
 
 
 def sign_off_row(wire: SignOffWire, record_id: str) -> dict[str, Any]:
@@ -457,6 +484,7 @@ def sign_off_row(wire: SignOffWire, record_id: str) -> dict[str, Any]:
         "signature": base64.b64decode(wire.signature) if wire.signature else None,
         "certificate": base64.b64decode(wire.certificate) if wire.certificate else None,
         "superseded_at": wire_time(superseded) if superseded else None,
+        "time_token": base64.b64decode(wire.time_token) if wire.time_token else None,
     }
 
 

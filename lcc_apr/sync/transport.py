@@ -20,6 +20,7 @@ import httpx
 from keyring.backend import KeyringBackend
 
 from .address import check_server_url
+from .auditwire import AuditPageReply
 from .errors import (  # noqa: F401  (re-exported: callers name them from here)
     AccountDisabled,
     AuthError,
@@ -279,6 +280,25 @@ class Connection:
             OrgImportReply, "POST", "/hr/org-import", body=body, timeout=IMPORT_TIMEOUT
         )
         return reply
+
+    def retention(self, action: str = "", body: Wire | None = None) -> Any:
+        """HR's retention routes (HR only, docs/retention.md): "" reads the review, "due"
+        works the due list out now, "hold" and "release" change holds (each a
+        RetentionReply); "confirm" purges the records named (a ConfirmReply)."""
+        from .retentionwire import ConfirmReply, RetentionReply
+
+        model = ConfirmReply if action == "confirm" else RetentionReply
+        path = "/hr/retention" + (f"/{action}" if action else "")
+        return self._call(model, "POST" if action else "GET", path, body=body)[0]
+
+    def audit_page(self, params: dict[str, Any]) -> AuditPageReply:
+        """GET /hr/audit (HR only): a page of the audit log for these filters."""
+        reply, _ = self._call(AuditPageReply, "GET", "/hr/audit", params=params)
+        return reply
+
+    def audit_csv(self, params: dict[str, Any]) -> bytes:
+        """GET /hr/audit.csv (HR only): every entry the filters match, as CSV."""
+        return self._request("GET", "/hr/audit.csv", params=params, timeout=IMPORT_TIMEOUT)
 
     def close(self) -> None:
         self._http.close()

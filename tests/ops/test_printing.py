@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.models import Department, Record, SignOff, SignOffDecision, SignOffRole, User
+from lcc_apr.models import (
+    Department,
+    Record,
+    RecordEvent,
+    SignOff,
+    SignOffDecision,
+    SignOffRole,
+    User,
+)
 from lcc_apr.ops import printing
 from lcc_apr.ops.history import record_history
 from lcc_apr.pdf.check import check_pdf
@@ -131,6 +139,10 @@ def test_export_writes_each_completed_record_once(demo, tmp_path):
         demo, selection=selection, folder=tmp_path, make_pdf=fake_pdf, policy=POLICY
     )
     assert again.written == [] and again.skipped == 49
+    with demo.session() as s:  # each PDF written waits to tell the server, once
+        told = s.execute(select(RecordEvent.record_id, RecordEvent.event)).all()
+        chosen = {c.record_id for c in chosen_records(s, selection, POLICY)}
+    assert sorted(told) == sorted((rid, "exported") for rid in chosen)
 
 
 def test_the_index_names_who_signed_and_never_holds_a_formula(demo, tmp_path):

@@ -18,7 +18,7 @@ from lcc_apr.models import Record
 from lcc_apr.ops import printing
 from lcc_apr.pdf.check import check_pdf
 from lcc_apr.pdf.export import ExportResult, Selection, chosen_records
-from lcc_apr.pdf.pool import export_pooled
+from lcc_apr.pdf.pool import WarmPool, export_pooled
 from lcc_apr.pdf.records import Printer
 from lcc_apr.pdf.sign import PdfSigner
 from lcc_apr.policy import load_policy
@@ -158,3 +158,107 @@ def test_a_small_batch_stays_in_one_process(demo, tmp_path, monkeypatch):
         pool=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer),
     )
     assert len(result.written) == 49  # under POOL_FROM (60)
+
+
+def warm(store: Store) -> WarmPool:
+    return printing.warm_pool(printing.hr_pool_kit(store, catalogue=CATALOGUE, printer=printer))
+
+
+def test_a_warm_pool_serves_batch_after_batch_and_a_cancel(demo, tmp_path, monkeypatch):
+    """Started before the batch and before who signs is asked (the dialog does it while
+    HR chooses); each batch asks who signs once; a cancel leaves it ready for the next
+    batch; close() ends its processes."""
+    pool = warm(demo)
+    asked: list[int] = []
+    kit = printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer)
+
+    def counted_kit():
+        asked.append(1)
+        return kit()
+
+    def run(folder: Path, **extra) -> ExportResult:
+        return export_pooled(
+            demo.session,
+            selection=small(demo),
+            folder=folder,
+            kit=counted_kit,
+            make_pdf=lambda _s, _r: pytest.fail("made in this process"),
+            policy=POLICY,
+            pool_from=10_000,  # a cold pool would never start: this is the warm one
+            warm=pool,
+            **extra,
+        )
+
+    try:
+        cancel = threading.Event()
+        stopped = run(
+            tmp_path / "first",
+            cancel=cancel,
+            progress=lambda done, total: done >= 1 and cancel.set(),
+        )
+        assert stopped.cancelled and 1 <= len(stopped.written) < 49
+        assert len(list((tmp_path / "first").rglob("*.pdf"))) == len(stopped.written)
+        assert pool.usable and not pool.stop.is_set()
+        whole = run(tmp_path / "second")
+        assert len(whole.written) == 49 and not whole.failed and not whole.cancelled
+        checked = check_pdf(whole.written[0].read_bytes(), trust_roots=[CA.certificate])
+        assert checked.ok and checked.signers == ("Beth Tebbutt",), checked.summary
+        assert asked == [1, 1] and pool.usable
+        processes = list(pool.executor._processes.values())
+        assert len(processes) == 2
+    finally:
+        pool.close(wait=True)
+    assert not pool.usable and not any(p.is_alive() for p in processes)
+
+
+def test_when_who_signs_cannot_be_found_a_warm_pool_fails_each_record(demo, tmp_path):
+    def broken() -> Printer:
+        raise ConnectionError("the server did not answer")
+
+    pool = warm(demo)
+    try:
+        result = export_pooled(
+            demo.session,
+            selection=small(demo),
+            folder=tmp_path,
+            kit=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=broken),
+            make_pdf=lambda _s, _r: pytest.fail("who signs asked again"),
+            policy=POLICY,
+            warm=pool,
+        )
+    finally:
+        pool.close(wait=True)
+    assert len(result.failed) == 49 and not result.written
+    assert {why for _r, why in result.failed} == {"the server did not answer"}
+
+
+def test_one_failing_record_fails_alone_within_its_chunk(demo, tmp_path):
+    """Records go four to a task here: the one that fails is the only one of its four."""
+    with demo.session() as s:
+        broken = chosen_records(s, small(demo), POLICY)[5].record_id
+        s.execute(update(Record).where(Record.id == broken).values(template_version=999))
+    result = export(demo, tmp_path, pooled=True, chunk=4)
+    assert [r for r, _why in result.failed] == [broken]
+    assert len(result.written) == 48
+
+
+def test_a_warm_pool_whose_worker_died_is_not_used(demo, tmp_path):
+    pool = warm(demo)
+    try:
+        assert pool.executor.submit(_worker_pid).result(30)  # set up
+        next(iter(pool.executor._processes.values())).kill()
+        for _ in range(100):  # the executor notices within moments
+            if not pool.usable:
+                break
+            time.sleep(0.1)
+        assert not pool.usable
+        result = export(demo, tmp_path, pooled=True, warm=pool)  # a new pool instead
+        assert len(result.written) == 49 and not result.failed
+    finally:
+        pool.close(wait=True)
+
+
+def _worker_pid() -> int:
+    import os
+
+    return os.getpid()

@@ -45,6 +45,7 @@ class ServerProcess:
             "LCC_APR_SERVER_LOG_LEVEL": "warning",
             "LCC_APR_SERVER_CA_CERT_FILE": str(files["ca_cert_file"]),
             "LCC_APR_SERVER_CA_KEY_FILE": str(files["ca_key_file"]),
+            "LCC_APR_SERVER_CA_PASSPHRASE_FILE": str(files["ca_passphrase_file"]),
             **{f"LCC_APR_SERVER_{k.upper()}": str(v) for k, v in CHEAP_ARGON2.items()},
         }
 

@@ -201,6 +201,22 @@ GET /mi/dashboard            hr          200
 GET /mi/dashboard            admin       403
 GET /mi/dashboard            disabled    403
 GET /mi/dashboard            signed_out  401
+GET /hr/audit                anonymous   401
+GET /hr/audit                employee    403
+GET /hr/audit                manager     403
+GET /hr/audit                senior      403
+GET /hr/audit                hr          200
+GET /hr/audit                admin       403
+GET /hr/audit                disabled    403
+GET /hr/audit                signed_out  401
+GET /hr/audit.csv            anonymous   401
+GET /hr/audit.csv            employee    403
+GET /hr/audit.csv            manager     403
+GET /hr/audit.csv            senior      403
+GET /hr/audit.csv            hr          200
+GET /hr/audit.csv            admin       403
+GET /hr/audit.csv            disabled    403
+GET /hr/audit.csv            signed_out  401
 GET /org                     anonymous   401  401  .      .        401   401   401   .
 GET /org                     employee    see  -    .      .        -     see   -     .
 GET /org                     manager     see  -    see    .        -     see   see   .
@@ -233,6 +249,54 @@ POST /sync/push              hr          ok   ok   .      .        ok    oos   o
 POST /sync/push              admin       .    .    .      .        oos   .     oos   oos
 POST /sync/push              disabled    403  403  .      .        403   403   403   403
 POST /sync/push              signed_out  401  401  .      .        401   401   401   401
+GET /certificates/crl        anonymous   401
+GET /certificates/crl        employee    200
+GET /certificates/crl        manager     200
+GET /certificates/crl        senior      200
+GET /certificates/crl        hr          200
+GET /certificates/crl        admin       200
+GET /certificates/crl        disabled    403
+GET /certificates/crl        signed_out  401
+GET /hr/retention            anonymous   401
+GET /hr/retention            employee    403
+GET /hr/retention            manager     403
+GET /hr/retention            senior      403
+GET /hr/retention            hr          200
+GET /hr/retention            admin       403
+GET /hr/retention            disabled    403
+GET /hr/retention            signed_out  401
+POST /hr/retention/due       anonymous   401
+POST /hr/retention/due       employee    403
+POST /hr/retention/due       manager     403
+POST /hr/retention/due       senior      403
+POST /hr/retention/due       hr          200
+POST /hr/retention/due       admin       403
+POST /hr/retention/due       disabled    403
+POST /hr/retention/due       signed_out  401
+POST /hr/retention/confirm   anonymous   401
+POST /hr/retention/confirm   employee    403
+POST /hr/retention/confirm   manager     403
+POST /hr/retention/confirm   senior      403
+POST /hr/retention/confirm   hr          200
+POST /hr/retention/confirm   admin       403
+POST /hr/retention/confirm   disabled    403
+POST /hr/retention/confirm   signed_out  401
+POST /hr/retention/hold      anonymous   401
+POST /hr/retention/hold      employee    403
+POST /hr/retention/hold      manager     403
+POST /hr/retention/hold      senior      403
+POST /hr/retention/hold      hr          200
+POST /hr/retention/hold      admin       403
+POST /hr/retention/hold      disabled    403
+POST /hr/retention/hold      signed_out  401
+POST /hr/retention/release   anonymous   401
+POST /hr/retention/release   employee    403
+POST /hr/retention/release   manager     403
+POST /hr/retention/release   senior      403
+POST /hr/retention/release   hr          404
+POST /hr/retention/release   admin       403
+POST /hr/retention/release   disabled    403
+POST /hr/retention/release   signed_out  401
 GET /sync/hashes             anonymous   401  401  .      .        401   401   401   .
 GET /sync/hashes             employee    see  -    .      .        -     -     -     .
 GET /sync/hashes             manager     see  -    see    .        -     -     see   .
@@ -549,6 +613,18 @@ def push_probe(server: LiveServer, who: Principal, refusals: list[dict]) -> dict
     return outcomes
 
 
+def retention_probe(path: str, body: dict[str, Any]) -> Callable[[LiveServer, Principal], str]:
+    """HR's retention routes with a body that fits (nothing is purged: the ids are unknown)."""
+
+    def probe(server: LiveServer, who: Principal) -> str:
+        reply = who.client.post(path, json=body)
+        if reply.status_code == 403 and reply.json().get("code") != "account_disabled":
+            assert reply.json()["code"] == "hr_only"
+        return str(reply.status_code)
+
+    return probe
+
+
 def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
     expected = parse(MATRIX)
     assert {route for route, _r, _t in expected} == served_routes(live_server), (
@@ -574,6 +650,13 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
         "POST /hr/org-import": org_import_probe,
         "GET /mi/dashboard": mi_dashboard_probe,
         "POST /auth/logout": logout_probe,  # last: it ends the sessions
+        "POST /hr/retention/confirm": retention_probe(
+            "/hr/retention/confirm", {"record_ids": [str(uuid.uuid4())]}
+        ),
+        "POST /hr/retention/hold": retention_probe(
+            "/hr/retention/hold", {"employee_id": 1, "reason": "other"}
+        ),
+        "POST /hr/retention/release": retention_probe("/hr/retention/release", {"hold_id": 999999}),
     }
     routes = sorted({r for r, _role, _t in expected}, key=lambda r: (r == "POST /auth/logout", r))
     got: dict[Key, str] = {}

@@ -49,6 +49,9 @@ SERVER_STATE_TABLES = (
     "scope_events",
     "audit_log",
     "sign_in_names",
+    "retention_due",
+    "retention_tombstones",
+    "legal_holds",
 )
 
 

@@ -43,11 +43,21 @@ def signing_authority_files() -> dict[str, Path]:
     """ServerSettings naming one signing authority made once per run in a temporary folder."""
     if not _AUTHORITY:
         from lcc_apr.server.ca import ensure_authority
+        from lcc_apr.server.cakey import encrypted_pem
 
         folder = Path(tempfile.mkdtemp(prefix="lcc-apr-test-ca-"))
         atexit.register(shutil.rmtree, folder, True)
-        files = {"ca_cert_file": folder / "ca.pem", "ca_key_file": folder / "ca.key"}
-        ensure_authority(ServerSettings(database_url="sqlite://", secret_key=SECRET, **files))
+        (folder / "ca.passphrase").write_text("test passphrase of the CA key\n")
+        files = {
+            "ca_cert_file": folder / "ca.pem",
+            "ca_key_file": folder / "ca.key",
+            "ca_passphrase_file": folder / "ca.passphrase",
+        }
+        settings = ServerSettings(database_url="sqlite://", secret_key=SECRET, **files)
+        authority, _made = ensure_authority(settings)
+        # the same key under fewer PBKDF2 rounds: each test server reads it quickly
+        quick = encrypted_pem(authority.key, "test passphrase of the CA key", rounds=2048)
+        (folder / "ca.key").write_bytes(quick)
         _AUTHORITY.update(files)
     return dict(_AUTHORITY)
 

@@ -146,6 +146,8 @@ def cli_server(tmp_path, monkeypatch, cheap_archives):
     monkeypatch.setenv("LCC_APR_SERVER_DATABASE_URL", f"sqlite:///{home / 'server.db'}")
     monkeypatch.setenv("LCC_APR_SERVER_SECRET_KEY", SECRET)
     monkeypatch.delenv("LCC_APR_BACKUP_PASSPHRASE", raising=False)
+    (tmp_path / "ca.passphrase").write_text("the CA key's passphrase\n")
+    monkeypatch.setenv("LCC_APR_SERVER_CA_PASSPHRASE_FILE", str(tmp_path / "ca.passphrase"))
     assert main(["demo", "--size", "8", "--as-of", "2025-11-30"]) == EXIT_OK
     words = tmp_path / "passphrase"
     words.write_text(PASSPHRASE + "\n")

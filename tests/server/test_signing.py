@@ -176,6 +176,8 @@ def server_env(tmp_path, monkeypatch):
     monkeypatch.setenv("LCC_APR_SERVER_DATABASE_URL", url)
     for key, value in CHEAP_ARGON2.items():
         monkeypatch.setenv(f"LCC_APR_SERVER_{key.upper()}", str(value))
+    (tmp_path / "ca.passphrase").write_text("the CA key's passphrase\n")
+    monkeypatch.setenv("LCC_APR_SERVER_CA_PASSPHRASE_FILE", str(tmp_path / "ca.passphrase"))
     engine = db.make_engine(url)
     yield tmp_path, engine
     engine.dispose()
@@ -216,7 +218,9 @@ def test_init_ca_makes_a_key_only_the_server_can_read_and_import_ca_replaces_it(
     monkeypatch.setattr("sys.stdin", io.StringIO("hr secret\n"))
     assert main([*command, "--key-password-stdin", "--replace"]) == EXIT_OK
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert b"ENCRYPTED" not in key_file.read_bytes()  # kept as the server's own 0600 file
+    # kept encrypted under the server's own passphrase, not HR's
+    assert b"BEGIN ENCRYPTED PRIVATE KEY" in key_file.read_bytes()
+    assert ca_module.read_authority(ServerSettings()).fingerprint == theirs.fingerprint
     with Session(engine) as s:
         rows = {r.fingerprint: r.retired_at for r in s.scalars(select(SigningAuthority))}
         reply = trust_reply(s, ca_module.read_authority(ServerSettings()))

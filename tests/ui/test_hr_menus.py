@@ -12,6 +12,7 @@ from .conftest import EMPLOYEE, HR, MANAGER
 HR_ITEMS = {
     "org_import": "&Import organisation…",
     "export_pdfs": "E&xport completed records as PDFs…",
+    "retention": "&Retention…",
 }
 
 

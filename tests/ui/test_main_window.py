@@ -47,7 +47,7 @@ def shown(qtbot, window):
     [
         (MANAGER, ["inbox", "team", "own", "mi"]),
         (EMPLOYEE, ["inbox", "own"]),
-        (HR, ["inbox", "own", "hr", "records", "intake", "mi"]),
+        (HR, ["inbox", "own", "hr", "records", "intake", "mi", "audit"]),
         (ADMIN, ["inbox", "own"]),
     ],
 )

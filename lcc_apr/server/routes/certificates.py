@@ -1,16 +1,18 @@
-"""POST /certificates (a signing certificate for the user's key) and GET /certificates/trust."""
+"""POST /certificates (a signing certificate for the user's key), GET /certificates/trust
+and GET /certificates/crl (the authority's revocation list, DER)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from lcc_apr.models import User
 from lcc_apr.signing.certs import CertificateError, b64, unb64
 from lcc_apr.sync.protocol import CertificateBody, CertificateReply, TrustReply
 
 from .. import audit
-from ..ca import EnrolmentRefused, issue_certificate, trust_reply
+from ..ca import AuthorityLocked, EnrolmentRefused, issue_certificate, trust_reply
 from ..context import ServerContext
+from ..crl import CRL_TYPE, current_crl, trusted_time_reply
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
 from ..errors import ERRORS, ApiError, documented
 
@@ -28,10 +30,17 @@ NO_AUTHORITY = (
 
 
 def _authority(ctx: ServerContext):
-    authority = ctx.authority.get()
+    try:
+        authority = ctx.authority.get()
+    except AuthorityLocked as locked:
+        raise ApiError(503, _refused(locked), code=locked.code) from None
     if authority is None:
         raise ApiError(503, NO_AUTHORITY, code="no_authority")
     return authority
+
+
+def _refused(locked: AuthorityLocked) -> str:
+    return f"The server cannot issue signing certificates now: {locked.reason}"
 
 
 @router.post(
@@ -48,6 +57,10 @@ def request_certificate(
     try:
         csr = unb64(body.csr)
         row = issue_certificate(session, authority, person, csr, settings=ctx.settings)
+    except AuthorityLocked as locked:  # the HSM went away or refused
+        session.rollback()
+        ctx.authority.forget()
+        raise ApiError(503, _refused(locked), code=locked.code) from None
     except CertificateError:
         raise ApiError(400, "The signing request is not valid base64.", code="bad_csr") from None
     except EnrolmentRefused as refusal:
@@ -68,4 +81,21 @@ def request_certificate(
 
 @router.get("/trust", response_model=TrustReply)
 def trust(ctx: Ctx, user: CurrentUser, session: DbSession) -> dict[str, object]:
-    return trust_reply(session, ctx.authority.get())
+    reply = trust_reply(session, ctx.authority.certificate())
+    reply.update(trusted_time_reply(ctx, session))
+    return reply
+
+
+@router.get(
+    "/crl",
+    response_class=Response,
+    responses={
+        200: {"content": {CRL_TYPE: {}}, "description": "The CRL, DER"},
+        **documented(503),
+    },
+)
+def crl(ctx: Ctx, user: CurrentUser, session: DbSession) -> Response:
+    der = current_crl(ctx, session)
+    if der is None:
+        raise ApiError(503, NO_AUTHORITY, code="no_authority")
+    return Response(der, media_type=CRL_TYPE, headers={"Cache-Control": "no-store"})

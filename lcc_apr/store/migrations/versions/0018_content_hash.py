@@ -6,14 +6,14 @@ them in id order without the records' rows; a cache's sync_state keeps where the
 round of hashing copies again stands.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
