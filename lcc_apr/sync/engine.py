@@ -271,7 +271,7 @@ class SyncEngine:
         if not records and not events:
             return None
         fit = fit_to_send(s, records)  # a change made outside the app is not sent
-        if not fit:
+        if records and not fit:
             return self._new_batch(s)  # all of these held back: the next ones
         records = fit
         key = str(uuid.uuid4())
