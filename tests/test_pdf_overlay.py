@@ -418,5 +418,7 @@ def test_timestamps_and_validation_data_keep_a_certified_copy_good(ca: Identity,
     assert result.ok, result.summary
     (one,) = result.signatures
     assert one.certified and one.later_changes == "timestamps"
-    assert result.summary.endswith("only timestamps and validation data have been added.")
+    assert result.summary.endswith(
+        "has not been changed since (only data for checking it in years to come has been added)."
+    )
     assert pyhanko_status(archived, ca).docmdp_ok

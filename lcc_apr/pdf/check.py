@@ -195,7 +195,10 @@ def _summary(
     if later_changes == "signatures":
         return f"{who}; since then only further signatures have been added."
     if later_changes == "timestamps":
-        return f"{who}; since then only timestamps and validation data have been added."
+        return (  # B-LT/B-LTA: the DSS and document timestamps follow the signature
+            f"{who}; the document has not been changed since "
+            "(only data for checking it in years to come has been added)."
+        )
     if later_changes == "signature box":
         return (
             f"{who}, but a later signature added a box that draws on the page, "
