@@ -20,6 +20,15 @@ if TYPE_CHECKING:  # SQLAlchemy: the ops load in their read tasks
     from lcc_apr.ops.audit_view import AuditPage, AuditRow
 
 COLUMNS = ("When", "Who", "What", "Outcome", "About", "Record")
+# Widths from sample text (not from the rows: nothing moves as pages come in)
+SAMPLES = (
+    "06 Dec 2026 09:12:59",
+    "Christopher Lloyd-Davies",
+    "Exported the audit log",
+    "refused",
+    "Christopher Lloyd-Davies",
+    "",
+)
 ANY = "(anyone)"
 EARLIEST = QtCore.QDate(2000, 1, 1)
 
@@ -186,6 +195,7 @@ class AuditView(QtWidgets.QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
         self.table.setCornerButtonEnabled(False)
+        self.fit_columns()
         for corner in self.table.findChildren(QtWidgets.QAbstractButton):
             corner.setAccessibleName("Select every entry shown")
         layout.addWidget(self.table, 1)
@@ -195,6 +205,19 @@ class AuditView(QtWidgets.QWidget):
         self.model.loaded.connect(self._show_count)
         self.model.failed.connect(lambda why: self.count.setText(f"Could not read: {why}"))
         self._choices_read = False
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its sample or title, at the current text size."""
+        metrics = self.table.fontMetrics()
+        pad = metrics.horizontalAdvance("MM")
+        for column, sample in enumerate(SAMPLES[:-1]):
+            width = max(metrics.horizontalAdvance(t) for t in (sample, COLUMNS[column]))
+            self.table.setColumnWidth(column, width + pad)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self.fit_columns()
+        super().changeEvent(event)
 
     def _combo(self, name: str, description: str) -> QtWidgets.QComboBox:
         combo = QtWidgets.QComboBox()

@@ -17,6 +17,7 @@ from lcc_apr.models import Employee, Record, User
 from lcc_apr.sync.auditwire import AuditEntryWire, AuditPageReply
 from ui.hr_audit import AuditView
 from ui.main_window import MainWindow
+from ui.qt import Qt
 from ui.subject_access_dialog import SubjectAccessDialog
 
 from .conftest import HR, unnamed
@@ -114,6 +115,11 @@ def test_the_audit_page_filters_pages_on_scroll_and_exports(qtbot, store, window
         assert first.person == f"{employee.first_name} {employee.last_name}"
         assert first.who == s.get(User, user).display_name
     assert first.event == "Viewed a record" and first.record  # the record named by kind
+    # the time and what was done are never cut short (the table is read as a log)
+    metrics = page.table.fontMetrics()
+    for column in (0, 2):
+        text = page.model.data(page.model.index(0, column), Qt.ItemDataRole.DisplayRole)
+        assert page.table.columnWidth(column) > metrics.horizontalAdvance(text), column
     page.table.scrollToBottom()  # the next pages, as HR scrolls
     qtbot.waitUntil(lambda: page.model.rowCount() > 200)
     assert all("cursor" in asked for asked in server.asked[1:])
