@@ -31,6 +31,7 @@ SAMPLES = (
 )
 ANY = "(anyone)"
 EARLIEST = QtCore.QDate(2000, 1, 1)
+FIT_LENGTH = QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
 
 
 def name_inner(widget: QtWidgets.QWidget, name: str) -> None:
@@ -150,6 +151,8 @@ class AuditView(QtWidgets.QWidget):
         self.person = self._combo("About person", "Filter: the person the entry is about")
         self.user = self._combo("By user", "Filter: who did it")
         self.what = QtWidgets.QComboBox()
+        self.what.setSizeAdjustPolicy(FIT_LENGTH)
+        self.what.setMinimumContentsLength(12)
         self.what.setAccessibleName("What was done")
         self.what.addItem("(anything)", None)
         for value, label in EVENTS:
@@ -167,20 +170,22 @@ class AuditView(QtWidgets.QWidget):
                 ("&User:", self.user),
                 ("&What:", self.what),
                 ("&Record:", self.record),
-                ("&From:", self.date_from),
-                ("&To:", self.date_to),
+                ("Fro&m:", self.date_from),
+                ("T&o:", self.date_to),
             )
         ):
             caption = QtWidgets.QLabel(label)
             caption.setBuddy(widget)
-            form.addWidget(caption, n // 3, (n % 3) * 2)
-            form.addWidget(widget, n // 3, (n % 3) * 2 + 1)
+            form.addWidget(caption, n // 2, (n % 2) * 2)  # two to a row: fits 1024 px at 150%
+            form.addWidget(widget, n // 2, (n % 2) * 2 + 1)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
         layout.addLayout(form)
         buttons = QtWidgets.QHBoxLayout()
         self.show_button = QtWidgets.QPushButton("&Show entries")
         self.show_button.setAccessibleName("Show the audit entries for these filters")
         self.show_button.clicked.connect(self.search)
-        self.export_button = QtWidgets.QPushButton("&Export CSV…")
+        self.export_button = QtWidgets.QPushButton("E&xport CSV…")
         self.export_button.setAccessibleName("Export the filtered entries as a CSV file")
         self.export_button.clicked.connect(self.export_csv)
         buttons.addWidget(self.show_button)
@@ -228,7 +233,10 @@ class AuditView(QtWidgets.QWidget):
         combo.setAccessibleDescription(description)
         name_inner(combo, name)
         combo.addItem(ANY, None)
-        combo.setMinimumContentsLength(24)
+        # as wide as 16 letters at least, not as the longest of thousands of names: the
+        # page fits a 1024-pixel screen at 150% text (names are found by typing)
+        combo.setSizeAdjustPolicy(FIT_LENGTH)
+        combo.setMinimumContentsLength(16)
         return combo
 
     def _date(self, name: str) -> QtWidgets.QDateEdit:

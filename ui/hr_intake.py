@@ -79,7 +79,7 @@ class HrIntakeView(QtWidgets.QWidget):
         self.filter_box.setPlaceholderText("Filter by name or payroll number (Ctrl+F)")
         self.filter_box.setClearButtonEnabled(True)
         self.filter_box.setAccessibleName("Filter by name or payroll number")
-        filter_label = QtWidgets.QLabel("&Filter:")
+        filter_label = QtWidgets.QLabel("F&ilter:")
         filter_label.setBuddy(self.filter_box)
         self.kind = QtWidgets.QComboBox()
         self.kind.setAccessibleName("Kind of record")

@@ -99,7 +99,7 @@ class InboxView(QtWidgets.QWidget):
         self.filter_box.setClearButtonEnabled(True)
         self.filter_box.setAccessibleName("Filter")
         self.filter_box.setAccessibleDescription("Shows only the items whose text contains this")
-        filter_label = QtWidgets.QLabel("&Filter:")
+        filter_label = QtWidgets.QLabel("F&ilter:")
         filter_label.setBuddy(self.filter_box)
         self.summary = QtWidgets.QLabel("Loading…")
         self.summary.setWordWrap(True)

@@ -52,7 +52,7 @@ class OwnRecordsView(QtWidgets.QWidget):
         self.filter_box.setAccessibleName("Filter")
         self.filter_box.setAccessibleDescription("Shows only the records whose row contains this")
         self.filter_box.textChanged.connect(self._apply_filter)
-        filter_label = QtWidgets.QLabel("&Filter:")
+        filter_label = QtWidgets.QLabel("F&ilter:")
         filter_label.setBuddy(self.filter_box)
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(filter_label)

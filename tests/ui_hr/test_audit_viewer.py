@@ -17,7 +17,7 @@ from lcc_apr.models import Employee, Record, User
 from lcc_apr.sync.auditwire import AuditEntryWire, AuditPageReply
 from ui.hr_audit import AuditView
 from ui.main_window import MainWindow
-from ui.qt import Qt
+from ui.qt import Qt, QtWidgets
 from ui.subject_access_dialog import SubjectAccessDialog
 
 from .conftest import HR, unnamed
@@ -135,6 +135,23 @@ def test_the_audit_page_filters_pages_on_scroll_and_exports(qtbot, store, window
     assert {r["person"] for r in rows} == {first.person}
     assert {r["who"] for r in rows} == {first.who}
     assert "saved" in page.count.text()
+
+
+def test_no_page_takes_a_menu_s_alt_key(qtbot, store, window_for):
+    """Alt+F opens File wherever the focus is: no label or button on HR's pages claims a
+    menu's letter (the Audit page's "&From" and "&Export" once did)."""
+    window = window_for(HR)
+
+    def letter(text: str) -> str | None:
+        at = text.replace("&&", "").find("&")
+        return text.replace("&&", "")[at + 1].lower() if at >= 0 else None
+
+    menus = {letter(a.text()) for a in window.menuBar().actions()} - {None}
+    assert menus >= {"f", "e", "v", "t", "h"}
+    for name, page in window.pages.items():
+        widgets = page.findChildren(QtWidgets.QLabel) + page.findChildren(QtWidgets.QAbstractButton)
+        taken = {letter(w.text()) for w in widgets if w.isVisibleTo(page)} & menus
+        assert not taken, (name, taken)
 
 
 def test_the_audit_page_says_plainly_when_there_is_no_server(qtbot, store, window_for):
