@@ -27,6 +27,7 @@ from pydantic import (
     InstanceOf,
     StrictBool,
     StrictInt,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -234,6 +235,19 @@ class PullPage(Wire):
     items: list[PullItem]
 
 
+# [id, server_rev, content_hash] rows, written out for OpenAPI (a tuple's own schema is
+# not a valid OpenAPI 3.1 schema object as FastAPI renders it)
+HASH_ROWS = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "minItems": 3,
+        "maxItems": 3,
+        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    },
+}
+
+
 class HashesPage(Wire):
     """GET /sync/hashes: the user's records now, in id order, as [id, server_rev,
     content_hash], read at the feed position `at` (lcc_apr.sync.evidence)."""
@@ -241,7 +255,7 @@ class HashesPage(Wire):
     at: int
     after: str
     more: bool
-    hashes: list[tuple[str, int, str]]
+    hashes: Annotated[list[tuple[str, int, str]], WithJsonSchema(HASH_ROWS)]
 
 
 class RecordsBody(Wire):
