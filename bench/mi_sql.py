@@ -22,12 +22,20 @@ from lcc_apr.demo.profile import FULL_TIME, PART_TIME, PUBLISHED
 from lcc_apr.mi.capability import CLOSED, STAGES
 from lcc_apr.mi.config import MiConfig
 from lcc_apr.mi.equality import CHARACTERISTIC_ENUMS, NOT_DECLARED, PREFER_NOT, label
-from lcc_apr.mi.facts import CHARACTERISTICS, HELD, KEEPING_IN_TOUCH, OVERALL_RATING, SIGNED
+from lcc_apr.mi.facts import (
+    CHARACTERISTICS,
+    HELD,
+    SIGNED,
+    keeping_in_touch_sql,
+    overall_rating_sql,
+)
 from lcc_apr.mi.profile import NAMES
 from lcc_apr.mi.shape import COUNCIL
 from lcc_apr.policy import Policy
 from lcc_apr.schedule.cycles import cycle_starting
 from lcc_apr.schedule.rules import cycle_window
+
+KEEPING_IN_TOUCH_SQL = keeping_in_touch_sql(True)  # the cache (a local store) packs answers
 
 Figures = dict[str, dict[str, list[float | None]]]
 
@@ -218,7 +226,7 @@ GROUP BY b.year, a.name"""
     found = _per_year(_rows(session, sql), years, "supervision_on_time", 4)
     now = years[-1]
     kit = f"""WITH RECURSIVE {AREAS}
-SELECT p.area, count(*), sum({KEEPING_IN_TOUCH}), count(*) - sum({KEEPING_IN_TOUCH})
+SELECT p.area, count(*), sum({KEEPING_IN_TOUCH_SQL}), count(*) - sum({KEEPING_IN_TOUCH_SQL})
 FROM records INDEXED BY ix_records_mi_supervision JOIN people p ON p.id = subject_id
 WHERE {held} AND record_date BETWEEN {_q(now.first)} AND {_q(now.end)}
 GROUP BY p.area"""
@@ -387,7 +395,7 @@ def equality(session: Session, year: Year, config: MiConfig) -> dict[tuple[str, 
         return f"(e.start_date <= {day} AND (e.leaving_date IS NULL OR e.leaving_date >= {day}))"
 
     grade = _senior("h.grade", config)
-    apr_rating = f"{OVERALL_RATING}"
+    apr_rating = overall_rating_sql(True)
     base = f"""WITH {CASES},
 grades AS (
   SELECT p.employee_id AS id, max({valid(first)}) AS known_first,

@@ -20,6 +20,7 @@ from lcc_apr.history import (
     verify_history,
 )
 from lcc_apr.models import Record, RecordKind
+from lcc_apr.models.answers import unpack as unpack_answers
 from lcc_apr.models.patches import PACKED
 from lcc_apr.store import migrate, plain_engine
 
@@ -142,7 +143,7 @@ def test_first_answers_are_kept_when_the_record_changes(tmp_path):
         rid = record.id
     with engine.connect() as c:
         kept = c.exec_driver_sql("SELECT answers FROM first_answers WHERE record_id = ?", (rid,))
-        assert orjson.loads(kept.scalar()) == first  # the first change copied them; no later one
+        assert unpack_answers(kept.scalar()) == first  # the first change copied them; no later one
     with Session(engine) as s:
         record = s.get(Record, rid)
         changes = history(s, rid)

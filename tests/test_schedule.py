@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.history import create_record
 from lcc_apr.models import RecordKind
+from lcc_apr.models.answers import fact_sql
 from lcc_apr.policy import load_policy
 from lcc_apr.schedule import DueState, PersonFacts, RecordFact, due_for, schedule
 from lcc_apr.store import migrate, plain_engine
@@ -241,7 +242,7 @@ def test_the_indexed_reading_gives_what_the_grouped_query_gave(demo_store_copy, 
         assert schedule_facts._indexed(s)
         plan = s.connection().exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT subject_id, "
-            f"{schedule_facts.NEXT_SUPERVISION} FROM records WHERE kind = 'supervision'"
+            f"{fact_sql('next_supervision_date', True)} FROM records WHERE kind = 'supervision'"
             " AND subject_id = 1 AND deleted = 0 AND record_date = '2026-11-25'"
         )
         assert "COVERING INDEX ix_records_schedule_supervision" in " ".join(r[-1] for r in plan)

@@ -24,10 +24,19 @@ from lcc_apr.models import (
     SignOff,
     SignOffRole,
 )
+from lcc_apr.models.answers import fact, fact_sql
+from lcc_apr.models.patches import packs
 
-# The expressions of store migration 0011's indexes, word for word.
-KEEPING_IN_TOUCH = "coalesce(json_extract(answers, '$.keeping_in_touch'), '') != ''"
-OVERALL_RATING = "json_extract(answers, '$.overall_rating')"
+
+def keeping_in_touch_sql(packed: bool) -> str:
+    """The expression of store migration 0011's index (0019's in a local store)."""
+    return f"coalesce({fact_sql('keeping_in_touch', packed)}, '') != ''"
+
+
+def overall_rating_sql(packed: bool) -> str:
+    return fact_sql("overall_rating", packed)
+
+
 CHARACTERISTICS = ("sex", "age_band", "ethnicity", "disability", "sexual_orientation", "religion")
 HELD = ("shared", "responded", "employee_signed", "completed", "accepted", "amending")
 SIGNED = ("completed", "accepted")  # signed by both (an APR, a probation review)
@@ -191,9 +200,11 @@ def _aprs(session: Session, facts: Facts, live: ColumnElement[bool]) -> None:
         .group_by(SignOff.record_id, SignOff.role)
     ):
         signed[record_id][str(role)] = at
+    dialect = session.get_bind().dialect
     rows = _indexed(
         session,
-        f"SELECT id, subject_id, status, record_date, {OVERALL_RATING} AS rating"
+        f"SELECT id, subject_id, status, record_date, {overall_rating_sql(packs(dialect))}"
+        " AS rating"
         " FROM records INDEXED BY ix_records_mi_apr"
         " WHERE kind = 'apr' AND deleted = 0 AND record_date IS NOT NULL",
         3,
@@ -203,7 +214,7 @@ def _aprs(session: Session, facts: Facts, live: ColumnElement[bool]) -> None:
             Record.subject_id,
             Record.status,
             Record.record_date,
-            Record.answers["overall_rating"].as_string(),
+            fact("overall_rating", Record.answers, dialect),
         ).where(live, Record.kind == RecordKind.APR)
     )
     for record_id, subject, status, day, rating in rows:
@@ -219,10 +230,11 @@ def _aprs(session: Session, facts: Facts, live: ColumnElement[bool]) -> None:
 
 def _supervisions(session: Session, facts: Facts, live: ColumnElement[bool]) -> None:
     statuses = ", ".join(f"'{s}'" for s in HELD)
-    check = Record.answers["keeping_in_touch"].as_string()
+    dialect = session.get_bind().dialect
+    check = fact("keeping_in_touch", Record.answers, dialect)
     rows = _indexed(
         session,
-        f"SELECT subject_id, record_date, {KEEPING_IN_TOUCH} AS kit"
+        f"SELECT subject_id, record_date, {keeping_in_touch_sql(packs(dialect))} AS kit"
         " FROM records INDEXED BY ix_records_mi_supervision"
         f" WHERE kind = 'supervision' AND deleted = 0 AND record_date IS NOT NULL"
         f" AND status IN ({statuses}) ORDER BY subject_id, record_date",

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .answers import AnswersDoc
 from .base import Base, JSONDoc, UTCDateTime, intpk, str40, utc
 from .enums import ChangeAction, RecordKind, SignOffDecision, SignOffRole
 from .organisation import Employee, User, enum_type
@@ -65,7 +66,7 @@ class Record(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     template_id: Mapped[str40]
     template_version: Mapped[int] = mapped_column(Integer)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    answers: Mapped[dict[str, Any]] = mapped_column(AnswersDoc())  # packed in a local store
     status: Mapped[str40]
     record_date: Mapped[date | None] = mapped_column(Date)  # the meeting or review date
     created_at: Mapped[utc]

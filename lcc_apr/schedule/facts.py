@@ -15,19 +15,19 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy import Date, and_, func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from lcc_apr.models import Employee, Record, RecordKind
+from lcc_apr.models.answers import fact, fact_sql, unpack
+from lcc_apr.models.patches import packs
 
 from .model import PersonFacts, RecordFact
 
-# Store migration 0014's index and its expression, word for word.
+# Store migration 0014's index (its expression remade by 0019 in a local store)
 SUPERVISION_INDEX = "ix_records_schedule_supervision"
-NEXT_SUPERVISION = "json_extract(answers, '$.next_supervision_date')"
 
 KEEP = {
     RecordKind.PROBATION: (
@@ -95,6 +95,7 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     marks = ", ".join("?" * len(params))
     people_of = f" WHERE e.id IN ({marks})" if ids is not None else ""
     mine = f" AND subject_id IN ({marks})" if ids is not None else ""
+    next_supervision = fact_sql("next_supervision_date", packs(session.get_bind().dialect))
     cursor = session.connection().connection.cursor()
     try:
         people = cursor.execute(
@@ -110,7 +111,7 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
         ).fetchall()
         # One look in 0014's index for each person's latest date, one for its rows.
         supervisions = cursor.execute(
-            f"SELECT r.subject_id, r.id, r.status, r.record_date, {NEXT_SUPERVISION}"
+            f"SELECT r.subject_id, r.id, r.status, r.record_date, {next_supervision}"
             " FROM (SELECT e.id AS sid, (SELECT record_date"
             f" FROM records INDEXED BY {SUPERVISION_INDEX}"
             " WHERE kind = 'supervision' AND subject_id = e.id AND deleted = 0"
@@ -134,7 +135,7 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
         [(i, day(s), t, p and day(p), g and day(g)) for i, s, t, p, g in people],
         [(i, s, st, d and day(d)) for i, s, st, d in aprs],
         [(s, i, st, day(d), n) for s, i, st, d, n in supervisions],
-        [(RecordKind(k), i, s, st, d and day(d), orjson.loads(a)) for k, i, s, st, d, a in kept],
+        [(RecordKind(k), i, s, st, d and day(d), unpack(a)) for k, i, s, st, d, a in kept],
     )
 
 
@@ -167,7 +168,7 @@ def _core_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
             Record.id,
             Record.status,
             Record.record_date,
-            Record.answers["next_supervision_date"].as_string(),
+            fact("next_supervision_date", Record.answers, session.get_bind().dialect),
         )
         .join(
             latest,

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Mapper, QueryContext
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lcc_apr.models import ChangeAction, RecordChange
+from lcc_apr.models.answers import unpack
 from lcc_apr.models.patches import PACKED, FirstAnswers, WithoutAnswers, packs
 
 FIRST_ANSWERS_SQL = (
@@ -42,7 +42,7 @@ def first_answers(connection: Connection, record_id: str) -> dict[str, Any]:
     row = driver.execute(FIRST_ANSWERS_SQL, (record_id, record_id)).fetchone()
     if row is None or row[0] is None:
         raise LookupError(f"record {record_id}: its first answers are missing")
-    return dict(orjson.loads(row[0]))
+    return unpack(row[0])
 
 
 @event.listens_for(RecordChange, "before_insert")
@@ -52,7 +52,7 @@ def _hold_once(_mapper: Mapper[Any], connection: Connection, change: RecordChang
     if not packs(connection.dialect) or change.action != ChangeAction.CREATE or change.seq != 1:
         return
     row = connection.exec_driver_sql(RECORD_ANSWERS_SQL, (change.record_id,)).first()
-    if row is not None and orjson.loads(row[0]) == change.patch.get("answers"):
+    if row is not None and unpack(row[0]) == change.patch.get("answers"):
         change.patch = FirstAnswers(change.patch)
 
 

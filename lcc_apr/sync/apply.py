@@ -38,6 +38,8 @@ from lcc_apr.models import (
     User,
     UserRole,
 )
+from lcc_apr.models.answers import pack
+from lcc_apr.models.patches import packs
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
 
 from .epoch import UNCONFIRMED, restored_base
@@ -164,6 +166,7 @@ COPY_COLUMNS = (
     "content_hash",
     "hash_rev",
 )
+ANSWERS = COPY_COLUMNS.index("answers")
 COPY_SQL = (
     f"INSERT INTO records ({', '.join(COPY_COLUMNS)}) VALUES ({', '.join('?' * len(COPY_COLUMNS))})"
 )
@@ -174,8 +177,13 @@ def insert_server_copies(session: Session, rows: list[dict[str, Any]]) -> None:
     writes hundreds of thousands of rows, and SQLAlchemy's per-value processing would
     double the time. Values are stored exactly as SQLAlchemy's SQLite types store them."""
 
+    packed = packs(session.get_bind().dialect)
+
     def stored(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(_sqlite_value(row[c]) for c in COPY_COLUMNS)
+        values = [_sqlite_value(row[c]) for c in COPY_COLUMNS]
+        if packed:
+            values[ANSWERS] = pack(row["answers"], values[ANSWERS].encode())
+        return tuple(values)
 
     session.connection().exec_driver_sql(COPY_SQL, [stored(r) for r in rows])
 

@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
+import zstandard
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.evidence import answers_json, hash_of_stored
 from lcc_apr.history import purge_records, verify_history
 from lcc_apr.models import Conflict, Purge, Record, SyncState, now_utc
+from lcc_apr.models.answers import json_of
 from lcc_apr.store import Store
 
 from .apply import remove_records, take_records
@@ -145,7 +147,10 @@ def _matches(row: Any, digest: str) -> bool:
     """A HEAVY_SQL row hashes to `digest`: its stored answers as they are first (the usual
     form), else parsed and put in the hash's form (an older row's other key order)."""
     rid, kind, subject, author, template, version, answers, status, day, deleted = row
-    text = answers if isinstance(answers, bytes) else str(answers).encode()
+    try:
+        text = json_of(answers)
+    except (ValueError, zstandard.ZstdError):  # packed answers damaged in the cache
+        return False
     head = (rid, kind, subject, author, template, version)
     if hash_of_stored(*head, text, status, day, bool(deleted)) == digest:
         return True

@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.history import GENESIS
 from lcc_apr.models import Record, RecordKind, SignOff, SyncState
+from lcc_apr.models.answers import pack_text
+from lcc_apr.models.patches import packs
 
-from .apply import COPY_SQL, _ensure_users
+from .apply import ANSWERS, COPY_SQL, _ensure_users
 from .errors import SnapshotRefused
 from .protocol import MOST_NUMBER, SNAPSHOT_COLUMNS, UUID_TEXT, SignOffWire, sign_off_row
 
@@ -170,6 +172,8 @@ def take_part(session: Session, state: SyncState, part: Part, *, at: datetime) -
         held = set(session.scalars(select(Record.id).where(Record.id.between(first, last))))
         fresh = [r for r in part.rows if r[0] not in held]
         _ensure_users(session, {r[3] for r in fresh if r[3] is not None}, at)
+        if fresh and packs(session.get_bind().dialect):
+            fresh = [(*r[:ANSWERS], pack_text(r[ANSWERS]), *r[ANSWERS + 1 :]) for r in fresh]
         if fresh:
             session.connection().exec_driver_sql(COPY_SQL, fresh)
             _take_sign_offs(session, part.sign_offs, {r[0] for r in fresh}, at)

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import RecordKind, SignOff, SyncState, now_utc
+from lcc_apr.models.answers import json_of
 from lcc_apr.server import sequence
 from lcc_apr.store import open_store
 from lcc_apr.sync import engine as engine_module
@@ -228,8 +229,8 @@ def test_changes_made_on_the_server_while_the_parts_come_arrive_after(live_serve
     assert spy.pulls >= 1
     got = cache(store)
     assert got == paged(laptops, hr.username)
-    answers = {r.id: r.answers for r in got["records"] if r.id in (early.id, late.id)}
-    assert all("Changed while HR loaded" in a for a in answers.values())
+    answers = {r.id: json_of(r.answers) for r in got["records"] if r.id in (early.id, late.id)}
+    assert all(b"Changed while HR loaded" in a for a in answers.values())
 
 
 def damage(kind: str) -> Callable[[int, httpx.Response], httpx.Response]:
