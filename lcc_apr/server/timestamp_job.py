@@ -19,7 +19,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import ColumnElement, Engine, select, update
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Record, SignOff
@@ -54,7 +54,7 @@ class Run:
         return f"added:{self.added} tsa_down:{self.not_stamped}"
 
 
-def missing_clause():
+def missing_clause() -> ColumnElement[bool]:
     """Sign-offs that can have a token and have none (served by ix_sign_offs_no_time_token)."""
     return SignOff.time_token.is_(None) & SignOff.signature.is_not(None)
 
@@ -62,7 +62,7 @@ def missing_clause():
 def missing(session: Session, limit: int) -> list[tuple[int, bytes]]:
     """(id, signature) of up to `limit` sign-offs without a token, oldest first."""
     stmt = select(SignOff.id, SignOff.signature).where(missing_clause()).order_by(SignOff.id)
-    return [(i, bytes(s)) for i, s in session.execute(stmt.limit(limit))]
+    return [(i, bytes(s)) for i, s in session.execute(stmt.limit(limit)) if s is not None]
 
 
 def add_missing(

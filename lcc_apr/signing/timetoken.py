@@ -62,7 +62,8 @@ def token_time(token: bytes, signature: bytes) -> datetime | None:
             return None
         if imprint["hashed_message"].native != hashlib.sha256(signature).digest():
             return None
-        return info["gen_time"].native
+        at = info["gen_time"].native
+        return at if isinstance(at, datetime) else None
     except Exception:  # noqa: BLE001 - an unreadable token certifies nothing
         return None
 

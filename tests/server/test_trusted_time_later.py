@@ -129,8 +129,7 @@ def test_without_a_tsa_the_job_does_nothing(live_server, device):  # noqa: F811
 
 def test_the_serve_loop_waits_five_minutes_and_backs_off_to_an_hour(monkeypatch):
     runs = iter(
-        [timestamp_job.Run(tsa_down=True)] * 6
-        + [timestamp_job.Run(added=1), timestamp_job.Run()]
+        [timestamp_job.Run(tsa_down=True)] * 6 + [timestamp_job.Run(added=1), timestamp_job.Run()]
     )
     waits: list[float] = []
 

@@ -19,9 +19,7 @@ MISSING = sa.text("time_token IS NULL AND signature IS NOT NULL")
 
 
 def upgrade() -> None:
-    op.create_index(
-        INDEX, "sign_offs", ["id"], sqlite_where=MISSING, postgresql_where=MISSING
-    )
+    op.create_index(INDEX, "sign_offs", ["id"], sqlite_where=MISSING, postgresql_where=MISSING)
 
 
 def downgrade() -> None:
