@@ -526,13 +526,21 @@ class EditSession:
 
     def signatures(self) -> list[str]:
         """Each sign-off of the record and whether it holds, in words (oldest first),
-        checked against the organisation's certificates as this computer last fetched them."""
+        checked against the organisation's certificates as this computer last fetched them,
+        with its trusted time (the server's timestamp token, checked) when it has one."""
         from lcc_apr.signing.signoff import signature_states
+        from lcc_apr.signing.timetoken import time_words
         from lcc_apr.signing.trust import load_trust
 
         with self._store.session() as session:
             record = self._record(session)
-            return [s.text for s in signature_states(session, record, load_trust(session))]
+            trust = load_trust(session)
+            states = signature_states(session, record, trust)
+            lines = []
+            for sign_off, state in zip(record.sign_offs, states, strict=True):
+                time = time_words(sign_off, trust)
+                lines.append(f"{state.text} {time}" if time else state.text)
+            return lines
 
     def take(self, step: str, *, at: datetime, reason: str | None = None) -> str:
         """Save, then take a workflow step; returns the new status.

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from lcc_apr import __version__
 
-from . import retention
+from . import retention, timestamp_job
 from .busy import Busy
 from .context import ServerContext
 from .db import make_engine
@@ -41,9 +41,13 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        job = asyncio.create_task(retention.daily(engine))  # lists what is due; purges nothing
+        jobs = [
+            asyncio.create_task(retention.daily(engine)),  # lists what is due; purges nothing
+            asyncio.create_task(timestamp_job.every_while_serving(settings, engine)),
+        ]
         yield
-        job.cancel()
+        for job in jobs:
+            job.cancel()
         if owns_engine:
             engine.dispose()
 

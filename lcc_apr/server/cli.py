@@ -17,6 +17,7 @@
     lcc-apr-server backup ARCHIVE [--passphrase-file FILE]
     lcc-apr-server restore ARCHIVE [--passphrase-file FILE] [--force]
     lcc-apr-server retention due|confirm|hold|release|holds ... | check  (cli_retention)
+    lcc-apr-server timestamps [--limit N]  (cli_timestamps)
 
 The backup passphrase comes from --passphrase-file, else LCC_APR_BACKUP_PASSPHRASE, else
 a prompt; never from the command line.
@@ -51,7 +52,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role
 
-from . import accounts, audit, cli_ca, cli_retention, sequence
+from . import accounts, audit, cli_ca, cli_retention, cli_timestamps, sequence
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
@@ -142,6 +143,7 @@ def parser() -> argparse.ArgumentParser:
         help="replace a database holding data, and files that differ",
     )
     cli_retention.add_parsers(sub)
+    cli_timestamps.add_parsers(sub)
     return p
 
 
@@ -429,6 +431,7 @@ COMMANDS = {
     "protect-ca-key": cli_ca.cmd_protect_ca_key,
     "revoke-certificate": cmd_revoke_certificate,
     **cli_retention.COMMANDS,
+    **cli_timestamps.COMMANDS,
 }
 
 

@@ -6,7 +6,8 @@ A laptop's clock decides nothing; the token proves the signature existed at the 
 time. Without a TSA configured, or when it does not answer within
 `timestamp_timeout_seconds`, the sign-off is kept without one (logged, no personal data),
 and for RETRY_AFTER seconds the TSA is not asked again, so a push does not wait once per
-sign-off.
+sign-off. Sign-offs kept without one get it later from timestamp_job.py; laptops check
+it with lcc_apr/signing/timetoken.py (`token_time` lives there).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import hashlib
 import logging
 import threading
 import time
-from datetime import datetime
 from typing import Any
 
+from lcc_apr.signing.timetoken import token_time
+
 from .settings import ServerSettings
+
+__all__ = ["time_token", "token_time"]
 
 log = logging.getLogger("lcc_apr.server")
 RETRY_AFTER = 60.0  # seconds a TSA that failed is not asked again (per worker process)
@@ -69,22 +73,3 @@ def time_token(settings: ServerSettings, signature: bytes | None) -> bytes | Non
         return None
     _down_until.pop(url, None)
     return bytes(token.dump())
-
-
-def token_time(token: bytes, signature: bytes) -> datetime | None:
-    """The time a token certifies, if it is a timestamp over exactly this signature
-    (checked: the message imprint; None otherwise). Its TSA's signature is checked by
-    whoever relies on it (pyHanko, with the TSA's certificate chain)."""
-    from asn1crypto import cms
-
-    try:
-        signed = cms.ContentInfo.load(token)["content"]
-        info = signed["encap_content_info"]["content"].parsed
-        imprint = info["message_imprint"]
-        if imprint["hash_algorithm"]["algorithm"].native != "sha256":
-            return None
-        if imprint["hashed_message"].native != hashlib.sha256(signature).digest():
-            return None
-        return info["gen_time"].native
-    except Exception:  # noqa: BLE001 - an unreadable token certifies nothing
-        return None
