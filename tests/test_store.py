@@ -4,6 +4,7 @@ import hashlib
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,31 @@ def test_wal_and_foreign_keys_are_on(store):
     with store.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_many_threads_at_once_each_keep_their_connection(store):
+    """The window's writer, readers, sync and PDF workers use the store at once: a
+    thread's connection is never closed under it by another thread connecting (the driver's
+    default pool did that past 5 threads, and SQLCipher then crashed the process)."""
+    threads = 12
+    all_connected = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            with store.session() as s:
+                assert s.execute(text("SELECT :n"), {"n": n}).scalar() == n
+                all_connected.wait(10)  # every thread holds a connection now
+                assert s.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    running = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join(30)
+    assert errors == []
 
 
 def test_a_wrong_key_fails_cleanly_and_leaves_every_file_unchanged(

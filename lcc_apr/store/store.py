@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from lcc_apr.paths import owner_only, private_file, private_folder
 
@@ -159,9 +160,25 @@ def _open(
 CACHE_KIB = -32 * 1024
 
 
+# Connections kept open between tasks (keying one costs a little), shared by threads in
+# turn. Not SQLAlchemy's default for this driver, SingletonThreadPool: past 5 threads it
+# closes another thread's connection, in use or not, and SQLCipher then crashes the
+# process (seen in CI: a read worker's query with the writer and the other reader alive).
+POOL_SIZE = 4  # kept open; more are opened when more threads ask, closed when handed back
+
+
 def encrypted_engine(path: Path, key: StoreKey) -> Engine:
     url = URL.create("sqlite+pysqlcipher", password=key.sqlcipher, database=str(path))
-    return _configure(create_engine(url, json_serializer=_json, json_deserializer=orjson.loads))
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=POOL_SIZE,
+        max_overflow=-1,  # no thread ever waits for a connection
+        connect_args={"check_same_thread": False},  # one thread at a time, handed on
+        json_serializer=_json,
+        json_deserializer=orjson.loads,
+    )
+    return _configure(engine)
 
 
 def plain_engine(path: Path) -> Engine:
