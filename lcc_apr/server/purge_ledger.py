@@ -23,6 +23,7 @@ from lcc_apr.history import purge_records
 from lcc_apr.models import Record
 
 from . import audit, sequence
+from .push import forget_in_replies
 from .tables import RetentionTombstone
 
 FIELDS = ("record_id", "kind", "created_on", "record_date", "trigger_on", "due_on", "rule")
@@ -103,4 +104,5 @@ def reapply(session: Session, ledger: Path) -> Reapplied:
         if record_id in held:
             purge_records(session, [record_id])
         audit.add(session, None, "retention_purge", ROUTE, "purged")
+    forget_in_replies(session, list(missing))
     return Reapplied(len(held), len(missing), bad)

@@ -41,6 +41,7 @@ from lcc_apr.retention import (
 from lcc_apr.uk_time import uk_time
 
 from . import audit, purge_ledger, sequence
+from .push import forget_in_replies
 from .tables import LegalHold, RetentionDue, RetentionTombstone
 
 CLI = "cli"  # the audit log's route for commands run on the server
@@ -243,6 +244,7 @@ def confirm(
         session.execute(delete(RetentionDue).where(RetentionDue.record_id == record_id))
         audit.add(session, user_id, "retention_purge", route, "purged")
         outcomes.append(Outcome(record_id, True, ""))
+    forget_in_replies(session, [s.record_id for s in stones])
     if ledger is not None:
         purge_ledger.write_after_commit(session, ledger, stones)
     return outcomes
