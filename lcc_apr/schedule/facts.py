@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from lcc_apr.models import Employee, Record, RecordKind
+from lcc_apr.models import Employee, Post, Record, RecordKind
 from lcc_apr.models.answers import fact, fact_sql, unpack
 from lcc_apr.models.patches import packs
 
@@ -45,7 +45,7 @@ KEEP = {
     ),
 }
 
-# people: (id, start, job title, probation end, leaving); aprs: (id, subject, status, day);
+# people: (id, start, job title, probation end, leaving, primary post's start); aprs: (id, subject, status, day);
 # supervisions: (subject, id, status, day, next date agreed); kept: (kind, id, subject,
 # status, day, answers). Dates as dates.
 Rows = tuple[Iterable[Sequence[Any]], ...]
@@ -99,7 +99,9 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     cursor = session.connection().connection.cursor()
     try:
         people = cursor.execute(
-            "SELECT id, start_date, job_title, probation_end_date, leaving_date"
+            "SELECT id, start_date, job_title, probation_end_date, leaving_date,"
+            " (SELECT MAX(p.start_date) FROM posts AS p"
+            "  WHERE p.employee_id = e.id AND p.is_primary) AS post_start"
             f" FROM employees AS e{people_of}",
             params,
         ).fetchall()
@@ -132,7 +134,7 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
         cursor.close()
     day = date.fromisoformat
     return (
-        [(i, day(s), t, p and day(p), g and day(g)) for i, s, t, p, g in people],
+        [(i, day(s), t, p and day(p), g and day(g), o and day(o)) for i, s, t, p, g, o in people],
         [(i, s, st, d and day(d)) for i, s, st, d in aprs],
         [(s, i, st, day(d), n) for s, i, st, d, n in supervisions],
         [(RecordKind(k), i, s, st, d and day(d), unpack(a)) for k, i, s, st, d, a in kept],
@@ -142,12 +144,18 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
 def _core_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     # Core rows, not the ORM's: the same values at a third of the cost per row.
     execute = session.connection().execute
+    post_start = (
+        select(func.max(Post.start_date))
+        .where(Post.employee_id == Employee.id, Post.is_primary)
+        .scalar_subquery()
+    )
     people = select(
         Employee.id,
         Employee.start_date,
         Employee.job_title,
         Employee.probation_end_date,
         Employee.leaving_date,
+        post_start,
     )
     if ids is not None:
         people = people.where(Employee.id.in_(ids))
