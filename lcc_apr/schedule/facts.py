@@ -64,7 +64,7 @@ def gather(
     since = aprs_since or today - timedelta(days=800)
     rows = _sqlite_rows(session, ids, since) if _indexed(session) else None
     people, aprs, supervisions, kept = rows or _core_rows(session, ids, since)
-    facts = {p[0]: PersonFacts(*p) for p in people}
+    facts = {p[0]: PersonFacts(*p[:5], post_start=p[5]) for p in people}
     apr = RecordKind.APR
     for record_id, subject, status, day in aprs:
         _add(facts, subject, RecordFact(record_id, apr, status, day))

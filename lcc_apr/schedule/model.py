@@ -47,8 +47,8 @@ class PersonFacts:
     job_title: str
     probation_end_date: date | None
     leaving_date: date | None = None
-    post_start: date | None = None  # the primary post's start (later: moved within)
     records: list[RecordFact] = field(default_factory=list)
+    post_start: date | None = None  # the primary post's start (later: moved within)
 
     @property
     def internal_mover(self) -> bool:
