@@ -309,3 +309,19 @@ def manager_time():
     from tests.test_editing import AT
 
     return AT
+
+
+def test_the_note_takers_are_printed(tmp_path: Path):
+    from lcc_apr.pdf.document import record_document
+    from lcc_apr.pdf.render import render_record
+    from tests.test_pdf_render import add_record, flat, new_session, pdf_text
+
+    session = new_session()
+    record = add_record(session, "capability")
+    document = record_document(session, record.id, CATALOGUE)
+    assert document.template_version == 2
+    words = flat(pdf_text(render_record(document), tmp_path))
+    assert words.count("Notes taken by (name and job title)") == 3
+    assert "Notes of the appeal meeting taken by (name and job title)" in words
+    assert "Helen Brookes, HR Adviser" in words and "Raj Mistry, HR Business Partner" in words
+    assert "Capability case form, version 2" in words
