@@ -367,7 +367,7 @@ PROBATION_V2: dict[str, Any] = {
     "probation_objectives": [
         {
             "objective": "Process supplier invoices independently",
-            "standard": "Invoices processed within 5 working days with no more than 1 error a month.",
+            "standard": "Invoices processed within 5 working days, at most 1 error a month.",
             "agreed_date": "2025-02-10",
             "rating": "meeting",
             "evidence": "No errors in May or June; turnaround 3 days on average.",

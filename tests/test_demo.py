@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.demo import build_organisation, format_summary, generate_history, load_demo, summarise
 from lcc_apr.demo import history as demo_history
+from lcc_apr.demo.history import version_of
 from lcc_apr.demo.names import ascii_fold, email_local
 from lcc_apr.demo.organisation import Organisation
-from lcc_apr.demo.history import version_of
 from lcc_apr.demo.profile import (
     DEMO_TARGETS,
     FULL_TIME,

@@ -84,9 +84,12 @@ def test_social_work_sections_show_only_when_relevant():
         assert found == shown, key
     # Not a social worker: none of their answers are needed to share.
     plain = {k: v for k, v in SUPERVISION_V2.items() if not k.startswith(("asye", "cpd", "reg"))}
-    assert validate(
-        SUPERVISION_2, {**plain, "social_work": "no"}, reference=DAY, strict=True, step="share"
-    ) == []
+    assert (
+        validate(
+            SUPERVISION_2, {**plain, "social_work": "no"}, reference=DAY, strict=True, step="share"
+        )
+        == []
+    )
     needed = validate(
         SUPERVISION_2, {**plain, "social_work": "asye"}, reference=DAY, strict=True, step="share"
     )
@@ -135,6 +138,10 @@ def test_warn_below_is_checked_when_a_template_loads(tmp_path: Path):
         'key = "attendees"\ntype = "short_text"',
         'key = "attendees"\ntype = "short_text"\nwarn_below = { setting = "x", message = "y" }',
     ).replace('warn_below = { setting = "supervision', 'warn_below = { limit = "supervision')
+    bad = bad.replace(
+        'key = "asye_week"\ntype = "number"',
+        'key = "asye_week"\ntype = "number"\nwarn_below = { setting = "x", message = "{minutes}" }',
+    )
     path = tmp_path / "supervision" / "v2.toml"
     path.parent.mkdir()
     path.write_text(bad, encoding="utf-8")
@@ -143,6 +150,7 @@ def test_warn_below_is_checked_when_a_template_loads(tmp_path: Path):
     problems = "\n".join(err.value.problems)
     assert "(attendees): 'warn_below' only applies to number fields" in problems
     assert "(duration_minutes): 'warn_below' needs exactly a text 'setting'" in problems
+    assert "(asye_week): a 'warn_below' message may name only {limit} in braces" in problems
 
 
 def test_an_unknown_staff_group_in_the_minimum_is_refused(tmp_path: Path):
@@ -204,7 +212,9 @@ def test_a_short_session_warns_in_the_editor_and_is_still_signed_off(store):
     assert [w.path for w in manager.warnings()] == ["duration_minutes"]
     assert manager.problems(strict=True, step="share") == []
     assert move_on(manager, "share") == "shared"
-    employee = EditSession(store, record_id, actor=cast.employee, catalogue=CATALOGUE, policy=policy)
+    employee = EditSession(
+        store, record_id, actor=cast.employee, catalogue=CATALOGUE, policy=policy
+    )
     assert [w.path for w in employee.warnings()] == ["duration_minutes"]
     assert move_on(employee, "employee_sign") == "employee_signed"
     boss = EditSession(store, record_id, actor=cast.manager, catalogue=CATALOGUE, policy=policy)
@@ -218,7 +228,10 @@ def test_a_short_session_warns_in_the_editor_and_is_still_signed_off(store):
 
 def test_a_probation_not_passed_records_the_right_of_appeal():
     day = REFERENCE_DATES["probation"]
-    assert validate(PROBATION_2, PROBATION_V2_FAILED, reference=day, strict=True, step="hr_close") == []
+    assert (
+        validate(PROBATION_2, PROBATION_V2_FAILED, reference=day, strict=True, step="hr_close")
+        == []
+    )
     told = {k: v for k, v in PROBATION_V2_FAILED.items() if k != "appeal_right_given"}
     found = validate(PROBATION_2, told, reference=day, strict=True, step="hr_close")
     assert [p.path for p in found] == ["appeal_right_given"]
@@ -262,7 +275,9 @@ def test_internal_movers_are_exempt_from_probation_reviews_by_default():
 
 def test_exemptions_follow_the_policy():
     probation = POLICY.probation
-    strict = dataclasses.replace(POLICY, probation=dataclasses.replace(probation, exempt_internal_movers=False))
+    strict = dataclasses.replace(
+        POLICY, probation=dataclasses.replace(probation, exempt_internal_movers=False)
+    )
     assert "Probation ends" in probation_items(person(), strict)
     by_title = dataclasses.replace(
         POLICY,

@@ -171,7 +171,11 @@ def test_each_letter_prints_from_a_version_1_record(
     kind = name.split("_")[0].replace("appeal", "capability")
     v1 = {f.key for f in catalogue.get(kind, 1).fields()}
     record = add_record(
-        session, kind, status=status, answers={k: v for k, v in answers.items() if k in v1}, version=1
+        session,
+        kind,
+        status=status,
+        answers={k: v for k, v in answers.items() if k in v1},
+        version=1,
     )
     text = flat(pdf_text(render_letter(session, record.id, name, catalogue, extra=extra), tmp_path))
     for word in words:

@@ -261,7 +261,9 @@ def test_every_shipped_version_has_an_example():
 @pytest.mark.parametrize(("template_id", "version", "step"), STEP_CASES)
 def test_taking_out_a_needed_answer_names_it(template_id, version, step):
     template = CATALOGUE.get(template_id, version)
-    cases = list(without_each_needed_answer(template, EXAMPLES_BY_VERSION[template_id, version], step))
+    cases = list(
+        without_each_needed_answer(template, EXAMPLES_BY_VERSION[template_id, version], step)
+    )
     assert cases, f"{step} needs no answers at all"
     for path, answers in cases:
         assert path in problems_at(template, answers, step), path

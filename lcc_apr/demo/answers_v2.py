@@ -150,7 +150,8 @@ def probation(
     if not draft or w.chance(0.6):
         weak = "not_meeting" if failed else "partly_meeting"
         a["probation_objectives"] = [
-            {**o, "rating": weak if concerns and i == 0 else "meeting"} for i, o in enumerate(agreed)
+            {**o, "rating": weak if concerns and i == 0 else "meeting"}
+            for i, o in enumerate(agreed)
         ]
         for o in a["probation_objectives"]:
             o["evidence"] = EVIDENCE[o["rating"]]

@@ -310,6 +310,11 @@ def _warn_below(r: _Reader, raw: Any, where: str, near: str | None) -> WarnBelow
     ):
         r.fail(where, "'warn_below' needs exactly a text 'setting' and a text 'message'", near)
         return None
+    try:
+        message.format(limit=1)
+    except (KeyError, IndexError, ValueError):
+        r.fail(where, "a 'warn_below' message may name only {limit} in braces", near)
+        return None
     return WarnBelow(setting, message)
 
 

@@ -12,9 +12,9 @@ fields (their visible_when does not hold) are neither required nor checked.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from collections.abc import Mapping
 from typing import Any
 
 from lcc_apr.models import Role
@@ -90,8 +90,9 @@ def _warn(
         return
     rule = field.warn_below
     limit = limits.get(rule.setting) if rule else None
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if rule and limit is not None and number and value < limit:
+    if rule is None or limit is None or isinstance(value, bool):
+        return
+    if isinstance(value, int | float) and value < limit:
         found.append(Problem(path, rule.message.format(limit=_num(limit))))
 
 

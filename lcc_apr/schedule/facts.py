@@ -45,9 +45,9 @@ KEEP = {
     ),
 }
 
-# people: (id, start, job title, probation end, leaving, primary post's start); aprs: (id, subject, status, day);
-# supervisions: (subject, id, status, day, next date agreed); kept: (kind, id, subject,
-# status, day, answers). Dates as dates.
+# people: (id, start, job title, probation end, leaving, primary post's start); aprs: (id,
+# subject, status, day); supervisions: (subject, id, status, day, next date agreed); kept:
+# (kind, id, subject, status, day, answers). Dates as dates.
 Rows = tuple[Iterable[Sequence[Any]], ...]
 
 
@@ -64,7 +64,17 @@ def gather(
     since = aprs_since or today - timedelta(days=800)
     rows = _sqlite_rows(session, ids, since) if _indexed(session) else None
     people, aprs, supervisions, kept = rows or _core_rows(session, ids, since)
-    facts = {p[0]: PersonFacts(*p[:5], post_start=p[5]) for p in people}
+    facts = {
+        p[0]: PersonFacts(
+            employee_id=p[0],
+            start_date=p[1],
+            job_title=p[2],
+            probation_end_date=p[3],
+            leaving_date=p[4],
+            post_start=p[5],
+        )
+        for p in people
+    }
     apr = RecordKind.APR
     for record_id, subject, status, day in aprs:
         _add(facts, subject, RecordFact(record_id, apr, status, day))

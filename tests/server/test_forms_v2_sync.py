@@ -20,17 +20,16 @@ from sqlalchemy import select, text
 
 from lcc_apr.demo import build_organisation, generate_history
 from lcc_apr.demo import history as demo_history
-from lcc_apr.server import sequence
-from lcc_apr.server.demo import _insert, _numbered
-
 from lcc_apr.demo.validity import record_problems
 from lcc_apr.editing import EditSession
-from lcc_apr.history import creation_rows
 from lcc_apr.forms import Catalogue
+from lcc_apr.history import creation_rows
 from lcc_apr.models import Record, RecordKind, now_utc
 from lcc_apr.pdf.document import record_document
 from lcc_apr.pdf.render import render_record
 from lcc_apr.policy import load_policy
+from lcc_apr.server import sequence
+from lcc_apr.server.demo import _insert, _numbered
 from lcc_apr.store import Store, open_store
 from lcc_apr.sync.engine import SyncEngine
 from lcc_apr.sync.transport import Connection, Tokens
