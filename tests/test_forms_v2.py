@@ -184,6 +184,16 @@ def store(demo_store_copy):
     return demo_store_copy
 
 
+@pytest.mark.parametrize("kind", KINDS, ids=str)
+def test_a_new_record_is_written_with_version_2(store, kind):
+    from lcc_apr.models import Record
+
+    record_id = start(store, cast_of(store), kind)
+    with store.session() as s:
+        record = s.get(Record, record_id)
+        assert (record.template_id, record.template_version) == (kind.value, 2)
+
+
 def social_work_policy(job_title: str):
     """The shipped policy with the subject's own job title in the social worker group."""
     groups = tuple(
