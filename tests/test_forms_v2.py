@@ -350,3 +350,34 @@ def test_the_note_takers_are_printed(tmp_path: Path):
     assert "Notes of the appeal meeting taken by (name and job title)" in words
     assert "Helen Brookes, HR Adviser" in words and "Raj Mistry, HR Business Partner" in words
     assert "Capability case form, version 2" in words
+
+
+def test_the_schedule_reads_an_internal_move_from_the_posts(store, monkeypatch):
+    """Both of gather's SQL paths give the primary post's start to those in probation."""
+    from sqlalchemy import select, update
+
+    from lcc_apr.models import Post
+    from lcc_apr.schedule import due_for
+    from lcc_apr.schedule import facts as schedule_facts
+
+    today = date(2026, 11, 30)
+    with store.session() as s:
+        person = s.scalars(
+            select(Employee).where(Employee.probation_end_date > today).order_by(Employee.id)
+        ).first()
+        assert person is not None
+        mine = {"today": today, "employee_ids": [person.id]}
+        before = [i.label for i in due_for(s, POLICY, **mine)[person.id] if i.kind == "probation"]
+        assert "Probation ends" in before
+        in_post = person.start_date  # joined three years before taking this post
+        joined = in_post.replace(year=in_post.year - 3)
+        s.execute(update(Employee).where(Employee.id == person.id).values(start_date=joined))
+        s.execute(update(Post).where(Post.employee_id == person.id).values(start_date=in_post))
+    for indexed in (True, False):
+        with store.session() as s, monkeypatch.context() as m:
+            if not indexed:
+                m.setattr(schedule_facts, "_indexed", lambda _session: False)
+            facts = schedule_facts.gather(s, **mine)[person.id]
+            assert facts.internal_mover, indexed
+            items = due_for(s, POLICY, **mine)[person.id]
+            assert [i for i in items if i.kind == "probation"] == [], indexed
