@@ -53,10 +53,12 @@ from lcc_apr.forms import (
     edit_problems,
     is_visible,
     validate,
+    warnings,
 )
 from lcc_apr.forms.display import for_reader
 from lcc_apr.history import update_record
-from lcc_apr.models import Employee, Record, Role
+from lcc_apr.models import Employee, Record, RecordKind, Role
+from lcc_apr.policy import Policy
 from lcc_apr.posts import post_held_on
 from lcc_apr.workflow import (
     Actor,
@@ -112,12 +114,19 @@ class EditSession:
     """One person editing one record. See the module docstring for threads."""
 
     def __init__(
-        self, store: StoreLike, record_id: str, *, actor: Actor, catalogue: Catalogue
+        self,
+        store: StoreLike,
+        record_id: str,
+        *,
+        actor: Actor,
+        catalogue: Catalogue,
+        policy: Policy | None = None,
     ) -> None:
         self.record_id = record_id
         self.actor = actor
         self._store = store
         self._catalogue = catalogue
+        self._policy = policy  # its limits give the form's warnings; None: no warnings
         self._lock = threading.RLock()
         self.roles: frozenset[Role] = frozenset()  # whose fields they may change now (_load)
         with store.session() as session:
@@ -148,6 +157,7 @@ class EditSession:
             self.subject_name = subject.display_name if subject else "the employee"
             # The post held on the record's date (an old APR: the grade of its time).
             self.subject_post = f"{held.job_title} (grade {held.grade})" if held else ""
+            self.limits = self._limits(record.kind, held.job_title if held else "")
             self.manager_name = manager.display_name if manager else "the manager"
             parties = self.actor.parties()
             self.roles = editing_roles(record.kind, [record.status], parties)
@@ -259,6 +269,19 @@ class EditSession:
         with self._lock:
             answers = copy.deepcopy(self._working)
         return validate(self.template, answers, reference=self.reference, strict=strict, step=step)
+
+    def warnings(self) -> list[Problem]:
+        """What deserves a second look but blocks nothing (a session shorter than policy
+        asks for this person's staff group)."""
+        with self._lock:
+            answers = copy.deepcopy(self._working)
+        return warnings(self.template, answers, limits=self.limits)
+
+    def _limits(self, kind: str, job_title: str) -> dict[str, float]:
+        """The policy limits a form's warn_below settings name, for this record's subject."""
+        if self._policy is None or kind != RecordKind.SUPERVISION:
+            return {}
+        return self._policy.supervision.form_limits(job_title)
 
     def may_edit(self, path: str) -> bool:
         """Whether this person may change the answer at `path` now (rights and lock)."""

@@ -96,6 +96,8 @@ def starting_answers(
             carried = carried_actions(previous.answers)
             if carried:
                 answers["previous_actions"] = carried
+            if previous.answers.get("social_work"):  # form version 2 on: the same role
+                answers["social_work"] = previous.answers["social_work"]
     elif kind is RecordKind.APR:
         previous = latest(session, subject_id, kind)
         objectives = previous.answers.get("new_objectives", []) if previous else []
@@ -105,6 +107,15 @@ def starting_answers(
             ]
     elif kind is RecordKind.PROBATION:
         answers |= probation_point(session, subject_id=subject_id, policy=policy, today=today)
+        previous = latest(session, subject_id, kind)
+        agreed = previous.answers.get("probation_objectives", []) if previous else []
+        kept = [
+            {k: o[k] for k in ("objective", "standard", "agreed_date") if k in o}
+            for o in agreed
+            if isinstance(o, dict) and o.get("objective")
+        ]
+        if kept:  # form version 2 on: agreed at the start, assessed at every review
+            answers["probation_objectives"] = kept
     elif kind is RecordKind.CAPABILITY:
         answers["stage"] = "informal"
     return answers

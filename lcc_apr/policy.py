@@ -48,10 +48,27 @@ class StaffGroup:
 
 
 @dataclass(frozen=True)
+class MinimumSession:
+    """The shortest supervision session before the form warns, for some staff groups."""
+
+    minutes: int
+    staff_groups: tuple[str, ...]  # keys of supervision.groups
+
+
+@dataclass(frozen=True)
 class SupervisionPolicy:
     every_weeks: int
     due_soon_days: int
     groups: tuple[StaffGroup, ...] = ()
+    minimum_session: MinimumSession | None = None
+
+    def form_limits(self, job_title: str) -> dict[str, float]:
+        """The `warn_below` limits of a supervision form for someone with this job title."""
+        group = self.group_for(job_title)
+        rule = self.minimum_session
+        if rule is None or group is None or group.key not in rule.staff_groups:
+            return {}
+        return {"supervision.minimum_session_minutes": rule.minutes}
 
     def group_for(self, job_title: str) -> StaffGroup | None:
         return self._groups_by_title.get(job_title.strip().casefold())
@@ -73,6 +90,20 @@ class ProbationPolicy:
     max_extensions: int
     max_extension_weeks: int
     due_soon_days: int
+    # The appeal against a probation not passed: lodged within this many working days of
+    # the written decision, heard by (words for the form and letters).
+    appeal_working_days: int = 10
+    appeal_heard_by: str = ""
+    # No probation reviews are scheduled for these (lcc_apr.schedule).
+    exempt_internal_movers: bool = False
+    exempt_job_titles: tuple[str, ...] = ()
+
+    def exempt(self, job_title: str, *, internal_mover: bool) -> bool:
+        """Whether someone with this job title (and move) has no probation reviews."""
+        if internal_mover and self.exempt_internal_movers:
+            return True
+        title = job_title.strip().casefold()
+        return any(title == t.strip().casefold() for t in self.exempt_job_titles)
 
 
 @dataclass(frozen=True)
@@ -154,9 +185,12 @@ def _value(hint: Any, raw: Any, key: str, problems: list[str]) -> Any:
         PeoplePolicy,
         StaffGroup,
         FrequencyRule,
+        MinimumSession,
+        MinimumSession | None,
     }
     if hint in nested:
-        return _build(hint, raw, key + ".", problems)
+        inner = hint.__args__[0] if hint == MinimumSession | None else hint
+        return _build(inner, raw, key + ".", problems)
     text = str(hint)
     if "tuple" in text:
         if not isinstance(raw, list):
@@ -186,6 +220,11 @@ def _check(p: Policy, problems: list[str]) -> None:
         problems.append("probation.review_weeks: must be in increasing order")
     if any(w > p.probation.length_weeks for w in p.probation.review_weeks):
         problems.append("probation.review_weeks: a review falls after the probation ends")
+    minimum = p.supervision.minimum_session
+    known = {g.key for g in p.supervision.groups}
+    for key in minimum.staff_groups if minimum else ():
+        if key not in known:
+            problems.append(f"supervision.minimum_session.staff_groups: no group {key!r}")
     for group in p.supervision.groups:
         if not group.rules or group.rules[-1].until_week is not None:
             problems.append(

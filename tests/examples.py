@@ -1,7 +1,8 @@
 """One complete, realistic set of answers per shipped form template.
 
 Each example passes strict validation at every workflow step of its kind,
-against REFERENCE_DATES[template id] (the record's date). The people and
+against REFERENCE_DATES[template id] (the record's date). EXAMPLES holds each template's
+current version's; EXAMPLES_BY_VERSION every shipped version's. The people and
 services are made up. Tests and demos may copy these; never mutate them.
 """
 
@@ -328,9 +329,106 @@ CAPABILITY: dict[str, Any] = {
     "employee_comments": "I am grateful the appeal looked again at redeployment.",
 }
 
+# --- version 2 (issue 19): the same records with what version 2 adds -------------------
+
+SUPERVISION_V2: dict[str, Any] = {
+    **SUPERVISION,
+    "duration_minutes": 90,
+    "social_work": "asye",
+    "venue_and_privacy": "Meeting room 2 at County Hall, booked; phones on silent.",
+    "disagreements": (
+        "Either of us says so in the session and both views are written down. If we cannot "
+        "agree, we ask Tom's service manager to help."
+    ),
+    "agreement_review_date": "2026-03-10",
+    "case_decisions": [{**SUPERVISION["case_decisions"][0], "recorded_on_case_file": True}],
+    "values_discussed": ["value_1", "value_3"],
+    "values_examples": (
+        "Aisha kept the family carer informed at every step of the AC-20417 review, and "
+        "owned up to a missed call straight away."
+    ),
+    "registration_current": True,
+    "cpd": (
+        "Mental Capacity Act refresher; reflected on how it changed the AC-20533 assessment. "
+        "Next: the safeguarding adults enquiries course in October."
+    ),
+    "cpd_recorded": True,
+    "asye_week": 20,
+    "asye_session_number": 12,
+    "asye_sessions_missed": "None: every session went ahead as planned.",
+    "asye_workload": "Eighteen cases, above the twelve agreed for the ASYE: two to reallocate.",
+    "asye_workload_protected": False,
+    "asye_development_time": "Half a day a week, used for the MCA course and ASYE reflective logs.",
+    "asye_development_time_taken": True,
+}
+
+PROBATION_V2: dict[str, Any] = {
+    **PROBATION,
+    "probation_objectives": [
+        {
+            "objective": "Process supplier invoices independently",
+            "standard": "Invoices processed within 5 working days, at most 1 error a month.",
+            "agreed_date": "2025-02-10",
+            "rating": "meeting",
+            "evidence": "No errors in May or June; turnaround 3 days on average.",
+        },
+        {
+            "objective": "Complete the finance systems training",
+            "standard": "All three modules completed and the system used unaided.",
+            "agreed_date": "2025-02-10",
+            "rating": "meeting",
+            "evidence": "Modules completed in April.",
+        },
+    ],
+    "working_relationships_rating": "meeting",
+    "working_relationships": "Works well with the payments team and suppliers; helps colleagues.",
+}
+
+# A probation not passed, decided by HR and appealed (version 2's appeal fields).
+PROBATION_V2_FAILED: dict[str, Any] = {
+    **{k: v for k, v in PROBATION_V2.items() if k not in ("outcome", "employee_comments")},
+    "has_concerns": True,
+    "concerns": "Invoices are still late and inaccurate despite the support given.",
+    "consequences_explained": True,
+    "outcome": "fail",
+    "fail_reasons": "The invoice standard was not met at 8, 16 or 24 weeks.",
+    "hr_meeting_date": "2025-08-04",
+    "hr_decision": "end_employment",
+    "hr_decision_reasons": "The standard was not met despite training and a buddy.",
+    "hr_letter_date": "2025-08-06",
+    "appeal_right_given": True,
+    "appeal_lodged": True,
+    "appeal_lodged_date": "2025-08-15",
+    "appeal_grounds": "The buddy was off sick for six weeks of the probation.",
+    "appeal_heard_by": "Anne Cole, Head of Finance",
+    "appeal_meeting_date": "2025-08-28",
+    "appeal_outcome": "not_upheld",
+    "appeal_outcome_reasons": "Other support was given while the buddy was away.",
+}
+
+CAPABILITY_V2: dict[str, Any] = {
+    **CAPABILITY,
+    "improvement_note_note_taker": "Helen Brookes, HR Adviser",
+    "final_warning_note_taker": "Helen Brookes, HR Adviser",
+    "hearing_note_taker": "Raj Mistry, HR Business Partner",
+    "appeal_note_taker": "Helen Brookes, HR Adviser",
+}
+
+# Each shipped (template id, version) and its example.
+EXAMPLES_BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
+    ("apr", 1): APR,
+    ("supervision", 1): SUPERVISION,
+    ("probation", 1): PROBATION,
+    ("capability", 1): CAPABILITY,
+    ("supervision", 2): SUPERVISION_V2,
+    ("probation", 2): PROBATION_V2,
+    ("capability", 2): CAPABILITY_V2,
+}
+
+# The current version's example for each template: what a new record is written with.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "apr": APR,
-    "supervision": SUPERVISION,
-    "probation": PROBATION,
-    "capability": CAPABILITY,
+    "supervision": SUPERVISION_V2,
+    "probation": PROBATION_V2,
+    "capability": CAPABILITY_V2,
 }

@@ -14,6 +14,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.demo import build_organisation, format_summary, generate_history, load_demo, summarise
+from lcc_apr.demo import history as demo_history
+from lcc_apr.demo.history import version_of
 from lcc_apr.demo.names import ascii_fold, email_local
 from lcc_apr.demo.organisation import Organisation
 from lcc_apr.demo.profile import (
@@ -251,7 +253,8 @@ def test_history_content(small: Organisation, small_history: list) -> None:
         assert r["record_date"] <= AS_OF and r["created_at"].tzinfo is UTC
         assert r["created_at"].date() == r["record_date"]
         assert None not in r["answers"].values()
-        assert r["template_id"] == str(r["kind"]) and r["template_version"] == 1
+        assert r["template_id"] == str(r["kind"])
+        assert r["template_version"] == version_of(r["kind"], r["record_date"], AS_OF)
     carried = 0
     for (eid, kind), rows in per.items():
         start = by_id[eid]["start_date"]
@@ -298,6 +301,43 @@ def test_history_content(small: Organisation, small_history: list) -> None:
             and (p["valid_to"] is None or r["record_date"] < p["valid_to"])
         ]
         assert r["author_id"] in (None, held[0]["line_manager_id"])
+
+
+def test_the_newest_year_uses_version_2_of_supervision_probation_and_capability(
+    mid_history: list,
+) -> None:
+    """Issue 19: records from 1 April of the newest council year on use version 2 of these
+    kinds; older ones, and every APR, stay version 1."""
+    newest = date(2024, 4, 1)  # AS_OF is 31 March 2025
+    versions = Counter(
+        (str(r["kind"]), r["record_date"] >= newest, r["template_version"]) for r, _ in mid_history
+    )
+    for kind in ("supervision", "probation", "capability"):
+        assert versions[kind, True, 1] == versions[kind, False, 2] == 0, versions
+        assert versions[kind, True, 2] > 0, versions
+    for kind in ("supervision", "probation"):  # this history's one capability case is recent
+        assert versions[kind, False, 1] > 0, versions
+    assert {v for (k, _, v) in versions if k == "apr"} == {1}
+    # Version 2's answers are there: a social worker's session length, values, note-takers.
+    v2 = [r["answers"] for r, _ in mid_history if r["template_version"] == 2]
+    assert any(a.get("social_work") in ("registered", "asye") for a in v2)
+    assert any("values_discussed" in a for a in v2)
+    assert any("probation_objectives" in a for a in v2)
+    assert any(k.endswith("_note_taker") for a in v2 for k in a)
+
+
+def test_version_2_leaves_the_version_1_records_as_they_were(
+    small: Organisation, small_history: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version 2's additions draw from their own RNGs: every version 1 record is the one a
+    history without version 2 has, draw for draw."""
+    monkeypatch.setattr(demo_history, "V2_KINDS", frozenset())
+    all_v1 = {r["id"]: r for r, _ in generate_history(small, seed=11, as_of=AS_OF)}
+    kept = [r for r, _ in small_history if r["template_version"] == 1]
+    assert len(kept) < len(small_history)
+    assert all(all_v1[r["id"]] == r for r in kept)
+    newer = [r for r, _ in small_history if r["template_version"] == 2]
+    assert {r["id"] for r in newer} <= set(all_v1)  # the same records, written with v2
 
 
 def _action(a: dict) -> tuple[str, str, str]:

@@ -290,6 +290,10 @@ def test_a_probation_not_passed_goes_through_hr(store, cast):
     hr.set("hr_decision", "end_employment")
     hr.set("hr_decision_reasons", "Standards not met; alternatives considered.")
     hr.set("hr_letter_date", "2025-07-31")
+    # Version 2: ending employment needs the right of appeal confirmed as told.
+    (close,) = [o for o in hr.steps() if o.name == "hr_close"]
+    assert {p.path for p in close.missing} == {"appeal_right_given"}
+    hr.set("appeal_right_given", True)
     assert move_on(hr, "hr_close") == "completed"
     with store.session() as s:
         assert verify_history(s, s.get(Record, record_id)) == []

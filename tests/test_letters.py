@@ -21,7 +21,7 @@ from lcc_apr.pdf.letters import (
     render_letter,
 )
 
-from .examples import EXAMPLES
+from .examples import EXAMPLES, PROBATION_V2_FAILED
 from .test_pdf_render import add_record, flat, fonts, new_session, pdf_text
 
 MEETING = {"meeting.time": "10:00am", "meeting.place": "Room G12, County Hall, Glenfield"}
@@ -48,13 +48,14 @@ def session():
     s.close()
 
 
-def test_the_five_letters_are_shipped_as_marked_product_defaults(catalogue):
+def test_the_six_letters_are_shipped_as_marked_product_defaults(catalogue):
     assert letter_names() == [
         "appeal_outcome",
         "capability_invitation",
         "capability_outcome",
         "probation_confirmation",
         "probation_extension",
+        "probation_not_passed",  # issue 19: the right of appeal from HR's policy
     ]
     assert [t.name for t in load_letters(catalogue=catalogue)] == letter_names()
     for path in sorted(letters_dir().glob("*.toml")):
@@ -80,6 +81,7 @@ def test_the_five_letters_are_shipped_as_marked_product_defaults(catalogue):
          ["probation_extension"]),
         ("probation", "completed", {**PASSED, "outcome": "fail", "hr_decision": "confirm"},
          ["probation_confirmation"]),
+        ("probation", "completed", PROBATION_V2_FAILED, ["probation_not_passed"]),
         ("apr", "completed", EXAMPLES["apr"], []),
     ],
 )  # fmt: skip
@@ -131,6 +133,14 @@ CASES = [
       "supplier queries still take too long", "Answer supplier queries within two working days.",
       "a place on the Excel intermediate course",
       "trade union representative or a work colleague"]),
+    ("probation_not_passed", "completed", PROBATION_V2_FAILED, {},
+     ["The outcome of your probationary period", "Date: 6 August 2025",
+      "meeting on 4 August 2025", "not been completed successfully",
+      "The standard was not met despite training and a buddy.",
+      # HR's policy: 10 working days, heard by a more senior manager not involved before
+      "within 10 working days", "that is by 20 August 2025",
+      "heard by a manager more senior than the one who made the decision, who has not been "
+      "involved before, advised by HR"]),
 ]  # fmt: skip
 
 
@@ -151,6 +161,25 @@ def test_each_letter_prints_with_its_data(
     assert "{" not in text and "}" not in text
     assert all(row[-5] == "yes" for row in fonts(pdf, tmp_path))
     assert b"Helvetica" not in pdf
+
+
+@pytest.mark.parametrize(("name", "status", "answers", "extra", "words"), CASES)
+def test_each_letter_prints_from_a_version_1_record(
+    session, catalogue, tmp_path, name, status, answers, extra, words
+):
+    """Records written before forms version 2 still give every letter, word for word."""
+    kind = name.split("_")[0].replace("appeal", "capability")
+    v1 = {f.key for f in catalogue.get(kind, 1).fields()}
+    record = add_record(
+        session,
+        kind,
+        status=status,
+        answers={k: v for k, v in answers.items() if k in v1},
+        version=1,
+    )
+    text = flat(pdf_text(render_letter(session, record.id, name, catalogue, extra=extra), tmp_path))
+    for word in words:
+        assert word in text, word
 
 
 def test_a_letter_with_a_missing_answer_names_it_and_prints_nothing(session, catalogue):

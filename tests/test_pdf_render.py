@@ -25,7 +25,9 @@ from lcc_apr.pdf.render import SIGNATURE_BOXES, render_record, render_record_lay
 from lcc_apr.signing.content import content_hash
 from lcc_apr.workflow import WORKFLOWS
 
-from .examples import EXAMPLES, REFERENCE_DATES
+from .examples import EXAMPLES, EXAMPLES_BY_VERSION, REFERENCE_DATES
+
+CURRENT_VERSIONS = Catalogue.load()
 
 T0 = datetime(2025, 5, 20, 9, 30, tzinfo=UTC)
 EMPLOYEE = ("Ngozi", "Adébáyọ̀-Nguyễn")
@@ -75,15 +77,25 @@ def make_organisation(session: Session) -> None:
     )  # fmt: skip
 
 
-def add_record(session: Session, kind: str, *, status: str | None = None, answers=None) -> Record:
+def add_record(
+    session: Session,
+    kind: str,
+    *,
+    status: str | None = None,
+    answers=None,
+    version: int | None = None,
+) -> Record:
+    """A record of `kind` written with `version` (by default the current one, as a new
+    record is) holding that version's example unless `answers` are given."""
+    version = version or CURRENT_VERSIONS.current(RecordKind(kind)).version
     record = create_record(
         session,
         kind=RecordKind(kind),
         subject_id=2,
         author_id=1,
         template_id=kind,
-        template_version=1,
-        answers=dict(EXAMPLES[kind] if answers is None else answers),
+        template_version=version,
+        answers=dict(EXAMPLES_BY_VERSION[kind, version] if answers is None else answers),
         status=status or STATUS[kind],
         record_date=REFERENCE_DATES[kind],
         at=T0,

@@ -26,7 +26,7 @@ from lcc_apr.forms import (
 )
 from lcc_apr.models import RecordKind, Role
 from lcc_apr.workflow import WORKFLOWS
-from tests.examples import EXAMPLES, REFERENCE_DATES
+from tests.examples import EXAMPLES, EXAMPLES_BY_VERSION, REFERENCE_DATES
 
 CATALOGUE = Catalogue.load()
 CURRENT = {kind: CATALOGUE.current(kind) for kind in RecordKind}
@@ -148,9 +148,10 @@ def without_each_needed_answer(
                             yield f"{f.key}[{i}].{sub.key}", {**answers, f.key: trimmed}
 
 
+# Every shipped version, old and current: records of each still open and move on.
 STEP_CASES = [
-    pytest.param(t.id, step, id=f"{t.id}-{step}")
-    for t in CURRENT.values()
+    pytest.param(t.id, t.version, step, id=f"{t.id}-v{t.version}-{step}")
+    for t in CATALOGUE.templates.values()
     for step in complete_steps(t.kind)
 ]
 
@@ -240,22 +241,29 @@ def test_text_fields_set_their_own_length_limits(kind):
 # --- the examples at every step ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("template_id", "step"), STEP_CASES)
-def test_the_example_is_complete_at_every_step(template_id, step):
-    template = CATALOGUE.get(template_id, 1)
-    assert problems_at(template, EXAMPLES[template_id], step) == []
+@pytest.mark.parametrize(("template_id", "version", "step"), STEP_CASES)
+def test_the_example_is_complete_at_every_step(template_id, version, step):
+    template = CATALOGUE.get(template_id, version)
+    assert problems_at(template, EXAMPLES_BY_VERSION[template_id, version], step) == []
 
 
-@pytest.mark.parametrize("template_id", sorted(EXAMPLES))
-def test_the_example_is_clean_without_a_step(template_id):
-    template = CATALOGUE.get(template_id, 1)
-    assert problems_at(template, EXAMPLES[template_id], None) == []
+@pytest.mark.parametrize(("template_id", "version"), sorted(EXAMPLES_BY_VERSION))
+def test_the_example_is_clean_without_a_step(template_id, version):
+    template = CATALOGUE.get(template_id, version)
+    assert problems_at(template, EXAMPLES_BY_VERSION[template_id, version], None) == []
 
 
-@pytest.mark.parametrize(("template_id", "step"), STEP_CASES)
-def test_taking_out_a_needed_answer_names_it(template_id, step):
-    template = CATALOGUE.get(template_id, 1)
-    cases = list(without_each_needed_answer(template, EXAMPLES[template_id], step))
+def test_every_shipped_version_has_an_example():
+    assert set(EXAMPLES_BY_VERSION) == set(CATALOGUE.templates)
+    assert all(EXAMPLES[t.id] is EXAMPLES_BY_VERSION[t.id, t.version] for t in CURRENT.values())
+
+
+@pytest.mark.parametrize(("template_id", "version", "step"), STEP_CASES)
+def test_taking_out_a_needed_answer_names_it(template_id, version, step):
+    template = CATALOGUE.get(template_id, version)
+    cases = list(
+        without_each_needed_answer(template, EXAMPLES_BY_VERSION[template_id, version], step)
+    )
     assert cases, f"{step} needs no answers at all"
     for path, answers in cases:
         assert path in problems_at(template, answers, step), path

@@ -97,7 +97,9 @@ class Windows:
         def load(_control: Any) -> EditSession:
             from lcc_apr.ops.editing import open_record  # the editing core loads in the worker
 
-            return open_record(c.store, record_id=record_id, user=c.user, catalogue=c.catalogue)
+            return open_record(
+                c.store, record_id=record_id, user=c.user, catalogue=c.catalogue, policy=c.policy
+            )
 
         self.runner.read(
             load,

@@ -13,7 +13,8 @@ manager of the time, who also appears in the record's text); the chief
 executive's records have no author, and neither do records dated before the
 manager joined.
 
-Records are real form records: answers follow the kind's template v1 and
+Records are real form records: answers follow the kind's template (v1; the newest
+year's supervisions, probation reviews and capability cases v2, see `version_of`) and
 each status is a state of the kind's workflow (lcc_apr/workflow), with the
 answers complete for every step on the way there (answers.py, cases.py).
 Past APR cycles, past supervisions and past probation reviews are completed;
@@ -35,6 +36,7 @@ from lcc_apr.history import creation_rows
 from lcc_apr.models import RecordKind
 from lcc_apr.workdays import add_working_days
 
+from . import answers_v2
 from .answers import FREQUENCIES, Answers, Context, Writer
 from .careers import ManagerOn
 from .cases import CasePlan, CaseWriter, plan_cases
@@ -42,6 +44,9 @@ from .organisation import Organisation
 
 Rows = tuple[dict[str, Any], dict[str, Any]]
 TEMPLATE_VERSION = 1
+# Forms version 2 (issue 19) came in with the newest council year: these kinds' records
+# dated from its 1 April on are written with version 2, older ones stay version 1.
+V2_KINDS = frozenset({RecordKind.SUPERVISION, RecordKind.PROBATION, RecordKind.CAPABILITY})
 APR_CYCLES = 5
 # Status of the current cycle's APR (apr workflow), with weights.
 APR_STATUSES = ["draft", "shared", "responded", "employee_signed", "completed"]
@@ -116,6 +121,16 @@ def seniors(org: Organisation, manager_id: int | None, by_id: dict[int, Any]) ->
     return found
 
 
+def newest_year_start(as_of: date) -> date:
+    """1 April of the council year `as_of` falls in (the newest APR cycle's year)."""
+    return date(as_of.year if as_of >= date(as_of.year, 4, 1) else as_of.year - 1, 4, 1)
+
+
+def version_of(kind: RecordKind, day: date, as_of: date) -> int:
+    """The template version a demo record of `kind` dated `day` is written with."""
+    return 2 if kind in V2_KINDS and day >= newest_year_start(as_of) else TEMPLATE_VERSION
+
+
 def _action_fields(action: Answers) -> Answers:
     return {"action": action["action"], "owner": action["owner"], "due_date": action["due_date"]}
 
@@ -124,6 +139,8 @@ class _History:
     def __init__(self, org: Organisation, seed: int, as_of: date) -> None:
         self.rngs = {kind: random.Random(f"{seed}/{kind}") for kind in RecordKind}
         self.writers = {kind: Writer(rng) for kind, rng in self.rngs.items()}
+        # Version 2's additions draw from their own RNGs: version 1 records stay as they were.
+        self.v2 = {kind: Writer(random.Random(f"{seed}/{kind}/v2")) for kind in V2_KINDS}
         self.case_writer = CaseWriter(self.writers[RecordKind.CAPABILITY])
         self.as_of = as_of
         self.org = org
@@ -160,7 +177,7 @@ class _History:
             subject_id=p.id,
             author_id=author,
             template_id=str(kind),
-            template_version=TEMPLATE_VERSION,
+            template_version=version_of(kind, day, self.as_of),
             answers=answers,
             status=status,
             record_date=day,
@@ -247,6 +264,10 @@ class _History:
             fresh = w.actions(then, day, w.between(1, 3 - min(len(carried), 2)), carried)
             new = carried + fresh
             answers = w.supervision(then, day, reviewed, new, following, agreement, status)
+            if version_of(kind, day, as_of) == 2:
+                answers = answers_v2.supervision(
+                    self.v2[kind], then, answers, status=status, start=p.start, job=p.job
+                )
             yield self.row(kind, p, answers, status, day)
             open_actions = new
             day = following
@@ -271,6 +292,7 @@ class _History:
             and rng.random() < FAIL_SHARE
         )
         early_worry = rng.random() < 0.08  # concerns at 8 weeks that were put right
+        agreed: list[Answers] | None = None  # version 2: objectives agreed at the start
         for i, (weeks, day) in enumerate(due):
             final = weeks >= final_weeks
             outcome = None
@@ -308,11 +330,26 @@ class _History:
                 status=status,
                 hr=hr,
             )
+            if version_of(kind, day, as_of) == 2:
+                if agreed is None:
+                    agreed = answers_v2.objectives(self.v2[kind], ctx, p.start)
+                answers = answers_v2.probation(
+                    self.v2[kind],
+                    answers,
+                    agreed,
+                    status=status,
+                    concerns=concerns,
+                    failed=outcome == "fail",
+                    as_of=as_of,
+                )
             yield self.row(kind, p, answers, status, day)
 
     def capability(self, p: Person, ctx: Context, plan: CasePlan) -> Iterator[Rows | None]:
+        kind = RecordKind.CAPABILITY
         answers = self.case_writer.answers(ctx, plan, seniors(self.org, p.manager_id, self.by_id))
-        yield self.row(RecordKind.CAPABILITY, p, answers, plan.status, plan.opened)
+        if version_of(kind, plan.opened, self.as_of) == 2:
+            answers = answers_v2.capability(self.v2[kind], answers)
+        yield self.row(kind, p, answers, plan.status, plan.opened)
 
 
 def generate_history(

@@ -5,8 +5,18 @@ One template drives the on-screen form, validation, the PDF and the HR export.
 
 from .catalogue import Catalogue, forms_dir
 from .loader import TemplateError, load_template
-from .model import Condition, Field, FieldType, Option, Scale, Section, Template, is_visible
-from .validate import Problem, edit_problems, editors, validate
+from .model import (
+    Condition,
+    Field,
+    FieldType,
+    Option,
+    Scale,
+    Section,
+    Template,
+    WarnBelow,
+    is_visible,
+)
+from .validate import Problem, edit_problems, editors, validate, warnings
 
 __all__ = [
     "Catalogue",
@@ -19,10 +29,12 @@ __all__ = [
     "Section",
     "Template",
     "TemplateError",
+    "WarnBelow",
     "edit_problems",
     "editors",
     "forms_dir",
     "is_visible",
     "load_template",
     "validate",
+    "warnings",
 ]

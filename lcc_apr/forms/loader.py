@@ -14,7 +14,7 @@ from typing import Any
 
 from lcc_apr.models import RecordKind, Role
 
-from .model import Condition, Field, FieldType, Option, Scale, Section, Template
+from .model import Condition, Field, FieldType, Option, Scale, Section, Template, WarnBelow
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD_KEYS = {
@@ -43,6 +43,7 @@ FIELD_KEYS = {
     "min_items",
     "max_items",
     "text",
+    "warn_below",
 }
 TEXT_TYPES = {FieldType.SHORT_TEXT, FieldType.LONG_TEXT}
 DECISION_VALUES = {"agree", "disagree"}  # the employee's sign-off decisions
@@ -227,6 +228,7 @@ def _field(
         options=_options(r, raw["options"], where, near) if "options" in raw else (),
         scale=_scale(r, raw, where, scales, near),
         fields=_group_fields(r, raw, where, scales, near, ftype),
+        warn_below=_warn_below(r, raw.get("warn_below"), where, near),
     )
     _check_field(r, field, where, near, scale_named="scale" in raw)
     return field
@@ -260,6 +262,8 @@ def _check_field(r: _Reader, f: Field, where: str, near: str | None, scale_named
         r.fail(where, "length limits only apply to text fields", near)
     if (f.minimum is not None or f.maximum is not None) and f.type is not FieldType.NUMBER:
         r.fail(where, "'min' and 'max' only apply to number fields", near)
+    if f.warn_below is not None and f.type is not FieldType.NUMBER:
+        r.fail(where, "'warn_below' only applies to number fields", near)
     if (f.earliest_days is not None or f.latest_days is not None) and f.type is not FieldType.DATE:
         r.fail(where, "date windows only apply to date fields", near)
     for low, high, name in (
@@ -290,6 +294,28 @@ def _group_fields(
         _field(r, sub, f"{where}.fields[{k}]", scales, seen) for k, sub in enumerate(raw["fields"])
     ]
     return tuple(f for f in items if f is not None)
+
+
+def _warn_below(r: _Reader, raw: Any, where: str, near: str | None) -> WarnBelow | None:
+    if raw is None:
+        return None
+    setting = raw.get("setting") if isinstance(raw, dict) else None
+    message = raw.get("message") if isinstance(raw, dict) else None
+    if (
+        not isinstance(setting, str)
+        or not isinstance(message, str)
+        or not setting
+        or not message
+        or set(raw) != {"setting", "message"}
+    ):
+        r.fail(where, "'warn_below' needs exactly a text 'setting' and a text 'message'", near)
+        return None
+    try:
+        message.format(limit=1)
+    except (KeyError, IndexError, ValueError):
+        r.fail(where, "a 'warn_below' message may name only {limit} in braces", near)
+        return None
+    return WarnBelow(setting, message)
 
 
 def _scale(

@@ -63,6 +63,19 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class WarnBelow:
+    """A warning, never an error, when a number is below a limit HR sets in policy.
+
+    `setting` names the limit (e.g. "supervision.minimum_session_minutes"); the caller
+    hands the limits that apply to this record, and an absent one means no warning.
+    `message` may hold {limit}.
+    """
+
+    setting: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Field:
     key: str
     type: FieldType
@@ -89,6 +102,7 @@ class Field:
     min_items: int = 0
     max_items: int | None = None
     text: str = ""  # guidance shown read-only
+    warn_below: WarnBelow | None = None
 
     @property
     def holds_answer(self) -> bool:

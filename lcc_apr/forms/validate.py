@@ -4,11 +4,15 @@
 leniently while drafting (types and limits only), strictly before a
 workflow step that needs a complete record (required fields too). Hidden
 fields (their visible_when does not hold) are neither required nor checked.
+
+`warnings` returns what deserves a second look but never blocks a step or a save
+(a field's `warn_below`, against limits HR sets in policy).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -52,6 +56,44 @@ def validate(
         for field in section.fields:
             _check(field, answers, (answers,), field.key, problems, reference, strict, step)
     return problems
+
+
+def warnings(
+    template: Template, answers: dict[str, Any], *, limits: Mapping[str, float]
+) -> list[Problem]:
+    """Visible answers below a `warn_below` limit; `limits` holds those that apply to this
+    record (policy for its staff group), and a limit not given warns about nothing."""
+    found: list[Problem] = []
+    for section in template.sections:
+        if is_visible(section.visible_when, answers):
+            for field in section.fields:
+                _warn(field, answers, (answers,), field.key, limits, found)
+    return found
+
+
+def _warn(
+    field: Field,
+    scope: dict[str, Any],
+    scopes: tuple[dict[str, Any], ...],
+    path: str,
+    limits: Mapping[str, float],
+    found: list[Problem],
+) -> None:
+    if not is_visible(field.visible_when, *scopes):
+        return
+    value = scope.get(field.key)
+    if field.type is FieldType.GROUP and isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                for sub in field.fields:
+                    _warn(sub, item, (item, *scopes), f"{path}[{index}].{sub.key}", limits, found)
+        return
+    rule = field.warn_below
+    limit = limits.get(rule.setting) if rule else None
+    if rule is None or limit is None or isinstance(value, bool):
+        return
+    if isinstance(value, int | float) and value < limit:
+        found.append(Problem(path, rule.message.format(limit=_num(limit))))
 
 
 def _check(

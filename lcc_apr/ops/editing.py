@@ -9,6 +9,7 @@ from typing import Any
 
 from lcc_apr.editing import EditSession, SaveResult
 from lcc_apr.forms import Catalogue
+from lcc_apr.policy import Policy
 from lcc_apr.store import Store
 
 from .audit import VIEWED, tell_server
@@ -19,12 +20,18 @@ from .user import CurrentUser
 
 
 def open_record(
-    store: Store, *, record_id: str, user: CurrentUser, catalogue: Catalogue
+    store: Store,
+    *,
+    record_id: str,
+    user: CurrentUser,
+    catalogue: Catalogue,
+    policy: Policy | None = None,
 ) -> EditSession:
-    """Read: the record ready to edit as this person (raises EditRefused when gone)."""
+    """Read: the record ready to edit as this person (raises EditRefused when gone);
+    `policy` gives the form's warnings (a supervision shorter than policy asks)."""
     with store.session() as session:
         actor = actor_for(session, record_id, user=user)
-    edit = EditSession(store, record_id, actor=actor, catalogue=catalogue)
+    edit = EditSession(store, record_id, actor=actor, catalogue=catalogue, policy=policy)
     tell_server(store, VIEWED, [record_id])  # the server's audit learns at the next push
     return edit
 

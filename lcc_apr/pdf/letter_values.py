@@ -63,6 +63,9 @@ PROBATION = {
     "hr_decision_reasons when HR decided)",
     "policy.probation_length_weeks": "policy: probation length",
     "policy.max_extension_weeks": "policy: longest extension",
+    "policy.probation_appeal_working_days": "policy: time to appeal a probation not passed",
+    "policy.probation_appeal_heard_by": "policy: who hears an appeal on probation",
+    "probation.appeal_deadline": "the date of the letter, to count the appeal's time limit",
 }
 # Capability: each formal stage keeps its answers under its own prefix.
 STAGES = {
@@ -210,6 +213,11 @@ def _probation(
     values["policy.max_extension_weeks"] = Value(
         str(p.max_extension_weeks), p.max_extension_weeks, "policy"
     )
+    days, heard_by = p.appeal_working_days, p.appeal_heard_by
+    values["policy.probation_appeal_working_days"] = Value(str(days), days, "policy")
+    values["policy.probation_appeal_heard_by"] = Value(
+        text(heard_by), heard_by, PROBATION["policy.probation_appeal_heard_by"]
+    )
 
 
 def _capability(
@@ -260,6 +268,15 @@ def dated_values(values: dict[str, Value], letter_date: date | None, policy: Pol
     values["letter.date"] = Value(
         long_date(letter_date) if letter_date else "", letter_date, COMMON["letter.date"]
     )
+    if "policy.probation_appeal_working_days" in values:
+        by = (
+            add_working_days(letter_date, policy.probation.appeal_working_days)
+            if letter_date
+            else None
+        )
+        values["probation.appeal_deadline"] = Value(
+            long_date(by) if by else "", by, PROBATION["probation.appeal_deadline"]
+        )
     if "policy.appeal_working_days" in values:
         deadline = (
             add_working_days(letter_date, policy.capability.appeal_working_days)

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, func, select, true
+from sqlalchemy import Date, and_, case, func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from lcc_apr.models import Employee, Record, RecordKind
+from lcc_apr.models import Employee, Post, Record, RecordKind
 from lcc_apr.models.answers import fact, fact_sql, unpack
 from lcc_apr.models.patches import packs
 
@@ -45,9 +45,9 @@ KEEP = {
     ),
 }
 
-# people: (id, start, job title, probation end, leaving); aprs: (id, subject, status, day);
-# supervisions: (subject, id, status, day, next date agreed); kept: (kind, id, subject,
-# status, day, answers). Dates as dates.
+# people: (id, start, job title, probation end, leaving, primary post's start); aprs: (id,
+# subject, status, day); supervisions: (subject, id, status, day, next date agreed); kept:
+# (kind, id, subject, status, day, answers). Dates as dates.
 Rows = tuple[Iterable[Sequence[Any]], ...]
 
 
@@ -64,7 +64,17 @@ def gather(
     since = aprs_since or today - timedelta(days=800)
     rows = _sqlite_rows(session, ids, since) if _indexed(session) else None
     people, aprs, supervisions, kept = rows or _core_rows(session, ids, since)
-    facts = {p[0]: PersonFacts(*p) for p in people}
+    facts = {
+        p[0]: PersonFacts(
+            employee_id=p[0],
+            start_date=p[1],
+            job_title=p[2],
+            probation_end_date=p[3],
+            leaving_date=p[4],
+            post_start=p[5],
+        )
+        for p in people
+    }
     apr = RecordKind.APR
     for record_id, subject, status, day in aprs:
         _add(facts, subject, RecordFact(record_id, apr, status, day))
@@ -99,7 +109,10 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     cursor = session.connection().connection.cursor()
     try:
         people = cursor.execute(
-            "SELECT id, start_date, job_title, probation_end_date, leaving_date"
+            "SELECT id, start_date, job_title, probation_end_date, leaving_date,"
+            # the post's start only for those in probation (its exemption): 12 ms -> 1
+            " CASE WHEN probation_end_date IS NOT NULL THEN (SELECT MAX(p.start_date)"
+            " FROM posts AS p WHERE p.employee_id = e.id AND p.is_primary) END"
             f" FROM employees AS e{people_of}",
             params,
         ).fetchall()
@@ -132,7 +145,7 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
         cursor.close()
     day = date.fromisoformat
     return (
-        [(i, day(s), t, p and day(p), g and day(g)) for i, s, t, p, g in people],
+        [(i, day(s), t, p and day(p), g and day(g), o and day(o)) for i, s, t, p, g, o in people],
         [(i, s, st, d and day(d)) for i, s, st, d in aprs],
         [(s, i, st, day(d), n) for s, i, st, d, n in supervisions],
         [(RecordKind(k), i, s, st, d and day(d), unpack(a)) for k, i, s, st, d, a in kept],
@@ -142,12 +155,21 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
 def _core_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     # Core rows, not the ORM's: the same values at a third of the cost per row.
     execute = session.connection().execute
+    post_start = case(
+        (
+            Employee.probation_end_date.is_not(None),
+            select(func.max(Post.start_date))
+            .where(Post.employee_id == Employee.id, Post.is_primary)
+            .scalar_subquery(),
+        ),
+    )
     people = select(
         Employee.id,
         Employee.start_date,
         Employee.job_title,
         Employee.probation_end_date,
         Employee.leaving_date,
+        post_start,
     )
     if ids is not None:
         people = people.where(Employee.id.in_(ids))

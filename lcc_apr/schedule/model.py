@@ -48,6 +48,12 @@ class PersonFacts:
     probation_end_date: date | None
     leaving_date: date | None = None
     records: list[RecordFact] = field(default_factory=list)
+    post_start: date | None = None  # the primary post's start (later: moved within)
+
+    @property
+    def internal_mover(self) -> bool:
+        """Moved to their current post after joining (policy may exempt them from probation)."""
+        return self.post_start is not None and self.post_start > self.start_date
 
     def of_kind(self, kind: RecordKind) -> list[RecordFact]:
         found = [r for r in self.records if r.kind is kind]

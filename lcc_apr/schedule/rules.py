@@ -205,6 +205,8 @@ def _probation_plan(
 ) -> tuple[list[tuple[int, date]], date] | None:
     if facts.probation_end_date is None:
         return None
+    if policy.probation.exempt(facts.job_title, internal_mover=facts.internal_mover):
+        return None  # HR's policy: no probation reviews for them (internal movers, say)
     final = [r for r in reviews if r.answers.get("is_final_review") is True and r.status in DONE]
     end = facts.probation_end_date
     points = [(w, facts.start_date + timedelta(weeks=w)) for w in policy.probation.review_weeks]

@@ -97,7 +97,11 @@ def editor_window(context: AppContext, runner, record_id: str):
     from ui.records import EditorWindow
 
     session = open_record(
-        context.store, record_id=record_id, user=context.user, catalogue=context.catalogue
+        context.store,
+        record_id=record_id,
+        user=context.user,
+        catalogue=context.catalogue,
+        policy=context.policy,
     )
     return EditorWindow(context, runner, session)
 

@@ -306,7 +306,7 @@ class RecordEditor(QtWidgets.QWidget):
             for row, messages in self._by_row(list(option.missing)).items():
                 self.needed.setdefault(row, []).extend((m, option.label) for m in messages)
         self.form.refresh_visibility()
-        self.form.show_problems(problems, self.needed)
+        self.form.show_problems(problems, self.needed, self._by_row(self.session.warnings()))
         self._show_contents()
         if self.steps.show_steps(steps) or restructured:
             self._fix_tab_order()

@@ -88,6 +88,7 @@ class FieldRow(QtWidgets.QWidget):
             layout.addWidget(self.help)
         self.body = body
         self._needed: QtWidgets.QLabel | None = None  # made when first needed (opening fast)
+        self._warning: QtWidgets.QLabel | None = None  # the same, for a warning
         layout.addWidget(body)
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
@@ -98,10 +99,19 @@ class FieldRow(QtWidgets.QWidget):
         self.input: FieldInput | None = None
 
     def set_problems(
-        self, messages: list[str], needed: list[tuple[str, str]] | None = None
+        self,
+        messages: list[str],
+        needed: list[tuple[str, str]] | None = None,
+        warnings: list[str] | None = None,
     ) -> bool:
         """Show problems under the field, and above its input what is still needed before
-        a step ((message, step label) pairs); returns True if they changed."""
+        a step ((message, step label) pairs) and any warning, which blocks nothing;
+        returns True if they changed."""
+        warned = "\n".join(f"Warning: {w}" for w in warnings or [])
+        warned_changed = warned != self.warning_text
+        if warned_changed:
+            self.warning.setText(warned)
+            self.warning.setVisible(bool(warned))
         text = "\n".join(messages)
         shown, said = [], []
         for message, step in needed or []:
@@ -113,7 +123,7 @@ class FieldRow(QtWidgets.QWidget):
                 shown.append(line)
                 said.append(f"{message}, before '{step}'.")
         wanted = "\n".join(shown)
-        if text == self.message.text() and wanted == self.needed_text:
+        if text == self.message.text() and wanted == self.needed_text and not warned_changed:
             return False
         self.message.setText(text)
         self.message.setVisible(bool(text))
@@ -121,9 +131,31 @@ class FieldRow(QtWidgets.QWidget):
             self.needed.setText(wanted)
             self.needed.setVisible(bool(wanted))
         if self.input is not None:
-            description = " ".join(x for x in (self.help_text, text, *said) if x)
+            description = " ".join(x for x in (self.help_text, text, *said, warned) if x)
             self.input.describe(self.field.label, description)
         return True
+
+    @property
+    def warning_text(self) -> str:
+        return self._warning.text() if self._warning is not None else ""
+
+    @property
+    def warning(self) -> QtWidgets.QLabel:
+        """Under the input: a warning from the form (shorter than policy asks), which never
+        blocks a step. Marked like the needed mark, with a rule at its left."""
+        if self._warning is None:
+            label = QtWidgets.QLabel()
+            label.setObjectName("warning")
+            label.setWordWrap(True)
+            label.setStyleSheet(
+                "#warning { background: palette(alternate-base);"
+                " border-left: 4px solid palette(mid); padding: 2px 6px; }"
+            )
+            layout = self.layout()
+            assert isinstance(layout, QtWidgets.QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.message), label)
+            self._warning = label
+        return self._warning
 
     @property
     def needed_text(self) -> str:
@@ -333,10 +365,11 @@ class Form(QtWidgets.QWidget):
         self,
         problems: dict[str, list[str]],
         needed: dict[str, list[tuple[str, str]]] | None = None,
+        warnings: dict[str, list[str]] | None = None,
     ) -> None:
-        needed = needed or {}
+        needed, warnings = needed or {}, warnings or {}
         for path, row in self.rows.items():
-            row.set_problems(problems.get(path, []), needed.get(path, []))
+            row.set_problems(problems.get(path, []), needed.get(path, []), warnings.get(path, []))
 
     # -- finding things -----------------------------------------------------------------
 
