@@ -86,7 +86,7 @@ DECISIONS = {
     SignOffRole.MANAGER: (SignOffDecision.CONFIRM,),
     SignOffRole.HR: (SignOffDecision.CONFIRM,),
 }
-COUNTERSIGN_KINDS = frozenset({RecordKind.CAPABILITY})
+COUNTERSIGN_KINDS = frozenset({RecordKind.CAPABILITY, RecordKind.ATTENDANCE})
 OUTSIDE_VIEW = "(someone outside your view)"  # placeholder users (lcc_apr.sync.apply)
 SIGNED_CHANGE = (
     "This record has been signed: a signed answer can only change after the record is "
