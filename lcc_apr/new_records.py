@@ -39,7 +39,7 @@ def same_cycle(
 ) -> Record | None:
     """A live record of `kind` already in the cycle a record started today falls in
     (an APR: the council's April-March year), the newest; None when there is none or the
-    kind has no cycle (supervisions, probation reviews and capability cases repeat)."""
+    kind has no cycle (the other kinds repeat)."""
     if kind is not RecordKind.APR:
         return None
     cycle = cycle_of(today, policy)
@@ -105,7 +105,7 @@ def starting_answers(
             ]
     elif kind is RecordKind.PROBATION:
         answers |= probation_point(session, subject_id=subject_id, policy=policy, today=today)
-    elif kind is RecordKind.CAPABILITY:
+    elif kind in (RecordKind.CAPABILITY, RecordKind.ATTENDANCE):
         answers["stage"] = "informal"
     return answers
 

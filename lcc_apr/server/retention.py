@@ -29,6 +29,8 @@ from lcc_apr.models import Employee, Record, RecordChange, RecordKind, SignOff, 
 from lcc_apr.policy import load_policy
 from lcc_apr.retention import (
     HOLD_REASONS,
+    ATTENDANCE_WARNINGS,
+    CASE_WARNINGS,
     WARNINGS,
     Due,
     Facts,
@@ -58,12 +60,15 @@ class Outcome:
 
 
 def _months() -> dict[str, int]:
-    capability = load_policy().capability
-    return {setting: getattr(capability, setting) for setting in WARNINGS.values()}
+    policy = load_policy()
+    months = {setting: getattr(policy.capability, setting) for setting in WARNINGS.values()}
+    for setting in ATTENDANCE_WARNINGS.values():
+        months[setting] = getattr(policy.attendance_review, setting.split(".")[1])
+    return months
 
 
 def gather(session: Session, ids: Iterable[str] | None = None) -> list[Facts]:
-    """Retention facts of every record (or of `ids`): a capability case's answers only."""
+    """Retention facts of every record (or of `ids`): the answers of staged cases only."""
     stmt = select(
         Record.id,
         Record.kind,
@@ -74,7 +79,7 @@ def gather(session: Session, ids: Iterable[str] | None = None) -> list[Facts]:
         Employee.leaving_date,
     ).join(Employee, Employee.id == Record.subject_id)
     signed_stmt = select(SignOff.record_id).where(SignOff.superseded_at.is_(None))
-    answers_stmt = select(Record.id, Record.answers).where(Record.kind == RecordKind.CAPABILITY)
+    answers_stmt = select(Record.id, Record.answers).where(Record.kind.in_(list(CASE_WARNINGS)))
     if ids is not None:
         wanted = sorted(set(ids))
         stmt = stmt.where(Record.id.in_(wanted))
