@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from lcc_apr.attendance_review import WARNINGS, warning_expiry
 from lcc_apr.forms import Field, FieldType, Template
 from lcc_apr.models import Record, RecordKind
 from lcc_apr.policy import Policy
@@ -243,6 +244,11 @@ def _case(values: dict[str, Value], record: Record, policy: Policy, stage: str |
             _from(values, name, f"{prefix}_{field}")
         else:
             values[name] = Value("", None, f"{names[name]} (the case is at no formal stage)")
+    given = values["stage.outcome_date"].raw
+    if record.kind == RecordKind.ATTENDANCE and not values["stage.expiry_date"].text:
+        if prefix in WARNINGS and isinstance(given, date):  # worked out from HR's policy
+            expiry = warning_expiry(prefix, given, policy)
+            values["stage.expiry_date"] = Value(long_date(expiry), expiry, "policy")
     if prefix:
         postponed = answers.get(f"{prefix}_postponed") is True
         _from(
