@@ -395,8 +395,7 @@ ATTENDANCE: dict[str, Any] = {
     "first_warning_review_date": "2025-04-07",
     "first_warning_support": "A further occupational health review; flexible start times.",
     "first_warning_consequences": (
-        "If attendance does not improve to the level required, a final written warning may "
-        "follow."
+        "If attendance does not improve to the level required, a final written warning may follow."
     ),
     "first_warning_outcome_date": "2025-01-08",
     "first_warning_expiry_date": "2026-01-08",
@@ -436,8 +435,7 @@ ATTENDANCE: dict[str, Any] = {
     "hearing_chair": "Helen Ward, Head of Business Support",
     "hearing_decision": "extended_warning",
     "hearing_decision_reasons": (
-        "The new treatment gives a fair prospect of improvement; dismissal now would be "
-        "premature."
+        "The new treatment gives a fair prospect of improvement; dismissal now would be premature."
     ),
     "hearing_action_details": "The final written warning is extended to 30 April 2026.",
     "hearing_outcome_date": "2025-11-03",

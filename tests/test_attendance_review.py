@@ -237,7 +237,8 @@ def test_letters_with_missing_data_are_refused_naming_it(session):
     assert caught.value.missing == ["meeting.place", "meeting.time"]
     undecided = add_record(session, "attendance", status="appeal_decided",
                            answers={**REVIEW, "appeal_outcome_reasons": None})  # fmt: skip
-    with pytest.raises(LetterError, match=r"Missing: Reasons.*\(form field appeal_outcome_reasons\)"):
+    reasons = r"Missing: Reasons.*\(form field appeal_outcome_reasons\)"
+    with pytest.raises(LetterError, match=reasons):
         render_letter(session, undecided.id, "attendance_appeal_outcome", CATALOGUE)
     informal = add_record(session, "attendance", status="informal", answers=REVIEW)
     with pytest.raises(LetterError, match="'Attendance outcome' does not apply"):
@@ -279,9 +280,7 @@ def test_the_rtw_form_loads_and_names_the_absence_it_follows():
     problems = validate(template, missing, reference=reference, strict=True, step="share")
     assert sorted(p.path for p in problems) == ["absence_first_day", "adjustments"]
     later = {**RTW, "absence_last_day": "2025-04-01"}  # after the interview: not yet over
-    assert [p.path for p in validate(template, later, reference=reference)] == [
-        "absence_last_day"
-    ]
+    assert [p.path for p in validate(template, later, reference=reference)] == ["absence_last_day"]
 
 
 def test_the_rtw_interview_prints_with_both_signature_boxes(session, tmp_path):

@@ -125,7 +125,12 @@ KIND_NAMES: dict[RecordKind, dict[str, str]] = {
 # A staged case's stage prefixes, appeal choices, value names and policy settings.
 CASES = {
     RecordKind.CAPABILITY: (STAGES, APPEALED, CAPABILITY, "capability"),
-    RecordKind.ATTENDANCE: (ATTENDANCE_STAGES, ATTENDANCE_APPEALED, ATTENDANCE, "attendance_review"),
+    RecordKind.ATTENDANCE: (
+        ATTENDANCE_STAGES,
+        ATTENDANCE_APPEALED,
+        ATTENDANCE,
+        "attendance_review",
+    ),
 }
 
 
@@ -245,10 +250,11 @@ def _case(values: dict[str, Value], record: Record, policy: Policy, stage: str |
         else:
             values[name] = Value("", None, f"{names[name]} (the case is at no formal stage)")
     given = values["stage.outcome_date"].raw
-    if record.kind == RecordKind.ATTENDANCE and not values["stage.expiry_date"].text:
-        if prefix in WARNINGS and isinstance(given, date):  # worked out from HR's policy
-            expiry = warning_expiry(prefix, given, policy)
-            values["stage.expiry_date"] = Value(long_date(expiry), expiry, "policy")
+    unwritten = not values["stage.expiry_date"].text
+    attendance = record.kind == RecordKind.ATTENDANCE
+    if attendance and unwritten and prefix in WARNINGS and isinstance(given, date):
+        expiry = warning_expiry(prefix, given, policy)  # worked out from HR's policy
+        values["stage.expiry_date"] = Value(long_date(expiry), expiry, "policy")
     if prefix:
         postponed = answers.get(f"{prefix}_postponed") is True
         _from(

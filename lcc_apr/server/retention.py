@@ -28,9 +28,9 @@ from lcc_apr.history import chain_problems, purge_records
 from lcc_apr.models import Employee, Record, RecordChange, RecordKind, SignOff, now_utc
 from lcc_apr.policy import load_policy
 from lcc_apr.retention import (
-    HOLD_REASONS,
     ATTENDANCE_WARNINGS,
     CASE_WARNINGS,
+    HOLD_REASONS,
     WARNINGS,
     Due,
     Facts,

@@ -18,7 +18,8 @@ from lcc_apr.workflow import take_step
 from tests.examples import EXAMPLES, REFERENCE_DATES
 
 from .harness import AS_OF
-from .test_signing import CATALOGUE, actor_for, device  # noqa: F401 (the device fixture)
+from .test_signing import CATALOGUE, actor_for
+from .test_signing import device as device  # noqa: F401 (the fixture)
 
 POLICY = load_policy()
 
@@ -37,7 +38,8 @@ def start_on(laptop, people, kind: RecordKind, subject_id: int, answers: dict) -
         record = start_record(s, kind=kind, subject_id=subject_id, actor=actor,
                               catalogue=CATALOGUE, policy=POLICY,
                               today=REFERENCE_DATES[template.id], at=now_utc())  # fmt: skip
-        mine = writable(template, answers, roles=frozenset({Role.MANAGER}), today=record.record_date)
+        roles = frozenset({Role.MANAGER})
+        mine = writable(template, answers, roles=roles, today=record.record_date)
         update_record(s, record, user_id=laptop.user.id, at=now_utc(), answers=mine)
         return record.id
 
@@ -56,9 +58,7 @@ def held(laptop, record_id: str) -> tuple[str, str] | None:
         return (record.kind.value, record.status) if record else None
 
 
-def test_an_rtw_interview_goes_to_the_server_is_signed_by_both_and_comes_back(
-    live_server, device
-):
+def test_an_rtw_interview_goes_to_the_server_is_signed_by_both_and_comes_back(live_server, device):
     people = live_server.people
     employee_user, manager_user = pair(people)
     manager, employee = device(manager_user), device(employee_user)

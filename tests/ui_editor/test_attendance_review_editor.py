@@ -27,8 +27,11 @@ def test_the_manager_opens_an_rtw_fills_it_and_shares_it(make_editor, qtbot, sto
     editor = make_editor(record_id)
     rows = editor.form.rows
     assert isinstance(rows["absence_first_day"].input, DateInput)
-    assert rows["absence_first_day"].input.inputs[0].accessibleName().startswith(
-        "First day of the absence"
+    assert (
+        rows["absence_first_day"]
+        .input.inputs[0]
+        .accessibleName()
+        .startswith("First day of the absence")
     )
     assert not rows["adjustments"].isVisibleTo(editor)  # until adjustments are needed
     choice = rows["fit_for_work"].input
