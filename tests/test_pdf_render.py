@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, insert, select, update
 from sqlalchemy.orm import Session
 
-from lcc_apr.demo import build_organisation, generate_history, load_demo
+from lcc_apr.demo import GENERATED_KINDS, build_organisation, generate_history, load_demo
 from lcc_apr.forms import Catalogue, load_template
 from lcc_apr.history import create_record
 from lcc_apr.models import Base, Department, Employee, Record, RecordKind, SignOff, User
@@ -185,12 +185,9 @@ NAMES = {
 }
 
 
-# The kinds the demo generates (it holds no return-to-work interviews or attendance
-# reviews yet: those print from tests/examples.py below and in test_attendance_review.py).
-DEMO_KINDS = ["apr", "supervision", "probation", "capability"]
-
-
-@pytest.mark.parametrize("kind", DEMO_KINDS)
+# The demo holds no return-to-work interviews or attendance reviews yet: those print from
+# tests/examples.py below and in test_attendance_review.py.
+@pytest.mark.parametrize("kind", [k.value for k in GENERATED_KINDS])
 def test_each_kind_prints_a_demo_record(demo_session, catalogue, kind, tmp_path):
     records = demo_session.scalars(select(Record).where(Record.kind == kind)).all()
     assert records, f"the demo has no {kind} record"
