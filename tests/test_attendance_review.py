@@ -25,6 +25,7 @@ from lcc_apr.pdf.document import record_document
 from lcc_apr.pdf.letters import LetterError, letters_for, render_letter
 from lcc_apr.pdf.render import render_record_layout
 from lcc_apr.policy import PolicyError, load_policy, policy_path
+from lcc_apr.retention import Facts, load_rules, refusal, trigger_date
 from lcc_apr.workflow import WORKFLOWS, Actor, WorkflowError, available_steps, check_step
 from lcc_apr.workflow import take_step as workflow_step
 
@@ -175,6 +176,22 @@ def test_the_policy_values_are_marked_product_defaults_and_checked(tmp_path: Pat
     broken.write_text(text.replace("notice_working_days = 5\n# The employee may propose", "#"))
     with pytest.raises(PolicyError, match="attendance_review.notice_working_days: missing"):
         load_policy(broken)
+
+
+def test_an_attendance_review_is_kept_six_years_after_its_last_warning_expired():
+    rules = load_rules()
+    assert rules[RecordKind.ATTENDANCE].trigger == "warning_expired"
+    assert rules[RecordKind.RETURN_TO_WORK].trigger == "record_completed"
+    months = {"attendance_review.first_warning_expiry_months": 12,
+              "attendance_review.final_warning_expiry_months": 12}  # fmt: skip
+    case = Facts("r1", RecordKind.ATTENDANCE, 2, "closed_improved", False, date(2025, 6, 2),
+                 None, True, {"first_warning_outcome_date": "2025-01-08"})  # fmt: skip
+    assert trigger_date(rules[RecordKind.ATTENDANCE], case, months) == date(2026, 1, 8)
+    still_open = Facts("r2", RecordKind.ATTENDANCE, 2, "first_warning", False, date(2025, 6, 2),
+                       None, False, {})  # fmt: skip
+    assert refusal(still_open, []) == (
+        "The attendance review is still open: it is kept until it is closed."
+    )
 
 
 # --- letters --------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def due_rows(session: Session) -> list[RetentionDue]:
 
 
 def _category(reason: str) -> str:
-    for word, category in (("legal hold", "hold"), ("capability", "open"), ("APR", "unsigned")):
+    for word, category in (("legal hold", "hold"), ("still open", "open"), ("APR", "unsigned")):
         if word in reason:
             return category
     return "not_due"
