@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from lcc_apr.attendance_review import appeal_deadline, earliest_meeting, expiries, warning_expiry
 from lcc_apr.forms import Catalogue, validate
+from lcc_apr.history import create_record
 from lcc_apr.models import Record, RecordKind, Role, SignOffDecision, User
 from lcc_apr.ops.editing import open_record, save, sign, take_step
 from lcc_apr.ops.inbox import needs_action
@@ -26,7 +27,15 @@ from lcc_apr.pdf.letters import LetterError, letters_for, render_letter
 from lcc_apr.pdf.render import render_record_layout
 from lcc_apr.policy import PolicyError, load_policy, policy_path
 from lcc_apr.retention import Facts, load_rules, refusal, trigger_date
-from lcc_apr.workflow import WORKFLOWS, Actor, WorkflowError, available_steps, check_step
+from lcc_apr.signing.signoff import may_countersign
+from lcc_apr.workflow import (
+    WORKFLOWS,
+    Actor,
+    Party,
+    WorkflowError,
+    available_steps,
+    check_step,
+)
 from lcc_apr.workflow import take_step as workflow_step
 
 from .examples import EXAMPLES, REFERENCE_DATES
@@ -127,6 +136,13 @@ def test_the_rtw_interview_is_signed_by_both_like_a_supervision(session):
         step(session, record, "employee_sign", MANAGER)
     assert step(session, record, "employee_sign", EMPLOYEE) == "employee_signed"
     assert step(session, record, "manager_sign", MANAGER) == "completed"
+
+
+def test_hr_may_countersign_a_closed_review_but_not_an_rtw_interview():
+    hr = frozenset({Party.HR})
+    assert may_countersign(RecordKind.ATTENDANCE, "closed_improved", hr)
+    assert not may_countersign(RecordKind.ATTENDANCE, "first_warning", hr)
+    assert not may_countersign(RecordKind.RETURN_TO_WORK, "completed", hr)
 
 
 # --- notice, appeal and expiry ------------------------------------------------------------
@@ -391,3 +407,21 @@ def test_a_manager_starts_an_attendance_review_at_the_informal_stage(demo_store_
     assert edit.status == "informal" and edit.value("stage") == "informal"
     assert [o.name for o in edit.steps()] == ["issue_first_warning", "close_improved"]
     assert not any(o.ready for o in edit.steps())  # the informal stage still to fill
+
+
+def test_hr_is_asked_to_record_an_attendance_appeal(demo_store_copy):
+    store = demo_store_copy
+    cast = cast_of(store)
+    with store.session() as s:
+        record = create_record(s, kind=RecordKind.ATTENDANCE, subject_id=cast.subject_id,
+                               author_id=cast.manager.user_id, template_id="attendance",
+                               template_version=1, answers=REVIEW, status="appeal",
+                               record_date=REFERENCE_DATES["attendance"], at=AT)  # fmt: skip
+        record_id = record.id
+    hr = current_user(store, cast.hr.user_id)
+    manager = current_user(store, cast.manager.user_id)
+    asked = {i.record_id: i.text for i in needs_action(store, user=hr, policy=POLICY,
+                                                      today=AT.date()).items}  # fmt: skip
+    assert asked[record_id].startswith("Record the appeal outcome for ")
+    waiting = needs_action(store, user=manager, policy=POLICY, today=AT.date()).items
+    assert record_id not in {i.record_id for i in waiting}  # HR's step, not the manager's
