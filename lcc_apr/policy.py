@@ -92,6 +92,7 @@ class AttendanceReviewPolicy:
     appeal_working_days: int
     first_warning_expiry_months: int
     final_warning_expiry_months: int
+    due_soon_days: int
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from lcc_apr.history import create_record
 from lcc_apr.models import Record, RecordKind, Role, SignOffDecision, User
 from lcc_apr.ops.editing import open_record, save, sign, take_step
 from lcc_apr.ops.inbox import needs_action
+from lcc_apr.ops.people import team_rows
 from lcc_apr.ops.records import start_record
 from lcc_apr.ops.user import CurrentUser
 from lcc_apr.pdf.document import record_document
@@ -27,6 +28,7 @@ from lcc_apr.pdf.letters import LetterError, letters_for, render_letter
 from lcc_apr.pdf.render import render_record_layout
 from lcc_apr.policy import PolicyError, load_policy, policy_path
 from lcc_apr.retention import Facts, load_rules, refusal, trigger_date
+from lcc_apr.schedule import DueState, PersonFacts, RecordFact, schedule
 from lcc_apr.signing.signoff import may_countersign
 from lcc_apr.workflow import (
     WORKFLOWS,
@@ -208,6 +210,23 @@ def test_an_attendance_review_is_kept_six_years_after_its_last_warning_expired()
     assert refusal(still_open, []) == (
         "The attendance review is still open: it is kept until it is closed."
     )
+
+
+def test_the_schedule_shows_the_review_date_and_the_live_warnings_expiry():
+    person = PersonFacts(2, date(2020, 1, 6), "Social Worker", None)
+    at_stage_1 = RecordFact("r1", RecordKind.ATTENDANCE, "first_warning", date(2024, 9, 16),
+                            dict(REVIEW))  # fmt: skip
+    person.records.append(at_stage_1)
+    items = [(i.label, i.due, i.state) for i in schedule(person, POLICY, date(2025, 3, 28))
+             if i.kind is RecordKind.ATTENDANCE]  # fmt: skip
+    assert items == [
+        ("Attendance review", date(2025, 4, 7), DueState.DUE_SOON),  # within 14 days
+        ("First written warning expires", date(2026, 1, 8), DueState.OK),
+    ]
+    closed = RecordFact("r2", RecordKind.ATTENDANCE, "closed_improved", None, dict(REVIEW))
+    person.records[:] = [closed]
+    assert [i for i in schedule(person, POLICY, date(2025, 3, 28))
+            if i.kind is RecordKind.ATTENDANCE] == []  # fmt: skip
 
 
 # --- letters --------------------------------------------------------------------------------
@@ -407,6 +426,16 @@ def test_a_manager_starts_an_attendance_review_at_the_informal_stage(demo_store_
     assert edit.status == "informal" and edit.value("stage") == "informal"
     assert [o.name for o in edit.steps()] == ["issue_first_warning", "close_improved"]
     assert not any(o.ready for o in edit.steps())  # the informal stage still to fill
+    edit.set("review_date", "2025-06-02")  # within the form's window of the review's date
+    assert save(edit, at=AT).result.written == ("review_date",)
+    rows = team_rows(store, policy=POLICY, today=AT.date(), manager_id=manager.employee_id)
+    (row,) = [r for r in rows if r.employee_id == cast.subject_id]
+    due = row.most_urgent(RecordKind.ATTENDANCE)
+    assert (due.label, due.due, due.record_id) == (
+        "Attendance review",
+        date(2025, 6, 2),
+        started.record_id,
+    )
 
 
 def test_hr_is_asked_to_record_an_attendance_appeal(demo_store_copy):
