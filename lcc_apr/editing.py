@@ -463,7 +463,8 @@ class EditSession:
     def steps(self) -> list[StepOption]:
         """The steps this person could take now, each with the answers it still needs.
         Steps that lock the record are signatures (with the decisions open to them), and
-        HR's countersignature of a closed capability case is offered as COUNTERSIGN."""
+        HR's countersignature of a closed capability case or attendance review is offered
+        as COUNTERSIGN."""
         from lcc_apr.signing.decision import allowed_decisions, form_answer, form_reason
         from lcc_apr.signing.signoff import (
             is_signing_step,

@@ -39,7 +39,7 @@ def same_cycle(
 ) -> Record | None:
     """A live record of `kind` already in the cycle a record started today falls in
     (an APR: the council's April-March year), the newest; None when there is none or the
-    kind has no cycle (supervisions, probation reviews and capability cases repeat)."""
+    kind has no cycle (the other kinds repeat)."""
     if kind is not RecordKind.APR:
         return None
     cycle = cycle_of(today, policy)
@@ -116,7 +116,7 @@ def starting_answers(
         ]
         if kept:  # form version 2 on: agreed at the start, assessed at every review
             answers["probation_objectives"] = kept
-    elif kind is RecordKind.CAPABILITY:
+    elif kind in (RecordKind.CAPABILITY, RecordKind.ATTENDANCE):
         answers["stage"] = "informal"
     return answers
 

@@ -117,6 +117,16 @@ class CapabilityPolicy:
 
 
 @dataclass(frozen=True)
+class AttendanceReviewPolicy:
+    notice_working_days: int
+    postponement_working_days: int
+    appeal_working_days: int
+    first_warning_expiry_months: int
+    final_warning_expiry_months: int
+    due_soon_days: int
+
+
+@dataclass(frozen=True)
 class PeoplePolicy:
     # Managers find, open and export the people their reports manage too, at any depth
     # (as the server's indirect_reports setting lets them see those people's records).
@@ -129,6 +139,7 @@ class Policy:
     supervision: SupervisionPolicy
     probation: ProbationPolicy
     capability: CapabilityPolicy
+    attendance_review: AttendanceReviewPolicy
     people: PeoplePolicy = field(default_factory=PeoplePolicy)
 
 
@@ -182,6 +193,7 @@ def _value(hint: Any, raw: Any, key: str, problems: list[str]) -> Any:
         SupervisionPolicy,
         ProbationPolicy,
         CapabilityPolicy,
+        AttendanceReviewPolicy,
         PeoplePolicy,
         StaffGroup,
         FrequencyRule,

@@ -34,6 +34,13 @@ WARNINGS = {
     "improvement_note": "improvement_note_expiry_months",
     "final_warning": "final_warning_expiry_months",
 }
+# Attendance review warnings: the same, the settings named with their policy table.
+ATTENDANCE_WARNINGS = {
+    "first_warning": "attendance_review.first_warning_expiry_months",
+    "final_warning": "attendance_review.final_warning_expiry_months",
+}
+# Staged cases: the kinds that have warnings and closed states, and their warnings.
+CASE_WARNINGS = {RecordKind.CAPABILITY: WARNINGS, RecordKind.ATTENDANCE: ATTENDANCE_WARNINGS}
 # Why a legal hold is placed (no free text: the reason may name people).
 HOLD_REASONS = {
     "tribunal": "Employment tribunal claim",
@@ -86,8 +93,11 @@ def load_rules(path: Path | None = None) -> dict[RecordKind, Rule]:
         trigger, years = table.get("trigger"), table.get("keep_years")
         if trigger not in TRIGGERS:
             problems.append(f"{kind.value}.trigger: must be one of {', '.join(TRIGGERS)}")
-        elif trigger in ("warning_expired", "case_closed") and kind is not RecordKind.CAPABILITY:
-            problems.append(f"{kind.value}.trigger: {trigger} is for capability cases only")
+        elif trigger in ("warning_expired", "case_closed") and kind not in CASE_WARNINGS:
+            problems.append(
+                f"{kind.value}.trigger: {trigger} is for capability cases and attendance "
+                "reviews only"
+            )
         if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 100:
             problems.append(f"{kind.value}.keep_years: must be a whole number from 1 to 100")
         if not problems:
@@ -114,7 +124,7 @@ class Facts:
     last_changed: date  # the record's last change: its completion, once final
     leaving_date: date | None
     signed: bool  # it holds a sign-off in force
-    answers: Mapping[str, Any]  # capability: the warning dates; others: may be empty
+    answers: Mapping[str, Any]  # capability, attendance: the warning dates; others: may be empty
 
 
 def _day(value: object) -> date | None:
@@ -129,9 +139,10 @@ def closed(facts: Facts) -> bool:
 
 
 def warning_expiry(facts: Facts, months: Mapping[str, int]) -> date | None:
-    """The day the case's last warning expires (None: no warning was given)."""
+    """The day the case's last warning expires (None: no warning was given). `months`
+    holds each warning's length by its setting (WARNINGS, ATTENDANCE_WARNINGS)."""
     expiries = []
-    for stage, setting in WARNINGS.items():
+    for stage, setting in CASE_WARNINGS.get(facts.kind, {}).items():
         given = _day(facts.answers.get(f"{stage}_outcome_date"))
         if given is None:
             continue
@@ -164,8 +175,8 @@ def refusal(facts: Facts, holds: list[str]) -> str | None:
     if holds:
         names = ", ".join(HOLD_REASONS.get(code, code) for code in sorted(set(holds)))
         return f"A legal hold is in force ({names}): it must be released first."
-    if facts.kind is RecordKind.CAPABILITY and not closed(facts):
-        return "The capability case is still open: it is kept until it is closed."
+    if facts.kind in CASE_WARNINGS and not closed(facts):
+        return f"The {facts.kind.label.lower()} is still open: it is kept until it is closed."
     complete = facts.status in final_states(facts.kind) and facts.signed
     if facts.kind is RecordKind.APR and not facts.deleted and not complete:
         return "The APR has not been signed off: it is kept until it is completed."

@@ -16,6 +16,8 @@ REFERENCE_DATES: dict[str, date] = {
     "supervision": date(2025, 9, 10),
     "probation": date(2025, 7, 21),  # 24 weeks after a start on 3 February 2025
     "capability": date(2024, 1, 15),  # the informal meeting that opened the case
+    "return_to_work": date(2025, 3, 10),  # the first day back
+    "attendance": date(2024, 9, 16),  # the informal meeting that opened the review
 }
 
 APR: dict[str, Any] = {
@@ -329,6 +331,131 @@ CAPABILITY: dict[str, Any] = {
     "employee_comments": "I am grateful the appeal looked again at redeployment.",
 }
 
+RETURN_TO_WORK: dict[str, Any] = {
+    "meeting_date": "2025-03-10",
+    "absence_first_day": "2025-03-03",
+    "absence_last_day": "2025-03-07",
+    "absence_reason": "musculoskeletal",
+    "fit_note": False,
+    "employee_account": (
+        "Sam hurt their back lifting a box of files at home on the Sunday and could not sit "
+        "for long during the week. They saw their GP, who advised rest and stretches."
+    ),
+    "work_related": False,
+    "fit_for_work": "fit_with_adjustments",
+    "adjustments": (
+        "A sit-stand desk, and a short break every hour for two weeks; no lifting of archive "
+        "boxes until the review."
+    ),
+    "adjustments_review_date": "2025-03-24",
+    "disability_related": False,
+    "occupational_health_referral": True,
+    "occupational_health_reason": "A workstation assessment and advice on lifting.",
+    "support_offered": "The Employee Assistance Programme's physiotherapy line; Sam will try it.",
+    "next_steps": "Check in at the weekly one-to-one.",
+    "employee_comments": "Thank you for sorting the desk so quickly.",
+}
+
+ATTENDANCE: dict[str, Any] = {
+    "stage": "closed_hearing",
+    "concerns": (
+        "Seven separate absences in twelve months (23 working days), mostly single Mondays "
+        "and Fridays, from the return-to-work interviews held after each."
+    ),
+    "outcome": (
+        "Attendance did not reach the level required after a final written warning. The "
+        "final hearing extended the final written warning; the appeal did not change it."
+    ),
+    # Informal stage
+    "meeting_date": "2024-09-16",
+    "underlying_causes": (
+        "Jo said migraines are worse during school holidays when caring for two children. "
+        "Jo was reminded of the Employee Assistance Programme."
+    ),
+    "occupational_health_referral": True,
+    "disability_considered": True,
+    "reasonable_adjustments": "A monitor filter and a quiet desk away from the window.",
+    "standards_expected": "No more than two separate absences in the next three months.",
+    "support_offered": "Occupational health referral; flexible start times on school days.",
+    "review_period_weeks": 12,
+    "review_date": "2024-12-09",
+    "informal_review_findings": "Three absences (5 working days) in the review period.",
+    # Formal stage 1: first written warning (notice over Christmas)
+    "first_warning_concerns_in_writing": (
+        "Letter of 20 December 2024 with the absence record for January to December 2024."
+    ),
+    "first_warning_letter_date": "2024-12-20",
+    "first_warning_meeting_date": "2025-01-06",
+    "first_warning_companion": "colleague",
+    "first_warning_companion_name": "Alex Moore, Team Leader",
+    "first_warning_postponed": False,
+    "first_warning_meeting_notes": "Jo said the migraine medication changed in November.",
+    "first_warning_improvement_required": (
+        "No more than two separate absences in the next six months."
+    ),
+    "first_warning_review_date": "2025-04-07",
+    "first_warning_support": "A further occupational health review; flexible start times.",
+    "first_warning_consequences": (
+        "If attendance does not improve to the level required, a final written warning may follow."
+    ),
+    "first_warning_outcome_date": "2025-01-08",
+    "first_warning_expiry_date": "2026-01-08",
+    "first_warning_review_findings": "Four absences (6 working days) by April.",
+    # Formal stage 2: final written warning (notice over Easter)
+    "final_warning_concerns_in_writing": (
+        "Letter of 14 April 2025 with the absence record for January to April 2025."
+    ),
+    "final_warning_letter_date": "2025-04-14",
+    "final_warning_meeting_date": "2025-04-24",
+    "final_warning_companion": "trade_union",
+    "final_warning_companion_name": "Priya Shah, UNISON",
+    "final_warning_postponed": False,
+    "final_warning_meeting_notes": "Jo asked for the occupational health advice to be followed.",
+    "final_warning_improvement_required": (
+        "No more than two separate absences in the next six months."
+    ),
+    "final_warning_review_date": "2025-10-13",
+    "final_warning_support": "Occupational health's advice followed; monthly check-ins.",
+    "final_warning_consequences": (
+        "If attendance does not improve to the level required, the case may go to a final "
+        "hearing, which may lead to dismissal or action short of dismissal."
+    ),
+    "final_warning_outcome_date": "2025-04-28",
+    "final_warning_expiry_date": "2026-04-28",
+    "final_warning_review_findings": "Five absences (9 working days) between May and October.",
+    # Final hearing
+    "hearing_concerns_in_writing": (
+        "Letter of 20 October 2025 with the full absence record and the earlier meetings' notes."
+    ),
+    "hearing_letter_date": "2025-10-20",
+    "hearing_meeting_date": "2025-10-30",
+    "hearing_companion": "trade_union",
+    "hearing_companion_name": "Priya Shah, UNISON",
+    "hearing_postponed": False,
+    "hearing_meeting_notes": "Jo has started a new treatment that occupational health supports.",
+    "hearing_chair": "Helen Ward, Head of Business Support",
+    "hearing_decision": "extended_warning",
+    "hearing_decision_reasons": (
+        "The new treatment gives a fair prospect of improvement; dismissal now would be premature."
+    ),
+    "hearing_action_details": "The final written warning is extended to 30 April 2026.",
+    "hearing_outcome_date": "2025-11-03",
+    # Appeal
+    "appeal_against": "hearing_decision",
+    "appeal_lodged_date": "2025-11-06",
+    "appeal_grounds": "Absences from migraines should be discounted as disability-related.",
+    "appeal_heard_by": "Mark Ellis, Director of Corporate Resources",
+    "appeal_manager_not_involved": True,
+    "appeal_meeting_date": "2025-11-20",
+    "appeal_outcome": "not_upheld",
+    "appeal_outcome_reasons": (
+        "Disability-related absences were already discounted before each stage; the "
+        "extended warning stands."
+    ),
+    "appeal_outcome_date": "2025-11-24",
+    "employee_comments": "I will keep occupational health informed of the new treatment.",
+}
+
 # --- version 2 (issue 19): the same records with what version 2 adds -------------------
 
 SUPERVISION_V2: dict[str, Any] = {
@@ -423,6 +550,8 @@ EXAMPLES_BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
     ("supervision", 2): SUPERVISION_V2,
     ("probation", 2): PROBATION_V2,
     ("capability", 2): CAPABILITY_V2,
+    ("return_to_work", 1): RETURN_TO_WORK,
+    ("attendance", 1): ATTENDANCE,
 }
 
 # The current version's example for each template: what a new record is written with.
@@ -431,4 +560,6 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "supervision": SUPERVISION_V2,
     "probation": PROBATION_V2,
     "capability": CAPABILITY_V2,
+    "return_to_work": RETURN_TO_WORK,
+    "attendance": ATTENDANCE,
 }

@@ -54,12 +54,23 @@ SCRIPTS: dict[RecordKind, list[tuple[str, str]]] = {
         (E, "lodge_appeal"),
         (H, "decide_appeal"),
     ],
+    RecordKind.RETURN_TO_WORK: [(M, "share"), (E, "employee_sign"), (M, "manager_sign")],
+    RecordKind.ATTENDANCE: [
+        (M, "issue_first_warning"),
+        (M, "issue_final_warning"),
+        (M, "refer_to_hearing"),
+        (H, "decide_hearing"),
+        (E, "lodge_appeal"),
+        (H, "decide_appeal"),
+    ],
 }
 FINAL = {
     RecordKind.APR: "completed",
     RecordKind.SUPERVISION: "completed",
     RecordKind.PROBATION: "completed",
     RecordKind.CAPABILITY: "appeal_decided",
+    RecordKind.RETURN_TO_WORK: "completed",
+    RecordKind.ATTENDANCE: "appeal_decided",
 }
 
 

@@ -9,4 +9,6 @@ def test_every_kind_has_its_labels_in_the_current_wording():
         ("Supervision", "Supervisions", "Supervision"),
         ("Probation review", "Probation reviews", "Probation"),
         ("Capability case", "Capability cases", "Capability"),
+        ("Return-to-work interview", "Return-to-work interviews", "Return to work"),
+        ("Attendance review", "Attendance reviews", "Attendance"),
     ]

@@ -48,9 +48,12 @@ def session():
     s.close()
 
 
-def test_the_six_letters_are_shipped_as_marked_product_defaults(catalogue):
+def test_the_letters_are_shipped_as_marked_product_defaults(catalogue):
     assert letter_names() == [
         "appeal_outcome",
+        "attendance_appeal_outcome",
+        "attendance_invitation",
+        "attendance_outcome",
         "capability_invitation",
         "capability_outcome",
         "probation_confirmation",

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, insert, select, update
 from sqlalchemy.orm import Session
 
-from lcc_apr.demo import build_organisation, generate_history, load_demo
+from lcc_apr.demo import GENERATED_KINDS, build_organisation, generate_history, load_demo
 from lcc_apr.forms import Catalogue, load_template
 from lcc_apr.history import create_record
 from lcc_apr.models import Base, Department, Employee, Record, RecordKind, SignOff, User
@@ -37,6 +37,8 @@ STATUS = {
     "supervision": "completed",
     "probation": "completed",
     "capability": "appeal_decided",
+    "return_to_work": "completed",
+    "attendance": "appeal_decided",
 }
 
 
@@ -195,7 +197,9 @@ NAMES = {
 }
 
 
-@pytest.mark.parametrize("kind", [k.value for k in RecordKind])
+# The demo holds no return-to-work interviews or attendance reviews yet: those print from
+# tests/examples.py below and in test_attendance_review.py.
+@pytest.mark.parametrize("kind", [k.value for k in GENERATED_KINDS])
 def test_each_kind_prints_a_demo_record(demo_session, catalogue, kind, tmp_path):
     records = demo_session.scalars(select(Record).where(Record.kind == kind)).all()
     assert records, f"the demo has no {kind} record"
@@ -234,6 +238,8 @@ def test_titles_say_the_year_the_date_or_the_review_point(session, catalogue):
         "supervision": "Supervision, 10 September 2025",
         "probation": "Probation review at 24 weeks",
         "capability": "Capability case",
+        "return_to_work": "Return-to-work interview, 10 March 2025",
+        "attendance": "Attendance review",
     }
 
 
@@ -400,7 +406,8 @@ def test_signature_boxes_are_empty_space_on_the_last_page(session, catalogue, ki
     layout = render_record_layout(doc)
     pages = page_count(layout.pdf, tmp_path)
     assert layout.page_count == pages
-    roles = {"employee", "manager"} | ({"hr"} if kind in ("probation", "capability") else set())
+    with_hr = kind in ("probation", "capability", "attendance")
+    roles = {"employee", "manager"} | ({"hr"} if with_hr else set())
     assert set(layout.signature_boxes) == roles
     height = 841.89
     for role, place in layout.signature_boxes.items():

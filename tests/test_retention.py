@@ -93,7 +93,7 @@ def test_the_shipped_rules_cover_every_kind_and_say_they_are_product_defaults():
     [
         ('[apr]\ntrigger = "record_completed"\nkeep_years = 6\n', "supervision: missing"),
         ('[apr]\ntrigger = "whenever"\nkeep_years = 6\n', "apr.trigger: must be one of"),
-        ('[apr]\ntrigger = "case_closed"\nkeep_years = 6\n', "for capability cases only"),
+        ('[apr]\ntrigger = "case_closed"\nkeep_years = 6\n', "attendance reviews only"),
         ('[apr]\ntrigger = "person_left"\nkeep_years = "six"\n', "apr.keep_years: must be"),
         ('[apr]\ntrigger = "person_left"\nkeep_years = 6\nkeep = 1\n', "apr.keep: unknown"),
         ("[meetings]\n", "meetings: not a record kind"),

@@ -99,6 +99,19 @@ KEPT_KEYS = {
         "improvement_note_outcome_date",
         "final_warning_outcome_date",
     ],
+    # The absence schedule matches an interview to its absence episode by these dates.
+    RecordKind.RETURN_TO_WORK: ["meeting_date", "absence_first_day", "absence_last_day"],
+    RecordKind.ATTENDANCE: [
+        "stage",
+        "concerns",
+        "meeting_date",
+        "outcome",
+        "first_warning_outcome_date",
+        "first_warning_expiry_date",
+        "final_warning_outcome_date",
+        "final_warning_expiry_date",
+        "appeal_against",
+    ],
 }
 
 

@@ -97,9 +97,11 @@ def confirm_delete_dialog(parent: QtWidgets.QWidget, row: RecordRow, name: str) 
 
 KINDS = (  # the order offered for a new record: the most frequent first
     RecordKind.SUPERVISION,
+    RecordKind.RETURN_TO_WORK,
     RecordKind.APR,
     RecordKind.PROBATION,
     RecordKind.CAPABILITY,
+    RecordKind.ATTENDANCE,
 )
 
 

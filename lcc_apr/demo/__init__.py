@@ -9,7 +9,7 @@ validity: record_problems() -> how a record falls short of its template at its s
 load: load_demo() inserts it all; summarise() / format_summary() report it.
 """
 
-from .history import generate_history
+from .history import GENERATED_KINDS, generate_history
 from .load import DemoSummary, format_summary, load_demo, summarise
 from .organisation import Organisation, build_organisation
 
@@ -18,6 +18,7 @@ __all__ = [
     "Organisation",
     "build_organisation",
     "format_summary",
+    "GENERATED_KINDS",
     "generate_history",
     "load_demo",
     "summarise",

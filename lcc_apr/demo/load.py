@@ -38,6 +38,8 @@ KIND_LABELS = {
     RecordKind.SUPERVISION: ("supervision", "supervisions"),
     RecordKind.PROBATION: ("probation review", "probation reviews"),
     RecordKind.CAPABILITY: ("capability case", "capability cases"),  # one record each
+    RecordKind.RETURN_TO_WORK: ("return-to-work interview", "return-to-work interviews"),
+    RecordKind.ATTENDANCE: ("attendance review", "attendance reviews"),  # one record each
 }
 
 

@@ -455,8 +455,8 @@ def _plan_accounts(plan: Plan, held: _Held) -> None:
 
 
 def _open_items(session: Session, plan: Plan) -> None:
-    """Each leaver's records still open: probation in progress, an open capability case,
-    an APR not completed."""
+    """Each leaver's records still open: probation in progress, an open capability case or
+    attendance review, an APR not completed."""
     ids = [leaver.employee_id for leaver in plan.leavers]
     if not ids:
         return

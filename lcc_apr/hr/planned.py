@@ -42,7 +42,7 @@ POST_FIELDS = {
 }
 # what the employee row takes from the primary post (the rest: PERSON_FIELDS)
 MIRRORED = ("job_title", "grade", "department", "contract_type", "fte", "start_date")
-OPEN_KINDS = (RecordKind.APR, RecordKind.PROBATION, RecordKind.CAPABILITY)
+OPEN_KINDS = (RecordKind.APR, RecordKind.PROBATION, RecordKind.CAPABILITY, RecordKind.ATTENDANCE)
 USERNAME_LENGTH = 100
 
 DepartmentKey = tuple[str, str | None]  # (department, section) as names

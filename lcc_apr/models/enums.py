@@ -21,6 +21,8 @@ class RecordKind(StrEnum):
     SUPERVISION = "supervision"
     PROBATION = "probation"
     CAPABILITY = "capability"
+    RETURN_TO_WORK = "return_to_work"
+    ATTENDANCE = "attendance"
 
     @property
     def label(self) -> str:
@@ -34,7 +36,7 @@ class RecordKind(StrEnum):
 
     @property
     def short_label(self) -> str:
-        """For a narrow column heading: 'APR', 'Supervision', 'Probation', 'Capability'."""
+        """For a narrow column heading: 'APR', 'Supervision', 'Capability'..."""
         return _KIND_LABELS[self.value][1]
 
 
@@ -44,6 +46,8 @@ _KIND_LABELS = {
     "supervision": ("Supervision", "Supervision"),
     "probation": ("Probation review", "Probation"),
     "capability": ("Capability case", "Capability"),
+    "return_to_work": ("Return-to-work interview", "Return to work"),
+    "attendance": ("Attendance review", "Attendance"),
 }
 
 

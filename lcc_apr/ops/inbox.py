@@ -43,13 +43,19 @@ NOUN = {
     RecordKind.SUPERVISION: "supervision record",
     RecordKind.PROBATION: "probation review",
     RecordKind.CAPABILITY: "capability case",
+    RecordKind.RETURN_TO_WORK: "return-to-work interview",
+    RecordKind.ATTENDANCE: "attendance review",
 }
 SHORT = {
     RecordKind.APR: "APR",
     RecordKind.SUPERVISION: "supervision record",
     RecordKind.PROBATION: "probation review",
     RecordKind.CAPABILITY: "capability case",
+    RecordKind.RETURN_TO_WORK: "return-to-work interview",
+    RecordKind.ATTENDANCE: "attendance review",
 }
+# Staged cases: the hearing waits for the manager; a due item opens the case itself.
+CASES = (RecordKind.CAPABILITY, RecordKind.ATTENDANCE)
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ def _team(session: Session, user: CurrentUser) -> list[InboxItem]:
         name = reports[r.subject_id]
         if r.status == RETURNED:
             text = f"Correct {name}'s {SHORT[r.kind]}: HR returned it with a note"
-        elif r.kind is RecordKind.CAPABILITY:
+        elif r.kind in CASES:
             text = f"Record the final hearing's decision for {name}"
         else:
             text = f"Countersign {name}'s {SHORT[r.kind]}"
@@ -180,11 +186,15 @@ def _hr(session: Session, user: CurrentUser) -> list[InboxItem]:
         "referred_to_hr": "Record HR's decision on {}'s probation",
         "final_hearing": "Record the final hearing's decision for {}",
         "appeal": "Record the appeal outcome for {}",
-        "amending": "Reissue {}'s amended capability case",
-        RETURNED: "Reissue {}'s capability case once corrected",
+        "amending": "Reissue {}'s amended {}",
+        RETURNED: "Reissue {}'s {} once corrected",
     }
     return [
-        _record_item(HR, r, texts.get(r.status, "Act on {}'s record").format(names[r.subject_id]))
+        _record_item(
+            HR,
+            r,
+            texts.get(r.status, "Act on {}'s record").format(names[r.subject_id], NOUN[r.kind]),
+        )
         for r in records
     ]
 
@@ -251,7 +261,7 @@ def _due(session: Session, user: CurrentUser, policy: Policy, today: date) -> li
     due = due_for(session, policy, today=today, employee_ids=list(reports))
     horizon = today + timedelta(days=SOON_DAYS)
     items = [i for person in due.values() for i in person if i.due <= horizon]
-    started = {i.record_id for i in items if i.record_id and i.kind is not RecordKind.CAPABILITY}
+    started = {i.record_id for i in items if i.record_id and i.kind not in CASES}
     moving = set(
         session.scalars(
             select(Record.id).where(Record.id.in_(sorted(started)), Record.status != "draft")
@@ -274,7 +284,7 @@ def _due_item(item: DueItem, name: str, today: date) -> InboxItem:
         DUE,
         text,
         item.due,
-        record_id=item.record_id if item.kind is RecordKind.CAPABILITY else None,
+        record_id=item.record_id if item.kind in CASES else None,
         employee_id=item.employee_id,
         overdue=overdue,
     )

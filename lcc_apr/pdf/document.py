@@ -112,7 +112,7 @@ class SignOffLine:
 class RecordDocument:
     organisation: str
     title: str
-    kind: str  # "apr", "supervision", "probation", "capability"
+    kind: str  # a RecordKind value: "apr", "supervision", "return_to_work"...
     record_id: str
     template_id: str
     template_version: int
@@ -174,7 +174,7 @@ def title_of(template: Template, answers: dict[str, Any], day: date | None) -> s
     if kind is RecordKind.APR and day is not None:
         start = day.year if day.month >= 4 else day.year - 1  # the council's year, from April
         return f"{template.title} {start}/{(start + 1) % 100:02d}"
-    if kind is RecordKind.SUPERVISION and day is not None:
+    if kind in (RecordKind.SUPERVISION, RecordKind.RETURN_TO_WORK) and day is not None:
         return f"{template.title}, {long_date(day)}"
     weeks = answers.get("review_point_weeks")
     if kind is RecordKind.PROBATION and isinstance(weeks, int) and not isinstance(weeks, bool):

@@ -9,7 +9,8 @@ Names by namespace (docs/letters.md lists them all):
   organisation.*, employee.*, manager.*, record.*, letter.date  every kind
   answers.<field key>                     any answer field of the record's form
   probation.*                             probation reviews
-  stage.*, meeting.*, appeal.*            capability cases (the stage from the status)
+  stage.*, meeting.*, appeal.*            capability cases and attendance reviews (the
+                                          stage from the status)
   policy.*                                HR's policy settings (resources/policy)
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from lcc_apr.attendance_review import WARNINGS, warning_expiry
 from lcc_apr.forms import Field, FieldType, Template
 from lcc_apr.models import Record, RecordKind
 from lcc_apr.policy import Policy
@@ -67,7 +69,7 @@ PROBATION = {
     "policy.probation_appeal_heard_by": "policy: who hears an appeal on probation",
     "probation.appeal_deadline": "the date of the letter, to count the appeal's time limit",
 }
-# Capability: each formal stage keeps its answers under its own prefix.
+# Capability and attendance: each formal stage keeps its answers under its own prefix.
 STAGES = {
     "improvement_note": "improvement_note",
     "final_warning": "final_warning",
@@ -81,6 +83,10 @@ APPEALED = {
     "final_warning": "final_warning",
     "hearing_decision": "hearing",
 }
+ATTENDANCE_STAGES = {**STAGES, "first_warning": "first_warning"}
+del ATTENDANCE_STAGES["improvement_note"]
+ATTENDANCE_APPEALED = {**APPEALED, "first_warning": "first_warning"}
+del ATTENDANCE_APPEALED["improvement_note"]
 STAGE_FIELDS = {
     "meeting.letter_date": "letter_date",
     "meeting.original_date": "meeting_date",
@@ -106,11 +112,28 @@ CAPABILITY = {
     "policy.improvement_note_expiry_months": "policy: how long an improvement note lasts",
     "policy.final_warning_expiry_months": "policy: how long a final written warning lasts",
 }
+ATTENDANCE = {
+    **{k: v for k, v in CAPABILITY.items() if k != "policy.improvement_note_expiry_months"},
+    "stage.key": "the attendance stage (first_warning, final_warning or hearing)",
+    "policy.first_warning_expiry_months": "policy: how long a first written warning lasts",
+}
 KIND_NAMES: dict[RecordKind, dict[str, str]] = {
     RecordKind.APR: {},
     RecordKind.SUPERVISION: {},
     RecordKind.PROBATION: PROBATION,
     RecordKind.CAPABILITY: CAPABILITY,
+    RecordKind.RETURN_TO_WORK: {},
+    RecordKind.ATTENDANCE: ATTENDANCE,
+}
+# A staged case's stage prefixes, appeal choices, value names and policy settings.
+CASES = {
+    RecordKind.CAPABILITY: (STAGES, APPEALED, CAPABILITY, "capability"),
+    RecordKind.ATTENDANCE: (
+        ATTENDANCE_STAGES,
+        ATTENDANCE_APPEALED,
+        ATTENDANCE,
+        "attendance_review",
+    ),
 }
 
 
@@ -133,7 +156,7 @@ def record_values(
     *,
     stage: str | None = None,
 ) -> dict[str, Value]:
-    """The values of one record; `stage` picks a capability stage other than its status's."""
+    """The values of one record; `stage` picks a case's stage other than its status's."""
     e = employee_details(record.subject)
     values: dict[str, Value] = {}
 
@@ -171,8 +194,8 @@ def record_values(
             )
     if record.kind == RecordKind.PROBATION:
         _probation(values, answers, template, policy)
-    elif record.kind == RecordKind.CAPABILITY:
-        _capability(values, record, template, policy, stage)
+    elif record.kind in CASES:
+        _case(values, record, policy, stage)
     return values
 
 
@@ -220,24 +243,26 @@ def _probation(
     )
 
 
-def _capability(
-    values: dict[str, Value],
-    record: Record,
-    template: Template,
-    policy: Policy,
-    stage: str | None,
-) -> None:
+def _case(values: dict[str, Value], record: Record, policy: Policy, stage: str | None) -> None:
+    """A capability case's or attendance review's stage, meeting, appeal and policy values."""
+    stages, appealed, names, section = CASES[RecordKind(record.kind)]
     answers = record.answers
-    prefix = stage or STAGES.get(record.status)
+    prefix = stage or stages.get(record.status)
     if record.status in ("appeal", "appeal_decided") and stage is None:
         against = answers.get("appeal_against")
-        prefix = APPEALED.get(against, prefix) if isinstance(against, str) else prefix
-    values["stage.key"] = Value(prefix or "", prefix, CAPABILITY["stage.key"])
+        prefix = appealed.get(against, prefix) if isinstance(against, str) else prefix
+    values["stage.key"] = Value(prefix or "", prefix, names["stage.key"])
     for name, field in STAGE_FIELDS.items():
         if prefix:
             _from(values, name, f"{prefix}_{field}")
         else:
-            values[name] = Value("", None, f"{CAPABILITY[name]} (the case is at no formal stage)")
+            values[name] = Value("", None, f"{names[name]} (the case is at no formal stage)")
+    given = values["stage.outcome_date"].raw
+    unwritten = not values["stage.expiry_date"].text
+    attendance = record.kind == RecordKind.ATTENDANCE
+    if attendance and unwritten and prefix in WARNINGS and isinstance(given, date):
+        expiry = warning_expiry(prefix, given, policy)  # worked out from HR's policy
+        values["stage.expiry_date"] = Value(long_date(expiry), expiry, "policy")
     if prefix:
         postponed = answers.get(f"{prefix}_postponed") is True
         _from(
@@ -246,21 +271,16 @@ def _capability(
             f"{prefix}_new_meeting_date" if postponed else f"{prefix}_meeting_date",
         )
     else:
-        values["meeting.date"] = Value("", None, CAPABILITY["meeting.date"])
+        values["meeting.date"] = Value("", None, names["meeting.date"])
     against = values.get("answers.appeal_against")
     if against is not None and against.text:
         against = Value(against.text[0].lower() + against.text[1:], against.raw, against.source)
-    values["appeal.against"] = against or Value("", None, CAPABILITY["appeal.against"])
-    c = policy.capability
-    for name in (
-        "notice_working_days",
-        "postponement_working_days",
-        "appeal_working_days",
-        "improvement_note_expiry_months",
-        "final_warning_expiry_months",
-    ):
-        number = getattr(c, name)
-        values[f"policy.{name}"] = Value(str(number), number, "policy")
+    values["appeal.against"] = against or Value("", None, names["appeal.against"])
+    settings = getattr(policy, section)
+    for name in names:
+        if name.startswith("policy."):
+            number = getattr(settings, name.removeprefix("policy."))
+            values[name] = Value(str(number), number, "policy")
 
 
 def dated_values(values: dict[str, Value], letter_date: date | None, policy: Policy) -> None:
@@ -277,12 +297,9 @@ def dated_values(values: dict[str, Value], letter_date: date | None, policy: Pol
         values["probation.appeal_deadline"] = Value(
             long_date(by) if by else "", by, PROBATION["probation.appeal_deadline"]
         )
-    if "policy.appeal_working_days" in values:
-        deadline = (
-            add_working_days(letter_date, policy.capability.appeal_working_days)
-            if letter_date
-            else None
-        )
+    days = values.get("policy.appeal_working_days")
+    if days is not None:
+        deadline = add_working_days(letter_date, days.raw) if letter_date else None
         values["appeal.deadline"] = Value(
             long_date(deadline) if deadline else "", deadline, CAPABILITY["appeal.deadline"]
         )

@@ -205,7 +205,7 @@ def _check_notice(values: dict[str, Value], policy: Policy) -> None:
     meeting = values.get("meeting.original_date", values.get("meeting.date"))
     if not isinstance(sent, date) or meeting is None or not isinstance(meeting.raw, date):
         return  # reported as missing when filled
-    days = policy.capability.notice_working_days
+    days = values["policy.notice_working_days"].raw  # the kind's own policy (letter_values)
     earliest = add_working_days(sent, days)
     if meeting.raw < earliest:
         raise LetterError(

@@ -70,6 +70,8 @@ ROLES_SIGNING: dict[str, tuple[str, ...]] = {
     "supervision": ("employee", "manager"),
     "probation": ("employee", "manager", "hr"),
     "capability": ("employee", "manager", "hr"),
+    "return_to_work": ("employee", "manager"),
+    "attendance": ("employee", "manager", "hr"),
 }
 _ROLE_CAPTIONS = {"employee": "Employee", "manager": "Line manager", "hr": "HR"}
 

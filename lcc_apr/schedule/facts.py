@@ -24,6 +24,7 @@ from lcc_apr.models import Employee, Post, Record, RecordKind
 from lcc_apr.models.answers import fact, fact_sql, unpack
 from lcc_apr.models.patches import packs
 
+from .attendance_review import KEYS as ATTENDANCE_KEYS
 from .model import PersonFacts, RecordFact
 
 # Store migration 0014's index (its expression remade by 0019 in a local store)
@@ -43,6 +44,7 @@ KEEP = {
         "improvement_note_outcome_date",
         "final_warning_outcome_date",
     ),
+    RecordKind.ATTENDANCE: ATTENDANCE_KEYS,
 }
 
 # people: (id, start, job title, probation end, leaving, primary post's start); aprs: (id,

@@ -17,6 +17,7 @@ from lcc_apr.models import RecordKind
 from lcc_apr.policy import Policy
 from lcc_apr.workdays import add_months
 
+from .attendance_review import attendance_review_items
 from .cycles import cycle_of
 from .model import DueItem, DueState, PersonFacts, RecordFact
 
@@ -57,6 +58,8 @@ def schedule(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
         items += probation_items(facts, mine.get(RecordKind.PROBATION, []), policy, today)
     if RecordKind.CAPABILITY in mine:
         items += capability_items(facts, mine[RecordKind.CAPABILITY], policy, today)
+    if RecordKind.ATTENDANCE in mine:
+        items += attendance_review_items(facts, mine[RecordKind.ATTENDANCE], policy, today)
     items.sort(key=_due)
     return items
 

@@ -29,6 +29,8 @@ from lcc_apr.history import chain_problems, purge_records
 from lcc_apr.models import Employee, Record, RecordChange, RecordKind, SignOff, now_utc
 from lcc_apr.policy import load_policy
 from lcc_apr.retention import (
+    ATTENDANCE_WARNINGS,
+    CASE_WARNINGS,
     HOLD_REASONS,
     WARNINGS,
     Due,
@@ -60,12 +62,15 @@ class Outcome:
 
 
 def _months() -> dict[str, int]:
-    capability = load_policy().capability
-    return {setting: getattr(capability, setting) for setting in WARNINGS.values()}
+    policy = load_policy()
+    months = {setting: getattr(policy.capability, setting) for setting in WARNINGS.values()}
+    for setting in ATTENDANCE_WARNINGS.values():
+        months[setting] = getattr(policy.attendance_review, setting.split(".")[1])
+    return months
 
 
 def gather(session: Session, ids: Iterable[str] | None = None) -> list[Facts]:
-    """Retention facts of every record (or of `ids`): a capability case's answers only."""
+    """Retention facts of every record (or of `ids`): the answers of staged cases only."""
     stmt = select(
         Record.id,
         Record.kind,
@@ -76,7 +81,7 @@ def gather(session: Session, ids: Iterable[str] | None = None) -> list[Facts]:
         Employee.leaving_date,
     ).join(Employee, Employee.id == Record.subject_id)
     signed_stmt = select(SignOff.record_id).where(SignOff.superseded_at.is_(None))
-    answers_stmt = select(Record.id, Record.answers).where(Record.kind == RecordKind.CAPABILITY)
+    answers_stmt = select(Record.id, Record.answers).where(Record.kind.in_(list(CASE_WARNINGS)))
     if ids is not None:
         wanted = sorted(set(ids))
         stmt = stmt.where(Record.id.in_(wanted))
@@ -180,7 +185,7 @@ def due_rows(session: Session) -> list[RetentionDue]:
 
 
 def _category(reason: str) -> str:
-    for word, category in (("legal hold", "hold"), ("capability", "open"), ("APR", "unsigned")):
+    for word, category in (("legal hold", "hold"), ("still open", "open"), ("APR", "unsigned")):
         if word in reason:
             return category
     return "not_due"

@@ -4,7 +4,8 @@
   workflow shares with the employee (this holds for managers and HR too).
 - HR sees every other record.
 - A manager sees their direct reports' records; with `indirect_reports` also
-  their reports' reports', never those people's capability cases.
+  their reports' reports', never those people's capability cases, attendance reviews or
+  return-to-work interviews (`DIRECT_ONLY`: health and formal procedures).
 Anything else is out of scope.
 """
 
@@ -21,6 +22,8 @@ from lcc_apr.models import Employee, Record, RecordKind, Role, User, UserRole
 from lcc_apr.workflow import PARTY_ROLE, WORKFLOWS, Actor
 
 DIRECT, INDIRECT = "direct", "indirect"
+# Kinds only the line manager (and HR) see, never a manager further up.
+DIRECT_ONLY = (RecordKind.CAPABILITY, RecordKind.ATTENDANCE, RecordKind.RETURN_TO_WORK)
 
 
 @cache
@@ -57,7 +60,7 @@ class Viewer:
             return status in shared_states(kind)
         if self.is_hr or subject_id in self.direct:
             return True
-        return subject_id in self.indirect and kind is not RecordKind.CAPABILITY
+        return subject_id in self.indirect and kind not in DIRECT_ONLY
 
     def record_filter(self) -> ColumnElement[bool]:
         """SQL for `can_see` over the records table."""
@@ -73,7 +76,7 @@ class Viewer:
             clauses.append(
                 and_(
                     Record.subject_id.in_(sorted(self.indirect)),
-                    Record.kind != RecordKind.CAPABILITY,
+                    Record.kind.not_in(DIRECT_ONLY),
                 )
             )
         return or_(*clauses) if clauses else false()

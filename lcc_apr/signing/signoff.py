@@ -2,9 +2,10 @@
 
 `sign_off` is the one way a person signs: it takes the matching workflow step (the
 employee's `employee_sign`, the manager's `manager_sign` or `refer_to_hr`, HR's
-`hr_close`, a capability case's closing steps) and adds the SignOff row with an ECDSA
-signature over `payload.signed_bytes`, in the caller's transaction. On a closed
-capability case HR may also countersign without a step.
+`hr_close`, a capability case's or attendance review's closing steps) and adds the
+SignOff row with an ECDSA signature over `payload.signed_bytes`, in the caller's
+transaction. On a closed capability case or attendance review HR may also countersign
+without a step.
 
 A signature covers the record's content (`content.content_hash`) and names the answers
 the record held (`covers`). It stays valid while those answers are unchanged; answers
@@ -86,7 +87,7 @@ DECISIONS = {
     SignOffRole.MANAGER: (SignOffDecision.CONFIRM,),
     SignOffRole.HR: (SignOffDecision.CONFIRM,),
 }
-COUNTERSIGN_KINDS = frozenset({RecordKind.CAPABILITY})
+COUNTERSIGN_KINDS = frozenset({RecordKind.CAPABILITY, RecordKind.ATTENDANCE})
 OUTSIDE_VIEW = "(someone outside your view)"  # placeholder users (lcc_apr.sync.apply)
 SIGNED_CHANGE = (
     "This record has been signed: a signed answer can only change after the record is "
@@ -123,7 +124,7 @@ def role_for(parties: Iterable[Party]) -> SignOffRole | None:
 
 
 def may_countersign(kind: RecordKind, status: str, parties: Iterable[Party]) -> bool:
-    """HR may countersign a closed capability case (no workflow step)."""
+    """HR may countersign a closed capability case or attendance review (no workflow step)."""
     from lcc_apr.workflow import WORKFLOWS
 
     locked = WORKFLOWS[kind].state(status).lifecycle is Lifecycle.LOCKED

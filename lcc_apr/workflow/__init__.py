@@ -1,4 +1,4 @@
-"""Workflow state machines for the four record kinds, taking their steps, and who may
+"""Workflow state machines for the record kinds, taking their steps, and who may
 start, delete or bring back a record."""
 
 from .definitions import WORKFLOWS

@@ -1,4 +1,4 @@
-"""The four workflows. Step names are the `required_at` names templates use.
+"""The six workflows. Step names are the `required_at` names templates use.
 
 Every kind ends in HR's intake: a record in a final state waits for HR, who accepts it
 into the HR register (`hr_accept`: it is then exported to the HR system, see
@@ -220,34 +220,39 @@ PROBATION = _workflow(
     ],
 )
 
-# Capability (ACAS Code of Practice): an informal stage, then formal stages,
-# each ending in an outcome; a final hearing; and an appeal against any
+# Capability and attendance review (ACAS Code of Practice): an informal stage, then
+# formal stages, each ending in an outcome; a final hearing; and an appeal against any
 # formal outcome. States are the stage the case has reached.
-_open = ("informal", "improvement_note", "final_warning")
-CAPABILITY = _workflow(
-    RecordKind.CAPABILITY,
-    [
-        State("informal", "Informal stage: improvement plan"),
-        State("improvement_note", "Formal stage 1: improvement note"),
+
+
+def _case(
+    *, informal: str, first: str, first_label: str, improved: str
+) -> list[State | Transition]:
+    """A staged case: informal, `first` (formal stage 1), final_warning (stage 2), a final
+    hearing, an appeal; closed when `improved` (performance, attendance) or decided."""
+    opened = ("informal", first, "final_warning")
+    return [
+        State("informal", f"Informal stage: {informal}"),
+        State(first, "Formal stage 1: " + first_label),
         State("final_warning", "Formal stage 2: final written warning"),
         State("final_hearing", "Final hearing"),
         State("appeal", "Appeal lodged"),
-        State("closed_improved", "Closed: performance improved", LOCKED, final=True),
+        State("closed_improved", f"Closed: {improved} improved", LOCKED, final=True),
         State("closed_hearing", "Closed after the final hearing", LOCKED, final=True),
         State("appeal_decided", "Appeal decided", LOCKED, final=True),
         State("amending", "Being amended by HR"),
         State(RETURNED, "Returned by HR for correction"),
         Transition(
-            "issue_improvement_note",
-            "Move to formal stage 1: improvement note",
+            f"issue_{first}",
+            f"Move to formal stage 1: {first_label}",
             ("informal",),
-            "improvement_note",
+            first,
             frozenset({M}),
         ),
         Transition(
             "issue_final_warning",
             "Move to formal stage 2: final written warning",
-            ("improvement_note",),
+            (first,),
             "final_warning",
             frozenset({M}),
         ),
@@ -260,8 +265,8 @@ CAPABILITY = _workflow(
         ),
         Transition(
             "close_improved",
-            "Close: performance has improved",
-            _open,
+            f"Close: {improved} has improved",
+            opened,
             "closed_improved",
             frozenset({M}),
         ),
@@ -275,7 +280,7 @@ CAPABILITY = _workflow(
         Transition(
             "lodge_appeal",
             "Lodge an appeal",
-            ("improvement_note", "final_warning", "closed_hearing"),
+            (first, "final_warning", "closed_hearing"),
             "appeal",
             frozenset({E, H}),
         ),
@@ -304,10 +309,36 @@ CAPABILITY = _workflow(
             frozenset({H}),
         ),
         *_intake("closed_improved", "closed_hearing", "appeal_decided"),
-    ],
+    ]
+
+
+CAPABILITY = _workflow(
+    RecordKind.CAPABILITY,
+    _case(
+        informal="improvement plan",
+        first="improvement_note",
+        first_label="improvement note",
+        improved="performance",
+    ),
     initial="informal",
+)
+# Attendance review (ACAS guidance on managing attendance): the same stages, with a
+# first written warning at formal stage 1.
+ATTENDANCE = _workflow(
+    RecordKind.ATTENDANCE,
+    _case(
+        informal="attendance support",
+        first="first_warning",
+        first_label="first written warning",
+        improved="attendance",
+    ),
+    initial="informal",
+)
+# A return-to-work interview: held after every absence, signed by both like a supervision.
+RETURN_TO_WORK = _workflow(
+    RecordKind.RETURN_TO_WORK, _review(RecordKind.RETURN_TO_WORK, respond=False)
 )
 
 WORKFLOWS: dict[RecordKind, Workflow] = {
-    w.kind: w for w in (APR, SUPERVISION, PROBATION, CAPABILITY)
+    w.kind: w for w in (APR, SUPERVISION, PROBATION, CAPABILITY, RETURN_TO_WORK, ATTENDANCE)
 }
