@@ -1,0 +1,151 @@
+"""Trigger points, return-to-work interviews outstanding and welfare contact ("keeping in
+touch") during long-term absence: pure functions of a person's episodes, HR's attendance
+policy and today. Any thread.
+
+The window is the rolling `rolling_months` ending today: from the day after the same date
+that many months ago, to today, both included. An episode counts when any of its days
+falls in the window, and only its days in the window are counted (calendar days: the app
+holds no working patterns). Episodes related to a disability or to pregnancy are left out
+unless HR's policy counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from lcc_apr.workdays import add_months
+
+from .episodes import Episode
+from .policy import AttendancePolicy
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A person at or past a trigger point in the window ending today."""
+
+    episodes: int
+    days: int
+    bradford: int | None  # S x S x D, when HR's policy has it on
+    reached_on: date  # the day the first trigger point was reached within the window
+    why: tuple[str, ...]  # "3 episodes", "8 days", "Bradford factor 216"
+
+
+def window_start(policy: AttendancePolicy, today: date) -> date:
+    return add_months(today, -policy.rolling_months) + ONE_DAY
+
+
+def counted(episode: Episode, policy: AttendancePolicy) -> bool:
+    """Whether the episode counts towards trigger points (the Equality Act exclusions)."""
+    if episode.disability_related and not policy.count_disability_related:
+        return False
+    return not (episode.pregnancy_related and not policy.count_pregnancy_related)
+
+
+def _in_window(episodes: Iterable[Episode], start: date, today: date) -> list[tuple[date, date]]:
+    """Each episode's days within [start, today], in order."""
+    spans = []
+    for e in episodes:
+        first, last = max(e.first_day, start), min(e.end(today), today)
+        if first <= last:
+            spans.append((first, last))
+    spans.sort()
+    return spans
+
+
+def bradford(episodes: Sequence[Episode], policy: AttendancePolicy, today: date) -> int:
+    """The Bradford factor over the window: spells squared times days (counted ones only)."""
+    spans = _in_window([e for e in episodes if counted(e, policy)], window_start(policy, today), today)
+    days = sum((last - first).days + 1 for first, last in spans)
+    return len(spans) * len(spans) * days
+
+
+def trigger(episodes: Sequence[Episode], policy: AttendancePolicy, today: date) -> Trigger | None:
+    """The trigger reached by these episodes (one person's) in the window, or None."""
+    start = window_start(policy, today)
+    spans = _in_window([e for e in episodes if counted(e, policy)], start, today)
+    if not spans:
+        return None
+    total = sum((last - first).days + 1 for first, last in spans)
+    score = len(spans) * len(spans) * total if policy.bradford_enabled else None
+    why: list[str] = []
+    if len(spans) >= policy.episodes:
+        why.append(f"{len(spans)} episodes")
+    if total >= policy.days:
+        why.append(f"{total} days")
+    if score is not None and score >= policy.bradford_threshold:
+        why.append(f"Bradford factor {score}")
+    if not why:
+        return None
+    return Trigger(len(spans), total, score, _reached_on(spans, policy), tuple(why))
+
+
+def _reached_on(spans: list[tuple[date, date]], policy: AttendancePolicy) -> date:
+    """The first day within the window on which a trigger point was met."""
+    days = 0
+    for count, (first, last) in enumerate(spans, start=1):
+        if count >= policy.episodes:
+            return first
+        if days + (last - first).days + 1 >= policy.days:
+            return first + timedelta(days=policy.days - days - 1)
+        if policy.bradford_enabled:
+            for day in range((last - first).days + 1):
+                if count * count * (days + day + 1) >= policy.bradford_threshold:
+                    return first + timedelta(days=day)
+        days += (last - first).days + 1
+    return spans[-1][1]
+
+
+def long_term(episode: Episode, policy: AttendancePolicy, today: date) -> bool:
+    """Whether the episode has lasted (or, still open, lasts by today) the long-term weeks."""
+    return (episode.end(today) - episode.first_day).days + 1 >= 7 * policy.long_term_weeks
+
+
+def welfare_contacts(episode: Episode, policy: AttendancePolicy, today: date) -> list[date]:
+    """The days welfare contact is due while a long-term absence lasts: from the day it
+    becomes long-term, every `contact_every_weeks`, up to its last day (an open one: up to
+    and including the next one after today)."""
+    first = episode.first_day + timedelta(weeks=policy.long_term_weeks)
+    every = timedelta(weeks=policy.contact_every_weeks)
+    until = episode.last_day if episode.last_day is not None else today
+    found: list[date] = []
+    day = first
+    while day <= until:
+        found.append(day)
+        day += every
+    if episode.last_day is None:
+        found.append(day)  # the next one, still to come
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RtwOutstanding:
+    episode_id: str
+    back_on: date  # the day after the last day off
+    due: date  # back_on + HR's days
+
+
+def rtw_outstanding(
+    episodes: Sequence[Episode], held: Iterable[date], policy: AttendancePolicy, today: date
+) -> list[RtwOutstanding]:
+    """One person's ended episodes, back in the window and by today, with no return-to-work
+    interview held from the day they came back to the next episode's first day (both
+    included). `held`: the days of the person's interviews (from the RTW records)."""
+    days = sorted(held)
+    ordered = sorted(episodes, key=lambda e: e.first_day)
+    start = window_start(policy, today)
+    found: list[RtwOutstanding] = []
+    for i, episode in enumerate(ordered):
+        if episode.last_day is None:
+            continue
+        back = episode.last_day + ONE_DAY
+        if back > today or back < start:
+            continue
+        nxt = ordered[i + 1].first_day if i + 1 < len(ordered) else date.max
+        if not any(back <= d <= nxt for d in days):
+            due = back + timedelta(days=policy.rtw_due_within_days)
+            found.append(RtwOutstanding(episode.id, back, due))
+    return found
