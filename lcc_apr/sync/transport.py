@@ -281,6 +281,18 @@ class Connection:
         )
         return reply
 
+    def absences(self) -> Any:
+        """GET /absences: every absence episode the user may see (an AbsencesReply)."""
+        from .absencewire import AbsencesReply
+
+        return self._call(AbsencesReply, "GET", "/absences")[0]
+
+    def push_absences(self, body: Wire) -> Any:
+        """POST /absences with an AbsencePushBody: an AbsencePushReply."""
+        from .absencewire import AbsencePushReply
+
+        return self._call(AbsencePushReply, "POST", "/absences", body=body)[0]
+
     def retention(self, action: str = "", body: Wire | None = None) -> Any:
         """HR's retention routes (HR only, docs/retention.md): "" reads the review, "due"
         works the due list out now, "hold" and "release" change holds (each a
