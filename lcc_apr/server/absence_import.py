@@ -65,7 +65,7 @@ def import_absences(
     run = AbsenceImportRun(rows=len(read) + len({p.row for p in problems}))
     with Session(engine) as session, session.begin():
         earlier = session.scalar(select(AbsenceImport).where(AbsenceImport.digest == digest))
-        payrolls = dict(session.execute(select(Employee.payroll_number, Employee.id)).tuples())
+        payrolls = {p: i for p, i in session.execute(select(Employee.payroll_number, Employee.id))}
         held: dict[int, list[Absence]] = {}
         for row in session.scalars(select(Absence).where(~Absence.deleted)):
             held.setdefault(row.employee_id, []).append(row)
