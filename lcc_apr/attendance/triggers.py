@@ -38,39 +38,47 @@ def window_start(policy: AttendancePolicy, today: date) -> date:
     return add_months(today, -policy.rolling_months) + ONE_DAY
 
 
-def counted(episode: Episode, policy: AttendancePolicy) -> bool:
-    """Whether the episode counts towards trigger points (the Equality Act exclusions)."""
-    if episode.disability_related and not policy.count_disability_related:
-        return False
-    return not (episode.pregnancy_related and not policy.count_pregnancy_related)
-
-
-def _in_window(episodes: Iterable[Episode], start: date, today: date) -> list[tuple[date, date]]:
-    """Each episode's days within [start, today], in order."""
+def _spans(
+    episodes: Iterable[Episode], policy: AttendancePolicy, start: date, today: date
+) -> list[tuple[date, date]]:
+    """The counted episodes' days within [start, today], in order."""
     spans = []
+    disability, pregnancy = policy.count_disability_related, policy.count_pregnancy_related
     for e in episodes:
-        first, last = max(e.first_day, start), min(e.end(today), today)
+        if (e.disability_related and not disability) or (e.pregnancy_related and not pregnancy):
+            continue
+        last = e.last_day if e.last_day is not None and e.last_day < today else today
+        first = e.first_day if e.first_day > start else start
         if first <= last:
             spans.append((first, last))
-    spans.sort()
+    if len(spans) > 1:
+        spans.sort()
     return spans
 
 
 def bradford(episodes: Sequence[Episode], policy: AttendancePolicy, today: date) -> int:
     """The Bradford factor over the window: spells squared times days (counted ones only)."""
-    spans = _in_window([e for e in episodes if counted(e, policy)], window_start(policy, today), today)
+    spans = _spans(episodes, policy, window_start(policy, today), today)
     days = sum((last - first).days + 1 for first, last in spans)
     return len(spans) * len(spans) * days
 
 
-def trigger(episodes: Sequence[Episode], policy: AttendancePolicy, today: date) -> Trigger | None:
-    """The trigger reached by these episodes (one person's) in the window, or None."""
-    start = window_start(policy, today)
-    spans = _in_window([e for e in episodes if counted(e, policy)], start, today)
+def trigger(
+    episodes: Sequence[Episode],
+    policy: AttendancePolicy,
+    today: date,
+    *,
+    start: date | None = None,
+) -> Trigger | None:
+    """The trigger reached by these episodes (one person's) in the window, or None.
+    `start`: the window's first day, when the caller has it already."""
+    spans = _spans(episodes, policy, start or window_start(policy, today), today)
     if not spans:
         return None
     total = sum((last - first).days + 1 for first, last in spans)
     score = len(spans) * len(spans) * total if policy.bradford_enabled else None
+    if len(spans) < policy.episodes and total < policy.days and score is None:
+        return None  # the common case, quickly
     why: list[str] = []
     if len(spans) >= policy.episodes:
         why.append(f"{len(spans)} episodes")
@@ -100,8 +108,9 @@ def _reached_on(spans: list[tuple[date, date]], policy: AttendancePolicy) -> dat
 
 
 def long_term(episode: Episode, policy: AttendancePolicy, today: date) -> bool:
-    """Whether the episode has lasted (or, still open, lasts by today) the long-term weeks."""
-    return (episode.end(today) - episode.first_day).days + 1 >= 7 * policy.long_term_weeks
+    """Whether the episode has reached (or, still open, reaches by today) the long-term
+    weeks: its first welfare contact falls on or before its last day."""
+    return (episode.end(today) - episode.first_day).days >= 7 * policy.long_term_weeks
 
 
 def welfare_contacts(episode: Episode, policy: AttendancePolicy, today: date) -> list[date]:
@@ -121,6 +130,10 @@ def welfare_contacts(episode: Episode, policy: AttendancePolicy, today: date) ->
     return found
 
 
+def _first_day(episode: Episode) -> date:
+    return episode.first_day
+
+
 @dataclass(frozen=True, slots=True)
 class RtwOutstanding:
     episode_id: str
@@ -129,23 +142,28 @@ class RtwOutstanding:
 
 
 def rtw_outstanding(
-    episodes: Sequence[Episode], held: Iterable[date], policy: AttendancePolicy, today: date
+    episodes: Sequence[Episode],
+    held: Iterable[date],
+    policy: AttendancePolicy,
+    today: date,
+    *,
+    start: date | None = None,
 ) -> list[RtwOutstanding]:
     """One person's ended episodes, back in the window and by today, with no return-to-work
     interview held from the day they came back to the next episode's first day (both
     included). `held`: the days of the person's interviews (from the RTW records)."""
     days = sorted(held)
-    ordered = sorted(episodes, key=lambda e: e.first_day)
-    start = window_start(policy, today)
+    ordered = sorted(episodes, key=_first_day) if len(episodes) > 1 else episodes
+    start = start or window_start(policy, today)
     found: list[RtwOutstanding] = []
     for i, episode in enumerate(ordered):
-        if episode.last_day is None:
+        if episode.last_day is None or episode.last_day >= today:
             continue
         back = episode.last_day + ONE_DAY
-        if back > today or back < start:
+        if back < start:
             continue
         nxt = ordered[i + 1].first_day if i + 1 < len(ordered) else date.max
-        if not any(back <= d <= nxt for d in days):
+        if not days or not any(back <= d <= nxt for d in days):
             due = back + timedelta(days=policy.rtw_due_within_days)
             found.append(RtwOutstanding(episode.id, back, due))
     return found

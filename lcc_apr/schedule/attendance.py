@@ -9,6 +9,7 @@ caller reads records. Any worker thread, on the caller's session.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -84,40 +85,58 @@ def attendance_due_for(
     employee_ids: Iterable[int] | None = None,
 ) -> dict[int, list[AttendanceItem]]:
     """Attendance items per employee (those with any), soonest first."""
-    since = window_start(policy, today) - timedelta(days=1)
-    episodes = gather_episodes(session, today=today, since=since, employee_ids=employee_ids)
-    found: dict[int, list[AttendanceItem]] = {}
-    for employee_id, mine in episodes.items():
-        items = attendance_items(mine, policy, today, rtw_held.get(employee_id, ()))
-        if items:
-            found[employee_id] = items
-    return found
+    start = window_start(policy, today)
+    since = start - timedelta(days=1)
+    enabled = gc.isenabled()
+    gc.disable()  # many young objects, none in a cycle (as due_for)
+    try:
+        episodes = gather_episodes(session, today=today, since=since, employee_ids=employee_ids)
+        found: dict[int, list[AttendanceItem]] = {}
+        for employee_id, mine in episodes.items():
+            held = rtw_held.get(employee_id, ())
+            items = attendance_items(mine, policy, today, held, start=start)
+            if items:
+                found[employee_id] = items
+        return found
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def attendance_items(
-    episodes: Sequence[Episode], policy: AttendancePolicy, today: date, held: Sequence[date]
+    episodes: Sequence[Episode],
+    policy: AttendancePolicy,
+    today: date,
+    held: Sequence[date],
+    *,
+    start: date | None = None,
 ) -> list[AttendanceItem]:
-    """One person's attendance items (pure)."""
+    """One person's attendance items (pure). `start`: the window's first day, if known."""
     if not episodes:
         return []
+    start = start or window_start(policy, today)
     person = episodes[0].employee_id
+    long_days = 7 * policy.long_term_weeks
     items: list[AttendanceItem] = []
-    reached = trigger(episodes, policy, today)
+    reached = trigger(episodes, policy, today, start=start)
     if reached is not None:
         label = f"Attendance trigger reached ({', '.join(reached.why)})"
         items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE))
-    for rtw in rtw_outstanding(episodes, held, policy, today):
+    for rtw in rtw_outstanding(episodes, held, policy, today, start=start):
         state = DueState.OVERDUE if rtw.due < today else DueState.DUE_SOON
         label = "Return-to-work interview"
         items.append(AttendanceItem(person, RETURN_TO_WORK, label, rtw.due, state, rtw.episode_id))
     for episode in episodes:
         if episode.last_day is not None and episode.last_day < today:
             continue  # back: welfare contact ends
-        if not long_term(episode, policy, today):
+        if (today - episode.first_day).days < long_days or not long_term(episode, policy, today):
             continue
         # Contacts made are not recorded here: the one whose day has come is due now.
         contacts = welfare_contacts(episode, policy, today)
-        due = max(d for d in contacts if d <= today)
+        come = [d for d in contacts if d <= today]
+        if not come:
+            continue  # a last day ahead: long-term only later
+        due = come[-1]
         weeks = ((today - episode.first_day).days + 1) // 7
         label = f"Keeping in touch: long-term absence ({weeks} weeks), next by {contacts[-1]:%d %b}"
         items.append(
