@@ -26,16 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import text  # noqa: E402
+
 from bench.store_build import BenchKeyring  # noqa: E402
+from lcc_apr.attendance.policy import default_attendance_policy  # noqa: E402
 from lcc_apr.demo import build_organisation, generate_history, load_demo  # noqa: E402
 from lcc_apr.demo.build import open_demo_store  # noqa: E402
 from lcc_apr.models import Employee  # noqa: E402
 from lcc_apr.policy import load_policy  # noqa: E402
-from lcc_apr.attendance.policy import default_attendance_policy  # noqa: E402
 from lcc_apr.schedule import due_for  # noqa: E402
 from lcc_apr.schedule.attendance import attendance_due_for  # noqa: E402
 from lcc_apr.store import open_store  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 AS_OF = date(2026, 11, 30)
 GOAL_EVERYONE_S, GOAL_TEAM_MS = 0.2, 5.0

@@ -64,7 +64,9 @@ def test_the_shipped_policy_marks_its_product_defaults_and_has_bradford_off():
     assert "PRODUCT DEFAULT" in shipped and "keeping in touch" in shipped
     assert POLICY.bradford_enabled is False
     assert not POLICY.count_disability_related and not POLICY.count_pregnancy_related
-    assert POLICY.reason("Stress, depression, anxiety or other mental health").code == "mental_health"
+    assert (
+        POLICY.reason("Stress, depression, anxiety or other mental health").code == "mental_health"
+    )
 
 
 def test_an_unknown_or_missing_policy_key_is_named(tmp_path):
@@ -142,13 +144,20 @@ def test_long_term_absence_prompts_welfare_contact_every_two_weeks_while_off():
     assert long_term(open_one, POLICY, TODAY)
     assert not long_term(ep(date(2026, 11, 10), None), POLICY, TODAY)
     contacts = welfare_contacts(open_one, POLICY, TODAY)
-    assert contacts == [date(2026, 10, 29), date(2026, 11, 12), date(2026, 11, 26), date(2026, 12, 10)]
+    assert contacts == [
+        date(2026, 10, 29),
+        date(2026, 11, 12),
+        date(2026, 11, 26),
+        date(2026, 12, 10),
+    ]
     ended = ep(date(2026, 9, 1), date(2026, 10, 20))
     assert welfare_contacts(ended, POLICY, TODAY) == [date(2026, 9, 29), date(2026, 10, 13)]
     items = attendance_items([open_one], POLICY, TODAY, [])
     [kit] = [i for i in items if i.topic == KEEPING_IN_TOUCH]
     assert kit.due == date(2026, 11, 26) and "10 Dec" in kit.label
-    assert not [i for i in attendance_items([ended], POLICY, TODAY, []) if i.topic == KEEPING_IN_TOUCH]
+    assert not [
+        i for i in attendance_items([ended], POLICY, TODAY, []) if i.topic == KEEPING_IN_TOUCH
+    ]
 
 
 # -- return-to-work interviews outstanding (pure) --------------------------------------------
@@ -163,9 +172,14 @@ def test_a_return_to_work_interview_is_outstanding_until_one_is_held_after_the_r
         (second.id, date(2026, 11, 21), date(2026, 11, 24)),
     ]
     # one held on the day back covers the first only; one held before the return none
-    assert [r.episode_id for r in rtw_outstanding([first, second], [date(2026, 10, 8)], POLICY, TODAY)] == [second.id]
+    assert [
+        r.episode_id for r in rtw_outstanding([first, second], [date(2026, 10, 8)], POLICY, TODAY)
+    ] == [second.id]
     assert len(rtw_outstanding([first, second], [date(2026, 10, 6)], POLICY, TODAY)) == 2
-    assert rtw_outstanding([first, second], [date(2026, 10, 9), date(2026, 11, 23)], POLICY, TODAY) == []
+    assert (
+        rtw_outstanding([first, second], [date(2026, 10, 9), date(2026, 11, 23)], POLICY, TODAY)
+        == []
+    )
     # still off, or back only tomorrow: nothing yet; back over 12 months ago: no longer asked
     assert rtw_outstanding([ep(date(2026, 11, 25), None)], [], POLICY, TODAY) == []
     assert rtw_outstanding([ep(date(2026, 11, 25), TODAY)], [], POLICY, TODAY) == []
@@ -200,7 +214,8 @@ def manager_and_report(store) -> tuple[CurrentUser, int, int]:
         report = s.scalars(select(Employee).where(Employee.line_manager_id.is_not(None))).first()
         other = s.scalars(
             select(Employee.id).where(
-                Employee.line_manager_id != report.line_manager_id, Employee.id != report.line_manager_id
+                Employee.line_manager_id != report.line_manager_id,
+                Employee.id != report.line_manager_id,
             )
         ).first()
         user = CurrentUser(99, "A manager", frozenset({Role.MANAGER}), report.line_manager_id)
@@ -211,7 +226,13 @@ def test_the_manager_records_corrects_and_ends_an_episode_audited_with_ids_only(
     store = demo_store_copy
     user, person, _ = manager_and_report(store)
     saved = record_absence(
-        store, user=user, employee_id=person, first_day=date(2026, 11, 23), reason="Stomach", today=TODAY, policy=POLICY
+        store,
+        user=user,
+        employee_id=person,
+        first_day=date(2026, 11, 23),
+        reason="Stomach",
+        today=TODAY,
+        policy=POLICY,
     )
     assert saved.changes.listed and saved.changes.unsent and saved.changes.people == {person}
     corrected = correct_absence(
@@ -226,26 +247,54 @@ def test_the_manager_records_corrects_and_ends_an_episode_audited_with_ids_only(
         today=TODAY,
         policy=POLICY,
     )
-    end_absence(store, user=user, absence_id=corrected.absence_id, last_day=date(2026, 11, 27), today=TODAY, policy=POLICY)
-    [row] = [r for r in absences_of(store, employee_id=person, policy=POLICY) if r.absence_id == saved.absence_id]
+    end_absence(
+        store,
+        user=user,
+        absence_id=corrected.absence_id,
+        last_day=date(2026, 11, 27),
+        today=TODAY,
+        policy=POLICY,
+    )
+    [row] = [
+        r
+        for r in absences_of(store, employee_id=person, policy=POLICY)
+        if r.absence_id == saved.absence_id
+    ]
     assert (row.first_day, row.last_day, row.reason_code, row.disability_related, row.unsent) == (
-        date(2026, 11, 24), date(2026, 11, 27), "stomach", True, True
+        date(2026, 11, 24),
+        date(2026, 11, 27),
+        "stomach",
+        True,
+        True,
     )
     with store.session() as s:
         stored = s.get(Absence, saved.absence_id)
         assert stored.dirty and stored.base_rev is None and stored.source == "manager"
     events = [e for e in audit_entries(store) if e["event"].startswith("absence_")]
-    assert [e["event"] for e in events] == ["absence_recorded", "absence_corrected", "absence_ended"]
+    assert [e["event"] for e in events] == [
+        "absence_recorded",
+        "absence_corrected",
+        "absence_ended",
+    ]
     assert all(set(e) == {"at", "user_id", "event", "absence_id", "employee_id"} for e in events)
     withdraw_absence(store, user=user, absence_id=saved.absence_id)
-    assert saved.absence_id not in {r.absence_id for r in absences_of(store, employee_id=person, policy=POLICY)}
+    assert saved.absence_id not in {
+        r.absence_id for r in absences_of(store, employee_id=person, policy=POLICY)
+    }
 
 
 def test_bad_input_is_refused_whole_and_changes_nothing(demo_store_copy):
     store = demo_store_copy
     user, person, stranger = manager_and_report(store)
     kept = record_absence(
-        store, user=user, employee_id=person, first_day=date(2026, 11, 2), last_day=date(2026, 11, 6), reason="injury", today=TODAY, policy=POLICY
+        store,
+        user=user,
+        employee_id=person,
+        first_day=date(2026, 11, 2),
+        last_day=date(2026, 11, 6),
+        reason="injury",
+        today=TODAY,
+        policy=POLICY,
     )
     with store.session() as s:
         before = s.execute(text("SELECT * FROM absences ORDER BY id")).all()
@@ -261,10 +310,19 @@ def test_bad_input_is_refused_whole_and_changes_nothing(demo_store_copy):
         with pytest.raises(AbsenceRefused) as err:
             record_absence(store, user=user, reason="injury", today=TODAY, policy=POLICY, **b)
         words.append(str(err.value))
-    assert "overlaps" in words[0] and "before the first day" in words[1] and "after today" in words[2]
+    assert (
+        "overlaps" in words[0] and "before the first day" in words[1] and "after today" in words[2]
+    )
     assert "people you line manage" in words[3] and "Your own absences" in words[4]
     with pytest.raises(AbsenceRefused, match="before the first day"):
-        end_absence(store, user=user, absence_id=kept.absence_id, last_day=date(2026, 11, 1), today=TODAY, policy=POLICY)
+        end_absence(
+            store,
+            user=user,
+            absence_id=kept.absence_id,
+            last_day=date(2026, 11, 1),
+            today=TODAY,
+            policy=POLICY,
+        )
     with store.session() as s:
         assert s.execute(text("SELECT * FROM absences ORDER BY id")).all() == before
 
@@ -274,8 +332,21 @@ def test_the_schedule_reads_everyones_episodes_in_one_query(demo_store_copy):
     user, person, _ = manager_and_report(store)
     with store.session() as s:
         s.execute(text("DELETE FROM absences"))
-    for first, last in ((date(2026, 2, 2), date(2026, 2, 3)), (date(2026, 6, 1), date(2026, 6, 1)), (date(2026, 11, 16), date(2026, 11, 18))):
-        record_absence(store, user=user, employee_id=person, first_day=first, last_day=last, reason="infection", today=TODAY, policy=POLICY)
+    for first, last in (
+        (date(2026, 2, 2), date(2026, 2, 3)),
+        (date(2026, 6, 1), date(2026, 6, 1)),
+        (date(2026, 11, 16), date(2026, 11, 18)),
+    ):
+        record_absence(
+            store,
+            user=user,
+            employee_id=person,
+            first_day=first,
+            last_day=last,
+            reason="infection",
+            today=TODAY,
+            policy=POLICY,
+        )
     statements = []
     from sqlalchemy import event
 
@@ -285,7 +356,9 @@ def test_the_schedule_reads_everyones_episodes_in_one_query(demo_store_copy):
     event.listen(store.engine, "before_cursor_execute", count)
     try:
         with store.session() as s:
-            due = attendance_due_for(s, POLICY, today=TODAY, rtw_held={person: [date(2026, 2, 4), date(2026, 6, 2)]})
+            due = attendance_due_for(
+                s, POLICY, today=TODAY, rtw_held={person: [date(2026, 2, 4), date(2026, 6, 2)]}
+            )
     finally:
         event.remove(store.engine, "before_cursor_execute", count)
     assert len(statements) == 1

@@ -47,16 +47,14 @@ def episode_problems(
     if episode.last_day is not None and episode.last_day < episode.first_day:
         problems.append("The last day of absence is before the first day.")
     if episode.first_day > today:
-        problems.append(
-            "The absence starts after today: record an absence once it has begun."
-        )
+        problems.append("The absence starts after today: record an absence once it has begun.")
     if policy.reason(episode.reason) is None:
         problems.append("The reason is not one of the categories HR has set up.")
     if problems:
         return problems
     for other in sorted(others, key=lambda o: o.first_day):
-        if other.id != episode.id and other.employee_id == episode.employee_id:
-            if episode.overlaps(other):
-                problems.append(f"It overlaps the absence already recorded {spell(other)}.")
-                break
+        mine = other.id != episode.id and other.employee_id == episode.employee_id
+        if mine and episode.overlaps(other):
+            problems.append(f"It overlaps the absence already recorded {spell(other)}.")
+            break
     return problems

@@ -80,14 +80,20 @@ def load_absence_profile(name: str, policy: AttendancePolicy) -> AbsenceProfile:
     head, columns, codes = data.get("profile", {}), data.get("columns", {}), data.get("codes", {})
     aliases = {heading_key(h): f for f, hs in columns.items() if f in FIELDS for h in hs}
     problems = [f"columns.{f}: not a field" for f in columns if f not in FIELDS]
-    problems += [f"columns.{f}: missing" for f, (_, need) in FIELDS.items() if need and f not in columns]
+    problems += [
+        f"columns.{f}: missing" for f, (_, need) in FIELDS.items() if need and f not in columns
+    ]
     reasons = {heading_key(r.code): r.code for r in policy.reasons}
     reasons |= {heading_key(r.label): r.code for r in policy.reasons}
     for code, raws in codes.get("reason", {}).items():
         if policy.reason(code) is None:
             problems.append(f"codes.reason.{code}: not a category of attendance.toml")
         reasons |= {heading_key(raw): code for raw in raws}
-    flags = {heading_key(raw): value == "yes" for value, raws in codes.get("flag", {}).items() for raw in raws}
+    flags = {
+        heading_key(raw): value == "yes"
+        for value, raws in codes.get("flag", {}).items()
+        for raw in raws
+    }
     if problems:
         raise ProfileError("\n".join(f"{path.name}: {p}" for p in problems))
     return AbsenceProfile(
@@ -122,7 +128,9 @@ def read_absences(
         for field, (label, need) in FIELDS.items():
             if need and field in got and got[field] is None:
                 problems.append(RowProblem(number, labels[field], f"the {label} is missing"))
-        if len(got) == len(columns) and all(got.get(f) is not None for f, (_, n) in FIELDS.items() if n):
+        if len(got) == len(columns) and all(
+            got.get(f) is not None for f, (_, n) in FIELDS.items() if n
+        ):
             found.append(
                 AbsenceRowRead(
                     number,
@@ -167,7 +175,9 @@ def _header(
             missing = [FIELDS[f][0] for f, (_, need) in FIELDS.items() if need and f not in columns]
             if missing:
                 raise ReadRefused(f"has no {', '.join(missing)} column")
-            labels = {f: f"{chr(65 + i) if i < 26 else i + 1} ({cells[i]})" for f, i in columns.items()}
+            labels = {
+                f: f"{chr(65 + i) if i < 26 else i + 1} ({cells[i]})" for f, i in columns.items()
+            }
             return at, columns, labels
     raise ReadRefused(
         f"has no header row in its first {HEADER_ROWS} rows: the {profile.label} profile "

@@ -133,7 +133,9 @@ def record_absence(
         disability_related,
         pregnancy_related,
     )
-    return _save(store, user, episode, today=today, policy=policy, event="absence_recorded", new=True)
+    return _save(
+        store, user, episode, today=today, policy=policy, event="absence_recorded", new=True
+    )
 
 
 def correct_absence(
@@ -160,7 +162,9 @@ def correct_absence(
         disability_related,
         pregnancy_related,
     )
-    return _save(store, user, episode, today=today, policy=policy, event="absence_corrected", new=False)
+    return _save(
+        store, user, episode, today=today, policy=policy, event="absence_corrected", new=False
+    )
 
 
 def end_absence(

@@ -74,7 +74,9 @@ def import_absences(
         for r in read:
             employee_id = payrolls.get(r.payroll)
             if employee_id is None:
-                problems.append(RowProblem(r.row, "payroll number", "no one held has this payroll number"))
+                problems.append(
+                    RowProblem(r.row, "payroll number", "no one held has this payroll number")
+                )
                 continue
             same = next((a for a in held.get(employee_id, []) if a.first_day == r.first_day), None)
             episode = Episode(
@@ -87,7 +89,9 @@ def import_absences(
                 r.pregnancy_related,
             )
             mine = planned.setdefault(employee_id, [])
-            others = [episode_of(a) for a in held.get(employee_id, []) if a.id not in updates] + mine
+            others = [
+                episode_of(a) for a in held.get(employee_id, []) if a.id not in updates
+            ] + mine
             found = episode_problems(episode, others, today=today, policy=policy)
             problems += [RowProblem(r.row, "", p) for p in found]
             mine.append(episode)
@@ -104,20 +108,34 @@ def import_absences(
         at = now_utc()
         for episodes in planned.values():
             for e in episodes:
-                row = session.get(Absence, e.id)
-                if row is None:
-                    row = Absence(id=e.id, server_rev=0, deleted=False)
+                existing = session.get(Absence, e.id)
+                row = existing or Absence(id=e.id, server_rev=0, deleted=False)
+                if existing is None:
                     session.add(row)
-                row.employee_id, row.first_day, row.last_day = e.employee_id, e.first_day, e.last_day
+                row.employee_id, row.first_day, row.last_day = (
+                    e.employee_id,
+                    e.first_day,
+                    e.last_day,
+                )
                 row.reason, row.source = e.reason, IMPORTED
-                row.disability_related, row.pregnancy_related = e.disability_related, e.pregnancy_related
+                row.disability_related, row.pregnancy_related = (
+                    e.disability_related,
+                    e.pregnancy_related,
+                )
                 row.recorded_by, row.updated_at = user_id, at
                 row.server_rev, row.base_rev, row.dirty = (row.server_rev or 0) + 1, None, False
         session.add(
             AbsenceImport(
-                digest=digest, rows=run.rows, added=run.adds, changed=run.changes, user_id=user_id, at=at
+                digest=digest,
+                rows=run.rows,
+                added=run.adds,
+                changed=run.changes,
+                user_id=user_id,
+                at=at,
             )
         )
-        audit.add(session, user_id, "absence_import", "cli" if user_id is None else "route", "applied")
+        audit.add(
+            session, user_id, "absence_import", "cli" if user_id is None else "route", "applied"
+        )
         run.applied = True
     return run

@@ -32,8 +32,15 @@ CHANGED = (
     "version was kept. Check it and record your change again if it is still needed."
 )
 NOT_YOURS = "You can record absences only for the people you line manage."
-CONTENT = ("employee_id", "first_day", "last_day", "reason", "disability_related")
-CONTENT += ("pregnancy_related", "deleted")
+CONTENT = (
+    "employee_id",
+    "first_day",
+    "last_day",
+    "reason",
+    "disability_related",
+    "pregnancy_related",
+    "deleted",
+)
 
 
 def may_see(viewer: Viewer, employee_id: int) -> bool:
@@ -56,7 +63,7 @@ def wire_of(row: Absence) -> AbsenceWire:
         disability_related=row.disability_related,
         pregnancy_related=row.pregnancy_related,
         deleted=row.deleted,
-        source=MANAGER if row.source == MANAGER else "hr_import",
+        source="manager" if row.source == MANAGER else "hr_import",
         server_rev=row.server_rev,
     )
 
@@ -100,7 +107,9 @@ def _apply(
     held = wire_of(row) if row is not None and may_see(viewer, row.employee_id) else None
 
     def refused(reason: str) -> dict[str, Any]:
-        audit.add(session, viewer.user_id, "absence_push", route, "refused", subject_id=wire.employee_id)
+        audit.add(
+            session, viewer.user_id, "absence_push", route, "refused", subject_id=wire.employee_id
+        )
         return {
             "id": wire.id,
             "outcome": "refused",
@@ -140,5 +149,7 @@ def _apply(
     row.recorded_by, row.updated_at = viewer.user_id, now_utc()
     row.server_rev = (row.server_rev or 0) + 1
     row.base_rev, row.dirty = None, False
-    audit.add(session, viewer.user_id, "absence_push", route, "applied", subject_id=wire.employee_id)
+    audit.add(
+        session, viewer.user_id, "absence_push", route, "applied", subject_id=wire.employee_id
+    )
     return {"id": wire.id, "outcome": "applied", "server_rev": row.server_rev}

@@ -4,7 +4,7 @@ the manager's laptop; the same file twice is refused. And the server tree's s001
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import delete, func, inspect, select
 
@@ -30,7 +30,9 @@ def payrolls(live_server, n: int) -> list[tuple[int, str]]:
 
 
 def run(live_server, path, **kw):
-    return import_absences(live_server.engine, path, policy=POLICY, today=TODAY, dry_run=False, **kw)
+    return import_absences(
+        live_server.engine, path, policy=POLICY, today=TODAY, dry_run=False, **kw
+    )
 
 
 def count(live_server) -> int:
@@ -61,10 +63,18 @@ def test_a_file_with_one_bad_row_applies_nothing_and_names_the_row(live_server, 
     assert all("Hangover" not in m and "Flu" not in m for _, m in rows)  # no health data
 
 
-def test_a_good_file_adds_and_updates_and_reaches_the_managers_laptop(live_server, tmp_path, device):  # noqa: F811
+def test_a_good_file_adds_and_updates_and_reaches_the_managers_laptop(
+    live_server,
+    tmp_path,
+    device,  # noqa: F811
+):
     people = payrolls(live_server, 2)
     path = tmp_path / "absences.csv"
-    path.write_text(HEADER + f"{people[0][1]},2026-01-12,2026-01-14,Flu,N\n" + f"{people[1][1]},2026-11-02,,INF,N\n")
+    path.write_text(
+        HEADER
+        + f"{people[0][1]},2026-01-12,2026-01-14,Flu,N\n"
+        + f"{people[1][1]},2026-11-02,,INF,N\n"
+    )
     dry = import_absences(live_server.engine, path, policy=POLICY, today=TODAY)
     assert (dry.adds, dry.changes, dry.applied) == (2, 0, False) and count(live_server) == 0
     assert run(live_server, path).applied and count(live_server) == 2
@@ -89,7 +99,9 @@ def test_a_good_file_adds_and_updates_and_reaches_the_managers_laptop(live_serve
 def test_the_command_line_says_which_row_and_applies_nothing(live_server, tmp_path, capsys):
     people = payrolls(live_server, 1)
     path = tmp_path / "absences.csv"
-    path.write_text(HEADER + f"{people[0][1]},2026-01-12,2026-01-14,Flu,N\n" + "12,2026-01-12,,Flu,N\n")
+    path.write_text(
+        HEADER + f"{people[0][1]},2026-01-12,2026-01-14,Flu,N\n" + "12,2026-01-12,,Flu,N\n"
+    )
     config = tmp_path / "server.toml"
     config.write_text(f'database_url = "{live_server.settings.database_url}"\n')
     code = main(["--config", str(config), "absence-import", str(path), "--as-of", "2026-11-30"])

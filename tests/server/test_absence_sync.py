@@ -141,9 +141,7 @@ def test_the_server_checks_pushes_again_and_keeps_managers_to_their_reports(live
     clear(live_server)
     manager = live_server.people.managers[0]
     report = live_server.people.reports(manager)[0]
-    outsider = next(
-        e for e in live_server.people.employees if e.manager_id != manager.employee_id
-    )
+    outsider = next(e for e in live_server.people.employees if e.manager_id != manager.employee_id)
     signed = live_server.login(manager.username)
 
     def wire(employee_id: int, first: date, last: date | None) -> dict:
@@ -167,7 +165,10 @@ def test_the_server_checks_pushes_again_and_keeps_managers_to_their_reports(live
     reply = signed.client.post("/absences", json=body)
     assert reply.status_code == 200
     outcomes = [(r["outcome"], r.get("reason") or "") for r in reply.json()["results"]]
-    assert outcomes[0] == ("refused", "You can record absences only for the people you line manage.")
+    assert outcomes[0] == (
+        "refused",
+        "You can record absences only for the people you line manage.",
+    )
     assert "before the first day" in outcomes[1][1]
     assert "after today" in outcomes[2][1]
     assert outcomes[3][0] == "applied"
