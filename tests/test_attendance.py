@@ -112,9 +112,9 @@ def test_the_rolling_twelve_months_boundaries():
 
 def test_disability_and_pregnancy_related_absences_are_kept_out_by_default():
     history = spells((date(2026, 2, 2), 1), (date(2026, 6, 1), 2), (date(2026, 10, 5), 1))
-    history[1] = replace(history[1], disability_related=True)
+    history[1] = history[1]._replace(disability_related=True)
     assert trigger(history, POLICY, TODAY) is None
-    history[1] = replace(history[1], disability_related=False, pregnancy_related=True)
+    history[1] = history[1]._replace(disability_related=False, pregnancy_related=True)
     assert trigger(history, POLICY, TODAY) is None
     counting = replace(POLICY, count_pregnancy_related=True)
     assert trigger(history, counting, TODAY).episodes == 3
@@ -347,20 +347,17 @@ def test_the_schedule_reads_everyones_episodes_in_one_query(demo_store_copy):
             today=TODAY,
             policy=POLICY,
         )
-    statements = []
-    from sqlalchemy import event
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(store.engine, "before_cursor_execute", count)
-    try:
-        with store.session() as s:
+    statements: list[str] = []
+    with store.session() as s:
+        driver = s.connection().connection.driver_connection
+        driver.set_trace_callback(statements.append)  # every statement SQLite runs
+        try:
             due = attendance_due_for(
                 s, POLICY, today=TODAY, rtw_held={person: [date(2026, 2, 4), date(2026, 6, 2)]}
             )
-    finally:
-        event.remove(store.engine, "before_cursor_execute", count)
+        finally:
+            driver.set_trace_callback(None)
+    statements = [q for q in statements if "absences" in q]
     assert len(statements) == 1
     assert sorted(i.topic for i in due[person]) == [RETURN_TO_WORK, TRIGGER]
 
@@ -381,3 +378,18 @@ def test_a_store_at_0019_upgrades_to_hold_absences(db_engine):
     with db_engine.connect() as c:
         assert migrate.current(c) == "0020" == migrate.HEAD
         assert "absences" in set(db_engine.dialect.get_table_names(c))
+
+
+def test_the_core_query_reads_what_the_sqlite_one_reads(demo_store_copy):
+    """PostgreSQL (or a cache whose driver is not SQLite's) reads through SQLAlchemy Core."""
+    from lcc_apr.schedule.attendance import _core_rows, _sqlite_rows
+
+    with demo_store_copy.session() as s:
+        since = date(2025, 11, 30)
+        plain = _sqlite_rows(s, today=TODAY, since=since, ids=None)
+        core = _core_rows(s, today=TODAY, since=since, ids=None)
+        assert plain and plain == core
+        some = sorted({r[1] for r in plain})[:3]
+        assert _sqlite_rows(s, today=TODAY, since=since, ids=some) == _core_rows(
+            s, today=TODAY, since=since, ids=some
+        )

@@ -4,14 +4,15 @@ op, the server's push, HR's import): one wording for each problem. Pure; any thr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from .policy import AttendancePolicy
 
 
-@dataclass(frozen=True, slots=True)
-class Episode:
+class Episode(NamedTuple):
+    """One episode (a named tuple: everyone's are made at once for the schedule)."""
+
     id: str
     employee_id: int
     first_day: date

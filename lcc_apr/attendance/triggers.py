@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from lcc_apr.workdays import add_months
 
@@ -134,8 +135,7 @@ def _first_day(episode: Episode) -> date:
     return episode.first_day
 
 
-@dataclass(frozen=True, slots=True)
-class RtwOutstanding:
+class RtwOutstanding(NamedTuple):
     episode_id: str
     back_on: date  # the day after the last day off
     due: date  # back_on + HR's days
@@ -143,17 +143,19 @@ class RtwOutstanding:
 
 def rtw_outstanding(
     episodes: Sequence[Episode],
-    held: Iterable[date],
+    held: Sequence[date],
     policy: AttendancePolicy,
     today: date,
     *,
     start: date | None = None,
+    in_order: bool = False,
 ) -> list[RtwOutstanding]:
     """One person's ended episodes, back in the window and by today, with no return-to-work
     interview held from the day they came back to the next episode's first day (both
-    included). `held`: the days of the person's interviews (from the RTW records)."""
-    days = sorted(held)
-    ordered = sorted(episodes, key=_first_day) if len(episodes) > 1 else episodes
+    included). `held`: the days of the person's interviews (from the RTW records);
+    `in_order`: the episodes come oldest first already."""
+    days = sorted(held) if held else ()
+    ordered = episodes if in_order or len(episodes) < 2 else sorted(episodes, key=_first_day)
     start = start or window_start(policy, today)
     found: list[RtwOutstanding] = []
     for i, episode in enumerate(ordered):

@@ -12,7 +12,7 @@ no Qt.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -177,7 +177,7 @@ def end_absence(
     policy: AttendancePolicy,
 ) -> AbsenceSaved:
     """Write: the person is back; `last_day` is their last day off."""
-    episode = replace(_held(store, absence_id), last_day=last_day)
+    episode = _held(store, absence_id)._replace(last_day=last_day)
     return _save(store, user, episode, today=today, policy=policy, event="absence_ended", new=False)
 
 

@@ -13,6 +13,7 @@ import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +50,52 @@ def gather_episodes(
     session: Session, *, today: date, since: date, employee_ids: Iterable[int] | None = None
 ) -> dict[int, list[Episode]]:
     """Everyone's (or the listed people's) episodes that reach `since` or later, withdrawn
-    ones left out, current staff only: one query."""
+    ones left out, current staff only, each person's oldest first: one query (on SQLite
+    through the driver's cursor, its plain tuples, as lcc_apr.schedule.facts)."""
+    ids = sorted(set(employee_ids)) if employee_ids is not None else None
+    if session.get_bind().dialect.name == "sqlite":
+        rows = _sqlite_rows(session, today=today, since=since, ids=ids)
+    else:
+        rows = _core_rows(session, today=today, since=since, ids=ids)
+    found: dict[int, list[Episode]] = {}
+    for row in rows:
+        episode = Episode(*row)
+        mine = found.get(episode.employee_id)
+        if mine is None:
+            found[episode.employee_id] = [episode]
+        else:
+            mine.append(episode)
+    return found
+
+
+Row = tuple[str, int, date, date | None, str, bool, bool]
+COLUMNS = (
+    "a.id, a.employee_id, a.first_day, a.last_day, a.reason, a.disability_related,"
+    " a.pregnancy_related"
+)
+
+
+def _sqlite_rows(session: Session, *, today: date, since: date, ids: list[int] | None) -> list[Row]:
+    params: tuple[Any, ...] = tuple(ids or ())
+    only = f" AND a.employee_id IN ({', '.join('?' * len(params))})" if ids is not None else ""
+    cursor = session.connection().connection.cursor()
+    try:
+        rows = cursor.execute(
+            f"SELECT {COLUMNS} FROM absences AS a JOIN employees AS e ON e.id = a.employee_id"
+            " WHERE a.deleted = 0 AND (a.last_day IS NULL OR a.last_day >= ?)"
+            " AND (e.leaving_date IS NULL OR e.leaving_date > ?)"
+            f"{only} ORDER BY a.employee_id, a.first_day",
+            (since.isoformat(), today.isoformat(), *params),
+        ).fetchall()
+    finally:
+        cursor.close()
+    day = date.fromisoformat
+    return [
+        (i, e, day(f), last and day(last), r, bool(d), bool(p)) for i, e, f, last, r, d, p in rows
+    ]
+
+
+def _core_rows(session: Session, *, today: date, since: date, ids: list[int] | None) -> list[Row]:
     stmt = (
         select(
             Absence.id,
@@ -68,12 +114,9 @@ def gather_episodes(
         )
         .order_by(Absence.employee_id, Absence.first_day)
     )
-    if employee_ids is not None:
-        stmt = stmt.where(Absence.employee_id.in_(sorted(set(employee_ids))))
-    found: dict[int, list[Episode]] = {}
-    for row in session.execute(stmt):
-        found.setdefault(row[1], []).append(Episode(*row))
-    return found
+    if ids is not None:
+        stmt = stmt.where(Absence.employee_id.in_(ids))
+    return [tuple(r) for r in session.connection().execute(stmt)]  # type: ignore[misc]
 
 
 def attendance_due_for(
@@ -94,7 +137,7 @@ def attendance_due_for(
         found: dict[int, list[AttendanceItem]] = {}
         for employee_id, mine in episodes.items():
             held = rtw_held.get(employee_id, ())
-            items = attendance_items(mine, policy, today, held, start=start)
+            items = attendance_items(mine, policy, today, held, start=start, in_order=True)
             if items:
                 found[employee_id] = items
         return found
@@ -110,8 +153,10 @@ def attendance_items(
     held: Sequence[date],
     *,
     start: date | None = None,
+    in_order: bool = False,
 ) -> list[AttendanceItem]:
-    """One person's attendance items (pure). `start`: the window's first day, if known."""
+    """One person's attendance items (pure). `start`: the window's first day, if known;
+    `in_order`: the episodes come oldest first (as gather_episodes gives them)."""
     if not episodes:
         return []
     start = start or window_start(policy, today)
@@ -122,7 +167,7 @@ def attendance_items(
     if reached is not None:
         label = f"Attendance trigger reached ({', '.join(reached.why)})"
         items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE))
-    for rtw in rtw_outstanding(episodes, held, policy, today, start=start):
+    for rtw in rtw_outstanding(episodes, held, policy, today, start=start, in_order=in_order):
         state = DueState.OVERDUE if rtw.due < today else DueState.DUE_SOON
         label = "Return-to-work interview"
         items.append(AttendanceItem(person, RETURN_TO_WORK, label, rtw.due, state, rtw.episode_id))
