@@ -13,11 +13,15 @@ caller's thread; opens its own sessions on `engine`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import tempfile
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -25,11 +29,15 @@ from sqlalchemy.orm import Session
 from lcc_apr.attendance.episodes import Episode, episode_problems
 from lcc_apr.attendance.policy import AttendancePolicy
 from lcc_apr.attendance.rows import episode_of
+from lcc_apr.hr import ProfileError, ReadRefused
 from lcc_apr.hr.absences import RowProblem, load_absence_profile, read_absences
 from lcc_apr.models import Absence, Employee, now_utc
 from lcc_apr.models.absence import IMPORTED
+from lcc_apr.sync.absencewire import AbsenceImportBody
 
 from . import audit
+from .errors import ApiError
+from .orgupload import NOT_BASE64, upload_name
 from .tables import AbsenceImport
 
 ALREADY = "This file was applied already (on {when}); nothing was changed."
@@ -139,3 +147,39 @@ def import_absences(
         )
         run.applied = True
     return run
+
+
+def run_absence_upload(
+    engine: Engine, body: AbsenceImportBody, *, user_id: int, policy: AttendancePolicy
+) -> dict[str, Any]:
+    """POST /hr/absence-import's work: the uploaded file in a private temporary folder,
+    the same path as the command line, the reply (an AbsenceImportReply's dict).
+    ApiError 422 `unreadable` / `bad_content`, 409 `import_refused` (nothing changed)."""
+    try:
+        content = base64.b64decode(body.content, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, NOT_BASE64, code="bad_content") from None
+    with tempfile.TemporaryDirectory(prefix="lcc-apr-absences-") as folder:
+        path = Path(folder) / upload_name(body.file_name)
+        path.write_bytes(content)
+        try:
+            run = import_absences(
+                engine,
+                path,
+                policy=policy,
+                today=date.today(),
+                profile=body.profile,
+                dry_run=body.dry_run,
+                user_id=user_id,
+            )
+        except (ReadRefused, ProfileError) as err:
+            raise ApiError(422, f"{path.name} {err}", code="unreadable") from None
+    if run.refused is not None and not run.problems:
+        raise ApiError(409, run.refused, code="import_refused")
+    return {
+        "rows": run.rows,
+        "adds": run.adds,
+        "changes": run.changes,
+        "problems": [asdict(p) for p in run.problems],
+        "applied": run.applied,
+    }

@@ -47,3 +47,26 @@ class AbsencePushReply(Wire):
 
 class AbsencesReply(Wire):
     absences: list[AbsenceWire]
+
+
+class AbsenceImportBody(Wire):
+    """POST /hr/absence-import: the HR system's absence export, and whether to apply it."""
+
+    file_name: Annotated[str, Field(min_length=1, max_length=200)]
+    content: Annotated[str, Field(min_length=1, max_length=32 * 1024 * 1024)]  # base64
+    profile: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = "generic"
+    dry_run: StrictBool = True
+
+
+class AbsenceProblemWire(Wire):
+    row: int
+    column: str  # "" when the problem is the row's episode as a whole
+    message: str
+
+
+class AbsenceImportReply(Wire):
+    rows: int
+    adds: int
+    changes: int
+    problems: list[AbsenceProblemWire]
+    applied: bool

@@ -34,6 +34,9 @@ from pydantic import (
 from lcc_apr.models import RecordKind, SignOff
 
 from .absencewire import (  # noqa: F401  (absence episodes' shapes, gathered here)
+    AbsenceImportBody,
+    AbsenceImportReply,
+    AbsenceProblemWire,
     AbsencePushBody,
     AbsencePushReply,
     AbsenceResult,

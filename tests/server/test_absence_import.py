@@ -120,3 +120,33 @@ def test_a_server_at_s0011_upgrades_to_hold_absence_imports(db_engine):
     with db_engine.connect() as c:
         assert db.server_revision(c) == "s0012" == db.SERVER_HEAD
         assert {"absence_imports", "absences"} <= set(inspect(c).get_table_names())
+
+
+def test_hr_imports_from_the_desktop_and_others_are_refused(live_server, tmp_path, device):  # noqa: F811
+    import base64
+
+    from lcc_apr.ops.absence_import import import_absence_file
+    from lcc_apr.server.tables import AuditEntry
+
+    people = payrolls(live_server, 2)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + f"{people[0][1]},2026-01-12,,Flu,N\n" + "12,2026-01-12,,Flu,N\n")
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + f"{people[1][1]},2026-01-12,2026-01-13,Flu,N\n")
+    hr = device(live_server.people.hr[0].username, name="hr")
+    done = import_absence_file(hr.connection, path=bad, dry_run=False)
+    assert not done.reply.applied and [p.row for p in done.reply.problems] == [3]
+    assert "row(s) 3" in done.summary() and count(live_server) == 0
+    dry = import_absence_file(hr.connection, path=good)
+    assert (dry.reply.adds, dry.reply.applied) == (1, False) and count(live_server) == 0
+    assert import_absence_file(hr.connection, path=good, dry_run=False).reply.applied
+    assert count(live_server) == 1
+    manager = live_server.login(live_server.people.managers[0].username)
+    body = {"file_name": "good.csv", "content": base64.b64encode(good.read_bytes()).decode()}
+    refused = manager.client.post("/hr/absence-import", json=body)
+    assert refused.status_code == 403 and refused.json()["code"] == "hr_only"
+    with live_server.session() as s:
+        outcomes = s.scalars(
+            select(AuditEntry.outcome).where(AuditEntry.event == "absence_import")
+        ).all()
+    assert sorted(outcomes) == ["applied", "dry_run", "problems", "refused:role"]
