@@ -98,6 +98,7 @@ def main() -> None:
     states = Counter(i.state.value for items in due.values() for i in items)
     topics = Counter(i.topic for items in absence_items.values() for i in items)
     ratio = statistics.median(with_absences) / statistics.median(everyone)
+    best_ratio = min(with_absences) / min(everyone)  # steadier on a shared machine
     result = {
         "employees": len(due),
         "everyone_best_s": round(min(everyone), 3),
@@ -108,6 +109,8 @@ def main() -> None:
         "absence_episodes": episodes,
         "with_absences_median_s": round(statistics.median(with_absences), 3),
         "with_absences_ratio": round(ratio, 2),
+        "with_absences_best_s": round(min(with_absences), 3),
+        "with_absences_best_ratio": round(best_ratio, 2),
         "attendance_items": dict(topics),
         "goals": {"everyone_s": GOAL_EVERYONE_S, "team_ms": GOAL_TEAM_MS},
         "met": {
@@ -124,7 +127,8 @@ def main() -> None:
         f"median {result['everyone_median_s']} s (goal under {GOAL_EVERYONE_S} s); "
         f"a team of {team_size}: {result['team_median_ms']} ms (goal under {GOAL_TEAM_MS} ms). "
         f"Items: {dict(states)}. With {episodes:,} absence episodes: median "
-        f"{result['with_absences_median_s']} s, {ratio:.2f}x without (goal at most "
+        f"{result['with_absences_median_s']} s, {ratio:.2f}x without (best "
+        f"{result['with_absences_best_s']} s, {best_ratio:.2f}x; goal at most "
         f"{GOAL_WITH_ABSENCES}x); attendance items: {dict(topics)}"
     )
 

@@ -40,9 +40,14 @@ def window_start(policy: AttendancePolicy, today: date) -> date:
 
 
 def _spans(
-    episodes: Iterable[Episode], policy: AttendancePolicy, start: date, today: date
+    episodes: Iterable[Episode],
+    policy: AttendancePolicy,
+    start: date,
+    today: date,
+    in_order: bool = False,
 ) -> list[tuple[date, date]]:
-    """The counted episodes' days within [start, today], in order."""
+    """The counted episodes' days within [start, today], in order (`in_order`: the
+    episodes come oldest first, and so do their spans)."""
     spans = []
     disability, pregnancy = policy.count_disability_related, policy.count_pregnancy_related
     for e in episodes:
@@ -52,7 +57,7 @@ def _spans(
         first = e.first_day if e.first_day > start else start
         if first <= last:
             spans.append((first, last))
-    if len(spans) > 1:
+    if not in_order and len(spans) > 1:
         spans.sort()
     return spans
 
@@ -70,10 +75,12 @@ def trigger(
     today: date,
     *,
     start: date | None = None,
+    in_order: bool = False,
 ) -> Trigger | None:
     """The trigger reached by these episodes (one person's) in the window, or None.
-    `start`: the window's first day, when the caller has it already."""
-    spans = _spans(episodes, policy, start or window_start(policy, today), today)
+    `start`: the window's first day, when the caller has it already; `in_order`: the
+    episodes come oldest first."""
+    spans = _spans(episodes, policy, start or window_start(policy, today), today, in_order)
     if not spans:
         return None
     total = sum((last - first).days + 1 for first, last in spans)
