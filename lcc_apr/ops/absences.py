@@ -188,9 +188,12 @@ def withdraw_absence(store: Store, *, user: CurrentUser, absence_id: str) -> Abs
         if row is None or row.deleted:
             raise AbsenceRefused(NOT_FOUND)
         _require(session, user, row.employee_id)
-        _touch(row, user)
-        row.deleted = True
         employee_id = row.employee_id
+        if row.server_rev is None:
+            session.delete(row)  # never sent: nothing to tell the server
+        else:
+            _touch(row, user)
+            row.deleted = True
     audit(store, user, "absence_withdrawn", absence_id=absence_id, employee_id=employee_id)
     return AbsenceSaved(absence_id, _changed(employee_id))
 

@@ -10,7 +10,13 @@ from sqlalchemy import delete, select
 
 from lcc_apr.attendance.policy import default_attendance_policy
 from lcc_apr.models import Absence
-from lcc_apr.ops.absences import correct_absence, end_absence, record_absence
+from lcc_apr.ops.absences import (
+    absences_of,
+    correct_absence,
+    end_absence,
+    record_absence,
+    withdraw_absence,
+)
 from lcc_apr.ops.user import CurrentUser
 from lcc_apr.server.tables import AuditEntry
 
@@ -97,6 +103,12 @@ def test_an_episode_recorded_offline_reaches_the_server_and_hr(live_server, devi
     stranger = device(other.username, name="other")
     stranger.sync()
     assert saved.absence_id not in held(stranger)
+
+    # Withdrawn (recorded in error): withdrawn on HR's laptop too after the syncs.
+    withdraw_absence(laptop.store, user=user, absence_id=saved.absence_id)
+    laptop.sync()
+    hr.sync()
+    assert absences_of(hr.store, employee_id=report.employee_id, policy=POLICY) == ()
 
 
 def test_an_edit_from_a_stale_version_is_refused_and_the_servers_kept(live_server, device):  # noqa: F811
