@@ -162,7 +162,6 @@ def attendance_items(
         return []
     start = start or window_start(policy, today)
     person = episodes[0].employee_id
-    long_days = 7 * policy.long_term_weeks
     items: list[AttendanceItem] = []
     reached = trigger(episodes, policy, today, start=start, in_order=in_order)
     if reached is not None:
