@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from lcc_apr.attendance.episodes import Episode
 from lcc_apr.attendance.policy import AttendancePolicy
 from lcc_apr.attendance.triggers import (
-    ONE_DAY,
     long_term,
     rtw_outstanding,
     trigger,
@@ -212,36 +211,39 @@ def _items_quick(
     held: Sequence[date],
     start: date,
 ) -> list[AttendanceItem]:
-    """attendance_items in one pass over episodes that come oldest first (the schedule's
-    path for everyone: tests/test_attendance.py checks it gives the same on the demo). The
-    trigger's details are worked out by `trigger` only for someone who may have reached one.
-    """
+    """attendance_items in one pass over episodes that come oldest first, on day numbers
+    (ordinals) rather than dates: the schedule's path for everyone (tests/test_attendance.py
+    checks it gives the same on the whole demo). The trigger's details are worked out by
+    `trigger` only for someone who may have reached one."""
     person = episodes[0].employee_id
     no_disability = not policy.count_disability_related
     no_pregnancy = not policy.count_pregnancy_related
-    long_days, rtw_days = 7 * policy.long_term_weeks, timedelta(days=policy.rtw_due_within_days)
+    now, window = today.toordinal(), start.toordinal()
+    long_days, rtw_days = 7 * policy.long_term_weeks, policy.rtw_due_within_days
+    overdue, soon, day_of = DueState.OVERDUE, DueState.DUE_SOON, date.fromordinal
     spells = days = 0
     items: list[AttendanceItem] = []
     last_index = len(episodes) - 1
     for i, e in enumerate(episodes):
-        first_day, last_day = e.first_day, e.last_day
+        first_day = e.first_day.toordinal()
+        last_day = e.last_day.toordinal() if e.last_day is not None else None
         if not ((e.disability_related and no_disability) or (e.pregnancy_related and no_pregnancy)):
-            last = last_day if last_day is not None and last_day < today else today
-            first = first_day if first_day > start else start
+            last = last_day if last_day is not None and last_day < now else now
+            first = first_day if first_day > window else window
             if first <= last:
                 spells += 1
-                days += (last - first).days + 1
-        if last_day is not None and last_day < today:
-            back = last_day + ONE_DAY
-            if back >= start:
-                nxt = episodes[i + 1].first_day if i < last_index else date.max
-                if not held or not any(back <= d <= nxt for d in held):
-                    due = back + rtw_days
-                    state = DueState.OVERDUE if due < today else DueState.DUE_SOON
-                    items.append(
-                        AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, due, state, e.id)
-                    )
-        elif (today - first_day).days >= long_days:
+                days += last - first + 1
+        if last_day is not None and last_day < now:
+            back = last_day + 1
+            if back >= window and (
+                not held or not _held_between(held, back, episodes, i, last_index)
+            ):
+                due = back + rtw_days
+                state = overdue if due < now else soon
+                items.append(
+                    AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, day_of(due), state, e.id)
+                )
+        elif now - first_day >= long_days:
             kit = _keeping_in_touch(e, policy, today)
             if kit is not None:
                 items.append(kit)
@@ -250,9 +252,16 @@ def _items_quick(
         reached = trigger(episodes, policy, today, start=start, in_order=True)
         if reached is not None:
             label = f"Attendance trigger reached ({', '.join(reached.why)})"
-            items.append(
-                AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE)
-            )
+            items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
     if len(items) > 1:
         items.sort(key=_due)
     return items
+
+
+def _held_between(
+    held: Sequence[date], back: int, episodes: Sequence[Episode], i: int, last_index: int
+) -> bool:
+    """An interview held from day number `back` to the next episode's first day."""
+    until = episodes[i + 1].first_day if i < last_index else date.max
+    since = date.fromordinal(back)
+    return any(since <= d <= until for d in held)
