@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import (
+    Absence,
     Department,
     Employee,
     Post,
@@ -66,6 +67,7 @@ STAGE_WORDS = {
     "user_roles": "Giving people their roles",
     "posts": "Recording the posts people hold",
     "post_history": "Recording five years of promotions and moves",
+    "absences": "Recording two years of absences",
     "records": "Writing the demo's records",
     "team": "Writing the demo team's records (going through the people)",  # lcc_apr.server.demo
 }
@@ -106,6 +108,7 @@ def load_demo(
         ("user_roles", UserRole, org.user_roles),
         ("posts", Post, org.posts),
         ("post_history", PostHistory, org.post_history),
+        ("absences", Absence, org.absences),
     ]
     for stage, model, rows in tables:
         done = 0

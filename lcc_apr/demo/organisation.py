@@ -17,6 +17,7 @@ from typing import Any
 
 from lcc_apr.models import Role
 
+from .absences import build_absences
 from .careers import build_careers
 from .names import EMAIL_DOMAIN, NamePicker, Unique, email_local, username_base
 from .people import assign_people
@@ -42,6 +43,7 @@ class Organisation:
     services: Mapping[int, str]  # department id -> phrase bank for record text
     posts: tuple[Row, ...] = ()  # one primary post each (careers.py)
     post_history: tuple[Row, ...] = ()  # with the promotions and moves of five years
+    absences: tuple[Row, ...] = ()  # two years of sickness absence (absences.py)
 
     def managers(self) -> list[int]:
         """Employee ids of everyone with at least one direct report, ascending."""
@@ -135,4 +137,5 @@ def build_organisation(*, seed: int = 2020, size: int = HEADCOUNT, as_of: date) 
         services=dict(structure.services),
         posts=careers.posts,
         post_history=careers.post_history,
+        absences=build_absences(seed=seed, as_of=as_of, employees=employees),
     )

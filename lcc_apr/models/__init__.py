@@ -23,6 +23,7 @@ from .enums import (
 )
 
 if TYPE_CHECKING:
+    from .absence import Absence
     from .base import Base, now_utc
     from .hr import HrExport, HrRegisterEntry
     from .organisation import Department, Employee, Post, PostHistory, User, UserRole
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .sync import Conflict, Purge, PushBatch, RecordEvent, SyncState
 
 _ORM = {  # module -> the names it gives
+    "absence": ("Absence",),
     "base": ("Base", "now_utc"),
     "hr": ("HrExport", "HrRegisterEntry"),
     "organisation": ("Department", "Employee", "Post", "PostHistory", "User", "UserRole"),
@@ -51,6 +53,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Absence",
     "AgeBand",
     "Base",
     "ChangeAction",

@@ -39,8 +39,8 @@ def sync_changes(result: SyncResult) -> Changes:
         records=frozenset(result.sent_records),
         people=frozenset(result.sent_people),
         synced=True,
-        unsent=bool(result.sent) or conflicts,
+        unsent=bool(result.sent or result.absences_sent) or conflicts,
         conflicts=conflicts,
-        everything=bool(result.received or result.removed)
+        everything=bool(result.received or result.removed or result.absences_changed)
         or (result.evidence is not None and result.evidence.changed),
     )

@@ -17,7 +17,7 @@ from .db import make_engine
 from .deps import document_protocol
 from .errors import EVERYWHERE, NoStore, SafeErrors, install_handlers
 from .gate import LimitBody, SignedInFirst
-from .routes import auth, certificates, hr, hr_audit, meta, mi, org, sso, sync
+from .routes import absences, auth, certificates, hr, hr_audit, meta, mi, org, sso, sync
 from .routes import retention as retention_routes
 from .settings import ServerSettings
 
@@ -72,6 +72,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         mi.router,
         retention_routes.router,
         hr_audit.router,
+        absences.router,
     )
     for router in routers:
         app.include_router(router)

@@ -18,6 +18,7 @@
     lcc-apr-server restore ARCHIVE [--passphrase-file FILE] [--force]
     lcc-apr-server retention due|confirm|hold|release|holds ... | check  (cli_retention)
     lcc-apr-server timestamps [--limit N]  (cli_timestamps)
+    lcc-apr-server absence-import FILE [--profile NAME] [--dry-run]  (cli_absences)
 
 The backup passphrase comes from --passphrase-file, else LCC_APR_BACKUP_PASSPHRASE, else
 a prompt; never from the command line.
@@ -52,7 +53,7 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role
 
-from . import accounts, audit, cli_ca, cli_retention, cli_timestamps, sequence
+from . import accounts, audit, cli_absences, cli_ca, cli_retention, cli_timestamps, sequence
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
@@ -144,6 +145,7 @@ def parser() -> argparse.ArgumentParser:
     )
     cli_retention.add_parsers(sub)
     cli_timestamps.add_parsers(sub)
+    cli_absences.add_parsers(sub)
     return p
 
 
@@ -432,6 +434,7 @@ COMMANDS = {
     "revoke-certificate": cmd_revoke_certificate,
     **cli_retention.COMMANDS,
     **cli_timestamps.COMMANDS,
+    **cli_absences.COMMANDS,
 }
 
 

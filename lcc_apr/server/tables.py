@@ -237,3 +237,18 @@ class LegalHold(ServerBase):
     placed_at: Mapped[utc]
     released_by: Mapped[int | None] = mapped_column(Integer)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AbsenceImport(ServerBase):
+    """One absence file HR applied (lcc_apr.server.absence_import): the SHA-256 of what it
+    held, so the same file applied twice is refused, and what it did. No personal data."""
+
+    __tablename__ = "absence_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # None: the command line
+    at: Mapped[utc]

@@ -121,6 +121,8 @@ class SyncResult:
     sent_records: set[str] = field(default_factory=set)  # what was sent, for screens to refresh
     sent_people: set[int] = field(default_factory=set)  # whom the records sent are about
     evidence: Findings | None = None  # this cache checked against the server, at the end
+    absences_sent: int = 0  # absence episodes sent (lcc_apr.sync.absences)
+    absences_changed: int = 0  # absence episodes taken in, changed or dropped
 
     def summary(self) -> str:
         parts = [f"Sent {self.sent}", f"received {self.received}"]
@@ -184,6 +186,7 @@ class SyncEngine:
             self._retrying(lambda: self.snapshot(result, cancel), cancel)
             self._retrying(lambda: self.pull(result, cancel), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
+            self._retrying(lambda: self.absences(result, cancel), cancel)
             result.evidence = self._retrying(lambda: self.against_server(cancel), cancel)
         except AccountDisabled:
             self.wipe()
@@ -191,6 +194,16 @@ class SyncEngine:
         with self.store.session() as s:
             self._state(s).last_success_at = now_utc()
         return result
+
+    def absences(self, result: SyncResult, cancel: threading.Event) -> None:
+        """Absence episodes up and down (lcc_apr.sync.absences)."""
+        from .absences import sync_absences
+
+        self._check(cancel)
+        sent, changed, refused = sync_absences(self.store, self.connection)
+        result.absences_sent += sent
+        result.absences_changed += changed
+        result.refused += refused
 
     def against_server(self, cancel: threading.Event) -> Findings:
         """Every copy here checked against the server's (lcc_apr.sync.evidence)."""

@@ -33,6 +33,16 @@ from pydantic import (
 
 from lcc_apr.models import RecordKind, SignOff
 
+from .absencewire import (  # noqa: F401  (absence episodes' shapes, gathered here)
+    AbsenceImportBody,
+    AbsenceImportReply,
+    AbsenceProblemWire,
+    AbsencePushBody,
+    AbsencePushReply,
+    AbsenceResult,
+    AbsencesReply,
+    AbsenceWire,
+)
 from .miwire import (  # noqa: F401  (management information's shapes, gathered here)
     MiAreaWire,
     MiCellWire,

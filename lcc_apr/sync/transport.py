@@ -281,6 +281,26 @@ class Connection:
         )
         return reply
 
+    def absences(self) -> Any:
+        """GET /absences: every absence episode the user may see (an AbsencesReply)."""
+        from .absencewire import AbsencesReply
+
+        return self._call(AbsencesReply, "GET", "/absences")[0]
+
+    def push_absences(self, body: Wire) -> Any:
+        """POST /absences with an AbsencePushBody: an AbsencePushReply."""
+        from .absencewire import AbsencePushReply
+
+        return self._call(AbsencePushReply, "POST", "/absences", body=body)[0]
+
+    def absence_import(self, body: Wire) -> Any:
+        """POST /hr/absence-import (HR only) with an AbsenceImportBody: an
+        AbsenceImportReply; waits up to IMPORT_TIMEOUT seconds."""
+        from .absencewire import AbsenceImportReply
+
+        path = "/hr/absence-import"
+        return self._call(AbsenceImportReply, "POST", path, body=body, timeout=IMPORT_TIMEOUT)[0]
+
     def retention(self, action: str = "", body: Wire | None = None) -> Any:
         """HR's retention routes (HR only, docs/retention.md): "" reads the review, "due"
         works the due list out now, "hold" and "release" change holds (each a

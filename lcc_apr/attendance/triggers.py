@@ -1,0 +1,178 @@
+"""Trigger points, return-to-work interviews outstanding and welfare contact ("keeping in
+touch") during long-term absence: pure functions of a person's episodes, HR's attendance
+policy and today. Any thread.
+
+The window is the rolling `rolling_months` ending today: from the day after the same date
+that many months ago, to today, both included. An episode counts when any of its days
+falls in the window, and only its days in the window are counted (calendar days: the app
+holds no working patterns). Episodes related to a disability or to pregnancy are left out
+unless HR's policy counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from lcc_apr.workdays import add_months
+
+from .episodes import Episode
+from .policy import AttendancePolicy
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A person at or past a trigger point in the window ending today."""
+
+    episodes: int
+    days: int
+    bradford: int | None  # S x S x D, when HR's policy has it on
+    reached_on: date  # the day the first trigger point was reached within the window
+    why: tuple[str, ...]  # "3 episodes", "8 days", "Bradford factor 216"
+
+
+def window_start(policy: AttendancePolicy, today: date) -> date:
+    return add_months(today, -policy.rolling_months) + ONE_DAY
+
+
+def _spans(
+    episodes: Iterable[Episode],
+    policy: AttendancePolicy,
+    start: date,
+    today: date,
+    in_order: bool = False,
+) -> list[tuple[date, date]]:
+    """The counted episodes' days within [start, today], in order (`in_order`: the
+    episodes come oldest first, and so do their spans)."""
+    spans = []
+    disability, pregnancy = policy.count_disability_related, policy.count_pregnancy_related
+    for e in episodes:
+        if (e.disability_related and not disability) or (e.pregnancy_related and not pregnancy):
+            continue
+        last = e.last_day if e.last_day is not None and e.last_day < today else today
+        first = e.first_day if e.first_day > start else start
+        if first <= last:
+            spans.append((first, last))
+    if not in_order and len(spans) > 1:
+        spans.sort()
+    return spans
+
+
+def bradford(episodes: Sequence[Episode], policy: AttendancePolicy, today: date) -> int:
+    """The Bradford factor over the window: spells squared times days (counted ones only)."""
+    spans = _spans(episodes, policy, window_start(policy, today), today)
+    days = sum((last - first).days + 1 for first, last in spans)
+    return len(spans) * len(spans) * days
+
+
+def trigger(
+    episodes: Sequence[Episode],
+    policy: AttendancePolicy,
+    today: date,
+    *,
+    start: date | None = None,
+    in_order: bool = False,
+) -> Trigger | None:
+    """The trigger reached by these episodes (one person's) in the window, or None.
+    `start`: the window's first day, when the caller has it already; `in_order`: the
+    episodes come oldest first."""
+    spans = _spans(episodes, policy, start or window_start(policy, today), today, in_order)
+    if not spans:
+        return None
+    total = sum((last - first).days + 1 for first, last in spans)
+    score = len(spans) * len(spans) * total if policy.bradford_enabled else None
+    if len(spans) < policy.episodes and total < policy.days and score is None:
+        return None  # the common case, quickly
+    why: list[str] = []
+    if len(spans) >= policy.episodes:
+        why.append(f"{len(spans)} episodes")
+    if total >= policy.days:
+        why.append(f"{total} days")
+    if score is not None and score >= policy.bradford_threshold:
+        why.append(f"Bradford factor {score}")
+    if not why:
+        return None
+    return Trigger(len(spans), total, score, _reached_on(spans, policy), tuple(why))
+
+
+def _reached_on(spans: list[tuple[date, date]], policy: AttendancePolicy) -> date:
+    """The first day within the window on which a trigger point was met."""
+    days = 0
+    for count, (first, last) in enumerate(spans, start=1):
+        if count >= policy.episodes:
+            return first
+        if days + (last - first).days + 1 >= policy.days:
+            return first + timedelta(days=policy.days - days - 1)
+        if policy.bradford_enabled:
+            for day in range((last - first).days + 1):
+                if count * count * (days + day + 1) >= policy.bradford_threshold:
+                    return first + timedelta(days=day)
+        days += (last - first).days + 1
+    return spans[-1][1]
+
+
+def long_term(episode: Episode, policy: AttendancePolicy, today: date) -> bool:
+    """Whether the episode has reached (or, still open, reaches by today) the long-term
+    weeks: its first welfare contact falls on or before its last day."""
+    return (episode.end(today) - episode.first_day).days >= 7 * policy.long_term_weeks
+
+
+def welfare_contacts(episode: Episode, policy: AttendancePolicy, today: date) -> list[date]:
+    """The days welfare contact is due while a long-term absence lasts: from the day it
+    becomes long-term, every `contact_every_weeks`, up to its last day (an open one: up to
+    and including the next one after today)."""
+    first = episode.first_day + timedelta(weeks=policy.long_term_weeks)
+    every = timedelta(weeks=policy.contact_every_weeks)
+    until = episode.last_day if episode.last_day is not None else today
+    found: list[date] = []
+    day = first
+    while day <= until:
+        found.append(day)
+        day += every
+    if episode.last_day is None:
+        found.append(day)  # the next one, still to come
+    return found
+
+
+def _first_day(episode: Episode) -> date:
+    return episode.first_day
+
+
+class RtwOutstanding(NamedTuple):
+    episode_id: str
+    back_on: date  # the day after the last day off
+    due: date  # back_on + HR's days
+
+
+def rtw_outstanding(
+    episodes: Sequence[Episode],
+    held: Sequence[date],
+    policy: AttendancePolicy,
+    today: date,
+    *,
+    start: date | None = None,
+    in_order: bool = False,
+) -> list[RtwOutstanding]:
+    """One person's ended episodes, back in the window and by today, with no return-to-work
+    interview held from the day they came back to the next episode's first day (both
+    included). `held`: the days of the person's interviews (from the RTW records);
+    `in_order`: the episodes come oldest first already."""
+    days = sorted(held) if held else ()
+    ordered = episodes if in_order or len(episodes) < 2 else sorted(episodes, key=_first_day)
+    start = start or window_start(policy, today)
+    found: list[RtwOutstanding] = []
+    for i, episode in enumerate(ordered):
+        if episode.last_day is None or episode.last_day >= today:
+            continue
+        back = episode.last_day + ONE_DAY
+        if back < start:
+            continue
+        nxt = ordered[i + 1].first_day if i + 1 < len(ordered) else date.max
+        if not days or not any(back <= d <= nxt for d in days):
+            due = back + timedelta(days=policy.rtw_due_within_days)
+            found.append(RtwOutstanding(episode.id, back, due))
+    return found

@@ -1,0 +1,267 @@
+"""What attendance management has due: trigger points reached, return-to-work interviews
+outstanding, and welfare contact ("keeping in touch") in long-term absence.
+
+Everyone's episodes come from one query (`gather_episodes`); the rules are the pure
+functions of lcc_apr.attendance.triggers. The days return-to-work interviews were held
+come from the caller (`rtw_held`, employee id -> days): the RTW records are read where the
+caller reads records. Any worker thread, on the caller's session.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.attendance.episodes import Episode
+from lcc_apr.attendance.policy import AttendancePolicy
+from lcc_apr.attendance.triggers import (
+    long_term,
+    rtw_outstanding,
+    trigger,
+    welfare_contacts,
+    window_start,
+)
+from lcc_apr.models import Absence, Employee
+
+from .model import DueState
+
+TRIGGER, RETURN_TO_WORK, KEEPING_IN_TOUCH = "trigger", "return_to_work", "keeping_in_touch"
+RTW_LABEL = "Return-to-work interview"
+
+
+class AttendanceItem(NamedTuple):
+    """One thing attendance management has due for a person (as DueItem for records; a
+    named tuple, as thousands are made at once)."""
+
+    employee_id: int
+    topic: str  # trigger | return_to_work | keeping_in_touch
+    label: str  # "Attendance trigger reached (3 episodes)"
+    due: date
+    state: DueState
+    absence_id: str | None = None  # the episode concerned, when there is one
+
+
+def gather_episodes(
+    session: Session, *, today: date, since: date, employee_ids: Iterable[int] | None = None
+) -> dict[int, list[Episode]]:
+    """Everyone's (or the listed people's) episodes that reach `since` or later, withdrawn
+    ones left out, current staff only, each person's oldest first: one query (on SQLite
+    through the driver's cursor, its plain tuples, as lcc_apr.schedule.facts)."""
+    ids = sorted(set(employee_ids)) if employee_ids is not None else None
+    if session.get_bind().dialect.name == "sqlite":
+        rows = _sqlite_rows(session, today=today, since=since, ids=ids)
+    else:
+        rows = _core_rows(session, today=today, since=since, ids=ids)
+    found: dict[int, list[Episode]] = {}
+    for row in rows:
+        episode = Episode(*row)
+        mine = found.get(episode.employee_id)
+        if mine is None:
+            found[episode.employee_id] = [episode]
+        else:
+            mine.append(episode)
+    return found
+
+
+Row = tuple[str, int, date, date | None, str, bool, bool]
+COLUMNS = (
+    "a.id, a.employee_id, a.first_day, a.last_day, a.reason, a.disability_related,"
+    " a.pregnancy_related"
+)
+
+
+def _sqlite_rows(session: Session, *, today: date, since: date, ids: list[int] | None) -> list[Row]:
+    params: tuple[Any, ...] = tuple(ids or ())
+    only = f" AND a.employee_id IN ({', '.join('?' * len(params))})" if ids is not None else ""
+    cursor = session.connection().connection.cursor()
+    try:
+        rows = cursor.execute(
+            f"SELECT {COLUMNS} FROM absences AS a JOIN employees AS e ON e.id = a.employee_id"
+            " WHERE a.deleted = 0 AND (a.last_day IS NULL OR a.last_day >= ?)"
+            " AND (e.leaving_date IS NULL OR e.leaving_date > ?)"
+            f"{only} ORDER BY a.employee_id, a.first_day",
+            (since.isoformat(), today.isoformat(), *params),
+        ).fetchall()
+    finally:
+        cursor.close()
+    day = date.fromisoformat
+    return [
+        (i, e, day(f), last and day(last), r, bool(d), bool(p)) for i, e, f, last, r, d, p in rows
+    ]
+
+
+def _core_rows(session: Session, *, today: date, since: date, ids: list[int] | None) -> list[Row]:
+    stmt = (
+        select(
+            Absence.id,
+            Absence.employee_id,
+            Absence.first_day,
+            Absence.last_day,
+            Absence.reason,
+            Absence.disability_related,
+            Absence.pregnancy_related,
+        )
+        .join(Employee, Employee.id == Absence.employee_id)
+        .where(
+            ~Absence.deleted,
+            (Absence.last_day.is_(None)) | (Absence.last_day >= since),
+            (Employee.leaving_date.is_(None)) | (Employee.leaving_date > today),
+        )
+        .order_by(Absence.employee_id, Absence.first_day)
+    )
+    if ids is not None:
+        stmt = stmt.where(Absence.employee_id.in_(ids))
+    return [tuple(r) for r in session.connection().execute(stmt)]  # type: ignore[misc]
+
+
+def attendance_due_for(
+    session: Session,
+    policy: AttendancePolicy,
+    *,
+    today: date,
+    rtw_held: Mapping[int, Sequence[date]],
+    employee_ids: Iterable[int] | None = None,
+) -> dict[int, list[AttendanceItem]]:
+    """Attendance items per employee (those with any), soonest first."""
+    start = window_start(policy, today)
+    since = start - timedelta(days=1)
+    enabled = gc.isenabled()
+    gc.disable()  # many young objects, none in a cycle (as due_for)
+    try:
+        episodes = gather_episodes(session, today=today, since=since, employee_ids=employee_ids)
+        found: dict[int, list[AttendanceItem]] = {}
+        for employee_id, mine in episodes.items():
+            held = rtw_held.get(employee_id, ())
+            items = _items_quick(mine, policy, today, held, start)
+            if items:
+                found[employee_id] = items
+        return found
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def attendance_items(
+    episodes: Sequence[Episode],
+    policy: AttendancePolicy,
+    today: date,
+    held: Sequence[date],
+    *,
+    start: date | None = None,
+    in_order: bool = False,
+) -> list[AttendanceItem]:
+    """One person's attendance items (pure). `start`: the window's first day, if known;
+    `in_order`: the episodes come oldest first (as gather_episodes gives them)."""
+    if not episodes:
+        return []
+    start = start or window_start(policy, today)
+    person = episodes[0].employee_id
+    items: list[AttendanceItem] = []
+    reached = trigger(episodes, policy, today, start=start, in_order=in_order)
+    if reached is not None:
+        label = f"Attendance trigger reached ({', '.join(reached.why)})"
+        items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE))
+    for rtw in rtw_outstanding(episodes, held, policy, today, start=start, in_order=in_order):
+        state = DueState.OVERDUE if rtw.due < today else DueState.DUE_SOON
+        items.append(
+            AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, rtw.due, state, rtw.episode_id)
+        )
+    for episode in episodes:
+        if episode.last_day is not None and episode.last_day < today:
+            continue  # back: welfare contact ends
+        if long_term(episode, policy, today):
+            kit = _keeping_in_touch(episode, policy, today)
+            if kit is not None:
+                items.append(kit)
+    if len(items) > 1:
+        items.sort(key=_due)
+    return items
+
+
+def _due(item: AttendanceItem) -> tuple[date, str, str]:
+    """Soonest first; on the same day, in one order whichever way the items were made."""
+    return item.due, item.topic, item.absence_id or ""
+
+
+def _keeping_in_touch(
+    episode: Episode, policy: AttendancePolicy, today: date
+) -> AttendanceItem | None:
+    """The welfare contact due in a long-term absence still going on. Contacts made are not
+    recorded here: the one whose day has come is due now."""
+    contacts = welfare_contacts(episode, policy, today)
+    come = [d for d in contacts if d <= today]
+    if not come:
+        return None  # a last day ahead: long-term only later
+    weeks = ((today - episode.first_day).days + 1) // 7
+    label = f"Keeping in touch: long-term absence ({weeks} weeks), next by {contacts[-1]:%d %b}"
+    return AttendanceItem(
+        episode.employee_id, KEEPING_IN_TOUCH, label, come[-1], DueState.DUE_SOON, episode.id
+    )
+
+
+def _items_quick(
+    episodes: Sequence[Episode],
+    policy: AttendancePolicy,
+    today: date,
+    held: Sequence[date],
+    start: date,
+) -> list[AttendanceItem]:
+    """attendance_items in one pass over episodes that come oldest first, on day numbers
+    (ordinals) rather than dates: the schedule's path for everyone (tests/test_attendance.py
+    checks it gives the same on the whole demo). The trigger's details are worked out by
+    `trigger` only for someone who may have reached one."""
+    person = episodes[0].employee_id
+    no_disability = not policy.count_disability_related
+    no_pregnancy = not policy.count_pregnancy_related
+    now, window = today.toordinal(), start.toordinal()
+    long_days, rtw_days = 7 * policy.long_term_weeks, policy.rtw_due_within_days
+    overdue, soon, day_of = DueState.OVERDUE, DueState.DUE_SOON, date.fromordinal
+    spells = days = 0
+    items: list[AttendanceItem] = []
+    last_index = len(episodes) - 1
+    for i, e in enumerate(episodes):
+        first_day = e.first_day.toordinal()
+        last_day = e.last_day.toordinal() if e.last_day is not None else None
+        if not ((e.disability_related and no_disability) or (e.pregnancy_related and no_pregnancy)):
+            last = last_day if last_day is not None and last_day < now else now
+            first = first_day if first_day > window else window
+            if first <= last:
+                spells += 1
+                days += last - first + 1
+        if last_day is not None and last_day < now:
+            back = last_day + 1
+            if back >= window and (
+                not held or not _held_between(held, back, episodes, i, last_index)
+            ):
+                due = back + rtw_days
+                state = overdue if due < now else soon
+                items.append(
+                    AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, day_of(due), state, e.id)
+                )
+        elif now - first_day >= long_days:
+            kit = _keeping_in_touch(e, policy, today)
+            if kit is not None:
+                items.append(kit)
+    maybe = spells >= policy.episodes or days >= policy.days or policy.bradford_enabled
+    if spells and maybe:
+        reached = trigger(episodes, policy, today, start=start, in_order=True)
+        if reached is not None:
+            label = f"Attendance trigger reached ({', '.join(reached.why)})"
+            items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
+    if len(items) > 1:
+        items.sort(key=_due)
+    return items
+
+
+def _held_between(
+    held: Sequence[date], back: int, episodes: Sequence[Episode], i: int, last_index: int
+) -> bool:
+    """An interview held from day number `back` to the next episode's first day."""
+    until = episodes[i + 1].first_day if i < last_index else date.max
+    since = date.fromordinal(back)
+    return any(since <= d <= until for d in held)

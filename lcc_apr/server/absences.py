@@ -1,0 +1,155 @@
+"""Absence episodes on the server: what each user may see (GET /absences) and a laptop's
+pushed episodes applied one by one (POST /absences), each checked as the laptop checked it
+(lcc_apr.attendance.episodes) and against its scope.
+
+Scope: HR sees and writes everyone's but their own; a line manager their direct reports'
+(recorded by them, so not their reports' reports'); everyone sees their own. An edit made
+from a version the server no longer holds (changed by HR's import or by someone else since)
+is refused with the server's copy, unless it says the same (a retry). Each applied episode
+is audited (ids only). Runs on the request's thread in its session; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.attendance.episodes import Episode
+from lcc_apr.attendance.policy import AttendancePolicy
+from lcc_apr.attendance.rows import problems_in
+from lcc_apr.models import Absence, now_utc
+from lcc_apr.models.absence import MANAGER
+from lcc_apr.sync.absencewire import AbsencePushBody, AbsenceWire
+
+from . import audit
+from .scope import Viewer
+
+CHANGED = (
+    "This absence was changed on the server since (by HR or another manager); the server's "
+    "version was kept. Check it and record your change again if it is still needed."
+)
+NOT_YOURS = "You can record absences only for the people you line manage."
+CONTENT = (
+    "employee_id",
+    "first_day",
+    "last_day",
+    "reason",
+    "disability_related",
+    "pregnancy_related",
+    "deleted",
+)
+
+
+def may_see(viewer: Viewer, employee_id: int) -> bool:
+    return viewer.is_hr or employee_id == viewer.employee_id or employee_id in viewer.direct
+
+
+def may_write(viewer: Viewer, employee_id: int) -> bool:
+    if employee_id == viewer.employee_id:
+        return False
+    return viewer.is_hr or employee_id in viewer.direct
+
+
+def wire_of(row: Absence) -> AbsenceWire:
+    return AbsenceWire(
+        id=row.id,
+        employee_id=row.employee_id,
+        first_day=row.first_day,
+        last_day=row.last_day,
+        reason=row.reason,
+        disability_related=row.disability_related,
+        pregnancy_related=row.pregnancy_related,
+        deleted=row.deleted,
+        source="manager" if row.source == MANAGER else "hr_import",
+        server_rev=row.server_rev,
+    )
+
+
+def visible(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """Every episode the viewer may see (withdrawn ones too, so laptops drop theirs)."""
+    stmt = select(Absence).order_by(Absence.employee_id, Absence.first_day, Absence.id)
+    if not viewer.is_hr:
+        people = sorted({*viewer.direct, *([viewer.employee_id] if viewer.employee_id else [])})
+        stmt = stmt.where(Absence.employee_id.in_(people))
+    return [wire_of(r).model_dump(mode="json") for r in session.scalars(stmt)]
+
+
+def apply_pushed(
+    session: Session,
+    viewer: Viewer,
+    body: AbsencePushBody,
+    *,
+    route: str,
+    today: date,
+    policy: AttendancePolicy,
+) -> list[dict[str, Any]]:
+    """Each pushed episode applied or refused, in order: the PushReply's results."""
+    results = []
+    for wire in body.absences:
+        results.append(_apply(session, viewer, wire, route=route, today=today, policy=policy))
+        session.flush()  # the next one is checked against this one
+    return results
+
+
+def _apply(
+    session: Session,
+    viewer: Viewer,
+    wire: AbsenceWire,
+    *,
+    route: str,
+    today: date,
+    policy: AttendancePolicy,
+) -> dict[str, Any]:
+    row = session.get(Absence, wire.id)
+    held = wire_of(row) if row is not None and may_see(viewer, row.employee_id) else None
+
+    def refused(reason: str) -> dict[str, Any]:
+        audit.add(
+            session, viewer.user_id, "absence_push", route, "refused", subject_id=wire.employee_id
+        )
+        return {
+            "id": wire.id,
+            "outcome": "refused",
+            "server_rev": row.server_rev if row is not None else None,
+            "reason": reason,
+            "absence": held.model_dump(mode="json") if held is not None else None,
+        }
+
+    if not may_write(viewer, wire.employee_id) or (
+        row is not None and not may_write(viewer, row.employee_id)
+    ):
+        return refused(NOT_YOURS)
+    if row is not None and row.employee_id != wire.employee_id:
+        return refused("An absence cannot be moved to another person: withdraw it instead.")
+    if row is not None and row.server_rev != wire.base_rev:
+        if all(getattr(row, k) == getattr(wire, k) for k in CONTENT):
+            return {"id": wire.id, "outcome": "applied", "server_rev": row.server_rev}
+        return refused(CHANGED)
+    if not wire.deleted:
+        episode = Episode(
+            wire.id,
+            wire.employee_id,
+            wire.first_day,
+            wire.last_day,
+            wire.reason,
+            wire.disability_related,
+            wire.pregnancy_related,
+        )
+        problems = problems_in(session, episode, today=today, policy=policy)
+        if problems:
+            return refused(" ".join(problems))
+    if row is None:
+        row = Absence(id=wire.id, source=MANAGER, server_rev=0, dirty=False)
+        session.add(row)
+    for key in CONTENT:
+        setattr(row, key, getattr(wire, key))
+    row.recorded_by, row.updated_at = viewer.user_id, now_utc()
+    row.server_rev = (row.server_rev or 0) + 1
+    row.base_rev, row.dirty = None, False
+    audit.add(
+        session, viewer.user_id, "absence_push", route, "applied", subject_id=wire.employee_id
+    )
+    return {"id": wire.id, "outcome": "applied", "server_rev": row.server_rev}
