@@ -5,7 +5,7 @@ input, and the store's migration."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -361,6 +361,64 @@ def test_the_schedule_reads_everyones_episodes_in_one_query(demo_store_copy):
     statements = [q for q in statements if "absences" in q]
     assert len(statements) == 1
     assert sorted(i.topic for i in due[person]) == [RETURN_TO_WORK, TRIGGER]
+
+
+def test_an_rtw_interview_record_in_the_store_settles_the_outstanding_interview(
+    demo_store_copy,
+):
+    """Read from the store (no `rtw_held`): the return-to-work interview records' meeting
+    dates; a deleted one does not count, nor one held before the person came back."""
+    from lcc_apr.history import create_record
+    from lcc_apr.models import Record, RecordKind
+    from lcc_apr.schedule.attendance import rtw_days
+
+    store = demo_store_copy
+    user, person, _ = manager_and_report(store)
+    with store.session() as s:
+        s.execute(text("DELETE FROM absences"))
+    record_absence(
+        store,
+        user=user,
+        employee_id=person,
+        first_day=date(2026, 11, 16),
+        last_day=date(2026, 11, 18),
+        reason="infection",
+        today=TODAY,
+        policy=POLICY,
+    )
+
+    def interview(meeting: str) -> str:
+        with store.session() as s:
+            made = create_record(
+                s,
+                kind=RecordKind.RETURN_TO_WORK,
+                subject_id=person,
+                author_id=None,
+                template_id="return_to_work",
+                template_version=1,
+                answers={"meeting_date": meeting, "absence_first_day": "2026-11-16"},
+                status="draft",
+                record_date=TODAY,
+                at=datetime(2026, 11, 30, 9, tzinfo=UTC),
+            )
+            return made.id
+
+    def topics() -> list[str]:
+        with store.session() as s:
+            return sorted(i.topic for i in attendance_due_for(s, POLICY, today=TODAY)[person])
+
+    assert topics() == [RETURN_TO_WORK]
+    interview("2026-11-10")  # before the absence: not this one's interview
+    assert topics() == [RETURN_TO_WORK]
+    held = interview("2026-11-19")
+    with store.session() as s:
+        assert sorted(rtw_days(s, since=date(2026, 1, 1))[person]) == [
+            date(2026, 11, 10),
+            date(2026, 11, 19),
+        ]
+        assert person not in attendance_due_for(s, POLICY, today=TODAY)
+        s.get(Record, held).deleted = True
+    assert topics() == [RETURN_TO_WORK]
 
 
 # -- migrations --------------------------------------------------------------------------

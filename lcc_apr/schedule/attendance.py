@@ -3,8 +3,8 @@ outstanding, and welfare contact ("keeping in touch") in long-term absence.
 
 Everyone's episodes come from one query (`gather_episodes`); the rules are the pure
 functions of lcc_apr.attendance.triggers. The days return-to-work interviews were held
-come from the caller (`rtw_held`, employee id -> days): the RTW records are read where the
-caller reads records. Any worker thread, on the caller's session.
+are the RTW interview records' meeting dates (`rtw_days`), or the caller's (`rtw_held`,
+employee id -> days). Any worker thread, on the caller's session.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from lcc_apr.attendance.triggers import (
     welfare_contacts,
     window_start,
 )
-from lcc_apr.models import Absence, Employee
+from lcc_apr.models import Absence, Employee, Record, RecordKind
 
 from .model import DueState
 
@@ -119,21 +119,50 @@ def _core_rows(session: Session, *, today: date, since: date, ids: list[int] | N
     return [tuple(r) for r in session.connection().execute(stmt)]  # type: ignore[misc]
 
 
+def rtw_days(
+    session: Session, *, since: date, employee_ids: Iterable[int] | None = None
+) -> dict[int, list[date]]:
+    """The days return-to-work interviews were held from `since` on, per employee: each RTW
+    record's meeting date (its record date while none is written), deleted ones left out.
+    A draft counts: the interview took place, its record is being written up."""
+    stmt = select(Record.subject_id, Record.record_date, Record.answers).where(
+        Record.kind == RecordKind.RETURN_TO_WORK, Record.deleted.is_(False)
+    )
+    if employee_ids is not None:
+        stmt = stmt.where(Record.subject_id.in_(sorted(set(employee_ids))))
+    found: dict[int, list[date]] = {}
+    for subject_id, record_date, answers in session.execute(stmt):
+        held = _a_date(answers.get("meeting_date")) or record_date
+        if held is not None and held >= since:
+            found.setdefault(subject_id, []).append(held)
+    return found
+
+
+def _a_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def attendance_due_for(
     session: Session,
     policy: AttendancePolicy,
     *,
     today: date,
-    rtw_held: Mapping[int, Sequence[date]],
+    rtw_held: Mapping[int, Sequence[date]] | None = None,
     employee_ids: Iterable[int] | None = None,
 ) -> dict[int, list[AttendanceItem]]:
-    """Attendance items per employee (those with any), soonest first."""
+    """Attendance items per employee (those with any), soonest first. `rtw_held`: the days
+    RTW interviews were held, when the caller has them; else read (`rtw_days`)."""
     start = window_start(policy, today)
     since = start - timedelta(days=1)
     enabled = gc.isenabled()
     gc.disable()  # many young objects, none in a cycle (as due_for)
     try:
         episodes = gather_episodes(session, today=today, since=since, employee_ids=employee_ids)
+        if rtw_held is None:
+            rtw_held = rtw_days(session, since=since, employee_ids=employee_ids)
         found: dict[int, list[AttendanceItem]] = {}
         for employee_id, mine in episodes.items():
             held = rtw_held.get(employee_id, ())
