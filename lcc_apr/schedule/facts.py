@@ -45,7 +45,8 @@ KEEP = {
     ),
 }
 
-# people: (id, start, job title, probation end, leaving); aprs: (id, subject, status, day);
+# people: (id, start, job title, probation end, leaving); aprs: (id, subject, status, day,
+# form version, mid-year date);
 # supervisions: (subject, id, status, day, next date agreed); kept: (kind, id, subject,
 # status, day, answers). Dates as dates.
 Rows = tuple[Iterable[Sequence[Any]], ...]
@@ -66,8 +67,9 @@ def gather(
     people, aprs, supervisions, kept = rows or _core_rows(session, ids, since)
     facts = {p[0]: PersonFacts(*p) for p in people}
     apr = RecordKind.APR
-    for record_id, subject, status, day in aprs:
-        _add(facts, subject, RecordFact(record_id, apr, status, day))
+    for record_id, subject, status, day, version, mid_year in aprs:
+        answers = {"mid_year_date": mid_year} if mid_year else {}
+        _add(facts, subject, RecordFact(record_id, apr, status, day, answers, version))
     supervision = RecordKind.SUPERVISION
     for subject, record_id, status, day, next_date in supervisions:
         answers = {"next_supervision_date": next_date} if next_date else {}
@@ -95,7 +97,9 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     marks = ", ".join("?" * len(params))
     people_of = f" WHERE e.id IN ({marks})" if ids is not None else ""
     mine = f" AND subject_id IN ({marks})" if ids is not None else ""
-    next_supervision = fact_sql("next_supervision_date", packs(session.get_bind().dialect))
+    packed = packs(session.get_bind().dialect)
+    next_supervision = fact_sql("next_supervision_date", packed)
+    mid_year = fact_sql("mid_year_date", packed)
     cursor = session.connection().connection.cursor()
     try:
         people = cursor.execute(
@@ -104,9 +108,10 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
             params,
         ).fetchall()
         # The unary + keeps SQLite off ix_records_kind_date: the covering index is quicker.
+        # The form version and mid-year date are read for held APRs of form 2 on only.
         aprs = cursor.execute(
-            "SELECT id, subject_id, status, record_date FROM records"
-            f" WHERE kind = 'apr' AND deleted = 0 AND +record_date >= ?{mine}",
+            f"SELECT id, subject_id, status, record_date, template_version, {mid_year}"
+            f" FROM records WHERE kind = 'apr' AND deleted = 0 AND +record_date >= ?{mine}",
             (since.isoformat(), *params),
         ).fetchall()
         # One look in 0014's index for each person's latest date, one for its rows.
@@ -133,7 +138,7 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     day = date.fromisoformat
     return (
         [(i, day(s), t, p and day(p), g and day(g)) for i, s, t, p, g in people],
-        [(i, s, st, d and day(d)) for i, s, st, d in aprs],
+        [(i, s, st, d and day(d), v, m) for i, s, st, d, v, m in aprs],
         [(s, i, st, day(d), n) for s, i, st, d, n in supervisions],
         [(RecordKind(k), i, s, st, d and day(d), unpack(a)) for k, i, s, st, d, a in kept],
     )
@@ -153,9 +158,14 @@ def _core_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
         people = people.where(Employee.id.in_(ids))
     live = ~Record.deleted
     mine = Record.subject_id.in_(ids) if ids is not None else true()
-    aprs = select(Record.id, Record.subject_id, Record.status, Record.record_date).where(
-        live, mine, Record.kind == RecordKind.APR, _dated(session) >= since
-    )
+    aprs = select(
+        Record.id,
+        Record.subject_id,
+        Record.status,
+        Record.record_date,
+        Record.template_version,
+        fact("mid_year_date", Record.answers, session.get_bind().dialect),
+    ).where(live, mine, Record.kind == RecordKind.APR, _dated(session) >= since)
     latest = (
         select(Record.subject_id, func.max(Record.record_date).label("day"))
         .where(live, mine, Record.kind == RecordKind.SUPERVISION)
