@@ -470,7 +470,7 @@ class EditSession:
         record = self._as_record()
         workflow = workflow_for(record)
         options = []
-        for step in available_steps(record, self.actor):
+        for step in available_steps(record, self.actor, self.template):
             try:
                 check = check_step(record, step.name, self.actor, self.template)
             except WorkflowError:

@@ -334,3 +334,45 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "probation": PROBATION,
     "capability": CAPABILITY,
 }
+
+# Version 2 of the APR form (issue 19): no free-text period (the PDF prints the cycle),
+# each new objective's plan, the employee's self-assessment; the mid-year review comes
+# after sign-off (APR_V2_MID_YEAR).
+PLANS = (
+    "Adults and Communities service plan 2025/26, priority 2: timely assessments",
+    "Customer Services team plan 2025/26: digital by default",
+    "Customer Services team plan 2025/26: a skilled, stable team",
+)
+APR_V2: dict[str, Any] = {
+    **{k: v for k, v in APR.items() if k != "review_period"},
+    "new_objectives": [
+        {**o, "plan_link": plan} for o, plan in zip(APR["new_objectives"], PLANS, strict=True)
+    ],
+    "self_achievements": (
+        "Clearing the blue badge backlog: residents now wait under four weeks, and the "
+        "weekly figures are on the team dashboard."
+    ),
+    "self_objectives": "Backlog met; email letters half done; the apprenticeship moved to June.",
+    "self_challenges": "The supplier's bug held up the email letters for two months.",
+    "self_development": "Finish the apprenticeship, then the Aspiring Managers Programme.",
+    "self_support": "Protected study time until the end-point assessment.",
+}
+APR_V2_MID_YEAR: dict[str, Any] = {
+    "mid_year_date": "2025-11-12",
+    "mid_year_progress": [
+        {"objective": o["objective"], "progress": p}
+        for o, p in zip(APR["new_objectives"], ("on_track", "at_risk", "achieved"), strict=True)
+    ],
+    "mid_year_notes": "Good progress; the email letters need the supplier's fix by January.",
+}
+
+# Examples by form version: EXAMPLES are version 1's (records in tests are mostly v1).
+EXAMPLES_BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
+    **{(template_id, 1): answers for template_id, answers in EXAMPLES.items()},
+    ("apr", 2): APR_V2,
+}
+# The example of each template's newest version: what a record started today is filled with.
+LATEST: dict[str, dict[str, Any]] = {
+    template_id: EXAMPLES_BY_VERSION[(template_id, version)]
+    for template_id, version in sorted(EXAMPLES_BY_VERSION)
+}

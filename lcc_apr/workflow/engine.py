@@ -44,10 +44,15 @@ def workflow_for(record: Record) -> Workflow:
     return WORKFLOWS[record.kind]
 
 
-def available_steps(record: Record, actor: Actor) -> list[Transition]:
-    """Steps this actor could take now (their button may still report missing answers)."""
+def available_steps(record: Record, actor: Actor, template: Template) -> list[Transition]:
+    """Steps this actor could take now with the record's template version (their button
+    may still report missing answers)."""
     mine = actor.parties()
-    return [t for t in workflow_for(record).steps_from(record.status) if t.parties & mine]
+    return [
+        t
+        for t in workflow_for(record).steps_from(record.status)
+        if t.parties & mine and (not t.template_stage or t.target in template.reserved_states())
+    ]
 
 
 def check_step(record: Record, name: str, actor: Actor, template: Template) -> StepCheck:

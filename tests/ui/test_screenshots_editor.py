@@ -31,7 +31,7 @@ def shared_and_signed(store, record_id: str) -> None:
     """The manager fills the APR in and shares it; the employee responds and signs."""
     from lcc_apr.ops.records import actor_for
     from lcc_apr.ops.user import CurrentUser
-    from tests.examples import EXAMPLES
+    from tests.examples import LATEST
     from tests.test_editing import fill, move_on
 
     with store.session() as s:
@@ -45,7 +45,7 @@ def shared_and_signed(store, record_id: str) -> None:
         ]
     for actor, step, at in actors:
         session = EditSession(store, record_id, actor=actor, catalogue=CATALOGUE)
-        fill(session, EXAMPLES["apr"])
+        fill(session, LATEST["apr"])
         for problem in session.problems():  # the example's dates, moved to this record's
             session.set(problem.path, (session.reference + timedelta(days=100)).isoformat())
         session.save(at - timedelta(minutes=5))
