@@ -177,6 +177,8 @@ def mid_year_item(facts: PersonFacts, aprs: Sequence[RecordFact], frame: _Frame)
     """The mid-year review of this cycle's APR, once held (form version 2 on): due the
     policy's months after its meeting, until its date is recorded. None when there is
     none to hold (no such APR, an older form, or held already)."""
+    if not aprs:
+        return None
     cycle = frame.cycles[0]
     held = None
     for record in aprs:  # oldest first: the latest held one wins
