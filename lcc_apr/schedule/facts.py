@@ -76,6 +76,8 @@ def gather(
     facts = {p[0]: PersonFacts(*p) for p in people}
     apr = RecordKind.APR
     for record_id, subject, status, day, version, mid_year in aprs:
+        if status not in DONE:  # read for the mid-year review of those held only
+            version, mid_year = None, None
         answers = {"mid_year_date": mid_year} if mid_year else {}
         _add(facts, subject, RecordFact(record_id, apr, status, day, answers, version))
     supervision = RecordKind.SUPERVISION
@@ -147,7 +149,7 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     day = date.fromisoformat
     return (
         [(i, day(s), t, p and day(p), g and day(g)) for i, s, t, p, g in people],
-        [(i, s, st, d and day(d), *extra.get(i, (1, None))) for i, s, st, d in aprs],
+        [(i, s, st, d and day(d), *extra.get(i, (None, None))) for i, s, st, d in aprs],
         [(s, i, st, day(d), n) for s, i, st, d, n in supervisions],
         [(RecordKind(k), i, s, st, d and day(d), unpack(a)) for k, i, s, st, d, a in kept],
     )

@@ -185,7 +185,8 @@ def mid_year_item(facts: PersonFacts, aprs: Sequence[RecordFact], frame: _Frame)
         day = record.record_date
         if record.status in DONE and day and cycle.start <= day < cycle.next_start:
             held = record
-    if held is None or held.template_version < MID_YEAR_FROM or held.record_date is None:
+    version = held.template_version if held is not None else None
+    if held is None or version is None or version < MID_YEAR_FROM or held.record_date is None:
         return None
     if held.answers.get("mid_year_date"):
         return None
