@@ -194,11 +194,11 @@ def header_items(
             since = long_date(e.date_in_post) if e.date_in_post else "Not recorded"
             found.append(("Date in post", since))
         elif item == "period_covered":
-            found.append(("Period covered", _period(day, policy or load_policy())))
+            found.append(("Period covered", period_covered(day, policy or load_policy())))
     return tuple(found)
 
 
-def _period(day: date | None, policy: Policy) -> str:
+def period_covered(day: date | None, policy: Policy) -> str:
     """The APR cycle the record's date falls in, in words (the council's year)."""
     if day is None:
         return "Not set"
