@@ -37,7 +37,7 @@ def test_new_records_are_written_with_version_2_and_version_1_stays():
     assert CATALOGUE.current(RecordKind.APR) is V2
     assert V1.version == 1 and "self_achievements" not in {f.key for f in V1.fields()}
     assert V1.print_header == () and not V1.reserved_states()
-    assert V2.print_header == ("grade", "post", "date_in_post", "period_covered")
+    assert V2.print_header == ("post", "grade", "date_in_post", "period_covered")
 
 
 def test_each_new_objective_names_its_plan():

@@ -197,8 +197,8 @@ def _about(doc: RecordDocument) -> list[tuple[str, str, str, str]]:
     return [
         ("Name", e.name, "Employee number", e.employee_number),
         *pairs,
-        ("Line manager", e.line_manager or "None recorded", "Status", doc.status_label),
-        ("Department", e.department, "Section", e.section or "None"),
+        ("Department", e.department, "Line manager", e.line_manager or "None recorded"),
+        ("Section", e.section or "None", "Status", doc.status_label),
         ("Record date", doc.record_date or "Not set", "Record", doc.record_id),
         ("Form", doc.version_label, "", ""),
     ]
