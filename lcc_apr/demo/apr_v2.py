@@ -2,10 +2,11 @@
 
 `to_v2(answers, ...)` turns the answers history.py wrote for a version 1 APR into version
 2's: no free-text period (the PDF prints the cycle), each new objective's link to its
-service or team plan, the employee's self-assessment (most reviews past their draft; a
-draft may be with the employee to prepare), and the mid-year review of completed reviews
-whose mid-year date has passed. It draws from its own seeded RNG, so the rest of the demo
-(older years, other kinds) is exactly as before. Runs in the demo's generator.
+service or team plan, the employee's self-assessment (most reviews past their draft, and
+some drafts: sent back from the preparation step), and the mid-year review of completed
+reviews whose mid-year date has passed. It draws from its own seeded RNG and keeps every
+status, so the rest of the demo (older years, other kinds, who has a draft) is exactly as
+before. Runs in the demo's generator.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .answers import Answers, Context, Writer
 
 VERSION = 2
 PREPARED_SHARE = 0.7  # reviews past their draft whose employee wrote a self-assessment
-PREPARING_SHARE = 0.3  # drafts with the employee to prepare
+PREPARED_DRAFT_SHARE = 0.4  # drafts whose employee has sent a self-assessment back
 MID_YEAR_HELD_SHARE = 0.75  # completed reviews whose mid-year date has passed
 MID_YEAR_MONTHS = 6  # as resources/policy/policy.toml's apr.mid_year_months
 PROGRESS = ["achieved", "on_track", "on_track", "on_track", "at_risk", "changed"]
@@ -45,8 +46,8 @@ def to_v2(
     meeting: date,
     status: str,
     as_of: date,
-) -> tuple[Answers, str]:
-    """Version 2 answers and the status (a draft may be in preparation instead)."""
+) -> Answers:
+    """Version 2 answers for a review at `status`."""
     w = Writer(random.Random(seed))
     w.p, w.services = writer.p, writer.services  # the phrases already loaded
     fill = w.pick(ctx)
@@ -58,10 +59,7 @@ def to_v2(
         out["new_objectives"] = [
             {**o, "plan_link": f"{plan}, priority {w.between(1, 5)}"} for o in out["new_objectives"]
         ]
-    if status == "draft" and w.chance(PREPARING_SHARE):
-        status = "preparation"
-        out["self_achievements"] = str(w.one(bank["self_achievements"])).format_map(fill)
-    elif status != "draft" and w.chance(PREPARED_SHARE):
+    if w.chance(PREPARED_DRAFT_SHARE if status == "draft" else PREPARED_SHARE):
         for key in SELF_KEYS:
             out[key] = str(w.one(bank[key])).format_map(fill)
         if w.chance(0.5):
@@ -82,7 +80,7 @@ def to_v2(
         if progress:
             out["mid_year_progress"] = progress
         out["mid_year_notes"] = str(w.one(bank["mid_year_notes"])).format_map(fill)
-    return out, status
+    return out
 
 
 def _days(w: Writer) -> timedelta:

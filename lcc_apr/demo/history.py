@@ -208,7 +208,7 @@ class _History:
             if year < latest:
                 yield self.row(kind, p, answers, status, meeting)
                 continue
-            answers, status = apr_v2.to_v2(
+            answers = apr_v2.to_v2(
                 answers,
                 seed=f"{seed}/apr-v2/{p.id}",
                 writer=w,
