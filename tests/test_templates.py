@@ -36,6 +36,7 @@ EVERY = sorted(CATALOGUE.templates)  # (id, version) of every shipped template
 def example(template: Template) -> dict[str, Any]:
     return EXAMPLES_BY_VERSION[(template.id, template.version)]
 
+
 # Keys other code already reads or writes (the demo generator, schedules): keep them.
 KEPT_KEYS = {
     RecordKind.APR: [
