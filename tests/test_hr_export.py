@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from lcc_apr.forms import Catalogue, forms_dir
 from lcc_apr.history import create_record
 from lcc_apr.hr import export as hr_export
-from lcc_apr.hr.export import FIXED, GROUP_FIXED
+from lcc_apr.hr.export import FIXED, GROUP_FIXED, ExportGone
 from lcc_apr.models import HrExport, Record, RecordKind
 from lcc_apr.ops.audit import audit_entries
 from lcc_apr.ops.hr_export import Cancelled, export_again, export_to_hr, past_exports
@@ -371,3 +371,33 @@ def test_the_command_line_exports_as_hr_lists_and_makes_an_export_again(
     assert "hr-export-000001-000004.xlsx" in capsys.readouterr().out
     assert main(["hr-export", "--again", "1", "--to", str(again), "--user", HR_USERNAME]) == 0
     assert (again / written.name).read_bytes() == written.read_bytes()
+
+
+def test_a_purged_record_leaves_the_register_and_its_export_is_not_made_again(demo, tmp_path):
+    """Retention (issue 18): a purge reaching HR's laptop takes the record's accepted
+    copies out of the register too; an export that held one says why it cannot be made
+    again, and later exports are unaffected."""
+    from lcc_apr.models import HrRegisterEntry
+    from lcc_apr.sync.apply import purge_cached
+
+    hr = user(demo, HR_USERNAME)
+    ids = completed_ids(demo, hr, 4)
+    accepted(demo, hr, ids[:2])
+    one = made(demo, hr, tmp_path / "one")
+    accepted(demo, hr, ids[2:])
+    two = made(demo, hr, tmp_path / "two")
+    with demo.session() as s:
+        assert purge_cached(s, [ids[0]]) == 1
+        s.commit()
+    with demo.session() as s:
+        left = set(s.scalars(select(HrRegisterEntry.record_id)))
+    assert ids[0] not in left and set(ids[1:]) <= left
+    with pytest.raises(ExportGone, match="purged under the retention rules"):
+        export_again(
+            demo, user=hr, export_id=one.export_id, folder=tmp_path / "a", catalogue=CATALOGUE
+        )
+    (tmp_path / "b").mkdir()
+    again = export_again(
+        demo, user=hr, export_id=two.export_id, folder=tmp_path / "b", catalogue=CATALOGUE
+    )
+    assert again.digest == two.digest

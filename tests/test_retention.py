@@ -456,3 +456,38 @@ def test_the_serve_process_lists_what_is_due_daily_and_purges_nothing(live_serve
     with live_server.session() as s:
         routes = s.scalars(select(AuditEntry.route).where(AuditEntry.event == "retention_due"))
         assert list(routes) == ["daily"]
+
+
+def test_a_purge_rewrites_the_push_replies_kept_for_retries(live_server):
+    """A reply kept for a retried push that quoted a purged record (a conflict sends the
+    server's copy back) is rewritten to the refusal a push of it now gets; the other
+    results in it stay as they were."""
+    import orjson
+
+    from lcc_apr.server.tables import IdempotentReply
+
+    (a,) = staff(live_server, 1)
+    hr = live_server.people.hr[0]
+    gone = make(live_server, RecordKind.SUPERVISION, a, "completed", "2015-06-01")
+    kept = make(live_server, RecordKind.SUPERVISION, a, "completed", "2024-06-01")
+    theirs = {"id": kept, "outcome": "accepted", "server_rev": 7}
+    quoted = {"id": gone, "outcome": "conflict", "server_rev": 3, "record": {"answers": "Zoë"}}
+    with live_server.session() as s:
+        s.add(
+            IdempotentReply(
+                user_id=hr.id,
+                key="k" * 32,
+                body_hash="0" * 64,
+                reply=orjson.dumps({"results": [quoted, theirs]}),
+                created_at=at("2026-11-01"),
+            )
+        )
+    listing(live_server)
+    with live_server.session() as s:
+        (outcome,) = retention.confirm(s, [gone], hr.id, AS_OF)
+        assert outcome.purged
+    with live_server.session() as s:
+        reply = orjson.loads(s.get(IdempotentReply, (hr.id, "k" * 32)).reply)
+    assert reply["results"][1] == theirs
+    assert reply["results"][0]["outcome"] == "refused" and "Zoë" not in str(reply)
+    assert "retention rules" in reply["results"][0]["reason"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -27,9 +27,14 @@ from lcc_apr.signing.trust import Trust
 from tests.pdf_tools import Identity, dummy_timestamper, make_ca, make_tsa
 
 SIGNATURE = b"the sign-off's ECDSA signature bytes"
-# within the test TSA certificate's dates (from an hour ago)
-AT = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
-LOCAL = AT.astimezone(ZoneInfo("Europe/London"))
+
+
+def at_of(tsa: Identity) -> datetime:
+    """The time its tokens certify: within the test TSA certificate's dates (made when
+    the module's first test runs, valid from an hour before; not the run's start, which
+    a long run leaves before them)."""
+    start = tsa.certificate.not_valid_before_utc.replace(second=0, microsecond=0)
+    return start + timedelta(minutes=30)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +49,7 @@ def tsa(root) -> Identity:
 
 def stamp(tsa: Identity, signature: bytes = SIGNATURE) -> bytes:
     stamper = dummy_timestamper(tsa)
-    stamper.fixed_dt = AT
+    stamper.fixed_dt = at_of(tsa)
     token = asyncio.run(stamper.async_timestamp(hashlib.sha256(signature).digest(), "sha256"))
     return bytes(token.dump())
 
@@ -57,8 +62,8 @@ def tampered(token: bytes) -> bytes:
 def test_a_token_from_a_trusted_tsa_certifies_its_time(root, tsa):
     token = stamp(tsa)
     checked = check_token(token, SIGNATURE, [root.certificate])
-    assert checked.valid and checked.at == AT and checked.problem == ""
-    assert token_time(token, SIGNATURE) == AT
+    assert checked.valid and checked.at == at_of(tsa) and checked.problem == ""
+    assert token_time(token, SIGNATURE) == at_of(tsa)
 
 
 def test_tokens_that_do_not_hold_say_why(root, tsa):
@@ -84,7 +89,8 @@ def test_what_a_signature_list_says(root, tsa):
         timestamp_roots=(root.certificate,),
     )
     token = stamp(tsa)
-    uk = f"{LOCAL.day} {LOCAL:%B %Y} at {LOCAL:%H:%M}"
+    local = at_of(tsa).astimezone(ZoneInfo("Europe/London"))
+    uk = f"{local.day} {local:%B %Y} at {local:%H:%M}"
     assert time_words(sign_off(token), trust) == f"Trusted time: {uk}."
     assert time_words(sign_off(None), trust) == NO_TIME_YET == "No trusted time yet."
     assert time_words(sign_off(tampered(token)), trust) == (

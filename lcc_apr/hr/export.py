@@ -494,6 +494,12 @@ def export_again(
             log.made_at,
             log.digest,
         )
+        held = session.scalar(select(func.count()).where(HrRegisterEntry.id.between(first, last)))
+        if held != log.entries:  # purge_cached took records out of the register
+            raise ExportGone(
+                f"Export {export_id} held records since purged under the retention rules: "
+                "it cannot be made again as it was."
+            )
     name = export_name(first, last, fmt)
     if (folder / name).exists():
         raise FileExistsError(f"{name} is already in that folder: choose another.")

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from lcc_apr import __version__
 from lcc_apr.models import now_utc
 
-from . import sequence
+from . import purge_ledger, sequence
 from .archive import ArchiveError, Cost, DamagedArchive, SealedReader, SealedWriter
 from .ca import read_certificate, register_certificate, write_file
 from .db import make_engine, prepare_database
@@ -315,7 +315,8 @@ def _sqlite_restore(copy: Path, target: Path) -> None:
 
 
 def _after_restore(settings: ServerSettings, summary: Summary) -> None:
-    """Migrate to this version, register the authority, and start a new epoch."""
+    """Migrate to this version, register the authority, start a new epoch, and purge
+    again what the purge ledger says was purged after the backup was made."""
     engine = make_engine(settings.database_url)
     try:
         prepare_database(engine)
@@ -324,6 +325,17 @@ def _after_restore(settings: ServerSettings, summary: Summary) -> None:
             if certificate is not None:
                 register_certificate(session, certificate)
             summary.epoch = sequence.new_epoch(session)
+            again = purge_ledger.reapply(session, settings.purge_ledger())
+        if again.stones:
+            summary.notes.append(
+                f"{again.stones} purge(s) made after this backup were made again from the "
+                f"purge ledger ({again.purged} record(s) it held were removed)."
+            )
+        if again.unreadable:
+            summary.notes.append(
+                f"{again.unreadable} line(s) of the purge ledger could not be read: list "
+                "what is due and confirm again."
+            )
         summary.users, summary.records = _counts(engine)
     finally:
         engine.dispose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -87,7 +88,7 @@ def cmd_retention(settings: ServerSettings, engine: Engine, args: argparse.Names
         except retention.HoldError as err:
             print(f"lcc-apr-server: {err}", file=sys.stderr)
             return EXIT_PROBLEM
-    return _confirm(engine, user_id, args)
+    return _confirm(engine, user_id, args, settings.purge_ledger())
 
 
 def _due(session: Session, today: date) -> int:
@@ -118,7 +119,7 @@ def _holds(session: Session) -> int:
     return EXIT_OK
 
 
-def _confirm(engine: Engine, user_id: int, args: argparse.Namespace) -> int:
+def _confirm(engine: Engine, user_id: int, args: argparse.Namespace, ledger: Path) -> int:
     ids = list(dict.fromkeys(args.record_ids))
     if not args.yes:
         answer = input(f"Purge {len(ids)} record(s) for good, on every laptop too? [y/N] ")
@@ -126,7 +127,7 @@ def _confirm(engine: Engine, user_id: int, args: argparse.Namespace) -> int:
             print("Nothing was purged.")
             return EXIT_OK
     with Session(engine) as session, session.begin():
-        outcomes = retention.confirm(session, ids, user_id, args.as_of or _today())
+        outcomes = retention.confirm(session, ids, user_id, args.as_of or _today(), ledger=ledger)
     for outcome in outcomes:
         print(
             f"{outcome.record_id}  " + ("purged" if outcome.purged else f"KEPT: {outcome.reason}")

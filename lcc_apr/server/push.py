@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Template
@@ -424,3 +424,29 @@ def _prune(session: Session, user_id: int, before: datetime) -> None:
             IdempotentReply.user_id == user_id, IdempotentReply.created_at < before
         )
     )
+
+
+def forget_in_replies(session: Session, record_ids: list[str]) -> int:
+    """Purged records (retention) leave the push replies kept for retries: each result
+    about one becomes the refusal a push of it now gets, so a retry learns nothing of
+    its content. Returns how many replies were rewritten (read 500 at a time)."""
+    needles = {rid: rid.encode() for rid in record_ids}
+    if not needles:
+        return 0
+    gone = {"outcome": "refused", "server_rev": None, "reason": PURGED}
+    rewrites = []
+    query = select(IdempotentReply.user_id, IdempotentReply.key, IdempotentReply.reply)
+    for user_id, key, reply in session.execute(query.execution_options(yield_per=500)):
+        if any(n in reply for n in needles.values()):
+            results = [
+                {"id": r["id"], **gone} if r.get("id") in needles else r
+                for r in orjson.loads(reply)["results"]
+            ]
+            rewrites.append((user_id, key, orjson.dumps({"results": results})))
+    for user_id, key, reply in rewrites:
+        session.execute(
+            update(IdempotentReply)
+            .where(IdempotentReply.user_id == user_id, IdempotentReply.key == key)
+            .values(reply=reply)
+        )
+    return len(rewrites)

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, select, union_all
 from sqlalchemy.orm import Session
@@ -39,7 +40,8 @@ from lcc_apr.retention import (
 )
 from lcc_apr.uk_time import uk_time
 
-from . import audit, sequence
+from . import audit, purge_ledger, sequence
+from .push import forget_in_replies
 from .tables import LegalHold, RetentionDue, RetentionTombstone
 
 CLI = "cli"  # the audit log's route for commands run on the server
@@ -192,8 +194,10 @@ def confirm(
     *,
     route: str = CLI,
     rules: dict[RecordKind, Rule] | None = None,
+    ledger: Path | None = None,
 ) -> list[Outcome]:
-    """Purge the listed records HR confirmed, each checked again; one outcome each."""
+    """Purge the listed records HR confirmed, each checked again; one outcome each. With
+    `ledger`, the purges are written there once the caller commits (purge_ledger)."""
     lock = sequence.lock(session)  # purges take feed numbers, in order with pushes
     rules = rules or load_rules()
     wanted = list(dict.fromkeys(record_ids))
@@ -202,7 +206,7 @@ def confirm(
         for r in session.scalars(select(RetentionDue).where(RetentionDue.record_id.in_(wanted)))
     }
     now_due = {d.record_id: d for d in work_out(session, today, rules, wanted)}
-    outcomes = []
+    outcomes, stones = [], []
     for record_id in wanted:
         reason = ""
         current = now_due.get(record_id)
@@ -221,25 +225,28 @@ def confirm(
         assert current is not None
         record = session.get(Record, record_id)
         assert record is not None
-        session.add(
-            RetentionTombstone(
-                record_id=record_id,
-                kind=current.kind.value,
-                seq=lock.next(),
-                created_on=record.created_at.date(),
-                record_date=record.record_date,
-                trigger_on=current.trigger_on,
-                due_on=current.due_on,
-                rule=current.rule,
-                confirmed_by=user_id,
-                purged_at=now_utc(),
-            )
+        stone = RetentionTombstone(
+            record_id=record_id,
+            kind=current.kind.value,
+            seq=lock.next(),
+            created_on=record.created_at.date(),
+            record_date=record.record_date,
+            trigger_on=current.trigger_on,
+            due_on=current.due_on,
+            rule=current.rule,
+            confirmed_by=user_id,
+            purged_at=now_utc(),
         )
+        session.add(stone)
+        stones.append(stone)
         session.flush()
         purge_records(session, [record_id])
         session.execute(delete(RetentionDue).where(RetentionDue.record_id == record_id))
         audit.add(session, user_id, "retention_purge", route, "purged")
         outcomes.append(Outcome(record_id, True, ""))
+    forget_in_replies(session, [s.record_id for s in stones])
+    if ledger is not None:
+        purge_ledger.write_after_commit(session, ledger, stones)
     return outcomes
 
 

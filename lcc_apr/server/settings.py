@@ -37,6 +37,7 @@ FILE_SUFFIX = "_FILE"  # LCC_APR_SERVER_<NAME>_FILE: the value is that file's co
 MASK = "**********"
 SECRET_FILE = "server-secret.key"
 CA_CERT_FILE = "signing-ca.pem"
+PURGE_LEDGER_FILE = "purged-records.jsonl"
 CA_KEY_FILE = "signing-ca.key"
 
 
@@ -130,6 +131,10 @@ class ServerSettings(BaseSettings):
     timestamp_authority_roots_file: Path | None = None
     timestamp_timeout_seconds: float = Field(default=10, gt=0, le=120)
     crl_days: int = Field(default=7, ge=1, le=366)
+    # Retention (docs/retention.md): every purge is also written here, outside the
+    # database and its backups, so a restore purges again what was purged after the
+    # backup was made. None: <data dir>/purged-records.jsonl.
+    purge_ledger_file: Path | None = None
 
     @field_validator(
         "page_limit",
@@ -232,6 +237,10 @@ class ServerSettings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         return read_or_create_secret(self.secret_file())
+
+    def purge_ledger(self) -> Path:
+        """Where purges are written down (lcc_apr.server.purge_ledger)."""
+        return self.purge_ledger_file or data_dir() / PURGE_LEDGER_FILE
 
     def secret_file(self) -> Path:
         """Where the token signing secret is kept when the settings do not give it."""

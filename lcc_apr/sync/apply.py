@@ -39,6 +39,7 @@ from lcc_apr.models import (
     UserRole,
 )
 from lcc_apr.models.answers import pack
+from lcc_apr.models.hr import HrRegisterEntry
 from lcc_apr.models.patches import packs
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
 
@@ -416,9 +417,12 @@ def remove_records(session: Session, ids: list[str], *, at: datetime) -> int:
 
 def purge_cached(session: Session, ids: list[str]) -> int:
     """Records purged on the server under the retention rules leave the cache, unsent
-    work and all (how many were here)."""
+    work and all, and HR's register of accepted copies (how many records were here)."""
     present = list(session.scalars(select(Record.id).where(Record.id.in_(ids)))) if ids else []
     purge_records(session, present)
+    for start in range(0, len(ids), IDS_AT_ONCE):
+        chunk = ids[start : start + IDS_AT_ONCE]
+        session.execute(delete(HrRegisterEntry).where(HrRegisterEntry.record_id.in_(chunk)))
     return len(present)
 
 

@@ -63,7 +63,10 @@ def signing_authority_files() -> dict[str, Path]:
 
 
 def server_settings(url: str, **overrides: Any) -> ServerSettings:
-    merged = {**CHEAP_ARGON2, **signing_authority_files(), **overrides}
+    """Settings for a test server; its purge ledger a file of its own (not the user's)."""
+    folder = signing_authority_files()["ca_cert_file"].parent
+    ledger = {"purge_ledger_file": folder / f"purged-{uuid.uuid4().hex}.jsonl"}
+    merged = {**CHEAP_ARGON2, **signing_authority_files(), **ledger, **overrides}
     return ServerSettings(database_url=url, secret_key=SECRET, **merged)
 
 

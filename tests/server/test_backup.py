@@ -4,6 +4,7 @@ PostgreSQL, and real laptops syncing with a server restored from a backup they p
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from pathlib import Path
@@ -28,7 +29,7 @@ from lcc_apr.sync.transport import Connection, Tokens
 
 from ..conftest import MemoryKeyring
 from .databases import copy_database, pg_admin
-from .harness import SECRET, server_settings
+from .harness import AS_OF, SECRET, server_settings
 
 PASSPHRASE = "a long operator passphrase"
 CHEAP = Cost(iterations=1, memory_kib=8 * 1024, lanes=1)
@@ -370,3 +371,67 @@ def new_supervision(laptop: Laptop, subject_id: int) -> str:
             at=now_utc(),
         )
         return record.id
+
+
+def test_a_restore_purges_again_what_was_purged_after_the_backup(
+    live_server, tmp_path, cheap_archives
+):
+    """Retention (issue 18): a purge writes its tombstone's fields, and nothing personal,
+    to the purge ledger outside the database; restoring a backup made before the purge
+    purges the record again and puts its tombstone back in the feed."""
+    from lcc_apr.server import purge_ledger, retention
+    from lcc_apr.server.tables import RetentionTombstone
+    from tests.test_retention import make
+
+    report = live_server.people.employees[0]
+    hr = live_server.people.hr[0]
+    gone = make(live_server, RecordKind.SUPERVISION, report.employee_id, "completed", "2015-06-01")
+    kept = make(live_server, RecordKind.SUPERVISION, report.employee_id, "completed", "2024-06-01")
+    ledger = live_server.settings.purge_ledger()
+    archive = tmp_path / "before-the-purge.lccbackup"
+    make_backup(live_server.settings, archive, PASSPHRASE)
+
+    client = live_server.login(hr.username).client
+    assert gone in {d["record_id"] for d in client.post("/hr/retention/due").json()["due"]}
+    with Session(live_server.engine) as s:  # a purge rolled back writes nothing
+        retention.confirm(s, [gone], hr.id, AS_OF, ledger=ledger)
+        s.rollback()
+    assert not ledger.exists()
+    reply = client.post("/hr/retention/confirm", json={"record_ids": [gone]})
+    assert reply.json()["outcomes"][0]["purged"] is True
+    (line,) = ledger.read_text().splitlines()
+    assert set(json.loads(line)) == {  # the tombstone's fields: no subject, no content
+        "record_id",
+        "kind",
+        "created_on",
+        "record_date",
+        "trigger_on",
+        "due_on",
+        "rule",
+        "confirmed_by",
+        "purged_at",
+    }
+    assert json.loads(line)["record_id"] == gone
+    with ledger.open("a") as f:
+        f.write('{"record_id": "cut sh')  # a line cut short by a crash
+
+    summary = restore_backup(
+        archive,
+        PASSPHRASE,
+        force=True,
+        database_url=live_server.settings.database_url,
+        secret_key=SECRET,
+        purge_ledger_file=ledger,
+        **ca_of(live_server.settings),
+    )
+    assert any("1 purge(s) made after this backup" in n for n in summary.notes)
+    assert any("1 line(s) of the purge ledger could not be read" in n for n in summary.notes)
+    live_server.engine.dispose()
+    with Session(live_server.engine) as s:
+        assert s.get(Record, gone) is None and s.get(Record, kept) is not None
+        stone = s.get(RetentionTombstone, gone)
+        assert stone is not None and stone.confirmed_by == hr.id
+        assert stone.seq == s.scalar(select(ServerMeta.seq))  # in the new epoch's feed
+        checked, problems = retention.check(s)
+        assert problems == [] and checked > 0
+        assert purge_ledger.reapply(s, ledger).stones == 0  # a second look finds it done

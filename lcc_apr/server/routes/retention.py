@@ -117,7 +117,12 @@ def confirm(
 ) -> dict[str, Any]:
     _hr(ctx, user, session, "retention_purge", route)
     outcomes = retention.confirm(
-        session, body.record_ids, user.user_id, server_today(), route=route
+        session,
+        body.record_ids,
+        user.user_id,
+        server_today(),
+        route=route,
+        ledger=ctx.settings.purge_ledger(),
     )
     session.commit()
     return {"outcomes": [o.__dict__ for o in outcomes]}
