@@ -634,3 +634,34 @@ def test_what_each_party_may_edit_follows_the_stage(store, cast):
     assert not manager.may_edit("manager_comments") and "Revise" in manager.read_only_reason
     manager.take("revise", at=AT)
     assert manager.may_edit("manager_comments")
+
+
+def test_the_employees_self_assessment_is_theirs_while_preparing(store, cast):
+    """APR form v2: the manager shares the draft to prepare; only the employee sees and
+    writes the self-assessment, and nothing else, until they send it back."""
+    record_id = start(store, cast, RecordKind.APR)
+    manager = open_as(store, record_id, cast.manager)
+    assert manager.template.version == 2
+    assert manager.section_visible("self_assessment")  # empty and read-only in the draft
+    assert not manager.may_edit("self_achievements")
+    manager.take("prepare", at=AT)
+    assert not manager.section_visible("self_assessment")  # not theirs to read yet
+    assert not manager.may_edit("manager_comments")
+    assert manager.read_only_reason.startswith(f"Shared with {manager.subject_name} to prepare")
+    employee = open_as(store, record_id, cast.employee)
+    assert employee.section_visible("self_assessment")
+    assert employee.may_edit("self_achievements") and not employee.may_edit("employee_comments")
+    with pytest.raises(EditRefused):
+        employee.set("employee_response", "agree")
+    (send,) = employee.steps()
+    assert send.name == "send_preparation" and not send.ready
+    assert {p.path for p in send.missing} == {"self_achievements", "self_development"}
+    fill(employee, LATEST["apr"])
+    employee.save(AT)
+    employee.take("send_preparation", at=AT + timedelta(minutes=1))
+    manager = open_as(store, record_id, cast.manager)
+    assert manager.status == "draft" and manager.section_visible("self_assessment")
+    assert manager.value("self_achievements") == LATEST["apr"]["self_achievements"]
+    assert not manager.may_edit("self_achievements") and manager.may_edit("manager_comments")
+    employee = open_as(store, record_id, cast.employee)
+    assert not employee.may_edit("self_achievements")  # sent: it stays as written
