@@ -49,8 +49,10 @@ from lcc_apr.forms import (
     Catalogue,
     Field,
     Problem,
+    Section,
     Template,
     edit_problems,
+    editors,
     is_visible,
     validate,
     warnings,
@@ -260,9 +262,16 @@ class EditSession:
             return True
 
     def section_visible(self, key: str) -> bool:
+        """Shown: its condition holds, and it is not private to others at this stage."""
         section = next(s for s in self.template.sections if s.key == key)
         with self._lock:
+            if self.status in section.private_in and not self._writes(section):
+                return False
             return is_visible(section.visible_when, self._working)
+
+    def _writes(self, section: Section) -> bool:
+        """Whether this person may write some field of `section` now."""
+        return any(self.roles & editors(f) for f in section.fields if f.holds_answer)
 
     def problems(self, *, strict: bool = False, step: str | None = None) -> list[Problem]:
         """What is wrong with the working answers: lenient while typing, strict before a step."""
@@ -354,7 +363,12 @@ class EditSession:
             after = with_value(self._working, parts, value)
             if check:
                 found = edit_problems(
-                    self.template, self._working, after, roles=self.roles, locked=self.locked
+                    self.template,
+                    self._working,
+                    after,
+                    roles=self.roles,
+                    locked=self.locked,
+                    statuses=[self.status],
                 )
                 if found and self.read_only_reason:  # not at this stage (the workflow's words)
                     raise EditRefused(self.read_only_reason, found)
@@ -443,7 +457,12 @@ class EditSession:
             after = with_changes(record.answers, write)
             roles = editing_roles(record.kind, [record.status], self.actor.parties())
             refused = edit_problems(
-                self.template, record.answers, after, roles=roles, locked=is_locked(record)
+                self.template,
+                record.answers,
+                after,
+                roles=roles,
+                locked=is_locked(record),
+                statuses=[record.status],
             )
             if refused:
                 raise EditRefused(f"Not saved. {_sentence(refused)}", refused)
@@ -475,7 +494,7 @@ class EditSession:
         record = self._as_record()
         workflow = workflow_for(record)
         options = []
-        for step in available_steps(record, self.actor):
+        for step in available_steps(record, self.actor, self.template):
             try:
                 check = check_step(record, step.name, self.actor, self.template)
             except WorkflowError:

@@ -25,6 +25,7 @@ class AprPolicy:
     cycle_start: str  # "MM-DD"
     cycle_end: str
     due_soon_days: int
+    mid_year_months: int = 6  # a mid-year review after the APR meeting (APR form v2 on)
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,8 @@ def _check(p: Policy, problems: list[str]) -> None:
             date(2024, month, day)
         except ValueError:
             problems.append(f"apr.{name}: {value!r} is not a month-day like 04-01")
+    if not 1 <= p.apr.mid_year_months <= 11:
+        problems.append("apr.mid_year_months: must be between 1 and 11")
     if sorted(p.probation.review_weeks) != list(p.probation.review_weeks):
         problems.append("probation.review_weeks: must be in increasing order")
     if any(w > p.probation.length_weeks for w in p.probation.review_weeks):

@@ -75,6 +75,35 @@ def post_held_on(session: Session, employee_id: int, day: date) -> Held | None:
     return held[0] if held else None
 
 
+def in_post_since(session: Session, employee_id: int, day: date) -> tuple[str, date] | None:
+    """The post number of the post held on `day` (as `post_held_on`) and since when its
+    holder had that job title in it, unbroken (a regrade keeps the date, a new title starts
+    it again): 'date in post' on a printed APR. A person whose posts were never recorded:
+    ("", their start date) while employed. None: no post held that day."""
+    held = post_held_on(session, employee_id, day)
+    if held is None:
+        return None
+    if not held.post_number:
+        employee = session.get(Employee, employee_id)
+        return ("", employee.start_date) if employee is not None else None
+    rows = session.execute(
+        select(PostHistory.valid_from, PostHistory.valid_to, PostHistory.job_title)
+        .join(Post, PostHistory.post_id == Post.id)
+        .where(
+            Post.employee_id == employee_id,
+            Post.post_number == held.post_number,
+            PostHistory.valid_from <= day,
+        )
+        .order_by(PostHistory.valid_from.desc())
+    ).all()
+    since = rows[0].valid_from  # the row held on `day`: the newest that began by then
+    for row in rows[1:]:
+        if row.valid_to != since or row.job_title != held.job_title:
+            break
+        since = row.valid_from
+    return held.post_number, since
+
+
 def terms(post: Post) -> dict[str, object]:
     return {name: getattr(post, name) for name in TRACKED}
 

@@ -542,7 +542,7 @@ CAPABILITY_V2: dict[str, Any] = {
 }
 
 # Each shipped (template id, version) and its example.
-EXAMPLES_BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
+_BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
     ("apr", 1): APR,
     ("supervision", 1): SUPERVISION,
     ("probation", 1): PROBATION,
@@ -554,7 +554,8 @@ EXAMPLES_BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
     ("attendance", 1): ATTENDANCE,
 }
 
-# The current version's example for each template: what a new record is written with.
+# Each template's example: the current version's, but the APR's version 1 (most APRs in
+# tests are v1 records; LATEST below holds the newest of every template).
 EXAMPLES: dict[str, dict[str, Any]] = {
     "apr": APR,
     "supervision": SUPERVISION_V2,
@@ -562,4 +563,46 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "capability": CAPABILITY_V2,
     "return_to_work": RETURN_TO_WORK,
     "attendance": ATTENDANCE,
+}
+
+# Version 2 of the APR form (issue 19): no free-text period (the PDF prints the cycle),
+# each new objective's plan, the employee's self-assessment; the mid-year review comes
+# after sign-off (APR_V2_MID_YEAR).
+PLANS = (
+    "Adults and Communities service plan 2025/26, priority 2: timely assessments",
+    "Customer Services team plan 2025/26: digital by default",
+    "Customer Services team plan 2025/26: a skilled, stable team",
+)
+APR_V2: dict[str, Any] = {
+    **{k: v for k, v in APR.items() if k != "review_period"},
+    "new_objectives": [
+        {**o, "plan_link": plan} for o, plan in zip(APR["new_objectives"], PLANS, strict=True)
+    ],
+    "self_achievements": (
+        "Clearing the blue badge backlog: residents now wait under four weeks, and the "
+        "weekly figures are on the team dashboard."
+    ),
+    "self_objectives": "Backlog met; email letters half done; the apprenticeship moved to June.",
+    "self_challenges": "The supplier's bug held up the email letters for two months.",
+    "self_development": "Finish the apprenticeship, then the Aspiring Managers Programme.",
+    "self_support": "Protected study time until the end-point assessment.",
+}
+APR_V2_MID_YEAR: dict[str, Any] = {
+    "mid_year_date": "2025-11-12",
+    "mid_year_progress": [
+        {"objective": o["objective"], "progress": p}
+        for o, p in zip(APR["new_objectives"], ("on_track", "at_risk", "achieved"), strict=True)
+    ],
+    "mid_year_notes": "Good progress; the email letters need the supplier's fix by January.",
+}
+
+# Every shipped form version's example.
+EXAMPLES_BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
+    **_BY_VERSION,
+    ("apr", 2): APR_V2,
+}
+# The example of each template's newest version: what a record started today is filled with.
+LATEST: dict[str, dict[str, Any]] = {
+    template_id: EXAMPLES_BY_VERSION[(template_id, version)]
+    for template_id, version in sorted(EXAMPLES_BY_VERSION)
 }

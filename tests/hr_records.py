@@ -14,7 +14,7 @@ from lcc_apr.models import Record, RecordKind, User
 from lcc_apr.ops.user import CurrentUser
 from lcc_apr.signing.trust import Trust, save_trust
 
-from .examples import EXAMPLES
+from .examples import LATEST
 from .test_editing import AT, AUTHORITY, SCRIPTS, Cast, cast_of, fill, move_on, open_as, start
 
 CATALOGUE = Catalogue.load()
@@ -52,7 +52,7 @@ def take_steps(
 def completed(store: Any, cast: Cast, kind: RecordKind = RecordKind.APR) -> str:
     """A new record of `kind` taken to the end of its workflow, signed on the way."""
     record_id = start(store, cast, kind)
-    take_steps(store, cast, record_id, SCRIPTS[kind], EXAMPLES[CATALOGUE.current(kind).id])
+    take_steps(store, cast, record_id, SCRIPTS[kind], LATEST[CATALOGUE.current(kind).id])
     return record_id
 
 

@@ -48,11 +48,14 @@ from lcc_apr.models import (
     Role,
     SexualOrientation,
 )
+from lcc_apr.pdf.document import period_covered
+from lcc_apr.policy import load_policy
 from lcc_apr.workdays import add_months, working_days_between
 from lcc_apr.workflow import ACCEPTED, RETURNED
 from lcc_apr.workflow.definitions import WORKFLOWS
 
 AS_OF = date(2025, 3, 31)
+NEWEST_CYCLE = date(2024, 4, 1)  # the APR cycle AS_OF falls in
 SMALL = 50
 MID = 80  # big enough for every kind and every APR status
 COLUMNS = ("sex", "age_band", "ethnicity", "disability", "sexual_orientation")
@@ -260,8 +263,12 @@ def test_history_content(small: Organisation, small_history: list) -> None:
         assert r["record_date"] <= AS_OF and r["created_at"].tzinfo is UTC
         assert r["created_at"].date() == r["record_date"]
         assert None not in r["answers"].values()
+        # The newest APR cycle is on version 2 of the APR form (issue 19), as are the other
+        # kinds' records of the newest council year (version_of); the rest on 1.
+        newest_apr = r["kind"] == RecordKind.APR and r["record_date"] >= NEWEST_CYCLE
         assert r["template_id"] == str(r["kind"])
-        assert r["template_version"] == version_of(r["kind"], r["record_date"], AS_OF)
+        expected = 2 if newest_apr else version_of(r["kind"], r["record_date"], AS_OF)
+        assert r["template_version"] == expected
     carried = 0
     for (eid, kind), rows in per.items():
         start = by_id[eid]["start_date"]
@@ -383,7 +390,7 @@ def test_a_draft_is_only_partly_filled(mid_history: list) -> None:
     drafts = [r for r, _ in mid_history if r["status"] == "draft" and r["kind"] == "apr"]
     assert drafts
     for r in drafts:  # a draft could not be shared yet
-        template = catalogue.get("apr", 1)
+        template = catalogue.get("apr", r["template_version"])
         missing = validate(
             template, r["answers"], reference=r["record_date"], strict=True, step="share"
         )
@@ -511,9 +518,36 @@ def test_an_apr_covers_the_year_its_title_names(mid_history: list) -> None:
     says 'April 2022 to March 2023', not the year before."""
     from lcc_apr.pdf.document import title_of
 
-    template = Catalogue.load().get("apr", 1)
+    catalogue = Catalogue.load()
     aprs = [r for r, _ in mid_history if r["kind"] == "apr"]
-    assert aprs
+    assert {r["template_version"] for r in aprs} == {1, 2}
     for r in aprs:
+        template = catalogue.get("apr", r["template_version"])
         start = title_of(template, r["answers"], r["record_date"]).split()[-1].split("/")[0]
-        assert r["answers"]["review_period"] == f"April {start} to March {int(start) + 1}"
+        if template.version == 1:
+            assert r["answers"]["review_period"] == f"April {start} to March {int(start) + 1}"
+        else:  # version 2 prints the cycle instead of a typed period
+            assert "review_period" not in r["answers"]
+            assert period_covered(r["record_date"], load_policy()) == (
+                f"1 April {start} to 31 March {int(start) + 1}"
+            )
+
+
+def test_the_newest_apr_cycle_is_on_form_version_2(mid_history: list) -> None:
+    """Plan links on every new objective, self-assessments (on some drafts already),
+    and mid-year reviews of most completed reviews whose mid-year date has passed."""
+    newest = [r for r, _ in mid_history if r["kind"] == "apr" and r["template_version"] == 2]
+    assert newest and all(r["record_date"] >= NEWEST_CYCLE for r in newest)
+    for r in newest:
+        assert all(o["plan_link"] for o in r["answers"].get("new_objectives", []))
+    statuses = Counter(r["status"] for r in newest)
+    drafts = [r for r in newest if r["status"] == "draft"]
+    prepared = [r for r in drafts if "self_achievements" in r["answers"]]
+    assert 0 < len(prepared) < len(drafts)  # some sent back from the preparation step
+    past_draft = [r for r in newest if r["status"] != "draft"]
+    assessed = [r for r in past_draft if "self_development" in r["answers"]]
+    assert 0.5 < len(assessed) / len(past_draft) < 0.9, statuses
+    completed = [r for r in newest if r["status"] == "completed"]
+    held = [r for r in completed if "mid_year_date" in r["answers"]]
+    assert 0.5 < len(held) / len(completed) < 0.95
+    assert all(r["status"] == "completed" for r in newest if "mid_year_date" in r["answers"])

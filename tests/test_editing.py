@@ -34,7 +34,7 @@ from lcc_apr.store import keys
 from lcc_apr.workflow import Actor, WorkflowError
 
 from .conftest import MemoryKeyring
-from .examples import EXAMPLES, REFERENCE_DATES
+from .examples import EXAMPLES, LATEST, REFERENCE_DATES
 
 CATALOGUE = Catalogue.load()
 POLICY = load_policy()
@@ -43,7 +43,14 @@ M, E, H = "manager", "employee", "hr"
 
 # Who takes each step, to the end of each kind's workflow (capability: through an appeal).
 SCRIPTS: dict[RecordKind, list[tuple[str, str]]] = {
-    RecordKind.APR: [(M, "share"), (E, "respond"), (E, "employee_sign"), (M, "manager_sign")],
+    RecordKind.APR: [
+        (M, "prepare"),  # APR form v2: the employee's self-assessment before the meeting
+        (E, "send_preparation"),
+        (M, "share"),
+        (E, "respond"),
+        (E, "employee_sign"),
+        (M, "manager_sign"),
+    ],
     RecordKind.SUPERVISION: [(M, "share"), (E, "employee_sign"), (M, "manager_sign")],
     RecordKind.PROBATION: [(M, "share"), (E, "employee_sign"), (M, "manager_sign")],
     RecordKind.CAPABILITY: [
@@ -192,11 +199,11 @@ def responded_apr(store: Any, cast: Cast, response: str) -> str:
     """An APR shared by the manager, to which the employee answered `response`."""
     record_id = start(store, cast, RecordKind.APR)
     manager = open_as(store, record_id, cast.manager)
-    fill(manager, EXAMPLES["apr"])
+    fill(manager, LATEST["apr"])
     manager.take("share", at=AT)
     employee = open_as(store, record_id, cast.employee)
     reasons = {"disagreement_reasons": "Objective 2 was never agreed."}
-    fill(employee, {**EXAMPLES["apr"], "employee_response": response, **reasons})
+    fill(employee, {**LATEST["apr"], "employee_response": response, **reasons})
     employee.take("respond", at=AT)
     return record_id
 
@@ -238,13 +245,13 @@ def open_as(store, record_id: str, actor: Actor) -> EditSession:
 @pytest.mark.parametrize("kind", list(RecordKind))
 def test_each_kind_is_filled_and_taken_through_its_workflow(store, cast, kind):
     template_id = CATALOGUE.current(kind).id
-    example = EXAMPLES[template_id]
+    example = LATEST[template_id]
     record_id = start(store, cast, kind)
     at = AT
     first = open_as(store, record_id, cast.manager)
     opening = {o.name: o for o in first.steps()}
-    first_step = SCRIPTS[kind][0][1]
-    assert not opening[first_step].ready  # nothing filled in yet
+    checked = next(step for _, step in SCRIPTS[kind] if step in opening and step != "prepare")
+    assert not opening[checked].ready  # nothing filled in yet
     for party, step in SCRIPTS[kind]:
         for filler in (M, E, H):
             session = open_as(store, record_id, cast[filler])
@@ -319,15 +326,16 @@ def test_step_labels_name_the_people_and_list_what_is_missing(store, cast):
     with store.session() as s:
         subject = s.get(Employee, cast.subject_id)
         name, boss = subject.display_name, subject.line_manager.display_name
-    (share,) = manager.steps()
+    share, prepare = manager.steps()
     assert share.label == f"Share with {name} for review"
     assert not share.locks and not share.needs_reason
+    assert prepare.label == f"Share with {name} to prepare" and prepare.ready  # APR v2
     missing = {p.path for p in share.missing}
     assert {"new_objectives", "overall_rating", "manager_comments"} <= missing
     with pytest.raises(WorkflowError, match="needs .* more answer"):
         manager.take("share", at=AT)
     assert stored(store, record_id).status == "draft"
-    fill(manager, EXAMPLES["apr"])
+    fill(manager, LATEST["apr"])
     manager.take("share", at=AT)
     employee = open_as(store, record_id, cast.employee)
     labels = {o.name: o.label for o in employee.steps()}
@@ -620,7 +628,7 @@ def test_text_typed_while_signing_is_kept_and_refused_not_dropped(store, cast, m
 def test_what_each_party_may_edit_follows_the_stage(store, cast):
     record_id = start(store, cast, RecordKind.APR)
     manager = EditSession(store, record_id, actor=cast.manager, catalogue=CATALOGUE)
-    fill(manager, EXAMPLES["apr"])
+    fill(manager, LATEST["apr"])
     assert manager.may_edit("manager_comments") and manager.read_only_reason == ""
     manager.take("share", at=AT)
     # Shared: the manager's answers wait for the employee's response.
@@ -641,3 +649,34 @@ def test_what_each_party_may_edit_follows_the_stage(store, cast):
     assert not manager.may_edit("manager_comments") and "Revise" in manager.read_only_reason
     manager.take("revise", at=AT)
     assert manager.may_edit("manager_comments")
+
+
+def test_the_employees_self_assessment_is_theirs_while_preparing(store, cast):
+    """APR form v2: the manager shares the draft to prepare; only the employee sees and
+    writes the self-assessment, and nothing else, until they send it back."""
+    record_id = start(store, cast, RecordKind.APR)
+    manager = open_as(store, record_id, cast.manager)
+    assert manager.template.version == 2
+    assert manager.section_visible("self_assessment")  # empty and read-only in the draft
+    assert not manager.may_edit("self_achievements")
+    manager.take("prepare", at=AT)
+    assert not manager.section_visible("self_assessment")  # not theirs to read yet
+    assert not manager.may_edit("manager_comments")
+    assert manager.read_only_reason.startswith(f"Shared with {manager.subject_name} to prepare")
+    employee = open_as(store, record_id, cast.employee)
+    assert employee.section_visible("self_assessment")
+    assert employee.may_edit("self_achievements") and not employee.may_edit("employee_comments")
+    with pytest.raises(EditRefused):
+        employee.set("employee_response", "agree")
+    (send,) = employee.steps()
+    assert send.name == "send_preparation" and not send.ready
+    assert {p.path for p in send.missing} == {"self_achievements", "self_development"}
+    fill(employee, LATEST["apr"])
+    employee.save(AT)
+    employee.take("send_preparation", at=AT + timedelta(minutes=1))
+    manager = open_as(store, record_id, cast.manager)
+    assert manager.status == "draft" and manager.section_visible("self_assessment")
+    assert manager.value("self_achievements") == LATEST["apr"]["self_achievements"]
+    assert not manager.may_edit("self_achievements") and manager.may_edit("manager_comments")
+    employee = open_as(store, record_id, cast.employee)
+    assert not employee.may_edit("self_achievements")  # sent: it stays as written

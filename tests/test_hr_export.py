@@ -112,10 +112,10 @@ def test_an_amended_record_comes_again_as_a_new_revision(demo, tmp_path):
     trust_the_test_authority(demo)
     cast = cast_of(demo)
     hr = user(demo, HR_USERNAME)
-    record_id = completed(demo, cast)
+    record_id = completed(demo, cast)  # a new APR: form version 2
     accepted(demo, hr, [record_id])
     one = made(demo, hr, tmp_path / "one")
-    (row,) = read_csv(one.path / "apr-v1.csv")[1:]
+    (row,) = read_csv(one.path / "apr-v2.csv")[1:]
     state = row[FIXED.index("signature_state")]
     assert state.startswith("employee valid 2026-11-30T") and "; manager valid 2026-" in state
 
@@ -131,9 +131,9 @@ def test_an_amended_record_comes_again_as_a_new_revision(demo, tmp_path):
     )
     accepted(demo, hr, [record_id], at=later + timedelta(hours=1))
     two = made(demo, hr, tmp_path / "two", at=later + timedelta(hours=2))
-    (again,) = read_csv(two.path / "apr-v1.csv")[1:]
+    (again,) = read_csv(two.path / "apr-v2.csv")[1:]
     assert again[0] == record_id and again[1] == "2"
-    header = read_csv(two.path / "apr-v1.csv")[0]
+    header = read_csv(two.path / "apr-v2.csv")[0]
     assert again[header.index("manager_comments")] == "Corrected: the objectives of 2026/27."
     assert again[FIXED.index("content_hash")] != row[FIXED.index("content_hash")]
     assert made(demo, hr, tmp_path / "three", at=later + timedelta(hours=3)) is None

@@ -30,6 +30,12 @@ from tests.examples import EXAMPLES, EXAMPLES_BY_VERSION, REFERENCE_DATES
 
 CATALOGUE = Catalogue.load()
 CURRENT = {kind: CATALOGUE.current(kind) for kind in RecordKind}
+EVERY = sorted(CATALOGUE.templates)  # (id, version) of every shipped template
+
+
+def example(template: Template) -> dict[str, Any]:
+    return EXAMPLES_BY_VERSION[(template.id, template.version)]
+
 
 # Keys other code already reads or writes (the demo generator, schedules): keep them.
 KEPT_KEYS = {
@@ -43,6 +49,8 @@ KEPT_KEYS = {
         "new_objectives.objective",
         "new_objectives.measure",
         "new_objectives.target_date",
+        "new_objectives.plan_link",
+        "mid_year_date",
         "values_discussion",
         "overall_rating",
         "learning_needs",
@@ -163,9 +171,9 @@ def without_each_needed_answer(
 
 # Every shipped version, old and current: records of each still open and move on.
 STEP_CASES = [
-    pytest.param(t.id, t.version, step, id=f"{t.id}-v{t.version}-{step}")
-    for t in CATALOGUE.templates.values()
-    for step in complete_steps(t.kind)
+    pytest.param(tid, version, step, id=f"{tid}-v{version}-{step}")
+    for tid, version in EVERY
+    for step in complete_steps(CATALOGUE.get(tid, version).kind)
 ]
 
 
@@ -199,9 +207,19 @@ def test_each_template_id_has_one_kind():
     assert all(len(found) == 1 for found in kinds.values()), kinds
 
 
-def test_examples_cover_every_current_template():
-    assert set(EXAMPLES) == {t.id for t in CURRENT.values()}
-    assert set(REFERENCE_DATES) == set(EXAMPLES)
+def test_examples_cover_every_template_version():
+    assert set(EXAMPLES_BY_VERSION) == set(EVERY)
+    assert set(REFERENCE_DATES) == set(EXAMPLES) == {t.id for t in CURRENT.values()}
+
+
+@pytest.mark.parametrize(("template_id", "version"), EVERY)
+def test_sections_keep_to_states_of_their_workflow(template_id, version):
+    """editable_in and private_in name states of the kind's workflow."""
+    template = CATALOGUE.get(template_id, version)
+    states = {s.name for s in WORKFLOWS[template.kind].states}
+    for section in template.sections:
+        assert section.editable_in <= states, section.key
+        assert section.private_in <= section.editable_in, section.key
 
 
 @pytest.mark.parametrize("kind", list(RecordKind), ids=str)
@@ -257,26 +275,19 @@ def test_text_fields_set_their_own_length_limits(kind):
 @pytest.mark.parametrize(("template_id", "version", "step"), STEP_CASES)
 def test_the_example_is_complete_at_every_step(template_id, version, step):
     template = CATALOGUE.get(template_id, version)
-    assert problems_at(template, EXAMPLES_BY_VERSION[template_id, version], step) == []
+    assert problems_at(template, example(template), step) == []
 
 
-@pytest.mark.parametrize(("template_id", "version"), sorted(EXAMPLES_BY_VERSION))
+@pytest.mark.parametrize(("template_id", "version"), EVERY)
 def test_the_example_is_clean_without_a_step(template_id, version):
     template = CATALOGUE.get(template_id, version)
-    assert problems_at(template, EXAMPLES_BY_VERSION[template_id, version], None) == []
-
-
-def test_every_shipped_version_has_an_example():
-    assert set(EXAMPLES_BY_VERSION) == set(CATALOGUE.templates)
-    assert all(EXAMPLES[t.id] is EXAMPLES_BY_VERSION[t.id, t.version] for t in CURRENT.values())
+    assert problems_at(template, example(template), None) == []
 
 
 @pytest.mark.parametrize(("template_id", "version", "step"), STEP_CASES)
 def test_taking_out_a_needed_answer_names_it(template_id, version, step):
     template = CATALOGUE.get(template_id, version)
-    cases = list(
-        without_each_needed_answer(template, EXAMPLES_BY_VERSION[template_id, version], step)
-    )
+    cases = list(without_each_needed_answer(template, example(template), step))
     assert cases, f"{step} needs no answers at all"
     for path, answers in cases:
         assert path in problems_at(template, answers, step), path
@@ -288,13 +299,14 @@ EXERCISED_ELSEWHERE = {("probation", "hr_close")}
 
 def test_the_examples_exercise_every_step_specific_requirement():
     """Each required_at name actually removes something in its example."""
-    for template in CURRENT.values():
-        example = EXAMPLES[template.id]
+    for key in EVERY:
+        template = CATALOGUE.get(*key)
+        answers = example(template)
         for step in {s for _, f in walk(template.fields()) for s in f.required_at}:
             if (template.id, step) in EXERCISED_ELSEWHERE:
                 continue
-            always = {p for p, _ in without_each_needed_answer(template, example, "__none__")}
-            at_step = {p for p, _ in without_each_needed_answer(template, example, step)}
+            always = {p for p, _ in without_each_needed_answer(template, answers, "__none__")}
+            at_step = {p for p, _ in without_each_needed_answer(template, answers, step)}
             assert at_step - always, f"{template.id}: nothing is needed only at {step}"
 
 
@@ -315,22 +327,23 @@ def test_an_empty_draft_is_fine_but_not_complete(kind):
 # --- APR -----------------------------------------------------------------------------
 
 APR = CURRENT[RecordKind.APR]
+APR_EXAMPLE = example(APR)
 
 
 def test_apr_disagreeing_needs_reasons_before_responding():
-    disagree = {**EXAMPLES["apr"], "employee_response": "disagree"}
+    disagree = {**APR_EXAMPLE, "employee_response": "disagree"}
     assert problems_at(APR, disagree, "respond") == ["disagreement_reasons"]
     explained = {**disagree, "disagreement_reasons": "The rating ignores the backlog work."}
     assert problems_at(APR, explained, "respond") == []
     assert "employee_response" in problems_at(
-        APR, {k: v for k, v in EXAMPLES["apr"].items() if k != "employee_response"}, "respond"
+        APR, {k: v for k, v in APR_EXAMPLE.items() if k != "employee_response"}, "respond"
     )
 
 
 def test_apr_response_and_comments_belong_to_the_employee():
     for key in ("employee_response", "disagreement_reasons", "employee_comments"):
         assert editors(APR.field(key)) == {Role.EMPLOYEE}, key
-    before = EXAMPLES["apr"]
+    before = APR_EXAMPLE
     after = {**before, "employee_response": "disagree", "disagreement_reasons": "No."}
     assert edit_problems(APR, before, after, roles=frozenset({Role.EMPLOYEE})) == []
     assert edit_problems(APR, before, after, roles=frozenset({Role.MANAGER}))
@@ -369,7 +382,7 @@ def test_apr_overall_rating_scale_is_declared_a_product_default():
 
 
 def test_apr_low_rating_needs_reasons():
-    low = {**EXAMPLES["apr"], "overall_rating": "partly_meets"}
+    low = {**APR_EXAMPLE, "overall_rating": "partly_meets"}
     assert problems_at(APR, low, "share") == ["rating_reasons"]
 
 
@@ -377,8 +390,8 @@ def test_apr_objectives_outcomes():
     group = APR.field("previous_objectives")
     outcome = next(f for f in group.fields if f.key == "outcome")
     assert [o.value for o in outcome.choices()] == ["met", "partly_met", "not_met"]
-    late = [{**o, "target_date": "2030-01-01"} for o in EXAMPLES["apr"]["new_objectives"]]
-    paths = problems_at(APR, {**EXAMPLES["apr"], "new_objectives": late}, None, strict=False)
+    late = [{**o, "target_date": "2030-01-01"} for o in APR_EXAMPLE["new_objectives"]]
+    paths = problems_at(APR, {**APR_EXAMPLE, "new_objectives": late}, None, strict=False)
     assert paths == [f"new_objectives[{i}].target_date" for i in range(len(late))]
 
 

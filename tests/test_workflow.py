@@ -80,10 +80,36 @@ def session(tmp_path):
     engine.dispose()
 
 
-def template_for(kind: RecordKind, tmp_path) -> Template:
+# What APR form v2 adds for its preparation step: a section only the employee writes,
+# only while preparing (and the employee's own comments elsewhere).
+PREPARATION = """
+[[sections]]
+key = "self_assessment"
+title = "Self-assessment"
+editable_in = ["preparation"]
+private_in = ["preparation"]
+[[sections.fields]]
+key = "self_view"
+type = "long_text"
+label = "Your view"
+editable_by = ["employee"]
+required_at = ["send_preparation"]
+[[sections]]
+key = "comments"
+title = "Comments"
+[[sections.fields]]
+key = "employee_comments"
+type = "long_text"
+label = "Employee's comments"
+editable_by = ["employee"]
+"""
+
+
+def template_for(kind: RecordKind, tmp_path, *, preparation: bool = False) -> Template:
+    """A minimal template; with `preparation`, one with a self-assessment (APR v2's)."""
     path = tmp_path / kind.value / "v1.toml"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(MINIMAL.format(kind=kind.value))
+    path.write_text(MINIMAL.format(kind=kind.value) + (PREPARATION if preparation else ""))
     return load_template(path)
 
 
@@ -142,7 +168,7 @@ def drive_to(session, record, state, template) -> None:
 
 @pytest.mark.parametrize("kind", list(RecordKind))
 def test_each_step_is_taken_by_its_parties_and_refused_to_everyone_else(session, tmp_path, kind):
-    template = template_for(kind, tmp_path)
+    template = template_for(kind, tmp_path, preparation=kind is RecordKind.APR)
     workflow = WORKFLOWS[kind]
     for state in reachable(kind):
         for step in workflow.steps_from(state):
@@ -151,6 +177,8 @@ def test_each_step_is_taken_by_its_parties_and_refused_to_everyone_else(session,
                 drive_to(session, record, state, template)
                 if step.when and step.when[0].equals == "fail":
                     update_record(session, record, user_id=1, at=T0, answers={"outcome": "fail"})
+                if step.name == "send_preparation":
+                    update_record(session, record, user_id=2, at=T0, answers={"self_view": "x"})
                 if party in step.parties:
                     take_step(
                         session,
@@ -200,7 +228,7 @@ def test_a_manager_cannot_approve_their_own_record(session, tmp_path):
     )
     with pytest.raises(WorkflowError, match="Only the manager"):
         take_step(session, record, "share", actor=self_manager, template=template, at=T0)
-    assert [t.name for t in available_steps(record, self_manager)] == []
+    assert [t.name for t in available_steps(record, self_manager, template)] == []
 
 
 def test_a_step_that_needs_answers_lists_them(session, tmp_path):
@@ -217,10 +245,11 @@ def test_a_step_that_needs_answers_lists_them(session, tmp_path):
 def test_apr_path_buttons_and_locking(session, tmp_path):
     template = template_for(RecordKind.APR, tmp_path)
     record = new_record(session, RecordKind.APR)
-    assert [t.label for t in available_steps(record, MANAGER)] == [
+    # A template without a self-assessment (APR v1) has no preparation step.
+    assert [t.label for t in available_steps(record, MANAGER, template)] == [
         "Share with {employee} for review"
     ]
-    assert available_steps(record, EMPLOYEE) == []
+    assert available_steps(record, EMPLOYEE, template) == []
     for name, actor in [
         ("share", MANAGER),
         ("respond", EMPLOYEE),
@@ -298,3 +327,66 @@ def test_probation_fail_goes_to_hr_and_pass_cannot(session, tmp_path):
         take_step(session, record, "manager_sign", actor=MANAGER, template=template, at=T0)
     take_step(session, record, "refer_to_hr", actor=MANAGER, template=template, at=T0)
     assert record.status == "referred_to_hr"
+
+
+# --- the preparation step (APR form v2) ------------------------------------------------
+
+
+def test_a_form_without_a_self_assessment_has_no_preparation_step(session, tmp_path):
+    """APR v1 records keep their workflow: 'prepare' is neither offered nor taken."""
+    template = template_for(RecordKind.APR, tmp_path)
+    record = new_record(session, RecordKind.APR)
+    assert "prepare" not in [t.name for t in available_steps(record, MANAGER, template)]
+    with pytest.raises(WorkflowError, match="not part of version 1 of this form"):
+        take_step(session, record, "prepare", actor=MANAGER, template=template, at=T0)
+    assert record.status == "draft"
+
+
+def test_preparation_legal_and_illegal_moves(session, tmp_path):
+    template = template_for(RecordKind.APR, tmp_path, preparation=True)
+    record = new_record(session, RecordKind.APR)
+    assert [t.name for t in available_steps(record, MANAGER, template)] == ["share", "prepare"]
+    for actor in (EMPLOYEE, HR, STRANGER):
+        with pytest.raises(WorkflowError, match="Only the manager"):
+            take_step(session, record, "prepare", actor=actor, template=template, at=T0)
+    with pytest.raises(WorkflowError, match="not possible while the record is draft"):
+        take_step(session, record, "send_preparation", actor=EMPLOYEE, template=template, at=T0)
+    # The draft needs nothing to go to the employee: the summary is for later.
+    take_step(session, record, "prepare", actor=MANAGER, template=template, at=T0)
+    assert record.status == "preparation"
+    assert [t.name for t in available_steps(record, EMPLOYEE, template)] == ["send_preparation"]
+    assert [t.name for t in available_steps(record, MANAGER, template)] == ["withdraw"]
+    for name in ("share", "respond", "employee_sign"):
+        with pytest.raises(WorkflowError, match="not possible while the record is shared with"):
+            take_step(session, record, name, actor=MANAGER, template=template, at=T0)
+    for actor in (MANAGER, HR):
+        with pytest.raises(WorkflowError, match="Only the employee"):
+            take_step(session, record, "send_preparation", actor=actor, template=template, at=T0)
+    # Sending needs the self-assessment only (not the manager's summary, still empty).
+    with pytest.raises(WorkflowError, match="needs 1 more answer") as err:
+        take_step(session, record, "send_preparation", actor=EMPLOYEE, template=template, at=T0)
+    assert [p.path for p in err.value.problems] == ["self_view"]
+    update_record(session, record, user_id=2, at=T0, answers={"self_view": "A good year."})
+    take_step(session, record, "send_preparation", actor=EMPLOYEE, template=template, at=T0)
+    assert record.status == "draft"
+    # Back with the manager, who shares the review as in version 1.
+    update_record(session, record, user_id=1, at=T0, answers={"summary": "Agreed."})
+    take_step(session, record, "share", actor=MANAGER, template=template, at=T0)
+    assert record.status == "shared"
+
+
+def test_the_manager_can_take_a_preparation_back(session, tmp_path):
+    template = template_for(RecordKind.APR, tmp_path, preparation=True)
+    record = new_record(session, RecordKind.APR)
+    take_step(session, record, "prepare", actor=MANAGER, template=template, at=T0)
+    take_step(session, record, "withdraw", actor=MANAGER, template=template, at=T0)
+    assert record.status == "draft"
+
+
+def test_a_record_in_preparation_waits_for_the_employee():
+    from lcc_apr.workflow import waiting_for, waiting_note
+
+    assert waiting_for(RecordKind.APR, "preparation") == {Party.EMPLOYEE}
+    note = waiting_note(RecordKind.APR, "preparation", frozenset({Party.MANAGER}), employee="Sam")
+    assert note.startswith("Shared with Sam to prepare their self-assessment")
+    assert waiting_note(RecordKind.APR, "preparation", frozenset({Party.EMPLOYEE})) == ""

@@ -14,7 +14,8 @@ executive's records have no author, and neither do records dated before the
 manager joined.
 
 Records are real form records: answers follow the kind's template (v1; the newest
-year's supervisions, probation reviews and capability cases v2, see `version_of`) and
+year's supervisions, probation reviews and capability cases v2, see `version_of`, and the
+newest APR cycle v2, apr_v2.py) and
 each status is a state of the kind's workflow (lcc_apr/workflow), with the
 answers complete for every step on the way there (answers.py, cases.py).
 Past APR cycles, past supervisions and past probation reviews are completed;
@@ -36,7 +37,7 @@ from lcc_apr.history import creation_rows
 from lcc_apr.models import RecordKind
 from lcc_apr.workdays import add_working_days
 
-from . import answers_v2
+from . import answers_v2, apr_v2
 from .answers import FREQUENCIES, Answers, Context, Writer
 from .careers import ManagerOn
 from .cases import CasePlan, CaseWriter, plan_cases
@@ -173,7 +174,13 @@ class _History:
         return {**ctx, "manager": boss["preferred_name"] or boss["first_name"]}
 
     def row(
-        self, kind: RecordKind, p: Person, answers: Answers, status: str, day: date
+        self,
+        kind: RecordKind,
+        p: Person,
+        answers: Answers,
+        status: str,
+        day: date,
+        version: int = TEMPLATE_VERSION,
     ) -> Rows | None:
         rng = self.rngs[kind]
         hour, minute = 8 + int(rng.random() * 9), int(rng.random() * 60)
@@ -187,7 +194,8 @@ class _History:
             subject_id=p.id,
             author_id=author,
             template_id=str(kind),
-            template_version=version_of(kind, day, self.as_of),
+            # APRs say their version (apr_v2.py); the other kinds' come from the date
+            template_version=max(version, version_of(kind, day, self.as_of)),
             answers=answers,
             status=status,
             record_date=day,
@@ -202,7 +210,7 @@ class _History:
         return plan_cases(candidates, self.org.size, rng, self.as_of)
 
     def aprs(
-        self, p: Person, ctx: Context, weak: tuple[date, date] | None
+        self, p: Person, ctx: Context, weak: tuple[date, date] | None, seed: int = 0
     ) -> Iterator[Rows | None]:
         kind = RecordKind.APR
         rng, w, as_of = self.rngs[kind], self.writers[kind], self.as_of
@@ -224,7 +232,20 @@ class _History:
             new = w.objectives(then, meeting, rng.choice((2, 2, 3)))
             answers = w.apr(then, meeting, objectives, new, status, w.rating(is_weak))
             objectives = new
-            yield self.row(kind, p, answers, status, meeting)
+            if year < latest:
+                yield self.row(kind, p, answers, status, meeting)
+                continue
+            answers = apr_v2.to_v2(
+                answers,
+                seed=f"{seed}/apr-v2/{p.id}",
+                writer=w,
+                ctx=then,
+                service=p.service,
+                meeting=meeting,
+                status=status,
+                as_of=as_of,
+            )
+            yield self.row(kind, p, answers, status, meeting, apr_v2.VERSION)
 
     def supervisions(self, p: Person, ctx: Context) -> Iterator[Rows | None]:
         kind = RecordKind.SUPERVISION
@@ -396,7 +417,7 @@ def generate_history(
             weak = (plan.opened - WEAK_BEFORE_CASE, plan.closed or as_of)
         streams: list[Iterator[Rows | None]] = []
         if RecordKind.APR in wanted:
-            streams.append(gen.aprs(p, ctx, weak))
+            streams.append(gen.aprs(p, ctx, weak, seed))
         if RecordKind.SUPERVISION in wanted:
             streams.append(gen.supervisions(p, ctx))
         if RecordKind.PROBATION in wanted:

@@ -14,7 +14,17 @@ from typing import Any
 
 from lcc_apr.models import RecordKind, Role
 
-from .model import Condition, Field, FieldType, Option, Scale, Section, Template, WarnBelow
+from .model import (
+    HEADER_ITEMS,
+    Condition,
+    Field,
+    FieldType,
+    Option,
+    Scale,
+    Section,
+    Template,
+    WarnBelow,
+)
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD_KEYS = {
@@ -152,9 +162,15 @@ def _template(r: _Reader, data: dict[str, Any]) -> Template | None:
                 fields=fields,
                 guidance=r.get(raw, "guidance", str, where, default=""),
                 visible_when=_conditions(r, raw.get("visible_when"), where, skey),
+                editable_in=frozenset(_names(r, raw, "editable_in", where, skey)),
+                private_in=frozenset(_names(r, raw, "private_in", where, skey)),
             )
         )
     _check_condition_targets(r, sections)
+    header = _names(r, head, "print_header", "template", "print_header")
+    for item in header:
+        if item not in HEADER_ITEMS:
+            r.fail("template.print_header", f"{item!r} is not one of: {', '.join(HEADER_ITEMS)}")
     if kind is None:
         return None
     return Template(
@@ -167,7 +183,17 @@ def _template(r: _Reader, data: dict[str, Any]) -> Template | None:
         source=head.get("source", ""),
         scales=scales,
         path=r.path,
+        print_header=tuple(header),
     )
+
+
+def _names(r: _Reader, table: dict[str, Any], name: str, where: str, near: str) -> list[str]:
+    """An optional list of names (workflow states, header items)."""
+    found = r.get(table, name, list, where, default=[], near=near)
+    if not all(isinstance(x, str) and KEY.match(x) for x in found):
+        r.fail(where, f"'{name}' must be a list of lower_case_with_underscores names", near)
+        return []
+    return list(found)
 
 
 def _field(

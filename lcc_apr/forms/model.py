@@ -125,6 +125,15 @@ class Section:
     fields: tuple[Field, ...]
     guidance: str = ""
     visible_when: tuple[Condition, ...] = ()
+    # Workflow states in which its fields may change (empty: any the workflow allows).
+    # A state a section names is that section's alone: no other field changes in it.
+    editable_in: frozenset[str] = frozenset()
+    # Workflow states in which only those who may write it see it (the employee's
+    # self-assessment while they prepare: their manager sees it once sent).
+    private_in: frozenset[str] = frozenset()
+
+
+HEADER_ITEMS = ("grade", "post", "date_in_post", "period_covered")  # print_header's choices
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,7 @@ class Template:
     source: str = ""
     scales: dict[str, Scale] = field(default_factory=dict)
     path: Path | None = None
+    print_header: tuple[str, ...] = ()  # extra details the PDF's header prints (HEADER_ITEMS)
 
     def fields(self) -> list[Field]:
         """Every top-level field in order, across sections."""
@@ -152,6 +162,17 @@ class Template:
     def decision_field(self) -> Field | None:
         """The top-level answer holding the employee's sign-off decision, if the form has one."""
         return next((f for f in self.fields() if f.sign_off_decision), None)
+
+    def reserved_states(self) -> frozenset[str]:
+        """The workflow states some section keeps to itself (its `editable_in`)."""
+        return frozenset(state for s in self.sections for state in s.editable_in)
+
+    def changes_in(self, section: Section, statuses: frozenset[str]) -> bool:
+        """Whether `section`'s fields may change at any of `statuses` (as far as the
+        template says; the workflow and the field's editors have their say too)."""
+        if section.editable_in:
+            return bool(section.editable_in & statuses)
+        return bool(statuses - self.reserved_states())
 
     def section_of(self, key: str) -> Section:
         for section in self.sections:

@@ -12,7 +12,7 @@ fields (their visible_when does not hold) are neither required nor checked.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -257,24 +257,36 @@ def edit_problems(
     *,
     roles: frozenset[Role],
     locked: bool = False,
+    statuses: Iterable[str] | None = None,
 ) -> list[Problem]:
     """Changes from `before` to `after` that someone with `roles` may not make.
 
     A locked (signed) record accepts changes only to fields marked
     editable_after_signoff. Group entries are compared position by position.
+    `statuses`: the workflow states the change is made at (a push that takes steps passes
+    every one); a section's `editable_in` then limits when its fields change.
     """
     problems: list[Problem] = []
-    for field in template.fields():
-        _edit(
-            field,
-            before.get(field.key),
-            after.get(field.key),
-            field.key,
-            roles,
-            locked,
-            None,
-            problems,
-        )
+    at = frozenset(statuses) if statuses is not None else None
+    for section in template.sections:
+        if at is not None and not template.changes_in(section, at):
+            for field in section.fields:
+                if field.holds_answer and before.get(field.key) != after.get(field.key):
+                    problems.append(
+                        Problem(field.key, f"{field.label} cannot change at this stage")
+                    )
+            continue
+        for field in section.fields:
+            _edit(
+                field,
+                before.get(field.key),
+                after.get(field.key),
+                field.key,
+                roles,
+                locked,
+                None,
+                problems,
+            )
     return problems
 
 

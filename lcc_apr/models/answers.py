@@ -308,6 +308,7 @@ def _said(value: Any) -> Any:
 # The answers the indexes read, and what FACTS keeps of each (None: nothing kept)
 FACTS = {
     "keeping_in_touch": _said,  # whether a check-in was recorded, not what was said
+    "mid_year_date": _kept,  # the schedule's mid-year review (APR form v2 on)
     "next_supervision_date": _kept,
     "overall_rating": _kept,
 }

@@ -153,6 +153,8 @@ def _mine(session: Session, user: CurrentUser) -> list[InboxItem]:
     for r in _waiting(session, Party.EMPLOYEE, [Record.subject_id == me]):
         if r.kind is RecordKind.APR and r.status == "shared":
             text = "Respond to and sign your Annual Performance Review"
+        elif r.kind is RecordKind.APR and r.status == "preparation":
+            text = "Write your self-assessment for your Annual Performance Review"
         else:
             text = f"Sign your {NOUN[r.kind]}"
         found.append(_record_item(MINE, r, text))

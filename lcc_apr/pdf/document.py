@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue, Field, FieldType, Template, is_visible
 from lcc_apr.models import Department, Employee, Record, RecordKind, SignOff, User
-from lcc_apr.posts import post_held_on
+from lcc_apr.policy import Policy, load_policy
+from lcc_apr.posts import in_post_since, post_held_on
+from lcc_apr.schedule.cycles import cycle_of
 from lcc_apr.signing.content import content_hash
 from lcc_apr.uk_time import MONTHS, uk_time
 from lcc_apr.workflow import WORKFLOWS
@@ -91,6 +93,8 @@ class EmployeeDetails:
     start_date: date | None = None
     probation_end_date: date | None = None
     grade: str = ""  # on the record's date too
+    post_number: str = ""  # the post held on the record's date ("" when none is recorded)
+    date_in_post: date | None = None  # since when they had that job title in it
 
     @property
     def post(self) -> str:
@@ -124,6 +128,8 @@ class RecordDocument:
     sections: tuple[SectionText, ...]
     sign_offs: tuple[SignOffLine, ...]
     content_hash: str
+    # What the template's print_header adds to 'About this record', as (label, value).
+    header: tuple[tuple[str, str], ...] = ()
 
     @property
     def version_label(self) -> str:
@@ -144,12 +150,15 @@ def record_document(
     catalogue: Catalogue,
     *,
     describe_signature: Callable[[SignOff], str] | None = None,
+    policy: Policy | None = None,
 ) -> RecordDocument:
-    """Everything the PDF of one record says. Raises KeyError for an unknown record."""
+    """Everything the PDF of one record says. Raises KeyError for an unknown record.
+    `policy` (default: the shipped one) gives the APR cycle a period covered is."""
     record = load_record(session, record_id)
     template = catalogue.get(record.template_id, record.template_version)
     kind = RecordKind(record.kind)
     employee = record.subject
+    details = employee_details(employee, session=session, day=record.record_date)
     return RecordDocument(
         organisation=ORGANISATION,
         title=text(title_of(template, record.answers, record.record_date)),
@@ -160,12 +169,41 @@ def record_document(
         template_title=template.title,
         status=record.status,
         status_label=WORKFLOWS[kind].state(record.status).label,
-        employee=employee_details(employee, session=session, day=record.record_date),
+        employee=details,
         record_date=long_date(record.record_date) if record.record_date else "",
-        sections=sections_of(template, record.answers),
+        sections=sections_of(template, record.answers, record.status),
         sign_offs=tuple(_sign_off(session, s, describe_signature) for s in record.sign_offs),
         content_hash=content_hash(record),
+        header=header_items(template, details, record.record_date, policy),
     )
+
+
+def header_items(
+    template: Template, e: EmployeeDetails, day: date | None, policy: Policy | None
+) -> tuple[tuple[str, str], ...]:
+    """The details the template asks 'About this record' to print, as of the record's
+    date: the grade, the post and the date in it held then, and the APR cycle covered."""
+    found = []
+    for item in template.print_header:
+        if item == "grade":
+            found.append(("Grade", e.grade or "Not recorded"))
+        elif item == "post":
+            number = f" (post {e.post_number})" if e.post_number else ""
+            found.append(("Post", f"{e.job_title}{number}"))
+        elif item == "date_in_post":
+            since = long_date(e.date_in_post) if e.date_in_post else "Not recorded"
+            found.append(("Date in post", since))
+        elif item == "period_covered":
+            found.append(("Period covered", period_covered(day, policy or load_policy())))
+    return tuple(found)
+
+
+def period_covered(day: date | None, policy: Policy) -> str:
+    """The APR cycle the record's date falls in, in words (the council's year)."""
+    if day is None:
+        return "Not set"
+    cycle = cycle_of(day, policy)
+    return f"{long_date(cycle.first)} to {long_date(cycle.last)}"
 
 
 def title_of(template: Template, answers: dict[str, Any], day: date | None) -> str:
@@ -192,6 +230,9 @@ def employee_details(
     department, manager = employee.department, employee.line_manager
     job_title, grade = employee.job_title, employee.grade
     held = post_held_on(session, employee.id, day) if session and day else None
+    number, since = "", None
+    if session is not None and day is not None:
+        number, since = in_post_since(session, employee.id, day) or ("", None)
     if session is not None and held is not None:
         job_title, grade = held.job_title, held.grade
         department = session.get(Department, held.department_id) or department
@@ -211,14 +252,19 @@ def employee_details(
         start_date=employee.start_date,
         probation_end_date=employee.probation_end_date,
         grade=text(grade),
+        post_number=text(number),
+        date_in_post=since,
     )
 
 
-def sections_of(template: Template, answers: dict[str, Any]) -> tuple[SectionText, ...]:
-    """The printed sections: visible ones in template order, printable fields only."""
+def sections_of(
+    template: Template, answers: dict[str, Any], status: str = ""
+) -> tuple[SectionText, ...]:
+    """The printed sections: visible ones in template order, printable fields only; a
+    section private at the record's `status` (its author is still writing it) is left out."""
     result = []
     for section in template.sections:
-        if not is_visible(section.visible_when, answers):
+        if status in section.private_in or not is_visible(section.visible_when, answers):
             continue
         entries = _entries(section.fields, answers, (answers,))
         result.append(SectionText(section.key, text(section.title), tuple(entries)))

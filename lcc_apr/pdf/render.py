@@ -147,16 +147,7 @@ def _record_story(doc: RecordDocument, s: Styles) -> list[Flowable]:
         ),
         Spacer(0, 4),
         Paragraph("About this record", s.h2),
-        _grid(
-            [
-                ("Name", e.name, "Employee number", e.employee_number),
-                ("Job title", e.post, "Line manager", e.line_manager or "None recorded"),
-                ("Department", e.department, "Section", e.section or "None"),
-                ("Record date", doc.record_date or "Not set", "Status", doc.status_label),
-                ("Form", doc.version_label, "Record", doc.record_id),
-            ],
-            s,
-        ),
+        _grid(_about(doc) if doc.header else _about_v1(doc), s),
     ]
     for section in doc.sections:
         story += _section(section, s)
@@ -181,6 +172,38 @@ def _record_story(doc: RecordDocument, s: Styles) -> list[Flowable]:
         ),
     ]
     return story
+
+
+def _about_v1(doc: RecordDocument) -> list[tuple[str, str, str, str]]:
+    """'About this record' for templates without print_header (as they always printed)."""
+    e = doc.employee
+    return [
+        ("Name", e.name, "Employee number", e.employee_number),
+        ("Job title", e.post, "Line manager", e.line_manager or "None recorded"),
+        ("Department", e.department, "Section", e.section or "None"),
+        ("Record date", doc.record_date or "Not set", "Status", doc.status_label),
+        ("Form", doc.version_label, "Record", doc.record_id),
+    ]
+
+
+def _about(doc: RecordDocument) -> list[tuple[str, str, str, str]]:
+    """'About this record' with the template's header details (grade, post, date in post,
+    period covered), two to a row after the name."""
+    e = doc.employee
+    items = list(doc.header)
+    if "Post" not in dict(items):
+        items.insert(0, ("Job title", e.post))
+    if len(items) % 2:
+        items.append(("", ""))
+    pairs = [(a, b, c, d) for (a, b), (c, d) in zip(items[::2], items[1::2], strict=True)]
+    return [
+        ("Name", e.name, "Employee number", e.employee_number),
+        *pairs,
+        ("Department", e.department, "Line manager", e.line_manager or "None recorded"),
+        ("Section", e.section or "None", "Status", doc.status_label),
+        ("Record date", doc.record_date or "Not set", "Record", doc.record_id),
+        ("Form", doc.version_label, "", ""),
+    ]
 
 
 def _grid(rows: list[tuple[str, str, str, str]], s: Styles) -> Table:

@@ -26,9 +26,17 @@ from lcc_apr.models.patches import packs
 
 from .attendance_review import KEYS as ATTENDANCE_KEYS
 from .model import PersonFacts, RecordFact
+from .rules import DONE
 
 # Store migration 0014's index (its expression remade by 0019 in a local store)
 SUPERVISION_INDEX = "ix_records_schedule_supervision"
+CHUNK = 2000  # ids in one IN (...): well under SQLite's limit on parameters
+# (record id, updated_at) -> (form version, mid-year date) of held APRs, read once per
+# change: no index holds them, and reading 3,000 rows each time doubled the full demo's
+# schedule (bench/schedule.py). Dropped whole past MEMO_MAX entries.
+_memo: dict[tuple[str, str], tuple[int, Any]] = {}
+MEMO_MAX = 200_000
+FEW = 200  # held APRs read by id without the memo (a team's)
 
 KEEP = {
     RecordKind.PROBATION: (
@@ -48,8 +56,8 @@ KEEP = {
 }
 
 # people: (id, start, job title, probation end, leaving, primary post's start); aprs: (id,
-# subject, status, day); supervisions: (subject, id, status, day, next date agreed); kept:
-# (kind, id, subject, status, day, answers). Dates as dates.
+# subject, status, day, form version, mid-year date); supervisions: (subject, id, status,
+# day, next date agreed); kept: (kind, id, subject, status, day, answers). Dates as dates.
 Rows = tuple[Iterable[Sequence[Any]], ...]
 
 
@@ -78,8 +86,11 @@ def gather(
         for p in people
     }
     apr = RecordKind.APR
-    for record_id, subject, status, day in aprs:
-        _add(facts, subject, RecordFact(record_id, apr, status, day))
+    for record_id, subject, status, day, version, mid_year in aprs:
+        if status not in DONE:  # read for the mid-year review of those held only
+            version, mid_year = None, None
+        answers = {"mid_year_date": mid_year} if mid_year else {}
+        _add(facts, subject, RecordFact(record_id, apr, status, day, answers, version))
     supervision = RecordKind.SUPERVISION
     for subject, record_id, status, day, next_date in supervisions:
         answers = {"next_supervision_date": next_date} if next_date else {}
@@ -107,7 +118,9 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     marks = ", ".join("?" * len(params))
     people_of = f" WHERE e.id IN ({marks})" if ids is not None else ""
     mine = f" AND subject_id IN ({marks})" if ids is not None else ""
-    next_supervision = fact_sql("next_supervision_date", packs(session.get_bind().dialect))
+    packed = packs(session.get_bind().dialect)
+    next_supervision = fact_sql("next_supervision_date", packed)
+    mid_year = fact_sql("mid_year_date", packed)
     cursor = session.connection().connection.cursor()
     try:
         people = cursor.execute(
@@ -124,6 +137,8 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
             f" WHERE kind = 'apr' AND deleted = 0 AND +record_date >= ?{mine}",
             (since.isoformat(), *params),
         ).fetchall()
+        held = {row[0] for row in aprs if row[2] in DONE}
+        extra = _held_aprs(cursor, held, mid_year, since)
         # One look in 0014's index for each person's latest date, one for its rows.
         supervisions = cursor.execute(
             f"SELECT r.subject_id, r.id, r.status, r.record_date, {next_supervision}"
@@ -148,10 +163,53 @@ def _sqlite_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
     day = date.fromisoformat
     return (
         [(i, day(s), t, p and day(p), g and day(g), o and day(o)) for i, s, t, p, g, o in people],
-        [(i, s, st, d and day(d)) for i, s, st, d in aprs],
+        [(i, s, st, d and day(d), *extra.get(i, (None, None))) for i, s, st, d in aprs],
         [(s, i, st, day(d), n) for s, i, st, d, n in supervisions],
         [(RecordKind(k), i, s, st, d and day(d), unpack(a)) for k, i, s, st, d, a in kept],
     )
+
+
+def _held_aprs(
+    cursor: Any, held: set[str], mid_year: str, since: date
+) -> dict[str, tuple[int, Any]]:
+    """The form version and mid-year date of the held APRs `held` (ids, dated from
+    `since`): those unchanged since last asked from the memo (their last change read from
+    migration 0010's covering index, ix_records_waiting), the rest read by id."""
+    found: dict[str, tuple[int, Any]] = {}
+    unread: dict[str, str | None] = dict.fromkeys(held)  # a team's few: read, not memoised
+    if len(held) > FEW:
+        states = ", ".join(f"'{state}'" for state in sorted(DONE))
+        # Changed since a little before `since` (a record signed before its date is read
+        # by id below, as is anything else the memo does not know).
+        stamps = cursor.execute(
+            "SELECT id, updated_at FROM records"
+            f" WHERE kind = 'apr' AND status IN ({states}) AND deleted = 0 AND updated_at >= ?",
+            ((since - timedelta(days=90)).isoformat(),),
+        ).fetchall()
+        for record_id, stamp in stamps:
+            if record_id in unread:
+                known = _memo.get((record_id, stamp))
+                if known is None:
+                    unread[record_id] = stamp
+                else:
+                    found[record_id] = known
+                    del unread[record_id]
+        if len(_memo) + len(unread) > MEMO_MAX:
+            _memo.clear()
+    ids = list(unread)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = cursor.execute(
+            f"SELECT id, template_version, {mid_year} FROM records"
+            f" WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        for record_id, version, day in rows:
+            found[record_id] = (version, day)
+            stamp = unread[record_id]
+            if stamp is not None:
+                _memo[(record_id, stamp)] = (version, day)
+    return found
 
 
 def _core_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
@@ -177,9 +235,14 @@ def _core_rows(session: Session, ids: list[int] | None, since: date) -> Rows:
         people = people.where(Employee.id.in_(ids))
     live = ~Record.deleted
     mine = Record.subject_id.in_(ids) if ids is not None else true()
-    aprs = select(Record.id, Record.subject_id, Record.status, Record.record_date).where(
-        live, mine, Record.kind == RecordKind.APR, _dated(session) >= since
-    )
+    aprs = select(
+        Record.id,
+        Record.subject_id,
+        Record.status,
+        Record.record_date,
+        Record.template_version,
+        fact("mid_year_date", Record.answers, session.get_bind().dialect),
+    ).where(live, mine, Record.kind == RecordKind.APR, _dated(session) >= since)
     latest = (
         select(Record.subject_id, func.max(Record.record_date).label("day"))
         .where(live, mine, Record.kind == RecordKind.SUPERVISION)

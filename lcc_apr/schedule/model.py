@@ -38,6 +38,7 @@ class RecordFact:
     status: str
     record_date: date | None
     answers: dict[str, Any] = field(default_factory=dict)  # only the keys schedules read
+    template_version: int | None = None  # the form version, read for held APRs only
 
 
 @dataclass(slots=True)

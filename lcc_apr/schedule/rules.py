@@ -22,6 +22,7 @@ from .cycles import cycle_of
 from .model import DueItem, DueState, PersonFacts, RecordFact
 
 DONE = {"completed", "accepted", "employee_signed", "referred_to_hr"}
+MID_YEAR_FROM = 2  # the first APR form version with a mid-year review
 CAPABILITY_OPEN = {
     "informal",
     "improvement_note",
@@ -50,10 +51,15 @@ def schedule(facts: PersonFacts, policy: Policy, today: date) -> list[DueItem]:
     if facts.leaving_date and facts.leaving_date <= today:
         return []
     mine = _by_kind(facts.records)
+    frame = _frame(policy, today)
+    aprs = mine.get(RecordKind.APR, ())
     items = [
-        apr_item(facts, mine.get(RecordKind.APR, ()), _frame(policy, today)),
+        apr_item(facts, aprs, frame),
         supervision_item(facts, mine.get(RecordKind.SUPERVISION, ()), policy, today),
     ]
+    mid_year = mid_year_item(facts, aprs, frame)
+    if mid_year is not None:
+        items.append(mid_year)
     if facts.probation_end_date is not None:
         items += probation_items(facts, mine.get(RecordKind.PROBATION, []), policy, today)
     if RecordKind.CAPABILITY in mine:
@@ -168,6 +174,34 @@ def apr_item(facts: PersonFacts, aprs: Sequence[RecordFact], frame: _Frame) -> D
         label += f" ({this_cycle[-1].status.replace('_', ' ')})"
         record_id = this_cycle[-1].id
     return DueItem(facts.employee_id, RecordKind.APR, label, cycle.end, cycle.state, record_id)
+
+
+def mid_year_item(facts: PersonFacts, aprs: Sequence[RecordFact], frame: _Frame) -> DueItem | None:
+    """The mid-year review of this cycle's APR, once held (form version 2 on): due the
+    policy's months after its meeting, until its date is recorded. None when there is
+    none to hold (no such APR, an older form, or held already)."""
+    if not aprs:
+        return None
+    cycle = frame.cycles[0]
+    held = None
+    for record in aprs:  # oldest first: the latest held one wins
+        day = record.record_date
+        if record.status in DONE and day and cycle.start <= day < cycle.next_start:
+            held = record
+    version = held.template_version if held is not None else None
+    if held is None or version is None or version < MID_YEAR_FROM or held.record_date is None:
+        return None
+    if held.answers.get("mid_year_date"):
+        return None
+    policy = frame.policy.apr
+    due = add_months(held.record_date, policy.mid_year_months)
+    return DueItem(
+        facts.employee_id,
+        RecordKind.APR,
+        f"Mid-year review ({cycle.label})",
+        due,
+        _state(due, frame.today, policy.due_soon_days),
+    )  # no record_id: the APR is held, so 'Needs my action' keeps this item (ops.inbox)
 
 
 def supervision_item(

@@ -148,6 +148,7 @@ class Batch:
             {},
             answers,
             roles=editing_roles(wire.kind, [initial, *(t for _s, t in steps)], actor.parties()),
+            statuses=[initial, *(t for _s, t in steps)],
             locked=locked,
             reference=day or self.now.date(),
         )
@@ -240,6 +241,7 @@ class Batch:
             roles=editing_roles(
                 record.kind, [record.status, *(t for _s, t in steps)], actor.parties()
             ),
+            statuses=[record.status, *(t for _s, t in steps)],
             stage="" if steps else waiting_note(record.kind, record.status, actor.parties()),
             locked=locked,
             reference=record.record_date or self.now.date(),

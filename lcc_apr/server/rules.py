@@ -11,7 +11,7 @@ before an amendment and writing a step are the workflow's own (lcc_apr.workflow.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -146,11 +146,13 @@ def check_answers(
     roles: Any,
     locked: bool,
     reference: date,
+    statuses: Iterable[str],
     stage: str = "",
 ) -> None:
     """Field rights first (who may change what, at this stage), then the answers' own
-    validity. `stage`: why the person may not edit at this stage, when that is why."""
-    problems = edit_problems(template, before, after, roles=roles, locked=locked)
+    validity. `stage`: why the person may not edit at this stage, when that is why;
+    `statuses`: every state the push passes through."""
+    problems = edit_problems(template, before, after, roles=roles, locked=locked, statuses=statuses)
     if problems:
         why = f"{stage} " if stage else ""
         raise PushRefused("fields", f"{why}You may not make these changes: {_listed(problems)}.")

@@ -168,7 +168,7 @@ class SigningOption:
 def signing_options(record: Record, actor: Actor, template: Template) -> list[SigningOption]:
     workflow = workflow_for(record)
     options = []
-    for step in available_steps(record, actor):
+    for step in available_steps(record, actor, template):
         if not is_signing_step(workflow, step):
             continue
         try:

@@ -98,6 +98,7 @@ def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
     )
     states = [
         State("draft", "Draft", shared=False),
+        *([_preparation_state()] if respond else []),
         State("shared", "Shared with the employee", editors=frozenset({E}), waiting=shared_waiting),
         *(
             [
@@ -127,8 +128,14 @@ def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
             "share", "Share with {employee} for review", ("draft",), "shared", frozenset({M})
         ),
         Transition(
-            "withdraw", "Take back to draft", ("shared",), "draft", frozenset({M}), complete=False
+            "withdraw",
+            "Take back to draft",
+            ("shared", *(["preparation"] if respond else [])),
+            "draft",
+            frozenset({M}),
+            complete=False,
         ),
+        *(_preparation_steps() if respond else []),
         *(
             [
                 Transition(
@@ -169,6 +176,47 @@ def _review(kind: RecordKind, *, respond: bool) -> list[State | Transition]:
         *_intake("completed"),
     ]
     return states + steps
+
+
+def _preparation_state() -> State:
+    """An APR shared before the meeting for the employee's self-assessment (templates
+    from APR version 2: the section editable in it); only they write, only that section."""
+    return State(
+        "preparation",
+        "Shared with the employee to prepare",
+        editors=frozenset({E}),
+        waiting=(
+            (
+                M,
+                "Shared with {employee} to prepare their self-assessment: you see it and "
+                "can edit the review again once they send it to you, or if you take it back "
+                "to draft.",
+            ),
+            (H, "Shared with {employee} to prepare their self-assessment."),
+        ),
+    )
+
+
+def _preparation_steps() -> list[Transition]:
+    return [
+        Transition(
+            "prepare",
+            "Share with {employee} to prepare",
+            ("draft",),
+            "preparation",
+            frozenset({M}),
+            complete=False,
+            template_stage=True,
+        ),
+        Transition(
+            "send_preparation",
+            "Send my self-assessment to {manager}",
+            ("preparation",),
+            "draft",
+            frozenset({E}),
+            completes_stage=True,
+        ),
+    ]
 
 
 def _workflow(

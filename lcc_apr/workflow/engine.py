@@ -7,7 +7,7 @@ Every refusal is a WorkflowError whose message says why in plain words.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -44,10 +44,15 @@ def workflow_for(record: Record) -> Workflow:
     return WORKFLOWS[record.kind]
 
 
-def available_steps(record: Record, actor: Actor) -> list[Transition]:
-    """Steps this actor could take now (their button may still report missing answers)."""
+def available_steps(record: Record, actor: Actor, template: Template) -> list[Transition]:
+    """Steps this actor could take now with the record's template version (their button
+    may still report missing answers)."""
     mine = actor.parties()
-    return [t for t in workflow_for(record).steps_from(record.status) if t.parties & mine]
+    return [
+        t
+        for t in workflow_for(record).steps_from(record.status)
+        if t.parties & mine and (not t.template_stage or t.target in template.reserved_states())
+    ]
 
 
 def check_step(record: Record, name: str, actor: Actor, template: Template) -> StepCheck:
@@ -70,10 +75,19 @@ def check_step(record: Record, name: str, actor: Actor, template: Template) -> S
         raise WorkflowError(f"Only the {who} can '{fill_names(step.label)}'.")
     if step.when and not is_visible(step.when, record.answers):
         raise WorkflowError(f"'{fill_names(step.label)}' does not fit this record's outcome.")
+    if step.template_stage and step.target not in template.reserved_states():
+        raise WorkflowError(
+            f"'{fill_names(step.label)}' is not part of version {template.version} of this form."
+        )
     problems: list[Problem] = []
     if step.complete:
         reference = record.record_date or date.today()
-        problems = validate(template, record.answers, reference=reference, strict=True, step=name)
+        checked, answers = template, record.answers
+        if step.completes_stage:  # only the sections this stage is for
+            own = tuple(s for s in template.sections if set(step.sources) & s.editable_in)
+            checked = replace(template, sections=own)
+            answers = {f.key: answers[f.key] for f in checked.fields() if f.key in answers}
+        problems = validate(checked, answers, reference=reference, strict=True, step=name)
     return StepCheck(step, problems)
 
 

@@ -114,6 +114,12 @@ class Transition:
     # (HR's acceptance into its register: a decision about the record, not its content).
     signs: bool = True
     reason_prompt: str = AMEND_PROMPT  # what a step that needs a reason asks for
+    # Offered only when the record's template keeps the target state to a section of its
+    # own (`editable_in`): an optional stage older template versions do not have.
+    template_stage: bool = False
+    # Strict validation of only the sections the source state is kept for (a step that
+    # ends such a stage), rather than of the whole record.
+    completes_stage: bool = False
 
 
 @dataclass(frozen=True)

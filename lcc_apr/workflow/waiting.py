@@ -16,6 +16,7 @@ from .model import Party
 AWAITED_STEPS = frozenset(
     {
         "respond",
+        "send_preparation",
         "employee_sign",
         "manager_sign",
         "refer_to_hr",

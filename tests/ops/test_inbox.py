@@ -48,6 +48,11 @@ def test_the_employee_responds_then_the_manager_countersigns(demo):
     ]
     assert not [i for i in inbox(demo, "rtebbutt").items if i.record_id == apr]
 
+    set_status(demo, apr, "preparation")  # APR form v2: before the meeting
+    assert [(i.text, i.record_id) for i in inbox(demo, "rrobinson").items] == [
+        ("Write your self-assessment for your Annual Performance Review", apr)
+    ]
+    assert not [i for i in inbox(demo, "rtebbutt").items if i.record_id == apr]
     set_status(demo, apr, "responded")
     assert [i.text for i in inbox(demo, "rrobinson").items] == [
         "Sign your Annual Performance Review"
@@ -112,7 +117,11 @@ def test_new_items_are_those_not_there_before(demo):
     before = inbox(demo, "rtebbutt")
     set_status(demo, shared_apr(demo, me.employee_id), "employee_signed")
     after = inbox(demo, "rtebbutt")
-    assert [i.text for i in after.new_since(before)] == [f"Countersign {me.display_name}'s APR"]
+    # Held in April on APR form v2: its mid-year review (six months on) is overdue too.
+    assert [i.text for i in after.new_since(before)] == [
+        f"Countersign {me.display_name}'s APR",
+        f"Mid-year review (APR 2026/27) was due Thu 15 Oct for {me.display_name}",
+    ]
     assert after.new_since(None) == () and after.new_since(after) == ()
 
 
@@ -134,4 +143,8 @@ def test_own_records_stop_saying_overdue_once_the_employee_signed(demo):
 
     assert [i.state for i in apr_due()] == [DueState.OVERDUE]  # shared, not yet signed
     set_status(demo, apr, "employee_signed")
-    assert [(i.label, i.state) for i in apr_due()] == [("APR 2027/28", DueState.OK)]
+    # The next APR is not due yet; this one's mid-year review (form v2) now is.
+    assert [(i.label, i.state) for i in apr_due()] == [
+        ("Mid-year review (APR 2026/27)", DueState.OVERDUE),
+        ("APR 2027/28", DueState.OK),
+    ]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops.editing import open_record
-from tests.examples import EXAMPLES
+from tests.examples import LATEST
 from tests.test_editing import fill
 
 from ..ui.conftest import isolated_qsettings  # noqa: F401  (autouse: settings in tmp)
@@ -53,7 +53,7 @@ def test_needs_my_action_lists_a_shared_apr_for_the_employee_and_the_countersign
         sharing = open_record(
             m_session.store, record_id=draft.id, user=m_context.user, catalogue=CATALOGUE
         )
-        fill(sharing, EXAMPLES["apr"])
+        fill(sharing, LATEST["apr"])
         sharing.set("meeting_date", draft.record_date.isoformat())
         sharing.save(at=datetime.now(UTC))
         sharing.take("share", at=datetime.now(UTC))

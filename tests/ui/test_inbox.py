@@ -110,7 +110,7 @@ def test_a_sync_with_new_items_brings_a_notice_without_names(qtbot, window_for, 
     assert notices == []
     set_status(store, employees_apr(store, employee.employee_id), "employee_signed")
     window.status.synced.emit(object())
-    assert notices == [1]
+    assert notices == [2]  # the countersignature, and the review's mid-year (APR form v2)
     assert window.nav.item(0).text() != before
     assert notice_text(1) == "1 new item needs your action in LCC APR"
     assert notice_text(2) == "2 new items need your action in LCC APR"
@@ -125,7 +125,7 @@ def test_a_sync_with_new_items_brings_a_notice_without_names(qtbot, window_for, 
             )
         )
     window.status.synced.emit(object())
-    assert notices == [1]
+    assert notices == [2]
 
 
 def test_the_tray_notifier_shows_nothing_without_a_tray(qtbot, monkeypatch):
@@ -152,6 +152,8 @@ def test_my_own_records_stop_saying_overdue_once_i_signed(qtbot, window_for):
     record_id = employees_apr(window.context.store, me)
     set_status(window.context.store, record_id, "employee_signed")
     window.apply_changes(moved([record_id], [me]))  # as signing reports it
-    qtbot.waitUntil(lambda: "APR 2026/27" not in due.text(), timeout=2000)
+    qtbot.waitUntil(lambda: "APR 2026/27 (shared)" not in due.text(), timeout=2000)
     assert "APR 2027/28: Due 30 Jun 2027" in due.text()
+    # Held in May on APR form v2: its mid-year review is the manager's to arrange.
+    assert "Mid-year review (APR 2026/27): Overdue" in due.text()
     assert window.nav.item(0).text() == "Needs my action (0)"

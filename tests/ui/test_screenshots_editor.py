@@ -31,7 +31,7 @@ def shared_and_signed(store, record_id: str) -> None:
     """The manager fills the APR in and shares it; the employee responds and signs."""
     from lcc_apr.ops.records import actor_for
     from lcc_apr.ops.user import CurrentUser
-    from tests.examples import EXAMPLES
+    from tests.examples import LATEST
     from tests.test_editing import fill, move_on
 
     with store.session() as s:
@@ -45,7 +45,7 @@ def shared_and_signed(store, record_id: str) -> None:
         ]
     for actor, step, at in actors:
         session = EditSession(store, record_id, actor=actor, catalogue=CATALOGUE)
-        fill(session, EXAMPLES["apr"])
+        fill(session, LATEST["apr"])
         for problem in session.problems():  # the example's dates, moved to this record's
             session.set(problem.path, (session.reference + timedelta(days=100)).isoformat())
         session.save(at - timedelta(minutes=5))
@@ -106,3 +106,46 @@ def test_editor_screenshot(qtbot, qapp, demo_store_copy, runner, folder, name, s
     else:
         focused = QtWidgets.QApplication.focusWidget()
         assert focused is not None and editor.scroll_area.isAncestorOf(focused)
+
+
+def test_apr_v2_screenshot(qtbot, qapp, demo_store_copy, runner, folder):  # noqa: F811
+    """APR form v2 as the employee sees it while preparing: their self-assessment open to
+    write, the manager's draft not theirs to change (docs/screenshots/apr-v2.png)."""
+    from lcc_apr.ops.records import actor_for
+    from lcc_apr.ops.user import CurrentUser
+
+    apply_appearance(qapp, theme="light", text_scale=100)
+    store = demo_store_copy
+    record_id = team_apr(store, "draft")
+    with store.session() as s:
+        record = s.get(Record, record_id)
+        assert record.template_version == 2
+        manager = s.scalars(select(User).where(User.username == MANAGER)).one()
+        employee = s.scalars(select(User).where(User.employee_id == record.subject_id)).one()
+        boss = actor_for(s, record_id, user=CurrentUser.from_user(manager))
+    EditSession(store, record_id, actor=boss, catalogue=CATALOGUE).take("prepare", at=AT)
+    window = editor_window(context_for(store, employee.username), runner, record_id)
+    qtbot.addWidget(window)
+    window.resize(*SIZE)
+    window.show()
+    qtbot.waitExposed(window)
+    editor = window.editor
+    session = editor.session
+    assert session.status == "preparation" and session.may_edit("self_achievements")
+    assert not session.may_edit("employee_comments") and not session.may_edit("meeting_date")
+    editor.form.rows["self_achievements"].input.edit.setPlainText(
+        "Covering the team's duty rota through the summer, and the new referral checklist."
+    )
+    own = next(
+        i
+        for i in range(editor.contents.count())
+        if "self-assessment" in editor.contents.item(i).text()
+    )
+    editor.contents.setCurrentRow(own)
+    editor.contents.itemActivated.emit(editor.contents.item(own))
+    qtbot.wait(50)  # let pending layouts settle before drawing
+    image = picture(window, 1)
+    assert image.save(str(folder / "apr-v2.png"))
+    assert (image.width(), image.height()) == SIZE
+    steps = [b.text() for b in editor.steps.buttons.values()]
+    assert any(text.startswith("Send my self-assessment to") for text in steps), steps

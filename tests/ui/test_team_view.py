@@ -112,9 +112,9 @@ def test_the_filter_box_matches_names_jobs_and_states(team, qtbot):
     team.filter_box.setText("CLEANER")
     assert texts(model, "Name") == ["Zainab Pankhania"]
     team.filter_box.setText("overdue")
-    assert model.rowCount() == 4
+    assert model.rowCount() == 7  # 4 APRs, and 3 mid-year reviews (APR form v2)
     assert all(any(i.state is DueState.OVERDUE for i in r.items) for r in model.rows())
-    assert "Showing 4" in team.summary.text()
+    assert "Showing 7" in team.summary.text()
     team.filter_box.clear()
     assert model.rowCount() == 10
 
@@ -122,9 +122,9 @@ def test_the_filter_box_matches_names_jobs_and_states(team, qtbot):
 def test_the_show_choice_keeps_only_urgent_rows(team):
     model = team.model
     team.show_box.setCurrentIndex(team.show_box.findData("overdue"))
-    assert model.rowCount() == 4
+    assert model.rowCount() == 7  # 4 APRs, and 3 mid-year reviews (APR form v2)
     team.show_box.setCurrentIndex(team.show_box.findData("urgent"))
-    assert model.rowCount() == 6
+    assert model.rowCount() == 8  # and a probation review due soon
     team.show_box.setCurrentIndex(team.show_box.findData("all"))
     assert model.rowCount() == 10
 

@@ -19,7 +19,7 @@ from lcc_apr.demo.build import open_demo_store  # noqa: E402
 from lcc_apr.editing import EditSession  # noqa: E402
 from lcc_apr.models import RecordKind  # noqa: E402
 from lcc_apr.signing.trust import Trust, save_trust  # noqa: E402
-from tests.examples import EXAMPLES  # noqa: E402
+from tests.examples import EXAMPLES, LATEST  # noqa: E402
 from tests.test_editing import (  # noqa: E402
     AT,
     AUTHORITY,
@@ -66,7 +66,7 @@ def main() -> int:
 
         apr = start(store, cast, RecordKind.APR)
         manager = EditSession(store, apr, actor=cast.manager, catalogue=CATALOGUE)
-        partial = {k: v for k, v in EXAMPLES["apr"].items() if not k.startswith("value_")}
+        partial = {k: v for k, v in LATEST["apr"].items() if not k.startswith("value_")}
         fill(manager, partial)
         manager.set("meeting_date", "2024-01-01")  # out of the window: an inline message
         manager.save(AT)

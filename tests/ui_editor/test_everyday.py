@@ -28,20 +28,20 @@ def in_a_window(qtbot, editor: RecordEditor) -> QtWidgets.QDialog:
 
 
 def test_escape_cancels_the_fields_edit_and_keeps_the_window_open(make_editor, qtbot):
-    editor = make_editor(RecordKind.APR, autosave_ms=60_000)
+    editor = make_editor(RecordKind.SUPERVISION, autosave_ms=60_000)
     window = in_a_window(qtbot, editor)
-    box = line_edit(editor, "review_period")
+    box = line_edit(editor, "attendees")
     type_into(qtbot, box, "2024")
     qtbot.keyClick(box, Qt.Key.Key_Escape)
     assert window.isVisible()
-    assert box.text() == "" and editor.session.value("review_period") is None
+    assert box.text() == "" and editor.session.value("attendees") is None
     qtbot.keyClick(box, Qt.Key.Key_Escape)  # nothing left to cancel: still open
     assert window.isVisible() and box.hasFocus()
     type_into(qtbot, box, "2025")
     box.clearFocus()  # leaving the field ends the edit: Escape no longer undoes it
     type_into(qtbot, box, "")
     qtbot.keyClick(box, Qt.Key.Key_Escape)
-    assert editor.session.value("review_period") == "2025"
+    assert editor.session.value("attendees") == "2025"
     qtbot.keyClick(box, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
 
@@ -147,13 +147,13 @@ def test_after_sharing_the_managers_answers_are_read_only_with_the_reason(make_e
 
 def start_apr_responded(store, cast, fill, at) -> str:
     from lcc_apr.editing import EditSession
-    from tests.examples import EXAMPLES
+    from tests.examples import LATEST
     from tests.test_editing import CATALOGUE, start
 
     record_id = start(store, cast, RecordKind.APR)
     for party, step in (("manager", "share"), ("employee", "respond")):
         session = EditSession(store, record_id, actor=cast[party], catalogue=CATALOGUE)
-        fill(session, EXAMPLES["apr"])
+        fill(session, LATEST["apr"])
         session.take(step, at=at)
     return record_id
 
