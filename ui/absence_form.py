@@ -1,0 +1,211 @@
+"""The form that records, corrects or ends one absence episode (a line manager's report).
+
+It sends the write through the task runner (lcc_apr.ops.absences); a refusal (an overlap,
+a last day before the first, a start after today) shows the core's plain message here and
+keeps everything typed. No button is the default: Enter never saves by accident (only on
+the focused Save button); Escape cancels. UI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .context import AppContext
+from .qt import QtCore, QtWidgets, Signal
+from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from lcc_apr.ops.absences import AbsenceRow
+
+RECORD, CORRECT, END = "record", "correct", "end"
+TITLES = {RECORD: "Record an absence", CORRECT: "Correct an absence", END: "Back at work"}
+SAVES = {RECORD: "&Save absence", CORRECT: "&Save correction", END: "&Save last day"}
+DAY_FORMAT = "dd/MM/yyyy"
+
+
+def qdate(day: date) -> QtCore.QDate:
+    return QtCore.QDate(day.year, day.month, day.day)
+
+
+def pydate(day: QtCore.QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+class AbsenceForm(QtWidgets.QDialog):
+    """`mode`: RECORD a new episode for `employee_id`, CORRECT `row`, or END `row` (its last
+    day off). `reasons`: (code, label) from the policy; `note`: how the check boxes count."""
+
+    saved = Signal(object)  # the op's AbsenceSaved
+
+    def __init__(
+        self,
+        context: AppContext,
+        runner: TaskRunner,
+        *,
+        mode: str,
+        employee_id: int,
+        name: str,
+        reasons: tuple[tuple[str, str], ...],
+        note: str,
+        row: AbsenceRow | None = None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context, self.runner, self.mode = context, runner, mode
+        self.saving = False
+        self.employee_id, self.row = employee_id, row
+        self.setWindowTitle(f"{TITLES[mode]}: {name}")
+        self.setAccessibleName(f"{TITLES[mode]} for {name}")
+        today = context.today()
+        self.first_day = self._day_edit("First day of absence", row.first_day if row else today)
+        last = row.last_day if row and row.last_day else today
+        self.last_day = self._day_edit("Last day of absence", last)
+        self.still_off = QtWidgets.QCheckBox("S&till off (no last day yet)")
+        self.still_off.setAccessibleName("Still off: no last day yet")
+        self.still_off.setChecked(row.last_day is None if row else True)
+        self.still_off.toggled.connect(self._still_off_changed)
+        self.reason = QtWidgets.QComboBox()
+        self.reason.setAccessibleName("Reason for absence")
+        for code, label in reasons:
+            self.reason.addItem(label, code)
+        if row is not None:
+            self.reason.setCurrentIndex(max(0, self.reason.findData(row.reason_code)))
+        self.disability = QtWidgets.QCheckBox("&Disability-related")
+        self.disability.setAccessibleName("Disability-related")
+        self.pregnancy = QtWidgets.QCheckBox("&Pregnancy-related")
+        self.pregnancy.setAccessibleName("Pregnancy-related")
+        if row is not None:
+            self.disability.setChecked(row.disability_related)
+            self.pregnancy.setChecked(row.pregnancy_related)
+        self.note = QtWidgets.QLabel(note)
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("About these two boxes")
+        self.disability.setAccessibleDescription(note)
+        self.pregnancy.setAccessibleDescription(note)
+        self.message = QtWidgets.QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Problem")
+        self.message.setStyleSheet("font-weight: bold")
+        self.message.hide()
+        self.save_button = QtWidgets.QPushButton(SAVES[mode])
+        self.save_button.setAccessibleName(SAVES[mode].replace("&", ""))
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel: save nothing")
+        self.cancel_button.clicked.connect(self.reject)
+        for button in (self.save_button, self.cancel_button):
+            button.setDefault(False)  # Enter in a field does nothing; on a button, presses it
+        self._lay_out()
+        if mode == END:  # only the last day changes; the rest is shown as it is
+            for widget in (self.first_day, self.still_off, self.reason):
+                widget.setEnabled(False)
+            self.disability.setEnabled(False)
+            self.pregnancy.setEnabled(False)
+            self.still_off.setChecked(False)
+        self._still_off_changed(self.still_off.isChecked())
+        (self.last_day if mode == END else self.first_day).setFocus()
+
+    def _day_edit(self, name: str, day: date) -> QtWidgets.QDateEdit:
+        edit = QtWidgets.QDateEdit(qdate(day))
+        edit.setDisplayFormat(DAY_FORMAT)
+        edit.setCalendarPopup(True)  # Alt+Down opens the calendar
+        edit.setAccessibleName(name)
+        edit.setAccessibleDescription("Day, month, year; Alt+Down opens a calendar")
+        return edit
+
+    def _lay_out(self) -> None:
+        form = QtWidgets.QFormLayout()
+        form.addRow(self._label("&First day:", self.first_day), self.first_day)
+        form.addRow(self._label("&Last day:", self.last_day), self.last_day)
+        form.addRow("", self.still_off)
+        form.addRow(self._label("&Reason:", self.reason), self.reason)
+        form.addRow("", self.disability)
+        form.addRow("", self.pregnancy)
+        form.addRow("", self.note)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        order = [
+            self.first_day,
+            self.last_day,
+            self.still_off,
+            self.reason,
+            self.disability,
+            self.pregnancy,
+            self.save_button,
+            self.cancel_button,
+        ]
+        for before, after in zip(order, order[1:], strict=False):
+            QtWidgets.QWidget.setTabOrder(before, after)
+        metrics = self.fontMetrics()  # room for the note at any text size
+        self.setMinimumWidth(metrics.averageCharWidth() * 70)
+
+    @staticmethod
+    def _label(text: str, buddy: QtWidgets.QWidget) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(text)
+        label.setBuddy(buddy)
+        return label
+
+    def _still_off_changed(self, off: bool) -> None:
+        self.last_day.setEnabled(not off)
+
+    def values(self) -> dict[str, Any]:
+        """What is typed, as the ops take it."""
+        return {
+            "first_day": pydate(self.first_day.date()),
+            "last_day": None if self.still_off.isChecked() else pydate(self.last_day.date()),
+            "reason": self.reason.currentData() or "",
+            "disability_related": self.disability.isChecked(),
+            "pregnancy_related": self.pregnancy.isChecked(),
+        }
+
+    def save(self) -> None:
+        """Send the write; the form closes once it is saved, stays with the message if not."""
+        if self.saving:
+            return  # one save at a time
+        self.saving = True
+        self.message.hide()
+        self.runner.write(self._op(), on_done=self._saved, on_error=self._refused, name="absence")
+
+    def _op(self) -> Callable[[Any], Any]:
+        from lcc_apr.attendance.policy import default_attendance_policy
+        from lcc_apr.ops import absences
+
+        c, mode, values, row = self.context, self.mode, self.values(), self.row
+        person, today = self.employee_id, c.today()
+
+        def op(_control: Any) -> Any:
+            policy = default_attendance_policy()
+            common = {"user": c.user, "today": today, "policy": policy}
+            if mode == RECORD:
+                return absences.record_absence(
+                    c.store, employee_id=person, **values, **common
+                )
+            assert row is not None
+            if mode == CORRECT:
+                return absences.correct_absence(
+                    c.store, absence_id=row.absence_id, **values, **common
+                )
+            return absences.end_absence(
+                c.store, absence_id=row.absence_id, last_day=values["last_day"], **common
+            )
+
+        return op
+
+    def _saved(self, result: Any) -> None:
+        self.saving = False
+        self.saved.emit(result)
+        self.accept()
+
+    def _refused(self, error: BaseException) -> None:
+        """The core's message, everything typed still there."""
+        self.saving = False
+        self.message.setText(str(error))
+        self.message.show()
