@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .context import AppContext
-from .qt import QtCore, QtWidgets, Signal
+from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -23,6 +23,30 @@ RECORD, CORRECT, END = "record", "correct", "end"
 TITLES = {RECORD: "Record an absence", CORRECT: "Correct an absence", END: "Back at work"}
 SAVES = {RECORD: "&Save absence", CORRECT: "&Save correction", END: "&Save last day"}
 DAY_FORMAT = "dd/MM/yyyy"
+
+
+class EnterPresses(QtCore.QObject):
+    """Enter on a focused button presses it, and only that button: no button is ever the
+    dialog's default (QDialog would make the first auto-default button the default, and
+    Enter in any field would then save)."""
+
+    def watch(self, *buttons: QtWidgets.QPushButton) -> None:
+        for button in buttons:
+            button.setAutoDefault(False)
+            button.setDefault(False)
+            button.installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (
+            event.type() == QtCore.QEvent.Type.KeyPress
+            and isinstance(watched, QtWidgets.QPushButton)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
+            and not event.modifiers()  # type: ignore[attr-defined]
+        ):
+            if watched.isEnabled():
+                watched.click()
+            return True
+        return super().eventFilter(watched, event)
 
 
 def qdate(day: date) -> QtCore.QDate:
@@ -95,8 +119,8 @@ class AbsenceForm(QtWidgets.QDialog):
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setAccessibleName("Cancel: save nothing")
         self.cancel_button.clicked.connect(self.reject)
-        for button in (self.save_button, self.cancel_button):
-            button.setDefault(False)  # Enter in a field does nothing; on a button, presses it
+        self.enter = EnterPresses(self)  # Enter in a field does nothing; on a button, presses it
+        self.enter.watch(self.save_button, self.cancel_button)
         self._lay_out()
         if mode == END:  # only the last day changes; the rest is shown as it is
             for widget in (self.first_day, self.still_off, self.reason):

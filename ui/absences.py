@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lcc_apr.ops import Changes
 
-from .absence_form import CORRECT, END, RECORD, AbsenceForm
+from .absence_form import CORRECT, END, RECORD, AbsenceForm, EnterPresses
 from .context import AppContext
 from .qt import ModelIndex, Qt, QtCore, QtWidgets
 from .tasks import TaskRunner
@@ -121,6 +121,7 @@ class AbsencesDialog(QtWidgets.QDialog):
         self.form: AbsenceForm | None = None
         self.confirm_withdraw: ConfirmWithdraw = confirm_withdraw_dialog  # tests answer
         self.name = f"Employee {employee_id}"
+        self.enter = EnterPresses(self)
         self.notice = ""  # what the last write did, kept above the count
         self.heading = QtWidgets.QLabel()
         self.model = AbsencesModel(self)
@@ -174,7 +175,7 @@ class AbsencesDialog(QtWidgets.QDialog):
     def _button(self, text: str, name: str) -> QtWidgets.QPushButton:
         button = QtWidgets.QPushButton(text)
         button.setAccessibleName(name)
-        button.setAutoDefault(False)  # none is the default: Enter on the list does nothing
+        self.enter.watch(button)  # none is the default: Enter on the list does nothing
         return button
 
     def fit_columns(self) -> None:
