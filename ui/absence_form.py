@@ -147,13 +147,14 @@ class AbsenceForm(QtWidgets.QDialog):
         form.addRow(self._label("&Reason:", self.reason), self.reason)
         form.addRow("", self.disability)
         form.addRow("", self.pregnancy)
-        form.addRow("", self.note)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.cancel_button)
         layout = QtWidgets.QVBoxLayout(self)
+        layout.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetMinimumSize)  # never clips
         layout.addLayout(form)
+        layout.addWidget(self.note)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         order = [
@@ -207,18 +208,27 @@ class AbsenceForm(QtWidgets.QDialog):
 
         def op(_control: Any) -> Any:
             policy = default_attendance_policy()
-            common = {"user": c.user, "today": today, "policy": policy}
             if mode == RECORD:
                 return absences.record_absence(
-                    c.store, employee_id=person, **values, **common
+                    c.store, user=c.user, employee_id=person, today=today, policy=policy, **values
                 )
             assert row is not None
             if mode == CORRECT:
                 return absences.correct_absence(
-                    c.store, absence_id=row.absence_id, **values, **common
+                    c.store,
+                    user=c.user,
+                    absence_id=row.absence_id,
+                    today=today,
+                    policy=policy,
+                    **values,
                 )
             return absences.end_absence(
-                c.store, absence_id=row.absence_id, last_day=values["last_day"], **common
+                c.store,
+                user=c.user,
+                absence_id=row.absence_id,
+                last_day=values["last_day"],
+                today=today,
+                policy=policy,
             )
 
         return op

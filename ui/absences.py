@@ -137,7 +137,9 @@ class AbsencesDialog(QtWidgets.QDialog):
         self.fit_columns()
         self.record_button = self._button("&Record an absence…", "Record a new absence")
         self.correct_button = self._button("C&orrect…", "Correct the chosen absence")
-        self.end_button = self._button("&Back at work…", "Record the last day of the chosen absence")
+        self.end_button = self._button(
+            "&Back at work…", "Record the last day of the chosen absence"
+        )
         self.withdraw_button = self._button("&Withdraw…", "Withdraw the chosen absence")
         self.close_button = self._button("&Close", "Close")
         self.record_button.clicked.connect(lambda: self.open_form(RECORD))

@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 TRIGGER, RETURN_TO_WORK, KEEPING_IN_TOUCH = "trigger", "return_to_work", "keeping_in_touch"
 TITLES = {
     TRIGGER: "Attendance trigger",
-    RETURN_TO_WORK: "Return-to-work interview",
+    RETURN_TO_WORK: "Return to work",
     KEEPING_IN_TOUCH: "Long-term absence",
 }
 SAMPLES = {  # sizes each column before the rows come (nothing moves when they do)
     TRIGGER: "Reached (3 episodes, 12 days)",
     RETURN_TO_WORK: "Due soon (in 10 days)",
-    KEEPING_IN_TOUCH: "Long-term absence (12 weeks), next by 20 Dec",
+    KEEPING_IN_TOUCH: "Off (12 weeks), next by 20 Dec",
 }
 
 
@@ -46,8 +46,7 @@ def words(item: AttendanceItem, today: date) -> str:
         return item.label.replace("Attendance trigger reached", "Reached", 1)
     if item.topic == RETURN_TO_WORK:
         return state_text(item, today)
-    text = item.label.removeprefix("Keeping in touch: ")
-    return text[:1].upper() + text[1:]
+    return item.label.removeprefix("Keeping in touch: ").replace("long-term absence", "Off", 1)
 
 
 def tip(item: AttendanceItem, today: date) -> str:

@@ -118,12 +118,11 @@ def columns(*, with_department: bool, attendance: bool = False) -> list[Column]:
             )
         )
     found.append(_urgent_column(None, "Most urgent"))  # the summary, before the details
-    found += [_urgent_column(kind, kind.short_label) for kind in RecordKind]
-    if attendance:
+    if attendance:  # before the kinds' columns: in view without scrolling
         from .team_attendance import attendance_columns
 
         found += attendance_columns(Column)
-    return found
+    return found + [_urgent_column(kind, kind.short_label) for kind in RecordKind]
 
 
 def _all_items(row: TeamRow) -> tuple[Any, ...]:
@@ -409,7 +408,12 @@ class TeamView(QtWidgets.QWidget):
 
     def _loaded(self, rows: list[TeamRow], today: date) -> None:
         self.loading = False
+        index = self.table.currentIndex()
+        chosen = self.model.row(index.row()).employee_id if index.isValid() else None
         self.model.set_rows(rows, today)
+        shown = [r.employee_id for r in self.model.rows()]
+        if chosen in shown:  # the person chosen stays chosen (their Absences… button too)
+            self.table.setCurrentIndex(self.model.index(shown.index(chosen), index.column()))
         self._show_summary()
 
     def fit_columns(self) -> None:

@@ -97,12 +97,10 @@ def test_a_manager_records_an_absence_from_the_team_page(window, demo_store_copy
     (kit,) = [i for i in items[person] if i.topic == KEEPING_IN_TOUCH]
     qtbot.waitUntil(lambda: cell(team, person, TITLES[KEEPING_IN_TOUCH]) != "")  # refreshed
     assert cell(team, person, TITLES[KEEPING_IN_TOUCH]) == words(kit, AS_OF)
-    assert "Long-term absence (5 weeks)" in cell(team, person, TITLES[KEEPING_IN_TOUCH])
+    assert "Off (5 weeks), next by" in cell(team, person, TITLES[KEEPING_IN_TOUCH])
 
 
-def test_ending_it_makes_the_return_to_work_interview_outstanding(
-    window, demo_store_copy, qtbot
-):
+def test_ending_it_makes_the_return_to_work_interview_outstanding(window, demo_store_copy, qtbot):
     first = AS_OF - timedelta(days=6)
     person = free_report(demo_store_copy, since=AS_OF - timedelta(days=400))
     team = window.pages["team"]
