@@ -393,3 +393,65 @@ def test_the_core_query_reads_what_the_sqlite_one_reads(demo_store_copy):
         assert _sqlite_rows(s, today=TODAY, since=since, ids=some) == _core_rows(
             s, today=TODAY, since=since, ids=some
         )
+
+
+def test_the_absence_sample_reads_without_a_problem_and_names_demo_people():
+    from lcc_apr.hr.absences import load_absence_profile, read_absences
+    from lcc_apr.paths import resources_dir
+
+    samples = resources_dir() / "hr" / "samples"
+    rows, problems = read_absences(
+        samples / "absences.csv", load_absence_profile("generic", POLICY)
+    )
+    assert problems == [] and len(rows) == 4
+    assert [r.reason for r in rows] == [
+        "infection",
+        "musculoskeletal",
+        "mental_health",
+        "infection",
+    ]
+    assert rows[2].disability_related and rows[3].last_day is None
+    staff = {line.split(",")[0] for line in (samples / "generic.csv").read_text().splitlines()}
+    assert {r.payroll for r in rows} <= staff
+
+
+@pytest.mark.parametrize(
+    "policy", [POLICY, BRADFORD_ON, replace(POLICY, count_disability_related=True)]
+)
+def test_the_schedules_one_pass_gives_what_the_rules_give_on_the_whole_demo(policy):
+    """attendance_due_for's quick path against attendance_items (the rules composed), for
+    everyone of the full demo, with RTW interviews held for some."""
+    from lcc_apr.demo.organisation import build_organisation
+    from lcc_apr.schedule.attendance import _items_quick
+
+    org = build_organisation(seed=2020, size=6087, as_of=TODAY)
+    by: dict[int, list[Episode]] = {}
+    for a in sorted(org.absences, key=lambda a: (a["employee_id"], a["first_day"])):
+        by.setdefault(a["employee_id"], []).append(
+            Episode(
+                *(
+                    a[k]
+                    for k in (
+                        "id",
+                        "employee_id",
+                        "first_day",
+                        "last_day",
+                        "reason",
+                        "disability_related",
+                        "pregnancy_related",
+                    )
+                )
+            )
+        )
+    start = window_start(policy, TODAY)
+    compared = 0
+    for person, episodes in by.items():
+        held = (
+            [e.last_day + timedelta(days=2) for e in episodes[::3] if e.last_day]
+            if person % 2
+            else []
+        )
+        quick = _items_quick(episodes, policy, TODAY, held, start)
+        assert quick == attendance_items(episodes, policy, TODAY, held), person
+        compared += bool(quick)
+    assert compared > 2000

@@ -31,6 +31,7 @@ from lcc_apr.models import Absence, Employee
 from .model import DueState
 
 TRIGGER, RETURN_TO_WORK, KEEPING_IN_TOUCH = "trigger", "return_to_work", "keeping_in_touch"
+RTW_LABEL = "Return-to-work interview"
 
 
 class AttendanceItem(NamedTuple):
@@ -136,7 +137,7 @@ def attendance_due_for(
         found: dict[int, list[AttendanceItem]] = {}
         for employee_id, mine in episodes.items():
             held = rtw_held.get(employee_id, ())
-            items = attendance_items(mine, policy, today, held, start=start, in_order=True)
+            items = _items_quick(mine, policy, today, held, start)
             if items:
                 found[employee_id] = items
         return found
@@ -160,7 +161,6 @@ def attendance_items(
         return []
     start = start or window_start(policy, today)
     person = episodes[0].employee_id
-    long_days = 7 * policy.long_term_weeks
     items: list[AttendanceItem] = []
     reached = trigger(episodes, policy, today, start=start, in_order=in_order)
     if reached is not None:
@@ -168,28 +168,100 @@ def attendance_items(
         items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE))
     for rtw in rtw_outstanding(episodes, held, policy, today, start=start, in_order=in_order):
         state = DueState.OVERDUE if rtw.due < today else DueState.DUE_SOON
-        label = "Return-to-work interview"
-        items.append(AttendanceItem(person, RETURN_TO_WORK, label, rtw.due, state, rtw.episode_id))
+        items.append(
+            AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, rtw.due, state, rtw.episode_id)
+        )
     for episode in episodes:
         if episode.last_day is not None and episode.last_day < today:
             continue  # back: welfare contact ends
-        if (today - episode.first_day).days < long_days or not long_term(episode, policy, today):
-            continue
-        # Contacts made are not recorded here: the one whose day has come is due now.
-        contacts = welfare_contacts(episode, policy, today)
-        come = [d for d in contacts if d <= today]
-        if not come:
-            continue  # a last day ahead: long-term only later
-        due = come[-1]
-        weeks = ((today - episode.first_day).days + 1) // 7
-        label = f"Keeping in touch: long-term absence ({weeks} weeks), next by {contacts[-1]:%d %b}"
-        items.append(
-            AttendanceItem(person, KEEPING_IN_TOUCH, label, due, DueState.DUE_SOON, episode.id)
-        )
+        if long_term(episode, policy, today):
+            kit = _keeping_in_touch(episode, policy, today)
+            if kit is not None:
+                items.append(kit)
     if len(items) > 1:
         items.sort(key=_due)
     return items
 
 
-def _due(item: AttendanceItem) -> date:
-    return item.due
+def _due(item: AttendanceItem) -> tuple[date, str, str]:
+    """Soonest first; on the same day, in one order whichever way the items were made."""
+    return item.due, item.topic, item.absence_id or ""
+
+
+def _keeping_in_touch(
+    episode: Episode, policy: AttendancePolicy, today: date
+) -> AttendanceItem | None:
+    """The welfare contact due in a long-term absence still going on. Contacts made are not
+    recorded here: the one whose day has come is due now."""
+    contacts = welfare_contacts(episode, policy, today)
+    come = [d for d in contacts if d <= today]
+    if not come:
+        return None  # a last day ahead: long-term only later
+    weeks = ((today - episode.first_day).days + 1) // 7
+    label = f"Keeping in touch: long-term absence ({weeks} weeks), next by {contacts[-1]:%d %b}"
+    return AttendanceItem(
+        episode.employee_id, KEEPING_IN_TOUCH, label, come[-1], DueState.DUE_SOON, episode.id
+    )
+
+
+def _items_quick(
+    episodes: Sequence[Episode],
+    policy: AttendancePolicy,
+    today: date,
+    held: Sequence[date],
+    start: date,
+) -> list[AttendanceItem]:
+    """attendance_items in one pass over episodes that come oldest first, on day numbers
+    (ordinals) rather than dates: the schedule's path for everyone (tests/test_attendance.py
+    checks it gives the same on the whole demo). The trigger's details are worked out by
+    `trigger` only for someone who may have reached one."""
+    person = episodes[0].employee_id
+    no_disability = not policy.count_disability_related
+    no_pregnancy = not policy.count_pregnancy_related
+    now, window = today.toordinal(), start.toordinal()
+    long_days, rtw_days = 7 * policy.long_term_weeks, policy.rtw_due_within_days
+    overdue, soon, day_of = DueState.OVERDUE, DueState.DUE_SOON, date.fromordinal
+    spells = days = 0
+    items: list[AttendanceItem] = []
+    last_index = len(episodes) - 1
+    for i, e in enumerate(episodes):
+        first_day = e.first_day.toordinal()
+        last_day = e.last_day.toordinal() if e.last_day is not None else None
+        if not ((e.disability_related and no_disability) or (e.pregnancy_related and no_pregnancy)):
+            last = last_day if last_day is not None and last_day < now else now
+            first = first_day if first_day > window else window
+            if first <= last:
+                spells += 1
+                days += last - first + 1
+        if last_day is not None and last_day < now:
+            back = last_day + 1
+            if back >= window and (
+                not held or not _held_between(held, back, episodes, i, last_index)
+            ):
+                due = back + rtw_days
+                state = overdue if due < now else soon
+                items.append(
+                    AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, day_of(due), state, e.id)
+                )
+        elif now - first_day >= long_days:
+            kit = _keeping_in_touch(e, policy, today)
+            if kit is not None:
+                items.append(kit)
+    maybe = spells >= policy.episodes or days >= policy.days or policy.bradford_enabled
+    if spells and maybe:
+        reached = trigger(episodes, policy, today, start=start, in_order=True)
+        if reached is not None:
+            label = f"Attendance trigger reached ({', '.join(reached.why)})"
+            items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
+    if len(items) > 1:
+        items.sort(key=_due)
+    return items
+
+
+def _held_between(
+    held: Sequence[date], back: int, episodes: Sequence[Episode], i: int, last_index: int
+) -> bool:
+    """An interview held from day number `back` to the next episode's first day."""
+    until = episodes[i + 1].first_day if i < last_index else date.max
+    since = date.fromordinal(back)
+    return any(since <= d <= until for d in held)
