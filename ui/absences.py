@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from lcc_apr.ops.absences import AbsenceRow
 
 COLUMNS = ("First day", "Last day", "Reason", "Recorded as", "Source")
-SAMPLES = ("30 Sep 2026", "Still off", "Stress, depression, anxiety or other mental health")
+SAMPLES = ("30 Sep 2026", "30 Sep 2026", "Stress, depression, anxiety or other mental health")
 # Asked before withdrawing (the row, the person's name): True withdraws.
 ConfirmWithdraw = Callable[[QtWidgets.QWidget, "AbsenceRow", str], bool]
 
@@ -172,7 +172,6 @@ class AbsencesDialog(QtWidgets.QDialog):
         self._enable()
         runner.changed.connect(self._changed)
         self.refresh()
-        self.record_button.setFocus()
 
     def _button(self, text: str, name: str) -> QtWidgets.QPushButton:
         button = QtWidgets.QPushButton(text)
@@ -230,7 +229,7 @@ class AbsencesDialog(QtWidgets.QDialog):
         )
 
     def _loaded(self, page: AbsencePage) -> None:
-        chosen = self.chosen()
+        chosen, first = self.chosen(), self.page is None
         self.page = page
         self._set_name(page.name)
         self.model.set_rows(page.rows)
@@ -244,6 +243,8 @@ class AbsencesDialog(QtWidgets.QDialog):
         text = text if page.may_record else f"{text} {page.why_not}"
         self.message.setText(f"{self.notice} {text}" if self.notice else text)
         self._enable()
+        if first:  # the button was off until now: focus starts on it (or on the list)
+            (self.record_button if page.may_record else self.table).setFocus()
 
     def open_form(self, mode: str) -> AbsenceForm | None:
         """The record, correct or back-at-work form, over this dialog (one at a time)."""

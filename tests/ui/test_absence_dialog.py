@@ -281,3 +281,15 @@ def test_the_employees_records_window_opens_their_absences(window, demo_store_co
     assert found[0].record_button.isEnabled()
     records.absences_button.click()  # again: the same window, raised
     assert len([w for w in window.windows.open if isinstance(w, AbsencesDialog)]) == 1
+
+
+def test_focus_starts_on_record_once_the_list_arrives(qtbot, demo_store_copy, threaded_runner):
+    """The list is read in a worker: the Record button, off until then, takes the focus
+    when it arrives (found in a real X window: Enter went to the list instead)."""
+    person = free_report(demo_store_copy, since=AS_OF - timedelta(days=30))
+    dialog = AbsencesDialog(context_for(demo_store_copy, MANAGER), threaded_runner, person)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.record_button.isEnabled()  # nothing read yet
+    qtbot.waitUntil(lambda: dialog.page is not None, timeout=5000)
+    assert dialog.focusWidget() is dialog.record_button
