@@ -23,7 +23,13 @@ if TYPE_CHECKING:
     from lcc_apr.ops.absences import AbsenceRow
 
 COLUMNS = ("First day", "Last day", "Reason", "Recorded as", "Source")
-SAMPLES = ("30 Sep 2026", "30 Sep 2026", "Stress, depression, anxiety or other mental health")
+SAMPLES = (
+    "30 Sep 2026",
+    "30 Sep 2026",
+    "Stress, depression, anxiety or other mental health",
+    "Disability-related",
+    "Not yet sent",
+)
 # Asked before withdrawing (the row, the person's name): True withdraws.
 ConfirmWithdraw = Callable[[QtWidgets.QWidget, "AbsenceRow", str], bool]
 
@@ -167,8 +173,9 @@ class AbsencesDialog(QtWidgets.QDialog):
             QtWidgets.QWidget.setTabOrder(before, after)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._enable())
         self._set_name(self.name)
-        metrics = self.fontMetrics()
-        self.resize(metrics.averageCharWidth() * 120, metrics.height() * 22)
+        metrics = self.fontMetrics()  # every column in view, at any text size
+        columns = sum(self.table.columnWidth(c) for c in range(len(COLUMNS)))
+        self.resize(columns + metrics.horizontalAdvance("MMMM"), metrics.height() * 22)
         self._enable()
         runner.changed.connect(self._changed)
         self.refresh()

@@ -12,7 +12,9 @@ import pytest
 
 from ui.absence_form import qdate
 from ui.app import build_window
+from ui.qt import QtWidgets
 from ui.tasks import TaskRunner
+from ui.theme import apply_appearance
 
 from .conftest import AS_OF, MANAGER, context_for
 from .test_absence_dialog import free_report, open_absences
@@ -63,7 +65,25 @@ def test_screenshots(qtbot, demo_store_copy, settings, folder):
     assert image.save(str(folder / "absence-dialog.png"))
     assert not_blank(image)
     assert form.message.text().startswith("It overlaps")
+    width_100 = form.width()
     form.reject()
+    qtbot.wait(20)
+    list_shot = dialog.grab().toImage()
+    assert list_shot.save(str(folder / "absences-list.png"))
+    assert not_blank(list_shot)
+    # the app's text size: 150% makes a bigger form, nothing clipped
+    apply_appearance(QtWidgets.QApplication.instance(), theme="light", text_scale=150)
+    dialog.record_button.click()
+    big = dialog.form
+    qtbot.waitExposed(big)
+    qtbot.wait(50)
+    assert big.width() > width_100 * 1.3
+    note = big.note
+    assert note.height() >= note.heightForWidth(note.width())  # the whole note shows
+    big_shot = big.grab().toImage()
+    assert big_shot.save(str(folder / "absence-dialog-150.png"))
+    big.reject()
+    apply_appearance(QtWidgets.QApplication.instance(), theme="light", text_scale=100)
     dialog.accept()
     team = window.pages["team"]
     qtbot.waitUntil(lambda: not team.loading)
