@@ -233,6 +233,12 @@ class AbsenceForm(QtWidgets.QDialog):
 
         return op
 
+    def reject(self) -> None:
+        """Escape or Cancel: closes, unless a save is on its way (it ends in a moment,
+        closing the form or showing why not)."""
+        if not self.saving:
+            super().reject()
+
     def _saved(self, result: Any) -> None:
         self.saving = False
         self.saved.emit(result)

@@ -293,3 +293,21 @@ def test_focus_starts_on_record_once_the_list_arrives(qtbot, demo_store_copy, th
     assert not dialog.record_button.isEnabled()  # nothing read yet
     qtbot.waitUntil(lambda: dialog.page is not None, timeout=5000)
     assert dialog.focusWidget() is dialog.record_button
+
+
+def test_saving_in_a_worker_and_escape_while_it_runs(qtbot, demo_store_copy, threaded_runner):
+    person = free_report(demo_store_copy, since=AS_OF - timedelta(days=30))
+    dialog = AbsencesDialog(context_for(demo_store_copy, MANAGER), threaded_runner, person)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.page is not None, timeout=5000)
+    count = dialog.model.rowCount()
+    form = dialog.open_form("record")
+    qtbot.waitExposed(form)
+    fill(form, AS_OF - timedelta(days=4), AS_OF - timedelta(days=3))
+    form.save_button.click()
+    form.reject()  # Escape while the write runs: the save finishes first
+    assert form.isVisible()
+    qtbot.waitUntil(lambda: dialog.form is None, timeout=5000)  # saved, closed
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == count + 1, timeout=5000)
+    assert dialog.model.rows[0].first_day == AS_OF - timedelta(days=4)
