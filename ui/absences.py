@@ -125,6 +125,7 @@ class AbsencesDialog(QtWidgets.QDialog):
         self.context, self.runner, self.employee_id = context, runner, employee_id
         self.page: AbsencePage | None = None
         self.form: AbsenceForm | None = None
+        self.pending = False  # Record pressed before the first read arrived
         self.confirm_withdraw: ConfirmWithdraw = confirm_withdraw_dialog  # tests answer
         self.name = f"Employee {employee_id}"
         self.enter = EnterPresses(self)
@@ -179,6 +180,7 @@ class AbsencesDialog(QtWidgets.QDialog):
         self._enable()
         runner.changed.connect(self._changed)
         self.refresh()
+        self.record_button.setFocus()  # on from the start: focus starts on it
 
     def _button(self, text: str, name: str) -> QtWidgets.QPushButton:
         button = QtWidgets.QPushButton(text)
@@ -209,7 +211,7 @@ class AbsencesDialog(QtWidgets.QDialog):
     def _enable(self) -> None:
         may = self.page is not None and self.page.may_record
         row = self.chosen()
-        self.record_button.setEnabled(may)
+        self.record_button.setEnabled(self.page is None or may)  # before the read: pending
         self.correct_button.setEnabled(may and row is not None)
         self.end_button.setEnabled(may and row is not None and row.last_day is None)
         self.withdraw_button.setEnabled(may and row is not None)
@@ -250,13 +252,19 @@ class AbsencesDialog(QtWidgets.QDialog):
         text = text if page.may_record else f"{text} {page.why_not}"
         self.message.setText(f"{self.notice} {text}" if self.notice else text)
         self._enable()
-        if first:  # the button was off until now: focus starts on it (or on the list)
-            (self.record_button if page.may_record else self.table).setFocus()
+        if first and not page.may_record:
+            self.table.setFocus()
+        if self.pending and page.may_record:  # Record pressed before the list came
+            self.open_form(RECORD)
+        self.pending = False
 
     def open_form(self, mode: str) -> AbsenceForm | None:
         """The record, correct or back-at-work form, over this dialog (one at a time)."""
         page, row = self.page, self.chosen()
-        if page is None or (mode != RECORD and row is None):
+        if page is None:
+            self.pending = mode == RECORD  # opens once the list (and the reasons) come
+            return None
+        if mode != RECORD and row is None:
             return None
         form = AbsenceForm(
             self.context,

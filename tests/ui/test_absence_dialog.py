@@ -283,16 +283,22 @@ def test_the_employees_records_window_opens_their_absences(window, demo_store_co
     assert len([w for w in window.windows.open if isinstance(w, AbsencesDialog)]) == 1
 
 
-def test_focus_starts_on_record_once_the_list_arrives(qtbot, demo_store_copy, threaded_runner):
-    """The list is read in a worker: the Record button, off until then, takes the focus
-    when it arrives (found in a real X window: Enter went to the list instead)."""
+def test_focus_starts_on_record_and_enter_works_before_the_list_arrives(
+    qtbot, demo_store_copy, threaded_runner
+):
+    """The list is read in a worker. The Record button is on from the start and has the
+    focus; pressed before the list comes, the form opens when it does (found in a real X
+    window: the button was off at first, the focus went to the list and Enter did nothing)."""
     person = free_report(demo_store_copy, since=AS_OF - timedelta(days=30))
     dialog = AbsencesDialog(context_for(demo_store_copy, MANAGER), threaded_runner, person)
     qtbot.addWidget(dialog)
     dialog.show()
-    assert not dialog.record_button.isEnabled()  # nothing read yet
-    qtbot.waitUntil(lambda: dialog.page is not None, timeout=5000)
+    qtbot.waitExposed(dialog)
+    assert dialog.page is None  # nothing read yet
     assert dialog.focusWidget() is dialog.record_button
+    qtbot.keyClick(dialog.record_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.form is not None, timeout=5000)
+    assert dialog.form.mode == "record" and dialog.focusWidget() is dialog.record_button
 
 
 def test_saving_in_a_worker_and_escape_while_it_runs(qtbot, demo_store_copy, threaded_runner):
