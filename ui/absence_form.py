@@ -9,10 +9,12 @@ the focused Save button); Escape cancels. UI thread only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from lcc_apr.forms.dates import DATE_HINT
+
 from .context import AppContext
+from .day_box import DayBox
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
 
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
 RECORD, CORRECT, END = "record", "correct", "end"
 TITLES = {RECORD: "Record an absence", CORRECT: "Correct an absence", END: "Back at work"}
 SAVES = {RECORD: "&Save absence", CORRECT: "&Save correction", END: "&Save last day"}
-DAY_FORMAT = "dd/MM/yyyy"
 
 
 class EnterPresses(QtCore.QObject):
@@ -47,14 +48,6 @@ class EnterPresses(QtCore.QObject):
                 watched.click()
             return True
         return super().eventFilter(watched, event)
-
-
-def qdate(day: date) -> QtCore.QDate:
-    return QtCore.QDate(day.year, day.month, day.day)
-
-
-def pydate(day: QtCore.QDate) -> date:
-    return date(day.year(), day.month(), day.day())
 
 
 class AbsenceForm(QtWidgets.QDialog):
@@ -83,9 +76,9 @@ class AbsenceForm(QtWidgets.QDialog):
         self.setWindowTitle(f"{TITLES[mode]}: {name}")
         self.setAccessibleName(f"{TITLES[mode]} for {name}")
         today = context.today()
-        self.first_day = self._day_edit("First day of absence", row.first_day if row else today)
+        self.first_day = DayBox("First day of absence", row.first_day if row else today)
         last = row.last_day if row and row.last_day else today
-        self.last_day = self._day_edit("Last day of absence", last)
+        self.last_day = DayBox("Last day of absence", last)
         self.still_off = QtWidgets.QCheckBox("S&till off (no last day yet)")
         self.still_off.setAccessibleName("Still off: no last day yet")
         self.still_off.setChecked(row.last_day is None if row else True)
@@ -131,14 +124,6 @@ class AbsenceForm(QtWidgets.QDialog):
         self._still_off_changed(self.still_off.isChecked())
         (self.last_day if mode == END else self.first_day).setFocus()
 
-    def _day_edit(self, name: str, day: date) -> QtWidgets.QDateEdit:
-        edit = QtWidgets.QDateEdit(qdate(day))
-        edit.setDisplayFormat(DAY_FORMAT)
-        edit.setCalendarPopup(True)  # Alt+Down opens the calendar
-        edit.setAccessibleName(name)
-        edit.setAccessibleDescription("Day, month, year; Alt+Down opens a calendar")
-        return edit
-
     def _lay_out(self) -> None:
         form = QtWidgets.QFormLayout()
         form.addRow(self._label("&First day:", self.first_day), self.first_day)
@@ -158,8 +143,8 @@ class AbsenceForm(QtWidgets.QDialog):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         order = [
-            self.first_day,
-            self.last_day,
+            self.first_day.edit,
+            self.last_day.edit,
             self.still_off,
             self.reason,
             self.disability,
@@ -182,10 +167,10 @@ class AbsenceForm(QtWidgets.QDialog):
         self.last_day.setEnabled(not off)
 
     def values(self) -> dict[str, Any]:
-        """What is typed, as the ops take it."""
+        """What is typed, as the ops take it (a day None: not a date)."""
         return {
-            "first_day": pydate(self.first_day.date()),
-            "last_day": None if self.still_off.isChecked() else pydate(self.last_day.date()),
+            "first_day": self.first_day.day(),
+            "last_day": None if self.still_off.isChecked() else self.last_day.day(),
             "reason": self.reason.currentData() or "",
             "disability_related": self.disability.isChecked(),
             "pregnancy_related": self.pregnancy.isChecked(),
@@ -195,9 +180,22 @@ class AbsenceForm(QtWidgets.QDialog):
         """Send the write; the form closes once it is saved, stays with the message if not."""
         if self.saving:
             return  # one save at a time
+        if (problem := self._not_dates()) is not None:
+            self._refused(ValueError(problem))
+            return
         self.saving = True
         self.message.hide()
         self.runner.write(self._op(), on_done=self._saved, on_error=self._refused, name="absence")
+
+    def _not_dates(self) -> str | None:
+        """What is typed in a date box that is not a date, in words (None: both are)."""
+        boxes = [("first", self.first_day)]
+        if not self.still_off.isChecked():
+            boxes.append(("last", self.last_day))
+        for which, box in boxes:
+            if box.day() is None:
+                return f"The {which} day is not a date: {DATE_HINT[0].lower()}{DATE_HINT[1:]}"
+        return None
 
     def _op(self) -> Callable[[Any], Any]:
         from lcc_apr.attendance.policy import default_attendance_policy

@@ -12,7 +12,7 @@ from lcc_apr.attendance.policy import default_attendance_policy
 from lcc_apr.models import Employee, User
 from lcc_apr.ops.absences import absences_of
 from lcc_apr.schedule.attendance import attendance_due_for
-from ui.absence_form import AbsenceForm, qdate
+from ui.absence_form import AbsenceForm
 from ui.absences import AbsencesDialog
 from ui.app import build_window
 from ui.qt import Qt, QtWidgets
@@ -63,10 +63,10 @@ def open_absences(window, person: int) -> AbsencesDialog:
 
 
 def fill(form: AbsenceForm, first: date, last: date | None, reason: int = 2) -> None:
-    form.first_day.setDate(qdate(first))
+    form.first_day.set_day(first)
     form.still_off.setChecked(last is None)
     if last is not None:
-        form.last_day.setDate(qdate(last))
+        form.last_day.set_day(last)
     form.reason.setCurrentIndex(reason)
 
 
@@ -115,7 +115,7 @@ def test_ending_it_makes_the_return_to_work_interview_outstanding(window, demo_s
     dialog.end_button.click()
     form = dialog.form
     assert not form.first_day.isEnabled() and form.last_day.isEnabled()
-    form.last_day.setDate(qdate(AS_OF - timedelta(days=2)))
+    form.last_day.set_day(AS_OF - timedelta(days=2))
     form.save_button.click()
     assert dialog.model.rows[0].last_day == AS_OF - timedelta(days=2)
     with demo_store_copy.session() as s:
@@ -149,7 +149,7 @@ def test_correcting_and_withdrawing(window, demo_store_copy):
     dialog.table.selectRow(0)
     dialog.correct_button.click()
     form = dialog.form
-    assert form.first_day.date() == qdate(AS_OF - timedelta(days=10))  # as held
+    assert form.first_day.day() == AS_OF - timedelta(days=10)  # as held
     form.disability.setChecked(True)
     form.save_button.click()
     assert dialog.model.rows[0].disability_related
@@ -214,9 +214,9 @@ def test_keyboard_only_enter_never_saves_from_a_field_escape_cancels(
     form = dialog.form
     assert form is not None
     qtbot.waitExposed(form)
-    assert form.focusWidget() is form.first_day
+    assert form.focusWidget() is form.first_day.edit
     for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Enter in the fields saves nothing
-        qtbot.keyClick(form.first_day, key)
+        qtbot.keyClick(form.first_day.edit, key)
         qtbot.keyClick(form.reason, key)
         qtbot.keyClick(form.disability, key)
     assert form.isVisible() and dialog.model.rowCount() == count
@@ -224,15 +224,11 @@ def test_keyboard_only_enter_never_saves_from_a_field_escape_cancels(
     form.activateWindow()
     qtbot.waitUntil(form.isActiveWindow)
     form.first_day.setFocus()
-    order = [form.first_day]
-    for _ in range(9):  # Tab steps through a date's day, month and year, then on
+    order = [form.first_day.edit]
+    for _ in range(6):
         qtbot.keyClick(QtWidgets.QApplication.focusWidget(), Qt.Key.Key_Tab)
-        focused = QtWidgets.QApplication.focusWidget()
-        if focused.objectName() == "qt_spinbox_lineedit":
-            focused = focused.parent()
-        if focused is not order[-1]:
-            order.append(focused)
-    want = [form.first_day, form.still_off, form.reason, form.disability, form.pregnancy]
+        order.append(QtWidgets.QApplication.focusWidget())
+    want = [form.first_day.edit, form.still_off, form.reason, form.disability, form.pregnancy]
     assert order[:7] == [*want, form.save_button, form.cancel_button]
     form.save_button.setFocus()
     qtbot.keyClick(form.save_button, Qt.Key.Key_Return)
@@ -241,7 +237,7 @@ def test_keyboard_only_enter_never_saves_from_a_field_escape_cancels(
     qtbot.keyClick(dialog.record_button, Qt.Key.Key_Return)
     second = dialog.form
     qtbot.waitExposed(second)
-    qtbot.keyClick(second.first_day, Qt.Key.Key_Escape)
+    qtbot.keyClick(second.first_day.edit, Qt.Key.Key_Escape)
     assert not second.isVisible() and dialog.model.rowCount() == count + 1
     # Enter on the list opens and creates nothing; Escape closes the dialog
     qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
@@ -258,6 +254,7 @@ def test_every_control_has_an_accessible_name(window, demo_store_copy):
         controls = parent.findChildren(QtWidgets.QAbstractButton)
         controls += parent.findChildren(QtWidgets.QAbstractSpinBox)
         controls += parent.findChildren(QtWidgets.QComboBox)
+        controls += parent.findChildren(QtWidgets.QLineEdit)
         controls += parent.findChildren(QtWidgets.QAbstractItemView)
         unnamed = [
             w
@@ -317,3 +314,22 @@ def test_saving_in_a_worker_and_escape_while_it_runs(qtbot, demo_store_copy, thr
     qtbot.waitUntil(lambda: dialog.form is None, timeout=5000)  # saved, closed
     qtbot.waitUntil(lambda: dialog.model.rowCount() == count + 1, timeout=5000)
     assert dialog.model.rows[0].first_day == AS_OF - timedelta(days=4)
+
+
+def test_dates_are_typed_day_first_and_a_non_date_is_said_and_kept(window, demo_store_copy, qtbot):
+    person = free_report(demo_store_copy, since=AS_OF - timedelta(days=30))
+    dialog = open_absences(window, person)
+    count = dialog.model.rowCount()
+    dialog.record_button.click()
+    form = dialog.form
+    form.first_day.edit.selectAll()
+    qtbot.keyClicks(form.first_day.edit, "05/11/2026")
+    assert form.first_day.day() == date(2026, 11, 5)
+    form.first_day.edit.setText("31/11/2026")  # no such day
+    form.save_button.click()
+    assert form.isVisible() and form.message.text().startswith("The first day is not a date")
+    assert form.first_day.edit.text() == "31/11/2026"  # as typed
+    assert dialog.model.rowCount() == count
+    form.first_day.edit.setText("2 Nov 26")
+    form.save_button.click()
+    assert dialog.model.rows[0].first_day == date(2026, 11, 2)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from ui.absence_form import qdate
 from ui.app import build_window
 from ui.qt import QtWidgets
 from ui.tasks import TaskRunner
@@ -51,12 +50,12 @@ def test_screenshots(qtbot, demo_store_copy, settings, folder):
     dialog = open_absences(window, person)
     dialog.record_button.click()
     form = dialog.form
-    form.first_day.setDate(qdate(AS_OF - timedelta(days=35)))
+    form.first_day.set_day(AS_OF - timedelta(days=35))
     form.reason.setCurrentIndex(1)
     form.save_button.click()
     dialog.record_button.click()
     form = dialog.form
-    form.first_day.setDate(qdate(AS_OF - timedelta(days=3)))  # overlaps: the message shows
+    form.first_day.set_day(AS_OF - timedelta(days=3))  # overlaps: the message shows
     form.reason.setCurrentIndex(2)
     form.save_button.click()
     qtbot.waitExposed(form)
