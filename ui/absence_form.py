@@ -126,8 +126,10 @@ class AbsenceForm(QtWidgets.QDialog):
 
     def _lay_out(self) -> None:
         form = QtWidgets.QFormLayout()
-        form.addRow(self._label("&First day:", self.first_day), self.first_day)
-        form.addRow(self._label("&Last day:", self.last_day), self.last_day)
+        # The boxes' text fields are the buddies (a label's Alt+key skips a widget that
+        # takes no focus itself: seen in a real X window)
+        form.addRow(self._label("&First day:", self.first_day.edit), self.first_day)
+        form.addRow(self._label("&Last day:", self.last_day.edit), self.last_day)
         form.addRow("", self.still_off)
         form.addRow(self._label("&Reason:", self.reason), self.reason)
         form.addRow("", self.disability)

@@ -230,6 +230,9 @@ def test_keyboard_only_enter_never_saves_from_a_field_escape_cancels(
         order.append(QtWidgets.QApplication.focusWidget())
     want = [form.first_day.edit, form.still_off, form.reason, form.disability, form.pregnancy]
     assert order[:7] == [*want, form.save_button, form.cancel_button]
+    for key, widget in ((Qt.Key.Key_F, form.first_day.edit), (Qt.Key.Key_R, form.reason)):
+        qtbot.keyClick(form.save_button, key, Qt.KeyboardModifier.AltModifier)  # mnemonics
+        assert QtWidgets.QApplication.focusWidget() is widget
     form.save_button.setFocus()
     qtbot.keyClick(form.save_button, Qt.Key.Key_Return)
     assert not form.isVisible() and dialog.model.rowCount() == count + 1
