@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -415,34 +416,29 @@ def test_the_absence_sample_reads_without_a_problem_and_names_demo_people():
     assert {r.payroll for r in rows} <= staff
 
 
+@cache
+def demo_episodes() -> dict[int, list[Episode]]:
+    """The full demo's episodes by person, oldest first (made once for the tests below)."""
+    from lcc_apr.demo.organisation import build_organisation
+
+    org = build_organisation(seed=2020, size=6087, as_of=TODAY)
+    keys = ("id", "employee_id", "first_day", "last_day", "reason")
+    keys += ("disability_related", "pregnancy_related")
+    by: dict[int, list[Episode]] = {}
+    for a in sorted(org.absences, key=lambda a: (a["employee_id"], a["first_day"])):
+        by.setdefault(a["employee_id"], []).append(Episode(*(a[k] for k in keys)))
+    return by
+
+
 @pytest.mark.parametrize(
     "policy", [POLICY, BRADFORD_ON, replace(POLICY, count_disability_related=True)]
 )
 def test_the_schedules_one_pass_gives_what_the_rules_give_on_the_whole_demo(policy):
     """attendance_due_for's quick path against attendance_items (the rules composed), for
     everyone of the full demo, with RTW interviews held for some."""
-    from lcc_apr.demo.organisation import build_organisation
     from lcc_apr.schedule.attendance import _items_quick
 
-    org = build_organisation(seed=2020, size=6087, as_of=TODAY)
-    by: dict[int, list[Episode]] = {}
-    for a in sorted(org.absences, key=lambda a: (a["employee_id"], a["first_day"])):
-        by.setdefault(a["employee_id"], []).append(
-            Episode(
-                *(
-                    a[k]
-                    for k in (
-                        "id",
-                        "employee_id",
-                        "first_day",
-                        "last_day",
-                        "reason",
-                        "disability_related",
-                        "pregnancy_related",
-                    )
-                )
-            )
-        )
+    by = demo_episodes()
     start = window_start(policy, TODAY)
     compared = 0
     for person, episodes in by.items():
