@@ -51,6 +51,7 @@ class WindowActions:
     conflicts: Callable[[], Any] | None = None  # Tools > Resolve changes made on both sides
     sign_out: Callable[[], Any] | None = None  # File > Sign out
     find_person: Callable[[], Any] | None = None  # Edit > Find a person (Ctrl+K)
+    open_absences: Callable[[int], Any] | None = None  # a person's absences (managers, HR)
 
 
 def _read_status(context: AppContext) -> Any:
@@ -148,16 +149,27 @@ class MainWindow(QtWidgets.QMainWindow):
 
             return team_rows(store, policy=policy, today=today, manager_id=manager_id)
 
+        def team_with_attendance(today: date, manager_id: int) -> list[TeamRow]:
+            from lcc_apr.attendance.policy import default_attendance_policy
+            from lcc_apr.ops.absence_view import with_attendance
+
+            rows = team_rows(today, manager_id)
+            attendance = default_attendance_policy()
+            return with_attendance(store, rows, policy=attendance, today=today)
+
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
             team = TeamView(
                 title="My team",
-                load=lambda today: team_rows(today, me),
+                load=lambda today: team_with_attendance(today, me),
                 empty_text="Nobody reports to you in this copy of the records.",
                 today=c.today,
                 runner=self.runner,
+                attendance=True,
             )
             team.open_employee.connect(actions.open_employee)
+            if actions.open_absences is not None:
+                team.open_absences.connect(actions.open_absences)
             self._add_page("team", "My team", team)
         own = OwnRecordsView(context=c, runner=self.runner)
         own.open_record.connect(actions.open_record)

@@ -147,6 +147,7 @@ class EmployeeRecords(QtWidgets.QDialog):
     sized from their text, so nothing is cut off at any text size."""
 
     open_record = Signal(str)
+    open_absences = Signal(int)  # the person's absences (shown for managers and HR)
 
     def __init__(
         self,
@@ -197,6 +198,12 @@ class EmployeeRecords(QtWidgets.QDialog):
         buttons.addWidget(self.kind)
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.delete_button)
+        self.absences_button = QtWidgets.QPushButton("&Absences…")
+        self.absences_button.setAccessibleName("Absences: record or see them")
+        self.absences_button.setAutoDefault(False)
+        self.absences_button.setVisible(False)  # show_absences_button: managers and HR
+        self.absences_button.clicked.connect(lambda: self.open_absences.emit(self.employee_id))
+        buttons.addWidget(self.absences_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.close_button)
@@ -221,6 +228,9 @@ class EmployeeRecords(QtWidgets.QDialog):
         )
         runner.changed.connect(self._changed)
         self.refresh()
+
+    def show_absences_button(self) -> None:
+        self.absences_button.setVisible(True)
 
     def _set_name(self, name: str) -> None:
         self.name = name

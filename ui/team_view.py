@@ -24,6 +24,7 @@ from .theme import StateColours, fit_rows, state_colours
 if TYPE_CHECKING:  # the export side and the team's op (SQLAlchemy) load when first used
     from lcc_apr.ops.list_export import ListChoice
     from lcc_apr.ops.people import TeamRow
+    from lcc_apr.schedule.attendance import AttendanceItem
 
 # Column widths come from these, not from the rows, so nothing moves when the rows arrive
 # (issue 17); longer names and jobs are elided, whole in the tooltip.
@@ -32,7 +33,7 @@ URGENT, DUE = "Probation review (week 16): Due soon (in 10 days)", "Due soon (in
 SHOW = (("all", "Everyone"), ("urgent", "Overdue or due soon"), ("overdue", "Overdue only"))
 
 
-def state_text(item: DueItem, today: date) -> str:
+def state_text(item: DueItem | AttendanceItem, today: date) -> str:
     """The state in words: 'Overdue (12 days)', 'Due soon (in 3 days)', 'Due 30 Jun 2027'."""
     days = (item.due - today).days
     if item.state is DueState.OVERDUE:
@@ -59,10 +60,11 @@ class Column:
     title: str
     text: Callable[[TeamRow, date], str]
     key: Callable[[TeamRow], Any]
-    item: Callable[[TeamRow], DueItem | None] = lambda row: None  # the item a due column shows
+    item: Callable[[TeamRow], Any] = lambda row: None  # the item (DueItem, AttendanceItem) shown
     due: bool = False  # a column of due items (of `kind`, or of every kind when None)
     kind: RecordKind | None = None
     sample: str = ""  # the widest text it usually holds: sizes it before the rows come
+    tip: Callable[[TeamRow, date], str | None] | None = None  # the tooltip, when not the items'
 
 
 def _urgent_column(kind: RecordKind | None, title: str) -> Column:
@@ -84,9 +86,10 @@ def _urgent_column(kind: RecordKind | None, title: str) -> Column:
     return Column(title, text, key, urgent, due=True, kind=kind, sample=DUE if kind else URGENT)
 
 
-def columns(*, with_department: bool) -> list[Column]:
+def columns(*, with_department: bool, attendance: bool = False) -> list[Column]:
     """The team's columns; HR's everyone (`with_department`) also has the payroll number,
-    so two people with the same name, job and department can be told apart."""
+    so two people with the same name, job and department can be told apart; a manager's
+    team (`attendance`) ends with what attendance management has due (ui.team_attendance)."""
     found = [Column("Name", lambda r, t: r.name, lambda r: r.sort_name, sample=NAME)]
     if with_department:
         found.append(
@@ -115,7 +118,15 @@ def columns(*, with_department: bool) -> list[Column]:
             )
         )
     found.append(_urgent_column(None, "Most urgent"))  # the summary, before the details
+    if attendance:  # before the kinds' columns: in view without scrolling
+        from .team_attendance import attendance_columns
+
+        found += attendance_columns(Column)
     return found + [_urgent_column(kind, kind.short_label) for kind in RecordKind]
+
+
+def _all_items(row: TeamRow) -> tuple[Any, ...]:
+    return row.items + row.attendance
 
 
 class DueTableModel(QtCore.QAbstractTableModel):
@@ -123,9 +134,15 @@ class DueTableModel(QtCore.QAbstractTableModel):
 
     EMPLOYEE_ID = Qt.ItemDataRole.UserRole
 
-    def __init__(self, *, with_department: bool = False, parent: QtCore.QObject | None = None):
+    def __init__(
+        self,
+        *,
+        with_department: bool = False,
+        attendance: bool = False,
+        parent: QtCore.QObject | None = None,
+    ):
         super().__init__(parent)
-        self.columns = columns(with_department=with_department)
+        self.columns = columns(with_department=with_department, attendance=attendance)
         self.today = date.min
         self.colours: dict[str, StateColours] = {}
         self._all: list[TeamRow] = []
@@ -144,6 +161,7 @@ class DueTableModel(QtCore.QAbstractTableModel):
             r.employee_id: " ".join(
                 [c.text(r, today) for c in self.columns]
                 + [i.label for i in r.items]
+                + [i.label for i in r.attendance]
                 + [r.payroll_number]
             ).casefold()
             for r in self._all
@@ -171,7 +189,7 @@ class DueTableModel(QtCore.QAbstractTableModel):
     def _keep(self, row: TeamRow) -> bool:
         if self._filter and self._filter not in self._text[row.employee_id]:
             return False
-        states = {i.state for i in row.items}
+        states = {i.state for i in row.items} | {i.state for i in row.attendance}
         if self._show == "overdue":
             return DueState.OVERDUE in states
         if self._show == "urgent":
@@ -196,8 +214,8 @@ class DueTableModel(QtCore.QAbstractTableModel):
 
     def counts(self) -> tuple[int, int, int]:
         """(people, people with something overdue, people with something due soon) in all rows."""
-        overdue = sum(any(i.state is DueState.OVERDUE for i in r.items) for r in self._all)
-        soon = sum(any(i.state is DueState.DUE_SOON for i in r.items) for r in self._all)
+        overdue = sum(any(i.state is DueState.OVERDUE for i in _all_items(r)) for r in self._all)
+        soon = sum(any(i.state is DueState.DUE_SOON for i in _all_items(r)) for r in self._all)
         return len(self._all), overdue, soon
 
     def rowCount(self, parent: ModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
@@ -221,6 +239,8 @@ class DueTableModel(QtCore.QAbstractTableModel):
             return column.text(row, self.today) or f"{column.title}: nothing due"
         if role == self.EMPLOYEE_ID:
             return row.employee_id
+        if role == Qt.ItemDataRole.ToolTipRole and column.tip is not None:
+            return column.tip(row, self.today)
         item = column.item(row)
         if item is None:
             if role == Qt.ItemDataRole.ToolTipRole:
@@ -256,6 +276,7 @@ class TeamView(QtWidgets.QWidget):
     """A page: heading, filter box and 'show' choice, the table, and a one-line summary."""
 
     open_employee = Signal(int)  # employee id, on double-click or Enter
+    open_absences = Signal(int)  # employee id: their absences (the Absences… button)
 
     def __init__(
         self,
@@ -266,6 +287,7 @@ class TeamView(QtWidgets.QWidget):
         runner: TaskRunner,
         everyone: bool = False,
         empty_text: str = "Nobody to show.",
+        attendance: bool = False,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -292,7 +314,7 @@ class TeamView(QtWidgets.QWidget):
         self.show_box.setAccessibleName("Show")
         show_label = QtWidgets.QLabel("Sho&w:")
         show_label.setBuddy(self.show_box)
-        self.model = DueTableModel(with_department=everyone, parent=self)
+        self.model = DueTableModel(with_department=everyone, attendance=attendance, parent=self)
         self.table = QtWidgets.QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(f"{title} table")
@@ -321,6 +343,22 @@ class TeamView(QtWidgets.QWidget):
         bar.addWidget(self.filter_box, 1)
         bar.addWidget(show_label)
         bar.addWidget(self.show_box)
+        self.absences_button: QtWidgets.QPushButton | None = None
+        if attendance:  # a manager's team: record and see their absences
+            button = QtWidgets.QPushButton("&Absences…")
+            button.setAccessibleName("Absences of the chosen person")
+            button.setAccessibleDescription("Record, correct, end or withdraw their absences")
+            button.setToolTip("Record or see the absences of the person chosen in the list")
+            button.setEnabled(False)  # until someone is chosen
+            button.clicked.connect(self._open_absences)
+            self.table.selectionModel().currentRowChanged.connect(
+                lambda current, _previous: button.setEnabled(current.isValid())
+            )
+            self.model.modelReset.connect(
+                lambda: button.setEnabled(self.table.currentIndex().isValid())
+            )
+            bar.addWidget(button)
+            self.absences_button = button
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(bar)
@@ -328,6 +366,8 @@ class TeamView(QtWidgets.QWidget):
         layout.addWidget(self.summary)
         QtWidgets.QWidget.setTabOrder(self.filter_box, self.show_box)
         QtWidgets.QWidget.setTabOrder(self.show_box, self.table)
+        if self.absences_button is not None:
+            QtWidgets.QWidget.setTabOrder(self.table, self.absences_button)
         self._apply_palette()
 
     def focus_filter(self) -> None:
@@ -368,7 +408,12 @@ class TeamView(QtWidgets.QWidget):
 
     def _loaded(self, rows: list[TeamRow], today: date) -> None:
         self.loading = False
+        index = self.table.currentIndex()
+        chosen = self.model.row(index.row()).employee_id if index.isValid() else None
         self.model.set_rows(rows, today)
+        shown = [r.employee_id for r in self.model.rows()]
+        if chosen in shown:  # the person chosen stays chosen (their Absences… button too)
+            self.table.setCurrentIndex(self.model.index(shown.index(chosen), index.column()))
         self._show_summary()
 
     def fit_columns(self) -> None:
@@ -404,6 +449,11 @@ class TeamView(QtWidgets.QWidget):
     def _open(self, index: QtCore.QModelIndex) -> None:
         if index.isValid():
             self.open_employee.emit(self.model.row(index.row()).employee_id)
+
+    def _open_absences(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.open_absences.emit(self.model.row(index.row()).employee_id)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if (

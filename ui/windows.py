@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lcc_apr.editing import EditSession
     from lcc_apr.ops.people import Person
 
+    from .absences import AbsencesDialog
     from .find_person import FindPersonDialog
     from .main_window import WindowActions
     from .profile import ProfileWindow
@@ -45,7 +46,12 @@ class Windows:
             conflicts=self.show_conflicts,
             sign_out=sign_out,
             find_person=self.find_person,
+            open_absences=self.open_absences if self._records_absences() else None,
         )
+
+    def _records_absences(self) -> bool:
+        """Line managers and HR record absences (the core checks whose)."""
+        return self.context.user.is_manager or self.context.user.is_hr
 
     def keep(self, dialog: QtWidgets.QDialog) -> None:
         self.open.append(dialog)
@@ -57,8 +63,30 @@ class Windows:
 
         records = EmployeeRecords(self.context, self.runner, employee_id, self.parent)
         records.open_record.connect(self.open_record)
+        if self._records_absences():
+            records.show_absences_button()
+            records.open_absences.connect(self.open_absences)
         self.keep(records)
         return records
+
+    def open_absences(self, employee_id: int) -> AbsencesDialog:
+        """The person's absences (one window a person: opening it again raises it)."""
+        from .absences import AbsencesDialog
+
+        found = next(
+            (
+                w
+                for w in self.open
+                if isinstance(w, AbsencesDialog) and w.employee_id == employee_id
+            ),
+            None,
+        )
+        if found is None:
+            found = AbsencesDialog(self.context, self.runner, employee_id, self.parent)
+            self.keep(found)
+        found.raise_()
+        found.activateWindow()
+        return found
 
     def find_person(self) -> FindPersonDialog:
         """Find a person (Ctrl+K); the one chosen opens on their profile."""

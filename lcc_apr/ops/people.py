@@ -20,6 +20,7 @@ from lcc_apr.models import Department, Employee, RecordKind
 from lcc_apr.models.organisation import full_name
 from lcc_apr.policy import Policy
 from lcc_apr.schedule import SEVERITY, DueItem, due_for
+from lcc_apr.schedule.attendance import AttendanceItem
 from lcc_apr.store import Store
 
 # The name someone goes by, in SQL: the preferred name, else the legal first name.
@@ -81,6 +82,8 @@ class TeamRow:
     items: tuple[DueItem, ...]  # as due_for gives them, soonest first
     payroll_number: str = ""
     sort_name: tuple[str, str] = ("", "")  # name_key: surname, then the name they go by
+    # lcc_apr.schedule.attendance's items (ops.absence_view.with_attendance), soonest first
+    attendance: tuple[AttendanceItem, ...] = ()
 
     def most_urgent(self, kind: RecordKind | None = None) -> DueItem | None:
         items = [i for i in self.items if kind is None or i.kind is kind]

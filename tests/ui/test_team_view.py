@@ -179,3 +179,78 @@ def test_hr_sees_every_current_employee(qtbot, demo_store, runner):
 )
 def test_state_words(state, due, text):
     assert state_text(DueItem(1, RecordKind.APR, "APR", due, state), AS_OF) == text
+
+
+# -- attendance (a manager's team) ---------------------------------------------------
+
+
+@pytest.fixture
+def attendance_team(qtbot, demo_store, runner):
+    from lcc_apr.attendance.policy import default_attendance_policy
+    from lcc_apr.ops.absence_view import with_attendance
+
+    me = manager_employee_id(demo_store)
+    policy = default_attendance_policy()
+
+    def load(today):
+        rows = team_rows(demo_store, policy=POLICY, today=today, manager_id=me)
+        return with_attendance(demo_store, rows, policy=policy, today=today)
+
+    view = TeamView(title="My team", load=load, today=lambda: AS_OF, runner=runner, attendance=True)
+    qtbot.addWidget(view)
+    return view
+
+
+def test_the_attendance_columns_show_the_schedules_items(attendance_team, demo_store):
+    from lcc_apr.attendance.policy import default_attendance_policy
+    from lcc_apr.schedule.attendance import attendance_due_for
+    from ui.team_attendance import TITLES, words
+
+    view = attendance_team
+    header = view.table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(header.count())]  # before the rows
+    view.refresh()
+    assert [header.sectionSize(c) for c in range(header.count())] == widths  # nothing jumps
+    model = view.model
+    ids = [model.row(r).employee_id for r in range(model.rowCount())]
+    with demo_store.session() as s:
+        expected = attendance_due_for(
+            s, default_attendance_policy(), today=AS_OF, rtw_held={}, employee_ids=ids
+        )
+    assert expected  # the demo has some: the test can fail
+    for topic, title in TITLES.items():
+        want = []
+        for person in ids:
+            items = [i for i in expected.get(person, []) if i.topic == topic]
+            want.append(words(urgent_of(items), AS_OF) if items else "")
+        assert texts(model, title) == want
+    shown = {model.row(r).employee_id: model.row(r).attendance for r in range(len(ids))}
+    assert shown == {p: tuple(expected.get(p, ())) for p in ids}
+
+
+def urgent_of(items):
+    from lcc_apr.schedule import SEVERITY
+
+    return min(items, key=lambda i: (SEVERITY[i.state], i.due))
+
+
+def test_the_absences_button_opens_the_chosen_person(attendance_team, qtbot):
+    view = attendance_team
+    view.refresh()
+    button = view.absences_button
+    assert button is not None and not button.isEnabled()  # nobody chosen yet
+    assert button.accessibleName() == "Absences of the chosen person"
+    view.table.setCurrentIndex(view.model.index(4, 0))
+    assert button.isEnabled()
+    with qtbot.waitSignal(view.open_absences) as blocker:
+        button.click()
+    assert blocker.args == [view.model.row(4).employee_id]
+    chosen = view.model.row(4).employee_id
+    view.refresh()  # the chosen person stays chosen when the rows come again
+    assert view.model.row(view.table.currentIndex().row()).employee_id == chosen
+    assert button.isEnabled()
+
+
+def test_a_team_without_attendance_has_no_such_columns_nor_button(team):
+    assert team.absences_button is None
+    assert "Attendance trigger" not in [c.title for c in team.model.columns]
