@@ -74,13 +74,10 @@ def team_attendance(
     store: Store, *, policy: AttendancePolicy, today: date, employee_ids: Iterable[int] | None
 ) -> dict[int, tuple[AttendanceItem, ...]]:
     """Read: attendance items (trigger reached, return-to-work interview outstanding,
-    keeping in touch in long-term absence) of the people listed (everyone when None).
-    No return-to-work interviews are held as records on this branch yet, so none count
-    as held (the schedule's `rtw_held`)."""
+    keeping in touch in long-term absence) of the people listed (everyone when None); the
+    interviews held are read from their return-to-work records."""
     with store.session() as session:
-        found = attendance_due_for(
-            session, policy, today=today, rtw_held={}, employee_ids=employee_ids
-        )
+        found = attendance_due_for(session, policy, today=today, employee_ids=employee_ids)
     return {eid: tuple(items) for eid, items in found.items()}
 
 
