@@ -336,3 +336,43 @@ def test_dates_are_typed_day_first_and_a_non_date_is_said_and_kept(window, demo_
     form.first_day.edit.setText("2 Nov 26")
     form.save_button.click()
     assert dialog.model.rows[0].first_day == date(2026, 11, 2)
+
+
+def test_starting_the_return_to_work_interview_settles_it_on_the_team_page(
+    window, demo_store_copy, qtbot
+):
+    """Issue 19: the manager ends an absence, the team page says the return-to-work
+    interview is due; starting that interview's record (the editor's own tests fill and
+    sign it) takes it off, as the schedule reads the interviews from their records."""
+    from datetime import UTC, datetime
+
+    from lcc_apr.forms import Catalogue
+    from lcc_apr.models import RecordKind
+    from lcc_apr.ops.records import start_record
+
+    person = free_report(demo_store_copy, since=AS_OF - timedelta(days=400))
+    team = window.pages["team"]
+    dialog = open_absences(window, person)
+    dialog.record_button.click()
+    fill(dialog.form, AS_OF - timedelta(days=6), AS_OF - timedelta(days=2))
+    dialog.form.save_button.click()
+    qtbot.waitUntil(lambda: cell(team, person, TITLES[RETURN_TO_WORK]) != "")
+    dialog.close()
+
+    context = window.context
+    started = []
+    window.runner.write(
+        lambda _control: start_record(
+            context.store,
+            user=context.user,
+            kind=RecordKind.RETURN_TO_WORK,
+            subject_id=person,
+            catalogue=Catalogue.load(),
+            policy=context.policy,
+            today=AS_OF,
+            at=datetime(2026, 11, 30, 10, tzinfo=UTC),
+        ),
+        on_done=started.append,
+    )
+    qtbot.waitUntil(lambda: bool(started))
+    qtbot.waitUntil(lambda: cell(team, person, TITLES[RETURN_TO_WORK]) == "")
