@@ -334,9 +334,7 @@ def test_the_newest_year_uses_version_2_of_supervision_probation_and_capability(
     # APRs go by their cycle (the newest on version 2: test_demo's record checks), not the year
     assert {v for (k, new, v) in versions if k == "apr" and not new} == {1}
     # Version 2's answers are there: a social worker's session length, values, note-takers.
-    v2 = [
-        r["answers"] for r, _ in mid_history if r["template_version"] == 2 and r["kind"] != "apr"
-    ]
+    v2 = [r["answers"] for r, _ in mid_history if r["template_version"] == 2 and r["kind"] != "apr"]
     assert any(a.get("social_work") in ("registered", "asye") for a in v2)
     assert any("values_discussed" in a for a in v2)
     assert any("probation_objectives" in a for a in v2)
