@@ -177,6 +177,14 @@ GET /certificates/trust      hr          200
 GET /certificates/trust      admin       200
 GET /certificates/trust      disabled    403
 GET /certificates/trust      signed_out  401
+POST /hr/absence-import      anonymous   401
+POST /hr/absence-import      employee    403
+POST /hr/absence-import      manager     403
+POST /hr/absence-import      senior      403
+POST /hr/absence-import      hr          200
+POST /hr/absence-import      admin       403
+POST /hr/absence-import      disabled    403
+POST /hr/absence-import      signed_out  401
 POST /hr/org-import          anonymous   401
 POST /hr/org-import          employee    403
 POST /hr/org-import          manager     403
@@ -313,6 +321,22 @@ POST /sync/records           hr          see  see  .      .        see   -     s
 POST /sync/records           admin       .    .    .      .        -     .     -     .
 POST /sync/records           disabled    403  403  .      .        403   403   403   .
 POST /sync/records           signed_out  401  401  .      .        401   401   401   .
+GET /absences                anonymous   401
+GET /absences                employee    200
+GET /absences                manager     200
+GET /absences                senior      200
+GET /absences                hr          200
+GET /absences                admin       200
+GET /absences                disabled    403
+GET /absences                signed_out  401
+POST /absences               anonymous   401  401  .      .        401   401   401   .
+POST /absences               employee    no   no   .      .        no    no    no    .
+POST /absences               manager     no   no   ok     .        no    no    ok    .
+POST /absences               senior      no   no   ok     no       no    no    ok    .
+POST /absences               hr          no   ok   .      .        ok    no    ok    .
+POST /absences               admin       .    .    .      .        no    .     no    .
+POST /absences               disabled    403  403  .      .        403   403   403   .
+POST /absences               signed_out  401  401  .      .        401   401   401   .
 """
 
 Key = tuple[str, str, str]  # (route, role, target); target "" for a route without one
@@ -518,6 +542,42 @@ def org_import_probe(server: LiveServer, who: Principal) -> str:
     return str(reply.status_code)
 
 
+def absence_push_probe(server: LiveServer, who: Principal) -> dict[str, str]:
+    """A new absence episode about each target's person: `ok` (applied) or `no` (refused:
+    not theirs to record, their own, or out of scope); each on its own day, so no overlap."""
+    outcomes = {}
+    with server.session() as session:
+        subjects = {t: session.get(Record, rid).subject_id for t, rid in who.targets.items()}
+    for n, (target, subject) in enumerate(sorted(subjects.items())):
+        day = f"2001-0{1 + ROLES.index(who.role) % 9}-{10 + n:02d}"
+        episode = {
+            "id": str(uuid.uuid4()),
+            "employee_id": subject,
+            "first_day": day,
+            "last_day": day,
+            "reason": "infection",
+        }
+        reply = who.client.post("/absences", json={"absences": [episode]})
+        if reply.status_code != 200:
+            outcomes[target] = str(reply.status_code)
+            continue
+        (result,) = reply.json()["results"]
+        outcomes[target] = "ok" if result["outcome"] == "applied" else "no"
+    return outcomes
+
+
+def absence_import_probe(server: LiveServer, who: Principal) -> str:
+    """A dry run of the sample (it writes nothing); refused to anyone but HR."""
+    sample = Path(__file__).resolve().parents[2] / "resources" / "hr" / "samples" / "absences.csv"
+    content = base64.b64encode(sample.read_bytes()).decode()
+    reply = who.client.post(
+        "/hr/absence-import", json={"file_name": "absences.csv", "content": content}
+    )
+    if reply.status_code == 403 and reply.json().get("code") != "account_disabled":
+        assert reply.json()["code"] == "hr_only"
+    return str(reply.status_code)
+
+
 def mi_dashboard_probe(server: LiveServer, who: Principal) -> str:
     """The council's figures for a year; a refusal to staff is the route's one wording."""
     reply = who.client.get("/mi/dashboard", params={"year": 2025})
@@ -641,6 +701,7 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
         "POST /sync/push": lambda server, who: push_probe(server, who, refusals),
         "GET /sync/hashes": hashes_probe,
         "POST /sync/records": records_probe,
+        "POST /absences": absence_push_probe,
     }
     special = {
         "POST /auth/login": login_probe,
@@ -648,6 +709,7 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
         "POST /auth/sso/login": sso_login_probe,
         "POST /certificates": certificate_probe,
         "POST /hr/org-import": org_import_probe,
+        "POST /hr/absence-import": absence_import_probe,
         "GET /mi/dashboard": mi_dashboard_probe,
         "POST /auth/logout": logout_probe,  # last: it ends the sessions
         "POST /hr/retention/confirm": retention_probe(

@@ -143,3 +143,15 @@ def test_a_cursor_the_server_never_gave_is_refused_plainly(live_server):
     bad = hr.client.get("/hr/audit", params={"cursor": "2026-13-45T00:00:00_12"})
     assert bad.status_code == 422 and bad.json()["code"] == "bad_cursor"
     assert hr.client.get("/hr/audit", params={"cursor": "drop table"}).status_code == 422
+
+
+def test_a_date_filter_takes_a_calendar_day_only(live_server):
+    """?date_to=0 was read as a Unix time (the API fuzzer's find): only YYYY-MM-DD, and a
+    day that exists, are taken; the rest are refused with a plain reason."""
+    hr = live_server.login(live_server.people.hr[0].username)
+    for path in ("/hr/audit", "/hr/audit.csv"):
+        for bad in ("0", "20260101", "2026-02-30"):
+            reply = hr.client.get(path, params={"date_to": bad})
+            assert reply.status_code == 422, (path, bad, reply.text)
+        assert "2026-02-30 is not a day" in reply.json()["detail"]
+        assert hr.client.get(path, params={"date_from": "2026-01-01"}).status_code == 200
