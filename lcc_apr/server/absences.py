@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.attendance.episodes import Episode
 from lcc_apr.attendance.policy import AttendancePolicy
 from lcc_apr.attendance.rows import problems_in
-from lcc_apr.models import Absence, now_utc
+from lcc_apr.models import Absence, Employee, now_utc
 from lcc_apr.models.absence import MANAGER
 from lcc_apr.sync.absencewire import AbsencePushBody, AbsenceWire
 
@@ -32,6 +32,7 @@ CHANGED = (
     "version was kept. Check it and record your change again if it is still needed."
 )
 NOT_YOURS = "You can record absences only for the people you line manage."
+NO_SUCH_PERSON = "There is no such person in the organisation: nothing was recorded."
 CONTENT = (
     "employee_id",
     "first_day",
@@ -122,6 +123,8 @@ def _apply(
         row is not None and not may_write(viewer, row.employee_id)
     ):
         return refused(NOT_YOURS)
+    if session.get(Employee, wire.employee_id) is None:  # HR may write for anyone who exists
+        return refused(NO_SUCH_PERSON)
     if row is not None and row.employee_id != wire.employee_id:
         return refused("An absence cannot be moved to another person: withdraw it instead.")
     if row is not None and row.server_rev != wire.base_rev:

@@ -189,3 +189,26 @@ def test_the_server_checks_pushes_again_and_keeps_managers_to_their_reports(live
         assert len(s.scalars(select(Absence)).all()) == 1
     listed = signed.client.get("/absences").json()["absences"]
     assert [a["employee_id"] for a in listed] == [report.employee_id]
+
+
+def test_hr_pushing_for_someone_who_does_not_exist_is_refused_not_a_server_error(live_server):
+    """The API fuzzer's find: HR may write for anyone, but a withdrawn episode about an
+    employee id nobody has reached the database and failed its foreign key (a 500)."""
+    clear(live_server)
+    hr = live_server.login(live_server.people.hr[0].username)
+    nobody = max(e.employee_id for e in live_server.people.employees if e.employee_id) + 1000
+    for deleted in (True, False):
+        episode = {
+            "id": str(uuid.uuid4()),
+            "employee_id": nobody,
+            "first_day": (TODAY - timedelta(days=3)).isoformat(),
+            "last_day": (TODAY - timedelta(days=2)).isoformat(),
+            "reason": "injury",
+            "deleted": deleted,
+        }
+        reply = hr.client.post("/absences", json={"absences": [episode]})
+        assert reply.status_code == 200, reply.text
+        (result,) = reply.json()["results"]
+        assert result["outcome"] == "refused" and "no such person" in result["reason"]
+    with live_server.session() as s:
+        assert s.scalars(select(Absence)).all() == []
