@@ -158,10 +158,9 @@ def _due_after(day: str, policy: Policy) -> str:
             for r in group.rules
             if r.until_week is not None
         )
-        weeks = (
-            f"CASE WHEN lower(trim(p.job_title)) IN {titles} THEN "
-            f"CASE {steps} ELSE {group.rules[-1].every_weeks} END ELSE {weeks} END"
-        )
+        last = str(group.rules[-1].every_weeks)
+        own = f"CASE {steps} ELSE {last} END" if steps else last  # one rule: no steps
+        weeks = f"CASE WHEN lower(trim(p.job_title)) IN {titles} THEN {own} ELSE {weeks} END"
     return f"({day} + 7 * ({weeks}))"
 
 
@@ -515,12 +514,24 @@ def equality_tables(
     return found
 
 
-def all_figures(session: Session, years: list[Year], policy: Policy, config: MiConfig) -> Figures:
-    """Every dashboard view's figures (no disclosure control), for the latest of `years`."""
+def all_figures(
+    session: Session,
+    years: list[Year],
+    policy: Policy,
+    config: MiConfig,
+    today: date | None = None,
+    rtw_within: int = 3,
+) -> Figures:
+    """Every dashboard view's figures (no disclosure control), for the latest of `years`;
+    `today`: the dashboard's (None: the latest year's end); `rtw_within`: the attendance
+    policy's days for a return-to-work interview."""
+    from .mi_sql_attendance import attendance
+
     now = years[-1]
     found = apr(session, years)
     found.update(supervision(session, years, policy, config.supervision.grace_days))
     found.update(probation(session, now, policy, config.probation.grace_days))
     found.update(capability(session, now, policy))
     found.update(equality_tables(equality(session, now, config), now, config))
+    found.update(attendance(session, now, today or now.end, rtw_within))
     return found
