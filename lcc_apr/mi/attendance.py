@@ -79,7 +79,7 @@ def gather(session: Session, people: Collection[int]) -> AttendanceFacts:
             Record.record_date.is_not(None),
         )
     ):
-        if subject in wanted:
+        if subject in wanted and opened is not None:
             found.cases.append((subject, status, opened))
     return found
 
