@@ -14,7 +14,9 @@ from lcc_apr.attendance.policy import default_attendance_policy
 from lcc_apr.mi import measures
 from lcc_apr.mi.config import Disclosure, MiConfig
 from lcc_apr.mi.table import Filters, Table
-from lcc_apr.models import Absence, Department, Employee, Record, RecordKind
+from lcc_apr.models import Absence, Department, Employee, Record, RecordKind, Role
+from lcc_apr.ops import mi as mi_ops
+from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
 
 from .test_mi import Org, figures
@@ -249,3 +251,33 @@ def test_no_attendance_in_the_year_gives_plain_messages(store):
         s.commit()
     for table in board(store).values():
         assert table.empty and table.message, table.key
+
+
+def test_on_the_laptop_a_manager_counts_only_their_direct_reports(store):
+    with store.session() as s:
+        org = Org(s)
+        boss = org.person("A1")
+        direct = [org.person("A1") for _ in range(5)]
+        further = org.person("A1")
+        for pid in direct:
+            s.get(Employee, pid).line_manager_id = boss
+            off(s, pid, date(2025, 5, 1), date(2025, 5, 2))
+        s.get(Employee, further).line_manager_id = direct[0]
+        off(s, further, date(2025, 5, 1), date(2025, 5, 30))
+        s.commit()
+    policy = load_policy()
+    deep = dataclasses.replace(
+        policy, people=dataclasses.replace(policy.people, indirect_reports=True)
+    )
+    user = CurrentUser(1, "Boss", frozenset({Role.MANAGER}), employee_id=boss)
+    made = mi_ops.dashboard(
+        store,
+        user=user,
+        filters=Filters(year=YEAR, kind="attendance"),
+        policy=deep,
+        today=TODAY,
+        config=FIVE,
+    )
+    rows = figures(made.tables[0])
+    # The report's report is in the manager's area but not counted: 5 people, 10 days.
+    assert rows["My area (2025/26)"] == ["5", "5", "5.0", "10", "2.0"]
