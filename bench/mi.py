@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import mi_sql  # noqa: E402
 from bench.store_build import BenchKeyring  # noqa: E402
+from lcc_apr.attendance.policy import default_attendance_policy  # noqa: E402
 from lcc_apr.demo import build_organisation, generate_history, load_demo  # noqa: E402
 from lcc_apr.demo.build import open_demo_store  # noqa: E402
 from lcc_apr.mi import measures  # noqa: E402
@@ -128,10 +129,11 @@ def run(store: Store, runs: int, pack: bool) -> dict[str, Any]:
             return measures.dashboard(s, filters=filters, policy=policy, config=config, today=AS_OF)
 
     years = mi_sql.years_of(YEAR, policy, config, AS_OF, measures.TREND_YEARS)
+    rtw_within = default_attendance_policy().rtw_due_within_days
 
     def sql() -> mi_sql.Figures:
         with store.session() as s:
-            return mi_sql.all_figures(s, years, policy, config)
+            return mi_sql.all_figures(s, years, policy, config, AS_OF, rtw_within)
 
     dash_times, dashboard = timed(board, runs)
     sql_times, figures = timed(sql, runs)

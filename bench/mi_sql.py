@@ -31,6 +31,7 @@ from lcc_apr.mi.facts import (
 )
 from lcc_apr.mi.profile import NAMES
 from lcc_apr.mi.shape import COUNCIL
+from lcc_apr.models.answers import json_of
 from lcc_apr.policy import Policy
 from lcc_apr.schedule.cycles import cycle_starting
 from lcc_apr.schedule.rules import cycle_window
@@ -96,7 +97,17 @@ def _in_post(day: str, p: str = "p") -> str:
 
 
 def _rows(session: Session, sql: str) -> list[Any]:
-    return list(session.connection().exec_driver_sql(sql).fetchall())
+    connection = session.connection()
+    # A record's answers are packed in the cache (store migration 0019): answers_json(answers)
+    # is their JSON text, for the answers the indexes' facts do not hold.
+    connection.connection.driver_connection.create_function(
+        "answers_json", 1, _answers_json, deterministic=True
+    )
+    return list(connection.exec_driver_sql(sql).fetchall())
+
+
+def _answers_json(stored: bytes | str | None) -> str | None:
+    return None if stored is None else json_of(stored).decode()
 
 
 def _by_area(rows: list[Any], margin: str, width: int) -> dict[str, list[float | None]]:
@@ -158,10 +169,9 @@ def _due_after(day: str, policy: Policy) -> str:
             for r in group.rules
             if r.until_week is not None
         )
-        weeks = (
-            f"CASE WHEN lower(trim(p.job_title)) IN {titles} THEN "
-            f"CASE {steps} ELSE {group.rules[-1].every_weeks} END ELSE {weeks} END"
-        )
+        last = str(group.rules[-1].every_weeks)
+        own = f"CASE {steps} ELSE {last} END" if steps else last  # one rule: no steps
+        weeks = f"CASE WHEN lower(trim(p.job_title)) IN {titles} THEN {own} ELSE {weeks} END"
     return f"({day} + 7 * ({weeks}))"
 
 
@@ -241,14 +251,15 @@ def probation(session: Session, year: Year, policy: Policy, grace: int) -> Figur
     gap = rule.length_weeks - rule.review_weeks[-1]
     weeks = ", ".join(f"({w})" for w in rule.review_weeks)
     first, stop = _q(year.first), _q(year.end)
-    final = "json_type(answers, '$.is_final_review') = 'true'"
+    final = "json_type(answers_json(answers), '$.is_final_review') = 'true'"
     sql = f"""WITH RECURSIVE {AREAS},
 cases AS MATERIALIZED (
-  SELECT subject_id, id, record_date, json_extract(answers, '$.review_point_weeks') AS week,
-    json_type(answers, '$.review_point_weeks') AS week_type,
-    date(json_extract(answers, '$.meeting_date')) AS met,
-    {final} AS final, json_extract(answers, '$.outcome') AS outcome,
-    date(json_extract(answers, '$.extension_end_date')) AS extension
+  SELECT subject_id, id, record_date,
+    json_extract(answers_json(answers), '$.review_point_weeks') AS week,
+    json_type(answers_json(answers), '$.review_point_weeks') AS week_type,
+    date(json_extract(answers_json(answers), '$.meeting_date')) AS met,
+    {final} AS final, json_extract(answers_json(answers), '$.outcome') AS outcome,
+    date(json_extract(answers_json(answers), '$.extension_end_date')) AS extension
   FROM records WHERE kind = 'probation' AND deleted = 0 AND record_date IS NOT NULL),
 points AS (
   SELECT p.id, w.column1 AS week, date(p.start_date, '+' || (7 * w.column1) || ' days') AS day
@@ -276,7 +287,7 @@ WHERE x.day BETWEEN {first} AND {stop} GROUP BY p.area"""
     found = {"probation_on_time": _by_area(rows, margin, 4)}
     outcomes = f"""WITH RECURSIVE {AREAS}
 SELECT p.area, count(*), sum(outcome = 'pass'), sum(outcome = 'extend'), sum(outcome = 'fail')
-FROM (SELECT subject_id, json_extract(answers, '$.outcome') AS outcome FROM records
+FROM (SELECT subject_id, json_extract(answers_json(answers), '$.outcome') AS outcome FROM records
   WHERE kind = 'probation' AND deleted = 0 AND record_date BETWEEN {first} AND {stop}
   AND {final} AND status IN {_in((*SIGNED, "referred_to_hr"))}) r
 JOIN people p ON p.id = r.subject_id
@@ -286,7 +297,7 @@ WHERE outcome IN ('pass', 'extend', 'fail') GROUP BY p.area"""
 
 
 def _day(key: str) -> str:
-    return f"date(json_extract(answers, '$.{key}'))"
+    return f"date(json_extract(answers_json(answers), '$.{key}'))"
 
 
 def _latest(*days: str) -> str:
@@ -410,11 +421,11 @@ rated AS (
       AND coalesce({apr_rating}, '') != '') WHERE n = 1),
 finals AS (
   SELECT subject_id AS id, outcome FROM (
-    SELECT subject_id, json_extract(answers, '$.outcome') AS outcome,
+    SELECT subject_id, json_extract(answers_json(answers), '$.outcome') AS outcome,
       row_number() OVER (PARTITION BY subject_id ORDER BY record_date DESC, id DESC) AS n
     FROM records WHERE kind = 'probation' AND deleted = 0
       AND record_date BETWEEN {first} AND {stop}
-      AND json_type(answers, '$.is_final_review') = 'true'
+      AND json_type(answers_json(answers), '$.is_final_review') = 'true'
       AND status IN {_in((*SIGNED, "referred_to_hr"))}) WHERE n = 1),
 ended AS (
   SELECT subject_id AS id, count(*) AS closed, sum(how = 'closed_hearing') AS after_hearing
@@ -515,12 +526,24 @@ def equality_tables(
     return found
 
 
-def all_figures(session: Session, years: list[Year], policy: Policy, config: MiConfig) -> Figures:
-    """Every dashboard view's figures (no disclosure control), for the latest of `years`."""
+def all_figures(
+    session: Session,
+    years: list[Year],
+    policy: Policy,
+    config: MiConfig,
+    today: date | None = None,
+    rtw_within: int = 3,
+) -> Figures:
+    """Every dashboard view's figures (no disclosure control), for the latest of `years`;
+    `today`: the dashboard's (None: the latest year's end); `rtw_within`: the attendance
+    policy's days for a return-to-work interview."""
+    from .mi_sql_attendance import attendance
+
     now = years[-1]
     found = apr(session, years)
     found.update(supervision(session, years, policy, config.supervision.grace_days))
     found.update(probation(session, now, policy, config.probation.grace_days))
     found.update(capability(session, now, policy))
     found.update(equality_tables(equality(session, now, config), now, config))
+    found.update(attendance(session, now, today or now.end, rtw_within))
     return found

@@ -261,3 +261,20 @@ def test_a_desktop_export_is_audited_with_its_files_digest_and_nothing_personal(
     words = set(re.findall(r"[^\W\d_]+", line))
     every_name = set(re.findall(r"[^\W\d_]+", " ".join(f"{f} {n}" for f, n in names).lower()))
     assert not words & every_name and "export" not in line.replace("mi_exported", "")
+
+
+def test_the_server_answers_the_attendance_views(live_server: LiveServer):  # noqa: F811
+    hr = live_server.login(live_server.people.hr[0].username).client
+    kinds = hr.get("/mi/choices").raise_for_status().json()["kinds"]
+    assert "attendance" in [k["key"] for k in kinds]
+    reply = hr.get("/mi/dashboard", params={"year": YEAR, "kind": "attendance"})
+    board = MiDashboardReply.model_validate(reply.raise_for_status().json())
+    assert [t.key for t in board.tables] == [
+        "attendance_days_lost",
+        "attendance_rtw",
+        "attendance_stages",
+    ]
+    manager = busiest_manager(live_server)
+    mine = live_server.login(manager.username).client
+    answer = mine.get("/mi/dashboard", params={"year": YEAR, "kind": "attendance"})
+    assert answer.status_code == 200 and len(answer.json()["tables"]) == 3

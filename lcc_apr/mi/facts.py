@@ -53,6 +53,7 @@ class Person:
     probation_end_date: date | None
     full_time: bool
     traits: dict[str, str | None]  # characteristic -> value (None: no return held)
+    fte: float = 1.0  # full-time equivalent (attendance: days lost per FTE)
 
     def in_post(self, day: date) -> bool:
         return self.start_date <= day and (self.leaving_date is None or self.leaving_date >= day)
@@ -133,6 +134,7 @@ def gather(session: Session, *, people: ColumnElement[bool] | None = None) -> Fa
             row.probation_end_date,
             row.fte >= 1,
             {c: _value(getattr(row, c)) for c in CHARACTERISTICS},
+            float(row.fte),
         )
         for row in session.execute(who)
     }

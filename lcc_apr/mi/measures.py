@@ -1,6 +1,7 @@
 """The performance measures: APR completion, supervisions on time and their keeping in
-touch check, probation reviews on time and outcomes, capability by stage and area, and
-warnings; and `dashboard`, which puts every view for a set of filters together."""
+touch check, probation reviews on time and outcomes, capability by stage and area,
+warnings, and attendance (lcc_apr.mi.attendance); and `dashboard`, which puts every view
+for a set of filters together."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from functools import cache, partial
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from lcc_apr.attendance.policy import AttendancePolicy, default_attendance_policy
 from lcc_apr.policy import Policy
 from lcc_apr.schedule.cycles import cycle_starting
 from lcc_apr.schedule.rules import cycle_window
 
-from . import capability, equality, supervision
+from . import attendance, capability, equality, supervision
 from .config import MiConfig
 from .disclosure import Rule
 from .facts import SIGNED, Facts, final_outcome, gather
@@ -53,10 +55,12 @@ def dashboard(
     people: ColumnElement[bool] | None = None,
     exclude_id: int | None = None,
     cases_of: Collection[int] | None = None,
+    attendance_policy: AttendancePolicy | None = None,
 ) -> Dashboard:
     """Every view for `filters`: HR's (people None) or a manager's own area. `cases_of`:
-    the people whose capability cases count (None: all of `people`); the server passes a
-    manager's direct reports, as it never shows them their reports' reports' cases."""
+    the people whose capability cases and attendance (absences, interviews, reviews) count
+    (None: all of `people`); the server passes a manager's direct reports, as it never
+    shows them their reports' reports' cases. `attendance_policy`: None, the shipped one."""
     facts = gather(session, people=people)
     if exclude_id is not None:
         facts.people.pop(exclude_id, None)
@@ -68,6 +72,10 @@ def dashboard(
     years = [Period(filters.year - k, policy, today) for k in range(TREND_YEARS - 1, -1, -1)]
     rule = rule_of(config)
     judged = cache(lambda: supervision.judge(facts, policy, config.supervision.grace_days))
+    # Attendance: only the people whose cases count (a manager's direct reports).
+    own_cases = where if cases_of is None else where.only(cases_of)
+    absence = cache(lambda: attendance.gather(session, own_cases.people))
+    rtw_policy = attendance_policy or default_attendance_policy()
     kinds: dict[str, list[Callable[[], Table]]] = {
         "apr": [
             lambda: apr_completion(facts, where, period, policy, config),
@@ -86,6 +94,13 @@ def dashboard(
             lambda: capability.stages(facts, where, period, policy, rule),
             lambda: capability.by_area(facts, where, period, rule),
             lambda: capability.warnings(facts, where, period, policy, rule),
+        ],
+        "attendance": [
+            lambda: attendance.days_lost(facts, absence(), own_cases, period, rule),
+            lambda: attendance.rtw_on_time(
+                facts, absence(), own_cases, period, rtw_policy, today, rule
+            ),
+            lambda: attendance.stages(absence(), own_cases, period, rule),
         ],
     }
     if not own:

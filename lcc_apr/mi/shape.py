@@ -4,7 +4,7 @@ figures the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -36,6 +36,12 @@ class Areas:
     @property
     def people(self) -> set[int]:
         return set(self.row_of)
+
+    def only(self, people: Collection[int]) -> Areas:
+        """The same rows, holding only `people`."""
+        kept = set(people)
+        rows = {p: r for p, r in self.row_of.items() if p in kept}
+        return Areas(self.title, self.labels, rows, self.council, self.section)
 
 
 def areas(facts: Facts, filters: Filters, *, own_area: bool) -> Areas:

@@ -78,6 +78,7 @@ KINDS = (  # the kinds of view a dashboard may be narrowed to: (key, label)
     ("supervision", "Supervisions"),
     ("probation", "Probation"),
     ("capability", "Capability"),
+    ("attendance", "Attendance"),
     ("equality", "Equality monitoring"),
 )
 YEARS_SHOWN = 5  # the years the filters offer, the current cycle's first
@@ -90,7 +91,9 @@ class Filters:
 
     year: int
     department_id: int | None = None  # a department or a section
-    kind: str | None = None  # "apr" | "supervision" | "probation" | "capability" | "equality"
+    kind: str | None = (
+        None  # "apr" | "supervision" | "probation" | "capability" | "attendance" | "equality"
+    )
 
     def describe(self) -> dict[str, str | int]:
         """For the audit: ids and the year, never names."""

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from lcc_apr.mi import measures
 from lcc_apr.mi.config import MiConfig, load_mi_config
 from lcc_apr.mi.shape import area_choices
 from lcc_apr.mi.table import KINDS, YEARS_SHOWN, Dashboard, Filters, Table
+from lcc_apr.models import Employee
 from lcc_apr.policy import Policy
 from lcc_apr.schedule.cycles import cycle_of
 from lcc_apr.store import Store
@@ -76,6 +80,9 @@ def dashboard(
     config = config or load_mi_config()
     with store.session() as session:
         people = None if user.is_hr else in_scope(session, user, policy)
+        # A manager's capability and attendance count their direct reports only, as on the
+        # server (the laptop holds no one else's cases, interviews or absences).
+        direct = None if user.is_hr else direct_reports(session, user.employee_id)
         return measures.dashboard(
             session,
             filters=filters,
@@ -84,7 +91,16 @@ def dashboard(
             today=today,
             people=people,
             exclude_id=None if user.is_hr else user.employee_id,
+            cases_of=direct,
         )
+
+
+def direct_reports(session: Session, manager_id: int | None) -> set[int]:
+    """The people whose line manager is `manager_id`. The caller's thread and session."""
+    if manager_id is None:
+        return set()
+    found = session.scalars(select(Employee.id).where(Employee.line_manager_id == manager_id))
+    return set(found) - {manager_id}
 
 
 def export_view(

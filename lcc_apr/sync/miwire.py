@@ -13,7 +13,7 @@ from typing import Literal
 
 from .wirebase import Wire
 
-MiKind = Literal["apr", "supervision", "probation", "capability", "equality"]
+MiKind = Literal["apr", "supervision", "probation", "capability", "attendance", "equality"]
 
 
 class MiAreaWire(Wire):

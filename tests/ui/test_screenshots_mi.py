@@ -49,6 +49,17 @@ def test_hr_dashboard(qtbot, make_context, settings, folder, kind):  # noqa: F81
     save(qtbot, window, folder / f"mi-hr-{kind}.png")
 
 
+def test_hr_attendance(qtbot, make_context, settings, folder):  # noqa: F811
+    """Days lost per FTE for the whole council (docs/screenshots/mi-attendance.png)."""
+    window = build_window(make_context(HR), settings=settings, runner=TaskRunner(inline=True))
+    qtbot.addWidget(window)
+    page = page_shown(qtbot, window)
+    page.kind.setCurrentIndex(page.kind.findData("attendance"))
+    assert page.board.tables[0].key == "attendance_days_lost"
+    page.views.setCurrentRow(0)
+    save(qtbot, window, folder / "mi-attendance.png")
+
+
 def test_manager_dashboard(qtbot, make_context, settings, folder):  # noqa: F811
     window = build_window(make_context(MANAGER), settings=settings, runner=TaskRunner(inline=True))
     qtbot.addWidget(window)
