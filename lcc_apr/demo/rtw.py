@@ -184,7 +184,9 @@ def status_of(w: Writer, meeting: date, as_of: date) -> str:
     return w.rng.choices(RECENT_STATUSES, RECENT_WEIGHTS)[0]
 
 
-def answers(w: Writer, ctx: Context, absence: dict[str, Any], meeting: date, status: str) -> Answers:
+def answers(
+    w: Writer, ctx: Context, absence: dict[str, Any], meeting: date, status: str
+) -> Answers:
     """The interview's answers: a draft holds the dates, reason and account so far."""
     fill = w.pick(ctx)
     first, last = absence["first_day"], absence["last_day"]
