@@ -21,7 +21,8 @@ answers complete for every step on the way there (answers.py, cases.py).
 Past APR cycles, past supervisions and past probation reviews are completed;
 the current APR cycle, the latest supervision and a recent probation review
 may be anywhere along their workflow. A capability case is one record whose
-status is the stage it has reached.
+status is the stage it has reached. A return-to-work interview follows each ended
+absence episode of the organisation's (rtw.py), most on time, a few recent ones not yet.
 """
 
 from __future__ import annotations
