@@ -21,7 +21,8 @@ answers complete for every step on the way there (answers.py, cases.py).
 Past APR cycles, past supervisions and past probation reviews are completed;
 the current APR cycle, the latest supervision and a recent probation review
 may be anywhere along their workflow. A capability case is one record whose
-status is the stage it has reached.
+status is the stage it has reached. A return-to-work interview follows each ended
+absence episode of the organisation's (rtw.py), most on time, a few recent ones not yet.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from lcc_apr.attendance.policy import default_attendance_policy
 from lcc_apr.history import creation_rows
 from lcc_apr.models import RecordKind
 from lcc_apr.workdays import add_working_days
 
-from . import answers_v2, apr_v2
+from . import answers_v2, apr_v2, rtw
 from .answers import FREQUENCIES, Answers, Context, Writer
 from .careers import ManagerOn
 from .cases import CasePlan, CaseWriter, plan_cases
@@ -136,13 +138,14 @@ def _action_fields(action: Answers) -> Answers:
     return {"action": action["action"], "owner": action["owner"], "due_date": action["due_date"]}
 
 
-# The kinds the demo's history holds. Return-to-work interviews and attendance reviews
-# follow absences, which the demo does not generate yet: it holds none of them.
+# The kinds the demo's history holds: return-to-work interviews follow the demo's ended
+# absence episodes (rtw.py); attendance reviews it does not generate yet.
 GENERATED_KINDS = (
     RecordKind.APR,
     RecordKind.SUPERVISION,
     RecordKind.PROBATION,
     RecordKind.CAPABILITY,
+    RecordKind.RETURN_TO_WORK,
 )
 
 
@@ -158,6 +161,10 @@ class _History:
         self.by_id = {e["id"]: e for e in org.employees}
         self.manager_on = ManagerOn(org.post_history)
         self.keep = True  # False: draw this person's rows but do not build them
+        self.absences: dict[int, list[dict[str, Any]]] = {}
+        for absence in org.absences:  # each person's in date order (absences.py)
+            self.absences.setdefault(absence["employee_id"], []).append(absence)
+        self.rtw_due_within = default_attendance_policy().rtw_due_within_days
 
     def manager(self, p: Person, day: date) -> int | None:
         """The id of `p`'s line manager on `day` (None: none, or not yet joined)."""
@@ -382,6 +389,21 @@ class _History:
             answers = answers_v2.capability(self.v2[kind], answers)
         yield self.row(kind, p, answers, plan.status, plan.opened)
 
+    def interviews(self, p: Person, ctx: Context) -> Iterator[Rows | None]:
+        """Return-to-work interviews after the person's ended episodes (rtw.py)."""
+        kind = RecordKind.RETURN_TO_WORK
+        w, mine = self.writers[kind], self.absences.get(p.id, [])
+        for i, absence in enumerate(mine):
+            if absence["last_day"] is None:
+                continue  # still off
+            following = mine[i + 1]["first_day"] if i + 1 < len(mine) else None
+            meeting = rtw.plan(w, absence["last_day"], following, self.as_of, self.rtw_due_within)
+            if meeting is None:
+                continue
+            status = rtw.status_of(w, meeting, self.as_of)
+            answers = rtw.answers(w, self.on(p, ctx, meeting), absence, meeting, status)
+            yield self.row(kind, p, answers, status, meeting)
+
 
 def generate_history(
     org: Organisation,
@@ -424,6 +446,8 @@ def generate_history(
             streams.append(gen.probation(p, ctx))
         if plan and RecordKind.CAPABILITY in wanted:
             streams.append(gen.capability(p, ctx, plan))
+        if RecordKind.RETURN_TO_WORK in wanted:
+            streams.append(gen.interviews(p, ctx))
         for stream in streams:  # one after another: each draws when it is read
             for rows in stream:
                 if rows is not None:

@@ -71,7 +71,7 @@ STAGE_WORDS = {
     "records": "Writing the demo's records",
     "team": "Writing the demo team's records (going through the people)",  # lcc_apr.server.demo
 }
-RECORDS_PER_PERSON = 40  # about: 1,974 records for 50 people, 241,497 for 6,087
+RECORDS_PER_PERSON = 42  # about: 2,066 records for 50 people, 253,219 for 6,087
 
 
 def stage_total(stage: str, size: int) -> int | None:

@@ -47,9 +47,10 @@ AVERAGE_PDF_BYTES = {
     RecordKind.SUPERVISION: 61_300,
     RecordKind.PROBATION: 82_700,
     RecordKind.CAPABILITY: 85_600,
-    # The demo holds none of these two: measured on tests/examples.py's records (2026-12-06;
-    # RTW 72,489, attendance 100,616 bytes signed) times the demo's ratio to the examples
-    # for the nearest kind (supervision 61,300/75,784; capability 85,600/100,865).
+    # The demo held none of these two then (it holds RTW interviews now): measured on
+    # tests/examples.py's records (2026-12-06; RTW 72,489, attendance 100,616 bytes signed)
+    # times the demo's ratio to the examples for the nearest kind (supervision
+    # 61,300/75,784; capability 85,600/100,865).
     RecordKind.RETURN_TO_WORK: 58_600,
     RecordKind.ATTENDANCE: 85_400,
 }

@@ -79,9 +79,7 @@ def test_the_team_rows_carry_the_schedules_attendance_items(demo):
     )
     found = with_attendance(demo, rows, policy=POLICY, today=DEMO_AS_OF)
     with demo.session() as s:
-        expected = attendance_due_for(
-            s, POLICY, today=DEMO_AS_OF, rtw_held={}, employee_ids=reports
-        )
+        expected = attendance_due_for(s, POLICY, today=DEMO_AS_OF, employee_ids=reports)
     assert {r.employee_id: r.attendance for r in found} == {
         p: tuple(expected.get(p, ())) for p in reports
     }

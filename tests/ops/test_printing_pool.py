@@ -27,7 +27,7 @@ from tests.pdf_tools import make_ca, make_user
 
 CATALOGUE = Catalogue.load()
 POLICY = load_policy()
-SMALL = "Chief Executive's Department"  # 49 completed records in the 50-person demo
+SMALL = "Chief Executive's Department"  # 52 completed records in the 50-person demo
 CA = make_ca()
 HR = make_user(CA, "Beth Tebbutt")
 WHEN = re.compile(r"\d{1,2} \w+ \d{4}, \d\d:\d\d")  # the signing time in the box
@@ -65,7 +65,7 @@ def text_of(path: Path) -> str:
 def test_the_pool_makes_the_same_pdfs_as_one_process(demo, tmp_path):
     alone = export(demo, tmp_path / "alone", pooled=False)
     pooled = export(demo, tmp_path / "pool", pooled=True)
-    assert len(alone.written) == 49 and not alone.failed
+    assert len(alone.written) == 52 and not alone.failed
     names = sorted(p.relative_to(tmp_path / "alone") for p in alone.written)
     assert sorted(p.relative_to(tmp_path / "pool") for p in pooled.written) == names
     for name in names:
@@ -107,7 +107,7 @@ def test_cancel_stops_the_pool_mid_batch(demo, tmp_path):
     took = time.perf_counter() - asked
     assert not worker.is_alive() and took < 3.0, took
     result = results[0]
-    assert result.cancelled and 1 <= len(result.written) < 49
+    assert result.cancelled and 1 <= len(result.written) < 52
     assert len(list(tmp_path.rglob("*.pdf"))) == len(result.written)  # no half files
     assert not list(tmp_path.rglob("*.part"))
 
@@ -119,9 +119,9 @@ def test_one_failing_record_fails_alone(demo, tmp_path):
     result = export(demo, tmp_path, pooled=True)
     assert [r for r, _why in result.failed] == [broken]
     assert "999" in result.failed[0][1] or result.failed[0][1]
-    assert len(result.written) == 48
+    assert len(result.written) == 51
     index = (tmp_path / "index.csv").read_text("utf-8-sig")
-    assert index.count("not made:") == 1 and index.count(",written") == 48
+    assert index.count("not made:") == 1 and index.count(",written") == 51
 
 
 def test_the_ops_export_uses_the_pool_only_for_a_big_batch(demo, tmp_path, monkeypatch):
@@ -129,7 +129,7 @@ def test_the_ops_export_uses_the_pool_only_for_a_big_batch(demo, tmp_path, monke
 
     started: list[int] = []
     real = pool._run_pool
-    monkeypatch.setattr(pool, "POOL_FROM", 49)  # the demo's department: exactly at the cut
+    monkeypatch.setattr(pool, "POOL_FROM", 52)  # the demo's department: exactly at the cut
     monkeypatch.setattr(pool, "_run_pool", lambda todo, **kw: started.append(1) or real(todo, **kw))
     with demo.session() as s:
         kinds = set(s.scalars(select(Record.kind)))
@@ -142,7 +142,7 @@ def test_the_ops_export_uses_the_pool_only_for_a_big_batch(demo, tmp_path, monke
         policy=POLICY,
         pool=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer),
     )
-    assert started == [1] and len(result.written) == 49  # 49 >= POOL_FROM: the pool
+    assert started == [1] and len(result.written) == 52  # 52 >= POOL_FROM: the pool
 
 
 def test_a_small_batch_stays_in_one_process(demo, tmp_path, monkeypatch):
@@ -157,7 +157,7 @@ def test_a_small_batch_stays_in_one_process(demo, tmp_path, monkeypatch):
         policy=POLICY,
         pool=printing.hr_pool_kit(demo, catalogue=CATALOGUE, printer=printer),
     )
-    assert len(result.written) == 49  # under POOL_FROM (60)
+    assert len(result.written) == 52  # under POOL_FROM (60)
 
 
 def warm(store: Store) -> WarmPool:
@@ -196,11 +196,11 @@ def test_a_warm_pool_serves_batch_after_batch_and_a_cancel(demo, tmp_path, monke
             cancel=cancel,
             progress=lambda done, total: done >= 1 and cancel.set(),
         )
-        assert stopped.cancelled and 1 <= len(stopped.written) < 49
+        assert stopped.cancelled and 1 <= len(stopped.written) < 52
         assert len(list((tmp_path / "first").rglob("*.pdf"))) == len(stopped.written)
         assert pool.usable and not pool.stop.is_set()
         whole = run(tmp_path / "second")
-        assert len(whole.written) == 49 and not whole.failed and not whole.cancelled
+        assert len(whole.written) == 52 and not whole.failed and not whole.cancelled
         checked = check_pdf(whole.written[0].read_bytes(), trust_roots=[CA.certificate])
         assert checked.ok and checked.signers == ("Beth Tebbutt",), checked.summary
         assert asked == [1, 1] and pool.usable
@@ -228,7 +228,7 @@ def test_when_who_signs_cannot_be_found_a_warm_pool_fails_each_record(demo, tmp_
         )
     finally:
         pool.close(wait=True)
-    assert len(result.failed) == 49 and not result.written
+    assert len(result.failed) == 52 and not result.written
     assert {why for _r, why in result.failed} == {"the server did not answer"}
 
 
@@ -239,7 +239,7 @@ def test_one_failing_record_fails_alone_within_its_chunk(demo, tmp_path):
         s.execute(update(Record).where(Record.id == broken).values(template_version=999))
     result = export(demo, tmp_path, pooled=True, chunk=4)
     assert [r for r, _why in result.failed] == [broken]
-    assert len(result.written) == 48
+    assert len(result.written) == 51
 
 
 def test_a_warm_pool_whose_worker_died_is_not_used(demo, tmp_path):
@@ -253,7 +253,7 @@ def test_a_warm_pool_whose_worker_died_is_not_used(demo, tmp_path):
             time.sleep(0.1)
         assert not pool.usable
         result = export(demo, tmp_path, pooled=True, warm=pool)  # a new pool instead
-        assert len(result.written) == 49 and not result.failed
+        assert len(result.written) == 52 and not result.failed
     finally:
         pool.close(wait=True)
 

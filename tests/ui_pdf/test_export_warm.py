@@ -18,7 +18,7 @@ from ui.export_dialog import ExportDialog
 from ui.tasks import TaskRunner
 
 CATALOGUE = Catalogue.load()
-SMALL = "Chief Executive's Department"  # 49 completed records in the 50-person demo
+SMALL = "Chief Executive's Department"  # 52 completed records in the 50-person demo
 CA = make_ca()
 HR = make_user(CA, "Beth Tebbutt")
 
@@ -60,7 +60,7 @@ def test_the_export_runs_on_the_processes_warmed_as_it_showed(qtbot, opened, tmp
     task = opened.start()
     qtbot.waitUntil(lambda: task.done, timeout=60_000)
     result = opened.result_
-    assert len(result.written) == 49 and not result.failed, opened.message.text()
+    assert len(result.written) == 52 and not result.failed, opened.message.text()
     checked = check_pdf(result.written[0].read_bytes(), trust_roots=[CA.certificate])
     assert checked.ok and checked.signers == ("Beth Tebbutt",), checked.summary
     assert opened.warm is warm and warm.usable  # kept for another batch
@@ -82,7 +82,7 @@ def test_closing_mid_export_cancels_it_then_ends_the_processes(qtbot, opened, tm
     opened.close()
     assert task.cancel_requested
     qtbot.waitUntil(lambda: task.done, timeout=10_000)
-    assert opened.result_.cancelled and len(opened.result_.written) < 49
+    assert opened.result_.cancelled and len(opened.result_.written) < 52
     assert opened.warm is None and warm.closed
     qtbot.waitUntil(lambda: not any(p.is_alive() for p in processes), timeout=10_000)
 
