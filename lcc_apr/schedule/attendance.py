@@ -119,23 +119,40 @@ def _core_rows(session: Session, *, today: date, since: date, ids: list[int] | N
     return [tuple(r) for r in session.connection().execute(stmt)]  # type: ignore[misc]
 
 
+# Each RTW record's meeting date by (id, last change): its answers are packed in a local
+# store, so they are read once, not at every schedule (bench/schedule.py).
+_held_memo: dict[tuple[str, Any], date | None] = {}
+MEMO_MAX = 200_000
+CHUNK = 500
+
+
 def rtw_days(
     session: Session, *, since: date, employee_ids: Iterable[int] | None = None
 ) -> dict[int, list[date]]:
     """The days return-to-work interviews were held from `since` on, per employee: each RTW
     record's meeting date (its record date while none is written), deleted ones left out.
     A draft counts: the interview took place, its record is being written up."""
-    stmt = select(Record.subject_id, Record.record_date, Record.answers).where(
+    stmt = select(Record.id, Record.subject_id, Record.record_date, Record.updated_at).where(
         Record.kind == RecordKind.RETURN_TO_WORK, Record.deleted.is_(False)
     )
     if employee_ids is not None:
         stmt = stmt.where(Record.subject_id.in_(sorted(set(employee_ids))))
-    found: dict[int, list[date]] = {}
-    for subject_id, record_date, answers in session.execute(stmt):
-        held = _a_date(answers.get("meeting_date")) or record_date
+    rows = session.execute(stmt).all()
+    unread = [r.id for r in rows if (r.id, r.updated_at) not in _held_memo]
+    if len(_held_memo) + len(unread) > MEMO_MAX:
+        _held_memo.clear()
+    for start in range(0, len(unread), CHUNK):
+        answers = select(Record.id, Record.updated_at, Record.answers).where(
+            Record.id.in_(unread[start : start + CHUNK])
+        )
+        for record_id, updated_at, found in session.execute(answers):
+            _held_memo[(record_id, updated_at)] = _a_date(found.get("meeting_date"))
+    held_on: dict[int, list[date]] = {}
+    for record_id, subject_id, record_date, updated_at in rows:
+        held = _held_memo.get((record_id, updated_at)) or record_date
         if held is not None and held >= since:
-            found.setdefault(subject_id, []).append(held)
-    return found
+            held_on.setdefault(subject_id, []).append(held)
+    return held_on
 
 
 def _a_date(value: Any) -> date | None:
