@@ -51,7 +51,7 @@ def day_text(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def item_text(item: DueItem, today: date) -> str:
+def item_text(item: DueItem | AttendanceItem, today: date) -> str:
     return f"{item.label}: {state_text(item, today)}"
 
 
@@ -70,7 +70,7 @@ class Column:
 def _urgent_column(kind: RecordKind | None, title: str) -> Column:
     """A column showing the most urgent item (of one kind, or of any kind when None)."""
 
-    def urgent(row: TeamRow) -> DueItem | None:
+    def urgent(row: TeamRow) -> DueItem | AttendanceItem | None:
         return row.most_urgent(kind)
 
     def text(row: TeamRow, today: date) -> str:
@@ -248,7 +248,7 @@ class DueTableModel(QtCore.QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             kind = column.kind
-            shown = [i for i in row.items if kind is None or i.kind is kind]
+            shown = [i for i in _all_items(row) if kind is None or getattr(i, "kind", None) is kind]
             return "\n".join(f"{item_text(i, self.today)} ({day_text(i.due)})" for i in shown)
         colours = self.colours.get(item.state.value)
         if colours is None:

@@ -85,8 +85,13 @@ class TeamRow:
     # lcc_apr.schedule.attendance's items (ops.absence_view.with_attendance), soonest first
     attendance: tuple[AttendanceItem, ...] = ()
 
-    def most_urgent(self, kind: RecordKind | None = None) -> DueItem | None:
-        items = [i for i in self.items if kind is None or i.kind is kind]
+    def most_urgent(self, kind: RecordKind | None = None) -> DueItem | AttendanceItem | None:
+        """The most pressing item of `kind`; of any kind, attendance's included, when None."""
+        items: list[DueItem | AttendanceItem] = [
+            i for i in self.items if kind is None or i.kind is kind
+        ]
+        if kind is None:
+            items += self.attendance
         return min(items, key=lambda i: (SEVERITY[i.state], i.due), default=None)
 
 
