@@ -126,11 +126,6 @@ MEMO_MAX = 200_000
 CHUNK = 500
 
 
-# An interview is written up within days of its meeting: a record dated this long before
-# the window cannot hold a meeting in it (read no further back).
-WRITTEN_UP_DAYS = 60
-
-
 def rtw_days(
     session: Session, *, since: date, employee_ids: Iterable[int] | None = None
 ) -> dict[int, list[date]]:
@@ -138,34 +133,33 @@ def rtw_days(
     record's meeting date (its record date while none is written), deleted ones left out.
     A draft counts: the interview took place, its record is being written up."""
     ids = sorted(set(employee_ids)) if employee_ids is not None else None
-    back = max(since, date.min + timedelta(days=WRITTEN_UP_DAYS)) - timedelta(days=WRITTEN_UP_DAYS)
-    rows = _rtw_rows(session, back, ids)
-    unread = [r[0] for r in rows if (r[0], r[3]) not in _held_memo]
+    rows = _rtw_rows(session, ids)
+    unread = [i for i, _subject, stamp in rows if (i, stamp) not in _held_memo]
     if len(_held_memo) + len(unread) > MEMO_MAX:
         _held_memo.clear()
+    stamps = {record_id: stamp for record_id, _subject, stamp in rows}
     for start in range(0, len(unread), CHUNK):
-        answers = select(Record.id, Record.answers).where(
+        read = select(Record.id, Record.record_date, Record.answers).where(
             Record.id.in_(unread[start : start + CHUNK])
         )
-        stamps = {r[0]: r[3] for r in rows}
-        for record_id, found in session.execute(answers):
-            _held_memo[(record_id, stamps[record_id])] = _a_date(found.get("meeting_date"))
+        for record_id, record_date, answers in session.execute(read):
+            held = _a_date(answers.get("meeting_date")) or record_date
+            _held_memo[(record_id, stamps[record_id])] = held
     held_on: dict[int, list[date]] = {}
-    for record_id, subject_id, record_date, stamp in rows:
-        held = _held_memo.get((record_id, stamp)) or record_date
+    for record_id, subject_id, stamp in rows:
+        held = _held_memo.get((record_id, stamp))
         if held is not None and held >= since:
             held_on.setdefault(subject_id, []).append(held)
     return held_on
 
 
-def _rtw_rows(session: Session, back: date, ids: list[int] | None) -> list[tuple[Any, ...]]:
-    """(id, subject, record date, last change as stored) of the live RTW records dated from
-    `back`: on SQLite through the driver's cursor (no datetime made for each row)."""
+def _rtw_rows(session: Session, ids: list[int] | None) -> list[tuple[Any, ...]]:
+    """(id, subject, last change as stored) of the live RTW records: on SQLite through the
+    driver's cursor from store migration 0010's covering index (ix_records_waiting), so no
+    record's row is read (on the full demo the rows' pages made it 0.15 s, not 0.01)."""
     if session.get_bind().dialect.name != "sqlite":
-        stmt = select(Record.id, Record.subject_id, Record.record_date, Record.updated_at).where(
-            Record.kind == RecordKind.RETURN_TO_WORK,
-            Record.deleted.is_(False),
-            Record.record_date >= back,
+        stmt = select(Record.id, Record.subject_id, Record.updated_at).where(
+            Record.kind == RecordKind.RETURN_TO_WORK, Record.deleted.is_(False)
         )
         if ids is not None:
             stmt = stmt.where(Record.subject_id.in_(ids))
@@ -174,15 +168,13 @@ def _rtw_rows(session: Session, back: date, ids: list[int] | None) -> list[tuple
     only = f" AND subject_id IN ({', '.join('?' * len(params))})" if ids is not None else ""
     cursor = session.connection().connection.cursor()
     try:
-        found = cursor.execute(
-            "SELECT id, subject_id, record_date, updated_at FROM records"
-            " WHERE kind = 'return_to_work' AND deleted = 0 AND record_date >= ?" + only,
-            (back.isoformat(), *params),
+        return cursor.execute(
+            "SELECT id, subject_id, updated_at FROM records"
+            " WHERE kind = 'return_to_work' AND deleted = 0" + only,
+            params,
         ).fetchall()
     finally:
         cursor.close()
-    day = date.fromisoformat
-    return [(i, s, d and day(d), u) for i, s, d, u in found]
 
 
 def _a_date(value: Any) -> date | None:
