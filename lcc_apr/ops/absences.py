@@ -152,15 +152,12 @@ def correct_absence(
     policy: AttendancePolicy,
 ) -> AbsenceSaved:
     """Write: an episode's days, reason and flags as they should have been."""
-    held = _held(store, absence_id)
-    episode = Episode(
-        absence_id,
-        held.employee_id,
-        first_day,
-        last_day,
-        reason,
-        disability_related,
-        pregnancy_related,
+    episode = _held(store, absence_id)._replace(
+        first_day=first_day,
+        last_day=last_day,
+        reason=reason,
+        disability_related=disability_related,
+        pregnancy_related=pregnancy_related,
     )
     return _save(
         store, user, episode, today=today, policy=policy, event="absence_corrected", new=False
