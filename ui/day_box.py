@@ -12,8 +12,9 @@ from lcc_apr.forms.dates import day_text, parse_day
 from .qt import Qt, QtCore, QtGui, QtWidgets
 
 
-class _CalendarPopup(QtWidgets.QCalendarWidget):
-    """A calendar under the box; Escape closes it, changing nothing."""
+class CalendarPopup(QtWidgets.QCalendarWidget):
+    """A calendar that pops up under a date box; Escape closes it, changing nothing (this
+    box's, and the record editor's date inputs')."""
 
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         super().__init__(parent)
@@ -71,7 +72,7 @@ class DayBox(QtWidgets.QWidget):
 
     def open_calendar(self) -> None:
         """A calendar under the box; choosing a day (click or Enter) sets it."""
-        calendar = _CalendarPopup(self)
+        calendar = CalendarPopup(self)
         calendar.setAccessibleName(f"{self.name}: choose a date")
         calendar.setGridVisible(True)
         shown = self.day() or date.today()

@@ -15,6 +15,7 @@ from typing import Any
 from lcc_apr.forms import Field, FieldType
 from lcc_apr.forms.dates import DATE_HINT, day_text, parse_day
 from lcc_apr.forms.display import display_text, iso_date
+from ui.day_box import CalendarPopup
 from ui.qt import QtCore, QtGui, QtWidgets
 
 Qt = QtCore.Qt
@@ -200,7 +201,7 @@ class DateInput(FieldInput):
 
     def open_calendar(self) -> None:
         """A calendar under the box; choosing a day (click or Enter) sets it."""
-        calendar = _CalendarPopup(self.widget)
+        calendar = CalendarPopup(self.widget)
         calendar.setAccessibleName(f"{self.field.label}: choose a date")
         calendar.setGridVisible(True)
         shown = iso_date(self._value) or parse_day(self.edit.text()) or self.reference
@@ -245,20 +246,6 @@ class DateInput(FieldInput):
         how = "Type the date day first, such as 31/03/2027; Alt+Down opens a calendar."
         self.edit.setAccessibleDescription(" ".join(x for x in (description, how) if x))
         self.calendar_button.setAccessibleName(f"{name}: choose from a calendar")
-
-
-class _CalendarPopup(QtWidgets.QCalendarWidget):
-    """A calendar that pops up under a date box; Escape closes it, changing nothing."""
-
-    def __init__(self, parent: QtWidgets.QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowFlags(Qt.WindowType.Popup)
-
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            return
-        super().keyPressEvent(event)
 
 
 class NumberInput(FieldInput):
