@@ -26,7 +26,7 @@ from ui.export_dialog import ExportDialog
 from .conftest import HR, MANAGER
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SMALL = "Chief Executive's Department"  # 49 completed records in the 50-person demo
+SMALL = "Chief Executive's Department"  # 52 completed records in the 50-person demo (3 return-to-work interviews)
 
 
 @pytest.fixture
@@ -106,8 +106,8 @@ def test_every_pdf_is_signed_as_hr_and_who_signs_is_asked_once(
     choose(dialog, SMALL, tmp_path)
     dialog.start()
     written = sorted(tmp_path.rglob("*.pdf"))
-    assert len(written) == 49
-    assert dialog.message.text() == "49 PDFs written. The index is index.csv."
+    assert len(written) == 52
+    assert dialog.message.text() == "52 PDFs written. The index is index.csv."
     assert asked == [""]  # once for the whole batch, as HR (no record)
     for path in written[:3]:
         checked = check_pdf(path.read_bytes(), trust_roots=[ca.certificate])
@@ -129,7 +129,7 @@ def test_when_who_signs_cannot_be_found_each_record_says_why(
     dialog.start()
     assert asked == [""]
     assert not list(tmp_path.rglob("*.pdf"))
-    assert dialog.failures.count() == 49
+    assert dialog.failures.count() == 52
     assert "the server did not answer" in dialog.failures.item(0).text()
 
 
@@ -144,11 +144,11 @@ def test_screenshot_hr_export(qtbot, window_for, make_context, folder):
         dialog.tree.setCurrentIndex(dialog.item_named("Property Services").index())
         dialog.kinds[RecordKind.CAPABILITY].setChecked(False)
         dialog.recount()
-        assert dialog.count_line.text() == "78 records, about 4.8 MB"
+        assert dialog.count_line.text() == "81 records, about 5.0 MB"
         dialog.start()
     finally:
         shutil.rmtree(short)
-    assert dialog.message.text() == "78 PDFs written. The index is index.csv."
+    assert dialog.message.text() == "81 PDFs written. The index is index.csv."
     qtbot.waitExposed(dialog)
     qtbot.wait(50)
     image = dialog.grab().toImage()

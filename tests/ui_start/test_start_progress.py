@@ -48,7 +48,7 @@ def test_the_first_start_shows_counts_of_about_a_total_and_a_bar(qtbot, tmp_path
             dialog.session.close()
     texts = [text for text, _, _ in seen]
     assert not [t for t in texts if "_" in t], texts  # no table names
-    assert any(re.fullmatch(r"Writing the demo's records: [\d,]+ of about 2,000", t) for t in texts)
+    assert any(re.fullmatch(r"Writing the demo's records: [\d,]+ of about 2,100", t) for t in texts)
     # the snapshot's one part may be shown, or only the step after it (the UI shows the
     # latest step when busy): either way a count of about a total
     counted = r"(Receiving records|Making the records quick to find): [\d,]+ of about [\d,]+"
