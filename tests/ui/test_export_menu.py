@@ -26,7 +26,7 @@ from ui.export_dialog import ExportDialog
 from .conftest import HR, MANAGER
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SMALL = "Chief Executive's Department"  # 52 completed records in the 50-person demo (3 return-to-work interviews)
+SMALL = "Chief Executive's Department"  # 52 completed records in the 50-person demo (3 RTW)
 
 
 @pytest.fixture
