@@ -7,6 +7,7 @@ profile ACL already keeps other accounts out (docs/security.md).
 
 import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 
@@ -66,12 +67,15 @@ def private_folder(path: Path) -> Path:
 
 def owner_only(path: Path) -> None:
     """Take group and others' access away from a file or folder left open (0644 -> 0600,
-    0755 -> 0700); one that is missing, or not this user's, is left alone. POSIX only."""
+    0755 -> 0700); one that is missing, or not this user's, is left alone, as is a shared
+    folder (sticky, like /tmp: LCC_APR_HOME=/tmp once made /tmp 0700 for everyone). POSIX
+    only."""
     if os.name == "nt":
         return
     try:
-        current = path.stat().st_mode & 0o777
-        if current & 0o077:
+        mode = path.stat().st_mode
+        current = mode & 0o777
+        if current & 0o077 and not mode & stat.S_ISVTX:
             path.chmod(current & 0o700)
     except (FileNotFoundError, PermissionError):
         pass

@@ -43,6 +43,17 @@ def test_the_data_folder_is_made_owner_only_and_an_open_one_is_closed(tmp_path, 
     assert mode(home) == 0o700
 
 
+def test_a_shared_folder_named_as_the_data_folder_is_left_as_it_is(tmp_path, monkeypatch):
+    """LCC_APR_HOME pointed at a shared folder (sticky, like /tmp) once made it 0700 for
+    everyone on the machine: its mode is left alone."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    monkeypatch.setenv("LCC_APR_HOME", str(shared))
+    assert data_dir() == shared
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+
+
 def test_a_new_store_its_journal_and_its_key_file_are_owner_only(tmp_path):
     path = tmp_path / "records" / "cache.db"
     store = open_store(path, keyring_backend=MemoryKeyring())

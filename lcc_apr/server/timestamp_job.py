@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Engine, select, update
@@ -120,12 +121,17 @@ def _store(session: Session, tokens: dict[int, bytes]) -> int:
     return written
 
 
-async def every_while_serving(settings: ServerSettings, engine: Engine) -> None:
+async def every_while_serving(
+    settings: ServerSettings,
+    engine: Engine,
+    *,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
     """The serve process's runs: every EVERY seconds; while the TSA is down the wait
     doubles up to DOWN_MOST. A failure is logged (no personal data) and tried again."""
     wait = EVERY
     while True:
-        await asyncio.sleep(wait)
+        await sleep(wait)
         try:
             run = await asyncio.to_thread(add_missing, settings, engine)
         except Exception:  # noqa: BLE001 - the server carries on; the next run tries again

@@ -138,10 +138,11 @@ def test_the_serve_loop_waits_five_minutes_and_backs_off_to_an_hour(monkeypatch)
         if len(waits) > 8:
             raise asyncio.CancelledError
 
-    monkeypatch.setattr(timestamp_job.asyncio, "sleep", sleep)
+    # its own sleep, not asyncio's for everyone: a test server's loop in another thread
+    # sleeps too (seen in a full run as waits of 0.1 s)
     monkeypatch.setattr(timestamp_job, "add_missing", lambda settings, engine: next(runs))
     with pytest.raises(asyncio.CancelledError):
-        asyncio.run(timestamp_job.every_while_serving(None, None))  # type: ignore[arg-type]
+        asyncio.run(timestamp_job.every_while_serving(None, None, sleep=sleep))  # type: ignore[arg-type]
     assert waits == [300, 600, 1200, 2400, 3600, 3600, 3600, 300, 300]
 
 
