@@ -45,6 +45,7 @@ from lcc_apr.answer_paths import (
     with_value,
 )
 from lcc_apr.edit_options import SaveResult, StepOption
+from lcc_apr.edit_steps import COUNTERSIGN, signature_lines, step_options
 from lcc_apr.forms import (
     Catalogue,
     Field,
@@ -64,18 +65,13 @@ from lcc_apr.policy import Policy
 from lcc_apr.posts import post_held_on
 from lcc_apr.workflow import (
     Actor,
-    Lifecycle,
     WorkflowError,
-    available_steps,
-    check_step,
     editing_roles,
-    fill_names,
     is_locked,
     take_step,
     waiting_note,
     workflow_for,
 )
-from lcc_apr.workflow.model import PREVIOUS
 
 UNDO_LIMIT = 200
 
@@ -92,9 +88,6 @@ class EditRefused(Exception):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         self.problems = problems or []
         super().__init__(message)
-
-
-COUNTERSIGN = "countersign"  # HR's countersignature: a signature with no workflow step
 
 
 @dataclass
@@ -480,59 +473,15 @@ class EditSession:
     # -- workflow ----------------------------------------------------------------------
 
     def steps(self) -> list[StepOption]:
-        """The steps this person could take now, each with the answers it still needs.
-        Steps that lock the record are signatures (with the decisions open to them), and
-        HR's countersignature of a closed capability case or attendance review is offered
-        as COUNTERSIGN."""
-        from lcc_apr.signing.decision import allowed_decisions, form_answer, form_reason
-        from lcc_apr.signing.signoff import (
-            is_signing_step,
-            may_countersign,
-            role_for,
+        """The steps this person could take now, each with the answers it still needs
+        (lcc_apr.edit_steps)."""
+        return step_options(
+            self._as_record(),
+            actor=self.actor,
+            template=self.template,
+            names=(self.subject_name, self.manager_name),
+            signers=self._signers,
         )
-
-        record = self._as_record()
-        workflow = workflow_for(record)
-        options = []
-        for step in available_steps(record, self.actor, self.template):
-            try:
-                check = check_step(record, step.name, self.actor, self.template)
-            except WorkflowError:
-                continue  # e.g. a step for another outcome
-            signs = is_signing_step(workflow, step)
-            role = role_for(step.parties & self.actor.parties()) if signs else None
-            decisions = allowed_decisions(self.template, record.answers, role) if role else ()
-            employee = role == "employee"
-            options.append(
-                StepOption(
-                    name=step.name,
-                    label=fill_names(
-                        step.label, employee=self.subject_name, manager=self.manager_name
-                    ),
-                    missing=tuple(check.problems),
-                    needs_reason=step.needs_reason,
-                    reason_prompt=step.reason_prompt if step.needs_reason else "",
-                    voids_signatures=step.voids_signatures,
-                    locks=step.target != PREVIOUS
-                    and workflow.state(step.target).lifecycle is Lifecycle.LOCKED,
-                    signs=signs,
-                    decisions=tuple(str(d) for d in decisions),
-                    decided=form_answer(self.template, record.answers) if employee else "",
-                    reason=form_reason(self.template, record.answers) if employee else "",
-                )
-            )
-        if (
-            not any(o.signs for o in options)
-            and may_countersign(self.kind, self.status, self.actor.parties())
-            and (self.actor.user_id, "hr") not in self._signers
-        ):
-            options.append(
-                StepOption(
-                    COUNTERSIGN, "Countersign as HR", (), False, False, signs=True,
-                    decisions=("confirm",),
-                )
-            )  # fmt: skip
-        return options
 
     def sign(
         self,
@@ -568,22 +517,10 @@ class EditSession:
         return self._moved_on()
 
     def signatures(self) -> list[str]:
-        """Each sign-off of the record and whether it holds, in words (oldest first),
-        checked against the organisation's certificates as this computer last fetched them,
-        with its trusted time (the server's timestamp token, checked) when it has one."""
-        from lcc_apr.signing.signoff import signature_states
-        from lcc_apr.signing.timetoken import time_words
-        from lcc_apr.signing.trust import load_trust
-
+        """Each sign-off of the record and whether it holds, in words, oldest first
+        (lcc_apr.edit_steps)."""
         with self._store.session() as session:
-            record = self._record(session)
-            trust = load_trust(session)
-            states = signature_states(session, record, trust)
-            lines = []
-            for sign_off, state in zip(record.sign_offs, states, strict=True):
-                time = time_words(sign_off, trust)
-                lines.append(f"{state.text} {time}" if time else state.text)
-            return lines
+            return signature_lines(session, self._record(session))
 
     def take(self, step: str, *, at: datetime, reason: str | None = None) -> str:
         """Save, then take a workflow step; returns the new status.
@@ -627,6 +564,7 @@ def _sentence(problems: list[Problem]) -> str:
 
 
 __all__ = [
+    "COUNTERSIGN",
     "EditRefused",
     "EditSession",
     "SaveResult",
