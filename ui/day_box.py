@@ -5,6 +5,7 @@ What is typed stays as typed until it is a date. UI thread only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from lcc_apr.forms.dates import day_text, parse_day
@@ -25,6 +26,28 @@ class CalendarPopup(QtWidgets.QCalendarWidget):
             self.close()
             return
         super().keyPressEvent(event)
+
+
+def pop_calendar(
+    parent: QtWidgets.QWidget,
+    under: QtWidgets.QWidget,
+    name: str,
+    shown: date,
+    picked: Callable[[QtCore.QDate, QtWidgets.QCalendarWidget], None],
+) -> CalendarPopup:
+    """A calendar under the box `under`, on `shown`; choosing a day (click or Enter) calls
+    `picked(day, calendar)`."""
+    calendar = CalendarPopup(parent)
+    calendar.setAccessibleName(name)
+    calendar.setGridVisible(True)
+    calendar.setSelectedDate(QtCore.QDate(shown.year, shown.month, shown.day))
+    calendar.activated.connect(lambda d: picked(d, calendar))
+    calendar.clicked.connect(lambda d: picked(d, calendar))
+    calendar.move(under.mapToGlobal(QtCore.QPoint(0, under.height())))
+    calendar.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    calendar.show()
+    calendar.setFocus(Qt.FocusReason.PopupFocusReason)
+    return calendar
 
 
 class DayBox(QtWidgets.QWidget):
@@ -72,18 +95,9 @@ class DayBox(QtWidgets.QWidget):
 
     def open_calendar(self) -> None:
         """A calendar under the box; choosing a day (click or Enter) sets it."""
-        calendar = CalendarPopup(self)
-        calendar.setAccessibleName(f"{self.name}: choose a date")
-        calendar.setGridVisible(True)
-        shown = self.day() or date.today()
-        calendar.setSelectedDate(QtCore.QDate(shown.year, shown.month, shown.day))
-        calendar.activated.connect(lambda d: self._picked(d, calendar))
-        calendar.clicked.connect(lambda d: self._picked(d, calendar))
-        calendar.move(self.edit.mapToGlobal(QtCore.QPoint(0, self.edit.height())))
-        calendar.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        calendar.show()
-        calendar.setFocus(Qt.FocusReason.PopupFocusReason)
-        self.popup = calendar
+        self.popup = pop_calendar(
+            self, self.edit, f"{self.name}: choose a date", self.day() or date.today(), self._picked
+        )
 
     def _picked(self, day: QtCore.QDate, calendar: QtWidgets.QCalendarWidget) -> None:
         calendar.close()

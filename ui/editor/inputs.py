@@ -15,7 +15,7 @@ from typing import Any
 from lcc_apr.forms import Field, FieldType
 from lcc_apr.forms.dates import DATE_HINT, day_text, parse_day
 from lcc_apr.forms.display import display_text, iso_date
-from ui.day_box import CalendarPopup
+from ui.day_box import pop_calendar
 from ui.qt import QtCore, QtGui, QtWidgets
 
 Qt = QtCore.Qt
@@ -201,18 +201,9 @@ class DateInput(FieldInput):
 
     def open_calendar(self) -> None:
         """A calendar under the box; choosing a day (click or Enter) sets it."""
-        calendar = CalendarPopup(self.widget)
-        calendar.setAccessibleName(f"{self.field.label}: choose a date")
-        calendar.setGridVisible(True)
         shown = iso_date(self._value) or parse_day(self.edit.text()) or self.reference
-        calendar.setSelectedDate(QtCore.QDate(shown.year, shown.month, shown.day))
-        calendar.activated.connect(lambda d: self._picked(d, calendar))
-        calendar.clicked.connect(lambda d: self._picked(d, calendar))
-        calendar.move(self.edit.mapToGlobal(QtCore.QPoint(0, self.edit.height())))
-        calendar.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        calendar.show()
-        calendar.setFocus(Qt.FocusReason.PopupFocusReason)
-        self.popup = calendar
+        name = f"{self.field.label}: choose a date"
+        self.popup = pop_calendar(self.widget, self.edit, name, shown, self._picked)
 
     def _picked(self, day: QtCore.QDate, calendar: QtWidgets.QCalendarWidget) -> None:
         calendar.close()
