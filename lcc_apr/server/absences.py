@@ -23,6 +23,7 @@ from lcc_apr.attendance.rows import problems_in
 from lcc_apr.models import Absence, Employee, now_utc
 from lcc_apr.models.absence import MANAGER
 from lcc_apr.sync.absencewire import AbsencePushBody, AbsenceWire
+from lcc_apr.sync.absencewire import wire_of as episode_wire
 
 from . import audit
 from .scope import Viewer
@@ -55,18 +56,7 @@ def may_write(viewer: Viewer, employee_id: int) -> bool:
 
 
 def wire_of(row: Absence) -> AbsenceWire:
-    return AbsenceWire(
-        id=row.id,
-        employee_id=row.employee_id,
-        first_day=row.first_day,
-        last_day=row.last_day,
-        reason=row.reason,
-        disability_related=row.disability_related,
-        pregnancy_related=row.pregnancy_related,
-        deleted=row.deleted,
-        source="manager" if row.source == MANAGER else "hr_import",
-        server_rev=row.server_rev,
-    )
+    return episode_wire(row, source=row.source, server_rev=row.server_rev)
 
 
 def visible(session: Session, viewer: Viewer) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import Absence, now_utc
 from lcc_apr.store import Store
 
-from .absencewire import ABSENCE_PUSH_LIMIT, AbsencePushBody, AbsenceWire
+from .absencewire import ABSENCE_PUSH_LIMIT, AbsencePushBody, AbsenceWire, wire_of
 from .errors import Refused
 
 
@@ -39,7 +39,7 @@ def sync_absences(store: Store, connection: Any) -> tuple[int, int, list[str]]:
                         .limit(ABSENCE_PUSH_LIMIT)
                     )
                 )
-                body = AbsencePushBody(absences=[_wire(r) for r in rows])
+                body = AbsencePushBody(absences=[wire_of(r, base_rev=r.base_rev) for r in rows])
                 stamps = {r.id: r.updated_at for r in rows}
             if not rows:
                 break
@@ -64,20 +64,6 @@ def sync_absences(store: Store, connection: Any) -> tuple[int, int, list[str]]:
     with store.session() as s:
         changed = take_absences(s, reply.absences)
     return sent, changed + len(refused), refused
-
-
-def _wire(row: Absence) -> AbsenceWire:
-    return AbsenceWire(
-        id=row.id,
-        employee_id=row.employee_id,
-        first_day=row.first_day,
-        last_day=row.last_day,
-        reason=row.reason,
-        disability_related=row.disability_related,
-        pregnancy_related=row.pregnancy_related,
-        deleted=row.deleted,
-        base_rev=row.base_rev,
-    )
 
 
 def _take(s: Session, wire: AbsenceWire | None, row: Absence) -> None:

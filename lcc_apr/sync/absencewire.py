@@ -4,7 +4,7 @@ POST /absences (a laptop's unsent ones). docs/sync-protocol.md has a table for e
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt
 
@@ -70,3 +70,21 @@ class AbsenceImportReply(Wire):
     changes: int
     problems: list[AbsenceProblemWire]
     applied: bool
+
+
+CONTENT = (
+    "id",
+    "employee_id",
+    "first_day",
+    "last_day",
+    "reason",
+    "disability_related",
+    "pregnancy_related",
+    "deleted",
+)
+
+
+def wire_of(row: Any, **more: Any) -> AbsenceWire:
+    """An absence row (lcc_apr.models.Absence) on the wire: its content, and `more` (the
+    server's source and version, or a laptop's base version)."""
+    return AbsenceWire(**{name: getattr(row, name) for name in CONTENT}, **more)
