@@ -39,6 +39,7 @@ from lcc_apr.models import (
     SyncState,
     now_utc,
 )
+from lcc_apr.models.patches import packs
 from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store
 
@@ -72,6 +73,7 @@ from .protocol import (
     to_wire,
     wire_dict,
 )
+from .snapshot_stream import PartStream
 from .transport import Connection
 
 if TYPE_CHECKING:
@@ -109,6 +111,11 @@ class Progress:
         return Step(text, self.records, self.total, self.seconds_left)
 
 
+# The check against the server is not made after a first sync's snapshot: the copies were
+# all taken from the server in this very sync, with its hashes (about 5 s on HR's cache).
+JUST_TAKEN = "every record here was taken from the server in this sync."
+
+
 @dataclass
 class SyncResult:
     sent: int = 0
@@ -118,6 +125,7 @@ class SyncResult:
     refused: list[str] = field(default_factory=list)  # plain-English reasons
     signing_problem: str | None = None  # why no signing certificate could be had this time
     snapshot_problem: str | None = None  # why a first sync fell back to the paged pull
+    snapshot_taken: bool = False  # a first sync's snapshot was loaded whole in this run
     sent_records: set[str] = field(default_factory=set)  # what was sent, for screens to refresh
     sent_people: set[int] = field(default_factory=set)  # whom the records sent are about
     evidence: Findings | None = None  # this cache checked against the server, at the end
@@ -187,7 +195,11 @@ class SyncEngine:
             self._retrying(lambda: self.pull(result, cancel), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
             self._retrying(lambda: self.absences(result, cancel), cancel)
-            result.evidence = self._retrying(lambda: self.against_server(cancel), cancel)
+            result.evidence = (
+                Findings(skipped=JUST_TAKEN)  # every copy here is the server's, just sent
+                if result.snapshot_taken
+                else self._retrying(lambda: self.against_server(cancel), cancel)
+            )
         except AccountDisabled:
             self.wipe()
             raise
@@ -385,6 +397,7 @@ class SyncEngine:
             state = self._state(s)
             snapshots.restore_indexes(s, state)
             snapshots.finish(s, state)
+        result.snapshot_taken = True
 
     def _first(self, s: Session, state: SyncState) -> bool:
         """A first sync: nothing pulled yet, and not after a restore on the server (the
@@ -397,17 +410,18 @@ class SyncEngine:
         )
 
     def _load_parts(self, after: str, result: SyncResult, cancel: threading.Event) -> None:
-        """Each part is fetched while the one before is written (as the pull does)."""
+        """Each part is written while the next is checked and the one after is made by the
+        server (lcc_apr.sync.snapshot_stream)."""
         pace, total = Pace(), None
-        fetcher = ThreadPoolExecutor(1, thread_name_prefix="sync-snapshot")
+        stream = PartStream(
+            lambda after: self.connection.snapshot(after=after, limit=self.snapshot_limit),
+            after,
+            packed=packs(self.store.engine.dialect),
+        )
         try:
             with _young_collections():  # as the pull: no full collection while parts stream
-                ahead = fetcher.submit(self._fetch_part, after)
                 while True:
-                    part, size = self._arrived(ahead, cancel)
-                    if part.more:
-                        ahead = fetcher.submit(self._fetch_part, part.last or after)
-                    self._check(cancel)
+                    part, size = stream.next(lambda: self._check(cancel))
                     with self.store.session() as s:  # the part and its position: one transaction
                         taken = snapshots.take_part(s, self._state(s), part, at=now_utc())
                     result.received += taken
@@ -419,11 +433,7 @@ class SyncEngine:
                     if not more:
                         return
         finally:
-            fetcher.shutdown(wait=False, cancel_futures=True)
-
-    def _fetch_part(self, after: str) -> tuple[snapshots.Part, int]:
-        data = self.connection.snapshot(after=after, limit=self.snapshot_limit)
-        return snapshots.decode(data, after=after), len(data)
+            stream.close()
 
     # -- pull -------------------------------------------------------------------
 

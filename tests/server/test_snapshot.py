@@ -242,6 +242,13 @@ def damage(kind: str) -> Callable[[int, httpx.Response], httpx.Response]:
             body = body[: len(body) // 2]
         elif kind == "not offered":
             return httpx.Response(404, json={"detail": "Not Found"})
+        elif n == 2 and kind == "unreadable answers":  # whole, but one record's JSON broken
+            raw = zstandard.ZstdDecompressor().decompress(body)
+            (size,) = snapshots.HEAD.unpack_from(raw)
+            start = snapshots.HEAD.size + size
+            body = zstandard.ZstdCompressor().compress(
+                raw[:start] + raw[start:].replace(b'":', b'"!', 1)
+            )
         elif n == 2 and kind == "foreign":
             body = zstandard.ZstdCompressor().compress(b'{"records": "not these"}')
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
@@ -250,7 +257,9 @@ def damage(kind: str) -> Callable[[int, httpx.Response], httpx.Response]:
     return change
 
 
-@pytest.mark.parametrize("kind", ["flipped", "short", "not offered", "foreign"])
+@pytest.mark.parametrize(
+    "kind", ["flipped", "short", "not offered", "foreign", "unreadable answers"]
+)
 def test_a_damaged_or_missing_snapshot_falls_back_to_the_paged_pull(live_server, laptops, kind):
     hr = live_server.people.hr[0]
     engine, store, spy = laptops(hr.username, "damaged", after_part=damage(kind))
