@@ -380,7 +380,6 @@ class SyncEngine:
                     snapshots.restore_indexes(s, state)  # left by a load that ended badly
                 return
             after = state.snapshot_after or ""
-            snapshots.set_indexes_aside(s, state)
         try:
             self._load_parts(after, result, cancel)
         except SnapshotRefused as refused:
@@ -423,7 +422,10 @@ class SyncEngine:
                 while True:
                     part, size = stream.next(lambda: self._check(cancel))
                     with self.store.session() as s:  # the part and its position: one transaction
-                        taken = snapshots.take_part(s, self._state(s), part, at=now_utc())
+                        state = self._state(s)
+                        if part.more and part.total is not None:  # the first of several parts:
+                            snapshots.set_indexes_aside(s, state)  # indexes made once at the end
+                        taken = snapshots.take_part(s, state, part, at=now_utc())
                     result.received += taken
                     more, total = part.more, part.total if part.total is not None else total
                     del part

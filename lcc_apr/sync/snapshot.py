@@ -4,9 +4,9 @@ The parts come from GET /sync/snapshot (lcc_apr/server/snapshot.py) in record id
 Each part is checked whole (zstd's checksum, its shape, every row's values) and then
 written with its position in one transaction, so a dropped connection or a closed
 laptop resumes after the last part written. Nothing is written to disk unencrypted:
-parts live in memory only. While the parts load, the records table's secondary indexes
-are set aside (their statements kept in sync_state) and made again once at the end,
-which is several times quicker than keeping them up row by row.
+parts live in memory only. While a snapshot of more than one part loads, the records
+table's secondary indexes are set aside (their statements kept in sync_state) and made
+again once at the end, which is several times quicker than keeping them up row by row.
 
 When the snapshot is complete, the feed is pulled from the first part's position, so
 what changed meanwhile arrives as ordinary changes. A part that is damaged, cut short,

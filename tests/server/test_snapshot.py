@@ -298,3 +298,23 @@ def test_the_window_keeps_its_cache_readable_while_a_load_is_under_way(live_serv
     with store.session() as s:
         assert s.get(SyncState, 1).deferred_indexes
         assert facts.gather(s).supervisions  # read without the indexes it names
+
+
+def test_indexes_are_set_aside_only_for_a_snapshot_of_several_parts(
+    live_server, laptops, monkeypatch
+):
+    """Dropping and making again a dozen indexes costs more than it saves on one part."""
+    set_aside = []
+    real = snapshots.set_indexes_aside
+    monkeypatch.setattr(
+        snapshots, "set_indexes_aside", lambda s, state: (set_aside.append(1), real(s, state))
+    )
+    manager, hr = live_server.people.managers[0], live_server.people.hr[0]
+    engine, store, spy = laptops(manager.username, "one-part")
+    engine.snapshot_limit = 5000
+    engine.run()
+    assert spy.parts == 1 and set_aside == []
+    engine, store, spy = laptops(hr.username, "several")
+    engine.run()
+    assert spy.parts > 1 and set_aside == [1]
+    assert cache(store) == paged(laptops, hr.username)
