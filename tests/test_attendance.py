@@ -435,7 +435,7 @@ def test_a_store_at_0019_upgrades_to_hold_absences(db_engine):
         assert "absences" not in {t for t in db_engine.dialect.get_table_names(c)}
     migrate.upgrade(db_engine)
     with db_engine.connect() as c:
-        assert migrate.current(c) == "0020" == migrate.HEAD
+        assert migrate.current(c) == migrate.HEAD  # 0020 and any after
         assert "absences" in set(db_engine.dialect.get_table_names(c))
 
 
