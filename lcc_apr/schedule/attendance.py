@@ -131,13 +131,52 @@ MEMO_MAX = 200_000
 CHUNK = 500
 
 
+# Everyone's last answer on SQLite, with the RTW records' fingerprint and `since` it was
+# for: while no RTW record was added, changed, deleted or purged, it is the answer again.
+_whole: dict[str, Any] = {}
+
+
 def rtw_days(
     session: Session, *, since: date, employee_ids: Iterable[int] | None = None
 ) -> dict[int, list[date]]:
     """The days return-to-work interviews were held from `since` on, per employee: each RTW
-    record's meeting date (its record date while none is written), deleted ones left out.
-    A draft counts: the interview took place, its record is being written up."""
+    record's meeting date (its record date while none is written), deleted ones left out,
+    each person's in order. A draft counts: the interview took place, its record is being
+    written up."""
     ids = sorted(set(employee_ids)) if employee_ids is not None else None
+    key = (_rtw_fingerprint(session), since) if ids is None else None
+    if key is None or key[0] is None or _whole.get("key") != key:
+        held_on = _read_rtw_days(session, since=since, ids=ids)
+        if key is not None and key[0] is not None:
+            _whole.update(key=key, days=held_on)
+    else:
+        held_on = _whole["days"]
+    return {subject: list(days) for subject, days in held_on.items()}
+
+
+def _rtw_fingerprint(session: Session) -> tuple[int, ...] | None:
+    """On SQLite: the live RTW records' count, and the sums of their row ids and of their
+    last changes in milliseconds (from the covering index, no row read): any record added,
+    changed (its `updated_at` moves), deleted or purged changes it. None elsewhere."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    cursor = session.connection().connection.cursor()
+    try:
+        row = cursor.execute(
+            "SELECT count(*), sum(rowid),"
+            " sum(CAST((julianday(updated_at) - 2460000) * 86400000 AS INTEGER))"
+            " FROM records WHERE kind = 'return_to_work' AND deleted = 0"
+        ).fetchone()
+    finally:
+        cursor.close()
+    return tuple(row)
+
+
+def _read_rtw_days(
+    session: Session, *, since: date, ids: list[int] | None
+) -> dict[int, list[date]]:
+    """rtw_days read: each live RTW record's (id, last change), its meeting date taken from
+    the memo while its last change is the one read, else from its answers."""
     memo = _held_memo
     held_on: dict[int, list[date]] = {}
     unread: dict[str, tuple[int, Any]] = {}  # id -> (subject, last change)
@@ -166,6 +205,9 @@ def rtw_days(
             memo[record_id] = (stamp, held)
             if held is not None and held >= since:
                 held_on.setdefault(subject_id, []).append(held)
+    for days in held_on.values():
+        if len(days) > 1:
+            days.sort()
     return held_on
 
 
