@@ -90,9 +90,9 @@ def _sqlite_rows(
         ).fetchall()
     finally:
         cursor.close()
-    day = date.fromisoformat
+    day, make = date.fromisoformat, tuple.__new__  # Episode(...) without its Python __new__
     return [
-        Episode(i, e, day(f), last and day(last), r, bool(d), bool(p))
+        make(Episode, (i, e, day(f), last and day(last), r, bool(d), bool(p)))
         for i, e, f, last, r, d, p in rows
     ]
 
