@@ -145,12 +145,13 @@ def rtw_days(
     written up."""
     ids = sorted(set(employee_ids)) if employee_ids is not None else None
     key = (_rtw_fingerprint(session), since) if ids is None else None
-    if key is None or key[0] is None or _whole.get("key") != key:
+    last = _whole.get("last")  # (key, days), replaced whole: another thread may read it
+    if key is not None and key[0] is not None and last is not None and last[0] == key:
+        held_on = last[1]
+    else:
         held_on = _read_rtw_days(session, since=since, ids=ids)
         if key is not None and key[0] is not None:
-            _whole.update(key=key, days=held_on)
-    else:
-        held_on = _whole["days"]
+            _whole["last"] = (key, held_on)
     return {subject: list(days) for subject, days in held_on.items()}
 
 
