@@ -131,6 +131,12 @@ def test_a_change_of_sight_a_new_epoch_or_another_view_brings_the_whole_list(liv
     moved = pull(boss, last)
     assert moved["full"] and before["id"] in {a["id"] for a in moved["absences"]}
     assert not pull(boss, moved)["full"]
+    with live_server.session() as s:  # and away again: the whole list, without them
+        move_employee(s, newcomer.employee_id, newcomer.manager_id, indirect_reports=False)
+    away = pull(boss, moved)
+    assert away["full"] and before["id"] not in {a["id"] for a in away["absences"]}
+    moved = pull(boss, away)
+    assert not moved["full"]
 
     with live_server.session() as s:
         sequence.new_epoch(s)
