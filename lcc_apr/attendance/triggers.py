@@ -39,22 +39,27 @@ def window_start(policy: AttendancePolicy, today: date) -> date:
     return add_months(today, -policy.rolling_months) + ONE_DAY
 
 
+Span = tuple[int, int]  # a counted episode's first and last day in the window, as ordinals
+
+
 def _spans(
     episodes: Iterable[Episode],
     policy: AttendancePolicy,
     start: date,
     today: date,
     in_order: bool = False,
-) -> list[tuple[date, date]]:
+) -> list[Span]:
     """The counted episodes' days within [start, today], in order (`in_order`: the
     episodes come oldest first, and so do their spans)."""
     spans = []
     disability, pregnancy = policy.count_disability_related, policy.count_pregnancy_related
+    now, window = today.toordinal(), start.toordinal()
     for e in episodes:
         if (e.disability_related and not disability) or (e.pregnancy_related and not pregnancy):
             continue
-        last = e.last_day if e.last_day is not None and e.last_day < today else today
-        first = e.first_day if e.first_day > start else start
+        last = e.last_day.toordinal() if e.last_day is not None and e.last_day < today else now
+        first = e.first_day.toordinal()
+        first = first if first > window else window
         if first <= last:
             spans.append((first, last))
     if not in_order and len(spans) > 1:
@@ -65,7 +70,7 @@ def _spans(
 def bradford(episodes: Sequence[Episode], policy: AttendancePolicy, today: date) -> int:
     """The Bradford factor over the window: spells squared times days (counted ones only)."""
     spans = _spans(episodes, policy, window_start(policy, today), today)
-    days = sum((last - first).days + 1 for first, last in spans)
+    days = sum(last - first + 1 for first, last in spans)
     return len(spans) * len(spans) * days
 
 
@@ -80,10 +85,16 @@ def trigger(
     """The trigger reached by these episodes (one person's) in the window, or None.
     `start`: the window's first day, when the caller has it already; `in_order`: the
     episodes come oldest first."""
-    spans = _spans(episodes, policy, start or window_start(policy, today), today, in_order)
+    start = start or window_start(policy, today)
+    return trigger_of(_spans(episodes, policy, start, today, in_order), policy)
+
+
+def trigger_of(spans: Sequence[Span], policy: AttendancePolicy) -> Trigger | None:
+    """The trigger reached by one person's counted spans in the window (oldest first), or
+    None: `trigger` once the spans are known (the schedule works them out as it goes)."""
     if not spans:
         return None
-    total = sum((last - first).days + 1 for first, last in spans)
+    total = sum(last - first + 1 for first, last in spans)
     score = len(spans) * len(spans) * total if policy.bradford_enabled else None
     if len(spans) < policy.episodes and total < policy.days and score is None:
         return None  # the common case, quickly
@@ -99,20 +110,20 @@ def trigger(
     return Trigger(len(spans), total, score, _reached_on(spans, policy), tuple(why))
 
 
-def _reached_on(spans: list[tuple[date, date]], policy: AttendancePolicy) -> date:
+def _reached_on(spans: Sequence[Span], policy: AttendancePolicy) -> date:
     """The first day within the window on which a trigger point was met."""
     days = 0
     for count, (first, last) in enumerate(spans, start=1):
         if count >= policy.episodes:
-            return first
-        if days + (last - first).days + 1 >= policy.days:
-            return first + timedelta(days=policy.days - days - 1)
+            return date.fromordinal(first)
+        if days + last - first + 1 >= policy.days:
+            return date.fromordinal(first + policy.days - days - 1)
         if policy.bradford_enabled:
-            for day in range((last - first).days + 1):
+            for day in range(last - first + 1):
                 if count * count * (days + day + 1) >= policy.bradford_threshold:
-                    return first + timedelta(days=day)
-        days += (last - first).days + 1
-    return spans[-1][1]
+                    return date.fromordinal(first + day)
+        days += last - first + 1
+    return date.fromordinal(spans[-1][1])
 
 
 def long_term(episode: Episode, policy: AttendancePolicy, today: date) -> bool:

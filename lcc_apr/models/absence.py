@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, str40, utc
@@ -40,3 +40,6 @@ class Absence(Base):
     server_rev: Mapped[int | None] = mapped_column(Integer)
     base_rev: Mapped[int | None] = mapped_column(Integer)
     dirty: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The server's only: the global sequence number of the episode's latest change (0:
+    # written before migration 0021), so laptops pull what changed since their cursor.
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"), index=True)

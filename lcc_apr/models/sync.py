@@ -32,6 +32,11 @@ class SyncState(Base):
     # The check against the server: the last record id hashed again from its content
     # (the next check takes up after it; None: from the start)
     evidence_after: Mapped[str | None] = mapped_column(String(36))
+    # Where the absence pull stands (lcc_apr.sync.absences): the server's epoch, the cursor,
+    # and the view it was for (hr | team); None: the next pull takes the whole list.
+    absence_epoch: Mapped[str | None] = mapped_column(String(64))
+    absence_cursor: Mapped[int | None] = mapped_column(Integer)
+    absence_view: Mapped[str | None] = mapped_column(String(10))
 
 
 class Conflict(Base):

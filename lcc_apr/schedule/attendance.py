@@ -10,7 +10,7 @@ employee id -> days). Any worker thread, on the caller's session.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -23,6 +23,7 @@ from lcc_apr.attendance.triggers import (
     long_term,
     rtw_outstanding,
     trigger,
+    trigger_of,
     welfare_contacts,
     window_start,
 )
@@ -58,8 +59,7 @@ def gather_episodes(
     else:
         rows = _core_rows(session, today=today, since=since, ids=ids)
     found: dict[int, list[Episode]] = {}
-    for row in rows:
-        episode = Episode(*row)
+    for episode in rows:
         mine = found.get(episode.employee_id)
         if mine is None:
             found[episode.employee_id] = [episode]
@@ -68,14 +68,15 @@ def gather_episodes(
     return found
 
 
-Row = tuple[str, int, date, date | None, str, bool, bool]
 COLUMNS = (
     "a.id, a.employee_id, a.first_day, a.last_day, a.reason, a.disability_related,"
     " a.pregnancy_related"
 )
 
 
-def _sqlite_rows(session: Session, *, today: date, since: date, ids: list[int] | None) -> list[Row]:
+def _sqlite_rows(
+    session: Session, *, today: date, since: date, ids: list[int] | None
+) -> list[Episode]:
     params: tuple[Any, ...] = tuple(ids or ())
     only = f" AND a.employee_id IN ({', '.join('?' * len(params))})" if ids is not None else ""
     cursor = session.connection().connection.cursor()
@@ -89,13 +90,16 @@ def _sqlite_rows(session: Session, *, today: date, since: date, ids: list[int] |
         ).fetchall()
     finally:
         cursor.close()
-    day = date.fromisoformat
+    day, make = date.fromisoformat, tuple.__new__  # Episode(...) without its Python __new__
     return [
-        (i, e, day(f), last and day(last), r, bool(d), bool(p)) for i, e, f, last, r, d, p in rows
+        make(Episode, (i, e, day(f), last and day(last), r, bool(d), bool(p)))
+        for i, e, f, last, r, d, p in rows
     ]
 
 
-def _core_rows(session: Session, *, today: date, since: date, ids: list[int] | None) -> list[Row]:
+def _core_rows(
+    session: Session, *, today: date, since: date, ids: list[int] | None
+) -> list[Episode]:
     stmt = (
         select(
             Absence.id,
@@ -116,40 +120,95 @@ def _core_rows(session: Session, *, today: date, since: date, ids: list[int] | N
     )
     if ids is not None:
         stmt = stmt.where(Absence.employee_id.in_(ids))
-    return [tuple(r) for r in session.connection().execute(stmt)]  # type: ignore[misc]
+    return [Episode(*r) for r in session.connection().execute(stmt)]
 
 
-# Each RTW record's meeting date by (id, last change): its answers are packed in a local
-# store, so they are read once, not at every schedule (bench/schedule.py).
-_held_memo: dict[tuple[str, Any], date | None] = {}
+# Each RTW record's meeting date and the last change it was read at, by id: its answers
+# are packed in a local store, so they are read once, not at every schedule
+# (bench/schedule.py).
+_held_memo: dict[str, tuple[Any, date | None]] = {}
 MEMO_MAX = 200_000
 CHUNK = 500
+
+
+# Everyone's last answer on SQLite, with the RTW records' fingerprint and `since` it was
+# for: while no RTW record was added, changed, deleted or purged, it is the answer again.
+_whole: dict[str, Any] = {}
 
 
 def rtw_days(
     session: Session, *, since: date, employee_ids: Iterable[int] | None = None
 ) -> dict[int, list[date]]:
     """The days return-to-work interviews were held from `since` on, per employee: each RTW
-    record's meeting date (its record date while none is written), deleted ones left out.
-    A draft counts: the interview took place, its record is being written up."""
+    record's meeting date (its record date while none is written), deleted ones left out,
+    each person's in order. A draft counts: the interview took place, its record is being
+    written up."""
     ids = sorted(set(employee_ids)) if employee_ids is not None else None
-    rows = _rtw_rows(session, ids)
-    unread = [i for i, _subject, stamp in rows if (i, stamp) not in _held_memo]
-    if len(_held_memo) + len(unread) > MEMO_MAX:
-        _held_memo.clear()
-    stamps = {record_id: stamp for record_id, _subject, stamp in rows}
-    for start in range(0, len(unread), CHUNK):
+    key = (_rtw_fingerprint(session), since) if ids is None else None
+    last = _whole.get("last")  # (key, days), replaced whole: another thread may read it
+    if key is not None and key[0] is not None and last is not None and last[0] == key:
+        held_on = last[1]
+    else:
+        held_on = _read_rtw_days(session, since=since, ids=ids)
+        if key is not None and key[0] is not None:
+            _whole["last"] = (key, held_on)
+    return {subject: list(days) for subject, days in held_on.items()}
+
+
+def _rtw_fingerprint(session: Session) -> tuple[int, ...] | None:
+    """On SQLite: the live RTW records' count, and the sums of their row ids and of their
+    last changes in milliseconds (from the covering index, no row read): any record added,
+    changed (its `updated_at` moves), deleted or purged changes it. None elsewhere."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    cursor = session.connection().connection.cursor()
+    try:
+        row = cursor.execute(
+            "SELECT count(*), sum(rowid),"
+            " sum(CAST((julianday(updated_at) - 2460000) * 86400000 AS INTEGER))"
+            " FROM records WHERE kind = 'return_to_work' AND deleted = 0"
+        ).fetchone()
+    finally:
+        cursor.close()
+    return tuple(row)
+
+
+def _read_rtw_days(
+    session: Session, *, since: date, ids: list[int] | None
+) -> dict[int, list[date]]:
+    """rtw_days read: each live RTW record's (id, last change), its meeting date taken from
+    the memo while its last change is the one read, else from its answers."""
+    memo = _held_memo
+    held_on: dict[int, list[date]] = {}
+    unread: dict[str, tuple[int, Any]] = {}  # id -> (subject, last change)
+    for record_id, subject_id, stamp in _rtw_rows(session, ids):
+        known = memo.get(record_id)
+        if known is None or known[0] != stamp:
+            unread[record_id] = (subject_id, stamp)
+            continue
+        held = known[1]
+        if held is not None and held >= since:
+            mine = held_on.get(subject_id)
+            if mine is None:
+                held_on[subject_id] = [held]
+            else:
+                mine.append(held)
+    if len(memo) + len(unread) > MEMO_MAX:
+        memo.clear()
+    waiting = list(unread)
+    for start in range(0, len(waiting), CHUNK):
         read = select(Record.id, Record.record_date, Record.answers).where(
-            Record.id.in_(unread[start : start + CHUNK])
+            Record.id.in_(waiting[start : start + CHUNK])
         )
         for record_id, record_date, answers in session.execute(read):
+            subject_id, stamp = unread[record_id]
             held = _a_date(answers.get("meeting_date")) or record_date
-            _held_memo[(record_id, stamps[record_id])] = held
-    held_on: dict[int, list[date]] = {}
-    for record_id, subject_id, stamp in rows:
-        held = _held_memo.get((record_id, stamp))
-        if held is not None and held >= since:
-            held_on.setdefault(subject_id, []).append(held)
+            memo[record_id] = (stamp, held)
+            if held is not None and held >= since:
+                held_on.setdefault(subject_id, []).append(held)
+    for days in held_on.values():
+        if len(days) > 1:
+            days.sort()
     return held_on
 
 
@@ -202,10 +261,10 @@ def attendance_due_for(
         episodes = gather_episodes(session, today=today, since=since, employee_ids=employee_ids)
         if rtw_held is None:
             rtw_held = rtw_days(session, since=since, employee_ids=employee_ids)
+        items_of, held_by = _quick(policy, today, start), rtw_held.get
         found: dict[int, list[AttendanceItem]] = {}
         for employee_id, mine in episodes.items():
-            held = rtw_held.get(employee_id, ())
-            items = _items_quick(mine, policy, today, held, start)
+            items = items_of(mine, held_by(employee_id, ()))
             if items:
                 found[employee_id] = items
         return found
@@ -279,57 +338,71 @@ def _items_quick(
     held: Sequence[date],
     start: date,
 ) -> list[AttendanceItem]:
-    """attendance_items in one pass over episodes that come oldest first, on day numbers
-    (ordinals) rather than dates: the schedule's path for everyone (tests/test_attendance.py
-    checks it gives the same on the whole demo). The trigger's details are worked out by
-    `trigger` only for someone who may have reached one."""
-    person = episodes[0].employee_id
+    """attendance_items on the schedule's path (`_quick`), for one person."""
+    return _quick(policy, today, start)(episodes, held)
+
+
+def _quick(
+    policy: AttendancePolicy, today: date, start: date
+) -> Callable[[Sequence[Episode], Sequence[date]], list[AttendanceItem]]:
+    """attendance_items as one pass over a person's episodes coming oldest first, on day
+    numbers (ordinals) rather than dates, the policy's figures read once for everyone: the
+    schedule's path (tests/test_attendance.py checks it gives the same on the whole demo).
+    The trigger's details are worked out (`trigger_of`, on the spans counted on the way)
+    only for someone who may have reached one."""
     no_disability = not policy.count_disability_related
     no_pregnancy = not policy.count_pregnancy_related
     now, window = today.toordinal(), start.toordinal()
-    long_days, rtw_days = 7 * policy.long_term_weeks, policy.rtw_due_within_days
+    long_days, rtw_within = 7 * policy.long_term_weeks, policy.rtw_due_within_days
+    least_spells, least_days = policy.episodes, policy.days
+    bradford = policy.bradford_enabled
     overdue, soon, day_of = DueState.OVERDUE, DueState.DUE_SOON, date.fromordinal
-    spells = days = 0
-    items: list[AttendanceItem] = []
-    last_index = len(episodes) - 1
-    for i, e in enumerate(episodes):
-        first_day = e.first_day.toordinal()
-        last_day = e.last_day.toordinal() if e.last_day is not None else None
-        if not ((e.disability_related and no_disability) or (e.pregnancy_related and no_pregnancy)):
-            last = last_day if last_day is not None and last_day < now else now
-            first = first_day if first_day > window else window
-            if first <= last:
-                spells += 1
-                days += last - first + 1
-        if last_day is not None and last_day < now:
-            back = last_day + 1
-            if back >= window and (
-                not held or not _held_between(held, back, episodes, i, last_index)
+    never = date.max.toordinal()
+
+    def items(episodes: Sequence[Episode], held: Sequence[date]) -> list[AttendanceItem]:
+        person = episodes[0].employee_id
+        spans: list[tuple[int, int]] = []
+        days = 0
+        found: list[AttendanceItem] = []
+        held_on: list[int] | None = None  # the interviews' day numbers, once needed
+        last_index = len(episodes) - 1
+        for i, e in enumerate(episodes):
+            first_day = e.first_day.toordinal()
+            last_day = e.last_day.toordinal() if e.last_day is not None else None
+            if not (
+                (e.disability_related and no_disability) or (e.pregnancy_related and no_pregnancy)
             ):
-                due = back + rtw_days
+                last = last_day if last_day is not None and last_day < now else now
+                first = first_day if first_day > window else window
+                if first <= last:
+                    spans.append((first, last))
+                    days += last - first + 1
+            if last_day is not None and last_day < now:
+                back = last_day + 1
+                if back < window:
+                    continue
+                if held:  # one held from the day back to the next episode's first day
+                    if held_on is None:
+                        held_on = [d.toordinal() for d in held]
+                    until = episodes[i + 1].first_day.toordinal() if i < last_index else never
+                    if any(back <= d <= until for d in held_on):
+                        continue
+                due = back + rtw_within
                 state = overdue if due < now else soon
-                items.append(
+                found.append(
                     AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, day_of(due), state, e.id)
                 )
-        elif now - first_day >= long_days:
-            kit = _keeping_in_touch(e, policy, today)
-            if kit is not None:
-                items.append(kit)
-    maybe = spells >= policy.episodes or days >= policy.days or policy.bradford_enabled
-    if spells and maybe:
-        reached = trigger(episodes, policy, today, start=start, in_order=True)
-        if reached is not None:
-            label = f"Attendance trigger reached ({', '.join(reached.why)})"
-            items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
-    if len(items) > 1:
-        items.sort(key=_due)
+            elif now - first_day >= long_days:
+                kit = _keeping_in_touch(e, policy, today)
+                if kit is not None:
+                    found.append(kit)
+        if spans and (len(spans) >= least_spells or days >= least_days or bradford):
+            reached = trigger_of(spans, policy)
+            if reached is not None:
+                label = f"Attendance trigger reached ({', '.join(reached.why)})"
+                found.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
+        if len(found) > 1:
+            found.sort(key=_due)
+        return found
+
     return items
-
-
-def _held_between(
-    held: Sequence[date], back: int, episodes: Sequence[Episode], i: int, last_index: int
-) -> bool:
-    """An interview held from day number `back` to the next episode's first day."""
-    until = episodes[i + 1].first_day if i < last_index else date.max
-    since = date.fromordinal(back)
-    return any(since <= d <= until for d in held)

@@ -35,7 +35,7 @@ from lcc_apr.models import Absence, Employee, now_utc
 from lcc_apr.models.absence import IMPORTED
 from lcc_apr.sync.absencewire import AbsenceImportBody
 
-from . import audit
+from . import audit, sequence
 from .errors import ApiError
 from .orgupload import NOT_BASE64, upload_name
 from .tables import AbsenceImport
@@ -72,6 +72,8 @@ def import_absences(
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     run = AbsenceImportRun(rows=len(read) + len({p.row for p in problems}))
     with Session(engine) as session, session.begin():
+        # Before reading the rows it changes; numbers the changes (pulls by change)
+        lock = None if dry_run else sequence.lock(session)
         earlier = session.scalar(select(AbsenceImport).where(AbsenceImport.digest == digest))
         payrolls = {p: i for p, i in session.execute(select(Employee.payroll_number, Employee.id))}
         held: dict[int, list[Absence]] = {}
@@ -113,7 +115,7 @@ def import_absences(
         if dry_run or run.problems or run.refused:
             session.rollback()
             return run
-        at = now_utc()
+        at, seq = now_utc(), lock.next() if lock is not None else 0
         for episodes in planned.values():
             for e in episodes:
                 existing = session.get(Absence, e.id)
@@ -132,6 +134,7 @@ def import_absences(
                 )
                 row.recorded_by, row.updated_at = user_id, at
                 row.server_rev, row.base_rev, row.dirty = (row.server_rev or 0) + 1, None, False
+                row.seq = seq
         session.add(
             AbsenceImport(
                 digest=digest,

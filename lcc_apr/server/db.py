@@ -30,7 +30,7 @@ POOL_TIMEOUT = 30  # seconds a request waits for a pooled connection before a 50
 MIGRATION_LOCK = 0x4C434341  # 'LCCA'
 # The newest server revision, so a database already there is recognised without loading
 # Alembic (tests/server/test_signing.py checks it against the scripts).
-SERVER_HEAD = "s0012"
+SERVER_HEAD = "s0013"
 
 
 def make_engine(

@@ -252,3 +252,15 @@ class AbsenceImport(ServerBase):
     changed: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(Integer)  # None: the command line
     at: Mapped[utc]
+
+
+class AbsenceRemoval(ServerBase):
+    """An absence episode taken off the server for good (lcc_apr.server.absences.purge), at
+    `seq`: laptops pulling by change drop their copies. Ids only."""
+
+    __tablename__ = "absence_removals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[utc]

@@ -1,6 +1,9 @@
 """Absence episodes' part of a sync (after the records'): the laptop's unsent episodes go
-up (POST /absences), then every episode the user may see comes down whole (GET /absences)
-and replaces what is held, so an episode that left the user's sight leaves the laptop.
+up (POST /absences), then the episodes the user may see come down (GET /absences): what
+changed since the cursor of the last pull (kept in sync_state with the server's epoch and
+the view), episodes removed for good dropped; or, when the server says so (a first pull,
+a new epoch, the user's sight changed), the whole list, which replaces what is held, so an
+episode that left the user's sight leaves the laptop.
 
 An episode refused by the server (changed there since, or no longer the user's to
 record) takes the server's copy, or leaves when the user may not see it; the refusal's
@@ -11,16 +14,19 @@ routes (older) is skipped. Runs on the sync's thread.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lcc_apr.models import Absence, now_utc
+from lcc_apr.models import Absence, SyncState, now_utc
 from lcc_apr.store import Store
 
 from .absencewire import ABSENCE_PUSH_LIMIT, AbsencePushBody, AbsenceWire, wire_of
 from .errors import Refused
+
+CHUNK = 500  # ids per IN (...) when looking up the episodes a pull brought
 
 
 def sync_absences(store: Store, connection: Any) -> tuple[int, int, list[str]]:
@@ -56,14 +62,43 @@ def sync_absences(store: Store, connection: Any) -> tuple[int, int, list[str]]:
                     else:
                         refused.append(result.reason or "An absence was refused.")
                         _take(s, result.absence, row)
-        reply = connection.absences()
+        with store.session() as s:
+            state = s.get(SyncState, 1)
+            since = _since(state)
+        reply = connection.absences(**since)
     except Refused as refusal:
         if str(refusal) == "Not Found":
             return sent, 0, refused  # an older server: no absences there
         raise
     with store.session() as s:
-        changed = take_absences(s, reply.absences)
+        if reply.full:
+            changed = take_absences(s, reply.absences)
+        else:
+            changed = take_changes(s, reply.absences, reply.removed)
+        state = s.get(SyncState, 1)
+        if state is not None:  # the cursor with what it brought: one transaction
+            state.absence_epoch, state.absence_view = reply.epoch, reply.view
+            state.absence_cursor = reply.cursor
     return sent, changed + len(refused), refused
+
+
+def _since(state: SyncState | None) -> dict[str, Any]:
+    """Where the last pull left off (cursor 0: the whole list)."""
+    if state is None or state.absence_cursor is None:
+        return {"cursor": 0, "epoch": None, "view": None}
+    return {
+        "cursor": state.absence_cursor,
+        "epoch": state.absence_epoch,
+        "view": state.absence_view,
+    }
+
+
+def forget_absences(s: Session) -> None:
+    """Every episode held dropped, and the next pull the whole list (account disabled)."""
+    s.execute(delete(Absence))
+    state = s.get(SyncState, 1)
+    if state is not None:
+        state.absence_epoch = state.absence_view = state.absence_cursor = None
 
 
 def _take(s: Session, wire: AbsenceWire | None, row: Absence) -> None:
@@ -84,6 +119,24 @@ def _copy(row: Absence, wire: AbsenceWire) -> None:
 def take_absences(s: Session, episodes: list[AbsenceWire]) -> int:
     """The server's whole list replaces what is held, unsent edits kept: how many changed."""
     held = {r.id: r for r in s.scalars(select(Absence))}
+    changed = _take_each(s, episodes, held)
+    return changed + _drop(s, held.values())
+
+
+def take_changes(s: Session, episodes: list[AbsenceWire], removed: list[str]) -> int:
+    """What changed on the server since the last pull, and the ids it removed for good:
+    taken as the whole list's are, unsent edits kept. How many changed here."""
+    ids = [w.id for w in episodes] + removed
+    held: dict[str, Absence] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        held.update((r.id, r) for r in s.scalars(select(Absence).where(Absence.id.in_(chunk))))
+    changed = _take_each(s, episodes, held)
+    return changed + _drop(s, [held[i] for i in removed if i in held])
+
+
+def _take_each(s: Session, episodes: list[AbsenceWire], held: dict[str, Absence]) -> int:
+    """Each episode the server sent taken in (popped from `held`); how many changed."""
     changed = 0
     for wire in episodes:
         row = held.pop(wire.id, None)
@@ -95,8 +148,14 @@ def take_absences(s: Session, episodes: list[AbsenceWire]) -> int:
         elif not row.dirty and row.server_rev != wire.server_rev:
             _copy(row, wire)
             changed += 1
-    for row in held.values():
-        if not row.dirty or row.server_rev is not None:
-            s.delete(row)  # out of sight now (an unsent new one stays to be sent)
-            changed += 1
     return changed
+
+
+def _drop(s: Session, rows: Iterable[Absence]) -> int:
+    """Episodes the server no longer gives this user dropped; an unsent new one stays."""
+    dropped = 0
+    for row in rows:
+        if not row.dirty or row.server_rev is not None:
+            s.delete(row)
+            dropped += 1
+    return dropped

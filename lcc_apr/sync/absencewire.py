@@ -1,5 +1,6 @@
-"""Absence episodes on the wire: GET /absences (every episode the user may see, whole) and
-POST /absences (a laptop's unsent ones). docs/sync-protocol.md has a table for each."""
+"""Absence episodes on the wire: GET /absences (the episodes the user may see, whole or
+changed since a cursor) and POST /absences (a laptop's unsent ones). docs/sync-protocol.md
+has a table for each."""
 
 from __future__ import annotations
 
@@ -46,7 +47,17 @@ class AbsencePushReply(Wire):
 
 
 class AbsencesReply(Wire):
+    """GET /absences. Asked with a cursor (a newer laptop): `full` says whether `absences`
+    is the whole list (it replaces what is held) or what changed since the cursor, with
+    `removed` the ids gone for good; `cursor`, `epoch` and `view` go back next time. Asked
+    without one (an older laptop), or from an older server: the whole list alone."""
+
     absences: list[AbsenceWire]
+    full: StrictBool = True
+    removed: list[str] = []
+    cursor: Number | None = None  # None: the server pulls no changes (older): whole again
+    epoch: str | None = None
+    view: Literal["hr", "team"] | None = None
 
 
 class AbsenceImportBody(Wire):

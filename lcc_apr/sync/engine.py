@@ -516,11 +516,14 @@ class SyncEngine:
 
     def wipe(self) -> None:
         """Forget everything this account could see, and its tokens (account disabled)."""
+        from .absences import forget_absences
+
         with self.store.session() as s:
             purge_records(s, list(s.scalars(select(Record.id))))
             s.execute(delete(PushBatch))
             state = self._state(s)
             state.cursor, state.epoch = 0, None
+            forget_absences(s)
         if self.signer is not None:
             self.signer.forget()  # its certificates were revoked with the account
         self.connection.logout()

@@ -281,11 +281,18 @@ class Connection:
         )
         return reply
 
-    def absences(self) -> Any:
-        """GET /absences: every absence episode the user may see (an AbsencesReply)."""
+    def absences(
+        self, *, cursor: int | None = None, epoch: str | None = None, view: str | None = None
+    ) -> Any:
+        """GET /absences: the absence episodes the user may see (an AbsencesReply): whole,
+        or with a cursor what changed since (the server may answer whole all the same)."""
         from .absencewire import AbsencesReply
 
-        return self._call(AbsencesReply, "GET", "/absences")[0]
+        params: dict[str, Any] = {}
+        if cursor is not None:
+            params["cursor"] = cursor
+            params.update((k, v) for k, v in (("epoch", epoch), ("view", view)) if v)
+        return self._call(AbsencesReply, "GET", "/absences", params=params or None)[0]
 
     def push_absences(self, body: Wire) -> Any:
         """POST /absences with an AbsencePushBody: an AbsencePushReply."""

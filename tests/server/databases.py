@@ -32,6 +32,7 @@ COPIED_TABLES = (
     "record_changes",
     "sign_offs",
     "accounts",
+    "absences",
 )
 SERIALS = (
     "departments",
@@ -52,6 +53,8 @@ SERVER_STATE_TABLES = (
     "retention_due",
     "retention_tombstones",
     "legal_holds",
+    "absence_imports",
+    "absence_removals",
 )
 
 

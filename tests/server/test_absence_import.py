@@ -118,7 +118,7 @@ def test_a_server_at_s0011_upgrades_to_hold_absence_imports(db_engine):
         assert "absence_imports" not in inspect(c).get_table_names()
     db.prepare_database(db_engine)
     with db_engine.connect() as c:
-        assert db.server_revision(c) == "s0012" == db.SERVER_HEAD
+        assert db.server_revision(c) == db.SERVER_HEAD  # s0012 and any after
         assert {"absence_imports", "absences"} <= set(inspect(c).get_table_names())
 
 
