@@ -39,6 +39,7 @@ STATUS = {
     "capability": "appeal_decided",
     "return_to_work": "completed",
     "attendance": "appeal_decided",
+    "welfare_contact": "completed",
 }
 
 
@@ -241,6 +242,7 @@ def test_titles_say_the_year_the_date_or_the_review_point(session, catalogue):
         "capability": "Capability case",
         "return_to_work": "Return-to-work interview, 10 March 2025",
         "attendance": "Attendance review",
+        "welfare_contact": "Welfare contact, 3 February 2025",
     }
 
 

@@ -53,6 +53,7 @@ AVERAGE_PDF_BYTES = {
     # 61,300/75,784; capability 85,600/100,865).
     RecordKind.RETURN_TO_WORK: 58_600,
     RecordKind.ATTENDANCE: 85_400,
+    RecordKind.WELFARE_CONTACT: 58_600,  # PLACEHOLDER
 }
 INDEX = "index.csv"
 COLUMNS = (
