@@ -4,7 +4,9 @@ outstanding, and welfare contact ("keeping in touch") in long-term absence.
 Everyone's episodes come from one query (`gather_episodes`); the rules are the pure
 functions of lcc_apr.attendance.triggers. The days return-to-work interviews were held
 are the RTW interview records' meeting dates (`rtw_days`), or the caller's (`rtw_held`,
-employee id -> days). Any worker thread, on the caller's session.
+employee id -> days); the welfare contacts made are the welfare contact records' dates
+and next dates agreed (`contacts_made`), or the caller's. Any worker thread, on the
+caller's session.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from sqlalchemy.orm import Session
 from lcc_apr.attendance.episodes import Episode
 from lcc_apr.attendance.policy import AttendancePolicy
 from lcc_apr.attendance.triggers import (
+    Contact,
     long_term,
+    next_welfare_contact,
     rtw_outstanding,
     trigger,
     welfare_contacts,
@@ -32,6 +36,7 @@ from .model import DueState
 
 TRIGGER, RETURN_TO_WORK, KEEPING_IN_TOUCH = "trigger", "return_to_work", "keeping_in_touch"
 RTW_LABEL = "Return-to-work interview"
+SOON_DAYS = 7  # a welfare contact this near is due soon (before: not yet)
 
 
 class AttendanceItem(NamedTuple):
@@ -133,7 +138,7 @@ def rtw_days(
     record's meeting date (its record date while none is written), deleted ones left out.
     A draft counts: the interview took place, its record is being written up."""
     ids = sorted(set(employee_ids)) if employee_ids is not None else None
-    rows = _rtw_rows(session, ids)
+    rows = _kind_rows(session, RecordKind.RETURN_TO_WORK, ids)
     unread = [i for i, _subject, stamp in rows if (i, stamp) not in _held_memo]
     if len(_held_memo) + len(unread) > MEMO_MAX:
         _held_memo.clear()
@@ -153,13 +158,46 @@ def rtw_days(
     return held_on
 
 
-def _rtw_rows(session: Session, ids: list[int] | None) -> list[tuple[Any, ...]]:
-    """(id, subject, last change as stored) of the live RTW records: on SQLite through the
-    driver's cursor from store migration 0010's covering index (ix_records_waiting), so no
-    record's row is read (on the full demo the rows' pages made it 0.15 s, not 0.01)."""
+# Each welfare contact record's (day, next day agreed) by (id, last change), as above.
+_contact_memo: dict[tuple[str, Any], Contact | None] = {}
+
+
+def contacts_made(
+    session: Session, *, employee_ids: Iterable[int] | None = None
+) -> dict[int, list[Contact]]:
+    """The welfare contacts recorded, per employee: each welfare contact record's date of
+    the contact (its record date while none is written) and the next contact agreed,
+    deleted ones left out. A draft counts: the contact was made, its record is being
+    written up."""
+    ids = sorted(set(employee_ids)) if employee_ids is not None else None
+    rows = _kind_rows(session, RecordKind.WELFARE_CONTACT, ids)
+    unread = [i for i, _subject, stamp in rows if (i, stamp) not in _contact_memo]
+    if len(_contact_memo) + len(unread) > MEMO_MAX:
+        _contact_memo.clear()
+    stamps = {record_id: stamp for record_id, _subject, stamp in rows}
+    for start in range(0, len(unread), CHUNK):
+        read = select(Record.id, Record.record_date, Record.answers).where(
+            Record.id.in_(unread[start : start + CHUNK])
+        )
+        for record_id, record_date, answers in session.execute(read):
+            day = _a_date(answers.get("meeting_date")) or record_date
+            made = Contact(day, _a_date(answers.get("next_contact_date"))) if day else None
+            _contact_memo[(record_id, stamps[record_id])] = made
+    found: dict[int, list[Contact]] = {}
+    for record_id, subject_id, stamp in rows:
+        made = _contact_memo.get((record_id, stamp))
+        if made is not None:
+            found.setdefault(subject_id, []).append(made)
+    return found
+
+
+def _kind_rows(session: Session, kind: RecordKind, ids: list[int] | None) -> list[tuple[Any, ...]]:
+    """(id, subject, last change as stored) of the live records of `kind`: on SQLite through
+    the driver's cursor from store migration 0010's covering index (ix_records_waiting), so
+    no record's row is read (on the full demo the rows' pages made it 0.15 s, not 0.01)."""
     if session.get_bind().dialect.name != "sqlite":
         stmt = select(Record.id, Record.subject_id, Record.updated_at).where(
-            Record.kind == RecordKind.RETURN_TO_WORK, Record.deleted.is_(False)
+            Record.kind == kind, Record.deleted.is_(False)
         )
         if ids is not None:
             stmt = stmt.where(Record.subject_id.in_(ids))
@@ -169,9 +207,8 @@ def _rtw_rows(session: Session, ids: list[int] | None) -> list[tuple[Any, ...]]:
     cursor = session.connection().connection.cursor()
     try:
         return cursor.execute(
-            "SELECT id, subject_id, updated_at FROM records"
-            " WHERE kind = 'return_to_work' AND deleted = 0" + only,
-            params,
+            "SELECT id, subject_id, updated_at FROM records WHERE kind = ? AND deleted = 0" + only,
+            (kind.value, *params),
         ).fetchall()
     finally:
         cursor.close()
@@ -191,9 +228,11 @@ def attendance_due_for(
     today: date,
     rtw_held: Mapping[int, Sequence[date]] | None = None,
     employee_ids: Iterable[int] | None = None,
+    contacts: Mapping[int, Sequence[Contact]] | None = None,
 ) -> dict[int, list[AttendanceItem]]:
     """Attendance items per employee (those with any), soonest first. `rtw_held`: the days
-    RTW interviews were held, when the caller has them; else read (`rtw_days`)."""
+    RTW interviews were held, when the caller has them; else read (`rtw_days`); the same
+    for `contacts`, the welfare contacts recorded (`contacts_made`)."""
     start = window_start(policy, today)
     since = start - timedelta(days=1)
     enabled = gc.isenabled()
@@ -202,10 +241,13 @@ def attendance_due_for(
         episodes = gather_episodes(session, today=today, since=since, employee_ids=employee_ids)
         if rtw_held is None:
             rtw_held = rtw_days(session, since=since, employee_ids=employee_ids)
+        if contacts is None:
+            contacts = contacts_made(session, employee_ids=employee_ids)
         found: dict[int, list[AttendanceItem]] = {}
         for employee_id, mine in episodes.items():
             held = rtw_held.get(employee_id, ())
-            items = _items_quick(mine, policy, today, held, start)
+            made = contacts.get(employee_id, ())
+            items = _items_quick(mine, policy, today, held, start, made)
             if items:
                 found[employee_id] = items
         return found
@@ -222,9 +264,11 @@ def attendance_items(
     *,
     start: date | None = None,
     in_order: bool = False,
+    contacts: Sequence[Contact] = (),
 ) -> list[AttendanceItem]:
     """One person's attendance items (pure). `start`: the window's first day, if known;
-    `in_order`: the episodes come oldest first (as gather_episodes gives them)."""
+    `in_order`: the episodes come oldest first (as gather_episodes gives them);
+    `contacts`: the welfare contacts recorded for them."""
     if not episodes:
         return []
     start = start or window_start(policy, today)
@@ -243,7 +287,7 @@ def attendance_items(
         if episode.last_day is not None and episode.last_day < today:
             continue  # back: welfare contact ends
         if long_term(episode, policy, today):
-            kit = _keeping_in_touch(episode, policy, today)
+            kit = _keeping_in_touch(episode, policy, today, contacts)
             if kit is not None:
                 items.append(kit)
     if len(items) > 1:
@@ -257,15 +301,31 @@ def _due(item: AttendanceItem) -> tuple[date, str, str]:
 
 
 def _keeping_in_touch(
-    episode: Episode, policy: AttendancePolicy, today: date
+    episode: Episode, policy: AttendancePolicy, today: date, made: Sequence[Contact] = ()
 ) -> AttendanceItem | None:
-    """The welfare contact due in a long-term absence still going on. Contacts made are not
-    recorded here: the one whose day has come is due now."""
+    """The welfare contact due in a long-term absence still going on. With a contact
+    recorded in it, the next counts from the latest (next_welfare_contact): overdue once
+    its day has passed, due soon within SOON_DAYS, else not yet due. With none, the
+    contact whose day has come (from the absence's start, every few weeks) is due."""
+    weeks = ((today - episode.first_day).days + 1) // 7
+    latest = next_welfare_contact(episode, policy, today, made) if made else None
+    if latest is not None:
+        last, due = latest
+        label = (
+            f"Keeping in touch: long-term absence ({weeks} weeks), next by {due:%d %b}"
+            f" (last contact {last.day:%d %b})"
+        )
+        if due < today:
+            state = DueState.OVERDUE
+        elif (due - today).days <= SOON_DAYS:
+            state = DueState.DUE_SOON
+        else:
+            state = DueState.OK
+        return AttendanceItem(episode.employee_id, KEEPING_IN_TOUCH, label, due, state, episode.id)
     contacts = welfare_contacts(episode, policy, today)
     come = [d for d in contacts if d <= today]
     if not come:
         return None  # a last day ahead: long-term only later
-    weeks = ((today - episode.first_day).days + 1) // 7
     label = f"Keeping in touch: long-term absence ({weeks} weeks), next by {contacts[-1]:%d %b}"
     return AttendanceItem(
         episode.employee_id, KEEPING_IN_TOUCH, label, come[-1], DueState.DUE_SOON, episode.id
@@ -278,6 +338,7 @@ def _items_quick(
     today: date,
     held: Sequence[date],
     start: date,
+    contacts: Sequence[Contact] = (),
 ) -> list[AttendanceItem]:
     """attendance_items in one pass over episodes that come oldest first, on day numbers
     (ordinals) rather than dates: the schedule's path for everyone (tests/test_attendance.py
@@ -312,7 +373,7 @@ def _items_quick(
                     AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, day_of(due), state, e.id)
                 )
         elif now - first_day >= long_days:
-            kit = _keeping_in_touch(e, policy, today)
+            kit = _keeping_in_touch(e, policy, today, contacts)
             if kit is not None:
                 items.append(kit)
     maybe = spells >= policy.episodes or days >= policy.days or policy.bradford_enabled
