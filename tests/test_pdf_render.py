@@ -196,11 +196,11 @@ NAMES = {
     "probation": ("Zoë", "Ó Dónaill"),
     "capability": ("Ayşe", "Søren-Nguyễn"),
     "return_to_work": ("Siân", "Ní Bhriain-Øvergård"),
+    "attendance": ("Łucja", "Ó Súilleabháin-Nowak"),
 }
 
 
-# The demo holds no attendance reviews yet: those print from tests/examples.py below and in
-# test_attendance_review.py.
+# The demo holds no welfare contacts: those print from tests/examples.py below.
 @pytest.mark.parametrize("kind", [k.value for k in GENERATED_KINDS])
 def test_each_kind_prints_a_demo_record(demo_session, catalogue, kind, tmp_path):
     records = demo_session.scalars(select(Record).where(Record.kind == kind)).all()
