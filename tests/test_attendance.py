@@ -193,6 +193,25 @@ def test_the_next_welfare_contact_counts_from_the_last_one_recorded():
     assert "next by 18 Dec" in item.label and "last contact 20 Nov" in item.label
 
 
+def test_an_attendance_review_opened_on_or_after_the_trigger_settles_it():
+    """The trigger prompts a review: one opened (its informal meeting) on or after the day
+    the trigger was reached settles it; one from before does not. Both paths agree."""
+    three = spells((date(2026, 3, 2), 1), (date(2026, 6, 1), 1), (date(2026, 9, 7), 1))
+    reached = trigger(three, POLICY, TODAY)
+    assert reached is not None and reached.reached_on == date(2026, 9, 7)
+
+    def triggered(*reviews: date) -> bool:
+        items = attendance_items(three, POLICY, TODAY, [], in_order=True, reviews=reviews)
+        quick = _items_quick(three, POLICY, TODAY, [], window_start(POLICY, TODAY), (), reviews)
+        assert items == quick
+        return any(i.topic == TRIGGER for i in items)
+
+    assert triggered()
+    assert triggered(date(2026, 2, 1))  # an earlier review: this trigger is new
+    assert not triggered(date(2026, 9, 7))
+    assert not triggered(date(2026, 2, 1), date(2026, 9, 21))
+
+
 # -- return-to-work interviews outstanding (pure) --------------------------------------------
 
 
@@ -501,6 +520,43 @@ def test_a_welfare_contact_record_in_the_store_moves_the_next_contact(demo_store
     with store.session() as s:
         s.get(Record, made).deleted = True
     assert kit() == (date(2026, 11, 26), DueState.DUE_SOON)
+
+
+def test_an_attendance_review_in_the_store_settles_the_trigger(demo_store_copy):
+    from lcc_apr.history import create_record
+    from lcc_apr.models import Record, RecordKind
+
+    store = demo_store_copy
+    user, person, _ = manager_and_report(store)
+    with store.session() as s:
+        s.execute(text("DELETE FROM absences"))
+        s.execute(text("UPDATE records SET deleted = 1 WHERE kind = 'attendance'"))
+    for first in (date(2026, 3, 2), date(2026, 6, 1), date(2026, 9, 7)):
+        record_absence(store, user=user, employee_id=person, first_day=first, last_day=first,
+                       reason="infection", today=TODAY, policy=POLICY)  # fmt: skip
+
+    def topics() -> list[str]:
+        with store.session() as s:
+            return [i.topic for i in attendance_due_for(s, POLICY, today=TODAY).get(person, [])]
+
+    assert TRIGGER in topics()
+    with store.session() as s:
+        review = create_record(
+            s,
+            kind=RecordKind.ATTENDANCE,
+            subject_id=person,
+            author_id=None,
+            template_id="attendance",
+            template_version=1,
+            answers={"stage": "informal", "meeting_date": "2026-09-21"},
+            status="informal",
+            record_date=date(2026, 9, 21),
+            at=datetime(2026, 9, 21, 9, tzinfo=UTC),
+        ).id
+    assert TRIGGER not in topics()
+    with store.session() as s:
+        s.get(Record, review).deleted = True
+    assert TRIGGER in topics()
 
 
 # -- migrations --------------------------------------------------------------------------

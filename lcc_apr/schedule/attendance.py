@@ -12,7 +12,7 @@ caller's session.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -124,11 +124,49 @@ def _core_rows(session: Session, *, today: date, since: date, ids: list[int] | N
     return [tuple(r) for r in session.connection().execute(stmt)]  # type: ignore[misc]
 
 
-# Each RTW record's meeting date by (id, last change): its answers are packed in a local
-# store, so they are read once, not at every schedule (bench/schedule.py).
-_held_memo: dict[tuple[str, Any], date | None] = {}
+# What the schedule reads of each RTW interview, welfare contact and attendance review,
+# by (kind, id, last change): its answers are packed in a local store, so they are read
+# once, not at every schedule (bench/schedule.py).
+_memo: dict[tuple[str, str, Any], Any] = {}
 MEMO_MAX = 200_000
 CHUNK = 500
+
+
+def _read(
+    session: Session,
+    kind: RecordKind,
+    ids: Iterable[int] | None,
+    pick: Callable[[date | None, dict[str, Any]], Any],
+) -> dict[int, list[Any]]:
+    """`pick(record date, answers)` of each live record of `kind` (None: left out), per
+    subject; read through the memo."""
+    wanted = sorted(set(ids)) if ids is not None else None
+    rows = _kind_rows(session, kind, wanted)
+    unread = [i for i, _subject, stamp in rows if (kind, i, stamp) not in _memo]
+    if len(_memo) + len(unread) > MEMO_MAX:
+        _memo.clear()
+    stamps = {record_id: stamp for record_id, _subject, stamp in rows}
+    for start in range(0, len(unread), CHUNK):
+        read = select(Record.id, Record.record_date, Record.answers).where(
+            Record.id.in_(unread[start : start + CHUNK])
+        )
+        for record_id, record_date, answers in session.execute(read):
+            _memo[(kind, record_id, stamps[record_id])] = pick(record_date, answers)
+    found: dict[int, list[Any]] = {}
+    for record_id, subject_id, stamp in rows:
+        value = _memo.get((kind, record_id, stamp))
+        if value is not None:
+            found.setdefault(subject_id, []).append(value)
+    return found
+
+
+def _meeting(record_date: date | None, answers: dict[str, Any]) -> date | None:
+    return _a_date(answers.get("meeting_date")) or record_date
+
+
+def _contact(record_date: date | None, answers: dict[str, Any]) -> Contact | None:
+    day = _meeting(record_date, answers)
+    return Contact(day, _a_date(answers.get("next_contact_date"))) if day else None
 
 
 def rtw_days(
@@ -137,29 +175,9 @@ def rtw_days(
     """The days return-to-work interviews were held from `since` on, per employee: each RTW
     record's meeting date (its record date while none is written), deleted ones left out.
     A draft counts: the interview took place, its record is being written up."""
-    ids = sorted(set(employee_ids)) if employee_ids is not None else None
-    rows = _kind_rows(session, RecordKind.RETURN_TO_WORK, ids)
-    unread = [i for i, _subject, stamp in rows if (i, stamp) not in _held_memo]
-    if len(_held_memo) + len(unread) > MEMO_MAX:
-        _held_memo.clear()
-    stamps = {record_id: stamp for record_id, _subject, stamp in rows}
-    for start in range(0, len(unread), CHUNK):
-        read = select(Record.id, Record.record_date, Record.answers).where(
-            Record.id.in_(unread[start : start + CHUNK])
-        )
-        for record_id, record_date, answers in session.execute(read):
-            held = _a_date(answers.get("meeting_date")) or record_date
-            _held_memo[(record_id, stamps[record_id])] = held
-    held_on: dict[int, list[date]] = {}
-    for record_id, subject_id, stamp in rows:
-        held = _held_memo.get((record_id, stamp))
-        if held is not None and held >= since:
-            held_on.setdefault(subject_id, []).append(held)
-    return held_on
-
-
-# Each welfare contact record's (day, next day agreed) by (id, last change), as above.
-_contact_memo: dict[tuple[str, Any], Contact | None] = {}
+    found = _read(session, RecordKind.RETURN_TO_WORK, employee_ids, _meeting)
+    held_on = {person: [d for d in days if d >= since] for person, days in found.items()}
+    return {person: days for person, days in held_on.items() if days}
 
 
 def contacts_made(
@@ -169,26 +187,15 @@ def contacts_made(
     the contact (its record date while none is written) and the next contact agreed,
     deleted ones left out. A draft counts: the contact was made, its record is being
     written up."""
-    ids = sorted(set(employee_ids)) if employee_ids is not None else None
-    rows = _kind_rows(session, RecordKind.WELFARE_CONTACT, ids)
-    unread = [i for i, _subject, stamp in rows if (i, stamp) not in _contact_memo]
-    if len(_contact_memo) + len(unread) > MEMO_MAX:
-        _contact_memo.clear()
-    stamps = {record_id: stamp for record_id, _subject, stamp in rows}
-    for start in range(0, len(unread), CHUNK):
-        read = select(Record.id, Record.record_date, Record.answers).where(
-            Record.id.in_(unread[start : start + CHUNK])
-        )
-        for record_id, record_date, answers in session.execute(read):
-            day = _a_date(answers.get("meeting_date")) or record_date
-            made = Contact(day, _a_date(answers.get("next_contact_date"))) if day else None
-            _contact_memo[(record_id, stamps[record_id])] = made
-    found: dict[int, list[Contact]] = {}
-    for record_id, subject_id, stamp in rows:
-        made = _contact_memo.get((record_id, stamp))
-        if made is not None:
-            found.setdefault(subject_id, []).append(made)
-    return found
+    return _read(session, RecordKind.WELFARE_CONTACT, employee_ids, _contact)
+
+
+def reviews_opened(
+    session: Session, *, employee_ids: Iterable[int] | None = None
+) -> dict[int, list[date]]:
+    """The days attendance reviews were opened, per employee: each review's informal
+    meeting date (its record date while none is written), deleted ones left out."""
+    return _read(session, RecordKind.ATTENDANCE, employee_ids, _meeting)
 
 
 def _kind_rows(session: Session, kind: RecordKind, ids: list[int] | None) -> list[tuple[Any, ...]]:
@@ -229,10 +236,12 @@ def attendance_due_for(
     rtw_held: Mapping[int, Sequence[date]] | None = None,
     employee_ids: Iterable[int] | None = None,
     contacts: Mapping[int, Sequence[Contact]] | None = None,
+    reviews: Mapping[int, Sequence[date]] | None = None,
 ) -> dict[int, list[AttendanceItem]]:
     """Attendance items per employee (those with any), soonest first. `rtw_held`: the days
     RTW interviews were held, when the caller has them; else read (`rtw_days`); the same
-    for `contacts`, the welfare contacts recorded (`contacts_made`)."""
+    for `contacts`, the welfare contacts recorded (`contacts_made`), and `reviews`, the
+    days attendance reviews were opened (`reviews_opened`)."""
     start = window_start(policy, today)
     since = start - timedelta(days=1)
     enabled = gc.isenabled()
@@ -243,11 +252,14 @@ def attendance_due_for(
             rtw_held = rtw_days(session, since=since, employee_ids=employee_ids)
         if contacts is None:
             contacts = contacts_made(session, employee_ids=employee_ids)
+        if reviews is None:
+            reviews = reviews_opened(session, employee_ids=employee_ids)
         found: dict[int, list[AttendanceItem]] = {}
         for employee_id, mine in episodes.items():
             held = rtw_held.get(employee_id, ())
             made = contacts.get(employee_id, ())
-            items = _items_quick(mine, policy, today, held, start, made)
+            opened = reviews.get(employee_id, ())
+            items = _items_quick(mine, policy, today, held, start, made, opened)
             if items:
                 found[employee_id] = items
         return found
@@ -265,17 +277,19 @@ def attendance_items(
     start: date | None = None,
     in_order: bool = False,
     contacts: Sequence[Contact] = (),
+    reviews: Sequence[date] = (),
 ) -> list[AttendanceItem]:
     """One person's attendance items (pure). `start`: the window's first day, if known;
     `in_order`: the episodes come oldest first (as gather_episodes gives them);
-    `contacts`: the welfare contacts recorded for them."""
+    `contacts`: the welfare contacts recorded for them; `reviews`: the days attendance
+    reviews were opened for them (one opened on or after a trigger's day settles it)."""
     if not episodes:
         return []
     start = start or window_start(policy, today)
     person = episodes[0].employee_id
     items: list[AttendanceItem] = []
     reached = trigger(episodes, policy, today, start=start, in_order=in_order)
-    if reached is not None:
+    if reached is not None and not _settled(reached.reached_on, reviews):
         label = f"Attendance trigger reached ({', '.join(reached.why)})"
         items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE))
     for rtw in rtw_outstanding(episodes, held, policy, today, start=start, in_order=in_order):
@@ -339,6 +353,7 @@ def _items_quick(
     held: Sequence[date],
     start: date,
     contacts: Sequence[Contact] = (),
+    reviews: Sequence[date] = (),
 ) -> list[AttendanceItem]:
     """attendance_items in one pass over episodes that come oldest first, on day numbers
     (ordinals) rather than dates: the schedule's path for everyone (tests/test_attendance.py
@@ -379,12 +394,17 @@ def _items_quick(
     maybe = spells >= policy.episodes or days >= policy.days or policy.bradford_enabled
     if spells and maybe:
         reached = trigger(episodes, policy, today, start=start, in_order=True)
-        if reached is not None:
+        if reached is not None and not _settled(reached.reached_on, reviews):
             label = f"Attendance trigger reached ({', '.join(reached.why)})"
             items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
     if len(items) > 1:
         items.sort(key=_due)
     return items
+
+
+def _settled(reached_on: date, reviews: Sequence[date]) -> bool:
+    """An attendance review opened on or after the day the trigger was reached."""
+    return any(day >= reached_on for day in reviews)
 
 
 def _held_between(
