@@ -26,7 +26,7 @@ from typing import Any
 
 from lcc_apr.attendance.episodes import Episode
 from lcc_apr.attendance.policy import AttendancePolicy
-from lcc_apr.attendance.triggers import trigger
+from lcc_apr.attendance.triggers import Trigger, trigger
 from lcc_apr.workdays import add_months, add_working_days
 
 from .answers import Answers, Context, Writer, long_date
@@ -74,9 +74,11 @@ REVIEW_PLAN: tuple[tuple[str, ...], ...] = (
 )
 
 
-def reached_on(episodes: Sequence[Episode], policy: AttendancePolicy, as_of: date) -> Any:
-    """The first trigger reached from REACH_DAYS before as_of (the Trigger), else None;
-    `episodes` oldest first."""
+def first_trigger(
+    episodes: Sequence[Episode], policy: AttendancePolicy, as_of: date
+) -> Trigger | None:
+    """The first trigger reached from REACH_DAYS before as_of, else None; `episodes`
+    oldest first."""
     since = as_of - timedelta(days=REACH_DAYS)
     for i, episode in enumerate(episodes):
         day = min(episode.last_day or as_of, as_of)
@@ -100,7 +102,7 @@ def plan_reviews(
     """Reviews for some of the people in `managed` (those with a line manager) who
     reached a trigger: employee id -> plan (capability's stage names; `status_of`).
     `warning_months`: how long a first written warning lasts (policy.toml)."""
-    reached = {}
+    reached: dict[int, Trigger] = {}
     for pid in managed:
         mine = absences.get(pid, ())
         if len(mine) < min(2, policy.episodes) and not any(_long(a, policy, as_of) for a in mine):
@@ -117,7 +119,7 @@ def plan_reviews(
             )
             for a in mine
         ]
-        found = reached_on(episodes, policy, as_of)
+        found = first_trigger(episodes, policy, as_of)
         if found is not None and found.reached_on <= as_of - timedelta(days=OPEN_BY_DAYS):
             reached[pid] = found
     if not reached:
