@@ -18,6 +18,7 @@ REFERENCE_DATES: dict[str, date] = {
     "capability": date(2024, 1, 15),  # the informal meeting that opened the case
     "return_to_work": date(2025, 3, 10),  # the first day back
     "attendance": date(2024, 9, 16),  # the informal meeting that opened the review
+    "welfare_contact": date(2025, 2, 3),  # the contact, five weeks into the absence
 }
 
 APR: dict[str, Any] = {
@@ -356,6 +357,26 @@ RETURN_TO_WORK: dict[str, Any] = {
     "employee_comments": "Thank you for sorting the desk so quickly.",
 }
 
+WELFARE_CONTACT: dict[str, Any] = {
+    "meeting_date": "2025-02-03",
+    "contact_method": "phone",
+    "contact_made_by": "Priya Shah, Team Manager",
+    "employee_wellbeing": (
+        "Sam is sleeping better since the change of medication and walks every day; still "
+        "tired by the afternoon and not ready to talk about a date back."
+    ),
+    "return_discussed": "too_early",
+    "support_discussed": (
+        "The Employee Assistance Programme's counselling (Sam has had two sessions); a "
+        "Mental Health First Aider's number; team news by email, as Sam asked."
+    ),
+    "occupational_health_referral": True,
+    "occupational_health_reason": "When a phased return could start, and what would help it.",
+    "next_contact_date": "2025-02-17",
+    "notes": "Sam prefers a call on Monday mornings.",
+    "employee_comments": "Thank you for keeping the calls short.",
+}
+
 ATTENDANCE: dict[str, Any] = {
     "stage": "closed_hearing",
     "concerns": (
@@ -552,6 +573,7 @@ _BY_VERSION: dict[tuple[str, int], dict[str, Any]] = {
     ("capability", 2): CAPABILITY_V2,
     ("return_to_work", 1): RETURN_TO_WORK,
     ("attendance", 1): ATTENDANCE,
+    ("welfare_contact", 1): WELFARE_CONTACT,
 }
 
 # Each template's example: the current version's, but the APR's version 1 (most APRs in
@@ -563,6 +585,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "capability": CAPABILITY_V2,
     "return_to_work": RETURN_TO_WORK,
     "attendance": ATTENDANCE,
+    "welfare_contact": WELFARE_CONTACT,
 }
 
 # Version 2 of the APR form (issue 19): no free-text period (the PDF prints the cycle),

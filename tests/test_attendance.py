@@ -38,6 +38,7 @@ from lcc_apr.schedule.attendance import (
     KEEPING_IN_TOUCH,
     RETURN_TO_WORK,
     TRIGGER,
+    _items_quick,
     attendance_due_for,
     attendance_items,
 )
@@ -545,7 +546,6 @@ def demo_episodes() -> dict[int, list[Episode]]:
 def test_the_schedules_one_pass_gives_what_the_rules_give_on_the_whole_demo(policy):
     """attendance_due_for's quick path against attendance_items (the rules composed), for
     everyone of the full demo, with RTW interviews held for some."""
-    from lcc_apr.schedule.attendance import _items_quick
 
     by = demo_episodes()
     start = window_start(policy, TODAY)

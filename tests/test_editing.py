@@ -62,6 +62,7 @@ SCRIPTS: dict[RecordKind, list[tuple[str, str]]] = {
         (H, "decide_appeal"),
     ],
     RecordKind.RETURN_TO_WORK: [(M, "share"), (E, "employee_sign"), (M, "manager_sign")],
+    RecordKind.WELFARE_CONTACT: [(M, "share"), (E, "employee_sign"), (M, "manager_sign")],
     RecordKind.ATTENDANCE: [
         (M, "issue_first_warning"),
         (M, "issue_final_warning"),
@@ -78,6 +79,7 @@ FINAL = {
     RecordKind.CAPABILITY: "appeal_decided",
     RecordKind.RETURN_TO_WORK: "completed",
     RecordKind.ATTENDANCE: "appeal_decided",
+    RecordKind.WELFARE_CONTACT: "completed",
 }
 
 

@@ -401,3 +401,26 @@ def test_a_purged_record_leaves_the_register_and_its_export_is_not_made_again(de
         demo, user=hr, export_id=two.export_id, folder=tmp_path / "b", catalogue=CATALOGUE
     )
     assert again.digest == two.digest
+
+
+def test_a_welfare_contact_is_exported_in_its_own_file_with_its_answers(demo, tmp_path):
+    """Issue 19: the welfare contact form's answers go to the HR system as the other
+    kinds' do: option values, yes/no, ISO dates, in template order."""
+    hr = user(demo, HR_USERNAME)
+    contact = EXAMPLES["welfare_contact"]
+    record_id = new_record(demo, hr, contact, kind=RecordKind.WELFARE_CONTACT)
+    accepted(demo, hr, [record_id])
+    done = made(demo, hr, tmp_path / "out")
+    assert sorted(p.name for p in done.path.iterdir()) == ["welfare_contact-v1.csv"]
+    header, row = read_csv(done.path / "welfare_contact-v1.csv")
+    answers = dict(zip(header[len(FIXED) :], row[len(FIXED) :], strict=True))
+    assert header[len(FIXED) : len(FIXED) + 4] == [
+        "meeting_date",
+        "contact_method",
+        "contact_method_other",
+        "contact_made_by",
+    ]
+    assert row[0] == record_id
+    assert answers["contact_method"] == "phone"
+    assert answers["next_contact_date"] == "2025-02-17"
+    assert (answers["occupational_health_referral"], answers["contact_method_other"]) == ("yes", "")

@@ -11,4 +11,5 @@ def test_every_kind_has_its_labels_in_the_current_wording():
         ("Capability case", "Capability cases", "Capability"),
         ("Return-to-work interview", "Return-to-work interviews", "Return to work"),
         ("Attendance review", "Attendance reviews", "Attendance"),
+        ("Welfare contact", "Welfare contacts", "Welfare contact"),
     ]

@@ -39,6 +39,7 @@ STATUS = {
     "capability": "appeal_decided",
     "return_to_work": "completed",
     "attendance": "appeal_decided",
+    "welfare_contact": "completed",
 }
 
 
@@ -195,11 +196,11 @@ NAMES = {
     "probation": ("Zoë", "Ó Dónaill"),
     "capability": ("Ayşe", "Søren-Nguyễn"),
     "return_to_work": ("Siân", "Ní Bhriain-Øvergård"),
+    "attendance": ("Łucja", "Ó Súilleabháin-Nowak"),
 }
 
 
-# The demo holds no attendance reviews yet: those print from tests/examples.py below and in
-# test_attendance_review.py.
+# The demo holds no welfare contacts: those print from tests/examples.py below.
 @pytest.mark.parametrize("kind", [k.value for k in GENERATED_KINDS])
 def test_each_kind_prints_a_demo_record(demo_session, catalogue, kind, tmp_path):
     records = demo_session.scalars(select(Record).where(Record.kind == kind)).all()
@@ -241,6 +242,7 @@ def test_titles_say_the_year_the_date_or_the_review_point(session, catalogue):
         "capability": "Capability case",
         "return_to_work": "Return-to-work interview, 10 March 2025",
         "attendance": "Attendance review",
+        "welfare_contact": "Welfare contact, 3 February 2025",
     }
 
 

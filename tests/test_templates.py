@@ -109,6 +109,8 @@ KEPT_KEYS = {
     ],
     # The absence schedule matches an interview to its absence episode by these dates.
     RecordKind.RETURN_TO_WORK: ["meeting_date", "absence_first_day", "absence_last_day"],
+    # The schedule counts the next welfare contact from these.
+    RecordKind.WELFARE_CONTACT: ["meeting_date", "next_contact_date"],
     RecordKind.ATTENDANCE: [
         "stage",
         "concerns",

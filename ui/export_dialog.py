@@ -92,7 +92,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.kinds: dict[RecordKind, QtWidgets.QCheckBox] = {}
         kinds_box = QtWidgets.QGroupBox("Kinds")
         kinds_layout = QtWidgets.QVBoxLayout(kinds_box)
-        for kind, key in zip(RecordKind, ("A", "S", "P", "i", "u", "n"), strict=True):
+        for kind, key in zip(RecordKind, ("A", "S", "P", "i", "u", "n", "W"), strict=True):
             text = kind.plural.replace(key, "&" + key, 1)
             box = QtWidgets.QCheckBox(text)
             box.setChecked(True)

@@ -149,13 +149,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
             return team_rows(store, policy=policy, today=today, manager_id=manager_id)
 
-        def team_with_attendance(today: date, manager_id: int) -> list[TeamRow]:
+        def team_with_attendance(today: date, manager_id: int | None) -> list[TeamRow]:
             from lcc_apr.attendance.policy import default_attendance_policy
             from lcc_apr.ops.absence_view import with_attendance
 
             rows = team_rows(today, manager_id)
             attendance = default_attendance_policy()
-            return with_attendance(store, rows, policy=attendance, today=today)
+            everyone = manager_id is None
+            return with_attendance(store, rows, policy=attendance, today=today, everyone=everyone)
 
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
@@ -177,12 +178,15 @@ class MainWindow(QtWidgets.QMainWindow):
         if user.is_hr:
             everyone = TeamView(
                 title="HR: everyone",
-                load=lambda today: team_rows(today, None),
+                load=lambda today: team_with_attendance(today, None),
                 everyone=True,
                 today=c.today,
                 runner=self.runner,
+                attendance=True,
             )
             everyone.open_employee.connect(actions.open_employee)
+            if actions.open_absences is not None:
+                everyone.open_absences.connect(actions.open_absences)
             self._add_page("hr", "HR", everyone)
             from .all_records import AllRecordsView
 

@@ -98,6 +98,7 @@ def confirm_delete_dialog(parent: QtWidgets.QWidget, row: RecordRow, name: str) 
 KINDS = (  # the order offered for a new record: the most frequent first
     RecordKind.SUPERVISION,
     RecordKind.RETURN_TO_WORK,
+    RecordKind.WELFARE_CONTACT,
     RecordKind.APR,
     RecordKind.PROBATION,
     RecordKind.CAPABILITY,

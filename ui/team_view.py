@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
-from lcc_apr.schedule import SEVERITY, DueItem, DueState
+from lcc_apr.schedule import ABSENCE_KINDS, SEVERITY, DueItem, DueState
 
 from .qt import ModelIndex, Qt, QtCore, QtGui, QtWidgets, Signal
 from .tasks import TaskRunner
@@ -88,8 +88,9 @@ def _urgent_column(kind: RecordKind | None, title: str) -> Column:
 
 def columns(*, with_department: bool, attendance: bool = False) -> list[Column]:
     """The team's columns; HR's everyone (`with_department`) also has the payroll number,
-    so two people with the same name, job and department can be told apart; a manager's
-    team (`attendance`) ends with what attendance management has due (ui.team_attendance)."""
+    so two people with the same name, job and department can be told apart; with
+    `attendance` (a manager's team, HR's everyone) what attendance management has due
+    follows 'Most urgent' (ui.team_attendance)."""
     found = [Column("Name", lambda r, t: r.name, lambda r: r.sort_name, sample=NAME)]
     if with_department:
         found.append(
@@ -122,7 +123,8 @@ def columns(*, with_department: bool, attendance: bool = False) -> list[Column]:
         from .team_attendance import attendance_columns
 
         found += attendance_columns(Column)
-    return found + [_urgent_column(kind, kind.short_label) for kind in RecordKind]
+    kinds = [kind for kind in RecordKind if kind not in ABSENCE_KINDS]  # attendance's above
+    return found + [_urgent_column(kind, kind.short_label) for kind in kinds]
 
 
 def _all_items(row: TeamRow) -> tuple[Any, ...]:
@@ -344,7 +346,7 @@ class TeamView(QtWidgets.QWidget):
         bar.addWidget(show_label)
         bar.addWidget(self.show_box)
         self.absences_button: QtWidgets.QPushButton | None = None
-        if attendance:  # a manager's team: record and see their absences
+        if attendance:  # a manager's team, HR's everyone: record and see their absences
             button = QtWidgets.QPushButton("&Absences…")
             button.setAccessibleName("Absences of the chosen person")
             button.setAccessibleDescription("Record, correct, end or withdraw their absences")

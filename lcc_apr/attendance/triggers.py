@@ -149,6 +149,33 @@ def welfare_contacts(episode: Episode, policy: AttendancePolicy, today: date) ->
     return found
 
 
+class Contact(NamedTuple):
+    """A welfare contact recorded (a welfare_contact record): its day and the next contact
+    agreed then, if one was."""
+
+    day: date
+    next_day: date | None = None
+
+
+def next_welfare_contact(
+    episode: Episode, policy: AttendancePolicy, today: date, contacts: Sequence[Contact]
+) -> tuple[Contact, date] | None:
+    """The latest contact recorded in the episode (from its first day to today and to its
+    last day) and the day the next is due: the date agreed then, when it is after the
+    contact; else `contact_every_weeks` after it; never before the absence is long-term.
+    None when no contact is recorded in it (welfare_contacts' days then apply)."""
+    until = min(today, episode.last_day) if episode.last_day is not None else today
+    made = [c for c in contacts if episode.first_day <= c.day <= until]
+    if not made:
+        return None
+    last = max(made, key=lambda c: (c.day, c.next_day or date.min))
+    if last.next_day is not None and last.next_day > last.day:
+        due = last.next_day
+    else:
+        due = last.day + timedelta(weeks=policy.contact_every_weeks)
+    return last, max(due, episode.first_day + timedelta(weeks=policy.long_term_weeks))
+
+
 def _first_day(episode: Episode) -> date:
     return episode.first_day
 

@@ -37,9 +37,10 @@ from typing import Any
 from lcc_apr.attendance.policy import default_attendance_policy
 from lcc_apr.history import creation_rows
 from lcc_apr.models import RecordKind
+from lcc_apr.policy import load_policy
 from lcc_apr.workdays import add_working_days
 
-from . import answers_v2, apr_v2, rtw
+from . import answers_v2, apr_v2, reviews, rtw
 from .answers import FREQUENCIES, Answers, Context, Writer
 from .careers import ManagerOn
 from .cases import CasePlan, CaseWriter, plan_cases
@@ -139,13 +140,15 @@ def _action_fields(action: Answers) -> Answers:
 
 
 # The kinds the demo's history holds: return-to-work interviews follow the demo's ended
-# absence episodes (rtw.py); attendance reviews it does not generate yet.
+# absence episodes (rtw.py), attendance reviews the triggers they reach (reviews.py);
+# welfare contacts it does not generate.
 GENERATED_KINDS = (
     RecordKind.APR,
     RecordKind.SUPERVISION,
     RecordKind.PROBATION,
     RecordKind.CAPABILITY,
     RecordKind.RETURN_TO_WORK,
+    RecordKind.ATTENDANCE,
 )
 
 
@@ -389,6 +392,24 @@ class _History:
             answers = answers_v2.capability(self.v2[kind], answers)
         yield self.row(kind, p, answers, plan.status, plan.opened)
 
+    def reviews(self, plist: list[Person]) -> dict[int, CasePlan]:
+        """Attendance reviews: employee id -> plan (reviews.py), people with a manager."""
+        return reviews.plan_reviews(
+            self.absences,
+            [p.id for p in plist if p.manager_id],
+            default_attendance_policy(),
+            self.rngs[RecordKind.ATTENDANCE],
+            self.as_of,
+            warning_months=load_policy().attendance_review.first_warning_expiry_months,
+        )
+
+    def review(self, p: Person, ctx: Context, plan: CasePlan) -> Iterator[Rows | None]:
+        kind = RecordKind.ATTENDANCE
+        writer = reviews.ReviewWriter(self.writers[kind])
+        then = self.on(p, ctx, plan.opened)
+        answers = writer.answers(then, plan, seniors(self.org, p.manager_id, self.by_id))
+        yield self.row(kind, p, answers, reviews.status_of(plan), plan.opened)
+
     def interviews(self, p: Person, ctx: Context) -> Iterator[Rows | None]:
         """Return-to-work interviews after the person's ended episodes (rtw.py)."""
         kind = RecordKind.RETURN_TO_WORK
@@ -424,6 +445,7 @@ def generate_history(
     gen = _History(org, seed, as_of)
     plist = people(org)
     plans = gen.cases(plist)
+    reviewed = gen.reviews(plist) if RecordKind.ATTENDANCE in wanted else {}
     context = gen.writers[RecordKind.APR].context
     last = max(subjects, default=0) if subjects is not None else None
     for p in plist:
@@ -448,6 +470,9 @@ def generate_history(
             streams.append(gen.capability(p, ctx, plan))
         if RecordKind.RETURN_TO_WORK in wanted:
             streams.append(gen.interviews(p, ctx))
+        review = reviewed.get(p.id)
+        if review is not None:
+            streams.append(gen.review(p, ctx, review))
         for stream in streams:  # one after another: each draws when it is read
             for rows in stream:
                 if rows is not None:

@@ -41,6 +41,7 @@ KIND_LABELS = {
     RecordKind.CAPABILITY: ("capability case", "capability cases"),  # one record each
     RecordKind.RETURN_TO_WORK: ("return-to-work interview", "return-to-work interviews"),
     RecordKind.ATTENDANCE: ("attendance review", "attendance reviews"),  # one record each
+    RecordKind.WELFARE_CONTACT: ("welfare contact", "welfare contacts"),
 }
 
 

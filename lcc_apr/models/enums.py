@@ -23,6 +23,7 @@ class RecordKind(StrEnum):
     CAPABILITY = "capability"
     RETURN_TO_WORK = "return_to_work"
     ATTENDANCE = "attendance"
+    WELFARE_CONTACT = "welfare_contact"
 
     @property
     def label(self) -> str:
@@ -48,6 +49,7 @@ _KIND_LABELS = {
     "capability": ("Capability case", "Capability"),
     "return_to_work": ("Return-to-work interview", "Return to work"),
     "attendance": ("Attendance review", "Attendance"),
+    "welfare_contact": ("Welfare contact", "Welfare contact"),
 }
 
 

@@ -82,10 +82,16 @@ def team_attendance(
 
 
 def with_attendance(
-    store: Store, rows: Sequence[TeamRow], *, policy: AttendancePolicy, today: date
+    store: Store,
+    rows: Sequence[TeamRow],
+    *,
+    policy: AttendancePolicy,
+    today: date,
+    everyone: bool = False,
 ) -> list[TeamRow]:
-    """Read: the team's rows (ops.people.team_rows) with their attendance items."""
-    found = team_attendance(
-        store, policy=policy, today=today, employee_ids=[r.employee_id for r in rows]
-    )
+    """Read: the team's rows (ops.people.team_rows) with their attendance items. With
+    `everyone` (HR's list of everyone current) the items are read for all at once,
+    without naming thousands of ids."""
+    ids = None if everyone else [r.employee_id for r in rows]
+    found = team_attendance(store, policy=policy, today=today, employee_ids=ids)
     return [replace(r, attendance=found.get(r.employee_id, ())) for r in rows]

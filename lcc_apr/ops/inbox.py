@@ -45,6 +45,7 @@ NOUN = {
     RecordKind.CAPABILITY: "capability case",
     RecordKind.RETURN_TO_WORK: "return-to-work interview",
     RecordKind.ATTENDANCE: "attendance review",
+    RecordKind.WELFARE_CONTACT: "welfare contact record",
 }
 SHORT = {
     RecordKind.APR: "APR",
@@ -53,6 +54,7 @@ SHORT = {
     RecordKind.CAPABILITY: "capability case",
     RecordKind.RETURN_TO_WORK: "return-to-work interview",
     RecordKind.ATTENDANCE: "attendance review",
+    RecordKind.WELFARE_CONTACT: "welfare contact record",
 }
 # Staged cases: the hearing waits for the manager; a due item opens the case itself.
 CASES = (RecordKind.CAPABILITY, RecordKind.ATTENDANCE)

@@ -31,6 +31,8 @@ ORGANISATION = "Leicestershire County Council"
 ROLE_LABELS = {"employee": "Employee", "manager": "Line manager", "hr": "HR"}
 DECISION_LABELS = {"agree": "Agreed", "disagree": "Disagreed", "confirm": "Confirmed"}
 NOT_ANSWERED = "Not answered"
+# Kinds titled with their day: a meeting or contact that repeats.
+DATED = (RecordKind.SUPERVISION, RecordKind.RETURN_TO_WORK, RecordKind.WELFARE_CONTACT)
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ def title_of(template: Template, answers: dict[str, Any], day: date | None) -> s
     if kind is RecordKind.APR and day is not None:
         start = day.year if day.month >= 4 else day.year - 1  # the council's year, from April
         return f"{template.title} {start}/{(start + 1) % 100:02d}"
-    if kind in (RecordKind.SUPERVISION, RecordKind.RETURN_TO_WORK) and day is not None:
+    if kind in DATED and day is not None:
         return f"{template.title}, {long_date(day)}"
     weeks = answers.get("review_point_weeks")
     if kind is RecordKind.PROBATION and isinstance(weeks, int) and not isinstance(weeks, bool):

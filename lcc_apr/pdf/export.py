@@ -53,6 +53,9 @@ AVERAGE_PDF_BYTES = {
     # 61,300/75,784; capability 85,600/100,865).
     RecordKind.RETURN_TO_WORK: 58_600,
     RecordKind.ATTENDANCE: 85_400,
+    # The RTW interview's times welfare contact / RTW of tests/examples.py's records
+    # unsigned (48,776 / 49,203 bytes; 2026-12-06).
+    RecordKind.WELFARE_CONTACT: 58_100,
 }
 INDEX = "index.csv"
 COLUMNS = (

@@ -124,6 +124,7 @@ KIND_NAMES: dict[RecordKind, dict[str, str]] = {
     RecordKind.CAPABILITY: CAPABILITY,
     RecordKind.RETURN_TO_WORK: {},
     RecordKind.ATTENDANCE: ATTENDANCE,
+    RecordKind.WELFARE_CONTACT: {},
 }
 # A staged case's stage prefixes, appeal choices, value names and policy settings.
 CASES = {

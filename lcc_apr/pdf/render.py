@@ -72,6 +72,7 @@ ROLES_SIGNING: dict[str, tuple[str, ...]] = {
     "capability": ("employee", "manager", "hr"),
     "return_to_work": ("employee", "manager"),
     "attendance": ("employee", "manager", "hr"),
+    "welfare_contact": ("employee", "manager"),
 }
 _ROLE_CAPTIONS = {"employee": "Employee", "manager": "Line manager", "hr": "HR"}
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lcc_apr.policy import Policy
 
 from .cycles import cycle_of
-from .model import SEVERITY, DueItem, DueState, PersonFacts, RecordFact
+from .model import ABSENCE_KINDS, SEVERITY, DueItem, DueState, PersonFacts, RecordFact
 from .rules import cycle_window, probation_plan, schedule
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ABSENCE_KINDS",
     "DueItem",
     "DueState",
     "PersonFacts",

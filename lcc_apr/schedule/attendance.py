@@ -4,7 +4,9 @@ outstanding, and welfare contact ("keeping in touch") in long-term absence.
 Everyone's episodes come from one query (`gather_episodes`); the rules are the pure
 functions of lcc_apr.attendance.triggers. The days return-to-work interviews were held
 are the RTW interview records' meeting dates (`rtw_days`), or the caller's (`rtw_held`,
-employee id -> days). Any worker thread, on the caller's session.
+employee id -> days); the welfare contacts made are the welfare contact records' dates
+and next dates agreed (`contacts_made`), or the caller's. Any worker thread, on the
+caller's session.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from sqlalchemy.orm import Session
 from lcc_apr.attendance.episodes import Episode
 from lcc_apr.attendance.policy import AttendancePolicy
 from lcc_apr.attendance.triggers import (
+    Contact,
     long_term,
+    next_welfare_contact,
     rtw_outstanding,
     trigger,
     trigger_of,
@@ -33,6 +37,7 @@ from .model import DueState
 
 TRIGGER, RETURN_TO_WORK, KEEPING_IN_TOUCH = "trigger", "return_to_work", "keeping_in_touch"
 RTW_LABEL = "Return-to-work interview"
+SOON_DAYS = 7  # a welfare contact this near is due soon (before: not yet)
 
 
 class AttendanceItem(NamedTuple):
@@ -136,6 +141,49 @@ CHUNK = 500
 _whole: dict[str, Any] = {}
 
 
+# What the schedule reads of each RTW interview, welfare contact and attendance review,
+# by (kind, id, last change): its answers are packed in a local store, so they are read
+# once, not at every schedule (bench/schedule.py).
+_memo: dict[tuple[str, str, Any], Any] = {}
+
+
+def _read(
+    session: Session,
+    kind: RecordKind,
+    ids: Iterable[int] | None,
+    pick: Callable[[date | None, dict[str, Any]], Any],
+) -> dict[int, list[Any]]:
+    """`pick(record date, answers)` of each live record of `kind` (None: left out), per
+    subject; read through the memo."""
+    wanted = sorted(set(ids)) if ids is not None else None
+    rows = _kind_rows(session, kind, wanted)
+    unread = [i for i, _subject, stamp in rows if (kind, i, stamp) not in _memo]
+    if len(_memo) + len(unread) > MEMO_MAX:
+        _memo.clear()
+    stamps = {record_id: stamp for record_id, _subject, stamp in rows}
+    for start in range(0, len(unread), CHUNK):
+        read = select(Record.id, Record.record_date, Record.answers).where(
+            Record.id.in_(unread[start : start + CHUNK])
+        )
+        for record_id, record_date, answers in session.execute(read):
+            _memo[(kind, record_id, stamps[record_id])] = pick(record_date, answers)
+    found: dict[int, list[Any]] = {}
+    for record_id, subject_id, stamp in rows:
+        value = _memo.get((kind, record_id, stamp))
+        if value is not None:
+            found.setdefault(subject_id, []).append(value)
+    return found
+
+
+def _meeting(record_date: date | None, answers: dict[str, Any]) -> date | None:
+    return _a_date(answers.get("meeting_date")) or record_date
+
+
+def _contact(record_date: date | None, answers: dict[str, Any]) -> Contact | None:
+    day = _meeting(record_date, answers)
+    return Contact(day, _a_date(answers.get("next_contact_date"))) if day else None
+
+
 def rtw_days(
     session: Session, *, since: date, employee_ids: Iterable[int] | None = None
 ) -> dict[int, list[date]]:
@@ -181,7 +229,7 @@ def _read_rtw_days(
     memo = _held_memo
     held_on: dict[int, list[date]] = {}
     unread: dict[str, tuple[int, Any]] = {}  # id -> (subject, last change)
-    for record_id, subject_id, stamp in _rtw_rows(session, ids):
+    for record_id, subject_id, stamp in _kind_rows(session, RecordKind.RETURN_TO_WORK, ids):
         known = memo.get(record_id)
         if known is None or known[0] != stamp:
             unread[record_id] = (subject_id, stamp)
@@ -212,13 +260,31 @@ def _read_rtw_days(
     return held_on
 
 
-def _rtw_rows(session: Session, ids: list[int] | None) -> list[tuple[Any, ...]]:
-    """(id, subject, last change as stored) of the live RTW records: on SQLite through the
-    driver's cursor from store migration 0010's covering index (ix_records_waiting), so no
-    record's row is read (on the full demo the rows' pages made it 0.15 s, not 0.01)."""
+def contacts_made(
+    session: Session, *, employee_ids: Iterable[int] | None = None
+) -> dict[int, list[Contact]]:
+    """The welfare contacts recorded, per employee: each welfare contact record's date of
+    the contact (its record date while none is written) and the next contact agreed,
+    deleted ones left out. A draft counts: the contact was made, its record is being
+    written up."""
+    return _read(session, RecordKind.WELFARE_CONTACT, employee_ids, _contact)
+
+
+def reviews_opened(
+    session: Session, *, employee_ids: Iterable[int] | None = None
+) -> dict[int, list[date]]:
+    """The days attendance reviews were opened, per employee: each review's informal
+    meeting date (its record date while none is written), deleted ones left out."""
+    return _read(session, RecordKind.ATTENDANCE, employee_ids, _meeting)
+
+
+def _kind_rows(session: Session, kind: RecordKind, ids: list[int] | None) -> list[tuple[Any, ...]]:
+    """(id, subject, last change as stored) of the live records of `kind`: on SQLite through
+    the driver's cursor from store migration 0010's covering index (ix_records_waiting), so
+    no record's row is read (on the full demo the rows' pages made it 0.15 s, not 0.01)."""
     if session.get_bind().dialect.name != "sqlite":
         stmt = select(Record.id, Record.subject_id, Record.updated_at).where(
-            Record.kind == RecordKind.RETURN_TO_WORK, Record.deleted.is_(False)
+            Record.kind == kind, Record.deleted.is_(False)
         )
         if ids is not None:
             stmt = stmt.where(Record.subject_id.in_(ids))
@@ -228,9 +294,8 @@ def _rtw_rows(session: Session, ids: list[int] | None) -> list[tuple[Any, ...]]:
     cursor = session.connection().connection.cursor()
     try:
         return cursor.execute(
-            "SELECT id, subject_id, updated_at FROM records"
-            " WHERE kind = 'return_to_work' AND deleted = 0" + only,
-            params,
+            "SELECT id, subject_id, updated_at FROM records WHERE kind = ? AND deleted = 0" + only,
+            (kind.value, *params),
         ).fetchall()
     finally:
         cursor.close()
@@ -250,9 +315,13 @@ def attendance_due_for(
     today: date,
     rtw_held: Mapping[int, Sequence[date]] | None = None,
     employee_ids: Iterable[int] | None = None,
+    contacts: Mapping[int, Sequence[Contact]] | None = None,
+    reviews: Mapping[int, Sequence[date]] | None = None,
 ) -> dict[int, list[AttendanceItem]]:
     """Attendance items per employee (those with any), soonest first. `rtw_held`: the days
-    RTW interviews were held, when the caller has them; else read (`rtw_days`)."""
+    RTW interviews were held, when the caller has them; else read (`rtw_days`); the same
+    for `contacts`, the welfare contacts recorded (`contacts_made`), and `reviews`, the
+    days attendance reviews were opened (`reviews_opened`)."""
     start = window_start(policy, today)
     since = start - timedelta(days=1)
     enabled = gc.isenabled()
@@ -261,10 +330,16 @@ def attendance_due_for(
         episodes = gather_episodes(session, today=today, since=since, employee_ids=employee_ids)
         if rtw_held is None:
             rtw_held = rtw_days(session, since=since, employee_ids=employee_ids)
+        if contacts is None:
+            contacts = contacts_made(session, employee_ids=employee_ids)
+        if reviews is None:
+            reviews = reviews_opened(session, employee_ids=employee_ids)
         items_of, held_by = _quick(policy, today, start), rtw_held.get
+        made_by, opened_by = contacts.get, reviews.get
         found: dict[int, list[AttendanceItem]] = {}
         for employee_id, mine in episodes.items():
-            items = items_of(mine, held_by(employee_id, ()))
+            made, opened = made_by(employee_id, ()), opened_by(employee_id, ())
+            items = items_of(mine, held_by(employee_id, ()), made, opened)
             if items:
                 found[employee_id] = items
         return found
@@ -281,16 +356,20 @@ def attendance_items(
     *,
     start: date | None = None,
     in_order: bool = False,
+    contacts: Sequence[Contact] = (),
+    reviews: Sequence[date] = (),
 ) -> list[AttendanceItem]:
     """One person's attendance items (pure). `start`: the window's first day, if known;
-    `in_order`: the episodes come oldest first (as gather_episodes gives them)."""
+    `in_order`: the episodes come oldest first (as gather_episodes gives them);
+    `contacts`: the welfare contacts recorded for them; `reviews`: the days attendance
+    reviews were opened for them (one opened on or after a trigger's day settles it)."""
     if not episodes:
         return []
     start = start or window_start(policy, today)
     person = episodes[0].employee_id
     items: list[AttendanceItem] = []
     reached = trigger(episodes, policy, today, start=start, in_order=in_order)
-    if reached is not None:
+    if reached is not None and not _settled(reached.reached_on, reviews):
         label = f"Attendance trigger reached ({', '.join(reached.why)})"
         items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE))
     for rtw in rtw_outstanding(episodes, held, policy, today, start=start, in_order=in_order):
@@ -302,7 +381,7 @@ def attendance_items(
         if episode.last_day is not None and episode.last_day < today:
             continue  # back: welfare contact ends
         if long_term(episode, policy, today):
-            kit = _keeping_in_touch(episode, policy, today)
+            kit = _keeping_in_touch(episode, policy, today, contacts)
             if kit is not None:
                 items.append(kit)
     if len(items) > 1:
@@ -316,15 +395,31 @@ def _due(item: AttendanceItem) -> tuple[date, str, str]:
 
 
 def _keeping_in_touch(
-    episode: Episode, policy: AttendancePolicy, today: date
+    episode: Episode, policy: AttendancePolicy, today: date, made: Sequence[Contact] = ()
 ) -> AttendanceItem | None:
-    """The welfare contact due in a long-term absence still going on. Contacts made are not
-    recorded here: the one whose day has come is due now."""
+    """The welfare contact due in a long-term absence still going on. With a contact
+    recorded in it, the next counts from the latest (next_welfare_contact): overdue once
+    its day has passed, due soon within SOON_DAYS, else not yet due. With none, the
+    contact whose day has come (from the absence's start, every few weeks) is due."""
+    weeks = ((today - episode.first_day).days + 1) // 7
+    latest = next_welfare_contact(episode, policy, today, made) if made else None
+    if latest is not None:
+        last, due = latest
+        label = (
+            f"Keeping in touch: long-term absence ({weeks} weeks), next by {due:%d %b}"
+            f" (last contact {last.day:%d %b})"
+        )
+        if due < today:
+            state = DueState.OVERDUE
+        elif (due - today).days <= SOON_DAYS:
+            state = DueState.DUE_SOON
+        else:
+            state = DueState.OK
+        return AttendanceItem(episode.employee_id, KEEPING_IN_TOUCH, label, due, state, episode.id)
     contacts = welfare_contacts(episode, policy, today)
     come = [d for d in contacts if d <= today]
     if not come:
         return None  # a last day ahead: long-term only later
-    weeks = ((today - episode.first_day).days + 1) // 7
     label = f"Keeping in touch: long-term absence ({weeks} weeks), next by {contacts[-1]:%d %b}"
     return AttendanceItem(
         episode.employee_id, KEEPING_IN_TOUCH, label, come[-1], DueState.DUE_SOON, episode.id
@@ -337,14 +432,18 @@ def _items_quick(
     today: date,
     held: Sequence[date],
     start: date,
+    contacts: Sequence[Contact] = (),
+    reviews: Sequence[date] = (),
 ) -> list[AttendanceItem]:
     """attendance_items on the schedule's path (`_quick`), for one person."""
-    return _quick(policy, today, start)(episodes, held)
+    return _quick(policy, today, start)(episodes, held, contacts, reviews)
 
 
 def _quick(
     policy: AttendancePolicy, today: date, start: date
-) -> Callable[[Sequence[Episode], Sequence[date]], list[AttendanceItem]]:
+) -> Callable[
+    [Sequence[Episode], Sequence[date], Sequence[Contact], Sequence[date]], list[AttendanceItem]
+]:
     """attendance_items as one pass over a person's episodes coming oldest first, on day
     numbers (ordinals) rather than dates, the policy's figures read once for everyone: the
     schedule's path (tests/test_attendance.py checks it gives the same on the whole demo).
@@ -359,7 +458,12 @@ def _quick(
     overdue, soon, day_of = DueState.OVERDUE, DueState.DUE_SOON, date.fromordinal
     never = date.max.toordinal()
 
-    def items(episodes: Sequence[Episode], held: Sequence[date]) -> list[AttendanceItem]:
+    def items(
+        episodes: Sequence[Episode],
+        held: Sequence[date],
+        contacts: Sequence[Contact],
+        reviews: Sequence[date],
+    ) -> list[AttendanceItem]:
         person = episodes[0].employee_id
         spans: list[tuple[int, int]] = []
         days = 0
@@ -393,12 +497,12 @@ def _quick(
                     AttendanceItem(person, RETURN_TO_WORK, RTW_LABEL, day_of(due), state, e.id)
                 )
             elif now - first_day >= long_days:
-                kit = _keeping_in_touch(e, policy, today)
+                kit = _keeping_in_touch(e, policy, today, contacts)
                 if kit is not None:
                     found.append(kit)
         if spans and (len(spans) >= least_spells or days >= least_days or bradford):
             reached = trigger_of(spans, policy)
-            if reached is not None:
+            if reached is not None and not _settled(reached.reached_on, reviews):
                 label = f"Attendance trigger reached ({', '.join(reached.why)})"
                 found.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
         if len(found) > 1:
@@ -406,3 +510,8 @@ def _quick(
         return found
 
     return items
+
+
+def _settled(reached_on: date, reviews: Sequence[date]) -> bool:
+    """An attendance review opened on or after the day the trigger was reached."""
+    return any(day >= reached_on for day in reviews)

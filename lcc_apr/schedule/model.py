@@ -17,6 +17,8 @@ class DueState(StrEnum):
 
 
 SEVERITY = {DueState.OVERDUE: 0, DueState.DUE_SOON: 1, DueState.OK: 2}  # most urgent first
+# Kinds prompted by absences (lcc_apr.schedule.attendance's items), never a DueItem's kind.
+ABSENCE_KINDS = (RecordKind.RETURN_TO_WORK, RecordKind.WELFARE_CONTACT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@
   workflow shares with the employee (this holds for managers and HR too).
 - HR sees every other record.
 - A manager sees their direct reports' records; with `indirect_reports` also
-  their reports' reports', never those people's capability cases, attendance reviews or
-  return-to-work interviews (`DIRECT_ONLY`: health and formal procedures).
+  their reports' reports', never those people's capability cases, attendance reviews,
+  return-to-work interviews or welfare contacts (`DIRECT_ONLY`: health and formal
+  procedures).
 Anything else is out of scope.
 """
 
@@ -23,7 +24,12 @@ from lcc_apr.workflow import PARTY_ROLE, WORKFLOWS, Actor
 
 DIRECT, INDIRECT = "direct", "indirect"
 # Kinds only the line manager (and HR) see, never a manager further up.
-DIRECT_ONLY = (RecordKind.CAPABILITY, RecordKind.ATTENDANCE, RecordKind.RETURN_TO_WORK)
+DIRECT_ONLY = (
+    RecordKind.CAPABILITY,
+    RecordKind.ATTENDANCE,
+    RecordKind.RETURN_TO_WORK,
+    RecordKind.WELFARE_CONTACT,
+)
 
 
 @cache

@@ -1,4 +1,4 @@
-"""The six workflows. Step names are the `required_at` names templates use.
+"""The seven workflows. Step names are the `required_at` names templates use.
 
 Every kind ends in HR's intake: a record in a final state waits for HR, who accepts it
 into the HR register (`hr_accept`: it is then exported to the HR system, see
@@ -387,6 +387,21 @@ RETURN_TO_WORK = _workflow(
     RecordKind.RETURN_TO_WORK, _review(RecordKind.RETURN_TO_WORK, respond=False)
 )
 
+# A welfare contact in long-term absence ("keeping in touch"): the same review, so the
+# employee sees and signs what was written about them (PRODUCT DEFAULT, docs/attendance.md).
+WELFARE_CONTACT = _workflow(
+    RecordKind.WELFARE_CONTACT, _review(RecordKind.WELFARE_CONTACT, respond=False)
+)
+
 WORKFLOWS: dict[RecordKind, Workflow] = {
-    w.kind: w for w in (APR, SUPERVISION, PROBATION, CAPABILITY, RETURN_TO_WORK, ATTENDANCE)
+    w.kind: w
+    for w in (
+        APR,
+        SUPERVISION,
+        PROBATION,
+        CAPABILITY,
+        RETURN_TO_WORK,
+        ATTENDANCE,
+        WELFARE_CONTACT,
+    )
 }

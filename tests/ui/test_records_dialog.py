@@ -187,3 +187,24 @@ def test_no_column_is_cut_off_at_any_text_size(qtbot, qapp, context, runner, sca
         metrics.horizontalAdvance(t) for t in sync_texts
     )
     assert right < table.viewport().width(), scale
+
+
+def test_a_welfare_contact_is_offered_and_started_from_a_persons_records(qtbot, context, runner):
+    """Issue 19: the manager records a welfare contact from the person's records window,
+    as any record: the kind is in the list (named), New record starts it and opens it."""
+    subject = reports_of(context.store, manager_id=context.user.employee_id)[0].employee_id
+    dialog = records_of(qtbot, context, runner, subject)
+    assert dialog.kind.accessibleName() == "Kind of new record"
+    at = dialog.kind.findData(RecordKind.WELFARE_CONTACT)
+    assert at >= 0 and dialog.kind.itemText(at) == "Welfare contact"
+    dialog.kind.setCurrentIndex(at)
+    opened: list[str] = []
+    dialog.open_record.connect(opened.append)
+    before = count(context, subject, RecordKind.WELFARE_CONTACT)
+    dialog.new_button.click()
+    qtbot.waitUntil(lambda: bool(opened))
+    assert count(context, subject, RecordKind.WELFARE_CONTACT) == before + 1
+    with context.store.session() as s:
+        record = s.get(Record, opened[0])
+        assert (record.kind, record.status) == (RecordKind.WELFARE_CONTACT, "draft")
+        assert record.answers["meeting_date"] == AS_OF.isoformat()  # the contact: today

@@ -462,7 +462,7 @@ def test_every_input_has_an_accessible_name_and_help_as_description(make_editor,
         if group and editor.session.may_change_items(f.key):  # not APR v2's mid-year yet
             editor.form.groups[f.key].add_button.click()
     chain = [*editor.form.focus_chain(), *editor.steps_focus_chain()]
-    assert len(chain) > 20
+    assert len(chain) > (12 if kind is RecordKind.WELFARE_CONTACT else 20)  # a small form
     for widget in chain:
         name = widget.accessibleName()
         assert name, f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}"
