@@ -260,3 +260,32 @@ def test_the_indexed_reading_gives_what_the_grouped_query_gave(demo_store_copy, 
     kinds = {eid: [r.kind for r in f.records] for eid, f in everyone.items()}
     assert kinds[tied].count(RecordKind.SUPERVISION) == 2  # both on the latest date
     assert everyone[deleted].of_kind(RecordKind.SUPERVISION)[-1].record_date < date(2026, 11, 28)
+
+
+def test_a_probation_record_changed_is_read_again(demo_store_copy):
+    """Probation answers are kept between schedules by id and last change: a change to
+    them reaches the next schedule, and what is read equals a fresh reading."""
+    from lcc_apr.history import update_record
+    from lcc_apr.models import Record
+    from lcc_apr.schedule import facts as schedule_facts
+
+    with demo_store_copy.session() as s:
+        schedule_facts.gather(s, today=TODAY)  # kept
+        record = s.scalars(
+            select(Record).where(Record.kind == RecordKind.PROBATION, Record.deleted.is_(False))
+        ).first()
+        subject, rid = record.subject_id, record.id
+        answers = {**record.answers, "outcome": "extended", "extension_end_date": "2027-03-31"}
+        update_record(
+            s, record, user_id=None, at=datetime(2026, 11, 29, tzinfo=UTC), answers=answers
+        )
+    with demo_store_copy.session() as s:
+        after = schedule_facts.gather(s, today=TODAY)
+        again = schedule_facts._kept_memo.copy()
+        schedule_facts._kept_memo.clear()
+        fresh = schedule_facts.gather(s, today=TODAY)
+    mine = [r for r in after[subject].records if r.id == rid]
+    assert mine[0].answers["extension_end_date"] == "2027-03-31"
+    assert mine[0].answers["outcome"] == "extended"
+    assert _facts_by_person(after) == _facts_by_person(fresh)
+    assert again  # the memo was in use
