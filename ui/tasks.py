@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from lcc_apr.ops.changes import changes_of
@@ -107,6 +109,10 @@ class TaskRunner(QObject):
         self._read_workers = read_workers
         self._active: set[Task] = set()
         self._closed = False
+        # reads not yet taken by a reader: each reader takes the first when it is free
+        self._reads: deque[tuple[Task, Work, Callback | None, Callback | None]] = deque()
+        self._first = False
+        self._hold: Callable[[], object] | None = None
 
     def write(
         self,
@@ -137,6 +143,21 @@ class TaskRunner(QObject):
                 self._read_workers, thread_name_prefix="lcc-apr-read"
             )
         return self._submit("read", query, self._readers, on_done, on_error, on_progress, name)
+
+    @contextmanager
+    def first(self) -> Iterator[None]:
+        """Reads asked for inside go ahead of the reads still queued (the page on screen)."""
+        self._first = True
+        try:
+            yield
+        finally:
+            self._first = False
+
+    def hold_reads(self, until: Callable[[], object]) -> None:
+        """Each reader calls `until()` (on its thread) before it takes a read from the queue,
+        e.g. waits for the store being opened: the reads asked for meanwhile then start in
+        their order, `first()` ones first, not in the order readers happened to take them."""
+        self._hold = until
 
     def active(self) -> list[Task]:
         """Tasks submitted and not yet delivered."""
@@ -184,9 +205,20 @@ class TaskRunner(QObject):
         self._active.add(task)
         if pool is None:  # inline: run here, deliver before returning
             self._run(task, work, on_done, on_error)
+        elif kind == "read":
+            queued = (task, work, on_done, on_error)
+            (self._reads.appendleft if self._first else self._reads.append)(queued)
+            pool.submit(self._run_next_read)
         else:
             pool.submit(self._run, task, work, on_done, on_error)
         return task
+
+    def _run_next_read(self) -> None:
+        """Reader thread: one read per submission, the first in the queue once `_hold` lets
+        it (deque's appends and pops are atomic)."""
+        if self._hold is not None:
+            self._hold()
+        self._run(*self._reads.popleft())
 
     def _run(
         self, task: Task, work: Work, on_done: Callback | None, on_error: Callback | None

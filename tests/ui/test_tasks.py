@@ -181,3 +181,30 @@ def test_writes_hand_their_changes_to_the_screens(qtbot):
     qtbot.wait(20)
     assert seen == [(saved, True), (started.changes, True)]
     runner.shutdown()
+
+
+def test_held_reads_start_in_order_the_first_ones_first(qtbot, threaded_runner):
+    """While the store opens (hold_reads), the page on screen's read (first()) starts before
+    the reads asked for earlier, not behind them."""
+    opened = threading.Event()
+    threaded_runner.hold_reads(opened.wait)
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def query(name: str):
+        def run(_control):
+            with lock:
+                started.append(name)
+
+        return run
+
+    tasks = [threaded_runner.read(query(n)) for n in ("inbox", "status")]
+    with threaded_runner.first():
+        tasks.append(threaded_runner.read(query("team")))
+    tasks.append(threaded_runner.read(query("later")))
+    qtbot.wait(50)
+    assert started == []
+    opened.set()
+    qtbot.waitUntil(lambda: all(t.done for t in tasks), timeout=5000)
+    assert started[0] == "team"
+    assert sorted(started) == ["inbox", "later", "status", "team"]
