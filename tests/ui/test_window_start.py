@@ -63,6 +63,16 @@ def settled(qtbot, window) -> dict[str, QtCore.QRect]:
     return last
 
 
+def bar_shown(table) -> bool:
+    """Whether the first placeholder row's bar is painted in the first column."""
+    image = table.viewport().grab().toImage()
+    height = table.verticalHeader().defaultSectionSize()
+    x = table.columnViewportPosition(0) + table.columnWidth(0) // 4
+    return image.pixelColor(x, height // 2) != table.palette().color(
+        table.viewport().backgroundRole()
+    )
+
+
 def unnamed(window) -> list[str]:
     """Focusable widgets on show without an accessible name."""
     return [
@@ -112,6 +122,7 @@ def test_the_window_shows_first_and_the_team_fills_in(
     # the frame: every section, the team's page with its filter and empty table, waiting
     assert not store.is_open and team.loading and team.model.rowCount() == 0
     assert team.summary.text() == "Loading…"
+    assert team.table.waiting and bar_shown(team.table)  # placeholder rows where rows come
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
         "Needs my action",
         "My team",
@@ -136,6 +147,7 @@ def test_the_window_shows_first_and_the_team_fills_in(
         timeout=30_000,
     )
     assert team.summary.text() != "Loading…"
+    assert not team.table.waiting
     assert settled(qtbot, window) == before
     # nothing jumps: the columns keep the widths the empty table had
     assert [header.sectionSize(c) for c in range(header.count())] == widths
