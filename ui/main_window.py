@@ -239,7 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         key = list(self.pages)[row]
         if key in self.stale:
             self.stale.discard(key)
-            with self.runner.first():  # ahead of reads for pages not on screen
+            with self.runner.first():  # ahead of (and before) reads for pages not shown
                 self._page(key).refresh()
 
     def _page(self, key: str) -> Page:
@@ -249,16 +249,12 @@ class MainWindow(QtWidgets.QMainWindow):
         """Reload the page shown and the status counts (read tasks); other pages reload
         when next shown, so HR's list of everyone is only read when HR opens it; a page
         marked `always_fresh` (Needs my action, whose count the navigation shows) every time.
-        The page on screen asks first: its read is the first a reader takes (at start, the
-        first after the store opens), not queued behind the others."""
+        The page on screen asks first; one chosen later (show_page) goes ahead of these."""
         current = self.current_page()
         fresh = [k for k, p in self.pages.items() if getattr(p, "always_fresh", False)]
         self.stale = set(self.pages) - {current} - set(fresh)
-        with self.runner.first():
-            self._page(current).refresh()
-        for key in fresh:
-            if key != current:
-                self._page(key).refresh()
+        for key in [current, *(k for k in fresh if k != current)]:
+            self._page(key).refresh()
         self.status.refresh()
 
     def apply_changes(self, changes: Changes) -> None:
