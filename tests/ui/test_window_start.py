@@ -194,20 +194,22 @@ held = []
 runner.read = lambda work, **kw: held.append(work)  # the reads are held: nothing runs
 roles = frozenset({Role.MANAGER, Role.HR, Role.EMPLOYEE})
 me = CurrentUser(1, "Sam Smith", roles, 1)
-context = AppContext(OpeningStore(), Catalogue.load(), load_policy(), me, today=date.today)
+context = AppContext(OpeningStore(), Catalogue.later(), load_policy(), me, today=date.today)
 window = build_window(context, runner=runner)
 for key in window.page_keys():
     window.show_page(key)
 window.show()
 app.processEvents()
-heavy = ("sqlalchemy", "sqlcipher3", "keyring", "holidays", "matplotlib", "reportlab")
+heavy = ("sqlalchemy", "sqlcipher3", "keyring", "holidays", "matplotlib", "reportlab",
+         "lcc_apr.forms.loader")
 print(len(held), sorted(m for m in heavy if m in sys.modules))
 """
 
 
 def test_the_frame_shows_without_the_store_side_loaded():
     """The window and every page of a manager in HR build without SQLAlchemy, the store's
-    cipher and keyring, the bank holidays, matplotlib or reportlab: those load in workers."""
+    cipher and keyring, the bank holidays, matplotlib, reportlab or the form templates
+    (Catalogue.later): those load in workers."""
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
     out = subprocess.run(
