@@ -45,6 +45,8 @@ def build_window(
     load SQLAlchemy or read the store here: their reads run in `runner`'s workers, so the
     window and its pages' frames can show while the store still opens (an OpeningStore in
     the context, opened by a write task on the same runner)."""
+    from lcc_apr.ops.opening import OpeningStore
+
     from .main_window import MainWindow
     from .windows import Windows
 
@@ -56,6 +58,8 @@ def build_window(
         text_scale=settings.get("appearance/text_scale"),
     )
     runner = runner if runner is not None else TaskRunner()
+    if isinstance(context.store, OpeningStore):  # the page on screen reads first once open
+        runner.hold_reads(context.store.done.wait)
     windows = Windows(context, runner)
     window = MainWindow(
         context=context,

@@ -243,7 +243,8 @@ class MainWindow(QtWidgets.QMainWindow):
         key = list(self.pages)[row]
         if key in self.stale:
             self.stale.discard(key)
-            self._page(key).refresh()
+            with self.runner.first():  # ahead of (and before) reads for pages not shown
+                self._page(key).refresh()
 
     def _page(self, key: str) -> Page:
         return self.pages[key]  # type: ignore[return-value]
@@ -251,11 +252,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def refresh(self) -> None:
         """Reload the page shown and the status counts (read tasks); other pages reload
         when next shown, so HR's list of everyone is only read when HR opens it; a page
-        marked `always_fresh` (Needs my action, whose count the navigation shows) every time."""
+        marked `always_fresh` (Needs my action, whose count the navigation shows) every time.
+        The page on screen asks first; one chosen later (show_page) goes ahead of these."""
         current = self.current_page()
-        fresh = {k for k, p in self.pages.items() if getattr(p, "always_fresh", False)}
-        self.stale = set(self.pages) - {current} - fresh
-        for key in {current} | fresh:
+        fresh = [k for k, p in self.pages.items() if getattr(p, "always_fresh", False)]
+        self.stale = set(self.pages) - {current} - set(fresh)
+        for key in [current, *(k for k in fresh if k != current)]:
             self._page(key).refresh()
         self.status.refresh()
 

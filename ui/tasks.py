@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from lcc_apr.ops.changes import changes_of
@@ -107,6 +109,12 @@ class TaskRunner(QObject):
         self._read_workers = read_workers
         self._active: set[Task] = set()
         self._closed = False
+        # reads not yet taken by a reader: each reader takes the first when it is free
+        self._reads: deque[tuple[Task, Work, Callback | None, Callback | None, bool]] = deque()
+        self._first = False
+        self._alone = threading.Condition()  # a first() read runs alone: the others wait
+        self._first_running = 0
+        self._hold: Callable[[], object] | None = None
 
     def write(
         self,
@@ -138,6 +146,23 @@ class TaskRunner(QObject):
             )
         return self._submit("read", query, self._readers, on_done, on_error, on_progress, name)
 
+    @contextmanager
+    def first(self) -> Iterator[None]:
+        """Reads asked for inside go ahead of the reads still queued and run alone: a read
+        queued behind one waits until its outcome is delivered (the page on screen fills in
+        first, with the interpreter to itself)."""
+        self._first = True
+        try:
+            yield
+        finally:
+            self._first = False
+
+    def hold_reads(self, until: Callable[[], object]) -> None:
+        """Each reader calls `until()` (on its thread) before it takes a read from the queue,
+        e.g. waits for the store being opened: the reads asked for meanwhile then start in
+        their order, `first()` ones first, not in the order readers happened to take them."""
+        self._hold = until
+
     def active(self) -> list[Task]:
         """Tasks submitted and not yet delivered."""
         return list(self._active)
@@ -158,6 +183,9 @@ class TaskRunner(QObject):
         self._closed = True
         for task in list(self._active):
             task.cancel()
+        with self._alone:  # reads waiting behind a first() one: let them end
+            self._first_running = 0
+            self._alone.notify_all()
         if self._readers is not None:  # a running read must finish before the store closes
             self._readers.shutdown(wait=wait, cancel_futures=True)
         if self._writer is not None:
@@ -184,9 +212,35 @@ class TaskRunner(QObject):
         self._active.add(task)
         if pool is None:  # inline: run here, deliver before returning
             self._run(task, work, on_done, on_error)
+        elif kind == "read":
+            queued = (task, work, on_done, on_error, self._first)
+            (self._reads.appendleft if self._first else self._reads.append)(queued)
+            pool.submit(self._run_next_read)
         else:
             pool.submit(self._run, task, work, on_done, on_error)
         return task
+
+    def _run_next_read(self) -> None:
+        """Reader thread: one read per submission, the first in the queue once `_hold` lets
+        it and no first() read is running (or it is one)."""
+        if self._hold is not None:
+            self._hold()
+        with self._alone:
+            task, work, on_done, on_error, first = self._reads.popleft()
+            if first:
+                self._first_running += 1
+            else:
+                self._alone.wait_for(lambda: not self._first_running)
+        try:
+            self._run(task, work, on_done, on_error)
+        finally:
+            if first:  # the others wait until its outcome is delivered: the page is filled
+                self._post(self._first_done)
+
+    def _first_done(self) -> None:
+        with self._alone:
+            self._first_running = max(0, self._first_running - 1)  # 0 after shutdown
+            self._alone.notify_all()
 
     def _run(
         self, task: Task, work: Work, on_done: Callback | None, on_error: Callback | None

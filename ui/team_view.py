@@ -18,6 +18,7 @@ from lcc_apr.ops import Changes
 from lcc_apr.schedule import ABSENCE_KINDS, SEVERITY, DueItem, DueState
 
 from .qt import ModelIndex, Qt, QtCore, QtGui, QtWidgets, Signal
+from .skeleton import SkeletonTable
 from .tasks import TaskRunner
 from .theme import StateColours, fit_rows, state_colours
 
@@ -317,7 +318,7 @@ class TeamView(QtWidgets.QWidget):
         show_label = QtWidgets.QLabel("Sho&w:")
         show_label.setBuddy(self.show_box)
         self.model = DueTableModel(with_department=everyone, attendance=attendance, parent=self)
-        self.table = QtWidgets.QTableView()
+        self.table = SkeletonTable()  # placeholder rows until the first rows come
         self.table.setModel(self.model)
         self.table.setAccessibleName(f"{title} table")
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -397,6 +398,7 @@ class TeamView(QtWidgets.QWidget):
         load = self.load
         self.loading = True
         self.summary.setText("Loading…")
+        self.table.set_waiting(True)
 
         def query(_control: Any) -> list[TeamRow]:
             return load(today)
@@ -410,6 +412,7 @@ class TeamView(QtWidgets.QWidget):
 
     def _loaded(self, rows: list[TeamRow], today: date) -> None:
         self.loading = False
+        self.table.set_waiting(False)
         index = self.table.currentIndex()
         chosen = self.model.row(index.row()).employee_id if index.isValid() else None
         self.model.set_rows(rows, today)
@@ -428,6 +431,7 @@ class TeamView(QtWidgets.QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.loading = False
+        self.table.set_waiting(False)
         self.summary.setText(f"Could not read the list: {error}")
 
     def _show_changed(self, _index: int) -> None:

@@ -27,10 +27,10 @@ from typing import Any, cast
 import orjson
 import zstandard
 from sqlalchemy import JSON, ColumnElement, String, TypeDecorator, literal_column
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
+from .base import jsonb
 from .patches import _Packed, packs
 
 END = b"\0"
@@ -381,7 +381,7 @@ class AnswersDoc(TypeDecorator[dict[str, Any]]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(JSONB())
+            return jsonb(dialect)
         if packs(dialect):
             return _Packed()
         return dialect.type_descriptor(JSON())

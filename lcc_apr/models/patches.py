@@ -23,9 +23,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine, UserDefinedType
+
+from .base import jsonb
 
 PACKED = "lcc_apr_packed_history"  # set to True on a local store engine's dialect
 WHOLE = b"Z"
@@ -97,7 +98,7 @@ class PatchDoc(TypeDecorator[dict[str, Any]]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(JSONB())
+            return jsonb(dialect)
         if packs(dialect):
             return _Packed()
         return dialect.type_descriptor(JSON())

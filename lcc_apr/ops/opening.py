@@ -20,7 +20,7 @@ class OpeningStore:
     """The store `open(opener)` opens (a worker calls it); `wait()` for it elsewhere."""
 
     def __init__(self) -> None:
-        self._opened = threading.Event()
+        self.done = threading.Event()  # set once `opener` has returned or raised
         self._store: Store | None = None
         self._error: BaseException | None = None
 
@@ -33,7 +33,7 @@ class OpeningStore:
             self._error = error
             raise
         finally:
-            self._opened.set()
+            self.done.set()
         return self._store
 
     @property
@@ -42,7 +42,7 @@ class OpeningStore:
 
     def wait(self, timeout: float | None = None) -> Store:
         """The open store, once opened (worker threads; TimeoutError after `timeout`)."""
-        if not self._opened.wait(timeout):
+        if not self.done.wait(timeout):
             raise TimeoutError("The store is still being opened.")
         if self._error is not None:
             raise self._error

@@ -181,3 +181,35 @@ def test_writes_hand_their_changes_to_the_screens(qtbot):
     qtbot.wait(20)
     assert seen == [(saved, True), (started.changes, True)]
     runner.shutdown()
+
+
+def test_held_reads_start_in_order_the_first_ones_first_and_alone(qtbot, threaded_runner):
+    """While the store opens (hold_reads), the page on screen's read (first()) starts before
+    the reads asked for earlier, and they wait until it is done."""
+    opened = threading.Event()
+    threaded_runner.hold_reads(opened.wait)
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def query(name: str):
+        def run(_control):
+            with lock:
+                seen.append(f"start {name}")
+            threading.Event().wait(0.05)  # long enough for another reader to start
+            with lock:
+                seen.append(f"end {name}")
+
+        return run
+
+    tasks = [threaded_runner.read(query(n)) for n in ("inbox", "status")]
+    with threaded_runner.first():
+        tasks.append(threaded_runner.read(query("team")))
+    tasks.append(threaded_runner.read(query("later")))
+    qtbot.wait(50)
+    assert seen == []
+    opened.set()
+    qtbot.waitUntil(lambda: all(t.done for t in tasks), timeout=5000)
+    assert seen[:2] == ["start team", "end team"]
+    assert sorted(seen[2:]) == [
+        f"{e} {n}" for e in ("end", "start") for n in ("inbox", "later", "status")
+    ]

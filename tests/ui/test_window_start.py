@@ -63,6 +63,16 @@ def settled(qtbot, window) -> dict[str, QtCore.QRect]:
     return last
 
 
+def bar_shown(table) -> bool:
+    """Whether the first placeholder row's bar is painted in the first column."""
+    image = table.viewport().grab().toImage()
+    height = table.verticalHeader().defaultSectionSize()
+    x = table.columnViewportPosition(0) + table.columnWidth(0) // 4
+    return image.pixelColor(x, height // 2) != table.palette().color(
+        table.viewport().backgroundRole()
+    )
+
+
 def unnamed(window) -> list[str]:
     """Focusable widgets on show without an accessible name."""
     return [
@@ -112,6 +122,7 @@ def test_the_window_shows_first_and_the_team_fills_in(
     # the frame: every section, the team's page with its filter and empty table, waiting
     assert not store.is_open and team.loading and team.model.rowCount() == 0
     assert team.summary.text() == "Loading…"
+    assert team.table.waiting and bar_shown(team.table)  # placeholder rows where rows come
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
         "Needs my action",
         "My team",
@@ -136,6 +147,7 @@ def test_the_window_shows_first_and_the_team_fills_in(
         timeout=30_000,
     )
     assert team.summary.text() != "Loading…"
+    assert not team.table.waiting
     assert settled(qtbot, window) == before
     # nothing jumps: the columns keep the widths the empty table had
     assert [header.sectionSize(c) for c in range(header.count())] == widths
@@ -182,20 +194,22 @@ held = []
 runner.read = lambda work, **kw: held.append(work)  # the reads are held: nothing runs
 roles = frozenset({Role.MANAGER, Role.HR, Role.EMPLOYEE})
 me = CurrentUser(1, "Sam Smith", roles, 1)
-context = AppContext(OpeningStore(), Catalogue.load(), load_policy(), me, today=date.today)
+context = AppContext(OpeningStore(), Catalogue.later(), load_policy(), me, today=date.today)
 window = build_window(context, runner=runner)
 for key in window.page_keys():
     window.show_page(key)
 window.show()
 app.processEvents()
-heavy = ("sqlalchemy", "sqlcipher3", "keyring", "holidays", "matplotlib", "reportlab")
+heavy = ("sqlalchemy", "sqlcipher3", "keyring", "holidays", "matplotlib", "reportlab",
+         "lcc_apr.forms.loader")
 print(len(held), sorted(m for m in heavy if m in sys.modules))
 """
 
 
 def test_the_frame_shows_without_the_store_side_loaded():
     """The window and every page of a manager in HR build without SQLAlchemy, the store's
-    cipher and keyring, the bank holidays, matplotlib or reportlab: those load in workers."""
+    cipher and keyring, the bank holidays, matplotlib, reportlab or the form templates
+    (Catalogue.later): those load in workers."""
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
     out = subprocess.run(
