@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from lcc_apr.history import history, verify_history
 from lcc_apr.models import ChangeAction, Record, RecordKind
@@ -38,7 +38,18 @@ def waiting_count(store, hr) -> int:
         return s.scalar(
             select(func.count())
             .select_from(Record)
-            .where(Record.status == "completed", Record.subject_id != hr.employee_id)
+            .where(
+                # a case (capability, attendance review) ends closed or with its appeal decided
+                or_(
+                    Record.status == "completed",
+                    and_(
+                        Record.kind.in_([RecordKind.CAPABILITY, RecordKind.ATTENDANCE]),
+                        Record.status.in_(["closed_improved", "closed_hearing", "appeal_decided"]),
+                    ),
+                ),
+                Record.subject_id != hr.employee_id,
+                Record.deleted.is_(False),
+            )
         )
 
 
