@@ -18,6 +18,7 @@ parsed and hashed again before a copy is called different.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -115,3 +116,11 @@ def hash_of(record: Any) -> str:
 def hash_of_row(row: dict[str, Any]) -> str:
     """The content hash of a records row held as a dict (a bulk insert's)."""
     return content_hash(**{name: row[name] for name in CONTENT_FIELDS})
+
+
+def range_digest(entries: Iterable[tuple[str, int, str | None]]) -> str:
+    """The digest of a range of records (GET /sync/digests): SHA-256 over one line per
+    record, in id order, `id rev hash` ("-" for a hash not held), each ended by a newline.
+    The server and every cache make it the same way, from their own rows."""
+    text = "".join(f"{rid} {rev} {digest or '-'}\n" for rid, rev, digest in entries)
+    return hashlib.sha256(text.encode()).hexdigest()

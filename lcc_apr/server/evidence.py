@@ -1,6 +1,8 @@
-"""GET /sync/hashes and POST /sync/records: with them a cache checks its copies against
-the server (lcc_apr.sync.evidence) and takes the server's copy of any that differ.
-Each record's content hash is kept by lcc_apr.server.content."""
+"""GET /sync/digests, GET /sync/hashes and POST /sync/records: with them a cache checks
+its copies against the server (lcc_apr.sync.evidence): the digests of ranges of records
+first, then the hashes of the ranges whose digest differs from the cache's, and takes the
+server's copy of any record that differs. Each record's content hash is kept by
+lcc_apr.server.content."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lcc_apr.evidence import range_digest
 from lcc_apr.models import Record
 from lcc_apr.sync.protocol import RECORDS_LIMIT
 
@@ -26,32 +29,66 @@ HASH_COLUMNS = [
 ]
 
 
-def hashes(
-    session: Session, viewer: Viewer, *, after: str, limit: int, indirect_reports: bool
-) -> bytes:
-    """GET /sync/hashes: the records the user may see now, after the id `after`, in id
-    order, each as [id, server_rev, content_hash], read at the committed counter `at`."""
+def digests(session: Session, viewer: Viewer, *, size: int, indirect_reports: bool) -> bytes:
+    """GET /sync/digests: the records the user may see now, in id order, cut into ranges of
+    `size` records, each as [upto, digest] (the last one's upto null: to the end), read at
+    the committed counter `at`."""
     high = sequence.committed_high(session)
     viewer = reload_viewer(session, viewer, indirect_reports)
-    rows = list(
-        session.execute(
-            select(*HASH_COLUMNS)
-            .where(viewer.record_filter(), Record.id > after, Record.server_rev <= high)
-            .order_by(Record.id)
-            .limit(limit + 1)
-        ).all()
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    stale = [r.id for r in rows if r.content_hash is None or r.hash_rev != r.server_rev]
-    computed = _computed(session, stale)
-    items = [
-        [r.id, r.server_rev, computed.get(r.id) or r.content_hash]
-        for r in rows
-        if r.id in computed or r.hash_rev == r.server_rev
-    ]
-    reply = {"at": high, "after": after, "more": more, "hashes": items}
+    rows = _listed(session, viewer, high=high, after="", upto=None, limit=None)
+    ranges: list[list[str | None]] = []
+    for start in range(0, max(len(rows), 1), size):
+        chunk = rows[start : start + size]
+        ranges.append([chunk[-1][0] if chunk else None, range_digest(chunk)])
+    ranges[-1][0] = None
+    return orjson.dumps({"at": high, "size": size, "ranges": ranges})
+
+
+def hashes(
+    session: Session,
+    viewer: Viewer,
+    *,
+    after: str,
+    upto: str | None,
+    limit: int,
+    indirect_reports: bool,
+) -> bytes:
+    """GET /sync/hashes: the records the user may see now, after the id `after` (and up to
+    `upto`, when given), in id order, each as [id, server_rev, content_hash], read at the
+    committed counter `at`."""
+    high = sequence.committed_high(session)
+    viewer = reload_viewer(session, viewer, indirect_reports)
+    items = _listed(session, viewer, high=high, after=after, upto=upto, limit=limit + 1)
+    more = len(items) > limit
+    reply = {"at": high, "after": after, "more": more, "hashes": items[:limit]}
     return orjson.dumps(reply)
+
+
+def _listed(
+    session: Session,
+    viewer: Viewer,
+    *,
+    high: int,
+    after: str,
+    upto: str | None,
+    limit: int | None,
+) -> list[tuple[str, int, str]]:
+    """(id, server_rev, content_hash) of the records the user may see at `high`, in id
+    order, after `after` (up to `upto`), at most `limit` (None: all); a hash kept for an
+    older revision, or none, is computed now."""
+    query = select(*HASH_COLUMNS).where(
+        viewer.record_filter(), Record.id > after, Record.server_rev <= high
+    )
+    if upto is not None:
+        query = query.where(Record.id <= upto)
+    rows = list(session.execute(query.order_by(Record.id).limit(limit)).all())
+    stale = [rid for rid, rev, digest, hash_rev in rows if digest is None or hash_rev != rev]
+    computed = _computed(session, stale)
+    return [
+        (rid, rev, computed.get(rid) or digest)
+        for rid, rev, digest, hash_rev in rows
+        if rid in computed or hash_rev == rev
+    ]
 
 
 def _computed(session: Session, ids: list[str]) -> dict[str, str]:

@@ -26,6 +26,7 @@ behind: the next pull brings it. Messages name records by kind and id only.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,7 +36,7 @@ import zstandard
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lcc_apr.evidence import answers_json, hash_of_stored
+from lcc_apr.evidence import answers_json, hash_of_stored, range_digest
 from lcc_apr.history import purge_records, verify_history
 from lcc_apr.models import Conflict, Purge, Record, SyncState, now_utc
 from lcc_apr.models.answers import json_of
@@ -43,7 +44,14 @@ from lcc_apr.store import Store
 
 from .apply import remove_records, take_records
 from .epoch import UNCONFIRMED
-from .protocol import HASHES_LIMIT, RECORDS_LIMIT, HashesPage, RecordsReply
+from .protocol import (
+    HASHES_LIMIT,
+    RANGE_SIZE,
+    RECORDS_LIMIT,
+    DigestsReply,
+    HashesPage,
+    RecordsReply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +71,11 @@ HEAVY_SQL = (
 class Server(Protocol):
     """What the check needs of a connection (lcc_apr.sync.transport.Connection)."""
 
-    def hashes(self, *, after: str, limit: int) -> tuple[HashesPage, int]: ...
+    def digests(self, *, size: int) -> DigestsReply | None: ...
+
+    def hashes(
+        self, *, after: str, limit: int, upto: str | None = None
+    ) -> tuple[HashesPage, int]: ...
 
     def records(self, ids: list[str]) -> RecordsReply: ...
 
@@ -166,17 +178,21 @@ def check_against_server(
     server: Server,
     *,
     limit: int = HASHES_LIMIT,
+    size: int = RANGE_SIZE,
     rehash: int | None = None,
     check: Callable[[], None] | None = None,
 ) -> Findings:
     """Compare every copy held with the server's hashes, and put right what differs.
 
-    Every copy's revision and kept hash are compared with the server's (read from a
-    covering index: no record is read whole). Its content is hashed again, from the copy
+    The server's digests of ranges of `size` records come first (GET /sync/digests): a
+    range whose digest this cache's copies (revision and kept hash, read from a covering
+    index: no record is read whole) make too holds the same records at the same revisions
+    and hashes; the others, and a server without digests (every record then), are compared
+    record by record (GET /sync/hashes). Each copy's content is hashed again, from the copy
     itself, when its kept hash is missing or stale, and otherwise for `rehash` copies a
     run, taking up after the last run's (None: every copy; the sync's default,
     REHASH_PER_SYNC, goes round a large cache in a few syncs). `check` is called before
-    each page (the sync's cancel check)."""
+    each request (the sync's cancel check)."""
     found = Findings()
     with store.session() as s:
         state = s.get(SyncState, 1)
@@ -186,29 +202,61 @@ def check_against_server(
         cursor, resume = state.cursor, state.evidence_after or ""
         blocked = set(s.scalars(select(Conflict.record_id)))
         purges = set(s.scalars(select(Purge.record_id)))
-    fetch: list[str] = []
-    gone: list[Named] = []
-    kept: list[tuple[str, str]] = []  # (id, server's hash): the kept hash agrees
-    rehashed: dict[str, tuple[str, str]] = {}  # id -> (kind, server's hash): to hash again
-    after = ""
-    while True:
-        if check is not None:
-            check()
-        page, _ = server.hashes(after=after, limit=limit)
-        last = page.hashes[-1][0] if page.hashes and page.more else None
-        local = _light_rows(store, after, last, blocked)
+    walk = _Walk(found, cursor, blocked, purges)
+    if check is not None:
+        check()
+    reply = server.digests(size=size)
+    spans = [("", None)] if reply is None else _differing(store, reply, walk)
+    for after, upto in spans:
+        while True:
+            if check is not None:
+                check()
+            page, _ = server.hashes(after=after, limit=limit, upto=upto)
+            last = page.hashes[-1][0] if page.hashes and page.more else upto
+            walk.compare(page, _light_rows(store, after, last, blocked))
+            after = page.hashes[-1][0] if page.hashes else after
+            if not page.more:
+                break
+    walk.kept.sort()
+    turn, resume = _turn(walk.kept, resume, rehash)
+    for rid, digest in turn:
+        walk.rehashed.setdefault(rid, ("record", digest))
+    found.rehashed = len(walk.rehashed)
+    _rehash(store, walk.rehashed, walk.fetch, found, resume)
+    _put_right(store, server, walk.fetch, walk.gone, walk.purges, found)
+    for line in found.lines():
+        log.warning("Check against the server: %s", line)
+    return found
+
+
+@dataclass
+class _Walk:
+    """What the comparison found so far, range by range and page by page."""
+
+    found: Findings
+    cursor: int  # this cache's position in the server's feed
+    blocked: set[str]  # records in conflict
+    purges: set[str]  # listed in purges; a refused listing leaves the set
+    fetch: list[str] = field(default_factory=list)  # to take from the server
+    gone: list[Named] = field(default_factory=list)  # no longer listed: to remove
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (id, hash): kept hash agrees
+    rehashed: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (kind, hash)
+
+    def compare(self, page: HashesPage, local: dict[str, _Local]) -> None:
+        """The server's hashes on this page against this cache's copies in the same ids."""
+        found = self.found
         theirs = {rid: (rev, digest) for rid, rev, digest in page.hashes}
         for rid, (rev, digest) in theirs.items():
             mine = local.get(rid)
-            if rid in purges:
+            if rid in self.purges:
                 found.refused_purges.append(rid)
-                purges.discard(rid)
+                self.purges.discard(rid)
                 if mine is None or not mine.pending:
-                    fetch.append(rid)
+                    self.fetch.append(rid)
                 continue
             if mine is None:
-                if rev <= cursor:
-                    fetch.append(rid)
+                if rev <= self.cursor:
+                    self.fetch.append(rid)
                     found.missing.append(("record", rid))
                 continue
             if mine.pending:
@@ -217,32 +265,54 @@ def check_against_server(
             if mine.rev is None or mine.rev == UNCONFIRMED:
                 continue
             found.checked += 1
-            if rev > mine.rev and rev > cursor:
+            if rev > mine.rev and rev > self.cursor:
                 continue  # changed on the server since this cache's position: behind
             if rev != mine.rev:
-                fetch.append(rid)
+                self.fetch.append(rid)
                 found.altered.append((mine.kind, rid))
             elif mine.kept == digest:
-                kept.append((rid, digest))
+                self.kept.append((rid, digest))
             else:  # no kept hash for this revision (a copy pushed from here), or a forged one
-                rehashed[rid] = (mine.kind, digest)
+                self.rehashed[rid] = (mine.kind, digest)
         for rid, mine in local.items():
             if rid in theirs or mine.pending or mine.rev in (None, UNCONFIRMED):
                 continue
             if mine.rev <= page.at:
-                gone.append((mine.kind, rid))
-        after = page.hashes[-1][0] if page.hashes else after
-        if not page.more:
-            break
-    turn, resume = _turn(kept, resume, rehash)
-    for rid, digest in turn:
-        rehashed.setdefault(rid, ("record", digest))
-    found.rehashed = len(rehashed)
-    _rehash(store, rehashed, fetch, found, resume)
-    _put_right(store, server, fetch, gone, purges, found)
-    for line in found.lines():
-        log.warning("Check against the server: %s", line)
-    return found
+                self.gone.append((mine.kind, rid))
+
+
+def _differing(store: Store, reply: DigestsReply, walk: _Walk) -> list[tuple[str, str | None]]:
+    """The server's ranges whose digest this cache's copies do not make (or holding a
+    record listed in purges), as (after, upto) spans, neighbours joined. The copies of each
+    range that agrees are compared: counted, and their kept hashes are the server's."""
+    rows = _listing(store)
+    ids = [row[0] for row in rows]
+    spans: list[tuple[str, str | None]] = []
+    start, after = 0, ""
+    for upto, digest in reply.ranges:
+        end = len(ids) if upto is None else bisect_right(ids, upto, lo=start)
+        chunk = rows[start:end]
+        entries = [
+            (rid, rev, kept if hash_rev == rev else None)
+            for rid, rev, hash_rev, kept, *_ in chunk
+            if rev is not None
+        ]
+        if range_digest(entries) != digest or any(e[0] in walk.purges for e in entries):
+            if spans and spans[-1][1] == after:
+                spans[-1] = (spans[-1][0], upto)
+            else:
+                spans.append((after, upto))
+        else:
+            for rid, rev, _hash_rev, kept, _kind, dirty, local_rev in chunk:
+                if rev is None:
+                    continue
+                if rid in walk.blocked or (dirty and local_rev > 0):
+                    walk.found.pending += 1
+                else:
+                    walk.found.checked += 1
+                    walk.kept.append((rid, kept))
+        start, after = end, upto or after
+    return spans
 
 
 def _turn(
@@ -267,6 +337,13 @@ def _light_rows(store: Store, after: str, last: str | None, blocked: set[str]) -
             pending = rid in blocked or (bool(dirty) and local_rev > 0)
             found[rid] = _Local(kind, rev, pending, kept if hash_rev == rev else None)
     return found
+
+
+def _listing(store: Store) -> list[tuple[Any, ...]]:
+    """Every record of this cache, in id order, from the covering index ix_records_evidence:
+    (id, server_rev, hash_rev, content_hash, kind, dirty, local_rev)."""
+    with store.session() as s:
+        return list(s.connection().exec_driver_sql(LIGHT_SQL, ("", None, None)).all())
 
 
 def _rehash(
