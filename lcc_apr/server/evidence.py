@@ -81,7 +81,7 @@ def _listed(
     )
     if upto is not None:
         query = query.where(Record.id <= upto)
-    rows = list(session.execute(query.order_by(Record.id).limit(limit)).all())
+    rows: list[Any] = list(session.execute(query.order_by(Record.id).limit(limit)).all())
     stale = [rid for rid, rev, digest, hash_rev in rows if digest is None or hash_rev != rev]
     computed = _computed(session, stale)
     return [
