@@ -118,9 +118,13 @@ def hash_of_row(row: dict[str, Any]) -> str:
     return content_hash(**{name: row[name] for name in CONTENT_FIELDS})
 
 
-def range_digest(entries: Iterable[tuple[str, int, str | None]]) -> str:
-    """The digest of a range of records (GET /sync/digests): SHA-256 over one line per
-    record, in id order, `id rev hash` ("-" for a hash not held), each ended by a newline.
-    The server and every cache make it the same way, from their own rows."""
-    text = "".join(f"{rid} {rev} {digest or '-'}\n" for rid, rev, digest in entries)
-    return hashlib.sha256(text.encode()).hexdigest()
+def range_line(rid: str, rev: int, digest: str | None) -> str:
+    """A record's line in its range's digest (GET /sync/digests): `id rev hash` ("-" for a
+    hash not held) and a newline. lcc_apr.sync.evidence makes the same text in SQL."""
+    return f"{rid} {rev} {digest or '-'}\n"
+
+
+def range_digest(lines: Iterable[str]) -> str:
+    """The digest of a range of records: SHA-256, in hex, over their lines (`range_line`)
+    in id order. The server and every cache make it the same way, from their own rows."""
+    return hashlib.sha256("".join(lines).encode()).hexdigest()

@@ -6,7 +6,7 @@ import hashlib
 
 import orjson
 
-from lcc_apr.evidence import answers_json, content_hash, hash_of_stored, range_digest
+from lcc_apr.evidence import answers_json, content_hash, hash_of_stored, range_digest, range_line
 from lcc_apr.sync.evidence import Findings, _matches, _turn
 
 HEAD = {
@@ -99,9 +99,8 @@ def test_findings_name_records_by_kind_and_id_only():
 
 
 def test_a_ranges_digest_is_one_line_a_record_in_the_order_given():
-    lines = b"id-1 3 " + b"a" * 64 + b"\nid-2 1 -\n"
-    entries = [("id-1", 3, "a" * 64), ("id-2", 1, None)]
-    assert range_digest(entries) == hashlib.sha256(lines).hexdigest()
+    lines = [range_line("id-1", 3, "a" * 64), range_line("id-2", 1, None)]
+    assert lines == ["id-1 3 " + "a" * 64 + "\n", "id-2 1 -\n"]
+    assert range_digest(lines) == hashlib.sha256("".join(lines).encode()).hexdigest()
     assert range_digest([]) == hashlib.sha256(b"").hexdigest()
-    assert range_digest(entries[::-1]) != range_digest(entries)
-    assert range_digest([("id-1", 4, "a" * 64), entries[1]]) != range_digest(entries)
+    assert range_digest(lines[::-1]) != range_digest(lines)

@@ -6,13 +6,14 @@ lcc_apr.server.content."""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import String, and_, case, cast, select
 from sqlalchemy.orm import Session
 
-from lcc_apr.evidence import range_digest
+from lcc_apr.evidence import range_digest, range_line
 from lcc_apr.models import Record
 from lcc_apr.sync.protocol import RECORDS_LIMIT
 
@@ -35,13 +36,36 @@ def digests(session: Session, viewer: Viewer, *, size: int, indirect_reports: bo
     the committed counter `at`."""
     high = sequence.committed_high(session)
     viewer = reload_viewer(session, viewer, indirect_reports)
-    rows = _listed(session, viewer, high=high, after="", upto=None, limit=None)
+    ids, lines = _lines(session, viewer, high=high)
     ranges: list[list[str | None]] = []
-    for start in range(0, max(len(rows), 1), size):
-        chunk = rows[start : start + size]
-        ranges.append([chunk[-1][0] if chunk else None, range_digest(chunk)])
+    for start in range(0, max(len(ids), 1), size):
+        chunk = ids[start : start + size]
+        ranges.append([chunk[-1] if chunk else None, range_digest(lines[start : start + size])])
     ranges[-1][0] = None
     return orjson.dumps({"at": high, "size": size, "ranges": ranges})
+
+
+def _lines(session: Session, viewer: Viewer, *, high: int) -> tuple[list[str], list[str]]:
+    """The ids of the records the user may see at `high`, in id order, and their lines in a
+    range's digest (lcc_apr.evidence.range_line), made by the database from the kept hash
+    (computed here for a record whose kept hash is stale or missing)."""
+    fresh = and_(Record.content_hash.is_not(None), Record.hash_rev == Record.server_rev)
+    text = Record.id + " " + cast(Record.server_rev, String) + " " + Record.content_hash + "\n"
+    query = select(Record.id, Record.server_rev, case((fresh, text)))
+    rows: list[Any] = list(
+        session.execute(
+            query.where(viewer.record_filter(), Record.server_rev <= high).order_by(Record.id)
+        ).all()
+    )
+    stale = [rid for rid, _rev, line in rows if line is None]
+    if stale:
+        computed = _computed(session, stale)
+        rows = [
+            (rid, rev, line or range_line(rid, rev, computed[rid]))
+            for rid, rev, line in rows
+            if line is not None or rid in computed
+        ]
+    return list(map(itemgetter(0), rows)), list(map(itemgetter(2), rows))
 
 
 def hashes(

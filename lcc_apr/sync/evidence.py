@@ -26,9 +26,11 @@ behind: the next pull brings it. Messages name records by kind and id only.
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Protocol
 
 import orjson
@@ -62,6 +64,14 @@ LIGHT_SQL = (
     "FROM records "
     "WHERE id > ? AND (? IS NULL OR id <= ?) ORDER BY id"
 )
+# The same, each copy with a server revision as its line in a range's digest
+# (lcc_apr.evidence.range_line; "-" for a hash not kept for that revision)
+LINES_SQL = (
+    "SELECT id, content_hash, id || ' ' || server_rev || ' ' || "
+    "CASE WHEN hash_rev = server_rev AND content_hash IS NOT NULL THEN content_hash ELSE '-' END "
+    "|| char(10) FROM records WHERE server_rev IS NOT NULL ORDER BY id"
+)
+DIRTY_SQL = "SELECT id FROM records WHERE server_rev IS NOT NULL AND dirty AND local_rev > 0"
 HEAVY_SQL = (
     "SELECT id, kind, subject_id, author_id, template_id, template_version, answers, status, "
     "record_date, deleted FROM records WHERE id IN"
@@ -285,32 +295,27 @@ def _differing(store: Store, reply: DigestsReply, walk: _Walk) -> list[tuple[str
     """The server's ranges whose digest this cache's copies do not make (or holding a
     record listed in purges), as (after, upto) spans, neighbours joined. The copies of each
     range that agrees are compared: counted, and their kept hashes are the server's."""
-    rows = _listing(store)
-    ids = [row[0] for row in rows]
+    ids, kept, lines, pending = _listing(store, walk.blocked)
+    purges = sorted(walk.purges)
     spans: list[tuple[str, str | None]] = []
     start, after = 0, ""
     for upto, digest in reply.ranges:
         end = len(ids) if upto is None else bisect_right(ids, upto, lo=start)
-        chunk = rows[start:end]
-        entries = [
-            (rid, rev, kept if hash_rev == rev else None)
-            for rid, rev, hash_rev, kept, *_ in chunk
-            if rev is not None
-        ]
-        if range_digest(entries) != digest or any(e[0] in walk.purges for e in entries):
+        listed = bisect_right(purges, after)
+        purged = listed < len(purges) and (upto is None or purges[listed] <= upto)
+        if purged or range_digest(lines[start:end]) != digest:
             if spans and spans[-1][1] == after:
                 spans[-1] = (spans[-1][0], upto)
             else:
                 spans.append((after, upto))
         else:
-            for rid, rev, _hash_rev, kept, _kind, dirty, local_rev in chunk:
-                if rev is None:
-                    continue
-                if rid in walk.blocked or (dirty and local_rev > 0):
-                    walk.found.pending += 1
-                else:
-                    walk.found.checked += 1
-                    walk.kept.append((rid, kept))
+            held = [n for n in pending[bisect_left(pending, start) :] if n < end]
+            walk.found.pending += len(held)
+            walk.found.checked += end - start - len(held)
+            if held:
+                walk.kept += [(ids[n], kept[n]) for n in range(start, end) if n not in held]
+            else:
+                walk.kept += zip(ids[start:end], kept[start:end], strict=True)
         start, after = end, upto or after
     return spans
 
@@ -339,11 +344,18 @@ def _light_rows(store: Store, after: str, last: str | None, blocked: set[str]) -
     return found
 
 
-def _listing(store: Store) -> list[tuple[Any, ...]]:
-    """Every record of this cache, in id order, from the covering index ix_records_evidence:
-    (id, server_rev, hash_rev, content_hash, kind, dirty, local_rev)."""
-    with store.session() as s:
-        return list(s.connection().exec_driver_sql(LIGHT_SQL, ("", None, None)).all())
+def _listing(store: Store, blocked: set[str]) -> tuple[list[str], list[str], list[str], list[int]]:
+    """This cache's copies with a server revision, in id order, from the covering index
+    ix_records_evidence: their ids, kept hashes, lines in a range's digest, and the
+    positions of those not compared (unsent work made here, or in conflict)."""
+    with store.session() as s, closing(s.connection().connection.cursor()) as cursor:
+        rows = cursor.execute(LINES_SQL).fetchall()
+        dirty = cursor.execute(DIRTY_SQL).fetchall()
+    ids = list(map(itemgetter(0), rows))
+    pending = {bisect_left(ids, rid) for (rid,) in dirty} | {
+        n for rid in blocked if (n := bisect_left(ids, rid)) < len(ids) and ids[n] == rid
+    }
+    return ids, list(map(itemgetter(1), rows)), list(map(itemgetter(2), rows)), sorted(pending)
 
 
 def _rehash(

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from lcc_apr.evidence import range_digest
+from lcc_apr.evidence import range_digest, range_line
 from lcc_apr.forms import Catalogue
 from lcc_apr.history import purge_records
 from lcc_apr.models import Record
@@ -133,7 +133,10 @@ def test_the_digests_cover_exactly_the_records_the_user_may_see(live_server, lap
     assert reply is not None and reply.size == 5
     chunks = [listed[n : n + 5] for n in range(0, len(listed), 5)]
     assert reply.ranges == [
-        (None if n == len(chunks) - 1 else chunk[-1][0], range_digest(chunk))
+        (
+            None if n == len(chunks) - 1 else chunk[-1][0],
+            range_digest(range_line(*entry) for entry in chunk),
+        )
         for n, chunk in enumerate(chunks)
     ]
     page, _ = device.connection.hashes(after=listed[4][0], upto=listed[9][0], limit=100)
