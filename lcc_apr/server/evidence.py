@@ -52,11 +52,8 @@ def _lines(session: Session, viewer: Viewer, *, high: int) -> tuple[list[str], l
     fresh = and_(Record.content_hash.is_not(None), Record.hash_rev == Record.server_rev)
     text = Record.id + " " + cast(Record.server_rev, String) + " " + Record.content_hash + "\n"
     query = select(Record.id, Record.server_rev, case((fresh, text)))
-    rows: list[Any] = list(
-        session.execute(
-            query.where(viewer.record_filter(), Record.server_rev <= high).order_by(Record.id)
-        ).all()
-    )
+    query = query.where(viewer.record_filter(), Record.server_rev <= high).order_by(Record.id)
+    rows: list[Any] = list(session.connection().execute(query).all())  # Core: plain rows
     stale = [rid for rid, _rev, line in rows if line is None]
     if stale:
         computed = _computed(session, stale)

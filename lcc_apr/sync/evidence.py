@@ -229,10 +229,11 @@ def check_against_server(
                 break
     walk.kept.sort()
     turn, resume = _turn(walk.kept, resume, rehash)
+    stale = set(walk.rehashed)  # their kept hash is not the server's: written when they fit
     for rid, digest in turn:
         walk.rehashed.setdefault(rid, ("record", digest))
     found.rehashed = len(walk.rehashed)
-    _rehash(store, walk.rehashed, walk.fetch, found, resume)
+    _rehash(store, walk.rehashed, stale, walk.fetch, found, resume)
     _put_right(store, server, walk.fetch, walk.gone, walk.purges, found)
     for line in found.lines():
         log.warning("Check against the server: %s", line)
@@ -361,30 +362,35 @@ def _listing(store: Store, blocked: set[str]) -> tuple[list[str], list[str], lis
 def _rehash(
     store: Store,
     rehashed: dict[str, tuple[str, str]],
+    stale: set[str],
     fetch: list[str],
     found: Findings,
     resume: str,
 ) -> None:
     """Hash these copies again from their content; a copy that differs from the server's is
-    named (and fetched); one that matches keeps the server's hash for its revision."""
+    named (and fetched); a `stale` one that matches keeps the server's hash for its
+    revision (the others keep it already)."""
     ids = sorted(rehashed)
     with store.session() as s:
         for start in range(0, len(ids), RECORDS_LIMIT):
             chunk = ids[start : start + RECORDS_LIMIT]
             marks = ", ".join("?" * len(chunk))
-            rows = s.connection().exec_driver_sql(f"{HEAVY_SQL} ({marks})", tuple(chunk))
+            rows = s.connection().exec_driver_sql(f"{HEAVY_SQL} ({marks})", tuple(chunk)).all()
             fitting = []
             for row in rows:
                 rid, kind = row[0], row[1]
                 digest = rehashed[rid][1]
                 if _matches(row, digest):
-                    fitting.append((digest, rid))
+                    if rid in stale:
+                        fitting.append((digest, rid))
                 else:
                     fetch.append(rid)
                     found.altered.append((kind, rid))
-            s.connection().exec_driver_sql(
-                "UPDATE records SET content_hash = ?, hash_rev = server_rev WHERE id = ?", fitting
-            )
+            if fitting:
+                s.connection().exec_driver_sql(
+                    "UPDATE records SET content_hash = ?, hash_rev = server_rev WHERE id = ?",
+                    fitting,
+                )
         state = s.get(SyncState, 1)
         if state is not None:
             state.evidence_after = resume or None
