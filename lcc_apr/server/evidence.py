@@ -79,37 +79,22 @@ def hashes(
     committed counter `at`."""
     high = sequence.committed_high(session)
     viewer = reload_viewer(session, viewer, indirect_reports)
-    items = _listed(session, viewer, high=high, after=after, upto=upto, limit=limit + 1)
-    more = len(items) > limit
-    reply = {"at": high, "after": after, "more": more, "hashes": items[:limit]}
-    return orjson.dumps(reply)
-
-
-def _listed(
-    session: Session,
-    viewer: Viewer,
-    *,
-    high: int,
-    after: str,
-    upto: str | None,
-    limit: int | None,
-) -> list[tuple[str, int, str]]:
-    """(id, server_rev, content_hash) of the records the user may see at `high`, in id
-    order, after `after` (up to `upto`), at most `limit` (None: all); a hash kept for an
-    older revision, or none, is computed now."""
     query = select(*HASH_COLUMNS).where(
         viewer.record_filter(), Record.id > after, Record.server_rev <= high
     )
     if upto is not None:
         query = query.where(Record.id <= upto)
-    rows: list[Any] = list(session.execute(query.order_by(Record.id).limit(limit)).all())
+    rows: list[Any] = list(session.execute(query.order_by(Record.id).limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
     stale = [rid for rid, rev, digest, hash_rev in rows if digest is None or hash_rev != rev]
     computed = _computed(session, stale)
-    return [
-        (rid, rev, computed.get(rid) or digest)
+    items = [
+        [rid, rev, computed.get(rid) or digest]
         for rid, rev, digest, hash_rev in rows
         if rid in computed or hash_rev == rev
     ]
+    return orjson.dumps({"at": high, "after": after, "more": more, "hashes": items})
 
 
 def _computed(session: Session, ids: list[str]) -> dict[str, str]:
