@@ -3,8 +3,10 @@
 
 A record pulled from the server has no history here, so a copy edited straight in the
 cache (someone with its key running UPDATE) would pass `lcc-apr check`. Here each
-record's content hash (lcc_apr.evidence) is recomputed from the copy held and compared
-with the server's, page by page in id order (GET /sync/hashes), and:
+record's revision and content hash (lcc_apr.evidence) are compared with the server's, by
+ranges of ids first (GET /sync/digests: a range whose digest agrees holds the same
+revisions and hashes), record by record in the ranges that differ (GET /sync/hashes; all
+of them from a server without digests), its content hashed again in turn, and:
 
 - a copy that differs from the server's version at the same revision, or claims a
   revision the server never gave it, is named and replaced by the server's copy;
