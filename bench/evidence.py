@@ -5,8 +5,9 @@ sync, on the full demo (6,087 people, ~241k records for HR), against a real serv
    serves it with `lcc-apr-server serve` on 127.0.0.1 (this checkout's code).
 2. HR's and a manager's first sync (snapshot, then the check at its end).
 3. Later syncs with nothing new, alternately with and without the check, `--rounds` each:
-   medians side by side; and the check alone, split into the server's hash pages and
-   this computer's hashing.
+   medians side by side; and the check alone, split into the server's range digests
+   (GET /sync/digests), its hash pages (GET /sync/hashes, only for ranges that differ) and
+   this computer's listing from its covering index.
 Writes bench/out/evidence.json. Run: `.venv/bin/python bench/evidence.py`.
 """
 
@@ -56,33 +57,36 @@ def timed(action) -> tuple[float, object]:
 
 def split_check(engine: SyncEngine, rehash: int | None) -> dict:
     """The check alone (`rehash` copies read in full; None: all), and its parts: the
-    server's pages, this computer's listing from its covering index."""
+    server's digests and pages, this computer's listing from its covering index."""
+    digests_s: list[float] = []
     server_s: list[float] = []
     local_s: list[float] = []
-    hashes, rows = engine.connection.hashes, evidence._light_rows
+    digests, hashes = engine.connection.digests, engine.connection.hashes
+    rows, listing = evidence._light_rows, evidence._listing
 
-    def timed_hashes(**kw):
-        seconds, value = timed(lambda: hashes(**kw))
-        server_s.append(seconds)
-        return value
+    def timing(action, into: list[float]):
+        def run(*args, **kw):
+            seconds, value = timed(lambda: action(*args, **kw))
+            into.append(seconds)
+            return value
 
-    def timed_rows(*args):
-        seconds, value = timed(lambda: rows(*args))
-        local_s.append(seconds)
-        return value
+        return run
 
-    engine.connection.hashes = timed_hashes  # type: ignore[method-assign]
-    evidence._light_rows = timed_rows  # type: ignore[assignment]
+    engine.connection.digests = timing(digests, digests_s)  # type: ignore[method-assign]
+    engine.connection.hashes = timing(hashes, server_s)  # type: ignore[method-assign]
+    evidence._light_rows = timing(rows, local_s)  # type: ignore[assignment]
+    evidence._listing = timing(listing, local_s)  # type: ignore[assignment]
     try:
         seconds, found = timed(
             lambda: evidence.check_against_server(engine.store, engine.connection, rehash=rehash)
         )
     finally:
-        del engine.connection.hashes
-        evidence._light_rows = rows
+        del engine.connection.digests, engine.connection.hashes
+        evidence._light_rows, evidence._listing = rows, listing
     assert isinstance(found, Findings)
     return {
         "seconds": round(seconds, 2),
+        "server_digests_s": round(sum(digests_s), 2),
         "server_pages_s": round(sum(server_s), 2),
         "pages": len(server_s),
         "local_listing_s": round(sum(local_s), 2),

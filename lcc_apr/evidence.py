@@ -18,6 +18,7 @@ parsed and hashed again before a copy is called different.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -115,3 +116,15 @@ def hash_of(record: Any) -> str:
 def hash_of_row(row: dict[str, Any]) -> str:
     """The content hash of a records row held as a dict (a bulk insert's)."""
     return content_hash(**{name: row[name] for name in CONTENT_FIELDS})
+
+
+def range_line(rid: str, rev: int, digest: str | None) -> str:
+    """A record's line in its range's digest (GET /sync/digests): `id rev hash` ("-" for a
+    hash not held) and a newline. lcc_apr.sync.evidence makes the same text in SQL."""
+    return f"{rid} {rev} {digest or '-'}\n"
+
+
+def range_digest(lines: Iterable[str]) -> str:
+    """The digest of a range of records: SHA-256, in hex, over their lines (`range_line`)
+    in id order. The server and every cache make it the same way, from their own rows."""
+    return hashlib.sha256("".join(lines).encode()).hexdigest()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import orjson
 
-from lcc_apr.evidence import answers_json, content_hash, hash_of_stored
+from lcc_apr.evidence import answers_json, content_hash, hash_of_stored, range_digest, range_line
 from lcc_apr.sync.evidence import Findings, _matches, _turn
 
 HEAD = {
@@ -94,3 +96,11 @@ def test_findings_name_records_by_kind_and_id_only():
         "Checked 2 record(s) against the server (1 with your unsent changes left as they "
         "are): all match."
     )
+
+
+def test_a_ranges_digest_is_one_line_a_record_in_the_order_given():
+    lines = [range_line("id-1", 3, "a" * 64), range_line("id-2", 1, None)]
+    assert lines == ["id-1 3 " + "a" * 64 + "\n", "id-2 1 -\n"]
+    assert range_digest(lines) == hashlib.sha256("".join(lines).encode()).hexdigest()
+    assert range_digest([]) == hashlib.sha256(b"").hexdigest()
+    assert range_digest(lines[::-1]) != range_digest(lines)

@@ -3,8 +3,10 @@
 
 A record pulled from the server has no history here, so a copy edited straight in the
 cache (someone with its key running UPDATE) would pass `lcc-apr check`. Here each
-record's content hash (lcc_apr.evidence) is recomputed from the copy held and compared
-with the server's, page by page in id order (GET /sync/hashes), and:
+record's revision and content hash (lcc_apr.evidence) are compared with the server's, by
+ranges of ids first (GET /sync/digests: a range whose digest agrees holds the same
+revisions and hashes), record by record in the ranges that differ (GET /sync/hashes; all
+of them from a server without digests), its content hashed again in turn, and:
 
 - a copy that differs from the server's version at the same revision, or claims a
   revision the server never gave it, is named and replaced by the server's copy;
@@ -26,8 +28,11 @@ behind: the next pull brings it. Messages name records by kind and id only.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Protocol
 
 import orjson
@@ -35,7 +40,7 @@ import zstandard
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lcc_apr.evidence import answers_json, hash_of_stored
+from lcc_apr.evidence import answers_json, hash_of_stored, range_digest
 from lcc_apr.history import purge_records, verify_history
 from lcc_apr.models import Conflict, Purge, Record, SyncState, now_utc
 from lcc_apr.models.answers import json_of
@@ -43,7 +48,14 @@ from lcc_apr.store import Store
 
 from .apply import remove_records, take_records
 from .epoch import UNCONFIRMED
-from .protocol import HASHES_LIMIT, RECORDS_LIMIT, HashesPage, RecordsReply
+from .protocol import (
+    HASHES_LIMIT,
+    RANGE_SIZE,
+    RECORDS_LIMIT,
+    DigestsReply,
+    HashesPage,
+    RecordsReply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +66,14 @@ LIGHT_SQL = (
     "FROM records "
     "WHERE id > ? AND (? IS NULL OR id <= ?) ORDER BY id"
 )
+# The same, each copy with a server revision as its line in a range's digest
+# (lcc_apr.evidence.range_line; "-" for a hash not kept for that revision)
+LINES_SQL = (
+    "SELECT id, content_hash, id || ' ' || server_rev || ' ' || "
+    "CASE WHEN hash_rev = server_rev AND content_hash IS NOT NULL THEN content_hash ELSE '-' END "
+    "|| char(10) FROM records WHERE server_rev IS NOT NULL ORDER BY id"
+)
+DIRTY_SQL = "SELECT id FROM records WHERE server_rev IS NOT NULL AND dirty AND local_rev > 0"
 HEAVY_SQL = (
     "SELECT id, kind, subject_id, author_id, template_id, template_version, answers, status, "
     "record_date, deleted FROM records WHERE id IN"
@@ -63,7 +83,11 @@ HEAVY_SQL = (
 class Server(Protocol):
     """What the check needs of a connection (lcc_apr.sync.transport.Connection)."""
 
-    def hashes(self, *, after: str, limit: int) -> tuple[HashesPage, int]: ...
+    def digests(self, *, size: int) -> DigestsReply | None: ...
+
+    def hashes(
+        self, *, after: str, limit: int, upto: str | None = None
+    ) -> tuple[HashesPage, int]: ...
 
     def records(self, ids: list[str]) -> RecordsReply: ...
 
@@ -166,17 +190,21 @@ def check_against_server(
     server: Server,
     *,
     limit: int = HASHES_LIMIT,
+    size: int = RANGE_SIZE,
     rehash: int | None = None,
     check: Callable[[], None] | None = None,
 ) -> Findings:
     """Compare every copy held with the server's hashes, and put right what differs.
 
-    Every copy's revision and kept hash are compared with the server's (read from a
-    covering index: no record is read whole). Its content is hashed again, from the copy
+    The server's digests of ranges of `size` records come first (GET /sync/digests): a
+    range whose digest this cache's copies (revision and kept hash, read from a covering
+    index: no record is read whole) make too holds the same records at the same revisions
+    and hashes; the others, and a server without digests (every record then), are compared
+    record by record (GET /sync/hashes). Each copy's content is hashed again, from the copy
     itself, when its kept hash is missing or stale, and otherwise for `rehash` copies a
     run, taking up after the last run's (None: every copy; the sync's default,
     REHASH_PER_SYNC, goes round a large cache in a few syncs). `check` is called before
-    each page (the sync's cancel check)."""
+    each request (the sync's cancel check)."""
     found = Findings()
     with store.session() as s:
         state = s.get(SyncState, 1)
@@ -186,29 +214,62 @@ def check_against_server(
         cursor, resume = state.cursor, state.evidence_after or ""
         blocked = set(s.scalars(select(Conflict.record_id)))
         purges = set(s.scalars(select(Purge.record_id)))
-    fetch: list[str] = []
-    gone: list[Named] = []
-    kept: list[tuple[str, str]] = []  # (id, server's hash): the kept hash agrees
-    rehashed: dict[str, tuple[str, str]] = {}  # id -> (kind, server's hash): to hash again
-    after = ""
-    while True:
-        if check is not None:
-            check()
-        page, _ = server.hashes(after=after, limit=limit)
-        last = page.hashes[-1][0] if page.hashes and page.more else None
-        local = _light_rows(store, after, last, blocked)
+    walk = _Walk(found, cursor, blocked, purges)
+    if check is not None:
+        check()
+    reply = server.digests(size=size)
+    spans = [("", None)] if reply is None else _differing(store, reply, walk)
+    for after, upto in spans:
+        while True:
+            if check is not None:
+                check()
+            page, _ = server.hashes(after=after, limit=limit, upto=upto)
+            last = page.hashes[-1][0] if page.hashes and page.more else upto
+            walk.compare(page, _light_rows(store, after, last, blocked))
+            after = page.hashes[-1][0] if page.hashes else after
+            if not page.more:
+                break
+    walk.kept.sort()
+    turn, resume = _turn(walk.kept, resume, rehash)
+    stale = set(walk.rehashed)  # their kept hash is not the server's: written when they fit
+    for rid, digest in turn:
+        walk.rehashed.setdefault(rid, ("record", digest))
+    found.rehashed = len(walk.rehashed)
+    _rehash(store, walk.rehashed, stale, walk.fetch, found, resume)
+    _put_right(store, server, walk.fetch, walk.gone, walk.purges, found)
+    for line in found.lines():
+        log.warning("Check against the server: %s", line)
+    return found
+
+
+@dataclass
+class _Walk:
+    """What the comparison found so far, range by range and page by page."""
+
+    found: Findings
+    cursor: int  # this cache's position in the server's feed
+    blocked: set[str]  # records in conflict
+    purges: set[str]  # listed in purges; a refused listing leaves the set
+    fetch: list[str] = field(default_factory=list)  # to take from the server
+    gone: list[Named] = field(default_factory=list)  # no longer listed: to remove
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (id, hash): kept hash agrees
+    rehashed: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (kind, hash)
+
+    def compare(self, page: HashesPage, local: dict[str, _Local]) -> None:
+        """The server's hashes on this page against this cache's copies in the same ids."""
+        found = self.found
         theirs = {rid: (rev, digest) for rid, rev, digest in page.hashes}
         for rid, (rev, digest) in theirs.items():
             mine = local.get(rid)
-            if rid in purges:
+            if rid in self.purges:
                 found.refused_purges.append(rid)
-                purges.discard(rid)
+                self.purges.discard(rid)
                 if mine is None or not mine.pending:
-                    fetch.append(rid)
+                    self.fetch.append(rid)
                 continue
             if mine is None:
-                if rev <= cursor:
-                    fetch.append(rid)
+                if rev <= self.cursor:
+                    self.fetch.append(rid)
                     found.missing.append(("record", rid))
                 continue
             if mine.pending:
@@ -217,32 +278,49 @@ def check_against_server(
             if mine.rev is None or mine.rev == UNCONFIRMED:
                 continue
             found.checked += 1
-            if rev > mine.rev and rev > cursor:
+            if rev > mine.rev and rev > self.cursor:
                 continue  # changed on the server since this cache's position: behind
             if rev != mine.rev:
-                fetch.append(rid)
+                self.fetch.append(rid)
                 found.altered.append((mine.kind, rid))
             elif mine.kept == digest:
-                kept.append((rid, digest))
+                self.kept.append((rid, digest))
             else:  # no kept hash for this revision (a copy pushed from here), or a forged one
-                rehashed[rid] = (mine.kind, digest)
+                self.rehashed[rid] = (mine.kind, digest)
         for rid, mine in local.items():
             if rid in theirs or mine.pending or mine.rev in (None, UNCONFIRMED):
                 continue
             if mine.rev <= page.at:
-                gone.append((mine.kind, rid))
-        after = page.hashes[-1][0] if page.hashes else after
-        if not page.more:
-            break
-    turn, resume = _turn(kept, resume, rehash)
-    for rid, digest in turn:
-        rehashed.setdefault(rid, ("record", digest))
-    found.rehashed = len(rehashed)
-    _rehash(store, rehashed, fetch, found, resume)
-    _put_right(store, server, fetch, gone, purges, found)
-    for line in found.lines():
-        log.warning("Check against the server: %s", line)
-    return found
+                self.gone.append((mine.kind, rid))
+
+
+def _differing(store: Store, reply: DigestsReply, walk: _Walk) -> list[tuple[str, str | None]]:
+    """The server's ranges whose digest this cache's copies do not make (or holding a
+    record listed in purges), as (after, upto) spans, neighbours joined. The copies of each
+    range that agrees are compared: counted, and their kept hashes are the server's."""
+    ids, kept, lines, pending = _listing(store, walk.blocked)
+    purges = sorted(walk.purges)
+    spans: list[tuple[str, str | None]] = []
+    start, after = 0, ""
+    for upto, digest in reply.ranges:
+        end = len(ids) if upto is None else bisect_right(ids, upto, lo=start)
+        listed = bisect_right(purges, after)
+        purged = listed < len(purges) and (upto is None or purges[listed] <= upto)
+        if purged or range_digest(lines[start:end]) != digest:
+            if spans and spans[-1][1] == after:
+                spans[-1] = (spans[-1][0], upto)
+            else:
+                spans.append((after, upto))
+        else:
+            held = [n for n in pending[bisect_left(pending, start) :] if n < end]
+            walk.found.pending += len(held)
+            walk.found.checked += end - start - len(held)
+            if held:
+                walk.kept += [(ids[n], kept[n]) for n in range(start, end) if n not in held]
+            else:
+                walk.kept += zip(ids[start:end], kept[start:end], strict=True)
+        start, after = end, upto or after
+    return spans
 
 
 def _turn(
@@ -269,33 +347,52 @@ def _light_rows(store: Store, after: str, last: str | None, blocked: set[str]) -
     return found
 
 
+def _listing(store: Store, blocked: set[str]) -> tuple[list[str], list[str], list[str], list[int]]:
+    """This cache's copies with a server revision, in id order, from the covering index
+    ix_records_evidence: their ids, kept hashes, lines in a range's digest, and the
+    positions of those not compared (unsent work made here, or in conflict)."""
+    with store.session() as s, closing(s.connection().connection.cursor()) as cursor:
+        rows = cursor.execute(LINES_SQL).fetchall()
+        dirty = cursor.execute(DIRTY_SQL).fetchall()
+    ids = list(map(itemgetter(0), rows))
+    pending = {bisect_left(ids, rid) for (rid,) in dirty} | {
+        n for rid in blocked if (n := bisect_left(ids, rid)) < len(ids) and ids[n] == rid
+    }
+    return ids, list(map(itemgetter(1), rows)), list(map(itemgetter(2), rows)), sorted(pending)
+
+
 def _rehash(
     store: Store,
     rehashed: dict[str, tuple[str, str]],
+    stale: set[str],
     fetch: list[str],
     found: Findings,
     resume: str,
 ) -> None:
     """Hash these copies again from their content; a copy that differs from the server's is
-    named (and fetched); one that matches keeps the server's hash for its revision."""
+    named (and fetched); a `stale` one that matches keeps the server's hash for its
+    revision (the others keep it already)."""
     ids = sorted(rehashed)
     with store.session() as s:
         for start in range(0, len(ids), RECORDS_LIMIT):
             chunk = ids[start : start + RECORDS_LIMIT]
             marks = ", ".join("?" * len(chunk))
-            rows = s.connection().exec_driver_sql(f"{HEAVY_SQL} ({marks})", tuple(chunk))
+            rows = s.connection().exec_driver_sql(f"{HEAVY_SQL} ({marks})", tuple(chunk)).all()
             fitting = []
             for row in rows:
                 rid, kind = row[0], row[1]
                 digest = rehashed[rid][1]
                 if _matches(row, digest):
-                    fitting.append((digest, rid))
+                    if rid in stale:
+                        fitting.append((digest, rid))
                 else:
                     fetch.append(rid)
                     found.altered.append((kind, rid))
-            s.connection().exec_driver_sql(
-                "UPDATE records SET content_hash = ?, hash_rev = server_rev WHERE id = ?", fitting
-            )
+            if fitting:
+                s.connection().exec_driver_sql(
+                    "UPDATE records SET content_hash = ?, hash_rev = server_rev WHERE id = ?",
+                    fitting,
+                )
         state = s.get(SyncState, 1)
         if state is not None:
             state.evidence_after = resume or None

@@ -105,6 +105,7 @@ SNAPSHOT_COLUMNS = [
 PUSH_LIMIT = 200  # most records per push batch
 EVENT_LIMIT = 1000  # most record events (viewed, printed, exported) per push batch
 HASHES_LIMIT = 20000  # default and most records per page of GET /sync/hashes
+RANGE_SIZE = 512  # default records per range of GET /sync/digests (most: HASHES_LIMIT)
 RECORDS_LIMIT = 500  # most records asked for in one POST /sync/records
 MOST_NUMBER = 2**31 - 1  # ids, revisions, cursors: the largest INTEGER of PostgreSQL
 MOST_ANSWER_KEY = 200  # characters in an answer key, at any depth
@@ -257,6 +258,13 @@ HASH_ROWS = {
     },
 }
 
+DIGEST_ROW = {
+    "type": "array",
+    "minItems": 2,
+    "maxItems": 2,
+    "items": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+}
+
 
 class HashesPage(Wire):
     """GET /sync/hashes: the user's records now, in id order, as [id, server_rev,
@@ -266,6 +274,21 @@ class HashesPage(Wire):
     after: str
     more: bool
     hashes: Annotated[list[tuple[str, int, str]], WithJsonSchema(HASH_ROWS)]
+
+
+class DigestsReply(Wire):
+    """GET /sync/digests: the user's records now in id order, cut into ranges of `size`,
+    each as [upto, digest] (lcc_apr.evidence.range_digest). A range holds the ids after
+    the previous one's `upto` ("" for the first) up to its own; the last one's is null
+    (to the end), so the ranges cover every id. Read at the feed position `at`."""
+
+    at: int
+    size: int
+    ranges: Annotated[
+        list[tuple[str | None, str]],
+        Field(min_length=1),
+        WithJsonSchema({**HASH_ROWS, "minItems": 1, "items": DIGEST_ROW}),
+    ]
 
 
 class RecordsBody(Wire):

@@ -42,6 +42,7 @@ from .protocol import (
     PROTOCOL_HEADER,
     CertificateBody,
     CertificateReply,
+    DigestsReply,
     ErrorReply,
     HashesPage,
     LoginBody,
@@ -246,9 +247,20 @@ class Connection:
         except Refused as refused:
             raise SnapshotRefused(f"the server does not offer a snapshot ({refused})") from None
 
-    def hashes(self, *, after: str, limit: int) -> tuple[HashesPage, int]:
-        """GET /sync/hashes: a page of the user's records' content hashes, in id order."""
-        params = {"after": after, "limit": limit}
+    def digests(self, *, size: int) -> DigestsReply | None:
+        """GET /sync/digests: the digests of the user's records by ranges of `size`, in id
+        order; None from a server without the route (older: it is asked for every hash)."""
+        try:
+            return self._call(DigestsReply, "GET", "/sync/digests", params={"size": size})[0]
+        except Refused:
+            return None
+
+    def hashes(self, *, after: str, limit: int, upto: str | None = None) -> tuple[HashesPage, int]:
+        """GET /sync/hashes: a page of the user's records' content hashes, in id order,
+        after `after` (and up to `upto`, when given: a server before it ignores it)."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if upto is not None:
+            params["upto"] = upto
         return self._call(HashesPage, "GET", "/sync/hashes", params=params)
 
     def records(self, ids: list[str]) -> RecordsReply:

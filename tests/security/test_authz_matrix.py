@@ -313,6 +313,14 @@ GET /sync/hashes             hr          see  see  .      .        see   -     s
 GET /sync/hashes             admin       .    .    .      .        -     .     -     .
 GET /sync/hashes             disabled    403  403  .      .        403   403   403   .
 GET /sync/hashes             signed_out  401  401  .      .        401   401   401   .
+GET /sync/digests            anonymous   401
+GET /sync/digests            employee    200
+GET /sync/digests            manager     200
+GET /sync/digests            senior      200
+GET /sync/digests            hr          200
+GET /sync/digests            admin       200
+GET /sync/digests            disabled    403
+GET /sync/digests            signed_out  401
 POST /sync/records           anonymous   401  401  .      .        401   401   401   .
 POST /sync/records           employee    see  -    .      .        -     -     -     .
 POST /sync/records           manager     see  -    see    .        -     -     see   .

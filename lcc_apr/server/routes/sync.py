@@ -1,6 +1,6 @@
-"""POST /sync/push, GET /sync/pull, GET /sync/snapshot, and GET /sync/hashes with POST
-/sync/records (a cache's check against the server). Replies are orjson bytes (pages can
-be large); snapshot parts are zstd-compressed orjson."""
+"""POST /sync/push, GET /sync/pull, GET /sync/snapshot, and GET /sync/digests, GET
+/sync/hashes with POST /sync/records (a cache's check against the server). Replies are
+orjson bytes (pages can be large); snapshot parts are zstd-compressed orjson."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from lcc_apr.sync.protocol import (
     FEED_END_HEADER,
     HASHES_LIMIT,
     MOST_NUMBER,
+    RANGE_SIZE,
     SNAPSHOT_LIMIT,
     SNAPSHOT_TYPE,
     UUID_TEXT,
+    DigestsReply,
     HashesPage,
     PullPage,
     PushBody,
@@ -93,19 +95,39 @@ def snapshot(
     return Response(body, media_type=SNAPSHOT_TYPE)
 
 
+@router.get("/digests", response_class=Response, responses={200: {"model": DigestsReply}})
+def digests(
+    ctx: Ctx,
+    user: CurrentUser,
+    session: DbSession,
+    size: Annotated[int | None, Query(ge=1, le=MOST_NUMBER)] = None,
+) -> Response:
+    """The digest of each range of `size` of the user's records now, in id order."""
+    body = evidence_service.digests(
+        session,
+        user.viewer,
+        size=min(size or RANGE_SIZE, HASHES_LIMIT),
+        indirect_reports=ctx.settings.indirect_reports,
+    )
+    return Response(body, media_type=JSON)
+
+
 @router.get("/hashes", response_class=Response, responses={200: {"model": HashesPage}})
 def hashes(
     ctx: Ctx,
     user: CurrentUser,
     session: DbSession,
     after: Annotated[str, Query(pattern=f"({UUID_TEXT})|^$", max_length=36)] = "",
+    upto: Annotated[str | None, Query(pattern=UUID_TEXT, max_length=36)] = None,
     limit: Annotated[int | None, Query(ge=1, le=MOST_NUMBER)] = None,
 ) -> Response:
-    """The content hash of each of the user's records now, after the record id `after`."""
+    """The content hash of each of the user's records now, after the record id `after` (and
+    up to `upto`, when given)."""
     body = evidence_service.hashes(
         session,
         user.viewer,
         after=after,
+        upto=upto,
         limit=min(limit or HASHES_LIMIT, HASHES_LIMIT),
         indirect_reports=ctx.settings.indirect_reports,
     )
