@@ -12,15 +12,13 @@ until the server has answered it, so nothing waiting is lost.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,11 +37,9 @@ from lcc_apr.models import (
     SyncState,
     now_utc,
 )
-from lcc_apr.models.patches import packs
-from lcc_apr.progress import Pace, Step
+from lcc_apr.progress import Pace
 from lcc_apr.store import Store
 
-from . import snapshot as snapshots
 from .apply import (
     purge_cached,
     remove_records,
@@ -59,9 +55,10 @@ from .errors import (
     NetworkError,
     Refused,
     ServerBusy,
-    SnapshotRefused,
 )
 from .evidence import Findings, check_in_sync, fit_to_send
+from .first_sync import FirstSync, young_collections
+from .outcome import JUST_TAKEN, Progress, SyncResult
 from .protocol import (
     EVENT_LIMIT,
     KEY_REUSED,
@@ -73,7 +70,6 @@ from .protocol import (
     to_wire,
     wire_dict,
 )
-from .snapshot_stream import PartStream
 from .transport import Connection
 
 if TYPE_CHECKING:
@@ -84,11 +80,6 @@ P = TypeVar("P")
 log = logging.getLogger(__name__)
 
 
-STAGE_WORDS = {
-    "sending": "Sending your changes",
-    "receiving": "Receiving records",
-    "indexing": "Making the records quick to find",
-}
 BUSY_WAIT_MOST = 30.0  # seconds: the longest wait for a busy server, whatever it asks
 BUSY_PATIENCE = 120.0  # seconds waited for a busy server in one step before giving up
 STILL_BUSY = (
@@ -97,58 +88,7 @@ STILL_BUSY = (
 )
 
 
-@dataclass
-class Progress:
-    stage: str  # "sending", "receiving"
-    records: int
-    bytes: int
-    total: int | None = None  # receiving: about how many in all (None: not known)
-    seconds_left: float | None = None
-
-    def step(self) -> Step:
-        """In plain words: 'Receiving records: 12,500 of about 241,000 — about 40 s left'."""
-        text = STAGE_WORDS.get(self.stage, self.stage.capitalize())
-        return Step(text, self.records, self.total, self.seconds_left)
-
-
-# The check against the server is not made after a first sync's snapshot: the copies were
-# all taken from the server in this very sync, with its hashes (about 5 s on HR's cache).
-JUST_TAKEN = "every record here was taken from the server in this sync."
-
-
-@dataclass
-class SyncResult:
-    sent: int = 0
-    received: int = 0
-    removed: int = 0
-    conflicts: int = 0
-    refused: list[str] = field(default_factory=list)  # plain-English reasons
-    signing_problem: str | None = None  # why no signing certificate could be had this time
-    snapshot_problem: str | None = None  # why a first sync fell back to the paged pull
-    snapshot_taken: bool = False  # a first sync's snapshot was loaded whole in this run
-    sent_records: set[str] = field(default_factory=set)  # what was sent, for screens to refresh
-    sent_people: set[int] = field(default_factory=set)  # whom the records sent are about
-    evidence: Findings | None = None  # this cache checked against the server, at the end
-    absences_sent: int = 0  # absence episodes sent (lcc_apr.sync.absences)
-    absences_changed: int = 0  # absence episodes taken in, changed or dropped
-
-    def summary(self) -> str:
-        parts = [f"Sent {self.sent}", f"received {self.received}"]
-        if self.removed:
-            parts.append(f"removed {self.removed} you no longer have access to")
-        text = ", ".join(parts) + "."
-        if self.conflicts:
-            text += (
-                f" {self.conflicts} record(s) changed on both sides: please choose what to keep."
-            )
-        if self.refused:
-            text += f" The server refused {len(self.refused)} change(s)."
-        if self.evidence is not None and self.evidence.changed:
-            text += " " + self.evidence.summary()
-        return text
-
-
-class SyncEngine:
+class SyncEngine(FirstSync):
     def __init__(
         self,
         store: Store,
@@ -368,75 +308,6 @@ class SyncEngine:
                     )
                 )
 
-    # -- snapshot (a first sync) --------------------------------------------------
-
-    def snapshot(self, result: SyncResult, cancel: threading.Event) -> None:
-        """A first sync (or one resumed) loads the user's records as a snapshot, then the
-        feed goes on from where it was read; a refused snapshot falls back to the feed."""
-        with self.store.session() as s:
-            state = self._state(s)
-            if state.snapshot_at is None and not self._first(s, state):
-                if state.deferred_indexes is not None:
-                    snapshots.restore_indexes(s, state)  # left by a load that ended badly
-                return
-            after = state.snapshot_after or ""
-        try:
-            self._load_parts(after, result, cancel)
-        except SnapshotRefused as refused:
-            log.warning("First sync: the snapshot was refused (%s); pulling page by page", refused)
-            result.snapshot_problem = str(refused)
-            with self.store.session() as s:
-                state = self._state(s)
-                state.epoch = state.snapshot_epoch or state.epoch  # the feed checks them all
-                snapshots.clear(state)
-                snapshots.restore_indexes(s, state)
-            return
-        self.on_progress(Progress("indexing", result.received, 0, result.received))
-        with self.store.session() as s:  # the indexes and the cursor: all or none
-            state = self._state(s)
-            snapshots.restore_indexes(s, state)
-            snapshots.finish(s, state)
-        result.snapshot_taken = True
-
-    def _first(self, s: Session, state: SyncState) -> bool:
-        """A first sync: nothing pulled yet, and not after a restore on the server (the
-        feed checks each copy held then)."""
-        return (
-            self.first_snapshot
-            and state.cursor == 0
-            and state.epoch is None
-            and s.scalar(select(Record.id).where(Record.server_rev == UNCONFIRMED).limit(1)) is None
-        )
-
-    def _load_parts(self, after: str, result: SyncResult, cancel: threading.Event) -> None:
-        """Each part is written while the next is checked and the one after is made by the
-        server (lcc_apr.sync.snapshot_stream)."""
-        pace, total = Pace(), None
-        stream = PartStream(
-            lambda after: self.connection.snapshot(after=after, limit=self.snapshot_limit),
-            after,
-            packed=packs(self.store.engine.dialect),
-        )
-        try:
-            with _young_collections():  # as the pull: no full collection while parts stream
-                while True:
-                    part, size = stream.next(lambda: self._check(cancel))
-                    with self.store.session() as s:  # the part and its position: one transaction
-                        state = self._state(s)
-                        if part.more and part.total is not None:  # the first of several parts:
-                            snapshots.set_indexes_aside(s, state)  # indexes made once at the end
-                        taken = snapshots.take_part(s, state, part, at=now_utc())
-                    result.received += taken
-                    more, total = part.more, part.total if part.total is not None else total
-                    del part
-                    gc.collect(1)  # this part's cycles, while they are young (cheap)
-                    left = pace.left(result.received, total)
-                    self.on_progress(Progress("receiving", result.received, size, total, left))
-                    if not more:
-                        return
-        finally:
-            stream.close()
-
     # -- pull -------------------------------------------------------------------
 
     def pull(self, result: SyncResult, cancel: threading.Event) -> None:
@@ -449,7 +320,7 @@ class SyncEngine:
         start, pace = cursor, Pace()
         fetcher = ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch")
         try:
-            with _young_collections():
+            with young_collections():
                 ahead = fetcher.submit(self._fetch, cursor, epoch)
                 while True:
                     page, size = self._arrived(ahead, cancel)
@@ -581,20 +452,3 @@ def _keep_events(s: Session, body: dict[str, Any]) -> None:
     for event in body.get("events", []):
         at = datetime.fromisoformat(event["at"])
         s.add(RecordEvent(record_id=event["record_id"], event=event["event"], at=at))
-
-
-@contextlib.contextmanager
-def _young_collections() -> Iterator[None]:
-    """While pages stream in, only the young generations are collected (after each page).
-
-    Automatic full collections scan every object in flight with the GIL held: 60-150 ms
-    each, measured, which the window feels as a stall. Collected young, a page's cycles
-    cost a few ms; automatic collection resumes afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

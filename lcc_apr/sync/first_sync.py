@@ -1,0 +1,135 @@
+"""A first sync by snapshot (lcc_apr.sync.snapshot), the steps SyncEngine takes before the
+feed: the parts loaded while the next are checked and made (snapshot_stream), the
+indexes set aside for a load of several parts, and the fall back to the paged pull.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lcc_apr.models import Record, SyncState, now_utc
+from lcc_apr.models.patches import packs
+from lcc_apr.progress import Pace
+
+from . import snapshot as snapshots
+from .epoch import UNCONFIRMED
+from .errors import SnapshotRefused
+from .outcome import Progress, SyncResult
+from .snapshot_stream import PartStream
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from lcc_apr.store import Store
+
+    from .transport import Connection
+
+log = logging.getLogger(__name__)
+
+
+class FirstSync:
+    """SyncEngine's first sync (a mixin: the engine holds the store and the connection)."""
+
+    store: Store
+    connection: Connection
+    first_snapshot: bool
+    snapshot_limit: int
+    on_progress: Callable[[Progress], None]
+
+    if TYPE_CHECKING:
+
+        def _state(self, s: Session) -> SyncState: ...
+
+        @staticmethod
+        def _check(cancel: threading.Event) -> None: ...
+
+    def snapshot(self, result: SyncResult, cancel: threading.Event) -> None:
+        """A first sync (or one resumed) loads the user's records as a snapshot, then the
+        feed goes on from where it was read; a refused snapshot falls back to the feed."""
+        with self.store.session() as s:
+            state = self._state(s)
+            if state.snapshot_at is None and not self._first(s, state):
+                if state.deferred_indexes is not None:
+                    snapshots.restore_indexes(s, state)  # left by a load that ended badly
+                return
+            after = state.snapshot_after or ""
+        try:
+            self._load_parts(after, result, cancel)
+        except SnapshotRefused as refused:
+            log.warning("First sync: the snapshot was refused (%s); pulling page by page", refused)
+            result.snapshot_problem = str(refused)
+            with self.store.session() as s:
+                state = self._state(s)
+                state.epoch = state.snapshot_epoch or state.epoch  # the feed checks them all
+                snapshots.clear(state)
+                snapshots.restore_indexes(s, state)
+            return
+        self.on_progress(Progress("indexing", result.received, 0, result.received))
+        with self.store.session() as s:  # the indexes and the cursor: all or none
+            state = self._state(s)
+            snapshots.restore_indexes(s, state)
+            snapshots.finish(s, state)
+        result.snapshot_taken = True
+
+    def _first(self, s: Session, state: SyncState) -> bool:
+        """A first sync: nothing pulled yet, and not after a restore on the server (the
+        feed checks each copy held then)."""
+        return (
+            self.first_snapshot
+            and state.cursor == 0
+            and state.epoch is None
+            and s.scalar(select(Record.id).where(Record.server_rev == UNCONFIRMED).limit(1)) is None
+        )
+
+    def _load_parts(self, after: str, result: SyncResult, cancel: threading.Event) -> None:
+        """Each part is written while the next is checked and the one after is made by the
+        server (lcc_apr.sync.snapshot_stream)."""
+        pace, total = Pace(), None
+        stream = PartStream(
+            lambda after: self.connection.snapshot(after=after, limit=self.snapshot_limit),
+            after,
+            packed=packs(self.store.engine.dialect),
+        )
+        try:
+            with young_collections():  # as the pull: no full collection while parts stream
+                while True:
+                    part, size = stream.next(lambda: self._check(cancel))
+                    with self.store.session() as s:  # the part and its position: one transaction
+                        state = self._state(s)
+                        if part.more and part.total is not None:  # the first of several parts:
+                            snapshots.set_indexes_aside(s, state)  # indexes made once at the end
+                        taken = snapshots.take_part(s, state, part, at=now_utc())
+                    result.received += taken
+                    more, total = part.more, part.total if part.total is not None else total
+                    del part
+                    gc.collect(1)  # this part's cycles, while they are young (cheap)
+                    left = pace.left(result.received, total)
+                    self.on_progress(Progress("receiving", result.received, size, total, left))
+                    if not more:
+                        return
+        finally:
+            stream.close()
+
+
+@contextlib.contextmanager
+def young_collections() -> Iterator[None]:
+    """While pages stream in, only the young generations are collected (after each page).
+
+    Automatic full collections scan every object in flight with the GIL held: 60-150 ms
+    each, measured, which the window feels as a stall. Collected young, a page's cycles
+    cost a few ms; automatic collection resumes afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
