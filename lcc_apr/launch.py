@@ -23,9 +23,10 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.models import SyncState
 from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store, open_store
-from lcc_apr.sync.engine import SyncEngine, SyncResult
+from lcc_apr.sync.engine import SyncEngine
 from lcc_apr.sync.errors import Cancelled
 from lcc_apr.sync.network import Network
+from lcc_apr.sync.outcome import SyncResult
 from lcc_apr.sync.transport import Connection, Tokens
 
 if TYPE_CHECKING:

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from lcc_apr.pdf.records import Printer
     from lcc_apr.policy import Policy
     from lcc_apr.store import Store
-    from lcc_apr.sync.engine import Progress, SyncEngine
+    from lcc_apr.sync.engine import SyncEngine
+    from lcc_apr.sync.outcome import Progress
 
 # Given the progress callback to report through, returns an engine ready to run(cancel).
 SyncEngineFactory = Callable[[Callable[["Progress"], None]], "SyncEngine"]

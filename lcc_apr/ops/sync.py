@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from lcc_apr.sync.engine import SyncEngine, SyncResult
+from lcc_apr.sync.engine import SyncEngine
+from lcc_apr.sync.outcome import SyncResult
 
 from .changes import Changes
 

@@ -11,7 +11,7 @@ from lcc_apr.models import Record, SyncState
 from lcc_apr.ops import Changes, changes_of
 from lcc_apr.ops.status import StatusFacts, read_status
 from lcc_apr.ops.sync import run_sync, sync_changes
-from lcc_apr.sync.engine import SyncResult
+from lcc_apr.sync.outcome import SyncResult
 from tests.conflict_maker import R1, maker_for
 
 

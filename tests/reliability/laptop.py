@@ -30,7 +30,8 @@ from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import Policy
 from lcc_apr.signing.identity import Signer, SigningError
 from lcc_apr.store import Store, keys, open_store
-from lcc_apr.sync.engine import SyncEngine, SyncResult
+from lcc_apr.sync.engine import SyncEngine
+from lcc_apr.sync.outcome import SyncResult
 from lcc_apr.sync.protocol import PullPage, PushReply, RefreshBody, TokenReply, sign_off_key
 from lcc_apr.sync.transport import Connection, Tokens
 from lcc_apr.workflow import WorkflowError

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from lcc_apr.sync.engine import Progress, SyncResult
 from lcc_apr.sync.errors import NetworkError
+from lcc_apr.sync.outcome import Progress, SyncResult
 from ui.app import build_window
 from ui.tasks import TaskRunner
 

@@ -278,7 +278,7 @@ def Path_is_inside(name: str, folder) -> bool:
 
 def test_the_sync_button_syncs_then_the_pages_refresh(qtbot, make_context, settings):
     from lcc_apr.ops.sync import Synced, sync_changes
-    from lcc_apr.sync.engine import Progress, SyncResult
+    from lcc_apr.sync.outcome import Progress, SyncResult
 
     go = threading.Event()
 

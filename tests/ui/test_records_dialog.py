@@ -12,7 +12,7 @@ from lcc_apr.models import Record, RecordKind
 from lcc_apr.ops.people import reports_of
 from lcc_apr.ops.records import employee_records, start_record
 from lcc_apr.ops.sync import sync_changes
-from lcc_apr.sync.engine import SyncResult
+from lcc_apr.sync.outcome import SyncResult
 from ui.qt import QtCore, QtWidgets
 from ui.records import CANCEL, OPEN, START, EmployeeRecords
 from ui.theme import apply_appearance

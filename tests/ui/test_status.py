@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from lcc_apr.ops.status import StatusFacts
-from lcc_apr.sync.engine import Progress, SyncResult
 from lcc_apr.sync.errors import Cancelled, NetworkError
+from lcc_apr.sync.outcome import Progress, SyncResult
 from ui.status import StatusBar, outcome_text, progress_text
 
 
