@@ -91,14 +91,15 @@ class ExportDialog(QtWidgets.QDialog):
 
         self.kinds: dict[RecordKind, QtWidgets.QCheckBox] = {}
         kinds_box = QtWidgets.QGroupBox("Kinds")
-        kinds_layout = QtWidgets.QVBoxLayout(kinds_box)
-        for kind, key in zip(RecordKind, ("A", "S", "P", "i", "u", "n", "W"), strict=True):
+        kinds_layout = QtWidgets.QGridLayout(kinds_box)  # two columns: fits 768 px at 150%
+        keys = ("A", "S", "P", "i", "u", "n", "o")
+        for n, (kind, key) in enumerate(zip(RecordKind, keys, strict=True)):
             text = kind.plural.replace(key, "&" + key, 1)
             box = QtWidgets.QCheckBox(text)
             box.setChecked(True)
             box.setAccessibleName(f"Include {kind.plural}")
             box.toggled.connect(lambda _on: self.schedule_count())
-            kinds_layout.addWidget(box)
+            kinds_layout.addWidget(box, n // 2, n % 2)
             self.kinds[kind] = box
 
         period_box = QtWidgets.QGroupBox("Period")
@@ -213,6 +214,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.count_timer.timeout.connect(self.recount)
         metrics = self.fontMetrics()  # sized by the text, so it grows with the text size
         size = QtCore.QSize(metrics.averageCharWidth() * 100, metrics.height() * 30)
+        size = size.expandedTo(self.sizeHint())  # never narrower than its own controls
         screen = self.screen().availableGeometry().size() if self.screen() else size
         self.resize(size.boundedTo(screen))
 
