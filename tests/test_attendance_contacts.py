@@ -4,6 +4,7 @@ prompted it; pure, and read from the store."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import text
@@ -68,6 +69,17 @@ def test_an_attendance_review_opened_on_or_after_the_trigger_settles_it():
     assert triggered(date(2026, 2, 1))  # an earlier review: this trigger is new
     assert not triggered(date(2026, 9, 7))
     assert not triggered(date(2026, 2, 1), date(2026, 9, 21))
+
+
+def test_hr_can_keep_a_trigger_shown_while_its_review_runs():
+    """`triggers.review_settles = false`: a review does not settle the trigger."""
+    three = spells((date(2026, 3, 2), 1), (date(2026, 6, 1), 1), (date(2026, 9, 7), 1))
+    kept = replace(POLICY, review_settles_trigger=False)
+    review = (date(2026, 9, 21),)
+    items = attendance_items(three, kept, TODAY, [], in_order=True, reviews=review)
+    quick = _items_quick(three, kept, TODAY, [], window_start(kept, TODAY), (), review)
+    assert items == quick
+    assert any(i.topic == TRIGGER for i in items)
 
 
 def test_a_welfare_contact_record_in_the_store_moves_the_next_contact(demo_store_copy):

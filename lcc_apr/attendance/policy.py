@@ -29,6 +29,7 @@ class AttendancePolicy:
     days: int
     count_disability_related: bool
     count_pregnancy_related: bool
+    review_settles_trigger: bool
     bradford_enabled: bool
     bradford_threshold: int
     long_term_weeks: int
@@ -56,12 +57,14 @@ SECTIONS: dict[str, dict[str, type]] = {
         "days": int,
         "count_disability_related": bool,
         "count_pregnancy_related": bool,
+        "review_settles": bool,
     },
     "bradford": {"enabled": bool, "threshold": int},
     "long_term": {"weeks": int, "contact_every_weeks": int},
     "return_to_work": {"due_within_days": int},
 }
 FIELD = {  # (section, key) -> AttendancePolicy field
+    ("triggers", "review_settles"): "review_settles_trigger",
     ("bradford", "enabled"): "bradford_enabled",
     ("bradford", "threshold"): "bradford_threshold",
     ("long_term", "weeks"): "long_term_weeks",

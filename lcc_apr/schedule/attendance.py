@@ -369,7 +369,7 @@ def attendance_items(
     person = episodes[0].employee_id
     items: list[AttendanceItem] = []
     reached = trigger(episodes, policy, today, start=start, in_order=in_order)
-    if reached is not None and not _settled(reached.reached_on, reviews):
+    if reached is not None and not _settled(reached.reached_on, reviews, policy):
         label = f"Attendance trigger reached ({', '.join(reached.why)})"
         items.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, DueState.OVERDUE))
     for rtw in rtw_outstanding(episodes, held, policy, today, start=start, in_order=in_order):
@@ -502,7 +502,7 @@ def _quick(
                     found.append(kit)
         if spans and (len(spans) >= least_spells or days >= least_days or bradford):
             reached = trigger_of(spans, policy)
-            if reached is not None and not _settled(reached.reached_on, reviews):
+            if reached is not None and not _settled(reached.reached_on, reviews, policy):
                 label = f"Attendance trigger reached ({', '.join(reached.why)})"
                 found.append(AttendanceItem(person, TRIGGER, label, reached.reached_on, overdue))
         if len(found) > 1:
@@ -512,6 +512,7 @@ def _quick(
     return items
 
 
-def _settled(reached_on: date, reviews: Sequence[date]) -> bool:
-    """An attendance review opened on or after the day the trigger was reached."""
-    return any(day >= reached_on for day in reviews)
+def _settled(reached_on: date, reviews: Sequence[date], policy: AttendancePolicy) -> bool:
+    """An attendance review opened on or after the day the trigger was reached, where the
+    policy lets a review settle its trigger (`triggers.review_settles`)."""
+    return policy.review_settles_trigger and any(day >= reached_on for day in reviews)
