@@ -29,6 +29,10 @@ class SyncState(Base):
     snapshot_after: Mapped[str | None] = mapped_column(String(36))
     # CREATE INDEX statements of the indexes set aside during the load (made again after)
     deferred_indexes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    # HR's ready-made cache (lcc_apr.sync.ready_cache): the one being downloaded (its
+    # description and key), then the people whose records come by snapshot parts after it
+    snapshot_ready: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    snapshot_subjects: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     # The check against the server: the last record id hashed again from its content
     # (the next check takes up after it; None: from the start)
     evidence_after: Mapped[str | None] = mapped_column(String(36))

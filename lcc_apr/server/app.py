@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from lcc_apr import __version__
 
-from . import retention, timestamp_job
+from . import ready_cache, retention, timestamp_job
 from .busy import Busy
 from .context import ServerContext
 from .db import make_engine
@@ -30,8 +31,12 @@ bearer token.
 See docs/sync-protocol.md."""
 
 
-def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: ServerSettings, engine: Engine | None = None, *, serving: Path | bool = False
+) -> FastAPI:
     """The app for `settings`; pass `engine` to share one (tests), else one is made.
+    `serving`: run by `serve` (True, or the settings file it was given), which also builds
+    HR's ready-made cache when stale (lcc_apr.server.ready_cache).
 
     The database must already be prepared (lcc_apr.server.db.prepare_database).
     """
@@ -45,6 +50,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
             asyncio.create_task(retention.daily(engine)),  # lists what is due; purges nothing
             asyncio.create_task(timestamp_job.every_while_serving(settings, engine)),
         ]
+        if serving and settings.ready_caches:
+            config = serving if isinstance(serving, Path) else None
+            jobs.append(asyncio.create_task(ready_cache.every_while_serving(config)))
         yield
         for job in jobs:
             job.cancel()

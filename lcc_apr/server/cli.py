@@ -10,7 +10,7 @@
     lcc-apr-server org-import FILE [--profile NAME] [--sheet NAME] [--as-of YYYY-MM-DD]
                               [--dry-run] [--complete] [--confirm-leavers]
     lcc-apr-server demo [--size N | --small] [--seed S] [--as-of YYYY-MM-DD]
-    lcc-apr-server migrate | new-epoch | check-config
+    lcc-apr-server migrate | new-epoch | check-config | ready-cache [--if-stale]
     lcc-apr-server init-ca [--replace]
     lcc-apr-server import-ca --cert FILE --key FILE [--key-password-stdin] [--replace]
     lcc-apr-server revoke-certificate --user USERNAME [--reason lost|left] [--serial HEX]
@@ -53,7 +53,16 @@ from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role
 
-from . import accounts, audit, cli_absences, cli_ca, cli_retention, cli_timestamps, sequence
+from . import (
+    accounts,
+    audit,
+    cli_absences,
+    cli_ca,
+    cli_retention,
+    cli_timestamps,
+    ready_cache,
+    sequence,
+)
 from .ca import AuthorityError
 from .db import make_engine, prepare_database
 from .security import Passwords
@@ -123,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database tables")
     sub.add_parser("check-config", help="print the effective settings, secrets masked")
     sub.add_parser("new-epoch", help="every client checks all it holds (restore does this)")
+    made = sub.add_parser("ready-cache", help="build HR's ready-made cache (serve does when stale)")
+    made.add_argument("--if-stale", action="store_true", help="only when the last one is stale")
     cli_ca.add_parsers(sub)  # init-ca, import-ca, protect-ca-key
     revoke = sub.add_parser("revoke-certificate", help="revoke a user's signing certificates")
     revoke.add_argument("--user", required=True, help="the username")
@@ -419,6 +430,7 @@ def cmd_revoke_certificate(settings: ServerSettings, engine, args: argparse.Name
 
 
 COMMANDS = {
+    "ready-cache": ready_cache.cmd_ready_cache,
     "create-user": cmd_create_user,
     "reset-password": cmd_reset_password,
     "disable-user": cmd_disable_user,
@@ -509,7 +521,7 @@ def worker_app() -> FastAPI:
     config = os.environ.get(CONFIG_ENV)
     settings = load_settings(Path(config) if config else None)
     _log_to_stderr(settings)
-    return create_app(settings)
+    return create_app(settings, serving=Path(config) if config else True)
 
 
 def _log_to_stderr(settings: ServerSettings) -> None:

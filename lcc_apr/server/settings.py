@@ -86,6 +86,10 @@ class ServerSettings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     log_level: str = "info"
+    # HR's ready-made cache (lcc_apr.server.ready_cache): built by `serve` when stale (off:
+    # HR's laptops load by snapshot parts), kept in this folder (default: the data folder's)
+    ready_caches: bool = True
+    ready_cache_dir: Path | None = None
     # The organisation's signing authority (lcc_apr.server.ca): its certificate and its
     # private key (0600), by default in the data folder; made by `init-ca` or on first serve.
     ca_cert_file: Path | None = None

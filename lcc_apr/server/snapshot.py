@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 import zstandard
-from sqlalchemy import Integer, Text, func, select, type_coerce
+from sqlalchemy import ColumnElement, Integer, Text, and_, func, not_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from lcc_apr.evidence import answers_json
@@ -34,6 +34,8 @@ from .scope import Viewer, reload_viewer
 LEVEL = 1  # zstd: about 10x smaller for records' JSON, and quick on both sides
 HEAD = struct.Struct(">I")  # the JSON head's length in bytes, before the head
 TIME = "%Y-%m-%d %H:%M:%S.%f"  # UTC, as the cache keeps it
+# (True, ids): only the records about these people; (False, ids): about everyone else
+Subjects = tuple[bool, frozenset[int]] | None
 
 # Read as the driver gives them (no per-value processing): type_coerce to a type without
 # a result processor. SQLite gives the stored text; PostgreSQL's driver its own values.
@@ -57,15 +59,25 @@ COLUMNS = [
 
 
 def part(
-    session: Session, viewer: Viewer, *, after: str, limit: int, indirect_reports: bool
+    session: Session,
+    viewer: Viewer,
+    *,
+    after: str,
+    limit: int,
+    indirect_reports: bool,
+    subjects: Subjects = None,
 ) -> bytes:
     """One part of the snapshot: a zstd frame (with its checksum) holding the head's length,
-    the JSON head, then every record's answers as JSON bytes, in the head's order."""
+    the JSON head, then every record's answers as JSON bytes, in the head's order.
+    `subjects`: only the records about these people (True) or about everyone else (False):
+    HR's ready-made cache (lcc_apr.server.ready_cache) leaves HR's own people out, sent
+    this way after."""
     high = sequence.committed_high(session)
     viewer = reload_viewer(session, viewer, indirect_reports)
+    where = _where(viewer, subjects)
     stmt = (
         select(*COLUMNS)
-        .where(viewer.record_filter(), Record.id > after, Record.server_rev <= high)
+        .where(where, Record.id > after, Record.server_rev <= high)
         .order_by(Record.id)
         .limit(limit + 1)
     )
@@ -78,7 +90,7 @@ def part(
         "at": high,
         "after": after,
         "more": more,
-        "total": _total(session, viewer, high) if not after else None,
+        "total": _total(session, where, high) if not after else None,
         "columns": SNAPSHOT_COLUMNS,
         "records": [_row(r, len(a)) for r, a in zip(rows, answers, strict=True)],
         # each record's content hash, in the records' order (lcc_apr.evidence)
@@ -90,9 +102,17 @@ def part(
     return zstandard.ZstdCompressor(level=LEVEL, write_checksum=True).compress(body)
 
 
-def _total(session: Session, viewer: Viewer, high: int) -> int:
+def _where(viewer: Viewer, subjects: Subjects) -> ColumnElement[bool]:
+    if subjects is None:
+        return viewer.record_filter()
+    among, people = subjects
+    chosen = Record.subject_id.in_(sorted(people))
+    return and_(viewer.record_filter(), chosen if among else not_(chosen))
+
+
+def _total(session: Session, where: ColumnElement[bool], high: int) -> int:
     """How many records the whole snapshot holds (on its first part: the client's estimate)."""
-    stmt = select(func.count()).where(viewer.record_filter(), Record.server_rev <= high)
+    stmt = select(func.count()).where(where, Record.server_rev <= high)
     return int(session.scalar(stmt.select_from(Record)) or 0)
 
 

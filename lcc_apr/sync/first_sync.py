@@ -9,7 +9,7 @@ import contextlib
 import gc
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,11 +17,14 @@ from sqlalchemy.orm import Session
 from lcc_apr.models import Record, SyncState, now_utc
 from lcc_apr.models.patches import packs
 from lcc_apr.progress import Pace
+from lcc_apr.store import migrate
 
+from . import ready_cache
 from . import snapshot as snapshots
 from .epoch import UNCONFIRMED
 from .errors import SnapshotRefused
 from .outcome import Progress, SyncResult
+from .readywire import ReadyCacheReply
 from .snapshot_stream import PartStream
 
 if TYPE_CHECKING:
@@ -52,16 +55,23 @@ class FirstSync:
 
     def snapshot(self, result: SyncResult, cancel: threading.Event) -> None:
         """A first sync (or one resumed) loads the user's records as a snapshot, then the
-        feed goes on from where it was read; a refused snapshot falls back to the feed."""
+        feed goes on from where it was read; a refused snapshot falls back to the feed.
+        HR's starts from a ready-made cache when the server offers one
+        (lcc_apr.sync.ready_cache)."""
         with self.store.session() as s:
             state = self._state(s)
-            if state.snapshot_at is None and not self._first(s, state):
+            pending, subjects = state.snapshot_ready, state.snapshot_subjects
+            if state.snapshot_at is None and pending is None and not self._first(s, state):
                 if state.deferred_indexes is not None:
                     snapshots.restore_indexes(s, state)  # left by a load that ended badly
                 return
+            loaded = state.snapshot_at is not None
             after = state.snapshot_after or ""
+        if not loaded:
+            subjects = self._ready_cache(pending, result, cancel)
         try:
-            self._load_parts(after, result, cancel)
+            if subjects != []:  # [] : the ready-made cache held every record
+                self._load_parts(after, result, cancel, subjects)
         except SnapshotRefused as refused:
             log.warning("First sync: the snapshot was refused (%s); pulling page by page", refused)
             result.snapshot_problem = str(refused)
@@ -78,6 +88,43 @@ class FirstSync:
             snapshots.finish(s, state)
         result.snapshot_taken = True
 
+    def _ready_cache(
+        self, pending: dict[str, Any] | None, result: SyncResult, cancel: threading.Event
+    ) -> list[int] | None:
+        """HR's ready-made cache, downloaded (resumed when `pending`) and loaded; the
+        people whose records come by parts after it, or None when there is none (or it was
+        refused: the parts bring everything)."""
+        offer = ReadyCacheReply.model_validate(pending) if pending else None
+        if offer is None:
+            offer = self.connection.ready_cache(migrate.head())
+            if offer is None:
+                return None
+            with self.store.session() as s:
+                self._state(s).snapshot_ready = offer.model_dump()
+        total = offer.records
+
+        def got(done: int) -> None:
+            self._check(cancel)
+            self.on_progress(Progress("receiving", total * done // offer.size, 0, total))
+
+        try:
+            path = ready_cache.fetch(self.connection, self.store, offer, got)
+            self.on_progress(Progress("loading", total, 0, total))
+            result.received += ready_cache.load(self.store, path, offer, cancel)
+        except SnapshotRefused as refused:
+            log.warning("First sync: the ready-made cache was refused (%s); by parts", refused)
+            with self.store.session() as s:
+                self._state(s).snapshot_ready = None
+            return None
+        finally:
+            if not self._has_pending():
+                ready_cache.discard(self.store)
+        return offer.excluded
+
+    def _has_pending(self) -> bool:
+        with self.store.session() as s:
+            return self._state(s).snapshot_ready is not None
+
     def _first(self, s: Session, state: SyncState) -> bool:
         """A first sync: nothing pulled yet, and not after a restore on the server (the
         feed checks each copy held then)."""
@@ -88,12 +135,20 @@ class FirstSync:
             and s.scalar(select(Record.id).where(Record.server_rev == UNCONFIRMED).limit(1)) is None
         )
 
-    def _load_parts(self, after: str, result: SyncResult, cancel: threading.Event) -> None:
+    def _load_parts(
+        self,
+        after: str,
+        result: SyncResult,
+        cancel: threading.Event,
+        subjects: list[int] | None = None,
+    ) -> None:
         """Each part is written while the next is checked and the one after is made by the
-        server (lcc_apr.sync.snapshot_stream)."""
+        server (lcc_apr.sync.snapshot_stream). `subjects`: only those people's records
+        (after a ready-made cache, which holds the rest: its indexes are kept)."""
         pace, total = Pace(), None
+        limit = self.snapshot_limit
         stream = PartStream(
-            lambda after: self.connection.snapshot(after=after, limit=self.snapshot_limit),
+            lambda after: self.connection.snapshot(after=after, limit=limit, subjects=subjects),
             after,
             packed=packs(self.store.engine.dialect),
         )
@@ -103,7 +158,7 @@ class FirstSync:
                     part, size = stream.next(lambda: self._check(cancel))
                     with self.store.session() as s:  # the part and its position: one transaction
                         state = self._state(s)
-                        if part.more and part.total is not None:  # the first of several parts:
+                        if part.more and part.total is not None and subjects is None:
                             snapshots.set_indexes_aside(s, state)  # indexes made once at the end
                         taken = snapshots.take_part(s, state, part, at=now_utc())
                     result.received += taken

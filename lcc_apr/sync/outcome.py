@@ -11,6 +11,7 @@ from .evidence import Findings
 STAGE_WORDS = {
     "sending": "Sending your changes",
     "receiving": "Receiving records",
+    "loading": "Putting the records in place",
     "indexing": "Making the records quick to find",
 }
 

@@ -248,6 +248,7 @@ def finish(session: Session, state: SyncState) -> None:
 
 def clear(state: SyncState) -> None:
     state.snapshot_at = state.snapshot_epoch = state.snapshot_after = None
+    state.snapshot_ready = state.snapshot_subjects = None
 
 
 # -- secondary indexes, set aside during the load ------------------------------------

@@ -12,9 +12,10 @@ import base64
 import contextlib
 import email.utils
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import httpx
 from keyring.backend import KeyringBackend
@@ -63,6 +64,7 @@ from .protocol import (
     dumps,
     read,
 )
+from .readywire import ReadyCacheReply
 
 M = TypeVar("M", bound=Wire)
 
@@ -238,14 +240,60 @@ class Connection:
         page, size = self._call(PullPage, "GET", "/sync/pull", params=params)
         return page, size
 
-    def snapshot(self, *, after: str, limit: int) -> bytes:
-        """One part of a first sync's snapshot, as sent (lcc_apr.sync.snapshot reads it).
-        A server that refuses or does not offer snapshots raises SnapshotRefused."""
-        params = {"after": after, "limit": limit}
+    def snapshot(self, *, after: str, limit: int, subjects: list[int] | None = None) -> bytes:
+        """One part of a first sync's snapshot, as sent (lcc_apr.sync.snapshot reads it);
+        `subjects`: only the records about these people (after HR's ready-made cache). A server that
+        refuses or does not offer snapshots raises SnapshotRefused."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if subjects is not None:
+            params["subjects"] = subjects
         try:
             return self._request("GET", "/sync/snapshot", params=params)
         except Refused as refused:
             raise SnapshotRefused(f"the server does not offer a snapshot ({refused})") from None
+
+    def ready_cache(self, revision: str) -> ReadyCacheReply | None:
+        """GET /sync/ready-cache: HR's ready-made cache for a cache of schema `revision`;
+        None when none is offered to this user (or by an older server)."""
+        try:
+            return self._call(
+                ReadyCacheReply, "GET", "/sync/ready-cache", params={"revision": revision}
+            )[0]
+        except Refused:
+            return None
+
+    def ready_cache_file(
+        self, offer: ReadyCacheReply, revision: str, into: BinaryIO, got: Callable[[int], None]
+    ) -> None:
+        """The ready-made cache's file appended to `into` from its current size (an HTTP range: a
+        download cut short goes on where it stopped); `got(bytes)` after each chunk (it may
+        raise to stop). Raises NetworkError, or SnapshotRefused when it is no longer offered."""
+        start = into.seek(0, 2)
+        for attempt in (1, 2):
+            headers = {"Authorization": f"Bearer {self._access}", "Range": f"bytes={start}-"}
+            try:
+                with self._http.stream(
+                    "GET",
+                    f"/sync/ready-cache/{offer.id}",
+                    params={"revision": revision},
+                    headers=headers,
+                ) as response:
+                    if response.status_code == 401 and attempt == 1:
+                        self._refresh()
+                        continue
+                    if response.status_code not in (200, 206):
+                        response.read()
+                        raise SnapshotRefused(f"the ready-made cache: {_refusal(response)}")
+                    if response.status_code == 200:  # the whole file after all
+                        into.seek(0)
+                        into.truncate()
+                    for chunk in response.iter_raw(READY_CHUNK):
+                        into.write(chunk)
+                        got(len(chunk))
+                    return
+            except httpx.TransportError as exc:
+                raise NetworkError(_network_message(exc)) from exc
+        raise AuthError("Please sign in again.")
 
     def digests(self, *, size: int) -> DigestsReply | None:
         """GET /sync/digests: the digests of the user's records by ranges of `size`, in id
@@ -396,6 +444,9 @@ class Connection:
                 self._feed_end = int(end)
             return response.content
         raise AuthError("Please sign in again.")
+
+
+READY_CHUNK = 2**20
 
 
 def _error_of(response: httpx.Response) -> ErrorReply | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import FileResponse
 
 from lcc_apr.sync.protocol import (
     FEED_END_HEADER,
@@ -24,14 +25,16 @@ from lcc_apr.sync.protocol import (
     RecordsBody,
     RecordsReply,
 )
+from lcc_apr.sync.readywire import ReadyCacheReply
 
 from .. import evidence as evidence_service
 from .. import pull as pull_service
 from .. import push as push_service
+from .. import ready_cache as ready_service
 from .. import sequence
 from .. import snapshot as snapshot_service
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
-from ..errors import BODY, ERRORS
+from ..errors import BODY, ERRORS, ApiError
 
 router = APIRouter(
     prefix="/sync",
@@ -83,16 +86,53 @@ def snapshot(
     session: DbSession,
     after: Annotated[str, Query(pattern=f"({UUID_TEXT})|^$", max_length=36)] = "",
     limit: Annotated[int | None, Query(ge=1, le=MOST_NUMBER)] = None,
+    subjects: Annotated[list[int] | None, Query(max_length=100_000)] = None,
 ) -> Response:
-    """A part of the user's records now, after the record id `after`: a first sync's load."""
+    """A part of the user's records now, after the record id `after`: a first sync's load;
+    with `subjects`, only those about these people (after HR's ready-made cache)."""
     body = snapshot_service.part(
         session,
         user.viewer,
         after=after,
         limit=min(limit or SNAPSHOT_LIMIT, SNAPSHOT_LIMIT),
         indirect_reports=ctx.settings.indirect_reports,
+        subjects=None if subjects is None else (True, frozenset(subjects)),
     )
     return Response(body, media_type=SNAPSHOT_TYPE)
+
+
+@router.get("/ready-cache", response_class=Response, responses={200: {"model": ReadyCacheReply}})
+def ready_cache(
+    ctx: Ctx,
+    user: CurrentUser,
+    session: DbSession,
+    revision: Annotated[str, Query(min_length=1, max_length=40)],
+) -> Response:
+    """HR's ready-made cache for a cache of schema `revision`, with its key; 404 when
+    none is offered to this user (lcc_apr.server.ready_cache says when)."""
+    found = ready_service.offer(session, ctx.settings, user.viewer, revision)
+    if found is None:
+        raise ApiError(404, "No ready-made cache is offered to you.", code="no_ready_cache")
+    reply = ReadyCacheReply.model_validate(
+        {k: getattr(found, k) for k in ReadyCacheReply.model_fields}
+    )
+    return Response(reply.model_dump_json(), media_type=JSON)
+
+
+@router.get("/ready-cache/{cache_id}", response_class=FileResponse)
+def ready_cache_file(
+    ctx: Ctx,
+    user: CurrentUser,
+    session: DbSession,
+    cache_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
+    revision: Annotated[str, Query(min_length=1, max_length=40)],
+) -> FileResponse:
+    """The ready-made cache's file (encrypted), whole or by HTTP range."""
+    found = ready_service.offer(session, ctx.settings, user.viewer, revision)
+    if found is None or found.id != cache_id:
+        raise ApiError(404, "That ready-made cache is no longer offered.", code="no_ready_cache")
+    path = ready_service.path_of(ctx.settings, found)
+    return FileResponse(path, media_type="application/octet-stream")
 
 
 @router.get("/digests", response_class=Response, responses={200: {"model": DigestsReply}})
