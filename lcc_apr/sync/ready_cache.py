@@ -104,7 +104,7 @@ def _copy(db: object, offer: ReadyCacheReply, cancel: threading.Event) -> int:
         raise
     except Exception:  # noqa: BLE001 (the driver's DatabaseError: damaged pages)
         raise SnapshotRefused(DAMAGED) from None
-    db.set_progress_handler(lambda: 1 if cancel.is_set() else 0, 100_000)  # type: ignore[attr-defined]
+    db.set_progress_handler(lambda: 1 if cancel.is_set() else 0, 1000)  # type: ignore[attr-defined]
     try:
         execute("BEGIN IMMEDIATE")
         execute("INSERT INTO main.records SELECT * FROM ready.records")

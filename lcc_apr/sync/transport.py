@@ -287,7 +287,7 @@ class Connection:
                     if response.status_code == 200:  # the whole file after all
                         into.seek(0)
                         into.truncate()
-                    for chunk in response.iter_raw(READY_CHUNK):
+                    for chunk in response.iter_raw():
                         into.write(chunk)
                         got(len(chunk))
                     return
@@ -444,9 +444,6 @@ class Connection:
                 self._feed_end = int(end)
             return response.content
         raise AuthError("Please sign in again.")
-
-
-READY_CHUNK = 2**20
 
 
 def _error_of(response: httpx.Response) -> ErrorReply | None:

@@ -63,9 +63,11 @@ def signing_authority_files() -> dict[str, Path]:
 
 
 def server_settings(url: str, **overrides: Any) -> ServerSettings:
-    """Settings for a test server; its purge ledger a file of its own (not the user's)."""
+    """Settings for a test server; its purge ledger and ready-made caches its own (not the
+    user's)."""
     folder = signing_authority_files()["ca_cert_file"].parent
     ledger = {"purge_ledger_file": folder / f"purged-{uuid.uuid4().hex}.jsonl"}
+    ledger["ready_cache_dir"] = folder / f"ready-{uuid.uuid4().hex}"  # HR's, when a test builds
     merged = {**CHEAP_ARGON2, **signing_authority_files(), **ledger, **overrides}
     return ServerSettings(database_url=url, secret_key=SECRET, **merged)
 
