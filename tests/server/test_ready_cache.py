@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +20,10 @@ from lcc_apr.sync import ready_cache as laptop_side
 from lcc_apr.sync import snapshot as snapshots
 from lcc_apr.sync.engine import Cancelled
 
-from .test_snapshot import PART, cache, laptops, paged, sign_some  # noqa: F401 (fixture)
+from . import test_snapshot
+from .test_snapshot import PART, cache, paged, sign_some
+
+laptops = test_snapshot.laptops  # the fixture: laptops signed in to the live server
 
 ROUTE = "/sync/ready-cache"
 
