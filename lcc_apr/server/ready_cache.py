@@ -5,17 +5,17 @@ file of the laptop's own schema, which the laptop copies into its cache in one s
 The file is built here ahead of time (`lcc-apr-server ready-cache`, and by `serve` every
 READY_CHECK seconds when the last one is stale), with the same code a laptop runs for a
 snapshot (lcc_apr.sync.snapshot), encrypted with a key of its own (SQLCipher), so it is
-never plain on either disk. GET /sync/ready-cache hands an HR user its description and key (over
-the same TLS as every record); GET /sync/ready-cache/{id} the file, with HTTP ranges (a dropped
-download resumes).
+never plain on either disk. GET /sync/ready-cache hands an HR user its description and
+key (over the same TLS as every record); GET /sync/ready-cache/{id} the file, with HTTP
+ranges (a dropped download resumes).
 
 Scope: HR sees every record except their own in states not yet shared with them. The
-ready-made cache leaves out every record about anyone with the HR role when it was built
-(`excluded`); an HR user downloads it only if they are among those, and takes those
-people's records after it as a snapshot filtered to them, within their own scope. Never
-offered: to anyone else, from another epoch, for another cache schema, or once a record was
-purged since it was built (the purge ledger grew): a purged record never leaves the server
-again this way.
+ready-made cache leaves out the records about anyone with the HR role when it was built
+(`excluded`) in states not yet shared with them; an HR user downloads it only if they are
+among those, and takes those records after it as a snapshot filtered to them, within their
+own scope (so never their own). Never offered: to anyone else, from another epoch, for
+another cache schema, or once a record was purged since it was built (the purge ledger
+grew): a purged record never leaves the server again this way.
 """
 
 from __future__ import annotations

@@ -29,12 +29,13 @@ from lcc_apr.models import Record, SignOff
 from lcc_apr.sync.protocol import SNAPSHOT_COLUMNS, sign_off_wire
 
 from . import content, sequence
-from .scope import Viewer, reload_viewer
+from .scope import Viewer, reload_viewer, shared_clause
 
 LEVEL = 1  # zstd: about 10x smaller for records' JSON, and quick on both sides
 HEAD = struct.Struct(">I")  # the JSON head's length in bytes, before the head
 TIME = "%Y-%m-%d %H:%M:%S.%f"  # UTC, as the cache keeps it
-# (True, ids): only the records about these people; (False, ids): about everyone else
+# (True, ids): only the records about these people not yet shared with them; (False,
+# ids): all the others (HR's ready-made cache leaves those out, lcc_apr.server.ready_cache)
 Subjects = tuple[bool, frozenset[int]] | None
 
 # Read as the driver gives them (no per-value processing): type_coerce to a type without
@@ -69,9 +70,8 @@ def part(
 ) -> bytes:
     """One part of the snapshot: a zstd frame (with its checksum) holding the head's length,
     the JSON head, then every record's answers as JSON bytes, in the head's order.
-    `subjects`: only the records about these people (True) or about everyone else (False):
-    HR's ready-made cache (lcc_apr.server.ready_cache) leaves HR's own people out, sent
-    this way after."""
+    `subjects`: only the records about these people not yet shared with them (True), or
+    all the others (False): HR's ready-made cache leaves the first out, sent this way after."""
     high = sequence.committed_high(session)
     viewer = reload_viewer(session, viewer, indirect_reports)
     where = _where(viewer, subjects)
@@ -106,7 +106,7 @@ def _where(viewer: Viewer, subjects: Subjects) -> ColumnElement[bool]:
     if subjects is None:
         return viewer.record_filter()
     among, people = subjects
-    chosen = Record.subject_id.in_(sorted(people))
+    chosen = and_(Record.subject_id.in_(sorted(people)), not_(shared_clause()))
     return and_(viewer.record_filter(), chosen if among else not_(chosen))
 
 

@@ -22,5 +22,6 @@ class ReadyCacheReply(Wire):
     records: Number
     size: Number  # bytes
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    # the people whose records it leaves out: the laptop takes theirs by snapshot after it
+    # the people whose records not yet shared with them it leaves out: the laptop takes
+    # those by snapshot after it (lcc_apr.server.ready_cache)
     excluded: Annotated[list[Number], Field(max_length=100_000)]

@@ -242,8 +242,9 @@ class Connection:
 
     def snapshot(self, *, after: str, limit: int, subjects: list[int] | None = None) -> bytes:
         """One part of a first sync's snapshot, as sent (lcc_apr.sync.snapshot reads it);
-        `subjects`: only the records about these people (after HR's ready-made cache). A server that
-        refuses or does not offer snapshots raises SnapshotRefused."""
+        `subjects`: only those about these people not yet shared with them (what HR's
+        ready-made cache leaves out). A server that refuses or does not offer snapshots
+        raises SnapshotRefused."""
         params: dict[str, Any] = {"after": after, "limit": limit}
         if subjects is not None:
             params["subjects"] = subjects

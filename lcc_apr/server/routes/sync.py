@@ -89,7 +89,8 @@ def snapshot(
     subjects: Annotated[list[int] | None, Query(max_length=100_000)] = None,
 ) -> Response:
     """A part of the user's records now, after the record id `after`: a first sync's load;
-    with `subjects`, only those about these people (after HR's ready-made cache)."""
+    with `subjects`, only those about these people not yet shared with them (what HR's
+    ready-made cache leaves out)."""
     body = snapshot_service.part(
         session,
         user.viewer,
