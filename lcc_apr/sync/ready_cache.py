@@ -52,16 +52,21 @@ def fetch(
     """The ready-made cache's whole file beside the store (resuming what is already there), checked.
     `got(bytes so far)` after each chunk (it may raise Cancelled)."""
     path = file_of(store)
-    with path.open("ab+") as into:
-        done = into.tell()
+    try:
+        with path.open("ab+") as into:
+            done = into.tell()
 
-        def chunk(size: int) -> None:
-            nonlocal done
-            done += size
-            got(done)
+            def chunk(size: int) -> None:
+                nonlocal done
+                done += size
+                got(done)
 
-        if done < offer.size:
-            connection.ready_cache_file(offer, migrate.head(), into, chunk)
+            if done < offer.size:
+                connection.ready_cache_file(offer, migrate.head(), into, chunk)
+    except OSError as error:  # a full disk, a folder it may not write to
+        path.unlink(missing_ok=True)
+        message = f"the ready-made cache could not be kept on this disk ({error.strerror})"
+        raise SnapshotRefused(message) from None
     if path.stat().st_size != offer.size or _sha256(path) != offer.sha256:
         path.unlink(missing_ok=True)
         raise SnapshotRefused(DAMAGED)

@@ -5,6 +5,7 @@ file or a load stopped midway leaves the cache as it was and the sync still ends
 
 from __future__ import annotations
 
+import errno
 import threading
 from dataclasses import replace
 
@@ -19,6 +20,7 @@ from lcc_apr.store import migrate
 from lcc_apr.sync import ready_cache as laptop_side
 from lcc_apr.sync import snapshot as snapshots
 from lcc_apr.sync.engine import Cancelled
+from lcc_apr.sync.transport import Connection
 
 from . import test_snapshot
 from .test_snapshot import PART, cache, paged, sign_some
@@ -141,7 +143,7 @@ def test_a_laptop_closed_midway_through_the_copy_loses_nothing_and_loads_next_ti
     assert cache(store) == paged(laptops, live_server.people.hr[0].username)
 
 
-@pytest.mark.parametrize("fault", ["damaged", "another epoch", "not offered"])
+@pytest.mark.parametrize("fault", ["damaged", "another epoch", "not offered", "disk full"])
 def test_a_ready_made_cache_that_cannot_be_used_falls_back_to_the_parts(
     live_server, laptops, monkeypatch, fault
 ):
@@ -154,8 +156,15 @@ def test_a_ready_made_cache_that_cannot_be_used_falls_back_to_the_parts(
     elif fault == "another epoch":
         with live_server.session() as s:
             sequence.new_epoch(s)
-    else:
+    elif fault == "not offered":
         server_side.remove(live_server.settings)
+    else:  # the disk fills while the file comes
+
+        def fills(self, offer, revision, into, got):
+            into.write(b"x" * 1000)
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(Connection, "ready_cache_file", fills)
     engine, store, cut = hr_laptop(laptops, live_server, "fallback")
     parts = []
     real = snapshots.take_part
@@ -163,7 +172,7 @@ def test_a_ready_made_cache_that_cannot_be_used_falls_back_to_the_parts(
     result = engine.run()
     assert result.snapshot_taken and result.snapshot_problem is None
     assert len(parts) > 1 and not laptop_side.file_of(store).exists()
-    assert cut.ranges == ([] if fault != "damaged" else ["bytes=0-"])
+    assert cut.ranges == (["bytes=0-"] if fault == "damaged" else [])
     assert cache(store) == paged(laptops, live_server.people.hr[0].username)
 
 
