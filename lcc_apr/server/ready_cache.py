@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -43,6 +42,7 @@ from lcc_apr.store.keys import StoreKey
 from lcc_apr.store.store import encrypted_engine
 from lcc_apr.sync import snapshot as snapshots
 from lcc_apr.sync.protocol import SNAPSHOT_LIMIT
+from lcc_apr.sync.ready_cache import sha256_of
 
 from . import sequence
 from .scope import Viewer
@@ -148,7 +148,7 @@ def build(settings: ServerSettings, engine: Engine, *, limit: int = SNAPSHOT_LIM
             excluded = hr_people(session)
             epoch = sequence.epoch(session)
         at, records = _fill(making, key, engine, excluded, limit)
-        digest = _sha256(making)
+        digest = sha256_of(making)
         final = where / f"{bid}.db"
         os.replace(making, final)
         final.chmod(0o600)
@@ -230,14 +230,6 @@ def _fill(
         return at, records
     finally:
         made.dispose()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _ledger(settings: ServerSettings) -> int:

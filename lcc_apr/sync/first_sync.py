@@ -24,7 +24,7 @@ from lcc_apr.store import migrate
 from . import ready_cache
 from . import snapshot as snapshots
 from .epoch import UNCONFIRMED
-from .errors import Cancelled, SnapshotRefused
+from .errors import Cancelled, IncompatibleServer, NetworkError, ServerBusy, SnapshotRefused
 from .outcome import Progress, SyncResult
 from .readywire import ReadyCacheReply
 from .snapshot_stream import PartStream
@@ -106,7 +106,7 @@ class FirstSync:
         ready_cache.discard(self.store)  # a download no sync names any more
 
         def early() -> tuple[ReadyCacheReply | None, Path | BaseException | None]:
-            offer = self.connection.ready_cache(migrate.head())
+            offer = self._offer()
             if offer is None:
                 return None, None
             try:
@@ -127,12 +127,16 @@ class FirstSync:
     def _got(
         self, offer: ReadyCacheReply, cancel: threading.Event, stop: threading.Event | None = None
     ) -> Callable[[int], None]:
+        before = 0
+
         def got(done: int) -> None:
+            nonlocal before
             if stop is not None and stop.is_set():
                 raise Cancelled("The sync ended.")
             self._check(cancel)
             records = offer.records * done // max(offer.size, 1)
-            self.on_progress(Progress("receiving", records, 0, offer.records))
+            self.on_progress(Progress("receiving", records, done - before, offer.records))
+            before = done
 
         return got
 
@@ -152,7 +156,7 @@ class FirstSync:
             offer, fetched = early.result()
         elif offer is None:
             ready_cache.discard(self.store)
-            offer = self.connection.ready_cache(migrate.head())
+            offer = self._offer()
         if offer is None:
             return None
         if not pending:
@@ -176,6 +180,15 @@ class FirstSync:
             if not self._has_pending():
                 ready_cache.discard(self.store)
         return offer.excluded
+
+    def _offer(self) -> ReadyCacheReply | None:
+        """The server's ready-made cache for this user, if any; a server that cannot say
+        (busy, failing, older) offers none: the snapshot parts bring everything."""
+        try:
+            return self.connection.ready_cache(migrate.head())
+        except (NetworkError, ServerBusy, IncompatibleServer) as error:
+            log.warning("First sync: no ready-made cache (%s)", type(error).__name__)
+            return None
 
     def _has_pending(self) -> bool:
         with self.store.session() as s:

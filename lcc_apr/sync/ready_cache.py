@@ -67,7 +67,7 @@ def fetch(
         path.unlink(missing_ok=True)
         message = f"the ready-made cache could not be kept on this disk ({error.strerror})"
         raise SnapshotRefused(message) from None
-    if path.stat().st_size != offer.size or _sha256(path) != offer.sha256:
+    if path.stat().st_size != offer.size or sha256_of(path) != offer.sha256:
         path.unlink(missing_ok=True)
         raise SnapshotRefused(DAMAGED)
     return path
@@ -149,7 +149,7 @@ def _journal(db: Any, mode: str) -> str:
     return str(before).lower()
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(2**20):

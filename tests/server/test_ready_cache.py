@@ -20,7 +20,7 @@ from lcc_apr.store import migrate
 from lcc_apr.sync import ready_cache as laptop_side
 from lcc_apr.sync import snapshot as snapshots
 from lcc_apr.sync.engine import Cancelled
-from lcc_apr.sync.transport import Connection
+from lcc_apr.sync.transport import Connection, NetworkError
 
 from . import test_snapshot
 from .test_snapshot import PART, cache, paged, sign_some
@@ -143,7 +143,9 @@ def test_a_laptop_closed_midway_through_the_copy_loses_nothing_and_loads_next_ti
     assert cache(store) == paged(laptops, live_server.people.hr[0].username)
 
 
-@pytest.mark.parametrize("fault", ["damaged", "another epoch", "not offered", "disk full"])
+@pytest.mark.parametrize(
+    "fault", ["damaged", "another epoch", "not offered", "disk full", "server failing"]
+)
 def test_a_ready_made_cache_that_cannot_be_used_falls_back_to_the_parts(
     live_server, laptops, monkeypatch, fault
 ):
@@ -158,6 +160,12 @@ def test_a_ready_made_cache_that_cannot_be_used_falls_back_to_the_parts(
             sequence.new_epoch(s)
     elif fault == "not offered":
         server_side.remove(live_server.settings)
+    elif fault == "server failing":  # its answer about the ready-made cache: a 500
+
+        def failing(self, revision):
+            raise NetworkError("The server had a problem; nothing was lost.")
+
+        monkeypatch.setattr(Connection, "ready_cache", failing)
     else:  # the disk fills while the file comes
 
         def fills(self, offer, revision, into, got):
