@@ -40,9 +40,14 @@ def tried(tmp_path_factory) -> tuple[Path, MemoryKeyring]:
 
 def test_every_demo_file_and_keyring_entry_goes_and_nothing_else(tried):
     folder, ring = tried
+    made = folder / "demo-ready-cache"  # as a full demo's second stage leaves it
+    made.mkdir()
+    for name in ("0123456789abcdef.sqlcipher", "ready-cache.json", "building.lock"):
+        (made / name).write_bytes(b"HR's ready-made first sync")
     before = demo_files(folder)
     names = {path.name for path in before}
     assert {"demo-server.db", "demo-server.key", "demo-signing-ca.key"} <= names
+    assert {"0123456789abcdef.sqlcipher", "ready-cache.json"} <= names
     assert any(n.startswith("cache-demo-") and n.endswith(".db.key.json") for n in names)
     assert len(ring.items) > 1  # the demo's store key at least, beside the real one
     size = sum(path.stat().st_size for path in before)

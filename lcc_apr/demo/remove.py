@@ -26,7 +26,14 @@ from lcc_apr.store.errors import StoreInUseError
 from lcc_apr.store.lock import StoreLock
 
 # the demo's files, by name pattern in the data folder (journals, key and lock files too)
-PATTERNS = ("demo-server.db*", "demo-server.key*", "demo-signing-ca.*", "cache-demo-*", "demo.*")
+PATTERNS = (
+    "demo-server.db*",
+    "demo-server.key*",
+    "demo-signing-ca.*",
+    "cache-demo-*",
+    "demo.*",
+    "demo-ready-cache/*",  # HR's ready-made first sync (lcc_apr.server.embedded)
+)
 
 
 class DemoInUse(Exception):
@@ -93,6 +100,8 @@ def remove_demo(folder: Path, *, keyring_backend: KeyringBackend | None) -> Remo
         entries = sum(_forget_keys(path, keyring_backend) for path in files)
         delete([path for path in files if path.suffix != ".lock"])
     delete([path for path in demo_files(folder) if path.suffix == ".lock"])  # once let go
+    with contextlib.suppress(OSError):  # the ready-made cache's folder, once empty
+        (folder / "demo-ready-cache").rmdir()
     return Removed(tuple(removed), size, entries)
 
 

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 DEMO_AS_OF = date(2026, 11, 30)
 SEED = 2020
+READY_CACHE_DIR = "demo-ready-cache"  # lcc_apr.demo.remove deletes it with the demo
 STAGED_FROM = 1000  # people: smaller demos are built in one go (under a second)
 T = TypeVar("T")
 
@@ -90,6 +91,7 @@ class EmbeddedServer:
             ca_key_file=folder / "demo-signing-ca.key",
             # DEMO ONLY: the key's passphrase beside it (cakey.demo_passphrase)
             ca_passphrase_file=folder / "demo-signing-ca.passphrase",
+            ready_cache_dir=folder / READY_CACHE_DIR,  # HR's, made once the demo is complete
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -176,7 +178,7 @@ class EmbeddedServer:
         self._stop_rest = context.Event()
         self._rest = context.Process(
             target=add_the_rest,
-            args=(self.settings.database_url, self.size, self.as_of, self.unfinished),
+            args=(self.settings, self.size, self.as_of, self.unfinished),
             kwargs={"stop": self._stop_rest},
             name="demo-records",
             daemon=True,
@@ -242,11 +244,12 @@ class EmbeddedServer:
 
 
 def add_the_rest(
-    database_url: str, size: int, as_of: date, unfinished: Path, stop: Event | None = None
+    settings: ServerSettings, size: int, as_of: date, unfinished: Path, stop: Event | None = None
 ) -> None:
     """The second stage (in its own process): every missing record added, then the
-    `.unfinished` mark removed. Stops between batches when `stop` is set or the app that
-    started it has gone. Progress goes to stderr (counts only)."""
+    `.unfinished` mark removed and HR's ready-made cache built (lcc_apr.server.ready_cache:
+    HR's first sync then copies it in). Stops between batches when `stop` is set or the app
+    that started it has gone. Progress goes to stderr (counts only)."""
     parent = multiprocessing.parent_process()
 
     def stopping() -> bool:
@@ -258,7 +261,7 @@ def add_the_rest(
         if n % 25_000 < 1000:
             _say(f"the rest of the demo's records (for HR), in the background: {n:,} added")
 
-    engine = make_engine(database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1)
     try:
         added = add_missing_records(
             engine, size=size, seed=SEED, as_of=as_of, stop=stopping, progress=progress
@@ -269,6 +272,11 @@ def add_the_rest(
         with Session(engine) as session:
             total = session.scalar(select(func.count(Record.id)))
         _say(f"the demo is complete: {added:,} records added in the background, {total:,} in all")
+        if not stopping():
+            from .ready_cache import build
+
+            made = build(settings, engine)
+            _say(f"HR's ready-made first sync: {made.records:,} records, {made.size >> 20} MB")
     finally:
         engine.dispose()
 

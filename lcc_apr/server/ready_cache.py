@@ -52,6 +52,7 @@ from .snapshot import part
 log = logging.getLogger(__name__)
 
 META = "ready-cache.json"
+SUFFIX = ".sqlcipher"  # an encrypted SQLite file
 READY_CHECK = 600  # seconds between `serve`'s checks for a stale ready-made cache
 # A ready-made cache is built again once the feed has moved this far past it (the laptop pulls the
 # changes after it: a few thousand are quick) or a tenth of the records, whichever is more
@@ -103,7 +104,7 @@ def offer(
 
 
 def path_of(settings: ServerSettings, found: Offer) -> Path:
-    return folder(settings) / f"{found.id}.db"
+    return folder(settings) / f"{found.id}{SUFFIX}"
 
 
 def stale(session: Session, settings: ServerSettings) -> str | None:
@@ -134,11 +135,25 @@ def hr_people(session: Session) -> set[int]:
     return {e for e in session.scalars(stmt) if e is not None}
 
 
+class Busy(Exception):
+    """Another process is building the ready-made cache now."""
+
+
 def build(settings: ServerSettings, engine: Engine, *, limit: int = SNAPSHOT_LIMIT) -> Offer:
-    """Build the ready-made cache now (from this server's database), put it in place of the last one
-    and remove the older files. Takes about as long as one laptop's load by parts."""
+    """Build the ready-made cache now (from this server's database), put it in place of the
+    last one and remove the older files; raises Busy while another process builds one.
+    Takes about as long as one laptop's load by parts (the full demo: about 40 s)."""
     where = folder(settings)
     where.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _only_one(where / "building.lock") as mine:
+        if not mine:
+            raise Busy("A ready-made cache is being built already.")
+        return _build(settings, engine, where, limit)
+
+
+def _build(settings: ServerSettings, engine: Engine, where: Path, limit: int) -> Offer:
+    for left in where.glob("*.building*"):  # a build stopped midway (its process ended)
+        left.unlink(missing_ok=True)
     bid = secrets.token_hex(8)
     making = where / f"{bid}.building"
     key = StoreKey(secrets.token_bytes(32), {})
@@ -149,7 +164,7 @@ def build(settings: ServerSettings, engine: Engine, *, limit: int = SNAPSHOT_LIM
             epoch = sequence.epoch(session)
         at, records = _fill(making, key, engine, excluded, limit)
         digest = sha256_of(making)
-        final = where / f"{bid}.db"
+        final = where / f"{bid}{SUFFIX}"
         os.replace(making, final)
         final.chmod(0o600)
         made = Offer(
@@ -169,7 +184,7 @@ def build(settings: ServerSettings, engine: Engine, *, limit: int = SNAPSHOT_LIM
     finally:
         for left in where.glob(f"{bid}.building*"):
             left.unlink(missing_ok=True)
-    for old in where.glob("*.db"):
+    for old in where.glob(f"*{SUFFIX}"):
         if old.stem != bid:
             old.unlink(missing_ok=True)
     return made
@@ -179,7 +194,7 @@ def remove(settings: ServerSettings) -> None:
     """Forget the ready-made cache (a purge, a restore): no laptop is offered it again."""
     where = folder(settings)
     (where / META).unlink(missing_ok=True)
-    for old in where.glob("*.db"):
+    for old in where.glob(f"*{SUFFIX}"):
         old.unlink(missing_ok=True)
 
 
@@ -263,7 +278,7 @@ def build_if_stale(settings: ServerSettings, engine: Engine) -> str | None:
             return None
         if why in ("records were purged", "the server was restored"):
             remove(settings)  # never offered again, even while the new one is built
-        made = build(settings, engine)
+        made = _build(settings, engine, where, SNAPSHOT_LIMIT)
         return f"built ({why}): {made.records} records"
 
 
@@ -311,6 +326,10 @@ def cmd_ready_cache(settings: ServerSettings, engine: Engine, args: Any) -> int:
         if done:
             print(f"HR's ready-made cache {done}.")
         return 0
-    made = build(settings, engine)
+    try:
+        made = build(settings, engine)
+    except Busy as busy:
+        print(f"lcc-apr-server: {busy}", file=sys.stderr)
+        return 1
     print(f"HR's ready-made cache built: {made.records} records, {made.size >> 20} MiB.")
     return 0

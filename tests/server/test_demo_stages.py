@@ -14,6 +14,7 @@ from lcc_apr.demo import build_organisation, generate_history
 from lcc_apr.forms import Catalogue
 from lcc_apr.launch import sign_in_demo
 from lcc_apr.models import Record
+from lcc_apr.server import ready_cache
 from lcc_apr.server.db import make_engine, prepare_database
 from lcc_apr.server.demo import (
     add_missing_records,
@@ -159,9 +160,15 @@ def test_the_embedded_demo_serves_the_team_then_completes_in_the_background(tmp_
     again.complete_in_background()  # goes on with the second stage
     try:
         assert again.wait_complete(timeout=120)
+        assert again._rest is not None  # noqa: SLF001
+        again._rest.join(timeout=120)  # noqa: SLF001 (then HR's ready-made cache is built)
     finally:
         again.stop()
     assert not again.unfinished.exists()
+    offer = ready_cache.current(ready_cache.folder(again.settings))
+    assert offer is not None  # all but HR people's records not yet shared with them:
+    assert len(one_go[0]) - 10 <= offer.records <= len(one_go[0])
+    assert ready_cache.path_of(again.settings, offer).parent == tmp_path / "demo-ready-cache"
     engine = make_engine(again.settings.database_url)
     try:
         records, changes, revs = _rows(engine)

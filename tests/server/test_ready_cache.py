@@ -195,3 +195,14 @@ def test_a_stale_one_is_built_again_and_the_old_file_removed(live_server):
     assert second is not None and second.id != first.id
     assert not server_side.path_of(live_server.settings, first).exists()
     assert server_side.build_if_stale(live_server.settings, live_server.engine) is None
+
+
+def test_one_build_at_a_time(live_server):
+    where = server_side.folder(live_server.settings)
+    where.mkdir(parents=True, exist_ok=True)
+    with server_side._only_one(where / "building.lock") as mine:  # noqa: SLF001 (another)
+        assert mine
+        with pytest.raises(server_side.Busy):
+            build(live_server)
+        assert server_side.build_if_stale(live_server.settings, live_server.engine) is None
+    assert build(live_server).records > 0
