@@ -127,16 +127,17 @@ class FirstSync:
     def _got(
         self, offer: ReadyCacheReply, cancel: threading.Event, stop: threading.Event | None = None
     ) -> Callable[[int], None]:
-        before = 0
+        before, step = 0, max(offer.size // 200, 1)  # progress every half per cent
 
         def got(done: int) -> None:
             nonlocal before
             if stop is not None and stop.is_set():
                 raise Cancelled("The sync ended.")
             self._check(cancel)
-            records = offer.records * done // max(offer.size, 1)
-            self.on_progress(Progress("receiving", records, done - before, offer.records))
-            before = done
+            if done - before >= step or done == offer.size:
+                records = offer.records * done // max(offer.size, 1)
+                self.on_progress(Progress("receiving", records, done - before, offer.records))
+                before = done
 
         return got
 
