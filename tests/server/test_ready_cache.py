@@ -84,6 +84,7 @@ def test_hr_starts_from_the_ready_made_cache_and_ends_as_a_paged_pull(live_serve
     assert cut.ranges == ["bytes=0-"]  # the file, once
     assert cut.parts_for and all(p == [str(e) for e in offer.excluded] for p in cut.parts_for)
     assert not laptop_side.file_of(store).exists()  # the download is gone once loaded
+    assert store.integrity_problems() == []  # as `lcc-apr check` reads it
     assert cache(store) == paged(laptops, hr.username)
 
 
