@@ -170,7 +170,7 @@ class FirstSync:
             path = fetched or ready_cache.fetch(
                 self.connection, self.store, offer, self._got(offer, cancel)
             )
-            self.on_progress(Progress("loading", total, 0, total))
+            self.on_progress(Progress("loading", total, 0, None))  # one statement: no steps
             result.received += ready_cache.load(self.store, path, offer, cancel)
         except SnapshotRefused as refused:
             log.warning("First sync: the ready-made cache was refused (%s); by parts", refused)
