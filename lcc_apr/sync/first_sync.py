@@ -100,9 +100,10 @@ class FirstSync:
         with self.store.session() as s:
             state = self._state(s)
             idle = state.snapshot_at is None and state.snapshot_ready is None
-            if not (idle and self._first(s, state)):
-                yield
-                return
+            first = idle and self._first(s, state)
+        if not first:
+            yield
+            return
         ready_cache.discard(self.store)  # a download no sync names any more
 
         def early() -> tuple[ReadyCacheReply | None, Path | BaseException | None]:
