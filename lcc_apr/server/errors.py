@@ -44,7 +44,8 @@ MEANINGS: dict[int, str] = {
     403: "The account is disabled (POST /hr/org-import: or the user is not HR; /mi/...: or "
     "the user is neither HR nor a manager, or a manager asked for a department or equality)",
     404: "Single sign-on is not set up on this server (code sso_not_enabled; GET /mi/dashboard: "
-    "no such department, code no_such_area)",
+    "no such department, code no_such_area; GET /sync/ready-cache...: none offered to this "
+    "user, code no_ready_cache)",
     409: "The signing key is taken or revoked (POST /hr/org-import: the import was refused, "
     "nothing changed)",
     413: "The request is too large",

@@ -321,6 +321,22 @@ GET /sync/digests            hr          200
 GET /sync/digests            admin       200
 GET /sync/digests            disabled    403
 GET /sync/digests            signed_out  401
+GET /sync/ready-cache        anonymous   401
+GET /sync/ready-cache        employee    404
+GET /sync/ready-cache        manager     404
+GET /sync/ready-cache        senior      404
+GET /sync/ready-cache        hr          200
+GET /sync/ready-cache        admin       404
+GET /sync/ready-cache        disabled    403
+GET /sync/ready-cache        signed_out  401
+GET /sync/ready-cache/{cache_id}  anonymous   401
+GET /sync/ready-cache/{cache_id}  employee    404
+GET /sync/ready-cache/{cache_id}  manager     404
+GET /sync/ready-cache/{cache_id}  senior      404
+GET /sync/ready-cache/{cache_id}  hr          206
+GET /sync/ready-cache/{cache_id}  admin       404
+GET /sync/ready-cache/{cache_id}  disabled    403
+GET /sync/ready-cache/{cache_id}  signed_out  401
 POST /sync/records           anonymous   401  401  .      .        401   401   401   .
 POST /sync/records           employee    see  -    .      .        -     -     -     .
 POST /sync/records           manager     see  -    see    .        -     -     see   .
@@ -594,6 +610,25 @@ def mi_dashboard_probe(server: LiveServer, who: Principal) -> str:
     return str(reply.status_code)
 
 
+def ready_cache_probe(file: bool) -> Callable[[LiveServer, Principal], str]:
+    """HR's ready-made first sync (built once here): its description, or 10 bytes of it."""
+
+    def probe(server: LiveServer, who: Principal) -> str:
+        from lcc_apr.server import ready_cache
+        from lcc_apr.store import migrate
+
+        offer = ready_cache.current(ready_cache.folder(server.settings))
+        if offer is None:
+            offer = ready_cache.build(server.settings, server.engine)
+        revision = {"revision": migrate.head()}
+        if not file:
+            return str(who.client.get("/sync/ready-cache", params=revision).status_code)
+        path, ten = f"/sync/ready-cache/{offer.id}", {"Range": "bytes=0-9"}
+        return str(who.client.get(path, params=revision, headers=ten).status_code)
+
+    return probe
+
+
 def snapshot_probe(server: LiveServer, who: Principal) -> dict[str, str]:
     from lcc_apr.sync.snapshot import decode
 
@@ -719,6 +754,8 @@ def test_every_route_role_and_target_answers_as_the_matrix_says(live_server):
         "POST /hr/org-import": org_import_probe,
         "POST /hr/absence-import": absence_import_probe,
         "GET /mi/dashboard": mi_dashboard_probe,
+        "GET /sync/ready-cache": ready_cache_probe(file=False),
+        "GET /sync/ready-cache/{cache_id}": ready_cache_probe(file=True),
         "POST /auth/logout": logout_probe,  # last: it ends the sessions
         "POST /hr/retention/confirm": retention_probe(
             "/hr/retention/confirm", {"record_ids": [str(uuid.uuid4())]}

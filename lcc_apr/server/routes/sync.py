@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import FileResponse
+from pydantic import Field
 
 from lcc_apr.sync.protocol import (
     FEED_END_HEADER,
@@ -34,7 +35,9 @@ from .. import ready_cache as ready_service
 from .. import sequence
 from .. import snapshot as snapshot_service
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol
-from ..errors import BODY, ERRORS, ApiError
+from ..errors import BODY, ERRORS, ApiError, documented
+
+Person = Annotated[int, Field(ge=0, le=MOST_NUMBER)]  # an employee id
 
 router = APIRouter(
     prefix="/sync",
@@ -86,7 +89,7 @@ def snapshot(
     session: DbSession,
     after: Annotated[str, Query(pattern=f"({UUID_TEXT})|^$", max_length=36)] = "",
     limit: Annotated[int | None, Query(ge=1, le=MOST_NUMBER)] = None,
-    subjects: Annotated[list[int] | None, Query(max_length=100_000)] = None,
+    subjects: Annotated[list[Person] | None, Query(max_length=100_000)] = None,
 ) -> Response:
     """A part of the user's records now, after the record id `after`: a first sync's load;
     with `subjects`, only those about these people not yet shared with them (what HR's
@@ -102,7 +105,11 @@ def snapshot(
     return Response(body, media_type=SNAPSHOT_TYPE)
 
 
-@router.get("/ready-cache", response_class=Response, responses={200: {"model": ReadyCacheReply}})
+@router.get(
+    "/ready-cache",
+    response_class=Response,
+    responses={200: {"model": ReadyCacheReply}, **documented(404)},
+)
 def ready_cache(
     ctx: Ctx,
     user: CurrentUser,
@@ -120,7 +127,11 @@ def ready_cache(
     return Response(reply.model_dump_json(), media_type=JSON)
 
 
-@router.get("/ready-cache/{cache_id}", response_class=FileResponse)
+@router.get(
+    "/ready-cache/{cache_id}",
+    response_class=FileResponse,
+    responses={206: {"description": "The part of the file asked for"}, **documented(404)},
+)
 def ready_cache_file(
     ctx: Ctx,
     user: CurrentUser,
