@@ -99,8 +99,8 @@ def load(store: Store, path: Path, offer: ReadyCacheReply, cancel: threading.Eve
         raw.close()
 
 
-def _copy(db: object, offer: ReadyCacheReply, cancel: threading.Event) -> int:
-    execute = db.execute  # type: ignore[attr-defined]
+def _copy(db: Any, offer: ReadyCacheReply, cancel: threading.Event) -> int:
+    execute = db.execute
     try:
         (revision,) = execute("SELECT version_num FROM ready.alembic_version").fetchone()
         if revision != migrate.head():
@@ -115,7 +115,7 @@ def _copy(db: object, offer: ReadyCacheReply, cancel: threading.Event) -> int:
         raise
     except Exception:  # noqa: BLE001 (the driver's DatabaseError: damaged pages)
         raise SnapshotRefused(DAMAGED) from None
-    db.set_progress_handler(lambda: 1 if cancel.is_set() else 0, 1000)  # type: ignore[attr-defined]
+    db.set_progress_handler(lambda: 1 if cancel.is_set() else 0, 1000)  # checks cancel
     try:
         execute("BEGIN IMMEDIATE")
         execute("INSERT INTO main.records SELECT * FROM ready.records")
@@ -129,7 +129,7 @@ def _copy(db: object, offer: ReadyCacheReply, cancel: threading.Event) -> int:
         )
         execute("COMMIT")
     except Exception as error:  # noqa: BLE001 (the driver's errors, raised on as ours)
-        if db.in_transaction:  # type: ignore[attr-defined]
+        if db.in_transaction:
             execute("ROLLBACK")
         if cancel.is_set():
             raise Cancelled(
