@@ -5,7 +5,8 @@ file of the laptop's own schema, which the laptop copies into its cache in one s
 The file is built here ahead of time (`lcc-apr-server ready-cache`, and by `serve` every
 READY_CHECK seconds when the last one is stale), with the same code a laptop runs for a
 snapshot (lcc_apr.sync.snapshot), encrypted with a key of its own (SQLCipher), so it is
-never plain on either disk. GET /sync/ready-cache hands an HR user its description and
+never plain on the laptop's disk (here its key is kept beside it, in META, 0600: it is as
+safe as the database itself). GET /sync/ready-cache hands an HR user its description and
 key (over the same TLS as every record); GET /sync/ready-cache/{id} the file, with HTTP
 ranges (a dropped download resumes).
 

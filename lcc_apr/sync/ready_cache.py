@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -53,7 +54,8 @@ def fetch(
     `got(bytes so far)` after each chunk (it may raise Cancelled)."""
     path = file_of(store)
     try:
-        with path.open("ab+") as into:
+        made = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)  # as the store's
+        with os.fdopen(made, "ab+") as into:
             done = into.tell()
 
             def chunk(size: int) -> None:
