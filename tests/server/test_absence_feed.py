@@ -267,6 +267,6 @@ def test_episodes_held_before_the_feed_are_numbered_0_and_a_server_at_s0012_upgr
         c.execute(text(f"INSERT INTO absences ({columns}) VALUES ({values})"), held_before)
     db.prepare_database(db_engine)
     with db_engine.connect() as c:
-        assert (migrate.current(c), db.server_revision(c)) == ("0021", "s0013")
+        assert (migrate.current(c), db.server_revision(c)) == (migrate.HEAD, "s0013")
         assert "absence_removals" in inspect(c).get_table_names()
         assert c.execute(text("SELECT seq FROM absences")).scalar_one() == 0
