@@ -37,7 +37,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role, SyncState, User, UserRole
-from lcc_apr.paths import data_dir
+from lcc_apr.paths import data_dir, write_private
 from lcc_apr.store import migrate
 from lcc_apr.store.keys import StoreKey
 from lcc_apr.store.store import encrypted_engine
@@ -256,11 +256,7 @@ def _ledger(settings: ServerSettings) -> int:
 
 
 def _write_meta(where: Path, made: Offer) -> None:
-    temporary = where / f"{META}.new"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(asdict(made), f)
-    os.replace(temporary, where / META)
+    write_private(where / META, json.dumps(asdict(made)).encode())
 
 
 # -- serve's check, every READY_CHECK seconds ----------------------------------------
