@@ -5,6 +5,7 @@ file in it 0600 (a laptop is shared with IT and other accounts); on Windows the 
 profile ACL already keeps other accounts out (docs/security.md).
 """
 
+import hashlib
 import os
 import secrets
 import stat
@@ -89,6 +90,15 @@ def private_file(path: Path) -> Path:
     except FileExistsError:
         owner_only(path)
     return path
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256, hex, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Department, Employee, Record, RecordKind, SignOff, User
+from lcc_apr.paths import sha256_of
 from lcc_apr.policy import Policy
 from lcc_apr.schedule.cycles import Cycle, cycle_of
 from lcc_apr.workflow import WORKFLOWS
@@ -349,14 +350,6 @@ def index_bytes(rows: list[list[str]]) -> bytes:
     writer.writerow(COLUMNS)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_whole(path: Path, data: bytes) -> None:

@@ -37,13 +37,12 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from lcc_apr.models import Role, SyncState, User, UserRole
-from lcc_apr.paths import data_dir, write_private
+from lcc_apr.paths import data_dir, sha256_of, write_private
 from lcc_apr.store import migrate
 from lcc_apr.store.keys import StoreKey
 from lcc_apr.store.store import encrypted_engine
 from lcc_apr.sync import snapshot as snapshots
 from lcc_apr.sync.protocol import SNAPSHOT_LIMIT
-from lcc_apr.sync.ready_cache import sha256_of
 
 from . import sequence
 from .scope import Viewer

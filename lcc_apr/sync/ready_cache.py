@@ -17,7 +17,6 @@ records against about 30 s by snapshot parts (bench/sync_pull.py).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from lcc_apr.paths import sha256_of
 from lcc_apr.store import Store, migrate
 
 from .errors import Cancelled, SnapshotRefused
@@ -149,11 +149,3 @@ def _journal(db: Any, mode: str) -> str:
     with contextlib.suppress(Exception):  # the driver's OperationalError: another holds it
         db.execute(f"PRAGMA journal_mode = {mode}")
     return str(before).lower()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
