@@ -122,7 +122,7 @@ def test_sign_in_through_the_provider_then_sync_refresh_and_come_back(
         connection_ = session.connection
         assert memory_keyring.get_password("lcc-apr", connection_._entry())  # in the keyring
         first = memory_keyring.get_password("lcc-apr", connection_._entry())
-        connection_._refresh()  # the server's own refresh works as after a password
+        connection_._refresh(connection_._access)  # the server refreshes as after a password
         assert memory_keyring.get_password("lcc-apr", connection_._entry()) != first
         assert connection_.organisation()[0].users is not None
     finally:

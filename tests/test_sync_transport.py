@@ -178,3 +178,38 @@ def test_a_refresh_that_cannot_connect_is_not_repeated_at_once():
         signed_in.resume("sam")
     assert sent == [1]  # nothing reached the server: the engine's own retries wait first
     assert signed_in.tokens.load(signed_in._entry()) == "first"  # kept for the next try
+
+
+def test_two_threads_refused_at_once_refresh_once():
+    """The sync's thread and the ready-made cache's download both find the access token
+    expired: one refresh is sent, and the other thread takes its new access token (the
+    spent refresh token sent again would look stolen)."""
+    refreshes, both_refused = [], threading.Barrier(2, timeout=5)
+
+    def handler(request):
+        if request.url.path == "/auth/refresh":
+            refreshes.append(json.loads(request.content)["refresh_token"])
+            return httpx.Response(200, json=token_reply(f"new-{len(refreshes)}"))
+        if request.headers["Authorization"] == "Bearer expired":
+            both_refused.wait()  # each thread has sent the expired token
+            return httpx.Response(401, json={"detail": "expired"})
+        return httpx.Response(200, json=version_reply())
+
+    signed_in = connection(handler)
+    signed_in.username, signed_in._access = "sam", "expired"
+    signed_in.tokens.save(signed_in._entry(), "first")
+    errors = []
+
+    def ask():
+        try:
+            signed_in._request("GET", "/sync/feed-end")
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == [] and refreshes == ["first"]
+    assert signed_in._access == "a" and signed_in.tokens.load(signed_in._entry()) == "new-1"

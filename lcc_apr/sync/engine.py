@@ -126,12 +126,13 @@ class SyncEngine(FirstSync):
                 state = self._state(s)
                 if state.epoch is not None and state.epoch != version.epoch:
                     forget_epoch(s, state)  # restored from a backup: check everything held
-            org, _ = self._retrying(self.connection.organisation, cancel)
-            with self.store.session() as s:
-                take_organisation(s, org, at=now_utc())
-            self._retrying(lambda: self.signing(result), cancel)
-            self._retrying(lambda: self.push(result, cancel), cancel)
-            self._retrying(lambda: self.snapshot(result, cancel), cancel)
+            with self.prefetching(cancel):  # HR's ready-made cache comes meanwhile
+                org, _ = self._retrying(self.connection.organisation, cancel)
+                with self.store.session() as s:
+                    take_organisation(s, org, at=now_utc())
+                self._retrying(lambda: self.signing(result), cancel)
+                self._retrying(lambda: self.push(result, cancel), cancel)
+                self._retrying(lambda: self.snapshot(result, cancel), cancel)
             self._retrying(lambda: self.pull(result, cancel), cancel)
             self._retrying(lambda: self.push(result, cancel), cancel)  # merged edits go back up
             self._retrying(lambda: self.absences(result, cancel), cancel)

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import email.utils
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -120,6 +121,7 @@ class Connection:
         self.user: UserWire | None = None
         self.username: str | None = None
         self._access: str | None = None
+        self._refreshing = threading.Lock()  # one refresh at a time (the download's thread too)
         self._feed_end: int | None = None
         options = (network or Network()).client_options()
         if self.url.startswith("http://"):  # only to this computer (the demo): straight there,
@@ -171,7 +173,7 @@ class Connection:
         self.username = username
         if self.tokens.load(self._entry()) is None:
             return False
-        self._refresh()
+        self._refresh(self._access)
         return True
 
     def logout(self) -> None:
@@ -184,16 +186,22 @@ class Connection:
             self.tokens.clear(self._entry())
         self._access = None
 
-    def _refresh(self) -> None:
-        token = self.tokens.load(self._entry())
-        if token is None:
-            raise AuthError("Please sign in again.")
-        try:
-            reply = self._send_refresh(RefreshBody(refresh_token=token))
-        except AuthError:
-            self.tokens.clear(self._entry())
-            raise
-        self._accept(reply)
+    def _refresh(self, stale: str | None) -> None:
+        """A new token pair for the access token `stale` (the one refused, or None). Threads
+        refresh one at a time: one that waited while another refreshed takes its new access
+        token (sending the spent refresh token again would look stolen to the server)."""
+        with self._refreshing:
+            if self._access is not None and self._access != stale:
+                return
+            token = self.tokens.load(self._entry())
+            if token is None:
+                raise AuthError("Please sign in again.")
+            try:
+                reply = self._send_refresh(RefreshBody(refresh_token=token))
+            except AuthError:
+                self.tokens.clear(self._entry())
+                raise
+            self._accept(reply)
 
     def _send_refresh(self, body: RefreshBody) -> TokenReply:
         """POST /auth/refresh; sent once more at once when the answer may have been lost
@@ -271,7 +279,8 @@ class Connection:
         raise to stop). Raises NetworkError, or SnapshotRefused when it is no longer offered."""
         start = into.seek(0, 2)
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {self._access}", "Range": f"bytes={start}-"}
+            access = self._access
+            headers = {"Authorization": f"Bearer {access}", "Range": f"bytes={start}-"}
             try:
                 with self._http.stream(
                     "GET",
@@ -280,7 +289,7 @@ class Connection:
                     headers=headers,
                 ) as response:
                     if response.status_code == 401 and attempt == 1:
-                        self._refresh()
+                        self._refresh(access)
                         continue
                     if response.status_code not in (200, 206):
                         response.read()
@@ -420,10 +429,11 @@ class Connection:
         else:
             content = dumps(body) if body is not None else None
         for attempt in (1, 2):
-            if authorised and not self._access:
-                self._refresh()
+            access = self._access
+            if authorised and not access:
+                self._refresh(None)
                 continue
-            headers = {"Authorization": f"Bearer {self._access}"} if authorised else {}
+            headers = {"Authorization": f"Bearer {access}"} if authorised else {}
             try:
                 response = self._http.request(
                     method,
@@ -436,7 +446,7 @@ class Connection:
             except httpx.TransportError as exc:
                 raise NetworkError(_network_message(exc)) from exc
             if response.status_code == 401 and authorised and attempt == 1:
-                self._refresh()
+                self._refresh(access)
                 continue
             if response.status_code >= 300:
                 raise _refusal(response)
