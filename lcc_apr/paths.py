@@ -11,6 +11,7 @@ import secrets
 import stat
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 APP_NAME = "lcc-apr"
 APP_AUTHOR = "Leicestershire County Council"
@@ -93,12 +94,17 @@ def private_file(path: Path) -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    """The file's SHA-256, hex, read a megabyte at a time."""
-    digest = hashlib.sha256()
+    """The file's SHA-256, hex."""
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return digest_of(handle).hexdigest()
+
+
+def digest_of(handle: BinaryIO) -> "hashlib._Hash":
+    """The SHA-256 of the rest of `handle`, read a megabyte at a time (more may follow)."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+    return digest
 
 
 def write_private(path: Path, data: bytes) -> None:

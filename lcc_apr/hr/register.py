@@ -16,19 +16,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lcc_apr.models import Employee, HrRegisterEntry, Record, SignOff, SignOffRole, User
+from lcc_apr.models.base import table_of
 from lcc_apr.progress import Step
 from lcc_apr.signing.content import content_hash
 from lcc_apr.signing.signoff import ROLE_WORDS, SignatureState, SignatureStatus, check_sign_off
 from lcc_apr.signing.trust import Trust, load_trust
 from lcc_apr.workflow import ACCEPTED
 
-REGISTER = cast(Table, HrRegisterEntry.__table__)  # written through Core: a bulk insert
+REGISTER = table_of(HrRegisterEntry)  # written through Core: a bulk insert
 CHUNK = 500  # records read at a time
 COLUMNS = (
     Record.id,

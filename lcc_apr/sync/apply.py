@@ -39,6 +39,7 @@ from lcc_apr.models import (
     UserRole,
 )
 from lcc_apr.models.answers import pack
+from lcc_apr.models.base import table_of
 from lcc_apr.models.hr import HrRegisterEntry
 from lcc_apr.models.patches import packs
 from lcc_apr.workflow import WORKFLOWS, Lifecycle
@@ -446,7 +447,7 @@ def take_organisation(session: Session, org: OrgReply, *, at: datetime) -> None:
     for model, rows in ((Department, departments), (Employee, employees), (User, users)):
         if not rows:
             continue
-        statement = sqlite_insert(model)
+        statement = sqlite_insert(table_of(model))
         keys = set(rows[0]) - {"id"}
         statement = statement.on_conflict_do_update(
             index_elements=["id"], set_={k: statement.excluded[k] for k in keys}
@@ -457,7 +458,7 @@ def take_organisation(session: Session, org: OrgReply, *, at: datetime) -> None:
         session.execute(delete(UserRole).where(UserRole.user_id.in_(user_ids)))
         roles = [{"user_id": u.id, "role": r} for u in org.users for r in u.roles]
         if roles:
-            session.execute(insert(UserRole), roles)
+            session.execute(insert(table_of(UserRole)), roles)
     take_posts(session, [e.id for e in org.employees], org.posts, shown)
 
 
@@ -508,5 +509,5 @@ def take_posts(
             {"post_id": post_id, "valid_from": p.valid_from, "valid_to": p.valid_to, **t}
             for p, t in zip(rows, terms, strict=True)
         ]
-    session.execute(insert(Post), posts)
-    session.execute(insert(PostHistory), history)
+    session.execute(insert(table_of(Post)), posts)
+    session.execute(insert(table_of(PostHistory)), history)

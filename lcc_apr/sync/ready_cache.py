@@ -17,15 +17,16 @@ records against about 30 s by snapshot parts (bench/sync_pull.py).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
-from lcc_apr.paths import sha256_of
+from lcc_apr.paths import digest_of
 from lcc_apr.store import Store, migrate
 
 from .errors import Cancelled, SnapshotRefused
@@ -63,16 +64,37 @@ def fetch(
                 done += size
                 got(done)
 
+            into.seek(0)
+            hashed = Hashed(into)
             if done < offer.size:
-                connection.ready_cache_file(offer, migrate.head(), into, chunk)
+                connection.ready_cache_file(offer, migrate.head(), hashed, chunk)
     except OSError as error:  # a full disk, a folder it may not write to
         path.unlink(missing_ok=True)
         message = f"the ready-made cache could not be kept on this disk ({error.strerror})"
         raise SnapshotRefused(message) from None
-    if path.stat().st_size != offer.size or sha256_of(path) != offer.sha256:
+    if path.stat().st_size != offer.size or hashed.digest.hexdigest() != offer.sha256:
         path.unlink(missing_ok=True)
         raise SnapshotRefused(DAMAGED)
     return path
+
+
+class Hashed:
+    """The download's file, hashed as it is written: checked without reading 450 MB again.
+    What a resumed download already holds is hashed first."""
+
+    def __init__(self, into: BinaryIO) -> None:
+        self.into, self.digest = into, digest_of(into)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.into.seek(offset, whence)
+
+    def truncate(self) -> int:  # the whole file after all: from its first byte
+        self.digest = hashlib.sha256()
+        return self.into.truncate()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.into.write(data)
 
 
 def load(store: Store, path: Path, offer: ReadyCacheReply, cancel: threading.Event) -> int:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from keyring.backend import KeyringBackend
@@ -97,6 +97,14 @@ class Tokens:
         if self.backend is not None:
             with contextlib.suppress(Exception):  # nothing stored is fine
                 self.backend.delete_password(SERVICE, entry)
+
+
+class Sink(Protocol):
+    """Where a download goes (a file, or lcc_apr.sync.ready_cache.Hashed)."""
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def truncate(self) -> int: ...
+    def write(self, data: bytes, /) -> int: ...
 
 
 class Connection:
@@ -272,7 +280,7 @@ class Connection:
             return None
 
     def ready_cache_file(
-        self, offer: ReadyCacheReply, revision: str, into: BinaryIO, got: Callable[[int], None]
+        self, offer: ReadyCacheReply, revision: str, into: Sink, got: Callable[[int], None]
     ) -> None:
         """The ready-made cache's file appended to `into` from its current size (an HTTP range: a
         download cut short goes on where it stopped); `got(bytes)` after each chunk (it may
