@@ -153,7 +153,9 @@ class SyncEngine(FirstSync):
         from .absences import sync_absences
 
         self._check(cancel)
-        sent, changed, refused = sync_absences(self.store, self.connection)
+        ahead, self.absences_ahead = self.absences_ahead, None
+        whole = ahead.result() if ahead is not None and ahead.done() else None
+        sent, changed, refused = sync_absences(self.store, self.connection, whole)
         result.absences_sent += sent
         result.absences_changed += changed
         result.refused += refused
