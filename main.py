@@ -27,9 +27,11 @@ from lcc_apr.paths import data_dir
 if TYPE_CHECKING:
     from lcc_apr.forms import Catalogue
     from lcc_apr.launch import DemoServer, Session
+    from lcc_apr.ops.opening import LaterSession
     from lcc_apr.orgconfig import OrgSettings
     from lcc_apr.updates import Release
     from ui.context import AppContext
+    from ui.start import LaterStart
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             on_shown=_shown_probe(),
             remove_demo=functools.partial(remove_demo_data, folder),
             demo_built=functools.partial(demo_built, folder),
+            later_start=make_later_start(folder, organisation=organisation),
         )
     except KeyboardInterrupt:
         return cli.EXIT_INTERRUPTED
@@ -233,6 +236,46 @@ def make_sign_in(
     return run
 
 
+def make_later_start(
+    folder: Path, catalogue: Catalogue | None = None, *, organisation: OrgSettings | None = None
+) -> LaterStart:
+    """A later start straight to the main window (ui.start.run_app): (url, username, the
+    user kept from the last start, ask_passphrase) -> the session, the window's context on
+    it, and the opener the window's writer runs once the window shows. Nothing but the
+    settings and the templates' names is read before the window shows: the keyring, the
+    cache and the core load in the opener; the window then syncs in the background."""
+
+    def start(
+        url: str, username: str, user: dict[str, Any], ask_passphrase: Callable[[bool], str]
+    ) -> tuple[LaterSession, AppContext, Callable[[], Session]]:
+        from lcc_apr.forms import Catalogue
+        from lcc_apr.ops.opening import LaterSession
+
+        forms = catalogue or Catalogue.later()  # read by the first worker to need them
+        later = LaterSession(user)
+
+        def opener() -> Session:
+            from lcc_apr.launch import open_session
+            from lcc_apr.store import keys
+            from lcc_apr.sync.network import Network
+            from ui.start import warm_up
+
+            warm_up()
+            return open_session(
+                url=url,
+                username=username,
+                folder=folder,
+                keyring_backend=keys.secure_keyring(),
+                ask_passphrase=ask_passphrase,
+                catalogue=forms,
+                network=Network.of(organisation),
+            )
+
+        return later, make_context(later, forms), opener
+
+    return start
+
+
 def echoed(progress: Callable[[Any], None]) -> Callable[[Any], None]:
     """The window's progress, also printed on stderr (a line every 2 s at most per stage):
     someone who started the app from a terminal sees the demo build and the first sync."""
@@ -296,7 +339,7 @@ def council_offered(url: str, organisation: OrgSettings | None = None) -> bool:
     return council_sign_in_offered(url, network=Network.of(organisation))
 
 
-def make_context(session: Session, catalogue: Catalogue | None = None) -> AppContext:
+def make_context(session: Session | LaterSession, catalogue: Catalogue | None = None) -> AppContext:
     """What the window runs on, for the signed-in session: the store, the templates, the
     policy, the person, the sync, signing and printing."""
     from lcc_apr.demo_people import demo_title

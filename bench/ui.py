@@ -67,7 +67,7 @@ OURS = """
 import sys, time; t = time.perf_counter()
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from lcc_apr.ops.opening import OpeningStore
+from lcc_apr.ops.opening import Opening
 from ui.app import build_window, ensure_app, open_once_shown
 from ui.qt import QtCore
 from ui.tasks import TaskRunner
@@ -86,7 +86,7 @@ def opener():  # the worker's: the keyring, SQLAlchemy and the store's key load 
     return open_store(Path({path!r}), keyring_backend=MemoryKeyring())
 
 runner = TaskRunner()
-store = OpeningStore()  # opened on the runner's writer once shown; the pages' reads wait
+store = Opening()  # opened on the runner's writer once shown; the pages' reads wait
 from datetime import date
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Role

@@ -110,25 +110,18 @@ def sign_in(
     open this user's encrypted cache and sync it. Offline with a known cache, the
     session opens without syncing. `network`: the organisation's certificates and proxy
     (None: the usual ones)."""
-
-    progress(Step("Opening your records on this computer"))
-    place = "demo" if demo else url  # the demo server's port changes at every start
-    store = open_store(
-        cache_path(folder, place, username),
+    session = open_session(
+        url=url,
+        username=username,
+        folder=folder,
         keyring_backend=keyring_backend,
         ask_passphrase=ask_passphrase,
+        catalogue=catalogue,
+        progress=progress,
+        demo=demo,
+        network=network,
     )
-    # the demo signs in with its password at every start (its port changes): no refresh
-    # token is kept in the keyring for it, so removing the demo leaves none behind
-    tokens = Tokens(None if demo else keyring_backend)
-    connection = Connection(url, tokens=tokens, allow_plain_local=demo, network=network)
-    from lcc_apr.signing.identity import Signer
-
-    signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
-    engine = SyncEngine(
-        store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
-    )
-    session = Session(store, connection, engine, user={}, demo=demo, signer=signer)
+    connection = session.connection
 
     def signing_in() -> None:
         progress(Step("Signing in"))
@@ -139,6 +132,47 @@ def sign_in(
             session.user = connection.user.model_dump() if connection.user else {}
 
     return _first_sync(session, progress, cancel, signing_in)
+
+
+def open_session(
+    *,
+    url: str,
+    username: str,
+    folder: Path,
+    keyring_backend: KeyringBackend | None,
+    ask_passphrase: AskPassphrase | None,
+    catalogue: Catalogue,
+    progress: Progress = lambda text: None,
+    demo: bool = False,
+    network: Network | None = None,
+) -> Session:
+    """This user's encrypted cache opened, with a session on it not yet signed in: nothing
+    reaches the network (the first request signs in from the refresh token in the
+    keyring). A later start opens just this, its window showing meanwhile, and syncs in
+    the background (lcc_apr.ops.opening.LaterSession); `sign_in` goes on from here."""
+    progress(Step("Opening your records on this computer"))
+    place = "demo" if demo else url  # the demo server's port changes at every start
+    store = open_store(
+        cache_path(folder, place, username),
+        keyring_backend=keyring_backend,
+        ask_passphrase=ask_passphrase,
+    )
+    # the demo signs in with its password at every start (its port changes): no refresh
+    # token is kept in the keyring for it, so removing the demo leaves none behind
+    tokens = Tokens(None if demo else keyring_backend)
+    try:
+        connection = Connection(url, tokens=tokens, allow_plain_local=demo, network=network)
+    except BaseException:
+        store.close()
+        raise
+    connection.username = username
+    from lcc_apr.signing.identity import Signer
+
+    signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
+    engine = SyncEngine(
+        store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
+    )
+    return Session(store, connection, engine, user={}, demo=demo, signer=signer)
 
 
 def sign_in_with_council_account(

@@ -12,8 +12,7 @@ from .tasks import TaskRunner
 from .theme import apply_appearance
 
 if TYPE_CHECKING:  # the window and the core load when the window is built (see ui.start)
-    from lcc_apr.ops.opening import OpeningStore
-    from lcc_apr.store import Store
+    from lcc_apr.ops.opening import LaterSession, Opening
 
     from .context import AppContext
     from .main_window import MainWindow
@@ -43,9 +42,9 @@ def build_window(
     """Apply the appearance settings and build the main window (not shown, no event loop),
     with the windows its actions open (`window.windows`). Neither the window nor its pages
     load SQLAlchemy or read the store here: their reads run in `runner`'s workers, so the
-    window and its pages' frames can show while the store still opens (an OpeningStore in
+    window and its pages' frames can show while the store still opens (an Opening in
     the context, opened by a write task on the same runner)."""
-    from lcc_apr.ops.opening import OpeningStore
+    from lcc_apr.ops.opening import Opening
 
     from .main_window import MainWindow
     from .windows import Windows
@@ -58,7 +57,7 @@ def build_window(
         text_scale=settings.get("appearance/text_scale"),
     )
     runner = runner if runner is not None else TaskRunner()
-    if isinstance(context.store, OpeningStore):  # the page on screen reads first once open
+    if isinstance(context.store, Opening):  # the page on screen reads first once open
         runner.hold_reads(context.store.done.wait)
     windows = Windows(context, runner)
     window = MainWindow(
@@ -74,11 +73,25 @@ def build_window(
     return window
 
 
-def open_once_shown(window: MainWindow, store: OpeningStore, opener: Callable[[], Store]) -> None:
-    """Open the store (`opener`, e.g. open_store(path, ...)) on the window's writer once the
-    window is on screen: at the event loop's first turn, so its frame is painted before the
-    opening worker takes its share of the interpreter (measured: the frame 3.6x -> 2.7x a
-    bare window, the team no later). The pages' reads wait for `store` meanwhile."""
+def open_once_shown(
+    window: MainWindow,
+    opening: Opening[Any] | LaterSession,
+    opener: Callable[[], Any],
+    *,
+    on_done: Callable[[Any], Any] | None = None,
+    on_error: Callable[[BaseException], Any] | None = None,
+) -> None:
+    """Open the store (`opener`, e.g. open_store(path, ...)), or a later start's session,
+    on the window's writer once the window is on screen: at the event loop's first turn, so
+    its frame is painted before the opening worker takes its share of the interpreter
+    (measured: the frame 3.6x -> 2.7x a bare window, the team no later). The pages' reads
+    wait for it meanwhile; `on_done` / `on_error` then run on the UI thread."""
     QtCore.QTimer.singleShot(
-        0, lambda: window.runner.write(lambda _control: store.open(opener), name="open the store")
+        0,
+        lambda: window.runner.write(
+            lambda _control: opening.open(opener),
+            on_done=on_done,
+            on_error=on_error,
+            name="open the store",
+        ),
     )

@@ -23,7 +23,7 @@ SyncEngineFactory = Callable[[Callable[["Progress"], None]], "SyncEngine"]
 
 @dataclass(frozen=True)
 class AppContext:
-    # The open store, or one still opening in a worker (lcc_apr.ops.opening.OpeningStore):
+    # The open store, or one still opening in a worker (lcc_apr.ops.opening.Opening):
     # the window shows at once and its pages' reads wait for it. The UI never calls it.
     store: Store
     catalogue: Catalogue

@@ -119,6 +119,9 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("account/username", "", "Signed in as (for the next start)", str, hidden=True),
         Setting("account/demo_role", "", "Demo role (for the next start)", str, hidden=True),
+        # name, roles and ids (no secret): the next start builds the window before the
+        # cache is open (ui.start.run_app)
+        Setting("account/user", "", "Who signed in (for the next start)", str, hidden=True),
         Setting("window/geometry", b"", "Window position and size", bytes, hidden=True),
         Setting("window/state", b"", "Window layout", bytes, hidden=True),
         # management information: the filters last chosen (-1: the whole area; 0: newest year)

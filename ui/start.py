@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,17 +18,26 @@ from .qt import QtCore, QtWidgets
 from .settings import Settings
 from .tasks import TaskRunner
 from .theme import apply_appearance
-from .welcome import CouncilOffered, CouncilSignIn, SignIn, WelcomeDialog
 
 if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first window shows
     from lcc_apr.launch import Session
+    from lcc_apr.ops.opening import LaterSession
     from lcc_apr.orgconfig import OrgSettings
 
     from .context import AppContext
     from .status import StatusBar
+    from .welcome import AskPassphrase, CouncilOffered, CouncilSignIn, SignIn
 
 log = logging.getLogger(__name__)
 MakeContext = Callable[["Session"], "AppContext"]
+# A later start straight to the main window (main.make_later_start): (server URL, username,
+# the user kept from the last start, ask_passphrase) -> the session still to be opened, the
+# window's context on it, and its opener (run on the window's writer once it shows).
+LaterStart = Callable[
+    [str, str, dict[str, Any], "AskPassphrase"],
+    tuple["LaterSession", "AppContext", Callable[[], Any]],
+]
+USER_KEYS = ("id", "username", "display_name", "roles", "employee_id")
 UpdateCall = Callable[[], Any]  # -> lcc_apr.updates.Release | None, run in a worker
 
 
@@ -114,16 +124,19 @@ def run_app(
     on_shown: OnShown | None = None,
     remove_demo: Callable[[], str] | None = None,
     demo_built: Callable[[], bool] | None = None,
+    later_start: LaterStart | None = None,
 ) -> int:
-    """Welcome (or straight back in, from the keyring), then the main window; signing out
-    returns to the welcome. The organisation's settings (None: no organisation file) lock
-    the server address and may leave the demo out. The welcome offers sign-in with the
-    council account when `single_sign_on` says so or the server does (`council_offered`).
-    Returns the exit code."""
+    """Welcome (or straight back in: the main window at once when `later_start` can open
+    the last person's session, else the welcome signs in from the keyring), then the main
+    window; signing out returns to the welcome. The organisation's settings (None: no
+    organisation file) lock the server address and may leave the demo out. The welcome
+    offers sign-in with the council account when `single_sign_on` says so or the server
+    does (`council_offered`). Returns the exit code."""
     app = ensure_app()
     settings = Settings(organisation=organisation)
     offer_demo = organisation is None or organisation.offer_demo
     updates = UpdateCheck(update_check)
+    message, resume = "", True  # what the welcome says; whether it signs in from the keyring
     while True:
         apply_appearance(  # the welcome too shows in the person's colours and text size
             app,
@@ -131,60 +144,96 @@ def run_app(
             text_scale=settings.get("appearance/text_scale"),
         )
         runner = TaskRunner()
-        welcome = WelcomeDialog(
-            runner=runner,
-            sign_in=sign_in,
-            server_url=settings.get("sync/server_url") or "",
-            lock_server=settings.locked("sync/server_url"),
-            offer_demo=offer_demo,
-            council_sign_in=council_sign_in,
-            council_offered=council_offered,
-            single_sign_on=single_sign_on,
-            remove_demo=remove_demo,
-        )
         role = demo_role or settings.get("account/demo_role") or None  # refused when not offered
         if role and not demo_role and demo_built is not None and not demo_built():
             role = None  # the demo was removed (lcc-apr demo --remove): not built again unasked
-        last_user = settings.get("account/username")
-        if role:
-            QtCore.QTimer.singleShot(0, functools.partial(welcome.start_demo, role))
-        elif last_user and settings.get("sync/server_url"):
-            url = settings.get("sync/server_url")
-            QtCore.QTimer.singleShot(0, functools.partial(welcome.resume, url, last_user))
-        if on_shown is not None:
-            _when_shown(welcome, "welcome", on_shown)
-        if welcome.exec() != QtWidgets.QDialog.DialogCode.Accepted or welcome.session is None:
-            runner.shutdown()
-            return 0
-        session: Session = welcome.session
-        remember(settings, session, welcome.role)
-        code, signed_out = run_window(
-            app, make_context(session), session, settings, runner, quit_after, updates, on_shown
-        )
-        if not signed_out or quit_after is not None:
+        last_user, url = settings.get("account/username"), settings.get("sync/server_url")
+        known = last_known(settings) if resume and not role and later_start else None
+        if known is not None and later_start is not None:
+            from .passphrase import PassphraseAsker
+
+            later, context, opener = later_start(url, last_user, known, PassphraseAsker())
+            code, back = run_window(
+                app, context, later, settings, runner, quit_after, updates, on_shown, opener
+            )
+        else:
+            from .welcome import WelcomeDialog
+
+            welcome = WelcomeDialog(
+                runner=runner,
+                sign_in=sign_in,
+                server_url=url or "",
+                username=last_user if not resume else "",
+                lock_server=settings.locked("sync/server_url"),
+                offer_demo=offer_demo,
+                council_sign_in=council_sign_in,
+                council_offered=council_offered,
+                single_sign_on=single_sign_on,
+                remove_demo=remove_demo,
+            )
+            if role:
+                QtCore.QTimer.singleShot(0, functools.partial(welcome.start_demo, role))
+            elif last_user and url and resume:
+                QtCore.QTimer.singleShot(0, functools.partial(welcome.resume, url, last_user))
+            elif message:
+                welcome.show_message(message)
+            if on_shown is not None:
+                _when_shown(welcome, "welcome", on_shown)
+            if welcome.exec() != QtWidgets.QDialog.DialogCode.Accepted or welcome.session is None:
+                runner.shutdown()
+                return 0
+            session: Session = welcome.session
+            remember(settings, session, welcome.role)
+            code, back = run_window(
+                app, make_context(session), session, settings, runner, quit_after, updates, on_shown
+            )
+        if back is None or quit_after is not None:
             return code
-        demo_role = None
+        demo_role, message, resume = None, back, False
+
+
+def last_known(settings: Settings) -> dict[str, Any] | None:
+    """Who signed in last, kept by `remember` (a server's account, not the demo's), or None."""
+    if not settings.get("account/username") or not settings.get("sync/server_url"):
+        return None
+    try:
+        user = json.loads(settings.get("account/user") or "null")
+    except ValueError:
+        return None
+    if not isinstance(user, dict) or set(user) != set(USER_KEYS):
+        return None
+    return user if user["username"] == settings.get("account/username") else None
 
 
 def run_window(
     app: QtWidgets.QApplication,
     context: AppContext,
-    session: Session,
+    session: Session | LaterSession,
     settings: Settings,
     runner: TaskRunner,
     quit_after: float | None,
     updates: UpdateCheck | None = None,
     on_shown: OnShown | None = None,
-) -> tuple[int, bool]:
-    """The main window until it closes: (exit code, whether the person signed out)."""
+    opener: Callable[[], Any] | None = None,
+) -> tuple[int, str | None]:
+    """The main window until it closes: (exit code, None; or what the welcome says when the
+    person goes back to it: "" after signing out). `opener`: a later start's, which opens
+    `session` once the window shows (ui.app.open_once_shown), then syncs in the
+    background; if its cache cannot be opened, or the server no longer knows its sign-in,
+    the person is taken back to the welcome (nothing unsent is lost: it stays in the cache)."""
     from .app import build_window
 
-    signed_out = False
+    back: str | None = None
 
     def sign_out_and_close() -> None:
-        nonlocal signed_out
+        nonlocal back
         sign_out(session, settings)
-        signed_out = True
+        back = ""
+        window.close()
+
+    def back_to_welcome(words: str) -> None:
+        nonlocal back
+        back = words
         window.close()
 
     window = build_window(context, settings=settings, runner=runner, sign_out=sign_out_and_close)
@@ -193,6 +242,8 @@ def run_window(
         updates.show_in(window.status, runner)
     if session.first_sync is not None:
         window.status.note_outcome(session.first_sync)
+    if opener is not None:
+        _open_later(window, session, opener, settings, back_to_welcome)
     if quit_after is not None:
         QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
     if on_shown is not None:
@@ -200,7 +251,40 @@ def run_window(
     code = app.exec()
     runner.shutdown()
     session.close()
-    return code, signed_out
+    return code, back
+
+
+def _open_later(
+    window: Any,
+    session: Any,
+    opener: Callable[[], Any],
+    settings: Settings,
+    back_to_welcome: Callable[[str], None],
+) -> None:
+    """A later start's session opened once the window shows, then its sync started. A
+    cache that cannot be opened, a sign-in the server refuses or an account disabled
+    (the sync has emptied this cache) go back to the welcome, saying why."""
+    from .app import open_once_shown
+
+    def opened(_session: Any) -> None:
+        window.status.synced.connect(first_synced)
+        window.status.start_sync(automatic=True)
+
+    def not_opened(error: BaseException) -> None:
+        from lcc_apr.ops.words import error_words
+
+        back_to_welcome(error_words(error, doing="Opening your records"))
+
+    def first_synced(outcome: Any) -> None:
+        from lcc_apr.sync.errors import AccountDisabled, AuthError
+
+        window.status.synced.disconnect(first_synced)
+        if isinstance(outcome, AuthError | AccountDisabled):
+            back_to_welcome(f"{outcome} Your records on this computer are kept.")
+        elif not isinstance(outcome, Exception) and session.connection.user is not None:
+            keep_user(settings, session.connection.user.model_dump())
+
+    open_once_shown(window, session, opener, on_done=opened, on_error=not_opened)
 
 
 def _when_shown(window: QtWidgets.QWidget, name: str, on_shown: OnShown) -> None:
@@ -220,11 +304,24 @@ def remember(settings: Settings, session: Session, role: str | None) -> None:
     if not session.demo:
         settings.set("sync/server_url", session.connection.url)
         settings.set("account/username", session.connection.username or "")
+        keep_user(settings, session.user)
 
 
-def sign_out(session: Session, settings: Settings) -> None:
+def keep_user(settings: Settings, user: dict[str, Any]) -> None:
+    """Who signed in (name, roles), for the next start to build the window at once."""
+    if set(USER_KEYS) <= set(user):
+        settings.set("account/user", json.dumps({k: user[k] for k in USER_KEYS}))
+
+
+def sign_out(session: Session | LaterSession, settings: Settings) -> None:
     """File > Sign out: forget the tokens (server and keyring) and who signed in last; the
-    window then closes and the welcome shows again."""
-    session.connection.logout()
+    window then closes and the welcome shows again. A later start's session still opening
+    is waited for (under a second); one that could not open has no tokens in use."""
+    from lcc_apr.ops.opening import Opening
+
+    connection = session.connection
+    if not isinstance(connection, Opening) or (connection.done.wait(10) and connection.is_open):
+        connection.logout()
     settings.set("account/username", "")
+    settings.set("account/user", "")
     settings.set("account/demo_role", "")

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from lcc_apr.ops.opening import OpeningStore
+from lcc_apr.ops.opening import Opening
 
 
 class FakeStore:
@@ -17,7 +17,7 @@ class FakeStore:
 
 
 def test_readers_wait_until_the_store_is_open_then_use_it():
-    store, go = OpeningStore(), threading.Event()
+    store, go = Opening(), threading.Event()
     seen: list[str] = []
     readers = [threading.Thread(target=lambda: seen.append(store.session())) for _ in range(3)]
     for reader in readers:
@@ -33,7 +33,7 @@ def test_readers_wait_until_the_store_is_open_then_use_it():
 
 
 def test_an_open_that_fails_fails_every_reader_with_its_error():
-    store = OpeningStore()
+    store = Opening()
 
     def opener() -> FakeStore:
         raise OSError("The key is not in the keyring")
@@ -47,4 +47,4 @@ def test_an_open_that_fails_fails_every_reader_with_its_error():
 
 def test_waiting_gives_up_after_its_timeout():
     with pytest.raises(TimeoutError):
-        OpeningStore().wait(0.01)
+        Opening().wait(0.01)

@@ -334,8 +334,8 @@ def test_the_window_runs_until_closed_and_says_whether_the_person_signed_out(
     )
     monkeypatch.setattr(QtWidgets.QApplication, "exec", fake_exec)
     run = (qapp, make_context(MANAGER), session, Settings())
-    assert run_window(*run, TaskRunner(inline=True), None) == (3, False)
-    assert run_window(*run, TaskRunner(inline=True), None) == (3, True)
+    assert run_window(*run, TaskRunner(inline=True), None) == (3, None)
+    assert run_window(*run, TaskRunner(inline=True), None) == (3, "")
     assert seen == ["Renée Tebbutt"] * 2  # Qt adds " — LCC APR"
     assert calls == ["close", "logout", "close"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lcc_apr.models import User
-from lcc_apr.ops.opening import OpeningStore
+from lcc_apr.ops.opening import Opening
 from lcc_apr.ops.user import CurrentUser
 from ui.app import build_window, open_once_shown
 from ui.context import AppContext
@@ -102,7 +102,7 @@ def test_the_window_shows_first_and_the_team_fills_in(
     with demo_store.session() as s:
         me = CurrentUser.from_user(s.scalars(select(User).filter_by(username=MANAGER)).one())
     opened = threading.Event()  # the test says when the store has finished opening
-    store = OpeningStore()
+    store = Opening()
 
     def opener():
         assert opened.wait(30)
@@ -161,7 +161,7 @@ def test_a_store_that_cannot_open_says_so_on_each_page(
 ):
     with demo_store.session() as s:
         me = CurrentUser.from_user(s.scalars(select(User).filter_by(username=MANAGER)).one())
-    store = OpeningStore()
+    store = Opening()
 
     def opener():
         raise RuntimeError("The key is not in the keyring")
@@ -184,7 +184,7 @@ from ui.app import build_window, ensure_app
 from ui.tasks import TaskRunner
 from lcc_apr.forms import Catalogue
 from lcc_apr.models import Role
-from lcc_apr.ops.opening import OpeningStore
+from lcc_apr.ops.opening import Opening
 from lcc_apr.ops.user import CurrentUser
 from lcc_apr.policy import load_policy
 from ui.context import AppContext
@@ -194,7 +194,7 @@ held = []
 runner.read = lambda work, **kw: held.append(work)  # the reads are held: nothing runs
 roles = frozenset({Role.MANAGER, Role.HR, Role.EMPLOYEE})
 me = CurrentUser(1, "Sam Smith", roles, 1)
-context = AppContext(OpeningStore(), Catalogue.later(), load_policy(), me, today=date.today)
+context = AppContext(Opening(), Catalogue.later(), load_policy(), me, today=date.today)
 window = build_window(context, runner=runner)
 for key in window.page_keys():
     window.show_page(key)

@@ -17,7 +17,7 @@ def fake_demo_session():
 def run_once(monkeypatch, on_welcome, sign_in, **options):
     """run_app with the main window replaced: returns the welcome dialogs that showed."""
     seen = []
-    monkeypatch.setattr(start, "run_window", lambda *a, **k: (0, False))
+    monkeypatch.setattr(start, "run_window", lambda *a, **k: (0, None))
 
     def poll():
         for widget in QtWidgets.QApplication.topLevelWidgets():

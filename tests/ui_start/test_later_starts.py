@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 from ui.settings import Settings
-from ui.start import remember, sign_out
+from ui.start import last_known, remember, sign_out
 from ui.tasks import TaskRunner
 from ui.welcome import WelcomeDialog
 
@@ -13,7 +13,17 @@ def fake_session(demo=False):
     connection = SimpleNamespace(
         url="https://apr.leics.gov.uk", username="sam", logout=lambda: calls.append("logout")
     )
-    return SimpleNamespace(demo=demo, connection=connection, calls=calls)
+    return SimpleNamespace(demo=demo, connection=connection, calls=calls, user=SAM)
+
+
+SAM = {
+    "id": 7,
+    "username": "sam",
+    "display_name": "Sam Smith",
+    "roles": ["manager", "employee"],
+    "employee_id": 12,
+    "active": True,
+}
 
 
 def test_a_server_sign_in_is_remembered_for_next_time_without_any_secret():
@@ -22,8 +32,26 @@ def test_a_server_sign_in_is_remembered_for_next_time_without_any_secret():
     assert settings.get("sync/server_url") == "https://apr.leics.gov.uk"
     assert settings.get("account/username") == "sam"
     assert settings.get("account/demo_role") == ""
+    assert last_known(settings) == {k: v for k, v in SAM.items() if k != "active"}
     remember(settings, fake_session(demo=True), "hr")
     assert settings.get("account/demo_role") == "hr"
+
+
+def test_who_signed_in_is_known_next_time_only_when_it_fits():
+    """The window is built at once for the person kept (name, roles); anything else kept
+    there (another person's, damaged, an older version's) starts from the welcome."""
+    settings = Settings()
+    remember(settings, fake_session(), None)
+    assert last_known(settings)["roles"] == ["manager", "employee"]
+    settings.set("account/username", "someone-else")
+    assert last_known(settings) is None
+    settings.set("account/username", "sam")
+    for kept in ("{not json", '["sam"]', '{"id": 7, "username": "sam"}'):
+        settings.set("account/user", kept)
+        assert last_known(settings) is None
+    remember(settings, fake_session(), None)
+    settings.set("sync/server_url", "")
+    assert last_known(settings) is None
 
 
 def test_the_welcome_resumes_from_the_keyring_with_no_password(qtbot):
@@ -45,6 +73,8 @@ def test_signing_out_clears_the_tokens_and_the_remembered_user():
     settings.set("account/username", "sam")
     settings.set("account/demo_role", "hr")
     session = fake_session()
+    remember(settings, session, None)
     sign_out(session, settings)
     assert session.calls == ["logout"]
     assert settings.get("account/username") == "" and settings.get("account/demo_role") == ""
+    assert settings.get("account/user") == "" and last_known(settings) is None

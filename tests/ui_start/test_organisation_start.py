@@ -19,7 +19,7 @@ def test_the_organisation_locks_the_server_and_leaves_out_a_remembered_demo(
         seen.append((welcome.url.text(), welcome.url.isReadOnly(), welcome.offer_demo))
         welcome.reject()
 
-    monkeypatch.setattr("ui.start.run_window", lambda *a, **k: (0, False))
+    monkeypatch.setattr("ui.start.run_window", lambda *a, **k: (0, None))
     import ui.start as start
     from ui.qt import QtCore, QtWidgets
     from ui.welcome import WelcomeDialog
