@@ -28,6 +28,9 @@ def nav_label(count: int | None) -> str:
     return TITLE if count is None else f"{TITLE} ({count:,})"
 
 
+LONGEST_WHEN = "Since 30 Sep 2026"  # the longest when_text gives
+
+
 def when_text(item: InboxItem) -> str:
     """'Since 15 May 2026' (waiting since), 'Overdue' or 'This week' (what is due)."""
     from lcc_apr.ops import inbox as ops
@@ -123,6 +126,7 @@ class InboxView(QtWidgets.QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.tree, 1)
         QtWidgets.QWidget.setTabOrder(self.filter_box, self.tree)
+        self._fit_columns()  # before the items come: nothing moves when they do
 
     # -- reading ------------------------------------------------------------------
 
@@ -270,9 +274,13 @@ class InboxView(QtWidgets.QWidget):
         super().changeEvent(event)
 
     def _fit_columns(self) -> None:
-        """'When' keeps room for its text; what is asked takes the rest (no sideways
-        scrolling at 1,024 px and 150% text)."""
+        """'When' keeps room for its longest text, set before the items come (so nothing
+        moves when they do); what is asked takes the rest (no sideways scrolling at
+        1,024 px and 150% text)."""
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Fixed)
+        metrics = self.tree.fontMetrics()
+        longest = max(metrics.horizontalAdvance(t) for t in (LONGEST_WHEN, "When"))
+        header.resizeSection(1, longest + 3 * metrics.averageCharWidth())

@@ -304,7 +304,10 @@ def remember(settings: Settings, session: Session, role: str | None) -> None:
     if not session.demo:
         settings.set("sync/server_url", session.connection.url)
         settings.set("account/username", session.connection.username or "")
-        keep_user(settings, session.user)
+        if session.connection.tokens.backend is not None:  # the next start can sign in alone
+            keep_user(settings, session.user)
+        else:  # no keyring: the refresh token went with the app, the welcome asks again
+            settings.set("account/user", "")
 
 
 def keep_user(settings: Settings, user: dict[str, Any]) -> None:

@@ -157,3 +157,28 @@ def test_my_own_records_stop_saying_overdue_once_i_signed(qtbot, window_for):
     # Held in May on APR form v2: its mid-year review is the manager's to arrange.
     assert "Mid-year review (APR 2026/27): Overdue" in due.text()
     assert window.nav.item(0).text() == "Needs my action (0)"
+
+
+def test_the_columns_keep_their_widths_when_the_items_come(qtbot, demo_store_copy, settings):
+    """The window shows before the store is read (issue 17): the columns are laid out for
+    the items before they come, so nothing moves when they do."""
+    from ui.tasks import TaskRunner
+
+    runner, held = TaskRunner(inline=True), []
+    runner.read = lambda work, **kw: held.append((work, kw))  # type: ignore[method-assign]
+    window = build_window(context_for(demo_store_copy, MANAGER), settings=settings, runner=runner)
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.pages["inbox"]
+    header = page.tree.header()
+    before = [header.sectionSize(c) for c in range(2)]
+    assert page.summary.text() == "Loading…" and before[0] > before[1] > 0
+    for work, kw in held:  # the reads run now, their answers arrive
+        if kw.get("name") == "inbox":
+            kw["on_done"](work(None))
+    assert len(page.items()) > 1 and page.summary.text() != "Loading…"
+    assert [header.sectionSize(c) for c in range(2)] == before
+    widest = max(page.tree.fontMetrics().horizontalAdvance(r.text(1)) for r in page._rows())
+    assert widest < before[1]  # every "when" fits

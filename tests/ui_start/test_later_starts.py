@@ -8,10 +8,13 @@ from ui.tasks import TaskRunner
 from ui.welcome import WelcomeDialog
 
 
-def fake_session(demo=False):
+def fake_session(demo=False, keyring=True):
     calls = []
     connection = SimpleNamespace(
-        url="https://apr.leics.gov.uk", username="sam", logout=lambda: calls.append("logout")
+        url="https://apr.leics.gov.uk",
+        username="sam",
+        logout=lambda: calls.append("logout"),
+        tokens=SimpleNamespace(backend=object() if keyring else None),
     )
     return SimpleNamespace(demo=demo, connection=connection, calls=calls, user=SAM)
 
@@ -51,6 +54,9 @@ def test_who_signed_in_is_known_next_time_only_when_it_fits():
         assert last_known(settings) is None
     remember(settings, fake_session(), None)
     settings.set("sync/server_url", "")
+    assert last_known(settings) is None
+    settings.set("sync/server_url", "https://apr.leics.gov.uk")
+    remember(settings, fake_session(keyring=False), None)  # the token is not kept: no keyring
     assert last_known(settings) is None
 
 
