@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from lcc_apr.launch import DemoServer, Session
     from lcc_apr.ops.opening import LaterSession
     from lcc_apr.orgconfig import OrgSettings
+    from lcc_apr.store import Store
+    from lcc_apr.sync.engine import SyncEngine
     from lcc_apr.updates import Release
     from ui.context import AppContext
     from ui.start import LaterStart
@@ -241,37 +243,50 @@ def make_later_start(
 ) -> LaterStart:
     """A later start straight to the main window (ui.start.run_app): (url, username, the
     user kept from the last start, ask_passphrase) -> the session, the window's context on
-    it, and the opener the window's writer runs once the window shows. Nothing but the
-    settings and the templates' names is read before the window shows: the keyring, the
-    cache and the core load in the opener; the window then syncs in the background."""
+    it, the opener of its cache (run on the window's writer once the window shows) and the
+    maker of the rest (once the first page has shown). Nothing but the settings and the
+    policy is read before the window shows: the keyring, the cache and the core load in
+    the opener; the window then syncs in the background."""
 
     def start(
         url: str, username: str, user: dict[str, Any], ask_passphrase: Callable[[bool], str]
-    ) -> tuple[LaterSession, AppContext, Callable[[], Session]]:
+    ) -> tuple[LaterSession, AppContext, Callable[[], Store], Callable[[Store], Session]]:
         from lcc_apr.forms import Catalogue
         from lcc_apr.ops.opening import LaterSession
 
         forms = catalogue or Catalogue.later()  # read by the first worker to need them
         later = LaterSession(user)
 
-        def opener() -> Session:
-            from lcc_apr.launch import open_session
+        def opener() -> Store:
+            from lcc_apr.launch import open_cache
+            from lcc_apr.store import keys
+
+            return open_cache(
+                url=url,
+                username=username,
+                folder=folder,
+                keyring_backend=keys.secure_keyring(),
+                ask_passphrase=ask_passphrase,
+            )
+
+        def maker(store: Store) -> Session:
+            from lcc_apr.launch import session_on
             from lcc_apr.store import keys
             from lcc_apr.sync.network import Network
             from ui.start import warm_up
 
             warm_up()
-            return open_session(
+            return session_on(
+                store,
                 url=url,
                 username=username,
-                folder=folder,
                 keyring_backend=keys.secure_keyring(),
                 ask_passphrase=ask_passphrase,
                 catalogue=forms,
                 network=Network.of(organisation),
             )
 
-        return later, make_context(later, forms), opener
+        return later, make_context(later, forms), opener, maker
 
     return start
 
@@ -345,7 +360,6 @@ def make_context(session: Session | LaterSession, catalogue: Catalogue | None = 
     from lcc_apr.demo_people import demo_title
     from lcc_apr.ops.user import CurrentUser
     from lcc_apr.policy import load_policy
-    from lcc_apr.sync.engine import SyncEngine
     from ui.context import AppContext
 
     forms = catalogue or templates()
@@ -353,6 +367,8 @@ def make_context(session: Session | LaterSession, catalogue: Catalogue | None = 
     signer = session.signer
 
     def engine(on_progress: Callable[[Any], None]) -> SyncEngine:
+        from lcc_apr.sync.engine import SyncEngine  # in the sync's worker: not before the window
+
         return SyncEngine(
             session.store, session.connection, forms, on_progress=on_progress, signer=signer
         )

@@ -55,7 +55,8 @@ FIRST = """
 import sys, time; t = time.perf_counter()
 sys.path.insert(0, {root!r})
 import main  # the composition root: what `python main.py` loads first
-from ui.start import WelcomeDialog, ensure_app
+from ui.app import ensure_app
+from ui.welcome import WelcomeDialog
 from ui.qt import QtCore
 from ui.tasks import TaskRunner
 app = ensure_app()

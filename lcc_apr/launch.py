@@ -15,22 +15,19 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from keyring.backend import KeyringBackend
-
-from lcc_apr.demo.build import DEMO_PASSPHRASE
-from lcc_apr.demo.load import STAGE_WORDS, stage_total
-from lcc_apr.forms import Catalogue
-from lcc_apr.models import SyncState
 from lcc_apr.progress import Pace, Step
 from lcc_apr.store import Store, open_store
-from lcc_apr.sync.engine import SyncEngine
-from lcc_apr.sync.errors import Cancelled
-from lcc_apr.sync.network import Network
-from lcc_apr.sync.outcome import SyncResult
-from lcc_apr.sync.transport import Connection, Tokens
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the sync (httpx, its wire models) loads where a session is made: a
+    # later start opens its cache first, and its pages read it meanwhile
+    from keyring.backend import KeyringBackend
+
+    from lcc_apr.forms import Catalogue
     from lcc_apr.signing.identity import Signer
+    from lcc_apr.sync.engine import SyncEngine
+    from lcc_apr.sync.network import Network
+    from lcc_apr.sync.outcome import SyncResult
+    from lcc_apr.sync.transport import Connection
 
 Progress = Callable[[Step], None]  # each step of the way, in plain words (lcc_apr.progress)
 AskPassphrase = Callable[[bool], str]
@@ -148,26 +145,74 @@ def open_session(
 ) -> Session:
     """This user's encrypted cache opened, with a session on it not yet signed in: nothing
     reaches the network (the first request signs in from the refresh token in the
-    keyring). A later start opens just this, its window showing meanwhile, and syncs in
-    the background (lcc_apr.ops.opening.LaterSession); `sign_in` goes on from here."""
+    keyring). `sign_in` goes on from here; a later start takes the two steps apart, its
+    window showing meanwhile (lcc_apr.ops.opening.LaterSession)."""
     progress(Step("Opening your records on this computer"))
+    store = open_cache(
+        url=url,
+        username=username,
+        folder=folder,
+        keyring_backend=keyring_backend,
+        ask_passphrase=ask_passphrase,
+        demo=demo,
+    )
+    try:
+        return session_on(
+            store,
+            url=url,
+            username=username,
+            keyring_backend=keyring_backend,
+            ask_passphrase=ask_passphrase,
+            catalogue=catalogue,
+            progress=progress,
+            demo=demo,
+            network=network,
+        )
+    except BaseException:
+        store.close()
+        raise
+
+
+def open_cache(
+    *,
+    url: str,
+    username: str,
+    folder: Path,
+    keyring_backend: KeyringBackend | None,
+    ask_passphrase: AskPassphrase | None,
+    demo: bool = False,
+) -> Store:
+    """This user's encrypted cache for this server, opened (made when there is none)."""
     place = "demo" if demo else url  # the demo server's port changes at every start
-    store = open_store(
+    return open_store(
         cache_path(folder, place, username),
         keyring_backend=keyring_backend,
         ask_passphrase=ask_passphrase,
     )
+
+
+def session_on(
+    store: Store,
+    *,
+    url: str,
+    username: str,
+    keyring_backend: KeyringBackend | None,
+    ask_passphrase: AskPassphrase | None,
+    catalogue: Catalogue,
+    progress: Progress = lambda text: None,
+    demo: bool = False,
+    network: Network | None = None,
+) -> Session:
+    """A session on the open cache: its connection (not yet signed in), signer and sync."""
+    from lcc_apr.signing.identity import Signer
+    from lcc_apr.sync.engine import SyncEngine
+    from lcc_apr.sync.transport import Connection, Tokens
+
     # the demo signs in with its password at every start (its port changes): no refresh
     # token is kept in the keyring for it, so removing the demo leaves none behind
     tokens = Tokens(None if demo else keyring_backend)
-    try:
-        connection = Connection(url, tokens=tokens, allow_plain_local=demo, network=network)
-    except BaseException:
-        store.close()
-        raise
+    connection = Connection(url, tokens=tokens, allow_plain_local=demo, network=network)
     connection.username = username
-    from lcc_apr.signing.identity import Signer
-
     signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
     engine = SyncEngine(
         store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
@@ -197,7 +242,11 @@ def sign_in_with_council_account(
 
     import httpx
 
+    from lcc_apr.signing.identity import Signer
     from lcc_apr.sync import sso
+    from lcc_apr.sync.engine import SyncEngine
+    from lcc_apr.sync.network import Network
+    from lcc_apr.sync.transport import Connection, Tokens
 
     connection = Connection(
         url, tokens=Tokens(keyring_backend), allow_plain_local=allow_plain_local, network=network
@@ -223,8 +272,6 @@ def sign_in_with_council_account(
         raise
     finally:
         provider.close()
-    from lcc_apr.signing.identity import Signer
-
     signer = Signer(store, keyring_backend=keyring_backend, ask_passphrase=ask_passphrase)
     engine = SyncEngine(
         store, connection, catalogue, signer=signer, on_progress=lambda p: progress(p.step())
@@ -265,6 +312,7 @@ def council_sign_in_offered(
     """Whether the server at `url` offers sign-in with the council account (GET /auth/sso);
     False too when it cannot be asked (a wrong address, no answer). For a worker."""
     from lcc_apr.sync.errors import SyncError
+    from lcc_apr.sync.transport import Connection, Tokens
 
     try:
         connection = Connection(
@@ -297,6 +345,10 @@ def sign_in_demo(
 ) -> Session:
     """Start the embedded demo server (building it the first time) and sign in as a demo
     manager, employee or HR adviser."""
+    from lcc_apr.demo.build import DEMO_PASSPHRASE
+    from lcc_apr.demo.load import STAGE_WORDS, stage_total
+    from lcc_apr.sync.errors import Cancelled
+
     server = demo_server(folder, size)
     progress(
         Step(
@@ -343,6 +395,8 @@ def sign_in_demo(
 
 
 def _has_synced(store: Store) -> bool:
+    from lcc_apr.models import SyncState
+
     with store.session() as s:
         state = s.get(SyncState, 1)
         return state is not None and state.last_success_at is not None

@@ -32,10 +32,12 @@ log = logging.getLogger(__name__)
 MakeContext = Callable[["Session"], "AppContext"]
 # A later start straight to the main window (main.make_later_start): (server URL, username,
 # the user kept from the last start, ask_passphrase) -> the session still to be opened, the
-# window's context on it, and its opener (run on the window's writer once it shows).
+# window's context on it, the opener of its cache (run on the window's writer once it
+# shows) and
+# the maker of the rest of the session (run once the first page has shown).
 LaterStart = Callable[
     [str, str, dict[str, Any], "AskPassphrase"],
-    tuple["LaterSession", "AppContext", Callable[[], Any]],
+    tuple["LaterSession", "AppContext", Callable[[], Any], Callable[[Any], Any]],
 ]
 USER_KEYS = ("id", "username", "display_name", "roles", "employee_id")
 UpdateCall = Callable[[], Any]  # -> lcc_apr.updates.Release | None, run in a worker
@@ -152,9 +154,17 @@ def run_app(
         if known is not None and later_start is not None:
             from .passphrase import PassphraseAsker
 
-            later, context, opener = later_start(url, last_user, known, PassphraseAsker())
+            later, context, opener, maker = later_start(url, last_user, known, PassphraseAsker())
             code, back = run_window(
-                app, context, later, settings, runner, quit_after, updates, on_shown, opener
+                app,
+                context,
+                later,
+                settings,
+                runner,
+                quit_after,
+                updates,
+                on_shown,
+                (opener, maker),
             )
         else:
             from .welcome import WelcomeDialog
@@ -214,13 +224,14 @@ def run_window(
     quit_after: float | None,
     updates: UpdateCheck | None = None,
     on_shown: OnShown | None = None,
-    opener: Callable[[], Any] | None = None,
+    later: tuple[Callable[[], Any], Callable[[Any], Any]] | None = None,
 ) -> tuple[int, str | None]:
     """The main window until it closes: (exit code, None; or what the welcome says when the
-    person goes back to it: "" after signing out). `opener`: a later start's, which opens
-    `session` once the window shows (ui.app.open_once_shown), then syncs in the
-    background; if its cache cannot be opened, or the server no longer knows its sign-in,
-    the person is taken back to the welcome (nothing unsent is lost: it stays in the cache)."""
+    person goes back to it: "" after signing out). `later`: a later start's opener and
+    maker (see LaterStart), which open `session` once the window shows, then it syncs in
+    the background; if its cache cannot be opened, or the server no longer knows its
+    sign-in, the person is taken back to the welcome (nothing unsent is lost: it stays in
+    the cache)."""
     from .app import build_window
 
     back: str | None = None
@@ -242,8 +253,8 @@ def run_window(
         updates.show_in(window.status, runner)
     if session.first_sync is not None:
         window.status.note_outcome(session.first_sync)
-    if opener is not None:
-        _open_later(window, session, opener, settings, back_to_welcome)
+    if later is not None:
+        _open_later(window, session, later, settings, back_to_welcome)
     if quit_after is not None:
         QtCore.QTimer.singleShot(int(quit_after * 1000), window.close)
     if on_shown is not None:
@@ -254,23 +265,45 @@ def run_window(
     return code, back
 
 
+FIRST_READS_PATIENCE = 3.0  # s: the rest of the session waits this long at most for the pages
+
+
 def _open_later(
     window: Any,
     session: Any,
-    opener: Callable[[], Any],
+    steps: tuple[Callable[[], Any], Callable[[Any], Any]],
     settings: Settings,
     back_to_welcome: Callable[[str], None],
 ) -> None:
-    """A later start's session opened once the window shows, then its sync started. A
-    cache that cannot be opened, a sign-in the server refuses or an account disabled
-    (the sync has emptied this cache) go back to the welcome, saying why."""
+    """A later start's cache opened once the window shows; once the pages have read it
+    (the interpreter is theirs meanwhile), the rest of the session is made and its sync
+    started. A cache that cannot be opened, a sign-in the server refuses or an account
+    disabled (the sync has emptied this cache) go back to the welcome, saying why."""
     from .app import open_once_shown
 
-    def opened(_session: Any) -> None:
+    opener, maker = steps
+    waited = 0.0
+
+    def opened(_store: Any) -> None:
+        nonlocal waited
+        reading = any(t.kind == "read" for t in window.runner.active())
+        if reading and waited < FIRST_READS_PATIENCE and not window.runner.closed:
+            waited += 0.05
+            QtCore.QTimer.singleShot(50, lambda: opened(None))
+            return
+        if not window.runner.closed:
+            window.runner.write(
+                lambda _control: session.connect(maker),
+                on_done=connected,
+                on_error=failed,
+                name="connect",
+            )
+
+    def connected(_session: Any) -> None:
         window.status.synced.connect(first_synced)
         window.status.start_sync(automatic=True)
 
-    def not_opened(error: BaseException) -> None:
+    def failed(error: BaseException) -> None:
         from lcc_apr.ops.words import error_words
 
         back_to_welcome(error_words(error, doing="Opening your records"))
@@ -284,7 +317,7 @@ def _open_later(
         elif not isinstance(outcome, Exception) and session.connection.user is not None:
             keep_user(settings, session.connection.user.model_dump())
 
-    open_once_shown(window, session, opener, on_done=opened, on_error=not_opened)
+    open_once_shown(window, session, opener, on_done=opened, on_error=failed)
 
 
 def _when_shown(window: QtWidgets.QWidget, name: str, on_shown: OnShown) -> None:

@@ -63,10 +63,11 @@ class Opening(Generic[T]):
 
 
 class LaterSession:
-    """A later start's session while a worker opens it (`open`): who signed in is known
-    from the last start (kept in the settings), so the main window is built at once; its
-    store, connection and signer are Openings of the session's own (their attributes
-    wait for it: worker threads only). Nothing here reaches the network."""
+    """A later start's session while workers open it: who signed in is known from the last
+    start (kept in the settings), so the main window is built at once. Its store,
+    connection and signer are Openings of the session's own (their attributes wait: worker
+    threads only), opened in two steps: `open` the cache (the pages then read), then
+    `connect` the rest (the connection, signer and sync: nothing reaches the network)."""
 
     demo, demo_role, first_sync = False, None, None
 
@@ -85,22 +86,37 @@ class LaterSession:
     connection = property(lambda self: cast("Connection", self._parts["connection"]))
     signer = property(lambda self: cast("Signer", self._parts["signer"]))
 
-    def open(self, opener: Callable[[], Session]) -> Session:
-        """Worker thread: open the session (`opener`); its parts' waiters get its store,
-        connection and signer, or its error."""
+    def open(self, opener: Callable[[], Store]) -> Store:
+        """Worker thread: open the cache (`opener`); the pages' reads then go on. Failing,
+        every part fails with its error."""
         try:
-            session = opener()
+            store: Store = self._parts["store"].open(opener)
         except BaseException as error:
-            for part in self._parts.values():
-                part._error = error
-                part.done.set()
+            self._fail(error)
+            raise
+        return store
+
+    def connect(self, maker: Callable[[Store], Session]) -> Session:
+        """Worker thread, once open: the rest of the session on the cache (`maker`)."""
+        try:
+            session = maker(self._parts["store"].wait())
+        except BaseException as error:
+            self._fail(error)
             raise
         self._session = session
-        for name, part in self._parts.items():
-            part.open(functools.partial(getattr, session, name))
+        for name in ("connection", "signer"):
+            self._parts[name].open(functools.partial(getattr, session, name))
         return session
 
+    def _fail(self, error: BaseException) -> None:
+        for part in self._parts.values():
+            if not part.done.is_set():
+                part._error = error
+                part.done.set()
+
     def close(self) -> None:
-        """When the window closes: the session, if it was opened (else nothing to close)."""
+        """When the window closes: what was opened."""
         if self._session is not None:
             self._session.close()
+        elif self._parts["store"].is_open:
+            self._parts["store"].wait().close()

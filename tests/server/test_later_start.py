@@ -19,6 +19,7 @@ from lcc_apr.forms import Catalogue
 from lcc_apr.models import Record
 from lcc_apr.server.tables import AuthSession
 from lcc_apr.store import keys, open_store
+from lcc_apr.sync import transport
 from lcc_apr.sync.address import check_server_url
 from lcc_apr.sync.transport import Connection
 from main import make_context, make_later_start
@@ -40,7 +41,9 @@ def signed_in_before(live_server, tmp_path, monkeypatch):
     ring = MemoryKeyring()
     monkeypatch.setattr(keys, "secure_keyring", lambda backend=None: ring)
     monkeypatch.setattr(  # the live server is plain http on this computer
-        launch, "Connection", lambda url, **kw: Connection(url, **kw | {"allow_plain_local": True})
+        transport,
+        "Connection",
+        lambda url, **kw: Connection(url, **kw | {"allow_plain_local": True}),
     )
     monkeypatch.setattr(
         ui.settings, "check_server_url", lambda url: check_server_url(url, allow_plain_local=True)
@@ -73,14 +76,14 @@ def run(tmp_path, steps):
     later_start = make_later_start(tmp_path, CATALOGUE)
 
     def gated(url, username, user, ask):
-        later, context, opener = later_start(url, username, user, ask)
+        later, context, opener, maker = later_start(url, username, user, ask)
 
         def after_window():
             assert window_shown.wait(30)
             opened.append(later)
             return opener()
 
-        return later, context, after_window
+        return later, context, after_window, maker
 
     def on_shown(name):
         if name == "main":

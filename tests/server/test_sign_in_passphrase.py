@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from lcc_apr import launch
 from lcc_apr.forms import Catalogue
 from lcc_apr.store import WrongKeyError, keys
+from lcc_apr.sync import transport
 from lcc_apr.sync.transport import Connection
 from main import make_sign_in
 
@@ -25,7 +25,7 @@ class LocalConnection(Connection):
 @pytest.fixture
 def no_keyring(monkeypatch):
     monkeypatch.setattr(keys, "secure_keyring", lambda backend=None: None)
-    monkeypatch.setattr(launch, "Connection", LocalConnection)
+    monkeypatch.setattr(transport, "Connection", LocalConnection)
 
 
 def test_without_a_keyring_the_server_sign_in_asks_for_a_passphrase(
