@@ -170,6 +170,9 @@ class WelcomeDialog(QtWidgets.QDialog):
         layout.addLayout(footer)
         if server_url:
             self.ask_server()
+        # the first field left to fill has the cursor (after a session ended: the password)
+        empty = [w for w in (self.url, self.username, self.password) if not w.text()]
+        (empty[0] if empty else self.connect_button).setFocus()
 
     def _line(self, name: str, text: str, placeholder: str) -> QtWidgets.QLineEdit:
         line = QtWidgets.QLineEdit(text)

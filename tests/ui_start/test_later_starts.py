@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+import pytest
+
 from ui.settings import Settings
 from ui.start import last_known, remember, sign_out
 from ui.tasks import TaskRunner
@@ -84,3 +86,28 @@ def test_signing_out_clears_the_tokens_and_the_remembered_user():
     assert session.calls == ["logout"]
     assert settings.get("account/username") == "" and settings.get("account/demo_role") == ""
     assert settings.get("account/user") == "" and last_known(settings) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "username", "field"),
+    [
+        ("", "", "url"),
+        ("https://apr.leics.gov.uk", "", "username"),
+        ("https://apr.leics.gov.uk", "sam", "password"),
+    ],
+)
+def test_the_cursor_waits_in_the_first_field_left_to_fill(qtbot, url, username, field):
+    """Back at the welcome after a session ended, the server and username are filled in:
+    the person types the password straight away."""
+    dialog = WelcomeDialog(
+        runner=TaskRunner(inline=True),
+        sign_in=lambda *a: None,
+        server_url=url,
+        username=username,
+        lock_server=bool(url),
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is getattr(dialog, field))
