@@ -313,6 +313,7 @@ def _open_later(
 
         window.status.synced.disconnect(first_synced)
         if isinstance(outcome, AuthError | AccountDisabled):
+            settings.set("account/user", "")  # the next start: the welcome, not this again
             back_to_welcome(f"{outcome} Your records on this computer are kept.")
         elif not isinstance(outcome, Exception) and session.connection.user is not None:
             keep_user(settings, session.connection.user.model_dump())

@@ -161,6 +161,7 @@ def test_a_refused_sign_in_goes_back_to_the_welcome_and_keeps_the_records(
     assert run(tmp_path, steps) == 0
     assert "sign in again" in seen[0] and "records on this computer are kept" in seen[0]
     assert seen[1] == manager.username
+    assert start.last_known(Settings()) is None  # the next start asks at the welcome
     store = open_store(
         launch.cache_path(tmp_path, live_server.url, manager.username), keyring_backend=ring
     )
