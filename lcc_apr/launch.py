@@ -107,46 +107,6 @@ def sign_in(
     open this user's encrypted cache and sync it. Offline with a known cache, the
     session opens without syncing. `network`: the organisation's certificates and proxy
     (None: the usual ones)."""
-    session = open_session(
-        url=url,
-        username=username,
-        folder=folder,
-        keyring_backend=keyring_backend,
-        ask_passphrase=ask_passphrase,
-        catalogue=catalogue,
-        progress=progress,
-        demo=demo,
-        network=network,
-    )
-    connection = session.connection
-
-    def signing_in() -> None:
-        progress(Step("Signing in"))
-        if password is not None:
-            session.user = connection.login(username, password).model_dump()
-        else:
-            connection.resume(username)
-            session.user = connection.user.model_dump() if connection.user else {}
-
-    return _first_sync(session, progress, cancel, signing_in)
-
-
-def open_session(
-    *,
-    url: str,
-    username: str,
-    folder: Path,
-    keyring_backend: KeyringBackend | None,
-    ask_passphrase: AskPassphrase | None,
-    catalogue: Catalogue,
-    progress: Progress = lambda text: None,
-    demo: bool = False,
-    network: Network | None = None,
-) -> Session:
-    """This user's encrypted cache opened, with a session on it not yet signed in: nothing
-    reaches the network (the first request signs in from the refresh token in the
-    keyring). `sign_in` goes on from here; a later start takes the two steps apart, its
-    window showing meanwhile (lcc_apr.ops.opening.LaterSession)."""
     progress(Step("Opening your records on this computer"))
     store = open_cache(
         url=url,
@@ -157,7 +117,7 @@ def open_session(
         demo=demo,
     )
     try:
-        return session_on(
+        session = session_on(
             store,
             url=url,
             username=username,
@@ -171,6 +131,17 @@ def open_session(
     except BaseException:
         store.close()
         raise
+    connection = session.connection
+
+    def signing_in() -> None:
+        progress(Step("Signing in"))
+        if password is not None:
+            session.user = connection.login(username, password).model_dump()
+        else:
+            connection.resume(username)
+            session.user = connection.user.model_dump() if connection.user else {}
+
+    return _first_sync(session, progress, cancel, signing_in)
 
 
 def open_cache(
@@ -182,7 +153,9 @@ def open_cache(
     ask_passphrase: AskPassphrase | None,
     demo: bool = False,
 ) -> Store:
-    """This user's encrypted cache for this server, opened (made when there is none)."""
+    """This user's encrypted cache for this server, opened (made when there is none):
+    `sign_in`'s first step; a later start's window shows meanwhile and its pages read the
+    cache before the rest of the session is made (lcc_apr.ops.opening.LaterSession)."""
     place = "demo" if demo else url  # the demo server's port changes at every start
     return open_store(
         cache_path(folder, place, username),
