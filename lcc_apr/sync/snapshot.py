@@ -202,6 +202,9 @@ def _row(values: Any, raw: bytes, offset: int, packed: bool) -> tuple[Any, ...] 
     )
 
 
+FEW = 500  # rows in a part looked up by id, not by range (one IN (...), under SQLite's limit)
+
+
 def take_part(session: Session, state: SyncState, part: Part, *, at: datetime) -> int:
     """Write one part and move the load's position past it; returns records taken.
     Records already here (sent from this computer earlier in this sync) are kept."""
@@ -213,7 +216,11 @@ def take_part(session: Session, state: SyncState, part: Part, *, at: datetime) -
         raise ValueError("the part's answers are not in this store's form")
     if part.rows:
         first, last = part.rows[0][0], part.rows[-1][0]
-        held = set(session.scalars(select(Record.id).where(Record.id.between(first, last))))
+        if len(part.rows) <= FEW:  # a few, perhaps far apart (the ready-made cache's left out)
+            which = Record.id.in_([r[0] for r in part.rows])
+        else:  # a part of the whole: its range is its own
+            which = Record.id.between(first, last)
+        held = set(session.scalars(select(Record.id).where(which)))
         fresh = [r for r in part.rows if r[0] not in held]
         _ensure_users(session, {r[3] for r in fresh if r[3] is not None}, at)
         if fresh:

@@ -13,15 +13,17 @@ from typing import Any
 import httpx
 import pytest
 import zstandard
-from sqlalchemy import text
+from sqlalchemy import event, func, select, text
 
 from lcc_apr.forms import Catalogue
-from lcc_apr.models import RecordKind, SignOff, SyncState, now_utc
+from lcc_apr.models import Record, RecordKind, SignOff, SyncState, now_utc
 from lcc_apr.models.answers import json_of
+from lcc_apr.models.patches import packs
 from lcc_apr.server import sequence
 from lcc_apr.store import open_store
 from lcc_apr.sync import engine as engine_module
 from lcc_apr.sync import snapshot as snapshots
+from lcc_apr.sync.apply import COPY_COLUMNS
 from lcc_apr.sync.engine import SyncEngine
 from lcc_apr.sync.transport import Connection, Tokens
 
@@ -331,3 +333,45 @@ def test_indexes_are_set_aside_only_for_a_snapshot_of_several_parts(
     engine.run()
     assert spy.parts > 1 and set_aside == [1]
     assert cache(store) == paged(laptops, hr.username)
+
+
+def test_a_part_of_a_few_records_far_apart_is_looked_up_by_id(live_server, laptops):
+    """The records HR's ready-made cache leaves out come as a part of a few records whose
+    ids span the whole table: looked up by id, not by range, and each taken once."""
+    hr = live_server.people.hr[0]
+    engine, store, _spy = laptops(hr.username, "few")
+    engine.run()
+    seen: list[str] = []
+    with store.session() as s:
+        ids = sorted(s.scalars(select(Record.id)))
+        few = [ids[0], ids[len(ids) // 2], ids[-1]]
+        rows = s.execute(
+            text(f"SELECT {', '.join(COPY_COLUMNS)} FROM records WHERE id IN (:a, :b, :c)"),
+            dict(zip("abc", few, strict=True)),
+        ).all()
+        s.execute(text("DELETE FROM records WHERE id = :b"), {"b": few[1]})
+        state = s.get(SyncState, 1)
+        state.snapshot_at, state.snapshot_epoch = 1, state.epoch
+        part = snapshots.Part(
+            epoch=state.epoch,
+            at=1,
+            more=False,
+            total=3,
+            rows=sorted(tuple(r) for r in rows),
+            sign_offs=[],
+            packed=packs(s.get_bind().dialect),
+        )
+        bind = s.connection().engine
+
+        def statement(*args: Any) -> None:
+            seen.append(args[2])
+
+        event.listen(bind, "before_cursor_execute", statement)
+        try:
+            assert snapshots.take_part(s, state, part, at=now_utc()) == 1  # the one not held
+        finally:
+            event.remove(bind, "before_cursor_execute", statement)
+    looked_up = [sql for sql in seen if sql.startswith("SELECT records.id")]
+    assert looked_up and all("IN" in sql and "BETWEEN" not in sql for sql in looked_up)
+    with store.session() as s:
+        assert s.scalar(select(func.count(Record.id))) == len(ids)
