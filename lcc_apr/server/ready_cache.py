@@ -42,9 +42,11 @@ from lcc_apr.store import migrate
 from lcc_apr.store.keys import StoreKey
 from lcc_apr.store.store import encrypted_engine
 from lcc_apr.sync import snapshot as snapshots
+from lcc_apr.sync.absences import take_absences
+from lcc_apr.sync.absencewire import AbsencesReply
 from lcc_apr.sync.protocol import SNAPSHOT_LIMIT
 
-from . import sequence
+from . import absences, sequence
 from .scope import Viewer
 from .settings import ServerSettings
 from .snapshot import part
@@ -201,7 +203,8 @@ def remove(settings: ServerSettings) -> None:
 def _fill(
     path: Path, key: StoreKey, engine: Engine, excluded: set[int], limit: int
 ) -> tuple[int, int]:
-    """The snapshot of everyone but `excluded`, loaded as a laptop loads it; (at, records)."""
+    """The snapshot of everyone but `excluded`, loaded as a laptop loads it, and every
+    absence episode with the absences' cursor; (at, records)."""
     made = encrypted_engine(path, key)
 
     @event.listens_for(made, "connect")
@@ -235,11 +238,18 @@ def _fill(
             if not loaded.more or loaded.last is None:
                 break
             after = loaded.last
+        with Session(engine) as session:  # HR sees every absence episode: all of them
+            whole = AbsencesReply.model_validate(
+                absences.changed_since(session, viewer, cursor=0, epoch=None, view=None)
+            )
         with Session(made) as ready, ready.begin():
             state = ready.get_one(SyncState, 1)
             snapshots.restore_indexes(ready, state)
             at = state.snapshot_at or 0
             snapshots.clear(state)
+            take_absences(ready, whole.absences)  # as a laptop takes them, with their cursor
+            state.absence_cursor, state.absence_epoch = whole.cursor, whole.epoch
+            state.absence_view = whole.view
         with made.connect() as connection:  # one file: the journal folded in
             connection.exec_driver_sql("PRAGMA journal_mode = DELETE")
         return at, records

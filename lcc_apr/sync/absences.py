@@ -24,24 +24,15 @@ from lcc_apr.models import Absence, SyncState, now_utc
 from lcc_apr.models.base import table_of
 from lcc_apr.store import Store
 
-from .absencewire import (
-    ABSENCE_PUSH_LIMIT,
-    AbsencePushBody,
-    AbsencesReply,
-    AbsenceWire,
-    wire_of,
-)
+from .absencewire import ABSENCE_PUSH_LIMIT, AbsencePushBody, AbsenceWire, wire_of
 from .errors import Refused
 
 CHUNK = 500  # ids per IN (...) when looking up the episodes a pull brought
 
 
-def sync_absences(
-    store: Store, connection: Any, whole: AbsencesReply | None = None
-) -> tuple[int, int, list[str]]:
-    """(episodes sent, episodes taken in or dropped, the server's refusals). `whole`: the
-    whole list, fetched ahead during a first sync, taken instead of asking when this is
-    the first pull and nothing went up. Raises the transport's SyncErrors."""
+def sync_absences(store: Store, connection: Any) -> tuple[int, int, list[str]]:
+    """(episodes sent, episodes taken in or dropped, the server's refusals). Raises the
+    transport's SyncErrors."""
     sent, refused = 0, []
     tried: set[str] = set()
     try:
@@ -75,8 +66,7 @@ def sync_absences(
         with store.session() as s:
             state = s.get(SyncState, 1)
             since = _since(state)
-        first = since["cursor"] == 0 and not tried
-        reply = whole if whole is not None and first else connection.absences(**since)
+        reply = connection.absences(**since)
     except Refused as refusal:
         if str(refusal) == "Not Found":
             return sent, 0, refused  # an older server: no absences there

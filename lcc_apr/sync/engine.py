@@ -153,9 +153,7 @@ class SyncEngine(FirstSync):
         from .absences import sync_absences
 
         self._check(cancel)
-        ahead, self.absences_ahead = self.absences_ahead, None
-        whole = ahead.result() if ahead is not None and ahead.done() else None
-        sent, changed, refused = sync_absences(self.store, self.connection, whole)
+        sent, changed, refused = sync_absences(self.store, self.connection)
         result.absences_sent += sent
         result.absences_changed += changed
         result.refused += refused

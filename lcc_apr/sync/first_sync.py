@@ -11,7 +11,7 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
     from lcc_apr.store import Store
 
-    from .absencewire import AbsencesReply
     from .transport import Connection
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,6 @@ class FirstSync:
     first_snapshot: bool
     snapshot_limit: int
     on_progress: Callable[[Progress], None]
-    absences_ahead: Future[AbsencesReply | None] | None = None
     part_ahead: Future[bytes | None] | None = None  # the records the ready-made cache left out
 
     if TYPE_CHECKING:
@@ -107,7 +105,7 @@ class FirstSync:
         waited for when the sync ends, whatever happens."""
         self._early: Future[tuple[ReadyCacheReply | None, Path | BaseException | None]] | None
         self._early, stop = None, threading.Event()
-        self.absences_ahead = self.part_ahead = None
+        self.part_ahead = None
         with self.store.session() as s:
             state = self._state(s)
             idle = state.snapshot_at is None and state.snapshot_ready is None
@@ -130,7 +128,6 @@ class FirstSync:
                     return offer, error
                 # while it loads: what comes after it
                 self.part_ahead = pool.submit(self._left_out, offer.excluded)
-                self.absences_ahead = pool.submit(self._absences_whole)
                 return offer, path
 
             self._early = pool.submit(early)
@@ -147,14 +144,6 @@ class FirstSync:
             return self.connection.snapshot(after="", limit=self.snapshot_limit, subjects=subjects)
         except SyncError:
             return None  # asked again
-
-    def _absences_whole(self) -> AbsencesReply | None:
-        """The whole list of absence episodes, as a first sync's absences step asks it
-        (lcc_apr.sync.absences): fetched while the ready-made cache loads (about 0.6 s)."""
-        try:
-            return cast("AbsencesReply", self.connection.absences(cursor=0))
-        except SyncError:
-            return None  # the absences step asks again
 
     def _got(
         self, offer: ReadyCacheReply, cancel: threading.Event, stop: threading.Event | None = None

@@ -98,8 +98,9 @@ class Hashed:
 
 
 def load(store: Store, path: Path, offer: ReadyCacheReply, cancel: threading.Event) -> int:
-    """Copy the ready-made cache's records, sign-offs and users into the cache and record where the
-    snapshot stands, in one transaction; returns the records taken."""
+    """Copy the ready-made cache's records, sign-offs, users and absence episodes into the
+    cache and record where the snapshot and the absences stand, in one transaction; returns
+    the records taken."""
     store.engine.dispose()  # the idle connections closed: the journal can change alone
     raw = store.engine.raw_connection()
     try:
@@ -129,7 +130,7 @@ def _copy(db: Any, offer: ReadyCacheReply, cancel: threading.Event) -> int:
         (revision,) = execute("SELECT version_num FROM ready.alembic_version").fetchone()
         if revision != migrate.head():
             raise SnapshotRefused("the ready-made cache is for another version of the app")
-        for table in ("records", "sign_offs"):
+        for table in ("records", "sign_offs", "absences"):
             if execute(f"SELECT 1 FROM main.{table} LIMIT 1").fetchone():
                 raise SnapshotRefused("this cache already holds records")
         unknown = "SELECT 1 FROM ready.records WHERE subject_id NOT IN (SELECT id FROM employees)"
@@ -145,6 +146,12 @@ def _copy(db: Any, offer: ReadyCacheReply, cancel: threading.Event) -> int:
         execute("INSERT INTO main.records SELECT * FROM ready.records")
         execute("INSERT INTO main.sign_offs SELECT * FROM ready.sign_offs")
         execute("INSERT OR IGNORE INTO main.users SELECT * FROM ready.users")
+        execute("INSERT INTO main.absences SELECT * FROM ready.absences")
+        execute(  # the absences' pull goes on from where the server read them
+            "UPDATE sync_state SET (absence_cursor, absence_epoch, absence_view) = "
+            "(SELECT absence_cursor, absence_epoch, absence_view FROM ready.sync_state "
+            "WHERE id = 1) WHERE id = 1"
+        )
         (taken,) = execute("SELECT count(*) FROM main.records").fetchone()
         execute(
             "UPDATE sync_state SET snapshot_at = ?, snapshot_epoch = ?, snapshot_after = '', "

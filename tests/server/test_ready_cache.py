@@ -11,8 +11,9 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
-from lcc_apr.models import Role, SyncState
+from lcc_apr.models import Absence, Role, SyncState
 from lcc_apr.server import ready_cache as server_side
 from lcc_apr.server import sequence
 from lcc_apr.server.scope import Viewer
@@ -39,11 +40,12 @@ class Cut(httpx.HTTPTransport):
 
     def __init__(self, keep: int | None) -> None:
         super().__init__()
-        self.keep, self.ranges, self.parts_for, self.absences = keep, [], [], 0
+        self.keep, self.ranges, self.parts_for, self.absences = keep, [], [], []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = super().handle_request(request)
-        self.absences += request.method == "GET" and request.url.path == "/absences"
+        if request.method == "GET" and request.url.path == "/absences":
+            self.absences.append(request.url.params.get("cursor"))
         if request.url.path.endswith("/sync/snapshot"):
             self.parts_for.append(request.url.params.get_list("subjects"))
         if request.url.path.startswith(ROUTE + "/"):
@@ -83,7 +85,10 @@ def test_hr_starts_from_the_ready_made_cache_and_ends_as_a_paged_pull(live_serve
     result = engine.run()
     assert result.snapshot_problem is None and result.snapshot_taken
     assert cut.ranges == ["bytes=0-"]  # the file, once
-    assert cut.absences == 1  # fetched while the file loaded, not asked again
+    # the absence episodes came in the file, with their cursor: only what changed since asked
+    assert len(cut.absences) == 1 and int(cut.absences[0]) > 0
+    with store.session() as s:
+        assert s.scalar(select(func.count(Absence.id))) > 0
     assert cut.parts_for and all(p == [str(e) for e in offer.excluded] for p in cut.parts_for)
     assert not laptop_side.file_of(store).exists()  # the download is gone once loaded
     assert store.integrity_problems() == []  # as `lcc-apr check` reads it
