@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from lcc_apr.demo_people import DEMO_PEOPLE
-from lcc_apr.ops.words import error_words
 
 from .passphrase import PassphraseAsker
 from .qt import QtCore, QtWidgets
@@ -270,6 +269,8 @@ class WelcomeDialog(QtWidgets.QDialog):
 
         def failed(error: BaseException) -> None:
             self._busy(False)
+            from lcc_apr.ops.words import error_words  # SQLAlchemy's errors: not before it shows
+
             self.show_message(error_words(error, doing="Removing the demo data"))
 
         self.runner.write(
@@ -310,6 +311,8 @@ class WelcomeDialog(QtWidgets.QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self._busy(False)
+        from lcc_apr.ops.words import error_words  # SQLAlchemy's errors: not before it shows
+
         self.show_message(error_words(error, doing="Signing in"))
         self.password.clear()
 
