@@ -8,6 +8,26 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
 
+def _uses_pyside(module: object) -> bool:
+    """PySide6 asks this of every module imported after it, for its opt-in `__feature__`
+    switches (which this app never uses): its own answer reads the module's source and
+    searches it for "PySide6", about 0.07 s of a later start's SQLAlchemy and keyring
+    imports (PYSIDE-2029). Ours answers from the module's name: the same for our modules."""
+    name = getattr(module, "__name__", "")
+    return name.partition(".")[0] in ("ui", "PySide6", "__main__")
+
+
+def _answer_cheaply() -> None:
+    import sys
+
+    feature = sys.modules.get("PySide6.support.feature")
+    if feature is not None and hasattr(feature, "_mod_uses_pyside"):
+        feature._mod_uses_pyside = _uses_pyside
+
+
+_answer_cheaply()
+
+
 def pdf_modules():
     """QtPdf, QtPdfWidgets and QtPrintSupport, loaded when a preview or print first needs them."""
     from PySide6 import QtPdf, QtPdfWidgets, QtPrintSupport

@@ -5,8 +5,10 @@ results delivered to the UI thread) Python aborts with "deallocating True or Fal
 A long session emits far more than that, so the project pins a release without it.
 """
 
+import os
 import sys
 import threading
+from pathlib import Path
 
 from ui.qt import QObject, QtWidgets, Signal
 from ui.tasks import TaskRunner
@@ -51,3 +53,34 @@ def test_signals_from_worker_threads_keep_reference_counts(qapp, qtbot):
     qtbot.waitUntil(lambda: count[0] == 3000, timeout=30_000)
     assert abs(sys.getrefcount(True) - before) < 100
     assert isinstance(QtWidgets.QApplication.instance(), QtWidgets.QApplication)
+
+
+def test_modules_imported_after_qt_are_not_read_for_pyside_features(tmp_path):
+    """PySide6 reads the source of every module imported after it (for `__feature__`);
+    ui.qt answers from the name instead: no source is read, and the answer is PySide's
+    own for our modules and for others."""
+    import subprocess
+
+    (tmp_path / "plain_module.py").write_text("VALUE = 1\n")
+    script = (
+        "import inspect, sys\n"
+        "import ui.qt\n"
+        "reads = []\n"
+        "real = inspect.getsource\n"
+        "inspect.getsource = lambda m: reads.append(m.__name__) or real(m)\n"
+        "import plain_module, ui.about\n"
+        "feature = sys.modules['PySide6.support.feature']\n"
+        "marks = feature.pyside_feature_dict\n"
+        "ours = feature._mod_uses_pyside(sys.modules['ui.about'])\n"
+        "print(reads, marks['plain_module'], ours)\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([root, str(tmp_path)])},
+    )
+    assert out.stdout.split() == ["[]", "-1", "True"], out.stdout + out.stderr
