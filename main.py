@@ -27,6 +27,7 @@ from lcc_apr.paths import data_dir
 if TYPE_CHECKING:
     from lcc_apr.forms import Catalogue
     from lcc_apr.launch import DemoServer, Session
+    from lcc_apr.ops.inbox_items import Inbox
     from lcc_apr.ops.opening import LaterSession
     from lcc_apr.orgconfig import OrgSettings
     from lcc_apr.store import Store
@@ -250,22 +251,33 @@ def make_later_start(
 
     def start(
         url: str, username: str, user: dict[str, Any], ask_passphrase: Callable[[bool], str]
-    ) -> tuple[LaterSession, AppContext, Callable[[], Store], Callable[[Store], Session]]:
+    ) -> tuple[
+        LaterSession,
+        AppContext,
+        Callable[[Callable[[Inbox], object]], Store],
+        Callable[[Store], Session],
+    ]:
         from lcc_apr.forms import Catalogue
         from lcc_apr.ops.opening import LaterSession
 
         forms = catalogue or Catalogue.later()  # read by the first worker to need them
         later = LaterSession(user)
 
-        def opener() -> Store:
-            from lcc_apr.launch import open_cache
+        def opener(glimpse: Callable[[Inbox], object]) -> Store:
+            from lcc_apr.launch import cache_path, open_cache
+            from lcc_apr.ops.glance import first_look
             from lcc_apr.store import keys
 
+            backend = keys.secure_keyring()
+            path, today = cache_path(folder, url, username), later.today()
+            seen = first_look(path, keyring_backend=backend, user_id=user["id"], today=today)
+            if seen is not None:  # the first page as it last showed, while the store opens
+                glimpse(seen)
             return open_cache(
                 url=url,
                 username=username,
                 folder=folder,
-                keyring_backend=keys.secure_keyring(),
+                keyring_backend=backend,
                 ask_passphrase=ask_passphrase,
             )
 

@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lcc_apr.progress import Pace, Step
-from lcc_apr.store import Store, open_store
 
 if TYPE_CHECKING:  # the sync (httpx, its wire models) loads where a session is made: a
-    # later start opens its cache first, and its pages read it meanwhile
+    # later start opens its cache first, and its pages read it meanwhile; the store
+    # (SQLAlchemy) where it is opened: a later start reads its first page before
     from keyring.backend import KeyringBackend
 
     from lcc_apr.forms import Catalogue
     from lcc_apr.signing.identity import Signer
+    from lcc_apr.store import Store
     from lcc_apr.sync.engine import SyncEngine
     from lcc_apr.sync.network import Network
     from lcc_apr.sync.outcome import SyncResult
@@ -157,6 +158,8 @@ def open_cache(
     `sign_in`'s first step; a later start's window shows meanwhile and its pages read the
     cache before the rest of the session is made (lcc_apr.ops.opening.LaterSession)."""
     place = "demo" if demo else url  # the demo server's port changes at every start
+    from lcc_apr.store import open_store
+
     return open_store(
         cache_path(folder, place, username),
         keyring_backend=keyring_backend,
@@ -235,6 +238,8 @@ def sign_in_with_council_account(
             http=provider,
         )
         assert connection.username is not None and connection.user is not None
+        from lcc_apr.store import open_store
+
         store = open_store(
             cache_path(folder, url, connection.username),
             keyring_backend=keyring_backend,

@@ -76,22 +76,28 @@ def build_window(
 def open_once_shown(
     window: MainWindow,
     opening: Opening[Any] | LaterSession,
-    opener: Callable[[], Any],
+    opener: Callable[..., Any],
     *,
     on_done: Callable[[Any], Any] | None = None,
     on_error: Callable[[BaseException], Any] | None = None,
+    on_glimpse: Callable[[Any], Any] | None = None,
 ) -> None:
     """Open the store (`opener`, e.g. open_store(path, ...)), or a later start's session,
     on the window's writer once the window is on screen: at the event loop's first turn, so
     its frame is painted before the opening worker takes its share of the interpreter
     (measured: the frame 3.6x -> 2.7x a bare window, the team no later). The pages' reads
-    wait for it meanwhile; `on_done` / `on_error` then run on the UI thread."""
+    wait for it meanwhile; `on_done` / `on_error` then run on the UI thread. With
+    `on_glimpse`, `opener` takes a callback for what it can show before it is open (a later
+    start's first page as it last showed), which `on_glimpse` gets on the UI thread."""
+
+    def run(control: Any) -> Any:
+        if on_glimpse is None:
+            return opening.open(opener)
+        return opening.open(lambda: opener(control.progress))
+
     QtCore.QTimer.singleShot(
         0,
         lambda: window.runner.write(
-            lambda _control: opening.open(opener),
-            on_done=on_done,
-            on_error=on_error,
-            name="open the store",
+            run, on_done=on_done, on_error=on_error, on_progress=on_glimpse, name="open the store"
         ),
     )

@@ -10,14 +10,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lcc_apr.ops import Changes
+from lcc_apr.ops.inbox_items import CONFLICT, DUE, GROUP_LABELS, InboxItem  # no SQLAlchemy
 
 from .context import AppContext
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
 from .team_view import day_text
 
-if TYPE_CHECKING:  # SQLAlchemy: the inbox's op loads in its read task
-    from lcc_apr.ops.inbox import Inbox, InboxItem
+if TYPE_CHECKING:
+    from lcc_apr.ops.inbox_items import Inbox
 
 TITLE = "Needs my action"
 EMPTY = "Nothing needs your action. New requests appear here after a sync."
@@ -33,9 +34,7 @@ LONGEST_WHEN = "Since 30 Sep 2026"  # the longest when_text gives
 
 def when_text(item: InboxItem) -> str:
     """'Since 15 May 2026' (waiting since), 'Overdue' or 'This week' (what is due)."""
-    from lcc_apr.ops import inbox as ops
-
-    if item.group == ops.DUE:
+    if item.group == DUE:
         return "Overdue" if item.overdue else "This week"
     return f"Since {day_text(item.since)}" if item.since else ""
 
@@ -94,6 +93,9 @@ class InboxView(QtWidgets.QWidget):
         self.context, self.runner = context, runner
         self.notify = notify
         self.inbox: Inbox | None = None
+        self._shown: Inbox | None = None  # what the tree lists now
+        self._kept: Inbox | None = None  # what the store keeps for the next start's glimpse
+        self._day = context.today()  # the day of the last read
         self._after_sync = False
         heading = QtWidgets.QLabel(f"<h2>{TITLE}</h2>")
         heading.setAccessibleName(TITLE)
@@ -137,7 +139,7 @@ class InboxView(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         c = self.context
-        today = c.today()
+        today = self._day = c.today()
 
         def query(_control: Any) -> Inbox:
             from lcc_apr.ops import inbox as ops
@@ -161,19 +163,41 @@ class InboxView(QtWidgets.QWidget):
             new = found.new_since(before)
             if new and self.notify is not None:
                 self.notify(len(new))
-        self._fill(found)
+        if found != self._shown:  # the glimpse shown while the store opened: nothing moves
+            self._fill(found)
         self.counted.emit(len(found))
+        if found != self._kept:
+            self._keep(found)
+
+    def glimpse(self, seen: Inbox) -> None:
+        """The list as it last showed (lcc_apr.ops.glance), while the store opens; the
+        store's read replaces it."""
+        if self.inbox is None:
+            self._kept = seen
+            self._fill(seen)
+            self.counted.emit(len(seen))
+
+    def _keep(self, found: Inbox) -> None:
+        """The next start's glimpse, kept in the store on the writer."""
+        from lcc_apr.ops import glance
+
+        c, day = self.context, self._day
+        self._kept = found
+        self.runner.write(
+            lambda _control: glance.keep(c.store, user_id=c.user.user_id, today=day, inbox=found),
+            on_error=lambda _error: None,  # the next start then waits for the store: no loss
+            name="keep the first page",
+        )
 
     def _fill(self, found: Inbox) -> None:
-        from lcc_apr.ops import inbox as ops
-
+        self._shown = found
         current = self._current_key()
         self.tree.clear()
         groups: dict[str, QtWidgets.QTreeWidgetItem] = {}
         for item in found.items:
             parent = groups.get(item.group)
             if parent is None:
-                parent = QtWidgets.QTreeWidgetItem([ops.GROUP_LABELS[item.group], ""])
+                parent = QtWidgets.QTreeWidgetItem([GROUP_LABELS[item.group], ""])
                 font = parent.font(0)
                 font.setBold(True)
                 parent.setFont(0, font)
@@ -212,8 +236,6 @@ class InboxView(QtWidgets.QWidget):
 
     @staticmethod
     def item_at(row: QtWidgets.QTreeWidgetItem | None) -> InboxItem | None:
-        from lcc_apr.ops.inbox import InboxItem
-
         found = row.data(0, ITEM) if row is not None else None
         return found if isinstance(found, InboxItem) else None
 
@@ -251,12 +273,10 @@ class InboxView(QtWidgets.QWidget):
             self.summary.setText(f"{shown:,} of {total:,} items match the filter.")
 
     def _activated(self, row: QtWidgets.QTreeWidgetItem, _column: int = 0) -> None:
-        from lcc_apr.ops import inbox as ops
-
         item = self.item_at(row)
         if item is None:
             return
-        if item.group == ops.CONFLICT:
+        if item.group == CONFLICT:
             self.open_conflicts.emit()
         elif item.record_id is not None:
             self.open_record.emit(item.record_id)

@@ -133,6 +133,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- pages --------------------------------------------------------------------
 
+    def glimpse(self, seen: Any) -> None:
+        """A later start: the first page's list as it last showed (lcc_apr.ops.glance),
+        while the store opens."""
+        self.pages["inbox"].glimpse(seen)  # type: ignore[attr-defined]
+
     def _add_pages(self) -> None:
         c, user = self.context, self.context.user
         store, policy, actions = c.store, c.policy, self.window_actions

@@ -22,7 +22,7 @@ def _answer_cheaply() -> None:
 
     feature = sys.modules.get("PySide6.support.feature")
     if feature is not None and hasattr(feature, "_mod_uses_pyside"):
-        feature._mod_uses_pyside = _uses_pyside
+        setattr(feature, "_mod_uses_pyside", _uses_pyside)  # noqa: B010 (not in its type stubs)
 
 
 _answer_cheaply()

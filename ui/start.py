@@ -33,11 +33,12 @@ MakeContext = Callable[["Session"], "AppContext"]
 # A later start straight to the main window (main.make_later_start): (server URL, username,
 # the user kept from the last start, ask_passphrase) -> the session still to be opened, the
 # window's context on it, the opener of its cache (run on the window's writer once it
-# shows) and
-# the maker of the rest of the session (run once the first page has shown).
+# shows; given a callback for the first page's list as it last showed, lcc_apr.ops.glance)
+# and the maker of the rest of the session (run once the first page has shown).
+LaterOpener = Callable[[Callable[[Any], object]], Any]
 LaterStart = Callable[
     [str, str, dict[str, Any], "AskPassphrase"],
-    tuple["LaterSession", "AppContext", Callable[[], Any], Callable[[Any], Any]],
+    tuple["LaterSession", "AppContext", LaterOpener, Callable[[Any], Any]],
 ]
 USER_KEYS = ("id", "username", "display_name", "roles", "employee_id")
 UpdateCall = Callable[[], Any]  # -> lcc_apr.updates.Release | None, run in a worker
@@ -224,7 +225,7 @@ def run_window(
     quit_after: float | None,
     updates: UpdateCheck | None = None,
     on_shown: OnShown | None = None,
-    later: tuple[Callable[[], Any], Callable[[Any], Any]] | None = None,
+    later: tuple[LaterOpener, Callable[[Any], Any]] | None = None,
 ) -> tuple[int, str | None]:
     """The main window until it closes: (exit code, None; or what the welcome says when the
     person goes back to it: "" after signing out). `later`: a later start's opener and
@@ -271,7 +272,7 @@ FIRST_READS_PATIENCE = 3.0  # s: the rest of the session waits this long at most
 def _open_later(
     window: Any,
     session: Any,
-    steps: tuple[Callable[[], Any], Callable[[Any], Any]],
+    steps: tuple[LaterOpener, Callable[[Any], Any]],
     settings: Settings,
     back_to_welcome: Callable[[str], None],
 ) -> None:
@@ -318,7 +319,14 @@ def _open_later(
         elif not isinstance(outcome, Exception) and session.connection.user is not None:
             keep_user(settings, session.connection.user.model_dump())
 
-    open_once_shown(window, session, opener, on_done=opened, on_error=failed)
+    open_once_shown(
+        window,
+        session,
+        opener,
+        on_done=opened,
+        on_error=failed,
+        on_glimpse=window.glimpse,  # the first page as it last showed, while the cache opens
+    )
 
 
 def _when_shown(window: QtWidgets.QWidget, name: str, on_shown: OnShown) -> None:

@@ -9,7 +9,6 @@ list reads only records in the few states that wait for HR, never every record.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
@@ -23,20 +22,20 @@ from lcc_apr.store import Store
 from lcc_apr.workflow import RETURNED, Party, states_waiting_for
 
 from .changes import Changes
+from .inbox_items import (  # noqa: F401 (the list's own, named here too)
+    CONFLICT,
+    DUE,
+    GROUP_LABELS,
+    GROUP_ORDER,
+    HR,
+    MINE,
+    TEAM,
+    Inbox,
+    InboxItem,
+)
 from .user import CurrentUser
 
 SOON_DAYS = 7  # "due this week"
-
-# Groups, in the order the list shows them.
-MINE, TEAM, HR, CONFLICT, DUE = "mine", "team", "hr", "conflict", "due"
-GROUP_ORDER = (MINE, TEAM, HR, CONFLICT, DUE)
-GROUP_LABELS = {
-    MINE: "Your own records",
-    TEAM: "Records of people you manage",
-    HR: "For HR",
-    CONFLICT: "Changed on both sides",
-    DUE: "Due this week or overdue",
-}
 
 NOUN = {
     RecordKind.APR: "Annual Performance Review",
@@ -58,35 +57,6 @@ SHORT = {
 }
 # Staged cases: the hearing waits for the manager; a due item opens the case itself.
 CASES = (RecordKind.CAPABILITY, RecordKind.ATTENDANCE)
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    key: str  # stable while the item waits: compared before and after a sync
-    group: str  # one of GROUP_ORDER
-    text: str  # what is asked, in words
-    since: date | None  # when it started waiting (or the day it falls due)
-    record_id: str | None = None  # opens the record...
-    employee_id: int | None = None  # ...or the person (what is due for them)
-    overdue: bool = False
-
-
-@dataclass(frozen=True)
-class Inbox:
-    items: tuple[InboxItem, ...]
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def keys(self) -> frozenset[str]:
-        return frozenset(i.key for i in self.items)
-
-    def new_since(self, before: Inbox | None) -> tuple[InboxItem, ...]:
-        """Items not in `before` (nothing when there was no list before)."""
-        if before is None:
-            return ()
-        old = before.keys()
-        return tuple(i for i in self.items if i.key not in old)
 
 
 def shows(changes: Changes) -> bool:

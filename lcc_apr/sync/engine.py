@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from lcc_apr.forms import Catalogue
@@ -396,6 +396,7 @@ class SyncEngine(FirstSync):
             state = self._state(s)
             state.cursor, state.epoch = 0, None
             forget_absences(s)
+            s.execute(text("DELETE FROM glances"))  # the lists kept for the next start
         if self.signer is not None:
             self.signer.forget()  # its certificates were revoked with the account
         self.connection.logout()

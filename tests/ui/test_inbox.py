@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lcc_apr.models import Conflict, Record, RecordKind
 from ui.app import build_window
@@ -182,3 +182,44 @@ def test_the_columns_keep_their_widths_when_the_items_come(qtbot, demo_store_cop
     assert [header.sectionSize(c) for c in range(2)] == before
     widest = max(page.tree.fontMetrics().horizontalAdvance(r.text(1)) for r in page._rows())
     assert widest < before[1]  # every "when" fits
+
+
+def test_the_list_kept_shows_first_and_the_same_read_leaves_it_as_it_is(
+    qtbot, demo_store_copy, runner, monkeypatch
+):
+    """A later start: the list the page last showed (kept in the store) shows while the
+    store opens; the store's read, the same list, leaves the rows as they are (nothing
+    flickers) and keeps nothing again; a changed read is kept for the next start."""
+    from lcc_apr.ops import glance
+    from lcc_apr.ops.inbox_items import Inbox, from_bytes
+
+    context = context_for(demo_store_copy, MANAGER)
+    first = InboxView(context=context, runner=runner)  # the inline runner: read, kept
+    qtbot.addWidget(first)
+    first.refresh()
+    read = first.inbox
+    assert read is not None and len(read) > 1
+    with demo_store_copy.session() as s:
+        user_id, as_of, items = s.execute(text("SELECT user_id, as_of, items FROM glances")).one()
+    assert (user_id, as_of) == (context.user.user_id, context.today().isoformat())
+    assert from_bytes(items) == read
+
+    kept: list[Inbox] = []
+    monkeypatch.setattr(glance, "keep", lambda store, **kw: kept.append(kw["inbox"]))
+    later = InboxView(context=context, runner=runner)
+    qtbot.addWidget(later)
+    later.glimpse(read)
+    assert [i.text for i in later.items()] == [i.text for i in read.items]
+    assert later.summary.text() != "Loading…"
+    marked = later._rows()[0]
+    marked.setData(1, Qt.ItemDataRole.UserRole, "the row shown first")
+    later.refresh()  # the store's read: the same list
+    assert later._rows()[0].data(1, Qt.ItemDataRole.UserRole) == "the row shown first"
+    assert kept == []
+    later.glimpse(Inbox(read.items[:1]))  # too late: the store's read is shown
+    assert len(later.items()) == len(read)
+
+    waiting = next(i.record_id for i in read.items if i.record_id)
+    set_status(demo_store_copy, waiting, "archived")  # the records change: read, kept again
+    later.refresh()
+    assert later.inbox != read and kept == [later.inbox]
