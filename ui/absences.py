@@ -14,9 +14,9 @@ from lcc_apr.ops import Changes
 
 from .absence_form import CORRECT, END, RECORD, AbsenceForm, EnterPresses
 from .context import AppContext
+from .days import day_text
 from .qt import ModelIndex, Qt, QtCore, QtWidgets
 from .tasks import TaskRunner
-from .team_view import day_text
 
 if TYPE_CHECKING:
     from lcc_apr.ops.absence_view import AbsencePage

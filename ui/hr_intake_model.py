@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from lcc_apr.models import RecordKind
 
 from .context import AppContext
+from .days import day_text
 from .qt import Qt, QtCore, Signal
 from .tasks import TaskRunner
-from .team_view import day_text
 
 if TYPE_CHECKING:  # SQLAlchemy: the op loads in its read task
     from lcc_apr.ops.intake import IntakePage, IntakeRow

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from lcc_apr.ops.hr_export import PastExport
 
+from .days import day_text
 from .qt import Qt, QtWidgets, Signal
-from .team_view import day_text
 
 HEADINGS = ("Made", "File or folder", "Records", "Format", "By")
 ID = Qt.ItemDataRole.UserRole

@@ -13,9 +13,9 @@ from lcc_apr.ops import Changes
 from lcc_apr.ops.inbox_items import CONFLICT, DUE, GROUP_LABELS, InboxItem  # no SQLAlchemy
 
 from .context import AppContext
+from .days import day_text
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
-from .team_view import day_text
 
 if TYPE_CHECKING:
     from lcc_apr.ops.inbox_items import Inbox

@@ -8,7 +8,7 @@ what it shows (`shows(changes)`): the page on screen at once, the others when ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -18,12 +18,10 @@ from lcc_apr.ops import Changes
 
 from .context import AppContext
 from .inbox import InboxView, TrayNotifier, nav_label
-from .own_records import OwnRecordsView
 from .qt import Qt, QtCore, QtGui, QtWidgets
 from .settings import Settings, SettingsDialog
 from .status import StatusBar, SyncCall
 from .tasks import TaskRunner
-from .team_view import TeamView
 from .theme import apply_appearance
 
 if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at start
@@ -61,6 +59,55 @@ def _read_status(context: AppContext) -> Any:
     return read_status(context.store)
 
 
+class Pages(Mapping[str, QtWidgets.QWidget]):
+    """The window's pages by key, in the navigation's order. Each is made when first asked
+    for (shown, or reached by a test): until then the stack holds an empty stand-in, so the
+    window and its first page show without building or loading the others."""
+
+    def __init__(
+        self, stack: QtWidgets.QStackedWidget, made: Callable[[QtWidgets.QWidget], Any]
+    ) -> None:
+        self._stack, self._on_made = stack, made
+        self._keys: list[str] = []
+        self._makers: dict[str, Callable[[], QtWidgets.QWidget]] = {}
+        self._made: dict[str, QtWidgets.QWidget] = {}
+        self._stand_ins: dict[str, QtWidgets.QWidget] = {}
+
+    def add(self, key: str, label: str, make: Callable[[], QtWidgets.QWidget]) -> None:
+        self._keys.append(key)
+        self._makers[key] = make
+        stand_in = self._stand_ins[key] = QtWidgets.QWidget()
+        stand_in.setAccessibleName(label)
+        self._stack.addWidget(stand_in)
+
+    def made(self) -> list[str]:
+        """The keys of the pages made so far, in order."""
+        return [k for k in self._keys if k in self._made]
+
+    def __getitem__(self, key: str) -> QtWidgets.QWidget:
+        page = self._made.get(key)
+        if page is None:
+            page = self._made[key] = self._makers[key]()
+            del self._makers[key]
+            index, current = self._keys.index(key), self._stack.currentIndex()
+            stand_in = self._stand_ins.pop(key)
+            self._stack.insertWidget(index, page)
+            self._stack.removeWidget(stand_in)
+            stand_in.deleteLater()
+            self._stack.setCurrentIndex(current)
+            self._on_made(page)
+        return page
+
+    def __contains__(self, key: object) -> bool:  # without making it
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(
         self,
@@ -81,7 +128,6 @@ class MainWindow(QtWidgets.QMainWindow):
         # Qt adds the application's name ("Sam Smith — LCC APR"): not repeated here
         self.setWindowTitle(context.user.display_name)
         self.setAccessibleName("LCC APR main window")
-        self.pages: dict[str, QtWidgets.QWidget] = {}
         self.notifier: Callable[[int], Any] = TrayNotifier(self)
         self.stale: set[str] = set()
         self._pending = Changes()  # changes not yet shown: several in one go, one refresh
@@ -94,6 +140,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav.setAccessibleDescription("Choose what the page on the right shows")
         self.stack = QtWidgets.QStackedWidget()
         self.stack.setAccessibleName("Page")
+        self.pages = Pages(self.stack, self._join_focus_chain)
         self._add_pages()
         self.nav.setSpacing(2)
         self.who = QtWidgets.QLabel(context.signed_in_as())
@@ -147,7 +194,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if actions.conflicts is not None:
             inbox.open_conflicts.connect(actions.conflicts)
         inbox.counted.connect(lambda n: self._relabel("inbox", nav_label(n)))
-        self._add_page("inbox", nav_label(None), inbox)
+        self._add_page("inbox", nav_label(None), lambda: inbox)
+        self.pages["inbox"]  # the first page, made now: it shows first
 
         def team_rows(today: date, manager_id: int | None) -> list[TeamRow]:
             from lcc_apr.ops.people import team_rows  # the schedule loads in the worker
@@ -163,65 +211,105 @@ class MainWindow(QtWidgets.QMainWindow):
             everyone = manager_id is None
             return with_attendance(store, rows, policy=attendance, today=today, everyone=everyone)
 
-        if user.is_manager and user.employee_id is not None:
-            me = user.employee_id
-            team = TeamView(
-                title="My team",
-                load=lambda today: team_with_attendance(today, me),
-                empty_text="Nobody reports to you in this copy of the records.",
-                today=c.today,
-                runner=self.runner,
-                attendance=True,
-            )
-            team.open_employee.connect(actions.open_employee)
+        def people(manager_id: int | None) -> QtWidgets.QWidget:
+            from .team_view import TeamView
+
+            if manager_id is None:
+                page = TeamView(
+                    title="HR: everyone",
+                    load=lambda today: team_with_attendance(today, None),
+                    everyone=True,
+                    today=c.today,
+                    runner=self.runner,
+                    attendance=True,
+                )
+            else:
+                page = TeamView(
+                    title="My team",
+                    load=lambda today: team_with_attendance(today, manager_id),
+                    empty_text="Nobody reports to you in this copy of the records.",
+                    today=c.today,
+                    runner=self.runner,
+                    attendance=True,
+                )
+            page.open_employee.connect(actions.open_employee)
             if actions.open_absences is not None:
-                team.open_absences.connect(actions.open_absences)
-            self._add_page("team", "My team", team)
-        own = OwnRecordsView(context=c, runner=self.runner)
-        own.open_record.connect(actions.open_record)
-        self._add_page("own", "My own records", own)
-        if user.is_hr:
-            everyone = TeamView(
-                title="HR: everyone",
-                load=lambda today: team_with_attendance(today, None),
-                everyone=True,
-                today=c.today,
-                runner=self.runner,
-                attendance=True,
-            )
-            everyone.open_employee.connect(actions.open_employee)
-            if actions.open_absences is not None:
-                everyone.open_absences.connect(actions.open_absences)
-            self._add_page("hr", "HR", everyone)
+                page.open_absences.connect(actions.open_absences)
+            return page
+
+        def own() -> QtWidgets.QWidget:
+            from .own_records import OwnRecordsView
+
+            page = OwnRecordsView(context=c, runner=self.runner)
+            page.open_record.connect(actions.open_record)
+            return page
+
+        def records() -> QtWidgets.QWidget:
             from .all_records import AllRecordsView
 
-            records = AllRecordsView(context=c, runner=self.runner)
-            records.open_record.connect(actions.open_record)
-            self._add_page("records", "All records", records)
-            from .hr_intake import TITLE, HrIntakeView
+            page = AllRecordsView(context=c, runner=self.runner)
+            page.open_record.connect(actions.open_record)
+            return page
 
-            intake = HrIntakeView(context=c, runner=self.runner)
-            intake.open_record.connect(actions.open_record)
-            self._add_page("intake", TITLE, intake)
+        def intake() -> QtWidgets.QWidget:
+            from .hr_intake import HrIntakeView
+
+            page = HrIntakeView(context=c, runner=self.runner)
+            page.open_record.connect(actions.open_record)
+            return page
+
+        def mi() -> QtWidgets.QWidget:
+            from .mi.page import MiPage
+
+            return MiPage(context=c, runner=self.runner, settings=self.settings)
+
+        def audit() -> QtWidgets.QWidget:
+            from .hr_audit import AuditView
+
+            return AuditView(context=c, runner=self.runner)
+
+        if user.is_manager and user.employee_id is not None:
+            me = user.employee_id
+            self._add_page("team", "My team", lambda: people(me))
+        self._add_page("own", "My own records", own)
+        if user.is_hr:
+            from .hr_intake import TITLE as INTAKE
+
+            self._add_page("hr", "HR", lambda: people(None))
+            self._add_page("records", "All records", records)
+            self._add_page("intake", INTAKE, intake)
         from lcc_apr.ops.mi_access import may_see_mi  # not ops.mi: its measures load later
 
         if may_see_mi(user):  # HR and managers; staff have no such page
-            from .mi.page import TITLE as MI_TITLE
-            from .mi.page import MiPage
+            from .mi import TITLE as MI_TITLE
 
-            mi = MiPage(context=c, runner=self.runner, settings=self.settings)
             self._add_page("mi", MI_TITLE, mi)
         if user.is_hr:  # HR's audit viewer (the server's log: read when HR asks)
-            from .hr_audit import AuditView
+            self._add_page("audit", "Audit", audit)
 
-            self._add_page("audit", "Audit", AuditView(context=c, runner=self.runner))
+    def _join_focus_chain(self, page: QtWidgets.QWidget) -> None:
+        """A page made after the window: Qt puts its controls at the end of the tab order;
+        they go right after the navigation, before what followed it."""
 
-    def _add_page(self, key: str, label: str, page: QtWidgets.QWidget) -> None:
-        self.pages[key] = page
+        def tabbable(widget: QtWidgets.QWidget) -> bool:
+            return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+
+        inside, widget = [], page.nextInFocusChain()
+        while widget is not page and page.isAncestorOf(widget):
+            inside.append(widget)
+            widget = widget.nextInFocusChain()
+        after = self.nav.nextInFocusChain()
+        while after is not self.nav and (page.isAncestorOf(after) or not tabbable(after)):
+            after = after.nextInFocusChain()
+        chain = [self.nav, *(w for w in inside if tabbable(w)), after]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QtWidgets.QWidget.setTabOrder(first, second)
+
+    def _add_page(self, key: str, label: str, make: Callable[[], QtWidgets.QWidget]) -> None:
+        self.pages.add(key, label, make)
         item = QtWidgets.QListWidgetItem(label)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)
-        self.stack.addWidget(page)
 
     def _relabel(self, key: str, label: str) -> None:
         self.nav.item(list(self.pages).index(key)).setText(label)
@@ -244,8 +332,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.stack.setCurrentIndex(row)
         key = list(self.pages)[row]
+        self.pages[key]  # made on first showing
+        self.stack.setCurrentIndex(row)
         if key in self.stale:
             self.stale.discard(key)
             with self.runner.first():  # ahead of (and before) reads for pages not shown
@@ -260,7 +349,8 @@ class MainWindow(QtWidgets.QMainWindow):
         marked `always_fresh` (Needs my action, whose count the navigation shows) every time.
         The page on screen asks first; one chosen later (show_page) goes ahead of these."""
         current = self.current_page()
-        fresh = [k for k, p in self.pages.items() if getattr(p, "always_fresh", False)]
+        made = self.pages.made()  # the others read when first shown
+        fresh = [k for k in made if getattr(self.pages[k], "always_fresh", False)]
         self.stale = set(self.pages) - {current} - set(fresh)
         for key in [current, *(k for k in fresh if k != current)]:
             self._page(key).refresh()
@@ -282,7 +372,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_changes(self) -> None:
         changes, self._pending = self._pending, Changes()
         current = self.current_page()
-        for key in self.pages:
+        for key in self.pages.made():  # the others read when first shown
             if self._page(key).shows(changes):
                 if key == current or getattr(self.pages[key], "always_fresh", False):
                     self._page(key).refresh()

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from lcc_apr.ops import Changes
 
 from .context import AppContext
+from .days import day_text
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
-from .team_view import day_text, item_text
+from .team_view import item_text
 from .theme import fit_rows
 
 if TYPE_CHECKING:  # SQLAlchemy: the op loads in its read task

@@ -11,9 +11,9 @@ from lcc_apr.ops.list_export import ListChoice, ListKind
 from lcc_apr.ops.profiles import Profile, person_profile
 
 from .context import AppContext
+from .days import day_text
 from .qt import Qt, QtCore, QtWidgets, Signal
 from .tasks import TaskRunner
-from .team_view import day_text
 from .theme import fit_rows
 
 DETAILS = (

@@ -10,9 +10,9 @@ from typing import Any
 
 from lcc_apr.ops.retention import Purged, RetentionDesk, Review
 
+from .days import day_text
 from .qt import Qt, QtWidgets
 from .tasks import TaskRunner
-from .team_view import day_text
 
 DUE_HEADINGS = ("Kind", "Person", "Rule", "Due", "May it go?")
 HOLD_HEADINGS = ("On", "Reason", "Placed")

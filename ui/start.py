@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gc
 import json
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ if TYPE_CHECKING:  # the core loads in the sign-in worker, after the first windo
     from .status import StatusBar
     from .welcome import AskPassphrase, CouncilOffered, CouncilSignIn, SignIn
 
-log = logging.getLogger(__name__)
 MakeContext = Callable[["Session"], "AppContext"]
 # A later start straight to the main window (main.make_later_start): (server URL, username,
 # the user kept from the last start, ask_passphrase) -> the session still to be opened, the
@@ -80,7 +78,9 @@ class UpdateCheck:
             from lcc_apr.updates import FeedUnreachable  # loaded by the check itself
 
             if isinstance(error, FeedUnreachable):
-                log.info("update feed not reached")
+                import logging  # loaded when there is something to log
+
+                logging.getLogger(__name__).info("update feed not reached")
             else:
                 status.message.setText(f"Checking for a newer version: {error}")
 

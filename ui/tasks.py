@@ -17,7 +17,6 @@ call returns (Picard's test thread pool does the same).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -29,8 +28,6 @@ from lcc_apr.ops.changes import changes_of
 
 from .events import UiCaller
 from .qt import QObject, Signal
-
-log = logging.getLogger(__name__)
 
 Work = Callable[["TaskControl"], Any]
 Callback = Callable[[Any], object]  # what a callback returns is ignored
@@ -227,10 +224,10 @@ class TaskRunner(QObject):
             self._hold()
         with self._alone:
             task, work, on_done, on_error, first = self._reads.popleft()
-            if first:
+            if first and not self._closed:  # closed: its end is never delivered
                 self._first_running += 1
-            else:
-                self._alone.wait_for(lambda: not self._first_running)
+            elif not first:  # a window closing waits for this reader: it waits no more
+                self._alone.wait_for(lambda: not self._first_running or self._closed)
         try:
             self._run(task, work, on_done, on_error)
         finally:
@@ -249,7 +246,9 @@ class TaskRunner(QObject):
         try:
             value = work(task.control)
         except Exception as exc:  # delivered to the UI, never swallowed
-            log.debug("task %s failed", task.name, exc_info=True)
+            import logging  # loaded when there is something to log
+
+            logging.getLogger(__name__).debug("task %s failed", task.name, exc_info=True)
             error = exc  # `exc` is unbound when the except block ends
             self._post(lambda: self._deliver(task, None, error, on_done, on_error))
         else:

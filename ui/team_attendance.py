@@ -51,7 +51,8 @@ def words(item: AttendanceItem, today: date) -> str:
 
 def tip(item: AttendanceItem, today: date) -> str:
     """The whole of it: the schedule's label and the day."""
-    from .team_view import day_text, state_text
+    from .days import day_text
+    from .team_view import state_text
 
     if item.topic == TRIGGER:
         return f"{item.label}, on {day_text(item.due)}"

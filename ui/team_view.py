@@ -17,6 +17,7 @@ from lcc_apr.models import RecordKind
 from lcc_apr.ops import Changes
 from lcc_apr.schedule import ABSENCE_KINDS, SEVERITY, DueItem, DueState
 
+from .days import day_text
 from .qt import ModelIndex, Qt, QtCore, QtGui, QtWidgets, Signal
 from .skeleton import SkeletonTable
 from .tasks import TaskRunner
@@ -45,11 +46,6 @@ def state_text(item: DueItem | AttendanceItem, today: date) -> str:
             return "Due soon (today)"
         return f"Due soon (in {days} day{'s' if days != 1 else ''})"
     return f"Due {day_text(item.due)}"
-
-
-def day_text(day: date) -> str:
-    """'8 Jan 2027': how every date in these lists is written."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def item_text(item: DueItem | AttendanceItem, today: date) -> str:

@@ -183,6 +183,23 @@ def test_writes_hand_their_changes_to_the_screens(qtbot):
     runner.shutdown()
 
 
+def test_closing_while_the_first_read_starts_does_not_hang(qapp):
+    """The window closes (shutdown) as the store opens: the page's first() read may start
+    after shutdown, and its end is never delivered; the read queued behind it must not
+    wait for that, or closing the window hangs (found by the UI suite)."""
+    runner, opened = TaskRunner(), threading.Event()
+    runner.hold_reads(opened.wait)
+    runner.read(lambda _control: None)
+    with runner.first():
+        runner.read(lambda _control: threading.Event().wait(0.05))
+    closing = threading.Thread(target=runner.shutdown)
+    closing.start()
+    closing.join(0.2)  # shutdown has begun: it waits for the readers
+    opened.set()
+    closing.join(5)
+    assert not closing.is_alive()
+
+
 def test_held_reads_start_in_order_the_first_ones_first_and_alone(qtbot, threaded_runner):
     """While the store opens (hold_reads), the page on screen's read (first()) starts before
     the reads asked for earlier, and they wait until it is done."""

@@ -19,6 +19,7 @@ from ..context import AppContext
 from ..qt import Qt, QtCore, QtGui, QtWidgets
 from ..settings import Settings
 from ..tasks import TaskRunner
+from . import TITLE  # named in the package: the navigation names the page before it is made
 from .panel import ViewPanel
 from .words import plain_label
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:  # the measures (lcc_apr.ops.mi) load in the page's first read
 
     from .exports import PackExport
 
-TITLE = "Management information"
 ALL_KINDS = ""  # the kind combo's "All"
 
 
