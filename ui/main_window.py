@@ -294,13 +294,17 @@ class MainWindow(QtWidgets.QMainWindow):
         def tabbable(widget: QtWidgets.QWidget) -> bool:
             return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
 
-        inside, widget = [], page.nextInFocusChain()
+        def following(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+            found = widget.nextInFocusChain()
+            return found if found is not None else self.nav  # the chain is a ring
+
+        inside, widget = [], following(page)
         while widget is not page and page.isAncestorOf(widget):
             inside.append(widget)
-            widget = widget.nextInFocusChain()
-        after = self.nav.nextInFocusChain()
+            widget = following(widget)
+        after = following(self.nav)
         while after is not self.nav and (page.isAncestorOf(after) or not tabbable(after)):
-            after = after.nextInFocusChain()
+            after = following(after)
         chain = [self.nav, *(w for w in inside if tabbable(w)), after]
         for first, second in zip(chain, chain[1:], strict=False):
             QtWidgets.QWidget.setTabOrder(first, second)
