@@ -80,6 +80,12 @@ class Pages(Mapping[str, QtWidgets.QWidget]):
         stand_in.setAccessibleName(label)
         self._stack.addWidget(stand_in)
 
+    def add_made(self, key: str, page: QtWidgets.QWidget) -> None:
+        """A page made with the window (the first): in the stack at once."""
+        self._keys.append(key)
+        self._made[key] = page
+        self._stack.addWidget(page)
+
     def made(self) -> list[str]:
         """The keys of the pages made so far, in order."""
         return [k for k in self._keys if k in self._made]
@@ -194,8 +200,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if actions.conflicts is not None:
             inbox.open_conflicts.connect(actions.conflicts)
         inbox.counted.connect(lambda n: self._relabel("inbox", nav_label(n)))
-        self._add_page("inbox", nav_label(None), lambda: inbox)
-        self.pages["inbox"]  # the first page, made now: it shows first
+        self._add_page("inbox", nav_label(None), inbox)  # the first page, made now
 
         def team_rows(today: date, manager_id: int | None) -> list[TeamRow]:
             from lcc_apr.ops.people import team_rows  # the schedule loads in the worker
@@ -309,8 +314,14 @@ class MainWindow(QtWidgets.QMainWindow):
         for first, second in zip(chain, chain[1:], strict=False):
             QtWidgets.QWidget.setTabOrder(first, second)
 
-    def _add_page(self, key: str, label: str, make: Callable[[], QtWidgets.QWidget]) -> None:
-        self.pages.add(key, label, make)
+    def _add_page(
+        self, key: str, label: str, page: QtWidgets.QWidget | Callable[[], QtWidgets.QWidget]
+    ) -> None:
+        """A page made now, or the maker of one made when first shown."""
+        if isinstance(page, QtWidgets.QWidget):
+            self.pages.add_made(key, page)
+        else:
+            self.pages.add(key, label, page)
         item = QtWidgets.QListWidgetItem(label)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)

@@ -110,16 +110,21 @@ def apply_appearance(app: QtWidgets.QApplication, *, theme: str, text_scale: int
         app.setProperty(_BASE_FONT, QtGui.QFont(app.font()))
         app.setProperty(_BASE_PALETTE, QtGui.QPalette(app.palette()))
         app.setProperty(_BASE_STYLE, app.style().name())
-    if theme == "system":
-        app.setStyle(app.property(_BASE_STYLE))
-        app.setPalette(app.property(_BASE_PALETTE))
-    else:
-        app.setStyle("Fusion")
-        app.setPalette(palette_for(theme))
+    style, palette = (
+        (app.property(_BASE_STYLE), app.property(_BASE_PALETTE))
+        if theme == "system"
+        else ("fusion", palette_for(theme))
+    )
+    # each change restyles every widget: only what differs (at start, often nothing)
+    if app.style().name().casefold() != style.casefold():
+        app.setStyle(style)
+    if app.palette() != palette:
+        app.setPalette(palette)
     font = QtGui.QFont(app.property(_BASE_FONT))
     base = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
     font.setPointSizeF(base * text_scale / 100)
-    app.setFont(font)
+    if app.font() != font:
+        app.setFont(font)
 
 
 def system_point_size(app: QtWidgets.QApplication) -> float:
