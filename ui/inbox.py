@@ -262,7 +262,7 @@ class InboxView(QtWidgets.QWidget):
                 visible += not hide
             group.setHidden(visible == 0)
             shown += visible
-        total = len(self.inbox) if self.inbox is not None else 0
+        total = len(self._shown) if self._shown is not None else 0  # what the tree lists
         if total == 0:
             self.summary.setText(EMPTY)
         elif shown == total:
