@@ -2,6 +2,9 @@
 
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +25,24 @@ if os.geteuid() == 0:
 os.environ.setdefault("LCC_APR_ORGANISATION_FILE", "")
 
 from lcc_apr.store import keys, open_store  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def python_prints(script: str, *, path: Sequence[Path] = ()) -> str:
+    """What `script` prints, run by a fresh interpreter in the checkout (`path` added to
+    its module path): what a module loads shows only in a process of its own."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *map(str, path)])}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+    return out.stdout.strip()
+
 
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
 

@@ -2,9 +2,9 @@
 never imports the UI; the UI never touches the database (it asks lcc_apr.ops)."""
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
+
+from .conftest import python_prints
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "lcc_apr"
@@ -75,8 +75,7 @@ def test_importing_the_whole_core_loads_no_qt():
         f"for m in {modules!r}: importlib.import_module(m)\n"
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert python_prints(code) == "[]"
 
 
 def test_the_ui_package_imports_with_qt(qapp):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lcc_apr.ops import Changes
@@ -242,26 +243,17 @@ class MainWindow(QtWidgets.QMainWindow):
                 page.open_absences.connect(actions.open_absences)
             return page
 
-        def own() -> QtWidgets.QWidget:
-            from .own_records import OwnRecordsView
+        def listing(module: str, name: str) -> Callable[[], QtWidgets.QWidget]:
+            """A page listing records, Enter opening one; its module loads when it is made."""
 
-            page = OwnRecordsView(context=c, runner=self.runner)
-            page.open_record.connect(actions.open_record)
-            return page
+            def make() -> QtWidgets.QWidget:
+                page = getattr(import_module(module, __package__), name)(
+                    context=c, runner=self.runner
+                )
+                page.open_record.connect(actions.open_record)
+                return page  # type: ignore[no-any-return]
 
-        def records() -> QtWidgets.QWidget:
-            from .all_records import AllRecordsView
-
-            page = AllRecordsView(context=c, runner=self.runner)
-            page.open_record.connect(actions.open_record)
-            return page
-
-        def intake() -> QtWidgets.QWidget:
-            from .hr_intake import HrIntakeView
-
-            page = HrIntakeView(context=c, runner=self.runner)
-            page.open_record.connect(actions.open_record)
-            return page
+            return make
 
         def mi() -> QtWidgets.QWidget:
             from .mi.page import MiPage
@@ -276,13 +268,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if user.is_manager and user.employee_id is not None:
             me = user.employee_id
             self._add_page("team", "My team", lambda: people(me))
-        self._add_page("own", "My own records", own)
+        self._add_page("own", "My own records", listing(".own_records", "OwnRecordsView"))
         if user.is_hr:
             from .hr_intake import TITLE as INTAKE
 
             self._add_page("hr", "HR", lambda: people(None))
-            self._add_page("records", "All records", records)
-            self._add_page("intake", INTAKE, intake)
+            self._add_page("records", "All records", listing(".all_records", "AllRecordsView"))
+            self._add_page("intake", INTAKE, listing(".hr_intake", "HrIntakeView"))
         from lcc_apr.ops.mi_access import may_see_mi  # not ops.mi: its measures load later
 
         if may_see_mi(user):  # HR and managers; staff have no such page

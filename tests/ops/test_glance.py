@@ -12,6 +12,8 @@ from lcc_apr.ops.inbox_items import DUE, MINE, Inbox, InboxItem
 from lcc_apr.store import open_store
 from lcc_apr.store.keys import info_path
 
+from ..conftest import python_prints
+
 DAY = date(2026, 12, 7)
 LIST = Inbox(
     (
@@ -100,8 +102,4 @@ def test_reading_it_loads_no_sqlalchemy(store_path, memory_keyring):
         "from lcc_apr.store import glance as read\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))\n"
     )
-    root = str(Path(__file__).resolve().parents[2])
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
-    )
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    assert python_prints(script) == "[]"

@@ -5,13 +5,13 @@ results delivered to the UI thread) Python aborts with "deallocating True or Fal
 A long session emits far more than that, so the project pins a release without it.
 """
 
-import os
 import sys
 import threading
-from pathlib import Path
 
 from ui.qt import QObject, QtWidgets, Signal
 from ui.tasks import TaskRunner
+
+from ..conftest import python_prints
 
 
 class Emitter(QObject):
@@ -59,8 +59,6 @@ def test_modules_imported_after_qt_are_not_read_for_pyside_features(tmp_path):
     """PySide6 reads the source of every module imported after it (for `__feature__`);
     ui.qt answers from the name instead: no source is read, and the answer is PySide's
     own for our modules and for others."""
-    import subprocess
-
     (tmp_path / "plain_module.py").write_text("VALUE = 1\n")
     script = (
         "import inspect, sys\n"
@@ -74,13 +72,4 @@ def test_modules_imported_after_qt_are_not_read_for_pyside_features(tmp_path):
         "ours = feature._mod_uses_pyside(sys.modules['ui.about'])\n"
         "print(reads, marks['plain_module'], ours)\n"
     )
-    root = str(Path(__file__).resolve().parents[2])
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([root, str(tmp_path)])},
-    )
-    assert out.stdout.split() == ["[]", "-1", "True"], out.stdout + out.stderr
+    assert python_prints(script, path=[tmp_path]).split() == ["[]", "-1", "True"]
