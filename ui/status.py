@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lcc_apr.sync.errors import AuthError, Cancelled, NetworkError, ServerBusy
@@ -49,17 +49,18 @@ def _when(moment: datetime | None) -> str:
 
 
 class RoomLabel(QtWidgets.QLabel):
-    """A label that asks for the room of its longest text (`room`) while there is space,
-    and shrinks to its own text when there is not (a narrow window)."""
+    """A label that asks for the room of its widest text (of `rooms`) while there is
+    space, and shrinks to its own text when there is not (a narrow window)."""
 
-    def __init__(self, text: str, room: str) -> None:
+    def __init__(self, text: str, *rooms: str) -> None:
         super().__init__(text)
-        self.room = room
+        self.rooms = rooms
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
         hint = super().sizeHint()
         margins = self.contentsMargins()
-        wanted = self.fontMetrics().horizontalAdvance(self.room) + margins.left() + margins.right()
+        widest = max((self.fontMetrics().horizontalAdvance(r) for r in self.rooms), default=0)
+        wanted = widest + margins.left() + margins.right()
         return QtCore.QSize(max(hint.width(), wanted), hint.height())
 
 
@@ -116,38 +117,46 @@ class StatusBar(QtWidgets.QStatusBar):
         self.message = Message()
         space = self.message.fontMetrics().averageCharWidth()
         self.message.setContentsMargins(space, 0, space, 0)
-        self.connection = self._label("Connection", "")
+        self.connection = self._label("Connection", "", "Offline: working on this computer")
         # room kept for what the counts say once read: nothing moves when they come
         self.unsynced = self._label(
             "Unsynced changes", "Counting changes…", "99,999 unsynced changes"
         )
-        self.last_sync = self._label("Last sync", "", "Last sync: 30 Sep 2026 23:59")
+        months = (f"{date(2026, month, 1):%b}" for month in range(1, 13))
+        self.last_sync = self._label(  # each month's name has its own width
+            "Last sync", "", *(f"Last sync: 30 {month} 2026 23:59" for month in months)
+        )
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 0)  # busy: the total is not known in advance
         self.progress.setTextVisible(False)
         self.progress.setMaximumWidth(self.fontMetrics().horizontalAdvance("m") * 8)
         self.progress.setAccessibleName("Sync progress")
-        self.progress.hide()
         self.sync_button = QtWidgets.QPushButton("&Sync now")
         self.sync_button.setAccessibleName("Sync now")
         self.sync_button.clicked.connect(lambda: self.start_sync())
         self.cancel_button = QtWidgets.QPushButton("&Cancel sync")
         self.cancel_button.setAccessibleName("Cancel sync")
         self.cancel_button.clicked.connect(self.cancel_sync)
-        self.cancel_button.hide()
         self.update_notice = self._label("Update", "")  # a newer version, when there is one
         self.update_notice.hide()
+        # While syncing, the bar and Cancel take the place of the counts, the last sync time
+        # and Sync now, in one slot as wide as either: nothing beside it moves
+        self.slot = QtWidgets.QStackedWidget()
+        parts: tuple[tuple[QtWidgets.QWidget, ...], ...] = (
+            (self.unsynced, self.last_sync, self.sync_button),
+            (self.progress, self.cancel_button),
+        )
+        for widgets in parts:
+            group = QtWidgets.QWidget()
+            row = QtWidgets.QHBoxLayout(group)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addStretch(1)
+            for part in widgets:
+                row.addWidget(part)
+            self.slot.addWidget(group)
         self.addWidget(self.message, 1)
-        for widget in (
-            self.update_notice,
-            self.progress,
-            self.connection,
-            self.unsynced,
-            self.last_sync,
-        ):
+        for widget in (self.update_notice, self.connection, self.slot):
             self.addPermanentWidget(widget)
-        self.addPermanentWidget(self.sync_button)
-        self.addPermanentWidget(self.cancel_button)
         self.timer = QtCore.QTimer(self)
         self.timer.timeout.connect(lambda: self.start_sync(automatic=True))
         if sync is None:
@@ -156,8 +165,8 @@ class StatusBar(QtWidgets.QStatusBar):
         self._show_connection()
 
     @staticmethod
-    def _label(name: str, text: str, room: str = "") -> QtWidgets.QLabel:
-        label = RoomLabel(text, room)
+    def _label(name: str, text: str, *rooms: str) -> QtWidgets.QLabel:
+        label = RoomLabel(text, *rooms)
         label.setAccessibleName(name)
         label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         space = label.fontMetrics().averageCharWidth()
@@ -234,12 +243,8 @@ class StatusBar(QtWidgets.QStatusBar):
         return task
 
     def _syncing_shown(self, syncing: bool) -> None:
-        """While syncing, the bar and Cancel take the place of the counts, the last sync
-        time and Sync now (so the progress has room on a small screen)."""
-        for widget in (self.unsynced, self.last_sync, self.sync_button):
-            widget.setVisible(not syncing)
-        self.progress.setVisible(syncing)
-        self.cancel_button.setVisible(syncing)
+        """While syncing, the bar and Cancel in the counts' slot (room on a small screen)."""
+        self.slot.setCurrentIndex(1 if syncing else 0)
 
     def _show_progress(self, progress: Any) -> None:
         self.message.setText(progress_text(progress))

@@ -54,9 +54,14 @@ def test_sync_shows_progress_then_a_plain_summary(qtbot, bar):
     status.refresh()
     qtbot.waitUntil(lambda: status.unsynced.text() == "3 unsynced changes", timeout=5000)
     assert status.connection.text() == "Not yet connected"
+    status.resize(1200, status.height())  # as wide as a main window
+    qtbot.wait(20)  # laid out
+    places = [(w, w.geometry()) for w in (status.connection, status.slot)]
     status.sync_button.click()
     assert status.syncing and not status.sync_button.isEnabled()
     assert status.cancel_button.isVisible() and status.progress.isVisible()
+    qtbot.wait(20)
+    assert [(w, w.geometry()) for w, _ in places] == places  # found in a real window: moved
     qtbot.waitUntil(lambda: status.message.text() == "Receiving records: 1,200", timeout=5000)
     facts["value"] = StatusFacts(0, 0, datetime(2026, 11, 30, 14, 5, tzinfo=UTC))
     with qtbot.waitSignal(status.synced, timeout=5000) as blocker:
@@ -68,6 +73,8 @@ def test_sync_shows_progress_then_a_plain_summary(qtbot, bar):
     assert not status.cancel_button.isVisible() and not status.progress.isVisible()
     qtbot.waitUntil(lambda: status.unsynced.text() == "All changes synced", timeout=5000)
     assert status.last_sync.text().startswith("Last sync: 30 Nov 2026")
+    qtbot.wait(20)
+    assert [(w, w.geometry()) for w, _ in places] == places  # "Online" where it said the rest
 
 
 def test_cancel_stops_the_sync_and_says_what_was_kept(qtbot, bar):
