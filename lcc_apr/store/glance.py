@@ -4,8 +4,8 @@ A later start shows it while the store opens (lcc_apr.ops.glance keeps and decod
 Read only when that is safe at once: the key in the system keyring (a passphrase is
 asked for once, by the opening), no other app holding the store (lcc_apr.store.lock), no
 write-ahead log beside the file (the app stopped without closing it: the file may be
-behind), the schema at a revision with the table. Anything else answers None, and the
-page waits for the store.
+behind), the schema at this version's revision (not one to be migrated, nor a newer
+version's). Anything else answers None, and the page waits for the store.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlcipher3
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
-from . import keys
+from . import keys, migrate
 from .errors import StoreError
 from .lock import StoreLock
 
@@ -62,6 +62,9 @@ def _read(
     try:
         connection.execute("PRAGMA cipher_log_level = NONE")
         connection.execute(f'PRAGMA key = "{key.sqlcipher}"')
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        if revision is None or revision[0] != migrate.HEAD:  # to be migrated, or newer
+            return None
         row = connection.execute(SQL, (user_id, page, as_of.isoformat())).fetchone()
     except sqlcipher3.Error:
         return None
