@@ -5,13 +5,14 @@ file in it 0600 (a laptop is shared with IT and other accounts); on Windows the 
 profile ACL already keeps other accounts out (docs/security.md).
 """
 
-import hashlib
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:  # hashlib and secrets load where used: not before the first window
+    import hashlib
 
 APP_NAME = "lcc-apr"
 APP_AUTHOR = "Leicestershire County Council"
@@ -101,6 +102,8 @@ def sha256_of(path: Path) -> str:
 
 def digest_of(handle: BinaryIO) -> "hashlib._Hash":
     """The SHA-256 of the rest of `handle`, read a megabyte at a time (more may follow)."""
+    import hashlib
+
     digest = hashlib.sha256()
     for block in iter(lambda: handle.read(1 << 20), b""):
         digest.update(block)
@@ -109,6 +112,8 @@ def digest_of(handle: BinaryIO) -> "hashlib._Hash":
 
 def write_private(path: Path, data: bytes) -> None:
     """Write the file whole (a draft beside it, then replaced), readable by its owner only."""
+    import secrets
+
     draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE)
     try:
