@@ -1,4 +1,5 @@
-"""The main window: navigation by role, the pages, menus with standard shortcuts, status bar.
+"""The main window: navigation by role, the pages (ui.pages), menus with standard shortcuts,
+status bar.
 
 Built by `ui.app.build_window` from an AppContext and the WindowActions that open
 other windows (wired by the composition root); never reaches for globals. Every
@@ -8,17 +9,16 @@ what it shows (`shows(changes)`): the page on screen at once, the others when ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
-from importlib import import_module
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from lcc_apr.ops import Changes
 
 from .context import AppContext
 from .inbox import InboxView, TrayNotifier, nav_label
+from .pages import Page, Pages, later_pages
 from .qt import Qt, QtCore, QtGui, QtWidgets
 from .settings import Settings, SettingsDialog
 from .status import StatusBar, SyncCall
@@ -26,17 +26,9 @@ from .tasks import TaskRunner
 from .theme import apply_appearance
 
 if TYPE_CHECKING:  # the PDF side (reportlab) loads when first used, not at start
-    from lcc_apr.ops.people import TeamRow
-
     from .about import AboutDialog
     from .export_dialog import ExportDialog
     from .windows import Windows
-
-
-class Page(Protocol):
-    def refresh(self) -> None: ...
-    def shows(self, changes: Changes) -> bool: ...
-    def focus_filter(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -58,61 +50,6 @@ def _read_status(context: AppContext) -> Any:
     from lcc_apr.ops.status import read_status  # SQLAlchemy loads in the worker
 
     return read_status(context.store)
-
-
-class Pages(Mapping[str, QtWidgets.QWidget]):
-    """The window's pages by key, in the navigation's order. Each is made when first asked
-    for (shown, or reached by a test): until then the stack holds an empty stand-in, so the
-    window and its first page show without building or loading the others."""
-
-    def __init__(
-        self, stack: QtWidgets.QStackedWidget, made: Callable[[QtWidgets.QWidget], Any]
-    ) -> None:
-        self._stack, self._on_made = stack, made
-        self._keys: list[str] = []
-        self._makers: dict[str, Callable[[], QtWidgets.QWidget]] = {}
-        self._made: dict[str, QtWidgets.QWidget] = {}
-        self._stand_ins: dict[str, QtWidgets.QWidget] = {}
-
-    def add(self, key: str, label: str, make: Callable[[], QtWidgets.QWidget]) -> None:
-        self._keys.append(key)
-        self._makers[key] = make
-        stand_in = self._stand_ins[key] = QtWidgets.QWidget()
-        stand_in.setAccessibleName(label)
-        self._stack.addWidget(stand_in)
-
-    def add_made(self, key: str, page: QtWidgets.QWidget) -> None:
-        """A page made with the window (the first): in the stack at once."""
-        self._keys.append(key)
-        self._made[key] = page
-        self._stack.addWidget(page)
-
-    def made(self) -> list[str]:
-        """The keys of the pages made so far, in order."""
-        return [k for k in self._keys if k in self._made]
-
-    def __getitem__(self, key: str) -> QtWidgets.QWidget:
-        page = self._made.get(key)
-        if page is None:
-            page = self._made[key] = self._makers[key]()
-            del self._makers[key]
-            index, current = self._keys.index(key), self._stack.currentIndex()
-            stand_in = self._stand_ins.pop(key)
-            self._stack.insertWidget(index, page)
-            self._stack.removeWidget(stand_in)
-            stand_in.deleteLater()
-            self._stack.setCurrentIndex(current)
-            self._on_made(page)
-        return page
-
-    def __contains__(self, key: object) -> bool:  # without making it
-        return key in self._keys
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -147,7 +84,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav.setAccessibleDescription("Choose what the page on the right shows")
         self.stack = QtWidgets.QStackedWidget()
         self.stack.setAccessibleName("Page")
-        self.pages = Pages(self.stack, self._join_focus_chain)
+        self.pages = Pages(self.stack, self.nav)
         self._add_pages()
         self.nav.setSpacing(2)
         self.who = QtWidgets.QLabel(context.signed_in_as())
@@ -193,8 +130,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.pages["inbox"].glimpse(seen)  # type: ignore[attr-defined]
 
     def _add_pages(self) -> None:
-        c, user = self.context, self.context.user
-        store, policy, actions = c.store, c.policy, self.window_actions
+        c, actions = self.context, self.window_actions
         inbox = InboxView(context=c, runner=self.runner, notify=self._notify)
         inbox.open_record.connect(actions.open_record)
         inbox.open_employee.connect(actions.open_employee)
@@ -203,108 +139,8 @@ class MainWindow(QtWidgets.QMainWindow):
         inbox.counted.connect(lambda n: self._relabel("inbox", nav_label(n)))
         self._add_page("inbox", nav_label(None), inbox)  # the first page, made now
 
-        def team_rows(today: date, manager_id: int | None) -> list[TeamRow]:
-            from lcc_apr.ops.people import team_rows  # the schedule loads in the worker
-
-            return team_rows(store, policy=policy, today=today, manager_id=manager_id)
-
-        def team_with_attendance(today: date, manager_id: int | None) -> list[TeamRow]:
-            from lcc_apr.attendance.policy import default_attendance_policy
-            from lcc_apr.ops.absence_view import with_attendance
-
-            rows = team_rows(today, manager_id)
-            attendance = default_attendance_policy()
-            everyone = manager_id is None
-            return with_attendance(store, rows, policy=attendance, today=today, everyone=everyone)
-
-        def people(manager_id: int | None) -> QtWidgets.QWidget:
-            from .team_view import TeamView
-
-            if manager_id is None:
-                page = TeamView(
-                    title="HR: everyone",
-                    load=lambda today: team_with_attendance(today, None),
-                    everyone=True,
-                    today=c.today,
-                    runner=self.runner,
-                    attendance=True,
-                )
-            else:
-                page = TeamView(
-                    title="My team",
-                    load=lambda today: team_with_attendance(today, manager_id),
-                    empty_text="Nobody reports to you in this copy of the records.",
-                    today=c.today,
-                    runner=self.runner,
-                    attendance=True,
-                )
-            page.open_employee.connect(actions.open_employee)
-            if actions.open_absences is not None:
-                page.open_absences.connect(actions.open_absences)
-            return page
-
-        def listing(module: str, name: str) -> Callable[[], QtWidgets.QWidget]:
-            """A page listing records, Enter opening one; its module loads when it is made."""
-
-            def make() -> QtWidgets.QWidget:
-                page = getattr(import_module(module, __package__), name)(
-                    context=c, runner=self.runner
-                )
-                page.open_record.connect(actions.open_record)
-                return page  # type: ignore[no-any-return]
-
-            return make
-
-        def mi() -> QtWidgets.QWidget:
-            from .mi.page import MiPage
-
-            return MiPage(context=c, runner=self.runner, settings=self.settings)
-
-        def audit() -> QtWidgets.QWidget:
-            from .hr_audit import AuditView
-
-            return AuditView(context=c, runner=self.runner)
-
-        if user.is_manager and user.employee_id is not None:
-            me = user.employee_id
-            self._add_page("team", "My team", lambda: people(me))
-        self._add_page("own", "My own records", listing(".own_records", "OwnRecordsView"))
-        if user.is_hr:
-            from .hr_intake import TITLE as INTAKE
-
-            self._add_page("hr", "HR", lambda: people(None))
-            self._add_page("records", "All records", listing(".all_records", "AllRecordsView"))
-            self._add_page("intake", INTAKE, listing(".hr_intake", "HrIntakeView"))
-        from lcc_apr.ops.mi_access import may_see_mi  # not ops.mi: its measures load later
-
-        if may_see_mi(user):  # HR and managers; staff have no such page
-            from .mi import TITLE as MI_TITLE
-
-            self._add_page("mi", MI_TITLE, mi)
-        if user.is_hr:  # HR's audit viewer (the server's log: read when HR asks)
-            self._add_page("audit", "Audit", audit)
-
-    def _join_focus_chain(self, page: QtWidgets.QWidget) -> None:
-        """A page made after the window: Qt puts its controls at the end of the tab order;
-        they go right after the navigation, before what followed it."""
-
-        def tabbable(widget: QtWidgets.QWidget) -> bool:
-            return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
-
-        def following(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
-            found = widget.nextInFocusChain()
-            return found if found is not None else self.nav  # the chain is a ring
-
-        inside, widget = [], following(page)
-        while widget is not page and page.isAncestorOf(widget):
-            inside.append(widget)
-            widget = following(widget)
-        after = following(self.nav)
-        while after is not self.nav and (page.isAncestorOf(after) or not tabbable(after)):
-            after = following(after)
-        chain = [self.nav, *(w for w in inside if tabbable(w)), after]
-        for first, second in zip(chain, chain[1:], strict=False):
-            QtWidgets.QWidget.setTabOrder(first, second)
+        for key, label, make in later_pages(c, self.runner, actions, self.settings):
+            self._add_page(key, label, make)
 
     def _add_page(
         self, key: str, label: str, page: QtWidgets.QWidget | Callable[[], QtWidgets.QWidget]

@@ -271,6 +271,9 @@ class DueTableModel(QtCore.QAbstractTableModel):
         self._all.sort(key=lambda r: (key(r), r.sort_name, r.employee_id), reverse=reverse)
 
 
+NOBODY = "Nobody to show."  # an empty list, unless the page says more
+
+
 class TeamView(QtWidgets.QWidget):
     """A page: heading, filter box and 'show' choice, the table, and a one-line summary."""
 
@@ -285,7 +288,7 @@ class TeamView(QtWidgets.QWidget):
         today: Callable[[], date],
         runner: TaskRunner,
         everyone: bool = False,
-        empty_text: str = "Nobody to show.",
+        empty_text: str = NOBODY,
         attendance: bool = False,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
