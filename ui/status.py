@@ -169,6 +169,10 @@ class StatusBar(QtWidgets.QStatusBar):
         label = RoomLabel(text, *rooms)
         label.setAccessibleName(name)
         label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        # the room it keeps lies to its left: shorter words sit beside the next label
+        label.setAlignment(
+            QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+        )
         space = label.fontMetrics().averageCharWidth()
         label.setContentsMargins(space, 0, space, 0)
         return label
