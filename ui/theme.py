@@ -109,14 +109,17 @@ def apply_appearance(app: QtWidgets.QApplication, *, theme: str, text_scale: int
     if app.property(_BASE_FONT) is None:  # remember what the system gave us, once
         app.setProperty(_BASE_FONT, QtGui.QFont(app.font()))
         app.setProperty(_BASE_PALETTE, QtGui.QPalette(app.palette()))
-        app.setProperty(_BASE_STYLE, app.style().name())
+    # the system's style is remembered before it is first replaced: the system theme
+    # never asks for it (the first call of app.style() from Python costs a start ~6 ms)
     style, palette = (
         (app.property(_BASE_STYLE), app.property(_BASE_PALETTE))
         if theme == "system"
         else ("fusion", palette_for(theme))
     )
     # each change restyles every widget: only what differs (at start, often nothing)
-    if app.style().name().casefold() != style.casefold():
+    if style is not None and app.style().name().casefold() != style.casefold():
+        if app.property(_BASE_STYLE) is None:
+            app.setProperty(_BASE_STYLE, app.style().name())
         app.setStyle(style)
     if app.palette() != palette:
         app.setPalette(palette)
