@@ -70,6 +70,16 @@ EXCLUDED_MODULES = [
     "setuptools",
     "pkg_resources",
     "distutils",
+    # `make bench` puts WeasyPrint and what it needs beside the app (bench/pdf.py compares
+    # with it); reportlab would then carry pyphen's dictionaries, httpx brotli
+    "weasyprint",
+    "pyphen",
+    "tinycss2",
+    "cssselect2",
+    "pydyf",
+    "tinyhtml5",
+    "brotli",
+    "zopfli",
 ]
 SYSTEM_DIRS = ("/lib/", "/usr/lib/", "/lib64/", "/usr/lib64/")
 
