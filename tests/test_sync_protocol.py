@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from lcc_apr.models import Record, RecordKind, SignOff, SignOffDecision, SignOffRole
 from lcc_apr.sync import protocol
+from lcc_apr.sync.absencewire import ABSENCE_PUSH_LIMIT
 from lcc_apr.sync.protocol import (
     MOST_ANSWER_KEY,
     MOST_NUMBER,
@@ -190,3 +191,45 @@ def test_pushed_answers_have_short_keys_and_64_bit_numbers(answers, fits):
     else:
         with pytest.raises(ValidationError, match="answer"):
             PushBody.model_validate(body)
+
+
+def absences_reply(count: int, *, bad_at: int | None = None) -> bytes:
+    items = [
+        {
+            "id": f"00000000-0000-4000-8000-{n:012d}",
+            "employee_id": n % 97,
+            "first_day": "2025-03-01",
+            "last_day": None if n % 5 == 0 else "2025-03-04",
+            "reason": "Musculoskeletal",
+            "server_rev": n,
+            "a key from a newer server": n,  # ignored, as `read` ignores it
+        }
+        for n in range(count)
+    ]
+    if bad_at is not None:
+        items[bad_at]["reason"] = ""  # too short
+    return orjson.dumps({"absences": items, "cursor": 7, "epoch": "e", "view": "hr"})
+
+
+@pytest.mark.parametrize("count", [0, protocol.PART, 2 * protocol.PART + 17])
+def test_a_long_list_read_in_parts_is_the_list_read_at_once(count):
+    data = absences_reply(count)
+    parts = protocol.read_in_parts(protocol.AbsencesReply, data, "absences")
+    assert parts == read(protocol.AbsencesReply, data)
+    assert len(parts.absences) == count and parts.cursor == 7
+
+
+def test_a_bad_item_in_a_later_part_is_refused_as_at_once():
+    data = absences_reply(2 * protocol.PART + 17, bad_at=2 * protocol.PART + 3)
+    with pytest.raises(ValidationError):
+        read(protocol.AbsencesReply, data)
+    with pytest.raises(ValidationError):
+        protocol.read_in_parts(protocol.AbsencesReply, data, "absences")
+
+
+def test_a_list_limited_as_a_whole_is_checked_at_once(monkeypatch):
+    limit = ABSENCE_PUSH_LIMIT  # a push body's episodes
+    monkeypatch.setattr(protocol, "PART", limit // 2)  # each part within the limit
+    body = {"absences": orjson.loads(absences_reply(limit + 1))["absences"]}
+    with pytest.raises(ValidationError):
+        protocol.read_in_parts(protocol.AbsencePushBody, orjson.dumps(body), "absences")

@@ -134,6 +134,27 @@ def read(model: type[M], data: bytes) -> M:
     return model.model_validate(orjson.loads(data), extra="ignore")
 
 
+PART = 1000  # a long list's items checked at a time (about 3 ms of absence episodes)
+
+
+def read_in_parts(model: type[M], data: bytes, field: str) -> M:
+    """`read` for a reply with one long list (`field`, with no limit on the whole list):
+    its items checked PART at a time, each part by the model itself. One pydantic call
+    holds the interpreter, and the window's thread with it: 12,031 absence episodes at
+    once took 36 ms, a list that grows with the years."""
+    raw = orjson.loads(data)
+    items = raw.get(field) if isinstance(raw, dict) else None
+    if not isinstance(items, list) or len(items) <= PART:
+        return model.model_validate(raw, extra="ignore")
+    if model.model_fields[field].metadata:  # a limit on the whole list: checked at once
+        return model.model_validate(raw, extra="ignore")
+    checked: list[Any] = []
+    for start in range(0, len(items), PART):
+        part = model.model_validate({**raw, field: items[start : start + PART]}, extra="ignore")
+        checked += getattr(part, field)
+    return part.model_copy(update={field: checked})
+
+
 # -- records and sign-offs ------------------------------------------------------------
 
 

@@ -64,6 +64,7 @@ from .protocol import (
     Wire,
     dumps,
     read,
+    read_in_parts,
 )
 from .readywire import ReadyCacheReply
 
@@ -370,7 +371,9 @@ class Connection:
         if cursor is not None:
             params["cursor"] = cursor
             params.update((k, v) for k, v in (("epoch", epoch), ("view", view)) if v)
-        return self._call(AbsencesReply, "GET", "/absences", params=params or None)[0]
+        return self._call(
+            AbsencesReply, "GET", "/absences", params=params or None, long="absences"
+        )[0]
 
     def push_absences(self, body: Wire) -> Any:
         """POST /absences with an AbsencePushBody: an AbsencePushReply."""
@@ -410,10 +413,15 @@ class Connection:
 
     # -- plumbing ---------------------------------------------------------------
 
-    def _call(self, model: type[M], method: str, path: str, **kw: Any) -> tuple[M, int]:
-        """The reply read as `model`, and its size in bytes."""
+    def _call(
+        self, model: type[M], method: str, path: str, *, long: str | None = None, **kw: Any
+    ) -> tuple[M, int]:
+        """The reply read as `model` (its list `long` checked in parts), and its size in
+        bytes."""
         content = self._request(method, path, **kw)
         try:
+            if long is not None:
+                return read_in_parts(model, content, long), len(content)
             return read(model, content), len(content)
         except ValueError:
             raise IncompatibleServer(
