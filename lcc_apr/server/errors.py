@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lcc_apr.sync.protocol import ErrorReply
+from lcc_apr.sync.accountwire import ErrorReply
 
 from .busy import busy_reply, database_busy
 

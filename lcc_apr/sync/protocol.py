@@ -43,6 +43,23 @@ from .absencewire import (  # noqa: F401  (absence episodes' shapes, gathered he
     AbsencesReply,
     AbsenceWire,
 )
+from .accountwire import (  # noqa: F401  (sign-in, errors and signing's shapes, gathered here)
+    Base64,
+    CertificateBody,
+    CertificateReply,
+    ErrorReply,
+    IsoTime,
+    LoginBody,
+    RefreshBody,
+    RevokedWire,
+    SsoLoginBody,
+    SsoNonceReply,
+    SsoReply,
+    TokenReply,
+    TrustReply,
+    UserWire,
+    VersionReply,
+)
 from .miwire import (  # noqa: F401  (management information's shapes, gathered here)
     MiAreaWire,
     MiCellWire,
@@ -112,12 +129,10 @@ MOST_ANSWER_KEY = 200  # characters in an answer key, at any depth
 KEY_REUSED = "key_reused"  # 422 code: this push key was used for another body
 
 Text40 = Annotated[str, Field(max_length=40)]
-IsoTime = Annotated[str, Field(max_length=40)]  # ISO 8601, UTC; shown to people, never compared
 IsoDay = Annotated[str, Field(max_length=40)]  # YYYY-MM-DD (the server checks the form)
 UUID_TEXT = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # lower case
 RecordId = Annotated[str, Field(pattern=UUID_TEXT)]
 Number = Annotated[StrictInt, Field(ge=0, le=MOST_NUMBER)]  # an id, revision or version
-Base64 = str  # standard base64 text of binary data (DER)
 # A JSON object, taken as parsed (not copied key by key: a full pull reads 241,000 of them).
 Answers = InstanceOf[dict[str, Any]]
 
@@ -325,79 +340,6 @@ class RecordsReply(Wire):
     records: list[RecordWire]
 
 
-# -- meta, sign-in, errors -------------------------------------------------------------
-
-
-class VersionReply(Wire):
-    server_version: str
-    protocol: int
-    min_protocol: int
-    templates: list[tuple[str, int]]  # (template id, version) the server knows
-    epoch: str
-
-
-class LoginBody(Wire):
-    username: Annotated[str, Field(min_length=1, max_length=100)]
-    password: Annotated[str, Field(min_length=1, max_length=1000)]
-    device: Annotated[str, Field(max_length=100)] = ""
-
-
-class SsoReply(Wire):
-    """GET /auth/sso: the council's OpenID Connect provider this server trusts."""
-
-    issuer: str
-    client_id: str
-    scopes: list[str]
-
-
-class SsoNonceReply(Wire):
-    """POST /auth/sso/nonce: a nonce for one single sign-on."""
-
-    nonce: str
-    expires_in: int  # seconds
-
-
-class SsoLoginBody(Wire):
-    """POST /auth/sso/login: the provider's ID token and the nonce it was asked with."""
-
-    id_token: Annotated[str, Field(min_length=1, max_length=20000)]
-    nonce: Annotated[str, Field(min_length=1, max_length=200)]
-    device: Annotated[str, Field(max_length=100)] = ""
-
-
-class RefreshBody(Wire):
-    """POST /auth/refresh and /auth/logout."""
-
-    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class UserWire(Wire):
-    id: int
-    username: str
-    display_name: str
-    roles: list[str]
-    employee_id: int | None
-    active: bool
-
-
-class TokenReply(Wire):
-    access_token: str
-    refresh_token: str
-    token_type: str = "bearer"
-    expires_in: int  # seconds
-    user: UserWire
-
-
-class ErrorReply(Wire):
-    """Every error: plain English, plus a code or figures where the client acts on them."""
-
-    detail: str
-    code: str | None = None  # e.g. account_disabled, bad_csr, key_taken, busy
-    retry_after: int | None = None  # 423: lockout left; 429, 503 busy: seconds to wait
-    min_protocol: int | None = None  # 426
-    max_protocol: int | None = None  # 426
-
-
 # -- organisation ----------------------------------------------------------------------
 
 
@@ -458,38 +400,6 @@ class OrgReply(Wire):
     users: list[UserWire]
     # The posts those employees held, every period, each post's oldest first.
     posts: list[PostPeriodWire] = []
-
-
-# -- signing ---------------------------------------------------------------------------
-
-
-class CertificateBody(Wire):
-    """POST /certificates: a certificate signing request for an EC P-256 key."""
-
-    csr: Annotated[Base64, Field(min_length=1, max_length=4000)]  # DER
-
-
-class CertificateReply(Wire):
-    certificate: Base64  # DER
-    serial: str  # hex
-    not_after: IsoTime
-    user_id: int
-
-
-class RevokedWire(Wire):
-    serial: str  # hex
-    revoked_at: IsoTime
-    reason: str  # lost | left | ""
-
-
-class TrustReply(Wire):
-    """GET /certificates/trust."""
-
-    ca_certificates: list[Base64]  # DER; the current authority first
-    revoked: list[RevokedWire]
-    crl: Base64 | None = None  # DER, signed by the current authority (PDFs embed it: B-LT)
-    timestamp_authority: str | None = None  # the RFC 3161 TSA's URL; None: no trusted time
-    timestamp_roots: list[Base64] | None = None  # DER: an outside TSA's root certificates
 
 
 # -- building and reading the wire forms ------------------------------------------------

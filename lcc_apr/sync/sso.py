@@ -30,8 +30,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from .accountwire import UserWire
 from .errors import AuthError, Cancelled, NetworkError, SyncError
-from .protocol import UserWire
 from .transport import Connection
 
 OpenBrowser = Callable[[str], Any]  # webbrowser.open: False when no browser could open

@@ -21,6 +21,20 @@ from typing import Any, Protocol, TypeVar
 import httpx
 from keyring.backend import KeyringBackend
 
+from .accountwire import (
+    CertificateBody,
+    CertificateReply,
+    ErrorReply,
+    LoginBody,
+    RefreshBody,
+    SsoLoginBody,
+    SsoNonceReply,
+    SsoReply,
+    TokenReply,
+    TrustReply,
+    UserWire,
+    VersionReply,
+)
 from .address import check_server_url
 from .auditwire import AuditPageReply
 from .errors import (  # noqa: F401  (re-exported: callers name them from here)
@@ -42,25 +56,13 @@ from .protocol import (
     MIN_PROTOCOL,
     PROTOCOL,
     PROTOCOL_HEADER,
-    CertificateBody,
-    CertificateReply,
     DigestsReply,
-    ErrorReply,
     HashesPage,
-    LoginBody,
     OrgReply,
     PullPage,
     PushReply,
     RecordsBody,
     RecordsReply,
-    RefreshBody,
-    SsoLoginBody,
-    SsoNonceReply,
-    SsoReply,
-    TokenReply,
-    TrustReply,
-    UserWire,
-    VersionReply,
     Wire,
     dumps,
     read,

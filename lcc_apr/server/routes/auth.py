@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from lcc_apr.sync.protocol import LoginBody, RefreshBody, TokenReply
+from lcc_apr.sync.accountwire import LoginBody, RefreshBody, TokenReply
 
 from .. import auth
 from ..deps import Ctx, CurrentUser, DbSession, RoutePath, require_protocol

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 
 from lcc_apr.models import User
 from lcc_apr.signing.certs import CertificateError, b64, unb64
-from lcc_apr.sync.protocol import CertificateBody, CertificateReply, TrustReply
+from lcc_apr.sync.accountwire import CertificateBody, CertificateReply, TrustReply
 
 from .. import audit
 from ..ca import AuthorityLocked, EnrolmentRefused, issue_certificate, trust_reply

@@ -10,7 +10,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from lcc_apr import __version__
-from lcc_apr.sync.protocol import MIN_PROTOCOL, PROTOCOL, VersionReply
+from lcc_apr.sync.accountwire import VersionReply
+from lcc_apr.sync.protocol import MIN_PROTOCOL, PROTOCOL
 
 from .. import sequence
 from ..db import is_current

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from lcc_apr.sync.protocol import SsoLoginBody, SsoNonceReply, SsoReply, TokenReply
+from lcc_apr.sync.accountwire import SsoLoginBody, SsoNonceReply, SsoReply, TokenReply
 
 from .. import sso
 from ..deps import Ctx, DbSession, RoutePath, require_protocol
